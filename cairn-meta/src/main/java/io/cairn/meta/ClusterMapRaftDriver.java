@@ -1,0 +1,175 @@
+package io.cairn.meta;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.MD5FileUtil;
+
+/**
+ * Runs {@link ClusterMapStateMachine} inside Ratis: decodes JSON commands from the log, applies
+ * them in log order, answers read-only queries with the JSON of the {@link MetaState}, and writes
+ * and loads snapshots as one JSON file so the log can be truncated.
+ */
+final class ClusterMapRaftDriver extends BaseStateMachine {
+
+    /** The one read-only query: the whole replicated state. */
+    static final String QUERY_STATE = "state";
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final ClusterMapStateMachine logic = new ClusterMapStateMachine();
+    private final BiConsumer<MetaCommand, MetaResult> onApplied;
+
+    /** Guarded by {@code this}, together with the last applied term-index. */
+    private MetaState state = MetaState.initial();
+
+    ClusterMapRaftDriver(BiConsumer<MetaCommand, MetaResult> onApplied) {
+        this.onApplied = Objects.requireNonNull(onApplied, "onApplied");
+    }
+
+    synchronized MetaState state() {
+        return state;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        load(storage.getLatestSnapshot());
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        load(storage.loadLatestSnapshot());
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        try {
+            MetaJson.read(request.getMessage().getContent().toByteArray(), MetaCommand.class);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("refused meta command: " + e.getMessage(), e);
+        }
+        return super.startTransaction(request);
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
+        MetaCommand command;
+        try {
+            command = MetaJson.read(data, MetaCommand.class);
+        } catch (IllegalArgumentException e) {
+            command = null;
+        }
+        MetaResult result;
+        synchronized (this) {
+            if (command == null) {
+                result = MetaResult.failure(MetaResult.BAD_COMMAND, state.map().epoch());
+            } else {
+                ClusterMapStateMachine.Applied applied = logic.apply(state, command);
+                state = applied.state();
+                result = applied.result();
+            }
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        }
+        if (command != null) {
+            onApplied.accept(command, result);
+        }
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(MetaJson.write(result))));
+    }
+
+    @Override
+    public synchronized void notifyTermIndexUpdated(long term, long index) {
+        super.notifyTermIndexUpdated(term, index);
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        String query = request.getContent().toStringUtf8();
+        if (!QUERY_STATE.equals(query)) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "unknown meta query '" + query + "' (expected '" + QUERY_STATE + "')"));
+        }
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(MetaJson.write(state()))));
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        MetaState snapshotState;
+        TermIndex applied;
+        synchronized (this) {
+            snapshotState = state;
+            applied = getLastAppliedTermIndex();
+        }
+        if (applied == null || applied.getIndex() < 0) {
+            return RaftLog.INVALID_LOG_INDEX;
+        }
+        File file = storage.getSnapshotFile(applied.getTerm(), applied.getIndex());
+        Path target = file.toPath();
+        Path temp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.write(temp, MetaJson.write(snapshotState));
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target, md5), applied));
+        LOG.info("{}: meta snapshot at {} (epoch {})", getId(), applied, snapshotState.map().epoch());
+        return applied.getIndex();
+    }
+
+    private void load(SingleFileSnapshotInfo snapshot) throws IOException {
+        if (snapshot == null) {
+            return;
+        }
+        Path path = snapshot.getFile().getPath();
+        if (!Files.exists(path)) {
+            throw new IOException("meta snapshot file missing: " + path);
+        }
+        MD5Hash md5 = snapshot.getFile().getFileDigest();
+        if (md5 != null) {
+            MD5FileUtil.verifySavedMD5(path.toFile(), md5);
+        }
+        TermIndex last = SimpleStateMachineStorage.getTermIndexFromSnapshotFile(path.toFile());
+        MetaState loaded;
+        try {
+            loaded = MetaJson.read(Files.readAllBytes(path), MetaState.class);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("corrupt meta snapshot " + path + ": " + e.getMessage(), e);
+        }
+        synchronized (this) {
+            state = loaded;
+            setLastAppliedTermIndex(last);
+        }
+        LOG.info("{}: loaded meta snapshot {} (epoch {})", getId(), last, loaded.map().epoch());
+    }
+}

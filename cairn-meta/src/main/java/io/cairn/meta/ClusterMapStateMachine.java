@@ -1,0 +1,162 @@
+package io.cairn.meta;
+
+import io.cairn.core.map.BucketInfo;
+import io.cairn.core.map.ClusterMap;
+import io.cairn.core.map.NodeInfo;
+import io.cairn.core.map.NodeState;
+import io.cairn.core.map.NodeStats;
+import io.cairn.core.map.UserInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The pure logic of the cluster map: {@code (state, command) -> (new state, result)}. Every
+ * change to the map advances its epoch by exactly one; a no-op or an error leaves the state
+ * (and the epoch) untouched. No clock, no I/O: every voter computes the same result.
+ */
+public final class ClusterMapStateMachine {
+
+    /** The state after a command and what the command's submitter is told. */
+    public record Applied(MetaState state, MetaResult result) {
+    }
+
+    public Applied apply(MetaState state, MetaCommand command) {
+        Applied applied = switch (command) {
+            case MetaCommand.Bootstrap c -> bootstrap(state, c);
+            case MetaCommand.RegisterNode c -> registerNode(state, c);
+            case MetaCommand.Heartbeat c -> heartbeat(state, c);
+            case MetaCommand.MarkDown c -> markDown(state, c);
+            case MetaCommand.CreateBucket c -> createBucket(state, c);
+            case MetaCommand.DeleteBucket c -> deleteBucket(state, c);
+            case MetaCommand.PutUser c -> putUser(state, c);
+        };
+        long before = state.map().epoch();
+        long after = applied.state().map().epoch();
+        if (after != before && after != before + 1) {
+            throw new IllegalStateException("epoch jumped from " + before + " to " + after + " on " + command);
+        }
+        if (!applied.result().ok() && applied.state() != state) {
+            throw new IllegalStateException("a failed command changed the state: " + command);
+        }
+        return applied;
+    }
+
+    private static Applied bootstrap(MetaState state, MetaCommand.Bootstrap c) {
+        ClusterMap map = state.map();
+        if (!map.clusterId().isEmpty()) {
+            return unchanged(state);
+        }
+        List<UserInfo> users = replaceUser(map.users(), c.rootUser());
+        ClusterMap next = new ClusterMap(map.epoch() + 1, c.clusterId(), map.nodes(), c.pools(), map.buckets(), users);
+        return changed(next, state.stats());
+    }
+
+    private static Applied registerNode(MetaState state, MetaCommand.RegisterNode c) {
+        ClusterMap map = state.map();
+        NodeInfo node = c.node().withState(NodeState.UP).withIn(true);
+        Optional<NodeInfo> existing = map.node(node.id());
+        if (existing.isPresent() && existing.get().equals(node)) {
+            return unchanged(state);
+        }
+        List<NodeInfo> nodes = new ArrayList<>(map.nodes().size() + 1);
+        for (NodeInfo n : map.nodes()) {
+            if (!n.id().equals(node.id())) {
+                nodes.add(n);
+            }
+        }
+        nodes.add(node);
+        return changed(map.next(nodes, map.pools(), map.buckets(), map.users()), state.stats());
+    }
+
+    private static Applied heartbeat(MetaState state, MetaCommand.Heartbeat c) {
+        ClusterMap map = state.map();
+        NodeStats stats = c.stats();
+        Optional<NodeInfo> node = map.node(stats.nodeId());
+        if (node.isEmpty()) {
+            return failed(state, MetaResult.NO_SUCH_NODE);
+        }
+        Map<String, NodeStats> newStats = new TreeMap<>(state.stats());
+        newStats.put(stats.nodeId(), stats);
+        if (node.get().isUp()) {
+            return new Applied(new MetaState(map, newStats), MetaResult.success(map.epoch()));
+        }
+        List<NodeInfo> nodes = withNode(map.nodes(), node.get().withState(NodeState.UP));
+        return changed(map.next(nodes, map.pools(), map.buckets(), map.users()), newStats);
+    }
+
+    private static Applied markDown(MetaState state, MetaCommand.MarkDown c) {
+        ClusterMap map = state.map();
+        Optional<NodeInfo> node = map.node(c.nodeId());
+        if (node.isEmpty()) {
+            return failed(state, MetaResult.NO_SUCH_NODE);
+        }
+        if (!node.get().isUp()) {
+            return unchanged(state);
+        }
+        List<NodeInfo> nodes = withNode(map.nodes(), node.get().withState(NodeState.DOWN));
+        return changed(map.next(nodes, map.pools(), map.buckets(), map.users()), state.stats());
+    }
+
+    private static Applied createBucket(MetaState state, MetaCommand.CreateBucket c) {
+        ClusterMap map = state.map();
+        BucketInfo bucket = c.bucket();
+        Optional<BucketInfo> existing = map.bucket(bucket.name());
+        if (existing.isPresent()) {
+            boolean sameOwner = existing.get().owner().equals(bucket.owner());
+            return failed(state, sameOwner ? MetaResult.BUCKET_OWNED_BY_YOU : MetaResult.BUCKET_ALREADY_EXISTS);
+        }
+        if (map.pool(bucket.pool()).isEmpty()) {
+            return failed(state, MetaResult.NO_SUCH_POOL);
+        }
+        List<BucketInfo> buckets = new ArrayList<>(map.buckets());
+        buckets.add(bucket);
+        return changed(map.next(map.nodes(), map.pools(), buckets, map.users()), state.stats());
+    }
+
+    private static Applied deleteBucket(MetaState state, MetaCommand.DeleteBucket c) {
+        ClusterMap map = state.map();
+        if (map.bucket(c.name()).isEmpty()) {
+            return failed(state, MetaResult.NO_SUCH_BUCKET);
+        }
+        List<BucketInfo> buckets = map.buckets().stream().filter(b -> !b.name().equals(c.name())).toList();
+        return changed(map.next(map.nodes(), map.pools(), buckets, map.users()), state.stats());
+    }
+
+    private static Applied putUser(MetaState state, MetaCommand.PutUser c) {
+        ClusterMap map = state.map();
+        if (map.user(c.user().accessKey()).filter(c.user()::equals).isPresent()) {
+            return unchanged(state);
+        }
+        return changed(map.next(map.nodes(), map.pools(), map.buckets(), replaceUser(map.users(), c.user())), state.stats());
+    }
+
+    private static List<NodeInfo> withNode(List<NodeInfo> nodes, NodeInfo replacement) {
+        return nodes.stream().map(n -> n.id().equals(replacement.id()) ? replacement : n).toList();
+    }
+
+    private static List<UserInfo> replaceUser(List<UserInfo> users, UserInfo user) {
+        List<UserInfo> result = new ArrayList<>(users.size() + 1);
+        for (UserInfo u : users) {
+            if (!u.accessKey().equals(user.accessKey())) {
+                result.add(u);
+            }
+        }
+        result.add(user);
+        return result;
+    }
+
+    private static Applied changed(ClusterMap next, Map<String, NodeStats> stats) {
+        return new Applied(new MetaState(next, stats), MetaResult.success(next.epoch()));
+    }
+
+    private static Applied unchanged(MetaState state) {
+        return new Applied(state, MetaResult.success(state.map().epoch()));
+    }
+
+    private static Applied failed(MetaState state, String error) {
+        return new Applied(state, MetaResult.failure(error, state.map().epoch()));
+    }
+}

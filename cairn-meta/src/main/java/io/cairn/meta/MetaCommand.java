@@ -1,0 +1,110 @@
+package io.cairn.meta;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.cairn.core.map.BucketInfo;
+import io.cairn.core.map.NodeInfo;
+import io.cairn.core.map.NodeStats;
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.map.UserInfo;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A change request to the cluster map, written to the meta Raft log as JSON and applied by
+ * {@link ClusterMapStateMachine}. Each record checks its own shape on construction, so a
+ * malformed command never reaches the log.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = MetaCommand.Bootstrap.class, name = "Bootstrap"),
+        @JsonSubTypes.Type(value = MetaCommand.RegisterNode.class, name = "RegisterNode"),
+        @JsonSubTypes.Type(value = MetaCommand.Heartbeat.class, name = "Heartbeat"),
+        @JsonSubTypes.Type(value = MetaCommand.MarkDown.class, name = "MarkDown"),
+        @JsonSubTypes.Type(value = MetaCommand.CreateBucket.class, name = "CreateBucket"),
+        @JsonSubTypes.Type(value = MetaCommand.DeleteBucket.class, name = "DeleteBucket"),
+        @JsonSubTypes.Type(value = MetaCommand.PutUser.class, name = "PutUser"),
+})
+public sealed interface MetaCommand {
+
+    /** Longest accepted cluster id, node id or bucket name, in characters. */
+    int NAME_LENGTH_MAX = 255;
+
+    /** Most pools a cluster may declare. */
+    int POOLS_MAX = 64;
+
+    /** Sets the cluster id, the pools and the root user once; a no-op on a bootstrapped map. */
+    record Bootstrap(String clusterId, List<PoolInfo> pools, UserInfo rootUser) implements MetaCommand {
+        public Bootstrap {
+            requireName(clusterId, "clusterId");
+            Objects.requireNonNull(pools, "pools");
+            Objects.requireNonNull(rootUser, "rootUser");
+            if (pools.size() > POOLS_MAX) {
+                throw new IllegalArgumentException("at most " + POOLS_MAX + " pools: " + pools.size());
+            }
+            Set<String> names = new HashSet<>();
+            for (PoolInfo pool : pools) {
+                Objects.requireNonNull(pool, "pool");
+                if (!names.add(pool.name())) {
+                    throw new IllegalArgumentException("duplicate pool name: " + pool.name());
+                }
+            }
+            pools = List.copyOf(pools);
+        }
+    }
+
+    /** Adds a node, or replaces the node with the same id; the node becomes up and in. */
+    record RegisterNode(NodeInfo node) implements MetaCommand {
+        public RegisterNode {
+            Objects.requireNonNull(node, "node");
+            requireName(node.id(), "node id");
+        }
+    }
+
+    /** A node's periodic report; brings a down node back up. */
+    record Heartbeat(NodeStats stats) implements MetaCommand {
+        public Heartbeat {
+            Objects.requireNonNull(stats, "stats");
+            requireName(stats.nodeId(), "stats.nodeId");
+        }
+    }
+
+    /** Marks an up node down; submitted by the leader's failure detector. */
+    record MarkDown(String nodeId) implements MetaCommand {
+        public MarkDown {
+            requireName(nodeId, "nodeId");
+        }
+    }
+
+    /** Creates a bucket in an existing pool. */
+    record CreateBucket(BucketInfo bucket) implements MetaCommand {
+        public CreateBucket {
+            Objects.requireNonNull(bucket, "bucket");
+            requireName(bucket.name(), "bucket name");
+        }
+    }
+
+    /** Removes a bucket from the map. */
+    record DeleteBucket(String name) implements MetaCommand {
+        public DeleteBucket {
+            requireName(name, "name");
+        }
+    }
+
+    /** Adds a user, or replaces the user with the same access key. */
+    record PutUser(UserInfo user) implements MetaCommand {
+        public PutUser {
+            Objects.requireNonNull(user, "user");
+            requireName(user.accessKey(), "accessKey");
+        }
+    }
+
+    private static void requireName(String value, String what) {
+        Objects.requireNonNull(value, what);
+        if (value.isBlank() || value.length() > NAME_LENGTH_MAX) {
+            throw new IllegalArgumentException(what + " must be 1.." + NAME_LENGTH_MAX + " non-blank characters: '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.cairn.meta;
+
+import java.util.Objects;
+
+/**
+ * The outcome of one {@link MetaCommand}: ok, or an error code naming why nothing changed, and
+ * the map epoch after the command.
+ */
+public record MetaResult(boolean ok, String error, long epoch) {
+
+    public static final String NO_SUCH_NODE = "NO_SUCH_NODE";
+    public static final String NO_SUCH_POOL = "NO_SUCH_POOL";
+    public static final String NO_SUCH_BUCKET = "NO_SUCH_BUCKET";
+    public static final String BUCKET_OWNED_BY_YOU = "BUCKET_OWNED_BY_YOU";
+    public static final String BUCKET_ALREADY_EXISTS = "BUCKET_ALREADY_EXISTS";
+    /** The log entry could not be decoded as a command; nothing was applied. */
+    public static final String BAD_COMMAND = "BAD_COMMAND";
+
+    public MetaResult {
+        if (ok && error != null) {
+            throw new IllegalArgumentException("an ok result carries no error: " + error);
+        }
+        if (!ok) {
+            Objects.requireNonNull(error, "error");
+        }
+        if (epoch < 0) {
+            throw new IllegalArgumentException("epoch must be >= 0: " + epoch);
+        }
+    }
+
+    public static MetaResult success(long epoch) {
+        return new MetaResult(true, null, epoch);
+    }
+
+    public static MetaResult failure(String error, long epoch) {
+        return new MetaResult(false, error, epoch);
+    }
+}

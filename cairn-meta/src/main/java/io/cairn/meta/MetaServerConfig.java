@@ -1,0 +1,47 @@
+package io.cairn.meta;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How to run one meta voter.
+ *
+ * @param clusterName          names the Raft group; all voters and clients of a cluster use the same
+ * @param selfAddress          host:port this voter's Raft server listens on; one of {@code voterAddresses}
+ * @param voterAddresses       host:port of every voter, in any order
+ * @param storageDir           where the Raft log and snapshots live; reused on restart
+ * @param downAfterMillis      silence after which the leader marks a node down
+ * @param snapshotEveryEntries log entries between automatic snapshots
+ */
+public record MetaServerConfig(
+        String clusterName,
+        String selfAddress,
+        List<String> voterAddresses,
+        Path storageDir,
+        long downAfterMillis,
+        long snapshotEveryEntries) {
+
+    public static final long SNAPSHOT_EVERY_ENTRIES_DEFAULT = 1000;
+
+    public MetaServerConfig {
+        MetaGroup.requireClusterName(clusterName);
+        MetaGroup.requireAddress(selfAddress);
+        MetaGroup.requireVoters(voterAddresses);
+        voterAddresses = List.copyOf(voterAddresses);
+        if (!voterAddresses.contains(selfAddress)) {
+            throw new IllegalArgumentException("selfAddress " + selfAddress + " is not among the voters " + voterAddresses);
+        }
+        Objects.requireNonNull(storageDir, "storageDir");
+        if (downAfterMillis <= 0) {
+            throw new IllegalArgumentException("downAfterMillis must be > 0: " + downAfterMillis);
+        }
+        if (snapshotEveryEntries < 1) {
+            throw new IllegalArgumentException("snapshotEveryEntries must be >= 1: " + snapshotEveryEntries);
+        }
+    }
+
+    public MetaServerConfig(String clusterName, String selfAddress, List<String> voterAddresses, Path storageDir, long downAfterMillis) {
+        this(clusterName, selfAddress, voterAddresses, storageDir, downAfterMillis, SNAPSHOT_EVERY_ENTRIES_DEFAULT);
+    }
+}

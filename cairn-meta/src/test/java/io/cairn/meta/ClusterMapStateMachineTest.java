@@ -1,0 +1,237 @@
+package io.cairn.meta;
+
+import static io.cairn.meta.MetaFixtures.ROOT;
+import static io.cairn.meta.MetaFixtures.bootstrap;
+import static io.cairn.meta.MetaFixtures.bucket;
+import static io.cairn.meta.MetaFixtures.node;
+import static io.cairn.meta.MetaFixtures.stats;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cairn.core.map.ClusterMap;
+import io.cairn.core.map.NodeInfo;
+import io.cairn.core.map.NodeState;
+import io.cairn.core.map.UserInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ClusterMapStateMachineTest {
+
+    private final ClusterMapStateMachine machine = new ClusterMapStateMachine();
+
+    private MetaState state = MetaState.initial();
+
+    private MetaResult apply(MetaCommand command) {
+        ClusterMapStateMachine.Applied applied = machine.apply(state, command);
+        state = applied.state();
+        return applied.result();
+    }
+
+    private void assertUnchanged(MetaCommand command, String expectedError) {
+        MetaState before = state;
+        MetaResult result = apply(command);
+        assertThat(state).isSameAs(before);
+        assertThat(result.epoch()).isEqualTo(before.map().epoch());
+        if (expectedError == null) {
+            assertThat(result.ok()).isTrue();
+            assertThat(result.error()).isNull();
+        } else {
+            assertThat(result.ok()).isFalse();
+            assertThat(result.error()).isEqualTo(expectedError);
+        }
+    }
+
+    @Test
+    void bootstrapSetsClusterOnceAndIsIdempotent() {
+        MetaResult first = apply(bootstrap());
+        assertThat(first).isEqualTo(MetaResult.success(1));
+        assertThat(state.map().clusterId()).isEqualTo("cluster-1");
+        assertThat(state.map().pools()).extracting(p -> p.name()).containsExactly("cold", "default");
+        assertThat(state.map().user("ROOTKEY")).contains(ROOT);
+
+        assertUnchanged(bootstrap(), null);
+        assertUnchanged(new MetaCommand.Bootstrap("other-cluster", List.of(), new UserInfo("K", "S", "n", false)), null);
+        assertThat(state.map().clusterId()).isEqualTo("cluster-1");
+    }
+
+    @Test
+    void registerAddsNodeUpAndIn() {
+        apply(bootstrap());
+        MetaResult result = apply(new MetaCommand.RegisterNode(node("n1")));
+        assertThat(result).isEqualTo(MetaResult.success(2));
+        NodeInfo stored = state.map().node("n1").orElseThrow();
+        assertThat(stored.state()).isEqualTo(NodeState.UP);
+        assertThat(stored.in()).isTrue();
+        assertThat(stored.clusterAddress()).isEqualTo("10.0.0.1:9000");
+    }
+
+    @Test
+    void reRegisteringTheSameNodeIsANoOpButNewAddressesReplaceIt() {
+        apply(new MetaCommand.RegisterNode(node("n1")));
+        long epoch = state.map().epoch();
+        assertUnchanged(new MetaCommand.RegisterNode(node("n1")), null);
+
+        MetaResult moved = apply(new MetaCommand.RegisterNode(node("n1", "10.0.0.9:9001")));
+        assertThat(moved.epoch()).isEqualTo(epoch + 1);
+        assertThat(state.map().nodes()).hasSize(1);
+        assertThat(state.map().node("n1").orElseThrow().clusterAddress()).isEqualTo("10.0.0.9:9001");
+    }
+
+    @Test
+    void registeringADownNodeBringsItUp() {
+        apply(new MetaCommand.RegisterNode(node("n1")));
+        apply(new MetaCommand.MarkDown("n1"));
+        long epoch = state.map().epoch();
+        MetaResult result = apply(new MetaCommand.RegisterNode(node("n1")));
+        assertThat(result.epoch()).isEqualTo(epoch + 1);
+        assertThat(state.map().node("n1").orElseThrow().isUp()).isTrue();
+    }
+
+    @Test
+    void heartbeatStoresStatsWithoutNewEpoch() {
+        apply(new MetaCommand.RegisterNode(node("n1")));
+        long epoch = state.map().epoch();
+        MetaResult result = apply(new MetaCommand.Heartbeat(stats("n1", 42)));
+        assertThat(result).isEqualTo(MetaResult.success(epoch));
+        assertThat(state.map().epoch()).isEqualTo(epoch);
+        assertThat(state.stats()).containsEntry("n1", stats("n1", 42));
+
+        apply(new MetaCommand.Heartbeat(stats("n1", 43)));
+        assertThat(state.stats().get("n1").usedBytes()).isEqualTo(43);
+        assertThat(state.map().epoch()).isEqualTo(epoch);
+    }
+
+    @Test
+    void heartbeatBringsADownNodeUp() {
+        apply(new MetaCommand.RegisterNode(node("n1")));
+        apply(new MetaCommand.MarkDown("n1"));
+        long epoch = state.map().epoch();
+        MetaResult result = apply(new MetaCommand.Heartbeat(stats("n1", 7)));
+        assertThat(result).isEqualTo(MetaResult.success(epoch + 1));
+        assertThat(state.map().node("n1").orElseThrow().isUp()).isTrue();
+        assertThat(state.stats()).containsKey("n1");
+    }
+
+    @Test
+    void heartbeatFromUnknownNodeIsRefused() {
+        apply(bootstrap());
+        assertUnchanged(new MetaCommand.Heartbeat(stats("ghost", 1)), MetaResult.NO_SUCH_NODE);
+        assertThat(state.stats()).isEmpty();
+    }
+
+    @Test
+    void markDownTakesAnUpNodeDownOnce() {
+        apply(new MetaCommand.RegisterNode(node("n1")));
+        long epoch = state.map().epoch();
+        assertThat(apply(new MetaCommand.MarkDown("n1"))).isEqualTo(MetaResult.success(epoch + 1));
+        assertThat(state.map().node("n1").orElseThrow().state()).isEqualTo(NodeState.DOWN);
+        assertThat(state.map().node("n1").orElseThrow().in()).isTrue();
+
+        assertUnchanged(new MetaCommand.MarkDown("n1"), null);
+        assertUnchanged(new MetaCommand.MarkDown("ghost"), MetaResult.NO_SUCH_NODE);
+    }
+
+    @Test
+    void createBucketChecksPoolAndOwnership() {
+        apply(bootstrap());
+        long epoch = state.map().epoch();
+        assertThat(apply(new MetaCommand.CreateBucket(bucket("photos", "default", "ROOTKEY")))).isEqualTo(MetaResult.success(epoch + 1));
+        assertThat(state.map().bucket("photos")).isPresent();
+
+        assertUnchanged(new MetaCommand.CreateBucket(bucket("photos", "default", "ROOTKEY")), MetaResult.BUCKET_OWNED_BY_YOU);
+        assertUnchanged(new MetaCommand.CreateBucket(bucket("photos", "cold", "OTHERKEY")), MetaResult.BUCKET_ALREADY_EXISTS);
+        assertUnchanged(new MetaCommand.CreateBucket(bucket("videos", "nope", "ROOTKEY")), MetaResult.NO_SUCH_POOL);
+        assertThat(state.map().bucket("videos")).isEmpty();
+    }
+
+    @Test
+    void createBucketBeforeBootstrapHasNoPool() {
+        assertUnchanged(new MetaCommand.CreateBucket(bucket("photos", "default", "ROOTKEY")), MetaResult.NO_SUCH_POOL);
+    }
+
+    @Test
+    void deleteBucketRemovesItOrSaysItIsMissing() {
+        apply(bootstrap());
+        apply(new MetaCommand.CreateBucket(bucket("photos", "default", "ROOTKEY")));
+        apply(new MetaCommand.CreateBucket(bucket("videos", "cold", "ROOTKEY")));
+        long epoch = state.map().epoch();
+        assertThat(apply(new MetaCommand.DeleteBucket("photos"))).isEqualTo(MetaResult.success(epoch + 1));
+        assertThat(state.map().buckets()).extracting(b -> b.name()).containsExactly("videos");
+        assertUnchanged(new MetaCommand.DeleteBucket("photos"), MetaResult.NO_SUCH_BUCKET);
+    }
+
+    @Test
+    void putUserAddsAndReplaces() {
+        apply(bootstrap());
+        long epoch = state.map().epoch();
+        UserInfo alice = new UserInfo("ALICE", "s1", "alice", false);
+        assertThat(apply(new MetaCommand.PutUser(alice))).isEqualTo(MetaResult.success(epoch + 1));
+        assertUnchanged(new MetaCommand.PutUser(alice), null);
+        UserInfo aliceRotated = new UserInfo("ALICE", "s2", "alice", true);
+        assertThat(apply(new MetaCommand.PutUser(aliceRotated))).isEqualTo(MetaResult.success(epoch + 2));
+        assertThat(state.map().users()).extracting(UserInfo::accessKey).containsExactly("ALICE", "ROOTKEY");
+        assertThat(state.map().user("ALICE")).contains(aliceRotated);
+    }
+
+    @Test
+    void malformedCommandsAreRefusedOnConstruction() {
+        assertThatThrownBy(() -> new MetaCommand.Bootstrap(" ", List.of(), ROOT)).hasMessageContaining("clusterId");
+        assertThatThrownBy(() -> new MetaCommand.Bootstrap("c", List.of(MetaFixtures.POOLS.get(0), MetaFixtures.POOLS.get(0)), ROOT))
+                .hasMessageContaining("duplicate pool name: default");
+        assertThatThrownBy(() -> new MetaCommand.MarkDown("")).hasMessageContaining("nodeId");
+        assertThatThrownBy(() -> new MetaCommand.DeleteBucket(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new MetaCommand.RegisterNode(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new MetaResult(true, "x", 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new MetaResult(false, null, 1)).isInstanceOf(NullPointerException.class);
+    }
+
+    /** Random command sequences: the epoch grows by exactly one per change and never on a no-op or error. */
+    @Test
+    void epochGrowsByOneOnEveryChangeAndNeverOtherwise() {
+        String given = System.getProperty("cairn.test.seed");
+        long seed = given != null ? Long.decode(given) : System.nanoTime();
+        System.out.println("ClusterMapStateMachineTest seed=" + seed + " (re-run: ./mvnw -o -pl cairn-meta test"
+                + " -Dtest=ClusterMapStateMachineTest -Dcairn.test.seed=" + seed + ")");
+        Random random = new Random(seed);
+        List<String> ids = List.of("n1", "n2", "n3", "n4");
+        List<String> buckets = List.of("a", "b", "c");
+        List<String> pools = List.of("default", "cold", "missing");
+        List<String> owners = List.of("ROOTKEY", "ALICE");
+        for (int step = 0; step < 5_000; step++) {
+            MetaCommand command = switch (random.nextInt(8)) {
+                case 0 -> bootstrap();
+                case 1 -> new MetaCommand.RegisterNode(node(pick(random, ids), "10.0.0." + random.nextInt(3) + ":9000"));
+                case 2, 3 -> new MetaCommand.Heartbeat(stats(pick(random, ids), random.nextInt(100)));
+                case 4 -> new MetaCommand.MarkDown(pick(random, ids));
+                case 5 -> new MetaCommand.CreateBucket(bucket(pick(random, buckets), pick(random, pools), pick(random, owners)));
+                case 6 -> new MetaCommand.DeleteBucket(pick(random, buckets));
+                default -> new MetaCommand.PutUser(new UserInfo(pick(random, owners), "s" + random.nextInt(2), "u", false));
+            };
+            MetaState before = state;
+            MetaResult result = apply(command);
+            long expected = sameContent(before.map(), state.map()) ? before.map().epoch() : before.map().epoch() + 1;
+            assertThat(state.map().epoch()).as("seed %d step %d %s", seed, step, command).isEqualTo(expected);
+            assertThat(result.epoch()).as("seed %d step %d", seed, step).isEqualTo(state.map().epoch());
+            if (!result.ok()) {
+                assertThat(state).as("seed %d step %d", seed, step).isSameAs(before);
+            }
+            List<String> nodeIds = new ArrayList<>();
+            state.map().nodes().forEach(n -> nodeIds.add(n.id()));
+            assertThat(state.stats().keySet()).as("seed %d", seed).isSubsetOf(nodeIds);
+        }
+    }
+
+    private static boolean sameContent(ClusterMap a, ClusterMap b) {
+        return withoutEpoch(a).equals(withoutEpoch(b));
+    }
+
+    private static ClusterMap withoutEpoch(ClusterMap m) {
+        return new ClusterMap(0, m.clusterId(), m.nodes(), m.pools(), m.buckets(), m.users());
+    }
+
+    private static String pick(Random random, List<String> values) {
+        return values.get(random.nextInt(values.size()));
+    }
+}
