@@ -38,12 +38,30 @@ final class ClusterMapRaftDriver extends BaseStateMachine {
     /** The one read-only query: the whole replicated state. */
     static final String QUERY_STATE = "state";
 
+    /** Longest reason sent back with a refused command, in characters. */
+    static final int REFUSAL_REASON_CHARS_MAX = 300;
+
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ClusterMapStateMachine logic = new ClusterMapStateMachine();
     private final BiConsumer<MetaCommand, MetaResult> onApplied;
 
     /** Guarded by {@code this}, together with the last applied term-index. */
     private MetaState state = MetaState.initial();
+
+    /**
+     * A command the leader would not put into the log. Carries no stack trace: Ratis sends it
+     * back serialized in a gRPC trailer, which has a small size limit.
+     */
+    static final class RefusedCommandException extends IOException {
+        RefusedCommandException(String message) {
+            super(message);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
 
     ClusterMapRaftDriver(BiConsumer<MetaCommand, MetaResult> onApplied) {
         this.onApplied = Objects.requireNonNull(onApplied, "onApplied");
@@ -75,7 +93,12 @@ final class ClusterMapRaftDriver extends BaseStateMachine {
         try {
             MetaJson.read(request.getMessage().getContent().toByteArray(), MetaCommand.class);
         } catch (IllegalArgumentException e) {
-            throw new IOException("refused meta command: " + e.getMessage(), e);
+            // Sent back to the client inside a gRPC trailer: keep it short and free of causes.
+            String reason = String.valueOf(e.getMessage());
+            if (reason.length() > REFUSAL_REASON_CHARS_MAX) {
+                reason = reason.substring(0, REFUSAL_REASON_CHARS_MAX) + "...";
+            }
+            throw new RefusedCommandException("refused meta command: " + reason);
         }
         return super.startTransaction(request);
     }
