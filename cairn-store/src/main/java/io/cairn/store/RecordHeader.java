@@ -1,0 +1,80 @@
+package io.cairn.store;
+
+import io.cairn.core.partition.Version;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+
+/**
+ * The index value of one record: its version, flags, blob length and CRC32C, and meta.
+ * Encoded as {@code [format: u8][epoch: i64][seq: i64][flags: u8][blob length: i64]
+ * [blob crc32c: i32][meta length: i32][meta]}.
+ */
+record RecordHeader(Version version, boolean tombstone, boolean hasBlob, long blobLength, int blobCrc32c, byte[] meta) {
+
+    private static final byte FORMAT = 1;
+    private static final int FLAG_TOMBSTONE = 1;
+    private static final int FLAG_BLOB = 2;
+    private static final int FIXED_BYTES = 1 + 8 + 8 + 1 + 8 + 4 + 4;
+
+    RecordHeader {
+        if (!hasBlob && (blobLength != 0 || blobCrc32c != 0)) {
+            throw new IllegalStateException("a record without a blob has no blob length or crc");
+        }
+        if (blobLength < 0 || blobLength > StoreLimits.BLOB_BYTES_MAX) {
+            throw new IllegalStateException("blob length out of range: " + blobLength);
+        }
+    }
+
+    int encodedLength() {
+        return FIXED_BYTES + meta.length;
+    }
+
+    byte[] encode() {
+        int flags = (tombstone ? FLAG_TOMBSTONE : 0) | (hasBlob ? FLAG_BLOB : 0);
+        return ByteBuffer.allocate(FIXED_BYTES + meta.length)
+                .put(FORMAT)
+                .putLong(version.epoch())
+                .putLong(version.seq())
+                .put((byte) flags)
+                .putLong(blobLength)
+                .putInt(blobCrc32c)
+                .putInt(meta.length)
+                .put(meta)
+                .array();
+    }
+
+    /** Decodes an index value; a malformed one is an invariant violation, not a user error. */
+    static RecordHeader decode(byte[] value) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(value);
+            byte format = b.get();
+            if (format != FORMAT) {
+                throw new IllegalStateException("unknown record header format " + format);
+            }
+            Version version = new Version(b.getLong(), b.getLong());
+            int flags = b.get();
+            long blobLength = b.getLong();
+            int crc = b.getInt();
+            int metaLength = b.getInt();
+            if (metaLength != b.remaining()) {
+                throw new IllegalStateException("record header meta length " + metaLength + " but " + b.remaining()
+                        + " bytes follow");
+            }
+            byte[] meta = new byte[metaLength];
+            b.get(meta);
+            return new RecordHeader(version, (flags & FLAG_TOMBSTONE) != 0, (flags & FLAG_BLOB) != 0, blobLength, crc,
+                    meta);
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            throw new IllegalStateException("malformed record header", e);
+        }
+    }
+
+    StoredRecord toStored(String key) {
+        return new StoredRecord(key, version, tombstone, meta.clone(), blobLength, blobCrc32c);
+    }
+
+    boolean sameAs(RecordHeader o) {
+        return version.equals(o.version) && tombstone == o.tombstone && hasBlob == o.hasBlob
+                && blobLength == o.blobLength && blobCrc32c == o.blobCrc32c;
+    }
+}
