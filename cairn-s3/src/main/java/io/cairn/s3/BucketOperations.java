@@ -1,0 +1,74 @@
+package io.cairn.s3;
+
+import java.io.IOException;
+import java.util.List;
+import org.w3c.dom.Element;
+
+/** ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning. */
+final class BucketOperations {
+  /** Largest CreateBucketConfiguration body accepted. */
+  static final int CREATE_BUCKET_XML_BYTES_MAX = 64 * 1024;
+
+  private final ObjectBackend backend;
+  private final String region;
+
+  BucketOperations(ObjectBackend backend, String region) {
+    this.backend = backend;
+    this.region = region;
+  }
+
+  void listBuckets(S3Exchange ex, Authentication auth) throws IOException {
+    List<BucketSummary> buckets = backend.listBuckets(auth.accessKey());
+    XmlWriter xml = XmlWriter.document("ListAllMyBucketsResult");
+    xml.start("Owner").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
+    xml.start("Buckets");
+    for (BucketSummary b : buckets) {
+      xml.start("Bucket").element("Name", b.name()).element("CreationDate", HttpDates.iso8601(b.createdMillis())).end();
+    }
+    xml.end();
+    ex.sendXml(200, xml.toBytes());
+  }
+
+  void createBucket(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+    BucketNameRule.check(bucket);
+    DecodedBody body = RequestBodyDecoder.open(ex, auth, false);
+    if (body.length() != 0 && (body.length() > 0 || ex.header("transfer-encoding") != null)) {
+      Element root = SafeXmlParser.parse(body.stream(), CREATE_BUCKET_XML_BYTES_MAX);
+      if (root != null && !SafeXmlParser.name(root).equals("CreateBucketConfiguration")) {
+        throw new S3Exception(S3Error.MalformedXML, "the body must be a CreateBucketConfiguration document");
+      }
+      String constraint = SafeXmlParser.childText(root, "LocationConstraint");
+      if (constraint != null && !constraint.isBlank() && !constraint.strip().equals(region)) {
+        throw new S3Exception(S3Error.InvalidArgument,
+            "the location constraint '" + constraint.strip() + "' is incompatible with this endpoint's region " + region);
+      }
+    }
+    String policy = ex.header("x-cairn-policy");
+    backend.createBucket(bucket, auth.accessKey(), policy == null || policy.isBlank() ? null : policy.strip());
+    ex.setHeader("Location", "/" + bucket);
+    ex.sendEmpty(200);
+  }
+
+  void headBucket(S3Exchange ex, String bucket) throws S3Exception, IOException {
+    backend.headBucket(bucket);
+    ex.setHeader("x-amz-bucket-region", region);
+    ex.sendEmpty(200);
+  }
+
+  void deleteBucket(S3Exchange ex, String bucket) throws S3Exception, IOException {
+    backend.deleteBucket(bucket);
+    ex.sendEmpty(204);
+  }
+
+  void location(S3Exchange ex, String bucket) throws S3Exception, IOException {
+    backend.headBucket(bucket);
+    XmlWriter xml = XmlWriter.document("LocationConstraint");
+    if (!region.equals(S3GatewayConfig.DEFAULT_REGION)) xml.text(region);
+    ex.sendXml(200, xml.toBytes());
+  }
+
+  void versioning(S3Exchange ex, String bucket) throws S3Exception, IOException {
+    backend.headBucket(bucket);
+    ex.sendXml(200, XmlWriter.document("VersioningConfiguration").toBytes());
+  }
+}

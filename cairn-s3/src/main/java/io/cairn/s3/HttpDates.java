@@ -1,0 +1,34 @@
+package io.cairn.s3;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+
+/** The date formats of S3: RFC 1123 in headers, ISO 8601 with milliseconds in XML. */
+public final class HttpDates {
+  private static final DateTimeFormatter ISO_MILLIS =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+  private HttpDates() {}
+
+  public static String rfc1123(long millis) {
+    return DateTimeFormatter.RFC_1123_DATE_TIME.format(
+        Instant.ofEpochMilli(millis).truncatedTo(ChronoUnit.SECONDS).atZone(ZoneOffset.UTC));
+  }
+
+  public static String iso8601(long millis) {
+    return ISO_MILLIS.format(Instant.ofEpochMilli(millis));
+  }
+
+  /** Parses an RFC 1123 date, or returns -1 if it is not one (such headers are ignored). */
+  public static long parseRfc1123(String value) {
+    try {
+      return ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+    } catch (DateTimeParseException e) {
+      return -1;
+    }
+  }
+}

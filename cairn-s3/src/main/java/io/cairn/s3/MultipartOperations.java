@@ -1,0 +1,172 @@
+package io.cairn.s3;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.w3c.dom.Element;
+
+/** CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads. */
+final class MultipartOperations {
+  /** Part numbers run from 1 to this (S3's limit). */
+  static final int PART_NUMBER_MAX = 10_000;
+  /** Largest part (S3's limit). */
+  static final long PART_BYTES_MAX = 5L * 1024 * 1024 * 1024;
+  /** Largest CompleteMultipartUpload body accepted. */
+  static final int COMPLETE_XML_BYTES_MAX = 4 * 1024 * 1024;
+  /** Entries per ListParts / ListMultipartUploads page. */
+  static final int LIST_MAX = 1000;
+
+  private final ObjectBackend backend;
+
+  MultipartOperations(ObjectBackend backend) {
+    this.backend = backend;
+  }
+
+  void create(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {
+    String uploadId = backend.createMultipartUpload(bucket, key, ObjectHeaders.putRequest(ex.headers(), -1));
+    ex.sendXml(200, XmlWriter.document("InitiateMultipartUploadResult")
+        .element("Bucket", bucket).element("Key", key).element("UploadId", uploadId).toBytes());
+  }
+
+  void uploadPart(S3Exchange ex, Authentication auth, String bucket, String key) throws S3Exception, IOException {
+    String uploadId = ex.query().first("uploadId");
+    int partNumber = partNumber(ex.query().first("partNumber"));
+    if (ex.header("x-amz-copy-source") != null) {
+      throw new S3Exception(S3Error.NotImplemented, "UploadPartCopy is not implemented");
+    }
+    DecodedBody body = RequestBodyDecoder.open(ex, auth, true);
+    if (body.length() > PART_BYTES_MAX) throw new S3Exception(S3Error.EntityTooLarge, "a part is at most 5 GiB");
+    PartInfo part = backend.uploadPart(bucket, key, uploadId, partNumber, body.length(), body.stream());
+    ex.setHeader("ETag", ObjectHeaders.quote(part.etag()));
+    ex.sendEmpty(200);
+  }
+
+  void complete(S3Exchange ex, Authentication auth, String bucket, String key) throws S3Exception, IOException {
+    String uploadId = ex.query().first("uploadId");
+    DecodedBody body = RequestBodyDecoder.open(ex, auth, false);
+    Element root = SafeXmlParser.parse(body.stream(), COMPLETE_XML_BYTES_MAX);
+    if (!SafeXmlParser.name(root).equals("CompleteMultipartUpload")) {
+      throw new S3Exception(S3Error.MalformedXML, "the body must be a CompleteMultipartUpload document");
+    }
+    List<Element> partElements = SafeXmlParser.children(root, "Part");
+    if (partElements.isEmpty() || partElements.size() > PART_NUMBER_MAX) {
+      throw new S3Exception(S3Error.MalformedXML, "a CompleteMultipartUpload names 1 to " + PART_NUMBER_MAX + " parts");
+    }
+    List<CompletedPart> parts = new ArrayList<>(partElements.size());
+    for (Element p : partElements) {
+      String number = SafeXmlParser.childText(p, "PartNumber");
+      String etag = SafeXmlParser.childText(p, "ETag");
+      if (number == null || etag == null) throw new S3Exception(S3Error.MalformedXML, "every Part needs PartNumber and ETag");
+      int n;
+      try {
+        n = Integer.parseInt(number.strip());
+      } catch (NumberFormatException e) {
+        throw new S3Exception(S3Error.MalformedXML, "PartNumber must be an integer");
+      }
+      String e = etag.strip();
+      if (e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"")) e = e.substring(1, e.length() - 1);
+      parts.add(new CompletedPart(n, e));
+    }
+    for (int i = 1; i < parts.size(); i++) {
+      if (parts.get(i).partNumber() <= parts.get(i - 1).partNumber()) {
+        throw new S3Exception(S3Error.InvalidPartOrder, "the list of parts was not in ascending order");
+      }
+    }
+    ObjectInfo info = backend.completeMultipartUpload(bucket, key, uploadId, parts);
+    ex.sendXml(200, XmlWriter.document("CompleteMultipartUploadResult")
+        .element("Location", "/" + bucket + "/" + SigV4Signer.uriEncode(key, true))
+        .element("Bucket", bucket).element("Key", key).element("ETag", ObjectHeaders.quote(info.etag())).toBytes());
+  }
+
+  void abort(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {
+    backend.abortMultipartUpload(bucket, key, ex.query().first("uploadId"));
+    ex.sendEmpty(204);
+  }
+
+  void listParts(S3Exchange ex, Authentication auth, String bucket, String key) throws S3Exception, IOException {
+    String uploadId = ex.query().first("uploadId");
+    int maxParts = boundedInt(ex.query().first("max-parts"), LIST_MAX, LIST_MAX, "max-parts");
+    int marker = boundedInt(ex.query().first("part-number-marker"), 0, PART_NUMBER_MAX, "part-number-marker");
+    List<PartInfo> all = backend.listParts(bucket, key, uploadId);
+    List<PartInfo> page = new ArrayList<>();
+    boolean truncated = false;
+    for (PartInfo p : all) {
+      if (p.partNumber() <= marker) continue;
+      if (page.size() == maxParts) {
+        truncated = true;
+        break;
+      }
+      page.add(p);
+    }
+    XmlWriter xml = XmlWriter.document("ListPartsResult")
+        .element("Bucket", bucket).element("Key", key).element("UploadId", uploadId)
+        .element("PartNumberMarker", marker)
+        .element("NextPartNumberMarker", page.isEmpty() ? marker : page.getLast().partNumber())
+        .element("MaxParts", maxParts).element("IsTruncated", truncated).element("StorageClass", "STANDARD");
+    xml.start("Initiator").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
+    xml.start("Owner").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
+    for (PartInfo p : page) {
+      xml.start("Part").element("PartNumber", p.partNumber())
+          .element("LastModified", HttpDates.iso8601(p.lastModifiedMillis()))
+          .element("ETag", ObjectHeaders.quote(p.etag())).element("Size", p.size()).end();
+    }
+    ex.sendXml(200, xml.toBytes());
+  }
+
+  void listUploads(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+    String prefix = ex.query().firstOr("prefix", "");
+    int maxUploads = boundedInt(ex.query().first("max-uploads"), LIST_MAX, LIST_MAX, "max-uploads");
+    String keyMarker = ex.query().firstOr("key-marker", "");
+    String uploadIdMarker = ex.query().firstOr("upload-id-marker", "");
+    List<UploadInfo> all = backend.listMultipartUploads(bucket, prefix);
+    List<UploadInfo> page = new ArrayList<>();
+    boolean truncated = false;
+    boolean pastMarker = keyMarker.isEmpty();
+    for (UploadInfo u : all) {
+      if (!pastMarker) {
+        int c = u.key().compareTo(keyMarker);
+        boolean after = c > 0 || (c == 0 && !uploadIdMarker.isEmpty() && u.uploadId().compareTo(uploadIdMarker) > 0);
+        if (!after) continue;
+        pastMarker = true;
+      }
+      if (page.size() == maxUploads) {
+        truncated = true;
+        break;
+      }
+      page.add(u);
+    }
+    XmlWriter xml = XmlWriter.document("ListMultipartUploadsResult")
+        .element("Bucket", bucket).element("KeyMarker", keyMarker).element("UploadIdMarker", uploadIdMarker)
+        .element("NextKeyMarker", page.isEmpty() ? "" : page.getLast().key())
+        .element("NextUploadIdMarker", page.isEmpty() ? "" : page.getLast().uploadId())
+        .element("Prefix", prefix).element("MaxUploads", maxUploads).element("IsTruncated", truncated);
+    for (UploadInfo u : page) {
+      xml.start("Upload").element("Key", u.key()).element("UploadId", u.uploadId());
+      xml.start("Initiator").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
+      xml.start("Owner").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
+      xml.element("StorageClass", "STANDARD").element("Initiated", HttpDates.iso8601(u.initiatedMillis())).end();
+    }
+    ex.sendXml(200, xml.toBytes());
+  }
+
+  private static int partNumber(String value) throws S3Exception {
+    try {
+      int n = Integer.parseInt(value == null ? "" : value.strip());
+      if (n >= 1 && n <= PART_NUMBER_MAX) return n;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new S3Exception(S3Error.InvalidArgument, "partNumber must be an integer between 1 and " + PART_NUMBER_MAX);
+  }
+
+  private static int boundedInt(String value, int fallback, int max, String name) throws S3Exception {
+    if (value == null) return fallback;
+    try {
+      int v = Integer.parseInt(value.strip());
+      if (v < 0) throw new NumberFormatException();
+      return Math.min(v, max);
+    } catch (NumberFormatException e) {
+      throw new S3Exception(S3Error.InvalidArgument, name + " must be a non-negative integer");
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package io.cairn.s3;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the S3 gateway needs from the storage cluster: users, buckets, objects and multipart uploads.
+ *
+ * <p>Request bodies handed to the backend are verifying streams: a digest, signature or length
+ * mismatch makes {@code read} throw instead of returning end-of-stream. An implementation must
+ * therefore read every body until {@code read} returns -1 and make nothing visible if any read
+ * throws. Errors S3 clients should see are reported as {@link S3Exception}.
+ */
+public interface ObjectBackend {
+
+  /** The secret key of an access key, or empty when the access key is unknown. */
+  Optional<String> secretKey(String accessKey);
+
+  /** Buckets owned by {@code owner} (an access key), sorted by name. */
+  List<BucketSummary> listBuckets(String owner);
+
+  /** Creates a bucket; {@code policyOrNull} names a storage policy such as "rep3" or "ec4+2". */
+  void createBucket(String bucket, String owner, String policyOrNull) throws S3Exception;
+
+  /** The bucket, or NoSuchBucket. */
+  BucketSummary headBucket(String bucket) throws S3Exception;
+
+  /** Deletes an empty bucket: NoSuchBucket, BucketNotEmpty. */
+  void deleteBucket(String bucket) throws S3Exception;
+
+  /**
+   * Streams body into the cluster; must not buffer the whole object. {@code req.contentLength()} is
+   * -1 if unknown. Nothing becomes visible unless the body is read to its end without error.
+   */
+  ObjectInfo putObject(String bucket, String key, PutRequest req, InputStream body)
+      throws S3Exception, IOException;
+
+  /** The current version's metadata: NoSuchBucket, NoSuchKey. */
+  ObjectInfo headObject(String bucket, String key) throws S3Exception;
+
+  /** Opens the current version; the handle reads exactly that version even if it is replaced meanwhile. */
+  ObjectHandle openObject(String bucket, String key) throws S3Exception;
+
+  /** Deletes a key; deleting a missing key is not an error (S3), a missing bucket is. */
+  void deleteObject(String bucket, String key) throws S3Exception;
+
+  /**
+   * Keys of bucket starting with prefix, strictly after startAfter ("" = from the start), sorted by
+   * UTF-8 binary order, at most limit. {@code startAfter} may be any string, including one longer
+   * than the longest legal key.
+   */
+  List<ObjectInfo> listObjects(String bucket, String prefix, String startAfter, int limit)
+      throws S3Exception;
+
+  /** Starts a multipart upload and returns its upload id. */
+  String createMultipartUpload(String bucket, String key, PutRequest req) throws S3Exception;
+
+  /** Stores one part (same body contract as {@link #putObject}): NoSuchUpload. */
+  PartInfo uploadPart(
+      String bucket, String key, String uploadId, int partNumber, long contentLength, InputStream body)
+      throws S3Exception, IOException;
+
+  /** Assembles the listed parts into the object: InvalidPart, InvalidPartOrder, EntityTooSmall, NoSuchUpload. */
+  ObjectInfo completeMultipartUpload(String bucket, String key, String uploadId, List<CompletedPart> parts)
+      throws S3Exception;
+
+  /** Discards an upload and its parts: NoSuchUpload. */
+  void abortMultipartUpload(String bucket, String key, String uploadId) throws S3Exception;
+
+  /** Parts uploaded so far, sorted by part number: NoSuchUpload. */
+  List<PartInfo> listParts(String bucket, String key, String uploadId) throws S3Exception;
+
+  /** Uploads in progress whose key starts with prefix, sorted by key then initiation time. */
+  List<UploadInfo> listMultipartUploads(String bucket, String prefix) throws S3Exception;
+}

@@ -1,0 +1,82 @@
+package io.cairn.s3;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Object metadata carried in HTTP headers: reading it from a PUT, writing it on a GET or HEAD. */
+public final class ObjectHeaders {
+  /** S3's limit on the total size of user metadata (names and values, UTF-8). */
+  public static final int USER_METADATA_BYTES_MAX = 2048;
+  public static final String DEFAULT_CONTENT_TYPE = "binary/octet-stream";
+  /** Standard headers stored verbatim with the object. */
+  public static final List<String> STORED_HEADERS =
+      List.of("Content-Encoding", "Content-Disposition", "Cache-Control", "Expires", "Content-Language");
+  private static final String META_PREFIX = "x-amz-meta-";
+
+  private ObjectHeaders() {}
+
+  /** The metadata of a PUT, POST ?uploads or CopyObject with REPLACE. */
+  public static PutRequest putRequest(Map<String, String> headers, long contentLength) throws S3Exception {
+    String contentType = headers.getOrDefault("content-type", DEFAULT_CONTENT_TYPE);
+    Map<String, String> meta = new LinkedHashMap<>();
+    int metaBytes = 0;
+    for (var e : headers.entrySet()) {
+      if (e.getKey().startsWith(META_PREFIX)) {
+        String name = e.getKey().substring(META_PREFIX.length());
+        meta.put(name, e.getValue());
+        metaBytes += name.getBytes(StandardCharsets.UTF_8).length + e.getValue().getBytes(StandardCharsets.UTF_8).length;
+      }
+    }
+    if (metaBytes > USER_METADATA_BYTES_MAX) {
+      throw new S3Exception(S3Error.InvalidArgument,
+          "your metadata headers exceed the maximum allowed metadata size of " + USER_METADATA_BYTES_MAX + " bytes");
+    }
+    Map<String, String> other = new LinkedHashMap<>();
+    for (String name : STORED_HEADERS) {
+      String value = headers.get(name.toLowerCase(Locale.ROOT));
+      if (name.equals("Content-Encoding") && value != null) value = withoutAwsChunked(value);
+      if (value != null && !value.isEmpty()) other.put(name, value);
+    }
+    return new PutRequest(contentType, meta, contentLength, other);
+  }
+
+  /** Writes the metadata headers of an object to a GET or HEAD response, with response-* overrides. */
+  public static void write(S3Exchange ex, ObjectInfo info) {
+    ex.setHeader("ETag", quote(info.etag()));
+    ex.setHeader("Last-Modified", HttpDates.rfc1123(info.lastModifiedMillis()));
+    ex.setHeader("Accept-Ranges", "bytes");
+    ex.setHeader("Content-Type", info.contentType() == null ? DEFAULT_CONTENT_TYPE : info.contentType());
+    for (var e : info.userMetadata().entrySet()) ex.setHeader(META_PREFIX + e.getKey(), e.getValue());
+    for (var e : info.otherHeaders().entrySet()) ex.setHeader(e.getKey(), e.getValue());
+    QueryParameters q = ex.query();
+    override(ex, q, "response-content-type", "Content-Type");
+    override(ex, q, "response-content-language", "Content-Language");
+    override(ex, q, "response-expires", "Expires");
+    override(ex, q, "response-cache-control", "Cache-Control");
+    override(ex, q, "response-content-disposition", "Content-Disposition");
+    override(ex, q, "response-content-encoding", "Content-Encoding");
+  }
+
+  public static String quote(String etag) {
+    return "\"" + etag + "\"";
+  }
+
+  private static void override(S3Exchange ex, QueryParameters q, String param, String header) {
+    String v = q.first(param);
+    if (v != null) ex.setHeader(header, v);
+  }
+
+  private static String withoutAwsChunked(String contentEncoding) {
+    StringBuilder sb = new StringBuilder();
+    for (String part : contentEncoding.split(",")) {
+      String p = part.strip();
+      if (p.isEmpty() || p.equalsIgnoreCase("aws-chunked")) continue;
+      if (!sb.isEmpty()) sb.append(',');
+      sb.append(p);
+    }
+    return sb.toString();
+  }
+}

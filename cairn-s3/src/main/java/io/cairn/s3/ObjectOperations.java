@@ -1,0 +1,179 @@
+package io.cairn.s3;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.w3c.dom.Element;
+
+/** PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects and CopyObject. */
+final class ObjectOperations {
+  private static final Logger LOG = LoggerFactory.getLogger(ObjectOperations.class);
+  /** S3's largest single PUT. */
+  static final long PUT_BYTES_MAX = 5L * 1024 * 1024 * 1024;
+  /** Keys per DeleteObjects request (S3's limit). */
+  static final int DELETE_KEYS_MAX = 1000;
+  /** Largest DeleteObjects body accepted. */
+  static final int DELETE_XML_BYTES_MAX = 2 * 1024 * 1024;
+  /** Buffer between the copy source reader and the copy destination writer. */
+  static final int COPY_PIPE_BYTES = 1024 * 1024;
+
+  private final ObjectBackend backend;
+
+  ObjectOperations(ObjectBackend backend) {
+    this.backend = backend;
+  }
+
+  void put(S3Exchange ex, Authentication auth, String bucket, String key) throws S3Exception, IOException {
+    DecodedBody body = RequestBodyDecoder.open(ex, auth, true);
+    if (body.length() > PUT_BYTES_MAX) {
+      throw new S3Exception(S3Error.EntityTooLarge, "your proposed upload exceeds the maximum allowed object size");
+    }
+    PutRequest req = ObjectHeaders.putRequest(ex.headers(), body.length());
+    ObjectInfo info = backend.putObject(bucket, key, req, body.stream());
+    ex.setHeader("ETag", ObjectHeaders.quote(info.etag()));
+    ex.sendEmpty(200);
+  }
+
+  void get(S3Exchange ex, String bucket, String key, boolean withBody) throws S3Exception, IOException {
+    ObjectHandle handle = withBody ? backend.openObject(bucket, key) : null;
+    ObjectInfo info = withBody ? handle.info() : backend.headObject(bucket, key);
+    switch (ConditionalRequest.evaluate(ex.headers(), "", info)) {
+      case PRECONDITION_FAILED -> throw new S3Exception(S3Error.PreconditionFailed, "at least one of the pre-conditions you specified did not hold");
+      case NOT_MODIFIED -> {
+        ex.setHeader("ETag", ObjectHeaders.quote(info.etag()));
+        ex.setHeader("Last-Modified", HttpDates.rfc1123(info.lastModifiedMillis()));
+        ex.sendEmpty(304);
+        return;
+      }
+      case PROCEED -> { }
+    }
+    Optional<ByteRange> range;
+    try {
+      range = ByteRange.parse(ex.header("range"), info.size());
+    } catch (S3Exception e) {
+      ex.setHeader("Content-Range", "bytes */" + info.size());
+      throw e;
+    }
+    ObjectHeaders.write(ex, info);
+    long offset = range.map(ByteRange::first).orElse(0L);
+    long length = range.map(ByteRange::length).orElse(info.size());
+    range.ifPresent(r -> ex.setHeader("Content-Range", r.contentRange(info.size())));
+    int status = range.isPresent() ? 206 : 200;
+    if (!withBody) {
+      ex.setHeader("Content-Length", Long.toString(length));
+      ex.sendEmpty(status);
+      return;
+    }
+    try (OutputStream out = ex.startBody(status, length)) {
+      if (length > 0) handle.writeTo(out, offset, length);
+    }
+  }
+
+  void delete(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {
+    backend.deleteObject(bucket, key);
+    ex.sendEmpty(204);
+  }
+
+  void deleteMany(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+    DecodedBody body = RequestBodyDecoder.open(ex, auth, false);
+    Element root = SafeXmlParser.parse(body.stream(), DELETE_XML_BYTES_MAX);
+    if (!SafeXmlParser.name(root).equals("Delete")) {
+      throw new S3Exception(S3Error.MalformedXML, "the body must be a Delete document");
+    }
+    boolean quiet = "true".equalsIgnoreCase(String.valueOf(SafeXmlParser.childText(root, "Quiet")).strip());
+    List<Element> objects = SafeXmlParser.children(root, "Object");
+    if (objects.isEmpty() || objects.size() > DELETE_KEYS_MAX) {
+      throw new S3Exception(S3Error.MalformedXML, "a Delete document names 1 to " + DELETE_KEYS_MAX + " objects");
+    }
+    List<String> keys = new ArrayList<>(objects.size());
+    for (Element o : objects) {
+      String k = SafeXmlParser.childText(o, "Key");
+      if (k == null) throw new S3Exception(S3Error.MalformedXML, "every Object needs a Key");
+      keys.add(k);
+    }
+    backend.headBucket(bucket);
+    XmlWriter xml = XmlWriter.document("DeleteResult");
+    for (String k : keys) {
+      try {
+        ObjectKeyRule.check(k);
+        backend.deleteObject(bucket, k);
+        if (!quiet) xml.start("Deleted").element("Key", k).end();
+      } catch (S3Exception e) {
+        xml.start("Error").element("Key", k).element("Code", e.error().name()).element("Message", e.getMessage()).end();
+      }
+    }
+    ex.sendXml(200, xml.toBytes());
+  }
+
+  void copy(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {
+    String[] source = copySource(ex.header("x-amz-copy-source"));
+    String directive = ex.headers().getOrDefault("x-amz-metadata-directive", "COPY").strip();
+    if (!directive.equals("COPY") && !directive.equals("REPLACE")) {
+      throw new S3Exception(S3Error.InvalidArgument, "x-amz-metadata-directive must be COPY or REPLACE");
+    }
+    if (source[0].equals(bucket) && source[1].equals(key) && directive.equals("COPY")) {
+      throw new S3Exception(S3Error.InvalidRequest,
+          "this copy request is illegal because it is trying to copy an object to itself without changing the object's metadata");
+    }
+    ObjectHandle handle = backend.openObject(source[0], source[1]);
+    ObjectInfo src = handle.info();
+    if (ConditionalRequest.evaluate(ex.headers(), "x-amz-copy-source-", src) != ConditionalRequest.Outcome.PROCEED) {
+      throw new S3Exception(S3Error.PreconditionFailed, "at least one of the pre-conditions you specified did not hold");
+    }
+    if (src.size() > PUT_BYTES_MAX) {
+      throw new S3Exception(S3Error.InvalidRequest, "the source is larger than the maximum allowable size for a copy");
+    }
+    PutRequest req = directive.equals("COPY")
+        ? new PutRequest(src.contentType(), src.userMetadata(), src.size(), src.otherHeaders())
+        : ObjectHeaders.putRequest(ex.headers(), src.size());
+    BoundedPipe pipe = new BoundedPipe(COPY_PIPE_BYTES);
+    Thread writer = Thread.ofVirtual().name("s3-copy-" + ex.requestId()).start(() -> {
+      OutputStream out = pipe.output();
+      try {
+        handle.writeTo(out, 0, src.size());
+        out.close();
+      } catch (Throwable t) {
+        pipe.fail(t);
+      }
+    });
+    ObjectInfo stored;
+    InputStream in = pipe.input();
+    try {
+      stored = backend.putObject(bucket, key, req, new LengthCheckingInputStream(in, src.size()));
+    } finally {
+      in.close();
+      try {
+        writer.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        LOG.warn("request {}: interrupted while waiting for the copy reader", ex.requestId());
+      }
+    }
+    byte[] xml = XmlWriter.document("CopyObjectResult")
+        .element("LastModified", HttpDates.iso8601(stored.lastModifiedMillis()))
+        .element("ETag", ObjectHeaders.quote(stored.etag()))
+        .toBytes();
+    ex.sendXml(200, xml);
+  }
+
+  /** Splits x-amz-copy-source ("/bucket/key" or "bucket/key", URL-encoded) into bucket and key. */
+  static String[] copySource(String header) throws S3Exception {
+    String s = header.strip();
+    int q = s.indexOf('?');
+    if (q >= 0) s = s.substring(0, q);
+    s = QueryParameters.decode(s, false);
+    if (s.startsWith("/")) s = s.substring(1);
+    int slash = s.indexOf('/');
+    if (slash <= 0 || slash == s.length() - 1) {
+      throw new S3Exception(S3Error.InvalidArgument, "x-amz-copy-source must be <bucket>/<key>");
+    }
+    String key = s.substring(slash + 1);
+    ObjectKeyRule.check(key);
+    return new String[] {s.substring(0, slash), key};
+  }
+}

@@ -1,0 +1,185 @@
+package io.cairn.s3;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Verifies AWS SigV4 requests, signed in the Authorization header or presigned in the query string.
+ * The time is passed in; this class reads no clock.
+ */
+public final class RequestAuthenticator {
+  /** Longest validity of a presigned URL S3 accepts: seven days. */
+  public static final long PRESIGNED_EXPIRES_MAX_SECONDS = 7 * 24 * 3600;
+  private static final DateTimeFormatter AMZ_DATE =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  private final String region;
+  private final long maxSkewMillis;
+  private final Function<String, Optional<String>> secrets;
+  private final SigningKeyCache keyCache;
+
+  public RequestAuthenticator(
+      String region, long maxSkewMillis, Function<String, Optional<String>> secrets, SigningKeyCache keyCache) {
+    this.region = region;
+    this.maxSkewMillis = maxSkewMillis;
+    this.secrets = secrets;
+    this.keyCache = keyCache;
+  }
+
+  /**
+   * Verifies the request.
+   *
+   * @param rawPath the path as sent, still percent-encoded
+   * @param headers lower-case header names to comma-joined values
+   */
+  public Authentication authenticate(
+      String method, String rawPath, QueryParameters query, Map<String, String> headers, long nowMillis)
+      throws S3Exception {
+    if (query.has("X-Amz-Algorithm")) return presigned(method, rawPath, query, headers, nowMillis);
+    String authorization = headers.get("authorization");
+    if (authorization == null || authorization.isBlank()) {
+      throw new S3Exception(S3Error.AccessDenied, "anonymous access is not allowed: sign the request with AWS SigV4");
+    }
+    if (!authorization.startsWith(SigV4Signer.ALGORITHM + " ")) {
+      throw new S3Exception(S3Error.AccessDenied,
+          "unsupported Authorization header: only " + SigV4Signer.ALGORITHM + " (SigV4) is accepted");
+    }
+    String credential = null, signedHeaders = null, signature = null;
+    for (String part : authorization.substring(SigV4Signer.ALGORITHM.length() + 1).split(",")) {
+      String p = part.strip();
+      int eq = p.indexOf('=');
+      if (eq < 0) continue;
+      String name = p.substring(0, eq), value = p.substring(eq + 1).strip();
+      switch (name) {
+        case "Credential" -> credential = value;
+        case "SignedHeaders" -> signedHeaders = value;
+        case "Signature" -> signature = value;
+        default -> { }
+      }
+    }
+    if (credential == null || signedHeaders == null || signature == null) {
+      throw new S3Exception(S3Error.AuthorizationHeaderMalformed,
+          "the Authorization header needs Credential, SignedHeaders and Signature");
+    }
+    String amzDate = headers.get("x-amz-date");
+    if (amzDate == null) amzDate = fromHttpDate(headers.get("date"));
+    Instant signedAt = parseAmzDate(amzDate, S3Error.AccessDenied);
+    checkSkew(signedAt, nowMillis);
+    String payloadHash = headers.get("x-amz-content-sha256");
+    if (payloadHash == null) {
+      throw new S3Exception(S3Error.InvalidRequest, "missing required header x-amz-content-sha256");
+    }
+    return verify(method, rawPath, query, headers, credential, signedHeaders, signature, amzDate, payloadHash,
+        payloadHash, false, S3Error.AuthorizationHeaderMalformed);
+  }
+
+  private Authentication presigned(
+      String method, String rawPath, QueryParameters query, Map<String, String> headers, long nowMillis)
+      throws S3Exception {
+    if (!SigV4Signer.ALGORITHM.equals(query.first("X-Amz-Algorithm"))) {
+      throw new S3Exception(S3Error.AuthorizationQueryParametersError,
+          "X-Amz-Algorithm must be " + SigV4Signer.ALGORITHM);
+    }
+    String credential = query.first("X-Amz-Credential");
+    String amzDate = query.first("X-Amz-Date");
+    String expires = query.first("X-Amz-Expires");
+    String signedHeaders = query.first("X-Amz-SignedHeaders");
+    String signature = query.first("X-Amz-Signature");
+    if (credential == null || amzDate == null || expires == null || signedHeaders == null || signature == null) {
+      throw new S3Exception(S3Error.AuthorizationQueryParametersError,
+          "a presigned URL needs X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders and X-Amz-Signature");
+    }
+    long expiresSeconds;
+    try {
+      expiresSeconds = Long.parseLong(expires);
+    } catch (NumberFormatException e) {
+      throw new S3Exception(S3Error.AuthorizationQueryParametersError, "X-Amz-Expires must be a number of seconds");
+    }
+    if (expiresSeconds < 1 || expiresSeconds > PRESIGNED_EXPIRES_MAX_SECONDS) {
+      throw new S3Exception(S3Error.AuthorizationQueryParametersError,
+          "X-Amz-Expires must be between 1 and " + PRESIGNED_EXPIRES_MAX_SECONDS + " seconds");
+    }
+    Instant signedAt = parseAmzDate(amzDate, S3Error.AuthorizationQueryParametersError);
+    if (signedAt.toEpochMilli() - maxSkewMillis > nowMillis) {
+      throw new S3Exception(S3Error.AccessDenied, "request is not valid yet");
+    }
+    if (nowMillis > signedAt.toEpochMilli() + expiresSeconds * 1000) {
+      throw new S3Exception(S3Error.AccessDenied, "request has expired");
+    }
+    String payloadHash = query.firstOr("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD");
+    return verify(method, rawPath, query, headers, credential, signedHeaders, signature, amzDate, payloadHash,
+        "UNSIGNED-PAYLOAD", true, S3Error.AuthorizationQueryParametersError);
+  }
+
+  private Authentication verify(
+      String method, String rawPath, QueryParameters query, Map<String, String> headers, String credential,
+      String signedHeaders, String signature, String amzDate, String signedPayloadHash, String bodyMode,
+      boolean presigned, S3Error malformed) throws S3Exception {
+    String[] scopeParts = credential.split("/", -1);
+    if (scopeParts.length != 5 || scopeParts[0].isEmpty()) {
+      throw new S3Exception(malformed, "credential must be <access-key>/<date>/<region>/s3/aws4_request");
+    }
+    String accessKey = scopeParts[0], date = scopeParts[1], credRegion = scopeParts[2];
+    if (!scopeParts[3].equals(SigV4Signer.SERVICE) || !scopeParts[4].equals(SigV4Signer.TERMINATOR)) {
+      throw new S3Exception(malformed, "credential scope must end with /s3/aws4_request");
+    }
+    if (!credRegion.equals(region)) {
+      throw new S3Exception(malformed, "the region '" + credRegion + "' is wrong; expecting '" + region + "'");
+    }
+    if (!amzDate.startsWith(date) || date.length() != 8) {
+      throw new S3Exception(malformed, "credential date " + date + " does not match the request date " + amzDate);
+    }
+    List<String> signed = Arrays.asList(signedHeaders.split(";"));
+    if (!signed.contains("host")) throw new S3Exception(malformed, "the host header must be signed");
+    for (String h : signed) {
+      if (!h.equals(h.toLowerCase(java.util.Locale.ROOT)) || h.isEmpty()) {
+        throw new S3Exception(malformed, "SignedHeaders must be lower-case names separated by ';'");
+      }
+    }
+    String secret = secrets.apply(accessKey).filter(s -> !s.isEmpty()).orElseThrow(() ->
+        new S3Exception(S3Error.InvalidAccessKeyId, "the access key id '" + accessKey + "' does not exist"));
+    String canonicalRequest = SigV4Signer.canonicalRequest(method, SigV4Signer.canonicalUri(rawPath),
+        SigV4Signer.canonicalQuery(query.all()), signed, headers, signedPayloadHash);
+    String scope = SigV4Signer.scope(date, credRegion);
+    byte[] key = keyCache.signingKey(accessKey, secret, date, credRegion);
+    String expected = SigV4Signer.signature(key, SigV4Signer.stringToSign(amzDate, scope, canonicalRequest));
+    if (!SigV4Signer.signaturesEqual(expected, signature)) {
+      throw new S3Exception(S3Error.SignatureDoesNotMatch,
+          "the request signature we calculated does not match the signature you provided; check your key and signing method");
+    }
+    return new Authentication(accessKey, key, amzDate, scope, signature, bodyMode, presigned);
+  }
+
+  private void checkSkew(Instant signedAt, long nowMillis) throws S3Exception {
+    if (Math.abs(signedAt.toEpochMilli() - nowMillis) > maxSkewMillis) {
+      throw new S3Exception(S3Error.RequestTimeTooSkewed,
+          "the difference between the request time and the server's time is too large");
+    }
+  }
+
+  private static Instant parseAmzDate(String amzDate, S3Error error) throws S3Exception {
+    if (amzDate == null) throw new S3Exception(error, "the request has no x-amz-date or Date");
+    try {
+      return ZonedDateTime.parse(amzDate, AMZ_DATE).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new S3Exception(error, "bad date '" + amzDate + "': expected yyyyMMdd'T'HHmmss'Z'");
+    }
+  }
+
+  private static String fromHttpDate(String httpDate) throws S3Exception {
+    if (httpDate == null) return null;
+    try {
+      return AMZ_DATE.format(ZonedDateTime.parse(httpDate, DateTimeFormatter.RFC_1123_DATE_TIME));
+    } catch (DateTimeParseException e) {
+      throw new S3Exception(S3Error.AccessDenied, "bad Date header '" + httpDate + "'");
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.cairn.s3;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+
+/** One HTTP request and its response, seen the way the S3 operations need them. */
+public final class S3Exchange {
+  /** Response buffer for streamed object bodies. */
+  public static final int RESPONSE_BUFFER_BYTES = 64 * 1024;
+
+  private final Request request;
+  private final Response response;
+  private final String requestId;
+  private final String method;
+  private final String rawPath;
+  private final QueryParameters query;
+  private final Map<String, String> headers;
+
+  S3Exchange(Request request, Response response, String requestId, QueryParameters query) {
+    this.request = request;
+    this.response = response;
+    this.requestId = requestId;
+    this.method = request.getMethod();
+    String path = request.getHttpURI().getPath();
+    this.rawPath = path == null || path.isEmpty() ? "/" : path;
+    this.query = query;
+    Map<String, String> h = new LinkedHashMap<>();
+    for (HttpField f : request.getHeaders()) {
+      String name = f.getName().toLowerCase(Locale.ROOT);
+      String value = f.getValue() == null ? "" : f.getValue();
+      h.merge(name, value, (a, b) -> a + "," + b);
+    }
+    this.headers = Map.copyOf(h);
+    response.getHeaders().put("x-amz-request-id", requestId);
+    response.getHeaders().put("x-amz-id-2", requestId);
+    response.getHeaders().put(HttpHeader.SERVER, "Cairn");
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  public String method() {
+    return method;
+  }
+
+  public String rawPath() {
+    return rawPath;
+  }
+
+  public QueryParameters query() {
+    return query;
+  }
+
+  /** Lower-case header names to comma-joined values. */
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  public String header(String lowerCaseName) {
+    return headers.get(lowerCaseName);
+  }
+
+  /** The raw request body as sent (still aws-chunked if it was). */
+  public InputStream rawBody() {
+    return Content.Source.asInputStream(request);
+  }
+
+  public boolean committed() {
+    return response.isCommitted();
+  }
+
+  public void setHeader(String name, String value) {
+    response.getHeaders().put(name, value);
+  }
+
+  /** Sends a complete response with no body. */
+  public void sendEmpty(int status) throws IOException {
+    response.setStatus(status);
+    if (status != 304 && !method.equals("HEAD")) response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
+    Content.Sink.write(response, true, ByteBuffer.allocate(0));
+  }
+
+  public void sendXml(int status, byte[] xml) throws IOException {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/xml");
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, xml.length);
+    Content.Sink.write(response, true, ByteBuffer.wrap(xml));
+  }
+
+  public void sendBytes(int status, String contentType, byte[] body) throws IOException {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    Content.Sink.write(response, true, ByteBuffer.wrap(body));
+  }
+
+  /** Starts a streamed response of {@code contentLength} bytes; the caller closes the stream. */
+  public OutputStream startBody(int status, long contentLength) {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, contentLength);
+    return new BufferedOutputStream(Content.Sink.asOutputStream(response), RESPONSE_BUFFER_BYTES);
+  }
+
+  /** Sends an S3 error document (headers only for HEAD). */
+  public void sendError(S3Error error, String message) throws IOException {
+    response.setStatus(error.httpStatus());
+    if (method.equals("HEAD")) {
+      Content.Sink.write(response, true, ByteBuffer.allocate(0));
+      return;
+    }
+    byte[] xml = XmlWriter.plainDocument("Error")
+        .element("Code", error.name())
+        .element("Message", message)
+        .element("Resource", rawPath)
+        .element("RequestId", requestId)
+        .toBytes();
+    sendXml(error.httpStatus(), xml);
+  }
+}

@@ -1,0 +1,44 @@
+package io.cairn.s3;
+
+import java.util.List;
+
+/**
+ * Where and how the S3 gateway listens.
+ *
+ * @param host address to bind
+ * @param port port to bind, 0 for any free port
+ * @param region the region clients sign for
+ * @param maxSkewMillis largest accepted difference between a request's signing time and ours
+ * @param virtualHostDomains domains under which {@code bucket.domain} addresses a bucket (may be empty)
+ * @param concurrentRequestsMax requests served at once; more are answered with SlowDown
+ */
+public record S3GatewayConfig(
+    String host,
+    int port,
+    String region,
+    long maxSkewMillis,
+    List<String> virtualHostDomains,
+    int concurrentRequestsMax) {
+
+  public static final String DEFAULT_REGION = "us-east-1";
+  public static final long DEFAULT_MAX_SKEW_MILLIS = 15 * 60 * 1000L;
+  public static final int DEFAULT_CONCURRENT_REQUESTS_MAX = 1024;
+
+  public S3GatewayConfig {
+    if (host == null || host.isBlank()) throw new IllegalArgumentException("host is required");
+    if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
+    if (region == null || region.isBlank()) region = DEFAULT_REGION;
+    if (maxSkewMillis <= 0) throw new IllegalArgumentException("maxSkewMillis must be positive");
+    virtualHostDomains = virtualHostDomains == null ? List.of() : List.copyOf(virtualHostDomains);
+    if (concurrentRequestsMax <= 0) throw new IllegalArgumentException("concurrentRequestsMax must be positive");
+  }
+
+  public S3GatewayConfig(String host, int port, String region, long maxSkewMillis) {
+    this(host, port, region, maxSkewMillis, List.of(), DEFAULT_CONCURRENT_REQUESTS_MAX);
+  }
+
+  /** Defaults: region us-east-1, 15 minutes of skew, path-style addressing only. */
+  public static S3GatewayConfig of(String host, int port) {
+    return new S3GatewayConfig(host, port, DEFAULT_REGION, DEFAULT_MAX_SKEW_MILLIS);
+  }
+}

@@ -1,0 +1,235 @@
+package io.cairn.s3;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Jetty handler of the S3 gateway: authenticates each request, finds bucket and key (path-style
+ * or virtual-host style), dispatches to the S3 operation and turns failures into S3 error documents.
+ * Requests under {@code /_cairn/} go to the admin handler. Runs blocking, on virtual threads.
+ */
+public final class S3RequestHandler extends Handler.Abstract {
+  private static final Logger LOG = LoggerFactory.getLogger(S3RequestHandler.class);
+  public static final String ADMIN_PREFIX = "/_cairn/";
+  private static final Set<String> UNSUPPORTED_BUCKET_SUBRESOURCES = Set.of(
+      "acl", "policy", "policyStatus", "cors", "lifecycle", "tagging", "website", "logging", "notification",
+      "replication", "encryption", "object-lock", "accelerate", "requestPayment", "versions", "analytics",
+      "inventory", "metrics", "intelligent-tiering", "ownershipControls", "publicAccessBlock");
+  private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
+      "acl", "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes", "versionId");
+
+  private final S3GatewayConfig config;
+  private final ObjectBackend backend;
+  private final AdminHandler admin;
+  private final Clock clock;
+  private final RequestAuthenticator authenticator;
+  private final BucketOperations buckets;
+  private final ObjectOperations objects;
+  private final ListOperations listings;
+  private final MultipartOperations multipart;
+  private final Semaphore permits;
+  private final String requestIdPrefix;
+  private final AtomicLong requestCounter = new AtomicLong();
+
+  /**
+   * @param requestIdPrefix distinguishes this gateway's request ids from other nodes'
+   */
+  public S3RequestHandler(
+      S3GatewayConfig config, ObjectBackend backend, AdminHandler adminOrNull, Clock clock, String requestIdPrefix) {
+    this.config = config;
+    this.backend = backend;
+    this.admin = adminOrNull;
+    this.clock = clock;
+    this.authenticator = new RequestAuthenticator(config.region(), config.maxSkewMillis(), backend::secretKey,
+        new SigningKeyCache(1024));
+    this.buckets = new BucketOperations(backend, config.region());
+    this.objects = new ObjectOperations(backend);
+    this.listings = new ListOperations(backend);
+    this.multipart = new MultipartOperations(backend);
+    this.permits = new Semaphore(config.concurrentRequestsMax());
+    this.requestIdPrefix = requestIdPrefix;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    String requestId = requestIdPrefix + HexFormat.of().toHexDigits(requestCounter.incrementAndGet());
+    S3Exchange ex;
+    try {
+      ex = new S3Exchange(request, response, requestId, QueryParameters.parse(request.getHttpURI().getQuery()));
+    } catch (S3Exception e) {
+      ex = new S3Exchange(request, response, requestId, emptyQuery());
+      finish(ex, callback, e);
+      return true;
+    }
+    if (!permits.tryAcquire()) {
+      finish(ex, callback, new S3Exception(S3Error.SlowDown, "please reduce your request rate"));
+      return true;
+    }
+    try {
+      if (admin != null && ex.rawPath().startsWith(ADMIN_PREFIX)) {
+        AdminResponse r = admin.handle(ex.method(), QueryParameters.decode(ex.rawPath(), false),
+            ex.query().asMap(), ex.headers(), ex.rawBody());
+        ex.sendBytes(r.status(), r.contentType(), r.body());
+      } else {
+        dispatch(ex);
+      }
+      callback.succeeded();
+    } catch (Throwable t) {
+      finish(ex, callback, t);
+    } finally {
+      permits.release();
+    }
+    return true;
+  }
+
+  private void finish(S3Exchange ex, Callback callback, Throwable t) {
+    S3Exception s3 = toS3Exception(t);
+    if (s3.error() == S3Error.InternalError) {
+      LOG.error("request {} {} {} failed", ex.requestId(), ex.method(), ex.rawPath(), t);
+    } else {
+      LOG.debug("request {} {} {}: {} {}", ex.requestId(), ex.method(), ex.rawPath(), s3.error(), s3.getMessage());
+    }
+    if (ex.committed()) {
+      callback.failed(t);
+      return;
+    }
+    try {
+      ex.sendError(s3.error(), s3.getMessage());
+      callback.succeeded();
+    } catch (Throwable sendFailure) {
+      callback.failed(sendFailure);
+    }
+  }
+
+  private static S3Exception toS3Exception(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof S3Exception s) return s;
+      if (c instanceof S3BodyException b) return b.toS3Exception();
+    }
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof EofException) return new S3Exception(S3Error.IncompleteBody, "the request body ended early");
+    }
+    return new S3Exception(S3Error.InternalError, "we encountered an internal error; please try again");
+  }
+
+  private static QueryParameters emptyQuery() {
+    try {
+      return QueryParameters.parse("");
+    } catch (S3Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void dispatch(S3Exchange ex) throws S3Exception, IOException {
+    Authentication auth =
+        authenticator.authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(), clock.millis());
+    String[] target = target(ex);
+    String bucket = target[0], key = target[1];
+    QueryParameters q = ex.query();
+    String method = ex.method();
+    if (bucket == null) {
+      if (method.equals("GET")) buckets.listBuckets(ex, auth);
+      else throw notAllowed(method);
+      return;
+    }
+    if (key == null) {
+      for (String sub : UNSUPPORTED_BUCKET_SUBRESOURCES) {
+        if (q.has(sub)) throw new S3Exception(S3Error.NotImplemented, "the bucket subresource '" + sub + "' is not implemented");
+      }
+      switch (method) {
+        case "PUT" -> {
+          if (q.has("versioning")) throw new S3Exception(S3Error.NotImplemented, "versioning is not implemented");
+          buckets.createBucket(ex, auth, bucket);
+        }
+        case "HEAD" -> buckets.headBucket(ex, bucket);
+        case "DELETE" -> buckets.deleteBucket(ex, bucket);
+        case "GET" -> {
+          if (q.has("location")) buckets.location(ex, bucket);
+          else if (q.has("versioning")) buckets.versioning(ex, bucket);
+          else if (q.has("uploads")) multipart.listUploads(ex, auth, bucket);
+          else if ("2".equals(q.first("list-type"))) listings.listV2(ex, auth, bucket);
+          else listings.listV1(ex, auth, bucket);
+        }
+        case "POST" -> {
+          if (q.has("delete")) objects.deleteMany(ex, auth, bucket);
+          else throw new S3Exception(S3Error.NotImplemented, "this bucket POST operation is not implemented");
+        }
+        default -> throw notAllowed(method);
+      }
+      return;
+    }
+    ObjectKeyRule.check(key);
+    for (String sub : UNSUPPORTED_OBJECT_SUBRESOURCES) {
+      if (q.has(sub) && !(sub.equals("versionId") && "null".equals(q.first(sub)))) {
+        throw new S3Exception(S3Error.NotImplemented, "the object subresource '" + sub + "' is not implemented");
+      }
+    }
+    switch (method) {
+      case "PUT" -> {
+        if (q.has("uploadId") || q.has("partNumber")) multipart.uploadPart(ex, auth, bucket, key);
+        else if (ex.header("x-amz-copy-source") != null) objects.copy(ex, bucket, key);
+        else objects.put(ex, auth, bucket, key);
+      }
+      case "GET" -> {
+        if (q.has("uploadId")) multipart.listParts(ex, auth, bucket, key);
+        else objects.get(ex, bucket, key, true);
+      }
+      case "HEAD" -> objects.get(ex, bucket, key, false);
+      case "DELETE" -> {
+        if (q.has("uploadId")) multipart.abort(ex, bucket, key);
+        else objects.delete(ex, bucket, key);
+      }
+      case "POST" -> {
+        if (q.has("uploads")) multipart.create(ex, bucket, key);
+        else if (q.has("uploadId")) multipart.complete(ex, auth, bucket, key);
+        else throw new S3Exception(S3Error.NotImplemented, "this object POST operation is not implemented");
+      }
+      default -> throw notAllowed(method);
+    }
+  }
+
+  /** Bucket (or null) and key (or null) addressed by the request. */
+  private String[] target(S3Exchange ex) throws S3Exception {
+    String path = ex.rawPath();
+    String host = ex.header("host");
+    if (host != null && !config.virtualHostDomains().isEmpty()) {
+      String h = host.toLowerCase(Locale.ROOT);
+      int colon = h.lastIndexOf(':');
+      if (colon > 0 && h.indexOf(']') < colon) h = h.substring(0, colon);
+      for (String domain : config.virtualHostDomains()) {
+        String suffix = "." + domain.toLowerCase(Locale.ROOT);
+        if (h.endsWith(suffix) && h.length() > suffix.length()) {
+          String bucket = h.substring(0, h.length() - suffix.length());
+          String key = path.length() > 1 ? QueryParameters.decode(path.substring(1), false) : null;
+          return new String[] {bucket, key};
+        }
+      }
+    }
+    if (path.equals("/")) return new String[] {null, null};
+    int slash = path.indexOf('/', 1);
+    String bucket = QueryParameters.decode(slash < 0 ? path.substring(1) : path.substring(1, slash), false);
+    String key = slash < 0 || slash == path.length() - 1 ? null : QueryParameters.decode(path.substring(slash + 1), false);
+    return new String[] {bucket, key};
+  }
+
+  private static S3Exception notAllowed(String method) {
+    return new S3Exception(S3Error.MethodNotAllowed, "the method " + method + " is not allowed against this resource");
+  }
+
+  List<String> virtualHostDomains() {
+    return config.virtualHostDomains();
+  }
+}

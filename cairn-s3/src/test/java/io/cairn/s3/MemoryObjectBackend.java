@@ -1,0 +1,264 @@
+package io.cairn.s3;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** An in-memory {@link ObjectBackend} for gateway tests: one lock, objects as byte arrays, UTF-8 key order. */
+final class MemoryObjectBackend implements ObjectBackend {
+  static final long MIN_PART_BYTES = 5L * 1024 * 1024;
+  private static final Comparator<String> UTF8_ORDER =
+      (a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+
+  private record StoredObject(ObjectInfo info, byte[] data) {}
+
+  private record Bucket(String owner, long createdMillis, String policy, TreeMap<String, StoredObject> objects) {}
+
+  private record Part(PartInfo info, byte[] data) {}
+
+  private record Upload(String bucket, String key, PutRequest req, long initiatedMillis, TreeMap<Integer, Part> parts) {}
+
+  private final Map<String, String> users;
+  private final TreeMap<String, Bucket> buckets = new TreeMap<>();
+  private final TreeMap<String, Upload> uploads = new TreeMap<>();
+  private final AtomicLong clockMillis = new AtomicLong(1_700_000_000_000L);
+  private final AtomicLong uploadCounter = new AtomicLong();
+  /** Number of putObject / uploadPart calls that ended with an error. */
+  final AtomicLong failedWrites = new AtomicLong();
+
+  MemoryObjectBackend(Map<String, String> users) {
+    this.users = Map.copyOf(users);
+  }
+
+  synchronized String policyOf(String bucket) {
+    return buckets.get(bucket).policy();
+  }
+
+  synchronized int objectCount(String bucket) {
+    Bucket b = buckets.get(bucket);
+    return b == null ? 0 : b.objects().size();
+  }
+
+  private long now() {
+    return clockMillis.addAndGet(1000);
+  }
+
+  @Override
+  public Optional<String> secretKey(String accessKey) {
+    return Optional.ofNullable(users.get(accessKey));
+  }
+
+  @Override
+  public synchronized List<BucketSummary> listBuckets(String owner) {
+    List<BucketSummary> out = new ArrayList<>();
+    buckets.forEach((name, b) -> {
+      if (b.owner().equals(owner)) out.add(new BucketSummary(name, b.createdMillis()));
+    });
+    return out;
+  }
+
+  @Override
+  public synchronized void createBucket(String bucket, String owner, String policyOrNull) throws S3Exception {
+    Bucket existing = buckets.get(bucket);
+    if (existing != null) {
+      throw new S3Exception(existing.owner().equals(owner) ? S3Error.BucketAlreadyOwnedByYou : S3Error.BucketAlreadyExists,
+          "bucket " + bucket + " exists");
+    }
+    if (policyOrNull != null && !policyOrNull.matches("rep[1-9]|ec[1-9]\\+[1-9]")) {
+      throw new S3Exception(S3Error.InvalidArgument, "unknown storage policy " + policyOrNull);
+    }
+    buckets.put(bucket, new Bucket(owner, now(), policyOrNull, new TreeMap<>(UTF8_ORDER)));
+  }
+
+  @Override
+  public synchronized BucketSummary headBucket(String bucket) throws S3Exception {
+    Bucket b = bucket(bucket);
+    return new BucketSummary(bucket, b.createdMillis());
+  }
+
+  @Override
+  public synchronized void deleteBucket(String bucket) throws S3Exception {
+    if (!bucket(bucket).objects().isEmpty()) throw new S3Exception(S3Error.BucketNotEmpty, "bucket is not empty");
+    buckets.remove(bucket);
+  }
+
+  private Bucket bucket(String bucket) throws S3Exception {
+    Bucket b = buckets.get(bucket);
+    if (b == null) throw new S3Exception(S3Error.NoSuchBucket, "the specified bucket does not exist");
+    return b;
+  }
+
+  @Override
+  public ObjectInfo putObject(String bucket, String key, PutRequest req, InputStream body) throws S3Exception, IOException {
+    synchronized (this) {
+      bucket(bucket);
+    }
+    byte[] data;
+    try {
+      data = body.readAllBytes();
+    } catch (IOException e) {
+      failedWrites.incrementAndGet();
+      throw e;
+    }
+    ObjectInfo info = new ObjectInfo(key, data.length, md5Hex(data), now(), req.contentType(), req.userMetadata(),
+        req.otherHeaders());
+    synchronized (this) {
+      bucket(bucket).objects().put(key, new StoredObject(info, data));
+    }
+    return info;
+  }
+
+  @Override
+  public synchronized ObjectInfo headObject(String bucket, String key) throws S3Exception {
+    return object(bucket, key).info();
+  }
+
+  private StoredObject object(String bucket, String key) throws S3Exception {
+    StoredObject o = bucket(bucket).objects().get(key);
+    if (o == null) throw new S3Exception(S3Error.NoSuchKey, "the specified key does not exist");
+    return o;
+  }
+
+  @Override
+  public synchronized ObjectHandle openObject(String bucket, String key) throws S3Exception {
+    StoredObject o = object(bucket, key);
+    return new ObjectHandle() {
+      public ObjectInfo info() {
+        return o.info();
+      }
+
+      public void writeTo(OutputStream out, long offset, long length) throws IOException {
+        int chunk = 8192;
+        for (long pos = offset; pos < offset + length; pos += chunk) {
+          out.write(o.data(), (int) pos, (int) Math.min(chunk, offset + length - pos));
+        }
+      }
+    };
+  }
+
+  @Override
+  public synchronized void deleteObject(String bucket, String key) throws S3Exception {
+    bucket(bucket).objects().remove(key);
+  }
+
+  @Override
+  public synchronized List<ObjectInfo> listObjects(String bucket, String prefix, String startAfter, int limit)
+      throws S3Exception {
+    List<ObjectInfo> out = new ArrayList<>();
+    var tail = startAfter.isEmpty() ? bucket(bucket).objects() : bucket(bucket).objects().tailMap(startAfter, false);
+    for (var e : tail.entrySet()) {
+      if (out.size() == limit) break;
+      if (!e.getKey().startsWith(prefix)) {
+        if (UTF8_ORDER.compare(e.getKey(), prefix) > 0) break;
+        continue;
+      }
+      out.add(e.getValue().info());
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized String createMultipartUpload(String bucket, String key, PutRequest req) throws S3Exception {
+    bucket(bucket);
+    String id = "upload-" + uploadCounter.incrementAndGet();
+    uploads.put(id, new Upload(bucket, key, req, now(), new TreeMap<>()));
+    return id;
+  }
+
+  private Upload upload(String bucket, String key, String uploadId) throws S3Exception {
+    Upload u = uploadId == null ? null : uploads.get(uploadId);
+    if (u == null || !u.bucket().equals(bucket) || !u.key().equals(key)) {
+      throw new S3Exception(S3Error.NoSuchUpload, "the specified upload does not exist");
+    }
+    return u;
+  }
+
+  @Override
+  public PartInfo uploadPart(String bucket, String key, String uploadId, int partNumber, long contentLength,
+      InputStream body) throws S3Exception, IOException {
+    synchronized (this) {
+      upload(bucket, key, uploadId);
+    }
+    byte[] data;
+    try {
+      data = body.readAllBytes();
+    } catch (IOException e) {
+      failedWrites.incrementAndGet();
+      throw e;
+    }
+    PartInfo info = new PartInfo(partNumber, md5Hex(data), data.length, now());
+    synchronized (this) {
+      upload(bucket, key, uploadId).parts().put(partNumber, new Part(info, data));
+    }
+    return info;
+  }
+
+  @Override
+  public synchronized ObjectInfo completeMultipartUpload(String bucket, String key, String uploadId,
+      List<CompletedPart> parts) throws S3Exception {
+    Upload u = upload(bucket, key, uploadId);
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    ByteArrayOutputStream md5s = new ByteArrayOutputStream();
+    for (int i = 0; i < parts.size(); i++) {
+      CompletedPart cp = parts.get(i);
+      Part p = u.parts().get(cp.partNumber());
+      if (p == null || !p.info().etag().equals(cp.etag())) {
+        throw new S3Exception(S3Error.InvalidPart, "part " + cp.partNumber() + " was not found or its ETag differs");
+      }
+      if (i < parts.size() - 1 && p.data().length < MIN_PART_BYTES) {
+        throw new S3Exception(S3Error.EntityTooSmall, "a part other than the last is smaller than 5 MiB");
+      }
+      all.writeBytes(p.data());
+      md5s.writeBytes(HexFormat.of().parseHex(p.info().etag()));
+    }
+    String etag = md5Hex(md5s.toByteArray()) + "-" + parts.size();
+    byte[] data = all.toByteArray();
+    ObjectInfo info = new ObjectInfo(key, data.length, etag, now(), u.req().contentType(), u.req().userMetadata(),
+        u.req().otherHeaders());
+    bucket(bucket).objects().put(key, new StoredObject(info, data));
+    uploads.remove(uploadId);
+    return info;
+  }
+
+  @Override
+  public synchronized void abortMultipartUpload(String bucket, String key, String uploadId) throws S3Exception {
+    upload(bucket, key, uploadId);
+    uploads.remove(uploadId);
+  }
+
+  @Override
+  public synchronized List<PartInfo> listParts(String bucket, String key, String uploadId) throws S3Exception {
+    return upload(bucket, key, uploadId).parts().values().stream().map(Part::info).toList();
+  }
+
+  @Override
+  public synchronized List<UploadInfo> listMultipartUploads(String bucket, String prefix) throws S3Exception {
+    bucket(bucket);
+    List<UploadInfo> out = new ArrayList<>();
+    uploads.forEach((id, u) -> {
+      if (u.bucket().equals(bucket) && u.key().startsWith(prefix)) out.add(new UploadInfo(u.key(), id, u.initiatedMillis()));
+    });
+    out.sort(Comparator.comparing(UploadInfo::key, UTF8_ORDER).thenComparing(UploadInfo::initiatedMillis));
+    return out;
+  }
+
+  static String md5Hex(byte[] data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
