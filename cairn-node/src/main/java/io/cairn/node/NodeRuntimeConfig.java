@@ -1,0 +1,45 @@
+package io.cairn.node;
+
+import java.util.Objects;
+
+/**
+ * What a storage node runtime needs to know about itself.
+ *
+ * @param nodeId                  persistent id of this node
+ * @param site                    storage center
+ * @param zone                    failure domain inside the site
+ * @param publicAddress           host:port of the S3 endpoint
+ * @param clusterAddress          host:port of the node-to-node endpoint
+ * @param metaAddress             host:port of this node's Raft server if it is a meta voter, else null
+ * @param capacityBytes           declared capacity (0 = the data directory's size)
+ * @param heartbeatIntervalMillis how often the node reports to the meta service
+ * @param chunkSizeBytes          data chunk size of new objects
+ * @param rpcTimeoutMillis        deadline of one node-to-node call
+ * @param requestRetryMillis      how long a request keeps retrying through map changes before failing
+ */
+public record NodeRuntimeConfig(
+        String nodeId,
+        String site,
+        String zone,
+        String publicAddress,
+        String clusterAddress,
+        String metaAddress,
+        long capacityBytes,
+        long heartbeatIntervalMillis,
+        int chunkSizeBytes,
+        long rpcTimeoutMillis,
+        long requestRetryMillis) {
+
+    public static final int CHUNK_SIZE_MAX = 16 << 20;
+
+    public NodeRuntimeConfig {
+        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(clusterAddress, "clusterAddress");
+        if (chunkSizeBytes < 4096 || chunkSizeBytes > CHUNK_SIZE_MAX) {
+            throw new IllegalArgumentException("chunkSizeBytes must be 4096.." + CHUNK_SIZE_MAX + ": " + chunkSizeBytes);
+        }
+        if (heartbeatIntervalMillis < 50) {
+            throw new IllegalArgumentException("heartbeatIntervalMillis must be >= 50: " + heartbeatIntervalMillis);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.cairn.node;
+
+import com.google.protobuf.ByteString;
+import io.cairn.core.partition.PartitionId;
+import io.cairn.node.rpc.ApplyReply;
+import io.cairn.node.rpc.ApplyRequest;
+import io.cairn.node.rpc.GetReply;
+import io.cairn.node.rpc.GetRequest;
+import io.cairn.node.rpc.Record;
+import io.cairn.node.rpc.RecordCodec;
+import io.cairn.node.rpc.ScanReply;
+import io.cairn.node.rpc.ScanRequest;
+import io.cairn.node.rpc.Status;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends requests to the node responsible for a partition, following map changes: on a refusal
+ * or an unreachable node it refreshes the map and retries with backoff, until the retry budget
+ * runs out.
+ */
+public final class PartitionClient {
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionClient.class);
+    private static final long BACKOFF_MIN_MILLIS = 50;
+    private static final long BACKOFF_MAX_MILLIS = 1000;
+
+    private final MapView mapView;
+    private final PeerChannels peers;
+    private final long retryMillis;
+
+    public PartitionClient(MapView mapView, PeerChannels peers, long retryMillis) {
+        this.mapView = mapView;
+        this.peers = peers;
+        this.retryMillis = retryMillis;
+    }
+
+    /** Outcome of one attempt: done with a value, or retry after refreshing the map. */
+    private sealed interface Attempt<T> {
+        record Done<T>(T value) implements Attempt<T> {}
+        record Retry<T>(String why) implements Attempt<T> {}
+    }
+
+    /** Writes one record through the partition's primary; returns once the holders have it durably. */
+    public void apply(PartitionId p, String key, boolean tombstone, byte[] meta, ByteBuffer blob) {
+        ApplyRequest.Builder req = ApplyRequest.newBuilder()
+                .setPartition(RecordCodec.ref(p)).setKey(key).setTombstone(tombstone)
+                .setMeta(ByteString.copyFrom(meta == null ? new byte[0] : meta));
+        if (blob != null) {
+            req.setHasBlob(true).setBlob(RecordCodec.bytes(blob)).setBlobCrc32C(RecordCodec.crc32c(blob));
+        }
+        retrying(p, "write " + key, primary -> {
+            ApplyReply r = peers.stub(primary).apply(req.setEpoch(mapView.epoch()).build());
+            mapView.ensureEpoch(r.getEpoch());
+            return switch (r.getStatus()) {
+                case OK -> new Attempt.Done<>(Boolean.TRUE);
+                case FULL -> throw new ClusterException(ClusterException.Kind.FULL, r.getMessage());
+                default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
+            };
+        });
+    }
+
+    /** Reads a record at the partition's primary (the authoritative copy). */
+    public Optional<Record> get(PartitionId p, String key, boolean withBlob) {
+        GetRequest.Builder req = GetRequest.newBuilder().setPartition(RecordCodec.ref(p)).setKey(key).setWithBlob(withBlob);
+        return retrying(p, "read " + key, primary -> {
+            GetReply r = peers.stub(primary).get(req.setEpoch(mapView.epoch()).build());
+            mapView.ensureEpoch(r.getEpoch());
+            return switch (r.getStatus()) {
+                case OK -> new Attempt.Done<>(Optional.of(r.getRecord()));
+                case NOT_FOUND -> new Attempt.Done<>(Optional.<Record>empty());
+                case CORRUPT -> throw new ClusterException(ClusterException.Kind.CORRUPT, r.getMessage());
+                default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
+            };
+        });
+    }
+
+    /**
+     * Reads an immutable blob record (a data chunk): from the primary, which repairs a bad copy,
+     * or, when the primary cannot answer, from any other holder's own verified copy.
+     */
+    public Optional<Record> getImmutable(PartitionId p, String key) {
+        MapView.Current current = mapView.current();
+        try {
+            Optional<String> primary = current.placement().of(p).primary(current.map());
+            if (primary.isPresent()) {
+                GetReply r = peers.stub(primary.get()).get(GetRequest.newBuilder()
+                        .setEpoch(current.epoch()).setPartition(RecordCodec.ref(p)).setKey(key).setWithBlob(true).build());
+                mapView.ensureEpoch(r.getEpoch());
+                if (r.getStatus() == Status.OK) {
+                    return Optional.of(r.getRecord());
+                }
+                if (r.getStatus() == Status.NOT_FOUND) {
+                    return Optional.empty();
+                }
+                log.info("chunk {} {} at primary {}: {} {}; trying other holders", p, key, primary.get(), r.getStatus(), r.getMessage());
+            }
+        } catch (RuntimeException e) {
+            log.info("chunk {} {} at the primary failed: {}; trying other holders", p, key, e.toString());
+        }
+        current = mapView.current();
+        for (String holder : current.placement().of(p).upHolders(current.map())) {
+            try {
+                GetReply r = peers.stub(holder).get(GetRequest.newBuilder()
+                        .setEpoch(current.epoch()).setPartition(RecordCodec.ref(p)).setKey(key)
+                        .setWithBlob(true).setLocalOnly(true).build());
+                if (r.getStatus() == Status.OK && !r.getRecord().getTombstone()) {
+                    return Optional.of(r.getRecord());
+                }
+            } catch (RuntimeException e) {
+                log.debug("chunk {} {} at {} failed: {}", p, key, holder, e.toString());
+            }
+        }
+        // Nobody answered with a copy: go through the primary with retries (it may be peering).
+        return get(p, key, true);
+    }
+
+    /** Records by key order at the partition's primary. */
+    public List<Record> scan(PartitionId p, String prefix, String afterKey, int limit) {
+        ScanRequest.Builder req = ScanRequest.newBuilder().setPartition(RecordCodec.ref(p))
+                .setPrefix(prefix).setAfterKey(afterKey).setLimit(limit);
+        return retrying(p, "scan", primary -> {
+            ScanReply r = peers.stub(primary).scan(req.setEpoch(mapView.epoch()).build());
+            mapView.ensureEpoch(r.getEpoch());
+            return r.getStatus() == Status.OK
+                    ? new Attempt.Done<>(r.getRecordsList())
+                    : new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
+        });
+    }
+
+    private <T> T retrying(PartitionId p, String what, Function<String, Attempt<T>> call) {
+        long deadline = System.nanoTime() + retryMillis * 1_000_000L;
+        long backoff = BACKOFF_MIN_MILLIS;
+        String lastWhy = "no attempt";
+        int attempts = 0;
+        while (true) {
+            attempts++;
+            MapView.Current current = mapView.current();
+            Optional<String> primary = current.placement().of(p).primary(current.map());
+            if (primary.isPresent()) {
+                try {
+                    Attempt<T> a = call.apply(primary.get());
+                    if (a instanceof Attempt.Done<T> done) {
+                        return done.value();
+                    }
+                    lastWhy = ((Attempt.Retry<T>) a).why();
+                } catch (ClusterException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    lastWhy = primary.get() + ": " + e.getMessage();
+                }
+            } else {
+                lastWhy = "no primary in epoch " + current.epoch();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ClusterException(ClusterException.Kind.UNAVAILABLE,
+                        what + " in " + p + " failed after " + attempts + " attempts: " + lastWhy);
+            }
+            log.debug("{}: retrying ({})", what, lastWhy);
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ClusterException(ClusterException.Kind.UNAVAILABLE, what + " interrupted");
+            }
+            backoff = Math.min(BACKOFF_MAX_MILLIS, backoff * 2);
+            try {
+                mapView.refresh();
+            } catch (RuntimeException e) {
+                lastWhy = "map refresh failed: " + e.getMessage();
+            }
+        }
+    }
+}

@@ -1,0 +1,636 @@
+package io.cairn.node.replication;
+
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.partition.PartitionId;
+import io.cairn.core.partition.Version;
+import io.cairn.core.placement.PartitionPlacement;
+import io.cairn.node.MapView;
+import io.cairn.node.PeerChannels;
+import io.cairn.node.rpc.ApplyReply;
+import io.cairn.node.rpc.ApplyRequest;
+import io.cairn.node.rpc.GetReply;
+import io.cairn.node.rpc.GetRequest;
+import io.cairn.node.rpc.MirrorReply;
+import io.cairn.node.rpc.MirrorRequest;
+import io.cairn.node.rpc.Record;
+import io.cairn.node.rpc.RecordCodec;
+import io.cairn.node.rpc.ScanReply;
+import io.cairn.node.rpc.ScanRequest;
+import io.cairn.node.rpc.SinceReply;
+import io.cairn.node.rpc.SinceRequest;
+import io.cairn.node.rpc.Status;
+import io.cairn.store.ApplyOutcome;
+import io.cairn.store.BlobRead;
+import io.cairn.store.Mutation;
+import io.cairn.store.PartitionStore;
+import io.cairn.store.StoredRecord;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link PartitionStateMachine} of every partition this node holds on the real store
+ * and network: sequences and mirrors writes as primary, applies mirrors as replica, peers at
+ * epoch changes, catches up from the primary's log, and repairs corrupt copies from peers.
+ */
+public final class PartitionDriver implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionDriver.class);
+
+    /** Records per page of a log pull. */
+    public static final int LOG_PAGE_RECORDS_MAX = 512;
+    /** Records per scan reply. */
+    public static final int SCAN_RECORDS_MAX = 1000;
+    /** Forwarding hops a request may take before it is refused. */
+    public static final int HOPS_MAX = 2;
+
+    private static final class Slot {
+        final ReentrantLock lock = new ReentrantLock();
+        final PartitionStateMachine machine;
+
+        Slot(PartitionStateMachine machine) {
+            this.machine = machine;
+        }
+    }
+
+    private final String self;
+    private final PartitionStore store;
+    private final MapView mapView;
+    private final PeerChannels peers;
+    private final Map<PartitionId, Slot> slots = new ConcurrentHashMap<>();
+    private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("partition-worker-", 0).factory());
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("partition-ticker").daemon().factory());
+
+    public PartitionDriver(String self, PartitionStore store, MapView mapView, PeerChannels peers, long tickIntervalMillis) {
+        this.self = self;
+        this.store = store;
+        this.mapView = mapView;
+        this.peers = peers;
+        mapView.addListener(this::onMap);
+        ticker.scheduleWithFixedDelay(this::tick, tickIntervalMillis, tickIntervalMillis, TimeUnit.MILLISECONDS);
+    }
+
+    // ---- map changes and periodic work ----
+
+    private void onMap(MapView.Current current) {
+        for (PoolInfo pool : current.map().pools()) {
+            for (int i = 0; i < pool.partitions(); i++) {
+                PartitionId p = new PartitionId(pool.name(), i);
+                List<String> up = current.placement().of(p).upHolders(current.map());
+                Slot slot = up.contains(self) ? slot(p) : slots.get(p);
+                if (slot == null) {
+                    continue;
+                }
+                PartitionStateMachine.Effect effect;
+                slot.lock.lock();
+                try {
+                    effect = slot.machine.onMap(current.epoch(), up);
+                } finally {
+                    slot.lock.unlock();
+                }
+                dispatch(p, effect);
+            }
+        }
+    }
+
+    private void tick() {
+        try {
+            for (Map.Entry<PartitionId, Slot> e : slots.entrySet()) {
+                PartitionStateMachine.Effect effect;
+                Slot slot = e.getValue();
+                slot.lock.lock();
+                try {
+                    effect = slot.machine.tick();
+                } finally {
+                    slot.lock.unlock();
+                }
+                dispatch(e.getKey(), effect);
+                retryPeeringIfStuck(e.getKey(), slot);
+            }
+        } catch (RuntimeException e) {
+            log.error("partition tick failed", e);
+        }
+    }
+
+    private final Map<PartitionId, Long> peeringInFlight = new ConcurrentHashMap<>();
+
+    private void retryPeeringIfStuck(PartitionId p, Slot slot) {
+        PartitionStateMachine m = slot.machine;
+        if (m.role() == PartitionStateMachine.Role.PRIMARY && !m.active() && !peeringInFlight.containsKey(p)) {
+            dispatch(p, new PartitionStateMachine.Effect.StartPeering(m.epoch(),
+                    m.upHolders().stream().filter(n -> !n.equals(self)).toList(), m.cursor()));
+        }
+    }
+
+    private Slot slot(PartitionId p) {
+        return slots.computeIfAbsent(p, id -> {
+            Version last = store.lastVersion(id);
+            Version cursor = store.getLocal(cursorKey(id)).map(PartitionDriver::decodeVersion).orElse(Version.ZERO);
+            return new Slot(new PartitionStateMachine(self, last, cursor));
+        });
+    }
+
+    private void dispatch(PartitionId p, PartitionStateMachine.Effect effect) {
+        switch (effect) {
+            case PartitionStateMachine.Effect.None none -> { }
+            case PartitionStateMachine.Effect.StartPeering sp -> {
+                if (peeringInFlight.putIfAbsent(p, sp.epoch()) == null) {
+                    workers.submit(() -> runPeering(p, sp));
+                }
+            }
+            case PartitionStateMachine.Effect.StartCatchUp cu -> workers.submit(() -> runCatchUp(p, cu));
+        }
+    }
+
+    private void runPeering(PartitionId p, PartitionStateMachine.Effect.StartPeering sp) {
+        try {
+            Version highest = store.lastVersion(p);
+            for (String source : sp.sources()) {
+                PullResult r = pullLog(p, source, sp.after(), sp.epoch());
+                if (r.highest().isAfter(highest)) {
+                    highest = r.highest();
+                }
+            }
+            Slot slot = slot(p);
+            slot.lock.lock();
+            try {
+                slot.machine.peeringDone(sp.epoch(), highest);
+                if (slot.machine.active()) {
+                    persistCursor(p, slot.machine.cursor());
+                }
+            } finally {
+                slot.lock.unlock();
+            }
+            log.debug("partition {} peered in epoch {} from {} up to {}", p, sp.epoch(), sp.sources(), highest);
+        } catch (RuntimeException | IOException e) {
+            log.info("peering of {} in epoch {} not finished ({}); the next tick retries", p, sp.epoch(), e.toString());
+        } finally {
+            peeringInFlight.remove(p);
+        }
+    }
+
+    private void runCatchUp(PartitionId p, PartitionStateMachine.Effect.StartCatchUp cu) {
+        Slot slot = slot(p);
+        try {
+            PullResult r = pullLog(p, cu.primary(), cu.after(), cu.epoch());
+            slot.lock.lock();
+            try {
+                slot.machine.catchUpDone(cu.epoch(), r.upTo());
+                persistCursor(p, slot.machine.cursor());
+            } finally {
+                slot.lock.unlock();
+            }
+        } catch (RuntimeException | IOException e) {
+            log.debug("catch-up of {} from {} failed: {}", p, cu.primary(), e.toString());
+            slot.lock.lock();
+            try {
+                slot.machine.catchUpFailed();
+            } finally {
+                slot.lock.unlock();
+            }
+        }
+    }
+
+    /** @param upTo everything up to this version of the source is now held here; highest: newest version seen */
+    private record PullResult(Version upTo, Version highest) {}
+
+    /** Copies every record of {@code source}'s log after {@code after} that this node lacks. */
+    private PullResult pullLog(PartitionId p, String source, Version after, long epoch) throws IOException {
+        Version cursor = after;
+        Version upTo = null;
+        Version highest = after;
+        while (true) {
+            SinceReply reply = peers.stub(source).since(SinceRequest.newBuilder()
+                    .setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p))
+                    .setAfter(RecordCodec.version(cursor)).setLimit(LOG_PAGE_RECORDS_MAX).build());
+            mapView.ensureEpoch(reply.getEpoch());
+            if (reply.getStatus() != Status.OK) {
+                throw new IOException("log pull from " + source + ": " + reply.getStatus() + " " + reply.getMessage());
+            }
+            if (upTo == null) {
+                upTo = RecordCodec.version(reply.getLast());
+            }
+            for (Record rec : reply.getRecordsList()) {
+                Version v = RecordCodec.version(rec.getVersion());
+                copyIfNewer(p, source, rec);
+                cursor = v;
+                if (v.isAfter(highest)) {
+                    highest = v;
+                }
+            }
+            if (!reply.getMore()) {
+                break;
+            }
+        }
+        if (upTo.isAfter(highest)) {
+            highest = upTo;
+        }
+        return new PullResult(upTo, highest);
+    }
+
+    private void copyIfNewer(PartitionId p, String source, Record rec) throws IOException {
+        Version v = RecordCodec.version(rec.getVersion());
+        Optional<StoredRecord> local = store.get(p, rec.getKey());
+        if (local.isPresent() && !v.isAfter(local.get().version())) {
+            return;
+        }
+        ByteBuffer blob = null;
+        if (rec.getHasBlob() && !rec.getTombstone()) {
+            GetReply got = peers.stub(source).get(GetRequest.newBuilder()
+                    .setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p)).setKey(rec.getKey())
+                    .setWithBlob(true).setLocalOnly(true).build());
+            if (got.getStatus() == Status.NOT_FOUND) {
+                return; // superseded at the source meanwhile; the newer version comes later in the log
+            }
+            if (got.getStatus() != Status.OK) {
+                throw new IOException("blob " + rec.getKey() + " from " + source + ": " + got.getStatus());
+            }
+            if (!RecordCodec.version(got.getRecord().getVersion()).equals(v)) {
+                return; // changed at the source; the log brings the newer version
+            }
+            blob = got.getRecord().getBlob().asReadOnlyByteBuffer();
+            if (RecordCodec.crc32c(blob) != rec.getBlobCrc32C()) {
+                throw new IOException("blob " + rec.getKey() + " from " + source + " failed its checksum in transit");
+            }
+        }
+        applyLocal(p, RecordCodec.mutation(rec, blob));
+    }
+
+    private ApplyOutcome applyLocal(PartitionId p, Mutation m) throws IOException {
+        ApplyOutcome outcome = store.apply(p, m);
+        Slot slot = slots.get(p);
+        if (slot != null && outcome == ApplyOutcome.APPLIED) {
+            slot.lock.lock();
+            try {
+                slot.machine.noteApplied(m.version());
+            } finally {
+                slot.lock.unlock();
+            }
+        }
+        return outcome;
+    }
+
+    private void persistCursor(PartitionId p, Version v) {
+        try {
+            store.putLocal(cursorKey(p), encodeVersion(v));
+        } catch (IOException e) {
+            log.warn("could not persist the cursor of {}: {}", p, e.toString());
+        }
+    }
+
+    private static String cursorKey(PartitionId p) {
+        return "cursor/" + p.pool() + "/" + p.partition();
+    }
+
+    private static byte[] encodeVersion(Version v) {
+        return (v.epoch() + "." + v.seq()).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static Version decodeVersion(byte[] b) {
+        String s = new String(b, StandardCharsets.US_ASCII);
+        int dot = s.indexOf('.');
+        return new Version(Long.parseLong(s.substring(0, dot)), Long.parseLong(s.substring(dot + 1)));
+    }
+
+    // ---- requests ----
+
+    /** A write to sequence (as primary), forward (to the primary) or refuse. */
+    public ApplyReply apply(ApplyRequest req) {
+        PartitionId p = RecordCodec.partition(req.getPartition());
+        MapView.Current current = mapView.ensureEpoch(req.getEpoch());
+        ByteBuffer blob = req.getHasBlob() ? req.getBlob().asReadOnlyByteBuffer() : null;
+        if (blob != null && RecordCodec.crc32c(blob) != req.getBlobCrc32C()) {
+            return applyReply(Status.ERROR, "blob failed its checksum in transit").build();
+        }
+        PartitionPlacement placement = current.placement().of(p);
+        if (!placement.upHolders(current.map()).contains(self)) {
+            return forwardApply(req, placement.primary(current.map()).orElse(null));
+        }
+        Slot slot = slot(p);
+        Version version;
+        List<String> targets;
+        long epoch;
+        slot.lock.lock();
+        try {
+            PartitionStateMachine.WriteDecision d = slot.machine.admitWrite(req.getEpoch());
+            switch (d) {
+                case PartitionStateMachine.WriteDecision.Forward f -> {
+                    return forwardApply(req, f.primary());
+                }
+                case PartitionStateMachine.WriteDecision.Refuse r -> {
+                    return applyReply(r.reason() == PartitionStateMachine.Refusal.PEERING ? Status.PEERING : Status.NOT_PRIMARY,
+                            "refused: " + r.reason()).build();
+                }
+                case PartitionStateMachine.WriteDecision.Sequence s -> version = s.version();
+            }
+            Mutation m = new Mutation(req.getKey(), version, req.getTombstone(), req.getMeta().toByteArray(), blob);
+            store.apply(p, m);
+            slot.machine.noteApplied(version);
+            targets = slot.machine.mirrorTargets();
+            epoch = slot.machine.epoch();
+        } catch (IOException e) {
+            return applyReply(Status.ERROR, "local write failed: " + e.getMessage()).build();
+        } finally {
+            slot.lock.unlock();
+        }
+        Record record = Record.newBuilder()
+                .setKey(req.getKey()).setVersion(RecordCodec.version(version)).setTombstone(req.getTombstone())
+                .setMeta(req.getMeta()).setHasBlob(req.getHasBlob()).setBlob(req.getBlob())
+                .setBlobLength(req.getBlob().size()).setBlobCrc32C(req.getBlobCrc32C()).build();
+        String failure = mirror(p, epoch, record, targets);
+        if (failure != null) {
+            return applyReply(Status.REPLICATION_FAILED, failure).setVersion(RecordCodec.version(version)).build();
+        }
+        return applyReply(Status.OK, "").setVersion(RecordCodec.version(version)).build();
+    }
+
+    /** Sends a sequenced record to every target in parallel; null when all confirmed, else why not. */
+    private String mirror(PartitionId p, long epoch, Record record, List<String> targets) {
+        if (targets.isEmpty()) {
+            return null;
+        }
+        MirrorRequest req = MirrorRequest.newBuilder()
+                .setEpoch(epoch).setPartition(RecordCodec.ref(p)).setRecord(record).setPrimary(self).build();
+        List<Future<MirrorReply>> calls = new ArrayList<>(targets.size());
+        for (String t : targets) {
+            calls.add(workers.submit(() -> peers.stub(t).mirror(req)));
+        }
+        StringBuilder failures = new StringBuilder();
+        for (int i = 0; i < targets.size(); i++) {
+            try {
+                MirrorReply r = calls.get(i).get();
+                mapView.ensureEpoch(r.getEpoch());
+                if (r.getStatus() != Status.OK) {
+                    failures.append(targets.get(i)).append(": ").append(r.getStatus()).append(' ').append(r.getMessage()).append("; ");
+                }
+            } catch (Exception e) {
+                failures.append(targets.get(i)).append(": ").append(rootMessage(e)).append("; ");
+            }
+        }
+        return failures.isEmpty() ? null : "mirror to " + failures;
+    }
+
+    private ApplyReply forwardApply(ApplyRequest req, String primary) {
+        if (primary == null || primary.equals(self)) {
+            return applyReply(Status.PEERING, "no primary for the partition in epoch " + mapView.epoch()).build();
+        }
+        if (req.getHops() >= HOPS_MAX) {
+            return applyReply(Status.NOT_PRIMARY, "not the primary; primary is " + primary).build();
+        }
+        try {
+            return peers.stub(primary).apply(req.toBuilder().setHops(req.getHops() + 1).setEpoch(mapView.epoch()).build());
+        } catch (RuntimeException e) {
+            return applyReply(Status.ERROR, "forward to " + primary + " failed: " + rootMessage(e)).build();
+        }
+    }
+
+    private ApplyReply.Builder applyReply(Status status, String message) {
+        return ApplyReply.newBuilder().setStatus(status).setEpoch(mapView.epoch()).setMessage(message);
+    }
+
+    /** A mirrored mutation from the primary. */
+    public MirrorReply mirror(MirrorRequest req) {
+        PartitionId p = RecordCodec.partition(req.getPartition());
+        MapView.Current current = mapView.ensureEpoch(req.getEpoch());
+        if (!current.placement().of(p).upHolders(current.map()).contains(self)) {
+            return mirrorReply(Status.NOT_PRIMARY, "not a holder of " + p + " in epoch " + current.epoch());
+        }
+        Slot slot = slot(p);
+        PartitionStateMachine.Admission a;
+        slot.lock.lock();
+        try {
+            a = slot.machine.admitMirror(req.getEpoch(), req.getPrimary());
+        } finally {
+            slot.lock.unlock();
+        }
+        if (a != PartitionStateMachine.Admission.ACCEPT) {
+            return mirrorReply(a == PartitionStateMachine.Admission.REFUSE_STALE_EPOCH ? Status.STALE_EPOCH : Status.NOT_PRIMARY,
+                    "refused: " + a);
+        }
+        Record r = req.getRecord();
+        ByteBuffer blob = r.getHasBlob() ? r.getBlob().asReadOnlyByteBuffer() : null;
+        if (blob != null && RecordCodec.crc32c(blob) != r.getBlobCrc32C()) {
+            return mirrorReply(Status.ERROR, "blob failed its checksum in transit");
+        }
+        try {
+            applyLocal(p, RecordCodec.mutation(r, blob));
+            return mirrorReply(Status.OK, "");
+        } catch (IOException e) {
+            return mirrorReply(Status.ERROR, "local write failed: " + e.getMessage());
+        }
+    }
+
+    private MirrorReply mirrorReply(Status s, String message) {
+        return MirrorReply.newBuilder().setStatus(s).setEpoch(mapView.epoch()).setMessage(message).build();
+    }
+
+    /** Reads a record: the authoritative copy at the primary, or this node's own copy if {@code local_only}. */
+    public GetReply get(GetRequest req) {
+        PartitionId p = RecordCodec.partition(req.getPartition());
+        if (req.getLocalOnly()) {
+            return readLocal(p, req.getKey(), req.getWithBlob(), false);
+        }
+        MapView.Current current = mapView.ensureEpoch(req.getEpoch());
+        PartitionPlacement placement = current.placement().of(p);
+        Optional<String> primary = placement.primary(current.map());
+        if (primary.isEmpty()) {
+            return getReply(Status.PEERING, "no primary for " + p).build();
+        }
+        if (!primary.get().equals(self)) {
+            if (req.getHops() >= HOPS_MAX) {
+                return getReply(Status.NOT_PRIMARY, "primary is " + primary.get()).build();
+            }
+            try {
+                return peers.stub(primary.get()).get(req.toBuilder().setHops(req.getHops() + 1).setEpoch(current.epoch()).build());
+            } catch (RuntimeException e) {
+                return getReply(Status.ERROR, "forward to " + primary.get() + " failed: " + rootMessage(e)).build();
+            }
+        }
+        Slot slot = slot(p);
+        PartitionStateMachine.Admission a;
+        slot.lock.lock();
+        try {
+            a = slot.machine.admitPrimaryRead(req.getEpoch());
+        } finally {
+            slot.lock.unlock();
+        }
+        if (a != PartitionStateMachine.Admission.ACCEPT) {
+            return getReply(a == PartitionStateMachine.Admission.REFUSE_PEERING ? Status.PEERING : Status.NOT_PRIMARY, "refused: " + a).build();
+        }
+        return readLocal(p, req.getKey(), req.getWithBlob(), true);
+    }
+
+    private GetReply readLocal(PartitionId p, String key, boolean withBlob, boolean repairFromPeers) {
+        Optional<StoredRecord> rec = store.get(p, key);
+        if (rec.isEmpty()) {
+            return getReply(Status.NOT_FOUND, "").build();
+        }
+        StoredRecord r = rec.get();
+        Record.Builder out = RecordCodec.record(r);
+        if (!withBlob || r.tombstone() || r.blobLength() == 0) {
+            return getReply(Status.OK, "").setRecord(out).build();
+        }
+        BlobRead read = store.readBlob(p, key);
+        switch (read) {
+            case BlobRead.Found f -> {
+                if (!f.version().equals(r.version())) {
+                    return getReply(Status.NOT_FOUND, "blob changed during the read").build();
+                }
+                return getReply(Status.OK, "").setRecord(out.setBlob(RecordCodec.bytes(f.data()))).build();
+            }
+            case BlobRead.Missing m -> {
+                log.warn("blob of {} {} is missing locally", p, key);
+            }
+            case BlobRead.Corrupt c -> {
+                log.warn("blob of {} {} is corrupt: {}", p, key, c.reason());
+            }
+        }
+        if (!repairFromPeers) {
+            return getReply(Status.CORRUPT, "local copy of " + key + " is damaged").build();
+        }
+        Optional<ByteBuffer> good = repairFromPeers(p, r);
+        if (good.isPresent()) {
+            return getReply(Status.OK, "").setRecord(out.setBlob(RecordCodec.bytes(good.get()))).build();
+        }
+        return getReply(Status.CORRUPT, "no good copy of " + key + " found").build();
+    }
+
+    /** Fetches a good copy of {@code r}'s blob from another holder and rewrites the local one with it. */
+    private Optional<ByteBuffer> repairFromPeers(PartitionId p, StoredRecord r) {
+        MapView.Current current = mapView.current();
+        for (String holder : current.placement().of(p).upHolders(current.map())) {
+            if (holder.equals(self)) {
+                continue;
+            }
+            try {
+                GetReply got = peers.stub(holder).get(GetRequest.newBuilder()
+                        .setEpoch(current.epoch()).setPartition(RecordCodec.ref(p)).setKey(r.key())
+                        .setWithBlob(true).setLocalOnly(true).build());
+                if (got.getStatus() != Status.OK || !RecordCodec.version(got.getRecord().getVersion()).equals(r.version())) {
+                    continue;
+                }
+                ByteBuffer blob = got.getRecord().getBlob().asReadOnlyByteBuffer();
+                if (RecordCodec.crc32c(blob) != r.blobCrc32c()) {
+                    continue;
+                }
+                boolean repaired = store.repair(p, new Mutation(r.key(), r.version(), false, r.meta(), blob));
+                log.warn("repaired blob of {} {} from {} (rewritten: {})", p, r.key(), holder, repaired);
+                return Optional.of(blob);
+            } catch (RuntimeException | IOException e) {
+                log.info("repair of {} {} from {} failed: {}", p, r.key(), holder, e.toString());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private GetReply.Builder getReply(Status s, String message) {
+        return GetReply.newBuilder().setStatus(s).setEpoch(mapView.epoch()).setMessage(message);
+    }
+
+    /** Records by key order, at the primary. */
+    public ScanReply scan(ScanRequest req) {
+        PartitionId p = RecordCodec.partition(req.getPartition());
+        MapView.Current current = mapView.ensureEpoch(req.getEpoch());
+        Optional<String> primary = current.placement().of(p).primary(current.map());
+        if (primary.isEmpty()) {
+            return scanReply(Status.PEERING, "no primary for " + p).build();
+        }
+        if (!primary.get().equals(self)) {
+            if (req.getHops() >= HOPS_MAX) {
+                return scanReply(Status.NOT_PRIMARY, "primary is " + primary.get()).build();
+            }
+            try {
+                return peers.stub(primary.get()).scan(req.toBuilder().setHops(req.getHops() + 1).setEpoch(current.epoch()).build());
+            } catch (RuntimeException e) {
+                return scanReply(Status.ERROR, "forward to " + primary.get() + " failed: " + rootMessage(e)).build();
+            }
+        }
+        Slot slot = slot(p);
+        PartitionStateMachine.Admission a;
+        slot.lock.lock();
+        try {
+            a = slot.machine.admitPrimaryRead(req.getEpoch());
+        } finally {
+            slot.lock.unlock();
+        }
+        if (a != PartitionStateMachine.Admission.ACCEPT) {
+            return scanReply(a == PartitionStateMachine.Admission.REFUSE_PEERING ? Status.PEERING : Status.NOT_PRIMARY, "refused: " + a).build();
+        }
+        int limit = Math.clamp(req.getLimit(), 1, SCAN_RECORDS_MAX);
+        ScanReply.Builder out = scanReply(Status.OK, "");
+        for (StoredRecord r : store.scan(p, req.getPrefix(), req.getAfterKey(), limit, false)) {
+            out.addRecords(RecordCodec.record(r));
+        }
+        return out.build();
+    }
+
+    private ScanReply.Builder scanReply(Status s, String message) {
+        return ScanReply.newBuilder().setStatus(s).setEpoch(mapView.epoch()).setMessage(message);
+    }
+
+    /** This node's log of a partition after a version (metadata only). */
+    public SinceReply since(SinceRequest req) {
+        PartitionId p = RecordCodec.partition(req.getPartition());
+        mapView.ensureEpoch(req.getEpoch());
+        Slot slot = slots.get(p);
+        Version last;
+        if (slot != null) {
+            slot.lock.lock();
+            try {
+                last = slot.machine.lastApplied();
+            } finally {
+                slot.lock.unlock();
+            }
+        } else {
+            last = store.lastVersion(p);
+        }
+        int limit = Math.clamp(req.getLimit(), 1, LOG_PAGE_RECORDS_MAX);
+        List<StoredRecord> records = store.since(p, RecordCodec.version(req.getAfter()), limit);
+        SinceReply.Builder out = SinceReply.newBuilder().setStatus(Status.OK).setEpoch(mapView.epoch())
+                .setLast(RecordCodec.version(last)).setMore(records.size() == limit);
+        for (StoredRecord r : records) {
+            out.addRecords(RecordCodec.record(r));
+        }
+        return out.build();
+    }
+
+    /** Partitions this node holds that have not settled their copy in the current epoch. */
+    public int partitionsRecovering() {
+        int n = 0;
+        for (Slot s : slots.values()) {
+            if (s.machine.recovering()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+        workers.shutdownNow();
+    }
+}

@@ -1,0 +1,212 @@
+package io.cairn.node.replication;
+
+import io.cairn.core.partition.Version;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The replication protocol of one partition as seen by one node, as a pure state machine: no
+ * I/O, no clock. The {@code PartitionDriver} feeds it map changes, requests and completions,
+ * and carries out the effects it returns.
+ *
+ * <p>Roles: the first up holder of the partition's placement list is its <em>primary</em>. A
+ * node that becomes primary in a new epoch first <em>peers</em>: it pulls the logs of the other
+ * up holders and settles the authoritative history; only then does it sequence writes. Every
+ * mutation gets a {@link Version} {@code (epoch, seq)} with seq strictly increasing. Other
+ * holders apply mirrored mutations only from the primary of their own epoch, and catch up from
+ * the primary's log after the last version they know they have in full (their cursor).
+ */
+public final class PartitionStateMachine {
+
+    public enum Role { NONE, PRIMARY, REPLICA }
+
+    /** Effects the driver must carry out. */
+    public sealed interface Effect {
+        /** Pull the log of each source after {@code after}; then call {@link #peeringDone}. */
+        record StartPeering(long epoch, List<String> sources, Version after) implements Effect {}
+        /** Pull the primary's log after {@code after}; then call {@link #catchUpDone}. */
+        record StartCatchUp(long epoch, String primary, Version after) implements Effect {}
+        /** Nothing to do. */
+        record None() implements Effect {}
+    }
+
+    /** What to do with a write that asks this node to sequence it. */
+    public sealed interface WriteDecision {
+        record Sequence(Version version) implements WriteDecision {}
+        record Forward(String primary) implements WriteDecision {}
+        record Refuse(Refusal reason) implements WriteDecision {}
+    }
+
+    /** What to do with a mirrored mutation or a read. */
+    public enum Admission { ACCEPT, REFRESH_MAP_THEN_RETRY, REFUSE_STALE_EPOCH, REFUSE_NOT_PRIMARY, REFUSE_PEERING }
+
+    public enum Refusal { STALE_EPOCH, PEERING, NO_PRIMARY, REFRESH_MAP }
+
+    private final String self;
+    private long epoch;
+    private Role role = Role.NONE;
+    private String primary;
+    private List<String> upHolders = List.of();
+    /** Highest version applied locally (anything the store holds). */
+    private Version lastApplied;
+    /** Every version up to this one is known to be held here (advanced by peering and catch-up). */
+    private Version cursor;
+    /** Epoch in which peering completed, or -1. */
+    private long activeEpoch = -1;
+    private long seq;
+    private boolean catchUpRunning;
+    /** Epoch in which a replica last finished a catch-up, or -1. */
+    private long caughtUpEpoch = -1;
+
+    public PartitionStateMachine(String self, Version lastApplied, Version cursor) {
+        this.self = Objects.requireNonNull(self);
+        this.lastApplied = lastApplied;
+        this.cursor = cursor.compareTo(lastApplied) > 0 ? lastApplied : cursor;
+        this.seq = lastApplied.seq();
+    }
+
+    /**
+     * A new map epoch. {@code upHolders} is the placement list with down nodes removed, in order.
+     */
+    public Effect onMap(long newEpoch, List<String> newUpHolders) {
+        if (newEpoch <= epoch) {
+            return new Effect.None();
+        }
+        String newPrimary = newUpHolders.isEmpty() ? null : newUpHolders.getFirst();
+        boolean wasPrimary = role == Role.PRIMARY && activeEpoch == epoch;
+        boolean holdersChanged = !newUpHolders.equals(upHolders);
+        epoch = newEpoch;
+        upHolders = List.copyOf(newUpHolders);
+        primary = newPrimary;
+        if (self.equals(newPrimary)) {
+            role = Role.PRIMARY;
+            if (wasPrimary && !holdersChanged) {
+                // Same primary, same holders: the history is already settled.
+                activeEpoch = newEpoch;
+                return new Effect.None();
+            }
+            activeEpoch = -1;
+            List<String> sources = newUpHolders.stream().filter(n -> !n.equals(self)).toList();
+            return new Effect.StartPeering(newEpoch, sources, cursor);
+        }
+        activeEpoch = -1;
+        if (newUpHolders.contains(self)) {
+            role = Role.REPLICA;
+            return catchUpIfIdle();
+        }
+        role = Role.NONE;
+        return new Effect.None();
+    }
+
+    /** Peering for {@code peeredEpoch} finished; {@code highest} is the newest version seen anywhere. */
+    public void peeringDone(long peeredEpoch, Version highest) {
+        if (peeredEpoch != epoch || role != Role.PRIMARY) {
+            return; // a newer epoch started meanwhile; its own peering decides
+        }
+        noteApplied(highest);
+        cursor = lastApplied;
+        activeEpoch = peeredEpoch;
+    }
+
+    /** A write asks to be sequenced here. */
+    public WriteDecision admitWrite(long requestEpoch) {
+        if (requestEpoch > epoch) {
+            return new WriteDecision.Refuse(Refusal.REFRESH_MAP);
+        }
+        if (primary == null) {
+            return new WriteDecision.Refuse(Refusal.NO_PRIMARY);
+        }
+        if (role != Role.PRIMARY) {
+            return new WriteDecision.Forward(primary);
+        }
+        if (activeEpoch != epoch) {
+            return new WriteDecision.Refuse(Refusal.PEERING);
+        }
+        seq = Math.max(seq, lastApplied.seq()) + 1;
+        return new WriteDecision.Sequence(new Version(epoch, seq));
+    }
+
+    /** A read of the authoritative state (index lookups, listings) arrives. */
+    public Admission admitPrimaryRead(long requestEpoch) {
+        if (requestEpoch > epoch) {
+            return Admission.REFRESH_MAP_THEN_RETRY;
+        }
+        if (role != Role.PRIMARY) {
+            return Admission.REFUSE_NOT_PRIMARY;
+        }
+        return activeEpoch == epoch ? Admission.ACCEPT : Admission.REFUSE_PEERING;
+    }
+
+    /** A mutation mirrored by {@code sender} in {@code senderEpoch} arrives. */
+    public Admission admitMirror(long senderEpoch, String sender) {
+        if (senderEpoch > epoch) {
+            return Admission.REFRESH_MAP_THEN_RETRY;
+        }
+        if (senderEpoch < epoch) {
+            return Admission.REFUSE_STALE_EPOCH;
+        }
+        if (!Objects.equals(sender, primary)) {
+            return Admission.REFUSE_NOT_PRIMARY;
+        }
+        return Admission.ACCEPT;
+    }
+
+    /** A version was durably applied to the local store. */
+    public void noteApplied(Version v) {
+        if (v.isAfter(lastApplied)) {
+            lastApplied = v;
+        }
+        seq = Math.max(seq, v.seq());
+    }
+
+    /** Periodic check: a replica behind its primary starts a catch-up if none is running. */
+    public Effect tick() {
+        return role == Role.REPLICA ? catchUpIfIdle() : new Effect.None();
+    }
+
+    /** A catch-up started in {@code catchUpEpoch} finished with everything up to {@code upTo} held. */
+    public void catchUpDone(long catchUpEpoch, Version upTo) {
+        catchUpRunning = false;
+        if (upTo.isAfter(cursor)) {
+            cursor = upTo;
+        }
+        noteApplied(upTo);
+        if (catchUpEpoch == epoch) {
+            caughtUpEpoch = catchUpEpoch;
+        }
+    }
+
+    /** A catch-up failed (primary unreachable); the next tick tries again. */
+    public void catchUpFailed() {
+        catchUpRunning = false;
+    }
+
+    private Effect catchUpIfIdle() {
+        if (catchUpRunning || primary == null) {
+            return new Effect.None();
+        }
+        catchUpRunning = true;
+        return new Effect.StartCatchUp(epoch, primary, cursor);
+    }
+
+    public long epoch() { return epoch; }
+    public Role role() { return role; }
+    public String primary() { return primary; }
+    public List<String> upHolders() { return upHolders; }
+    public Version lastApplied() { return lastApplied; }
+    public Version cursor() { return cursor; }
+    public boolean active() { return role == Role.PRIMARY && activeEpoch == epoch; }
+    public boolean catchingUp() { return catchUpRunning; }
+    /** A holder that has not yet settled its copy in the current epoch. */
+    public boolean recovering() {
+        return switch (role) {
+            case PRIMARY -> activeEpoch != epoch;
+            case REPLICA -> caughtUpEpoch != epoch;
+            case NONE -> false;
+        };
+    }
+    /** Other up holders a sequenced mutation must reach before it is acknowledged. */
+    public List<String> mirrorTargets() {
+        return upHolders.stream().filter(n -> !n.equals(self)).toList();
+    }
+}
