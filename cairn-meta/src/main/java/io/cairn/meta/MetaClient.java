@@ -65,10 +65,14 @@ public final class MetaClient implements AutoCloseable {
      * @throws MetaUnavailableException if no listed voter answers within about 15 s
      */
     public static MetaClient connect(String clusterName, List<String> knownVoterAddresses) {
+        return connect(clusterName, knownVoterAddresses, CONNECT_TIMEOUT_MILLIS);
+    }
+
+    static MetaClient connect(String clusterName, List<String> knownVoterAddresses, long connectTimeoutMillis) {
         RaftGroupId groupId = MetaGroup.groupId(clusterName);
         MetaGroup.requireVoters(knownVoterAddresses);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MILLIS);
-        IOException last = null;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis);
+        Exception last = null;
         while (true) {
             for (String address : knownVoterAddresses) {
                 RaftPeer peer = MetaGroup.peer(address);
@@ -86,13 +90,14 @@ public final class MetaClient implements AutoCloseable {
                 } catch (InterruptedIOException e) {
                     Thread.currentThread().interrupt();
                     throw new MetaUnavailableException("interrupted while connecting to meta voters " + knownVoterAddresses, e);
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
+                    // The admin call reports a refused connection as an unchecked gRPC status.
                     last = e;
                 }
             }
             if (System.nanoTime() - deadline >= 0) {
                 throw new MetaUnavailableException("no meta voter of cluster '" + clusterName + "' answered among "
-                        + knownVoterAddresses + " within " + CONNECT_TIMEOUT_MILLIS + " ms", last);
+                        + knownVoterAddresses + " within " + connectTimeoutMillis + " ms", last);
             }
             try {
                 Thread.sleep(RETRY_SLEEP_MILLIS);

@@ -36,8 +36,16 @@ public final class MetaServer implements AutoCloseable {
     static final long DETECTOR_PERIOD_MILLIS = 250;
     /** Attempts the leader makes to commit one MarkDown before trying again on a later tick. */
     static final int MARK_DOWN_ATTEMPTS_MAX = 3;
-    static final SizeInBytes LOG_SEGMENT_SIZE_MAX = SizeInBytes.valueOf("1MB");
+    /**
+     * Log segments are sized to about one snapshot period of entries (clamped), so that closed
+     * segments behind a snapshot can be purged and the log stays bounded.
+     */
+    static final long LOG_SEGMENT_BYTES_PER_ENTRY = 1024;
+    static final long LOG_SEGMENT_BYTES_MIN = 16 * 1024;
+    static final long LOG_SEGMENT_BYTES_MAX = 1024 * 1024;
     static final int SNAPSHOTS_KEPT = 2;
+    /** Ratis retry policy (sleep,count pairs) of the leader towards an unreachable follower. */
+    static final String APPENDER_RETRY_POLICY = "1ms,10, 100ms,20, 1s,1000000";
 
     private final MetaServerConfig config;
     private final RaftGroup group;
@@ -223,8 +231,14 @@ public final class MetaServer implements AutoCloseable {
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, config.snapshotEveryEntries());
         RaftServerConfigKeys.Snapshot.setCreationGap(properties, Math.min(config.snapshotEveryEntries(), 1024));
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, SNAPSHOTS_KEPT);
-        RaftServerConfigKeys.Log.setSegmentSizeMax(properties, LOG_SEGMENT_SIZE_MAX);
+        long segmentBytes = Math.clamp(config.snapshotEveryEntries() * LOG_SEGMENT_BYTES_PER_ENTRY,
+                LOG_SEGMENT_BYTES_MIN, LOG_SEGMENT_BYTES_MAX);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(segmentBytes));
+        RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf(segmentBytes));
+        // A voter that comes back is retried at least every second (the default backs off to 5 s).
+        RaftServerConfigKeys.Log.Appender.setRetryPolicy(properties, APPENDER_RETRY_POLICY);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+        RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.min(config.snapshotEveryEntries(), Integer.MAX_VALUE));
         return properties;
     }
 }
