@@ -16,6 +16,7 @@ import java.util.function.Function;
  * The time is passed in; this class reads no clock.
  */
 public final class RequestAuthenticator {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RequestAuthenticator.class);
   /** Longest validity of a presigned URL S3 accepts: seven days. */
   public static final long PRESIGNED_EXPIRES_MAX_SECONDS = 7 * 24 * 3600;
   private static final DateTimeFormatter AMZ_DATE =
@@ -152,6 +153,7 @@ public final class RequestAuthenticator {
     byte[] key = keyCache.signingKey(accessKey, secret, date, credRegion);
     String expected = SigV4Signer.signature(key, SigV4Signer.stringToSign(amzDate, scope, canonicalRequest));
     if (!SigV4Signer.signaturesEqual(expected, signature)) {
+      LOG.debug("signature mismatch for access key {}; canonical request:\n{}", accessKey, canonicalRequest);
       throw new S3Exception(S3Error.SignatureDoesNotMatch,
           "the request signature we calculated does not match the signature you provided; check your key and signing method");
     }

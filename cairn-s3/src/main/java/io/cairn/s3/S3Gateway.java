@@ -37,7 +37,10 @@ public final class S3Gateway implements AutoCloseable {
     threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("s3-request-", 0).factory()));
     Server server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
+    // Keys may hold any bytes, "//" and ".." included; SigV4 signs the path as sent.
     http.setUriCompliance(UriCompliance.UNSAFE);
+    // SigV4 signs header values byte for byte; a case-insensitive field cache would rewrite them.
+    http.setHeaderCacheCaseSensitive(true);
     http.setRequestHeaderSize(REQUEST_HEADER_BYTES_MAX);
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);

@@ -131,20 +131,25 @@ class AwsChunkedInputStreamTest {
   }
 
   static byte[] signedTrailerBody(byte[] key, String seed, byte[] data, String trailer, int chunkSize) {
+    return signedTrailerBody(key, seed, data, trailer, chunkSize, DATE, SCOPE);
+  }
+
+  static byte[] signedTrailerBody(
+      byte[] key, String seed, byte[] data, String trailer, int chunkSize, String amzDate, String scope) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     String previous = seed;
     for (int off = 0; ; off += chunkSize) {
       int n = Math.max(0, Math.min(chunkSize, data.length - off));
       byte[] chunk = Arrays.copyOfRange(data, Math.min(off, data.length), Math.min(off, data.length) + n);
       String sig = SigV4Signer.signature(key,
-          SigV4Signer.chunkStringToSign(DATE, SCOPE, previous, SigV4Signer.sha256Hex(chunk)));
+          SigV4Signer.chunkStringToSign(amzDate, scope, previous, SigV4Signer.sha256Hex(chunk)));
       out.writeBytes((Integer.toHexString(n) + ";chunk-signature=" + sig + "\r\n").getBytes(StandardCharsets.US_ASCII));
       out.writeBytes(chunk);
       if (n > 0) out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
       previous = sig;
       if (n == 0) break;
     }
-    String trailerSig = SigV4Signer.signature(key, SigV4Signer.trailerStringToSign(DATE, SCOPE, previous, trailer + "\n"));
+    String trailerSig = SigV4Signer.signature(key, SigV4Signer.trailerStringToSign(amzDate, scope, previous, trailer + "\n"));
     out.writeBytes((trailer + "\r\nx-amz-trailer-signature:" + trailerSig + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
     return out.toByteArray();
   }
