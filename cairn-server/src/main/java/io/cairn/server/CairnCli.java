@@ -1,7 +1,217 @@
 package io.cairn.server;
 
+import io.cairn.server.admin.AdminClient;
+import io.cairn.server.admin.StatusPrinter;
+import io.cairn.server.dev.DevCluster;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The {@code cairn} command line. */
+@Command(name = "cairn", mixinStandardHelpOptions = true, version = "cairn 0.1.0",
+        description = "Cairn: a distributed, self-healing object store with an S3 API.",
+        subcommands = {CairnCli.Server.class, CairnCli.Dev.class, CairnCli.Admin.class, CommandLine.HelpCommand.class})
 public final class CairnCli {
+
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+    static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
     public static void main(String[] args) {
-        System.out.println("cairn: not yet");
+        CommandLine cli = new CommandLine(new CairnCli());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof ConfigException || e instanceof IllegalArgumentException || e instanceof IOException) {
+                cmd.getErr().println("cairn: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        int code = cli.execute(args);
+        if (code != 0 || !isServer(args)) {
+            System.exit(code);
+        }
+    }
+
+    private static boolean isServer(String[] args) {
+        return args.length > 0 && args[0].equals("server");
+    }
+
+    @Command(name = "server", description = "Runs one Cairn node.")
+    static final class Server implements Callable<Integer> {
+        @Option(names = "--config", required = true, description = "The node's configuration file (YAML).")
+        Path config;
+
+        @Override
+        public Integer call() throws Exception {
+            NodeConfig c = NodeConfig.load(config);
+            NodeProcess p = NodeProcess.start(c);
+            Runtime.getRuntime().addShutdownHook(new Thread(p::close, "shutdown"));
+            return 0;
+        }
+    }
+
+    static final class DirOption {
+        @Option(names = "--dir", description = "The dev cluster's directory (default: ${DEFAULT-VALUE}).", defaultValue = "dev-cluster")
+        Path dir;
+    }
+
+    @Command(name = "dev", description = "Starts a local cluster of real node processes on 127.0.0.1.",
+            subcommands = {Dev.Stop.class, Dev.Node.class})
+    static final class Dev implements Callable<Integer> {
+        @Option(names = "--nodes", description = "Number of nodes (default: ${DEFAULT-VALUE}).", defaultValue = "4")
+        int nodes;
+        @CommandLine.Mixin
+        DirOption dir = new DirOption();
+        @Option(names = "--detach", description = "Return once the cluster is ready; stop it with 'cairn dev stop'.")
+        boolean detach;
+        @Option(names = "--base-port", description = "S3 port of node 0; node i serves S3 on BASE+i, cluster traffic on BASE+100+i and Raft on BASE+200+i (default: ${DEFAULT-VALUE}).",
+                defaultValue = "9000")
+        int basePort;
+
+        @Override
+        public Integer call() throws Exception {
+            DevCluster.Options defaults = DevCluster.Options.defaults(nodes);
+            DevCluster cluster = DevCluster.openOrCreate(dir.dir, new DevCluster.Options(nodes, basePort,
+                    defaults.partitions(), defaults.heartbeatIntervalMillis(), defaults.downAfterMillis(), defaults.capacityBytes()));
+            if (!detach) {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    System.out.println("\nstopping the dev cluster ...");
+                    try {
+                        cluster.stopAll(STOP_GRACE);
+                    } catch (IOException e) {
+                        System.err.println("cairn: " + e.getMessage());
+                    }
+                }, "dev-stop"));
+            }
+            cluster.startAll();
+            cluster.awaitReady(READY_TIMEOUT);
+            printWelcome(cluster);
+            if (detach) {
+                return 0;
+            }
+            System.out.println("Press Ctrl-C to stop the cluster.");
+            Thread.currentThread().join();
+            return 0;
+        }
+
+        private static void printWelcome(DevCluster c) {
+            DevCluster.Layout l = c.layout();
+            System.out.println("Cairn dev cluster is up: " + l.nodes() + " nodes in " + c.dir().toAbsolutePath());
+            for (int i = 0; i < l.nodes(); i++) {
+                System.out.printf("  node-%d  S3 %s   pid %s   log %s%n", i, l.endpoint(i),
+                        c.pid(i).map(String::valueOf).orElse("-"), c.nodeDir(i).resolve("log"));
+            }
+            System.out.println();
+            System.out.println("  access key: " + l.accessKey());
+            System.out.println("  secret key: " + l.secretKey());
+            System.out.println();
+            System.out.println("Try it:");
+            System.out.println("  . " + c.dir().resolve("env"));
+            System.out.println("  aws s3 mb s3://demo && aws s3 cp README.md s3://demo/ && aws s3 ls s3://demo/");
+            System.out.println("  ./cairn admin status --dir " + c.dir());
+        }
+
+        @Command(name = "stop", description = "Stops every node of a dev cluster.")
+        static final class Stop implements Callable<Integer> {
+            @CommandLine.Mixin
+            DirOption dir = new DirOption();
+
+            @Override
+            public Integer call() throws Exception {
+                DevCluster.open(dir.dir).stopAll(STOP_GRACE);
+                System.out.println("stopped the dev cluster in " + dir.dir);
+                return 0;
+            }
+        }
+
+        @Command(name = "node", description = "kill|stop|start I: SIGKILL, stop or (re)start node I; add: start one more node.")
+        static final class Node implements Callable<Integer> {
+            @Parameters(index = "0", description = "kill, stop, start or add")
+            String action;
+            @Parameters(index = "1", arity = "0..1", description = "node index")
+            Integer index;
+            @CommandLine.Mixin
+            DirOption dir = new DirOption();
+
+            @Override
+            public Integer call() throws Exception {
+                DevCluster c = DevCluster.open(dir.dir);
+                if (action.equals("add")) {
+                    int i = c.addNode();
+                    c.awaitReady(READY_TIMEOUT);
+                    System.out.println("node-" + i + " joined: S3 " + c.layout().endpoint(i));
+                    return 0;
+                }
+                if (index == null) {
+                    throw new IllegalArgumentException("'cairn dev node " + action + "' needs a node index");
+                }
+                switch (action) {
+                    case "kill" -> c.killNode(index);
+                    case "stop" -> c.stopNode(index, STOP_GRACE);
+                    case "start" -> {
+                        c.startNode(index);
+                        c.awaitReady(READY_TIMEOUT);
+                    }
+                    default -> throw new IllegalArgumentException("unknown action '" + action + "' (kill, stop, start or add)");
+                }
+                System.out.println("node-" + index + ": " + action + " done");
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "admin", description = "Operates a running cluster.", subcommands = {Admin.Status.class})
+    static final class Admin {
+
+        static final class Target {
+            @Option(names = "--dir", description = "A dev cluster's directory: its endpoints and admin key are used.")
+            Path dir;
+            @Option(names = "--endpoint", description = "Any node's S3 endpoint, e.g. http://127.0.0.1:9000.")
+            String endpoint;
+            @Option(names = "--key", description = "ACCESS_KEY:SECRET_KEY of an admin user (or CAIRN_ADMIN_KEY).")
+            String key;
+
+            AdminClient client() throws IOException {
+                Path d = dir;
+                if (d == null && endpoint == null) {
+                    String env = System.getenv("CAIRN_DEV_DIR");
+                    d = Path.of(env != null ? env : "dev-cluster");
+                }
+                if (d != null) {
+                    DevCluster c = DevCluster.open(d);
+                    return endpoint == null ? c.adminClient() : new AdminClient(List.of(endpoint), c.layout().accessKey() + ":" + c.layout().secretKey());
+                }
+                String k = key != null ? key : System.getenv("CAIRN_ADMIN_KEY");
+                if (k == null) {
+                    throw new IllegalArgumentException("--endpoint needs --key ACCESS_KEY:SECRET_KEY (or CAIRN_ADMIN_KEY)");
+                }
+                return new AdminClient(List.of(endpoint), k);
+            }
+        }
+
+        @Command(name = "status", description = "Epoch, nodes, partitions and capacity of the cluster.")
+        static final class Status implements Callable<Integer> {
+            @CommandLine.Mixin
+            Target target = new Target();
+            @Option(names = "--json", description = "Print the status document as JSON.")
+            boolean json;
+
+            @Override
+            public Integer call() throws Exception {
+                AdminClient client = target.client();
+                if (json) {
+                    System.out.println(client.statusJson());
+                } else {
+                    StatusPrinter.print(client.status(), new PrintWriter(System.out, true));
+                }
+                return 0;
+            }
+        }
     }
 }

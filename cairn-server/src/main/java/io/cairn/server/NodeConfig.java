@@ -1,0 +1,144 @@
+package io.cairn.server;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.cairn.node.Addresses;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A node's configuration file (YAML). Every field is documented in {@code docs/configuration.md};
+ * an unknown or invalid field stops start-up with a message that names it.
+ */
+public record NodeConfig(
+        @JsonProperty("data_dir") String dataDir,
+        @JsonProperty("site") String site,
+        @JsonProperty("zone") String zone,
+        @JsonProperty("public_address") String publicAddress,
+        @JsonProperty("cluster_address") String clusterAddress,
+        @JsonProperty("cluster_name") String clusterName,
+        @JsonProperty("meta_address") String metaAddress,
+        @JsonProperty("meta_voters") List<String> metaVoters,
+        @JsonProperty("partitions") Integer partitions,
+        @JsonProperty("capacity_bytes") Long capacityBytes,
+        @JsonProperty("heartbeat_interval_millis") Long heartbeatIntervalMillis,
+        @JsonProperty("down_after_millis") Long downAfterMillis,
+        @JsonProperty("chunk_size_bytes") Integer chunkSizeBytes,
+        @JsonProperty("rpc_timeout_millis") Long rpcTimeoutMillis,
+        @JsonProperty("request_retry_millis") Long requestRetryMillis,
+        @JsonProperty("region") String region,
+        @JsonProperty("admin_access_key") String adminAccessKey,
+        @JsonProperty("admin_secret_key") String adminSecretKey) {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+    private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
+
+    /** The configuration with defaults filled in. */
+    public NodeConfig withDefaults() {
+        return new NodeConfig(dataDir, or(site, "site1"), or(zone, "zone1"), publicAddress, clusterAddress,
+                or(clusterName, "cairn"), metaAddress, metaVoters == null ? List.of() : List.copyOf(metaVoters),
+                or(partitions, 64), or(capacityBytes, 0L), or(heartbeatIntervalMillis, 1000L), or(downAfterMillis, 5000L),
+                or(chunkSizeBytes, 4 << 20), or(rpcTimeoutMillis, 30_000L), or(requestRetryMillis, 30_000L),
+                or(region, "us-east-1"), adminAccessKey, adminSecretKey);
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value == null ? fallback : value;
+    }
+
+    /** Reads, fills defaults and validates; any problem is a {@link ConfigException} naming the field. */
+    public static NodeConfig load(Path file) {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        NodeConfig raw;
+        try {
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException(file + ": no such configuration file");
+            }
+            raw = yaml.readValue(file.toFile(), NodeConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
+            throw new ConfigException(file + ": unknown field '" + e.getPropertyName() + "' (line "
+                    + e.getLocation().getLineNr() + "); known fields: " + known);
+        } catch (JsonMappingException e) {
+            String field = e.getPath().stream().map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]" : r.getFieldName())
+                    .collect(Collectors.joining("."));
+            throw new ConfigException(file + ": invalid value for field '" + field + "': " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read the configuration: " + e.getMessage());
+        }
+        if (raw == null) {
+            throw new ConfigException(file + ": the configuration file is empty");
+        }
+        NodeConfig c = raw.withDefaults();
+        c.validate(file.toString());
+        return c;
+    }
+
+    void validate(String source) {
+        require(dataDir != null && !dataDir.isBlank(), source, "data_dir", "is required");
+        require(publicAddress != null, source, "public_address", "is required (host:port of the S3 endpoint)");
+        require(clusterAddress != null, source, "cluster_address", "is required (host:port for node-to-node traffic)");
+        address(source, "public_address", publicAddress);
+        address(source, "cluster_address", clusterAddress);
+        require(NAME.matcher(site).matches(), source, "site", "must be 1-63 letters, digits, '.', '_' or '-': '" + site + "'");
+        require(NAME.matcher(zone).matches(), source, "zone", "must be 1-63 letters, digits, '.', '_' or '-': '" + zone + "'");
+        require(NAME.matcher(clusterName).matches(), source, "cluster_name", "must be 1-63 letters, digits, '.', '_' or '-'");
+        require(!metaVoters.isEmpty(), source, "meta_voters", "must list the Raft address of at least one meta voter");
+        for (String v : metaVoters) {
+            address(source, "meta_voters", v);
+        }
+        if (metaAddress != null) {
+            address(source, "meta_address", metaAddress);
+            require(metaVoters.contains(metaAddress), source, "meta_address",
+                    "'" + metaAddress + "' must also appear in meta_voters " + metaVoters);
+        }
+        require(partitions >= 1 && partitions <= 65_536, source, "partitions", "must be 1..65536: " + partitions);
+        require(capacityBytes >= 0, source, "capacity_bytes", "must be >= 0 (0 = the data directory's file system size)");
+        require(heartbeatIntervalMillis >= 50 && heartbeatIntervalMillis <= 60_000, source, "heartbeat_interval_millis", "must be 50..60000");
+        require(downAfterMillis >= 2 * heartbeatIntervalMillis, source, "down_after_millis",
+                "must be at least twice heartbeat_interval_millis (" + heartbeatIntervalMillis + ")");
+        require(chunkSizeBytes >= 65_536 && chunkSizeBytes <= (16 << 20), source, "chunk_size_bytes", "must be 65536..16777216");
+        require(rpcTimeoutMillis >= 100, source, "rpc_timeout_millis", "must be >= 100");
+        require(requestRetryMillis >= 0, source, "request_retry_millis", "must be >= 0");
+        if (metaAddress != null) {
+            require(adminAccessKey != null && ACCESS_KEY.matcher(adminAccessKey).matches(), source, "admin_access_key",
+                    "is required on meta voters: 8-128 letters and digits");
+            require(adminSecretKey != null && adminSecretKey.length() >= 16, source, "admin_secret_key",
+                    "is required on meta voters: at least 16 characters");
+        }
+    }
+
+    private static void address(String source, String field, String value) {
+        try {
+            Addresses.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source + ": invalid value for field '" + field + "': " + e.getMessage());
+        }
+    }
+
+    private static void require(boolean ok, String source, String field, String message) {
+        if (!ok) {
+            throw new ConfigException(source + ": field '" + field + "' " + message);
+        }
+    }
+
+    public Path dataPath() {
+        return Path.of(dataDir);
+    }
+
+    @Override
+    public String toString() {
+        return "NodeConfig[data_dir=" + dataDir + ", public_address=" + publicAddress + ", cluster_address=" + clusterAddress
+                + ", meta_address=" + metaAddress + ", meta_voters=" + metaVoters + "]";
+    }
+}

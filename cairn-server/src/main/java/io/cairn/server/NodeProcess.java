@@ -1,0 +1,126 @@
+package io.cairn.server;
+
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.map.StoragePolicy;
+import io.cairn.core.map.UserInfo;
+import io.cairn.meta.MetaClient;
+import io.cairn.meta.MetaCommand;
+import io.cairn.meta.MetaResult;
+import io.cairn.meta.MetaServer;
+import io.cairn.meta.MetaServerConfig;
+import io.cairn.node.NodeRuntimeConfig;
+import io.cairn.node.StorageNode;
+import io.cairn.s3.S3Gateway;
+import io.cairn.s3.S3GatewayConfig;
+import io.cairn.server.admin.AdminApi;
+import io.cairn.server.gateway.ClusterObjectBackend;
+import io.cairn.store.PartitionStore;
+import io.cairn.store.RocksPartitionStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Cairn node process: opens the store, runs a meta voter if configured, joins the cluster,
+ * and serves S3 and the admin API on its public address.
+ */
+public final class NodeProcess implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeProcess.class);
+    /** How long start-up waits for a meta voter to answer. */
+    public static final long META_CONNECT_TIMEOUT_MILLIS = 120_000;
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    private NodeProcess() {}
+
+    public static NodeProcess start(NodeConfig config) throws IOException {
+        NodeProcess p = new NodeProcess();
+        try {
+            p.startAll(config);
+        } catch (RuntimeException | IOException e) {
+            p.close();
+            throw e;
+        }
+        return p;
+    }
+
+    private void startAll(NodeConfig c) throws IOException {
+        Files.createDirectories(c.dataPath());
+        String nodeId = NodeIdentity.loadOrCreate(c.dataPath());
+        log.info("starting node {} ({})", nodeId, c);
+        PartitionStore store = RocksPartitionStore.open(c.dataPath().resolve("store"));
+        resources.add(store);
+
+        if (c.metaAddress() != null) {
+            MetaServer meta = MetaServer.start(new MetaServerConfig(c.clusterName(), c.metaAddress(), c.metaVoters(),
+                    c.dataPath().resolve("meta"), c.downAfterMillis(), MetaServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT));
+            resources.add(meta);
+        }
+        MetaClient metaClient = connectMeta(c);
+        resources.add(metaClient);
+        if (c.metaAddress() != null) {
+            bootstrap(c, metaClient);
+        }
+
+        StorageNode node = StorageNode.start(new NodeRuntimeConfig(nodeId, c.site(), c.zone(), c.publicAddress(),
+                c.clusterAddress(), c.metaAddress(), c.capacityBytes(), c.heartbeatIntervalMillis(), c.chunkSizeBytes(),
+                c.rpcTimeoutMillis(), c.requestRetryMillis()), store, metaClient);
+        resources.add(node);
+
+        var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());
+        ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC());
+        AdminApi admin = new AdminApi(node);
+        S3Gateway gateway = S3Gateway.start(new S3GatewayConfig(publicAddr.getHostString(), publicAddr.getPort(), c.region(),
+                S3GatewayConfig.DEFAULT_MAX_SKEW_MILLIS, List.of(), S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX), backend, admin);
+        resources.add(gateway);
+        log.info("node {} ready: S3 on http://{}", nodeId, c.publicAddress());
+    }
+
+    private static MetaClient connectMeta(NodeConfig c) {
+        long deadline = System.nanoTime() + META_CONNECT_TIMEOUT_MILLIS * 1_000_000L;
+        while (true) {
+            try {
+                return MetaClient.connect(c.clusterName(), c.metaVoters());
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no meta voter of " + c.metaVoters() + " answered within "
+                            + META_CONNECT_TIMEOUT_MILLIS / 1000 + " s: " + e.getMessage(), e);
+                }
+                log.info("waiting for a meta voter of {}: {}", c.metaVoters(), e.getMessage());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while connecting to the meta service");
+                }
+            }
+        }
+    }
+
+    /** Every voter proposes the same bootstrap; the first one applied wins, the others are no-ops. */
+    private static void bootstrap(NodeConfig c, MetaClient meta) {
+        MetaResult r = meta.submit(new MetaCommand.Bootstrap(c.clusterName(),
+                List.of(new PoolInfo(ClusterObjectBackend.DEFAULT_POOL, StoragePolicy.replicated(3), c.partitions())),
+                new UserInfo(c.adminAccessKey(), c.adminSecretKey(), "admin", true)));
+        if (!r.ok()) {
+            throw new IllegalStateException("bootstrap of the cluster map failed: " + r.error());
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                log.warn("closing {} failed: {}", resources.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+        resources.clear();
+    }
+}

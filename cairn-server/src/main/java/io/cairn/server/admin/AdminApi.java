@@ -1,0 +1,194 @@
+package io.cairn.server.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.cairn.core.map.BucketInfo;
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.map.UserInfo;
+import io.cairn.core.partition.PartitionId;
+import io.cairn.meta.MetaState;
+import io.cairn.node.MapView;
+import io.cairn.node.StorageNode;
+import io.cairn.s3.AdminHandler;
+import io.cairn.s3.AdminResponse;
+import io.cairn.server.gateway.ObjectEntry;
+import io.cairn.server.gateway.ObjectKeys;
+import io.cairn.store.BlobRead;
+import io.cairn.store.StoredRecord;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The admin API under {@code /_cairn/} on every node's public address. Everything but
+ * {@code /_cairn/health} needs {@code Authorization: Bearer ACCESS_KEY:SECRET_KEY} of an admin user.
+ *
+ * <ul>
+ *   <li>{@code GET /_cairn/health}: 200 once the node serves.</li>
+ *   <li>{@code GET /_cairn/status}: the {@link ClusterStatus} JSON.</li>
+ *   <li>{@code GET /_cairn/debug/object?bucket=B&key=K}: what this node itself holds of an object.</li>
+ *   <li>{@code GET /_cairn/debug/chunk?bucket=B&key=K&index=I}: this node's own copy of one chunk.</li>
+ * </ul>
+ */
+public final class AdminApi implements AdminHandler {
+
+    private static AdminResponse json(int status, Object value) {
+        try {
+            return new AdminResponse(status, "application/json", JSON.writeValueAsBytes(value));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static AdminResponse error(int status, String message) {
+        return json(status, Map.of("error", message));
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper COMPACT = new ObjectMapper();
+
+    private final StorageNode node;
+
+    public AdminApi(StorageNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public AdminResponse handle(String method, String path, Map<String, String> query, Map<String, String> headers, InputStream body) {
+        Optional<String> authorization = Optional.ofNullable(headers.get("authorization"));
+        if (path.equals("/_cairn/health")) {
+            return json(200, Map.of("status", "ok", "node", node.config().nodeId(), "epoch", node.mapView().epoch()));
+        }
+        if (!authorized(authorization)) {
+            return error(403, "admin API: send 'Authorization: Bearer ACCESS_KEY:SECRET_KEY' of an admin user");
+        }
+        try {
+            return switch (path) {
+                case "/_cairn/status" -> method.equals("GET") ? status() : error(405, "use GET");
+                case "/_cairn/debug/object" -> debugObject(required(query, "bucket"), required(query, "key"));
+                case "/_cairn/debug/chunk" -> debugChunk(required(query, "bucket"), required(query, "key"),
+                        Integer.parseInt(required(query, "index")));
+                default -> error(404, "no admin resource " + path);
+            };
+        } catch (IllegalArgumentException e) {
+            return error(400, e.getMessage());
+        }
+    }
+
+    private static String required(Map<String, String> query, String name) {
+        String v = query.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("query parameter '" + name + "' is required");
+        }
+        return v;
+    }
+
+    private boolean authorized(Optional<String> header) {
+        if (header.isEmpty() || !header.get().startsWith("Bearer ")) {
+            return false;
+        }
+        String token = header.get().substring("Bearer ".length()).trim();
+        int colon = token.indexOf(':');
+        if (colon <= 0) {
+            return false;
+        }
+        String access = token.substring(0, colon);
+        byte[] secret = token.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
+        Optional<UserInfo> user = node.mapView().current().map().user(access);
+        if (user.isEmpty()) {
+            user = node.mapView().refresh().map().user(access);
+        }
+        return user.filter(UserInfo::admin)
+                .map(u -> MessageDigest.isEqual(u.secretKey().getBytes(StandardCharsets.UTF_8), secret))
+                .orElse(false);
+    }
+
+    private AdminResponse status() {
+        MetaState state = node.meta().read();
+        node.mapView().install(state.map());
+        MapView.Current current = node.mapView().current();
+        // The placement of the map just read (the view may hold an even newer one).
+        var table = current.epoch() == state.map().epoch() ? current.placement()
+                : io.cairn.core.placement.PlacementTable.compute(state.map(), MapView.PLACEMENT);
+        return json(200, ClusterStatus.of(state.map(), table, state.stats()));
+    }
+
+    private record Located(BucketInfo bucket, PoolInfo pool, PartitionId indexPartition, Optional<StoredRecord> index) {}
+
+    private Located locate(String bucket, String key) {
+        var map = node.mapView().refresh().map();
+        BucketInfo b = map.bucket(bucket).orElseThrow(() -> new IllegalArgumentException("no bucket " + bucket));
+        PoolInfo pool = map.pool(b.pool()).orElseThrow();
+        PartitionId ip = ObjectKeys.indexPartition(b, pool, key);
+        return new Located(b, pool, ip, node.store().get(ip, ObjectKeys.indexKey(b, key)));
+    }
+
+    private AdminResponse debugObject(String bucket, String key) throws IllegalArgumentException {
+        Located l = locate(bucket, key);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("node", node.config().nodeId());
+        out.put("index_partition", l.indexPartition().toString());
+        out.put("index_holders", node.mapView().current().placement().of(l.indexPartition()).holders());
+        if (l.index().isEmpty() || l.index().get().tombstone()) {
+            out.put("index", null);
+            return json(200, out);
+        }
+        ObjectEntry entry = parse(l.index().get().meta());
+        out.put("index", Map.of("version", l.index().get().version().toString(), "size", entry.size(), "etag", entry.etag()));
+        List<Map<String, Object>> chunks = new ArrayList<>();
+        long offset = 0;
+        for (int i = 0; i < entry.chunks().size(); i++) {
+            ObjectEntry.ChunkRef c = entry.chunks().get(i);
+            PartitionId cp = ObjectKeys.chunkPartition(l.pool(), c.id());
+            Map<String, Object> ch = new LinkedHashMap<>();
+            ch.put("index", i);
+            ch.put("offset", offset);
+            ch.put("size", c.size());
+            ch.put("partition", cp.toString());
+            ch.put("holders", node.mapView().current().placement().of(cp).holders());
+            ch.put("local", node.store().get(cp, ObjectKeys.chunkKey(c.id())).filter(r -> !r.tombstone()).isPresent());
+            chunks.add(ch);
+            offset += c.size();
+        }
+        out.put("chunks", chunks);
+        return json(200, out);
+    }
+
+    private AdminResponse debugChunk(String bucket, String key, int index) {
+        Located l = locate(bucket, key);
+        if (l.index().isEmpty() || l.index().get().tombstone()) {
+            return error(404, "this node holds no index entry of " + bucket + "/" + key);
+        }
+        ObjectEntry entry = parse(l.index().get().meta());
+        if (index < 0 || index >= entry.chunks().size()) {
+            return error(400, "chunk index out of range 0.." + (entry.chunks().size() - 1));
+        }
+        ObjectEntry.ChunkRef c = entry.chunks().get(index);
+        PartitionId cp = ObjectKeys.chunkPartition(l.pool(), c.id());
+        return switch (node.store().readBlob(cp, ObjectKeys.chunkKey(c.id()))) {
+            case BlobRead.Found f -> new AdminResponse(200, "application/octet-stream", bytes(f.data()));
+            case BlobRead.Missing m -> error(404, "this node holds no copy of chunk " + index);
+            case BlobRead.Corrupt k -> error(500, "this node's copy of chunk " + index + " is corrupt: " + k.reason());
+        };
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+
+    private static ObjectEntry parse(byte[] meta) {
+        try {
+            return COMPACT.readValue(meta, ObjectEntry.class);
+        } catch (Exception e) {
+            throw new IllegalStateException("unreadable index entry", e);
+        }
+    }
+}

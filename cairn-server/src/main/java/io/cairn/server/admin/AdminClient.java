@@ -1,0 +1,114 @@
+package io.cairn.server.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+/** A client of the admin API: tries each endpoint in turn until one answers. */
+public final class AdminClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    private final List<String> endpoints;
+    private final String token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** @param token {@code ACCESS_KEY:SECRET_KEY} of an admin user */
+    public AdminClient(List<String> endpoints, String token) {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("no endpoint");
+        }
+        this.endpoints = List.copyOf(endpoints);
+        this.token = token;
+    }
+
+    /** The status document as JSON text, from the first endpoint that answers. */
+    public String statusJson() throws IOException {
+        return get("/_cairn/status");
+    }
+
+    public JsonNode status() throws IOException {
+        return JSON.readTree(statusJson());
+    }
+
+    /** Whether the node at {@code endpoint} answers its health check. */
+    public boolean healthy(String endpoint) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(endpoint + "/_cairn/health"))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** One node's own copy of an object's chunk (debug read; no other node is asked). */
+    public byte[] localChunk(String endpoint, String bucket, String key, int index) throws IOException {
+        HttpResponse<byte[]> r = send(endpoint, "/_cairn/debug/chunk?bucket=" + enc(bucket) + "&key=" + enc(key) + "&index=" + index,
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+            throw new IOException(endpoint + " debug chunk: HTTP " + r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
+        }
+        return r.body();
+    }
+
+    /** What one node itself holds of an object. */
+    public JsonNode localObject(String endpoint, String bucket, String key) throws IOException {
+        HttpResponse<String> r = send(endpoint, "/_cairn/debug/object?bucket=" + enc(bucket) + "&key=" + enc(key),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException(endpoint + " debug object: HTTP " + r.statusCode() + " " + r.body());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private String get(String path) throws IOException {
+        IOException last = null;
+        for (String e : endpoints) {
+            try {
+                HttpResponse<String> r = send(e, path, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return r.body();
+                }
+                last = new IOException(e + path + ": HTTP " + r.statusCode() + " " + r.body());
+                if (r.statusCode() == 403) {
+                    throw last;
+                }
+            } catch (IOException ex) {
+                if (ex == last && last.getMessage().contains("HTTP 403")) {
+                    throw ex;
+                }
+                last = ex instanceof java.net.ConnectException ? new IOException(e + ": not reachable", ex) : ex;
+            }
+        }
+        throw last;
+    }
+
+    private <T> HttpResponse<T> send(String endpoint, String path, HttpResponse.BodyHandler<T> handler) throws IOException {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(endpoint + path))
+                    .timeout(REQUEST_TIMEOUT)
+                    .header("Authorization", "Bearer " + token)
+                    .GET().build(), handler);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+}

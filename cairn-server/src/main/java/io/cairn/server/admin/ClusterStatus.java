@@ -1,0 +1,116 @@
+package io.cairn.server.admin;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.cairn.core.map.ClusterMap;
+import io.cairn.core.map.NodeInfo;
+import io.cairn.core.map.NodeStats;
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.partition.PartitionId;
+import io.cairn.core.placement.PartitionPlacement;
+import io.cairn.core.placement.PlacementTable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code cairn admin status --json} prints. Other tools read it: the field names are stable.
+ */
+public record ClusterStatus(
+        @JsonProperty("cluster_id") String clusterId,
+        @JsonProperty("epoch") long epoch,
+        @JsonProperty("nodes") List<Node> nodes,
+        @JsonProperty("pools") List<Pool> pools,
+        @JsonProperty("partitions") Partitions partitions,
+        @JsonProperty("capacity") Capacity capacity,
+        @JsonProperty("degraded_mode") DegradedMode degradedMode,
+        @JsonProperty("repair") Repair repair) {
+
+    public record Node(
+            @JsonProperty("id") String id,
+            @JsonProperty("site") String site,
+            @JsonProperty("zone") String zone,
+            @JsonProperty("state") String state,
+            @JsonProperty("in") boolean in,
+            @JsonProperty("full") boolean full,
+            @JsonProperty("public_address") String publicAddress,
+            @JsonProperty("cluster_address") String clusterAddress,
+            @JsonProperty("meta_voter") boolean metaVoter,
+            @JsonProperty("capacity_bytes") long capacityBytes,
+            @JsonProperty("used_bytes") long usedBytes,
+            @JsonProperty("partitions_primary") int partitionsPrimary,
+            @JsonProperty("partitions_held") int partitionsHeld,
+            @JsonProperty("last_heartbeat_millis") long lastHeartbeatMillis) {}
+
+    public record Pool(
+            @JsonProperty("name") String name,
+            @JsonProperty("policy") String policy,
+            @JsonProperty("partitions") int partitions,
+            @JsonProperty("buckets") int buckets) {}
+
+    public record Partitions(
+            @JsonProperty("total") int total,
+            @JsonProperty("clean") int clean,
+            @JsonProperty("degraded") int degraded,
+            @JsonProperty("recovering") int recovering) {}
+
+    public record Capacity(
+            @JsonProperty("raw_bytes") long rawBytes,
+            @JsonProperty("used_bytes") long usedBytes,
+            @JsonProperty("usable_bytes") long usableBytes) {}
+
+    public record DegradedMode(@JsonProperty("reason") String reason) {}
+
+    public record Repair(
+            @JsonProperty("bytes_left") long bytesLeft,
+            @JsonProperty("eta_seconds") long etaSeconds) {}
+
+    /** Derives the status from one map, its placement, and the nodes' latest heartbeats. */
+    public static ClusterStatus of(ClusterMap map, PlacementTable placement, Map<String, NodeStats> stats) {
+        int total = 0;
+        int degraded = 0;
+        Map<String, int[]> perNode = new java.util.HashMap<>(); // {primary, held}
+        for (PoolInfo pool : map.pools()) {
+            for (int i = 0; i < pool.partitions(); i++) {
+                PartitionPlacement pp = placement.of(new PartitionId(pool.name(), i));
+                total++;
+                List<String> up = pp.upHolders(map);
+                if (up.size() < Math.min(pool.policy().width(), map.nodes().stream().filter(NodeInfo::in).count())
+                        || up.size() < pp.holders().size()) {
+                    degraded++;
+                }
+                pp.primary(map).ifPresent(p -> perNode.computeIfAbsent(p, k -> new int[2])[0]++);
+                for (String h : pp.holders()) {
+                    perNode.computeIfAbsent(h, k -> new int[2])[1]++;
+                }
+            }
+        }
+        int recovering = 0;
+        long raw = 0;
+        long used = 0;
+        List<Node> nodes = new ArrayList<>();
+        for (NodeInfo n : map.nodes()) {
+            NodeStats s = stats.getOrDefault(n.id(), NodeStats.empty(n.id()));
+            long capacity = s.capacityBytes() > 0 ? s.capacityBytes() : n.capacityBytes();
+            int[] counts = perNode.getOrDefault(n.id(), new int[2]);
+            nodes.add(new Node(n.id(), n.site(), n.zone(), n.state().wireName(), n.in(), s.full(), n.publicAddress(),
+                    n.clusterAddress(), n.metaAddress() != null, capacity, s.usedBytes(), counts[0], counts[1],
+                    s.lastHeartbeatMillis()));
+            if (n.isUp()) {
+                raw += capacity;
+                used += s.usedBytes();
+                recovering += s.partitionsRecovering();
+            }
+        }
+        int copies = map.pools().stream().mapToInt(p -> p.policy().width()).max().orElse(1);
+        copies = (int) Math.max(1, Math.min(copies, map.upNodes().size()));
+        long usable = Math.max(0, raw - used) / copies;
+        recovering = Math.min(recovering, total - degraded);
+        List<Pool> pools = map.pools().stream()
+                .map(p -> new Pool(p.name(), p.policy().toString(), p.partitions(),
+                        (int) map.buckets().stream().filter(b -> b.pool().equals(p.name())).count()))
+                .toList();
+        return new ClusterStatus(map.clusterId(), map.epoch(), nodes, pools,
+                new Partitions(total, total - degraded - recovering, degraded, recovering),
+                new Capacity(raw, used, usable), null, new Repair(0, 0));
+    }
+}

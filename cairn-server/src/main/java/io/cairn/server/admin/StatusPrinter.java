@@ -1,0 +1,50 @@
+package io.cairn.server.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+
+/** Prints the status document for a person. */
+public final class StatusPrinter {
+    private StatusPrinter() {}
+
+    public static void print(JsonNode s, PrintWriter out) {
+        out.printf("cluster %s  epoch %d%n", s.path("cluster_id").asText(), s.path("epoch").asLong());
+        JsonNode dm = s.path("degraded_mode");
+        out.println(dm.isNull() || dm.isMissingNode() ? "redundancy: full" : "DEGRADED MODE: " + dm.path("reason").asText());
+        JsonNode p = s.path("partitions");
+        out.printf("partitions: %d total, %d clean, %d degraded, %d recovering%n",
+                p.path("total").asInt(), p.path("clean").asInt(), p.path("degraded").asInt(), p.path("recovering").asInt());
+        JsonNode c = s.path("capacity");
+        out.printf("capacity: raw %s, used %s, usable %s%n", bytes(c.path("raw_bytes").asLong()),
+                bytes(c.path("used_bytes").asLong()), bytes(c.path("usable_bytes").asLong()));
+        JsonNode r = s.path("repair");
+        if (r.path("bytes_left").asLong() > 0) {
+            out.printf("repair: %s left, ETA %d s%n", bytes(r.path("bytes_left").asLong()), r.path("eta_seconds").asLong());
+        }
+        out.println();
+        out.printf("%-14s %-6s %-4s %-8s %-8s %-22s %10s %10s %8s%n", "NODE", "STATE", "IN", "SITE", "ZONE", "S3", "CAPACITY", "USED", "PRIMARY");
+        for (JsonNode n : s.path("nodes")) {
+            out.printf("%-14s %-6s %-4s %-8s %-8s %-22s %10s %10s %8d%n", n.path("id").asText(), n.path("state").asText(),
+                    n.path("in").asBoolean() ? "in" : "out", n.path("site").asText(), n.path("zone").asText(),
+                    n.path("public_address").asText(), bytes(n.path("capacity_bytes").asLong()),
+                    bytes(n.path("used_bytes").asLong()), n.path("partitions_primary").asInt());
+        }
+        out.println();
+        for (JsonNode pool : s.path("pools")) {
+            out.printf("pool %s: %s, %d partitions, %d buckets%n", pool.path("name").asText(), pool.path("policy").asText(),
+                    pool.path("partitions").asInt(), pool.path("buckets").asInt());
+        }
+        out.flush();
+    }
+
+    static String bytes(long b) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = b;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? b + " B" : String.format("%.1f %s", v, units[u]);
+    }
+}

@@ -1,0 +1,307 @@
+package io.cairn.server.dev;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.cairn.server.admin.AdminClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A local cluster of real node processes on 127.0.0.1, kept in one directory:
+ * {@code DIR/cluster.json} (layout), {@code DIR/credentials} and {@code DIR/env} (client setup),
+ * and {@code DIR/node-I/} with {@code config.yaml}, {@code data/}, {@code pid} and {@code log}.
+ * Restarting on an existing directory keeps the data.
+ */
+public final class DevCluster {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    public static final int NODES_MAX = 64;
+
+    /** The layout of a dev cluster, fixed when the directory is first created. */
+    public record Layout(
+            @JsonProperty("cluster_name") String clusterName,
+            @JsonProperty("base_port") int basePort,
+            @JsonProperty("nodes") int nodes,
+            @JsonProperty("voters") int voters,
+            @JsonProperty("partitions") int partitions,
+            @JsonProperty("access_key") String accessKey,
+            @JsonProperty("secret_key") String secretKey,
+            @JsonProperty("heartbeat_interval_millis") long heartbeatIntervalMillis,
+            @JsonProperty("down_after_millis") long downAfterMillis,
+            @JsonProperty("capacity_bytes") long capacityBytes) {
+
+        public int s3Port(int i) { return basePort + i; }
+        public int clusterPort(int i) { return basePort + 100 + i; }
+        public int metaPort(int i) { return basePort + 200 + i; }
+        public String endpoint(int i) { return "http://127.0.0.1:" + s3Port(i); }
+        public List<String> voterAddresses() {
+            List<String> v = new ArrayList<>();
+            for (int i = 0; i < voters; i++) {
+                v.add("127.0.0.1:" + metaPort(i));
+            }
+            return v;
+        }
+        Layout withNodes(int n) {
+            return new Layout(clusterName, basePort, n, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
+                    downAfterMillis, capacityBytes);
+        }
+    }
+
+    /** Options for a new cluster directory. */
+    public record Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes) {
+        public static Options defaults(int nodes) {
+            return new Options(nodes, 9000, 64, 1000, 5000, 0);
+        }
+    }
+
+    private final Path dir;
+    private Layout layout;
+    private final NodeLauncher launcher;
+
+    private DevCluster(Path dir, Layout layout) {
+        this.dir = dir;
+        this.layout = layout;
+        this.launcher = new NodeLauncher();
+    }
+
+    /** Opens the cluster directory, creating it with {@code options} if it does not exist yet. */
+    public static DevCluster openOrCreate(Path dir, Options options) throws IOException {
+        Path file = dir.resolve("cluster.json");
+        if (Files.exists(file)) {
+            Layout layout = JSON.readValue(file.toFile(), Layout.class);
+            DevCluster c = new DevCluster(dir, layout);
+            if (options.nodes() > layout.nodes()) {
+                c.layout = layout.withNodes(options.nodes());
+                c.save();
+            }
+            return c;
+        }
+        if (options.nodes() < 1 || options.nodes() > NODES_MAX) {
+            throw new IllegalArgumentException("--nodes must be 1.." + NODES_MAX + ": " + options.nodes());
+        }
+        Files.createDirectories(dir);
+        SecureRandom random = new SecureRandom();
+        byte[] a = new byte[10];
+        byte[] s = new byte[30];
+        random.nextBytes(a);
+        random.nextBytes(s);
+        String access = "CK" + HexFormat.of().withUpperCase().formatHex(a);
+        String secret = java.util.Base64.getEncoder().encodeToString(s).replace('/', 'x').replace('+', 'y');
+        int voters = options.nodes() >= 3 ? 3 : 1;
+        DevCluster c = new DevCluster(dir, new Layout("cairn-dev", options.basePort(), options.nodes(), voters,
+                options.partitions(), access, secret, options.heartbeatIntervalMillis(), options.downAfterMillis(),
+                options.capacityBytes()));
+        c.save();
+        return c;
+    }
+
+    /** Opens an existing cluster directory. */
+    public static DevCluster open(Path dir) throws IOException {
+        Path file = dir.resolve("cluster.json");
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException(dir + " holds no dev cluster (no cluster.json); start one with ./cairn dev --dir " + dir);
+        }
+        return new DevCluster(dir, JSON.readValue(file.toFile(), Layout.class));
+    }
+
+    private void save() throws IOException {
+        JSON.writeValue(dir.resolve("cluster.json").toFile(), layout);
+        Files.writeString(dir.resolve("credentials"),
+                "access_key=" + layout.accessKey() + "\nsecret_key=" + layout.secretKey() + "\n", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("env"), String.join("\n",
+                "# Source this file (. " + dir.resolve("env") + ") to point AWS clients at the dev cluster.",
+                "export AWS_ACCESS_KEY_ID=" + layout.accessKey(),
+                "export AWS_SECRET_ACCESS_KEY=" + layout.secretKey(),
+                "export AWS_REGION=us-east-1",
+                "export AWS_DEFAULT_REGION=us-east-1",
+                "export AWS_ENDPOINT_URL=" + layout.endpoint(0),
+                "export CAIRN_DEV_DIR=" + dir.toAbsolutePath(),
+                ""), StandardCharsets.UTF_8);
+        for (int i = 0; i < layout.nodes(); i++) {
+            writeNodeConfig(i);
+        }
+    }
+
+    private void writeNodeConfig(int i) throws IOException {
+        Path nodeDir = nodeDir(i);
+        Files.createDirectories(nodeDir);
+        StringBuilder y = new StringBuilder();
+        y.append("# Node ").append(i).append(" of the dev cluster in ").append(dir.toAbsolutePath()).append('\n');
+        y.append("data_dir: ").append(nodeDir.resolve("data").toAbsolutePath()).append('\n');
+        y.append("site: site1\n");
+        y.append("zone: zone").append(i + 1).append('\n');
+        y.append("public_address: 127.0.0.1:").append(layout.s3Port(i)).append('\n');
+        y.append("cluster_address: 127.0.0.1:").append(layout.clusterPort(i)).append('\n');
+        y.append("cluster_name: ").append(layout.clusterName()).append('\n');
+        if (i < layout.voters()) {
+            y.append("meta_address: 127.0.0.1:").append(layout.metaPort(i)).append('\n');
+        }
+        y.append("meta_voters: [").append(String.join(", ", layout.voterAddresses())).append("]\n");
+        y.append("partitions: ").append(layout.partitions()).append('\n');
+        y.append("capacity_bytes: ").append(layout.capacityBytes()).append('\n');
+        y.append("heartbeat_interval_millis: ").append(layout.heartbeatIntervalMillis()).append('\n');
+        y.append("down_after_millis: ").append(layout.downAfterMillis()).append('\n');
+        y.append("admin_access_key: ").append(layout.accessKey()).append('\n');
+        y.append("admin_secret_key: ").append(layout.secretKey()).append('\n');
+        Files.writeString(nodeDir.resolve("config.yaml"), y.toString(), StandardCharsets.UTF_8);
+    }
+
+    public Path dir() { return dir; }
+    public Layout layout() { return layout; }
+    public Path nodeDir(int i) { return dir.resolve("node-" + i); }
+
+    public AdminClient adminClient() {
+        List<String> endpoints = new ArrayList<>();
+        for (int i = 0; i < layout.nodes(); i++) {
+            endpoints.add(layout.endpoint(i));
+        }
+        return new AdminClient(endpoints, layout.accessKey() + ":" + layout.secretKey());
+    }
+
+    /** Starts every node that is not running. */
+    public void startAll() throws IOException {
+        for (int i = 0; i < layout.nodes(); i++) {
+            startNode(i);
+        }
+    }
+
+    public void startNode(int i) throws IOException {
+        checkIndex(i);
+        if (pid(i).isPresent()) {
+            return;
+        }
+        long pid = launcher.launch(nodeDir(i).resolve("config.yaml"), nodeDir(i).resolve("log"));
+        Files.writeString(nodeDir(i).resolve("pid"), pid + "\n");
+    }
+
+    /** Adds one node (not a meta voter) and starts it; returns its index. */
+    public int addNode() throws IOException {
+        int i = layout.nodes();
+        if (i >= NODES_MAX) {
+            throw new IllegalArgumentException("a dev cluster has at most " + NODES_MAX + " nodes");
+        }
+        layout = layout.withNodes(i + 1);
+        save();
+        startNode(i);
+        return i;
+    }
+
+    /** SIGKILLs node {@code i}. */
+    public void killNode(int i) throws IOException {
+        checkIndex(i);
+        Optional<ProcessHandle> p = pid(i).flatMap(ProcessHandle::of);
+        if (p.isPresent()) {
+            p.get().destroyForcibly();
+            p.get().onExit().join();
+        }
+        Files.deleteIfExists(nodeDir(i).resolve("pid"));
+    }
+
+    /** Stops node {@code i} cleanly (SIGTERM, then SIGKILL after {@code grace}). */
+    public void stopNode(int i, Duration grace) throws IOException {
+        checkIndex(i);
+        Optional<ProcessHandle> p = pid(i).flatMap(ProcessHandle::of);
+        if (p.isPresent()) {
+            NodeLauncher.stop(p.get(), grace);
+        }
+        Files.deleteIfExists(nodeDir(i).resolve("pid"));
+    }
+
+    public void stopAll(Duration grace) throws IOException {
+        List<ProcessHandle> running = new ArrayList<>();
+        for (int i = 0; i < layout.nodes(); i++) {
+            pid(i).flatMap(ProcessHandle::of).ifPresent(p -> {
+                p.destroy();
+                running.add(p);
+            });
+        }
+        for (ProcessHandle p : running) {
+            NodeLauncher.stop(p, grace);
+        }
+        for (int i = 0; i < layout.nodes(); i++) {
+            Files.deleteIfExists(nodeDir(i).resolve("pid"));
+        }
+    }
+
+    /** The pid of node {@code i} if its process is alive and is that node. */
+    public Optional<Long> pid(int i) {
+        Path f = nodeDir(i).resolve("pid");
+        try {
+            if (!Files.exists(f)) {
+                return Optional.empty();
+            }
+            long pid = Long.parseLong(Files.readString(f).trim());
+            return NodeLauncher.isNode(pid, nodeDir(i).resolve("config.yaml")) ? Optional.of(pid) : Optional.empty();
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Waits until every running node answers its health check and the map shows each of them up.
+     * Throws with what is still missing when {@code timeout} passes.
+     */
+    public void awaitReady(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        AdminClient admin = adminClient();
+        String missing = "";
+        while (System.nanoTime() < deadline) {
+            List<Integer> running = new ArrayList<>();
+            for (int i = 0; i < layout.nodes(); i++) {
+                if (pid(i).isPresent()) {
+                    running.add(i);
+                }
+            }
+            missing = "";
+            for (int i : running) {
+                if (!admin.healthy(layout.endpoint(i))) {
+                    missing += " node-" + i + "(not serving)";
+                }
+            }
+            if (missing.isEmpty()) {
+                try {
+                    var status = admin.status();
+                    java.util.Set<String> upAddresses = new java.util.HashSet<>();
+                    status.path("nodes").forEach(n -> {
+                        if ("up".equals(n.path("state").asText())) {
+                            upAddresses.add(n.path("public_address").asText());
+                        }
+                    });
+                    for (int i : running) {
+                        if (!upAddresses.contains("127.0.0.1:" + layout.s3Port(i))) {
+                            missing += " node-" + i + "(not up in the map)";
+                        }
+                    }
+                    if (missing.isEmpty()) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    missing = " status: " + e.getMessage();
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
+        throw new IOException("the dev cluster in " + dir + " is not ready after " + timeout.toSeconds() + " s:" + missing
+                + " (see " + dir + "/node-*/log)");
+    }
+
+    private void checkIndex(int i) {
+        if (i < 0 || i >= layout.nodes()) {
+            throw new IllegalArgumentException("no node " + i + " in the dev cluster (nodes 0.." + (layout.nodes() - 1) + ")");
+        }
+    }
+}

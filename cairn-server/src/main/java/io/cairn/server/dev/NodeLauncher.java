@@ -1,0 +1,83 @@
+package io.cairn.server.dev;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Starts node processes with the same JVM and class path as the current one, in a session of
+ * their own so that a Ctrl-C in the terminal reaches only the process that started them.
+ */
+public final class NodeLauncher {
+
+    public static final String MAIN_CLASS = "io.cairn.server.CairnCli";
+    /** Heap of one dev node. */
+    public static final String NODE_HEAP = "-Xmx1g";
+
+    /** Starts {@code cairn server --config CONFIG} with output appended to {@code logFile}; returns the pid. */
+    public long launch(Path config, Path logFile) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            cmd.add("/usr/bin/setsid");
+        }
+        cmd.add(javaBinary());
+        String flags = System.getProperty("cairn.jvm.flags", "");
+        cmd.addAll(Arrays.stream(flags.split("\\s+")).filter(s -> !s.isBlank()).toList());
+        cmd.add(NODE_HEAP);
+        cmd.add("-Dcairn.node.config=" + config.toAbsolutePath());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(MAIN_CLASS);
+        cmd.add("server");
+        cmd.add("--config");
+        cmd.add(config.toAbsolutePath().toString());
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        return p.pid();
+    }
+
+    private static String javaBinary() {
+        String fromLauncher = System.getProperty("cairn.java");
+        if (fromLauncher != null && Files.isExecutable(Path.of(fromLauncher))) {
+            return fromLauncher;
+        }
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Whether {@code pid} is a live node process started with {@code config}. */
+    public static boolean isNode(long pid, Path config) {
+        Path cmdline = Path.of("/proc", Long.toString(pid), "cmdline");
+        if (Files.exists(cmdline)) {
+            try {
+                String s = new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8);
+                return s.contains(config.toAbsolutePath().toString());
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** SIGTERM, then SIGKILL if the process has not ended after {@code grace}. */
+    public static void stop(ProcessHandle p, Duration grace) {
+        p.destroy();
+        try {
+            p.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            p.destroyForcibly();
+            p.onExit().join();
+        } catch (Exception e) {
+            p.destroyForcibly();
+        }
+    }
+}

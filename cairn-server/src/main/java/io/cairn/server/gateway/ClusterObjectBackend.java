@@ -1,0 +1,673 @@
+package io.cairn.server.gateway;
+
+import static io.cairn.server.gateway.ObjectKeys.*;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cairn.core.map.BucketInfo;
+import io.cairn.core.map.ClusterMap;
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.map.UserInfo;
+import io.cairn.core.partition.PartitionId;
+import io.cairn.meta.MetaCommand;
+import io.cairn.meta.MetaResult;
+import io.cairn.node.ClusterException;
+import io.cairn.node.MapView;
+import io.cairn.node.PartitionClient;
+import io.cairn.node.StorageNode;
+import io.cairn.node.rpc.Record;
+import io.cairn.s3.BucketSummary;
+import io.cairn.s3.CompletedPart;
+import io.cairn.s3.ObjectBackend;
+import io.cairn.s3.ObjectHandle;
+import io.cairn.s3.ObjectInfo;
+import io.cairn.s3.PartInfo;
+import io.cairn.s3.PutRequest;
+import io.cairn.s3.S3Error;
+import io.cairn.s3.S3Exception;
+import io.cairn.s3.UploadInfo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The S3 gateway's view of the cluster: buckets in the cluster map, objects as an index entry
+ * in one of the bucket's index partitions plus data chunks spread over the pool's partitions.
+ * Bodies are streamed chunk by chunk; no object is ever held whole in memory.
+ */
+public final class ClusterObjectBackend implements ObjectBackend {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterObjectBackend.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String DEFAULT_POOL = "rep3";
+    /** Chunk writes of one PUT that may be in flight at once. */
+    public static final int CHUNK_WRITES_IN_FLIGHT_MAX = 3;
+    /** S3's lower bound on every part but the last. */
+    public static final long PART_SIZE_MIN_BYTES = 5L << 20;
+    public static final int PARTS_MAX = 10_000;
+
+    private final StorageNode node;
+    private final MapView mapView;
+    private final PartitionClient client;
+    private final int chunkSizeBytes;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+    private final ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("gateway-io-", 0).factory());
+
+    public ClusterObjectBackend(StorageNode node, int chunkSizeBytes, Clock clock) {
+        this.node = node;
+        this.mapView = node.mapView();
+        this.client = node.partitionClient();
+        this.chunkSizeBytes = chunkSizeBytes;
+        this.clock = clock;
+    }
+
+    // ---- users and buckets ----
+
+    @Override
+    public Optional<String> secretKey(String accessKey) {
+        Optional<UserInfo> u = mapView.current().map().user(accessKey);
+        if (u.isEmpty()) {
+            u = mapView.refresh().map().user(accessKey);
+        }
+        return u.map(UserInfo::secretKey);
+    }
+
+    @Override
+    public List<BucketSummary> listBuckets(String owner) {
+        return mapView.refresh().map().buckets().stream()
+                .filter(b -> b.owner().equals(owner))
+                .map(b -> new BucketSummary(b.name(), b.createdMillis()))
+                .toList();
+    }
+
+    @Override
+    public void createBucket(String bucket, String owner, String policy) throws S3Exception {
+        ClusterMap map = mapView.refresh().map();
+        PoolInfo pool = poolFor(map, policy);
+        MetaResult r = submit(new MetaCommand.CreateBucket(
+                new BucketInfo(bucket, pool.name(), owner, clock.millis(), BucketInfo.INDEX_SHARDS_DEFAULT)));
+        if (!r.ok()) {
+            throw switch (r.error()) {
+                case "BUCKET_OWNED_BY_YOU" -> new S3Exception(S3Error.BucketAlreadyOwnedByYou, "you already own bucket " + bucket);
+                case "BUCKET_ALREADY_EXISTS" -> new S3Exception(S3Error.BucketAlreadyExists, "bucket " + bucket + " belongs to another user");
+                default -> new S3Exception(S3Error.InvalidArgument, "cannot create bucket " + bucket + ": " + r.error());
+            };
+        }
+        mapView.ensureEpoch(r.epoch());
+    }
+
+    private static PoolInfo poolFor(ClusterMap map, String policy) throws S3Exception {
+        if (policy == null || policy.isBlank()) {
+            return map.pool(DEFAULT_POOL).or(() -> map.pools().stream().findFirst())
+                    .orElseThrow(() -> new S3Exception(S3Error.ServiceUnavailable, "the cluster has no pool yet"));
+        }
+        String wanted = policy.trim().toLowerCase(java.util.Locale.ROOT);
+        return map.pools().stream()
+                .filter(p -> p.name().equals(wanted) || p.policy().toString().equals(wanted))
+                .findFirst()
+                .orElseThrow(() -> new S3Exception(S3Error.InvalidArgument, "no pool with storage policy '" + policy
+                        + "'; available: " + map.pools().stream().map(PoolInfo::name).toList()));
+    }
+
+    @Override
+    public BucketSummary headBucket(String bucket) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        return new BucketSummary(b.name(), b.createdMillis());
+    }
+
+    @Override
+    public void deleteBucket(String bucket) throws S3Exception {
+        bucket(bucket);
+        if (!listObjects(bucket, "", "", 1).isEmpty()) {
+            throw new S3Exception(S3Error.BucketNotEmpty, "bucket " + bucket + " is not empty");
+        }
+        MetaResult r = submit(new MetaCommand.DeleteBucket(bucket));
+        if (!r.ok()) {
+            throw new S3Exception(S3Error.NoSuchBucket, "no bucket " + bucket);
+        }
+        mapView.ensureEpoch(r.epoch());
+    }
+
+    private MetaResult submit(MetaCommand cmd) throws S3Exception {
+        try {
+            return node.meta().submit(cmd);
+        } catch (RuntimeException e) {
+            throw new S3Exception(S3Error.ServiceUnavailable, "the cluster map service is unavailable: " + e.getMessage());
+        }
+    }
+
+    private BucketInfo bucket(String name) throws S3Exception {
+        Optional<BucketInfo> b = mapView.current().map().bucket(name);
+        if (b.isEmpty()) {
+            b = mapView.refresh().map().bucket(name); // created through another node a moment ago?
+        }
+        return b.orElseThrow(() -> new S3Exception(S3Error.NoSuchBucket, "no bucket " + name));
+    }
+
+    private PoolInfo pool(BucketInfo b) throws S3Exception {
+        return mapView.current().map().pool(b.pool())
+                .orElseThrow(() -> new S3Exception(S3Error.InternalError, "bucket " + b.name() + " names a missing pool " + b.pool()));
+    }
+
+    private String newId() {
+        byte[] b = new byte[12];
+        random.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    // ---- objects ----
+
+    @Override
+    public ObjectInfo putObject(String bucket, String key, PutRequest req, InputStream body) throws S3Exception, IOException {
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        MessageDigest md5 = md5();
+        String versionId = newId();
+        List<ObjectEntry.ChunkRef> chunks = writeChunks(pool, versionId, body, md5, req.contentLength());
+        long size = chunks.stream().mapToLong(ObjectEntry.ChunkRef::size).sum();
+        ObjectEntry entry = new ObjectEntry(size, HexFormat.of().formatHex(md5.digest()), clock.millis(), req.contentType(),
+                req.userMetadata(), req.otherHeaders(), versionId, chunks);
+        try {
+            commit(b, pool, key, entry);
+        } catch (RuntimeException e) {
+            deleteChunksLater(pool, chunks);
+            throw e;
+        }
+        return info(key, entry);
+    }
+
+    /** Makes {@code entry} the current version of {@code key}, then frees the chunks of the one it replaced. */
+    private void commit(BucketInfo b, PoolInfo pool, String key, ObjectEntry entry) throws S3Exception {
+        PartitionId ip = indexPartition(b, pool, key);
+        Optional<ObjectEntry> old = cluster(() -> readEntry(ip, indexKey(b, key)));
+        cluster(() -> {
+            client.apply(ip, indexKey(b, key), false, json(entry), null);
+            return null;
+        });
+        old.ifPresent(o -> deleteChunksLater(pool, o.chunks()));
+    }
+
+    private List<ObjectEntry.ChunkRef> writeChunks(PoolInfo pool, String versionId, InputStream body, MessageDigest md5,
+                                                   long expectedLength) throws S3Exception, IOException {
+        List<ObjectEntry.ChunkRef> chunks = new ArrayList<>();
+        List<Future<?>> writes = new ArrayList<>();
+        Semaphore inFlight = new Semaphore(CHUNK_WRITES_IN_FLIGHT_MAX);
+        long total = 0;
+        boolean ok = false;
+        try {
+            while (true) {
+                byte[] buf = new byte[chunkSizeBytes];
+                int n = body.readNBytes(buf, 0, buf.length);
+                if (n == 0) {
+                    break;
+                }
+                md5.update(buf, 0, n);
+                total += n;
+                String chunkId = versionId + "." + chunks.size();
+                chunks.add(new ObjectEntry.ChunkRef(chunkId, n));
+                ByteBuffer data = ByteBuffer.wrap(buf, 0, n).slice();
+                inFlight.acquireUninterruptibly();
+                writes.add(io.submit(() -> {
+                    try {
+                        client.apply(chunkPartition(pool, chunkId), chunkKey(chunkId), false, new byte[0], data);
+                    } finally {
+                        inFlight.release();
+                    }
+                    return null;
+                }));
+                failFast(writes);
+                if (n < buf.length) {
+                    break;
+                }
+            }
+            for (Future<?> w : writes) {
+                await(w);
+            }
+            if (expectedLength >= 0 && total != expectedLength) {
+                throw new S3Exception(S3Error.IncompleteBody, "the body had " + total + " bytes, Content-Length said " + expectedLength);
+            }
+            ok = true;
+            return chunks;
+        } finally {
+            if (!ok) {
+                for (Future<?> w : writes) {
+                    w.cancel(false);
+                }
+                deleteChunksLater(pool, chunks);
+            }
+        }
+    }
+
+    private static void failFast(List<Future<?>> writes) throws S3Exception {
+        for (Future<?> w : writes) {
+            if (w.isDone()) {
+                await(w);
+            }
+        }
+    }
+
+    private static void await(Future<?> f) throws S3Exception {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new S3Exception(S3Error.InternalError, "interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ClusterException ce) {
+                throw translate(ce);
+            }
+            throw new S3Exception(S3Error.InternalError, "chunk write failed: " + e.getCause());
+        }
+    }
+
+    private void deleteChunksLater(PoolInfo pool, List<ObjectEntry.ChunkRef> chunks) {
+        if (chunks.isEmpty()) {
+            return;
+        }
+        io.submit(() -> {
+            for (ObjectEntry.ChunkRef c : chunks) {
+                try {
+                    client.apply(chunkPartition(pool, c.id()), chunkKey(c.id()), true, new byte[0], null);
+                } catch (RuntimeException e) {
+                    log.warn("could not free chunk {}: {}", c.id(), e.toString());
+                }
+            }
+        });
+    }
+
+    private Optional<ObjectEntry> readEntry(PartitionId p, String recordKey) {
+        return client.get(p, recordKey, false)
+                .filter(r -> !r.getTombstone())
+                .map(r -> parse(r.getMeta().toByteArray(), ObjectEntry.class));
+    }
+
+    private ObjectEntry entry(String bucket, String key) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        return cluster(() -> readEntry(indexPartition(b, pool, key), indexKey(b, key)))
+                .orElseThrow(() -> new S3Exception(S3Error.NoSuchKey, "no key " + key + " in bucket " + bucket));
+    }
+
+    @Override
+    public ObjectInfo headObject(String bucket, String key) throws S3Exception {
+        return info(key, entry(bucket, key));
+    }
+
+    @Override
+    public ObjectHandle openObject(String bucket, String key) throws S3Exception {
+        ObjectEntry entry = entry(bucket, key);
+        PoolInfo pool = pool(bucket(bucket));
+        ObjectInfo info = info(key, entry);
+        return new ObjectHandle() {
+            @Override
+            public ObjectInfo info() {
+                return info;
+            }
+
+            @Override
+            public void writeTo(OutputStream out, long offset, long length) throws IOException {
+                streamChunks(pool, entry, out, offset, length);
+            }
+        };
+    }
+
+    private void streamChunks(PoolInfo pool, ObjectEntry entry, OutputStream out, long offset, long length) throws IOException {
+        if (offset < 0 || length < 0 || offset + length > entry.size()) {
+            throw new IllegalArgumentException("range " + offset + "+" + length + " outside object of " + entry.size() + " bytes");
+        }
+        // Chunks that overlap [offset, offset + length), fetched one ahead of the writer.
+        List<long[]> wanted = new ArrayList<>(); // {chunk index, start within chunk, bytes}
+        long pos = 0;
+        long end = offset + length;
+        for (int i = 0; i < entry.chunks().size() && pos < end; i++) {
+            long size = entry.chunks().get(i).size();
+            if (pos + size > offset) {
+                long from = Math.max(offset, pos) - pos;
+                long to = Math.min(end, pos + size) - pos;
+                wanted.add(new long[] {i, from, to - from});
+            }
+            pos += size;
+        }
+        Future<ByteBuffer> next = wanted.isEmpty() ? null : fetchChunk(pool, entry, (int) wanted.getFirst()[0]);
+        for (int w = 0; w < wanted.size(); w++) {
+            ByteBuffer data;
+            try {
+                data = next.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            } catch (ExecutionException e) {
+                throw new IOException("chunk read failed: " + e.getCause().getMessage(), e.getCause());
+            }
+            next = w + 1 < wanted.size() ? fetchChunk(pool, entry, (int) wanted.get(w + 1)[0]) : null;
+            long[] part = wanted.get(w);
+            int from = (int) part[1];
+            int len = (int) part[2];
+            if (data.hasArray()) {
+                out.write(data.array(), data.arrayOffset() + data.position() + from, len);
+            } else {
+                byte[] copy = new byte[len];
+                data.get(data.position() + from, copy);
+                out.write(copy);
+            }
+        }
+    }
+
+    private Future<ByteBuffer> fetchChunk(PoolInfo pool, ObjectEntry entry, int index) {
+        ObjectEntry.ChunkRef ref = entry.chunks().get(index);
+        return io.submit(() -> {
+            Record r = client.getImmutable(chunkPartition(pool, ref.id()), chunkKey(ref.id()))
+                    .filter(x -> !x.getTombstone())
+                    .orElseThrow(() -> new IOException("chunk " + ref.id() + " of the object is missing"));
+            ByteBuffer data = r.getBlob().asReadOnlyByteBuffer();
+            if (data.remaining() != ref.size()) {
+                throw new IOException("chunk " + ref.id() + " has " + data.remaining() + " bytes, expected " + ref.size());
+            }
+            if (!data.hasArray()) {
+                byte[] copy = new byte[data.remaining()];
+                data.get(copy);
+                data = ByteBuffer.wrap(copy);
+            }
+            return data;
+        });
+    }
+
+    @Override
+    public void deleteObject(String bucket, String key) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        PartitionId ip = indexPartition(b, pool, key);
+        Optional<ObjectEntry> old = cluster(() -> readEntry(ip, indexKey(b, key)));
+        if (old.isEmpty()) {
+            return;
+        }
+        cluster(() -> {
+            client.apply(ip, indexKey(b, key), true, new byte[0], null);
+            return null;
+        });
+        deleteChunksLater(pool, old.get().chunks());
+    }
+
+    @Override
+    public List<ObjectInfo> listObjects(String bucket, String prefix, String startAfter, int limit) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        String base = indexPrefix(b);
+        List<Record> merged = mergeScans(indexPartitions(b, pool), base + prefix,
+                startAfter.isEmpty() ? "" : base + startAfter, limit);
+        List<ObjectInfo> out = new ArrayList<>(merged.size());
+        for (Record r : merged) {
+            out.add(info(r.getKey().substring(base.length()), parse(r.getMeta().toByteArray(), ObjectEntry.class)));
+        }
+        return out;
+    }
+
+    /** Scans the partitions and merges their sorted streams by UTF-8 byte order, up to {@code limit} records. */
+    private List<Record> mergeScans(List<PartitionId> partitions, String prefix, String after, int limit) throws S3Exception {
+        List<Future<List<Record>>> scans = new ArrayList<>();
+        for (PartitionId p : partitions) {
+            scans.add(io.submit(() -> client.scan(p, prefix, after, limit)));
+        }
+        Comparator<Record> byKey = (x, y) -> Arrays.compareUnsigned(
+                x.getKey().getBytes(StandardCharsets.UTF_8), y.getKey().getBytes(StandardCharsets.UTF_8));
+        PriorityQueue<Record> heap = new PriorityQueue<>(byKey);
+        for (Future<List<Record>> f : scans) {
+            try {
+                heap.addAll(f.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new S3Exception(S3Error.InternalError, "interrupted");
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof ClusterException ce) {
+                    throw translate(ce);
+                }
+                throw new S3Exception(S3Error.InternalError, "listing failed: " + e.getCause());
+            }
+        }
+        List<Record> out = new ArrayList<>(Math.min(limit, heap.size()));
+        while (!heap.isEmpty() && out.size() < limit) {
+            out.add(heap.poll());
+        }
+        return out;
+    }
+
+    private static ObjectInfo info(String key, ObjectEntry e) {
+        return new ObjectInfo(key, e.size(), e.etag(), e.lastModifiedMillis(), e.contentType(),
+                e.userMetadata() == null ? Map.of() : e.userMetadata(), e.headers() == null ? Map.of() : e.headers());
+    }
+
+    // ---- multipart uploads ----
+
+    @Override
+    public String createMultipartUpload(String bucket, String key, PutRequest req) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        String uploadId = newId();
+        UploadEntry u = new UploadEntry(key, uploadId, clock.millis(), req.contentType(), req.userMetadata(), req.otherHeaders());
+        cluster(() -> {
+            client.apply(indexPartition(b, pool, key), uploadKey(b, key, uploadId), false, json(u), null);
+            return null;
+        });
+        return uploadId;
+    }
+
+    private UploadEntry upload(BucketInfo b, PoolInfo pool, String key, String uploadId) throws S3Exception {
+        return cluster(() -> client.get(indexPartition(b, pool, key), uploadKey(b, key, uploadId), false))
+                .filter(r -> !r.getTombstone())
+                .map(r -> parse(r.getMeta().toByteArray(), UploadEntry.class))
+                .orElseThrow(() -> new S3Exception(S3Error.NoSuchUpload, "no upload " + uploadId + " for key " + key));
+    }
+
+    @Override
+    public PartInfo uploadPart(String bucket, String key, String uploadId, int partNumber, long contentLength, InputStream body)
+            throws S3Exception, IOException {
+        if (partNumber < 1 || partNumber > PARTS_MAX) {
+            throw new S3Exception(S3Error.InvalidArgument, "part number must be 1.." + PARTS_MAX + ": " + partNumber);
+        }
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        upload(b, pool, key, uploadId);
+        MessageDigest md5 = md5();
+        List<ObjectEntry.ChunkRef> chunks = writeChunks(pool, uploadId + "." + partNumber + "." + newId(), body, md5, contentLength);
+        long size = chunks.stream().mapToLong(ObjectEntry.ChunkRef::size).sum();
+        PartEntry part = new PartEntry(partNumber, HexFormat.of().formatHex(md5.digest()), size, clock.millis(), chunks);
+        PartitionId ip = indexPartition(b, pool, key);
+        String partKey = partKey(b, uploadId, partNumber);
+        Optional<PartEntry> old = cluster(() -> client.get(ip, partKey, false))
+                .filter(r -> !r.getTombstone()).map(r -> parse(r.getMeta().toByteArray(), PartEntry.class));
+        cluster(() -> {
+            client.apply(ip, partKey, false, json(part), null);
+            return null;
+        });
+        old.ifPresent(o -> deleteChunksLater(pool, o.chunks()));
+        return new PartInfo(partNumber, part.etag(), size, part.lastModifiedMillis());
+    }
+
+    private List<PartEntry> parts(BucketInfo b, PoolInfo pool, String key, String uploadId) throws S3Exception {
+        PartitionId ip = indexPartition(b, pool, key);
+        List<PartEntry> parts = new ArrayList<>();
+        String after = "";
+        while (true) {
+            String from = after;
+            List<Record> page = cluster(() -> client.scan(ip, partPrefix(b, uploadId), from, 1000));
+            for (Record r : page) {
+                parts.add(parse(r.getMeta().toByteArray(), PartEntry.class));
+            }
+            if (page.size() < 1000) {
+                return parts;
+            }
+            after = page.getLast().getKey();
+        }
+    }
+
+    @Override
+    public ObjectInfo completeMultipartUpload(String bucket, String key, String uploadId, List<CompletedPart> requested) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        UploadEntry u = upload(b, pool, key, uploadId);
+        if (requested.isEmpty()) {
+            throw new S3Exception(S3Error.MalformedXML, "CompleteMultipartUpload names no parts");
+        }
+        Map<Integer, PartEntry> stored = new java.util.HashMap<>();
+        for (PartEntry p : parts(b, pool, key, uploadId)) {
+            stored.put(p.partNumber(), p);
+        }
+        List<ObjectEntry.ChunkRef> chunks = new ArrayList<>();
+        MessageDigest etagOfEtags = md5();
+        long size = 0;
+        int previous = 0;
+        for (int i = 0; i < requested.size(); i++) {
+            CompletedPart c = requested.get(i);
+            if (c.partNumber() <= previous) {
+                throw new S3Exception(S3Error.InvalidPartOrder, "parts must be listed in ascending order");
+            }
+            previous = c.partNumber();
+            PartEntry p = stored.get(c.partNumber());
+            String etag = c.etag() == null ? "" : c.etag().replace("\"", "");
+            if (p == null || !p.etag().equals(etag)) {
+                throw new S3Exception(S3Error.InvalidPart, "part " + c.partNumber() + " was not uploaded or its ETag does not match");
+            }
+            if (i < requested.size() - 1 && p.size() < PART_SIZE_MIN_BYTES) {
+                throw new S3Exception(S3Error.EntityTooSmall, "part " + c.partNumber() + " is smaller than 5 MiB");
+            }
+            chunks.addAll(p.chunks());
+            etagOfEtags.update(HexFormat.of().parseHex(p.etag()));
+            size += p.size();
+        }
+        String etag = HexFormat.of().formatHex(etagOfEtags.digest()) + "-" + requested.size();
+        ObjectEntry entry = new ObjectEntry(size, etag, clock.millis(), u.contentType(), u.userMetadata(), u.headers(), uploadId, chunks);
+        commit(b, pool, key, entry);
+        // Parts not used by the object are freed, then the upload's records.
+        java.util.Set<Integer> used = new java.util.HashSet<>();
+        requested.forEach(c -> used.add(c.partNumber()));
+        for (PartEntry p : stored.values()) {
+            if (!used.contains(p.partNumber())) {
+                deleteChunksLater(pool, p.chunks());
+            }
+        }
+        forgetUpload(b, pool, key, uploadId, stored.values());
+        return info(key, entry);
+    }
+
+    private void forgetUpload(BucketInfo b, PoolInfo pool, String key, String uploadId, java.util.Collection<PartEntry> parts) {
+        PartitionId ip = indexPartition(b, pool, key);
+        io.submit(() -> {
+            try {
+                client.apply(ip, uploadKey(b, key, uploadId), true, new byte[0], null);
+                for (PartEntry p : parts) {
+                    client.apply(ip, partKey(b, uploadId, p.partNumber()), true, new byte[0], null);
+                }
+            } catch (RuntimeException e) {
+                log.warn("could not forget upload {}: {}", uploadId, e.toString());
+            }
+        });
+    }
+
+    @Override
+    public void abortMultipartUpload(String bucket, String key, String uploadId) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        upload(b, pool, key, uploadId);
+        List<PartEntry> parts = parts(b, pool, key, uploadId);
+        cluster(() -> {
+            client.apply(indexPartition(b, pool, key), uploadKey(b, key, uploadId), true, new byte[0], null);
+            return null;
+        });
+        for (PartEntry p : parts) {
+            deleteChunksLater(pool, p.chunks());
+        }
+        forgetUpload(b, pool, key, uploadId, parts);
+    }
+
+    @Override
+    public List<PartInfo> listParts(String bucket, String key, String uploadId) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        upload(b, pool, key, uploadId);
+        return parts(b, pool, key, uploadId).stream()
+                .map(p -> new PartInfo(p.partNumber(), p.etag(), p.size(), p.lastModifiedMillis()))
+                .toList();
+    }
+
+    @Override
+    public List<UploadInfo> listMultipartUploads(String bucket, String prefix) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        String base = uploadPrefix(b);
+        List<UploadInfo> out = new ArrayList<>();
+        for (Record r : mergeScans(indexPartitions(b, pool), base + prefix, "", 1000)) {
+            UploadEntry u = parse(r.getMeta().toByteArray(), UploadEntry.class);
+            out.add(new UploadInfo(u.key(), u.uploadId(), u.initiatedMillis()));
+        }
+        return out;
+    }
+
+    // ---- helpers ----
+
+    private interface ClusterCall<T> {
+        T call();
+    }
+
+    /** Runs a cluster call, turning a {@link ClusterException} into the matching S3 error. */
+    private static <T> T cluster(ClusterCall<T> call) throws S3Exception {
+        try {
+            return call.call();
+        } catch (ClusterException e) {
+            throw translate(e);
+        }
+    }
+
+    private static S3Exception translate(ClusterException e) {
+        return switch (e.kind()) {
+            case UNAVAILABLE -> new S3Exception(S3Error.ServiceUnavailable, "the cluster cannot serve this now, retry: " + e.getMessage());
+            case FULL -> new S3Exception(S3Error.InsufficientStorage, "the cluster is out of space: " + e.getMessage());
+            case CORRUPT -> new S3Exception(S3Error.InternalError, "no intact copy of the data was found: " + e.getMessage());
+        };
+    }
+
+    private static MessageDigest md5() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] json(Object value) {
+        try {
+            return JSON.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static <T> T parse(byte[] bytes, Class<T> type) {
+        try {
+            return JSON.readValue(bytes, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable " + type.getSimpleName() + " record", e);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.cairn.server.gateway;
+
+import io.cairn.core.map.BucketInfo;
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.partition.PartitionId;
+import io.cairn.core.placement.PartitionHash;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * Where an object's records live. A bucket's incarnation ({@code name.created}) prefixes its
+ * record keys, so a bucket deleted and created again never sees the old one's records.
+ */
+public final class ObjectKeys {
+    private ObjectKeys() {}
+
+    public static String incarnation(BucketInfo b) {
+        return b.name() + "." + b.createdMillis();
+    }
+
+    /** Record key of an object's index entry. */
+    public static String indexKey(BucketInfo b, String key) {
+        return indexPrefix(b) + key;
+    }
+
+    public static String indexPrefix(BucketInfo b) {
+        return "i/" + incarnation(b) + "/";
+    }
+
+    /** The index partition of {@code key}: the partition of the key's index shard. */
+    public static PartitionId indexPartition(BucketInfo b, PoolInfo pool, String key) {
+        return shardPartition(b, pool, PartitionHash.partitionOf(key, b.indexShards()));
+    }
+
+    private static PartitionId shardPartition(BucketInfo b, PoolInfo pool, int shard) {
+        return new PartitionId(pool.name(), PartitionHash.partitionOf("index/" + incarnation(b) + "/" + shard, pool.partitions()));
+    }
+
+    /** The distinct partitions holding the bucket's index shards. */
+    public static List<PartitionId> indexPartitions(BucketInfo b, PoolInfo pool) {
+        TreeSet<PartitionId> set = new TreeSet<>();
+        for (int s = 0; s < b.indexShards(); s++) {
+            set.add(shardPartition(b, pool, s));
+        }
+        return List.copyOf(set);
+    }
+
+    /** Record key of a data chunk. */
+    public static String chunkKey(String chunkId) {
+        return "c/" + chunkId;
+    }
+
+    public static PartitionId chunkPartition(PoolInfo pool, String chunkId) {
+        return new PartitionId(pool.name(), PartitionHash.partitionOf("chunk/" + chunkId, pool.partitions()));
+    }
+
+    public static String uploadPrefix(BucketInfo b) {
+        return "u/" + incarnation(b) + "/";
+    }
+
+    public static String uploadKey(BucketInfo b, String key, String uploadId) {
+        return uploadPrefix(b) + key + "\u0000" + uploadId;
+    }
+
+    public static String partPrefix(BucketInfo b, String uploadId) {
+        return "p/" + incarnation(b) + "/" + uploadId + "/";
+    }
+
+    public static String partKey(BucketInfo b, String uploadId, int partNumber) {
+        return partPrefix(b, uploadId) + String.format("%05d", partNumber);
+    }
+}

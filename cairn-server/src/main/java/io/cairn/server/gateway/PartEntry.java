@@ -1,0 +1,6 @@
+package io.cairn.server.gateway;
+
+import java.util.List;
+
+/** One uploaded part of a multipart upload, stored as {@code p/<bucket>.<created>/<upload id>/<part number>}. */
+public record PartEntry(int partNumber, String etag, long size, long lastModifiedMillis, List<ObjectEntry.ChunkRef> chunks) {}

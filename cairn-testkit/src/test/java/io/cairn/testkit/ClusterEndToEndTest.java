@@ -1,0 +1,252 @@
+package io.cairn.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Four real node processes and the AWS SDK: write 1,000 small and 3 large objects, read and list
+ * them, SIGKILL a node, keep reading and writing through the others, restart it and check that
+ * its own copies caught up.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterEndToEndTest {
+
+    static final String BUCKET = "e2e";
+    static final int SMALL_OBJECTS = 1_000;
+    static final int LARGE_OBJECTS = 3;
+    static final long LARGE_SIZE = 64L << 20;
+    static final int KILLED = 1;
+
+    static TestCluster cluster;
+    static S3Client[] clients;
+    static long seed;
+    /** key -> size of every acknowledged object, and its content seed. */
+    static final Map<String, long[]> written = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        seed = Long.getLong("cairn.seed", System.nanoTime());
+        System.out.println("ClusterEndToEndTest seed=" + seed
+                + " (reproduce: ./mvnw -pl cairn-testkit test -Dtest=ClusterEndToEndTest -Dcairn.seed=" + seed + ")");
+        long t0 = System.nanoTime();
+        cluster = TestCluster.start(4);
+        clients = new S3Client[cluster.nodes()];
+        for (int i = 0; i < clients.length; i++) {
+            clients[i] = cluster.s3(i);
+        }
+        System.out.printf("4-node cluster ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    static String smallKey(int i) {
+        return "dir" + (i % 10) + "/sub" + (i / 10 % 5) + "/obj-" + i;
+    }
+
+    @Test
+    @Order(1)
+    void writesReadsAndListsThousandsOfObjects() throws Exception {
+        S3Client s3 = cluster.s3(0);
+        s3.createBucket(b -> b.bucket(BUCKET));
+        Random r = new Random(seed);
+        int[] sizes = new int[SMALL_OBJECTS];
+        for (int i = 0; i < SMALL_OBJECTS; i++) {
+            sizes[i] = 1024 + r.nextInt(63 * 1024 + 1);
+        }
+        long t0 = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
+            List<Future<?>> puts = new ArrayList<>();
+            for (int i = 0; i < SMALL_OBJECTS; i++) {
+                int n = i;
+                puts.add(pool.submit(() -> {
+                    S3Client c = clients[n % clients.length];
+                    c.putObject(b -> b.bucket(BUCKET).key(smallKey(n)), RequestBody.fromBytes(ObjectData.bytes(seed + n, sizes[n])));
+                    written.put(smallKey(n), new long[] {sizes[n], seed + n});
+                    return null;
+                }));
+            }
+            for (Future<?> f : puts) {
+                f.get();
+            }
+        }
+        System.out.printf("put %d small objects in %.1f s%n", SMALL_OBJECTS, (System.nanoTime() - t0) / 1e9);
+        t0 = System.nanoTime();
+        for (int i = 0; i < LARGE_OBJECTS; i++) {
+            String key = "large/obj-" + i;
+            long contentSeed = seed * 31 + i;
+            clients[i % clients.length].putObject(b -> b.bucket(BUCKET).key(key),
+                    RequestBody.fromInputStream(ObjectData.stream(contentSeed, LARGE_SIZE), LARGE_SIZE));
+            written.put(key, new long[] {LARGE_SIZE, contentSeed});
+        }
+        System.out.printf("put %d objects of 64 MiB in %.1f s%n", LARGE_OBJECTS, (System.nanoTime() - t0) / 1e9);
+
+        for (int node = 0; node < cluster.nodes(); node++) {
+            assertAllReadable(cluster.s3(node), node);
+        }
+
+        // Listing: everything, paginated.
+        List<String> all = listAll(s3, "", null);
+        assertThat(all).hasSize(SMALL_OBJECTS + LARGE_OBJECTS);
+        assertThat(all).isSorted();
+        // Delimiter at the root: ten dirN/ prefixes and large/.
+        ListObjectsV2Response root = s3.listObjectsV2(b -> b.bucket(BUCKET).delimiter("/"));
+        assertThat(root.commonPrefixes().stream().map(CommonPrefix::prefix))
+                .containsExactly("dir0/", "dir1/", "dir2/", "dir3/", "dir4/", "dir5/", "dir6/", "dir7/", "dir8/", "dir9/", "large/");
+        assertThat(root.contents()).isEmpty();
+        ListObjectsV2Response dir3 = cluster.s3(2).listObjectsV2(b -> b.bucket(BUCKET).prefix("dir3/").delimiter("/"));
+        assertThat(dir3.commonPrefixes().stream().map(CommonPrefix::prefix))
+                .containsExactly("dir3/sub0/", "dir3/sub1/", "dir3/sub2/", "dir3/sub3/", "dir3/sub4/");
+        List<String> sub = listAll(cluster.s3(3), "dir3/sub2/", null);
+        assertThat(sub).hasSize((int) written.keySet().stream().filter(k -> k.startsWith("dir3/sub2/")).count()).isNotEmpty();
+    }
+
+    static List<String> listAll(S3Client s3, String prefix, String delimiter) {
+        List<String> keys = new ArrayList<>();
+        String token = null;
+        do {
+            String t = token;
+            ListObjectsV2Response page = s3.listObjectsV2(ListObjectsV2Request.builder().bucket(BUCKET).prefix(prefix)
+                    .delimiter(delimiter).maxKeys(250).continuationToken(t).build());
+            page.contents().stream().map(S3Object::key).forEach(keys::add);
+            token = page.isTruncated() ? page.nextContinuationToken() : null;
+        } while (token != null);
+        return keys;
+    }
+
+    static void assertAllReadable(S3Client s3, int node) throws Exception {
+        long t0 = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
+            List<Future<?>> gets = new ArrayList<>();
+            for (Map.Entry<String, long[]> e : written.entrySet()) {
+                gets.add(pool.submit(() -> {
+                    long size = e.getValue()[0];
+                    long contentSeed = e.getValue()[1];
+                    try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(BUCKET).key(e.getKey()))) {
+                        assertThat(in.response().contentLength()).as(e.getKey()).isEqualTo(size);
+                        if (size > (1 << 20)) {
+                            assertThat(ObjectData.sha256(in)).as(e.getKey() + " via node " + node)
+                                    .isEqualTo(ObjectData.sha256(ObjectData.stream(contentSeed, size)));
+                        } else {
+                            assertThat(Arrays.equals(in.readAllBytes(), ObjectData.bytes(contentSeed, (int) size)))
+                                    .as(e.getKey() + " via node " + node).isTrue();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : gets) {
+                f.get();
+            }
+        }
+        System.out.printf("read %d objects via node %d in %.1f s%n", written.size(), node, (System.nanoTime() - t0) / 1e9);
+    }
+
+    @Test
+    @Order(2)
+    void survivesTheLossOfANodeAndCatchesItUp() throws Exception {
+        cluster.kill(KILLED);
+        long killedAt = System.nanoTime();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            JsonNode s = cluster.admin().status();
+            for (JsonNode n : s.path("nodes")) {
+                if (n.path("public_address").asText().endsWith(":" + (cluster.dev().layout().s3Port(KILLED))) && n.path("state").asText().equals("down")) {
+                    return true;
+                }
+            }
+            return false;
+        });
+        System.out.printf("node %d marked down %.1f s after SIGKILL%n", KILLED, (System.nanoTime() - killedAt) / 1e9);
+
+        for (int node = 0; node < cluster.nodes(); node++) {
+            if (node != KILLED) {
+                assertAllReadable(cluster.s3(node), node);
+            }
+        }
+        // New writes go on while the node is away.
+        List<String> whileDown = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            String key = "while-down/obj-" + i;
+            int size = 10_000 + i * 1000;
+            long contentSeed = seed * 7 + i;
+            cluster.s3(i % 2 == 0 ? 0 : 2).putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(ObjectData.bytes(contentSeed, size)));
+            written.put(key, new long[] {size, contentSeed});
+            whileDown.add(key);
+        }
+        String bigKey = "while-down/big";
+        written.put(bigKey, new long[] {20L << 20, seed * 11});
+        cluster.s3(3).putObject(b -> b.bucket(BUCKET).key(bigKey), RequestBody.fromInputStream(ObjectData.stream(seed * 11, 20L << 20), 20L << 20));
+        whileDown.add(bigKey);
+
+        long restartAt = System.nanoTime();
+        cluster.restart(KILLED);
+        Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            JsonNode p = cluster.admin().status().path("partitions");
+            return p.path("clean").asInt() == p.path("total").asInt();
+        });
+        System.out.printf("node %d rejoined and caught up in %.1f s%n", KILLED, (System.nanoTime() - restartAt) / 1e9);
+
+        // Its own copies (read directly, no other node asked) hold the right bytes.
+        String endpoint = cluster.endpoint(KILLED);
+        String self = cluster.admin().localObject(endpoint, BUCKET, whileDown.getFirst()).path("node").asText();
+        int checkedChunks = 0;
+        for (String key : whileDown) {
+            JsonNode local = cluster.admin().localObject(endpoint, BUCKET, key);
+            long[] meta = written.get(key);
+            for (JsonNode chunk : local.path("chunks")) {
+                boolean holder = false;
+                for (JsonNode h : chunk.path("holders")) {
+                    holder |= h.asText().equals(self);
+                }
+                if (!holder) {
+                    continue;
+                }
+                assertThat(chunk.path("local").asBoolean()).as("node %s holds chunk %s of %s", self, chunk.path("index"), key).isTrue();
+                byte[] got = cluster.admin().localChunk(endpoint, BUCKET, key, chunk.path("index").asInt());
+                byte[] want = slice(meta, chunk.path("offset").asLong(), chunk.path("size").asInt());
+                assertThat(Arrays.equals(got, want)).as("chunk %s of %s on node %s", chunk.path("index"), key, self).isTrue();
+                checkedChunks++;
+            }
+        }
+        assertThat(checkedChunks).isPositive();
+        System.out.printf("checked %d chunks held by the restarted node%n", checkedChunks);
+        assertAllReadable(cluster.s3(KILLED), KILLED);
+    }
+
+    private static byte[] slice(long[] meta, long offset, int size) throws Exception {
+        try (var in = ObjectData.stream(meta[1], meta[0])) {
+            in.skipNBytes(offset);
+            return in.readNBytes(size);
+        }
+    }
+}
