@@ -1,0 +1,22 @@
+package io.cairn.bench;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./cairn bench ...}: the benchmarks, each measured against a reference in the same run. */
+@Command(name = "cairn bench", mixinStandardHelpOptions = true,
+        description = "Runs a benchmark and prints its figures with the ratio to a reference measured in the same run.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class BenchCli implements Callable<Integer> {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchCli()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, System.out);
+        return 0;
+    }
+}
