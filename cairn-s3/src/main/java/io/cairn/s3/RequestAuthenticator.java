@@ -147,11 +147,17 @@ public final class RequestAuthenticator {
     }
     String secret = secrets.apply(accessKey).filter(s -> !s.isEmpty()).orElseThrow(() ->
         new S3Exception(S3Error.InvalidAccessKeyId, "the access key id '" + accessKey + "' does not exist"));
-    String canonicalRequest = SigV4Signer.canonicalRequest(method, SigV4Signer.canonicalUri(rawPath),
-        SigV4Signer.canonicalQuery(query.all()), signed, headers, signedPayloadHash);
+    String canonicalQuery = SigV4Signer.canonicalQuery(query.all());
     String scope = SigV4Signer.scope(date, credRegion);
     byte[] key = keyCache.signingKey(accessKey, secret, date, credRegion);
+    String canonicalRequest = SigV4Signer.canonicalRequest(method, SigV4Signer.canonicalUri(rawPath),
+        canonicalQuery, signed, headers, signedPayloadHash);
     String expected = SigV4Signer.signature(key, SigV4Signer.stringToSign(amzDate, scope, canonicalRequest));
+    if (!SigV4Signer.signaturesEqual(expected, signature) && rawPath.toUpperCase(java.util.Locale.ROOT).contains("%2F")) {
+      canonicalRequest = SigV4Signer.canonicalRequest(method, SigV4Signer.canonicalUriKeepingEscapedSlashes(rawPath),
+          canonicalQuery, signed, headers, signedPayloadHash);
+      expected = SigV4Signer.signature(key, SigV4Signer.stringToSign(amzDate, scope, canonicalRequest));
+    }
     if (!SigV4Signer.signaturesEqual(expected, signature)) {
       LOG.debug("signature mismatch for access key {}; canonical request:\n{}", accessKey, canonicalRequest);
       throw new S3Exception(S3Error.SignatureDoesNotMatch,

@@ -3,7 +3,6 @@ package io.cairn.s3;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
@@ -227,9 +226,5 @@ public final class S3RequestHandler extends Handler.Abstract {
 
   private static S3Exception notAllowed(String method) {
     return new S3Exception(S3Error.MethodNotAllowed, "the method " + method + " is not allowed against this resource");
-  }
-
-  List<String> virtualHostDomains() {
-    return config.virtualHostDomains();
   }
 }

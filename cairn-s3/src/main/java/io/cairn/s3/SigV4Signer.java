@@ -45,10 +45,20 @@ public final class SigV4Signer {
   }
 
   /**
-   * The canonical URI of a raw (as sent) request path: each segment decoded once and encoded once,
-   * as S3 does (no double encoding). An escaped slash inside a segment stays escaped.
+   * The canonical URI of a raw (as sent) request path: decoded once and encoded once with '/' kept,
+   * as S3 does (no double encoding). An escaped slash becomes a plain one, which is what the AWS SDKs
+   * sign when they escape the second slash of "//" in a key.
    */
   public static String canonicalUri(String rawPath) throws S3Exception {
+    if (rawPath == null || rawPath.isEmpty()) return "/";
+    return uriEncode(QueryParameters.decode(rawPath, false), true);
+  }
+
+  /**
+   * The canonical URI of a raw path with escaped slashes kept escaped (each segment decoded and
+   * encoded on its own), for clients that sign "%2F" inside a key.
+   */
+  public static String canonicalUriKeepingEscapedSlashes(String rawPath) throws S3Exception {
     if (rawPath == null || rawPath.isEmpty()) return "/";
     StringBuilder sb = new StringBuilder(rawPath.length() + 16);
     int start = 0;

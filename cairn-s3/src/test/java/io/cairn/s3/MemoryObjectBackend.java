@@ -120,8 +120,12 @@ final class MemoryObjectBackend implements ObjectBackend {
     return info;
   }
 
+  /** A key whose metadata lookup fails unexpectedly, to exercise the gateway's InternalError path. */
+  static final String FAILING_KEY = "fail/unexpectedly";
+
   @Override
   public synchronized ObjectInfo headObject(String bucket, String key) throws S3Exception {
+    if (key.equals(FAILING_KEY)) throw new IllegalStateException("simulated backend bug");
     return object(bucket, key).info();
   }
 

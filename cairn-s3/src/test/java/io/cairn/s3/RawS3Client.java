@@ -30,16 +30,23 @@ final class RawS3Client {
   private final int port;
   private final String accessKey;
   private final String secret;
+  private final String hostHeader;
   private final HttpClient http = HttpClient.newHttpClient();
 
   RawS3Client(int port, String accessKey, String secret) {
+    this(port, accessKey, secret, "127.0.0.1:" + port);
+  }
+
+  /** A client that signs and sends {@code hostHeader} as the Host (virtual-host style addressing). */
+  RawS3Client(int port, String accessKey, String secret, String hostHeader) {
     this.port = port;
     this.accessKey = accessKey;
     this.secret = secret;
+    this.hostHeader = hostHeader;
   }
 
   String host() {
-    return "127.0.0.1:" + port;
+    return hostHeader;
   }
 
   /** Signs a request; {@code payloadHash} is the x-amz-content-sha256 to send. */
@@ -74,7 +81,7 @@ final class RawS3Client {
 
   HttpResponse<String> send(String method, String rawPath, String rawQuery, Map<String, String> headers, byte[] body,
       boolean unused) throws IOException, InterruptedException {
-    URI uri = URI.create("http://" + host() + rawPath + (rawQuery.isEmpty() ? "" : "?" + rawQuery));
+    URI uri = URI.create("http://127.0.0.1:" + port + rawPath + (rawQuery.isEmpty() ? "" : "?" + rawQuery));
     HttpRequest.Builder b = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.ofByteArray(body));
     headers.forEach(b::header);
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());

@@ -483,4 +483,42 @@ class S3GatewayEndToEndTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("admin GET /_cairn/status");
   }
+
+  @Test
+  void keysWithDotSegmentsAndDoubleSlashesAreKeptVerbatim() {
+    String bucket = newBucket(defaultClient);
+    List<String> keys = List.of("a//b", "a/../b", "./c", "d/./e", "sp ace/%41");
+    for (String k : keys) defaultClient.putObject(b -> b.bucket(bucket).key(k), RequestBody.fromString(k));
+    for (String k : keys) {
+      assertThat(defaultClient.getObjectAsBytes(b -> b.bucket(bucket).key(k)).asUtf8String()).isEqualTo(k);
+    }
+    assertThat(defaultClient.listObjectsV2(b -> b.bucket(bucket)).contents()).extracting(S3Object::key)
+        .containsExactlyInAnyOrderElementsOf(keys);
+  }
+
+  @Test
+  void unexpectedBackendFailureIsInternalErrorWithoutStackTrace() throws Exception {
+    String bucket = newBucket(defaultClient);
+    HttpResponse<String> r = raw.send("HEAD", "/" + bucket + "/" + MemoryObjectBackend.FAILING_KEY, "", Map.of(), new byte[0]);
+    assertThat(r.statusCode()).isEqualTo(500);
+    assertThat(r.body()).isEmpty();
+    assertThat(r.headers().firstValue("x-amz-request-id")).isPresent();
+  }
+
+  @Test
+  void virtualHostStyleAddressing() throws Exception {
+    S3GatewayConfig cfg = new S3GatewayConfig("127.0.0.1", 0, "us-east-1", 15 * 60 * 1000L, List.of("s3.cairn.test"), 64);
+    try (S3Gateway vhost = S3Gateway.start(cfg, backend, null)) {
+      String bucket = newBucket(defaultClient);
+      defaultClient.putObject(b -> b.bucket(bucket).key("v/h"), RequestBody.fromString("virtual"));
+      RawS3Client client = new RawS3Client(vhost.port(), ACCESS_KEY, SECRET, bucket + ".s3.cairn.test:" + vhost.port());
+      var signed = client.sign("GET", "/v/h", "", Map.of(), SigV4Signer.EMPTY_SHA256);
+      StringBuilder req = new StringBuilder("GET /v/h HTTP/1.1\r\nHost: " + client.host() + "\r\n");
+      signed.headers().forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
+      req.append("Connection: close\r\n\r\n");
+      String response = client.sendRawBytes(req.toString().getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(response).startsWith("HTTP/1.1 200");
+      assertThat(response).endsWith("virtual");
+    }
+  }
 }
