@@ -32,13 +32,40 @@ final class MultipartOperations {
     String uploadId = ex.query().first("uploadId");
     int partNumber = partNumber(ex.query().first("partNumber"));
     if (ex.header("x-amz-copy-source") != null) {
-      throw new S3Exception(S3Error.NotImplemented, "UploadPartCopy is not implemented");
+      uploadPartCopy(ex, bucket, key, uploadId, partNumber);
+      return;
     }
     DecodedBody body = RequestBodyDecoder.open(ex, auth, true);
     if (body.length() > PART_BYTES_MAX) throw new S3Exception(S3Error.EntityTooLarge, "a part is at most 5 GiB");
     PartInfo part = backend.uploadPart(bucket, key, uploadId, partNumber, body.length(), body.stream());
     ex.setHeader("ETag", ObjectHeaders.quote(part.etag()));
     ex.sendEmpty(200);
+  }
+
+  private void uploadPartCopy(S3Exchange ex, String bucket, String key, String uploadId, int partNumber)
+      throws S3Exception, IOException {
+    String[] source = ObjectOperations.copySource(ex.header("x-amz-copy-source"));
+    backend.listParts(bucket, key, uploadId);
+    ObjectHandle handle = backend.openObject(source[0], source[1]);
+    ObjectInfo src = handle.info();
+    if (ConditionalRequest.evaluate(ex.headers(), "x-amz-copy-source-", src) != ConditionalRequest.Outcome.PROCEED) {
+      throw new S3Exception(S3Error.PreconditionFailed, "at least one of the pre-conditions you specified did not hold");
+    }
+    long offset = 0, length = src.size();
+    String rangeHeader = ex.header("x-amz-copy-source-range");
+    if (rangeHeader != null) {
+      ByteRange range = ByteRange.parse(rangeHeader, src.size()).orElseThrow(() ->
+          new S3Exception(S3Error.InvalidArgument, "x-amz-copy-source-range must be bytes=first-last"));
+      offset = range.first();
+      length = range.length();
+    }
+    if (length > PART_BYTES_MAX) throw new S3Exception(S3Error.EntityTooLarge, "a part is at most 5 GiB");
+    long partLength = length;
+    PartInfo part = ObjectOperations.copyThroughPipe(handle, offset, length, ex.requestId(),
+        body -> backend.uploadPart(bucket, key, uploadId, partNumber, partLength, body));
+    ex.sendXml(200, XmlWriter.document("CopyPartResult")
+        .element("LastModified", HttpDates.iso8601(part.lastModifiedMillis()))
+        .element("ETag", ObjectHeaders.quote(part.etag())).toBytes());
   }
 
   void complete(S3Exchange ex, Authentication auth, String bucket, String key) throws S3Exception, IOException {

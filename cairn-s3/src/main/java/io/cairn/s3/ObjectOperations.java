@@ -131,34 +131,50 @@ final class ObjectOperations {
     PutRequest req = directive.equals("COPY")
         ? new PutRequest(src.contentType(), src.userMetadata(), src.size(), src.otherHeaders())
         : ObjectHeaders.putRequest(ex.headers(), src.size());
+    ObjectInfo stored = copyThroughPipe(handle, 0, src.size(), ex.requestId(),
+        body -> backend.putObject(bucket, key, req, body));
+    byte[] xml = XmlWriter.document("CopyObjectResult")
+        .element("LastModified", HttpDates.iso8601(stored.lastModifiedMillis()))
+        .element("ETag", ObjectHeaders.quote(stored.etag()))
+        .toBytes();
+    ex.sendXml(200, xml);
+  }
+
+  /** What receives the bytes of a copy. */
+  @FunctionalInterface
+  interface CopyTarget<T> {
+    T write(InputStream body) throws S3Exception, IOException;
+  }
+
+  /**
+   * Streams {@code length} bytes of {@code source} from {@code offset} into {@code target} through a
+   * bounded pipe: a virtual thread writes the source, the caller's thread runs the target. A source
+   * failure reaches the target as an error, never as a short body.
+   */
+  static <T> T copyThroughPipe(ObjectHandle source, long offset, long length, String requestId, CopyTarget<T> target)
+      throws S3Exception, IOException {
     BoundedPipe pipe = new BoundedPipe(COPY_PIPE_BYTES);
-    Thread writer = Thread.ofVirtual().name("s3-copy-" + ex.requestId()).start(() -> {
+    Thread writer = Thread.ofVirtual().name("s3-copy-" + requestId).start(() -> {
       OutputStream out = pipe.output();
       try {
-        handle.writeTo(out, 0, src.size());
+        if (length > 0) source.writeTo(out, offset, length);
         out.close();
       } catch (Throwable t) {
         pipe.fail(t);
       }
     });
-    ObjectInfo stored;
     InputStream in = pipe.input();
     try {
-      stored = backend.putObject(bucket, key, req, new LengthCheckingInputStream(in, src.size()));
+      return target.write(new LengthCheckingInputStream(in, length));
     } finally {
       in.close();
       try {
         writer.join();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        LOG.warn("request {}: interrupted while waiting for the copy reader", ex.requestId());
+        LOG.warn("request {}: interrupted while waiting for the copy source", requestId);
       }
     }
-    byte[] xml = XmlWriter.document("CopyObjectResult")
-        .element("LastModified", HttpDates.iso8601(stored.lastModifiedMillis()))
-        .element("ETag", ObjectHeaders.quote(stored.etag()))
-        .toBytes();
-    ex.sendXml(200, xml);
   }
 
   /** Splits x-amz-copy-source ("/bucket/key" or "bucket/key", URL-encoded) into bucket and key. */

@@ -521,4 +521,24 @@ class S3GatewayEndToEndTest {
       assertThat(response).endsWith("virtual");
     }
   }
+
+  @Test
+  void uploadPartCopyAssemblesAnObjectFromRangesOfAnother() {
+    S3Client s3 = defaultClient;
+    String bucket = newBucket(s3);
+    byte[] data = randomBytes(6 * 1024 * 1024 + 100);
+    s3.putObject(b -> b.bucket(bucket).key("big"), RequestBody.fromBytes(data));
+    String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key("assembled")).uploadId();
+    int split = 5 * 1024 * 1024;
+    String e1 = s3.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey("big").destinationBucket(bucket)
+        .destinationKey("assembled").uploadId(uploadId).partNumber(1).copySourceRange("bytes=0-" + (split - 1)))
+        .copyPartResult().eTag();
+    String e2 = s3.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey("big").destinationBucket(bucket)
+        .destinationKey("assembled").uploadId(uploadId).partNumber(2).copySourceRange("bytes=" + split + "-" + (data.length - 1)))
+        .copyPartResult().eTag();
+    s3.completeMultipartUpload(b -> b.bucket(bucket).key("assembled").uploadId(uploadId)
+        .multipartUpload(CompletedMultipartUpload.builder().parts(
+            CompletedPart.builder().partNumber(1).eTag(e1).build(), CompletedPart.builder().partNumber(2).eTag(e2).build()).build()));
+    assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("assembled")).asByteArray()).isEqualTo(data);
+  }
 }
