@@ -67,8 +67,8 @@ public final class RequestAuthenticator {
       }
     }
     if (credential == null || signedHeaders == null || signature == null) {
-      throw new S3Exception(S3Error.AuthorizationHeaderMalformed,
-          "the Authorization header needs Credential, SignedHeaders and Signature");
+      throw new S3Exception(S3Error.AccessDenied,
+          "malformed Authorization header: it needs Credential, SignedHeaders and Signature");
     }
     String amzDate = headers.get("x-amz-date");
     if (amzDate == null) amzDate = fromHttpDate(headers.get("date"));
@@ -79,7 +79,7 @@ public final class RequestAuthenticator {
       throw new S3Exception(S3Error.InvalidRequest, "missing required header x-amz-content-sha256");
     }
     return verify(method, rawPath, query, headers, credential, signedHeaders, signature, amzDate, payloadHash,
-        payloadHash, false, S3Error.AuthorizationHeaderMalformed);
+        payloadHash, false, S3Error.AccessDenied);
   }
 
   private Authentication presigned(
@@ -133,7 +133,7 @@ public final class RequestAuthenticator {
       throw new S3Exception(malformed, "credential scope must end with /s3/aws4_request");
     }
     if (!credRegion.equals(region)) {
-      throw new S3Exception(malformed, "the region '" + credRegion + "' is wrong; expecting '" + region + "'");
+      throw new S3Exception(presigned ? S3Error.AuthorizationQueryParametersError : S3Error.AuthorizationHeaderMalformed, "the region '" + credRegion + "' is wrong; expecting '" + region + "'");
     }
     if (!amzDate.startsWith(date) || date.length() != 8) {
       throw new S3Exception(malformed, "credential date " + date + " does not match the request date " + amzDate);

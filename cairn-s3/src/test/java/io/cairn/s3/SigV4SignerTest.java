@@ -111,7 +111,10 @@ class SigV4SignerTest {
     assertThat(errorOf(Map.of("host", "h", "authorization", "Basic dXNlcjpwYXNz"), EXAMPLE_TIME))
         .isEqualTo(S3Error.AccessDenied);
     assertThat(errorOf(Map.of("host", "h", "x-amz-date", "20130524T000000Z",
-        "authorization", "AWS4-HMAC-SHA256 garbage"), EXAMPLE_TIME)).isEqualTo(S3Error.AuthorizationHeaderMalformed);
+        "authorization", "AWS4-HMAC-SHA256 garbage"), EXAMPLE_TIME)).isEqualTo(S3Error.AccessDenied);
+    var otherRegion = new java.util.HashMap<>(headers);
+    otherRegion.put("authorization", headers.get("authorization").replace("us-east-1", "eu-west-1"));
+    assertThat(errorOf(otherRegion, EXAMPLE_TIME)).isEqualTo(S3Error.AuthorizationHeaderMalformed);
     var unknownKey = new java.util.HashMap<>(headers);
     unknownKey.put("authorization", headers.get("authorization").replace(ACCESS_KEY, "NOSUCHKEY"));
     assertThat(errorOf(unknownKey, EXAMPLE_TIME)).isEqualTo(S3Error.InvalidAccessKeyId);
