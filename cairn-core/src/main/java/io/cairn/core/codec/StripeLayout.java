@@ -66,7 +66,9 @@ public record StripeLayout(int dataBlocks, int parityBlocks, int chunkLength) {
                 blocks[j] = chunk.slice(chunk.position() + start, blockLength);
             } else {
                 ByteBuffer padded = allocate(blockLength, chunk.isDirect());
-                padded.put(0, chunk, chunk.position() + start, inside);
+                if (inside > 0) {
+                    padded.put(0, chunk, chunk.position() + start, inside);
+                }
                 blocks[j] = padded;
             }
         }
