@@ -5,20 +5,27 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 
 /**
- * The index value of one record: its version, flags, blob length and CRC32C, and meta.
- * Encoded as {@code [format: u8][epoch: i64][seq: i64][flags: u8][blob length: i64]
- * [blob crc32c: i32][meta length: i32][meta]}.
+ * The index value of one record: its version, flags, blob length and CRC32C, where the blob
+ * lives (segment engine only), and meta. Encoded as {@code [format: u8][epoch: i64][seq: i64]
+ * [flags: u8][blob length: i64][blob crc32c: i32][segment id: i64][offset: i64]
+ * [record length: i32][meta length: i32][meta]}; the location fields are zero without one.
  */
-record RecordHeader(Version version, boolean tombstone, boolean hasBlob, long blobLength, int blobCrc32c, byte[] meta) {
+record RecordHeader(Version version, boolean tombstone, boolean hasBlob, long blobLength, int blobCrc32c, byte[] meta,
+        BlobLocation location) {
 
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT = 2;
     private static final int FLAG_TOMBSTONE = 1;
     private static final int FLAG_BLOB = 2;
-    private static final int FIXED_BYTES = 1 + 8 + 8 + 1 + 8 + 4 + 4;
+    private static final int FLAG_LOCATION = 4;
+    private static final int FIXED_BYTES = 1 + 8 + 8 + 1 + 8 + 4 + 8 + 8 + 4 + 4;
+
+    RecordHeader(Version version, boolean tombstone, boolean hasBlob, long blobLength, int blobCrc32c, byte[] meta) {
+        this(version, tombstone, hasBlob, blobLength, blobCrc32c, meta, null);
+    }
 
     RecordHeader {
-        if (!hasBlob && (blobLength != 0 || blobCrc32c != 0)) {
-            throw new IllegalStateException("a record without a blob has no blob length or crc");
+        if (!hasBlob && (blobLength != 0 || blobCrc32c != 0 || location != null)) {
+            throw new IllegalStateException("a record without a blob has no blob length, crc or location");
         }
         if (blobLength < 0 || blobLength > StoreLimits.BLOB_BYTES_MAX) {
             throw new IllegalStateException("blob length out of range: " + blobLength);
@@ -30,7 +37,8 @@ record RecordHeader(Version version, boolean tombstone, boolean hasBlob, long bl
     }
 
     byte[] encode() {
-        int flags = (tombstone ? FLAG_TOMBSTONE : 0) | (hasBlob ? FLAG_BLOB : 0);
+        int flags = (tombstone ? FLAG_TOMBSTONE : 0) | (hasBlob ? FLAG_BLOB : 0)
+                | (location != null ? FLAG_LOCATION : 0);
         return ByteBuffer.allocate(FIXED_BYTES + meta.length)
                 .put(FORMAT)
                 .putLong(version.epoch())
@@ -38,6 +46,9 @@ record RecordHeader(Version version, boolean tombstone, boolean hasBlob, long bl
                 .put((byte) flags)
                 .putLong(blobLength)
                 .putInt(blobCrc32c)
+                .putLong(location == null ? 0 : location.segmentId())
+                .putLong(location == null ? 0 : location.offset())
+                .putInt(location == null ? 0 : location.recordLength())
                 .putInt(meta.length)
                 .put(meta)
                 .array();
@@ -55,6 +66,9 @@ record RecordHeader(Version version, boolean tombstone, boolean hasBlob, long bl
             int flags = b.get();
             long blobLength = b.getLong();
             int crc = b.getInt();
+            long segmentId = b.getLong();
+            long offset = b.getLong();
+            int recordLength = b.getInt();
             int metaLength = b.getInt();
             if (metaLength != b.remaining()) {
                 throw new IllegalStateException("record header meta length " + metaLength + " but " + b.remaining()
@@ -62,11 +76,17 @@ record RecordHeader(Version version, boolean tombstone, boolean hasBlob, long bl
             }
             byte[] meta = new byte[metaLength];
             b.get(meta);
+            BlobLocation location = (flags & FLAG_LOCATION) != 0
+                    ? new BlobLocation(segmentId, offset, recordLength) : null;
             return new RecordHeader(version, (flags & FLAG_TOMBSTONE) != 0, (flags & FLAG_BLOB) != 0, blobLength, crc,
-                    meta);
-        } catch (BufferUnderflowException | IllegalArgumentException e) {
+                    meta, location);
+        } catch (BufferUnderflowException | IllegalArgumentException | IllegalStateException e) {
             throw new IllegalStateException("malformed record header", e);
         }
+    }
+
+    RecordHeader at(BlobLocation where) {
+        return new RecordHeader(version, tombstone, hasBlob, blobLength, blobCrc32c, meta, where);
     }
 
     StoredRecord toStored(String key) {
@@ -75,6 +95,7 @@ record RecordHeader(Version version, boolean tombstone, boolean hasBlob, long bl
 
     boolean sameAs(RecordHeader o) {
         return version.equals(o.version) && tombstone == o.tombstone && hasBlob == o.hasBlob
-                && blobLength == o.blobLength && blobCrc32c == o.blobCrc32c;
+                && blobLength == o.blobLength && blobCrc32c == o.blobCrc32c
+                && java.util.Objects.equals(location, o.location);
     }
 }

@@ -7,19 +7,19 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -36,33 +36,38 @@ import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
- * A {@link PartitionStore} on RocksDB plus one file per blob.
+ * The segment engine: blobs appended to segment files, with the index and partition log in
+ * RocksDB, group-committed.
  *
- * <p>Layout under the data directory: {@code index/} is a RocksDB database with column
- * families {@code records} (partition + key → {@link RecordHeader}), {@code log}
- * (partition + version + key → nothing; one entry per key, for its latest version) and
- * {@code local}; {@code blobs/xx/} holds one {@link BlobFile} per stored blob version;
- * {@code tmp/} holds blob files being written and is emptied on open.
+ * <p>Layout: every data directory has {@code segments/<id>.seg} (append-only files of
+ * {@link SegmentRecord}s); the first one also has {@code index/}, a RocksDB database with
+ * column families {@code records} (partition + key → {@link RecordHeader} with the blob's
+ * segment, offset and length), {@code log} (partition + version + key; one entry per key,
+ * for its latest version), {@code local}, and {@code segments} (segment id → committed end:
+ * the end of the bytes the index may point into).
  *
- * <p>A mutation is made durable in this order: blob written to {@code tmp/} and forced,
- * renamed into {@code blobs/} and the directory forced, then the index batch committed with
- * a synced write, and only then the superseded blob file deleted. A crash at any point
- * leaves either the old record or the new one, never a record whose blob is missing; at
- * worst an unreferenced blob file remains.
+ * <p>Write path: the caller takes the key's lock and checks the version, then hands the
+ * write to the {@link GroupCommitter}, which appends the blobs of every waiting write to the
+ * active segment, forces it once, and commits all index changes plus the new committed ends
+ * in one synced batch. A write returns only after both. Since the index never points past
+ * a committed end, and a committed end never past forced bytes, reopening cuts every
+ * segment back to its committed end: whatever lies beyond is a torn or unacknowledged tail.
  */
 public final class RocksPartitionStore implements PartitionStore {
 
     private static final int LOCK_STRIPES = 1024;
     private static final int BLOB_READ_ATTEMPTS_MAX = 4;
-    private static final int BLOB_DIRS = 256;
+    /** A store with less room than this above the reserve on every directory reports itself full. */
+    static final long FULL_MARGIN_BYTES = 1 << 20;
     private static final byte[] EMPTY = new byte[0];
     private static final String RECORDS_FAMILY = "records";
     private static final String LOG_FAMILY = "log";
     private static final String LOCAL_FAMILY = "local";
+    private static final String SEGMENTS_FAMILY = "segments";
 
-    private final Path dataDir;
-    private final Path blobsDir;
-    private final Path tmpDir;
+    private final List<DataDirectory> dirs;
+    private final SegmentIo io;
+    private final StoreConfig config;
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions familyOptions;
     private final WriteOptions syncWrite;
@@ -71,19 +76,25 @@ public final class RocksPartitionStore implements PartitionStore {
     private final ColumnFamilyHandle records;
     private final ColumnFamilyHandle log;
     private final ColumnFamilyHandle local;
+    private final ColumnFamilyHandle segmentsFamily;
+    private final Map<Long, Segment> segments = new ConcurrentHashMap<>();
     private final KeyLocks locks = new KeyLocks(LOCK_STRIPES);
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
     private final AtomicLong usedBytes = new AtomicLong();
     private final AtomicLong recordCount = new AtomicLong();
     private final AtomicLong corruptions = new AtomicLong();
-    private final AtomicLong tmpSequence = new AtomicLong();
+    private SegmentRecovery recovery;
+    private SegmentWriter writer;
+    private GroupCommitter committer;
+    private Compactor compactor;
+    private volatile boolean full;
+    private boolean closed;
 
-    private RocksPartitionStore(Path dataDir, DBOptions dbOptions, ColumnFamilyOptions familyOptions, RocksDB db,
-            List<ColumnFamilyHandle> handles) {
-        this.dataDir = dataDir;
-        this.blobsDir = dataDir.resolve("blobs");
-        this.tmpDir = dataDir.resolve("tmp");
+    private RocksPartitionStore(List<DataDirectory> dirs, SegmentIo io, StoreConfig config, DBOptions dbOptions,
+            ColumnFamilyOptions familyOptions, RocksDB db, List<ColumnFamilyHandle> handles) {
+        this.dirs = dirs;
+        this.io = io;
+        this.config = config;
         this.dbOptions = dbOptions;
         this.familyOptions = familyOptions;
         this.syncWrite = new WriteOptions().setSync(true);
@@ -92,24 +103,51 @@ public final class RocksPartitionStore implements PartitionStore {
         this.records = handles.get(1);
         this.log = handles.get(2);
         this.local = handles.get(3);
+        this.segmentsFamily = handles.get(4);
     }
 
-    /** Opens (creating if needed) the store in dataDir; removes blob files left half-written by a crash. */
+    /** Opens (creating if needed) a store with one data directory and the default configuration. */
     public static RocksPartitionStore open(Path dataDir) throws IOException {
-        Path dir = dataDir.toAbsolutePath();
-        Path blobs = dir.resolve("blobs");
-        Path tmp = dir.resolve("tmp");
-        Path index = dir.resolve("index");
-        Files.createDirectories(dir);
-        Files.createDirectories(blobs);
-        Files.createDirectories(tmp);
-        Files.createDirectories(index);
-        for (int i = 0; i < BLOB_DIRS; i++) {
-            Files.createDirectories(blobs.resolve(HexFormat.of().toHexDigits((byte) i)));
+        return open(List.of(dataDir), StoreConfig.DEFAULTS, FileSegmentIo.INSTANCE);
+    }
+
+    /** Opens a store over several data directories (normally one per disk); the index lives in the first. */
+    public static RocksPartitionStore open(List<Path> dataDirs) throws IOException {
+        return open(dataDirs, StoreConfig.DEFAULTS, FileSegmentIo.INSTANCE);
+    }
+
+    public static RocksPartitionStore open(List<Path> dataDirs, StoreConfig config) throws IOException {
+        return open(dataDirs, config, FileSegmentIo.INSTANCE);
+    }
+
+    /**
+     * Opens the store, cutting every segment back to its committed end and deleting segment
+     * files the index does not know. io performs the segment file operations.
+     */
+    public static RocksPartitionStore open(List<Path> dataDirs, StoreConfig config, SegmentIo io) throws IOException {
+        if (dataDirs == null || dataDirs.isEmpty() || dataDirs.size() > 256) {
+            throw new IllegalArgumentException("a store needs 1 to 256 data directories: " + dataDirs);
         }
-        deleteLeftoverTemporaries(tmp);
-        BlobFile.fsyncDirectory(blobs);
-        BlobFile.fsyncDirectory(dir);
+        List<Path> distinct = new ArrayList<>(new LinkedHashSet<>(dataDirs.stream()
+                .map(d -> d.toAbsolutePath().normalize()).toList()));
+        if (distinct.size() != dataDirs.size()) {
+            throw new IllegalArgumentException("data directories repeat: " + dataDirs);
+        }
+        List<DataDirectory> dirs = new ArrayList<>();
+        for (int i = 0; i < distinct.size(); i++) {
+            DataDirectory d = new DataDirectory(i, distinct.get(i));
+            try {
+                Files.createDirectories(d.segments());
+            } catch (IOException e) {
+                if (i == 0) {
+                    throw e;
+                }
+                d.markFailed("cannot create " + d.segments() + ": " + e.getMessage());
+            }
+            dirs.add(d);
+        }
+        Path index = dirs.getFirst().root().resolve("index");
+        Files.createDirectories(index);
 
         RocksDB.loadLibrary();
         DBOptions dbOptions = new DBOptions()
@@ -121,7 +159,8 @@ public final class RocksPartitionStore implements PartitionStore {
                 new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions),
                 new ColumnFamilyDescriptor(RECORDS_FAMILY.getBytes(StandardCharsets.UTF_8), familyOptions),
                 new ColumnFamilyDescriptor(LOG_FAMILY.getBytes(StandardCharsets.UTF_8), familyOptions),
-                new ColumnFamilyDescriptor(LOCAL_FAMILY.getBytes(StandardCharsets.UTF_8), familyOptions));
+                new ColumnFamilyDescriptor(LOCAL_FAMILY.getBytes(StandardCharsets.UTF_8), familyOptions),
+                new ColumnFamilyDescriptor(SEGMENTS_FAMILY.getBytes(StandardCharsets.UTF_8), familyOptions));
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         RocksDB db;
         try {
@@ -131,23 +170,121 @@ public final class RocksPartitionStore implements PartitionStore {
             dbOptions.close();
             throw new IOException("cannot open the store index in " + index + ": " + e.getMessage(), e);
         }
-        RocksPartitionStore store = new RocksPartitionStore(dir, dbOptions, familyOptions, db, handles);
+        RocksPartitionStore store = new RocksPartitionStore(List.copyOf(dirs), io, config, dbOptions, familyOptions,
+                db, handles);
         try {
+            long nextId = store.recoverSegments();
             store.countRecords();
-        } catch (RuntimeException e) {
+            store.writer = new SegmentWriter(store.dirs, io, config, store.segments, nextId);
+            store.committer = new GroupCommitter(store.writer, db, store.syncWrite, store.segmentsFamily, config,
+                    "cairn-store-commit-" + dirs.getFirst().root().getFileName());
+            store.compactor = new Compactor(store, config);
+        } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
         }
         return store;
     }
 
-    private static void deleteLeftoverTemporaries(Path tmp) throws IOException {
-        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(tmp)) {
-            for (Path leftover : leftovers) {
-                Files.deleteIfExists(leftover);
+    /** Cuts each segment to its committed end; returns the next free segment id. */
+    private long recoverSegments() throws IOException {
+        Map<Long, Long> committedEnds = new HashMap<>();
+        try (RocksIterator it = db.newIterator(segmentsFamily)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                committedEnds.put(ByteBuffer.wrap(it.key()).getLong(), ByteBuffer.wrap(it.value()).getLong());
+            }
+            checkStatus(it);
+        }
+        long maxId = committedEnds.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
+        int opened = 0;
+        long truncated = 0;
+        int whole = 0;
+        int torn = 0;
+        int orphans = 0;
+        for (DataDirectory d : dirs) {
+            if (d.failed()) {
+                continue;
+            }
+            List<Path> files = new ArrayList<>();
+            try (DirectoryStream<Path> listing = Files.newDirectoryStream(d.segments(), "*.seg")) {
+                listing.forEach(files::add);
+            } catch (IOException e) {
+                d.markFailed("cannot list " + d.segments() + ": " + e.getMessage());
+                continue;
+            }
+            boolean deleted = false;
+            for (Path file : files) {
+                long id = Segment.idOf(file.getFileName().toString());
+                if (id < 1) {
+                    continue;
+                }
+                maxId = Math.max(maxId, id);
+                Long end = committedEnds.get(id);
+                if (end == null) {
+                    io.delete(file);
+                    deleted = true;
+                    orphans++;
+                    continue;
+                }
+                if (segments.containsKey(id)) {
+                    throw new IllegalStateException("segment " + id + " exists in two data directories: "
+                            + segments.get(id).file() + " and " + file);
+                }
+                SegmentChannel ch;
+                try {
+                    ch = io.open(file);
+                    long size = ch.size();
+                    if (size > end) {
+                        int[] counts = scanTail(ch, end, size);
+                        whole += counts[0];
+                        torn += counts[1];
+                        truncated += size - end;
+                        ch.truncate(end);
+                        ch.force();
+                    }
+                } catch (IOException e) {
+                    d.markFailed("cannot recover " + file + ": " + e.getMessage());
+                    break;
+                }
+                Segment s = new Segment(id, d, file, ch, io, end);
+                s.seal();
+                segments.put(id, s);
+                opened++;
+            }
+            if (deleted) {
+                io.syncDirectory(d.segments());
             }
         }
-        BlobFile.fsyncDirectory(tmp);
+        recovery = new SegmentRecovery(opened, truncated, whole, torn, orphans);
+        return maxId + 1;
+    }
+
+    /** Counts whole records (CRC32C intact) and torn ones in [from, to) of a segment; returns {whole, torn}. */
+    private static int[] scanTail(SegmentChannel ch, long from, long to) throws IOException {
+        int whole = 0;
+        long at = from;
+        SegmentRecord.Header[] parsed = new SegmentRecord.Header[1];
+        while (at < to) {
+            int headerMax = (int) Math.min(to - at, SegmentRecord.headerBytes(StoreLimits.KEY_BYTES_MAX + 600));
+            ByteBuffer head = ByteBuffer.allocate(headerMax);
+            ch.read(head, at);
+            head.flip();
+            if (SegmentRecord.parseHeader(head, parsed) != null) {
+                break;
+            }
+            SegmentRecord.Header h = parsed[0];
+            if (at + h.recordBytes() > to) {
+                break;
+            }
+            ByteBuffer data = ByteBuffer.allocate(h.dataLength());
+            ch.read(data, at + SegmentRecord.headerBytes(h.identity().length));
+            if (SegmentRecord.crc32c(data.flip()) != h.dataCrc32c()) {
+                break;
+            }
+            whole++;
+            at += h.recordBytes();
+        }
+        return new int[] {whole, at < to ? 1 : 0};
     }
 
     private void countRecords() {
@@ -155,8 +292,20 @@ public final class RocksPartitionStore implements PartitionStore {
         long count = 0;
         try (RocksIterator it = db.newIterator(records)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
-                used += footprint(it.key().length, RecordHeader.decode(it.value()));
+                RecordHeader h = RecordHeader.decode(it.value());
+                used += footprint(it.key().length, h);
                 count++;
+                BlobLocation at = h.location();
+                if (at != null) {
+                    Segment s = segments.get(at.segmentId());
+                    if (s != null) {
+                        if (at.end() > s.committedEnd()) {
+                            throw new IllegalStateException("the index points past the committed end of " + s
+                                    + ": " + at + " > " + s.committedEnd());
+                        }
+                        s.liveBytes().addAndGet(at.recordLength());
+                    }
+                }
             }
             checkStatus(it);
         }
@@ -174,6 +323,9 @@ public final class RocksPartitionStore implements PartitionStore {
         RecordHeader next = headerOf(m);
         enter();
         try {
+            if (!m.tombstone()) {
+                refuseWhenFull();
+            }
             ReentrantLock lock = locks.of(recordKey);
             lock.lock();
             try {
@@ -181,29 +333,22 @@ public final class RocksPartitionStore implements PartitionStore {
                 if (previous != null && !m.version().isAfter(previous.version())) {
                     return ApplyOutcome.STALE;
                 }
-                if (next.hasBlob()) {
-                    writeBlob(recordKey, m.version(), m.blob(), next.blobCrc32c());
-                }
-                try (WriteBatch batch = new WriteBatch()) {
-                    batch.put(records, recordKey, next.encode());
-                    if (previous != null) {
-                        batch.delete(log, KeyEncoding.logKey(prefix, previous.version(), keyBytes));
-                    }
-                    batch.put(log, KeyEncoding.logKey(prefix, m.version(), keyBytes), EMPTY);
-                    db.write(syncWrite, batch);
-                } catch (RocksDBException e) {
-                    if (next.hasBlob()) {
-                        deleteBlobQuietly(recordKey, m.version());
-                    }
-                    throw new IOException("index write of " + p + " " + m.key() + " failed: " + e.getMessage(), e);
-                }
-                usedBytes.addAndGet(footprint(recordKey.length, next)
+                PendingWrite w = new PendingWrite(recordKey, m.version(), m.blob(), next.blobCrc32c(), false,
+                        (batch, at) -> {
+                            batch.put(records, recordKey, next.at(at).encode());
+                            if (previous != null) {
+                                batch.delete(log, KeyEncoding.logKey(prefix, previous.version(), keyBytes));
+                            }
+                            batch.put(log, KeyEncoding.logKey(prefix, m.version(), keyBytes), EMPTY);
+                        });
+                BlobLocation at = commit(w);
+                RecordHeader stored = next.at(at);
+                usedBytes.addAndGet(footprint(recordKey.length, stored)
                         - (previous == null ? 0 : footprint(recordKey.length, previous)));
                 if (previous == null) {
                     recordCount.incrementAndGet();
-                } else if (previous.hasBlob()) {
-                    deleteBlobQuietly(recordKey, previous.version());
                 }
+                moveLiveBytes(previous == null ? null : previous.location(), at);
                 return ApplyOutcome.APPLIED;
             } finally {
                 lock.unlock();
@@ -231,18 +376,11 @@ public final class RocksPartitionStore implements PartitionStore {
                     throw new IllegalArgumentException("repair of " + p + " " + m.key() + " at " + m.version()
                             + " disagrees with the stored copy about being a tombstone");
                 }
-                if (next.hasBlob()) {
-                    writeBlob(recordKey, m.version(), m.blob(), next.blobCrc32c());
-                }
-                try {
-                    db.put(records, syncWrite, recordKey, next.encode());
-                } catch (RocksDBException e) {
-                    throw new IOException("index write of " + p + " " + m.key() + " failed: " + e.getMessage(), e);
-                }
-                usedBytes.addAndGet(footprint(recordKey.length, next) - footprint(recordKey.length, stored));
-                if (stored.hasBlob() && !next.hasBlob()) {
-                    deleteBlobQuietly(recordKey, stored.version());
-                }
+                PendingWrite w = new PendingWrite(recordKey, m.version(), m.blob(), next.blobCrc32c(), true,
+                        (batch, at) -> batch.put(records, recordKey, next.at(at).encode()));
+                BlobLocation at = commit(w);
+                usedBytes.addAndGet(footprint(recordKey.length, next.at(at)) - footprint(recordKey.length, stored));
+                moveLiveBytes(stored.location(), at);
                 return true;
             } finally {
                 lock.unlock();
@@ -252,30 +390,70 @@ public final class RocksPartitionStore implements PartitionStore {
         }
     }
 
+    private BlobLocation commit(PendingWrite w) throws IOException {
+        try {
+            return committer.commit(w);
+        } catch (StoreFullException e) {
+            full = true;
+            throw e;
+        }
+    }
+
+    private void refuseWhenFull() throws StoreFullException {
+        if (full) {
+            refreshFull();
+            if (full) {
+                throw new StoreFullException("store is full: free space is under the reserve (" + config.freeReserveBytes()
+                        + " bytes or " + config.freeReserveRatio() + " of capacity) on every data directory;"
+                        + " reads and deletes still work");
+            }
+        }
+    }
+
+    /**
+     * Recomputes {@code full}: true when no healthy data directory has at least
+     * {@link #FULL_MARGIN_BYTES} of free space above the reserve.
+     */
+    private void refreshFull() {
+        boolean anyRoom = false;
+        for (DataDirectory d : dirs) {
+            if (d.failed()) {
+                continue;
+            }
+            try {
+                if (d.bytesAboveReserve(io, config) >= FULL_MARGIN_BYTES) {
+                    anyRoom = true;
+                    break;
+                }
+            } catch (IOException e) {
+                d.markFailed("cannot read free space: " + e.getMessage());
+            }
+        }
+        full = !anyRoom;
+    }
+
+    private void moveLiveBytes(BlobLocation from, BlobLocation to) {
+        if (from != null) {
+            Segment s = segments.get(from.segmentId());
+            if (s != null) {
+                s.liveBytes().addAndGet(-from.recordLength());
+            }
+        }
+        if (to != null) {
+            Segment s = segments.get(to.segmentId());
+            if (s != null) {
+                s.liveBytes().addAndGet(to.recordLength());
+            }
+        }
+    }
+
     private static RecordHeader headerOf(Mutation m) {
         if (m.blob() == null) {
             return new RecordHeader(m.version(), m.tombstone(), false, 0, 0, m.meta());
         }
         ByteBuffer blob = m.blob().duplicate();
-        return new RecordHeader(m.version(), m.tombstone(), true, blob.remaining(), BlobFile.crc32c(blob), m.meta());
-    }
-
-    private void writeBlob(byte[] recordKey, Version version, ByteBuffer blob, int crc) throws IOException {
-        Path tmp = tmpDir.resolve(tmpSequence.incrementAndGet() + ".tmp");
-        BlobFile.write(tmp, blobFile(recordKey, version), recordKey, version, blob.duplicate(), crc);
-    }
-
-    /**
-     * Deletes a blob file no committed record refers to. A failure only leaves an
-     * unreferenced file behind, which costs space but never correctness, so it is not
-     * reported to a caller whose mutation is already durable.
-     */
-    private void deleteBlobQuietly(byte[] recordKey, Version version) {
-        try {
-            Files.deleteIfExists(blobFile(recordKey, version));
-        } catch (IOException ignored) {
-            // unreferenced file remains; see above
-        }
+        return new RecordHeader(m.version(), m.tombstone(), true, blob.remaining(), SegmentRecord.crc32c(blob),
+                m.meta());
     }
 
     @Override
@@ -298,13 +476,10 @@ public final class RocksPartitionStore implements PartitionStore {
                 }
                 try (RocksIterator it = db.newIterator(records, atBefore)) {
                     for (it.seek(prefix); it.isValid() && KeyEncoding.startsWith(it.key(), prefix); it.next()) {
-                        byte[] recordKey = it.key();
                         RecordHeader h = RecordHeader.decode(it.value());
-                        usedBytes.addAndGet(-footprint(recordKey.length, h));
+                        usedBytes.addAndGet(-footprint(it.key().length, h));
                         recordCount.decrementAndGet();
-                        if (h.hasBlob()) {
-                            deleteBlobQuietly(recordKey, h.version());
-                        }
+                        moveLiveBytes(h.location(), null);
                     }
                     checkStatus(it);
                 }
@@ -317,6 +492,7 @@ public final class RocksPartitionStore implements PartitionStore {
         } finally {
             exit();
         }
+        compactor.wake();
     }
 
     @Override
@@ -334,6 +510,105 @@ public final class RocksPartitionStore implements PartitionStore {
         } finally {
             exit();
         }
+    }
+
+    // ---- compaction (called by the Compactor) ----
+
+    /** Sealed segments on healthy directories whose live bytes are under the threshold, emptiest first. */
+    List<Segment> compactionCandidates() {
+        List<Segment> out = new ArrayList<>();
+        for (Segment s : segments.values()) {
+            long end = s.committedEnd();
+            if (s.sealed() && !s.dir().failed() && end > 0
+                    && s.liveBytes().get() < config.compactionLiveRatioMin() * end) {
+                out.add(s);
+            }
+        }
+        out.sort((a, b) -> Double.compare((double) a.liveBytes().get() / a.committedEnd(),
+                (double) b.liveBytes().get() / b.committedEnd()));
+        return out;
+    }
+
+    /** A live record found in a segment: its record key and location. */
+    record LiveRecord(byte[] recordKey, BlobLocation location) {}
+
+    /** The records whose blobs live in segment id, in offset order. */
+    List<LiveRecord> liveRecordsIn(long segmentId) {
+        List<LiveRecord> out = new ArrayList<>();
+        enter();
+        try (RocksIterator it = db.newIterator(records)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                RecordHeader h = RecordHeader.decode(it.value());
+                if (h.location() != null && h.location().segmentId() == segmentId) {
+                    out.add(new LiveRecord(it.key(), h.location()));
+                }
+            }
+            checkStatus(it);
+        } finally {
+            exit();
+        }
+        out.sort((a, b) -> Long.compare(a.location().offset(), b.location().offset()));
+        return out;
+    }
+
+    /**
+     * Copies one live record to the active segment through the group commit. Returns false
+     * if it could not be copied (unreadable or corrupt), which keeps its segment.
+     */
+    boolean relocate(LiveRecord r) throws IOException {
+        enter();
+        try {
+            ReentrantLock lock = locks.of(r.recordKey());
+            lock.lock();
+            try {
+                RecordHeader h = storedHeader(r.recordKey());
+                if (h == null || !r.location().equals(h.location())) {
+                    return true;
+                }
+                Segment s = segments.get(r.location().segmentId());
+                if (s == null || !s.tryAcquire()) {
+                    return false;
+                }
+                BlobRead read;
+                try {
+                    read = SegmentRecord.verify(s.read(r.location()), r.recordKey(), h);
+                } finally {
+                    s.release();
+                }
+                if (!(read instanceof BlobRead.Found found)) {
+                    corruptions.incrementAndGet();
+                    return false;
+                }
+                PendingWrite w = new PendingWrite(r.recordKey(), h.version(), found.data(), h.blobCrc32c(), true,
+                        (batch, at) -> batch.put(records, r.recordKey(), h.at(at).encode()));
+                BlobLocation at = committer.commit(w);
+                moveLiveBytes(r.location(), at);
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    /** Forgets a segment nothing points into any more; its file goes once no reader holds it. */
+    void retire(Segment s) throws IOException {
+        enter();
+        try {
+            db.delete(segmentsFamily, syncWrite, GroupCommitter.segmentKey(s.id()));
+        } catch (RocksDBException e) {
+            throw new IOException("forgetting " + s + " failed: " + e.getMessage(), e);
+        } finally {
+            exit();
+        }
+        segments.remove(s.id(), s);
+        s.retire();
+    }
+
+    /** Runs one compaction pass now (the background compactor also runs them on its own). */
+    public CompactionReport compact() throws IOException {
+        return compactor.runPass();
     }
 
     // ---- reads ----
@@ -375,38 +650,48 @@ public final class RocksPartitionStore implements PartitionStore {
         byte[] recordKey = KeyEncoding.concat(KeyEncoding.partitionPrefix(p), KeyEncoding.recordKey(key));
         enter();
         try {
-            for (int attempt = 1; attempt < BLOB_READ_ATTEMPTS_MAX; attempt++) {
+            BlobRead read = null;
+            for (int attempt = 1; attempt <= BLOB_READ_ATTEMPTS_MAX; attempt++) {
                 RecordHeader h = storedHeader(recordKey);
                 if (h == null || !h.hasBlob()) {
                     return new BlobRead.Missing();
                 }
-                BlobRead read = BlobFile.read(blobFile(recordKey, h.version()), recordKey, h);
+                read = readAt(recordKey, h);
                 if (read instanceof BlobRead.Corrupt) {
                     RecordHeader now = storedHeader(recordKey);
                     if (now != null && !now.sameAs(h)) {
                         continue;
                     }
-                    corruptions.incrementAndGet();
                 }
-                return read;
+                break;
             }
-            ReentrantLock lock = locks.of(recordKey);
-            lock.lock();
-            try {
-                RecordHeader h = storedHeader(recordKey);
-                if (h == null || !h.hasBlob()) {
-                    return new BlobRead.Missing();
-                }
-                BlobRead read = BlobFile.read(blobFile(recordKey, h.version()), recordKey, h);
-                if (read instanceof BlobRead.Corrupt) {
-                    corruptions.incrementAndGet();
-                }
-                return read;
-            } finally {
-                lock.unlock();
+            if (read instanceof BlobRead.Corrupt) {
+                corruptions.incrementAndGet();
             }
+            return read;
         } finally {
             exit();
+        }
+    }
+
+    private BlobRead readAt(byte[] recordKey, RecordHeader h) {
+        BlobLocation at = h.location();
+        if (at == null) {
+            return new BlobRead.Corrupt("the index holds no location for the blob");
+        }
+        Segment s = segments.get(at.segmentId());
+        if (s == null || !s.tryAcquire()) {
+            return new BlobRead.Corrupt("segment " + at.segmentId() + " holding the blob is missing");
+        }
+        try {
+            if (s.dir().failed()) {
+                return new BlobRead.Corrupt("data directory " + s.dir() + " has failed: " + s.dir().failure());
+            }
+            return SegmentRecord.verify(s.read(at), recordKey, h);
+        } catch (IOException e) {
+            return new BlobRead.Corrupt("reading " + s + " failed: " + e.getMessage());
+        } finally {
+            s.release();
         }
     }
 
@@ -525,45 +810,100 @@ public final class RocksPartitionStore implements PartitionStore {
         }
     }
 
+    /** Capacity and free space are summed over healthy data directories. */
     @Override
     public StoreStats stats() {
-        try {
-            FileStore fs = Files.getFileStore(dataDir);
-            return new StoreStats(fs.getTotalSpace(), fs.getUsableSpace(), usedBytes.get(), recordCount.get(),
-                    corruptions.get());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the space of " + dataDir, e);
-        }
-    }
-
-    /**
-     * The file holding the blob of key in p, for tests and tools that need to inspect or
-     * damage it.
-     *
-     * @throws java.util.NoSuchElementException if the key has no stored blob
-     */
-    public Path blobPath(PartitionId p, String key) {
-        byte[] recordKey = KeyEncoding.concat(KeyEncoding.partitionPrefix(p), KeyEncoding.recordKey(key));
         enter();
         try {
-            RecordHeader h = storedHeader(recordKey);
-            if (h == null || !h.hasBlob()) {
-                throw new NoSuchElementException("no blob stored for " + p + " " + key);
+            refreshFull();
+            long capacity = 0;
+            long free = 0;
+            int failed = 0;
+            for (DataDirectory d : dirs) {
+                if (d.failed()) {
+                    failed++;
+                    continue;
+                }
+                try {
+                    capacity += io.totalBytes(d.segments());
+                    free += io.usableBytes(d.segments());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read the space of " + d, e);
+                }
             }
-            return blobFile(recordKey, h.version());
+            return new StoreStats(capacity, free, usedBytes.get(), recordCount.get(), corruptions.get(), full, failed);
         } finally {
             exit();
         }
     }
 
+    /** What opening the store found and cut in its segments. */
+    public SegmentRecovery lastRecovery() {
+        return recovery;
+    }
+
+    /**
+     * The segment file holding the blob of key in p, for tests and tools that need to
+     * inspect or damage it; the record starts at {@link #blobOffset}.
+     *
+     * @throws NoSuchElementException if the key has no stored blob
+     */
+    public Path blobPath(PartitionId p, String key) {
+        BlobLocation at = locationOf(p, key);
+        Segment s = segments.get(at.segmentId());
+        if (s == null) {
+            throw new NoSuchElementException("segment " + at.segmentId() + " of " + p + " " + key + " is missing");
+        }
+        return s.file();
+    }
+
+    /** The offset in {@link #blobPath} of the record (header, then data) holding the blob of key. */
+    public long blobOffset(PartitionId p, String key) {
+        return locationOf(p, key).offset();
+    }
+
+    /** The length of the whole record (header and data) holding the blob of key. */
+    public int blobRecordBytes(PartitionId p, String key) {
+        return locationOf(p, key).recordLength();
+    }
+
+    private BlobLocation locationOf(PartitionId p, String key) {
+        byte[] recordKey = KeyEncoding.concat(KeyEncoding.partitionPrefix(p), KeyEncoding.recordKey(key));
+        enter();
+        try {
+            RecordHeader h = storedHeader(recordKey);
+            if (h == null || !h.hasBlob() || h.location() == null) {
+                throw new NoSuchElementException("no blob stored for " + p + " " + key);
+            }
+            return h.location();
+        } finally {
+            exit();
+        }
+    }
+
+    /** Average writes sharing one group commit since open. */
+    public double writesPerGroupCommit() {
+        return committer.writesPerGroup();
+    }
+
     @Override
     public void close() {
+        if (compactor != null) {
+            compactor.close();
+        }
         lifecycle.writeLock().lock();
         try {
             if (closed) {
                 return;
             }
             closed = true;
+            if (committer != null) {
+                committer.close();
+            }
+            for (Segment s : segments.values()) {
+                s.closeWhenReleased();
+            }
+            segments.clear();
             for (ColumnFamilyHandle h : handles) {
                 h.close();
             }
@@ -582,7 +922,7 @@ public final class RocksPartitionStore implements PartitionStore {
         lifecycle.readLock().lock();
         if (closed) {
             lifecycle.readLock().unlock();
-            throw new IllegalStateException("the store in " + dataDir + " is closed");
+            throw new IllegalStateException("the store in " + dirs.getFirst().root() + " is closed");
         }
     }
 
@@ -599,22 +939,11 @@ public final class RocksPartitionStore implements PartitionStore {
         }
     }
 
-    private Path blobFile(byte[] recordKey, Version version) {
-        byte[] digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256").digest(recordKey);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JDK", e);
-        }
-        String name = HexFormat.of().formatHex(digest) + "-" + version.epoch() + "-" + version.seq() + ".blob";
-        return blobsDir.resolve(HexFormat.of().toHexDigits(digest[0])).resolve(name);
-    }
-
-    /** Bytes a record takes: its index entry, its log entry and its blob file. */
+    /** Bytes a record takes: its index entry, its log entry and its segment record. */
     private static long footprint(int recordKeyLength, RecordHeader h) {
         long index = recordKeyLength + (long) h.encodedLength();
         long logEntry = recordKeyLength + (long) KeyEncoding.VERSION_BYTES;
-        long blob = h.hasBlob() ? BlobFile.headerBytes(recordKeyLength) + h.blobLength() : 0;
+        long blob = h.hasBlob() ? SegmentRecord.recordBytes(recordKeyLength, h.blobLength()) : 0;
         return index + logEntry + blob;
     }
 
