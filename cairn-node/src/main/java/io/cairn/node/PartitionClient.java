@@ -45,19 +45,22 @@ public final class PartitionClient {
         record Retry<T>(String why) implements Attempt<T> {}
     }
 
-    /** Writes one record through the partition's primary; returns once the holders have it durably. */
-    public void apply(PartitionId p, String key, boolean tombstone, byte[] meta, ByteBuffer blob) {
+    /**
+     * Writes one record through the partition's primary; returns once the holders have it
+     * durably, with the live record it superseded (metadata only), if any.
+     */
+    public Optional<Record> apply(PartitionId p, String key, boolean tombstone, byte[] meta, ByteBuffer blob) {
         ApplyRequest.Builder req = ApplyRequest.newBuilder()
                 .setPartition(RecordCodec.ref(p)).setKey(key).setTombstone(tombstone)
                 .setMeta(ByteString.copyFrom(meta == null ? new byte[0] : meta));
         if (blob != null) {
             req.setHasBlob(true).setBlob(RecordCodec.bytes(blob)).setBlobCrc32C(RecordCodec.crc32c(blob));
         }
-        retrying(p, "write " + key, primary -> {
+        return retrying(p, "write " + key, primary -> {
             ApplyReply r = peers.stub(primary).apply(req.setEpoch(mapView.epoch()).build());
             mapView.ensureEpoch(r.getEpoch());
             return switch (r.getStatus()) {
-                case OK -> new Attempt.Done<>(Boolean.TRUE);
+                case OK -> new Attempt.Done<>(r.getHasPrevious() ? Optional.of(r.getPrevious()) : Optional.<Record>empty());
                 case FULL -> throw new ClusterException(ClusterException.Kind.FULL, r.getMessage());
                 default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
             };

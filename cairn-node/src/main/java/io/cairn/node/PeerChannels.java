@@ -19,9 +19,31 @@ public final class PeerChannels implements AutoCloseable {
     private final long rpcTimeoutMillis;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
+    private volatile java.util.Set<String> upNodes = java.util.Set.of();
+
     public PeerChannels(MapView mapView, long rpcTimeoutMillis) {
         this.mapView = mapView;
         this.rpcTimeoutMillis = rpcTimeoutMillis;
+        mapView.addListener(this::onMap);
+    }
+
+    /**
+     * A node that comes back up is reachable again at once: its channel leaves the reconnect
+     * backoff it entered while the node was away.
+     */
+    private void onMap(MapView.Current current) {
+        java.util.Set<String> before = upNodes;
+        java.util.Set<String> now = new java.util.HashSet<>();
+        for (NodeInfo n : current.map().nodes()) {
+            if (n.isUp()) {
+                now.add(n.id());
+                ManagedChannel c = channels.get(n.clusterAddress());
+                if (c != null && !before.contains(n.id())) {
+                    c.resetConnectBackoff();
+                }
+            }
+        }
+        upNodes = java.util.Set.copyOf(now);
     }
 
     /** A blocking stub to {@code nodeId} with the node-to-node deadline, or an exception if the map lacks it. */

@@ -220,15 +220,20 @@ class ClusterEndToEndTest {
         String endpoint = cluster.endpoint(KILLED);
         String self = cluster.admin().localObject(endpoint, BUCKET, whileDown.getFirst()).path("node").asText();
         int checkedChunks = 0;
+        int checkedInline = 0;
         for (String key : whileDown) {
             JsonNode local = cluster.admin().localObject(endpoint, BUCKET, key);
             long[] meta = written.get(key);
-            for (JsonNode chunk : local.path("chunks")) {
-                boolean holder = false;
-                for (JsonNode h : chunk.path("holders")) {
-                    holder |= h.asText().equals(self);
+            if (contains(local.path("index_holders"), self)) {
+                assertThat(local.path("index").isObject()).as("node %s holds the index entry of %s", self, key).isTrue();
+                if (local.path("index").path("inline").asBoolean()) {
+                    byte[] got = cluster.admin().localInline(endpoint, BUCKET, key);
+                    assertThat(Arrays.equals(got, slice(meta, 0, (int) meta[0]))).as("inline data of %s on node %s", key, self).isTrue();
+                    checkedInline++;
                 }
-                if (!holder) {
+            }
+            for (JsonNode chunk : local.path("chunks")) {
+                if (!contains(chunk.path("holders"), self)) {
                     continue;
                 }
                 assertThat(chunk.path("local").asBoolean()).as("node %s holds chunk %s of %s", self, chunk.path("index"), key).isTrue();
@@ -239,8 +244,18 @@ class ClusterEndToEndTest {
             }
         }
         assertThat(checkedChunks).isPositive();
-        System.out.printf("checked %d chunks held by the restarted node%n", checkedChunks);
+        assertThat(checkedInline).isPositive();
+        System.out.printf("checked %d chunks and %d inline objects held by the restarted node%n", checkedChunks, checkedInline);
         assertAllReadable(cluster.s3(KILLED), KILLED);
+    }
+
+    private static boolean contains(JsonNode array, String value) {
+        for (JsonNode n : array) {
+            if (n.asText().equals(value)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static byte[] slice(long[] meta, long offset, int size) throws Exception {

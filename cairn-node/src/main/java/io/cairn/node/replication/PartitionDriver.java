@@ -178,7 +178,7 @@ public final class PartitionDriver implements AutoCloseable {
             }
             log.debug("partition {} peered in epoch {} from {} up to {}", p, sp.epoch(), sp.sources(), highest);
         } catch (RuntimeException | IOException e) {
-            log.info("peering of {} in epoch {} not finished ({}); the next tick retries", p, sp.epoch(), e.toString());
+            log.debug("peering of {} in epoch {} not finished ({}); the next tick retries", p, sp.epoch(), e.toString());
         } finally {
             peeringInFlight.remove(p);
         }
@@ -325,6 +325,7 @@ public final class PartitionDriver implements AutoCloseable {
         Version version;
         List<String> targets;
         long epoch;
+        Optional<StoredRecord> previous;
         slot.lock.lock();
         try {
             PartitionStateMachine.WriteDecision d = slot.machine.admitWrite(req.getEpoch());
@@ -339,6 +340,7 @@ public final class PartitionDriver implements AutoCloseable {
                 case PartitionStateMachine.WriteDecision.Sequence s -> version = s.version();
             }
             Mutation m = new Mutation(req.getKey(), version, req.getTombstone(), req.getMeta().toByteArray(), blob);
+            previous = store.get(p, req.getKey());
             store.apply(p, m);
             slot.machine.noteApplied(version);
             targets = slot.machine.mirrorTargets();
@@ -356,7 +358,9 @@ public final class PartitionDriver implements AutoCloseable {
         if (failure != null) {
             return applyReply(Status.REPLICATION_FAILED, failure).setVersion(RecordCodec.version(version)).build();
         }
-        return applyReply(Status.OK, "").setVersion(RecordCodec.version(version)).build();
+        ApplyReply.Builder ok = applyReply(Status.OK, "").setVersion(RecordCodec.version(version));
+        previous.filter(r -> !r.tombstone()).ifPresent(r -> ok.setHasPrevious(true).setPrevious(RecordCodec.record(r)));
+        return ok.build();
     }
 
     /** Sends a sequenced record to every target in parallel; null when all confirmed, else why not. */

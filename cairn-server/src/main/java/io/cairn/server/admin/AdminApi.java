@@ -32,8 +32,10 @@ import java.util.Optional;
  * <ul>
  *   <li>{@code GET /_cairn/health}: 200 once the node serves.</li>
  *   <li>{@code GET /_cairn/status}: the {@link ClusterStatus} JSON.</li>
- *   <li>{@code GET /_cairn/debug/object?bucket=B&key=K}: what this node itself holds of an object.</li>
+ *   <li>{@code GET /_cairn/debug/object?bucket=B&key=K}: what this node itself holds of an object (the
+ *       chunk list comes from its own index copy, or from the cluster if it holds none).</li>
  *   <li>{@code GET /_cairn/debug/chunk?bucket=B&key=K&index=I}: this node's own copy of one chunk.</li>
+ *   <li>{@code GET /_cairn/debug/inline?bucket=B&key=K}: this node's own copy of a small object's inline data.</li>
  * </ul>
  */
 public final class AdminApi implements AdminHandler {
@@ -72,6 +74,7 @@ public final class AdminApi implements AdminHandler {
             return switch (path) {
                 case "/_cairn/status" -> method.equals("GET") ? status() : error(405, "use GET");
                 case "/_cairn/debug/object" -> debugObject(required(query, "bucket"), required(query, "key"));
+                case "/_cairn/debug/inline" -> debugInline(required(query, "bucket"), required(query, "key"));
                 case "/_cairn/debug/chunk" -> debugChunk(required(query, "bucket"), required(query, "key"),
                         Integer.parseInt(required(query, "index")));
                 default -> error(404, "no admin resource " + path);
@@ -119,14 +122,23 @@ public final class AdminApi implements AdminHandler {
         return json(200, ClusterStatus.of(state.map(), table, state.stats()));
     }
 
-    private record Located(BucketInfo bucket, PoolInfo pool, PartitionId indexPartition, Optional<StoredRecord> index) {}
+    /**
+     * An object as this node sees it: its own copy of the index record (if it holds one) and
+     * the current entry (its own copy, else read through the cluster) that names the chunks.
+     */
+    private record Located(BucketInfo bucket, PoolInfo pool, PartitionId indexPartition, Optional<StoredRecord> index,
+                           Optional<ObjectEntry> entry) {}
 
     private Located locate(String bucket, String key) {
         var map = node.mapView().refresh().map();
         BucketInfo b = map.bucket(bucket).orElseThrow(() -> new IllegalArgumentException("no bucket " + bucket));
         PoolInfo pool = map.pool(b.pool()).orElseThrow();
         PartitionId ip = ObjectKeys.indexPartition(b, pool, key);
-        return new Located(b, pool, ip, node.store().get(ip, ObjectKeys.indexKey(b, key)));
+        Optional<StoredRecord> local = node.store().get(ip, ObjectKeys.indexKey(b, key)).filter(r -> !r.tombstone());
+        Optional<ObjectEntry> entry = local.isPresent() ? local.map(r -> parse(r.meta()))
+                : node.partitionClient().get(ip, ObjectKeys.indexKey(b, key), false)
+                        .filter(r -> !r.getTombstone()).map(r -> parse(r.getMeta().toByteArray()));
+        return new Located(b, pool, ip, local, entry);
     }
 
     private AdminResponse debugObject(String bucket, String key) throws IllegalArgumentException {
@@ -135,12 +147,12 @@ public final class AdminApi implements AdminHandler {
         out.put("node", node.config().nodeId());
         out.put("index_partition", l.indexPartition().toString());
         out.put("index_holders", node.mapView().current().placement().of(l.indexPartition()).holders());
-        if (l.index().isEmpty() || l.index().get().tombstone()) {
-            out.put("index", null);
-            return json(200, out);
+        if (l.entry().isEmpty()) {
+            return error(404, "no object " + bucket + "/" + key);
         }
-        ObjectEntry entry = parse(l.index().get().meta());
-        out.put("index", Map.of("version", l.index().get().version().toString(), "size", entry.size(), "etag", entry.etag()));
+        ObjectEntry entry = l.entry().get();
+        out.put("index", l.index().isEmpty() ? null : Map.of("version", l.index().get().version().toString(), "size", entry.size(),
+                "etag", entry.etag(), "inline", entry.chunks().isEmpty() && entry.size() > 0));
         List<Map<String, Object>> chunks = new ArrayList<>();
         long offset = 0;
         for (int i = 0; i < entry.chunks().size(); i++) {
@@ -160,12 +172,24 @@ public final class AdminApi implements AdminHandler {
         return json(200, out);
     }
 
-    private AdminResponse debugChunk(String bucket, String key, int index) {
+    private AdminResponse debugInline(String bucket, String key) {
         Located l = locate(bucket, key);
-        if (l.index().isEmpty() || l.index().get().tombstone()) {
+        if (l.index().isEmpty()) {
             return error(404, "this node holds no index entry of " + bucket + "/" + key);
         }
-        ObjectEntry entry = parse(l.index().get().meta());
+        return switch (node.store().readBlob(l.indexPartition(), ObjectKeys.indexKey(l.bucket(), key))) {
+            case BlobRead.Found f -> new AdminResponse(200, "application/octet-stream", bytes(f.data()));
+            case BlobRead.Missing m -> error(404, "the object's data is not inline");
+            case BlobRead.Corrupt k -> error(500, "this node's copy of the inline data is corrupt: " + k.reason());
+        };
+    }
+
+    private AdminResponse debugChunk(String bucket, String key, int index) {
+        Located l = locate(bucket, key);
+        if (l.entry().isEmpty()) {
+            return error(404, "no object " + bucket + "/" + key);
+        }
+        ObjectEntry entry = l.entry().get();
         if (index < 0 || index >= entry.chunks().size()) {
             return error(400, "chunk index out of range 0.." + (entry.chunks().size() - 1));
         }

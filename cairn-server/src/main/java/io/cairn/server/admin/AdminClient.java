@@ -64,6 +64,16 @@ public final class AdminClient {
         return r.body();
     }
 
+    /** One node's own copy of a small object's inline data (debug read). */
+    public byte[] localInline(String endpoint, String bucket, String key) throws IOException {
+        HttpResponse<byte[]> r = send(endpoint, "/_cairn/debug/inline?bucket=" + enc(bucket) + "&key=" + enc(key),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+            throw new IOException(endpoint + " debug inline: HTTP " + r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
+        }
+        return r.body();
+    }
+
     /** What one node itself holds of an object. */
     public JsonNode localObject(String endpoint, String bucket, String key) throws IOException {
         HttpResponse<String> r = send(endpoint, "/_cairn/debug/object?bucket=" + enc(bucket) + "&key=" + enc(key),

@@ -217,6 +217,11 @@ public final class DevCluster {
     }
 
     public void stopAll(Duration grace) throws IOException {
+        // Nodes may have been added by another 'cairn dev node add' since this layout was read.
+        Path file = dir.resolve("cluster.json");
+        if (Files.exists(file)) {
+            layout = JSON.readValue(file.toFile(), Layout.class);
+        }
         List<ProcessHandle> running = new ArrayList<>();
         for (int i = 0; i < layout.nodes(); i++) {
             pid(i).flatMap(ProcessHandle::of).ifPresent(p -> {

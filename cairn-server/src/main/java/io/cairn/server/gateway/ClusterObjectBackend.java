@@ -66,6 +66,8 @@ public final class ClusterObjectBackend implements ObjectBackend {
     /** S3's lower bound on every part but the last. */
     public static final long PART_SIZE_MIN_BYTES = 5L << 20;
     public static final int PARTS_MAX = 10_000;
+    /** Objects up to this size are stored inside their index record. */
+    public static final int INLINE_BYTES_MAX = 128 << 10;
 
     private final StorageNode node;
     private final MapView mapView;
@@ -185,28 +187,43 @@ public final class ClusterObjectBackend implements ObjectBackend {
         PoolInfo pool = pool(b);
         MessageDigest md5 = md5();
         String versionId = newId();
-        List<ObjectEntry.ChunkRef> chunks = writeChunks(pool, versionId, body, md5, req.contentLength());
+        // Small objects live inside their index record: one replicated write instead of two.
+        byte[] head = body.readNBytes(INLINE_BYTES_MAX + 1);
+        if (head.length <= INLINE_BYTES_MAX) {
+            if (req.contentLength() >= 0 && head.length != req.contentLength()) {
+                throw new S3Exception(S3Error.IncompleteBody, "the body had " + head.length + " bytes, Content-Length said " + req.contentLength());
+            }
+            md5.update(head);
+            ObjectEntry entry = new ObjectEntry(head.length, HexFormat.of().formatHex(md5.digest()), clock.millis(), req.contentType(),
+                    req.userMetadata(), req.otherHeaders(), versionId, List.of());
+            commit(b, pool, key, entry, head.length == 0 ? null : ByteBuffer.wrap(head));
+            return info(key, entry);
+        }
+        InputStream whole = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head), body);
+        List<ObjectEntry.ChunkRef> chunks = writeChunks(pool, versionId, whole, md5, req.contentLength());
         long size = chunks.stream().mapToLong(ObjectEntry.ChunkRef::size).sum();
         ObjectEntry entry = new ObjectEntry(size, HexFormat.of().formatHex(md5.digest()), clock.millis(), req.contentType(),
                 req.userMetadata(), req.otherHeaders(), versionId, chunks);
         try {
-            commit(b, pool, key, entry);
-        } catch (RuntimeException e) {
+            commit(b, pool, key, entry, null);
+        } catch (RuntimeException | S3Exception e) {
             deleteChunksLater(pool, chunks);
             throw e;
         }
         return info(key, entry);
     }
 
-    /** Makes {@code entry} the current version of {@code key}, then frees the chunks of the one it replaced. */
-    private void commit(BucketInfo b, PoolInfo pool, String key, ObjectEntry entry) throws S3Exception {
+    /**
+     * Makes {@code entry} (with its data inline, for small objects) the current version of
+     * {@code key}, then frees the chunks of the version it replaced.
+     */
+    private void commit(BucketInfo b, PoolInfo pool, String key, ObjectEntry entry, ByteBuffer inline) throws S3Exception {
         PartitionId ip = indexPartition(b, pool, key);
-        Optional<ObjectEntry> old = cluster(() -> readEntry(ip, indexKey(b, key)));
-        cluster(() -> {
-            client.apply(ip, indexKey(b, key), false, json(entry), null);
-            return null;
-        });
-        old.ifPresent(o -> deleteChunksLater(pool, o.chunks()));
+        Optional<Record> previous = cluster(() -> client.apply(ip, indexKey(b, key), false, json(entry), inline));
+        previous.map(r -> parse(r.getMeta().toByteArray(), ObjectEntry.class))
+                // a retried write may report its own first attempt as the previous version
+                .filter(old -> !old.versionId().equals(entry.versionId()))
+                .ifPresent(old -> deleteChunksLater(pool, old.chunks()));
     }
 
     private List<ObjectEntry.ChunkRef> writeChunks(PoolInfo pool, String versionId, InputStream body, MessageDigest md5,
@@ -317,8 +334,13 @@ public final class ClusterObjectBackend implements ObjectBackend {
 
     @Override
     public ObjectHandle openObject(String bucket, String key) throws S3Exception {
-        ObjectEntry entry = entry(bucket, key);
-        PoolInfo pool = pool(bucket(bucket));
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        // The record with its blob: small objects are inline, so one read serves them whole.
+        Record record = cluster(() -> client.get(indexPartition(b, pool, key), indexKey(b, key), true))
+                .filter(r -> !r.getTombstone())
+                .orElseThrow(() -> new S3Exception(S3Error.NoSuchKey, "no key " + key + " in bucket " + bucket));
+        ObjectEntry entry = parse(record.getMeta().toByteArray(), ObjectEntry.class);
         ObjectInfo info = info(key, entry);
         return new ObjectHandle() {
             @Override
@@ -328,15 +350,22 @@ public final class ClusterObjectBackend implements ObjectBackend {
 
             @Override
             public void writeTo(OutputStream out, long offset, long length) throws IOException {
+                if (offset < 0 || length < 0 || offset + length > entry.size()) {
+                    throw new IllegalArgumentException("range " + offset + "+" + length + " outside object of " + entry.size() + " bytes");
+                }
+                if (entry.chunks().isEmpty()) {
+                    if (record.getBlob().size() != entry.size()) {
+                        throw new IOException("inline data of " + key + " has " + record.getBlob().size() + " bytes, expected " + entry.size());
+                    }
+                    record.getBlob().substring((int) offset, (int) (offset + length)).writeTo(out);
+                    return;
+                }
                 streamChunks(pool, entry, out, offset, length);
             }
         };
     }
 
     private void streamChunks(PoolInfo pool, ObjectEntry entry, OutputStream out, long offset, long length) throws IOException {
-        if (offset < 0 || length < 0 || offset + length > entry.size()) {
-            throw new IllegalArgumentException("range " + offset + "+" + length + " outside object of " + entry.size() + " bytes");
-        }
         // Chunks that overlap [offset, offset + length), fetched one ahead of the writer.
         List<long[]> wanted = new ArrayList<>(); // {chunk index, start within chunk, bytes}
         long pos = 0;
@@ -399,15 +428,9 @@ public final class ClusterObjectBackend implements ObjectBackend {
         BucketInfo b = bucket(bucket);
         PoolInfo pool = pool(b);
         PartitionId ip = indexPartition(b, pool, key);
-        Optional<ObjectEntry> old = cluster(() -> readEntry(ip, indexKey(b, key)));
-        if (old.isEmpty()) {
-            return;
-        }
-        cluster(() -> {
-            client.apply(ip, indexKey(b, key), true, new byte[0], null);
-            return null;
-        });
-        deleteChunksLater(pool, old.get().chunks());
+        Optional<Record> previous = cluster(() -> client.apply(ip, indexKey(b, key), true, new byte[0], null));
+        previous.map(r -> parse(r.getMeta().toByteArray(), ObjectEntry.class))
+                .ifPresent(old -> deleteChunksLater(pool, old.chunks()));
     }
 
     @Override
@@ -495,13 +518,10 @@ public final class ClusterObjectBackend implements ObjectBackend {
         PartEntry part = new PartEntry(partNumber, HexFormat.of().formatHex(md5.digest()), size, clock.millis(), chunks);
         PartitionId ip = indexPartition(b, pool, key);
         String partKey = partKey(b, uploadId, partNumber);
-        Optional<PartEntry> old = cluster(() -> client.get(ip, partKey, false))
-                .filter(r -> !r.getTombstone()).map(r -> parse(r.getMeta().toByteArray(), PartEntry.class));
-        cluster(() -> {
-            client.apply(ip, partKey, false, json(part), null);
-            return null;
-        });
-        old.ifPresent(o -> deleteChunksLater(pool, o.chunks()));
+        Optional<Record> previous = cluster(() -> client.apply(ip, partKey, false, json(part), null));
+        previous.map(r -> parse(r.getMeta().toByteArray(), PartEntry.class))
+                .filter(old -> !old.chunks().equals(part.chunks()))
+                .ifPresent(old -> deleteChunksLater(pool, old.chunks()));
         return new PartInfo(partNumber, part.etag(), size, part.lastModifiedMillis());
     }
 
@@ -558,7 +578,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         }
         String etag = HexFormat.of().formatHex(etagOfEtags.digest()) + "-" + requested.size();
         ObjectEntry entry = new ObjectEntry(size, etag, clock.millis(), u.contentType(), u.userMetadata(), u.headers(), uploadId, chunks);
-        commit(b, pool, key, entry);
+        commit(b, pool, key, entry, null);
         // Parts not used by the object are freed, then the upload's records.
         java.util.Set<Integer> used = new java.util.HashSet<>();
         requested.forEach(c -> used.add(c.partNumber()));
