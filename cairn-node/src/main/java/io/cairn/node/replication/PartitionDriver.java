@@ -449,34 +449,45 @@ public final class PartitionDriver implements AutoCloseable {
         if (req.getLocalOnly()) {
             return readLocal(p, req.getKey(), req.getWithBlob(), false);
         }
-        MapView.Current current = mapView.ensureEpoch(req.getEpoch());
-        PartitionPlacement placement = current.placement().of(p);
-        Optional<String> primary = placement.primary(current.map());
+        return atPrimary(p, req.getEpoch(), req.getHops(),
+                (primary, epoch) -> peers.stub(primary).get(req.toBuilder().setHops(req.getHops() + 1).setEpoch(epoch).build()),
+                () -> readLocal(p, req.getKey(), req.getWithBlob(), true),
+                (status, message) -> getReply(status, message).build());
+    }
+
+    /**
+     * Serves a read of the authoritative state here if this node is the partition's active
+     * primary, forwards it to the primary (within the hop limit), or refuses it.
+     */
+    private <R> R atPrimary(PartitionId p, long requestEpoch, int hops, java.util.function.BiFunction<String, Long, R> forward,
+                            java.util.function.Supplier<R> serve, java.util.function.BiFunction<Status, String, R> refuse) {
+        MapView.Current current = mapView.ensureEpoch(requestEpoch);
+        Optional<String> primary = current.placement().of(p).primary(current.map());
         if (primary.isEmpty()) {
-            return getReply(Status.PEERING, "no primary for " + p).build();
+            return refuse.apply(Status.PEERING, "no primary for " + p + " in epoch " + current.epoch());
         }
         if (!primary.get().equals(self)) {
-            if (req.getHops() >= HOPS_MAX) {
-                return getReply(Status.NOT_PRIMARY, "primary is " + primary.get()).build();
+            if (hops >= HOPS_MAX) {
+                return refuse.apply(Status.NOT_PRIMARY, "primary is " + primary.get());
             }
             try {
-                return peers.stub(primary.get()).get(req.toBuilder().setHops(req.getHops() + 1).setEpoch(current.epoch()).build());
+                return forward.apply(primary.get(), current.epoch());
             } catch (RuntimeException e) {
-                return getReply(Status.ERROR, "forward to " + primary.get() + " failed: " + rootMessage(e)).build();
+                return refuse.apply(Status.ERROR, "forward to " + primary.get() + " failed: " + rootMessage(e));
             }
         }
         Slot slot = slot(p);
         PartitionStateMachine.Admission a;
         slot.lock.lock();
         try {
-            a = slot.machine.admitPrimaryRead(req.getEpoch());
+            a = slot.machine.admitPrimaryRead(requestEpoch);
         } finally {
             slot.lock.unlock();
         }
         if (a != PartitionStateMachine.Admission.ACCEPT) {
-            return getReply(a == PartitionStateMachine.Admission.REFUSE_PEERING ? Status.PEERING : Status.NOT_PRIMARY, "refused: " + a).build();
+            return refuse.apply(a == PartitionStateMachine.Admission.REFUSE_PEERING ? Status.PEERING : Status.NOT_PRIMARY, "refused: " + a);
         }
-        return readLocal(p, req.getKey(), req.getWithBlob(), true);
+        return serve.get();
     }
 
     private GetReply readLocal(PartitionId p, String key, boolean withBlob, boolean repairFromPeers) {
@@ -549,38 +560,17 @@ public final class PartitionDriver implements AutoCloseable {
     /** Records by key order, at the primary. */
     public ScanReply scan(ScanRequest req) {
         PartitionId p = RecordCodec.partition(req.getPartition());
-        MapView.Current current = mapView.ensureEpoch(req.getEpoch());
-        Optional<String> primary = current.placement().of(p).primary(current.map());
-        if (primary.isEmpty()) {
-            return scanReply(Status.PEERING, "no primary for " + p).build();
-        }
-        if (!primary.get().equals(self)) {
-            if (req.getHops() >= HOPS_MAX) {
-                return scanReply(Status.NOT_PRIMARY, "primary is " + primary.get()).build();
-            }
-            try {
-                return peers.stub(primary.get()).scan(req.toBuilder().setHops(req.getHops() + 1).setEpoch(current.epoch()).build());
-            } catch (RuntimeException e) {
-                return scanReply(Status.ERROR, "forward to " + primary.get() + " failed: " + rootMessage(e)).build();
-            }
-        }
-        Slot slot = slot(p);
-        PartitionStateMachine.Admission a;
-        slot.lock.lock();
-        try {
-            a = slot.machine.admitPrimaryRead(req.getEpoch());
-        } finally {
-            slot.lock.unlock();
-        }
-        if (a != PartitionStateMachine.Admission.ACCEPT) {
-            return scanReply(a == PartitionStateMachine.Admission.REFUSE_PEERING ? Status.PEERING : Status.NOT_PRIMARY, "refused: " + a).build();
-        }
-        int limit = Math.clamp(req.getLimit(), 1, SCAN_RECORDS_MAX);
-        ScanReply.Builder out = scanReply(Status.OK, "");
-        for (StoredRecord r : store.scan(p, req.getPrefix(), req.getAfterKey(), limit, false)) {
-            out.addRecords(RecordCodec.record(r));
-        }
-        return out.build();
+        return atPrimary(p, req.getEpoch(), req.getHops(),
+                (primary, epoch) -> peers.stub(primary).scan(req.toBuilder().setHops(req.getHops() + 1).setEpoch(epoch).build()),
+                () -> {
+                    int limit = Math.clamp(req.getLimit(), 1, SCAN_RECORDS_MAX);
+                    ScanReply.Builder out = scanReply(Status.OK, "");
+                    for (StoredRecord r : store.scan(p, req.getPrefix(), req.getAfterKey(), limit, false)) {
+                        out.addRecords(RecordCodec.record(r));
+                    }
+                    return out.build();
+                },
+                (status, message) -> scanReply(status, message).build());
     }
 
     private ScanReply.Builder scanReply(Status s, String message) {
