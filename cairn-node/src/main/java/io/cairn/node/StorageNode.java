@@ -106,7 +106,7 @@ public final class StorageNode implements AutoCloseable {
         try {
             StoreStats s = store.stats();
             long capacity = config.capacityBytes() > 0 ? config.capacityBytes() : s.capacityBytes();
-            NodeStats stats = new NodeStats(config.nodeId(), capacity, s.usedBytes(), false,
+            NodeStats stats = new NodeStats(config.nodeId(), capacity, s.usedBytes(), s.full(),
                     driver.partitionsRecovering(), clock.millis());
             MetaResult r = meta.submit(new MetaCommand.Heartbeat(stats));
             if (r.ok() && r.epoch() > mapView.epoch()) {

@@ -20,6 +20,9 @@ import java.util.stream.Collectors;
  */
 public record NodeConfig(
         @JsonProperty("data_dir") String dataDir,
+        @JsonProperty("extra_data_dirs") List<String> extraDataDirs,
+        @JsonProperty("free_reserve_bytes") Long freeReserveBytes,
+        @JsonProperty("free_reserve_ratio") Double freeReserveRatio,
         @JsonProperty("site") String site,
         @JsonProperty("zone") String zone,
         @JsonProperty("public_address") String publicAddress,
@@ -43,7 +46,8 @@ public record NodeConfig(
 
     /** The configuration with defaults filled in. */
     public NodeConfig withDefaults() {
-        return new NodeConfig(dataDir, or(site, "site1"), or(zone, "zone1"), publicAddress, clusterAddress,
+        return new NodeConfig(dataDir, extraDataDirs == null ? List.of() : List.copyOf(extraDataDirs),
+                or(freeReserveBytes, 1L << 30), or(freeReserveRatio, 0.02), or(site, "site1"), or(zone, "zone1"), publicAddress, clusterAddress,
                 or(clusterName, "cairn"), metaAddress, metaVoters == null ? List.of() : List.copyOf(metaVoters),
                 or(partitions, 64), or(capacityBytes, 0L), or(heartbeatIntervalMillis, 1000L), or(downAfterMillis, 5000L),
                 or(chunkSizeBytes, 4 << 20), or(rpcTimeoutMillis, 30_000L), or(requestRetryMillis, 30_000L),
@@ -86,6 +90,11 @@ public record NodeConfig(
 
     void validate(String source) {
         require(dataDir != null && !dataDir.isBlank(), source, "data_dir", "is required");
+        for (String d : extraDataDirs) {
+            require(d != null && !d.isBlank(), source, "extra_data_dirs", "must not contain empty paths");
+        }
+        require(freeReserveBytes >= 0, source, "free_reserve_bytes", "must be >= 0");
+        require(freeReserveRatio >= 0 && freeReserveRatio < 1, source, "free_reserve_ratio", "must be in [0, 1)");
         require(publicAddress != null, source, "public_address", "is required (host:port of the S3 endpoint)");
         require(clusterAddress != null, source, "cluster_address", "is required (host:port for node-to-node traffic)");
         address(source, "public_address", publicAddress);
@@ -134,6 +143,16 @@ public record NodeConfig(
 
     public Path dataPath() {
         return Path.of(dataDir);
+    }
+
+    /** The store's directories: {@code data_dir/store} (which also holds the index), then one per extra directory. */
+    public List<Path> storePaths() {
+        List<Path> dirs = new java.util.ArrayList<>();
+        dirs.add(dataPath().resolve("store"));
+        for (String d : extraDataDirs) {
+            dirs.add(Path.of(d));
+        }
+        return dirs;
     }
 
     @Override

@@ -23,6 +23,7 @@ import io.cairn.store.ApplyOutcome;
 import io.cairn.store.BlobRead;
 import io.cairn.store.Mutation;
 import io.cairn.store.PartitionStore;
+import io.cairn.store.StoreFullException;
 import io.cairn.store.StoredRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -345,6 +346,8 @@ public final class PartitionDriver implements AutoCloseable {
             slot.machine.noteApplied(version);
             targets = slot.machine.mirrorTargets();
             epoch = slot.machine.epoch();
+        } catch (StoreFullException e) {
+            return applyReply(Status.FULL, "node " + self + " is full: " + e.getMessage()).build();
         } catch (IOException e) {
             return applyReply(Status.ERROR, "local write failed: " + e.getMessage()).build();
         } finally {
@@ -354,19 +357,24 @@ public final class PartitionDriver implements AutoCloseable {
                 .setKey(req.getKey()).setVersion(RecordCodec.version(version)).setTombstone(req.getTombstone())
                 .setMeta(req.getMeta()).setHasBlob(req.getHasBlob()).setBlob(req.getBlob())
                 .setBlobLength(req.getBlob().size()).setBlobCrc32C(req.getBlobCrc32C()).build();
-        String failure = mirror(p, epoch, record, targets);
-        if (failure != null) {
-            return applyReply(Status.REPLICATION_FAILED, failure).setVersion(RecordCodec.version(version)).build();
+        MirrorOutcome mirrored = mirror(p, epoch, record, targets);
+        if (mirrored.failures() != null) {
+            // A full holder fails the write for good; anything else is worth a retry.
+            Status status = mirrored.full() ? Status.FULL : Status.REPLICATION_FAILED;
+            return applyReply(status, mirrored.failures()).setVersion(RecordCodec.version(version)).build();
         }
         ApplyReply.Builder ok = applyReply(Status.OK, "").setVersion(RecordCodec.version(version));
         previous.filter(r -> !r.tombstone()).ifPresent(r -> ok.setHasPrevious(true).setPrevious(RecordCodec.record(r)));
         return ok.build();
     }
 
-    /** Sends a sequenced record to every target in parallel; null when all confirmed, else why not. */
-    private String mirror(PartitionId p, long epoch, Record record, List<String> targets) {
+    /** @param failures null when every target confirmed, else why not; full: a target refused for lack of space */
+    private record MirrorOutcome(String failures, boolean full) {}
+
+    /** Sends a sequenced record to every target in parallel and waits for their answers. */
+    private MirrorOutcome mirror(PartitionId p, long epoch, Record record, List<String> targets) {
         if (targets.isEmpty()) {
-            return null;
+            return new MirrorOutcome(null, false);
         }
         MirrorRequest req = MirrorRequest.newBuilder()
                 .setEpoch(epoch).setPartition(RecordCodec.ref(p)).setRecord(record).setPrimary(self).build();
@@ -375,10 +383,12 @@ public final class PartitionDriver implements AutoCloseable {
             calls.add(workers.submit(() -> peers.stub(t).mirror(req)));
         }
         StringBuilder failures = new StringBuilder();
+        boolean full = false;
         for (int i = 0; i < targets.size(); i++) {
             try {
                 MirrorReply r = calls.get(i).get();
                 mapView.ensureEpoch(r.getEpoch());
+                full |= r.getStatus() == Status.FULL;
                 if (r.getStatus() != Status.OK) {
                     failures.append(targets.get(i)).append(": ").append(r.getStatus()).append(' ').append(r.getMessage()).append("; ");
                 }
@@ -386,7 +396,7 @@ public final class PartitionDriver implements AutoCloseable {
                 failures.append(targets.get(i)).append(": ").append(rootMessage(e)).append("; ");
             }
         }
-        return failures.isEmpty() ? null : "mirror to " + failures;
+        return new MirrorOutcome(failures.isEmpty() ? null : "mirror to " + failures, full);
     }
 
     private ApplyReply forwardApply(ApplyRequest req, String primary) {
@@ -434,6 +444,8 @@ public final class PartitionDriver implements AutoCloseable {
         try {
             applyLocal(p, RecordCodec.mutation(r, blob));
             return mirrorReply(Status.OK, "");
+        } catch (StoreFullException e) {
+            return mirrorReply(Status.FULL, "node " + self + " is full: " + e.getMessage());
         } catch (IOException e) {
             return mirrorReply(Status.ERROR, "local write failed: " + e.getMessage());
         }
