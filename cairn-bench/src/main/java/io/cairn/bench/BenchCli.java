@@ -1,5 +1,6 @@
 package io.cairn.bench;
 
+import io.cairn.bench.codec.CodecBenchCommand;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -7,7 +8,7 @@ import picocli.CommandLine.Command;
 /** {@code ./cairn bench ...}: the benchmarks, each measured against a reference in the same run. */
 @Command(name = "cairn bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints its figures with the ratio to a reference measured in the same run.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, CodecBenchCommand.class, StoreBenchCommand.class})
 public final class BenchCli implements Callable<Integer> {
 
     public static void main(String[] args) {
