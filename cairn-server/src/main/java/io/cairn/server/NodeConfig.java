@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.cairn.node.Addresses;
+import io.cairn.store.StoreConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,9 @@ public record NodeConfig(
         @JsonProperty("request_retry_millis") Long requestRetryMillis,
         @JsonProperty("region") String region,
         @JsonProperty("admin_access_key") String adminAccessKey,
-        @JsonProperty("admin_secret_key") String adminSecretKey) {
+        @JsonProperty("admin_secret_key") String adminSecretKey,
+        @JsonProperty("segment_bytes_max") Long segmentBytesMax,
+        @JsonProperty("compaction_interval_millis") Long compactionIntervalMillis) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -51,7 +54,9 @@ public record NodeConfig(
                 or(clusterName, "cairn"), metaAddress, metaVoters == null ? List.of() : List.copyOf(metaVoters),
                 or(partitions, 64), or(capacityBytes, 0L), or(heartbeatIntervalMillis, 1000L), or(downAfterMillis, 5000L),
                 or(chunkSizeBytes, 4 << 20), or(rpcTimeoutMillis, 30_000L), or(requestRetryMillis, 30_000L),
-                or(region, "us-east-1"), adminAccessKey, adminSecretKey);
+                or(region, "us-east-1"), adminAccessKey, adminSecretKey,
+                or(segmentBytesMax, StoreConfig.DEFAULTS.segmentBytesMax()),
+                or(compactionIntervalMillis, StoreConfig.DEFAULTS.compactionIntervalMillis()));
     }
 
     private static <T> T or(T value, T fallback) {
@@ -68,11 +73,14 @@ public record NodeConfig(
             if (!Files.isRegularFile(file)) {
                 throw new ConfigException(file + ": no such configuration file");
             }
+            if (Files.readString(file).isBlank()) {
+                throw new ConfigException(file + ": the configuration file is empty");
+            }
             raw = yaml.readValue(file.toFile(), NodeConfig.class);
         } catch (UnrecognizedPropertyException e) {
             String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
-            throw new ConfigException(file + ": unknown field '" + e.getPropertyName() + "' (line "
-                    + e.getLocation().getLineNr() + "); known fields: " + known);
+            throw new ConfigException(file + ": unknown field '" + e.getPropertyName() + "'" + lineOf(file, e.getPropertyName())
+                    + "; known fields: " + known);
         } catch (JsonMappingException e) {
             String field = e.getPath().stream().map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]" : r.getFieldName())
                     .collect(Collectors.joining("."));
@@ -88,6 +96,22 @@ public record NodeConfig(
         return c;
     }
 
+    /** " (line N)" of the first line that sets {@code field}, or "" if none is found. */
+    private static String lineOf(Path file, String field) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            Pattern p = Pattern.compile("^\\s*['\"]?" + Pattern.quote(field) + "['\"]?\\s*:");
+            for (int i = 0; i < lines.size(); i++) {
+                if (p.matcher(lines.get(i)).find()) {
+                    return " (line " + (i + 1) + ")";
+                }
+            }
+        } catch (IOException e) {
+            // the message goes out without a line number
+        }
+        return "";
+    }
+
     void validate(String source) {
         require(dataDir != null && !dataDir.isBlank(), source, "data_dir", "is required");
         for (String d : extraDataDirs) {
@@ -95,6 +119,10 @@ public record NodeConfig(
         }
         require(freeReserveBytes >= 0, source, "free_reserve_bytes", "must be >= 0");
         require(freeReserveRatio >= 0 && freeReserveRatio < 1, source, "free_reserve_ratio", "must be in [0, 1)");
+        require(segmentBytesMax >= (1L << 20) && segmentBytesMax <= (1L << 40), source, "segment_bytes_max",
+                "must be 1048576..1099511627776 (1 MiB .. 1 TiB): " + segmentBytesMax);
+        require(compactionIntervalMillis >= 0 && compactionIntervalMillis <= 86_400_000L, source, "compaction_interval_millis",
+                "must be 0..86400000 (0 = no background compaction): " + compactionIntervalMillis);
         require(publicAddress != null, source, "public_address", "is required (host:port of the S3 endpoint)");
         require(clusterAddress != null, source, "cluster_address", "is required (host:port for node-to-node traffic)");
         address(source, "public_address", publicAddress);
@@ -139,6 +167,14 @@ public record NodeConfig(
         if (!ok) {
             throw new ConfigException(source + ": field '" + field + "' " + message);
         }
+    }
+
+    /** The store's tunables: the defaults with this file's reserve, segment size and compaction interval. */
+    public StoreConfig storeConfig() {
+        StoreConfig d = StoreConfig.DEFAULTS;
+        return d.withFreeReserve(freeReserveBytes, freeReserveRatio)
+                .withSegmentBytesMax(segmentBytesMax)
+                .withCompaction(d.compactionLiveRatioMin(), d.compactionBytesPerSecond(), compactionIntervalMillis);
     }
 
     public Path dataPath() {

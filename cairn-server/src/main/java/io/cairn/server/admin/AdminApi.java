@@ -14,6 +14,7 @@ import io.cairn.s3.AdminResponse;
 import io.cairn.server.gateway.ObjectEntry;
 import io.cairn.server.gateway.ObjectKeys;
 import io.cairn.store.BlobRead;
+import io.cairn.store.RocksPartitionStore;
 import io.cairn.store.StoredRecord;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 
 /**
@@ -33,7 +35,8 @@ import java.util.Optional;
  *   <li>{@code GET /_cairn/health}: 200 once the node serves.</li>
  *   <li>{@code GET /_cairn/status}: the {@link ClusterStatus} JSON.</li>
  *   <li>{@code GET /_cairn/debug/object?bucket=B&key=K}: what this node itself holds of an object (the
- *       chunk list comes from its own index copy, or from the cluster if it holds none).</li>
+ *       chunk list comes from its own index copy, or from the cluster if it holds none), with the
+ *       segment file and byte offsets of each local blob when the store keeps segments.</li>
  *   <li>{@code GET /_cairn/debug/chunk?bucket=B&key=K&index=I}: this node's own copy of one chunk.</li>
  *   <li>{@code GET /_cairn/debug/inline?bucket=B&key=K}: this node's own copy of a small object's inline data.</li>
  * </ul>
@@ -151,8 +154,17 @@ public final class AdminApi implements AdminHandler {
             return error(404, "no object " + bucket + "/" + key);
         }
         ObjectEntry entry = l.entry().get();
-        out.put("index", l.index().isEmpty() ? null : Map.of("version", l.index().get().version().toString(), "size", entry.size(),
-                "etag", entry.etag(), "inline", entry.chunks().isEmpty() && entry.size() > 0));
+        if (l.index().isEmpty()) {
+            out.put("index", null);
+        } else {
+            Map<String, Object> index = new LinkedHashMap<>();
+            index.put("version", l.index().get().version().toString());
+            index.put("size", entry.size());
+            index.put("etag", entry.etag());
+            index.put("inline", entry.chunks().isEmpty() && entry.size() > 0);
+            index.put("location", blobLocation(l.indexPartition(), ObjectKeys.indexKey(l.bucket(), key), l.index().get()));
+            out.put("index", index);
+        }
         List<Map<String, Object>> chunks = new ArrayList<>();
         long offset = 0;
         for (int i = 0; i < entry.chunks().size(); i++) {
@@ -164,12 +176,39 @@ public final class AdminApi implements AdminHandler {
             ch.put("size", c.size());
             ch.put("partition", cp.toString());
             ch.put("holders", node.mapView().current().placement().of(cp).holders());
-            ch.put("local", node.store().get(cp, ObjectKeys.chunkKey(c.id())).filter(r -> !r.tombstone()).isPresent());
+            Optional<StoredRecord> copy = node.store().get(cp, ObjectKeys.chunkKey(c.id())).filter(r -> !r.tombstone());
+            ch.put("local", copy.isPresent());
+            ch.put("location", copy.map(r -> blobLocation(cp, ObjectKeys.chunkKey(c.id()), r)).orElse(null));
             chunks.add(ch);
             offset += c.size();
         }
         out.put("chunks", chunks);
         return json(200, out);
+    }
+
+    /**
+     * Where this node's copy of a blob lies on disk: the segment file, the offset and length of
+     * its whole record, and the offset and length of the blob data inside the file. Null when the
+     * record has no blob or the store does not keep segments.
+     */
+    private Map<String, Object> blobLocation(PartitionId p, String storeKey, StoredRecord r) {
+        if (!(node.store() instanceof RocksPartitionStore segments) || r.blobLength() == 0) {
+            return null;
+        }
+        try {
+            long recordOffset = segments.blobOffset(p, storeKey);
+            int recordBytes = segments.blobRecordBytes(p, storeKey);
+            Map<String, Object> at = new LinkedHashMap<>();
+            at.put("segment_file", segments.blobPath(p, storeKey).toAbsolutePath().toString());
+            at.put("record_offset", recordOffset);
+            at.put("record_bytes", recordBytes);
+            at.put("data_offset", recordOffset + recordBytes - r.blobLength());
+            at.put("data_bytes", r.blobLength());
+            return at;
+        } catch (NoSuchElementException e) {
+            // rewritten or deleted since the record was read
+            return null;
+        }
     }
 
     private AdminResponse debugInline(String bucket, String key) {

@@ -1,0 +1,83 @@
+package io.cairn.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeConfigTest {
+
+    @TempDir
+    Path tmp;
+
+    private Path write(String yaml) throws Exception {
+        Path f = tmp.resolve("node.yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    private static final String MINIMAL = """
+            data_dir: /var/lib/cairn
+            public_address: 127.0.0.1:9000
+            cluster_address: 127.0.0.1:9100
+            meta_voters: [127.0.0.1:9200]
+            """;
+
+    @Test
+    void minimalConfigGetsDefaults() throws Exception {
+        NodeConfig c = NodeConfig.load(write(MINIMAL));
+        assertThat(c.site()).isEqualTo("site1");
+        assertThat(c.zone()).isEqualTo("zone1");
+        assertThat(c.partitions()).isEqualTo(64);
+        assertThat(c.chunkSizeBytes()).isEqualTo(4 << 20);
+        assertThat(c.metaAddress()).isNull();
+        assertThat(c.storePaths()).containsExactly(Path.of("/var/lib/cairn/store"));
+    }
+
+    @Test
+    void unknownFieldIsNamedWithTheKnownOnes() throws Exception {
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "zonee: z2\n")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown field 'zonee'")
+                .hasMessageContaining("line 5")
+                .hasMessageContaining("zone");
+    }
+
+    @Test
+    void invalidValuesNameTheirField() throws Exception {
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "partitions: lots\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'partitions'");
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "partitions: 0\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'partitions'");
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL.replace("127.0.0.1:9100", "localhost"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'cluster_address'");
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "heartbeat_interval_millis: 1000\ndown_after_millis: 1500\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'down_after_millis'");
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "zone: 'has space'\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'zone'");
+    }
+
+    @Test
+    void aVoterNeedsItsAddressAmongTheVotersAndAdminKeys() throws Exception {
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "meta_address: 127.0.0.1:9201\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'meta_address'");
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "meta_address: 127.0.0.1:9200\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'admin_access_key'");
+        NodeConfig c = NodeConfig.load(write(MINIMAL + "meta_address: 127.0.0.1:9200\nadmin_access_key: CKADMIN000001\n"
+                + "admin_secret_key: a-secret-of-enough-length\n"));
+        assertThat(c.metaAddress()).isEqualTo("127.0.0.1:9200");
+    }
+
+    @Test
+    void missingAndEmptyFilesAreClear() throws Exception {
+        assertThatThrownBy(() -> NodeConfig.load(tmp.resolve("nope.yaml")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("no such configuration file");
+        assertThatThrownBy(() -> NodeConfig.load(write("")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("empty");
+        assertThatThrownBy(() -> NodeConfig.load(write("data_dir: [unclosed\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("node.yaml");
+    }
+}
