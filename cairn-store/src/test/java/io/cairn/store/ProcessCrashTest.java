@@ -40,7 +40,7 @@ class ProcessCrashTest {
         Set<String> acked = new HashSet<>();
         int cutTails = 0;
         for (int round = 0; round < KILLS; round++) {
-            int killAfterAcks = random.nextInt(8) == 0 ? 0 : random.nextInt(400);
+            int killAfterAcks = random.nextInt(8) == 0 ? 0 : random.nextInt(200);
             List<String> roundAcks = runAndKill(round, killAfterAcks, reproduce);
             acked.addAll(roundAcks);
             try (RocksPartitionStore store = RocksPartitionStore.open(List.of(dir.resolve("store")),
