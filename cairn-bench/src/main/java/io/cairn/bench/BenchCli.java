@@ -1,6 +1,7 @@
 package io.cairn.bench;
 
 import io.cairn.bench.codec.CodecBenchCommand;
+import io.cairn.bench.s3.S3LoadCommand;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Command;
 /** {@code ./cairn bench ...}: the benchmarks, each measured against a reference in the same run. */
 @Command(name = "cairn bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints its figures with the ratio to a reference measured in the same run.",
-        subcommands = {CommandLine.HelpCommand.class, CodecBenchCommand.class, StoreBenchCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, CodecBenchCommand.class, StoreBenchCommand.class, S3LoadCommand.class})
 public final class BenchCli implements Callable<Integer> {
 
     public static void main(String[] args) {
