@@ -16,7 +16,6 @@ import io.cairn.server.admin.AdminApi;
 import io.cairn.server.gateway.ClusterObjectBackend;
 import io.cairn.store.PartitionStore;
 import io.cairn.store.RocksPartitionStore;
-import io.cairn.store.StoreConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -54,8 +53,7 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(c.dataPath());
         String nodeId = NodeIdentity.loadOrCreate(c.dataPath());
         log.info("starting node {} ({})", nodeId, c);
-        PartitionStore store = RocksPartitionStore.open(c.storePaths(),
-                StoreConfig.DEFAULTS.withFreeReserve(c.freeReserveBytes(), c.freeReserveRatio()));
+        PartitionStore store = RocksPartitionStore.open(c.storePaths(), c.storeConfig());
         resources.add(store);
 
         if (c.metaAddress() != null) {

@@ -1,5 +1,6 @@
 package io.cairn.testkit;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.cairn.server.admin.AdminClient;
 import io.cairn.server.dev.DevCluster;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -44,9 +46,20 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public static TestCluster start(int nodes, long heartbeatMillis, long downAfterMillis, long capacityBytes) throws IOException {
+        return start(nodes, heartbeatMillis, downAfterMillis, capacityBytes, Map.of());
+    }
+
+    /**
+     * Starts {@code nodes} nodes, node {@code i} with {@code nodeSettings.get(i)} where given (its
+     * data directory elsewhere, its free-space reserve, segment size or compaction interval), and
+     * waits until all are up.
+     */
+    public static TestCluster start(int nodes, long heartbeatMillis, long downAfterMillis, long capacityBytes,
+            Map<Integer, DevCluster.NodeSettings> nodeSettings) throws IOException {
         Path dir = Files.createTempDirectory("cairn-test-");
         int base = freeBasePort();
-        DevCluster c = DevCluster.openOrCreate(dir, new DevCluster.Options(nodes, base, 64, heartbeatMillis, downAfterMillis, capacityBytes));
+        DevCluster c = DevCluster.openOrCreate(dir, new DevCluster.Options(nodes, base, 64, heartbeatMillis, downAfterMillis,
+                capacityBytes, nodeSettings));
         TestCluster t = new TestCluster(c, dir);
         try {
             c.startAll();
@@ -98,6 +111,32 @@ public final class TestCluster implements AutoCloseable {
                         .socketTimeout(Duration.ofSeconds(120)).connectionTimeout(Duration.ofSeconds(5)))
                 .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD).apiCallTimeout(Duration.ofMinutes(5)))
                 .build();
+    }
+
+    /** The index of the node whose id is {@code nodeId}, found through the status document. */
+    public int nodeIndex(String nodeId) throws IOException {
+        for (JsonNode n : admin().status().path("nodes")) {
+            if (n.path("id").asText().equals(nodeId)) {
+                String address = n.path("public_address").asText();
+                for (int i = 0; i < nodes(); i++) {
+                    if (address.equals("127.0.0.1:" + cluster.layout().s3Port(i))) {
+                        return i;
+                    }
+                }
+            }
+        }
+        throw new IllegalArgumentException("no node " + nodeId + " in the cluster's status");
+    }
+
+    /** The status document's entry of node {@code i}. */
+    public JsonNode nodeStatus(int i) throws IOException {
+        String address = "127.0.0.1:" + cluster.layout().s3Port(i);
+        for (JsonNode n : admin().status().path("nodes")) {
+            if (n.path("public_address").asText().equals(address)) {
+                return n;
+            }
+        }
+        throw new IllegalStateException("node " + i + " (" + address + ") is not in the cluster's status");
     }
 
     public void kill(int i) {

@@ -1,5 +1,6 @@
 package io.cairn.server.dev;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -37,7 +39,17 @@ public final class DevCluster {
             @JsonProperty("secret_key") String secretKey,
             @JsonProperty("heartbeat_interval_millis") long heartbeatIntervalMillis,
             @JsonProperty("down_after_millis") long downAfterMillis,
-            @JsonProperty("capacity_bytes") long capacityBytes) {
+            @JsonProperty("capacity_bytes") long capacityBytes,
+            @JsonProperty("node_settings") @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<Integer, NodeSettings> nodeSettings) {
+
+        public Layout {
+            nodeSettings = nodeSettings == null ? Map.of() : Map.copyOf(nodeSettings);
+        }
+
+        /** The settings of node i that differ from the dev defaults (all fields null if none). */
+        public NodeSettings settings(int i) {
+            return nodeSettings.getOrDefault(i, NodeSettings.NONE);
+        }
 
         public int s3Port(int i) { return basePort + i; }
         public int clusterPort(int i) { return basePort + 100 + i; }
@@ -52,12 +64,38 @@ public final class DevCluster {
         }
         Layout withNodes(int n) {
             return new Layout(clusterName, basePort, n, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, capacityBytes);
+                    downAfterMillis, capacityBytes, nodeSettings);
         }
     }
 
-    /** Options for a new cluster directory. */
-    public record Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes) {
+    /**
+     * Per-node settings that differ from what {@code cairn dev} writes; a null field keeps the
+     * default. {@code dataDir} places the node's data elsewhere (for example on a small file
+     * system in a test); the other fields are the node configuration fields of the same name.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record NodeSettings(
+            @JsonProperty("data_dir") String dataDir,
+            @JsonProperty("free_reserve_bytes") Long freeReserveBytes,
+            @JsonProperty("free_reserve_ratio") Double freeReserveRatio,
+            @JsonProperty("segment_bytes_max") Long segmentBytesMax,
+            @JsonProperty("compaction_interval_millis") Long compactionIntervalMillis) {
+
+        public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null);
+    }
+
+    /** Options for a new cluster directory; {@code nodeSettings} maps a node index to its own settings. */
+    public record Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes,
+                          Map<Integer, NodeSettings> nodeSettings) {
+
+        public Options {
+            nodeSettings = nodeSettings == null ? Map.of() : Map.copyOf(nodeSettings);
+        }
+
+        public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes) {
+            this(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, capacityBytes, Map.of());
+        }
+
         public static Options defaults(int nodes) {
             return new Options(nodes, 9000, 64, 1000, 5000, 0);
         }
@@ -88,6 +126,11 @@ public final class DevCluster {
         if (options.nodes() < 1 || options.nodes() > NODES_MAX) {
             throw new IllegalArgumentException("--nodes must be 1.." + NODES_MAX + ": " + options.nodes());
         }
+        for (int i : options.nodeSettings().keySet()) {
+            if (i < 0 || i >= options.nodes()) {
+                throw new IllegalArgumentException("node settings for node " + i + ", but the cluster has nodes 0.." + (options.nodes() - 1));
+            }
+        }
         Files.createDirectories(dir);
         SecureRandom random = new SecureRandom();
         byte[] a = new byte[10];
@@ -99,7 +142,7 @@ public final class DevCluster {
         int voters = options.nodes() >= 3 ? 3 : 1;
         DevCluster c = new DevCluster(dir, new Layout("cairn-dev", options.basePort(), options.nodes(), voters,
                 options.partitions(), access, secret, options.heartbeatIntervalMillis(), options.downAfterMillis(),
-                options.capacityBytes()));
+                options.capacityBytes(), options.nodeSettings()));
         c.save();
         return c;
     }
@@ -136,7 +179,20 @@ public final class DevCluster {
         Files.createDirectories(nodeDir);
         StringBuilder y = new StringBuilder();
         y.append("# Node ").append(i).append(" of the dev cluster in ").append(dir.toAbsolutePath()).append('\n');
-        y.append("data_dir: ").append(nodeDir.resolve("data").toAbsolutePath()).append('\n');
+        NodeSettings own = layout.settings(i);
+        y.append("data_dir: ").append(own.dataDir() != null ? own.dataDir() : nodeDir.resolve("data").toAbsolutePath()).append('\n');
+        if (own.freeReserveBytes() != null) {
+            y.append("free_reserve_bytes: ").append(own.freeReserveBytes()).append('\n');
+        }
+        if (own.freeReserveRatio() != null) {
+            y.append("free_reserve_ratio: ").append(own.freeReserveRatio()).append('\n');
+        }
+        if (own.segmentBytesMax() != null) {
+            y.append("segment_bytes_max: ").append(own.segmentBytesMax()).append('\n');
+        }
+        if (own.compactionIntervalMillis() != null) {
+            y.append("compaction_interval_millis: ").append(own.compactionIntervalMillis()).append('\n');
+        }
         y.append("site: site1\n");
         y.append("zone: zone").append(i + 1).append('\n');
         y.append("public_address: 127.0.0.1:").append(layout.s3Port(i)).append('\n');
