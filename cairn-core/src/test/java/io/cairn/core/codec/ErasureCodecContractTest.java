@@ -304,14 +304,8 @@ abstract class ErasureCodecContractTest {
         }
         List<boolean[]> patterns = new ArrayList<>();
         if (count <= ALL_PATTERNS_MAX) {
-            for (int mask = 1; mask < (1 << n); mask++) {
-                if (Integer.bitCount(mask) <= m) {
-                    boolean[] lost = new boolean[n];
-                    for (int i = 0; i < n; i++) {
-                        lost[i] = (mask >>> i & 1) != 0;
-                    }
-                    patterns.add(lost);
-                }
+            for (int size = 1; size <= m; size++) {
+                addCombinations(patterns, new boolean[n], 0, size);
             }
             assertThat(patterns).hasSize((int) count);
             return patterns;
@@ -330,6 +324,19 @@ abstract class ErasureCodecContractTest {
             patterns.add(randomPattern(random, n, 1 + random.nextInt(m)));
         }
         return patterns;
+    }
+
+    /** Adds every way of marking {@code remaining} more blocks lost at indexes from {@code from} on. */
+    private static void addCombinations(List<boolean[]> patterns, boolean[] lost, int from, int remaining) {
+        if (remaining == 0) {
+            patterns.add(lost.clone());
+            return;
+        }
+        for (int i = from; i <= lost.length - remaining; i++) {
+            lost[i] = true;
+            addCombinations(patterns, lost, i + 1, remaining - 1);
+            lost[i] = false;
+        }
     }
 
     private static boolean[] randomPattern(Random random, int n, int lostCount) {
