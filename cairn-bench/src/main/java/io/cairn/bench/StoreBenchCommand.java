@@ -32,6 +32,10 @@ final class StoreBenchCommand implements Callable<Integer> {
     @Option(names = "--phase-millis", defaultValue = "8000", description = "Length of each phase (default 8000).")
     long phaseMillis;
 
+    @Option(names = "--inline-bytes", defaultValue = "0",
+            description = "Blobs up to this size are kept inline in the index (default 0: every blob in a segment).")
+    int inlineBytes;
+
     @Option(names = "--baseline", description = "Also run the write phases on the blob-per-file engine.")
     boolean baseline;
 
@@ -42,15 +46,16 @@ final class StoreBenchCommand implements Callable<Integer> {
         Path work = Files.createTempDirectory(root, "store-bench-");
         StoreBenchmark bench = new StoreBenchmark(phaseMillis);
         try {
-            System.out.printf("cairn bench store: %s, %d cores, %d ms per phase%n", work,
-                    Runtime.getRuntime().availableProcessors(), phaseMillis);
+            System.out.printf("cairn bench store: %s, %d cores, %d ms per phase, blobs up to %d bytes inline%n",
+                    work.toAbsolutePath(), Runtime.getRuntime().availableProcessors(), phaseMillis, inlineBytes);
             double raw = bench.rawWrite(work);
             System.out.printf("(a) raw sequential write, fsync every 4 MiB: %.1f MiB/s%n", raw);
             StoreBenchmark.Keys keys = new StoreBenchmark.Keys();
             StoreBenchmark.WriteResult w;
             double[] reads;
             double perGroup;
-            StoreConfig config = StoreConfig.DEFAULTS.withFreeReserve(1L << 30, 0.02).withCompaction(0.5, 64L << 20, 0);
+            StoreConfig config = StoreConfig.DEFAULTS.withFreeReserve(1L << 30, 0.02).withCompaction(0.5, 64L << 20, 0)
+                    .withInlineBlobBytesMax(inlineBytes);
             try (RocksPartitionStore store = RocksPartitionStore.open(List.of(work.resolve("segments-engine")),
                     config)) {
                 w = bench.writes(store, keys);

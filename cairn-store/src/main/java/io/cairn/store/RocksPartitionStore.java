@@ -333,7 +333,7 @@ public final class RocksPartitionStore implements PartitionStore {
                 if (previous != null && !m.version().isAfter(previous.version())) {
                     return ApplyOutcome.STALE;
                 }
-                PendingWrite w = new PendingWrite(recordKey, m.version(), m.blob(), next.blobCrc32c(), false,
+                PendingWrite w = new PendingWrite(recordKey, m.version(), segmentData(m, next), next.blobCrc32c(), false,
                         (batch, at) -> {
                             batch.put(records, recordKey, next.at(at).encode());
                             if (previous != null) {
@@ -376,7 +376,7 @@ public final class RocksPartitionStore implements PartitionStore {
                     throw new IllegalArgumentException("repair of " + p + " " + m.key() + " at " + m.version()
                             + " disagrees with the stored copy about being a tombstone");
                 }
-                PendingWrite w = new PendingWrite(recordKey, m.version(), m.blob(), next.blobCrc32c(), true,
+                PendingWrite w = new PendingWrite(recordKey, m.version(), segmentData(m, next), next.blobCrc32c(), true,
                         (batch, at) -> batch.put(records, recordKey, next.at(at).encode()));
                 BlobLocation at = commit(w);
                 usedBytes.addAndGet(footprint(recordKey.length, next.at(at)) - footprint(recordKey.length, stored));
@@ -447,13 +447,26 @@ public final class RocksPartitionStore implements PartitionStore {
         }
     }
 
-    private static RecordHeader headerOf(Mutation m) {
+    private RecordHeader headerOf(Mutation m) {
         if (m.blob() == null) {
             return new RecordHeader(m.version(), m.tombstone(), false, 0, 0, m.meta());
         }
         ByteBuffer blob = m.blob().duplicate();
-        return new RecordHeader(m.version(), m.tombstone(), true, blob.remaining(), SegmentRecord.crc32c(blob),
-                m.meta());
+        int crc = SegmentRecord.crc32c(blob);
+        byte[] inline = null;
+        if (blob.remaining() <= config.inlineBlobBytesMax()) {
+            inline = new byte[blob.remaining()];
+            blob.duplicate().get(inline);
+            if (SegmentRecord.crc32c(ByteBuffer.wrap(inline)) != crc) {
+                throw new IllegalStateException("blob of " + m.key() + " changed while it was being stored");
+            }
+        }
+        return new RecordHeader(m.version(), m.tombstone(), true, blob.remaining(), crc, m.meta(), null, inline);
+    }
+
+    /** The blob to append to a segment: null for no blob or a blob kept inline in the index. */
+    private static ByteBuffer segmentData(Mutation m, RecordHeader next) {
+        return next.inline() != null ? null : m.blob();
     }
 
     @Override
@@ -675,6 +688,13 @@ public final class RocksPartitionStore implements PartitionStore {
     }
 
     private BlobRead readAt(byte[] recordKey, RecordHeader h) {
+        if (h.inline() != null) {
+            ByteBuffer data = ByteBuffer.wrap(h.inline());
+            if (SegmentRecord.crc32c(data) != h.blobCrc32c()) {
+                return new BlobRead.Corrupt("inline blob checksum mismatch");
+            }
+            return new BlobRead.Found(h.version(), data.asReadOnlyBuffer());
+        }
         BlobLocation at = h.location();
         if (at == null) {
             return new BlobRead.Corrupt("the index holds no location for the blob");
@@ -872,8 +892,12 @@ public final class RocksPartitionStore implements PartitionStore {
         enter();
         try {
             RecordHeader h = storedHeader(recordKey);
-            if (h == null || !h.hasBlob() || h.location() == null) {
+            if (h == null || !h.hasBlob()) {
                 throw new NoSuchElementException("no blob stored for " + p + " " + key);
+            }
+            if (h.location() == null) {
+                throw new NoSuchElementException("the blob of " + p + " " + key + " is small and kept inline in the"
+                        + " index, not in a segment");
             }
             return h.location();
         } finally {
@@ -943,7 +967,7 @@ public final class RocksPartitionStore implements PartitionStore {
     private static long footprint(int recordKeyLength, RecordHeader h) {
         long index = recordKeyLength + (long) h.encodedLength();
         long logEntry = recordKeyLength + (long) KeyEncoding.VERSION_BYTES;
-        long blob = h.hasBlob() ? SegmentRecord.recordBytes(recordKeyLength, h.blobLength()) : 0;
+        long blob = h.location() != null ? h.location().recordLength() : 0;
         return index + logEntry + blob;
     }
 

@@ -11,14 +11,15 @@ package io.cairn.store;
  * @param compactionLiveRatioMin sealed segments whose live bytes fall under this fraction are rewritten
  * @param compactionBytesPerSecond the rate at which compaction copies live records
  * @param compactionIntervalMillis how often the background compactor looks for work (0 = never on its own)
+ * @param inlineBlobBytesMax     blobs up to this size live in the index instead of a segment (0 = none)
  */
 public record StoreConfig(long freeReserveBytes, double freeReserveRatio, long segmentBytesMax,
         int commitQueueWritesMax, long commitGroupBytesMax, double compactionLiveRatioMin,
-        long compactionBytesPerSecond, long compactionIntervalMillis) {
+        long compactionBytesPerSecond, long compactionIntervalMillis, int inlineBlobBytesMax) {
 
-    /** Reserve 1 GiB or 2%, 256 MiB segments, compaction under 50% live at 64 MiB/s. */
+    /** Reserve 1 GiB or 2%, 256 MiB segments, compaction under 50% live at 64 MiB/s, every blob in a segment. */
     public static final StoreConfig DEFAULTS = new StoreConfig(1L << 30, 0.02, 256L << 20, 4096, 32L << 20, 0.5,
-            64L << 20, 10_000);
+            64L << 20, 10_000, 0);
 
     public StoreConfig {
         if (freeReserveBytes < 0) {
@@ -42,6 +43,9 @@ public record StoreConfig(long freeReserveBytes, double freeReserveRatio, long s
         if (compactionBytesPerSecond < 1) {
             throw new IllegalArgumentException("compactionBytesPerSecond must be positive: " + compactionBytesPerSecond);
         }
+        if (inlineBlobBytesMax < 0 || inlineBlobBytesMax > 64 * 1024) {
+            throw new IllegalArgumentException("inlineBlobBytesMax must be in [0, 64 KiB]: " + inlineBlobBytesMax);
+        }
         if (compactionIntervalMillis < 0) {
             throw new IllegalArgumentException("compactionIntervalMillis must be >= 0: " + compactionIntervalMillis);
         }
@@ -49,16 +53,21 @@ public record StoreConfig(long freeReserveBytes, double freeReserveRatio, long s
 
     public StoreConfig withFreeReserve(long bytes, double ratio) {
         return new StoreConfig(bytes, ratio, segmentBytesMax, commitQueueWritesMax, commitGroupBytesMax,
-                compactionLiveRatioMin, compactionBytesPerSecond, compactionIntervalMillis);
+                compactionLiveRatioMin, compactionBytesPerSecond, compactionIntervalMillis, inlineBlobBytesMax);
     }
 
     public StoreConfig withSegmentBytesMax(long bytes) {
         return new StoreConfig(freeReserveBytes, freeReserveRatio, bytes, commitQueueWritesMax, commitGroupBytesMax,
-                compactionLiveRatioMin, compactionBytesPerSecond, compactionIntervalMillis);
+                compactionLiveRatioMin, compactionBytesPerSecond, compactionIntervalMillis, inlineBlobBytesMax);
+    }
+
+    public StoreConfig withInlineBlobBytesMax(int bytes) {
+        return new StoreConfig(freeReserveBytes, freeReserveRatio, segmentBytesMax, commitQueueWritesMax,
+                commitGroupBytesMax, compactionLiveRatioMin, compactionBytesPerSecond, compactionIntervalMillis, bytes);
     }
 
     public StoreConfig withCompaction(double liveRatioMin, long bytesPerSecond, long intervalMillis) {
         return new StoreConfig(freeReserveBytes, freeReserveRatio, segmentBytesMax, commitQueueWritesMax,
-                commitGroupBytesMax, liveRatioMin, bytesPerSecond, intervalMillis);
+                commitGroupBytesMax, liveRatioMin, bytesPerSecond, intervalMillis, inlineBlobBytesMax);
     }
 }

@@ -33,7 +33,7 @@ public final class CrashChild {
         Path dir = Path.of(args[0]);
         int round = Integer.parseInt(args[1]);
         StoreConfig config = StoreConfig.DEFAULTS.withFreeReserve(0, 0).withSegmentBytesMax(4 << 20)
-                .withCompaction(0.5, 16L << 20, 200);
+                .withCompaction(0.5, 16L << 20, 200).withInlineBlobBytesMax(2048);
         RocksPartitionStore store = RocksPartitionStore.open(List.of(dir), config);
         PrintStream out = System.out;
         out.println("open .");

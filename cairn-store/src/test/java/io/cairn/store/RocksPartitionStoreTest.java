@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 
 class RocksPartitionStoreTest extends PartitionStoreContractTest {
 
-    /** Small segments, no reserve, compaction only when a test asks. */
+    /** Small segments, no reserve, compaction only when a test asks, every blob in a segment. */
     static final StoreConfig TEST_CONFIG = StoreConfig.DEFAULTS.withFreeReserve(0, 0).withSegmentBytesMax(1 << 20)
-            .withCompaction(0.5, 1L << 30, 0);
+            .withCompaction(0.5, 1L << 30, 0).withInlineBlobBytesMax(0);
 
     @Override
     PartitionStore open(Path dataDir) throws IOException {
@@ -71,6 +71,31 @@ class RocksPartitionStoreTest extends PartitionStoreContractTest {
         assertThat(segmentFiles(dir)).hasSize(1);
         store.apply(P0, tombstone("c/1", v(1, 3)));
         assertThatThrownBy(() -> rocks().blobPath(P0, "c/1")).isInstanceOf(NoSuchElementException.class);
+    }
+
+    @Test
+    void smallBlobsLiveInlineInTheIndex() throws IOException {
+        store.close();
+        StoreConfig inline = TEST_CONFIG.withInlineBlobBytesMax(4096);
+        store = RocksPartitionStore.open(List.of(dir), inline);
+        store.apply(P0, blob("s/1", 1, 4096));
+        store.apply(P0, blob("s/2", 1, 4097));
+
+        assertThatThrownBy(() -> rocks().blobPath(P0, "s/1")).isInstanceOf(NoSuchElementException.class)
+                .hasMessageContaining("inline");
+        assertThat(rocks().blobOffset(P0, "s/2")).isZero();
+        assertThat(store.get(P0, "s/1").orElseThrow().blobLength()).isEqualTo(4096);
+        long used = store.stats().usedBytes();
+        store.close();
+        store = RocksPartitionStore.open(List.of(dir), inline);
+
+        assertThat(store.stats().usedBytes()).isEqualTo(used);
+        assertThat(((BlobRead.Found) store.readBlob(P0, "s/1")).data()).isEqualTo(dataOf(blob("s/1", 1, 4096)));
+        assertThat(((BlobRead.Found) store.readBlob(P0, "s/2")).data()).isEqualTo(dataOf(blob("s/2", 1, 4097)));
+        assertThat(store.repair(P0, blob("s/1", 1, 4096))).isTrue();
+        assertThat(store.apply(P0, tombstone("s/1", v(1, 2)))).isEqualTo(ApplyOutcome.APPLIED);
+        assertThat(store.readBlob(P0, "s/1")).isEqualTo(new BlobRead.Missing());
+        assertThat(store.stats().corruptionsDetected()).isZero();
     }
 
     @Test

@@ -49,7 +49,7 @@ class SimulatedCrashTest {
         Random random = new Random(seed);
         SimulatedDiskIo disk = new SimulatedDiskIo(1L << 40);
         StoreConfig config = StoreConfig.DEFAULTS.withFreeReserve(0, 0).withSegmentBytesMax(1 << 20)
-                .withCompaction(0.5, 1L << 30, 0);
+                .withCompaction(0.5, 1L << 30, 0).withInlineBlobBytesMax(1024);
         Map<String, Long> acked = new ConcurrentHashMap<>();
         Map<String, Long> attempted = new ConcurrentHashMap<>();
         AtomicInteger seq = new AtomicInteger();

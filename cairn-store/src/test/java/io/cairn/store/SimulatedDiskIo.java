@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * flips bits and zeroes ranges in what is left of them, and drops files whose directory
  * entry was never synced. Everything forced survives. It can also run out of space (a
  * capacity over all its files), fail the directories it is told to, and {@link #freeze}
- * (every call fails, as if the machine had stopped).
+ * (as if the power had gone: writes still land in the "page cache", every force, truncate
+ * and other call fails, so what was written since the last force is at the crash's mercy).
  */
 final class SimulatedDiskIo implements SegmentIo {
 
@@ -63,6 +64,11 @@ final class SimulatedDiskIo implements SegmentIo {
         if (frozen) {
             throw new IOException("simulated machine stop");
         }
+        checkHealth(file);
+    }
+
+    /** Fails calls on a failed directory; a frozen disk still answers questions about space. */
+    private void checkHealth(Path file) throws IOException {
         for (Path d : failingDirs) {
             if (file.toAbsolutePath().normalize().startsWith(d)) {
                 throw new IOException("Input/output error (simulated failed disk " + d + ")");
@@ -107,13 +113,13 @@ final class SimulatedDiskIo implements SegmentIo {
 
     @Override
     public long usableBytes(Path dir) throws IOException {
-        check(dir);
+        checkHealth(dir);
         return Math.max(0, capacityBytes - usedBytes()) + overstatedFreeBytes;
     }
 
     @Override
     public long totalBytes(Path dir) throws IOException {
-        check(dir);
+        checkHealth(dir);
         return capacityBytes;
     }
 
@@ -177,7 +183,9 @@ final class SimulatedDiskIo implements SegmentIo {
 
         @Override
         public void write(ByteBuffer src, long position) throws IOException {
-            check(file);
+            if (!frozen) {
+                check(file);
+            }
             long end = position + src.remaining();
             long current = size.getOrDefault(file, 0L);
             long growth = Math.max(0, end - current);
