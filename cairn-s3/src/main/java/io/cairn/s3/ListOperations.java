@@ -12,6 +12,8 @@ final class ListOperations {
    * Appended to a common prefix to form a cursor after every key under it: U+10FFFF is the largest
    * code point, and 256 of them make the cursor longer than any legal key.
    */
+  /** The version id S3 gives objects in a bucket that never had versioning. */
+  static final String NULL_VERSION_ID = "null";
   private static final String AFTER_ALL = "\uDBFF\uDFFF".repeat(256);
 
   /** One page of a listing. */
@@ -62,11 +64,7 @@ final class ListOperations {
     int maxKeys = maxKeys(q.first("max-keys"));
     boolean urlEncoding = encodingType(q.first("encoding-type"));
     String marker = q.firstOr("marker", "");
-    String cursor = marker;
-    if (!delimiter.isEmpty() && marker.startsWith(prefix) && marker.endsWith(delimiter)
-        && marker.indexOf(delimiter, prefix.length()) == marker.length() - delimiter.length()) {
-      cursor = marker + AFTER_ALL;
-    }
+    String cursor = cursorAfterMarker(marker, prefix, delimiter);
     Page page = page(bucket, prefix, delimiter, cursor, maxKeys);
     XmlWriter xml = XmlWriter.document("ListBucketResult");
     xml.element("Name", bucket).element("Prefix", encode(prefix, urlEncoding))
@@ -77,6 +75,64 @@ final class ListOperations {
     if (page.truncated()) xml.element("NextMarker", encode(page.last(), urlEncoding));
     contents(xml, page, urlEncoding, auth.accessKey());
     ex.sendXml(200, xml.toBytes());
+  }
+
+  /**
+   * ListObjectVersions for a bucket without versioning: every object is its own only version, with
+   * the version id "null", as S3 reports objects written while versioning was never enabled.
+   */
+  void listVersions(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+    QueryParameters q = ex.query();
+    String prefix = q.firstOr("prefix", "");
+    String delimiter = q.firstOr("delimiter", "");
+    int maxKeys = maxKeys(q.first("max-keys"));
+    boolean urlEncoding = encodingType(q.first("encoding-type"));
+    String keyMarker = q.firstOr("key-marker", "");
+    String versionIdMarker = q.firstOr("version-id-marker", "");
+    if (!versionIdMarker.isEmpty() && keyMarker.isEmpty()) {
+      throw new S3Exception(S3Error.InvalidArgument, "a version-id-marker cannot be specified without a key-marker");
+    }
+    if (!versionIdMarker.isEmpty() && !versionIdMarker.equals(NULL_VERSION_ID)) {
+      throw new S3Exception(S3Error.InvalidArgument, "invalid version id specified");
+    }
+    Page page = page(bucket, prefix, delimiter, cursorAfterMarker(keyMarker, prefix, delimiter), maxKeys);
+    XmlWriter xml = XmlWriter.document("ListVersionsResult");
+    xml.element("Name", bucket).element("Prefix", encode(prefix, urlEncoding))
+        .element("KeyMarker", encode(keyMarker, urlEncoding)).element("VersionIdMarker", versionIdMarker)
+        .element("MaxKeys", maxKeys);
+    if (!delimiter.isEmpty()) xml.element("Delimiter", encode(delimiter, urlEncoding));
+    if (urlEncoding) xml.element("EncodingType", "url");
+    xml.element("IsTruncated", page.truncated());
+    if (page.truncated()) {
+      xml.element("NextKeyMarker", encode(page.last(), urlEncoding));
+      if (!page.lastIsPrefix()) xml.element("NextVersionIdMarker", NULL_VERSION_ID);
+    }
+    for (ObjectInfo o : page.contents()) {
+      xml.start("Version")
+          .element("Key", encode(o.key(), urlEncoding))
+          .element("VersionId", NULL_VERSION_ID)
+          .element("IsLatest", true)
+          .element("LastModified", HttpDates.iso8601(o.lastModifiedMillis()))
+          .element("ETag", ObjectHeaders.quote(o.etag()))
+          .element("Size", o.size())
+          .element("StorageClass", "STANDARD");
+      xml.start("Owner").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
+      xml.end();
+    }
+    for (String p : page.commonPrefixes()) xml.start("CommonPrefixes").element("Prefix", encode(p, urlEncoding)).end();
+    ex.sendXml(200, xml.toBytes());
+  }
+
+  /**
+   * The listing cursor after a V1 marker: a marker that is a common prefix (it ends with the
+   * delimiter right after the prefix) skips every key under it.
+   */
+  private static String cursorAfterMarker(String marker, String prefix, String delimiter) {
+    if (!delimiter.isEmpty() && marker.startsWith(prefix) && marker.endsWith(delimiter)
+        && marker.indexOf(delimiter, prefix.length()) == marker.length() - delimiter.length()) {
+      return marker + AFTER_ALL;
+    }
+    return marker;
   }
 
   /** Lists up to {@code maxKeys} keys and common prefixes after {@code cursor}. */

@@ -99,6 +99,7 @@ final class MultipartOperations {
         throw new S3Exception(S3Error.InvalidPartOrder, "the list of parts was not in ascending order");
       }
     }
+    ConditionalWrite.check(ex.headers(), backend, bucket, key);
     ObjectInfo info = backend.completeMultipartUpload(bucket, key, uploadId, parts);
     ex.sendXml(200, XmlWriter.document("CompleteMultipartUploadResult")
         .element("Location", "/" + bucket + "/" + SigV4Signer.uriEncode(key, true))

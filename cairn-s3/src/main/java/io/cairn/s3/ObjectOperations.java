@@ -34,6 +34,7 @@ final class ObjectOperations {
       throw new S3Exception(S3Error.EntityTooLarge, "your proposed upload exceeds the maximum allowed object size");
     }
     PutRequest req = ObjectHeaders.putRequest(ex.headers(), body.length());
+    ConditionalWrite.check(ex.headers(), backend, bucket, key);
     ObjectInfo info = backend.putObject(bucket, key, req, body.stream());
     ex.setHeader("ETag", ObjectHeaders.quote(info.etag()));
     ex.sendEmpty(200);
@@ -90,21 +91,31 @@ final class ObjectOperations {
     if (objects.isEmpty() || objects.size() > DELETE_KEYS_MAX) {
       throw new S3Exception(S3Error.MalformedXML, "a Delete document names 1 to " + DELETE_KEYS_MAX + " objects");
     }
-    List<String> keys = new ArrayList<>(objects.size());
+    List<String[]> keys = new ArrayList<>(objects.size());
     for (Element o : objects) {
       String k = SafeXmlParser.childText(o, "Key");
       if (k == null) throw new S3Exception(S3Error.MalformedXML, "every Object needs a Key");
-      keys.add(k);
+      keys.add(new String[] {k, SafeXmlParser.childText(o, "VersionId")});
     }
     backend.headBucket(bucket);
     XmlWriter xml = XmlWriter.document("DeleteResult");
-    for (String k : keys) {
+    for (String[] entry : keys) {
+      String k = entry[0], versionId = entry[1];
       try {
         ObjectKeyRule.check(k);
+        if (versionId != null && !versionId.equals(ListOperations.NULL_VERSION_ID)) {
+          throw new S3Exception(S3Error.NoSuchVersion, "the version " + versionId + " does not exist");
+        }
         backend.deleteObject(bucket, k);
-        if (!quiet) xml.start("Deleted").element("Key", k).end();
+        if (!quiet) {
+          xml.start("Deleted").element("Key", k);
+          if (versionId != null) xml.element("VersionId", versionId);
+          xml.end();
+        }
       } catch (S3Exception e) {
-        xml.start("Error").element("Key", k).element("Code", e.error().name()).element("Message", e.getMessage()).end();
+        xml.start("Error").element("Key", k);
+        if (versionId != null) xml.element("VersionId", versionId);
+        xml.element("Code", e.error().name()).element("Message", e.getMessage()).end();
       }
     }
     ex.sendXml(200, xml.toBytes());

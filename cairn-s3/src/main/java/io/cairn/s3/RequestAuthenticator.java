@@ -44,10 +44,28 @@ public final class RequestAuthenticator {
   public Authentication authenticate(
       String method, String rawPath, QueryParameters query, Map<String, String> headers, long nowMillis)
       throws S3Exception {
+    return authenticate(method, rawPath, query, headers, nowMillis, null);
+  }
+
+  /**
+   * Verifies the request.
+   *
+   * @param rawPath the path as sent, still percent-encoded
+   * @param headers lower-case header names to comma-joined values
+   * @param virtualHostBucketOrNull the bucket named by the Host header, which SigV2 signs in front of the path
+   */
+  public Authentication authenticate(
+      String method, String rawPath, QueryParameters query, Map<String, String> headers, long nowMillis,
+      String virtualHostBucketOrNull) throws S3Exception {
     if (query.has("X-Amz-Algorithm")) return presigned(method, rawPath, query, headers, nowMillis);
+    String v2Resource = virtualHostBucketOrNull == null ? rawPath : "/" + virtualHostBucketOrNull + rawPath;
+    if (SigV2Signer.isPresigned(query)) return presignedV2(method, v2Resource, query, headers, nowMillis);
     String authorization = headers.get("authorization");
     if (authorization == null || authorization.isBlank()) {
       throw new S3Exception(S3Error.AccessDenied, "anonymous access is not allowed: sign the request with AWS SigV4");
+    }
+    if (authorization.startsWith(SigV2Signer.AUTHORIZATION_PREFIX)) {
+      return headerV2(method, v2Resource, query, headers, authorization, nowMillis);
     }
     if (!authorization.startsWith(SigV4Signer.ALGORITHM + " ")) {
       throw new S3Exception(S3Error.AccessDenied,
@@ -118,6 +136,80 @@ public final class RequestAuthenticator {
     String payloadHash = query.firstOr("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD");
     return verify(method, rawPath, query, headers, credential, signedHeaders, signature, amzDate, payloadHash,
         "UNSIGNED-PAYLOAD", true, S3Error.AuthorizationQueryParametersError);
+  }
+
+  /** SigV2 in the Authorization header: {@code AWS <access key>:<base64 HMAC-SHA1>}. */
+  private Authentication headerV2(
+      String method, String resource, QueryParameters query, Map<String, String> headers, String authorization,
+      long nowMillis) throws S3Exception {
+    String credentials = authorization.substring(SigV2Signer.AUTHORIZATION_PREFIX.length()).strip();
+    int colon = credentials.lastIndexOf(':');
+    if (colon <= 0 || colon == credentials.length() - 1) {
+      throw new S3Exception(S3Error.AccessDenied, "malformed Authorization header: expected 'AWS <access key>:<signature>'");
+    }
+    String amzDate = headers.get("x-amz-date");
+    String date = headers.get("date");
+    String signedDate = amzDate != null ? amzDate : date;
+    if (signedDate == null || signedDate.isBlank()) {
+      throw new S3Exception(S3Error.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header");
+    }
+    long signedAtMillis = HttpDates.parseRfc1123(signedDate);
+    if (signedAtMillis < 0) {
+      throw new S3Exception(S3Error.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header");
+    }
+    checkSkew(Instant.ofEpochMilli(signedAtMillis), nowMillis);
+    return verifyV2(method, resource, query, headers, credentials.substring(0, colon),
+        credentials.substring(colon + 1), amzDate != null ? "" : date, false);
+  }
+
+  /** SigV2 presigned URL: AWSAccessKeyId, Expires (epoch seconds) and Signature in the query. */
+  private Authentication presignedV2(
+      String method, String resource, QueryParameters query, Map<String, String> headers, long nowMillis)
+      throws S3Exception {
+    String expires = query.first("Expires");
+    if (expires == null) {
+      throw new S3Exception(S3Error.AccessDenied, "a SigV2 presigned URL needs AWSAccessKeyId, Signature and Expires");
+    }
+    long expiresSeconds;
+    try {
+      expiresSeconds = Long.parseLong(expires.strip());
+    } catch (NumberFormatException e) {
+      throw new S3Exception(S3Error.AccessDenied, "Expires must be a number of seconds since the epoch");
+    }
+    if (nowMillis / 1000 > expiresSeconds) throw new S3Exception(S3Error.AccessDenied, "request has expired");
+    // A '+' of the base64 signature that the client did not escape arrives decoded as a space.
+    String signature = query.first("Signature").replace(' ', '+');
+    return verifyV2(method, resource, query, headers, query.first("AWSAccessKeyId"), signature, expires, true);
+  }
+
+  private Authentication verifyV2(
+      String method, String resource, QueryParameters query, Map<String, String> headers, String accessKey,
+      String signature, String dateOrExpires, boolean presigned) throws S3Exception {
+    String payload = headers.get("x-amz-content-sha256");
+    if (payload != null && payload.startsWith("STREAMING-")) {
+      throw new S3Exception(S3Error.InvalidRequest, "aws-chunked bodies need SigV4 signing");
+    }
+    String secret = secrets.apply(accessKey).filter(s -> !s.isEmpty()).orElseThrow(() ->
+        new S3Exception(S3Error.InvalidAccessKeyId, "the access key id '" + accessKey + "' does not exist"));
+    String stringToSign = SigV2Signer.stringToSign(method, headers, dateOrExpires,
+        SigV2Signer.canonicalResource(resource, query.all()));
+    boolean match = SigV4Signer.signaturesEqual(SigV2Signer.signature(secret, stringToSign), signature);
+    if (!match) {
+      String reEncoded = SigV4Signer.uriEncode(QueryParameters.decode(resource, false), true);
+      if (!reEncoded.equals(resource)) {
+        stringToSign = SigV2Signer.stringToSign(method, headers, dateOrExpires,
+            SigV2Signer.canonicalResource(reEncoded, query.all()));
+        match = SigV4Signer.signaturesEqual(SigV2Signer.signature(secret, stringToSign), signature);
+      }
+    }
+    if (!match) {
+      LOG.debug("SigV2 signature mismatch for access key {}; string to sign:\n{}", accessKey, stringToSign);
+      throw new S3Exception(S3Error.SignatureDoesNotMatch,
+          "the request signature we calculated does not match the signature you provided; check your key and signing method");
+    }
+    // SigV2 signs no payload hash: the body is taken as sent (Content-MD5 is still checked if present).
+    String bodyMode = payload != null && payload.length() == 64 ? payload : "UNSIGNED-PAYLOAD";
+    return new Authentication(accessKey, null, null, null, signature, bodyMode, presigned);
   }
 
   private Authentication verify(

@@ -5,6 +5,7 @@ public enum S3Error {
   NoSuchBucket(404),
   NoSuchKey(404),
   NoSuchUpload(404),
+  NoSuchVersion(404),
   BucketNotEmpty(409),
   BucketAlreadyOwnedByYou(409),
   BucketAlreadyExists(409),

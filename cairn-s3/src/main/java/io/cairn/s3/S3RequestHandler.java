@@ -25,7 +25,7 @@ public final class S3RequestHandler extends Handler.Abstract {
   public static final String ADMIN_PREFIX = "/_cairn/";
   private static final Set<String> UNSUPPORTED_BUCKET_SUBRESOURCES = Set.of(
       "acl", "policy", "policyStatus", "cors", "lifecycle", "tagging", "website", "logging", "notification",
-      "replication", "encryption", "object-lock", "accelerate", "requestPayment", "versions", "analytics",
+      "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
       "inventory", "metrics", "intelligent-tiering", "ownershipControls", "publicAccessBlock");
   private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
       "acl", "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes", "versionId");
@@ -133,9 +133,9 @@ public final class S3RequestHandler extends Handler.Abstract {
   }
 
   private void dispatch(S3Exchange ex) throws S3Exception, IOException {
-    Authentication auth =
-        authenticator.authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(), clock.millis());
     String[] target = target(ex);
+    Authentication auth = authenticator.authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(),
+        clock.millis(), target[2]);
     String bucket = target[0], key = target[1];
     QueryParameters q = ex.query();
     String method = ex.method();
@@ -159,6 +159,7 @@ public final class S3RequestHandler extends Handler.Abstract {
           if (q.has("location")) buckets.location(ex, bucket);
           else if (q.has("versioning")) buckets.versioning(ex, bucket);
           else if (q.has("uploads")) multipart.listUploads(ex, auth, bucket);
+          else if (q.has("versions")) listings.listVersions(ex, auth, bucket);
           else if ("2".equals(q.first("list-type"))) listings.listV2(ex, auth, bucket);
           else listings.listV1(ex, auth, bucket);
         }
@@ -200,7 +201,10 @@ public final class S3RequestHandler extends Handler.Abstract {
     }
   }
 
-  /** Bucket (or null) and key (or null) addressed by the request. */
+  /**
+   * Bucket (or null) and key (or null) addressed by the request, and the bucket again if the Host
+   * header named it (else null).
+   */
   private String[] target(S3Exchange ex) throws S3Exception {
     String path = ex.rawPath();
     String host = ex.header("host");
@@ -213,15 +217,15 @@ public final class S3RequestHandler extends Handler.Abstract {
         if (h.endsWith(suffix) && h.length() > suffix.length()) {
           String bucket = h.substring(0, h.length() - suffix.length());
           String key = path.length() > 1 ? QueryParameters.decode(path.substring(1), false) : null;
-          return new String[] {bucket, key};
+          return new String[] {bucket, key, bucket};
         }
       }
     }
-    if (path.equals("/")) return new String[] {null, null};
+    if (path.equals("/")) return new String[] {null, null, null};
     int slash = path.indexOf('/', 1);
     String bucket = QueryParameters.decode(slash < 0 ? path.substring(1) : path.substring(1, slash), false);
     String key = slash < 0 || slash == path.length() - 1 ? null : QueryParameters.decode(path.substring(slash + 1), false);
-    return new String[] {bucket, key};
+    return new String[] {bucket, key, null};
   }
 
   private static S3Exception notAllowed(String method) {
