@@ -103,6 +103,7 @@ class SimulatedCrashTest {
         } finally {
             store.close();
         }
+        System.out.println("simulated crashes whose recovery cut a torn tail: " + truncations);
         assertThat(truncations).as(reproduce + ": crashes that left a tail to cut").isPositive();
     }
 
