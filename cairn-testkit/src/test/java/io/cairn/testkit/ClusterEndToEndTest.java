@@ -127,6 +127,10 @@ class ClusterEndToEndTest {
         ListObjectsV2Response dir3 = cluster.s3(2).listObjectsV2(b -> b.bucket(BUCKET).prefix("dir3/").delimiter("/"));
         assertThat(dir3.commonPrefixes().stream().map(CommonPrefix::prefix))
                 .containsExactly("dir3/sub0/", "dir3/sub1/", "dir3/sub2/", "dir3/sub3/", "dir3/sub4/");
+        String metrics = cluster.admin().metrics(cluster.endpoint(0));
+        assertThat(metrics).contains("cairn_map_epoch").contains("cairn_store_corruptions_detected_total");
+        assertThat(metrics.lines().filter(l -> l.startsWith("cairn_store_used_bytes"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum()).isPositive();
         List<String> sub = listAll(cluster.s3(3), "dir3/sub2/", null);
         assertThat(sub).hasSize((int) written.keySet().stream().filter(k -> k.startsWith("dir3/sub2/")).count()).isNotEmpty();
     }

@@ -34,6 +34,7 @@ import java.util.Optional;
  * <ul>
  *   <li>{@code GET /_cairn/health}: 200 once the node serves.</li>
  *   <li>{@code GET /_cairn/status}: the {@link ClusterStatus} JSON.</li>
+ *   <li>{@code GET /_cairn/metrics}: the node's metrics in the Prometheus text format.</li>
  *   <li>{@code GET /_cairn/debug/object?bucket=B&key=K}: what this node itself holds of an object (the
  *       chunk list comes from its own index copy, or from the cluster if it holds none), with the
  *       segment file and byte offsets of each local blob when the store keeps segments.</li>
@@ -59,9 +60,11 @@ public final class AdminApi implements AdminHandler {
     private static final ObjectMapper COMPACT = new ObjectMapper();
 
     private final StorageNode node;
+    private final NodeMetrics metrics;
 
     public AdminApi(StorageNode node) {
         this.node = node;
+        this.metrics = new NodeMetrics(node);
     }
 
     @Override
@@ -76,6 +79,8 @@ public final class AdminApi implements AdminHandler {
         try {
             return switch (path) {
                 case "/_cairn/status" -> method.equals("GET") ? status() : error(405, "use GET");
+                case "/_cairn/metrics" -> new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8",
+                        metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 case "/_cairn/debug/object" -> debugObject(required(query, "bucket"), required(query, "key"));
                 case "/_cairn/debug/inline" -> debugInline(required(query, "bucket"), required(query, "key"));
                 case "/_cairn/debug/chunk" -> debugChunk(required(query, "bucket"), required(query, "key"),

@@ -64,6 +64,15 @@ public final class AdminClient {
         return r.body();
     }
 
+    /** The metrics of the node at {@code endpoint}, in the Prometheus text format. */
+    public String metrics(String endpoint) throws IOException {
+        HttpResponse<String> r = send(endpoint, "/_cairn/metrics", HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException(endpoint + " metrics: HTTP " + r.statusCode() + " " + r.body());
+        }
+        return r.body();
+    }
+
     /** One node's own copy of a small object's inline data (debug read). */
     public byte[] localInline(String endpoint, String bucket, String key) throws IOException {
         HttpResponse<byte[]> r = send(endpoint, "/_cairn/debug/inline?bucket=" + enc(bucket) + "&key=" + enc(key),

@@ -1,0 +1,62 @@
+package io.cairn.server.admin;
+
+import io.cairn.node.StorageNode;
+import io.cairn.store.StoreStats;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The node's metrics in the Prometheus text format, served at {@code GET /_cairn/metrics}. Store
+ * figures are read when scraped, at most once per scrape.
+ */
+public final class NodeMetrics {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final StorageNode node;
+    private volatile StoreStats lastStats;
+
+    public NodeMetrics(StorageNode node) {
+        this.node = node;
+        registry.config().commonTags("node", node.config().nodeId());
+        storeGauge("cairn_store_capacity_bytes", "Bytes the node's data directories hold in all", s -> s.capacityBytes());
+        storeGauge("cairn_store_free_bytes", "Free bytes in the node's data directories", s -> s.freeBytes());
+        storeGauge("cairn_store_used_bytes", "Bytes the node's stored data takes", s -> s.usedBytes());
+        storeGauge("cairn_store_records", "Records (index entries, chunks, tombstones) in the store", s -> s.records());
+        FunctionCounter.builder("cairn_store_corruptions_detected", this, m -> m.stats().corruptionsDetected())
+                .description("Reads whose checksum failed since the node started").register(registry);
+        storeGauge("cairn_store_full", "1 when the node refuses writes for lack of space", s -> s.full() ? 1 : 0);
+        storeGauge("cairn_store_failed_data_dirs", "Data directories taken out after I/O errors", s -> s.failedDataDirs());
+        gauge(registry, "cairn_map_epoch", "Epoch of the cluster map this node holds", n -> n.mapView().epoch());
+        gauge(registry, "cairn_nodes_up", "Nodes up in this node's map", n -> n.mapView().current().map().upNodes().size());
+        gauge(registry, "cairn_nodes", "Nodes in this node's map", n -> n.mapView().current().map().nodes().size());
+        gauge(registry, "cairn_partitions_recovering", "Partitions this node holds that are peering or catching up",
+                n -> n.driver().partitionsRecovering());
+    }
+
+    private void storeGauge(String name, String help, ToDoubleFunction<StoreStats> f) {
+        Gauge.builder(name, this, m -> f.applyAsDouble(m.stats())).description(help).register(registry);
+    }
+
+    private StoreStats stats() {
+        StoreStats s = lastStats;
+        return s == null ? node.store().stats() : s;
+    }
+
+    private void gauge(MeterRegistry r, String name, String help, ToDoubleFunction<StorageNode> f) {
+        Gauge.builder(name, node, f).description(help).register(r);
+    }
+
+    /** The Prometheus exposition text. */
+    public String scrape() {
+        lastStats = node.store().stats();
+        try {
+            return registry.scrape();
+        } finally {
+            lastStats = null;
+        }
+    }
+}
