@@ -44,7 +44,12 @@ final class BucketOperations {
       }
     }
     String policy = ex.header("x-cairn-policy");
-    backend.createBucket(bucket, auth.accessKey(), policy == null || policy.isBlank() ? null : policy.strip());
+    try {
+      backend.createBucket(bucket, auth.accessKey(), policy == null || policy.isBlank() ? null : policy.strip());
+    } catch (S3Exception e) {
+      // S3 answers 200 to an owner re-creating a bucket in us-east-1 (BucketAlreadyOwnedByYou elsewhere).
+      if (e.error() != S3Error.BucketAlreadyOwnedByYou || !region.equals(S3GatewayConfig.DEFAULT_REGION)) throw e;
+    }
     ex.setHeader("Location", "/" + bucket);
     ex.sendEmpty(200);
   }

@@ -23,6 +23,16 @@ public final class HttpDates {
     return ISO_MILLIS.format(Instant.ofEpochMilli(millis));
   }
 
+  /**
+   * Parses an RFC 1123 date whose day of the week may be wrong (clients compute it themselves),
+   * or returns -1 if it is not one.
+   */
+  public static long parseRfc1123IgnoringWeekday(String value) {
+    String v = value.strip();
+    int comma = v.indexOf(',');
+    return parseRfc1123(comma >= 0 ? v.substring(comma + 1) : v);
+  }
+
   /** Parses an RFC 1123 date, or returns -1 if it is not one (such headers are ignored). */
   public static long parseRfc1123(String value) {
     try {

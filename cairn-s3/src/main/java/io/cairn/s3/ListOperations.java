@@ -34,7 +34,7 @@ final class ListOperations {
     String token = q.first("continuation-token");
     String startAfter = q.firstOr("start-after", "");
     String cursor;
-    if (token != null) {
+    if (token != null && !token.isEmpty()) {
       ContinuationToken t = ContinuationToken.decode(token);
       cursor = t.commonPrefix() ? t.last() + AFTER_ALL : t.last();
     } else {

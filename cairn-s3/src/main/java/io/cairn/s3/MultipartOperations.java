@@ -1,12 +1,20 @@
 package io.cairn.s3;
 
 import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.w3c.dom.Element;
 
 /** CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads. */
 final class MultipartOperations {
+  /** The only form x-amz-copy-source-range takes: both ends given. */
+  private static final Pattern COPY_RANGE = Pattern.compile("bytes=(\\d{1,19})-(\\d{1,19})");
   /** Part numbers run from 1 to this (S3's limit). */
   static final int PART_NUMBER_MAX = 10_000;
   /** Largest part (S3's limit). */
@@ -54,10 +62,23 @@ final class MultipartOperations {
     long offset = 0, length = src.size();
     String rangeHeader = ex.header("x-amz-copy-source-range");
     if (rangeHeader != null) {
-      ByteRange range = ByteRange.parse(rangeHeader, src.size()).orElseThrow(() ->
-          new S3Exception(S3Error.InvalidArgument, "x-amz-copy-source-range must be bytes=first-last"));
-      offset = range.first();
-      length = range.length();
+      Matcher m = COPY_RANGE.matcher(rangeHeader.strip());
+      if (!m.matches()) {
+        throw new S3Exception(S3Error.InvalidArgument, "x-amz-copy-source-range must be bytes=first-last");
+      }
+      long first, last;
+      try {
+        first = Long.parseLong(m.group(1));
+        last = Long.parseLong(m.group(2));
+      } catch (NumberFormatException e) {
+        throw new S3Exception(S3Error.InvalidArgument, "x-amz-copy-source-range must be bytes=first-last");
+      }
+      if (first > last || last >= src.size()) {
+        throw new S3Exception(S3Error.InvalidRange, "the range " + rangeHeader.strip()
+            + " is not within the source object of " + src.size() + " bytes");
+      }
+      offset = first;
+      length = last - first + 1;
     }
     if (length > PART_BYTES_MAX) throw new S3Exception(S3Error.EntityTooLarge, "a part is at most 5 GiB");
     long partLength = length;
@@ -100,10 +121,37 @@ final class MultipartOperations {
       }
     }
     ConditionalWrite.check(ex.headers(), backend, bucket, key);
-    ObjectInfo info = backend.completeMultipartUpload(bucket, key, uploadId, parts);
+    ObjectInfo info;
+    try {
+      info = backend.completeMultipartUpload(bucket, key, uploadId, parts);
+    } catch (S3Exception e) {
+      info = e.error() == S3Error.NoSuchUpload ? alreadyCompleted(bucket, key, parts).orElseThrow(() -> e) : null;
+      if (info == null) throw e;
+    }
     ex.sendXml(200, XmlWriter.document("CompleteMultipartUploadResult")
         .element("Location", "/" + bucket + "/" + SigV4Signer.uriEncode(key, true))
         .element("Bucket", bucket).element("Key", key).element("ETag", ObjectHeaders.quote(info.etag())).toBytes());
+  }
+
+  /**
+   * The object a retried CompleteMultipartUpload already made: its upload is gone, and the current
+   * object carries the multipart ETag of exactly these parts (S3 answers such a retry with success).
+   */
+  private Optional<ObjectInfo> alreadyCompleted(String bucket, String key, List<CompletedPart> parts) {
+    MessageDigest md5;
+    try {
+      md5 = MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("MD5 missing from the JDK", e);
+    }
+    try {
+      for (CompletedPart p : parts) md5.update(HexFormat.of().parseHex(p.etag()));
+      String expected = HexFormat.of().formatHex(md5.digest()) + "-" + parts.size();
+      ObjectInfo current = backend.headObject(bucket, key);
+      return expected.equals(current.etag()) ? Optional.of(current) : Optional.empty();
+    } catch (IllegalArgumentException | S3Exception notThatObject) {
+      return Optional.empty();
+    }
   }
 
   void abort(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {

@@ -75,8 +75,8 @@ public final class ObjectHeaders {
       String p = part.strip();
       if (p.isEmpty() || p.equalsIgnoreCase("aws-chunked")) continue;
       if (!sb.isEmpty()) sb.append(',');
-      sb.append(p);
+      sb.append(part);
     }
-    return sb.toString();
+    return sb.toString().strip();
   }
 }

@@ -123,7 +123,7 @@ public final class RequestAuthenticator {
       throw new S3Exception(S3Error.AuthorizationQueryParametersError, "X-Amz-Expires must be a number of seconds");
     }
     if (expiresSeconds < 1 || expiresSeconds > PRESIGNED_EXPIRES_MAX_SECONDS) {
-      throw new S3Exception(S3Error.AuthorizationQueryParametersError,
+      throw new S3Exception(S3Error.AccessDenied,
           "X-Amz-Expires must be between 1 and " + PRESIGNED_EXPIRES_MAX_SECONDS + " seconds");
     }
     Instant signedAt = parseAmzDate(amzDate, S3Error.AuthorizationQueryParametersError);
@@ -153,7 +153,7 @@ public final class RequestAuthenticator {
     if (signedDate == null || signedDate.isBlank()) {
       throw new S3Exception(S3Error.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header");
     }
-    long signedAtMillis = HttpDates.parseRfc1123(signedDate);
+    long signedAtMillis = HttpDates.parseRfc1123IgnoringWeekday(signedDate);
     if (signedAtMillis < 0) {
       throw new S3Exception(S3Error.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header");
     }

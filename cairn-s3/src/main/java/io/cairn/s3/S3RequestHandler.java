@@ -133,6 +133,13 @@ public final class S3RequestHandler extends Handler.Abstract {
   }
 
   private void dispatch(S3Exchange ex) throws S3Exception, IOException {
+    if (ex.method().equals("OPTIONS")) {
+      // CORS preflight requests are unsigned; Cairn has no CORS configuration to allow them.
+      if (ex.header("origin") == null) {
+        throw new S3Exception(S3Error.InvalidRequest, "insufficient information: the Origin request header is needed");
+      }
+      throw new S3Exception(S3Error.AccessDenied, "CORS is not enabled for this bucket");
+    }
     String[] target = target(ex);
     Authentication auth = authenticator.authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(),
         clock.millis(), target[2]);
