@@ -1,0 +1,226 @@
+"""A scripted boto3 session against a Cairn endpoint.
+
+Usage: python3 boto3_session.py WORKDIR (endpoint and keys in AWS_ENDPOINT_URL,
+AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). Prints one line per step, "PASS <step>" or
+"FAIL <step>: <reason>", and exits non-zero if any step failed.
+"""
+import datetime
+import hashlib
+import os
+import random
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+ENDPOINT = os.environ["AWS_ENDPOINT_URL"]
+WORK = sys.argv[1]
+BUCKET = "boto3-compat"
+KEYS = ["plain", "a b", "a+b", "pct%20x", "tilde~x", "eq=x", "uni-\u00e9\u4e2d\u6587", "dir/sub/x", "dir/y",
+        "q?x", "amp&x", "hash#x", "semi;x", "quote'x", "star*x", "paren(x)", "comma,x", "colon:x", "at@x",
+        "dollar$x", "back\\x", "sp  two", "emoji-\U0001F600"]
+
+seed = int(os.environ.get("COMPAT_SEED", "20261125"))
+rng = random.Random(seed)
+print("seed", seed, "(re-run with COMPAT_SEED=%d)" % seed)
+
+
+def client(**kwargs):
+    config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}, **kwargs)
+    return boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1", config=config)
+
+
+s3 = client()
+failures = []
+
+
+def step(name):
+    def run(fn):
+        try:
+            fn()
+            print("PASS", name, flush=True)
+        except Exception as e:  # report every step, then fail at the end
+            print("FAIL %s: %r" % (name, e), flush=True)
+            failures.append(name)
+        return fn
+    return run
+
+
+def error_code(fn):
+    try:
+        fn()
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    raise AssertionError("expected an error")
+
+
+def all_keys(paginator_name, **kwargs):
+    keys, prefixes = [], []
+    for page in s3.get_paginator(paginator_name).paginate(Bucket=BUCKET, **kwargs):
+        keys += [o["Key"] for o in page.get("Contents", [])]
+        prefixes += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        if paginator_name == "list_objects_v2":
+            assert page["KeyCount"] == len(page.get("Contents", [])) + len(page.get("CommonPrefixes", [])), page
+    return keys, prefixes
+
+
+@step("bucket create, head, location, list")
+def _():
+    s3.create_bucket(Bucket=BUCKET)
+    s3.head_bucket(Bucket=BUCKET)
+    assert s3.get_bucket_location(Bucket=BUCKET)["LocationConstraint"] in (None, "us-east-1")
+    listing = s3.list_buckets()
+    assert BUCKET in [b["Name"] for b in listing["Buckets"]], listing
+    assert listing["Owner"]["ID"], listing
+    assert error_code(lambda: s3.head_bucket(Bucket="no-such-bucket-compat")) == "404"
+    assert error_code(lambda: s3.create_bucket(Bucket="Bad_Name")) == "InvalidBucketName"
+
+
+@step("put and get special keys with metadata")
+def _():
+    for k in KEYS:
+        s3.put_object(Bucket=BUCKET, Key=k, Body=k.encode(), Metadata={"origin": "boto3", "Mixed-Case": "V"})
+    for k in KEYS:
+        got = s3.get_object(Bucket=BUCKET, Key=k)
+        assert got["Body"].read() == k.encode(), k
+        assert got["Metadata"] == {"origin": "boto3", "mixed-case": "V"}, got["Metadata"]
+        assert got["ETag"] == '"%s"' % hashlib.md5(k.encode()).hexdigest(), got["ETag"]
+        assert got["ContentType"] == "binary/octet-stream", got["ContentType"]
+
+
+@step("head object and missing keys")
+def _():
+    head = s3.head_object(Bucket=BUCKET, Key="plain")
+    assert head["ContentLength"] == 5 and head["LastModified"].year >= 2024, head
+    assert error_code(lambda: s3.head_object(Bucket=BUCKET, Key="missing")) == "404"
+    assert error_code(lambda: s3.get_object(Bucket=BUCKET, Key="missing")) == "NoSuchKey"
+    assert error_code(lambda: s3.get_object(Bucket="no-such-bucket-compat", Key="k")) == "NoSuchBucket"
+
+
+@step("list v2 and v1 with paging and delimiter")
+def _():
+    for name in ("list_objects_v2", "list_objects"):
+        keys, _ = all_keys(name, PaginationConfig={"PageSize": 4})
+        assert sorted(keys) == sorted(KEYS), (name, keys)
+        keys, prefixes = all_keys(name, Delimiter="/", PaginationConfig={"PageSize": 3})
+        assert prefixes == ["dir/"], (name, prefixes)
+        assert sorted(keys) == sorted(k for k in KEYS if not k.startswith("dir/")), (name, keys)
+    page = s3.list_objects_v2(Bucket=BUCKET, Prefix="dir/", Delimiter="/")
+    assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["dir/sub/"], page
+    assert [o["Key"] for o in page["Contents"]] == ["dir/y"], page
+    raw = s3.list_objects_v2(Bucket=BUCKET, EncodingType="url", Prefix="a")
+    assert sorted(urllib.parse.unquote_plus(o["Key"]) for o in raw["Contents"]) == ["a b", "a+b", "amp&x", "at@x"], raw
+
+
+@step("ranges and conditional gets")
+def _():
+    s3.put_object(Bucket=BUCKET, Key="digits", Body=b"0123456789")
+    assert s3.get_object(Bucket=BUCKET, Key="digits", Range="bytes=2-4")["Body"].read() == b"234"
+    assert s3.get_object(Bucket=BUCKET, Key="digits", Range="bytes=-3")["Body"].read() == b"789"
+    assert s3.get_object(Bucket=BUCKET, Key="digits", Range="bytes=7-")["Body"].read() == b"789"
+    assert error_code(lambda: s3.get_object(Bucket=BUCKET, Key="digits", Range="bytes=20-30")) == "InvalidRange"
+    etag = s3.head_object(Bucket=BUCKET, Key="digits")["ETag"]
+    assert error_code(lambda: s3.get_object(Bucket=BUCKET, Key="digits", IfNoneMatch=etag)) == "304"
+    assert error_code(lambda: s3.get_object(Bucket=BUCKET, Key="digits", IfMatch='"0000"')) == "PreconditionFailed"
+    s3.get_object(Bucket=BUCKET, Key="digits", IfMatch=etag)
+    s3.get_object(Bucket=BUCKET, Key="digits", IfModifiedSince=datetime.datetime(2000, 1, 1))
+    future = datetime.datetime(2100, 1, 1)
+    assert error_code(lambda: s3.get_object(Bucket=BUCKET, Key="digits", IfModifiedSince=future)) == "304"
+
+
+@step("multipart upload_file and download_file")
+def _():
+    data = rng.randbytes(12 * 1024 * 1024 + 321)
+    src = os.path.join(WORK, "big.bin")
+    dst = os.path.join(WORK, "big.out")
+    with open(src, "wb") as f:
+        f.write(data)
+    transfer = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)
+    s3.upload_file(src, BUCKET, "big.bin", Config=transfer)
+    s3.download_file(BUCKET, "big.bin", dst, Config=transfer)
+    with open(dst, "rb") as f:
+        assert f.read() == data
+    etag = s3.head_object(Bucket=BUCKET, Key="big.bin")["ETag"]
+    assert etag.endswith('-3"'), etag
+
+
+@step("copy_object with COPY and REPLACE metadata")
+def _():
+    s3.copy_object(Bucket=BUCKET, Key="copy of a+b", CopySource={"Bucket": BUCKET, "Key": "a+b"})
+    copied = s3.get_object(Bucket=BUCKET, Key="copy of a+b")
+    assert copied["Body"].read() == b"a+b" and copied["Metadata"]["origin"] == "boto3"
+    s3.copy_object(Bucket=BUCKET, Key="replaced", CopySource={"Bucket": BUCKET, "Key": KEYS[6]},
+                   MetadataDirective="REPLACE", Metadata={"x": "y"}, ContentType="text/plain")
+    head = s3.head_object(Bucket=BUCKET, Key="replaced")
+    assert head["Metadata"] == {"x": "y"} and head["ContentType"] == "text/plain", head
+
+
+@step("presigned urls (SigV2 default and SigV4) with urllib")
+def _():
+    for signer in (s3, client(signature_version="s3v4")):
+        for k in ("a b", KEYS[6], "a+b"):
+            url = signer.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": k}, ExpiresIn=300)
+            assert urllib.request.urlopen(url).read() == k.encode(), url
+        url = signer.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": "presigned put"},
+                                            ExpiresIn=300)
+        request = urllib.request.Request(url, data=b"via url", method="PUT", headers={"Content-Type": ""})
+        urllib.request.urlopen(request).read()
+        assert s3.get_object(Bucket=BUCKET, Key="presigned put")["Body"].read() == b"via url"
+        url = signer.generate_presigned_url("get_object", ExpiresIn=300, Params={
+            "Bucket": BUCKET, "Key": "plain", "ResponseContentDisposition": 'attachment; filename="x y.txt"'})
+        assert urllib.request.urlopen(url).headers["Content-Disposition"] == 'attachment; filename="x y.txt"'
+    bad = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "plain"}, ExpiresIn=300)
+    bad = bad.replace("Signature=", "Signature=AAAA")
+    try:
+        urllib.request.urlopen(bad)
+        raise AssertionError("a tampered presigned url was accepted")
+    except urllib.error.HTTPError as e:
+        assert e.code == 403 and b"SignatureDoesNotMatch" in e.read(), e
+
+
+@step("conditional put with If-None-Match")
+def _():
+    # Sent as a raw header: older botocore releases do not know the IfNoneMatch parameter.
+    conditional = client()
+    conditional.meta.events.register(
+        "before-sign.s3.PutObject", lambda request, **_: request.headers.__setitem__("If-None-Match", "*"))
+    conditional.put_object(Bucket=BUCKET, Key="once", Body=b"1")
+    assert error_code(lambda: conditional.put_object(Bucket=BUCKET, Key="once", Body=b"2")) == "PreconditionFailed"
+    assert s3.get_object(Bucket=BUCKET, Key="once")["Body"].read() == b"1"
+
+
+@step("empty object")
+def _():
+    s3.put_object(Bucket=BUCKET, Key="empty", Body=b"")
+    assert s3.get_object(Bucket=BUCKET, Key="empty")["Body"].read() == b""
+    assert s3.head_object(Bucket=BUCKET, Key="empty")["ETag"] == '"d41d8cd98f00b204e9800998ecf8427e"'
+
+
+@step("wrong secret is SignatureDoesNotMatch, unknown key InvalidAccessKeyId")
+def _():
+    wrong = boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1",
+                         aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"], aws_secret_access_key="x" * 40)
+    assert error_code(wrong.list_buckets) == "SignatureDoesNotMatch"
+    unknown = boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1",
+                           aws_access_key_id="AKNOTAKEY0000000", aws_secret_access_key="x" * 40)
+    assert error_code(unknown.list_buckets) == "InvalidAccessKeyId"
+
+
+@step("delete_objects, non-empty bucket, delete bucket")
+def _():
+    assert error_code(lambda: s3.delete_bucket(Bucket=BUCKET)) == "BucketNotEmpty"
+    keys, _ = all_keys("list_objects_v2")
+    result = s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": k} for k in keys] + [{"Key": "never"}]})
+    assert len(result["Deleted"]) == len(keys) + 1 and "Errors" not in result, result
+    assert all_keys("list_objects_v2") == ([], [])
+    s3.delete_bucket(Bucket=BUCKET)
+    assert error_code(lambda: s3.delete_bucket(Bucket=BUCKET)) == "NoSuchBucket"
+
+
+print("FAILED:", failures if failures else "none")
+sys.exit(1 if failures else 0)
