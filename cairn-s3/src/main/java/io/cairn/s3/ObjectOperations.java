@@ -53,6 +53,7 @@ final class ObjectOperations {
       }
       case PROCEED -> { }
     }
+    checkPartNumber(ex.query().first("partNumber"), info);
     Optional<ByteRange> range;
     try {
       range = ByteRange.parse(ex.header("range"), info.size());
@@ -73,6 +74,31 @@ final class ObjectOperations {
     try (OutputStream out = ex.startBody(status, length)) {
       if (length > 0) handle.writeTo(out, offset, length);
     }
+  }
+
+  /**
+   * GetObject and HeadObject with {@code partNumber}: an object stored in one piece is its own part 1
+   * (S3 answers InvalidPart for any other). Part boundaries of multipart objects are not kept, so
+   * part 1 of one is answered with the whole object and no parts count, which clients read as an
+   * object of one part; a later part is NotImplemented.
+   */
+  private static void checkPartNumber(String value, ObjectInfo info) throws S3Exception {
+    if (value == null) return;
+    int partNumber;
+    try {
+      partNumber = Integer.parseInt(value.strip());
+    } catch (NumberFormatException e) {
+      partNumber = 0;
+    }
+    if (partNumber < 1 || partNumber > MultipartOperations.PART_NUMBER_MAX) {
+      throw new S3Exception(S3Error.InvalidArgument,
+          "partNumber must be an integer between 1 and " + MultipartOperations.PART_NUMBER_MAX);
+    }
+    if (partNumber == 1) return;
+    if (info.etag().indexOf('-') < 0) {
+      throw new S3Exception(S3Error.InvalidPart, "the requested part number is not satisfiable: the object has one part");
+    }
+    throw new S3Exception(S3Error.NotImplemented, "reading one part of a multipart object is not implemented");
   }
 
   void delete(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {
