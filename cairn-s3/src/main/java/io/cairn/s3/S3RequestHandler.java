@@ -24,11 +24,11 @@ public final class S3RequestHandler extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(S3RequestHandler.class);
   public static final String ADMIN_PREFIX = "/_cairn/";
   private static final Set<String> UNSUPPORTED_BUCKET_SUBRESOURCES = Set.of(
-      "acl", "policy", "policyStatus", "cors", "lifecycle", "tagging", "website", "logging", "notification",
+      "policy", "policyStatus", "cors", "lifecycle", "tagging", "website", "logging", "notification",
       "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
       "inventory", "metrics", "intelligent-tiering", "ownershipControls", "publicAccessBlock");
   private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
-      "acl", "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes", "versionId");
+      "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes", "versionId");
 
   private final S3GatewayConfig config;
   private final ObjectBackend backend;
@@ -39,6 +39,7 @@ public final class S3RequestHandler extends Handler.Abstract {
   private final ObjectOperations objects;
   private final ListOperations listings;
   private final MultipartOperations multipart;
+  private final AclOperations acls;
   private final Semaphore permits;
   private final String requestIdPrefix;
   private final AtomicLong requestCounter = new AtomicLong();
@@ -58,6 +59,7 @@ public final class S3RequestHandler extends Handler.Abstract {
     this.objects = new ObjectOperations(backend);
     this.listings = new ListOperations(backend);
     this.multipart = new MultipartOperations(backend);
+    this.acls = new AclOperations(backend);
     this.permits = new Semaphore(config.concurrentRequestsMax());
     this.requestIdPrefix = requestIdPrefix;
   }
@@ -155,6 +157,14 @@ public final class S3RequestHandler extends Handler.Abstract {
       for (String sub : UNSUPPORTED_BUCKET_SUBRESOURCES) {
         if (q.has(sub)) throw new S3Exception(S3Error.NotImplemented, "the bucket subresource '" + sub + "' is not implemented");
       }
+      if (q.has("acl")) {
+        switch (method) {
+          case "GET" -> acls.get(ex, auth, bucket, null);
+          case "PUT" -> acls.put(ex, auth, bucket, null);
+          default -> throw notAllowed(method);
+        }
+        return;
+      }
       switch (method) {
         case "PUT" -> {
           if (q.has("versioning")) throw new S3Exception(S3Error.NotImplemented, "versioning is not implemented");
@@ -183,6 +193,14 @@ public final class S3RequestHandler extends Handler.Abstract {
       if (q.has(sub) && !(sub.equals("versionId") && "null".equals(q.first(sub)))) {
         throw new S3Exception(S3Error.NotImplemented, "the object subresource '" + sub + "' is not implemented");
       }
+    }
+    if (q.has("acl")) {
+      switch (method) {
+        case "GET" -> acls.get(ex, auth, bucket, key);
+        case "PUT" -> acls.put(ex, auth, bucket, key);
+        default -> throw notAllowed(method);
+      }
+      return;
     }
     switch (method) {
       case "PUT" -> {

@@ -32,6 +32,13 @@ public final class XmlWriter {
     return this;
   }
 
+  /** Starts an element with raw (already escaped) attributes, such as namespace declarations. */
+  public XmlWriter startWithAttribute(String name, String rawAttributes) {
+    sb.append('<').append(name).append(' ').append(rawAttributes).append('>');
+    open.push(name);
+    return this;
+  }
+
   public XmlWriter end() {
     sb.append("</").append(open.pop()).append('>');
     return this;

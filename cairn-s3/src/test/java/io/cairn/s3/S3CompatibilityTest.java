@@ -162,6 +162,26 @@ class S3CompatibilityTest {
   }
 
   @Test
+  void aclsShowTheOwnerWithFullControlAndOnlyPrivateCanBeSet() {
+    String bucket = newBucket();
+    s3.putObject(b -> b.bucket(bucket).key("k"), RequestBody.fromString("x"));
+    var bucketAcl = s3.getBucketAcl(b -> b.bucket(bucket));
+    assertThat(bucketAcl.owner().id()).isEqualTo(ACCESS_KEY);
+    assertThat(bucketAcl.grants()).singleElement().satisfies(g -> {
+      assertThat(g.permissionAsString()).isEqualTo("FULL_CONTROL");
+      assertThat(g.grantee().id()).isEqualTo(ACCESS_KEY);
+      assertThat(g.grantee().typeAsString()).isEqualTo("CanonicalUser");
+    });
+    assertThat(s3.getObjectAcl(b -> b.bucket(bucket).key("k")).grants()).hasSize(1);
+    s3.putObjectAcl(b -> b.bucket(bucket).key("k").acl("private"));
+    s3.putBucketAcl(b -> b.bucket(bucket).acl("private"));
+    assertThatThrownBy(() -> s3.putObjectAcl(b -> b.bucket(bucket).key("k").acl("public-read")))
+        .satisfies(e -> assertThat(errorCode(e)).isEqualTo("NotImplemented"));
+    assertThatThrownBy(() -> s3.getObjectAcl(b -> b.bucket(bucket).key("missing")))
+        .satisfies(e -> assertThat(errorCode(e)).isEqualTo("NoSuchKey"));
+  }
+
+  @Test
   void contentEncodingIsKeptAsSentWithoutAwsChunked() {
     String bucket = newBucket();
     s3.putObject(b -> b.bucket(bucket).key("k").contentEncoding("deflate, gzip"),
