@@ -8,6 +8,8 @@ import org.w3c.dom.Element;
 final class BucketOperations {
   /** Largest CreateBucketConfiguration body accepted. */
   static final int CREATE_BUCKET_XML_BYTES_MAX = 64 * 1024;
+  /** Buckets per ListBuckets page (S3's limit for paginated listings). */
+  static final int LIST_BUCKETS_MAX = 10_000;
 
   private final ObjectBackend backend;
   private final String region;
@@ -17,16 +19,46 @@ final class BucketOperations {
     this.region = region;
   }
 
-  void listBuckets(S3Exchange ex, Authentication auth) throws IOException {
+  /** ListBuckets, paginated when the client asks ({@code max-buckets}, {@code continuation-token}, {@code prefix}). */
+  void listBuckets(S3Exchange ex, Authentication auth) throws S3Exception, IOException {
+    QueryParameters q = ex.query();
+    String prefix = q.firstOr("prefix", "");
+    int maxBuckets = maxBuckets(q.first("max-buckets"));
+    String token = q.first("continuation-token");
+    String after = token == null || token.isEmpty() ? "" : ContinuationToken.decode(token).last();
     List<BucketSummary> buckets = backend.listBuckets(auth.accessKey());
     XmlWriter xml = XmlWriter.document("ListAllMyBucketsResult");
     xml.start("Owner").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
     xml.start("Buckets");
+    int count = 0;
+    String last = null;
+    boolean truncated = false;
     for (BucketSummary b : buckets) {
-      xml.start("Bucket").element("Name", b.name()).element("CreationDate", HttpDates.iso8601(b.createdMillis())).end();
+      if (!b.name().startsWith(prefix) || b.name().compareTo(after) <= 0) continue;
+      if (count == maxBuckets) {
+        truncated = true;
+        break;
+      }
+      xml.start("Bucket").element("Name", b.name()).element("CreationDate", HttpDates.iso8601(b.createdMillis()))
+          .element("BucketRegion", region).end();
+      count++;
+      last = b.name();
     }
     xml.end();
+    if (truncated) xml.element("ContinuationToken", new ContinuationToken(last, false).encode());
+    if (q.has("prefix")) xml.element("Prefix", prefix);
     ex.sendXml(200, xml.toBytes());
+  }
+
+  private static int maxBuckets(String value) throws S3Exception {
+    if (value == null) return LIST_BUCKETS_MAX;
+    try {
+      int v = Integer.parseInt(value.strip());
+      if (v < 1 || v > LIST_BUCKETS_MAX) throw new NumberFormatException();
+      return v;
+    } catch (NumberFormatException e) {
+      throw new S3Exception(S3Error.InvalidArgument, "max-buckets must be an integer from 1 to " + LIST_BUCKETS_MAX);
+    }
   }
 
   void createBucket(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {

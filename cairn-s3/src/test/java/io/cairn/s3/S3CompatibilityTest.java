@@ -182,6 +182,19 @@ class S3CompatibilityTest {
   }
 
   @Test
+  void listBucketsPagesWithMaxBucketsAndContinuationToken() {
+    String prefix = "p" + Long.toHexString(random.nextLong() & 0xffffffL) + "-";
+    for (String suffix : new String[] {"a", "b", "c"}) s3.createBucket(b -> b.bucket(prefix + suffix));
+    var first = s3.listBuckets(b -> b.prefix(prefix).maxBuckets(2));
+    assertThat(first.buckets()).extracting(x -> x.name()).containsExactly(prefix + "a", prefix + "b");
+    assertThat(first.continuationToken()).isNotNull();
+    var second = s3.listBuckets(b -> b.prefix(prefix).maxBuckets(2).continuationToken(first.continuationToken()));
+    assertThat(second.buckets()).extracting(x -> x.name()).containsExactly(prefix + "c");
+    assertThat(second.continuationToken()).isNull();
+    assertThat(s3.listBuckets().buckets()).extracting(x -> x.name()).contains(prefix + "a", prefix + "b", prefix + "c");
+  }
+
+  @Test
   void contentEncodingIsKeptAsSentWithoutAwsChunked() {
     String bucket = newBucket();
     s3.putObject(b -> b.bucket(bucket).key("k").contentEncoding("deflate, gzip"),
