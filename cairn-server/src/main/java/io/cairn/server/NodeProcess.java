@@ -39,6 +39,7 @@ public final class NodeProcess implements AutoCloseable {
     private NodeProcess() {}
 
     public static NodeProcess start(NodeConfig config) throws IOException {
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> log.error("uncaught exception in thread {}", t.getName(), e));
         NodeProcess p = new NodeProcess();
         try {
             p.startAll(config);

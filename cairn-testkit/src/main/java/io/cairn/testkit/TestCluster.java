@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -139,7 +140,41 @@ public final class TestCluster implements AutoCloseable {
         throw new IllegalStateException("node " + i + " (" + address + ") is not in the cluster's status");
     }
 
+    /** Nodes the test killed on purpose; any other node found dead at the end is reported. */
+    private final java.util.Set<Integer> killedOnPurpose = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Prints, for the test's output, the log tail of every node that died without the test
+     * killing it, and the errors logged by the others: a failure on CI must explain itself.
+     */
+    private void reportTroubledNodes() {
+        for (int i = 0; i < nodes(); i++) {
+            Path log = log(i);
+            if (!Files.exists(log)) {
+                continue;
+            }
+            try {
+                List<String> lines = Files.readAllLines(log);
+                if (!killedOnPurpose.contains(i) && cluster.pid(i).isEmpty()) {
+                    System.out.println("=== node-" + i + " died without being killed by the test; last lines of its log:");
+                    lines.subList(Math.max(0, lines.size() - 80), lines.size()).forEach(System.out::println);
+                } else {
+                    List<String> errors = lines.stream()
+                            .filter(l -> l.contains(" ERROR ") || l.contains("Exception in thread") || l.contains("OutOfMemoryError"))
+                            .limit(20).toList();
+                    if (!errors.isEmpty()) {
+                        System.out.println("=== node-" + i + " logged errors:");
+                        errors.forEach(System.out::println);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                System.out.println("=== node-" + i + ": log unreadable: " + e);
+            }
+        }
+    }
+
     public void kill(int i) {
+        killedOnPurpose.add(i);
         try {
             cluster.killNode(i);
         } catch (IOException e) {
@@ -149,6 +184,7 @@ public final class TestCluster implements AutoCloseable {
 
     /** Restarts node {@code i} and waits until the map shows it up. */
     public void restart(int i) throws IOException {
+        killedOnPurpose.remove(i);
         cluster.startNode(i);
         cluster.awaitReady(READY_TIMEOUT);
     }
@@ -159,6 +195,7 @@ public final class TestCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        reportTroubledNodes();
         try {
             cluster.stopAll(Duration.ofSeconds(10));
         } catch (IOException e) {

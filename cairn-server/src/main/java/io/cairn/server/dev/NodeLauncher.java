@@ -31,6 +31,8 @@ public final class NodeLauncher {
         String flags = System.getProperty("cairn.jvm.flags", "");
         cmd.addAll(Arrays.stream(flags.split("\\s+")).filter(s -> !s.isBlank()).toList());
         cmd.add(NODE_HEAP);
+        // Out of memory, a node ends at once (with a line in its log) rather than limp on.
+        cmd.add("-XX:+ExitOnOutOfMemoryError");
         cmd.add("-Dcairn.node.config=" + config.toAbsolutePath());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
@@ -43,6 +45,16 @@ public final class NodeLauncher {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
+        // While this process lives, a node's end is written to its log with the exit code
+        // (134: aborted, 137: killed), so that a crash explains itself.
+        p.onExit().thenAccept(ended -> {
+            try {
+                Files.writeString(logFile, "[launcher] node process " + ended.pid() + " exited with code " + ended.exitValue() + "\n",
+                        StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                // the log is gone with its directory
+            }
+        });
         return p.pid();
     }
 
