@@ -3,8 +3,9 @@ package io.cairn.s3;
 import java.util.Map;
 
 /**
- * The conditions of a conditional write (PutObject, CompleteMultipartUpload, CopyObject):
- * {@code If-None-Match: *} (only create) and {@code If-Match: <etag>} (only replace that version).
+ * The conditions of a conditional write (PutObject, CompleteMultipartUpload):
+ * {@code If-None-Match: *} (only create) or {@code If-None-Match: <etag>} (not over that version),
+ * and {@code If-Match: <etag>} or {@code *} (only replace that version, or any existing object).
  * They are checked against the current object before the write; two writers racing past the check
  * at the same moment are not told apart.
  */
@@ -16,9 +17,6 @@ final class ConditionalWrite {
     String ifNoneMatch = headers.get("if-none-match");
     String ifMatch = headers.get("if-match");
     if (ifNoneMatch == null && ifMatch == null) return;
-    if (ifNoneMatch != null && !ifNoneMatch.strip().equals("*")) {
-      throw new S3Exception(S3Error.NotImplemented, "If-None-Match on a write supports only '*'");
-    }
     ObjectInfo current;
     try {
       current = backend.headObject(bucket, key);
@@ -26,8 +24,8 @@ final class ConditionalWrite {
       if (e.error() != S3Error.NoSuchKey) throw e;
       current = null;
     }
-    if (ifNoneMatch != null && current != null) {
-      throw new S3Exception(S3Error.PreconditionFailed, "the object already exists and If-None-Match is '*'");
+    if (ifNoneMatch != null && current != null && ConditionalRequest.etagMatches(ifNoneMatch, current.etag())) {
+      throw new S3Exception(S3Error.PreconditionFailed, "the current object matches If-None-Match");
     }
     if (ifMatch != null) {
       if (current == null) throw new S3Exception(S3Error.NoSuchKey, "the key " + key + " does not exist (If-Match)");

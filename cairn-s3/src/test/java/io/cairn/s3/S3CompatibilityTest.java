@@ -106,8 +106,12 @@ class S3CompatibilityTest {
     assertThatThrownBy(() -> s3.putObject(b -> b.bucket(bucket).key("k").ifMatch("\"0123\""), RequestBody.fromString("third")))
         .satisfies(e -> assertThat(errorCode(e)).isEqualTo("PreconditionFailed"));
     assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("k")).asUtf8String()).isEqualTo("first");
+    assertThatThrownBy(() -> s3.putObject(b -> b.bucket(bucket).key("k").ifNoneMatch(etag), RequestBody.fromString("x")))
+        .satisfies(e -> assertThat(errorCode(e)).isEqualTo("PreconditionFailed"));
     s3.putObject(b -> b.bucket(bucket).key("k").ifMatch(etag), RequestBody.fromString("fourth"));
-    assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("k")).asUtf8String()).isEqualTo("fourth");
+    s3.putObject(b -> b.bucket(bucket).key("k").ifNoneMatch(etag), RequestBody.fromString("fifth"));
+    s3.putObject(b -> b.bucket(bucket).key("k").ifMatch("*"), RequestBody.fromString("sixth"));
+    assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("k")).asUtf8String()).isEqualTo("sixth");
     assertThatThrownBy(() -> s3.putObject(b -> b.bucket(bucket).key("new").ifMatch(etag), RequestBody.fromString("x")))
         .satisfies(e -> assertThat(errorCode(e)).isEqualTo("NoSuchKey"));
   }
