@@ -2,8 +2,6 @@ package io.cairn.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cairn.store.FilePerBlobPartitionStore;
-import io.cairn.store.PartitionStore;
 import io.cairn.store.RocksPartitionStore;
 import io.cairn.store.StoreConfig;
 import java.io.IOException;
@@ -35,9 +33,6 @@ final class StoreBenchCommand implements Callable<Integer> {
     @Option(names = "--inline-bytes", defaultValue = "0",
             description = "Blobs up to this size are kept inline in the index (default 0: every blob in a segment).")
     int inlineBytes;
-
-    @Option(names = "--baseline", description = "Also run the write phases on the blob-per-file engine.")
-    boolean baseline;
 
     @Override
     public Integer call() throws Exception {
@@ -77,20 +72,6 @@ final class StoreBenchCommand implements Callable<Integer> {
             System.out.printf("| (d) random 1 MiB reads, 8 readers | %.1f MiB/s | | %.2f of (a) |%n",
                     r.randomRead1mMibPerSecond(), r.randomRead1mMibPerSecond() / raw);
             System.out.printf("%nwrites per group commit: %.1f%n", perGroup);
-            if (baseline) {
-                StoreBenchmark.Keys oldKeys = new StoreBenchmark.Keys();
-                StoreBenchmark.WriteResult old;
-                try (PartitionStore store = FilePerBlobPartitionStore.open(work.resolve("file-per-blob"))) {
-                    old = bench.writes(store, oldKeys);
-                }
-                System.out.printf("%nblob-per-file engine (the previous layout), same phases:%n");
-                System.out.printf("| (b) 1 MiB writes, 8 writers | %.1f MiB/s | %.2f of (a) | segments: %.1fx |%n",
-                        old.seqWriteMibPerSecond(), old.seqWriteMibPerSecond() / raw,
-                        r.seqWriteMibPerSecond() / old.seqWriteMibPerSecond());
-                System.out.printf("| (c) 4 KiB writes, 64 writers | %.0f ops/s | p99 %.2f ms | segments: %.1fx |%n",
-                        old.smallWriteOpsPerSecond(), old.smallWriteP99Millis(),
-                        r.smallWriteOpsPerSecond() / old.smallWriteOpsPerSecond());
-            }
             if (json != null) {
                 ObjectMapper mapper = new ObjectMapper();
                 ObjectNode node = mapper.createObjectNode();

@@ -107,7 +107,7 @@ abstract class PartitionStoreContractTest {
         assertThat(r.tombstone()).isFalse();
         assertThat(new String(r.meta(), StandardCharsets.UTF_8)).isEqualTo("meta c/1 1.1");
         assertThat(r.blobLength()).isEqualTo(5);
-        assertThat(r.blobCrc32c()).isEqualTo(BlobFile.crc32c(ByteBuffer.wrap("hello".getBytes(StandardCharsets.UTF_8))));
+        assertThat(r.blobCrc32c()).isEqualTo(SegmentRecord.crc32c(ByteBuffer.wrap("hello".getBytes(StandardCharsets.UTF_8))));
         assertThat(text(store.readBlob(P0, "c/1"))).isEqualTo("hello");
         assertThat(((BlobRead.Found) store.readBlob(P0, "c/1")).version()).isEqualTo(v(1, 1));
         assertThat(store.get(P1, "c/1")).isEmpty();
