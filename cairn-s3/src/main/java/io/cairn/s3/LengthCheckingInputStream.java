@@ -1,11 +1,10 @@
 package io.cairn.s3;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
 /** Fails a body that is shorter or longer than its declared length instead of reporting its end. */
-public final class LengthCheckingInputStream extends FilterInputStream {
+public final class LengthCheckingInputStream extends CheckingInputStream {
   private final long expectedLength;
   private long count;
 
@@ -13,13 +12,6 @@ public final class LengthCheckingInputStream extends FilterInputStream {
     super(in);
     if (expectedLength < 0) throw new IllegalArgumentException("expectedLength must be >= 0");
     this.expectedLength = expectedLength;
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
   }
 
   @Override
@@ -35,17 +27,5 @@ public final class LengthCheckingInputStream extends FilterInputStream {
           "you did not provide the number of bytes specified: got " + count + " of " + expectedLength);
     }
     return n;
-  }
-
-  @Override
-  public long skip(long n) throws IOException {
-    byte[] buf = new byte[(int) Math.min(8192, Math.max(0, n))];
-    int r = read(buf, 0, buf.length);
-    return Math.max(r, 0);
-  }
-
-  @Override
-  public boolean markSupported() {
-    return false;
   }
 }

@@ -1,6 +1,5 @@
 package io.cairn.s3;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -12,7 +11,7 @@ import java.util.HexFormat;
  * the expected value and throws {@link S3BodyException} instead of reporting the end on a mismatch,
  * so a reader never sees a complete body that is wrong. It also checks the body length when known.
  */
-public final class VerifyingInputStream extends FilterInputStream {
+public final class VerifyingInputStream extends CheckingInputStream {
   private final BodyChecksum.State state;
   private final byte[] expected;
   private final S3Error mismatchError;
@@ -61,13 +60,6 @@ public final class VerifyingInputStream extends FilterInputStream {
   }
 
   @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
-  }
-
-  @Override
   public int read(byte[] b, int off, int len) throws IOException {
     int n = in.read(b, off, len);
     if (n > 0) {
@@ -77,17 +69,5 @@ public final class VerifyingInputStream extends FilterInputStream {
       verified = true;
     }
     return n;
-  }
-
-  @Override
-  public long skip(long n) throws IOException {
-    byte[] buf = new byte[(int) Math.min(8192, Math.max(0, n))];
-    int r = read(buf, 0, buf.length);
-    return Math.max(r, 0);
-  }
-
-  @Override
-  public boolean markSupported() {
-    return false;
   }
 }
