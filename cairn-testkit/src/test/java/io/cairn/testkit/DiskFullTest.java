@@ -258,13 +258,16 @@ class DiskFullTest {
         }
 
         long t0 = System.nanoTime();
+        long size = 12L << 20;
+        // Writes resume once compaction has given back the deleted segments: the node says it
+        // is no longer full, and there is room above the reserve for the next object.
         Awaitility.await().atMost(STATUS_TIMEOUT).pollInterval(Duration.ofMillis(200))
-                .until(() -> !nodeStatus().path("full").asBoolean());
+                .until(() -> !nodeStatus().path("full").asBoolean()
+                        && Files.getFileStore(mount).getUsableSpace() >= RESERVE_BYTES + 2 * size);
         System.out.printf("status shows the node not full %.1f s after the deletes (compaction freed the segments); %s%n",
                 (System.nanoTime() - t0) / 1e9, space());
 
         String again = "after-delete/big";
-        long size = 12L << 20;
         put(again, size, seed + 1_000_000);
         written.put(again, new long[] {size, seed + 1_000_000});
         String small = "after-delete/small";
