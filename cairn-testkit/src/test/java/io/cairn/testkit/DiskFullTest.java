@@ -258,7 +258,7 @@ class DiskFullTest {
         }
 
         long t0 = System.nanoTime();
-        long size = 12L << 20;
+        long size = 4L << 20;
         // Writes resume once compaction has given back the deleted segments: the node says it
         // is no longer full, and there is room above the reserve for the next object.
         Awaitility.await().atMost(STATUS_TIMEOUT).pollInterval(Duration.ofMillis(200))
