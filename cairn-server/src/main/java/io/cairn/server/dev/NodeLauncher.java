@@ -19,7 +19,7 @@ public final class NodeLauncher {
 
     public static final String MAIN_CLASS = "io.cairn.server.CairnCli";
     /** Heap of one dev node. */
-    public static final String NODE_HEAP = "-Xmx1g";
+    public static final String NODE_HEAP = "-Xmx2g";
 
     /** Starts {@code cairn server --config CONFIG} with output appended to {@code logFile}; returns the pid. */
     public long launch(Path config, Path logFile) throws IOException {
