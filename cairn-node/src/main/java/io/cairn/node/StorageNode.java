@@ -6,6 +6,7 @@ import io.cairn.core.map.NodeStats;
 import io.cairn.meta.MetaClient;
 import io.cairn.meta.MetaCommand;
 import io.cairn.meta.MetaResult;
+import io.cairn.node.erasure.StripeReader;
 import io.cairn.node.replication.PartitionDriver;
 import io.cairn.node.rpc.NodeRpcService;
 import io.cairn.store.PartitionStore;
@@ -38,6 +39,7 @@ public final class StorageNode implements AutoCloseable {
     private final MetaClient meta;
     private final MapView mapView;
     private final PeerChannels peers;
+    private final StripeReader stripeReader;
     private final PartitionDriver driver;
     private final PartitionClient partitionClient;
     private final Server server;
@@ -52,7 +54,8 @@ public final class StorageNode implements AutoCloseable {
         this.clock = clock;
         this.mapView = new MapView(() -> meta.read().map());
         this.peers = new PeerChannels(mapView, config.rpcTimeoutMillis());
-        this.driver = new PartitionDriver(config.nodeId(), store, mapView, peers, PARTITION_TICK_MILLIS);
+        this.stripeReader = new StripeReader(mapView, peers);
+        this.driver = new PartitionDriver(config.nodeId(), store, mapView, peers, stripeReader, PARTITION_TICK_MILLIS);
         this.partitionClient = new PartitionClient(mapView, peers, config.requestRetryMillis());
         InetSocketAddress bind = Addresses.parse(config.clusterAddress());
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(bind.getHostString(), bind.getPort()))
@@ -134,12 +137,14 @@ public final class StorageNode implements AutoCloseable {
     public PartitionStore store() { return store; }
     public MetaClient meta() { return meta; }
     public PartitionDriver driver() { return driver; }
+    public StripeReader stripeReader() { return stripeReader; }
 
     @Override
     public void close() {
         heartbeats.shutdownNow();
         server.shutdownNow();
         driver.close();
+        stripeReader.close();
         peers.close();
     }
 }

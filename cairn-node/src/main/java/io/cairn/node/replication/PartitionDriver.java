@@ -1,11 +1,15 @@
 package io.cairn.node.replication;
 
 import io.cairn.core.map.PoolInfo;
+import io.cairn.core.map.StoragePolicy;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.core.partition.Version;
 import io.cairn.core.placement.PartitionPlacement;
 import io.cairn.node.MapView;
 import io.cairn.node.PeerChannels;
+import io.cairn.node.erasure.BlockStamp;
+import io.cairn.node.erasure.StripeCoder;
+import io.cairn.node.erasure.StripeReader;
 import io.cairn.node.rpc.ApplyReply;
 import io.cairn.node.rpc.ApplyRequest;
 import io.cairn.node.rpc.GetReply;
@@ -14,6 +18,8 @@ import io.cairn.node.rpc.MirrorReply;
 import io.cairn.node.rpc.MirrorRequest;
 import io.cairn.node.rpc.Record;
 import io.cairn.node.rpc.RecordCodec;
+import io.cairn.node.rpc.RepairReply;
+import io.cairn.node.rpc.RepairRequest;
 import io.cairn.node.rpc.ScanReply;
 import io.cairn.node.rpc.ScanRequest;
 import io.cairn.node.rpc.SinceReply;
@@ -37,6 +43,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -57,6 +64,12 @@ public final class PartitionDriver implements AutoCloseable {
     public static final int SCAN_RECORDS_MAX = 1000;
     /** Forwarding hops a request may take before it is refused. */
     public static final int HOPS_MAX = 2;
+    /**
+     * Partitions that may pull logs and data from peers at once (peering and catch-up): a node
+     * that returns after a while holds many partitions, and each pull holds a blob (or the
+     * blocks of a stripe) in memory.
+     */
+    public static final int RECOVERY_PULLS_IN_FLIGHT_MAX = 4;
 
     private static final class Slot {
         final ReentrantLock lock = new ReentrantLock();
@@ -71,17 +84,21 @@ public final class PartitionDriver implements AutoCloseable {
     private final PartitionStore store;
     private final MapView mapView;
     private final PeerChannels peers;
+    private final StripeReader stripes;
+    private final Semaphore recoveryPulls = new Semaphore(RECOVERY_PULLS_IN_FLIGHT_MAX);
     private final Map<PartitionId, Slot> slots = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("partition-worker-", 0).factory());
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("partition-ticker").daemon().factory());
 
-    public PartitionDriver(String self, PartitionStore store, MapView mapView, PeerChannels peers, long tickIntervalMillis) {
+    public PartitionDriver(String self, PartitionStore store, MapView mapView, PeerChannels peers, StripeReader stripes,
+                           long tickIntervalMillis) {
         this.self = self;
         this.store = store;
         this.mapView = mapView;
         this.peers = peers;
+        this.stripes = stripes;
         mapView.addListener(this::onMap);
         ticker.scheduleWithFixedDelay(this::tick, tickIntervalMillis, tickIntervalMillis, TimeUnit.MILLISECONDS);
     }
@@ -159,7 +176,10 @@ public final class PartitionDriver implements AutoCloseable {
     }
 
     private void runPeering(PartitionId p, PartitionStateMachine.Effect.StartPeering sp) {
+        boolean permitted = false;
         try {
+            recoveryPulls.acquire();
+            permitted = true;
             Version highest = store.lastVersion(p);
             for (String source : sp.sources()) {
                 PullResult r = pullLog(p, source, sp.after(), sp.epoch());
@@ -180,14 +200,22 @@ public final class PartitionDriver implements AutoCloseable {
             log.debug("partition {} peered in epoch {} from {} up to {}", p, sp.epoch(), sp.sources(), highest);
         } catch (RuntimeException | IOException e) {
             log.debug("peering of {} in epoch {} not finished ({}); the next tick retries", p, sp.epoch(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
+            if (permitted) {
+                recoveryPulls.release();
+            }
             peeringInFlight.remove(p);
         }
     }
 
     private void runCatchUp(PartitionId p, PartitionStateMachine.Effect.StartCatchUp cu) {
         Slot slot = slot(p);
+        boolean permitted = false;
         try {
+            recoveryPulls.acquire();
+            permitted = true;
             PullResult r = pullLog(p, cu.primary(), cu.after(), cu.epoch());
             slot.lock.lock();
             try {
@@ -196,13 +224,20 @@ public final class PartitionDriver implements AutoCloseable {
             } finally {
                 slot.lock.unlock();
             }
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException | IOException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             log.debug("catch-up of {} from {} failed: {}", p, cu.primary(), e.toString());
             slot.lock.lock();
             try {
                 slot.machine.catchUpFailed();
             } finally {
                 slot.lock.unlock();
+            }
+        } finally {
+            if (permitted) {
+                recoveryPulls.release();
             }
         }
     }
@@ -251,6 +286,10 @@ public final class PartitionDriver implements AutoCloseable {
             return;
         }
         ByteBuffer blob = null;
+        if (rec.getHasBlob() && !rec.getTombstone() && erasureCoded(p)) {
+            copyOwnBlock(p, rec, v);
+            return;
+        }
         if (rec.getHasBlob() && !rec.getTombstone()) {
             GetReply got = peers.stub(source).get(GetRequest.newBuilder()
                     .setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p)).setKey(rec.getKey())
@@ -270,6 +309,41 @@ public final class PartitionDriver implements AutoCloseable {
             }
         }
         applyLocal(p, RecordCodec.mutation(rec, blob));
+    }
+
+    /**
+     * Rebuilds this node's own block of an erasure-coded log record from the other holders. A
+     * stripe of which fewer than {@code k} blocks exist anywhere is a write that never completed
+     * (nobody acknowledged it): it is left out, which rolls it back here. One that cannot be
+     * rebuilt now but may be later fails the pull, which is retried.
+     */
+    private void copyOwnBlock(PartitionId p, Record rec, Version v) throws IOException {
+        MapView.Current current = mapView.current();
+        int slot = current.placement().of(p).holders().indexOf(self);
+        if (slot < 0) {
+            return; // no longer a holder in this map
+        }
+        BlockStamp logStamp;
+        try {
+            logStamp = BlockStamp.parse(rec.getMeta().toByteArray());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("log record " + rec.getKey() + " of " + p + ": " + e.getMessage());
+        }
+        switch (stripes.rebuild(p, rec.getKey(), v, logStamp, slot)) {
+            case StripeReader.Rebuild.Built b -> applyLocal(p, new Mutation(rec.getKey(), v, false, b.meta(), b.block()));
+            case StripeReader.Rebuild.Torn t -> log.info("stripe {} {} at {} is torn ({}); left out", p, rec.getKey(), v, t.why());
+            case StripeReader.Rebuild.Unavailable u ->
+                    throw new IOException("block " + slot + " of " + rec.getKey() + " at " + v + " cannot be rebuilt yet: " + u.why());
+        }
+    }
+
+    private boolean erasureCoded(PartitionId p) {
+        return policyOf(p).kind() == StoragePolicy.Kind.ERASURE_CODED;
+    }
+
+    private StoragePolicy policyOf(PartitionId p) {
+        return mapView.current().map().pool(p.pool()).map(PoolInfo::policy)
+                .orElseThrow(() -> new IllegalStateException("no pool " + p.pool() + " in epoch " + mapView.epoch()));
     }
 
     private ApplyOutcome applyLocal(PartitionId p, Mutation m) throws IOException {
@@ -322,6 +396,19 @@ public final class PartitionDriver implements AutoCloseable {
         if (!placement.upHolders(current.map()).contains(self)) {
             return forwardApply(req, placement.primary(current.map()).orElse(null));
         }
+        Stripe stripe = null;
+        StoragePolicy policy = policyOf(p);
+        if (blob != null && !req.getTombstone() && policy.kind() == StoragePolicy.Kind.ERASURE_CODED) {
+            int up = placement.upHolders(current.map()).size();
+            if (up < policy.dataBlocks()) {
+                return applyReply(Status.REPLICATION_FAILED, "only " + up + " of the " + policy.width() + " holders of " + p
+                        + " are up; a stripe needs at least " + policy.dataBlocks()).build();
+            }
+            // Encoded before the partition lock is taken: sequencing does not wait for the codec.
+            stripe = new Stripe(placement.holders(), StripeCoder.encode(policy.dataBlocks(), policy.parityBlocks(), blob),
+                    new BlockStamp(0, policy.dataBlocks(), policy.parityBlocks(), blob.remaining(), req.getBlobCrc32C()),
+                    req.getMeta().toByteArray());
+        }
         Slot slot = slot(p);
         Version version;
         List<String> targets;
@@ -340,7 +427,9 @@ public final class PartitionDriver implements AutoCloseable {
                 }
                 case PartitionStateMachine.WriteDecision.Sequence s -> version = s.version();
             }
-            Mutation m = new Mutation(req.getKey(), version, req.getTombstone(), req.getMeta().toByteArray(), blob);
+            Mutation m = stripe == null
+                    ? new Mutation(req.getKey(), version, req.getTombstone(), req.getMeta().toByteArray(), blob)
+                    : new Mutation(req.getKey(), version, false, stripe.meta(self), stripe.block(self));
             previous = store.get(p, req.getKey());
             store.apply(p, m);
             slot.machine.noteApplied(version);
@@ -357,7 +446,8 @@ public final class PartitionDriver implements AutoCloseable {
                 .setKey(req.getKey()).setVersion(RecordCodec.version(version)).setTombstone(req.getTombstone())
                 .setMeta(req.getMeta()).setHasBlob(req.getHasBlob()).setBlob(req.getBlob())
                 .setBlobLength(req.getBlob().size()).setBlobCrc32C(req.getBlobCrc32C()).build();
-        MirrorOutcome mirrored = mirror(p, epoch, record, targets);
+        Stripe s = stripe;
+        MirrorOutcome mirrored = mirror(p, epoch, targets, s == null ? t -> record : t -> s.record(record, t));
         if (mirrored.failures() != null) {
             // A full holder fails the write for good; anything else is worth a retry.
             Status status = mirrored.full() ? Status.FULL : Status.REPLICATION_FAILED;
@@ -371,16 +461,45 @@ public final class PartitionDriver implements AutoCloseable {
     /** @param failures null when every target confirmed, else why not; full: a target refused for lack of space */
     private record MirrorOutcome(String failures, boolean full) {}
 
-    /** Sends a sequenced record to every target in parallel and waits for their answers. */
-    private MirrorOutcome mirror(PartitionId p, long epoch, Record record, List<String> targets) {
+    /**
+     * The blocks of one erasure-coded chunk: block {@code i} goes to the node in slot {@code i} of
+     * the partition's placement, stamped with its index.
+     */
+    private record Stripe(List<String> holders, ByteBuffer[] blocks, BlockStamp stamp, byte[] innerMeta) {
+
+        private int slotOf(String node) {
+            int slot = holders.indexOf(node);
+            if (slot < 0 || slot >= blocks.length) {
+                throw new IllegalStateException(node + " holds no block of this stripe (placement " + holders + ")");
+            }
+            return slot;
+        }
+
+        ByteBuffer block(String node) {
+            return blocks[slotOf(node)];
+        }
+
+        byte[] meta(String node) {
+            return stamp.forIndex(slotOf(node)).wrap(innerMeta);
+        }
+
+        /** The mirrored record for {@code node}: its own block instead of the chunk. */
+        Record record(Record chunkRecord, String node) {
+            ByteBuffer block = block(node);
+            return chunkRecord.toBuilder().setMeta(com.google.protobuf.ByteString.copyFrom(meta(node)))
+                    .setBlob(RecordCodec.bytes(block)).setBlobLength(block.remaining()).setBlobCrc32C(RecordCodec.crc32c(block)).build();
+        }
+    }
+
+    /** Sends a sequenced record (as {@code recordFor} shapes it per target) to every target in parallel and waits for their answers. */
+    private MirrorOutcome mirror(PartitionId p, long epoch, List<String> targets, java.util.function.Function<String, Record> recordFor) {
         if (targets.isEmpty()) {
             return new MirrorOutcome(null, false);
         }
-        MirrorRequest req = MirrorRequest.newBuilder()
-                .setEpoch(epoch).setPartition(RecordCodec.ref(p)).setRecord(record).setPrimary(self).build();
         List<Future<MirrorReply>> calls = new ArrayList<>(targets.size());
         for (String t : targets) {
-            calls.add(workers.submit(() -> peers.stub(t).mirror(req)));
+            calls.add(workers.submit(() -> peers.stub(t).mirror(MirrorRequest.newBuilder()
+                    .setEpoch(epoch).setPartition(RecordCodec.ref(p)).setRecord(recordFor.apply(t)).setPrimary(self).build())));
         }
         StringBuilder failures = new StringBuilder();
         boolean full = false;
@@ -463,8 +582,73 @@ public final class PartitionDriver implements AutoCloseable {
         }
         return atPrimary(p, req.getEpoch(), req.getHops(),
                 (primary, epoch) -> peers.stub(primary).get(req.toBuilder().setHops(req.getHops() + 1).setEpoch(epoch).build()),
-                () -> readLocal(p, req.getKey(), req.getWithBlob(), true),
+                () -> req.getWithBlob() && erasureCoded(p) ? readStriped(p, req.getKey()) : readLocal(p, req.getKey(), req.getWithBlob(), true),
                 (status, message) -> getReply(status, message).build());
+    }
+
+    /** An erasure-coded chunk read whole at the primary: assembled from the stripe's holders. */
+    private GetReply readStriped(PartitionId p, String key) {
+        Optional<StoredRecord> rec = store.get(p, key);
+        if (rec.isEmpty()) {
+            return getReply(Status.NOT_FOUND, "").build();
+        }
+        StoredRecord r = rec.get();
+        if (r.tombstone() || r.blobLength() == 0) {
+            return getReply(Status.OK, "").setRecord(RecordCodec.record(r)).build();
+        }
+        try {
+            BlockStamp stamp = BlockStamp.parse(r.meta());
+            Optional<ByteBuffer> chunk = stripes.read(p, key, stamp.chunkLength(), 0, stamp.chunkLength());
+            if (chunk.isEmpty()) {
+                return getReply(Status.NOT_FOUND, "").build();
+            }
+            return getReply(Status.OK, "").setRecord(RecordCodec.record(r)
+                    .setMeta(com.google.protobuf.ByteString.copyFrom(BlockStamp.innerMeta(r.meta())))
+                    .setBlob(RecordCodec.bytes(chunk.get())).setBlobLength(stamp.chunkLength()).setBlobCrc32C(stamp.chunkCrc32c())).build();
+        } catch (IOException | IllegalArgumentException e) {
+            return getReply(Status.CORRUPT, e.getMessage()).build();
+        }
+    }
+
+    /**
+     * A rebuilt erasure-coded block sent back by a reader. The copy here is rewritten only if it
+     * is damaged, is of the same version, and the bytes sent match the checksum stored with it.
+     */
+    public RepairReply repairBlock(RepairRequest req) {
+        PartitionId p = RecordCodec.partition(req.getPartition());
+        mapView.ensureEpoch(req.getEpoch());
+        Record r = req.getRecord();
+        if (!erasureCoded(p)) {
+            return repairReply(Status.ERROR, "pool " + p.pool() + " is not erasure-coded");
+        }
+        ByteBuffer blob = r.getBlob().asReadOnlyByteBuffer();
+        if (RecordCodec.crc32c(blob) != r.getBlobCrc32C()) {
+            return repairReply(Status.ERROR, "block failed its checksum in transit");
+        }
+        Version v = RecordCodec.version(r.getVersion());
+        Optional<StoredRecord> local = store.get(p, r.getKey());
+        if (local.isEmpty() || local.get().tombstone() || !local.get().version().equals(v)) {
+            return repairReply(Status.NOT_FOUND, "this node holds no block of " + r.getKey() + " at " + v);
+        }
+        if (local.get().blobCrc32c() != r.getBlobCrc32C() || local.get().blobLength() != blob.remaining()) {
+            return repairReply(Status.ERROR, "the block sent does not match the checksum stored with " + r.getKey() + " at " + v);
+        }
+        if (store.readBlob(p, r.getKey()) instanceof BlobRead.Found f && f.version().equals(v)) {
+            return repairReply(Status.OK, "the stored block is good; nothing rewritten");
+        }
+        try {
+            boolean rewritten = store.repair(p, new Mutation(r.getKey(), v, false, local.get().meta(), blob));
+            log.warn("rewrote damaged block of {} {} at {} (rewritten: {})", p, r.getKey(), v, rewritten);
+            return repairReply(rewritten ? Status.OK : Status.NOT_FOUND, rewritten ? "" : "the record changed meanwhile");
+        } catch (StoreFullException e) {
+            return repairReply(Status.FULL, "node " + self + " is full: " + e.getMessage());
+        } catch (IOException e) {
+            return repairReply(Status.ERROR, "rewrite failed: " + e.getMessage());
+        }
+    }
+
+    private RepairReply repairReply(Status s, String message) {
+        return RepairReply.newBuilder().setStatus(s).setEpoch(mapView.epoch()).setMessage(message).build();
     }
 
     /**

@@ -42,6 +42,11 @@ public final class NodeRpcService extends NodeRpcGrpc.NodeRpcImplBase {
         answer(request, driver::since, out);
     }
 
+    @Override
+    public void repairBlock(RepairRequest request, StreamObserver<RepairReply> out) {
+        answer(request, driver::repairBlock, out);
+    }
+
     private static <Q, R> void answer(Q request, Function<Q, R> handler, StreamObserver<R> out) {
         R reply;
         try {
