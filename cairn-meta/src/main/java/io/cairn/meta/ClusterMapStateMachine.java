@@ -5,6 +5,8 @@ import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.NodeInfo;
 import io.cairn.core.map.NodeState;
 import io.cairn.core.map.NodeStats;
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.map.StoragePolicy;
 import io.cairn.core.map.UserInfo;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +31,7 @@ public final class ClusterMapStateMachine {
             case MetaCommand.RegisterNode c -> registerNode(state, c);
             case MetaCommand.Heartbeat c -> heartbeat(state, c);
             case MetaCommand.MarkDown c -> markDown(state, c);
+            case MetaCommand.CreatePool c -> createPool(state, c);
             case MetaCommand.CreateBucket c -> createBucket(state, c);
             case MetaCommand.DeleteBucket c -> deleteBucket(state, c);
             case MetaCommand.PutUser c -> putUser(state, c);
@@ -100,6 +103,21 @@ public final class ClusterMapStateMachine {
         return changed(map.next(nodes, map.pools(), map.buckets(), map.users()), state.stats());
     }
 
+    private static Applied createPool(MetaState state, MetaCommand.CreatePool c) {
+        ClusterMap map = state.map();
+        PoolInfo pool = c.pool();
+        Optional<PoolInfo> existing = map.pool(pool.name());
+        if (existing.isPresent()) {
+            return existing.get().equals(pool) ? unchanged(state) : failed(state, MetaResult.POOL_EXISTS);
+        }
+        if (map.pools().size() >= MetaCommand.POOLS_MAX) {
+            return failed(state, MetaResult.TOO_MANY_POOLS);
+        }
+        List<PoolInfo> pools = new ArrayList<>(map.pools());
+        pools.add(pool);
+        return changed(map.next(map.nodes(), pools, map.buckets(), map.users()), state.stats());
+    }
+
     private static Applied createBucket(MetaState state, MetaCommand.CreateBucket c) {
         ClusterMap map = state.map();
         BucketInfo bucket = c.bucket();
@@ -108,8 +126,12 @@ public final class ClusterMapStateMachine {
             boolean sameOwner = existing.get().owner().equals(bucket.owner());
             return failed(state, sameOwner ? MetaResult.BUCKET_OWNED_BY_YOU : MetaResult.BUCKET_ALREADY_EXISTS);
         }
-        if (map.pool(bucket.pool()).isEmpty()) {
+        Optional<PoolInfo> indexPool = map.pool(bucket.pool());
+        if (indexPool.isEmpty() || map.pool(bucket.dataPoolName()).isEmpty()) {
             return failed(state, MetaResult.NO_SUCH_POOL);
+        }
+        if (indexPool.get().policy().kind() != StoragePolicy.Kind.REPLICATED) {
+            return failed(state, MetaResult.INDEX_POOL_NOT_REPLICATED);
         }
         List<BucketInfo> buckets = new ArrayList<>(map.buckets());
         buckets.add(bucket);

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A change request to the cluster map, written to the meta Raft log as JSON and applied by
@@ -23,17 +24,24 @@ import java.util.Set;
         @JsonSubTypes.Type(value = MetaCommand.RegisterNode.class, name = "RegisterNode"),
         @JsonSubTypes.Type(value = MetaCommand.Heartbeat.class, name = "Heartbeat"),
         @JsonSubTypes.Type(value = MetaCommand.MarkDown.class, name = "MarkDown"),
+        @JsonSubTypes.Type(value = MetaCommand.CreatePool.class, name = "CreatePool"),
         @JsonSubTypes.Type(value = MetaCommand.CreateBucket.class, name = "CreateBucket"),
         @JsonSubTypes.Type(value = MetaCommand.DeleteBucket.class, name = "DeleteBucket"),
         @JsonSubTypes.Type(value = MetaCommand.PutUser.class, name = "PutUser"),
 })
 public sealed interface MetaCommand {
 
+    /** What {@link CreatePool} accepts as a pool name. */
+    Pattern POOL_NAME = Pattern.compile("[a-z0-9][a-z0-9+._-]*");
+
     /** Longest accepted cluster id, node id or bucket name, in characters. */
     int NAME_LENGTH_MAX = 255;
 
     /** Most pools a cluster may declare. */
     int POOLS_MAX = 64;
+
+    /** Longest accepted name of a pool created after bootstrap, in characters. */
+    int POOL_NAME_LENGTH_MAX = 64;
 
     /** Sets the cluster id, the pools and the root user once; a no-op on a bootstrapped map. */
     record Bootstrap(String clusterId, List<PoolInfo> pools, UserInfo rootUser) implements MetaCommand {
@@ -78,7 +86,21 @@ public sealed interface MetaCommand {
         }
     }
 
-    /** Creates a bucket in an existing pool. */
+    /**
+     * Adds a pool; a no-op when a pool of that name with the same policy and partition count
+     * exists already, an error when the existing one differs.
+     */
+    record CreatePool(PoolInfo pool) implements MetaCommand {
+        public CreatePool {
+            Objects.requireNonNull(pool, "pool");
+            requirePoolName(pool.name());
+        }
+    }
+
+    /**
+     * Creates a bucket whose index lives in an existing replicated pool and whose data lives in
+     * an existing pool of any policy.
+     */
     record CreateBucket(BucketInfo bucket) implements MetaCommand {
         public CreateBucket {
             Objects.requireNonNull(bucket, "bucket");
@@ -98,6 +120,14 @@ public sealed interface MetaCommand {
         public PutUser {
             Objects.requireNonNull(user, "user");
             requireName(user.accessKey(), "accessKey");
+        }
+    }
+
+    /** Pool names appear in partition ids and on disk: lower-case letters, digits and {@code + . _ -}. */
+    private static void requirePoolName(String name) {
+        if (name.isEmpty() || name.length() > POOL_NAME_LENGTH_MAX || !POOL_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("pool name must be 1.." + POOL_NAME_LENGTH_MAX
+                    + " characters of a-z, 0-9, '+', '.', '_' or '-', starting with a letter or digit: '" + name + "'");
         }
     }
 

@@ -13,6 +13,12 @@ public record MetaResult(boolean ok, String error, long epoch) {
     public static final String NO_SUCH_BUCKET = "NO_SUCH_BUCKET";
     public static final String BUCKET_OWNED_BY_YOU = "BUCKET_OWNED_BY_YOU";
     public static final String BUCKET_ALREADY_EXISTS = "BUCKET_ALREADY_EXISTS";
+    /** A pool of that name exists with another policy or partition count. */
+    public static final String POOL_EXISTS = "POOL_EXISTS";
+    /** The map holds {@link MetaCommand#POOLS_MAX} pools already. */
+    public static final String TOO_MANY_POOLS = "TOO_MANY_POOLS";
+    /** A bucket's index pool must keep full copies; an erasure-coded pool holds data only. */
+    public static final String INDEX_POOL_NOT_REPLICATED = "INDEX_POOL_NOT_REPLICATED";
     /** The log entry could not be decoded as a command; nothing was applied. */
     public static final String BAD_COMMAND = "BAD_COMMAND";
 

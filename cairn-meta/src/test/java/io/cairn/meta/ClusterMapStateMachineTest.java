@@ -4,13 +4,16 @@ import static io.cairn.meta.MetaFixtures.ROOT;
 import static io.cairn.meta.MetaFixtures.bootstrap;
 import static io.cairn.meta.MetaFixtures.bucket;
 import static io.cairn.meta.MetaFixtures.node;
+import static io.cairn.meta.MetaFixtures.pool;
 import static io.cairn.meta.MetaFixtures.stats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cairn.core.map.BucketInfo;
 import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.NodeInfo;
 import io.cairn.core.map.NodeState;
+import io.cairn.core.map.PoolInfo;
 import io.cairn.core.map.UserInfo;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,10 +155,88 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
+    void createBucketPutsDataInTheNamedPoolAndTheIndexInAReplicatedOne() {
+        apply(bootstrap());
+        long epoch = state.map().epoch();
+        assertThat(apply(new MetaCommand.CreateBucket(bucket("archive", "default", "ROOTKEY", "cold"))))
+                .isEqualTo(MetaResult.success(epoch + 1));
+        BucketInfo stored = state.map().bucket("archive").orElseThrow();
+        assertThat(stored.pool()).isEqualTo("default");
+        assertThat(stored.dataPoolName()).isEqualTo("cold");
+    }
+
+    @Test
+    void createBucketRefusesAMissingDataPool() {
+        apply(bootstrap());
+        assertUnchanged(new MetaCommand.CreateBucket(bucket("archive", "default", "ROOTKEY", "ec8+3")), MetaResult.NO_SUCH_POOL);
+        assertThat(state.map().bucket("archive")).isEmpty();
+    }
+
+    @Test
+    void createBucketRefusesAnErasureCodedIndexPool() {
+        apply(bootstrap());
+        assertUnchanged(new MetaCommand.CreateBucket(bucket("archive", "cold", "ROOTKEY")), MetaResult.INDEX_POOL_NOT_REPLICATED);
+        assertUnchanged(new MetaCommand.CreateBucket(bucket("archive", "cold", "ROOTKEY", "default")),
+                MetaResult.INDEX_POOL_NOT_REPLICATED);
+        assertThat(state.map().bucket("archive")).isEmpty();
+    }
+
+    @Test
+    void createPoolAddsAPoolInANewEpoch() {
+        apply(bootstrap());
+        long epoch = state.map().epoch();
+        PoolInfo wide = pool("ec8+3", "ec8+3", 64);
+        assertThat(apply(new MetaCommand.CreatePool(wide))).isEqualTo(MetaResult.success(epoch + 1));
+        assertThat(state.map().pool("ec8+3")).contains(wide);
+        assertThat(state.map().pools()).extracting(PoolInfo::name).containsExactly("cold", "default", "ec8+3");
+        assertThat(apply(new MetaCommand.CreateBucket(bucket("archive", "default", "ROOTKEY", "ec8+3"))).ok()).isTrue();
+    }
+
+    @Test
+    void createPoolIsIdempotentForTheSamePool() {
+        apply(bootstrap());
+        apply(new MetaCommand.CreatePool(pool("rep2", "rep2", 64)));
+        assertUnchanged(new MetaCommand.CreatePool(pool("rep2", "rep2", 64)), null);
+        assertUnchanged(new MetaCommand.CreatePool(MetaFixtures.POOLS.get(1)), null);
+    }
+
+    @Test
+    void createPoolRefusesAnotherPoolUnderAnExistingName() {
+        apply(bootstrap());
+        assertUnchanged(new MetaCommand.CreatePool(pool("cold", "ec4+2", 64)), MetaResult.POOL_EXISTS);
+        assertUnchanged(new MetaCommand.CreatePool(pool("cold", "ec8+3", 32)), MetaResult.POOL_EXISTS);
+        assertUnchanged(new MetaCommand.CreatePool(pool("default", "rep2", 64)), MetaResult.POOL_EXISTS);
+        assertThat(state.map().pool("cold")).contains(MetaFixtures.POOLS.get(1));
+    }
+
+    @Test
+    void createPoolStopsAtTheLimit() {
+        apply(bootstrap());
+        for (int i = state.map().pools().size(); i < MetaCommand.POOLS_MAX; i++) {
+            assertThat(apply(new MetaCommand.CreatePool(pool("p" + i, "rep2", 4))).ok()).isTrue();
+        }
+        assertThat(state.map().pools()).hasSize(MetaCommand.POOLS_MAX);
+        assertUnchanged(new MetaCommand.CreatePool(pool("one-more", "rep2", 4)), MetaResult.TOO_MANY_POOLS);
+        assertThat(state.map().pool("one-more")).isEmpty();
+        // an existing pool is still a success at the limit
+        assertUnchanged(new MetaCommand.CreatePool(pool("p10", "rep2", 4)), null);
+    }
+
+    @Test
+    void createPoolRefusesBadNamesOnConstruction() {
+        assertThatThrownBy(() -> new MetaCommand.CreatePool(pool("a/b", "rep2", 4))).hasMessageContaining("'a/b'");
+        assertThatThrownBy(() -> new MetaCommand.CreatePool(pool("Rep2", "rep2", 4))).hasMessageContaining("pool name");
+        assertThatThrownBy(() -> new MetaCommand.CreatePool(pool("-x", "rep2", 4))).hasMessageContaining("pool name");
+        assertThatThrownBy(() -> new MetaCommand.CreatePool(pool("p".repeat(MetaCommand.POOL_NAME_LENGTH_MAX + 1), "rep2", 4)))
+                .hasMessageContaining("pool name");
+        assertThatThrownBy(() -> new MetaCommand.CreatePool(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
     void deleteBucketRemovesItOrSaysItIsMissing() {
         apply(bootstrap());
         apply(new MetaCommand.CreateBucket(bucket("photos", "default", "ROOTKEY")));
-        apply(new MetaCommand.CreateBucket(bucket("videos", "cold", "ROOTKEY")));
+        apply(new MetaCommand.CreateBucket(bucket("videos", "default", "ROOTKEY", "cold")));
         long epoch = state.map().epoch();
         assertThat(apply(new MetaCommand.DeleteBucket("photos"))).isEqualTo(MetaResult.success(epoch + 1));
         assertThat(state.map().buckets()).extracting(b -> b.name()).containsExactly("videos");
@@ -197,16 +278,19 @@ class ClusterMapStateMachineTest {
         Random random = new Random(seed);
         List<String> ids = List.of("n1", "n2", "n3", "n4");
         List<String> buckets = List.of("a", "b", "c");
-        List<String> pools = List.of("default", "cold", "missing");
+        List<String> pools = List.of("default", "cold", "missing", "rep2");
         List<String> owners = List.of("ROOTKEY", "ALICE");
         for (int step = 0; step < 5_000; step++) {
-            MetaCommand command = switch (random.nextInt(8)) {
+            MetaCommand command = switch (random.nextInt(10)) {
                 case 0 -> bootstrap();
                 case 1 -> new MetaCommand.RegisterNode(node(pick(random, ids), "10.0.0." + random.nextInt(3) + ":9000"));
                 case 2, 3 -> new MetaCommand.Heartbeat(stats(pick(random, ids), random.nextInt(100)));
                 case 4 -> new MetaCommand.MarkDown(pick(random, ids));
                 case 5 -> new MetaCommand.CreateBucket(bucket(pick(random, buckets), pick(random, pools), pick(random, owners)));
                 case 6 -> new MetaCommand.DeleteBucket(pick(random, buckets));
+                case 7 -> new MetaCommand.CreatePool(pool(pick(random, pools), random.nextBoolean() ? "rep2" : "ec4+2", 32));
+                case 8 -> new MetaCommand.CreateBucket(bucket(pick(random, buckets), pick(random, pools), pick(random, owners),
+                        pick(random, pools)));
                 default -> new MetaCommand.PutUser(new UserInfo(pick(random, owners), "s" + random.nextInt(2), "u", false));
             };
             MetaState before = state;
@@ -217,6 +301,12 @@ class ClusterMapStateMachineTest {
             if (!result.ok()) {
                 assertThat(state).as("seed %d step %d", seed, step).isSameAs(before);
             }
+            for (BucketInfo b : state.map().buckets()) {
+                assertThat(state.map().pool(b.pool()).orElseThrow().policy().kind()).as("seed %d bucket %s", seed, b)
+                        .isEqualTo(io.cairn.core.map.StoragePolicy.Kind.REPLICATED);
+                assertThat(state.map().pool(b.dataPoolName())).as("seed %d bucket %s", seed, b).isPresent();
+            }
+            assertThat(state.map().pools().size()).as("seed %d", seed).isLessThanOrEqualTo(MetaCommand.POOLS_MAX);
             List<String> nodeIds = new ArrayList<>();
             state.map().nodes().forEach(n -> nodeIds.add(n.id()));
             assertThat(state.stats().keySet()).as("seed %d", seed).isSubsetOf(nodeIds);

@@ -142,7 +142,7 @@ class MetaClusterTest {
         MetaServer newLeader = awaitLeader(survivors);
         assertThat(newLeader).isNotSameAs(leader);
 
-        assertThat(client.submit(new MetaCommand.CreateBucket(bucket("videos", "cold", "ROOTKEY")))).isEqualTo(MetaResult.success(5));
+        assertThat(client.submit(new MetaCommand.CreateBucket(bucket("videos", "default", "ROOTKEY", "cold")))).isEqualTo(MetaResult.success(5));
         assertThat(client.submit(new MetaCommand.DeleteBucket("photos"))).isEqualTo(MetaResult.success(6));
         MetaState afterFailover = client.read();
         assertThat(afterFailover.map().buckets()).extracting(b -> b.name()).containsExactly("videos");

@@ -40,4 +40,12 @@ final class MetaFixtures {
     static BucketInfo bucket(String name, String pool, String owner) {
         return new BucketInfo(name, pool, owner, 1_700_000_000_000L, BucketInfo.INDEX_SHARDS_DEFAULT);
     }
+
+    static BucketInfo bucket(String name, String pool, String owner, String dataPool) {
+        return new BucketInfo(name, pool, owner, 1_700_000_000_000L, BucketInfo.INDEX_SHARDS_DEFAULT, dataPool);
+    }
+
+    static PoolInfo pool(String name, String policy, int partitions) {
+        return new PoolInfo(name, StoragePolicy.parse(policy), partitions);
+    }
 }

@@ -7,6 +7,7 @@ import static io.cairn.meta.MetaFixtures.stats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cairn.core.map.BucketInfo;
 import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.NodeInfo;
 import io.cairn.core.map.NodeState;
@@ -23,7 +24,7 @@ class MetaJsonTest {
                 4_000_000_000L, NodeState.UP, true);
         NodeInfo plain = node("n2").withState(NodeState.DOWN).withIn(false);
         ClusterMap map = new ClusterMap(17, "cluster-1", List.of(plain, voter), MetaFixtures.POOLS,
-                List.of(bucket("photos", "default", "ROOTKEY"), bucket("archive", "cold", "ALICE")),
+                List.of(bucket("photos", "default", "ROOTKEY"), bucket("archive", "default", "ALICE", "cold")),
                 List.of(MetaFixtures.ROOT, new UserInfo("ALICE", "s", "alice", false)));
         return new MetaState(map, Map.of("n2", stats("n2", 5), "n1", stats("n1", 7)));
     }
@@ -38,6 +39,23 @@ class MetaJsonTest {
         String text = new String(json, StandardCharsets.UTF_8);
         assertThat(text).contains("\"policy\":\"rep3\"").contains("\"policy\":\"ec4+2\"").doesNotContain("\"up\"");
         assertThat(text.indexOf("\"n1\":")).isLessThan(text.indexOf("\"n2\":"));
+        assertThat(text).contains("\"dataPool\":\"cold\"").doesNotContain("\"dataPool\":null").doesNotContain("dataPoolName");
+    }
+
+    /** A map written before buckets had a data pool: it loads, every bucket keeps its data in its pool, and it writes back unchanged. */
+    @Test
+    void aMapWrittenBeforeDataPoolsLoads() {
+        String old = "{\"map\":{\"epoch\":5,\"clusterId\":\"cluster-1\",\"nodes\":[],"
+                + "\"pools\":[{\"name\":\"rep3\",\"policy\":\"rep3\",\"partitions\":64}],"
+                + "\"buckets\":[{\"name\":\"photos\",\"pool\":\"rep3\",\"owner\":\"ROOTKEY\",\"createdMillis\":1700000000000,\"indexShards\":8}],"
+                + "\"users\":[{\"accessKey\":\"ROOTKEY\",\"secretKey\":\"rootsecret\",\"name\":\"root\",\"admin\":true}]},"
+                + "\"stats\":{}}";
+        MetaState state = MetaJson.read(old.getBytes(StandardCharsets.UTF_8), MetaState.class);
+        BucketInfo photos = state.map().bucket("photos").orElseThrow();
+        assertThat(photos.dataPool()).isNull();
+        assertThat(photos.dataPoolName()).isEqualTo("rep3");
+        assertThat(photos).isEqualTo(new BucketInfo("photos", "rep3", "ROOTKEY", 1_700_000_000_000L, 8));
+        assertThat(MetaJson.writeString(state)).isEqualTo(old);
     }
 
     @Test
@@ -47,7 +65,9 @@ class MetaJsonTest {
                 new MetaCommand.RegisterNode(node("n1")),
                 new MetaCommand.Heartbeat(stats("n1", 3)),
                 new MetaCommand.MarkDown("n1"),
+                new MetaCommand.CreatePool(MetaFixtures.pool("ec4+2", "ec4+2", 64)),
                 new MetaCommand.CreateBucket(bucket("b", "default", "ROOTKEY")),
+                new MetaCommand.CreateBucket(bucket("c", "default", "ROOTKEY", "ec4+2")),
                 new MetaCommand.DeleteBucket("b"),
                 new MetaCommand.PutUser(new UserInfo("K", "S", "k", false)));
         for (MetaCommand command : commands) {

@@ -1,12 +1,30 @@
 package io.cairn.core.map;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
 
 /**
- * A bucket: its pool decides the redundancy of its objects; its index is spread over
- * {@code indexShards} partitions so a listing merges a few sorted streams.
+ * A bucket: its index is spread over {@code indexShards} partitions of {@code pool} (always a
+ * replicated pool) so a listing merges a few sorted streams; its data chunks live in
+ * {@code dataPool}, whose storage policy decides their redundancy.
+ *
+ * @param name          bucket name
+ * @param pool          the pool holding the bucket's index
+ * @param owner         access key of the owner
+ * @param createdMillis creation time
+ * @param indexShards   how many index partitions the bucket's keys spread over
+ * @param dataPool      the pool holding the data chunks, or null for the same as {@code pool}
+ *                      (a {@code dataPool} equal to {@code pool} is kept as null, so one bucket
+ *                      has one form); left out of the JSON form when null, so maps written
+ *                      before it existed read and write unchanged
  */
-public record BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards) {
+public record BucketInfo(
+        String name,
+        String pool,
+        String owner,
+        long createdMillis,
+        int indexShards,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String dataPool) {
 
     public static final int INDEX_SHARDS_DEFAULT = 8;
 
@@ -17,5 +35,21 @@ public record BucketInfo(String name, String pool, String owner, long createdMil
         if (indexShards < 1) {
             throw new IllegalArgumentException("indexShards must be >= 1: " + indexShards);
         }
+        if (dataPool != null && dataPool.isBlank()) {
+            throw new IllegalArgumentException("dataPool must be null or a pool name: '" + dataPool + "'");
+        }
+        if (pool.equals(dataPool)) {
+            dataPool = null;
+        }
+    }
+
+    /** A bucket whose index and data share {@code pool}. */
+    public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards) {
+        this(name, pool, owner, createdMillis, indexShards, null);
+    }
+
+    /** The pool holding the bucket's data chunks: {@code dataPool}, or {@code pool} when it is null. */
+    public String dataPoolName() {
+        return dataPool != null ? dataPool : pool;
     }
 }
