@@ -1,6 +1,9 @@
 package io.cairn.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cairn.core.map.StoragePolicy;
 import io.cairn.server.admin.AdminClient;
+import io.cairn.server.admin.BucketPrinter;
 import io.cairn.server.admin.StatusPrinter;
 import io.cairn.server.dev.DevCluster;
 import java.io.IOException;
@@ -166,7 +169,7 @@ public final class CairnCli {
         }
     }
 
-    @Command(name = "admin", description = "Operates a running cluster.", subcommands = {Admin.Status.class})
+    @Command(name = "admin", description = "Operates a running cluster.", subcommands = {Admin.Status.class, Admin.Bucket.class})
     static final class Admin {
 
         static final class Target {
@@ -211,6 +214,62 @@ public final class CairnCli {
                     StatusPrinter.print(client.status(), new PrintWriter(System.out, true));
                 }
                 return 0;
+            }
+        }
+
+        @Command(name = "bucket", description = "Creates and lists buckets.", subcommands = {Bucket.Create.class, Bucket.ListBuckets.class})
+        static final class Bucket {
+
+            @Command(name = "create", description = "Creates a bucket with a storage policy: repN (N copies) or ecK+M"
+                    + " (K data + M parity blocks). Its index is always kept in the replicated default pool.")
+            static final class Create implements Callable<Integer> {
+                @Parameters(index = "0", paramLabel = "NAME", description = "The bucket name (S3 rules: 3-63 of a-z, 0-9, '.', '-').")
+                String name;
+                @Option(names = "--policy", paramLabel = "POLICY", description = "Storage policy of the bucket's data, e.g. rep2 or ec4+2"
+                        + " (default: the default pool's, rep3).")
+                String policy;
+                @Option(names = "--owner", paramLabel = "ACCESS_KEY", description = "Access key of the user who owns the bucket"
+                        + " (default: the admin user whose key is used).")
+                String owner;
+                @Option(names = "--json", description = "Print the created bucket as JSON.")
+                boolean json;
+                @CommandLine.Mixin
+                Target target = new Target();
+
+                @Override
+                public Integer call() throws Exception {
+                    if (policy != null) {
+                        StoragePolicy.parse(policy); // a typo is refused before the cluster is asked
+                    }
+                    JsonNode b = target.client().createBucket(name, policy, owner);
+                    PrintWriter out = new PrintWriter(System.out, true);
+                    if (json) {
+                        out.println(b.toString());
+                    } else {
+                        BucketPrinter.printCreated(b, out);
+                    }
+                    return 0;
+                }
+            }
+
+            @Command(name = "list", description = "Lists every bucket with its owner, storage policy and pools.")
+            static final class ListBuckets implements Callable<Integer> {
+                @Option(names = "--json", description = "Print the list as JSON.")
+                boolean json;
+                @CommandLine.Mixin
+                Target target = new Target();
+
+                @Override
+                public Integer call() throws Exception {
+                    JsonNode list = target.client().buckets();
+                    PrintWriter out = new PrintWriter(System.out, true);
+                    if (json) {
+                        out.println(list.toString());
+                    } else {
+                        BucketPrinter.printList(list, out);
+                    }
+                    return 0;
+                }
             }
         }
     }

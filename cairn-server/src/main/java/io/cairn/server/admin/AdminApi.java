@@ -3,6 +3,7 @@ package io.cairn.server.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cairn.core.map.BucketInfo;
+import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.PoolInfo;
 import io.cairn.core.map.UserInfo;
 import io.cairn.core.partition.PartitionId;
@@ -11,6 +12,8 @@ import io.cairn.node.MapView;
 import io.cairn.node.StorageNode;
 import io.cairn.s3.AdminHandler;
 import io.cairn.s3.AdminResponse;
+import io.cairn.s3.S3Exception;
+import io.cairn.server.gateway.BucketCreator;
 import io.cairn.server.gateway.ObjectEntry;
 import io.cairn.server.gateway.ObjectKeys;
 import io.cairn.store.BlobRead;
@@ -20,6 +23,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +39,9 @@ import java.util.Optional;
  *   <li>{@code GET /_cairn/health}: 200 once the node serves.</li>
  *   <li>{@code GET /_cairn/status}: the {@link ClusterStatus} JSON.</li>
  *   <li>{@code GET /_cairn/metrics}: the node's metrics in the Prometheus text format.</li>
+ *   <li>{@code POST /_cairn/buckets?name=B[&policy=P][&owner=ACCESS_KEY]}: creates a bucket with a
+ *       storage policy (default: the calling admin owns it, the default pool holds it).</li>
+ *   <li>{@code GET /_cairn/buckets}: every bucket with its owner, policy and pools.</li>
  *   <li>{@code GET /_cairn/debug/object?bucket=B&key=K}: what this node itself holds of an object (the
  *       chunk list comes from its own index copy, or from the cluster if it holds none), with the
  *       segment file and byte offsets of each local blob when the store keeps segments.</li>
@@ -61,10 +68,19 @@ public final class AdminApi implements AdminHandler {
 
     private final StorageNode node;
     private final NodeMetrics metrics;
+    private final BucketCreator buckets;
+    private final Clock clock;
 
     public AdminApi(StorageNode node) {
+        this(node, Clock.systemUTC());
+    }
+
+    /** @param clock stamps the creation time of buckets created through the API */
+    public AdminApi(StorageNode node, Clock clock) {
         this.node = node;
         this.metrics = new NodeMetrics(node);
+        this.buckets = new BucketCreator(node);
+        this.clock = clock;
     }
 
     @Override
@@ -73,12 +89,18 @@ public final class AdminApi implements AdminHandler {
         if (path.equals("/_cairn/health")) {
             return json(200, Map.of("status", "ok", "node", node.config().nodeId(), "epoch", node.mapView().epoch()));
         }
-        if (!authorized(authorization)) {
+        Optional<String> admin = authorizedAdmin(authorization);
+        if (admin.isEmpty()) {
             return error(403, "admin API: send 'Authorization: Bearer ACCESS_KEY:SECRET_KEY' of an admin user");
         }
         try {
             return switch (path) {
                 case "/_cairn/status" -> method.equals("GET") ? status() : error(405, "use GET");
+                case "/_cairn/buckets" -> switch (method) {
+                    case "GET" -> listBuckets();
+                    case "POST" -> createBucket(required(query, "name"), query.get("policy"), query.getOrDefault("owner", admin.get()));
+                    default -> error(405, "use GET to list buckets or POST to create one");
+                };
                 case "/_cairn/metrics" -> new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8",
                         metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 case "/_cairn/debug/object" -> debugObject(required(query, "bucket"), required(query, "key"));
@@ -100,14 +122,15 @@ public final class AdminApi implements AdminHandler {
         return v;
     }
 
-    private boolean authorized(Optional<String> header) {
+    /** The access key of the admin user whose credentials {@code header} carries, if they are right. */
+    private Optional<String> authorizedAdmin(Optional<String> header) {
         if (header.isEmpty() || !header.get().startsWith("Bearer ")) {
-            return false;
+            return Optional.empty();
         }
         String token = header.get().substring("Bearer ".length()).trim();
         int colon = token.indexOf(':');
         if (colon <= 0) {
-            return false;
+            return Optional.empty();
         }
         String access = token.substring(0, colon);
         byte[] secret = token.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
@@ -116,8 +139,25 @@ public final class AdminApi implements AdminHandler {
             user = node.mapView().refresh().map().user(access);
         }
         return user.filter(UserInfo::admin)
-                .map(u -> MessageDigest.isEqual(u.secretKey().getBytes(StandardCharsets.UTF_8), secret))
-                .orElse(false);
+                .filter(u -> MessageDigest.isEqual(u.secretKey().getBytes(StandardCharsets.UTF_8), secret))
+                .map(UserInfo::accessKey);
+    }
+
+    private AdminResponse createBucket(String name, String policy, String owner) {
+        try {
+            if (node.mapView().current().map().user(owner).isEmpty() && node.mapView().refresh().map().user(owner).isEmpty()) {
+                return error(400, "no user with access key '" + owner + "' to own bucket " + name);
+            }
+            BucketInfo created = buckets.create(name, owner, policy, clock.millis());
+            return json(200, BucketView.of(created, node.mapView().current().map()));
+        } catch (S3Exception e) {
+            return json(e.error().httpStatus(), Map.of("error", e.getMessage(), "code", e.error().name()));
+        }
+    }
+
+    private AdminResponse listBuckets() {
+        ClusterMap map = node.mapView().refresh().map();
+        return json(200, Map.of("buckets", map.buckets().stream().map(b -> BucketView.of(b, map)).toList()));
     }
 
     private AdminResponse status() {
@@ -135,18 +175,19 @@ public final class AdminApi implements AdminHandler {
      * the current entry (its own copy, else read through the cluster) that names the chunks.
      */
     private record Located(BucketInfo bucket, PoolInfo pool, PartitionId indexPartition, Optional<StoredRecord> index,
-                           Optional<ObjectEntry> entry) {}
+                           Optional<ObjectEntry> entry, PoolInfo dataPool) {}
 
     private Located locate(String bucket, String key) {
         var map = node.mapView().refresh().map();
         BucketInfo b = map.bucket(bucket).orElseThrow(() -> new IllegalArgumentException("no bucket " + bucket));
         PoolInfo pool = map.pool(b.pool()).orElseThrow();
+        PoolInfo dataPool = map.pool(b.dataPoolName()).orElseThrow();
         PartitionId ip = ObjectKeys.indexPartition(b, pool, key);
         Optional<StoredRecord> local = node.store().get(ip, ObjectKeys.indexKey(b, key)).filter(r -> !r.tombstone());
         Optional<ObjectEntry> entry = local.isPresent() ? local.map(r -> parse(r.meta()))
                 : node.partitionClient().get(ip, ObjectKeys.indexKey(b, key), false)
                         .filter(r -> !r.getTombstone()).map(r -> parse(r.getMeta().toByteArray()));
-        return new Located(b, pool, ip, local, entry);
+        return new Located(b, pool, ip, local, entry, dataPool);
     }
 
     private AdminResponse debugObject(String bucket, String key) throws IllegalArgumentException {
@@ -174,7 +215,7 @@ public final class AdminApi implements AdminHandler {
         long offset = 0;
         for (int i = 0; i < entry.chunks().size(); i++) {
             ObjectEntry.ChunkRef c = entry.chunks().get(i);
-            PartitionId cp = ObjectKeys.chunkPartition(l.pool(), c.id());
+            PartitionId cp = ObjectKeys.chunkPartition(l.dataPool(), c.id());
             Map<String, Object> ch = new LinkedHashMap<>();
             ch.put("index", i);
             ch.put("offset", offset);
@@ -238,7 +279,7 @@ public final class AdminApi implements AdminHandler {
             return error(400, "chunk index out of range 0.." + (entry.chunks().size() - 1));
         }
         ObjectEntry.ChunkRef c = entry.chunks().get(index);
-        PartitionId cp = ObjectKeys.chunkPartition(l.pool(), c.id());
+        PartitionId cp = ObjectKeys.chunkPartition(l.dataPool(), c.id());
         return switch (node.store().readBlob(cp, ObjectKeys.chunkKey(c.id()))) {
             case BlobRead.Found f -> new AdminResponse(200, "application/octet-stream", bytes(f.data()));
             case BlobRead.Missing m -> error(404, "this node holds no copy of chunk " + index);

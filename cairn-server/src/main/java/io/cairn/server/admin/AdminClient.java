@@ -40,6 +40,30 @@ public final class AdminClient {
         return JSON.readTree(statusJson());
     }
 
+    /**
+     * Creates a bucket through {@code POST /_cairn/buckets}; answers the bucket's {@code name},
+     * {@code policy}, {@code index_pool} and {@code data_pool}.
+     *
+     * @param policyOrNull {@code repN} or {@code ecK+M}; null for the default pool's
+     * @param ownerOrNull  access key of the owner; null for the calling admin user
+     * @throws AdminRequestException when the cluster refuses (its message says why)
+     */
+    public JsonNode createBucket(String name, String policyOrNull, String ownerOrNull) throws IOException {
+        StringBuilder path = new StringBuilder("/_cairn/buckets?name=").append(enc(name));
+        if (policyOrNull != null) {
+            path.append("&policy=").append(enc(policyOrNull));
+        }
+        if (ownerOrNull != null) {
+            path.append("&owner=").append(enc(ownerOrNull));
+        }
+        return JSON.readTree(request("POST", path.toString()));
+    }
+
+    /** Every bucket with its {@code owner}, {@code policy}, {@code index_pool} and {@code data_pool}: {@code {"buckets":[...]}}. */
+    public JsonNode buckets() throws IOException {
+        return JSON.readTree(get("/_cairn/buckets"));
+    }
+
     /** Whether the node at {@code endpoint} answers its health check. */
     public boolean healthy(String endpoint) {
         try {
@@ -97,6 +121,28 @@ public final class AdminClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
+    /**
+     * Sends a request that changes the cluster: the next endpoint is tried only when one cannot
+     * be reached, and an answer other than 200 is an {@link AdminRequestException}.
+     */
+    private String request(String method, String path) throws IOException {
+        IOException last = null;
+        for (String e : endpoints) {
+            HttpResponse<String> r;
+            try {
+                r = send(e, method, path, HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.ConnectException ex) {
+                last = new IOException(e + ": not reachable", ex);
+                continue;
+            }
+            if (r.statusCode() == 200) {
+                return r.body();
+            }
+            throw AdminRequestException.of(r.statusCode(), r.body());
+        }
+        throw last;
+    }
+
     private String get(String path) throws IOException {
         IOException last = null;
         for (String e : endpoints) {
@@ -120,11 +166,15 @@ public final class AdminClient {
     }
 
     private <T> HttpResponse<T> send(String endpoint, String path, HttpResponse.BodyHandler<T> handler) throws IOException {
+        return send(endpoint, "GET", path, handler);
+    }
+
+    private <T> HttpResponse<T> send(String endpoint, String method, String path, HttpResponse.BodyHandler<T> handler) throws IOException {
         try {
             return http.send(HttpRequest.newBuilder(URI.create(endpoint + path))
                     .timeout(REQUEST_TIMEOUT)
                     .header("Authorization", "Bearer " + token)
-                    .GET().build(), handler);
+                    .method(method, HttpRequest.BodyPublishers.noBody()).build(), handler);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

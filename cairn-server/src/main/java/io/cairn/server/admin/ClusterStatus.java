@@ -107,7 +107,7 @@ public record ClusterStatus(
         recovering = Math.min(recovering, total - degraded);
         List<Pool> pools = map.pools().stream()
                 .map(p -> new Pool(p.name(), p.policy().toString(), p.partitions(),
-                        (int) map.buckets().stream().filter(b -> b.pool().equals(p.name())).count()))
+                        (int) map.buckets().stream().filter(b -> b.dataPoolName().equals(p.name())).count()))
                 .toList();
         return new ClusterStatus(map.clusterId(), map.epoch(), nodes, pools,
                 new Partitions(total, total - degraded - recovering, degraded, recovering),

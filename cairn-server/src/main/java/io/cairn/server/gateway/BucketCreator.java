@@ -1,0 +1,79 @@
+package io.cairn.server.gateway;
+
+import io.cairn.core.map.BucketInfo;
+import io.cairn.core.map.ClusterMap;
+import io.cairn.meta.MetaCommand;
+import io.cairn.meta.MetaResult;
+import io.cairn.node.StorageNode;
+import io.cairn.s3.BucketNameRule;
+import io.cairn.s3.S3Error;
+import io.cairn.s3.S3Exception;
+
+/**
+ * Creates a bucket with a storage policy: resolves the policy to pools ({@link BucketPools}),
+ * creates the policy's data pool in the cluster map if it is missing, then adds the bucket. The
+ * bucket's index always lives in {@link #DEFAULT_POOL}.
+ */
+public final class BucketCreator {
+
+    /** The replicated pool created at bootstrap: every bucket's index, and the data of buckets without a policy. */
+    public static final String DEFAULT_POOL = "rep3";
+
+    private final StorageNode node;
+
+    public BucketCreator(StorageNode node) {
+        this.node = node;
+    }
+
+    /**
+     * Creates {@code bucket} owned by {@code owner} with the storage policy {@code policyOrNull}
+     * (null or blank: the default pool's) and returns it as the map now holds it.
+     *
+     * @throws S3Exception {@code InvalidBucketName}; {@code InvalidArgument} for a bad policy or one
+     *     the cluster has too few nodes for; {@code BucketAlreadyOwnedByYou} or
+     *     {@code BucketAlreadyExists}; {@code ServiceUnavailable} when the map service cannot be reached
+     */
+    public BucketInfo create(String bucket, String owner, String policyOrNull, long createdMillis) throws S3Exception {
+        BucketNameRule.check(bucket);
+        if (owner == null || owner.isBlank()) {
+            throw new S3Exception(S3Error.InvalidArgument, "a bucket needs an owner");
+        }
+        BucketPools pools = BucketPools.choose(currentMap(), policyOrNull);
+        if (pools.poolToCreate() != null) {
+            MetaResult r = submit(new MetaCommand.CreatePool(pools.poolToCreate()));
+            if (!r.ok()) {
+                throw new S3Exception(S3Error.InvalidArgument, "cannot create pool '" + pools.poolToCreate().name() + "' for bucket "
+                        + bucket + ": " + r.error());
+            }
+            node.mapView().ensureEpoch(r.epoch());
+        }
+        BucketInfo info = new BucketInfo(bucket, pools.indexPool(), owner, createdMillis, BucketInfo.INDEX_SHARDS_DEFAULT,
+                pools.dataPool());
+        MetaResult r = submit(new MetaCommand.CreateBucket(info));
+        if (!r.ok()) {
+            throw switch (r.error()) {
+                case MetaResult.BUCKET_OWNED_BY_YOU -> new S3Exception(S3Error.BucketAlreadyOwnedByYou, "you already own bucket " + bucket);
+                case MetaResult.BUCKET_ALREADY_EXISTS -> new S3Exception(S3Error.BucketAlreadyExists, "bucket " + bucket + " belongs to another user");
+                default -> new S3Exception(S3Error.InvalidArgument, "cannot create bucket " + bucket + ": " + r.error());
+            };
+        }
+        node.mapView().ensureEpoch(r.epoch());
+        return info;
+    }
+
+    private ClusterMap currentMap() throws S3Exception {
+        try {
+            return node.mapView().refresh().map();
+        } catch (RuntimeException e) {
+            throw new S3Exception(S3Error.ServiceUnavailable, "the cluster map service is unavailable: " + e.getMessage());
+        }
+    }
+
+    private MetaResult submit(MetaCommand command) throws S3Exception {
+        try {
+            return node.meta().submit(command);
+        } catch (RuntimeException e) {
+            throw new S3Exception(S3Error.ServiceUnavailable, "the cluster map service is unavailable: " + e.getMessage());
+        }
+    }
+}
