@@ -12,6 +12,7 @@ import io.cairn.node.MapView;
 import io.cairn.node.StorageNode;
 import io.cairn.s3.AdminHandler;
 import io.cairn.s3.AdminResponse;
+import io.cairn.s3.S3Error;
 import io.cairn.s3.S3Exception;
 import io.cairn.server.gateway.BucketCreator;
 import io.cairn.server.gateway.ObjectEntry;
@@ -145,13 +146,24 @@ public final class AdminApi implements AdminHandler {
 
     private AdminResponse createBucket(String name, String policy, String owner) {
         try {
-            if (node.mapView().current().map().user(owner).isEmpty() && node.mapView().refresh().map().user(owner).isEmpty()) {
-                return error(400, "no user with access key '" + owner + "' to own bucket " + name);
+            if (!userExists(owner)) {
+                return json(400, Map.of("error", "no user with access key '" + owner + "' to own bucket " + name, "code", "InvalidArgument"));
             }
             BucketInfo created = buckets.create(name, owner, policy, clock.millis());
             return json(200, BucketView.of(created, node.mapView().current().map()));
         } catch (S3Exception e) {
             return json(e.error().httpStatus(), Map.of("error", e.getMessage(), "code", e.error().name()));
+        }
+    }
+
+    private boolean userExists(String accessKey) throws S3Exception {
+        if (node.mapView().current().map().user(accessKey).isPresent()) {
+            return true;
+        }
+        try {
+            return node.mapView().refresh().map().user(accessKey).isPresent();
+        } catch (RuntimeException e) {
+            throw new S3Exception(S3Error.ServiceUnavailable, "the cluster map service is unavailable: " + e.getMessage());
         }
     }
 
