@@ -106,7 +106,7 @@ public final class NodeProcess implements AutoCloseable {
     /** Every voter proposes the same bootstrap; the first one applied wins, the others are no-ops. */
     private static void bootstrap(NodeConfig c, MetaClient meta) {
         MetaResult r = meta.submit(new MetaCommand.Bootstrap(c.clusterName(),
-                List.of(new PoolInfo(ClusterObjectBackend.DEFAULT_POOL, StoragePolicy.replicated(3), c.partitions())),
+                List.of(new PoolInfo(io.cairn.server.gateway.BucketCreator.DEFAULT_POOL, StoragePolicy.replicated(3), c.partitions())),
                 new UserInfo(c.adminAccessKey(), c.adminSecretKey(), "admin", true)));
         if (!r.ok()) {
             throw new IllegalStateException("bootstrap of the cluster map failed: " + r.error());

@@ -191,6 +191,40 @@ public final class TestCluster implements AutoCloseable {
         cluster.awaitReady(READY_TIMEOUT);
     }
 
+    /** Starts node {@code i} again without waiting for it; see {@link #awaitUp}. */
+    public void startAgain(int i) throws IOException {
+        killedOnPurpose.remove(i);
+        cluster.startNode(i);
+    }
+
+    /** Waits until node {@code i} serves S3 and the map shows it up. */
+    public void awaitUp(int i, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "not checked";
+        while (System.nanoTime() < deadline) {
+            try {
+                if (admin().healthy(endpoint(i))) {
+                    String state = nodeStatus(i).path("state").asText();
+                    if (state.equals("up")) {
+                        return;
+                    }
+                    last = "state " + state;
+                } else {
+                    last = "not serving";
+                }
+            } catch (IOException | RuntimeException e) {
+                last = e.toString();
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for node-" + i);
+            }
+        }
+        throw new IOException("node-" + i + " not up after " + timeout + ": " + last);
+    }
+
     public Path log(int i) {
         return cluster.nodeDir(i).resolve("log");
     }

@@ -74,6 +74,12 @@ public final class PartitionDriver implements AutoCloseable {
     private static final class Slot {
         final ReentrantLock lock = new ReentrantLock();
         final PartitionStateMachine machine;
+        /**
+         * Versions this node, as primary, has written but not yet heard back about from every
+         * mirror. The log is only shown up to the oldest of them, so a replica catching up never
+         * copies (or, for a stripe, tries to rebuild) a write that is still on its way to it.
+         */
+        final java.util.TreeSet<Version> inFlight = new java.util.TreeSet<>();
 
         Slot(PartitionStateMachine machine) {
             this.machine = machine;
@@ -433,6 +439,7 @@ public final class PartitionDriver implements AutoCloseable {
             previous = store.get(p, req.getKey());
             store.apply(p, m);
             slot.machine.noteApplied(version);
+            slot.inFlight.add(version);
             targets = slot.machine.mirrorTargets();
             epoch = slot.machine.epoch();
         } catch (StoreFullException e) {
@@ -447,7 +454,17 @@ public final class PartitionDriver implements AutoCloseable {
                 .setMeta(req.getMeta()).setHasBlob(req.getHasBlob()).setBlob(req.getBlob())
                 .setBlobLength(req.getBlob().size()).setBlobCrc32C(req.getBlobCrc32C()).build();
         Stripe s = stripe;
-        MirrorOutcome mirrored = mirror(p, epoch, targets, s == null ? t -> record : t -> s.record(record, t));
+        MirrorOutcome mirrored;
+        try {
+            mirrored = mirror(p, epoch, targets, s == null ? t -> record : t -> s.record(record, t));
+        } finally {
+            slot.lock.lock();
+            try {
+                slot.inFlight.remove(version);
+            } finally {
+                slot.lock.unlock();
+            }
+        }
         if (mirrored.failures() != null) {
             // A full holder fails the write for good; anything else is worth a retry.
             Status status = mirrored.full() ? Status.FULL : Status.REPLICATION_FAILED;
@@ -779,24 +796,38 @@ public final class PartitionDriver implements AutoCloseable {
         mapView.ensureEpoch(req.getEpoch());
         Slot slot = slots.get(p);
         Version last;
+        Version oldestInFlight = null;
         if (slot != null) {
             slot.lock.lock();
             try {
                 last = slot.machine.lastApplied();
+                oldestInFlight = slot.inFlight.isEmpty() ? null : slot.inFlight.first();
             } finally {
                 slot.lock.unlock();
             }
         } else {
             last = store.lastVersion(p);
         }
+        if (oldestInFlight != null) {
+            // Shown up to just before the oldest write still on its way to the mirrors.
+            Version settled = new Version(oldestInFlight.epoch(), oldestInFlight.seq() - 1);
+            if (last.isAfter(settled)) {
+                last = settled;
+            }
+        }
         int limit = Math.clamp(req.getLimit(), 1, LOG_PAGE_RECORDS_MAX);
         List<StoredRecord> records = store.since(p, RecordCodec.version(req.getAfter()), limit);
+        boolean more = records.size() == limit;
         SinceReply.Builder out = SinceReply.newBuilder().setStatus(Status.OK).setEpoch(mapView.epoch())
-                .setLast(RecordCodec.version(last)).setMore(records.size() == limit);
+                .setLast(RecordCodec.version(last));
         for (StoredRecord r : records) {
+            if (oldestInFlight != null && r.version().isAfter(last)) {
+                more = false;
+                break;
+            }
             out.addRecords(RecordCodec.record(r));
         }
-        return out.build();
+        return out.setMore(more).build();
     }
 
     /** Partitions this node holds that have not settled their copy in the current epoch. */

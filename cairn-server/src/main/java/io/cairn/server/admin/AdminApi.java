@@ -9,6 +9,7 @@ import io.cairn.core.map.UserInfo;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.meta.MetaState;
 import io.cairn.node.MapView;
+import io.cairn.node.erasure.BlockStamp;
 import io.cairn.node.StorageNode;
 import io.cairn.s3.AdminHandler;
 import io.cairn.s3.AdminResponse;
@@ -237,6 +238,9 @@ public final class AdminApi implements AdminHandler {
             Optional<StoredRecord> copy = node.store().get(cp, ObjectKeys.chunkKey(c.id())).filter(r -> !r.tombstone());
             ch.put("local", copy.isPresent());
             ch.put("location", copy.map(r -> blobLocation(cp, ObjectKeys.chunkKey(c.id()), r)).orElse(null));
+            // In an erasure-coded pool a holder's copy is one block of the stripe.
+            copy.filter(r -> BlockStamp.isStamped(r.meta())).map(r -> BlockStamp.parse(r.meta()))
+                    .ifPresent(stamp -> ch.put("block_index", stamp.index()));
             chunks.add(ch);
             offset += c.size();
         }

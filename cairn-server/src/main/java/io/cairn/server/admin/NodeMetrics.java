@@ -35,6 +35,10 @@ public final class NodeMetrics {
         gauge(registry, "cairn_nodes", "Nodes in this node's map", n -> n.mapView().current().map().nodes().size());
         gauge(registry, "cairn_partitions_recovering", "Partitions this node holds that are peering or catching up",
                 n -> n.driver().partitionsRecovering());
+        FunctionCounter.builder("cairn_stripes_decoded", node, n -> n.stripeReader().stripesDecoded())
+                .description("Erasure-coded chunk reads that had to rebuild data blocks from parity").register(registry);
+        FunctionCounter.builder("cairn_blocks_repaired", node, n -> n.stripeReader().blocksRepaired())
+                .description("Damaged erasure-coded blocks this node's reads rebuilt and had rewritten at their holders").register(registry);
     }
 
     private void storeGauge(String name, String help, ToDoubleFunction<StoreStats> f) {

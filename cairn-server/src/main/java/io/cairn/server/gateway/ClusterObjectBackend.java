@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cairn.core.map.BucketInfo;
 import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.PoolInfo;
+import io.cairn.core.map.StoragePolicy;
 import io.cairn.core.map.UserInfo;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.meta.MetaCommand;
@@ -60,7 +61,6 @@ public final class ClusterObjectBackend implements ObjectBackend {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterObjectBackend.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    public static final String DEFAULT_POOL = "rep3";
     /** Chunk writes of one PUT that may be in flight at once. */
     public static final int CHUNK_WRITES_IN_FLIGHT_MAX = 3;
     /** S3's lower bound on every part but the last. */
@@ -70,6 +70,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
     public static final int INLINE_BYTES_MAX = 128 << 10;
 
     private final StorageNode node;
+    private final BucketCreator buckets;
     private final MapView mapView;
     private final PartitionClient client;
     private final int chunkSizeBytes;
@@ -79,6 +80,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
 
     public ClusterObjectBackend(StorageNode node, int chunkSizeBytes, Clock clock) {
         this.node = node;
+        this.buckets = new BucketCreator(node);
         this.mapView = node.mapView();
         this.client = node.partitionClient();
         this.chunkSizeBytes = chunkSizeBytes;
@@ -106,31 +108,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
 
     @Override
     public void createBucket(String bucket, String owner, String policy) throws S3Exception {
-        ClusterMap map = mapView.refresh().map();
-        PoolInfo pool = poolFor(map, policy);
-        MetaResult r = submit(new MetaCommand.CreateBucket(
-                new BucketInfo(bucket, pool.name(), owner, clock.millis(), BucketInfo.INDEX_SHARDS_DEFAULT)));
-        if (!r.ok()) {
-            throw switch (r.error()) {
-                case "BUCKET_OWNED_BY_YOU" -> new S3Exception(S3Error.BucketAlreadyOwnedByYou, "you already own bucket " + bucket);
-                case "BUCKET_ALREADY_EXISTS" -> new S3Exception(S3Error.BucketAlreadyExists, "bucket " + bucket + " belongs to another user");
-                default -> new S3Exception(S3Error.InvalidArgument, "cannot create bucket " + bucket + ": " + r.error());
-            };
-        }
-        mapView.ensureEpoch(r.epoch());
-    }
-
-    private static PoolInfo poolFor(ClusterMap map, String policy) throws S3Exception {
-        if (policy == null || policy.isBlank()) {
-            return map.pool(DEFAULT_POOL).or(() -> map.pools().stream().findFirst())
-                    .orElseThrow(() -> new S3Exception(S3Error.ServiceUnavailable, "the cluster has no pool yet"));
-        }
-        String wanted = policy.trim().toLowerCase(java.util.Locale.ROOT);
-        return map.pools().stream()
-                .filter(p -> p.name().equals(wanted) || p.policy().toString().equals(wanted))
-                .findFirst()
-                .orElseThrow(() -> new S3Exception(S3Error.InvalidArgument, "no pool with storage policy '" + policy
-                        + "'; available: " + map.pools().stream().map(PoolInfo::name).toList()));
+        buckets.create(bucket, owner, policy, clock.millis());
     }
 
     @Override
@@ -168,9 +146,20 @@ public final class ClusterObjectBackend implements ObjectBackend {
         return b.orElseThrow(() -> new S3Exception(S3Error.NoSuchBucket, "no bucket " + name));
     }
 
+    /** The pool of the bucket's index: always replicated. */
     private PoolInfo pool(BucketInfo b) throws S3Exception {
         return mapView.current().map().pool(b.pool())
                 .orElseThrow(() -> new S3Exception(S3Error.InternalError, "bucket " + b.name() + " names a missing pool " + b.pool()));
+    }
+
+    /** The pool of the bucket's data chunks: its storage policy decides their redundancy. */
+    private PoolInfo dataPool(BucketInfo b) throws S3Exception {
+        String name = b.dataPoolName();
+        Optional<PoolInfo> pool = mapView.current().map().pool(name);
+        if (pool.isEmpty()) {
+            pool = mapView.refresh().map().pool(name);
+        }
+        return pool.orElseThrow(() -> new S3Exception(S3Error.InternalError, "bucket " + b.name() + " names a missing pool " + name));
     }
 
     private String newId() {
@@ -200,14 +189,14 @@ public final class ClusterObjectBackend implements ObjectBackend {
             return info(key, entry);
         }
         InputStream whole = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head), body);
-        List<ObjectEntry.ChunkRef> chunks = writeChunks(pool, versionId, whole, md5, req.contentLength());
+        List<ObjectEntry.ChunkRef> chunks = writeChunks(b, versionId, whole, md5, req.contentLength());
         long size = chunks.stream().mapToLong(ObjectEntry.ChunkRef::size).sum();
         ObjectEntry entry = new ObjectEntry(size, HexFormat.of().formatHex(md5.digest()), clock.millis(), req.contentType(),
                 req.userMetadata(), req.otherHeaders(), versionId, chunks);
         try {
             commit(b, pool, key, entry, null);
         } catch (RuntimeException | S3Exception e) {
-            deleteChunksLater(pool, chunks);
+            deleteChunksLater(b, chunks);
             throw e;
         }
         return info(key, entry);
@@ -223,11 +212,12 @@ public final class ClusterObjectBackend implements ObjectBackend {
         previous.map(r -> parse(r.getMeta().toByteArray(), ObjectEntry.class))
                 // a retried write may report its own first attempt as the previous version
                 .filter(old -> !old.versionId().equals(entry.versionId()))
-                .ifPresent(old -> deleteChunksLater(pool, old.chunks()));
+                .ifPresent(old -> deleteChunksLater(b, old.chunks()));
     }
 
-    private List<ObjectEntry.ChunkRef> writeChunks(PoolInfo pool, String versionId, InputStream body, MessageDigest md5,
+    private List<ObjectEntry.ChunkRef> writeChunks(BucketInfo b, String versionId, InputStream body, MessageDigest md5,
                                                    long expectedLength) throws S3Exception, IOException {
+        PoolInfo pool = dataPool(b);
         List<ObjectEntry.ChunkRef> chunks = new ArrayList<>();
         List<Future<?>> writes = new ArrayList<>();
         Semaphore inFlight = new Semaphore(CHUNK_WRITES_IN_FLIGHT_MAX);
@@ -272,7 +262,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
                 for (Future<?> w : writes) {
                     w.cancel(false);
                 }
-                deleteChunksLater(pool, chunks);
+                deleteChunksLater(b, chunks);
             }
         }
     }
@@ -299,8 +289,15 @@ public final class ClusterObjectBackend implements ObjectBackend {
         }
     }
 
-    private void deleteChunksLater(PoolInfo pool, List<ObjectEntry.ChunkRef> chunks) {
+    private void deleteChunksLater(BucketInfo b, List<ObjectEntry.ChunkRef> chunks) {
         if (chunks.isEmpty()) {
+            return;
+        }
+        PoolInfo pool;
+        try {
+            pool = dataPool(b);
+        } catch (S3Exception e) {
+            log.warn("could not free {} chunks: {}", chunks.size(), e.getMessage());
             return;
         }
         io.submit(() -> {
@@ -360,12 +357,18 @@ public final class ClusterObjectBackend implements ObjectBackend {
                     record.getBlob().substring((int) offset, (int) (offset + length)).writeTo(out);
                     return;
                 }
-                streamChunks(pool, entry, out, offset, length);
+                streamChunks(b, entry, out, offset, length);
             }
         };
     }
 
-    private void streamChunks(PoolInfo pool, ObjectEntry entry, OutputStream out, long offset, long length) throws IOException {
+    private void streamChunks(BucketInfo b, ObjectEntry entry, OutputStream out, long offset, long length) throws IOException {
+        PoolInfo pool;
+        try {
+            pool = dataPool(b);
+        } catch (S3Exception e) {
+            throw new IOException(e.getMessage(), e);
+        }
         // Chunks that overlap [offset, offset + length), fetched one ahead of the writer.
         List<long[]> wanted = new ArrayList<>(); // {chunk index, start within chunk, bytes}
         long pos = 0;
@@ -379,7 +382,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
             }
             pos += size;
         }
-        Future<ByteBuffer> next = wanted.isEmpty() ? null : fetchChunk(pool, entry, (int) wanted.getFirst()[0]);
+        Future<ByteBuffer> next = wanted.isEmpty() ? null : fetchChunk(pool, entry, wanted.getFirst());
         for (int w = 0; w < wanted.size(); w++) {
             ByteBuffer data;
             try {
@@ -390,22 +393,21 @@ public final class ClusterObjectBackend implements ObjectBackend {
             } catch (ExecutionException e) {
                 throw new IOException("chunk read failed: " + e.getCause().getMessage(), e.getCause());
             }
-            next = w + 1 < wanted.size() ? fetchChunk(pool, entry, (int) wanted.get(w + 1)[0]) : null;
-            long[] part = wanted.get(w);
-            int from = (int) part[1];
-            int len = (int) part[2];
-            if (data.hasArray()) {
-                out.write(data.array(), data.arrayOffset() + data.position() + from, len);
-            } else {
-                byte[] copy = new byte[len];
-                data.get(data.position() + from, copy);
-                out.write(copy);
-            }
+            next = w + 1 < wanted.size() ? fetchChunk(pool, entry, wanted.get(w + 1)) : null;
+            out.write(data.array(), data.arrayOffset() + data.position(), data.remaining());
         }
     }
 
-    private Future<ByteBuffer> fetchChunk(PoolInfo pool, ObjectEntry entry, int index) {
-        ObjectEntry.ChunkRef ref = entry.chunks().get(index);
+    /** The bytes {@code part = {chunk index, start within chunk, length}} of a chunk, in a heap buffer. */
+    private Future<ByteBuffer> fetchChunk(PoolInfo pool, ObjectEntry entry, long[] part) {
+        ObjectEntry.ChunkRef ref = entry.chunks().get((int) part[0]);
+        int from = (int) part[1];
+        int len = (int) part[2];
+        if (pool.policy().kind() == StoragePolicy.Kind.ERASURE_CODED) {
+            // Only the blocks of the stripe that the range touches are fetched.
+            return io.submit(() -> node.stripeReader().read(chunkPartition(pool, ref.id()), chunkKey(ref.id()), (int) ref.size(), from, len)
+                    .orElseThrow(() -> new IOException("chunk " + ref.id() + " of the object is missing")));
+        }
         return io.submit(() -> {
             Record r = client.getImmutable(chunkPartition(pool, ref.id()), chunkKey(ref.id()))
                     .filter(x -> !x.getTombstone())
@@ -415,11 +417,11 @@ public final class ClusterObjectBackend implements ObjectBackend {
                 throw new IOException("chunk " + ref.id() + " has " + data.remaining() + " bytes, expected " + ref.size());
             }
             if (!data.hasArray()) {
-                byte[] copy = new byte[data.remaining()];
-                data.get(copy);
-                data = ByteBuffer.wrap(copy);
+                byte[] copy = new byte[len];
+                data.get(data.position() + from, copy);
+                return ByteBuffer.wrap(copy);
             }
-            return data;
+            return data.slice(data.position() + from, len);
         });
     }
 
@@ -430,7 +432,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         PartitionId ip = indexPartition(b, pool, key);
         Optional<Record> previous = cluster(() -> client.apply(ip, indexKey(b, key), true, new byte[0], null));
         previous.map(r -> parse(r.getMeta().toByteArray(), ObjectEntry.class))
-                .ifPresent(old -> deleteChunksLater(pool, old.chunks()));
+                .ifPresent(old -> deleteChunksLater(b, old.chunks()));
     }
 
     @Override
@@ -513,7 +515,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         PoolInfo pool = pool(b);
         upload(b, pool, key, uploadId);
         MessageDigest md5 = md5();
-        List<ObjectEntry.ChunkRef> chunks = writeChunks(pool, uploadId + "." + partNumber + "." + newId(), body, md5, contentLength);
+        List<ObjectEntry.ChunkRef> chunks = writeChunks(b, uploadId + "." + partNumber + "." + newId(), body, md5, contentLength);
         long size = chunks.stream().mapToLong(ObjectEntry.ChunkRef::size).sum();
         PartEntry part = new PartEntry(partNumber, HexFormat.of().formatHex(md5.digest()), size, clock.millis(), chunks);
         PartitionId ip = indexPartition(b, pool, key);
@@ -521,7 +523,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         Optional<Record> previous = cluster(() -> client.apply(ip, partKey, false, json(part), null));
         previous.map(r -> parse(r.getMeta().toByteArray(), PartEntry.class))
                 .filter(old -> !old.chunks().equals(part.chunks()))
-                .ifPresent(old -> deleteChunksLater(pool, old.chunks()));
+                .ifPresent(old -> deleteChunksLater(b, old.chunks()));
         return new PartInfo(partNumber, part.etag(), size, part.lastModifiedMillis());
     }
 
@@ -584,7 +586,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         requested.forEach(c -> used.add(c.partNumber()));
         for (PartEntry p : stored.values()) {
             if (!used.contains(p.partNumber())) {
-                deleteChunksLater(pool, p.chunks());
+                deleteChunksLater(b, p.chunks());
             }
         }
         forgetUpload(b, pool, key, uploadId, stored.values());
@@ -616,7 +618,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
             return null;
         });
         for (PartEntry p : parts) {
-            deleteChunksLater(pool, p.chunks());
+            deleteChunksLater(b, p.chunks());
         }
         forgetUpload(b, pool, key, uploadId, parts);
     }
