@@ -10,10 +10,13 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -27,11 +30,14 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 /**
  * A cluster of real node processes for tests, laid out exactly like {@code cairn dev} on free
  * ports under a temporary directory. Closing it stops every node and removes the directory
- * (unless the test failed and {@code cairn.keep} is set).
+ * (unless {@code cairn.keep} is set). A failure explained through {@link #explain} carries the
+ * state and log excerpts of every node, and its node logs are kept under {@code target/cluster-logs}.
  */
 public final class TestCluster implements AutoCloseable {
 
     public static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+    /** Clusters started and not closed yet. */
+    private static final Set<TestCluster> OPEN = ConcurrentHashMap.newKeySet();
 
     private final DevCluster cluster;
     private final Path dir;
@@ -58,14 +64,19 @@ public final class TestCluster implements AutoCloseable {
     public static TestCluster start(int nodes, long heartbeatMillis, long downAfterMillis, long capacityBytes,
             Map<Integer, DevCluster.NodeSettings> nodeSettings) throws IOException {
         Path dir = Files.createTempDirectory("cairn-test-");
-        int base = freeBasePort();
+        int base = freeBasePort(nodes);
         DevCluster c = DevCluster.openOrCreate(dir, new DevCluster.Options(nodes, base, 64, heartbeatMillis, downAfterMillis,
                 capacityBytes, nodeSettings));
         TestCluster t = new TestCluster(c, dir);
+        OPEN.add(t);
         try {
             c.startAll();
             c.awaitReady(READY_TIMEOUT);
+            for (int i = 0; i < nodes; i++) {
+                t.requireServing(i, "start");
+            }
         } catch (IOException | RuntimeException e) {
+            t.explain(e);
             t.close();
             throw e;
         }
@@ -74,15 +85,29 @@ public final class TestCluster implements AutoCloseable {
 
     /** A base port B such that B..B+2, B+100.., B+200.. for 64 nodes are all free now. */
     static int freeBasePort() {
+        return freeBasePort(DevCluster.NODES_MAX);
+    }
+
+    /** A base port B such that the S3, cluster and Raft ports of {@code nodes} nodes are all free now. */
+    static int freeBasePort(int nodes) {
         for (int attempt = 0; attempt < 200; attempt++) {
             // Below the kernel's ephemeral range (32768 and up): an outgoing connection can never
             // take a node's port while the node is down between a kill and a restart.
             int base = 20_000 + ThreadLocalRandom.current().nextInt(117) * 100;
-            if (free(base) && free(base + 100) && free(base + 200) && free(base + 63) && free(base + 163) && free(base + 263)) {
+            if (allFree(base, nodes)) {
                 return base;
             }
         }
         throw new IllegalStateException("no free port range found");
+    }
+
+    private static boolean allFree(int base, int nodes) {
+        for (int i = 0; i < nodes; i++) {
+            if (!free(base + i) || !free(base + 100 + i) || !free(base + 200 + i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean free(int port) {
@@ -142,41 +167,70 @@ public final class TestCluster implements AutoCloseable {
         throw new IllegalStateException("node " + i + " (" + address + ") is not in the cluster's status");
     }
 
-    /** Nodes the test killed on purpose; any other node found dead at the end is reported. */
-    private final java.util.Set<Integer> killedOnPurpose = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Pids of node processes the test ended on purpose; any other exit is reported. */
+    private final Set<Long> killedPids = ConcurrentHashMap.newKeySet();
+    /** Set once a failure was explained with this cluster's diagnosis: close() then keeps the logs. */
+    private volatile boolean failed;
 
     /**
-     * Prints, for the test's output, the log tail of every node that died without the test
-     * killing it, and the errors logged by the others: a failure on CI must explain itself.
+     * A report of every node for a failure: which died without the test killing it (with its
+     * exit code, JVM fatal messages and the tail of its log), which are alive but do not answer
+     * their health check (with the tail of their log), and the errors the others logged.
      */
-    private void reportTroubledNodes() {
+    public ClusterDiagnosis diagnosis() {
+        StringBuilder out = new StringBuilder("cluster in " + dir + ":\n");
+        boolean troubled = false;
         for (int i = 0; i < nodes(); i++) {
-            Path log = log(i);
-            if (!Files.exists(log)) {
-                continue;
-            }
-            try {
-                List<String> lines = Files.readAllLines(log);
-                if (!killedOnPurpose.contains(i) && cluster.pid(i).isEmpty()) {
-                    System.out.println("=== node-" + i + " died without being killed by the test; last lines of its log:");
-                    lines.subList(Math.max(0, lines.size() - 80), lines.size()).forEach(System.out::println);
-                } else {
-                    List<String> errors = lines.stream()
-                            .filter(l -> l.contains(" ERROR ") || l.contains("Exception in thread") || l.contains("OutOfMemoryError"))
-                            .limit(20).toList();
-                    if (!errors.isEmpty()) {
-                        System.out.println("=== node-" + i + " logged errors:");
-                        errors.forEach(System.out::println);
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                System.out.println("=== node-" + i + ": log unreadable: " + e);
-            }
+            NodeLogReport r = NodeLogReport.of(i, log(i), cluster.pid(i), killedPids, nodeAnswers(i), crashFilesDir());
+            troubled |= r.troubled();
+            out.append(r.text());
+        }
+        return new ClusterDiagnosis(out.toString(), troubled);
+    }
+
+    /**
+     * The dev cluster's readiness wait looks only at the nodes that run: a node that ended while
+     * starting would pass it unnoticed and fail the test later, far from its cause.
+     */
+    private void requireServing(int i, String phase) throws IOException {
+        if (cluster.pid(i).isEmpty()) {
+            throw new IOException("node-" + i + " is not running after its " + phase + ": it ended while starting");
+        }
+        if (!admin().healthy(endpoint(i))) {
+            throw new IOException("node-" + i + " does not answer on " + endpoint(i) + " after its " + phase);
         }
     }
 
+    private boolean nodeAnswers(int i) {
+        return cluster.pid(i).isPresent() && admin().healthy(endpoint(i));
+    }
+
+    /** JVM fatal error files (hs_err_pid*.log) land in the working directory of the node processes. */
+    private static Path crashFilesDir() {
+        return Path.of(System.getProperty("user.dir"));
+    }
+
+    /**
+     * Attaches this cluster's diagnosis to {@code failure} (as a suppressed exception, so that it
+     * reaches the console with the failure) and keeps the node logs when the cluster is closed.
+     */
+    public void explain(Throwable failure) {
+        failed = true;
+        try {
+            failure.addSuppressed(diagnosis());
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** The clusters started and not closed yet, for extensions that explain a failing test with them. */
+    public static List<TestCluster> openClusters() {
+        return List.copyOf(OPEN);
+    }
+
+    /** SIGKILLs node {@code i}; its end is not reported as a crash. */
     public void kill(int i) {
-        killedOnPurpose.add(i);
+        cluster.pid(i).ifPresent(killedPids::add);
         try {
             cluster.killNode(i);
         } catch (IOException e) {
@@ -186,9 +240,14 @@ public final class TestCluster implements AutoCloseable {
 
     /** Restarts node {@code i} and waits until the map shows it up. */
     public void restart(int i) throws IOException {
-        killedOnPurpose.remove(i);
-        cluster.startNode(i);
-        cluster.awaitReady(READY_TIMEOUT);
+        try {
+            cluster.startNode(i);
+            cluster.awaitReady(READY_TIMEOUT);
+            requireServing(i, "restart");
+        } catch (IOException | RuntimeException e) {
+            explain(e);
+            throw e;
+        }
     }
 
     /** Starts node {@code i} again without waiting for it; see {@link #awaitUp}. */
@@ -231,11 +290,19 @@ public final class TestCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        reportTroubledNodes();
+        OPEN.remove(this);
+        ClusterDiagnosis report = diagnosis();
+        if (report.troubled() || failed) {
+            System.out.println(report.getMessage());
+            failed = true;
+        }
         try {
             cluster.stopAll(Duration.ofSeconds(10));
         } catch (IOException e) {
             // the directory is removed below anyway
+        }
+        if (failed) {
+            saveLogs();
         }
         if (Boolean.getBoolean("cairn.keep")) {
             System.out.println("cluster directory kept: " + dir);
@@ -245,6 +312,22 @@ public final class TestCluster implements AutoCloseable {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // best effort
+        }
+    }
+
+    /** Copies every node's log to {@code cairn.test.logs} (default target/cluster-logs) before the directory goes. */
+    private void saveLogs() {
+        Path target = Path.of(System.getProperty("cairn.test.logs", "target/cluster-logs")).resolve(dir.getFileName().toString());
+        try {
+            Files.createDirectories(target);
+            for (int i = 0; i < nodes(); i++) {
+                if (Files.exists(log(i))) {
+                    Files.copy(log(i), target.resolve("node-" + i + ".log"), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            System.out.println("node logs saved in " + target.toAbsolutePath());
+        } catch (IOException e) {
+            System.out.println("node logs could not be saved in " + target.toAbsolutePath() + ": " + e);
         }
     }
 }
