@@ -47,9 +47,19 @@ public final class TestCluster implements AutoCloseable {
         this.dir = dir;
     }
 
-    /** Starts {@code nodes} nodes with fast failure detection and waits until all are up. */
+    /** Heartbeat interval of test nodes. */
+    public static final long HEARTBEAT_INTERVAL_MILLIS = 500;
+    /**
+     * Silence after which a test node is marked down. A heartbeat is a Raft write, and on a
+     * loaded two-core machine its round trip takes seconds: with 3 s, live nodes were marked
+     * down (three of four at one start), and every such flap makes all their partitions peer
+     * twice. A killed node is still seen down well within the tests' waits.
+     */
+    public static final long DOWN_AFTER_MILLIS = 10_000;
+
+    /** Starts {@code nodes} nodes with test failure detection and waits until all are up. */
     public static TestCluster start(int nodes) throws IOException {
-        return start(nodes, 500, 3000, 0);
+        return start(nodes, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS, 0);
     }
 
     public static TestCluster start(int nodes, long heartbeatMillis, long downAfterMillis, long capacityBytes) throws IOException {
