@@ -36,6 +36,7 @@ public record NodeLogReport(boolean troubled, String text) {
      * @param killedPids processes the test ended on purpose
      * @param answers whether the node answers its health check now
      * @param crashFilesDir where the JVM writes {@code hs_err_pid*.log} for the node processes
+     *     unless told to write them next to the log (both places are looked at)
      */
     public static NodeLogReport of(int index, Path log, Optional<Long> pid, Set<Long> killedPids, boolean answers, Path crashFilesDir) {
         String name = "node-" + index;
@@ -81,9 +82,11 @@ public record NodeLogReport(boolean troubled, String text) {
             out.append("    died without the test killing it: ").append(exit).append('\n');
         }
         for (long crashed : crashedPids) {
-            Path crashFile = crashFilesDir.resolve("hs_err_pid" + crashed + ".log");
-            if (Files.exists(crashFile)) {
-                out.append("    JVM fatal error file: ").append(crashFile.toAbsolutePath()).append('\n');
+            for (Path where : List.of(log.toAbsolutePath().getParent(), crashFilesDir)) {
+                Path crashFile = where.resolve("hs_err_pid" + crashed + ".log");
+                if (Files.exists(crashFile)) {
+                    out.append("    JVM fatal error file: ").append(crashFile.toAbsolutePath()).append('\n');
+                }
             }
         }
         if (!notable.isEmpty()) {

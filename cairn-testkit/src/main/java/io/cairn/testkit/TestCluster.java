@@ -334,6 +334,12 @@ public final class TestCluster implements AutoCloseable {
                 if (Files.exists(log(i))) {
                     Files.copy(log(i), target.resolve("node-" + i + ".log"), StandardCopyOption.REPLACE_EXISTING);
                 }
+                try (Stream<Path> extras = Files.list(cluster.nodeDir(i))) {
+                    // GC logs and JVM crash reports, where the launcher puts them next to the log
+                    for (Path f : extras.filter(x -> x.getFileName().toString().matches("gc\\.log.*|hs_err_pid\\d+\\.log")).toList()) {
+                        Files.copy(f, target.resolve("node-" + i + "-" + f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
             }
             System.out.println("node logs saved in " + target.toAbsolutePath());
         } catch (IOException e) {
