@@ -136,13 +136,14 @@ final class ClusterMapRaftDriver extends BaseStateMachine {
                 result = MetaResult.failure(MetaResult.BAD_COMMAND, state.map().epoch());
             } else {
                 ClusterMapStateMachine.Applied applied = logic.apply(state, command);
-                state = applied.state();
                 result = applied.result();
+                // Observers (the failure detector) hear of a command before anyone can read the
+                // state it made: whoever sees a node up again also sees the registration or
+                // heartbeat that brought it back, and does not mark it down on a stale heartbeat.
+                onApplied.accept(command, result);
+                state = applied.state();
             }
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
-        }
-        if (command != null) {
-            onApplied.accept(command, result);
         }
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(MetaJson.write(result))));
     }

@@ -27,6 +27,8 @@ public final class DevCluster {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     public static final int NODES_MAX = 64;
+    /** Lines of a node's log quoted when it ended while the cluster waited for it. */
+    static final int ENDED_NODE_LOG_LINES = 40;
 
     /** The layout of a dev cluster, fixed when the directory is first created. */
     public record Layout(
@@ -320,6 +322,10 @@ public final class DevCluster {
             for (int i = 0; i < layout.nodes(); i++) {
                 if (pid(i).isPresent()) {
                     running.add(i);
+                } else if (Files.exists(nodeDir(i).resolve("pid"))) {
+                    // Started and not stopped (stopping removes the pid file), yet gone.
+                    throw new IOException("node-" + i + " of the dev cluster in " + dir + " ended while starting; the end of "
+                            + nodeDir(i).resolve("log") + ":\n" + logTail(i, ENDED_NODE_LOG_LINES));
                 }
             }
             missing = "";
@@ -358,6 +364,17 @@ public final class DevCluster {
         }
         throw new IOException("the dev cluster in " + dir + " is not ready after " + timeout.toSeconds() + " s:" + missing
                 + " (see " + dir + "/node-*/log)");
+    }
+
+    /** The last {@code lines} lines of node {@code i}'s log, or why they cannot be read. */
+    private String logTail(int i, int lines) {
+        Path log = nodeDir(i).resolve("log");
+        try {
+            List<String> all = new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList();
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
     }
 
     private void checkIndex(int i) {

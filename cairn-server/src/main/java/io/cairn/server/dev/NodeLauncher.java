@@ -33,6 +33,11 @@ public final class NodeLauncher {
         cmd.add(NODE_HEAP);
         // Out of memory, a node ends at once (with a line in its log) rather than limp on.
         cmd.add("-XX:+ExitOnOutOfMemoryError");
+        // A JVM crash report and the GC pauses belong next to the node's log, not in whatever
+        // directory the launching process happens to run in.
+        Path nodeDir = logFile.toAbsolutePath().getParent();
+        cmd.add("-XX:ErrorFile=" + nodeDir.resolve("hs_err_pid%p.log"));
+        cmd.add("-Xlog:gc:file=" + nodeDir.resolve("gc.log") + ":time,uptime:filecount=2,filesize=10m");
         cmd.add("-Dcairn.node.config=" + config.toAbsolutePath());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
