@@ -262,7 +262,6 @@ public final class TestCluster implements AutoCloseable {
 
     /** Starts node {@code i} again without waiting for it; see {@link #awaitUp}. */
     public void startAgain(int i) throws IOException {
-        killedOnPurpose.remove(i);
         cluster.startNode(i);
     }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster, {@code . DIR/env} configures awscli, folders go up and down with {@code aws s3 cp
  * --recursive} and {@code aws s3 sync}, and {@code ./cairn admin status} reports the nodes.
  */
+@ExtendWith(NodeLogsOnFailure.class)
 class AwsCliTest {
 
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();

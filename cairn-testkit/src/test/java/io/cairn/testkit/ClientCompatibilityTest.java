@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -29,6 +30,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * (then it fails; {@code .ci/run} installs them). Object contents are seeded: the boto3 script
  * prints its seed and takes {@code COMPAT_SEED}, the Java side uses the fixed seeds below.
  */
+@ExtendWith(NodeLogsOnFailure.class)
 class ClientCompatibilityTest {
     /** Longest any one client command may run. */
     static final int COMMAND_TIMEOUT_SECONDS = 120;

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -25,6 +26,7 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * bytes (fetched from another holder) and the primary's copy is rewritten; when it is another
  * holder's, that holder's own debug read reports the damage and S3 keeps serving the object.
  */
+@ExtendWith(NodeLogsOnFailure.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CorruptionRepairTest {
 

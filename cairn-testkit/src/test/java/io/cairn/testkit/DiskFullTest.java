@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -39,6 +40,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * and compaction have freed segment space, writes resume and {@code full} goes back to false.
  * Mounting needs root; without it the test is skipped, or fails when {@code CI} is set.
  */
+@ExtendWith(NodeLogsOnFailure.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DiskFullTest {
 

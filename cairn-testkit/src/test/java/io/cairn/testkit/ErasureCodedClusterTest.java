@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -37,6 +38,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * node SIGKILLed in the middle of large PUTs, 20 times, leaves each object either as it was
  * before or absent, never a mix.
  */
+@ExtendWith(NodeLogsOnFailure.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ErasureCodedClusterTest {
 
