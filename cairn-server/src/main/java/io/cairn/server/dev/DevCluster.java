@@ -322,8 +322,8 @@ public final class DevCluster {
             for (int i = 0; i < layout.nodes(); i++) {
                 if (pid(i).isPresent()) {
                     running.add(i);
-                } else if (Files.exists(nodeDir(i).resolve("pid"))) {
-                    // Started and not stopped (stopping removes the pid file), yet gone.
+                } else if (startedButGone(i)) {
+                    // Started and not stopped (stopping removes the pid file), yet its process is gone.
                     throw new IOException("node-" + i + " of the dev cluster in " + dir + " ended while starting; the end of "
                             + nodeDir(i).resolve("log") + ":\n" + logTail(i, ENDED_NODE_LOG_LINES));
                 }
@@ -364,6 +364,24 @@ public final class DevCluster {
         }
         throw new IOException("the dev cluster in " + dir + " is not ready after " + timeout.toSeconds() + " s:" + missing
                 + " (see " + dir + "/node-*/log)");
+    }
+
+    /**
+     * Whether node {@code i} has a pid file (it was started and not stopped) whose process no
+     * longer exists. A process that exists but does not look like the node yet (the launcher
+     * between fork and exec) is not gone.
+     */
+    private boolean startedButGone(int i) {
+        Path f = nodeDir(i).resolve("pid");
+        try {
+            if (!Files.exists(f)) {
+                return false;
+            }
+            long pid = Long.parseLong(Files.readString(f).trim());
+            return ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+        } catch (IOException | NumberFormatException e) {
+            return false; // being written
+        }
     }
 
     /** The last {@code lines} lines of node {@code i}'s log, or why they cannot be read. */
