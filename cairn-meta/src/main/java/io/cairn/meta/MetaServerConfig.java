@@ -13,6 +13,11 @@ import java.util.Objects;
  * @param storageDir           where the Raft log and snapshots live; reused on restart
  * @param downAfterMillis      silence after which the leader marks a node down
  * @param snapshotEveryEntries log entries between automatic snapshots
+ * @param downOutIntervalMillis how long a node stays down before the leader marks it out, so
+ *                              that placement assigns its partitions to other nodes (re-protection);
+ *                              0 never marks nodes out
+ * @param fullRatio            the share of a node's capacity re-protection may fill; the capacity
+ *                              check refuses to mark a node out if the survivors would cross it
  */
 public record MetaServerConfig(
         String clusterName,
@@ -20,9 +25,13 @@ public record MetaServerConfig(
         List<String> voterAddresses,
         Path storageDir,
         long downAfterMillis,
-        long snapshotEveryEntries) {
+        long snapshotEveryEntries,
+        long downOutIntervalMillis,
+        double fullRatio) {
 
     public static final long SNAPSHOT_EVERY_ENTRIES_DEFAULT = 1000;
+    public static final long DOWN_OUT_INTERVAL_MILLIS_DEFAULT = 60_000;
+    public static final double FULL_RATIO_DEFAULT = 0.90;
 
     public MetaServerConfig {
         MetaGroup.requireClusterName(clusterName);
@@ -39,6 +48,18 @@ public record MetaServerConfig(
         if (snapshotEveryEntries < 1) {
             throw new IllegalArgumentException("snapshotEveryEntries must be >= 1: " + snapshotEveryEntries);
         }
+        if (downOutIntervalMillis < 0) {
+            throw new IllegalArgumentException("downOutIntervalMillis must be >= 0 (0: never): " + downOutIntervalMillis);
+        }
+        if (!(fullRatio > 0 && fullRatio <= 1)) {
+            throw new IllegalArgumentException("fullRatio must be in (0, 1]: " + fullRatio);
+        }
+    }
+
+    public MetaServerConfig(String clusterName, String selfAddress, List<String> voterAddresses, Path storageDir, long downAfterMillis,
+                            long snapshotEveryEntries) {
+        this(clusterName, selfAddress, voterAddresses, storageDir, downAfterMillis, snapshotEveryEntries,
+                DOWN_OUT_INTERVAL_MILLIS_DEFAULT, FULL_RATIO_DEFAULT);
     }
 
     public MetaServerConfig(String clusterName, String selfAddress, List<String> voterAddresses, Path storageDir, long downAfterMillis) {
