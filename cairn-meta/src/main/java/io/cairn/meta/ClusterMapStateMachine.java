@@ -31,6 +31,8 @@ public final class ClusterMapStateMachine {
             case MetaCommand.RegisterNode c -> registerNode(state, c);
             case MetaCommand.Heartbeat c -> heartbeat(state, c);
             case MetaCommand.MarkDown c -> markDown(state, c);
+            case MetaCommand.MarkOut c -> markOut(state, c);
+            case MetaCommand.SetDegradedMode c -> setDegradedMode(state, c);
             case MetaCommand.CreatePool c -> createPool(state, c);
             case MetaCommand.CreateBucket c -> createBucket(state, c);
             case MetaCommand.DeleteBucket c -> deleteBucket(state, c);
@@ -53,7 +55,8 @@ public final class ClusterMapStateMachine {
             return unchanged(state);
         }
         List<UserInfo> users = replaceUser(map.users(), c.rootUser());
-        ClusterMap next = new ClusterMap(map.epoch() + 1, c.clusterId(), map.nodes(), c.pools(), map.buckets(), users);
+        ClusterMap next = new ClusterMap(map.epoch() + 1, c.clusterId(), map.nodes(), c.pools(), map.buckets(), users,
+                map.degradedReason());
         return changed(next, state.stats());
     }
 
@@ -86,8 +89,30 @@ public final class ClusterMapStateMachine {
         if (node.get().isUp()) {
             return new Applied(new MetaState(map, newStats), MetaResult.success(map.epoch()));
         }
-        List<NodeInfo> nodes = withNode(map.nodes(), node.get().withState(NodeState.UP));
+        // A node that comes back is in again: it was marked out only because it was away.
+        List<NodeInfo> nodes = withNode(map.nodes(), node.get().withState(NodeState.UP).withIn(true));
         return changed(map.next(nodes, map.pools(), map.buckets(), map.users()), newStats);
+    }
+
+    private static Applied markOut(MetaState state, MetaCommand.MarkOut c) {
+        ClusterMap map = state.map();
+        Optional<NodeInfo> node = map.node(c.nodeId());
+        if (node.isEmpty()) {
+            return failed(state, MetaResult.NO_SUCH_NODE);
+        }
+        if (!node.get().in()) {
+            return unchanged(state);
+        }
+        List<NodeInfo> nodes = withNode(map.nodes(), node.get().withIn(false));
+        return changed(map.next(nodes, map.pools(), map.buckets(), map.users()), state.stats());
+    }
+
+    private static Applied setDegradedMode(MetaState state, MetaCommand.SetDegradedMode c) {
+        ClusterMap map = state.map();
+        if (java.util.Objects.equals(map.degradedReason(), c.reason())) {
+            return unchanged(state);
+        }
+        return changed(map.withDegradedReason(c.reason()), state.stats());
     }
 
     private static Applied markDown(MetaState state, MetaCommand.MarkDown c) {

@@ -33,12 +33,38 @@ public final class FailureDetector {
         lastHeartbeatNanos.merge(nodeId, nowNanos, (old, now) -> now - old > 0 ? now : old);
     }
 
+    private final Map<String, Long> downSinceNanos = new HashMap<>();
+
+    /**
+     * Nodes the map holds as down (and in) that this detector has seen down for at least
+     * {@code intervalNanos}. A node's clock starts when the detector first sees it down (after a
+     * {@link #restart}, afresh), so a new leader never marks out early.
+     */
+    public Set<String> downLongerThan(long nowNanos, ClusterMap map, long intervalNanos) {
+        Set<String> down = new HashSet<>();
+        for (NodeInfo node : map.nodes()) {
+            if (!node.isUp() && node.in()) {
+                down.add(node.id());
+            }
+        }
+        downSinceNanos.keySet().retainAll(down);
+        Set<String> longEnough = new HashSet<>();
+        for (String id : down) {
+            long since = downSinceNanos.computeIfAbsent(id, k -> nowNanos);
+            if (nowNanos - since >= intervalNanos) {
+                longEnough.add(id);
+            }
+        }
+        return longEnough;
+    }
+
     /**
      * Starts judging afresh at {@code nowNanos}: nobody is reported before a full
      * {@code downAfterNanos} passes from now. Used when a voter becomes leader.
      */
     public void restart(long nowNanos) {
         startNanos = nowNanos;
+        downSinceNanos.clear();
     }
 
     /**

@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.RegisterNode.class, name = "RegisterNode"),
         @JsonSubTypes.Type(value = MetaCommand.Heartbeat.class, name = "Heartbeat"),
         @JsonSubTypes.Type(value = MetaCommand.MarkDown.class, name = "MarkDown"),
+        @JsonSubTypes.Type(value = MetaCommand.MarkOut.class, name = "MarkOut"),
+        @JsonSubTypes.Type(value = MetaCommand.SetDegradedMode.class, name = "SetDegradedMode"),
         @JsonSubTypes.Type(value = MetaCommand.CreatePool.class, name = "CreatePool"),
         @JsonSubTypes.Type(value = MetaCommand.CreateBucket.class, name = "CreateBucket"),
         @JsonSubTypes.Type(value = MetaCommand.DeleteBucket.class, name = "DeleteBucket"),
@@ -94,6 +96,30 @@ public sealed interface MetaCommand {
         public CreatePool {
             Objects.requireNonNull(pool, "pool");
             requirePoolName(pool.name());
+        }
+    }
+
+    /**
+     * Marks a node out: placement no longer assigns it partitions, so they are re-protected on
+     * other nodes. Submitted by the leader for a node down longer than the down-out interval
+     * (after the capacity check), or by an operator draining a node. A heartbeat from the node
+     * brings it in again.
+     */
+    record MarkOut(String nodeId) implements MetaCommand {
+        public MarkOut {
+            requireName(nodeId, "nodeId");
+        }
+    }
+
+    /** Longest degraded-mode reason, in characters. */
+    int REASON_LENGTH_MAX = 1000;
+
+    /** Enters degraded mode with a reason, or leaves it with null. */
+    record SetDegradedMode(String reason) implements MetaCommand {
+        public SetDegradedMode {
+            if (reason != null && (reason.isBlank() || reason.length() > REASON_LENGTH_MAX)) {
+                throw new IllegalArgumentException("reason must be null or 1.." + REASON_LENGTH_MAX + " characters");
+            }
         }
     }
 

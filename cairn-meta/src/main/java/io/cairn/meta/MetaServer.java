@@ -189,8 +189,10 @@ public final class MetaServer implements AutoCloseable {
                 judging = false;
                 return;
             }
-            ClusterMap map = driver.state().map();
+            MetaState state = driver.state();
+            ClusterMap map = state.map();
             List<String> silent;
+            java.util.Set<String> downLongEnough;
             synchronized (detector) {
                 long now = nanoClock.getAsLong();
                 if (!judging) {
@@ -198,7 +200,10 @@ public final class MetaServer implements AutoCloseable {
                     judging = true;
                 }
                 silent = detector.tick(now, map);
+                downLongEnough = config.downOutIntervalMillis() == 0 ? java.util.Set.of()
+                        : detector.downLongerThan(now, map, TimeUnit.MILLISECONDS.toNanos(config.downOutIntervalMillis()));
             }
+            reprotect(state, downLongEnough);
             for (String nodeId : silent) {
                 if (closed.get() || Thread.currentThread().isInterrupted()) {
                     return;
@@ -210,6 +215,27 @@ public final class MetaServer implements AutoCloseable {
         } catch (RuntimeException e) {
             if (!closed.get()) {
                 LOG.warn("failure detection round on {} failed, retrying next round: {}", config.selfAddress(), e.toString());
+            }
+        }
+    }
+
+    /** Marks out the nodes the capacity check allows, and enters or leaves degraded mode. */
+    private void reprotect(MetaState state, java.util.Set<String> downLongEnough) {
+        ReprotectionCheck.Decision d = ReprotectionCheck.decide(state.map(), state.stats(), downLongEnough, config.fullRatio());
+        for (String nodeId : d.markOut()) {
+            if (closed.get()) {
+                return;
+            }
+            MetaResult result = leaderClient.submit(new MetaCommand.MarkOut(nodeId));
+            LOG.warn("meta leader {} marked node {} out (down for more than {} ms); its partitions are re-protected on other nodes: {}",
+                    config.selfAddress(), nodeId, config.downOutIntervalMillis(), result);
+        }
+        if (!java.util.Objects.equals(d.degradedReason(), state.map().degradedReason())) {
+            MetaResult result = leaderClient.submit(new MetaCommand.SetDegradedMode(d.degradedReason()));
+            if (d.degradedReason() == null) {
+                LOG.warn("cluster leaves degraded mode: full redundancy is possible again ({})", result);
+            } else {
+                LOG.warn("cluster in degraded mode: {} ({})", d.degradedReason(), result);
             }
         }
     }

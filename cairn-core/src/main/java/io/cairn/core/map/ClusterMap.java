@@ -8,6 +8,9 @@ import java.util.Optional;
  * The one authoritative picture of the cluster, versioned by {@code epoch}. It lives in the
  * meta Raft log; every change produces a new map with {@code epoch + 1}. Instances are
  * immutable; lists are sorted by name or id so that equal maps serialize identically.
+ *
+ * @param degradedReason why the cluster runs without full redundancy and does not re-protect
+ *                       (the capacity check said no), or null when it is not in degraded mode
  */
 public record ClusterMap(
         long epoch,
@@ -15,7 +18,9 @@ public record ClusterMap(
         List<NodeInfo> nodes,
         List<PoolInfo> pools,
         List<BucketInfo> buckets,
-        List<UserInfo> users) {
+        List<UserInfo> users,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        String degradedReason) {
 
     public ClusterMap {
         nodes = nodes.stream().sorted(Comparator.comparing(NodeInfo::id)).toList();
@@ -25,6 +30,11 @@ public record ClusterMap(
         if (epoch < 0) {
             throw new IllegalArgumentException("epoch must be >= 0: " + epoch);
         }
+    }
+
+    public ClusterMap(long epoch, String clusterId, List<NodeInfo> nodes, List<PoolInfo> pools, List<BucketInfo> buckets,
+                      List<UserInfo> users) {
+        this(epoch, clusterId, nodes, pools, buckets, users, null);
     }
 
     public static ClusterMap empty() {
@@ -53,6 +63,11 @@ public record ClusterMap(
 
     /** A copy with the given parts replaced and the epoch advanced by one. */
     public ClusterMap next(List<NodeInfo> newNodes, List<PoolInfo> newPools, List<BucketInfo> newBuckets, List<UserInfo> newUsers) {
-        return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers);
+        return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers, degradedReason);
+    }
+
+    /** A copy in (or, with null, out of) degraded mode, with the epoch advanced by one. */
+    public ClusterMap withDegradedReason(String reason) {
+        return new ClusterMap(epoch + 1, clusterId, nodes, pools, buckets, users, reason);
     }
 }
