@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.cairn.meta.MetaServerConfig;
 import io.cairn.node.Addresses;
 import io.cairn.store.StoreConfig;
 import java.io.IOException;
@@ -35,6 +36,8 @@ public record NodeConfig(
         @JsonProperty("capacity_bytes") Long capacityBytes,
         @JsonProperty("heartbeat_interval_millis") Long heartbeatIntervalMillis,
         @JsonProperty("down_after_millis") Long downAfterMillis,
+        @JsonProperty("down_out_interval_millis") Long downOutIntervalMillis,
+        @JsonProperty("full_ratio") Double fullRatio,
         @JsonProperty("chunk_size_bytes") Integer chunkSizeBytes,
         @JsonProperty("rpc_timeout_millis") Long rpcTimeoutMillis,
         @JsonProperty("request_retry_millis") Long requestRetryMillis,
@@ -53,6 +56,8 @@ public record NodeConfig(
                 or(freeReserveBytes, 1L << 30), or(freeReserveRatio, 0.02), or(site, "site1"), or(zone, "zone1"), publicAddress, clusterAddress,
                 or(clusterName, "cairn"), metaAddress, metaVoters == null ? List.of() : List.copyOf(metaVoters),
                 or(partitions, 64), or(capacityBytes, 0L), or(heartbeatIntervalMillis, 1000L), or(downAfterMillis, 5000L),
+                or(downOutIntervalMillis, MetaServerConfig.DOWN_OUT_INTERVAL_MILLIS_DEFAULT),
+                or(fullRatio, MetaServerConfig.FULL_RATIO_DEFAULT),
                 or(chunkSizeBytes, 4 << 20), or(rpcTimeoutMillis, 30_000L), or(requestRetryMillis, 30_000L),
                 or(region, "us-east-1"), adminAccessKey, adminSecretKey,
                 or(segmentBytesMax, StoreConfig.DEFAULTS.segmentBytesMax()),
@@ -144,6 +149,9 @@ public record NodeConfig(
         require(heartbeatIntervalMillis >= 50 && heartbeatIntervalMillis <= 60_000, source, "heartbeat_interval_millis", "must be 50..60000");
         require(downAfterMillis >= 2 * heartbeatIntervalMillis, source, "down_after_millis",
                 "must be at least twice heartbeat_interval_millis (" + heartbeatIntervalMillis + ")");
+        require(downOutIntervalMillis == 0 || downOutIntervalMillis >= downAfterMillis, source, "down_out_interval_millis",
+                "must be 0 (never mark a node out) or at least down_after_millis (" + downAfterMillis + "): " + downOutIntervalMillis);
+        require(fullRatio > 0 && fullRatio <= 1, source, "full_ratio", "must be in (0, 1]: " + fullRatio);
         require(chunkSizeBytes >= 65_536 && chunkSizeBytes <= (16 << 20), source, "chunk_size_bytes", "must be 65536..16777216");
         require(rpcTimeoutMillis >= 100, source, "rpc_timeout_millis", "must be >= 100");
         require(requestRetryMillis >= 0, source, "request_retry_millis", "must be >= 0");

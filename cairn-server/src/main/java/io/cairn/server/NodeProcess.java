@@ -59,7 +59,8 @@ public final class NodeProcess implements AutoCloseable {
 
         if (c.metaAddress() != null) {
             MetaServer meta = MetaServer.start(new MetaServerConfig(c.clusterName(), c.metaAddress(), c.metaVoters(),
-                    c.dataPath().resolve("meta"), c.downAfterMillis(), MetaServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT));
+                    c.dataPath().resolve("meta"), c.downAfterMillis(), MetaServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT,
+                    c.downOutIntervalMillis(), c.fullRatio()));
             resources.add(meta);
         }
         MetaClient metaClient = connectMeta(c);

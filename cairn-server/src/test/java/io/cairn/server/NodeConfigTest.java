@@ -35,6 +35,43 @@ class NodeConfigTest {
         assertThat(c.chunkSizeBytes()).isEqualTo(4 << 20);
         assertThat(c.metaAddress()).isNull();
         assertThat(c.storePaths()).containsExactly(Path.of("/var/lib/cairn/store"));
+        assertThat(c.downOutIntervalMillis()).isEqualTo(60_000L);
+        assertThat(c.fullRatio()).isEqualTo(0.90);
+    }
+
+    @Test
+    void downOutIntervalAndFullRatioAreRead() throws Exception {
+        NodeConfig c = NodeConfig.load(write(MINIMAL + "down_after_millis: 10000\ndown_out_interval_millis: 15000\nfull_ratio: 0.75\n"));
+        assertThat(c.downOutIntervalMillis()).isEqualTo(15_000L);
+        assertThat(c.fullRatio()).isEqualTo(0.75);
+        NodeConfig never = NodeConfig.load(write(MINIMAL + "down_out_interval_millis: 0\nfull_ratio: 1\n"));
+        assertThat(never.downOutIntervalMillis()).isZero();
+        assertThat(never.fullRatio()).isEqualTo(1.0);
+        NodeConfig equal = NodeConfig.load(write(MINIMAL + "down_after_millis: 8000\ndown_out_interval_millis: 8000\n"));
+        assertThat(equal.downOutIntervalMillis()).isEqualTo(8000L);
+    }
+
+    @Test
+    void downOutIntervalShorterThanDownAfterIsRefused() throws Exception {
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "down_after_millis: 10000\ndown_out_interval_millis: 9999\n")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'down_out_interval_millis'")
+                .hasMessageContaining("down_after_millis (10000)");
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "down_out_interval_millis: 1000\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'down_out_interval_millis'");
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "down_out_interval_millis: -1\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'down_out_interval_millis'");
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "down_out_interval_millis: soon\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'down_out_interval_millis'");
+    }
+
+    @Test
+    void fullRatioOutsideZeroToOneIsRefused() throws Exception {
+        for (String bad : new String[] {"0", "-0.5", "1.01", "2", ".nan", "lots"}) {
+            assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "full_ratio: " + bad + "\n")))
+                    .as("full_ratio: %s", bad)
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("'full_ratio'");
+        }
     }
 
     @Test

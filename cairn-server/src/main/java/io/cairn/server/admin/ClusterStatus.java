@@ -87,6 +87,9 @@ public record ClusterStatus(
         int recovering = 0;
         long raw = 0;
         long used = 0;
+        long upInRaw = 0;
+        long upInUsed = 0;
+        int upIn = 0;
         List<Node> nodes = new ArrayList<>();
         for (NodeInfo n : map.nodes()) {
             NodeStats s = stats.getOrDefault(n.id(), NodeStats.empty(n.id()));
@@ -99,11 +102,14 @@ public record ClusterStatus(
                 raw += capacity;
                 used += s.usedBytes();
                 recovering += s.partitionsRecovering();
+                if (n.in()) {
+                    upInRaw += capacity;
+                    upInUsed += s.usedBytes();
+                    upIn++;
+                }
             }
         }
-        int copies = map.pools().stream().mapToInt(p -> p.policy().width()).max().orElse(1);
-        copies = (int) Math.max(1, Math.min(copies, map.upNodes().size()));
-        long usable = Math.max(0, raw - used) / copies;
+        long usable = usableBytes(map, upInRaw, upInUsed, upIn);
         recovering = Math.min(recovering, total - degraded);
         List<Pool> pools = map.pools().stream()
                 .map(p -> new Pool(p.name(), p.policy().toString(), p.partitions(),
@@ -111,6 +117,25 @@ public record ClusterStatus(
                 .toList();
         return new ClusterStatus(map.clusterId(), map.epoch(), nodes, pools,
                 new Partitions(total, total - degraded - recovering, degraded, recovering),
-                new Capacity(raw, used, usable), null, new Repair(0, 0));
+                new Capacity(raw, used, usable), degradedMode(map), new Repair(0, 0));
+    }
+
+    /**
+     * What clients can still write: the free space of the nodes placement may use (up and in),
+     * divided by the copies the widest pool keeps on them. Down or out nodes take no new data.
+     */
+    static long usableBytes(ClusterMap map, long upInRawBytes, long upInUsedBytes, int upInNodes) {
+        if (upInNodes == 0) {
+            return 0;
+        }
+        int widest = map.pools().stream().mapToInt(p -> p.policy().width()).max().orElse(1);
+        int copies = Math.max(1, Math.min(widest, upInNodes));
+        return Math.max(0, upInRawBytes - upInUsedBytes) / copies;
+    }
+
+    /** The map's degraded-mode reason as the status shows it, or null when the cluster is not degraded. */
+    static DegradedMode degradedMode(ClusterMap map) {
+        String reason = map.degradedReason();
+        return reason == null ? null : new DegradedMode(reason);
     }
 }

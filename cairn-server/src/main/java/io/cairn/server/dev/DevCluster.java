@@ -1,9 +1,11 @@
 package io.cairn.server.dev;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.cairn.meta.MetaServerConfig;
 import io.cairn.server.admin.AdminClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +32,13 @@ public final class DevCluster {
     /** Lines of a node's log quoted when it ended while the cluster waited for it. */
     static final int ENDED_NODE_LOG_LINES = 40;
 
-    /** The layout of a dev cluster, fixed when the directory is first created. */
+    /** How long a dev node stays down before it is marked out, unless the options say otherwise. */
+    public static final long DOWN_OUT_INTERVAL_MILLIS_DEFAULT = MetaServerConfig.DOWN_OUT_INTERVAL_MILLIS_DEFAULT;
+
+    /**
+     * The layout of a dev cluster, fixed when the directory is first created. A {@code cluster.json}
+     * written before {@code down_out_interval_millis} existed loads with the default.
+     */
     public record Layout(
             @JsonProperty("cluster_name") String clusterName,
             @JsonProperty("base_port") int basePort,
@@ -41,11 +49,40 @@ public final class DevCluster {
             @JsonProperty("secret_key") String secretKey,
             @JsonProperty("heartbeat_interval_millis") long heartbeatIntervalMillis,
             @JsonProperty("down_after_millis") long downAfterMillis,
+            @JsonProperty("down_out_interval_millis") long downOutIntervalMillis,
             @JsonProperty("capacity_bytes") long capacityBytes,
             @JsonProperty("node_settings") @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<Integer, NodeSettings> nodeSettings) {
 
         public Layout {
+            requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
             nodeSettings = nodeSettings == null ? Map.of() : Map.copyOf(nodeSettings);
+        }
+
+        /** A layout with the default down-out interval. */
+        public Layout(String clusterName, int basePort, int nodes, int voters, int partitions, String accessKey, String secretKey,
+                      long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings) {
+            this(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis, downAfterMillis,
+                    DOWN_OUT_INTERVAL_MILLIS_DEFAULT, capacityBytes, nodeSettings);
+        }
+
+        /** Reads a layout from {@code cluster.json}; a missing down-out interval is the default. */
+        @JsonCreator
+        static Layout fromJson(
+                @JsonProperty("cluster_name") String clusterName,
+                @JsonProperty("base_port") int basePort,
+                @JsonProperty("nodes") int nodes,
+                @JsonProperty("voters") int voters,
+                @JsonProperty("partitions") int partitions,
+                @JsonProperty("access_key") String accessKey,
+                @JsonProperty("secret_key") String secretKey,
+                @JsonProperty("heartbeat_interval_millis") long heartbeatIntervalMillis,
+                @JsonProperty("down_after_millis") long downAfterMillis,
+                @JsonProperty("down_out_interval_millis") Long downOutIntervalMillis,
+                @JsonProperty("capacity_bytes") long capacityBytes,
+                @JsonProperty("node_settings") Map<Integer, NodeSettings> nodeSettings) {
+            return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
+                    downAfterMillis, downOutIntervalMillis == null ? DOWN_OUT_INTERVAL_MILLIS_DEFAULT : downOutIntervalMillis,
+                    capacityBytes, nodeSettings);
         }
 
         /** The settings of node i that differ from the dev defaults (all fields null if none). */
@@ -66,7 +103,7 @@ public final class DevCluster {
         }
         Layout withNodes(int n) {
             return new Layout(clusterName, basePort, n, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, capacityBytes, nodeSettings);
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings);
         }
     }
 
@@ -86,12 +123,23 @@ public final class DevCluster {
         public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null);
     }
 
-    /** Options for a new cluster directory; {@code nodeSettings} maps a node index to its own settings. */
-    public record Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes,
-                          Map<Integer, NodeSettings> nodeSettings) {
+    /**
+     * Options for a new cluster directory; {@code nodeSettings} maps a node index to its own
+     * settings. {@code downOutIntervalMillis} is 0 (never mark a node out) or at least
+     * {@code downAfterMillis}; the constructors without it take {@link #DOWN_OUT_INTERVAL_MILLIS_DEFAULT}.
+     */
+    public record Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
+                          long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings) {
 
         public Options {
+            requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
             nodeSettings = nodeSettings == null ? Map.of() : Map.copyOf(nodeSettings);
+        }
+
+        public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes,
+                       Map<Integer, NodeSettings> nodeSettings) {
+            this(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, DOWN_OUT_INTERVAL_MILLIS_DEFAULT, capacityBytes,
+                    nodeSettings);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes) {
@@ -100,6 +148,13 @@ public final class DevCluster {
 
         public static Options defaults(int nodes) {
             return new Options(nodes, 9000, 64, 1000, 5000, 0);
+        }
+    }
+
+    private static void requireDownOutInterval(long downOutIntervalMillis, long downAfterMillis) {
+        if (downOutIntervalMillis != 0 && downOutIntervalMillis < downAfterMillis) {
+            throw new IllegalArgumentException("down-out interval must be 0 (never mark a node out) or at least the down-after time ("
+                    + downAfterMillis + " ms): " + downOutIntervalMillis + " ms");
         }
     }
 
@@ -144,7 +199,7 @@ public final class DevCluster {
         int voters = options.nodes() >= 3 ? 3 : 1;
         DevCluster c = new DevCluster(dir, new Layout("cairn-dev", options.basePort(), options.nodes(), voters,
                 options.partitions(), access, secret, options.heartbeatIntervalMillis(), options.downAfterMillis(),
-                options.capacityBytes(), options.nodeSettings()));
+                options.downOutIntervalMillis(), options.capacityBytes(), options.nodeSettings()));
         c.save();
         return c;
     }
@@ -208,6 +263,7 @@ public final class DevCluster {
         y.append("capacity_bytes: ").append(layout.capacityBytes()).append('\n');
         y.append("heartbeat_interval_millis: ").append(layout.heartbeatIntervalMillis()).append('\n');
         y.append("down_after_millis: ").append(layout.downAfterMillis()).append('\n');
+        y.append("down_out_interval_millis: ").append(layout.downOutIntervalMillis()).append('\n');
         y.append("admin_access_key: ").append(layout.accessKey()).append('\n');
         y.append("admin_secret_key: ").append(layout.secretKey()).append('\n');
         Files.writeString(nodeDir.resolve("config.yaml"), y.toString(), StandardCharsets.UTF_8);

@@ -1,0 +1,99 @@
+package io.cairn.server.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cairn.core.map.ClusterMap;
+import io.cairn.core.map.NodeInfo;
+import io.cairn.core.map.NodeState;
+import io.cairn.core.map.NodeStats;
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.map.StoragePolicy;
+import io.cairn.core.placement.PlacementTable;
+import io.cairn.node.MapView;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ClusterStatusTest {
+
+    private static final long GIB = 1L << 30;
+
+    private static NodeInfo node(String id, NodeState state, boolean in) {
+        return new NodeInfo(id, "s", "z-" + id, "h:" + id, "h:c" + id, null, 10 * GIB, state, in);
+    }
+
+    private static ClusterMap map(List<NodeInfo> nodes, String degradedReason) {
+        return new ClusterMap(7, "c", nodes, List.of(new PoolInfo("rep3", StoragePolicy.replicated(3), 8)), List.of(), List.of(),
+                degradedReason);
+    }
+
+    private static Map<String, NodeStats> used(Map<String, Long> usedBytes) {
+        Map<String, NodeStats> stats = new java.util.HashMap<>();
+        usedBytes.forEach((id, u) -> stats.put(id, new NodeStats(id, 10 * GIB, u, false, 0, 0)));
+        return stats;
+    }
+
+    private static ClusterStatus status(ClusterMap map, Map<String, NodeStats> stats) {
+        return ClusterStatus.of(map, PlacementTable.compute(map, MapView.PLACEMENT), stats);
+    }
+
+    @Test
+    void degradedModeCarriesTheMapsReason() throws Exception {
+        String reason = "1 of 3 nodes down; 2 up and in, rep3 needs 3: keeping node n3 in";
+        ClusterMap degraded = map(List.of(node("n1", NodeState.UP, true), node("n2", NodeState.UP, true),
+                node("n3", NodeState.DOWN, true)), reason);
+        ClusterStatus s = status(degraded, Map.of());
+        assertThat(s.degradedMode()).isEqualTo(new ClusterStatus.DegradedMode(reason));
+        JsonNode json = new ObjectMapper().valueToTree(s);
+        assertThat(json.path("degraded_mode").path("reason").asText()).isEqualTo(reason);
+    }
+
+    @Test
+    void noReasonMeansNoDegradedMode() throws Exception {
+        ClusterMap clean = map(List.of(node("n1", NodeState.UP, true), node("n2", NodeState.UP, true),
+                node("n3", NodeState.UP, true)), null);
+        ClusterStatus s = status(clean, Map.of());
+        assertThat(s.degradedMode()).isNull();
+        JsonNode json = new ObjectMapper().valueToTree(s);
+        assertThat(json.has("degraded_mode")).isTrue();
+        assertThat(json.path("degraded_mode").isNull()).isTrue();
+    }
+
+    @Test
+    void usableBytesCountsOnlyNodesThatAreUpAndIn() {
+        List<NodeInfo> nodes = List.of(node("n1", NodeState.UP, true), node("n2", NodeState.UP, true),
+                node("n3", NodeState.UP, true), node("n4", NodeState.UP, false), node("n5", NodeState.DOWN, true));
+        Map<String, NodeStats> stats = used(Map.of("n1", 1 * GIB, "n2", 2 * GIB, "n3", 3 * GIB, "n4", 0L, "n5", 0L));
+        ClusterStatus s = status(map(nodes, null), stats);
+        // up and in: n1..n3, 30 GiB raw, 6 GiB used, three copies
+        assertThat(s.capacity().usableBytes()).isEqualTo(24 * GIB / 3);
+        // raw and used keep counting every up node
+        assertThat(s.capacity().rawBytes()).isEqualTo(40 * GIB);
+        assertThat(s.capacity().usedBytes()).isEqualTo(6 * GIB);
+    }
+
+    @Test
+    void usableBytesDividesByTheCopiesTheSurvivorsCanHold() {
+        List<NodeInfo> nodes = List.of(node("n1", NodeState.UP, true), node("n2", NodeState.UP, true),
+                node("n3", NodeState.DOWN, true));
+        ClusterStatus s = status(map(nodes, "degraded"), used(Map.of("n1", 4 * GIB, "n2", 4 * GIB)));
+        // two nodes left for rep3: each object takes two copies
+        assertThat(s.capacity().usableBytes()).isEqualTo(12 * GIB / 2);
+    }
+
+    @Test
+    void noNodeUpAndInLeavesNothingUsable() {
+        List<NodeInfo> nodes = List.of(node("n1", NodeState.DOWN, true), node("n2", NodeState.UP, false));
+        ClusterStatus s = status(map(nodes, null), used(Map.of()));
+        assertThat(s.capacity().usableBytes()).isZero();
+    }
+
+    @Test
+    void usedBeyondCapacityIsNeverNegative() {
+        List<NodeInfo> nodes = List.of(node("n1", NodeState.UP, true));
+        ClusterStatus s = status(map(nodes, null), used(Map.of("n1", 11 * GIB)));
+        assertThat(s.capacity().usableBytes()).isZero();
+    }
+}

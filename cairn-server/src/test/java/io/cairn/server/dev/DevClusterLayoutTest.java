@@ -1,0 +1,81 @@
+package io.cairn.server.dev;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cairn.server.NodeConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DevClusterLayoutTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void downOutIntervalGoesIntoTheLayoutAndEveryNodeConfig() throws Exception {
+        DevCluster c = DevCluster.openOrCreate(tmp, new DevCluster.Options(3, 9000, 8, 500, 10_000, 15_000, 0, Map.of()));
+        assertThat(c.layout().downOutIntervalMillis()).isEqualTo(15_000);
+        for (int i = 0; i < 3; i++) {
+            NodeConfig n = NodeConfig.load(c.nodeDir(i).resolve("config.yaml"));
+            assertThat(n.downOutIntervalMillis()).isEqualTo(15_000);
+            assertThat(n.downAfterMillis()).isEqualTo(10_000);
+        }
+        assertThat(DevCluster.open(tmp).layout()).isEqualTo(c.layout());
+    }
+
+    @Test
+    void constructorsWithoutTheIntervalTakeTheDefault() throws Exception {
+        DevCluster.Options defaults = DevCluster.Options.defaults(4);
+        assertThat(defaults.downOutIntervalMillis()).isEqualTo(60_000);
+        assertThat(new DevCluster.Options(2, 9000, 8, 500, 3000, 0, Map.of()).downOutIntervalMillis()).isEqualTo(60_000);
+        DevCluster c = DevCluster.openOrCreate(tmp, defaults);
+        assertThat(NodeConfig.load(c.nodeDir(3).resolve("config.yaml")).downOutIntervalMillis()).isEqualTo(60_000);
+    }
+
+    @Test
+    void aClusterFileWithoutTheIntervalLoadsWithTheDefault() throws Exception {
+        Files.writeString(tmp.resolve("cluster.json"), """
+                {
+                  "cluster_name" : "cairn-dev",
+                  "base_port" : 9000,
+                  "nodes" : 2,
+                  "voters" : 1,
+                  "partitions" : 64,
+                  "access_key" : "CK0123456789ABCDEF0123",
+                  "secret_key" : "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0",
+                  "heartbeat_interval_millis" : 1000,
+                  "down_after_millis" : 5000,
+                  "capacity_bytes" : 0
+                }
+                """);
+        DevCluster c = DevCluster.open(tmp);
+        assertThat(c.layout().downOutIntervalMillis()).isEqualTo(DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT);
+        assertThat(c.layout().downAfterMillis()).isEqualTo(5000);
+        assertThat(c.layout().nodes()).isEqualTo(2);
+        // growing the cluster rewrites the file and the node configurations with the interval
+        DevCluster grown = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(3));
+        assertThat(grown.layout().nodes()).isEqualTo(3);
+        assertThat(Files.readString(tmp.resolve("cluster.json"))).contains("\"down_out_interval_millis\" : 60000");
+        assertThat(NodeConfig.load(grown.nodeDir(2).resolve("config.yaml")).downOutIntervalMillis()).isEqualTo(60_000);
+    }
+
+    @Test
+    void neverMarkingOutIsAllowed() throws Exception {
+        DevCluster c = DevCluster.openOrCreate(tmp, new DevCluster.Options(1, 9000, 8, 500, 3000, 0, 0, Map.of()));
+        assertThat(NodeConfig.load(c.nodeDir(0).resolve("config.yaml")).downOutIntervalMillis()).isZero();
+    }
+
+    @Test
+    void anIntervalShorterThanDownAfterIsRefusedAndWritesNothing() {
+        Path dir = tmp.resolve("c");
+        assertThatThrownBy(() -> DevCluster.openOrCreate(dir, new DevCluster.Options(3, 9000, 8, 500, 10_000, 9_000, 0, Map.of())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("down-out interval")
+                .hasMessageContaining("10000");
+        assertThat(dir).doesNotExist();
+    }
+}
