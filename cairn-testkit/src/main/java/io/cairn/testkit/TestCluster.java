@@ -73,10 +73,30 @@ public final class TestCluster implements AutoCloseable {
      */
     public static TestCluster start(int nodes, long heartbeatMillis, long downAfterMillis, long capacityBytes,
             Map<Integer, DevCluster.NodeSettings> nodeSettings) throws IOException {
-        Path dir = Files.createTempDirectory("cairn-test-");
+        return start(nodes, heartbeatMillis, downAfterMillis, DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, capacityBytes, nodeSettings);
+    }
+
+    /**
+     * Starts {@code nodes} nodes with test failure detection whose meta leader marks a node out
+     * after {@code downOutIntervalMillis} down (0: never; otherwise at least {@link #DOWN_AFTER_MILLIS}),
+     * and waits until all are up.
+     */
+    public static TestCluster startWithDownOutInterval(int nodes, long downOutIntervalMillis) throws IOException {
+        return start(nodes, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS, downOutIntervalMillis, 0, Map.of());
+    }
+
+    /**
+     * Starts {@code nodes} nodes as {@link #start(int, long, long, long, Map)} does, with a meta
+     * leader that marks a node out after {@code downOutIntervalMillis} down (0: never; otherwise at
+     * least {@code downAfterMillis}).
+     */
+    public static TestCluster start(int nodes, long heartbeatMillis, long downAfterMillis, long downOutIntervalMillis, long capacityBytes,
+            Map<Integer, DevCluster.NodeSettings> nodeSettings) throws IOException {
         int base = freeBasePort(nodes);
-        DevCluster c = DevCluster.openOrCreate(dir, new DevCluster.Options(nodes, base, 64, heartbeatMillis, downAfterMillis,
-                capacityBytes, nodeSettings));
+        DevCluster.Options options = new DevCluster.Options(nodes, base, 64, heartbeatMillis, downAfterMillis, downOutIntervalMillis,
+                capacityBytes, nodeSettings);
+        Path dir = Files.createTempDirectory("cairn-test-");
+        DevCluster c = DevCluster.openOrCreate(dir, options);
         TestCluster t = new TestCluster(c, dir);
         OPEN.add(t);
         try {

@@ -1,0 +1,289 @@
+package io.cairn.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Self-healing with real node processes: a node that stays down past the down-out interval is
+ * marked out and its copies are re-created on the others; when the survivors cannot hold full
+ * redundancy the node stays in, the cluster says it is degraded and still takes writes, and
+ * re-protects them once the node is back.
+ */
+@ExtendWith(NodeLogsOnFailure.class)
+class SelfHealingTest {
+
+    static final String BUCKET = "heal";
+    /** Down-out interval of these clusters: at least {@link TestCluster#DOWN_AFTER_MILLIS}. */
+    static final long DOWN_OUT_INTERVAL_MILLIS = 15_000;
+    static final int WRITERS = 8;
+    static final int SIZE_MIN = 1024;
+    static final int SIZE_MAX = 8 * 1024;
+
+    static long seed;
+
+    TestCluster cluster;
+    /** key -> {size, content seed} of every acknowledged object. */
+    final Map<String, long[]> written = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void seed() {
+        seed = Long.getLong("cairn.seed", System.nanoTime());
+        System.out.println("SelfHealingTest seed=" + seed
+                + " (reproduce: ./mvnw -pl cairn-testkit test -Dtest=SelfHealingTest -Dcairn.seed=" + seed + ")");
+    }
+
+    @AfterEach
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void aNodeDownPastTheIntervalIsMarkedOutAndItsCopiesAreRecreated() throws Exception {
+        int killed = 3; // not a meta voter (nodes 0..2) and not the node the test reads through
+        long t0 = System.nanoTime();
+        cluster = TestCluster.startWithDownOutInterval(5, DOWN_OUT_INTERVAL_MILLIS);
+        System.out.printf("5-node cluster ready in %.1f s%n", seconds(t0));
+        cluster.s3(0).createBucket(b -> b.bucket(BUCKET));
+        writeObjects("obj-", 2_000, seed, allNodes());
+
+        cluster.kill(killed);
+        long killedAt = System.nanoTime();
+        awaitStatus("node " + killed + " down", Duration.ofSeconds(60), s -> "down".equals(node(s, killed).path("state").asText()));
+        System.out.printf("node %d marked down %.1f s after SIGKILL%n", killed, seconds(killedAt));
+        awaitStatus("node " + killed + " out", Duration.ofSeconds(120), s -> !node(s, killed).path("in").asBoolean(true));
+        System.out.printf("node %d marked out %.1f s after SIGKILL (down-out interval %d s)%n", killed, seconds(killedAt),
+                DOWN_OUT_INTERVAL_MILLIS / 1000);
+        JsonNode clean = awaitStatus("node " + killed + " out and every partition clean", Duration.ofSeconds(180),
+                s -> !node(s, killed).path("in").asBoolean(true) && partitions(s, "degraded") == 0 && partitions(s, "recovering") == 0);
+        System.out.printf("clean %.1f s after SIGKILL: %s%n", seconds(killedAt), clean.path("partitions"));
+
+        assertThat(node(clean, killed).path("state").asText()).isEqualTo("down");
+        assertThat(node(clean, killed).path("partitions_held").asInt())
+                .as("partitions placed on the out node").isZero();
+        assertThat(clean.path("degraded_mode").isNull()).as("degraded_mode with 4 of 5 nodes up: %s", clean.path("degraded_mode")).isTrue();
+        for (int reader : new int[] {0, 1}) {
+            assertAllReadable(cluster.s3(reader), reader);
+        }
+    }
+
+    @Test
+    void withoutRoomForFullRedundancyTheNodeStaysInAndWritesGoOnDegraded() throws Exception {
+        int killed = 2; // a voter: two of three remain
+        long t0 = System.nanoTime();
+        cluster = TestCluster.startWithDownOutInterval(3, DOWN_OUT_INTERVAL_MILLIS);
+        System.out.printf("3-node cluster ready in %.1f s%n", seconds(t0));
+        cluster.s3(0).createBucket(b -> b.bucket(BUCKET));
+        writeObjects("before-", 300, seed, allNodes());
+
+        cluster.kill(killed);
+        long killedAt = System.nanoTime();
+        awaitStatus("node " + killed + " down", Duration.ofSeconds(60), s -> "down".equals(node(s, killed).path("state").asText()));
+        System.out.printf("node %d marked down %.1f s after SIGKILL%n", killed, seconds(killedAt));
+
+        // For longer than the down-out interval after the down mark the node must still be in:
+        // two nodes cannot hold a third copy.
+        Duration holdFor = Duration.ofMillis(DOWN_OUT_INTERVAL_MILLIS + 5_000);
+        AtomicReference<JsonNode> last = new AtomicReference<>();
+        try {
+            Awaitility.await("node " + killed + " stays down and in").during(holdFor).atMost(holdFor.plusSeconds(30))
+                    .pollInterval(Duration.ofMillis(500)).ignoreExceptionsInstanceOf(IOException.class)
+                    .until(() -> {
+                        JsonNode s = cluster.admin().status();
+                        last.set(s);
+                        JsonNode n = node(s, killed);
+                        return "down".equals(n.path("state").asText()) && n.path("in").asBoolean(false);
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("node " + killed + " did not stay down and in for " + holdFor.toSeconds() + " s; last status: "
+                    + summary(last.get()), e);
+        }
+        JsonNode degraded = cluster.admin().status();
+        System.out.printf("node %d still in %.1f s after SIGKILL; degraded_mode: %s%n", killed, seconds(killedAt),
+                degraded.path("degraded_mode"));
+        String reason = degraded.path("degraded_mode").path("reason").asText("");
+        assertThat(reason).as("degraded_mode.reason; status: %s", summary(degraded)).isNotBlank();
+        // "2 nodes up and in, 3 needed", in whatever words: both counts are named.
+        assertThat(reason).as("the reason names the nodes left and the nodes needed").containsPattern("\\b2\\b").containsPattern("\\b3\\b");
+        assertThat(partitions(degraded, "degraded")).as("partitions degraded while a holder is down").isPositive();
+
+        // Writes go on with the copies the cluster can give, and read back.
+        List<String> whileDegraded = writeObjects("degraded-", 50, seed * 31 + 7, new int[] {0, 1});
+        for (int reader : new int[] {0, 1}) {
+            assertAllReadable(cluster.s3(reader), reader);
+        }
+
+        long restartAt = System.nanoTime();
+        cluster.restart(killed);
+        System.out.printf("node %d restarted and up in %.1f s%n", killed, seconds(restartAt));
+        JsonNode clean = awaitStatus("not degraded and every partition clean", Duration.ofSeconds(180),
+                s -> s.path("degraded_mode").isNull() && partitions(s, "degraded") == 0 && partitions(s, "recovering") == 0);
+        System.out.printf("clean %.1f s after the restart: %s%n", seconds(restartAt), clean.path("partitions"));
+        assertThat(node(clean, killed).path("in").asBoolean(false)).isTrue();
+        assertThat(node(clean, killed).path("state").asText()).isEqualTo("up");
+
+        // Objects written while degraded now have their index record (holding the data) on every node.
+        Random r = new Random(seed ^ 0x5EEDL);
+        List<String> sample = new ArrayList<>(whileDegraded);
+        Collections.shuffle(sample, r);
+        sample = sample.subList(0, 10);
+        for (String key : sample) {
+            long[] meta = written.get(key);
+            for (int i = 0; i < cluster.nodes(); i++) {
+                JsonNode local = cluster.admin().localObject(cluster.endpoint(i), BUCKET, key);
+                assertThat(local.path("index_holders").size()).as("index holders of %s", key).isEqualTo(3);
+                assertThat(local.path("index").isObject()).as("node %d holds the index record of %s: %s", i, key, local).isTrue();
+                assertThat(local.path("index").path("inline").asBoolean()).as("%s of %d bytes is inline", key, meta[0]).isTrue();
+                assertThat(Arrays.equals(cluster.admin().localInline(cluster.endpoint(i), BUCKET, key),
+                        ObjectData.bytes(meta[1], (int) meta[0]))).as("node %d's own copy of %s", i, key).isTrue();
+            }
+        }
+        System.out.printf("%d objects written while degraded have their index record on all %d nodes%n", sample.size(), cluster.nodes());
+        assertAllReadable(cluster.s3(killed), killed);
+    }
+
+    private int[] allNodes() {
+        int[] all = new int[cluster.nodes()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return all;
+    }
+
+    /**
+     * PUTs {@code count} objects of 1–8 KiB with {@link #WRITERS} writers, spread over
+     * {@code gateways}; returns their keys. Contents derive from {@code keySeed}.
+     */
+    private List<String> writeObjects(String prefix, int count, long keySeed, int[] gateways) throws Exception {
+        Random r = new Random(keySeed);
+        int[] sizes = new int[count];
+        for (int i = 0; i < count; i++) {
+            sizes[i] = SIZE_MIN + r.nextInt(SIZE_MAX - SIZE_MIN + 1);
+        }
+        S3Client[] clients = new S3Client[gateways.length];
+        for (int g = 0; g < gateways.length; g++) {
+            clients[g] = cluster.s3(gateways[g]);
+        }
+        List<String> keys = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(WRITERS)) {
+            List<Future<?>> puts = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String key = prefix + i;
+                long contentSeed = keySeed * 1_000_003L + i;
+                int size = sizes[i];
+                S3Client c = clients[i % clients.length];
+                keys.add(key);
+                puts.add(pool.submit(() -> {
+                    c.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(ObjectData.bytes(contentSeed, size)));
+                    written.put(key, new long[] {size, contentSeed});
+                    return null;
+                }));
+            }
+            for (Future<?> f : puts) {
+                f.get();
+            }
+        } finally {
+            for (S3Client c : clients) {
+                c.close();
+            }
+        }
+        System.out.printf("put %d objects (%s*) in %.1f s%n", count, prefix, seconds(t0));
+        return keys;
+    }
+
+    /** Reads every acknowledged object through {@code s3} and compares it byte for byte. */
+    private void assertAllReadable(S3Client s3, int node) throws Exception {
+        long t0 = System.nanoTime();
+        try (s3; ExecutorService pool = Executors.newFixedThreadPool(WRITERS)) {
+            List<Future<?>> gets = new ArrayList<>();
+            for (Map.Entry<String, long[]> e : written.entrySet()) {
+                gets.add(pool.submit(() -> {
+                    byte[] got = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(e.getKey())).asByteArray();
+                    byte[] want = ObjectData.bytes(e.getValue()[1], (int) e.getValue()[0]);
+                    assertThat(Arrays.equals(got, want)).as("%s via node %d (%d bytes, got %d)", e.getKey(), node, want.length, got.length)
+                            .isTrue();
+                    return null;
+                }));
+            }
+            for (Future<?> f : gets) {
+                f.get();
+            }
+        }
+        System.out.printf("read %d objects via node %d in %.1f s%n", written.size(), node, seconds(t0));
+    }
+
+    /** Polls the status until {@code condition} holds; the failure names what was awaited and the last status. */
+    private JsonNode awaitStatus(String what, Duration atMost, Predicate<JsonNode> condition) {
+        AtomicReference<JsonNode> last = new AtomicReference<>();
+        try {
+            Awaitility.await(what).atMost(atMost).pollInterval(Duration.ofMillis(500)).ignoreExceptionsInstanceOf(IOException.class)
+                    .until(() -> {
+                        JsonNode s = cluster.admin().status();
+                        last.set(s);
+                        return condition.test(s);
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not " + what + " after " + atMost.toSeconds() + " s; last status: " + summary(last.get()), e);
+        }
+        return last.get();
+    }
+
+    /** Node {@code i}'s entry in a status document, found by its S3 address. */
+    private JsonNode node(JsonNode status, int i) {
+        String address = "127.0.0.1:" + cluster.dev().layout().s3Port(i);
+        for (JsonNode n : status.path("nodes")) {
+            if (n.path("public_address").asText().equals(address)) {
+                return n;
+            }
+        }
+        throw new IllegalStateException("node " + i + " (" + address + ") is not in the status");
+    }
+
+    private static int partitions(JsonNode status, String field) {
+        return status.path("partitions").path(field).asInt(-1);
+    }
+
+    /** The parts of a status document that explain a self-healing failure. */
+    private String summary(JsonNode status) {
+        if (status == null) {
+            return "(no status answered)";
+        }
+        StringBuilder s = new StringBuilder("epoch " + status.path("epoch").asLong() + ", partitions " + status.path("partitions")
+                + ", degraded_mode " + status.path("degraded_mode") + ", capacity " + status.path("capacity") + ", nodes:");
+        for (JsonNode n : status.path("nodes")) {
+            s.append(" [").append(n.path("public_address").asText()).append(' ').append(n.path("state").asText())
+                    .append(n.path("in").asBoolean() ? " in" : " out").append(" held ").append(n.path("partitions_held").asInt())
+                    .append(" primary ").append(n.path("partitions_primary").asInt()).append(']');
+        }
+        return s.toString();
+    }
+
+    private static double seconds(long sinceNanos) {
+        return (System.nanoTime() - sinceNanos) / 1e9;
+    }
+}
