@@ -14,8 +14,9 @@ import java.util.Optional;
  * decides, the {@link StripeReader} fetches and decodes.
  *
  * <p>Rules: blocks are only combined when their versions are equal (the sequencing indicator)
- * and their stamps name the slot they came from and the same stripe; the newest version with at
- * least {@code k} such blocks wins; a tombstone newer than it means the chunk was deleted. With
+ * and their stamps describe the same stripe; a block counts as the index its stamp names, not
+ * the slot it was found in (a holder keeps its block when placement moves it to another slot);
+ * the newest version with at least {@code k} distinct such blocks wins; a tombstone newer than it means the chunk was deleted. With
  * fewer than {@code k} blocks of any version the stripe is either <em>torn</em> (even the holders
  * that did not answer could not make up {@code k}: a write that never completed) or
  * <em>unavailable</em> for now.
@@ -109,9 +110,6 @@ public final class StripeAssembly {
 
     private String check(Answer.Block b) {
         BlockStamp s = b.stamp();
-        if (s.index() != b.slot()) {
-            return "block " + s.index() + " found in slot " + b.slot();
-        }
         if (s.dataBlocks() != dataBlocks || s.parityBlocks() != parityBlocks) {
             return "stripe shape " + s.dataBlocks() + "+" + s.parityBlocks() + ", expected " + dataBlocks + "+" + parityBlocks;
         }
@@ -124,11 +122,14 @@ public final class StripeAssembly {
         return null;
     }
 
-    /** Whether the data blocks {@code first..last} answered as blocks of one version (no decoding needed). */
+    /**
+     * Whether the holders of slots {@code first..last} answered with data blocks {@code first..last}
+     * themselves, all of one version (no decoding needed).
+     */
     public Optional<Version> dataBlocksAgree(int first, int last) {
         Version v = null;
         for (int i = first; i <= last; i++) {
-            if (!(answers[i] instanceof Answer.Block b) || (v != null && !v.equals(b.version()))
+            if (!(answers[i] instanceof Answer.Block b) || b.stamp().index() != i || (v != null && !v.equals(b.version()))
                     || wanted.filter(w -> !w.equals(b.version())).isPresent()) {
                 return Optional.empty();
             }
@@ -188,8 +189,8 @@ public final class StripeAssembly {
         ByteBuffer[] out = new ByteBuffer[answers.length];
         boolean[] present = new boolean[answers.length];
         for (Answer.Block b : blocks) {
-            out[b.slot()] = b.data();
-            present[b.slot()] = true;
+            out[b.stamp().index()] = b.data();
+            present[b.stamp().index()] = true;
         }
         List<Integer> damaged = new ArrayList<>();
         for (int i = 0; i < answers.length; i++) {
@@ -202,13 +203,21 @@ public final class StripeAssembly {
         return new Outcome.Complete(best, first.stamp(), first.innerMeta(), out, present, List.copyOf(damaged));
     }
 
-    /** The blocks of one version that agree with the most common stamp among them. */
+    /**
+     * The blocks of one version that agree with the most common stamp among them, one per block
+     * index (two holders may hold the same index after placement moved).
+     */
     private static List<Answer.Block> agreeing(List<Answer.Block> blocks) {
         List<Answer.Block> bestGroup = List.of();
         for (Answer.Block candidate : blocks) {
-            List<Answer.Block> group = blocks.stream().filter(b -> b.stamp().sameStripe(candidate.stamp())).toList();
-            if (group.size() > bestGroup.size()) {
-                bestGroup = group;
+            Map<Integer, Answer.Block> byIndex = new java.util.TreeMap<>();
+            for (Answer.Block b : blocks) {
+                if (b.stamp().sameStripe(candidate.stamp())) {
+                    byIndex.putIfAbsent(b.stamp().index(), b);
+                }
+            }
+            if (byIndex.size() > bestGroup.size()) {
+                bestGroup = List.copyOf(byIndex.values());
             }
         }
         return bestGroup;

@@ -55,6 +55,7 @@ class StripeAssemblyTest {
             StripeAssembly a = new StripeAssembly(k, m, length, Optional.empty());
             int goodNew = 0;
             int goodOld = 0;
+            int goodAlien = 0;
             int unknown = 0;
             List<Integer> damagedSlots = new ArrayList<>();
             for (int slot = 0; slot < k + m; slot++) {
@@ -74,11 +75,10 @@ class StripeAssemblyTest {
                         goodOld++;
                     }
                     case 4 -> {
-                        // a block filed under the wrong slot: must not be used
-                        int other = (slot + 1) % (k + m);
-                        a.add(new StripeAssembly.Answer.Block(slot, vNew, newStamp.forIndex(other), new byte[0],
-                                newBlocks[other].duplicate()));
-                        damagedSlots.add(slot);
+                        // a block whose stamp describes another chunk: must not be combined
+                        BlockStamp alien = new BlockStamp(slot, k, m, length, newStamp.chunkCrc32c() ^ 0x5A5A);
+                        a.add(new StripeAssembly.Answer.Block(slot, vNew, alien, new byte[0], newBlocks[slot].duplicate()));
+                        goodAlien++;
                     }
                     default -> {
                         a.add(block(slot, vNew, newStamp, newBlocks));
@@ -87,17 +87,24 @@ class StripeAssemblyTest {
                 }
             }
             StripeAssembly.Outcome outcome = a.outcome();
-            if (goodNew >= k) {
+            if (Math.max(goodNew, goodAlien) >= k) {
+                // The newest version wins; within it the larger group of agreeing stamps.
                 assertThat(outcome).as(where).isInstanceOf(StripeAssembly.Outcome.Complete.class);
                 StripeAssembly.Outcome.Complete c = (StripeAssembly.Outcome.Complete) outcome;
                 assertThat(c.version()).as(where).isEqualTo(vNew);
                 assertThat(c.damaged()).as(where).containsExactlyElementsOf(damagedSlots);
                 ByteBuffer[] blocks = c.blocks().clone();
                 StripeCoder.rebuild(c.stamp(), blocks, c.present(), c.damaged());
-                ByteBuffer chunk = StripeCoder.joinChecked(c.stamp(), blocks);
-                assertThat(toArray(chunk)).as(where).isEqualTo(chunkNew);
-                for (int slot : c.damaged()) {
-                    assertThat(blocks[slot]).as(where + " rebuilt slot " + slot).isEqualTo(newBlocks[slot].duplicate());
+                if (goodAlien > goodNew || (goodAlien == goodNew && c.stamp().chunkCrc32c() != newStamp.chunkCrc32c())) {
+                    // Blocks that claim another chunk under the same version make a chunk that
+                    // fails the checksum its stamp names: never returned.
+                    assertThatThrownBy(() -> StripeCoder.joinChecked(c.stamp(), blocks)).as(where)
+                            .isInstanceOf(StripeCoder.ChunkDamagedException.class);
+                } else {
+                    assertThat(toArray(StripeCoder.joinChecked(c.stamp(), blocks))).as(where).isEqualTo(chunkNew);
+                    for (int slot : c.damaged()) {
+                        assertThat(blocks[slot]).as(where + " rebuilt slot " + slot).isEqualTo(newBlocks[slot].duplicate());
+                    }
                 }
             } else if (goodOld >= k) {
                 StripeAssembly.Outcome.Complete c = (StripeAssembly.Outcome.Complete) outcome;
@@ -105,14 +112,47 @@ class StripeAssemblyTest {
                 ByteBuffer[] blocks = c.blocks().clone();
                 StripeCoder.rebuild(c.stamp(), blocks, c.present(), List.of());
                 assertThat(toArray(StripeCoder.joinChecked(c.stamp(), blocks))).as(where).isEqualTo(chunkOld);
-            } else if (goodNew == 0 && goodOld == 0 && unknown == 0 && damagedSlots.isEmpty()) {
+            } else if (goodNew == 0 && goodOld == 0 && goodAlien == 0 && unknown == 0 && damagedSlots.isEmpty()) {
                 assertThat(outcome).as(where).isInstanceOf(StripeAssembly.Outcome.NotFound.class);
             } else {
-                int best = Math.max(goodNew, goodOld);
+                int best = Math.max(Math.max(goodNew, goodOld), goodAlien);
                 assertThat(outcome).as(where).isInstanceOf(best + unknown >= k
                         ? StripeAssembly.Outcome.Unavailable.class : StripeAssembly.Outcome.Torn.class);
             }
         }
+    }
+
+    @Test
+    void blocksCountByTheIndexTheirStampNamesNotTheSlotTheyWereFoundIn() throws Exception {
+        int k = 4;
+        int m = 2;
+        byte[] chunk = bytes(new Random(5), 10_000);
+        ByteBuffer[] blocks = StripeCoder.encode(k, m, ByteBuffer.wrap(chunk));
+        BlockStamp stamp = new BlockStamp(0, k, m, chunk.length, StripeCoder.crc32c(ByteBuffer.wrap(chunk)));
+        Version v = new Version(5, 1);
+        // Block 2's holder left; placement moved the holders of blocks 3..5 up one slot and a new
+        // node (slot 5) rebuilt block 5 too: indices 0, 1, 3, 4, 5, 5.
+        StripeAssembly a = new StripeAssembly(k, m, chunk.length, Optional.empty());
+        int[] indexInSlot = {0, 1, 3, 4, 5, 5};
+        for (int slot = 0; slot < indexInSlot.length; slot++) {
+            int index = indexInSlot[slot];
+            a.add(new StripeAssembly.Answer.Block(slot, v, stamp.forIndex(index), new byte[0], blocks[index].duplicate()));
+        }
+        assertThat(a.dataBlocksAgree(0, 3)).as("slot 2 holds block 3: no fast path").isEmpty();
+        StripeAssembly.Outcome.Complete c = (StripeAssembly.Outcome.Complete) a.outcome();
+        ByteBuffer[] got = c.blocks().clone();
+        StripeCoder.rebuild(c.stamp(), got, c.present(), List.of());
+        assertThat(toArray(StripeCoder.joinChecked(c.stamp(), got))).isEqualTo(chunk);
+
+        // With only 3 distinct indices among 4 blocks the stripe is not complete.
+        StripeAssembly few = new StripeAssembly(k, m, chunk.length, Optional.empty());
+        int[] dup = {0, 0, 1, 3};
+        for (int slot = 0; slot < dup.length; slot++) {
+            few.add(new StripeAssembly.Answer.Block(slot, v, stamp.forIndex(dup[slot]), new byte[0], blocks[dup[slot]].duplicate()));
+        }
+        few.add(new StripeAssembly.Answer.Absent(4));
+        few.add(new StripeAssembly.Answer.Absent(5));
+        assertThat(few.outcome()).isInstanceOf(StripeAssembly.Outcome.Torn.class);
     }
 
     @Test
