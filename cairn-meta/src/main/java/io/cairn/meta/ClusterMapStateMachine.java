@@ -31,7 +31,8 @@ public final class ClusterMapStateMachine {
             case MetaCommand.RegisterNode c -> registerNode(state, c);
             case MetaCommand.Heartbeat c -> heartbeat(state, c);
             case MetaCommand.MarkDown c -> markDown(state, c);
-            case MetaCommand.MarkOut c -> markOut(state, c);
+            case MetaCommand.MarkOut c -> markIn(state, c.nodeId(), false);
+            case MetaCommand.MarkIn c -> markIn(state, c.nodeId(), true);
             case MetaCommand.SetDegradedMode c -> setDegradedMode(state, c);
             case MetaCommand.CreatePool c -> createPool(state, c);
             case MetaCommand.CreateBucket c -> createBucket(state, c);
@@ -94,16 +95,16 @@ public final class ClusterMapStateMachine {
         return changed(map.next(nodes, map.pools(), map.buckets(), map.users()), newStats);
     }
 
-    private static Applied markOut(MetaState state, MetaCommand.MarkOut c) {
+    private static Applied markIn(MetaState state, String nodeId, boolean in) {
         ClusterMap map = state.map();
-        Optional<NodeInfo> node = map.node(c.nodeId());
+        Optional<NodeInfo> node = map.node(nodeId);
         if (node.isEmpty()) {
             return failed(state, MetaResult.NO_SUCH_NODE);
         }
-        if (!node.get().in()) {
+        if (node.get().in() == in) {
             return unchanged(state);
         }
-        List<NodeInfo> nodes = withNode(map.nodes(), node.get().withIn(false));
+        List<NodeInfo> nodes = withNode(map.nodes(), node.get().withIn(in));
         return changed(map.next(nodes, map.pools(), map.buckets(), map.users()), state.stats());
     }
 

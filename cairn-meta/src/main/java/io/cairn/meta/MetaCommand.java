@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.Heartbeat.class, name = "Heartbeat"),
         @JsonSubTypes.Type(value = MetaCommand.MarkDown.class, name = "MarkDown"),
         @JsonSubTypes.Type(value = MetaCommand.MarkOut.class, name = "MarkOut"),
+        @JsonSubTypes.Type(value = MetaCommand.MarkIn.class, name = "MarkIn"),
         @JsonSubTypes.Type(value = MetaCommand.SetDegradedMode.class, name = "SetDegradedMode"),
         @JsonSubTypes.Type(value = MetaCommand.CreatePool.class, name = "CreatePool"),
         @JsonSubTypes.Type(value = MetaCommand.CreateBucket.class, name = "CreateBucket"),
@@ -107,6 +108,13 @@ public sealed interface MetaCommand {
      */
     record MarkOut(String nodeId) implements MetaCommand {
         public MarkOut {
+            requireName(nodeId, "nodeId");
+        }
+    }
+
+    /** Marks a node in again (an operator undoing a drain): placement assigns it partitions. */
+    record MarkIn(String nodeId) implements MetaCommand {
+        public MarkIn {
             requireName(nodeId, "nodeId");
         }
     }

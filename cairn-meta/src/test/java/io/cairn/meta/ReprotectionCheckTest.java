@@ -112,6 +112,9 @@ class ReprotectionCheckTest {
         assertThat(out.map().node("n3").orElseThrow().in()).isFalse();
         assertThat(out.map().epoch()).isEqualTo(m.epoch() + 1);
         assertThat(sm.apply(out, new MetaCommand.MarkOut("n3")).state()).as("marking out twice is a no-op").isSameAs(out);
+        assertThat(sm.apply(out, new MetaCommand.MarkIn("n3")).state().map().node("n3").orElseThrow().in())
+                .as("an operator marks a drained node in again").isTrue();
+        assertThat(sm.apply(out, new MetaCommand.MarkIn("nope")).result().ok()).isFalse();
 
         MetaState degraded = sm.apply(out, new MetaCommand.SetDegradedMode("why")).state();
         assertThat(degraded.map().degradedReason()).isEqualTo("why");

@@ -169,7 +169,7 @@ public final class CairnCli {
         }
     }
 
-    @Command(name = "admin", description = "Operates a running cluster.", subcommands = {Admin.Status.class, Admin.Bucket.class})
+    @Command(name = "admin", description = "Operates a running cluster.", subcommands = {Admin.Status.class, Admin.Bucket.class, Admin.NodeCommand.class})
     static final class Admin {
 
         static final class Target {
@@ -213,6 +213,33 @@ public final class CairnCli {
                 } else {
                     StatusPrinter.print(client.status(), new PrintWriter(System.out, true));
                 }
+                return 0;
+            }
+        }
+
+        @Command(name = "node", description = "drain NODE: move every partition off a node before removing it;"
+                + " in NODE: take a drained node back.")
+        static final class NodeCommand implements Callable<Integer> {
+            @Parameters(index = "0", paramLabel = "ACTION", description = "drain or in")
+            String action;
+            @Parameters(index = "1", paramLabel = "NODE", description = "The node id, as 'cairn admin status' shows it.")
+            String nodeId;
+            @CommandLine.Mixin
+            Target target = new Target();
+
+            @Override
+            public Integer call() throws Exception {
+                boolean in = switch (action) {
+                    case "drain" -> false;
+                    case "in" -> true;
+                    default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                            "unknown action '" + action + "': use drain or in");
+                };
+                JsonNode r = target.client().markNode(nodeId, in);
+                System.out.println(in
+                        ? "node " + nodeId + " is in again (epoch " + r.path("epoch").asLong() + "); placement assigns it partitions"
+                        : "node " + nodeId + " is draining (epoch " + r.path("epoch").asLong() + "): its partitions move to other nodes;"
+                        + " watch 'cairn admin status' until no partition is degraded or recovering before removing it");
                 return 0;
             }
         }

@@ -7,6 +7,8 @@ import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.PoolInfo;
 import io.cairn.core.map.UserInfo;
 import io.cairn.core.partition.PartitionId;
+import io.cairn.meta.MetaCommand;
+import io.cairn.meta.MetaResult;
 import io.cairn.meta.MetaState;
 import io.cairn.node.MapView;
 import io.cairn.node.erasure.BlockStamp;
@@ -103,6 +105,8 @@ public final class AdminApi implements AdminHandler {
                     case "POST" -> createBucket(required(query, "name"), query.get("policy"), query.getOrDefault("owner", admin.get()));
                     default -> error(405, "use GET to list buckets or POST to create one");
                 };
+                case "/_cairn/nodes/drain" -> method.equals("POST") ? markNode(required(query, "id"), false) : error(405, "use POST");
+                case "/_cairn/nodes/in" -> method.equals("POST") ? markNode(required(query, "id"), true) : error(405, "use POST");
                 case "/_cairn/metrics" -> new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8",
                         metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 case "/_cairn/debug/object" -> debugObject(required(query, "bucket"), required(query, "key"));
@@ -155,6 +159,28 @@ public final class AdminApi implements AdminHandler {
         } catch (S3Exception e) {
             return json(e.error().httpStatus(), Map.of("error", e.getMessage(), "code", e.error().name()));
         }
+    }
+
+    /**
+     * Drains a node (marks it out: placement hands its partitions to other nodes, which copy
+     * the data from the remaining holders while it keeps serving) or marks it in again.
+     */
+    private AdminResponse markNode(String nodeId, boolean in) {
+        ClusterMap map = node.mapView().refresh().map();
+        if (map.node(nodeId).isEmpty()) {
+            return json(404, Map.of("error", "no node " + nodeId + " in the cluster map", "code", "NoSuchNode"));
+        }
+        MetaResult r;
+        try {
+            r = node.meta().submit(in ? new MetaCommand.MarkIn(nodeId) : new MetaCommand.MarkOut(nodeId));
+        } catch (RuntimeException e) {
+            return json(503, Map.of("error", "the cluster map service is unavailable: " + e.getMessage(), "code", "ServiceUnavailable"));
+        }
+        if (!r.ok()) {
+            return json(400, Map.of("error", "node " + nodeId + ": " + r.error(), "code", r.error()));
+        }
+        node.mapView().ensureEpoch(r.epoch());
+        return json(200, Map.of("node", nodeId, "in", in, "epoch", r.epoch()));
     }
 
     private boolean userExists(String accessKey) throws S3Exception {

@@ -59,6 +59,11 @@ public final class AdminClient {
         return JSON.readTree(request("POST", path.toString()));
     }
 
+    /** Drains node {@code nodeId} (marks it out) or, with {@code in}, marks it in again. */
+    public JsonNode markNode(String nodeId, boolean in) throws IOException {
+        return JSON.readTree(request("POST", (in ? "/_cairn/nodes/in?id=" : "/_cairn/nodes/drain?id=") + enc(nodeId)));
+    }
+
     /** Every bucket with its {@code owner}, {@code policy}, {@code index_pool} and {@code data_pool}: {@code {"buckets":[...]}}. */
     public JsonNode buckets() throws IOException {
         return JSON.readTree(get("/_cairn/buckets"));
