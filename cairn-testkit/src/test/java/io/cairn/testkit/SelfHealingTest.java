@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -18,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,6 +44,14 @@ class SelfHealingTest {
     static final int WRITERS = 8;
     static final int SIZE_MIN = 1024;
     static final int SIZE_MAX = 8 * 1024;
+    /**
+     * How long "clean" must hold before it counts. A node's stats carry no epoch: right after a
+     * map change the status still shows the recovering counts heartbeated under the old map, so
+     * a single clean reading may come before the new holders report their catch-up.
+     */
+    static final Duration CLEAN_STABLE = Duration.ofSeconds(3);
+    /** Objects whose copies are checked on every holder directly. */
+    static final int SAMPLED_OBJECTS = 50;
 
     static long seed;
 
@@ -73,12 +84,12 @@ class SelfHealingTest {
 
         cluster.kill(killed);
         long killedAt = System.nanoTime();
-        awaitStatus("node " + killed + " down", Duration.ofSeconds(60), s -> "down".equals(node(s, killed).path("state").asText()));
+        awaitStatus("node " + killed + " down", Duration.ofSeconds(60), Duration.ZERO, s -> "down".equals(node(s, killed).path("state").asText()));
         System.out.printf("node %d marked down %.1f s after SIGKILL%n", killed, seconds(killedAt));
-        awaitStatus("node " + killed + " out", Duration.ofSeconds(120), s -> !node(s, killed).path("in").asBoolean(true));
+        awaitStatus("node " + killed + " out", Duration.ofSeconds(120), Duration.ZERO, s -> !node(s, killed).path("in").asBoolean(true));
         System.out.printf("node %d marked out %.1f s after SIGKILL (down-out interval %d s)%n", killed, seconds(killedAt),
                 DOWN_OUT_INTERVAL_MILLIS / 1000);
-        JsonNode clean = awaitStatus("node " + killed + " out and every partition clean", Duration.ofSeconds(180),
+        JsonNode clean = awaitStatus("node " + killed + " out and every partition clean", Duration.ofSeconds(180), CLEAN_STABLE,
                 s -> !node(s, killed).path("in").asBoolean(true) && partitions(s, "degraded") == 0 && partitions(s, "recovering") == 0);
         System.out.printf("clean %.1f s after SIGKILL: %s%n", seconds(killedAt), clean.path("partitions"));
 
@@ -86,6 +97,10 @@ class SelfHealingTest {
         assertThat(node(clean, killed).path("partitions_held").asInt())
                 .as("partitions placed on the out node").isZero();
         assertThat(clean.path("degraded_mode").isNull()).as("degraded_mode with 4 of 5 nodes up: %s", clean.path("degraded_mode")).isTrue();
+        String killedId = node(clean, killed).path("id").asText();
+        List<String> sample = sample(written.keySet(), SAMPLED_OBJECTS, seed ^ 0xA11L);
+        int copies = assertCopiesOnEveryHolder(sample, clean, killedId);
+        System.out.printf("%d sampled objects have all %d copies on their holders, none on node %d%n", sample.size(), copies, killed);
         for (int reader : new int[] {0, 1}) {
             assertAllReadable(cluster.s3(reader), reader);
         }
@@ -102,7 +117,7 @@ class SelfHealingTest {
 
         cluster.kill(killed);
         long killedAt = System.nanoTime();
-        awaitStatus("node " + killed + " down", Duration.ofSeconds(60), s -> "down".equals(node(s, killed).path("state").asText()));
+        awaitStatus("node " + killed + " down", Duration.ofSeconds(60), Duration.ZERO, s -> "down".equals(node(s, killed).path("state").asText()));
         System.out.printf("node %d marked down %.1f s after SIGKILL%n", killed, seconds(killedAt));
 
         // For longer than the down-out interval after the down mark the node must still be in:
@@ -140,17 +155,14 @@ class SelfHealingTest {
         long restartAt = System.nanoTime();
         cluster.restart(killed);
         System.out.printf("node %d restarted and up in %.1f s%n", killed, seconds(restartAt));
-        JsonNode clean = awaitStatus("not degraded and every partition clean", Duration.ofSeconds(180),
+        JsonNode clean = awaitStatus("not degraded and every partition clean", Duration.ofSeconds(180), CLEAN_STABLE,
                 s -> s.path("degraded_mode").isNull() && partitions(s, "degraded") == 0 && partitions(s, "recovering") == 0);
         System.out.printf("clean %.1f s after the restart: %s%n", seconds(restartAt), clean.path("partitions"));
         assertThat(node(clean, killed).path("in").asBoolean(false)).isTrue();
         assertThat(node(clean, killed).path("state").asText()).isEqualTo("up");
 
         // Objects written while degraded now have their index record (holding the data) on every node.
-        Random r = new Random(seed ^ 0x5EEDL);
-        List<String> sample = new ArrayList<>(whileDegraded);
-        Collections.shuffle(sample, r);
-        sample = sample.subList(0, 10);
+        List<String> sample = sample(whileDegraded, 10, seed ^ 0x5EEDL);
         for (String key : sample) {
             long[] meta = written.get(key);
             for (int i = 0; i < cluster.nodes(); i++) {
@@ -237,16 +249,61 @@ class SelfHealingTest {
         System.out.printf("read %d objects via node %d in %.1f s%n", written.size(), node, seconds(t0));
     }
 
-    /** Polls the status until {@code condition} holds; the failure names what was awaited and the last status. */
-    private JsonNode awaitStatus(String what, Duration atMost, Predicate<JsonNode> condition) {
+    /** {@code count} keys of {@code keys} chosen with {@code sampleSeed}, in a reproducible order. */
+    private static List<String> sample(Collection<String> keys, int count, long sampleSeed) {
+        List<String> all = new ArrayList<>(keys);
+        Collections.sort(all);
+        Collections.shuffle(all, new Random(sampleSeed));
+        return List.copyOf(all.subList(0, Math.min(count, all.size())));
+    }
+
+    /**
+     * Asks every index holder of each key, directly, for its own copy: there must be as many
+     * holders as the policy has copies, none of them {@code absentNodeId}, and each must hold the
+     * object's index record with the right bytes. Returns the number of copies checked.
+     */
+    private int assertCopiesOnEveryHolder(List<String> keys, JsonNode status, String absentNodeId) throws IOException {
+        Map<String, String> endpointById = new HashMap<>();
+        for (JsonNode n : status.path("nodes")) {
+            endpointById.put(n.path("id").asText(), "http://" + n.path("public_address").asText());
+        }
+        int copies = 0;
+        for (String key : keys) {
+            long[] meta = written.get(key);
+            JsonNode holders = cluster.admin().localObject(cluster.endpoint(0), BUCKET, key).path("index_holders");
+            assertThat(holders.size()).as("index holders of %s: %s", key, holders).isEqualTo(3);
+            for (JsonNode h : holders) {
+                String id = h.asText();
+                assertThat(id).as("holder of %s", key).isNotEqualTo(absentNodeId);
+                String endpoint = endpointById.get(id);
+                assertThat(endpoint).as("holder %s of %s in the status", id, key).isNotNull();
+                JsonNode local = cluster.admin().localObject(endpoint, BUCKET, key);
+                assertThat(local.path("index").isObject()).as("holder %s holds the index record of %s: %s", id, key, local).isTrue();
+                assertThat(Arrays.equals(cluster.admin().localInline(endpoint, BUCKET, key), ObjectData.bytes(meta[1], (int) meta[0])))
+                        .as("holder %s's own copy of %s", id, key).isTrue();
+                copies++;
+            }
+        }
+        return copies;
+    }
+
+    /**
+     * Polls the status until {@code condition} holds (without a break for {@code stableFor}); the
+     * failure names what was awaited and the last status.
+     */
+    private JsonNode awaitStatus(String what, Duration atMost, Duration stableFor, Predicate<JsonNode> condition) {
         AtomicReference<JsonNode> last = new AtomicReference<>();
         try {
-            Awaitility.await(what).atMost(atMost).pollInterval(Duration.ofMillis(500)).ignoreExceptionsInstanceOf(IOException.class)
-                    .until(() -> {
-                        JsonNode s = cluster.admin().status();
-                        last.set(s);
-                        return condition.test(s);
-                    });
+            ConditionFactory poll = Awaitility.await(what).atMost(atMost).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptionsInstanceOf(IOException.class);
+            if (!stableFor.isZero()) {
+                poll = poll.during(stableFor);
+            }
+            poll.until(() -> {
+                JsonNode s = cluster.admin().status();
+                last.set(s);
+                return condition.test(s);
+            });
         } catch (ConditionTimeoutException e) {
             throw new AssertionError("not " + what + " after " + atMost.toSeconds() + " s; last status: " + summary(last.get()), e);
         }
