@@ -107,10 +107,11 @@ public final class StorageNode implements AutoCloseable {
 
     private void heartbeat() {
         try {
+            long epoch = driver.mapEpochApplied(); // read first: the count below is at least as new as it
             StoreStats s = store.stats();
             long capacity = config.capacityBytes() > 0 ? config.capacityBytes() : s.capacityBytes();
             NodeStats stats = new NodeStats(config.nodeId(), capacity, s.usedBytes(), s.full(),
-                    driver.partitionsRecovering(), clock.millis());
+                    driver.partitionsRecovering(), clock.millis(), epoch);
             MetaResult r = meta.submit(new MetaCommand.Heartbeat(stats));
             if (r.ok() && r.epoch() > mapView.epoch()) {
                 mapView.refresh();

@@ -10,6 +10,8 @@ package io.cairn.core.map;
  * @param full                the node refuses new writes (free space under its reserve)
  * @param partitionsRecovering partitions this node is still catching up on
  * @param lastHeartbeatMillis wall-clock time the heartbeat was sent, for display only
+ * @param mapEpoch            epoch of the map the figures describe (partitions held and
+ *                            recovering change with the map), or -1 when not reported
  */
 public record NodeStats(
         String nodeId,
@@ -17,9 +19,20 @@ public record NodeStats(
         long usedBytes,
         boolean full,
         int partitionsRecovering,
-        long lastHeartbeatMillis) {
+        long lastHeartbeatMillis,
+        long mapEpoch) {
+
+    public NodeStats(String nodeId, long capacityBytes, long usedBytes, boolean full, int partitionsRecovering,
+                     long lastHeartbeatMillis) {
+        this(nodeId, capacityBytes, usedBytes, full, partitionsRecovering, lastHeartbeatMillis, -1);
+    }
 
     public static NodeStats empty(String nodeId) {
-        return new NodeStats(nodeId, 0, 0, false, 0, 0);
+        return new NodeStats(nodeId, 0, 0, false, 0, 0, -1);
+    }
+
+    /** Whether these figures may be out of date for a map of {@code epoch} (they describe an older one). */
+    public boolean olderThan(long epoch) {
+        return mapEpoch >= 0 && mapEpoch < epoch;
     }
 }

@@ -111,6 +111,13 @@ public final class PartitionDriver implements AutoCloseable {
 
     // ---- map changes and periodic work ----
 
+    /** Epoch of the last map whose changes every partition here has taken in. */
+    private volatile long mapEpochApplied = -1;
+
+    public long mapEpochApplied() {
+        return mapEpochApplied;
+    }
+
     private void onMap(MapView.Current current) {
         for (PoolInfo pool : current.map().pools()) {
             for (int i = 0; i < pool.partitions(); i++) {
@@ -130,6 +137,7 @@ public final class PartitionDriver implements AutoCloseable {
                 dispatch(p, effect);
             }
         }
+        mapEpochApplied = current.epoch();
     }
 
     private void tick() {

@@ -101,7 +101,8 @@ public record ClusterStatus(
             if (n.isUp()) {
                 raw += capacity;
                 used += s.usedBytes();
-                recovering += s.partitionsRecovering();
+                // Figures from before the latest map change cannot say the node has settled yet.
+                recovering += s.olderThan(map.epoch()) ? Math.max(1, s.partitionsRecovering()) : s.partitionsRecovering();
                 if (n.in()) {
                     upInRaw += capacity;
                     upInUsed += s.usedBytes();

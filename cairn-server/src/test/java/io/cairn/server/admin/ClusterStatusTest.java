@@ -51,6 +51,21 @@ class ClusterStatusTest {
     }
 
     @Test
+    void aNodeWhoseFiguresPredateTheMapCountsAsRecovering() {
+        ClusterMap clean = map(List.of(node("n1", NodeState.UP, true), node("n2", NodeState.UP, true),
+                node("n3", NodeState.UP, true)), null);
+        Map<String, NodeStats> current = new java.util.HashMap<>();
+        for (String id : List.of("n1", "n2", "n3")) {
+            current.put(id, new NodeStats(id, 10 * GIB, 0, false, 0, 0, clean.epoch()));
+        }
+        assertThat(status(clean, current).partitions().recovering()).isZero();
+        assertThat(status(clean, current).partitions().clean()).isEqualTo(8);
+        current.put("n2", new NodeStats("n2", 10 * GIB, 0, false, 0, 0, clean.epoch() - 1));
+        assertThat(status(clean, current).partitions().recovering())
+                .as("n2 reported 0 recovering for an older map: not known to be settled").isEqualTo(1);
+    }
+
+    @Test
     void noReasonMeansNoDegradedMode() throws Exception {
         ClusterMap clean = map(List.of(node("n1", NodeState.UP, true), node("n2", NodeState.UP, true),
                 node("n3", NodeState.UP, true)), null);
