@@ -21,7 +21,9 @@ import java.util.Set;
  * bytes it held. Otherwise it stays in: its partitions keep the copies they have (at least one
  * of everything), writes go on with the redundancy available, and the cluster is in
  * <em>degraded mode</em> with the reason. The reason is also given, without anything to mark
- * out, while fewer nodes are up and in than the widest pool needs.
+ * out, while a node is down and fewer nodes are up and in than the widest pool needs. (A
+ * cluster that never had enough nodes for a pool is not in degraded mode: its status counts
+ * those partitions as degraded.)
  */
 public final class ReprotectionCheck {
 
@@ -68,10 +70,10 @@ public final class ReprotectionCheck {
                 room -= need;
             }
         }
-        if (reason == null && widest > 0 && upIn.size() < widest) {
-            long down = map.nodes().stream().filter(n -> !n.isUp() && n.in()).count();
+        long down = map.nodes().stream().filter(n -> !n.isUp() && n.in()).count();
+        if (reason == null && down > 0 && upIn.size() < widest) {
             reason = "only " + upIn.size() + " nodes are up and in; pool " + widestPool + " needs " + widest
-                    + " for full redundancy" + (down > 0 ? " (" + down + " down)" : "");
+                    + " for full redundancy (" + down + " down)";
         }
         return new Decision(markOut, reason);
     }

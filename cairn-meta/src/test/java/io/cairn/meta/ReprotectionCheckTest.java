@@ -65,6 +65,12 @@ class ReprotectionCheckTest {
     }
 
     @Test
+    void aClusterThatNeverHadEnoughNodesIsNotInDegradedMode() {
+        ClusterMap small = map(2, "none", true, StoragePolicy.replicated(3));
+        assertThat(ReprotectionCheck.decide(small, used(2, GIB), Set.of(), 0.9).degradedReason()).isNull();
+    }
+
+    @Test
     void survivorsWithoutRoomBelowTheFullRatioRefuseReprotection() {
         ClusterMap m = map(4, "n1", true, StoragePolicy.replicated(3));
         // each node 10 GiB, 8.5 GiB used: 3 survivors have 0.5 GiB each below 90%, the down node held 8.5 GiB
