@@ -70,6 +70,11 @@ public final class PartitionDriver implements AutoCloseable {
      * blocks of a stripe) in memory.
      */
     public static final int RECOVERY_PULLS_IN_FLIGHT_MAX = 4;
+    /**
+     * Bytes per second a node pulls from its peers for catch-up and backfill, so that clients
+     * keep their share of the disks and the network while data is re-protected.
+     */
+    public static final long RECOVERY_BYTES_PER_SECOND_MAX = 128L << 20;
 
     private static final class Slot {
         final ReentrantLock lock = new ReentrantLock();
@@ -92,6 +97,7 @@ public final class PartitionDriver implements AutoCloseable {
     private final PeerChannels peers;
     private final StripeReader stripes;
     private final Semaphore recoveryPulls = new Semaphore(RECOVERY_PULLS_IN_FLIGHT_MAX);
+    private final RecoveryThrottle recoveryBytes = new RecoveryThrottle(RECOVERY_BYTES_PER_SECOND_MAX);
     private final Map<PartitionId, Slot> slots = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("partition-worker-", 0).factory());
@@ -300,6 +306,12 @@ public final class PartitionDriver implements AutoCloseable {
             return;
         }
         ByteBuffer blob = null;
+        try {
+            recoveryBytes.acquire(rec.getHasBlob() && !rec.getTombstone() ? rec.getBlobLength() : 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for recovery bandwidth");
+        }
         if (rec.getHasBlob() && !rec.getTombstone() && erasureCoded(p)) {
             copyOwnBlock(p, rec, v);
             return;
