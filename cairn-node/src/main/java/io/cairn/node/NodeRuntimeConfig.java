@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param chunkSizeBytes          data chunk size of new objects
  * @param rpcTimeoutMillis        deadline of one node-to-node call
  * @param requestRetryMillis      how long a request keeps retrying through map changes before failing
+ * @param recoveryBytesPerSecond  bytes per second the node may pull from peers for catch-up and
+ *                                backfill (0: no limit)
  */
 public record NodeRuntimeConfig(
         String nodeId,
@@ -28,15 +30,27 @@ public record NodeRuntimeConfig(
         long heartbeatIntervalMillis,
         int chunkSizeBytes,
         long rpcTimeoutMillis,
-        long requestRetryMillis) {
+        long requestRetryMillis,
+        long recoveryBytesPerSecond) {
 
     public static final int CHUNK_SIZE_MAX = 16 << 20;
+    public static final long RECOVERY_BYTES_PER_SECOND_DEFAULT = 128L << 20;
+
+    public NodeRuntimeConfig(String nodeId, String site, String zone, String publicAddress, String clusterAddress, String metaAddress,
+                             long capacityBytes, long heartbeatIntervalMillis, int chunkSizeBytes, long rpcTimeoutMillis,
+                             long requestRetryMillis) {
+        this(nodeId, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, heartbeatIntervalMillis, chunkSizeBytes,
+                rpcTimeoutMillis, requestRetryMillis, RECOVERY_BYTES_PER_SECOND_DEFAULT);
+    }
 
     public NodeRuntimeConfig {
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(clusterAddress, "clusterAddress");
         if (chunkSizeBytes < 4096 || chunkSizeBytes > CHUNK_SIZE_MAX) {
             throw new IllegalArgumentException("chunkSizeBytes must be 4096.." + CHUNK_SIZE_MAX + ": " + chunkSizeBytes);
+        }
+        if (recoveryBytesPerSecond < 0) {
+            throw new IllegalArgumentException("recoveryBytesPerSecond must be >= 0 (0: no limit): " + recoveryBytesPerSecond);
         }
         if (heartbeatIntervalMillis < 50) {
             throw new IllegalArgumentException("heartbeatIntervalMillis must be >= 50: " + heartbeatIntervalMillis);

@@ -55,7 +55,8 @@ public final class StorageNode implements AutoCloseable {
         this.mapView = new MapView(() -> meta.read().map());
         this.peers = new PeerChannels(mapView, config.rpcTimeoutMillis());
         this.stripeReader = new StripeReader(mapView, peers);
-        this.driver = new PartitionDriver(config.nodeId(), store, mapView, peers, stripeReader, PARTITION_TICK_MILLIS);
+        this.driver = new PartitionDriver(config.nodeId(), store, mapView, peers, stripeReader, PARTITION_TICK_MILLIS,
+                config.recoveryBytesPerSecond());
         this.partitionClient = new PartitionClient(mapView, peers, config.requestRetryMillis());
         InetSocketAddress bind = Addresses.parse(config.clusterAddress());
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(bind.getHostString(), bind.getPort()))

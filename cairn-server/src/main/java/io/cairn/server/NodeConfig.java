@@ -41,6 +41,7 @@ public record NodeConfig(
         @JsonProperty("chunk_size_bytes") Integer chunkSizeBytes,
         @JsonProperty("rpc_timeout_millis") Long rpcTimeoutMillis,
         @JsonProperty("request_retry_millis") Long requestRetryMillis,
+        @JsonProperty("recovery_bytes_per_second") Long recoveryBytesPerSecond,
         @JsonProperty("region") String region,
         @JsonProperty("admin_access_key") String adminAccessKey,
         @JsonProperty("admin_secret_key") String adminSecretKey,
@@ -59,6 +60,7 @@ public record NodeConfig(
                 or(downOutIntervalMillis, MetaServerConfig.DOWN_OUT_INTERVAL_MILLIS_DEFAULT),
                 or(fullRatio, MetaServerConfig.FULL_RATIO_DEFAULT),
                 or(chunkSizeBytes, 4 << 20), or(rpcTimeoutMillis, 30_000L), or(requestRetryMillis, 30_000L),
+                or(recoveryBytesPerSecond, io.cairn.node.NodeRuntimeConfig.RECOVERY_BYTES_PER_SECOND_DEFAULT),
                 or(region, "us-east-1"), adminAccessKey, adminSecretKey,
                 or(segmentBytesMax, StoreConfig.DEFAULTS.segmentBytesMax()),
                 or(compactionIntervalMillis, StoreConfig.DEFAULTS.compactionIntervalMillis()));
@@ -155,6 +157,7 @@ public record NodeConfig(
         require(chunkSizeBytes >= 65_536 && chunkSizeBytes <= (16 << 20), source, "chunk_size_bytes", "must be 65536..16777216");
         require(rpcTimeoutMillis >= 100, source, "rpc_timeout_millis", "must be >= 100");
         require(requestRetryMillis >= 0, source, "request_retry_millis", "must be >= 0");
+        require(recoveryBytesPerSecond >= 0, source, "recovery_bytes_per_second", "must be >= 0 (0: no limit): " + recoveryBytesPerSecond);
         if (metaAddress != null) {
             require(adminAccessKey != null && ACCESS_KEY.matcher(adminAccessKey).matches(), source, "admin_access_key",
                     "is required on meta voters: 8-128 letters and digits");

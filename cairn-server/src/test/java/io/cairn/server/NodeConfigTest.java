@@ -52,6 +52,14 @@ class NodeConfigTest {
     }
 
     @Test
+    void recoveryBytesPerSecondDefaultsTo128MiBAndRefusesNegatives() throws Exception {
+        assertThat(NodeConfig.load(write(MINIMAL)).recoveryBytesPerSecond()).isEqualTo(128L << 20);
+        assertThat(NodeConfig.load(write(MINIMAL + "recovery_bytes_per_second: 0\n")).recoveryBytesPerSecond()).isZero();
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "recovery_bytes_per_second: -5\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'recovery_bytes_per_second'");
+    }
+
+    @Test
     void downOutIntervalShorterThanDownAfterIsRefused() throws Exception {
         assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "down_after_millis: 10000\ndown_out_interval_millis: 9999\n")))
                 .isInstanceOf(ConfigException.class)

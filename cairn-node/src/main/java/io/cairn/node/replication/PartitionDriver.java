@@ -70,11 +70,6 @@ public final class PartitionDriver implements AutoCloseable {
      * blocks of a stripe) in memory.
      */
     public static final int RECOVERY_PULLS_IN_FLIGHT_MAX = 4;
-    /**
-     * Bytes per second a node pulls from its peers for catch-up and backfill, so that clients
-     * keep their share of the disks and the network while data is re-protected.
-     */
-    public static final long RECOVERY_BYTES_PER_SECOND_MAX = 128L << 20;
 
     private static final class Slot {
         final ReentrantLock lock = new ReentrantLock();
@@ -97,7 +92,8 @@ public final class PartitionDriver implements AutoCloseable {
     private final PeerChannels peers;
     private final StripeReader stripes;
     private final Semaphore recoveryPulls = new Semaphore(RECOVERY_PULLS_IN_FLIGHT_MAX);
-    private final RecoveryThrottle recoveryBytes = new RecoveryThrottle(RECOVERY_BYTES_PER_SECOND_MAX);
+    /** Bytes per second pulled from peers for catch-up and backfill, so clients keep their share. */
+    private final RecoveryThrottle recoveryBytes;
     private final Map<PartitionId, Slot> slots = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("partition-worker-", 0).factory());
@@ -105,8 +101,9 @@ public final class PartitionDriver implements AutoCloseable {
             Thread.ofPlatform().name("partition-ticker").daemon().factory());
 
     public PartitionDriver(String self, PartitionStore store, MapView mapView, PeerChannels peers, StripeReader stripes,
-                           long tickIntervalMillis) {
+                           long tickIntervalMillis, long recoveryBytesPerSecond) {
         this.self = self;
+        this.recoveryBytes = new RecoveryThrottle(recoveryBytesPerSecond);
         this.store = store;
         this.mapView = mapView;
         this.peers = peers;
