@@ -199,6 +199,8 @@ public final class AdminApi implements AdminHandler {
         return json(200, Map.of("buckets", map.buckets().stream().map(b -> BucketView.of(b, map)).toList()));
     }
 
+    private final RepairProgress repairProgress = new RepairProgress();
+
     private AdminResponse status() {
         MetaState state = node.meta().read();
         node.mapView().install(state.map());
@@ -206,7 +208,7 @@ public final class AdminApi implements AdminHandler {
         // The placement of the map just read (the view may hold an even newer one).
         var table = current.epoch() == state.map().epoch() ? current.placement()
                 : io.cairn.core.placement.PlacementTable.compute(state.map(), MapView.PLACEMENT);
-        return json(200, ClusterStatus.of(state.map(), table, state.stats()));
+        return json(200, ClusterStatus.of(state.map(), table, state.stats()).withRepairProgress(repairProgress, System.nanoTime()));
     }
 
     /**

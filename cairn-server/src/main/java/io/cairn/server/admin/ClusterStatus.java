@@ -60,9 +60,23 @@ public record ClusterStatus(
 
     public record DegradedMode(@JsonProperty("reason") String reason) {}
 
+    /**
+     * Re-protection progress. {@code bytes_left} is an estimate: the partitions left (degraded or
+     * recovering) times the average stored bytes of one partition copy. The rate and ETA come from
+     * how fast that estimate went down over the last two minutes of status requests on the node
+     * answering; {@code eta_seconds} is -1 while not known yet, 0 when nothing is left.
+     */
     public record Repair(
             @JsonProperty("bytes_left") long bytesLeft,
-            @JsonProperty("eta_seconds") long etaSeconds) {}
+            @JsonProperty("eta_seconds") long etaSeconds,
+            @JsonProperty("partitions_left") int partitionsLeft,
+            @JsonProperty("bytes_per_second") long bytesPerSecond) {}
+
+    /** The same status with re-protection progress measured by {@code progress}. */
+    public ClusterStatus withRepairProgress(RepairProgress progress, long nowNanos) {
+        return new ClusterStatus(clusterId, epoch, nodes, pools, partitions, capacity, degradedMode,
+                progress.observe(nowNanos, repair.bytesLeft(), repair.partitionsLeft()));
+    }
 
     /** Derives the status from one map, its placement, and the nodes' latest heartbeats. */
     public static ClusterStatus of(ClusterMap map, PlacementTable placement, Map<String, NodeStats> stats) {
@@ -116,9 +130,12 @@ public record ClusterStatus(
                 .map(p -> new Pool(p.name(), p.policy().toString(), p.partitions(),
                         (int) map.buckets().stream().filter(b -> b.dataPoolName().equals(p.name())).count()))
                 .toList();
+        long copies = map.pools().stream().mapToLong(p -> (long) p.partitions() * p.policy().width()).sum();
+        int left = degraded + recovering;
+        long bytesLeft = copies == 0 ? 0 : left * (used / copies);
         return new ClusterStatus(map.clusterId(), map.epoch(), nodes, pools,
                 new Partitions(total, total - degraded - recovering, degraded, recovering),
-                new Capacity(raw, used, usable), degradedMode(map), new Repair(0, 0));
+                new Capacity(raw, used, usable), degradedMode(map), new Repair(bytesLeft, left == 0 ? 0 : -1, left, 0));
     }
 
     /**

@@ -19,7 +19,10 @@ public final class StatusPrinter {
                 bytes(c.path("used_bytes").asLong()), bytes(c.path("usable_bytes").asLong()));
         JsonNode r = s.path("repair");
         if (r.path("bytes_left").asLong() > 0) {
-            out.printf("repair: %s left, ETA %d s%n", bytes(r.path("bytes_left").asLong()), r.path("eta_seconds").asLong());
+            long eta = r.path("eta_seconds").asLong();
+            out.printf("re-protection: %d partitions left, about %s; %s%n", r.path("partitions_left").asInt(),
+                    bytes(r.path("bytes_left").asLong()), eta < 0 ? "rate not known yet (ask again in a few seconds)"
+                            : bytes(r.path("bytes_per_second").asLong()) + "/s, ETA " + eta + " s");
         }
         out.println();
         out.printf("%-14s %-6s %-4s %-8s %-8s %-22s %10s %10s %8s%n", "NODE", "STATE", "IN", "SITE", "ZONE", "S3", "CAPACITY", "USED", "PRIMARY");
