@@ -304,7 +304,11 @@ public final class PartitionDriver implements AutoCloseable {
         }
         ByteBuffer blob = null;
         try {
-            recoveryBytes.acquire(rec.getHasBlob() && !rec.getTombstone() ? rec.getBlobLength() : 0);
+            // Rebuilding an erasure-coded block reads k blocks: about the chunk's length.
+            byte[] meta = rec.getMeta().toByteArray();
+            long pulled = !rec.getHasBlob() || rec.getTombstone() ? 0
+                    : BlockStamp.isStamped(meta) ? BlockStamp.parse(meta).chunkLength() : rec.getBlobLength();
+            recoveryBytes.acquire(pulled);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for recovery bandwidth");
