@@ -101,6 +101,18 @@ class SelfHealingTest {
         List<String> sample = sample(written.keySet(), SAMPLED_OBJECTS, seed ^ 0xA11L);
         int copies = assertCopiesOnEveryHolder(sample, clean, killedId);
         System.out.printf("%d sampled objects have all %d copies on their holders, none on node %d%n", sample.size(), copies, killed);
+        double pulled = 0;
+        for (int i = 0; i < cluster.nodes(); i++) {
+            if (i == killed) {
+                continue;
+            }
+            String metrics = cluster.admin().metrics(cluster.endpoint(i));
+            assertThat(metric(metrics, "cairn_nodes_out")).as("node %d's metrics count the out node", i).isEqualTo(1.0);
+            assertThat(metric(metrics, "cairn_degraded_mode")).isZero();
+            pulled += metric(metrics, "cairn_recovery_bytes_total");
+        }
+        System.out.printf("survivors pulled %.1f MiB for catch-up and re-protection (metrics)%n", pulled / (1 << 20));
+        assertThat(pulled).as("bytes pulled to re-protect the out node's copies").isPositive();
         for (int reader : new int[] {0, 1}) {
             assertAllReadable(cluster.s3(reader), reader);
         }
@@ -343,4 +355,12 @@ class SelfHealingTest {
     private static double seconds(long sinceNanos) {
         return (System.nanoTime() - sinceNanos) / 1e9;
     }
+
+    /** The value of a metric without labels other than the node's, from Prometheus text. */
+    private static double metric(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no metric " + name));
+    }
+
 }

@@ -94,6 +94,12 @@ public final class PartitionDriver implements AutoCloseable {
     private final Semaphore recoveryPulls = new Semaphore(RECOVERY_PULLS_IN_FLIGHT_MAX);
     /** Bytes per second pulled from peers for catch-up and backfill, so clients keep their share. */
     private final RecoveryThrottle recoveryBytes;
+    private final java.util.concurrent.atomic.AtomicLong recoveryBytesPulled = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Blob bytes this node has pulled from peers (or read to rebuild blocks) for catch-up and backfill since start. */
+    public long recoveryBytesPulled() {
+        return recoveryBytesPulled.get();
+    }
     private final Map<PartitionId, Slot> slots = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("partition-worker-", 0).factory());
@@ -309,6 +315,7 @@ public final class PartitionDriver implements AutoCloseable {
             long pulled = !rec.getHasBlob() || rec.getTombstone() ? 0
                     : BlockStamp.isStamped(meta) ? BlockStamp.parse(meta).chunkLength() : rec.getBlobLength();
             recoveryBytes.acquire(pulled);
+            recoveryBytesPulled.addAndGet(pulled);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for recovery bandwidth");

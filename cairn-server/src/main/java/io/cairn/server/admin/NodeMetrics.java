@@ -35,6 +35,12 @@ public final class NodeMetrics {
         gauge(registry, "cairn_nodes", "Nodes in this node's map", n -> n.mapView().current().map().nodes().size());
         gauge(registry, "cairn_partitions_recovering", "Partitions this node holds that are peering or catching up",
                 n -> n.driver().partitionsRecovering());
+        FunctionCounter.builder("cairn_recovery_bytes", node, n -> n.driver().recoveryBytesPulled())
+                .description("Bytes this node pulled from peers for catch-up and re-protection").register(registry);
+        gauge(registry, "cairn_nodes_out", "Nodes marked out in this node's map (their data re-protected elsewhere)",
+                n -> n.mapView().current().map().nodes().stream().filter(x -> !x.in()).count());
+        gauge(registry, "cairn_degraded_mode", "1 when the cluster runs without full redundancy and does not re-protect (see status)",
+                n -> n.mapView().current().map().degradedReason() == null ? 0 : 1);
         FunctionCounter.builder("cairn_stripes_decoded", node, n -> n.stripeReader().stripesDecoded())
                 .description("Erasure-coded chunk reads that had to rebuild data blocks from parity").register(registry);
         FunctionCounter.builder("cairn_blocks_repaired", node, n -> n.stripeReader().blocksRepaired())
