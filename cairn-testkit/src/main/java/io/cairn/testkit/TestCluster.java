@@ -5,8 +5,6 @@ import io.cairn.server.admin.AdminClient;
 import io.cairn.server.dev.DevCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -120,34 +117,7 @@ public final class TestCluster implements AutoCloseable {
 
     /** A base port B such that the S3, cluster and Raft ports of {@code nodes} nodes are all free now. */
     static int freeBasePort(int nodes) {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            // Below the kernel's ephemeral range (32768 and up): an outgoing connection can never
-            // take a node's port while the node is down between a kill and a restart.
-            int base = 20_000 + ThreadLocalRandom.current().nextInt(117) * 100;
-            if (allFree(base, nodes)) {
-                return base;
-            }
-        }
-        throw new IllegalStateException("no free port range found");
-    }
-
-    private static boolean allFree(int base, int nodes) {
-        for (int i = 0; i < nodes; i++) {
-            if (!free(base + i) || !free(base + 100 + i) || !free(base + 200 + i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean free(int port) {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(false);
-            s.bind(new InetSocketAddress("127.0.0.1", port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return DevCluster.freeBasePort(nodes);
     }
 
     public DevCluster dev() { return cluster; }

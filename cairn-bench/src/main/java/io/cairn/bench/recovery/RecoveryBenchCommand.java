@@ -6,8 +6,6 @@ import io.cairn.bench.StoreBenchmark;
 import io.cairn.server.dev.DevCluster;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +20,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,7 +62,7 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("need 4 <= nodes <= 16, data-mib >= 4 and down-out-millis >= 3000");
         }
         Path dir = Files.createTempDirectory("cairn-bench-recovery-");
-        DevCluster cluster = DevCluster.openOrCreate(dir, new DevCluster.Options(nodes, freeBasePort(), 64, 500, 3000, downOutMillis, 0,
+        DevCluster cluster = DevCluster.openOrCreate(dir, new DevCluster.Options(nodes, DevCluster.freeBasePort(nodes), 64, 500, 3000, downOutMillis, 0,
                 Map.of()));
         try {
             return run(cluster, dir);
@@ -178,27 +175,6 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
             Thread.sleep(250);
         }
         throw new IllegalStateException("the cluster did not reach the awaited state within " + REPROTECT_TIMEOUT);
-    }
-
-    /** A base port B with B.., B+100.., B+200.. free, below the kernel's ephemeral range. */
-    private static int freeBasePort() {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int base = 20_000 + ThreadLocalRandom.current().nextInt(117) * 100;
-            if (free(base) && free(base + 100) && free(base + 200)) {
-                return base;
-            }
-        }
-        throw new IllegalStateException("no free port range found");
-    }
-
-    private static boolean free(int port) {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(false);
-            s.bind(new InetSocketAddress("127.0.0.1", port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static double round(double v) {

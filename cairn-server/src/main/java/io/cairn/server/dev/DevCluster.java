@@ -9,6 +9,9 @@ import io.cairn.meta.MetaServerConfig;
 import io.cairn.server.admin.AdminClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.ThreadLocalRandom;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -155,6 +158,38 @@ public final class DevCluster {
         if (downOutIntervalMillis != 0 && downOutIntervalMillis < downAfterMillis) {
             throw new IllegalArgumentException("down-out interval must be 0 (never mark a node out) or at least the down-after time ("
                     + downAfterMillis + " ms): " + downOutIntervalMillis + " ms");
+        }
+    }
+
+    /** A base port B such that the S3, cluster and Raft ports of {@code nodes} nodes are all free now. */
+    public static int freeBasePort(int nodes) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            // Below the kernel's ephemeral range (32768 and up): an outgoing connection can never
+            // take a node's port while the node is down between a kill and a restart.
+            int base = 20_000 + ThreadLocalRandom.current().nextInt(117) * 100;
+            if (allFree(base, nodes)) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free port range found for " + nodes + " nodes");
+    }
+
+    private static boolean allFree(int base, int nodes) {
+        for (int i = 0; i < nodes; i++) {
+            if (!free(base + i) || !free(base + 100 + i) || !free(base + 200 + i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
