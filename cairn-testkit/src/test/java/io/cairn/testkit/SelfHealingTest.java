@@ -1,5 +1,8 @@
 package io.cairn.testkit;
 
+import static io.cairn.testkit.StatusChecks.partitions;
+import static io.cairn.testkit.StatusChecks.summary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,7 +23,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionFactory;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -299,58 +301,15 @@ class SelfHealingTest {
         return copies;
     }
 
-    /**
-     * Polls the status until {@code condition} holds (without a break for {@code stableFor}); the
-     * failure names what was awaited and the last status.
-     */
     private JsonNode awaitStatus(String what, Duration atMost, Duration stableFor, Predicate<JsonNode> condition) {
-        AtomicReference<JsonNode> last = new AtomicReference<>();
-        try {
-            ConditionFactory poll = Awaitility.await(what).atMost(atMost).pollInterval(Duration.ofMillis(500))
-                    .ignoreExceptionsInstanceOf(IOException.class);
-            if (!stableFor.isZero()) {
-                poll = poll.during(stableFor);
-            }
-            poll.until(() -> {
-                JsonNode s = cluster.admin().status();
-                last.set(s);
-                return condition.test(s);
-            });
-        } catch (ConditionTimeoutException e) {
-            throw new AssertionError("not " + what + " after " + atMost.toSeconds() + " s; last status: " + summary(last.get()), e);
-        }
-        return last.get();
+        return StatusChecks.awaitStatus(cluster, what, atMost, stableFor, condition);
     }
 
-    /** Node {@code i}'s entry in a status document, found by its S3 address. */
     private JsonNode node(JsonNode status, int i) {
-        String address = "127.0.0.1:" + cluster.dev().layout().s3Port(i);
-        for (JsonNode n : status.path("nodes")) {
-            if (n.path("public_address").asText().equals(address)) {
-                return n;
-            }
-        }
-        throw new IllegalStateException("node " + i + " (" + address + ") is not in the status");
+        return StatusChecks.node(cluster, status, i);
     }
 
-    private static int partitions(JsonNode status, String field) {
-        return status.path("partitions").path(field).asInt(-1);
-    }
 
-    /** The parts of a status document that explain a self-healing failure. */
-    private String summary(JsonNode status) {
-        if (status == null) {
-            return "(no status answered)";
-        }
-        StringBuilder s = new StringBuilder("epoch " + status.path("epoch").asLong() + ", partitions " + status.path("partitions")
-                + ", degraded_mode " + status.path("degraded_mode") + ", capacity " + status.path("capacity") + ", nodes:");
-        for (JsonNode n : status.path("nodes")) {
-            s.append(" [").append(n.path("public_address").asText()).append(' ').append(n.path("state").asText())
-                    .append(n.path("in").asBoolean() ? " in" : " out").append(" held ").append(n.path("partitions_held").asInt())
-                    .append(" primary ").append(n.path("partitions_primary").asInt()).append(']');
-        }
-        return s.toString();
-    }
 
     private static double seconds(long sinceNanos) {
         return (System.nanoTime() - sinceNanos) / 1e9;
