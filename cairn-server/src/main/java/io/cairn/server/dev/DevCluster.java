@@ -411,7 +411,8 @@ public final class DevCluster {
         while (System.nanoTime() < deadline) {
             List<Integer> running = new ArrayList<>();
             for (int i = 0; i < layout.nodes(); i++) {
-                if (pid(i).isPresent()) {
+                // A process that is still between fork and exec (or starting its JVM) is waited for too.
+                if (pid(i).isPresent() || startedAndAlive(i)) {
                     running.add(i);
                 } else if (startedButGone(i)) {
                     // Started and not stopped (stopping removes the pid file), yet its process is gone.
@@ -462,6 +463,15 @@ public final class DevCluster {
      * longer exists. A process that exists but does not look like the node yet (the launcher
      * between fork and exec) is not gone.
      */
+    private boolean startedAndAlive(int i) {
+        Path f = nodeDir(i).resolve("pid");
+        try {
+            return Files.exists(f) && ProcessHandle.of(Long.parseLong(Files.readString(f).trim())).map(ProcessHandle::isAlive).orElse(false);
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+
     private boolean startedButGone(int i) {
         Path f = nodeDir(i).resolve("pid");
         try {
