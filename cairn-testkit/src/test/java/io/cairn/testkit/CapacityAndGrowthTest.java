@@ -76,7 +76,14 @@ class CapacityAndGrowthTest {
     /** Threads of the steady load in the growth test. */
     static final int LOADERS = 4;
     static final int LOAD_SIZE_MIN = 1024;
-    static final int LOAD_SIZE_MAX = 64 * 1024;
+    /**
+     * Largest object of the load. Objects up to 128 KiB live inside their index record, and a
+     * bucket's index has only 8 shards: with small objects alone, the data sits in 8 partitions
+     * (24 copies), so the new node's share comes in steps of 1/24 and was 2/24 in one run. Above
+     * 128 KiB, an object's chunks spread over all 64 partitions of the pool, so most of the
+     * bytes move in even steps.
+     */
+    static final int LOAD_SIZE_MAX = 256 * 1024;
     /** Objects the load writes before the node is added, so that there is data to move. */
     static final int LOAD_OBJECTS_BEFORE_GROWTH = 400;
     /** How long the load goes on after the cluster is clean again. */
