@@ -14,6 +14,8 @@ import io.cairn.node.rpc.ApplyReply;
 import io.cairn.node.rpc.ApplyRequest;
 import io.cairn.node.rpc.GetReply;
 import io.cairn.node.rpc.GetRequest;
+import io.cairn.node.rpc.HandOverReply;
+import io.cairn.node.rpc.HandOverRequest;
 import io.cairn.node.rpc.MirrorReply;
 import io.cairn.node.rpc.MirrorRequest;
 import io.cairn.node.rpc.Record;
@@ -74,12 +76,6 @@ public final class PartitionDriver implements AutoCloseable {
     private static final class Slot {
         final ReentrantLock lock = new ReentrantLock();
         final PartitionStateMachine machine;
-        /**
-         * Versions this node, as primary, has written but not yet heard back about from every
-         * mirror. The log is only shown up to the oldest of them, so a replica catching up never
-         * copies (or, for a stripe, tries to rebuild) a write that is still on its way to it.
-         */
-        final java.util.TreeSet<Version> inFlight = new java.util.TreeSet<>();
 
         Slot(PartitionStateMachine machine) {
             this.machine = machine;
@@ -132,7 +128,7 @@ public final class PartitionDriver implements AutoCloseable {
             for (int i = 0; i < pool.partitions(); i++) {
                 PartitionId p = new PartitionId(pool.name(), i);
                 List<String> up = current.placement().of(p).upHolders(current.map());
-                Slot slot = up.contains(self) ? slot(p) : slots.get(p);
+                Slot slot = up.contains(self) || holdsUnhandedRecords(p, pool) ? slot(p) : slots.get(p);
                 if (slot == null) {
                     continue;
                 }
@@ -162,6 +158,7 @@ public final class PartitionDriver implements AutoCloseable {
                 }
                 dispatch(e.getKey(), effect);
                 retryPeeringIfStuck(e.getKey(), slot);
+                offerHandOverIfStray(e.getKey(), slot);
             }
         } catch (RuntimeException e) {
             log.error("partition tick failed", e);
@@ -174,8 +171,145 @@ public final class PartitionDriver implements AutoCloseable {
         PartitionStateMachine m = slot.machine;
         if (m.role() == PartitionStateMachine.Role.PRIMARY && !m.active() && !peeringInFlight.containsKey(p)) {
             dispatch(p, new PartitionStateMachine.Effect.StartPeering(m.epoch(),
-                    m.upHolders().stream().filter(n -> !n.equals(self)).toList(), m.cursor()));
+                    m.upHolders().stream().filter(n -> !n.equals(self)).toList(), Version.ZERO));
         }
+    }
+
+    // ---- hand-over: records of a partition this node no longer holds ----
+
+    private final Map<PartitionId, Boolean> handOverInFlight = new ConcurrentHashMap<>();
+
+    /**
+     * Whether this node has records of {@code p} (of a replicated pool) that no primary has
+     * adopted yet. A node that held a partition while others were down may have taken writes
+     * nobody else has; when placement moves the partition back, the new holders would never see
+     * them. Erasure-coded pools are not handed over: a block alone does not rebuild a stripe.
+     */
+    private boolean holdsUnhandedRecords(PartitionId p, PoolInfo pool) {
+        return pool.policy().kind() != StoragePolicy.Kind.ERASURE_CODED && store.lastVersion(p).isAfter(handedOver(p));
+    }
+
+    private Version handedOver(PartitionId p) {
+        return store.getLocal(handedKey(p)).map(PartitionDriver::decodeVersion).orElse(Version.ZERO);
+    }
+
+    private static String handedKey(PartitionId p) {
+        return "handed/" + p.pool() + "/" + p.partition();
+    }
+
+    private void offerHandOverIfStray(PartitionId p, Slot slot) {
+        PartitionStateMachine m = slot.machine;
+        if (m.role() != PartitionStateMachine.Role.NONE || m.primary() == null || m.primary().equals(self) || erasureCoded(p)) {
+            return;
+        }
+        Version handed = handedOver(p);
+        if (!m.lastApplied().isAfter(handed) || handOverInFlight.putIfAbsent(p, Boolean.TRUE) != null) {
+            return;
+        }
+        String primary = m.primary();
+        workers.submit(() -> {
+            try {
+                HandOverReply r = peers.stub(primary).handOver(HandOverRequest.newBuilder().setEpoch(mapView.epoch())
+                        .setPartition(RecordCodec.ref(p)).setHolder(self).setAfter(RecordCodec.version(handed)).build());
+                mapView.ensureEpoch(r.getEpoch());
+                if (r.getStatus() == Status.OK) {
+                    Version upTo = RecordCodec.version(r.getUpTo());
+                    store.putLocal(handedKey(p), encodeVersion(upTo));
+                    if (r.getAdopted() > 0) {
+                        log.warn("{}: primary {} adopted {} records this node took while it held the partition", p, primary, r.getAdopted());
+                    }
+                } else {
+                    log.debug("hand-over of {} to {} not done: {} {}", p, primary, r.getStatus(), r.getMessage());
+                }
+            } catch (RuntimeException | IOException e) {
+                log.debug("hand-over of {} to {} failed: {}", p, primary, e.toString());
+            } finally {
+                handOverInFlight.remove(p);
+            }
+        });
+    }
+
+    /**
+     * A former holder offers its records of a partition this node is the active primary of:
+     * every record newer than this node's copy of its key is written anew, with a new version
+     * (so holders that are past it in the log still get it), unless a newer write to the key
+     * lands first.
+     */
+    public HandOverReply handOver(HandOverRequest req) {
+        PartitionId p = RecordCodec.partition(req.getPartition());
+        MapView.Current current = mapView.ensureEpoch(req.getEpoch());
+        HandOverReply.Builder out = HandOverReply.newBuilder().setEpoch(current.epoch());
+        if (erasureCoded(p)) {
+            return out.setStatus(Status.ERROR).setMessage("erasure-coded partitions are not handed over").build();
+        }
+        if (!current.placement().of(p).primary(current.map()).map(self::equals).orElse(false)) {
+            return out.setStatus(Status.NOT_PRIMARY).setMessage("not the primary of " + p).build();
+        }
+        Slot slot = slot(p);
+        slot.lock.lock();
+        try {
+            if (!slot.machine.active()) {
+                return out.setStatus(Status.PEERING).setMessage(p + " is peering").build();
+            }
+        } finally {
+            slot.lock.unlock();
+        }
+        String holder = req.getHolder();
+        Version cursor = RecordCodec.version(req.getAfter());
+        Version upTo = null;
+        long adopted = 0;
+        try {
+            while (true) {
+                SinceReply reply = peers.stub(holder).since(SinceRequest.newBuilder().setEpoch(current.epoch())
+                        .setPartition(RecordCodec.ref(p)).setAfter(RecordCodec.version(cursor)).setLimit(LOG_PAGE_RECORDS_MAX).build());
+                if (reply.getStatus() != Status.OK || reply.getUnsettled()) {
+                    return out.setStatus(Status.ERROR).setMessage("log of " + holder + ": " + reply.getStatus() + " "
+                            + (reply.getUnsettled() ? "writes still mirroring" : reply.getMessage())).build();
+                }
+                if (upTo == null) {
+                    upTo = RecordCodec.version(reply.getLast());
+                }
+                for (Record rec : reply.getRecordsList()) {
+                    Version v = RecordCodec.version(rec.getVersion());
+                    cursor = v;
+                    Optional<StoredRecord> local = store.get(p, rec.getKey());
+                    if (local.isPresent() && !v.isAfter(local.get().version())) {
+                        continue;
+                    }
+                    ApplyRequest.Builder write = ApplyRequest.newBuilder().setEpoch(current.epoch()).setPartition(RecordCodec.ref(p))
+                            .setKey(rec.getKey()).setTombstone(rec.getTombstone()).setMeta(rec.getMeta()).setHops(HOPS_MAX)
+                            .setOnlyIfBefore(rec.getVersion());
+                    if (rec.getHasBlob() && !rec.getTombstone()) {
+                        recoveryBytes.acquire(rec.getBlobLength());
+                        recoveryBytesPulled.addAndGet(rec.getBlobLength());
+                        Optional<ByteBuffer> blob = fetchBlob(p, holder, rec, v);
+                        if (blob.isEmpty()) {
+                            continue;
+                        }
+                        write.setHasBlob(true).setBlob(RecordCodec.bytes(blob.get())).setBlobCrc32C(rec.getBlobCrc32C());
+                    }
+                    ApplyReply r = apply(write.build());
+                    if (r.getStatus() != Status.OK) {
+                        return out.setStatus(r.getStatus()).setMessage("adopting " + rec.getKey() + ": " + r.getMessage()).build();
+                    }
+                    if (!r.getMessage().startsWith("kept")) {
+                        adopted++;
+                    }
+                }
+                if (!reply.getMore()) {
+                    break;
+                }
+            }
+        } catch (RuntimeException | IOException e) {
+            return out.setStatus(Status.ERROR).setMessage("hand-over from " + holder + ": " + rootMessage(e)).build();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return out.setStatus(Status.ERROR).setMessage("interrupted").build();
+        }
+        if (adopted > 0) {
+            log.warn("{}: adopted {} records from former holder {}", p, adopted, holder);
+        }
+        return out.setStatus(Status.OK).setUpTo(RecordCodec.version(upTo)).setAdopted(adopted).build();
     }
 
     private Slot slot(PartitionId p) {
@@ -205,7 +339,7 @@ public final class PartitionDriver implements AutoCloseable {
             permitted = true;
             Version highest = store.lastVersion(p);
             for (String source : sp.sources()) {
-                PullResult r = pullLog(p, source, sp.after(), sp.epoch());
+                PullResult r = pullLog(p, source, sp.after(), sp.epoch(), true);
                 if (r.highest().isAfter(highest)) {
                     highest = r.highest();
                 }
@@ -239,7 +373,7 @@ public final class PartitionDriver implements AutoCloseable {
         try {
             recoveryPulls.acquire();
             permitted = true;
-            PullResult r = pullLog(p, cu.primary(), cu.after(), cu.epoch());
+            PullResult r = pullLog(p, cu.primary(), cu.after(), cu.epoch(), false);
             slot.lock.lock();
             try {
                 slot.machine.catchUpDone(cu.epoch(), r.upTo());
@@ -268,8 +402,12 @@ public final class PartitionDriver implements AutoCloseable {
     /** @param upTo everything up to this version of the source is now held here; highest: newest version seen */
     private record PullResult(Version upTo, Version highest) {}
 
-    /** Copies every record of {@code source}'s log after {@code after} that this node lacks. */
-    private PullResult pullLog(PartitionId p, String source, Version after, long epoch) throws IOException {
+    /**
+     * Copies every record of {@code source}'s log after {@code after} that this node lacks. With
+     * {@code settled}, fails while the source still has writes on their way to their mirrors:
+     * a peering primary must see them, since they may yet be acknowledged.
+     */
+    private PullResult pullLog(PartitionId p, String source, Version after, long epoch, boolean settled) throws IOException {
         Version cursor = after;
         Version upTo = null;
         Version highest = after;
@@ -280,6 +418,9 @@ public final class PartitionDriver implements AutoCloseable {
             mapView.ensureEpoch(reply.getEpoch());
             if (reply.getStatus() != Status.OK) {
                 throw new IOException("log pull from " + source + ": " + reply.getStatus() + " " + reply.getMessage());
+            }
+            if (settled && reply.getUnsettled()) {
+                throw new IOException("log pull from " + source + ": it still has writes on their way to their mirrors");
             }
             if (upTo == null) {
                 upTo = RecordCodec.version(reply.getLast());
@@ -325,24 +466,61 @@ public final class PartitionDriver implements AutoCloseable {
             return;
         }
         if (rec.getHasBlob() && !rec.getTombstone()) {
-            GetReply got = peers.stub(source).get(GetRequest.newBuilder()
-                    .setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p)).setKey(rec.getKey())
-                    .setWithBlob(true).setLocalOnly(true).build());
-            if (got.getStatus() == Status.NOT_FOUND) {
-                return; // superseded at the source meanwhile; the newer version comes later in the log
+            Optional<ByteBuffer> fetched = fetchBlob(p, source, rec, v);
+            if (fetched.isEmpty()) {
+                return;
             }
-            if (got.getStatus() != Status.OK) {
-                throw new IOException("blob " + rec.getKey() + " from " + source + ": " + got.getStatus());
-            }
-            if (!RecordCodec.version(got.getRecord().getVersion()).equals(v)) {
-                return; // changed at the source; the log brings the newer version
-            }
-            blob = got.getRecord().getBlob().asReadOnlyByteBuffer();
-            if (RecordCodec.crc32c(blob) != rec.getBlobCrc32C()) {
-                throw new IOException("blob " + rec.getKey() + " from " + source + " failed its checksum in transit");
-            }
+            blob = fetched.get();
         }
         applyLocal(p, RecordCodec.mutation(rec, blob));
+    }
+
+    /**
+     * The blob of a log record, from {@code source} or, when the source's copy is damaged, from
+     * another holder with a good copy of the same version. Empty when the record changed at the
+     * source meanwhile (the log brings the newer version), or when no holder has a good copy: then
+     * that version is damaged everywhere this node can reach, and holding up the whole partition's
+     * catch-up (and, for a primary, its writes) on it would not bring it back. It is left out and
+     * logged; holders keeping the damaged copy answer reads of it with an error, never with
+     * wrong bytes.
+     */
+    private Optional<ByteBuffer> fetchBlob(PartitionId p, String source, Record rec, Version v) throws IOException {
+        GetRequest ask = GetRequest.newBuilder().setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p)).setKey(rec.getKey())
+                .setWithBlob(true).setLocalOnly(true).build();
+        GetReply got = peers.stub(source).get(ask);
+        if (got.getStatus() == Status.NOT_FOUND
+                || got.getStatus() == Status.OK && !RecordCodec.version(got.getRecord().getVersion()).equals(v)) {
+            return Optional.empty(); // superseded at the source meanwhile; the newer version comes later in the log
+        }
+        if (got.getStatus() == Status.OK) {
+            ByteBuffer blob = got.getRecord().getBlob().asReadOnlyByteBuffer();
+            if (RecordCodec.crc32c(blob) == rec.getBlobCrc32C()) {
+                return Optional.of(blob);
+            }
+        } else if (got.getStatus() != Status.CORRUPT) {
+            throw new IOException("blob " + rec.getKey() + " from " + source + ": " + got.getStatus());
+        }
+        MapView.Current current = mapView.current();
+        for (String holder : current.placement().of(p).upHolders(current.map())) {
+            if (holder.equals(self) || holder.equals(source)) {
+                continue;
+            }
+            try {
+                GetReply other = peers.stub(holder).get(ask);
+                if (other.getStatus() == Status.OK && RecordCodec.version(other.getRecord().getVersion()).equals(v)) {
+                    ByteBuffer blob = other.getRecord().getBlob().asReadOnlyByteBuffer();
+                    if (RecordCodec.crc32c(blob) == rec.getBlobCrc32C()) {
+                        log.warn("copy of {} {} at {} on {} is damaged; copied it from {} instead", p, rec.getKey(), v, source, holder);
+                        return Optional.of(blob);
+                    }
+                }
+            } catch (RuntimeException e) {
+                log.info("good copy of {} {} from {} not fetched: {}", p, rec.getKey(), holder, e.toString());
+            }
+        }
+        log.error("no good copy of {} {} at {} on any reachable holder ({} has a damaged one); left out of this copy",
+                p, rec.getKey(), v, source);
+        return Optional.empty();
     }
 
     /**
@@ -461,13 +639,20 @@ public final class PartitionDriver implements AutoCloseable {
                 }
                 case PartitionStateMachine.WriteDecision.Sequence s -> version = s.version();
             }
+            if (req.hasOnlyIfBefore()) {
+                Optional<StoredRecord> existing = store.get(p, req.getKey());
+                if (existing.isPresent() && !RecordCodec.version(req.getOnlyIfBefore()).isAfter(existing.get().version())) {
+                    return applyReply(Status.OK, "kept: " + req.getKey() + " is at " + existing.get().version())
+                            .setVersion(RecordCodec.version(existing.get().version())).build();
+                }
+            }
             Mutation m = stripe == null
                     ? new Mutation(req.getKey(), version, req.getTombstone(), req.getMeta().toByteArray(), blob)
                     : new Mutation(req.getKey(), version, false, stripe.meta(self), stripe.block(self));
             previous = store.get(p, req.getKey());
             store.apply(p, m);
             slot.machine.noteApplied(version);
-            slot.inFlight.add(version);
+            slot.machine.mirroring(version);
             targets = slot.machine.mirrorTargets();
             epoch = slot.machine.epoch();
         } catch (StoreFullException e) {
@@ -488,7 +673,7 @@ public final class PartitionDriver implements AutoCloseable {
         } finally {
             slot.lock.lock();
             try {
-                slot.inFlight.remove(version);
+                slot.machine.mirrored(version);
             } finally {
                 slot.lock.unlock();
             }
@@ -824,32 +1009,29 @@ public final class PartitionDriver implements AutoCloseable {
         mapView.ensureEpoch(req.getEpoch());
         Slot slot = slots.get(p);
         Version last;
-        Version oldestInFlight = null;
+        boolean unsettled = false;
         if (slot != null) {
             slot.lock.lock();
             try {
-                last = slot.machine.lastApplied();
-                oldestInFlight = slot.inFlight.isEmpty() ? null : slot.inFlight.first();
+                if (!slot.machine.logSettled()) {
+                    return SinceReply.newBuilder().setStatus(Status.PEERING).setEpoch(mapView.epoch())
+                            .setMessage(p + " is peering here; its log is not settled yet").build();
+                }
+                last = slot.machine.logVisibleUpTo();
+                unsettled = slot.machine.lastApplied().isAfter(last);
             } finally {
                 slot.lock.unlock();
             }
         } else {
             last = store.lastVersion(p);
         }
-        if (oldestInFlight != null) {
-            // Shown up to just before the oldest write still on its way to the mirrors.
-            Version settled = new Version(oldestInFlight.epoch(), oldestInFlight.seq() - 1);
-            if (last.isAfter(settled)) {
-                last = settled;
-            }
-        }
         int limit = Math.clamp(req.getLimit(), 1, LOG_PAGE_RECORDS_MAX);
         List<StoredRecord> records = store.since(p, RecordCodec.version(req.getAfter()), limit);
         boolean more = records.size() == limit;
         SinceReply.Builder out = SinceReply.newBuilder().setStatus(Status.OK).setEpoch(mapView.epoch())
-                .setLast(RecordCodec.version(last));
+                .setLast(RecordCodec.version(last)).setUnsettled(unsettled);
         for (StoredRecord r : records) {
-            if (oldestInFlight != null && r.version().isAfter(last)) {
+            if (r.version().isAfter(last)) {
                 more = false;
                 break;
             }

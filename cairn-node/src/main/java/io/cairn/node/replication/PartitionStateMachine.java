@@ -15,6 +15,14 @@ import java.util.Objects;
  * mutation gets a {@link Version} {@code (epoch, seq)} with seq strictly increasing. Other
  * holders apply mirrored mutations only from the primary of their own epoch, and catch up from
  * the primary's log after the last version they know they have in full (their cursor).
+ *
+ * <p>Peering reads the whole log of every other up holder, and a holder's first catch-up in an
+ * epoch reads the primary's whole log (records it already has cost metadata only): a cursor
+ * says what a node held in its own past, not what another node may hold. A holder that was
+ * primary while the others were down took writes at versions newer than records a returning
+ * holder has and it lacks; pulling only after its cursor would leave those records out, losing
+ * acknowledged writes. Within an epoch the primary's log only grows at its end, so later
+ * catch-ups start at the cursor.
  */
 public final class PartitionStateMachine {
 
@@ -57,6 +65,12 @@ public final class PartitionStateMachine {
     private boolean catchUpRunning;
     /** Epoch in which a replica last finished a catch-up, or -1. */
     private long caughtUpEpoch = -1;
+    /**
+     * Versions this node, as primary, has written but not yet heard back about from every
+     * mirror. The log is shown only up to the oldest of them, so a holder catching up never
+     * copies (or, for a stripe, tries to rebuild) a write that is still on its way to it.
+     */
+    private final java.util.TreeSet<Version> mirroring = new java.util.TreeSet<>();
 
     public PartitionStateMachine(String self, Version lastApplied, Version cursor) {
         this.self = Objects.requireNonNull(self);
@@ -73,7 +87,9 @@ public final class PartitionStateMachine {
             return new Effect.None();
         }
         String newPrimary = newUpHolders.isEmpty() ? null : newUpHolders.getFirst();
-        boolean wasPrimary = role == Role.PRIMARY && activeEpoch == epoch;
+        // Only from the epoch right before: a node that missed epochs (cut off, say) cannot know
+        // who sequenced writes in them.
+        boolean wasPrimary = role == Role.PRIMARY && activeEpoch == epoch && newEpoch == epoch + 1;
         boolean holdersChanged = !newUpHolders.equals(upHolders);
         epoch = newEpoch;
         upHolders = List.copyOf(newUpHolders);
@@ -87,7 +103,7 @@ public final class PartitionStateMachine {
             }
             activeEpoch = -1;
             List<String> sources = newUpHolders.stream().filter(n -> !n.equals(self)).toList();
-            return new Effect.StartPeering(newEpoch, sources, cursor);
+            return new Effect.StartPeering(newEpoch, sources, Version.ZERO);
         }
         activeEpoch = -1;
         if (newUpHolders.contains(self)) {
@@ -159,6 +175,38 @@ public final class PartitionStateMachine {
         seq = Math.max(seq, v.seq());
     }
 
+    /** A version sequenced and applied here is being sent to the mirrors. */
+    public void mirroring(Version v) {
+        mirroring.add(v);
+    }
+
+    /** Every mirror of {@code v} has answered (or failed). */
+    public void mirrored(Version v) {
+        mirroring.remove(v);
+    }
+
+    /**
+     * How far this node's log may be shown to a holder pulling it: everything applied, except
+     * from the oldest write still on its way to the mirrors on.
+     */
+    public Version logVisibleUpTo() {
+        if (mirroring.isEmpty()) {
+            return lastApplied;
+        }
+        Version oldest = mirroring.first();
+        Version settled = new Version(oldest.epoch(), oldest.seq() - 1);
+        return lastApplied.isAfter(settled) ? settled : lastApplied;
+    }
+
+    /**
+     * Whether this node's log may be pulled. Not while, as primary, it is still settling the
+     * history: a replica that copied its log then would move its cursor past records the
+     * primary is about to pull from the other holders, and never copy them.
+     */
+    public boolean logSettled() {
+        return role != Role.PRIMARY || activeEpoch == epoch;
+    }
+
     /** Periodic check: a replica behind its primary starts a catch-up if none is running. */
     public Effect tick() {
         return role == Role.REPLICA ? catchUpIfIdle() : new Effect.None();
@@ -167,11 +215,11 @@ public final class PartitionStateMachine {
     /** A catch-up started in {@code catchUpEpoch} finished with everything up to {@code upTo} held. */
     public void catchUpDone(long catchUpEpoch, Version upTo) {
         catchUpRunning = false;
-        if (upTo.isAfter(cursor)) {
-            cursor = upTo;
-        }
         noteApplied(upTo);
         if (catchUpEpoch == epoch) {
+            // A position in this primary's log, which may hold records older than a cursor
+            // reached from another primary's log: the next pull starts exactly here.
+            cursor = upTo;
             caughtUpEpoch = catchUpEpoch;
         }
     }
@@ -186,7 +234,7 @@ public final class PartitionStateMachine {
             return new Effect.None();
         }
         catchUpRunning = true;
-        return new Effect.StartCatchUp(epoch, primary, cursor);
+        return new Effect.StartCatchUp(epoch, primary, caughtUpEpoch == epoch ? cursor : Version.ZERO);
     }
 
     public long epoch() { return epoch; }

@@ -47,6 +47,11 @@ public final class NodeRpcService extends NodeRpcGrpc.NodeRpcImplBase {
         answer(request, driver::repairBlock, out);
     }
 
+    @Override
+    public void handOver(HandOverRequest request, StreamObserver<HandOverReply> out) {
+        answer(request, driver::handOver, out);
+    }
+
     private static <Q, R> void answer(Q request, Function<Q, R> handler, StreamObserver<R> out) {
         R reply;
         try {

@@ -60,10 +60,22 @@ class PartitionStateMachineTest {
     }
 
     @Test
-    void replicaForwardsWritesAndCatchesUpFromItsCursor() {
+    void aPrimaryThatMissedEpochsPeersAgainEvenWithTheSameHolders() {
+        PartitionStateMachine a = fresh("a");
+        a.onMap(6, List.of("a", "b"));
+        a.peeringDone(6, Version.ZERO);
+        // Epochs 7 and 8 (in which b was primary) never reached a.
+        assertThat(a.onMap(9, List.of("a", "b"))).isEqualTo(new Effect.StartPeering(9, List.of("b"), Version.ZERO));
+        assertThat(a.active()).isFalse();
+        assertThat(a.admitWrite(9)).isEqualTo(new WriteDecision.Refuse(PartitionStateMachine.Refusal.PEERING));
+    }
+
+    @Test
+    void replicaReadsThePrimarysWholeLogOnceAnEpochThenCatchesUpFromItsCursor() {
         PartitionStateMachine b = new PartitionStateMachine("b", new Version(1, 20), new Version(1, 12));
         Effect e = b.onMap(2, List.of("a", "b"));
-        assertThat(e).isEqualTo(new Effect.StartCatchUp(2, "a", new Version(1, 12)));
+        // The new primary may hold records older than b's cursor that b lacks: the first pull reads all.
+        assertThat(e).isEqualTo(new Effect.StartCatchUp(2, "a", Version.ZERO));
         assertThat(b.recovering()).isTrue();
         assertThat(b.admitWrite(2)).isEqualTo(new WriteDecision.Forward("a"));
         // A catch-up is already running: the tick starts no second one.
@@ -72,6 +84,30 @@ class PartitionStateMachineTest {
         assertThat(b.cursor()).isEqualTo(new Version(2, 30));
         assertThat(b.recovering()).isFalse();
         assertThat(b.tick()).isEqualTo(new Effect.StartCatchUp(2, "a", new Version(2, 30)));
+        // A failed catch-up of a new epoch is retried from the start of the log.
+        b.onMap(3, List.of("a", "b"));
+        b.catchUpFailed();
+        assertThat(b.tick()).isEqualTo(new Effect.StartCatchUp(3, "a", Version.ZERO));
+    }
+
+    @Test
+    void aPeeringPrimaryDoesNotShowItsLogAndShowsItOnlyUpToTheOldestWriteStillMirroring() {
+        PartitionStateMachine a = fresh("a");
+        a.onMap(1, List.of("a", "b"));
+        assertThat(a.logSettled()).isFalse();
+        a.peeringDone(1, new Version(1, 4));
+        assertThat(a.logSettled()).isTrue();
+        WriteDecision.Sequence five = (WriteDecision.Sequence) a.admitWrite(1);
+        a.noteApplied(five.version());
+        a.mirroring(five.version());
+        WriteDecision.Sequence six = (WriteDecision.Sequence) a.admitWrite(1);
+        a.noteApplied(six.version());
+        a.mirroring(six.version());
+        assertThat(a.logVisibleUpTo()).isEqualTo(new Version(1, 4));
+        a.mirrored(five.version());
+        assertThat(a.logVisibleUpTo()).isEqualTo(new Version(1, 5));
+        a.mirrored(six.version());
+        assertThat(a.logVisibleUpTo()).isEqualTo(new Version(1, 6));
     }
 
     @Test
