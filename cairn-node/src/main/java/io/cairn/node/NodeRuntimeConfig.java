@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param requestRetryMillis      how long a request keeps retrying through map changes before failing
  * @param recoveryBytesPerSecond  bytes per second the node may pull from peers for catch-up and
  *                                backfill (0: no limit)
+ * @param scrubBytesPerSecond     bytes per second the scrub reads of the node's copies (0: no scrub)
+ * @param scrubPauseMillis        pause after a scrub pass over everything before the next
  */
 public record NodeRuntimeConfig(
         String nodeId,
@@ -31,16 +33,21 @@ public record NodeRuntimeConfig(
         int chunkSizeBytes,
         long rpcTimeoutMillis,
         long requestRetryMillis,
-        long recoveryBytesPerSecond) {
+        long recoveryBytesPerSecond,
+        long scrubBytesPerSecond,
+        long scrubPauseMillis) {
 
     public static final int CHUNK_SIZE_MAX = 16 << 20;
     public static final long RECOVERY_BYTES_PER_SECOND_DEFAULT = 128L << 20;
+    public static final long SCRUB_BYTES_PER_SECOND_DEFAULT = 16L << 20;
+    public static final long SCRUB_PAUSE_MILLIS_DEFAULT = 24L * 3600 * 1000;
 
     public NodeRuntimeConfig(String nodeId, String site, String zone, String publicAddress, String clusterAddress, String metaAddress,
                              long capacityBytes, long heartbeatIntervalMillis, int chunkSizeBytes, long rpcTimeoutMillis,
                              long requestRetryMillis) {
         this(nodeId, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, heartbeatIntervalMillis, chunkSizeBytes,
-                rpcTimeoutMillis, requestRetryMillis, RECOVERY_BYTES_PER_SECOND_DEFAULT);
+                rpcTimeoutMillis, requestRetryMillis, RECOVERY_BYTES_PER_SECOND_DEFAULT, SCRUB_BYTES_PER_SECOND_DEFAULT,
+                SCRUB_PAUSE_MILLIS_DEFAULT);
     }
 
     public NodeRuntimeConfig {
@@ -51,6 +58,10 @@ public record NodeRuntimeConfig(
         }
         if (recoveryBytesPerSecond < 0) {
             throw new IllegalArgumentException("recoveryBytesPerSecond must be >= 0 (0: no limit): " + recoveryBytesPerSecond);
+        }
+        if (scrubBytesPerSecond < 0 || scrubPauseMillis < 0) {
+            throw new IllegalArgumentException("scrubBytesPerSecond and scrubPauseMillis must be >= 0: " + scrubBytesPerSecond
+                    + ", " + scrubPauseMillis);
         }
         if (heartbeatIntervalMillis < 50) {
             throw new IllegalArgumentException("heartbeatIntervalMillis must be >= 50: " + heartbeatIntervalMillis);

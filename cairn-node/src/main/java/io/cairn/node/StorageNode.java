@@ -56,7 +56,7 @@ public final class StorageNode implements AutoCloseable {
         this.peers = new PeerChannels(mapView, config.rpcTimeoutMillis());
         this.stripeReader = new StripeReader(mapView, peers);
         this.driver = new PartitionDriver(config.nodeId(), store, mapView, peers, stripeReader, PARTITION_TICK_MILLIS,
-                config.recoveryBytesPerSecond());
+                config.recoveryBytesPerSecond(), config.scrubBytesPerSecond(), config.scrubPauseMillis());
         this.partitionClient = new PartitionClient(mapView, peers, config.requestRetryMillis());
         InetSocketAddress bind = Addresses.parse(config.clusterAddress());
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(bind.getHostString(), bind.getPort()))

@@ -20,6 +20,8 @@ import picocli.CommandLine.Parameters;
 /** The {@code cairn} command line. */
 @Command(name = "cairn", mixinStandardHelpOptions = true, version = "cairn 0.1.0",
         description = "Cairn: a distributed, self-healing object store with an S3 API.",
+        footer = {"", "The ./cairn launcher also runs: test (the whole test suite), build, bench codec|recovery|... (benchmarks),",
+                "and sim [--seed S] [--nodes N] [--steps K] [--faulty F] [--seeds COUNT] [--trace] (the cluster simulator)."},
         subcommands = {CairnCli.Server.class, CairnCli.Dev.class, CairnCli.Admin.class, CommandLine.HelpCommand.class})
 public final class CairnCli {
 

@@ -42,6 +42,8 @@ public record NodeConfig(
         @JsonProperty("rpc_timeout_millis") Long rpcTimeoutMillis,
         @JsonProperty("request_retry_millis") Long requestRetryMillis,
         @JsonProperty("recovery_bytes_per_second") Long recoveryBytesPerSecond,
+        @JsonProperty("scrub_bytes_per_second") Long scrubBytesPerSecond,
+        @JsonProperty("scrub_pause_millis") Long scrubPauseMillis,
         @JsonProperty("region") String region,
         @JsonProperty("admin_access_key") String adminAccessKey,
         @JsonProperty("admin_secret_key") String adminSecretKey,
@@ -61,6 +63,8 @@ public record NodeConfig(
                 or(fullRatio, MetaServerConfig.FULL_RATIO_DEFAULT),
                 or(chunkSizeBytes, 4 << 20), or(rpcTimeoutMillis, 30_000L), or(requestRetryMillis, 30_000L),
                 or(recoveryBytesPerSecond, io.cairn.node.NodeRuntimeConfig.RECOVERY_BYTES_PER_SECOND_DEFAULT),
+                or(scrubBytesPerSecond, io.cairn.node.NodeRuntimeConfig.SCRUB_BYTES_PER_SECOND_DEFAULT),
+                or(scrubPauseMillis, io.cairn.node.NodeRuntimeConfig.SCRUB_PAUSE_MILLIS_DEFAULT),
                 or(region, "us-east-1"), adminAccessKey, adminSecretKey,
                 or(segmentBytesMax, StoreConfig.DEFAULTS.segmentBytesMax()),
                 or(compactionIntervalMillis, StoreConfig.DEFAULTS.compactionIntervalMillis()));
@@ -158,6 +162,8 @@ public record NodeConfig(
         require(rpcTimeoutMillis >= 100, source, "rpc_timeout_millis", "must be >= 100");
         require(requestRetryMillis >= 0, source, "request_retry_millis", "must be >= 0");
         require(recoveryBytesPerSecond >= 0, source, "recovery_bytes_per_second", "must be >= 0 (0: no limit): " + recoveryBytesPerSecond);
+        require(scrubBytesPerSecond >= 0, source, "scrub_bytes_per_second", "must be >= 0 (0: no scrub): " + scrubBytesPerSecond);
+        require(scrubPauseMillis >= 0, source, "scrub_pause_millis", "must be >= 0: " + scrubPauseMillis);
         if (metaAddress != null) {
             require(adminAccessKey != null && ACCESS_KEY.matcher(adminAccessKey).matches(), source, "admin_access_key",
                     "is required on meta voters: 8-128 letters and digits");

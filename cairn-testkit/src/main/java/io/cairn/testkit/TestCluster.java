@@ -65,7 +65,7 @@ public final class TestCluster implements AutoCloseable {
 
     /**
      * Starts {@code nodes} nodes, node {@code i} with {@code nodeSettings.get(i)} where given (its
-     * data directory elsewhere, its free-space reserve, segment size or compaction interval), and
+     * data directory elsewhere, its free-space reserve, segment size, compaction interval or scrub pause), and
      * waits until all are up.
      */
     public static TestCluster start(int nodes, long heartbeatMillis, long downAfterMillis, long capacityBytes,

@@ -102,8 +102,24 @@ public final class PartitionDriver implements AutoCloseable {
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("partition-ticker").daemon().factory());
 
+    private final Scrubber scrubber;
+
+    /** The scrub of this node's copies (rate 0: none). */
+    public Scrubber scrubber() {
+        return scrubber;
+    }
+
     public PartitionDriver(String self, PartitionStore store, MapView mapView, PeerChannels peers, StripeReader stripes,
                            long tickIntervalMillis, long recoveryBytesPerSecond) {
+        this(self, store, mapView, peers, stripes, tickIntervalMillis, recoveryBytesPerSecond, 0, 0);
+    }
+
+    /**
+     * @param scrubBytesPerSecond how fast the scrub reads this node's copies (0: no scrub)
+     * @param scrubPauseMillis    pause between two scrub passes over everything
+     */
+    public PartitionDriver(String self, PartitionStore store, MapView mapView, PeerChannels peers, StripeReader stripes,
+                           long tickIntervalMillis, long recoveryBytesPerSecond, long scrubBytesPerSecond, long scrubPauseMillis) {
         this.self = self;
         this.recoveryBytes = new RecoveryThrottle(recoveryBytesPerSecond);
         this.store = store;
@@ -112,6 +128,38 @@ public final class PartitionDriver implements AutoCloseable {
         this.stripes = stripes;
         mapView.addListener(this::onMap);
         ticker.scheduleWithFixedDelay(this::tick, tickIntervalMillis, tickIntervalMillis, TimeUnit.MILLISECONDS);
+        this.scrubber = new Scrubber(self, store, new Scrubber.Holdings() {
+            @Override
+            public List<PartitionId> held() {
+                return slots.entrySet().stream().filter(e -> e.getValue().machine.role() != PartitionStateMachine.Role.NONE)
+                        .map(Map.Entry::getKey).sorted(java.util.Comparator.comparing(PartitionId::toString)).toList();
+            }
+
+            @Override
+            public boolean repair(PartitionId p, StoredRecord damaged) {
+                return erasureCoded(p) ? rebuildOwnBlock(p, damaged) : repairFromPeers(p, damaged).isPresent();
+            }
+        }, scrubBytesPerSecond, scrubPauseMillis);
+    }
+
+    /** Rewrites this node's damaged block of an erasure-coded record with one rebuilt from the other holders. */
+    private boolean rebuildOwnBlock(PartitionId p, StoredRecord damaged) {
+        MapView.Current current = mapView.current();
+        int slot = current.placement().of(p).holders().indexOf(self);
+        try {
+            BlockStamp stamp = BlockStamp.parse(damaged.meta());
+            if (slot < 0 || stamp.index() != slot) {
+                return false; // the layout moved; catch-up re-creates this slot's block
+            }
+            if (stripes.rebuild(p, damaged.key(), damaged.version(), stamp, slot) instanceof StripeReader.Rebuild.Built b) {
+                boolean rewritten = store.repair(p, new Mutation(damaged.key(), damaged.version(), false, b.meta(), b.block()));
+                log.warn("rebuilt damaged block {} of {} {} at {} (rewritten: {})", slot, p, damaged.key(), damaged.version(), rewritten);
+                return rewritten;
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            log.info("block of {} {} not rebuilt: {}", p, damaged.key(), e.toString());
+        }
+        return false;
     }
 
     // ---- map changes and periodic work ----
@@ -282,7 +330,7 @@ public final class PartitionDriver implements AutoCloseable {
                     if (rec.getHasBlob() && !rec.getTombstone()) {
                         recoveryBytes.acquire(rec.getBlobLength());
                         recoveryBytesPulled.addAndGet(rec.getBlobLength());
-                        Optional<ByteBuffer> blob = fetchBlob(p, holder, rec, v);
+                        Optional<ByteBuffer> blob = fetchBlob(p, holder, rec, v, true);
                         if (blob.isEmpty()) {
                             continue;
                         }
@@ -427,7 +475,7 @@ public final class PartitionDriver implements AutoCloseable {
             }
             for (Record rec : reply.getRecordsList()) {
                 Version v = RecordCodec.version(rec.getVersion());
-                copyIfNewer(p, source, rec);
+                copyIfNewer(p, source, rec, settled);
                 cursor = v;
                 if (v.isAfter(highest)) {
                     highest = v;
@@ -443,7 +491,8 @@ public final class PartitionDriver implements AutoCloseable {
         return new PullResult(upTo, highest);
     }
 
-    private void copyIfNewer(PartitionId p, String source, Record rec) throws IOException {
+    /** @param peering a primary settling its history: a record with no good copy anywhere is left out rather than failing the pull */
+    private void copyIfNewer(PartitionId p, String source, Record rec, boolean peering) throws IOException {
         Version v = RecordCodec.version(rec.getVersion());
         Optional<StoredRecord> local = store.get(p, rec.getKey());
         if (local.isPresent() && !v.isAfter(local.get().version())) {
@@ -466,7 +515,7 @@ public final class PartitionDriver implements AutoCloseable {
             return;
         }
         if (rec.getHasBlob() && !rec.getTombstone()) {
-            Optional<ByteBuffer> fetched = fetchBlob(p, source, rec, v);
+            Optional<ByteBuffer> fetched = fetchBlob(p, source, rec, v, peering);
             if (fetched.isEmpty()) {
                 return;
             }
@@ -478,13 +527,13 @@ public final class PartitionDriver implements AutoCloseable {
     /**
      * The blob of a log record, from {@code source} or, when the source's copy is damaged, from
      * another holder with a good copy of the same version. Empty when the record changed at the
-     * source meanwhile (the log brings the newer version), or when no holder has a good copy: then
-     * that version is damaged everywhere this node can reach, and holding up the whole partition's
-     * catch-up (and, for a primary, its writes) on it would not bring it back. It is left out and
-     * logged; holders keeping the damaged copy answer reads of it with an error, never with
-     * wrong bytes.
+     * source meanwhile (the log brings the newer version). When no reachable holder has a good
+     * copy, a catch-up fails (and is retried: a scrub, a read or a returning holder may bring one
+     * back), while a peering primary ({@code leaveOut}) leaves the record out, logged, rather than
+     * refuse the partition's writes for good; holders keeping the damaged copy answer reads of it
+     * with an error, never with wrong bytes.
      */
-    private Optional<ByteBuffer> fetchBlob(PartitionId p, String source, Record rec, Version v) throws IOException {
+    private Optional<ByteBuffer> fetchBlob(PartitionId p, String source, Record rec, Version v, boolean leaveOut) throws IOException {
         GetRequest ask = GetRequest.newBuilder().setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p)).setKey(rec.getKey())
                 .setWithBlob(true).setLocalOnly(true).build();
         GetReply got = peers.stub(source).get(ask);
@@ -501,7 +550,7 @@ public final class PartitionDriver implements AutoCloseable {
             throw new IOException("blob " + rec.getKey() + " from " + source + ": " + got.getStatus());
         }
         MapView.Current current = mapView.current();
-        for (String holder : current.placement().of(p).upHolders(current.map())) {
+        for (String holder : copySources(current, p)) {
             if (holder.equals(self) || holder.equals(source)) {
                 continue;
             }
@@ -517,6 +566,10 @@ public final class PartitionDriver implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.info("good copy of {} {} from {} not fetched: {}", p, rec.getKey(), holder, e.toString());
             }
+        }
+        if (!leaveOut) {
+            throw new IOException("no good copy of " + rec.getKey() + " at " + v + " on any reachable holder (" + source
+                    + " has a damaged one) yet");
         }
         log.error("no good copy of {} {} at {} on any reachable holder ({} has a damaged one); left out of this copy",
                 p, rec.getKey(), v, source);
@@ -951,10 +1004,25 @@ public final class PartitionDriver implements AutoCloseable {
         return getReply(Status.CORRUPT, "no good copy of " + key + " found").build();
     }
 
-    /** Fetches a good copy of {@code r}'s blob from another holder and rewrites the local one with it. */
+    /**
+     * Where to look for a good copy of a record of {@code p}: its up holders first, then every
+     * other up node, since a former holder (which handed its records over) may still have the
+     * only good copy of a version whose copies at the holders are damaged.
+     */
+    private static List<String> copySources(MapView.Current current, PartitionId p) {
+        List<String> sources = new ArrayList<>(current.placement().of(p).upHolders(current.map()));
+        for (io.cairn.core.map.NodeInfo n : current.map().upNodes()) {
+            if (!sources.contains(n.id())) {
+                sources.add(n.id());
+            }
+        }
+        return sources;
+    }
+
+    /** Fetches a good copy of {@code r}'s blob from another node (holders first) and rewrites the local one with it. */
     private Optional<ByteBuffer> repairFromPeers(PartitionId p, StoredRecord r) {
         MapView.Current current = mapView.current();
-        for (String holder : current.placement().of(p).upHolders(current.map())) {
+        for (String holder : copySources(current, p)) {
             if (holder.equals(self)) {
                 continue;
             }
@@ -1061,6 +1129,7 @@ public final class PartitionDriver implements AutoCloseable {
 
     @Override
     public void close() {
+        scrubber.close();
         ticker.shutdownNow();
         workers.shutdownNow();
     }

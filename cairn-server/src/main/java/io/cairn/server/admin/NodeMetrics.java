@@ -41,6 +41,14 @@ public final class NodeMetrics {
                 n -> n.mapView().current().map().nodes().stream().filter(x -> !x.in()).count());
         gauge(registry, "cairn_degraded_mode", "1 when the cluster runs without full redundancy and does not re-protect (see status)",
                 n -> n.mapView().current().map().degradedReason() == null ? 0 : 1);
+        FunctionCounter.builder("cairn_scrub_bytes", node, n -> n.driver().scrubber().bytesChecked())
+                .description("Bytes of this node's copies the scrub read and checked").register(registry);
+        FunctionCounter.builder("cairn_scrub_damaged", node, n -> n.driver().scrubber().damagedFound())
+                .description("Damaged or missing copies the scrub found").register(registry);
+        FunctionCounter.builder("cairn_scrub_repaired", node, n -> n.driver().scrubber().repaired())
+                .description("Damaged or missing copies the scrub had rewritten from the other holders").register(registry);
+        FunctionCounter.builder("cairn_scrub_passes", node, n -> n.driver().scrubber().passes())
+                .description("Scrub passes over everything this node holds, since start").register(registry);
         FunctionCounter.builder("cairn_stripes_decoded", node, n -> n.stripeReader().stripesDecoded())
                 .description("Erasure-coded chunk reads that had to rebuild data blocks from parity").register(registry);
         FunctionCounter.builder("cairn_blocks_repaired", node, n -> n.stripeReader().blocksRepaired())

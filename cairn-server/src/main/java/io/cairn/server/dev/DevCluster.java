@@ -121,9 +121,20 @@ public final class DevCluster {
             @JsonProperty("free_reserve_bytes") Long freeReserveBytes,
             @JsonProperty("free_reserve_ratio") Double freeReserveRatio,
             @JsonProperty("segment_bytes_max") Long segmentBytesMax,
-            @JsonProperty("compaction_interval_millis") Long compactionIntervalMillis) {
+            @JsonProperty("compaction_interval_millis") Long compactionIntervalMillis,
+            @JsonProperty("scrub_pause_millis") Long scrubPauseMillis) {
 
-        public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null);
+        public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null, null);
+
+        public NodeSettings(String dataDir, Long freeReserveBytes, Double freeReserveRatio, Long segmentBytesMax,
+                            Long compactionIntervalMillis) {
+            this(dataDir, freeReserveBytes, freeReserveRatio, segmentBytesMax, compactionIntervalMillis, null);
+        }
+
+        /** Settings that only change the pause between scrub passes. */
+        public static NodeSettings scrubPause(long millis) {
+            return new NodeSettings(null, null, null, null, null, millis);
+        }
     }
 
     /**
@@ -281,6 +292,9 @@ public final class DevCluster {
         }
         if (own.segmentBytesMax() != null) {
             y.append("segment_bytes_max: ").append(own.segmentBytesMax()).append('\n');
+        }
+        if (own.scrubPauseMillis() != null) {
+            y.append("scrub_pause_millis: ").append(own.scrubPauseMillis()).append('\n');
         }
         if (own.compactionIntervalMillis() != null) {
             y.append("compaction_interval_millis: ").append(own.compactionIntervalMillis()).append('\n');

@@ -58,6 +58,8 @@ final class SimNode {
     static final long RPC_TIMEOUT_MILLIS = 2_000;
     static final long TICK_MILLIS = 500;
     static final long HEARTBEAT_MILLIS = 1_000;
+    /** One partition is scrubbed per this period (the real scrub is rate-limited in bytes). */
+    static final long SCRUB_STEP_MILLIS = 1_000;
     static final long SYNC_MIN_MILLIS = 1;
     static final long SYNC_MAX_MILLIS = 8;
 
@@ -98,6 +100,7 @@ final class SimNode {
         sim.meta.send(id, new SimMeta.Register(info));
         scheduleEvery(TICK_MILLIS, l, this::tick);
         scheduleEvery(HEARTBEAT_MILLIS, l, this::heartbeat);
+        scheduleEvery(SCRUB_STEP_MILLIS, l, this::scrubStep);
     }
 
     /** SIGKILL: memory is gone, so are writes not yet durable (their events check {@link #life}). */
@@ -110,6 +113,7 @@ final class SimNode {
         mapEpochApplied = -1;
         slots.clear();
         peeringInFlight.clear();
+        handOverInFlight.clear();
         pending.clear();
         waitingForMap.clear();
         mapRequestedAt = -1;
@@ -210,7 +214,7 @@ final class SimNode {
             for (int i = 0; i < pool.partitions(); i++) {
                 PartitionId p = new PartitionId(pool.name(), i);
                 List<String> up = placement.of(p).upHolders(next);
-                PartitionStateMachine m = up.contains(id) || disk.lastVersion(p).isAfter(handedOver(p)) ? slot(p) : slots.get(p);
+                PartitionStateMachine m = up.contains(id) || unhandedRecords(p) ? slot(p) : slots.get(p);
                 if (m != null) {
                     dispatch(p, m.onMap(next.epoch(), up));
                 }
@@ -252,6 +256,11 @@ final class SimNode {
         return disk.getLocal("handed/" + p.pool() + "/" + p.partition()).orElse(Version.ZERO);
     }
 
+    /** Whether this node has records of {@code p} no primary has adopted yet. */
+    boolean unhandedRecords(PartitionId p) {
+        return disk.lastVersion(p).isAfter(handedOver(p));
+    }
+
     private void offerHandOverIfStray(PartitionId p, PartitionStateMachine m) {
         if (m.role() != PartitionStateMachine.Role.NONE || m.primary() == null || m.primary().equals(id)) {
             return;
@@ -268,6 +277,8 @@ final class SimNode {
                 if (r.status() == Status.OK) {
                     world.trace(id, p(p) + " handed over to " + primary + " up to " + r.upTo() + " (" + r.adopted() + " adopted)");
                     durably(() -> disk.putLocal("handed/" + p.pool() + "/" + p.partition(), r.upTo()));
+                } else {
+                    world.trace(id, p(p) + " hand-over to " + primary + " refused: " + r.status());
                 }
             }
         });
@@ -295,7 +306,7 @@ final class SimNode {
                 return;
             }
             Version first = upTo == null ? r.last() : upTo;
-            List<String> others = placement.of(req.p()).upHolders(map).stream().filter(n -> !n.equals(id)).toList();
+            List<String> others = copySources(req.p());
             adoptRecords(req, r.records(), 0, others, adopted, count -> {
                 if (count < 0) {
                     reply.accept(new HandOverRep(Status.ERROR, map.epoch(), null, 0));
@@ -338,6 +349,35 @@ final class SimNode {
             write.accept(rec);
         } else {
             fetchGood(req.p(), rec, others, 0, write);
+        }
+    }
+
+    // ---- the scrub (as Scrubber): every copy checked in turn, damaged ones rewritten from a peer ----
+
+    private int scrubNext;
+
+    private void scrubStep() {
+        List<PartitionId> held = slots.entrySet().stream().filter(e -> e.getValue().role() != PartitionStateMachine.Role.NONE)
+                .map(Map.Entry::getKey).sorted(java.util.Comparator.comparing(PartitionId::toString)).toList();
+        if (held.isEmpty()) {
+            return;
+        }
+        PartitionId p = held.get(Math.floorMod(scrubNext++, held.size()));
+        List<String> others = copySources(p);
+        for (Rec r : List.copyOf(disk.records(p).values())) {
+            if (!r.intact()) {
+                sim.scrubFound++;
+                fetchGood(p, r, others, 0, good -> {
+                    if (good != null) {
+                        durably(() -> {
+                            if (disk.repair(p, good)) {
+                                sim.repaired++;
+                                world.trace(id, p(p) + " scrub rewrote " + r.key() + " at " + r.version());
+                            }
+                        });
+                    }
+                });
+            }
         }
     }
 
@@ -430,7 +470,12 @@ final class SimNode {
             }
             Version pageEnd = next;
             Version pageHigh = high;
-            copyRecords(p, source, copy, 0, new ArrayList<>(), good -> durably(() -> {
+            copyRecords(p, source, copy, 0, new ArrayList<>(), settled, good -> durably(() -> {
+                if (good == null) {
+                    world.trace(id, p(p) + " log pull from " + source + " failed: no good copy of a record yet");
+                    done.accept(null);
+                    return;
+                }
                 try {
                     for (Rec rec : good) {
                         applyLocal(p, rec);
@@ -451,9 +496,11 @@ final class SimNode {
     /**
      * Collects good copies of {@code records} into {@code good}: as the source sent them, or, when
      * the source's copy is damaged, from another holder with a good copy of the same version (as
-     * {@code PartitionDriver.fetchBlob} does); a record damaged on every holder is left out.
+     * {@code PartitionDriver.fetchBlob} does). A record damaged on every reachable holder is left
+     * out by a peering primary ({@code leaveOut}) and fails a catch-up ({@code then} gets null).
      */
-    private void copyRecords(PartitionId p, String source, List<Rec> records, int next, List<Rec> good, Consumer<List<Rec>> then) {
+    private void copyRecords(PartitionId p, String source, List<Rec> records, int next, List<Rec> good, boolean leaveOut,
+                             Consumer<List<Rec>> then) {
         if (next == records.size()) {
             then.accept(good);
             return;
@@ -461,17 +508,20 @@ final class SimNode {
         Rec rec = records.get(next);
         if (rec.intact()) {
             good.add(rec);
-            copyRecords(p, source, records, next + 1, good, then);
+            copyRecords(p, source, records, next + 1, good, leaveOut, then);
             return;
         }
-        List<String> others = placement.of(p).upHolders(map).stream().filter(n -> !n.equals(id) && !n.equals(source)).toList();
+        List<String> others = copySources(p).stream().filter(n -> !n.equals(source)).toList();
         fetchGood(p, rec, others, 0, found -> {
             if (found != null) {
                 good.add(found);
-            } else {
+            } else if (leaveOut) {
                 sim.leftOutDamaged++;
+            } else {
+                then.accept(null);
+                return;
             }
-            copyRecords(p, source, records, next + 1, good, then);
+            copyRecords(p, source, records, next + 1, good, leaveOut, then);
         });
     }
 
@@ -682,9 +732,21 @@ final class SimNode {
         } else if (r.get().intact()) {
             reply.accept(new GetRep(Status.OK, map.epoch(), r.get()));
         } else {
-            List<String> others = placement.of(req.p()).upHolders(map).stream().filter(n -> !n.equals(id)).toList();
+            List<String> others = copySources(req.p());
             repairFromPeers(req.p(), r.get(), others, 0, reply);
         }
+    }
+
+    /** Other nodes that may have a good copy of a record of {@code p}: up holders first, then every other up node. */
+    private List<String> copySources(PartitionId p) {
+        List<String> sources = new ArrayList<>(placement.of(p).upHolders(map));
+        for (NodeInfo n : map.upNodes()) {
+            if (!sources.contains(n.id())) {
+                sources.add(n.id());
+            }
+        }
+        sources.remove(id);
+        return sources;
     }
 
     /** Fetches a good copy of {@code damaged} from the next holder that has one, and rewrites the local copy with it. */

@@ -102,6 +102,7 @@ public final class Simulation {
     private long bitFlips;
     private long fullDisks;
     long repaired;
+    long scrubFound;
     long leftOutDamaged;
     private long healedAfterMillis = -1;
 
@@ -216,11 +217,16 @@ public final class Simulation {
                 return;
             }
             String key = keys.get(world.random.nextInt(keys.size()));
-            // Never the last good copy of a version: no store survives losing every copy.
+            // At most one damaged copy of a version at a time, and never the last good one.
             Rec target = some.disk.get(p, key).orElseThrow();
-            long goodCopies = placement(meta.map()).of(p).holders().stream().map(nodes::get).filter(n -> n.disk.get(p, key)
-                    .filter(r -> r.version().equals(target.version()) && r.intact()).isPresent()).count();
-            if (goodCopies >= 2 && target.intact() && some.disk.flipBit(p, key, world.random.nextInt())) {
+            long good = 0;
+            boolean damaged = false;
+            for (SimNode n : nodes.values()) {
+                Optional<Rec> copy = n.disk.get(p, key).filter(r -> r.version().equals(target.version()));
+                good += copy.filter(Rec::intact).isPresent() ? 1 : 0;
+                damaged |= copy.filter(r -> !r.intact()).isPresent();
+            }
+            if (good >= 2 && !damaged && some.disk.flipBit(p, key, world.random.nextInt())) {
                 world.trace(some.id, "bit flipped in " + key + " at " + target.version());
                 bitFlips++;
             }
@@ -402,6 +408,11 @@ public final class Simulation {
                     why.add(p + ": primary " + primaryId + " has not peered");
                     continue;
                 }
+                for (SimNode n : nodes.values()) {
+                    if (!pp.holders().contains(n.id) && n.unhandedRecords(p)) {
+                        why.add(p + ": former holder " + n.id + " has records not handed over to the primary");
+                    }
+                }
                 Map<String, Rec> authoritative = nodes.get(primaryId).disk.records(p);
                 for (String holder : pp.holders()) {
                     PartitionStateMachine m = nodes.get(holder).machines().get(p);
@@ -415,11 +426,11 @@ public final class Simulation {
                             continue; // damaged with no good copy left anywhere: reads of it fail, holders cannot copy it
                         }
                         Rec c = copy.get(r.key());
-                        Version acked = acknowledged.get(r.key());
-                        boolean ackedMissing = acked != null && (c == null || acked.isAfter(c.version()));
                         if (c == null || !c.version().equals(r.version())) {
                             why.add(p + ": " + holder + " has " + r.key() + " at " + (c == null ? "nothing" : c.version())
-                                    + ", the primary at " + r.version() + (ackedMissing ? " ACKED " + acked : ""));
+                                    + ", the primary at " + r.version());
+                        } else if (!c.intact()) {
+                            why.add(p + ": " + holder + "'s copy of " + r.key() + " at " + r.version() + " is damaged");
                         }
                     }
                 }
@@ -461,6 +472,7 @@ public final class Simulation {
         f.put("full_disks", fullDisks);
         f.put("bit_flips", bitFlips);
         f.put("copies_repaired", repaired);
+        f.put("scrub_found_damaged", scrubFound);
         f.put("damaged_left_out", leftOutDamaged);
         f.put("marked_down", meta.markedDown);
         f.put("marked_out", meta.markedOut);
