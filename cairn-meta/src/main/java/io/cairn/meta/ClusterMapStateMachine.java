@@ -56,7 +56,14 @@ public final class ClusterMapStateMachine {
             return unchanged(state);
         }
         List<UserInfo> users = replaceUser(map.users(), c.rootUser());
-        ClusterMap next = new ClusterMap(map.epoch() + 1, c.clusterId(), map.nodes(), c.pools(), map.buckets(), users,
+        // Pools created before the bootstrap landed (buckets may use them) stay as they are.
+        List<PoolInfo> pools = new ArrayList<>(map.pools());
+        for (PoolInfo p : c.pools()) {
+            if (map.pool(p.name()).isEmpty()) {
+                pools.add(p);
+            }
+        }
+        ClusterMap next = new ClusterMap(map.epoch() + 1, c.clusterId(), map.nodes(), pools, map.buckets(), users,
                 map.degradedReason());
         return changed(next, state.stats());
     }

@@ -23,4 +23,26 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats) {
     public static MetaState initial() {
         return new MetaState(ClusterMap.empty(), Map.of());
     }
+
+    /**
+     * Whether the cluster is at rest: not in degraded mode, and every node that is in (holds
+     * partitions) up and reporting this epoch's map with no partition peering or catching up.
+     * Nodes that are out hold nothing and do not count. Then every partition's holders have
+     * everything its primary has, and copies elsewhere are no longer needed.
+     */
+    public boolean settled() {
+        if (map.degradedReason() != null || map.nodes().isEmpty()) {
+            return false;
+        }
+        for (io.cairn.core.map.NodeInfo n : map.nodes()) {
+            if (!n.in()) {
+                continue;
+            }
+            NodeStats s = stats.get(n.id());
+            if (!n.isUp() || s == null || s.mapEpoch() != map.epoch() || s.partitionsRecovering() > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

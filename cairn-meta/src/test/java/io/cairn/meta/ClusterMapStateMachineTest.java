@@ -60,6 +60,19 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
+    void aBootstrapLandingAfterAPoolWasCreatedKeepsThatPoolAndItsBuckets() {
+        // Found by the seeded run below (seed 25706284688486): the bootstrap replaced the pools.
+        apply(new MetaCommand.CreatePool(pool("warm", "rep2", 16)));
+        apply(new MetaCommand.CreatePool(pool("default", "rep2", 8)));
+        assertThat(apply(new MetaCommand.CreateBucket(bucket("early", "warm", "ROOTKEY"))).ok()).isTrue();
+        apply(bootstrap());
+        assertThat(state.map().pools()).extracting(p -> p.name()).containsExactly("cold", "default", "warm");
+        assertThat(state.map().pool("default").orElseThrow()).as("a pool that existed first keeps its shape")
+                .isEqualTo(pool("default", "rep2", 8));
+        assertThat(state.map().pool(state.map().bucket("early").orElseThrow().pool())).isPresent();
+    }
+
+    @Test
     void registerAddsNodeUpAndIn() {
         apply(bootstrap());
         MetaResult result = apply(new MetaCommand.RegisterNode(node("n1")));

@@ -45,6 +45,11 @@ public final class StorageNode implements AutoCloseable {
     private final Server server;
     private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("heartbeat").daemon().factory());
+    /** Checks now and then whether the cluster has settled, to drop copies of partitions no longer held. */
+    private final ScheduledExecutorService reclaim = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("reclaim").daemon().factory());
+    /** How often a node asks whether the cluster has settled (a linearizable read of the meta state). */
+    public static final long RECLAIM_CHECK_MILLIS = 10_000;
     private final Clock clock;
 
     private StorageNode(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Clock clock) throws IOException {
@@ -74,6 +79,8 @@ public final class StorageNode implements AutoCloseable {
         try {
             node.register();
             node.heartbeats.scheduleWithFixedDelay(node::heartbeat, 0, config.heartbeatIntervalMillis(), TimeUnit.MILLISECONDS);
+            node.reclaim.scheduleWithFixedDelay(node::dropCopiesIfSettled, RECLAIM_CHECK_MILLIS, RECLAIM_CHECK_MILLIS,
+                    TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             node.close();
             throw e;
@@ -112,7 +119,7 @@ public final class StorageNode implements AutoCloseable {
             StoreStats s = store.stats();
             long capacity = config.capacityBytes() > 0 ? config.capacityBytes() : s.capacityBytes();
             NodeStats stats = new NodeStats(config.nodeId(), capacity, s.usedBytes(), s.full(),
-                    driver.partitionsRecovering(), clock.millis(), epoch);
+                    driver.partitionsRecovering(), clock.millis(), epoch, s.records());
             MetaResult r = meta.submit(new MetaCommand.Heartbeat(stats));
             if (r.ok() && r.epoch() > mapView.epoch()) {
                 mapView.refresh();
@@ -121,6 +128,18 @@ public final class StorageNode implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             log.warn("heartbeat failed: {}", e.toString());
+        }
+    }
+
+    /** Drops copies of partitions this node no longer holds once the cluster has settled (space after data moved). */
+    private void dropCopiesIfSettled() {
+        try {
+            io.cairn.meta.MetaState state = meta.read();
+            if (state.settled()) {
+                driver.dropCopiesNoLongerHeld(state.map().epoch());
+            }
+        } catch (RuntimeException e) {
+            log.debug("reclaim check failed: {}", e.toString());
         }
     }
 
@@ -143,6 +162,7 @@ public final class StorageNode implements AutoCloseable {
 
     @Override
     public void close() {
+        reclaim.shutdownNow();
         heartbeats.shutdownNow();
         server.shutdownNow();
         driver.close();

@@ -1,5 +1,7 @@
 package io.cairn.testkit;
 
+import static io.cairn.testkit.StatusChecks.metric;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -78,11 +80,5 @@ class ScrubTest {
         assertThat(metric(metrics, "cairn_scrub_damaged_total")).as("damaged copies the scrub found").isGreaterThanOrEqualTo(1);
         assertThat(metric(metrics, "cairn_scrub_repaired_total")).as("copies the scrub rewrote").isGreaterThan(repairedBefore);
         assertThat(metric(metrics, "cairn_scrub_bytes_total")).as("bytes the scrub checked").isGreaterThanOrEqualTo(size);
-    }
-
-    private static double metric(String metrics, String name) {
-        return metrics.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError("no metric " + name));
     }
 }

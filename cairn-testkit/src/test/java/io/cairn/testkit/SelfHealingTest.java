@@ -1,5 +1,6 @@
 package io.cairn.testkit;
 
+import static io.cairn.testkit.StatusChecks.metric;
 import static io.cairn.testkit.StatusChecks.partitions;
 import static io.cairn.testkit.StatusChecks.summary;
 
@@ -316,10 +317,5 @@ class SelfHealingTest {
     }
 
     /** The value of a metric without labels other than the node's, from Prometheus text. */
-    private static double metric(String metrics, String name) {
-        return metrics.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError("no metric " + name));
-    }
 
 }

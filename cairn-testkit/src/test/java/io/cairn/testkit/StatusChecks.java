@@ -67,4 +67,11 @@ final class StatusChecks {
         }
         return s.toString();
     }
+
+    /** The value of metric {@code name} (its first series) in a Prometheus text exposition. */
+    static double metric(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no metric " + name));
+    }
 }

@@ -12,6 +12,7 @@ package io.cairn.core.map;
  * @param lastHeartbeatMillis wall-clock time the heartbeat was sent, for display only
  * @param mapEpoch            epoch of the map the figures describe (partitions held and
  *                            recovering change with the map), or -1 when not reported
+ * @param records             records (index entries, chunks or blocks, tombstones) the node stores
  */
 public record NodeStats(
         String nodeId,
@@ -20,15 +21,21 @@ public record NodeStats(
         boolean full,
         int partitionsRecovering,
         long lastHeartbeatMillis,
-        long mapEpoch) {
+        long mapEpoch,
+        long records) {
 
     public NodeStats(String nodeId, long capacityBytes, long usedBytes, boolean full, int partitionsRecovering,
                      long lastHeartbeatMillis) {
-        this(nodeId, capacityBytes, usedBytes, full, partitionsRecovering, lastHeartbeatMillis, -1);
+        this(nodeId, capacityBytes, usedBytes, full, partitionsRecovering, lastHeartbeatMillis, -1, 0);
+    }
+
+    public NodeStats(String nodeId, long capacityBytes, long usedBytes, boolean full, int partitionsRecovering,
+                     long lastHeartbeatMillis, long mapEpoch) {
+        this(nodeId, capacityBytes, usedBytes, full, partitionsRecovering, lastHeartbeatMillis, mapEpoch, 0);
     }
 
     public static NodeStats empty(String nodeId) {
-        return new NodeStats(nodeId, 0, 0, false, 0, 0, -1);
+        return new NodeStats(nodeId, 0, 0, false, 0, 0, -1, 0);
     }
 
     /** Whether these figures may be out of date for a map of {@code epoch} (they describe an older one). */

@@ -171,7 +171,16 @@ public final class PartitionDriver implements AutoCloseable {
         return mapEpochApplied;
     }
 
+    /** Held while a map is taken in and while copies of partitions no longer held are dropped. */
+    private final Object mapLock = new Object();
+
     private void onMap(MapView.Current current) {
+        synchronized (mapLock) {
+            takeIn(current);
+        }
+    }
+
+    private void takeIn(MapView.Current current) {
         for (PoolInfo pool : current.map().pools()) {
             for (int i = 0; i < pool.partitions(); i++) {
                 PartitionId p = new PartitionId(pool.name(), i);
@@ -358,6 +367,67 @@ public final class PartitionDriver implements AutoCloseable {
             log.warn("{}: adopted {} records from former holder {}", p, adopted, holder);
         }
         return out.setStatus(Status.OK).setUpTo(RecordCodec.version(upTo)).setAdopted(adopted).build();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong partitionsDropped = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Partitions this node stores records of without holding them in its map (copies waiting to be handed over and dropped). */
+    public int partitionsStoredNotHeld() {
+        MapView.Current current = mapView.current();
+        int n = 0;
+        for (PartitionId p : store.partitions()) {
+            if (current.map().pool(p.pool()).isPresent() && !current.placement().of(p).holders().contains(self)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Copies of partitions this node no longer holds that it has dropped since start. */
+    public long partitionsDropped() {
+        return partitionsDropped.get();
+    }
+
+    /**
+     * Drops this node's copies of partitions it no longer holds, once the cluster has settled in
+     * {@code settledEpoch} (see {@code MetaState.settled}) and this node is on that map: then the
+     * holders have everything, a replicated partition's records have been handed over (its
+     * writes taken while this node held it are in the primary's history), and an erasure-coded
+     * partition's holders have their own blocks. Returns the partitions dropped.
+     */
+    public int dropCopiesNoLongerHeld(long settledEpoch) {
+        int dropped = 0;
+        synchronized (mapLock) {
+            MapView.Current current = mapView.current();
+            if (current.epoch() != settledEpoch) {
+                return 0;
+            }
+            for (PartitionId p : store.partitions()) {
+                Optional<PoolInfo> pool = current.map().pool(p.pool());
+                if (pool.isEmpty() || current.placement().of(p).holders().contains(self)) {
+                    continue;
+                }
+                if (pool.get().policy().kind() != StoragePolicy.Kind.ERASURE_CODED && store.lastVersion(p).isAfter(handedOver(p))) {
+                    continue; // records not handed over yet
+                }
+                Slot slot = slots.get(p);
+                if (slot != null && (slot.machine.role() != PartitionStateMachine.Role.NONE || handOverInFlight.containsKey(p))) {
+                    continue;
+                }
+                try {
+                    long before = store.stats().usedBytes();
+                    store.dropPartition(p);
+                    slots.remove(p);
+                    dropped++;
+                    partitionsDropped.incrementAndGet();
+                    log.info("dropped this node's copy of {} (no longer held; cluster settled in epoch {}): {} bytes", p, settledEpoch,
+                            before - store.stats().usedBytes());
+                } catch (IOException e) {
+                    log.warn("could not drop the copy of {}: {}", p, e.toString());
+                }
+            }
+        }
+        return dropped;
     }
 
     private Slot slot(PartitionId p) {

@@ -61,8 +61,9 @@ public record ClusterStatus(
     public record DegradedMode(@JsonProperty("reason") String reason) {}
 
     /**
-     * Re-protection progress. {@code bytes_left} is an estimate: the partitions left (degraded or
-     * recovering) times the average stored bytes of one partition copy. The rate and ETA come from
+     * Re-protection progress. {@code bytes_left} and {@code records_left} are estimates: the
+     * partitions left (degraded or recovering) times the average stored bytes and records (index
+     * entries, chunks or blocks, tombstones) of one partition copy. The rate and ETA come from
      * how fast that estimate went down over the last two minutes of status requests on the node
      * answering; {@code eta_seconds} is -1 while not known yet, 0 when nothing is left.
      */
@@ -70,12 +71,13 @@ public record ClusterStatus(
             @JsonProperty("bytes_left") long bytesLeft,
             @JsonProperty("eta_seconds") long etaSeconds,
             @JsonProperty("partitions_left") int partitionsLeft,
-            @JsonProperty("bytes_per_second") long bytesPerSecond) {}
+            @JsonProperty("bytes_per_second") long bytesPerSecond,
+            @JsonProperty("records_left") long recordsLeft) {}
 
     /** The same status with re-protection progress measured by {@code progress}. */
     public ClusterStatus withRepairProgress(RepairProgress progress, long nowNanos) {
         return new ClusterStatus(clusterId, epoch, nodes, pools, partitions, capacity, degradedMode,
-                progress.observe(nowNanos, repair.bytesLeft(), repair.partitionsLeft()));
+                progress.observe(nowNanos, repair.bytesLeft(), repair.partitionsLeft(), repair.recordsLeft()));
     }
 
     /** Derives the status from one map, its placement, and the nodes' latest heartbeats. */
@@ -101,6 +103,7 @@ public record ClusterStatus(
         int recovering = 0;
         long raw = 0;
         long used = 0;
+        long records = 0;
         long upInRaw = 0;
         long upInUsed = 0;
         int upIn = 0;
@@ -115,6 +118,7 @@ public record ClusterStatus(
             if (n.isUp()) {
                 raw += capacity;
                 used += s.usedBytes();
+                records += s.records();
                 // Figures from before the latest map change cannot say the node has settled yet.
                 recovering += s.olderThan(map.epoch()) ? Math.max(1, s.partitionsRecovering()) : s.partitionsRecovering();
                 if (n.in()) {
@@ -133,9 +137,10 @@ public record ClusterStatus(
         long copies = map.pools().stream().mapToLong(p -> (long) p.partitions() * p.policy().width()).sum();
         int left = degraded + recovering;
         long bytesLeft = copies == 0 ? 0 : left * (used / copies);
+        long recordsLeft = copies == 0 ? 0 : Math.round(left * ((double) records / copies));
         return new ClusterStatus(map.clusterId(), map.epoch(), nodes, pools,
                 new Partitions(total, total - degraded - recovering, degraded, recovering),
-                new Capacity(raw, used, usable), degradedMode(map), new Repair(bytesLeft, left == 0 ? 0 : -1, left, 0));
+                new Capacity(raw, used, usable), degradedMode(map), new Repair(bytesLeft, left == 0 ? 0 : -1, left, 0, recordsLeft));
     }
 
     /**

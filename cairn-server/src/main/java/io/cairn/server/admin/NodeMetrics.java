@@ -41,6 +41,10 @@ public final class NodeMetrics {
                 n -> n.mapView().current().map().nodes().stream().filter(x -> !x.in()).count());
         gauge(registry, "cairn_degraded_mode", "1 when the cluster runs without full redundancy and does not re-protect (see status)",
                 n -> n.mapView().current().map().degradedReason() == null ? 0 : 1);
+        gauge(registry, "cairn_partitions_not_held", "Partitions this node stores copies of without holding them (to be handed over and dropped)",
+                n -> n.driver().partitionsStoredNotHeld());
+        FunctionCounter.builder("cairn_partitions_dropped", node, n -> n.driver().partitionsDropped())
+                .description("Copies of partitions this node no longer holds that it dropped once the cluster settled").register(registry);
         FunctionCounter.builder("cairn_scrub_bytes", node, n -> n.driver().scrubber().bytesChecked())
                 .description("Bytes of this node's copies the scrub read and checked").register(registry);
         FunctionCounter.builder("cairn_scrub_damaged", node, n -> n.driver().scrubber().damagedFound())

@@ -16,10 +16,10 @@ public final class RepairProgress {
 
     private final ArrayDeque<long[]> samples = new ArrayDeque<>(); // {nanos, bytes left}
 
-    public synchronized ClusterStatus.Repair observe(long nowNanos, long bytesLeft, int partitionsLeft) {
+    public synchronized ClusterStatus.Repair observe(long nowNanos, long bytesLeft, int partitionsLeft, long recordsLeft) {
         if (partitionsLeft == 0) {
             samples.clear();
-            return new ClusterStatus.Repair(0, 0, 0, 0);
+            return new ClusterStatus.Repair(0, 0, 0, 0, 0);
         }
         if (!samples.isEmpty() && bytesLeft > samples.peekLast()[1]) {
             samples.clear();
@@ -32,10 +32,10 @@ public final class RepairProgress {
         long span = nowNanos - oldest[0];
         long done = oldest[1] - bytesLeft;
         if (span < SPAN_MIN_NANOS || done <= 0) {
-            return new ClusterStatus.Repair(bytesLeft, -1, partitionsLeft, 0);
+            return new ClusterStatus.Repair(bytesLeft, -1, partitionsLeft, 0, recordsLeft);
         }
         long rate = (long) (done / (span / 1e9));
         long eta = rate == 0 ? -1 : Math.ceilDiv(bytesLeft, rate);
-        return new ClusterStatus.Repair(bytesLeft, eta, partitionsLeft, rate);
+        return new ClusterStatus.Repair(bytesLeft, eta, partitionsLeft, rate, recordsLeft);
     }
 }

@@ -20,8 +20,8 @@ public final class StatusPrinter {
         JsonNode r = s.path("repair");
         if (r.path("bytes_left").asLong() > 0) {
             long eta = r.path("eta_seconds").asLong();
-            out.printf("re-protection: %d partitions left, about %s; %s%n", r.path("partitions_left").asInt(),
-                    bytes(r.path("bytes_left").asLong()), eta < 0 ? "rate not known yet (ask again in a few seconds)"
+            out.printf("re-protection: %d partitions left, about %s in %d records; %s%n", r.path("partitions_left").asInt(),
+                    bytes(r.path("bytes_left").asLong()), r.path("records_left").asLong(), eta < 0 ? "rate not known yet (ask again in a few seconds)"
                             : bytes(r.path("bytes_per_second").asLong()) + "/s, ETA " + eta + " s");
         }
         out.println();

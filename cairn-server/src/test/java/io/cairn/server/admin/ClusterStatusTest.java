@@ -66,6 +66,21 @@ class ClusterStatusTest {
     }
 
     @Test
+    void repairEstimatesBytesAndRecordsLeftFromTheAverageCopy() {
+        ClusterMap map = map(List.of(node("n1", NodeState.UP, true), node("n2", NodeState.UP, true),
+                node("n3", NodeState.UP, true)), null);
+        Map<String, NodeStats> stats = new java.util.HashMap<>();
+        // 8 partitions x 3 copies = 24 copies; 2,400 records and 24 GiB in all: 100 records and 1 GiB per copy
+        stats.put("n1", new NodeStats("n1", 100 * GIB, 8 * GIB, false, 2, 0, map.epoch(), 800));
+        stats.put("n2", new NodeStats("n2", 100 * GIB, 8 * GIB, false, 0, 0, map.epoch(), 800));
+        stats.put("n3", new NodeStats("n3", 100 * GIB, 8 * GIB, false, 1, 0, map.epoch(), 800));
+        ClusterStatus.Repair r = status(map, stats).repair();
+        assertThat(r.partitionsLeft()).isEqualTo(3);
+        assertThat(r.bytesLeft()).isEqualTo(3 * GIB);
+        assertThat(r.recordsLeft()).isEqualTo(300);
+    }
+
+    @Test
     void noReasonMeansNoDegradedMode() throws Exception {
         ClusterMap clean = map(List.of(node("n1", NodeState.UP, true), node("n2", NodeState.UP, true),
                 node("n3", NodeState.UP, true)), null);

@@ -127,6 +127,32 @@ final class SimDisk {
         return out.size() > limit ? out.subList(0, limit) : out;
     }
 
+    /** Records stored, over every partition. */
+    long records() {
+        return partitions.values().stream().mapToLong(Map::size).sum();
+    }
+
+    /** Partitions with records here. */
+    java.util.Set<PartitionId> partitions() {
+        java.util.Set<PartitionId> out = new java.util.HashSet<>();
+        partitions.forEach((p, recs) -> {
+            if (!recs.isEmpty()) {
+                out.add(p);
+            }
+        });
+        return out;
+    }
+
+    /** Deletes every record of {@code p}. */
+    void drop(PartitionId p) {
+        TreeMap<String, Rec> recs = partitions.remove(p);
+        if (recs != null) {
+            for (Rec r : recs.values()) {
+                usedBytes -= r.size();
+            }
+        }
+    }
+
     Map<String, Rec> records(PartitionId p) {
         TreeMap<String, Rec> recs = partitions.get(p);
         return recs == null ? Map.of() : recs;

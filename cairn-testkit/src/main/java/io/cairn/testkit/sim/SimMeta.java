@@ -30,6 +30,9 @@ final class SimMeta {
     record Register(NodeInfo node) {}
     record Heartbeat(NodeStats stats) {}
     record MapRequest(String nodeId) {}
+    /** Whether the cluster has settled (the real {@code MetaState.settled}) in the map of {@code epoch}. */
+    record Settled(long epoch, boolean settled) {}
+    record SettledRequest(String nodeId) {}
 
     private final SimWorld world;
     private final Simulation sim;
@@ -105,6 +108,10 @@ final class SimMeta {
                 }
             }
             case MapRequest m -> sendMap(from);
+            case SettledRequest q -> {
+                Settled answer = new Settled(state.map().epoch(), state.settled());
+                world.send(ID, from, answer, a -> sim.node(from).onSettled(a));
+            }
             default -> throw new IllegalArgumentException("unknown meta message " + message);
         }
     }

@@ -60,6 +60,8 @@ final class SimNode {
     static final long HEARTBEAT_MILLIS = 1_000;
     /** One partition is scrubbed per this period (the real scrub is rate-limited in bytes). */
     static final long SCRUB_STEP_MILLIS = 1_000;
+    /** How often a node asks whether the cluster has settled, to drop copies it no longer needs. */
+    static final long RECLAIM_CHECK_MILLIS = 5_000;
     static final long SYNC_MIN_MILLIS = 1;
     static final long SYNC_MAX_MILLIS = 8;
 
@@ -101,6 +103,31 @@ final class SimNode {
         scheduleEvery(TICK_MILLIS, l, this::tick);
         scheduleEvery(HEARTBEAT_MILLIS, l, this::heartbeat);
         scheduleEvery(SCRUB_STEP_MILLIS, l, this::scrubStep);
+        scheduleEvery(RECLAIM_CHECK_MILLIS, l, () -> sim.meta.send(id, new SimMeta.SettledRequest(id)));
+    }
+
+    /**
+     * The meta service says whether the cluster has settled: if so, in this node's epoch, drop the
+     * copies of partitions it no longer holds whose records are handed over (as
+     * {@code PartitionDriver.dropCopiesNoLongerHeld}).
+     */
+    void onSettled(SimMeta.Settled s) {
+        if (!alive || !s.settled() || s.epoch() != map.epoch() || placement == null) {
+            return;
+        }
+        for (PartitionId p : disk.partitions()) {
+            if (placement.of(p).holders().contains(id) || unhandedRecords(p) || handOverInFlight.contains(p)) {
+                continue;
+            }
+            PartitionStateMachine m = slots.get(p);
+            if (m != null && m.role() != PartitionStateMachine.Role.NONE) {
+                continue;
+            }
+            disk.drop(p);
+            slots.remove(p);
+            sim.copiesDropped++;
+            world.trace(id, p(p) + " copy dropped (no longer held; settled in epoch " + s.epoch() + ")");
+        }
     }
 
     /** SIGKILL: memory is gone, so are writes not yet durable (their events check {@link #life}). */
@@ -245,7 +272,7 @@ final class SimNode {
             }
         }
         sim.meta.send(id, new SimMeta.Heartbeat(new NodeStats(id, disk.capacityBytes(), disk.usedBytes(), disk.full(), recovering,
-                world.now(), mapEpochApplied)));
+                world.now(), mapEpochApplied, disk.records())));
     }
 
     // ---- hand-over of records of partitions this node no longer holds (as PartitionDriver) ----

@@ -103,6 +103,7 @@ public final class Simulation {
     private long fullDisks;
     long repaired;
     long scrubFound;
+    long copiesDropped;
     long leftOutDamaged;
     private long healedAfterMillis = -1;
 
@@ -411,6 +412,8 @@ public final class Simulation {
                 for (SimNode n : nodes.values()) {
                     if (!pp.holders().contains(n.id) && n.unhandedRecords(p)) {
                         why.add(p + ": former holder " + n.id + " has records not handed over to the primary");
+                    } else if (!pp.holders().contains(n.id) && !n.disk.records(p).isEmpty()) {
+                        why.add(p + ": former holder " + n.id + " still keeps its copy");
                     }
                 }
                 Map<String, Rec> authoritative = nodes.get(primaryId).disk.records(p);
@@ -473,6 +476,7 @@ public final class Simulation {
         f.put("bit_flips", bitFlips);
         f.put("copies_repaired", repaired);
         f.put("scrub_found_damaged", scrubFound);
+        f.put("copies_dropped", copiesDropped);
         f.put("damaged_left_out", leftOutDamaged);
         f.put("marked_down", meta.markedDown);
         f.put("marked_out", meta.markedOut);
