@@ -63,7 +63,7 @@ public final class MetaServer implements AutoCloseable {
         this.nanoClock = nanoClock;
         this.group = MetaGroup.group(config.clusterName(), config.voterAddresses());
         this.detector = new FailureDetector(TimeUnit.MILLISECONDS.toNanos(config.downAfterMillis()), nanoClock.getAsLong());
-        this.driver = new ClusterMapRaftDriver(this::observe);
+        this.driver = new ClusterMapRaftDriver(this::observe, this::received);
         Path storageDir = config.storageDir();
         Files.createDirectories(storageDir);
         boolean hasData = Files.isDirectory(storageDir.resolve(group.getGroupId().getUuid().toString()).resolve("current"));
@@ -161,6 +161,19 @@ public final class MetaServer implements AutoCloseable {
             return server.getDivision(group.getGroupId()).getInfo();
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /**
+     * Called on the leader when a command arrives, before it is replicated: a heartbeat counts
+     * from its receipt, so a node is not taken for silent while the log is slow to commit (as
+     * under load). Marking it up again still waits for the command to be applied.
+     */
+    private void received(MetaCommand command) {
+        if (command instanceof MetaCommand.Heartbeat h) {
+            synchronized (detector) {
+                detector.heartbeat(h.stats().nodeId(), nanoClock.getAsLong());
+            }
         }
     }
 
