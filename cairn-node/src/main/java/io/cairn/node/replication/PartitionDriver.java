@@ -597,11 +597,12 @@ public final class PartitionDriver implements AutoCloseable {
     /**
      * The blob of a log record, from {@code source} or, when the source's copy is damaged, from
      * another holder with a good copy of the same version. Empty when the record changed at the
-     * source meanwhile (the log brings the newer version). When no reachable holder has a good
+     * source meanwhile (the log brings the newer version). When no reachable node has a good
      * copy, a catch-up fails (and is retried: a scrub, a read or a returning holder may bring one
-     * back), while a peering primary ({@code leaveOut}) leaves the record out, logged, rather than
-     * refuse the partition's writes for good; holders keeping the damaged copy answer reads of it
-     * with an error, never with wrong bytes.
+     * back). So does peering while a node is down but still in; once every node is up or out, a
+     * peering primary ({@code leaveOut}) leaves the record out, logged, rather than refuse the
+     * partition's writes for good; holders keeping the damaged copy answer reads of it with an
+     * error, never with wrong bytes.
      */
     private Optional<ByteBuffer> fetchBlob(PartitionId p, String source, Record rec, Version v, boolean leaveOut) throws IOException {
         GetRequest ask = GetRequest.newBuilder().setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p)).setKey(rec.getKey())
@@ -637,8 +638,11 @@ public final class PartitionDriver implements AutoCloseable {
                 log.info("good copy of {} {} from {} not fetched: {}", p, rec.getKey(), holder, e.toString());
             }
         }
-        if (!leaveOut) {
-            throw new IOException("no good copy of " + rec.getKey() + " at " + v + " on any reachable holder (" + source
+        // A node that is down but still in may come back with a good copy: wait for it (or for it
+        // to be marked out) rather than leave the record out for good.
+        boolean someoneMayReturn = current.map().nodes().stream().anyMatch(n -> !n.isUp() && n.in());
+        if (!leaveOut || someoneMayReturn) {
+            throw new IOException("no good copy of " + rec.getKey() + " at " + v + " on any reachable node (" + source
                     + " has a damaged one) yet");
         }
         log.error("no good copy of {} {} at {} on any reachable holder ({} has a damaged one); left out of this copy",

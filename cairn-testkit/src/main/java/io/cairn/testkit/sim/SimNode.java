@@ -523,8 +523,9 @@ final class SimNode {
     /**
      * Collects good copies of {@code records} into {@code good}: as the source sent them, or, when
      * the source's copy is damaged, from another holder with a good copy of the same version (as
-     * {@code PartitionDriver.fetchBlob} does). A record damaged on every reachable holder is left
-     * out by a peering primary ({@code leaveOut}) and fails a catch-up ({@code then} gets null).
+     * {@code PartitionDriver.fetchBlob} does). A record damaged on every reachable node is left
+     * out by a peering primary ({@code leaveOut}) once no node is down and in; otherwise it fails
+     * the pull ({@code then} gets null), which is retried.
      */
     private void copyRecords(PartitionId p, String source, List<Rec> records, int next, List<Rec> good, boolean leaveOut,
                              Consumer<List<Rec>> then) {
@@ -542,7 +543,7 @@ final class SimNode {
         fetchGood(p, rec, others, 0, found -> {
             if (found != null) {
                 good.add(found);
-            } else if (leaveOut) {
+            } else if (leaveOut && map.nodes().stream().noneMatch(n -> !n.isUp() && n.in())) {
                 sim.leftOutDamaged++;
             } else {
                 then.accept(null);
