@@ -119,7 +119,7 @@ public final class StorageNode implements AutoCloseable {
             StoreStats s = store.stats();
             long capacity = config.capacityBytes() > 0 ? config.capacityBytes() : s.capacityBytes();
             NodeStats stats = new NodeStats(config.nodeId(), capacity, s.usedBytes(), s.full(),
-                    driver.partitionsRecovering(), clock.millis(), epoch, s.records());
+                    driver.partitionsRecovering(), clock.millis(), epoch, s.records(), driver.underProtectedRecords());
             MetaResult r = meta.submit(new MetaCommand.Heartbeat(stats));
             if (r.ok() && r.epoch() > mapView.epoch()) {
                 mapView.refresh();

@@ -8,8 +8,17 @@ import java.util.Objects;
  * A mutation to apply to one key of one partition. blob may be null (metadata-only record
  * or tombstone); a null meta means empty metadata. The blob buffer is read from its
  * position to its limit and is never modified.
+ *
+ * @param underProtected the write was acknowledged with fewer copies (or blocks) than its pool
+ *                       asks for: the store also marks it in the partition's under-protected
+ *                       index, atomically with the record, until {@link
+ *                       PartitionStore#clearUnderProtected} says it has all its copies again
  */
-public record Mutation(String key, Version version, boolean tombstone, byte[] meta, ByteBuffer blob) {
+public record Mutation(String key, Version version, boolean tombstone, byte[] meta, ByteBuffer blob, boolean underProtected) {
+
+    public Mutation(String key, Version version, boolean tombstone, byte[] meta, ByteBuffer blob) {
+        this(key, version, tombstone, meta, blob, false);
+    }
 
     public Mutation {
         KeyEncoding.recordKey(key);

@@ -51,6 +51,20 @@ public interface PartitionStore extends AutoCloseable {
     /** The highest version stored in p; {@link Version#ZERO} when p is empty. */
     Version lastVersion(PartitionId p);
 
+    /**
+     * The under-protected index: records of p applied with {@link Mutation#underProtected()}
+     * whose version is > after and still the key's latest, in version order, at most limit.
+     * Marks of versions superseded since are skipped (the newer write carries its own mark, or
+     * none when it had all its copies).
+     */
+    List<StoredRecord> underProtected(PartitionId p, Version after, int limit);
+
+    /** How many under-protected marks p holds (superseded ones included, until cleared). */
+    long underProtectedMarks(PartitionId p);
+
+    /** Forgets the under-protected marks of p up to and including {@code upTo}: those records have all their copies again. */
+    void clearUnderProtected(PartitionId p, Version upTo) throws IOException;
+
     /** Partitions holding any record. */
     Set<PartitionId> partitions();
 

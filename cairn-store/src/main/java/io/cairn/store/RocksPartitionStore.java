@@ -64,6 +64,7 @@ public final class RocksPartitionStore implements PartitionStore {
     private static final String LOG_FAMILY = "log";
     private static final String LOCAL_FAMILY = "local";
     private static final String SEGMENTS_FAMILY = "segments";
+    private static final String UNDER_FAMILY = "under";
 
     private final List<DataDirectory> dirs;
     private final SegmentIo io;
@@ -77,6 +78,9 @@ public final class RocksPartitionStore implements PartitionStore {
     private final ColumnFamilyHandle log;
     private final ColumnFamilyHandle local;
     private final ColumnFamilyHandle segmentsFamily;
+    /** The under-protected index: keys laid out as in the log, one per write acknowledged with too few copies. */
+    private final ColumnFamilyHandle under;
+    private final Map<PartitionId, AtomicLong> underMarks = new ConcurrentHashMap<>();
     private final Map<Long, Segment> segments = new ConcurrentHashMap<>();
     private final KeyLocks locks = new KeyLocks(LOCK_STRIPES);
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -104,6 +108,7 @@ public final class RocksPartitionStore implements PartitionStore {
         this.log = handles.get(2);
         this.local = handles.get(3);
         this.segmentsFamily = handles.get(4);
+        this.under = handles.get(5);
     }
 
     /** Opens (creating if needed) a store with one data directory and the default configuration. */
@@ -160,7 +165,8 @@ public final class RocksPartitionStore implements PartitionStore {
                 new ColumnFamilyDescriptor(RECORDS_FAMILY.getBytes(StandardCharsets.UTF_8), familyOptions),
                 new ColumnFamilyDescriptor(LOG_FAMILY.getBytes(StandardCharsets.UTF_8), familyOptions),
                 new ColumnFamilyDescriptor(LOCAL_FAMILY.getBytes(StandardCharsets.UTF_8), familyOptions),
-                new ColumnFamilyDescriptor(SEGMENTS_FAMILY.getBytes(StandardCharsets.UTF_8), familyOptions));
+                new ColumnFamilyDescriptor(SEGMENTS_FAMILY.getBytes(StandardCharsets.UTF_8), familyOptions),
+                new ColumnFamilyDescriptor(UNDER_FAMILY.getBytes(StandardCharsets.UTF_8), familyOptions));
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         RocksDB db;
         try {
@@ -175,6 +181,7 @@ public final class RocksPartitionStore implements PartitionStore {
         try {
             long nextId = store.recoverSegments();
             store.countRecords();
+            store.countUnderProtectedMarks();
             store.writer = new SegmentWriter(store.dirs, io, config, store.segments, nextId);
             store.committer = new GroupCommitter(store.writer, db, store.syncWrite, store.segmentsFamily, config,
                     "cairn-store-commit-" + dirs.getFirst().root().getFileName());
@@ -340,8 +347,14 @@ public final class RocksPartitionStore implements PartitionStore {
                                 batch.delete(log, KeyEncoding.logKey(prefix, previous.version(), keyBytes));
                             }
                             batch.put(log, KeyEncoding.logKey(prefix, m.version(), keyBytes), EMPTY);
+                            if (m.underProtected()) {
+                                batch.put(under, KeyEncoding.logKey(prefix, m.version(), keyBytes), EMPTY);
+                            }
                         });
                 BlobLocation at = commit(w);
+                if (m.underProtected()) {
+                    underMarks.computeIfAbsent(p, id -> new AtomicLong()).incrementAndGet();
+                }
                 RecordHeader stored = next.at(at);
                 usedBytes.addAndGet(footprint(recordKey.length, stored)
                         - (previous == null ? 0 : footprint(recordKey.length, previous)));
@@ -483,7 +496,9 @@ public final class RocksPartitionStore implements PartitionStore {
                 try (WriteBatch batch = new WriteBatch()) {
                     batch.deleteRange(records, prefix, end);
                     batch.deleteRange(log, prefix, end);
+                    batch.deleteRange(under, prefix, end);
                     db.write(syncWrite, batch);
+                    underMarks.remove(p);
                 } catch (RocksDBException e) {
                     throw new IOException("dropping partition " + p + " failed: " + e.getMessage(), e);
                 }
@@ -752,6 +767,68 @@ public final class RocksPartitionStore implements PartitionStore {
 
     @Override
     public List<StoredRecord> since(PartitionId p, Version after, int limit) {
+        return logOrder(log, p, after, limit, false);
+    }
+
+    @Override
+    public List<StoredRecord> underProtected(PartitionId p, Version after, int limit) {
+        return logOrder(under, p, after, limit, true);
+    }
+
+    @Override
+    public long underProtectedMarks(PartitionId p) {
+        AtomicLong n = underMarks.get(p);
+        return n == null ? 0 : n.get();
+    }
+
+    @Override
+    public void clearUnderProtected(PartitionId p, Version upTo) throws IOException {
+        AtomicLong marks = underMarks.get(p);
+        if (marks == null || marks.get() == 0) {
+            return;
+        }
+        byte[] prefix = KeyEncoding.partitionPrefix(p);
+        byte[] from = KeyEncoding.logKey(prefix, Version.ZERO, EMPTY);
+        byte[] to = upTo.seq() == Long.MAX_VALUE
+                ? KeyEncoding.logKey(prefix, new Version(upTo.epoch() + 1, 0), EMPTY)
+                : KeyEncoding.logKey(prefix, new Version(upTo.epoch(), upTo.seq() + 1), EMPTY);
+        enter();
+        try {
+            long cleared = 0;
+            try (RocksIterator it = db.newIterator(under)) {
+                for (it.seek(from); it.isValid() && KeyEncoding.startsWith(it.key(), prefix)
+                        && Arrays.compareUnsigned(it.key(), to) < 0; it.next()) {
+                    cleared++;
+                }
+                checkStatus(it);
+            }
+            if (cleared > 0) {
+                db.deleteRange(under, syncWrite, from, to);
+                marks.addAndGet(-cleared);
+            }
+        } catch (RocksDBException e) {
+            throw new IOException("clearing the under-protected marks of " + p + " failed: " + e.getMessage(), e);
+        } finally {
+            exit();
+        }
+    }
+
+    /** Counts the under-protected marks of each partition at open. */
+    private void countUnderProtectedMarks() {
+        try (RocksIterator it = db.newIterator(under)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                underMarks.computeIfAbsent(KeyEncoding.decodePartition(it.key()), id -> new AtomicLong()).incrementAndGet();
+            }
+            checkStatus(it);
+        }
+    }
+
+    /**
+     * Records named by a family laid out like the log (partition, version, key), after a
+     * version, in version order. A name whose version is no longer the key's latest is an error
+     * in the log itself, and skipped ({@code skipSuperseded}) in the under-protected index.
+     */
+    private List<StoredRecord> logOrder(ColumnFamilyHandle family, PartitionId p, Version after, int limit, boolean skipSuperseded) {
         checkLimit(limit);
         if (after == null) {
             throw new IllegalArgumentException("after must not be null (use Version.ZERO)");
@@ -762,7 +839,7 @@ public final class RocksPartitionStore implements PartitionStore {
         try {
             Snapshot snapshot = db.getSnapshot();
             try (ReadOptions atSnapshot = new ReadOptions().setSnapshot(snapshot);
-                    RocksIterator it = db.newIterator(log, atSnapshot)) {
+                    RocksIterator it = db.newIterator(family, atSnapshot)) {
                 for (it.seek(KeyEncoding.logKey(partition, after, EMPTY));
                         it.isValid() && out.size() < limit; it.next()) {
                     byte[] logKey = it.key();
@@ -778,6 +855,9 @@ public final class RocksPartitionStore implements PartitionStore {
                             KeyEncoding.concat(partition, KeyEncoding.recordKey(key)));
                     RecordHeader h = value == null ? null : RecordHeader.decode(value);
                     if (h == null || !h.version().equals(v)) {
+                        if (skipSuperseded) {
+                            continue;
+                        }
                         throw new IllegalStateException("partition log of " + p + " names " + key + " at " + v
                                 + " but the index holds " + (h == null ? "nothing" : h.version()));
                     }

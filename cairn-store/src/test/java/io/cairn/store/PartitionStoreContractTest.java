@@ -518,6 +518,44 @@ abstract class PartitionStoreContractTest {
         assertThat(store.stats().usedBytes()).as(reproduce).isEqualTo(usedBefore);
     }
 
+    @Test
+    void underProtectedWritesAreMarkedUntilClearedAndSurviveAReopen() throws IOException {
+        Mutation full = put("full", v(1, 1), "three copies");
+        store.apply(P0, full);
+        for (int i = 2; i <= 5; i++) {
+            Mutation m = put("k" + i, v(1, i), "one copy " + i);
+            store.apply(P0, new Mutation(m.key(), m.version(), false, m.meta(), m.blob(), true));
+        }
+        store.apply(P1, new Mutation("other", v(1, 1), false, null, null, true));
+        // k3 is written again with all its copies: its old mark no longer names a live record.
+        store.apply(P0, put("k3", v(1, 6), "rewritten in full"));
+
+        assertThat(store.underProtectedMarks(P0)).isEqualTo(4);
+        assertThat(store.underProtected(P0, Version.ZERO, 10)).extracting(StoredRecord::key).containsExactly("k2", "k4", "k5");
+        assertThat(store.underProtected(P0, v(1, 2), 1)).extracting(StoredRecord::key).containsExactly("k4");
+        assertThat(store.since(P0, Version.ZERO, 10)).hasSize(5);
+
+        store.close();
+        store = open(dir);
+        assertThat(store.underProtectedMarks(P0)).isEqualTo(4);
+        assertThat(store.underProtectedMarks(P1)).isEqualTo(1);
+
+        store.clearUnderProtected(P0, v(1, 4));
+        assertThat(store.underProtectedMarks(P0)).isEqualTo(1);
+        assertThat(store.underProtected(P0, Version.ZERO, 10)).extracting(StoredRecord::key).containsExactly("k5");
+        assertThat(store.underProtectedMarks(P1)).as("another partition keeps its marks").isEqualTo(1);
+
+        store.dropPartition(P1);
+        assertThat(store.underProtectedMarks(P1)).isZero();
+        assertThat(store.underProtected(P1, Version.ZERO, 10)).isEmpty();
+        store.clearUnderProtected(P0, v(1, Long.MAX_VALUE));
+        assertThat(store.underProtectedMarks(P0)).isZero();
+        store.close();
+        store = open(dir);
+        assertThat(store.underProtectedMarks(P0)).isZero();
+        assertThat(store.get(P0, "k5")).as("clearing marks keeps the records").isPresent();
+    }
+
     /** The one mutation a (key, version) pair stands for, so that repeated versions are identical. */
     static Mutation mutationFor(String key, Version version) {
         Random r = new Random(key.hashCode() * 1_000_003L + version.epoch() * 1_009L + version.seq());

@@ -166,6 +166,11 @@ class SelfHealingTest {
         for (int reader : new int[] {0, 1}) {
             assertAllReadable(cluster.s3(reader), reader);
         }
+        // Each of those writes is marked under-protected in its partition (index records and
+        // bucket listings both: at least one mark per object), and the status counts them.
+        JsonNode marked = awaitStatus("under-protected writes counted", Duration.ofSeconds(30), Duration.ZERO,
+                s -> s.path("repair").path("under_protected_records").asLong() >= whileDegraded.size());
+        System.out.printf("under-protected records while degraded: %d%n", marked.path("repair").path("under_protected_records").asLong());
 
         long restartAt = System.nanoTime();
         cluster.restart(killed);
@@ -175,6 +180,20 @@ class SelfHealingTest {
         System.out.printf("clean %.1f s after the restart: %s%n", seconds(restartAt), clean.path("partitions"));
         assertThat(node(clean, killed).path("in").asBoolean(false)).isTrue();
         assertThat(node(clean, killed).path("state").asText()).isEqualTo("up");
+        // The returning node copied the under-protected records ahead of the rest (in the
+        // partitions it became primary of, peering copied them before any write), and once every
+        // holder had them the marks went.
+        double copiedFirst = metric(cluster.admin().metrics(cluster.endpoint(killed)), "cairn_recovery_under_protected_copied_total");
+        assertThat(copiedFirst).as("under-protected records the returning node copied first").isPositive();
+        JsonNode protectedAgain = awaitStatus("no record under-protected", Duration.ofSeconds(60), Duration.ZERO,
+                s -> s.path("repair").path("under_protected_records").asLong() == 0);
+        System.out.printf("returning node copied %.0f under-protected records first; none left %.1f s after the restart%n",
+                copiedFirst, seconds(restartAt));
+        for (int i = 0; i < cluster.nodes(); i++) {
+            assertThat(metric(cluster.admin().metrics(cluster.endpoint(i)), "cairn_records_under_protected"))
+                    .as("node %d's count of under-protected records", i).isZero();
+        }
+        assertThat(protectedAgain.path("repair").path("under_protected_records").asLong()).isZero();
 
         // Objects written while degraded now have their index record (holding the data) on every node.
         List<String> sample = sample(whileDegraded, 10, seed ^ 0x5EEDL);

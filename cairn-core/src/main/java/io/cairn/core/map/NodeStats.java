@@ -13,6 +13,8 @@ package io.cairn.core.map;
  * @param mapEpoch            epoch of the map the figures describe (partitions held and
  *                            recovering change with the map), or -1 when not reported
  * @param records             records (index entries, chunks or blocks, tombstones) the node stores
+ * @param underProtected      records written with too few copies, not yet known to have them all,
+ *                            of the partitions the node is primary of
  */
 public record NodeStats(
         String nodeId,
@@ -22,7 +24,13 @@ public record NodeStats(
         int partitionsRecovering,
         long lastHeartbeatMillis,
         long mapEpoch,
-        long records) {
+        long records,
+        long underProtected) {
+
+    public NodeStats(String nodeId, long capacityBytes, long usedBytes, boolean full, int partitionsRecovering,
+                     long lastHeartbeatMillis, long mapEpoch, long records) {
+        this(nodeId, capacityBytes, usedBytes, full, partitionsRecovering, lastHeartbeatMillis, mapEpoch, records, 0);
+    }
 
     public NodeStats(String nodeId, long capacityBytes, long usedBytes, boolean full, int partitionsRecovering,
                      long lastHeartbeatMillis) {
@@ -35,7 +43,7 @@ public record NodeStats(
     }
 
     public static NodeStats empty(String nodeId) {
-        return new NodeStats(nodeId, 0, 0, false, 0, 0, -1, 0);
+        return new NodeStats(nodeId, 0, 0, false, 0, 0, -1, 0, 0);
     }
 
     /** Whether these figures may be out of date for a map of {@code epoch} (they describe an older one). */

@@ -45,7 +45,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -87,7 +86,7 @@ public final class PartitionDriver implements AutoCloseable {
     private final MapView mapView;
     private final PeerChannels peers;
     private final StripeReader stripes;
-    private final Semaphore recoveryPulls = new Semaphore(RECOVERY_PULLS_IN_FLIGHT_MAX);
+    private final RecoveryGate recoveryPulls = new RecoveryGate(RECOVERY_PULLS_IN_FLIGHT_MAX);
     /** Bytes per second pulled from peers for catch-up and backfill, so clients keep their share. */
     private final RecoveryThrottle recoveryBytes;
     private final java.util.concurrent.atomic.AtomicLong recoveryBytesPulled = new java.util.concurrent.atomic.AtomicLong();
@@ -192,7 +191,7 @@ public final class PartitionDriver implements AutoCloseable {
                 PartitionStateMachine.Effect effect;
                 slot.lock.lock();
                 try {
-                    effect = slot.machine.onMap(current.epoch(), up);
+                    effect = slot.machine.onMap(current.epoch(), up, copiesWanted(pool.policy()));
                 } finally {
                     slot.lock.unlock();
                 }
@@ -200,6 +199,11 @@ public final class PartitionDriver implements AutoCloseable {
             }
         }
         mapEpochApplied = current.epoch();
+    }
+
+    /** Copies (replicated) or blocks (erasure-coded) a record of a pool has when every holder has it. */
+    private static int copiesWanted(StoragePolicy policy) {
+        return policy.kind() == StoragePolicy.Kind.ERASURE_CODED ? policy.width() : policy.copies();
     }
 
     private void tick() {
@@ -453,11 +457,11 @@ public final class PartitionDriver implements AutoCloseable {
     private void runPeering(PartitionId p, PartitionStateMachine.Effect.StartPeering sp) {
         boolean permitted = false;
         try {
-            recoveryPulls.acquire();
+            recoveryPulls.acquire(RecoveryGate.Priority.PEERING);
             permitted = true;
             Version highest = store.lastVersion(p);
             for (String source : sp.sources()) {
-                PullResult r = pullLog(p, source, sp.after(), sp.epoch(), true);
+                PullResult r = pullLog(p, source, sp.after(), sp.epoch(), Pull.PEERING);
                 if (r.highest().isAfter(highest)) {
                     highest = r.highest();
                 }
@@ -487,11 +491,24 @@ public final class PartitionDriver implements AutoCloseable {
 
     private void runCatchUp(PartitionId p, PartitionStateMachine.Effect.StartCatchUp cu) {
         Slot slot = slot(p);
-        boolean permitted = false;
         try {
-            recoveryPulls.acquire();
-            permitted = true;
-            PullResult r = pullLog(p, cu.primary(), cu.after(), cu.epoch(), false);
+            if (cu.after().equals(Version.ZERO)) {
+                // The first catch-up in this epoch: before the rest of the log, the records the
+                // primary took while holders were missing, which have the fewest copies.
+                recoveryPulls.acquire(RecoveryGate.Priority.UNDER_PROTECTED);
+                try {
+                    pullLog(p, cu.primary(), Version.ZERO, cu.epoch(), Pull.UNDER_PROTECTED);
+                } finally {
+                    recoveryPulls.release();
+                }
+            }
+            PullResult r;
+            recoveryPulls.acquire(RecoveryGate.Priority.BACKFILL);
+            try {
+                r = pullLog(p, cu.primary(), cu.after(), cu.epoch(), Pull.CATCH_UP);
+            } finally {
+                recoveryPulls.release();
+            }
             slot.lock.lock();
             try {
                 slot.machine.catchUpDone(cu.epoch(), r.upTo());
@@ -510,11 +527,17 @@ public final class PartitionDriver implements AutoCloseable {
             } finally {
                 slot.lock.unlock();
             }
-        } finally {
-            if (permitted) {
-                recoveryPulls.release();
-            }
         }
+    }
+
+    /** What a log pull is for. */
+    private enum Pull {
+        /** A new primary settling its history: waits for writes still mirroring at the source; may leave out a record with no good copy. */
+        PEERING,
+        /** A holder copying the primary's under-protected records ahead of the rest. */
+        UNDER_PROTECTED,
+        /** A holder copying the primary's log; it says how far it holds it. */
+        CATCH_UP
     }
 
     /** @param upTo everything up to this version of the source is now held here; highest: newest version seen */
@@ -525,27 +548,39 @@ public final class PartitionDriver implements AutoCloseable {
      * {@code settled}, fails while the source still has writes on their way to their mirrors:
      * a peering primary must see them, since they may yet be acknowledged.
      */
-    private PullResult pullLog(PartitionId p, String source, Version after, long epoch, boolean settled) throws IOException {
+    private PullResult pullLog(PartitionId p, String source, Version after, long epoch, Pull kind) throws IOException {
         Version cursor = after;
         Version upTo = null;
         Version highest = after;
+        boolean first = true;
         while (true) {
-            SinceReply reply = peers.stub(source).since(SinceRequest.newBuilder()
+            SinceRequest.Builder ask = SinceRequest.newBuilder()
                     .setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p))
-                    .setAfter(RecordCodec.version(cursor)).setLimit(LOG_PAGE_RECORDS_MAX).build());
+                    .setAfter(RecordCodec.version(cursor)).setLimit(LOG_PAGE_RECORDS_MAX)
+                    .setUnderProtectedOnly(kind == Pull.UNDER_PROTECTED);
+            if (kind == Pull.CATCH_UP && first) {
+                ask.setHolder(self).setHolderEpoch(epoch);
+            }
+            first = false;
+            SinceReply reply = peers.stub(source).since(ask.build());
             mapView.ensureEpoch(reply.getEpoch());
             if (reply.getStatus() != Status.OK) {
                 throw new IOException("log pull from " + source + ": " + reply.getStatus() + " " + reply.getMessage());
             }
-            if (settled && reply.getUnsettled()) {
+            if (kind == Pull.PEERING && reply.getUnsettled()) {
                 throw new IOException("log pull from " + source + ": it still has writes on their way to their mirrors");
+            }
+            if (reply.hasProtectedUpTo() && kind != Pull.PEERING) {
+                clearUnderProtected(p, RecordCodec.version(reply.getProtectedUpTo()));
             }
             if (upTo == null) {
                 upTo = RecordCodec.version(reply.getLast());
             }
             for (Record rec : reply.getRecordsList()) {
                 Version v = RecordCodec.version(rec.getVersion());
-                copyIfNewer(p, source, rec, settled);
+                if (copyIfNewer(p, source, rec, kind == Pull.PEERING) && kind == Pull.UNDER_PROTECTED) {
+                    underProtectedCopied.incrementAndGet();
+                }
                 cursor = v;
                 if (v.isAfter(highest)) {
                     highest = v;
@@ -562,11 +597,11 @@ public final class PartitionDriver implements AutoCloseable {
     }
 
     /** @param peering a primary settling its history: a record with no good copy anywhere is left out rather than failing the pull */
-    private void copyIfNewer(PartitionId p, String source, Record rec, boolean peering) throws IOException {
+    private boolean copyIfNewer(PartitionId p, String source, Record rec, boolean peering) throws IOException {
         Version v = RecordCodec.version(rec.getVersion());
         Optional<StoredRecord> local = store.get(p, rec.getKey());
         if (local.isPresent() && !v.isAfter(local.get().version())) {
-            return;
+            return false;
         }
         ByteBuffer blob = null;
         try {
@@ -581,17 +616,16 @@ public final class PartitionDriver implements AutoCloseable {
             throw new IOException("interrupted while waiting for recovery bandwidth");
         }
         if (rec.getHasBlob() && !rec.getTombstone() && erasureCoded(p)) {
-            copyOwnBlock(p, rec, v);
-            return;
+            return copyOwnBlock(p, rec, v);
         }
         if (rec.getHasBlob() && !rec.getTombstone()) {
             Optional<ByteBuffer> fetched = fetchBlob(p, source, rec, v, peering);
             if (fetched.isEmpty()) {
-                return;
+                return false;
             }
             blob = fetched.get();
         }
-        applyLocal(p, RecordCodec.mutation(rec, blob));
+        return applyLocal(p, RecordCodec.mutation(rec, blob)) == ApplyOutcome.APPLIED;
     }
 
     /**
@@ -656,11 +690,11 @@ public final class PartitionDriver implements AutoCloseable {
      * (nobody acknowledged it): it is left out, which rolls it back here. One that cannot be
      * rebuilt now but may be later fails the pull, which is retried.
      */
-    private void copyOwnBlock(PartitionId p, Record rec, Version v) throws IOException {
+    private boolean copyOwnBlock(PartitionId p, Record rec, Version v) throws IOException {
         MapView.Current current = mapView.current();
         int slot = current.placement().of(p).holders().indexOf(self);
         if (slot < 0) {
-            return; // no longer a holder in this map
+            return false; // no longer a holder in this map
         }
         BlockStamp logStamp;
         try {
@@ -669,8 +703,14 @@ public final class PartitionDriver implements AutoCloseable {
             throw new IOException("log record " + rec.getKey() + " of " + p + ": " + e.getMessage());
         }
         switch (stripes.rebuild(p, rec.getKey(), v, logStamp, slot)) {
-            case StripeReader.Rebuild.Built b -> applyLocal(p, new Mutation(rec.getKey(), v, false, b.meta(), b.block()));
-            case StripeReader.Rebuild.Torn t -> log.info("stripe {} {} at {} is torn ({}); left out", p, rec.getKey(), v, t.why());
+            case StripeReader.Rebuild.Built b -> {
+                return applyLocal(p, new Mutation(rec.getKey(), v, false, b.meta(), b.block(), rec.getUnderProtected()))
+                        == ApplyOutcome.APPLIED;
+            }
+            case StripeReader.Rebuild.Torn t -> {
+                log.info("stripe {} {} at {} is torn ({}); left out", p, rec.getKey(), v, t.why());
+                return false;
+            }
             case StripeReader.Rebuild.Unavailable u ->
                     throw new IOException("block " + slot + " of " + rec.getKey() + " at " + v + " cannot be rebuilt yet: " + u.why());
         }
@@ -753,6 +793,7 @@ public final class PartitionDriver implements AutoCloseable {
         List<String> targets;
         long epoch;
         Optional<StoredRecord> previous;
+        boolean under;
         slot.lock.lock();
         try {
             PartitionStateMachine.WriteDecision d = slot.machine.admitWrite(req.getEpoch());
@@ -766,6 +807,7 @@ public final class PartitionDriver implements AutoCloseable {
                 }
                 case PartitionStateMachine.WriteDecision.Sequence s -> version = s.version();
             }
+            under = slot.machine.writesUnderProtected();
             if (req.hasOnlyIfBefore()) {
                 Optional<StoredRecord> existing = store.get(p, req.getKey());
                 if (existing.isPresent() && !RecordCodec.version(req.getOnlyIfBefore()).isAfter(existing.get().version())) {
@@ -774,8 +816,8 @@ public final class PartitionDriver implements AutoCloseable {
                 }
             }
             Mutation m = stripe == null
-                    ? new Mutation(req.getKey(), version, req.getTombstone(), req.getMeta().toByteArray(), blob)
-                    : new Mutation(req.getKey(), version, false, stripe.meta(self), stripe.block(self));
+                    ? new Mutation(req.getKey(), version, req.getTombstone(), req.getMeta().toByteArray(), blob, under)
+                    : new Mutation(req.getKey(), version, false, stripe.meta(self), stripe.block(self), under);
             previous = store.get(p, req.getKey());
             store.apply(p, m);
             slot.machine.noteApplied(version);
@@ -792,7 +834,7 @@ public final class PartitionDriver implements AutoCloseable {
         Record record = Record.newBuilder()
                 .setKey(req.getKey()).setVersion(RecordCodec.version(version)).setTombstone(req.getTombstone())
                 .setMeta(req.getMeta()).setHasBlob(req.getHasBlob()).setBlob(req.getBlob())
-                .setBlobLength(req.getBlob().size()).setBlobCrc32C(req.getBlobCrc32C()).build();
+                .setBlobLength(req.getBlob().size()).setBlobCrc32C(req.getBlobCrc32C()).setUnderProtected(under).build();
         Stripe s = stripe;
         MirrorOutcome mirrored;
         try {
@@ -1145,13 +1187,18 @@ public final class PartitionDriver implements AutoCloseable {
         return ScanReply.newBuilder().setStatus(s).setEpoch(mapView.epoch()).setMessage(message);
     }
 
-    /** This node's log of a partition after a version (metadata only). */
+    /**
+     * This node's log of a partition after a version (metadata only), or only its
+     * under-protected records. A holder catching up says how far it holds this node's log; once
+     * every holder has, the reply tells them which records have all their copies again.
+     */
     public SinceReply since(SinceRequest req) {
         PartitionId p = RecordCodec.partition(req.getPartition());
         mapView.ensureEpoch(req.getEpoch());
         Slot slot = slots.get(p);
         Version last;
         boolean unsettled = false;
+        Version protectedUpTo = null;
         if (slot != null) {
             slot.lock.lock();
             try {
@@ -1159,6 +1206,10 @@ public final class PartitionDriver implements AutoCloseable {
                     return SinceReply.newBuilder().setStatus(Status.PEERING).setEpoch(mapView.epoch())
                             .setMessage(p + " is peering here; its log is not settled yet").build();
                 }
+                if (!req.getHolder().isEmpty()) {
+                    slot.machine.holderHolds(req.getHolder(), req.getHolderEpoch(), RecordCodec.version(req.getAfter()));
+                }
+                protectedUpTo = slot.machine.protectedUpTo();
                 last = slot.machine.logVisibleUpTo();
                 unsettled = slot.machine.lastApplied().isAfter(last);
             } finally {
@@ -1167,19 +1218,64 @@ public final class PartitionDriver implements AutoCloseable {
         } else {
             last = store.lastVersion(p);
         }
+        if (protectedUpTo != null) {
+            clearUnderProtected(p, protectedUpTo);
+        }
         int limit = Math.clamp(req.getLimit(), 1, LOG_PAGE_RECORDS_MAX);
-        List<StoredRecord> records = store.since(p, RecordCodec.version(req.getAfter()), limit);
+        Version after = RecordCodec.version(req.getAfter());
+        List<StoredRecord> records = req.getUnderProtectedOnly() ? store.underProtected(p, after, limit) : store.since(p, after, limit);
         boolean more = records.size() == limit;
         SinceReply.Builder out = SinceReply.newBuilder().setStatus(Status.OK).setEpoch(mapView.epoch())
                 .setLast(RecordCodec.version(last)).setUnsettled(unsettled);
+        if (protectedUpTo != null) {
+            out.setProtectedUpTo(RecordCodec.version(protectedUpTo));
+        }
         for (StoredRecord r : records) {
             if (r.version().isAfter(last)) {
                 more = false;
                 break;
             }
-            out.addRecords(RecordCodec.record(r));
+            out.addRecords(RecordCodec.record(r).setUnderProtected(req.getUnderProtectedOnly()));
         }
         return out.setMore(more).build();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong underProtectedCopied = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Under-protected records this node copied, ahead of the rest of a catch-up, since start. */
+    public long underProtectedCopied() {
+        return underProtectedCopied.get();
+    }
+
+    /**
+     * Records written with too few copies that are not yet known to have them all, counted at
+     * the primary of each partition (so each counts once in the cluster).
+     */
+    public long underProtectedRecords() {
+        long n = 0;
+        for (Map.Entry<PartitionId, Slot> e : slots.entrySet()) {
+            if (e.getValue().machine.role() == PartitionStateMachine.Role.PRIMARY) {
+                n += store.underProtectedMarks(e.getKey());
+            }
+        }
+        return n;
+    }
+
+    /** The records of {@code p} up to {@code upTo} have all their copies again: their under-protected marks go. */
+    private void clearUnderProtected(PartitionId p, Version upTo) {
+        if (store.underProtectedMarks(p) == 0) {
+            return;
+        }
+        try {
+            long before = store.underProtectedMarks(p);
+            store.clearUnderProtected(p, upTo);
+            long cleared = before - store.underProtectedMarks(p);
+            if (cleared > 0) {
+                log.info("{}: {} records written with too few copies have all their copies again (up to {})", p, cleared, upTo);
+            }
+        } catch (IOException e) {
+            log.warn("could not clear the under-protected marks of {}: {}", p, e.toString());
+        }
     }
 
     /** Partitions this node holds that have not settled their copy in the current epoch. */

@@ -71,6 +71,13 @@ public final class PartitionStateMachine {
      * copies (or, for a stripe, tries to rebuild) a write that is still on its way to it.
      */
     private final java.util.TreeSet<Version> mirroring = new java.util.TreeSet<>();
+    /** Copies (or blocks) the partition's pool asks for; 0 when not told. */
+    private int copiesWanted;
+    /**
+     * As primary in the current epoch: how far each other holder has said it holds this node's
+     * log (it names itself when it catches up). Cleared at every epoch change.
+     */
+    private final java.util.Map<String, Version> heldUpTo = new java.util.HashMap<>();
 
     public PartitionStateMachine(String self, Version lastApplied, Version cursor) {
         this.self = Objects.requireNonNull(self);
@@ -83,9 +90,19 @@ public final class PartitionStateMachine {
      * A new map epoch. {@code upHolders} is the placement list with down nodes removed, in order.
      */
     public Effect onMap(long newEpoch, List<String> newUpHolders) {
+        return onMap(newEpoch, newUpHolders, 0);
+    }
+
+    /**
+     * A new map epoch, with the number of copies (or blocks) the partition's pool asks for:
+     * writes sequenced while fewer holders are up are under-protected.
+     */
+    public Effect onMap(long newEpoch, List<String> newUpHolders, int newCopiesWanted) {
         if (newEpoch <= epoch) {
             return new Effect.None();
         }
+        copiesWanted = newCopiesWanted;
+        heldUpTo.clear();
         String newPrimary = newUpHolders.isEmpty() ? null : newUpHolders.getFirst();
         // Only from the epoch right before: a node that missed epochs (cut off, say) cannot know
         // who sequenced writes in them.
@@ -205,6 +222,49 @@ public final class PartitionStateMachine {
      */
     public boolean logSettled() {
         return role != Role.PRIMARY || activeEpoch == epoch;
+    }
+
+    /** Whether a write sequenced now reaches fewer holders than the pool asks for. */
+    public boolean writesUnderProtected() {
+        return upHolders.size() < copiesWanted;
+    }
+
+    /**
+     * A holder catching up from this node says it holds this node's log up to {@code upTo}, as
+     * the log stood in {@code holderEpoch}. Counted only from an up holder, in this node's
+     * current epoch as its active primary: peering may add older records to the log, so a
+     * position reached in an earlier epoch says nothing about them.
+     */
+    public void holderHolds(String holder, long holderEpoch, Version upTo) {
+        if (!active() || holderEpoch != epoch || holder.equals(self) || !upHolders.contains(holder)) {
+            return;
+        }
+        heldUpTo.merge(holder, upTo, (a, b) -> a.isAfter(b) ? a : b);
+    }
+
+    /**
+     * Every record of this primary's log up to the returned version has all its copies: the
+     * pool's full number of holders is up, and each other one has said it holds the log that
+     * far. Null when that is not known (a holder down or not heard from in this epoch).
+     */
+    public Version protectedUpTo() {
+        if (!active() || copiesWanted == 0 || upHolders.size() < copiesWanted) {
+            return null;
+        }
+        Version upTo = lastApplied;
+        for (String h : upHolders) {
+            if (h.equals(self)) {
+                continue;
+            }
+            Version held = heldUpTo.get(h);
+            if (held == null) {
+                return null;
+            }
+            if (upTo.isAfter(held)) {
+                upTo = held;
+            }
+        }
+        return upTo;
     }
 
     /** Periodic check: a replica behind its primary starts a catch-up if none is running. */

@@ -46,7 +46,8 @@ public final class RecordCodec {
 
     /** The mutation a record describes; {@code blob} is null for records without data. */
     public static Mutation mutation(Record r, ByteBuffer blob) {
-        return new Mutation(r.getKey(), version(r.getVersion()), r.getTombstone(), r.getMeta().toByteArray(), blob);
+        return new Mutation(r.getKey(), version(r.getVersion()), r.getTombstone(), r.getMeta().toByteArray(), blob,
+                r.getUnderProtected());
     }
 
     public static int crc32c(ByteBuffer data) {

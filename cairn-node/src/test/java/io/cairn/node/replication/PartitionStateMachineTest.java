@@ -173,4 +173,37 @@ class PartitionStateMachineTest {
             }
         }
     }
+    @Test
+    void writesWithAHolderDownAreUnderProtectedUntilEveryHolderHoldsThem() {
+        PartitionStateMachine a = fresh("a");
+        a.onMap(1, List.of("a", "b"), 3); // c is down
+        a.peeringDone(1, Version.ZERO);
+        assertThat(a.writesUnderProtected()).isTrue();
+        a.admitWrite(1);
+        a.noteApplied(new Version(1, 1));
+        a.holderHolds("b", 1, new Version(1, 1));
+        assertThat(a.protectedUpTo()).as("c is still down").isNull();
+
+        a.onMap(2, List.of("a", "b", "c"), 3); // c is back
+        assertThat(a.protectedUpTo()).as("peering").isNull();
+        a.peeringDone(2, new Version(1, 1));
+        assertThat(a.writesUnderProtected()).isFalse();
+        a.holderHolds("b", 1, new Version(1, 1));
+        assertThat(a.protectedUpTo()).as("b's word is of epoch 1; the log may have grown older records since").isNull();
+        a.holderHolds("b", 2, new Version(1, 1));
+        a.holderHolds("x", 2, new Version(1, 1));
+        assertThat(a.protectedUpTo()).as("c has not said what it holds").isNull();
+        a.holderHolds("c", 2, Version.ZERO);
+        assertThat(a.protectedUpTo()).isEqualTo(Version.ZERO);
+        a.holderHolds("c", 2, new Version(1, 1));
+        a.holderHolds("c", 2, Version.ZERO); // an older word does not take back a newer one
+        assertThat(a.protectedUpTo()).isEqualTo(new Version(1, 1));
+
+        a.onMap(3, List.of("a", "b", "c"), 3);
+        assertThat(a.protectedUpTo()).as("a new epoch starts from nothing").isNull();
+        PartitionStateMachine b = fresh("b");
+        b.onMap(3, List.of("a", "b", "c"), 3);
+        b.holderHolds("c", 3, new Version(1, 1));
+        assertThat(b.protectedUpTo()).as("only a primary knows").isNull();
+    }
 }

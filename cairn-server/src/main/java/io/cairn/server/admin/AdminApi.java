@@ -82,7 +82,7 @@ public final class AdminApi implements AdminHandler {
     /** @param clock stamps the creation time of buckets created through the API */
     public AdminApi(StorageNode node, Clock clock) {
         this.node = node;
-        this.metrics = new NodeMetrics(node);
+        this.metrics = new NodeMetrics(node, this::clusterStatus);
         this.buckets = new BucketCreator(node);
         this.clock = clock;
     }
@@ -202,13 +202,18 @@ public final class AdminApi implements AdminHandler {
     private final RepairProgress repairProgress = new RepairProgress();
 
     private AdminResponse status() {
+        return json(200, clusterStatus());
+    }
+
+    /** The cluster's status from the meta service's latest state, with re-protection progress measured across calls. */
+    private ClusterStatus clusterStatus() {
         MetaState state = node.meta().read();
         node.mapView().install(state.map());
         MapView.Current current = node.mapView().current();
         // The placement of the map just read (the view may hold an even newer one).
         var table = current.epoch() == state.map().epoch() ? current.placement()
                 : io.cairn.core.placement.PlacementTable.compute(state.map(), MapView.PLACEMENT);
-        return json(200, ClusterStatus.of(state.map(), table, state.stats()).withRepairProgress(repairProgress, System.nanoTime()));
+        return ClusterStatus.of(state.map(), table, state.stats()).withRepairProgress(repairProgress, System.nanoTime());
     }
 
     /**

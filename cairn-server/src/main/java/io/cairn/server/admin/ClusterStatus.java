@@ -72,12 +72,14 @@ public record ClusterStatus(
             @JsonProperty("eta_seconds") long etaSeconds,
             @JsonProperty("partitions_left") int partitionsLeft,
             @JsonProperty("bytes_per_second") long bytesPerSecond,
-            @JsonProperty("records_left") long recordsLeft) {}
+            @JsonProperty("records_left") long recordsLeft,
+            @JsonProperty("under_protected_records") long underProtectedRecords) {}
 
     /** The same status with re-protection progress measured by {@code progress}. */
     public ClusterStatus withRepairProgress(RepairProgress progress, long nowNanos) {
         return new ClusterStatus(clusterId, epoch, nodes, pools, partitions, capacity, degradedMode,
-                progress.observe(nowNanos, repair.bytesLeft(), repair.partitionsLeft(), repair.recordsLeft()));
+                progress.observe(nowNanos, repair.bytesLeft(), repair.partitionsLeft(), repair.recordsLeft(),
+                        repair.underProtectedRecords()));
     }
 
     /** Derives the status from one map, its placement, and the nodes' latest heartbeats. */
@@ -104,6 +106,7 @@ public record ClusterStatus(
         long raw = 0;
         long used = 0;
         long records = 0;
+        long underProtected = 0;
         long upInRaw = 0;
         long upInUsed = 0;
         int upIn = 0;
@@ -119,6 +122,7 @@ public record ClusterStatus(
                 raw += capacity;
                 used += s.usedBytes();
                 records += s.records();
+                underProtected += s.underProtected();
                 // Figures from before the latest map change cannot say the node has settled yet.
                 recovering += s.olderThan(map.epoch()) ? Math.max(1, s.partitionsRecovering()) : s.partitionsRecovering();
                 if (n.in()) {
@@ -140,7 +144,7 @@ public record ClusterStatus(
         long recordsLeft = copies == 0 ? 0 : Math.round(left * ((double) records / copies));
         return new ClusterStatus(map.clusterId(), map.epoch(), nodes, pools,
                 new Partitions(total, total - degraded - recovering, degraded, recovering),
-                new Capacity(raw, used, usable), degradedMode(map), new Repair(bytesLeft, left == 0 ? 0 : -1, left, 0, recordsLeft));
+                new Capacity(raw, used, usable), degradedMode(map), new Repair(bytesLeft, left == 0 ? 0 : -1, left, 0, recordsLeft, underProtected));
     }
 
     /**

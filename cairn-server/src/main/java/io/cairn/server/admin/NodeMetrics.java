@@ -18,9 +18,13 @@ public final class NodeMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final StorageNode node;
     private volatile StoreStats lastStats;
+    private final java.util.function.Supplier<ClusterStatus> clusterStatus;
+    private volatile ClusterStatus lastStatus;
 
-    public NodeMetrics(StorageNode node) {
+    /** @param clusterStatus the cluster's status (read from the meta service at each scrape) for the cluster-wide repair figures */
+    public NodeMetrics(StorageNode node, java.util.function.Supplier<ClusterStatus> clusterStatus) {
         this.node = node;
+        this.clusterStatus = clusterStatus;
         registry.config().commonTags("node", node.config().nodeId());
         storeGauge("cairn_store_capacity_bytes", "Bytes the node's data directories hold in all", s -> s.capacityBytes());
         storeGauge("cairn_store_free_bytes", "Free bytes in the node's data directories", s -> s.freeBytes());
@@ -53,6 +57,21 @@ public final class NodeMetrics {
                 .description("Damaged or missing copies the scrub had rewritten from the other holders").register(registry);
         FunctionCounter.builder("cairn_scrub_passes", node, n -> n.driver().scrubber().passes())
                 .description("Scrub passes over everything this node holds, since start").register(registry);
+        gauge(registry, "cairn_records_under_protected",
+                "Records written with fewer copies than their pool asks for, not yet known to have them all, in partitions this node is primary of",
+                n -> n.driver().underProtectedRecords());
+        FunctionCounter.builder("cairn_recovery_under_protected_copied", node, n -> n.driver().underProtectedCopied())
+                .description("Under-protected records this node copied ahead of the rest of a catch-up").register(registry);
+        repairGauge("cairn_cluster_repair_bytes_left", "Bytes the cluster has left to re-protect (estimate; see status)",
+                ClusterStatus.Repair::bytesLeft);
+        repairGauge("cairn_cluster_repair_partitions_left", "Partitions degraded or recovering in the cluster",
+                ClusterStatus.Repair::partitionsLeft);
+        repairGauge("cairn_cluster_repair_bytes_per_second", "Re-protection rate measured over the last scrapes and status requests",
+                ClusterStatus.Repair::bytesPerSecond);
+        repairGauge("cairn_cluster_repair_eta_seconds", "Seconds until re-protection is done at the measured rate; -1 while not known",
+                ClusterStatus.Repair::etaSeconds);
+        repairGauge("cairn_cluster_records_under_protected", "Records in the cluster written with fewer copies than their pool asks for",
+                ClusterStatus.Repair::underProtectedRecords);
         FunctionCounter.builder("cairn_stripes_decoded", node, n -> n.stripeReader().stripesDecoded())
                 .description("Erasure-coded chunk reads that had to rebuild data blocks from parity").register(registry);
         FunctionCounter.builder("cairn_blocks_repaired", node, n -> n.stripeReader().blocksRepaired())
@@ -61,6 +80,13 @@ public final class NodeMetrics {
 
     private void storeGauge(String name, String help, ToDoubleFunction<StoreStats> f) {
         Gauge.builder(name, this, m -> f.applyAsDouble(m.stats())).description(help).register(registry);
+    }
+
+    private void repairGauge(String name, String help, ToDoubleFunction<ClusterStatus.Repair> f) {
+        Gauge.builder(name, this, m -> {
+            ClusterStatus s = m.lastStatus;
+            return s == null ? Double.NaN : f.applyAsDouble(s.repair());
+        }).description(help).register(registry);
     }
 
     private StoreStats stats() {
@@ -76,9 +102,15 @@ public final class NodeMetrics {
     public String scrape() {
         lastStats = node.store().stats();
         try {
+            lastStatus = clusterStatus.get();
+        } catch (RuntimeException e) {
+            lastStatus = null; // the meta service is out of reach: the cluster figures are left out of this scrape
+        }
+        try {
             return registry.scrape();
         } finally {
             lastStats = null;
+            lastStatus = null;
         }
     }
 }

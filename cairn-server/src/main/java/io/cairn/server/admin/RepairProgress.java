@@ -16,10 +16,11 @@ public final class RepairProgress {
 
     private final ArrayDeque<long[]> samples = new ArrayDeque<>(); // {nanos, bytes left}
 
-    public synchronized ClusterStatus.Repair observe(long nowNanos, long bytesLeft, int partitionsLeft, long recordsLeft) {
+    public synchronized ClusterStatus.Repair observe(long nowNanos, long bytesLeft, int partitionsLeft, long recordsLeft,
+            long underProtected) {
         if (partitionsLeft == 0) {
             samples.clear();
-            return new ClusterStatus.Repair(0, 0, 0, 0, 0);
+            return new ClusterStatus.Repair(0, 0, 0, 0, 0, underProtected);
         }
         if (!samples.isEmpty() && bytesLeft > samples.peekLast()[1]) {
             samples.clear();
@@ -32,10 +33,10 @@ public final class RepairProgress {
         long span = nowNanos - oldest[0];
         long done = oldest[1] - bytesLeft;
         if (span < SPAN_MIN_NANOS || done <= 0) {
-            return new ClusterStatus.Repair(bytesLeft, -1, partitionsLeft, 0, recordsLeft);
+            return new ClusterStatus.Repair(bytesLeft, -1, partitionsLeft, 0, recordsLeft, underProtected);
         }
         long rate = (long) (done / (span / 1e9));
         long eta = rate == 0 ? -1 : Math.ceilDiv(bytesLeft, rate);
-        return new ClusterStatus.Repair(bytesLeft, eta, partitionsLeft, rate, recordsLeft);
+        return new ClusterStatus.Repair(bytesLeft, eta, partitionsLeft, rate, recordsLeft, underProtected);
     }
 }

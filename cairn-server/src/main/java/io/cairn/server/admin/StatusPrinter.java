@@ -24,6 +24,10 @@ public final class StatusPrinter {
                     bytes(r.path("bytes_left").asLong()), r.path("records_left").asLong(), eta < 0 ? "rate not known yet (ask again in a few seconds)"
                             : bytes(r.path("bytes_per_second").asLong()) + "/s, ETA " + eta + " s");
         }
+        if (r.path("under_protected_records").asLong() > 0) {
+            out.printf("under-protected: %d records written with fewer copies than their pool asks for (copied first on recovery)%n",
+                    r.path("under_protected_records").asLong());
+        }
         out.println();
         out.printf("%-14s %-6s %-4s %-8s %-8s %-22s %10s %10s %8s%n", "NODE", "STATE", "IN", "SITE", "ZONE", "S3", "CAPACITY", "USED", "PRIMARY");
         for (JsonNode n : s.path("nodes")) {
