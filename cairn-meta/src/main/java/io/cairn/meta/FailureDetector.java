@@ -12,13 +12,22 @@ import java.util.Set;
 /**
  * Decides which up nodes have gone silent: a node is reported once no heartbeat arrived for
  * {@code downAfterNanos} since the later of its last heartbeat and the moment this detector
- * started judging. Pure: time comes in as arguments. Not thread-safe.
+ * started judging; or sooner, after half that, when its peers suspect it too (they ping the
+ * nodes they share partitions with and name in their heartbeats those that stopped
+ * answering): two of them, or the only other up node. Silence to the leader is needed either
+ * way, so one node that cannot reach another does not take it down. Pure: time comes in as
+ * arguments. Not thread-safe.
  */
 public final class FailureDetector {
 
     private final long downAfterNanos;
     private long startNanos;
     private final Map<String, Long> lastHeartbeatNanos = new HashMap<>();
+    /** Suspect -> reporter -> when the reporter last named it. */
+    private final Map<String, Map<String, Long>> suspicions = new HashMap<>();
+
+    /** Distinct peers whose suspicion, with half the silence, marks a node down. */
+    public static final int SUSPECTING_PEERS = 2;
 
     public FailureDetector(long downAfterNanos, long startNanos) {
         if (downAfterNanos <= 0) {
@@ -31,6 +40,37 @@ public final class FailureDetector {
     /** Records that {@code nodeId} was heard from at {@code nowNanos}. */
     public void heartbeat(String nodeId, long nowNanos) {
         lastHeartbeatNanos.merge(nodeId, nowNanos, (old, now) -> now - old > 0 ? now : old);
+    }
+
+    /**
+     * {@code reporter}'s heartbeat at {@code nowNanos} names the peers it suspects; a peer it no
+     * longer names is no longer suspected by it.
+     */
+    public void suspicions(String reporter, java.util.Collection<String> suspects, long nowNanos) {
+        for (Map.Entry<String, Map<String, Long>> e : suspicions.entrySet()) {
+            if (!suspects.contains(e.getKey())) {
+                e.getValue().remove(reporter);
+            }
+        }
+        for (String suspect : suspects) {
+            if (!suspect.equals(reporter)) {
+                suspicions.computeIfAbsent(suspect, k -> new HashMap<>()).put(reporter, nowNanos);
+            }
+        }
+        suspicions.values().removeIf(Map::isEmpty);
+    }
+
+    /** Up nodes (other than {@code nodeId}) that named {@code nodeId} suspect within the last {@code downAfterNanos}, sorted. */
+    public List<String> suspectedBy(String nodeId, long nowNanos, ClusterMap map) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Long> e : suspicions.getOrDefault(nodeId, Map.of()).entrySet()) {
+            boolean reporterUp = map.node(e.getKey()).map(NodeInfo::isUp).orElse(false);
+            if (reporterUp && !e.getKey().equals(nodeId) && nowNanos - e.getValue() < downAfterNanos) {
+                out.add(e.getKey());
+            }
+        }
+        out.sort(null);
+        return out;
     }
 
     private final Map<String, Long> downSinceNanos = new HashMap<>();
@@ -77,6 +117,9 @@ public final class FailureDetector {
             known.add(node.id());
         }
         lastHeartbeatNanos.keySet().retainAll(known);
+        suspicions.keySet().retainAll(known);
+        int upNodes = map.upNodes().size();
+        int peersNeeded = Math.max(1, Math.min(SUSPECTING_PEERS, upNodes - 1));
         List<String> silent = new ArrayList<>();
         for (NodeInfo node : map.nodes()) {
             if (!node.isUp()) {
@@ -87,7 +130,9 @@ public final class FailureDetector {
             if (last != null && last - since > 0) {
                 since = last;
             }
-            if (nowNanos - since >= downAfterNanos) {
+            long silence = nowNanos - since;
+            if (silence >= downAfterNanos
+                    || silence >= downAfterNanos / 2 && suspectedBy(node.id(), nowNanos, map).size() >= peersNeeded) {
                 silent.add(node.id());
             }
         }

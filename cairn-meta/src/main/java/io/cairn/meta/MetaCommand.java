@@ -79,6 +79,11 @@ public sealed interface MetaCommand {
         public Heartbeat {
             Objects.requireNonNull(stats, "stats");
             requireName(stats.nodeId(), "stats.nodeId");
+            if (stats.suspects().size() > SUSPECTS_MAX) {
+                throw new IllegalArgumentException("a heartbeat names at most " + SUSPECTS_MAX + " suspects, not "
+                        + stats.suspects().size());
+            }
+            stats.suspects().forEach(id -> requireName(id, "stats.suspects"));
         }
     }
 
@@ -118,6 +123,9 @@ public sealed interface MetaCommand {
             requireName(nodeId, "nodeId");
         }
     }
+
+    /** Most suspect peers one heartbeat may name. */
+    int SUSPECTS_MAX = 1024;
 
     /** Longest degraded-mode reason, in characters. */
     int REASON_LENGTH_MAX = 1000;

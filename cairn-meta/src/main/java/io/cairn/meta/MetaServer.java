@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -172,7 +173,9 @@ public final class MetaServer implements AutoCloseable {
     private void received(MetaCommand command) {
         if (command instanceof MetaCommand.Heartbeat h) {
             synchronized (detector) {
-                detector.heartbeat(h.stats().nodeId(), nanoClock.getAsLong());
+                long now = nanoClock.getAsLong();
+                detector.heartbeat(h.stats().nodeId(), now);
+                detector.suspicions(h.stats().nodeId(), h.stats().suspects(), now);
             }
         }
     }
@@ -189,7 +192,11 @@ public final class MetaServer implements AutoCloseable {
         };
         if (nodeId != null) {
             synchronized (detector) {
-                detector.heartbeat(nodeId, nanoClock.getAsLong());
+                long now = nanoClock.getAsLong();
+                detector.heartbeat(nodeId, now);
+                if (command instanceof MetaCommand.Heartbeat h) {
+                    detector.suspicions(nodeId, h.stats().suspects(), now); // a voter that becomes leader has them too
+                }
             }
         }
     }
@@ -205,6 +212,7 @@ public final class MetaServer implements AutoCloseable {
             MetaState state = driver.state();
             ClusterMap map = state.map();
             List<String> silent;
+            Map<String, List<String>> suspectedBy;
             java.util.Set<String> downLongEnough;
             synchronized (detector) {
                 long now = nanoClock.getAsLong();
@@ -213,6 +221,10 @@ public final class MetaServer implements AutoCloseable {
                     judging = true;
                 }
                 silent = detector.tick(now, map);
+                suspectedBy = new java.util.HashMap<>();
+                for (String id : silent) {
+                    suspectedBy.put(id, detector.suspectedBy(id, now, map));
+                }
                 downLongEnough = config.downOutIntervalMillis() == 0 ? java.util.Set.of()
                         : detector.downLongerThan(now, map, TimeUnit.MILLISECONDS.toNanos(config.downOutIntervalMillis()));
             }
@@ -222,8 +234,10 @@ public final class MetaServer implements AutoCloseable {
                     return;
                 }
                 MetaResult result = leaderClient.submit(new MetaCommand.MarkDown(nodeId));
-                LOG.warn("meta leader {} marked node {} down (no heartbeat for {} ms): {}",
-                        config.selfAddress(), nodeId, config.downAfterMillis(), result);
+                List<String> peers = suspectedBy.getOrDefault(nodeId, List.of());
+                LOG.warn("meta leader {} marked node {} down (no heartbeat for {} ms{}): {}", config.selfAddress(), nodeId,
+                        peers.isEmpty() ? config.downAfterMillis() : config.downAfterMillis() / 2,
+                        peers.isEmpty() ? "" : ", and its peers " + peers + " suspect it", result);
             }
         } catch (RuntimeException e) {
             if (!closed.get()) {

@@ -93,4 +93,62 @@ class FailureDetectorTest {
     void refusesANonPositivePeriod() {
         assertThatThrownBy(() -> new FailureDetector(0, START)).hasMessageContaining("downAfterNanos");
     }
+
+    /** Heartbeats from every node in {@code alive} at {@code at}, each naming {@code suspects}. */
+    private static void beat(FailureDetector d, long at, List<String> alive, List<String> suspects) {
+        for (String id : alive) {
+            d.heartbeat(id, at);
+            d.suspicions(id, suspects, at);
+        }
+    }
+
+    @Test
+    void twoSuspectingPeersAndHalfTheSilenceMarkANodeDown() {
+        FailureDetector d = new FailureDetector(10 * SECOND, START);
+        ClusterMap map = map(up("n1"), up("n2"), up("n3"), up("n4"));
+        beat(d, START + SECOND, List.of("n1", "n2", "n3", "n4"), List.of());
+        // n4 goes silent; n1 alone suspects it first.
+        d.suspicions("n1", List.of("n4"), START + 3 * SECOND);
+        beat(d, START + 5 * SECOND, List.of("n2", "n3"), List.of());
+        d.heartbeat("n1", START + 5 * SECOND);
+        assertThat(d.tick(START + 6 * SECOND + 1, map)).as("one suspecting peer is not enough").isEmpty();
+        d.suspicions("n2", List.of("n4"), START + 6 * SECOND);
+        assertThat(d.suspectedBy("n4", START + 6 * SECOND, map)).containsExactly("n1", "n2");
+        assertThat(d.tick(START + 6 * SECOND - 1, map)).as("less than half the silence").isEmpty();
+        assertThat(d.tick(START + 6 * SECOND, map)).containsExactly("n4");
+    }
+
+    @Test
+    void peersAloneNeverMarkDownANodeTheLeaderHears() {
+        FailureDetector d = new FailureDetector(10 * SECOND, START);
+        ClusterMap map = map(up("n1"), up("n2"), up("n3"));
+        for (long t = 1; t <= 30; t++) {
+            beat(d, START + t * SECOND, List.of("n1", "n2"), List.of("n3"));
+            d.heartbeat("n3", START + t * SECOND);
+            assertThat(d.tick(START + t * SECOND, map)).as("second %d", t).isEmpty();
+        }
+    }
+
+    @Test
+    void suspicionsTakenBackStaleOrFromDownNodesDoNotCount() {
+        FailureDetector d = new FailureDetector(10 * SECOND, START);
+        beat(d, START + SECOND, List.of("n1", "n2"), List.of("n3"));
+        beat(d, START + 2 * SECOND, List.of("n1"), List.of()); // n1 hears n3 again
+        ClusterMap map = map(up("n1"), up("n2"), up("n3"), up("n4"));
+        assertThat(d.suspectedBy("n3", START + 2 * SECOND, map)).containsExactly("n2");
+        assertThat(d.suspectedBy("n3", START + 11 * SECOND, map)).as("n2's word is older than the down-after period").isEmpty();
+        ClusterMap n2Down = map(up("n1"), down("n2"), up("n3"), up("n4"));
+        assertThat(d.suspectedBy("n3", START + 2 * SECOND, n2Down)).as("a down reporter").isEmpty();
+        d.suspicions("n3", List.of("n3"), START + 3 * SECOND);
+        assertThat(d.suspectedBy("n3", START + 3 * SECOND, map)).as("a node does not suspect itself").containsExactly("n2");
+    }
+
+    @Test
+    void inATwoNodeClusterTheOtherNodesWordIsEnough() {
+        FailureDetector d = new FailureDetector(10 * SECOND, START);
+        ClusterMap map = map(up("n1"), up("n2"));
+        beat(d, START, List.of("n1", "n2"), List.of());
+        beat(d, START + 4 * SECOND, List.of("n1"), List.of("n2"));
+        assertThat(d.tick(START + 5 * SECOND, map)).containsExactly("n2");
+    }
 }

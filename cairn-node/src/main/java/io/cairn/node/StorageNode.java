@@ -42,6 +42,7 @@ public final class StorageNode implements AutoCloseable {
     private final StripeReader stripeReader;
     private final PartitionDriver driver;
     private final PartitionClient partitionClient;
+    private final PeerMonitor peerMonitor;
     private final Server server;
     private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("heartbeat").daemon().factory());
@@ -63,6 +64,7 @@ public final class StorageNode implements AutoCloseable {
         this.driver = new PartitionDriver(config.nodeId(), store, mapView, peers, stripeReader, PARTITION_TICK_MILLIS,
                 config.recoveryBytesPerSecond(), config.scrubBytesPerSecond(), config.scrubPauseMillis());
         this.partitionClient = new PartitionClient(mapView, peers, config.requestRetryMillis());
+        this.peerMonitor = new PeerMonitor(config.nodeId(), mapView, peers, config.heartbeatIntervalMillis(), System::nanoTime);
         InetSocketAddress bind = Addresses.parse(config.clusterAddress());
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(bind.getHostString(), bind.getPort()))
                 .addService(new NodeRpcService(driver))
@@ -79,6 +81,7 @@ public final class StorageNode implements AutoCloseable {
         try {
             node.register();
             node.heartbeats.scheduleWithFixedDelay(node::heartbeat, 0, config.heartbeatIntervalMillis(), TimeUnit.MILLISECONDS);
+            node.peerMonitor.start();
             node.reclaim.scheduleWithFixedDelay(node::dropCopiesIfSettled, RECLAIM_CHECK_MILLIS, RECLAIM_CHECK_MILLIS,
                     TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
@@ -119,7 +122,8 @@ public final class StorageNode implements AutoCloseable {
             StoreStats s = store.stats();
             long capacity = config.capacityBytes() > 0 ? config.capacityBytes() : s.capacityBytes();
             NodeStats stats = new NodeStats(config.nodeId(), capacity, s.usedBytes(), s.full(),
-                    driver.partitionsRecovering(), clock.millis(), epoch, s.records(), driver.underProtectedRecords());
+                    driver.partitionsRecovering(), clock.millis(), epoch, s.records(), driver.underProtectedRecords(),
+                    peerMonitor.suspects());
             MetaResult r = meta.submit(new MetaCommand.Heartbeat(stats));
             if (r.ok() && r.epoch() > mapView.epoch()) {
                 mapView.refresh();
@@ -158,12 +162,14 @@ public final class StorageNode implements AutoCloseable {
     public PartitionStore store() { return store; }
     public MetaClient meta() { return meta; }
     public PartitionDriver driver() { return driver; }
+    public PeerMonitor peerMonitor() { return peerMonitor; }
     public StripeReader stripeReader() { return stripeReader; }
 
     @Override
     public void close() {
         reclaim.shutdownNow();
         heartbeats.shutdownNow();
+        peerMonitor.close();
         server.shutdownNow();
         driver.close();
         stripeReader.close();

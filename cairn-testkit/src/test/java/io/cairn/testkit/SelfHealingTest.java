@@ -84,11 +84,29 @@ class SelfHealingTest {
         System.out.printf("5-node cluster ready in %.1f s%n", seconds(t0));
         cluster.s3(0).createBucket(b -> b.bucket(BUCKET));
         writeObjects("obj-", 2_000, seed, allNodes());
+        JsonNode before = cluster.admin().status();
+        for (int i = 0; i < cluster.nodes(); i++) {
+            assertThat(node(before, i).path("suspected_by").isEmpty()).as("node %d suspected by its peers while all are up: %s", i,
+                    node(before, i).path("suspected_by")).isTrue();
+        }
 
         cluster.kill(killed);
         long killedAt = System.nanoTime();
-        awaitStatus("node " + killed + " down", Duration.ofSeconds(60), Duration.ZERO, s -> "down".equals(node(s, killed).path("state").asText()));
-        System.out.printf("node %d marked down %.1f s after SIGKILL%n", killed, seconds(killedAt));
+        AtomicReference<String> suspectedBy = new AtomicReference<>("");
+        awaitStatus("node " + killed + " down", Duration.ofSeconds(60), Duration.ZERO, s -> {
+            if (!node(s, killed).path("suspected_by").isEmpty()) {
+                suspectedBy.set(node(s, killed).path("suspected_by").toString());
+            }
+            return "down".equals(node(s, killed).path("state").asText());
+        });
+        double downAfter = seconds(killedAt);
+        System.out.printf("node %d marked down %.1f s after SIGKILL (down-after %d s; suspected by %s)%n", killed, downAfter,
+                TestCluster.DOWN_AFTER_MILLIS / 1000, suspectedBy.get());
+        // Its peers stop hearing it at once and say so; with their word the leader needs only
+        // half the down-after silence. Alone it would wait the whole of it after the last
+        // heartbeat, which came at most a heartbeat interval before the kill.
+        assertThat(downAfter).as("seconds from SIGKILL to down, with peers suspecting the node")
+                .isLessThan((TestCluster.DOWN_AFTER_MILLIS - 1000) / 1000.0);
         awaitStatus("node " + killed + " out", Duration.ofSeconds(120), Duration.ZERO, s -> !node(s, killed).path("in").asBoolean(true));
         System.out.printf("node %d marked out %.1f s after SIGKILL (down-out interval %d s)%n", killed, seconds(killedAt),
                 DOWN_OUT_INTERVAL_MILLIS / 1000);

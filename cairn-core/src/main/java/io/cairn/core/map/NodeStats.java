@@ -15,6 +15,7 @@ package io.cairn.core.map;
  * @param records             records (index entries, chunks or blocks, tombstones) the node stores
  * @param underProtected      records written with too few copies, not yet known to have them all,
  *                            of the partitions the node is primary of
+ * @param suspects            nodes sharing a partition with this one that stopped answering its pings
  */
 public record NodeStats(
         String nodeId,
@@ -25,7 +26,18 @@ public record NodeStats(
         long lastHeartbeatMillis,
         long mapEpoch,
         long records,
-        long underProtected) {
+        long underProtected,
+        java.util.List<String> suspects) {
+
+    public NodeStats {
+        suspects = suspects == null ? java.util.List.of() : java.util.List.copyOf(suspects);
+    }
+
+    public NodeStats(String nodeId, long capacityBytes, long usedBytes, boolean full, int partitionsRecovering,
+                     long lastHeartbeatMillis, long mapEpoch, long records, long underProtected) {
+        this(nodeId, capacityBytes, usedBytes, full, partitionsRecovering, lastHeartbeatMillis, mapEpoch, records, underProtected,
+                java.util.List.of());
+    }
 
     public NodeStats(String nodeId, long capacityBytes, long usedBytes, boolean full, int partitionsRecovering,
                      long lastHeartbeatMillis, long mapEpoch, long records) {
@@ -43,7 +55,7 @@ public record NodeStats(
     }
 
     public static NodeStats empty(String nodeId) {
-        return new NodeStats(nodeId, 0, 0, false, 0, 0, -1, 0, 0);
+        return new NodeStats(nodeId, 0, 0, false, 0, 0, -1, 0, 0, java.util.List.of());
     }
 
     /** Whether these figures may be out of date for a map of {@code epoch} (they describe an older one). */

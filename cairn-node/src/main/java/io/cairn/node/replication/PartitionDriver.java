@@ -13,6 +13,8 @@ import io.cairn.node.erasure.StripeReader;
 import io.cairn.node.rpc.ApplyReply;
 import io.cairn.node.rpc.ApplyRequest;
 import io.cairn.node.rpc.GetReply;
+import io.cairn.node.rpc.PingReply;
+import io.cairn.node.rpc.PingRequest;
 import io.cairn.node.rpc.GetRequest;
 import io.cairn.node.rpc.HandOverReply;
 import io.cairn.node.rpc.HandOverRequest;
@@ -1276,6 +1278,11 @@ public final class PartitionDriver implements AutoCloseable {
         } catch (IOException e) {
             log.warn("could not clear the under-protected marks of {}: {}", p, e.toString());
         }
+    }
+
+    /** A peer checks this node is there. */
+    public PingReply ping(PingRequest req) {
+        return PingReply.newBuilder().setEpoch(mapView.ensureEpoch(req.getEpoch()).epoch()).setNode(self).build();
     }
 
     /** Partitions this node holds that have not settled their copy in the current epoch. */

@@ -52,6 +52,11 @@ public final class NodeRpcService extends NodeRpcGrpc.NodeRpcImplBase {
         answer(request, driver::handOver, out);
     }
 
+    @Override
+    public void ping(PingRequest request, StreamObserver<PingReply> out) {
+        answer(request, driver::ping, out);
+    }
+
     private static <Q, R> void answer(Q request, Function<Q, R> handler, StreamObserver<R> out) {
         R reply;
         try {

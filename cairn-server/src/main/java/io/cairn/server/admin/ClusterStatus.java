@@ -39,7 +39,8 @@ public record ClusterStatus(
             @JsonProperty("used_bytes") long usedBytes,
             @JsonProperty("partitions_primary") int partitionsPrimary,
             @JsonProperty("partitions_held") int partitionsHeld,
-            @JsonProperty("last_heartbeat_millis") long lastHeartbeatMillis) {}
+            @JsonProperty("last_heartbeat_millis") long lastHeartbeatMillis,
+            @JsonProperty("suspected_by") List<String> suspectedBy) {}
 
     public record Pool(
             @JsonProperty("name") String name,
@@ -110,6 +111,16 @@ public record ClusterStatus(
         long upInRaw = 0;
         long upInUsed = 0;
         int upIn = 0;
+        // Up nodes whose latest heartbeat names a peer that stopped answering their pings.
+        Map<String, List<String>> suspectedBy = new java.util.TreeMap<>();
+        for (NodeInfo n : map.nodes()) {
+            NodeStats s = stats.get(n.id());
+            if (n.isUp() && s != null) {
+                for (String suspect : s.suspects()) {
+                    suspectedBy.computeIfAbsent(suspect, k -> new ArrayList<>()).add(n.id());
+                }
+            }
+        }
         List<Node> nodes = new ArrayList<>();
         for (NodeInfo n : map.nodes()) {
             NodeStats s = stats.getOrDefault(n.id(), NodeStats.empty(n.id()));
@@ -117,7 +128,7 @@ public record ClusterStatus(
             int[] counts = perNode.getOrDefault(n.id(), new int[2]);
             nodes.add(new Node(n.id(), n.site(), n.zone(), n.state().wireName(), n.in(), s.full(), n.publicAddress(),
                     n.clusterAddress(), n.metaAddress() != null, capacity, s.usedBytes(), counts[0], counts[1],
-                    s.lastHeartbeatMillis()));
+                    s.lastHeartbeatMillis(), n.isUp() ? suspectedBy.getOrDefault(n.id(), List.of()) : List.of()));
             if (n.isUp()) {
                 raw += capacity;
                 used += s.usedBytes();

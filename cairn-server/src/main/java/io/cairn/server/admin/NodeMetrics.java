@@ -57,6 +57,8 @@ public final class NodeMetrics {
                 .description("Damaged or missing copies the scrub had rewritten from the other holders").register(registry);
         FunctionCounter.builder("cairn_scrub_passes", node, n -> n.driver().scrubber().passes())
                 .description("Scrub passes over everything this node holds, since start").register(registry);
+        gauge(registry, "cairn_peers_suspect", "Nodes sharing a partition with this one that stopped answering its pings",
+                n -> n.peerMonitor().suspects().size());
         gauge(registry, "cairn_records_under_protected",
                 "Records written with fewer copies than their pool asks for, not yet known to have them all, in partitions this node is primary of",
                 n -> n.driver().underProtectedRecords());
