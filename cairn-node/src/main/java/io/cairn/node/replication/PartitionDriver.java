@@ -262,11 +262,11 @@ public final class PartitionDriver implements AutoCloseable {
 
     private void offerHandOverIfStray(PartitionId p, Slot slot) {
         PartitionStateMachine m = slot.machine;
-        if (m.role() != PartitionStateMachine.Role.NONE || m.primary() == null || m.primary().equals(self) || erasureCoded(p)) {
-            return;
+        if (m.role() != PartitionStateMachine.Role.NONE) {
+            return; // a holder: nothing to hand over, and no need to read the marker
         }
         Version handed = handedOver(p);
-        if (!m.lastApplied().isAfter(handed) || handOverInFlight.putIfAbsent(p, Boolean.TRUE) != null) {
+        if (!RecoveryRules.offersHandOver(m, self, erasureCoded(p), handed) || handOverInFlight.putIfAbsent(p, Boolean.TRUE) != null) {
             return;
         }
         String primary = m.primary();
@@ -410,14 +410,13 @@ public final class PartitionDriver implements AutoCloseable {
             }
             for (PartitionId p : store.partitions()) {
                 Optional<PoolInfo> pool = current.map().pool(p.pool());
-                if (pool.isEmpty() || current.placement().of(p).holders().contains(self)) {
+                if (pool.isEmpty()) {
                     continue;
                 }
-                if (pool.get().policy().kind() != StoragePolicy.Kind.ERASURE_CODED && store.lastVersion(p).isAfter(handedOver(p))) {
-                    continue; // records not handed over yet
-                }
                 Slot slot = slots.get(p);
-                if (slot != null && (slot.machine.role() != PartitionStateMachine.Role.NONE || handOverInFlight.containsKey(p))) {
+                boolean ec = pool.get().policy().kind() == StoragePolicy.Kind.ERASURE_CODED;
+                if (!RecoveryRules.mayDrop(current.placement().of(p), self, ec, store.lastVersion(p), handedOver(p),
+                        slot == null ? null : slot.machine, handOverInFlight.containsKey(p))) {
                     continue;
                 }
                 try {
@@ -657,8 +656,8 @@ public final class PartitionDriver implements AutoCloseable {
             throw new IOException("blob " + rec.getKey() + " from " + source + ": " + got.getStatus());
         }
         MapView.Current current = mapView.current();
-        for (String holder : copySources(current, p)) {
-            if (holder.equals(self) || holder.equals(source)) {
+        for (String holder : RecoveryRules.copySources(current.map(), current.placement().of(p), self)) {
+            if (holder.equals(source)) {
                 continue;
             }
             try {
@@ -676,8 +675,7 @@ public final class PartitionDriver implements AutoCloseable {
         }
         // A node that is down but still in may come back with a good copy: wait for it (or for it
         // to be marked out) rather than leave the record out for good.
-        boolean someoneMayReturn = current.map().nodes().stream().anyMatch(n -> !n.isUp() && n.in());
-        if (!leaveOut || someoneMayReturn) {
+        if (!leaveOut || !RecoveryRules.mayLeaveOutUnrecoverable(current.map())) {
             throw new IOException("no good copy of " + rec.getKey() + " at " + v + " on any reachable node (" + source
                     + " has a damaged one) yet");
         }
@@ -1122,28 +1120,10 @@ public final class PartitionDriver implements AutoCloseable {
         return getReply(Status.CORRUPT, "no good copy of " + key + " found").build();
     }
 
-    /**
-     * Where to look for a good copy of a record of {@code p}: its up holders first, then every
-     * other up node, since a former holder (which handed its records over) may still have the
-     * only good copy of a version whose copies at the holders are damaged.
-     */
-    private static List<String> copySources(MapView.Current current, PartitionId p) {
-        List<String> sources = new ArrayList<>(current.placement().of(p).upHolders(current.map()));
-        for (io.cairn.core.map.NodeInfo n : current.map().upNodes()) {
-            if (!sources.contains(n.id())) {
-                sources.add(n.id());
-            }
-        }
-        return sources;
-    }
-
     /** Fetches a good copy of {@code r}'s blob from another node (holders first) and rewrites the local one with it. */
     private Optional<ByteBuffer> repairFromPeers(PartitionId p, StoredRecord r) {
         MapView.Current current = mapView.current();
-        for (String holder : copySources(current, p)) {
-            if (holder.equals(self)) {
-                continue;
-            }
+        for (String holder : RecoveryRules.copySources(current.map(), current.placement().of(p), self)) {
             try {
                 GetReply got = peers.stub(holder).get(GetRequest.newBuilder()
                         .setEpoch(current.epoch()).setPartition(RecordCodec.ref(p)).setKey(r.key())

@@ -10,6 +10,7 @@ import io.cairn.core.partition.Version;
 import io.cairn.core.placement.PartitionPlacement;
 import io.cairn.core.placement.PlacementTable;
 import io.cairn.node.replication.PartitionStateMachine;
+import io.cairn.node.replication.RecoveryRules;
 import io.cairn.node.replication.PartitionStateMachine.Admission;
 import io.cairn.node.replication.PartitionStateMachine.Effect;
 import io.cairn.node.replication.PartitionStateMachine.WriteDecision;
@@ -116,11 +117,8 @@ final class SimNode {
             return;
         }
         for (PartitionId p : disk.partitions()) {
-            if (placement.of(p).holders().contains(id) || unhandedRecords(p) || handOverInFlight.contains(p)) {
-                continue;
-            }
-            PartitionStateMachine m = slots.get(p);
-            if (m != null && m.role() != PartitionStateMachine.Role.NONE) {
+            if (!RecoveryRules.mayDrop(placement.of(p), id, false, disk.lastVersion(p), handedOver(p), slots.get(p),
+                    handOverInFlight.contains(p))) {
                 continue;
             }
             disk.drop(p);
@@ -289,11 +287,8 @@ final class SimNode {
     }
 
     private void offerHandOverIfStray(PartitionId p, PartitionStateMachine m) {
-        if (m.role() != PartitionStateMachine.Role.NONE || m.primary() == null || m.primary().equals(id)) {
-            return;
-        }
         Version handed = handedOver(p);
-        if (!m.lastApplied().isAfter(handed) || !handOverInFlight.add(p)) {
+        if (!RecoveryRules.offersHandOver(m, id, false, handed) || !handOverInFlight.add(p)) {
             return;
         }
         String primary = m.primary();
@@ -543,7 +538,7 @@ final class SimNode {
         fetchGood(p, rec, others, 0, found -> {
             if (found != null) {
                 good.add(found);
-            } else if (leaveOut && map.nodes().stream().noneMatch(n -> !n.isUp() && n.in())) {
+            } else if (leaveOut && RecoveryRules.mayLeaveOutUnrecoverable(map)) {
                 sim.leftOutDamaged++;
             } else {
                 then.accept(null);
@@ -767,14 +762,7 @@ final class SimNode {
 
     /** Other nodes that may have a good copy of a record of {@code p}: up holders first, then every other up node. */
     private List<String> copySources(PartitionId p) {
-        List<String> sources = new ArrayList<>(placement.of(p).upHolders(map));
-        for (NodeInfo n : map.upNodes()) {
-            if (!sources.contains(n.id())) {
-                sources.add(n.id());
-            }
-        }
-        sources.remove(id);
-        return sources;
+        return RecoveryRules.copySources(map, placement.of(p), id);
     }
 
     /** Fetches a good copy of {@code damaged} from the next holder that has one, and rewrites the local copy with it. */
