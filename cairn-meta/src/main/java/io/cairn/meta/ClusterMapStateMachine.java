@@ -38,9 +38,18 @@ public final class ClusterMapStateMachine {
             case MetaCommand.CreateBucket c -> createBucket(state, c);
             case MetaCommand.DeleteBucket c -> deleteBucket(state, c);
             case MetaCommand.PutUser c -> putUser(state, c);
+            case MetaCommand.ClearActing c -> clearActing(state, c);
         };
         long before = state.map().epoch();
         long after = applied.state().map().epoch();
+        if (after == before + 1) {
+            // Every map change may move partitions: keep old primaries acting where new ones lag.
+            ClusterMap next = applied.state().map();
+            ClusterMap withActing = next.withActing(ActingSets.update(state.map(), next, applied.state().stats()));
+            if (!withActing.equals(next)) {
+                applied = new Applied(new MetaState(withActing, applied.state().stats()), applied.result());
+            }
+        }
         if (after != before && after != before + 1) {
             throw new IllegalStateException("epoch jumped from " + before + " to " + after + " on " + command);
         }
@@ -64,7 +73,7 @@ public final class ClusterMapStateMachine {
             }
         }
         ClusterMap next = new ClusterMap(map.epoch() + 1, c.clusterId(), map.nodes(), pools, map.buckets(), users,
-                map.degradedReason());
+                map.degradedReason(), map.acting());
         return changed(next, state.stats());
     }
 
@@ -201,6 +210,17 @@ public final class ClusterMapStateMachine {
         }
         result.add(user);
         return result;
+    }
+
+    private static Applied clearActing(MetaState state, MetaCommand.ClearActing c) {
+        ClusterMap map = state.map();
+        List<io.cairn.core.map.ActingSet> kept = map.acting().stream().filter(a -> !c.sets().contains(a)).toList();
+        if (kept.size() == map.acting().size()) {
+            return unchanged(state);
+        }
+        ClusterMap next = new ClusterMap(map.epoch() + 1, map.clusterId(), map.nodes(), map.pools(), map.buckets(), map.users(),
+                map.degradedReason(), kept);
+        return changed(next, state.stats());
     }
 
     private static Applied changed(ClusterMap next, Map<String, NodeStats> stats) {

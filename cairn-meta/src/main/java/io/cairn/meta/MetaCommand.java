@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.CreateBucket.class, name = "CreateBucket"),
         @JsonSubTypes.Type(value = MetaCommand.DeleteBucket.class, name = "DeleteBucket"),
         @JsonSubTypes.Type(value = MetaCommand.PutUser.class, name = "PutUser"),
+        @JsonSubTypes.Type(value = MetaCommand.ClearActing.class, name = "ClearActing"),
 })
 public sealed interface MetaCommand {
 
@@ -121,6 +122,19 @@ public sealed interface MetaCommand {
     record MarkIn(String nodeId) implements MetaCommand {
         public MarkIn {
             requireName(nodeId, "nodeId");
+        }
+    }
+
+    /**
+     * Removes acting sets whose members have all caught up (submitted by the leader). Only a
+     * set still in force exactly as named goes: a newer one stays.
+     */
+    record ClearActing(java.util.List<io.cairn.core.map.ActingSet> sets) implements MetaCommand {
+        public ClearActing {
+            sets = java.util.List.copyOf(sets);
+            if (sets.isEmpty()) {
+                throw new IllegalArgumentException("ClearActing names at least one acting set");
+            }
         }
     }
 

@@ -229,6 +229,7 @@ public final class MetaServer implements AutoCloseable {
                         : detector.downLongerThan(now, map, TimeUnit.MILLISECONDS.toNanos(config.downOutIntervalMillis()));
             }
             reprotect(state, downLongEnough);
+            clearActingSets(state);
             for (String nodeId : silent) {
                 if (closed.get() || Thread.currentThread().isInterrupted()) {
                     return;
@@ -243,6 +244,16 @@ public final class MetaServer implements AutoCloseable {
             if (!closed.get()) {
                 LOG.warn("failure detection round on {} failed, retrying next round: {}", config.selfAddress(), e.toString());
             }
+        }
+    }
+
+    /** Removes the acting sets whose members have all caught up: their new primaries take over. */
+    private void clearActingSets(MetaState state) {
+        List<io.cairn.core.map.ActingSet> done = ActingSets.clearable(state);
+        if (!done.isEmpty() && !closed.get()) {
+            MetaResult result = leaderClient.submit(new MetaCommand.ClearActing(done));
+            LOG.info("meta leader {}: {} partitions' new primaries have caught up and take over ({})", config.selfAddress(),
+                    done.size(), result);
         }
     }
 

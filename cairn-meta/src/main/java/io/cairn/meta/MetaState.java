@@ -25,13 +25,13 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats) {
     }
 
     /**
-     * Whether the cluster is at rest: not in degraded mode, and every node that is in (holds
+     * Whether the cluster is at rest: not in degraded mode, no acting set in force, and every node that is in (holds
      * partitions) up and reporting this epoch's map with no partition peering or catching up.
      * Nodes that are out hold nothing and do not count. Then every partition's holders have
      * everything its primary has, and copies elsewhere are no longer needed.
      */
     public boolean settled() {
-        if (map.degradedReason() != null || map.nodes().isEmpty()) {
+        if (map.degradedReason() != null || map.nodes().isEmpty() || !map.acting().isEmpty()) {
             return false;
         }
         for (io.cairn.core.map.NodeInfo n : map.nodes()) {

@@ -11,6 +11,8 @@ import java.util.Optional;
  *
  * @param degradedReason why the cluster runs without full redundancy and does not re-protect
  *                       (the capacity check said no), or null when it is not in degraded mode
+ * @param acting         temporary holder lists in force instead of placement's while new
+ *                       primaries catch up, sorted by pool and partition
  */
 public record ClusterMap(
         long epoch,
@@ -20,9 +22,13 @@ public record ClusterMap(
         List<BucketInfo> buckets,
         List<UserInfo> users,
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-        String degradedReason) {
+        String degradedReason,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+        List<ActingSet> acting) {
 
     public ClusterMap {
+        acting = acting == null ? List.of()
+                : acting.stream().sorted(Comparator.comparing(ActingSet::pool).thenComparingInt(ActingSet::partition)).toList();
         nodes = nodes.stream().sorted(Comparator.comparing(NodeInfo::id)).toList();
         pools = pools.stream().sorted(Comparator.comparing(PoolInfo::name)).toList();
         buckets = buckets.stream().sorted(Comparator.comparing(BucketInfo::name)).toList();
@@ -34,7 +40,12 @@ public record ClusterMap(
 
     public ClusterMap(long epoch, String clusterId, List<NodeInfo> nodes, List<PoolInfo> pools, List<BucketInfo> buckets,
                       List<UserInfo> users) {
-        this(epoch, clusterId, nodes, pools, buckets, users, null);
+        this(epoch, clusterId, nodes, pools, buckets, users, null, List.of());
+    }
+
+    public ClusterMap(long epoch, String clusterId, List<NodeInfo> nodes, List<PoolInfo> pools, List<BucketInfo> buckets,
+                      List<UserInfo> users, String degradedReason) {
+        this(epoch, clusterId, nodes, pools, buckets, users, degradedReason, List.of());
     }
 
     public static ClusterMap empty() {
@@ -63,11 +74,26 @@ public record ClusterMap(
 
     /** A copy with the given parts replaced and the epoch advanced by one. */
     public ClusterMap next(List<NodeInfo> newNodes, List<PoolInfo> newPools, List<BucketInfo> newBuckets, List<UserInfo> newUsers) {
-        return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers, degradedReason);
+        return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers, degradedReason, acting);
     }
 
     /** A copy in (or, with null, out of) degraded mode, with the epoch advanced by one. */
     public ClusterMap withDegradedReason(String reason) {
-        return new ClusterMap(epoch + 1, clusterId, nodes, pools, buckets, users, reason);
+        return new ClusterMap(epoch + 1, clusterId, nodes, pools, buckets, users, reason, acting);
+    }
+
+    /** The same map (same epoch) with other acting sets. */
+    public ClusterMap withActing(List<ActingSet> newActing) {
+        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, newActing);
+    }
+
+    /** The acting set of a partition, if one is in force. */
+    public Optional<ActingSet> acting(String pool, int partition) {
+        for (ActingSet a : acting) {
+            if (a.pool().equals(pool) && a.partition() == partition) {
+                return Optional.of(a);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -1,5 +1,6 @@
 package io.cairn.core.placement;
 
+import io.cairn.core.map.ActingSet;
 import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.NodeInfo;
 import io.cairn.core.map.PoolInfo;
@@ -56,7 +57,9 @@ public final class PlacementTable {
             List<PartitionPlacement> placements = new ArrayList<>(pool.partitions());
             for (int partition = 0; partition < pool.partitions(); partition++) {
                 PartitionId id = new PartitionId(pool.name(), partition);
-                PartitionPlacement placement = checked(id, function.place(map, pool, partition), pool, inNodeIds);
+                Optional<ActingSet> acting = map.acting(pool.name(), partition);
+                PartitionPlacement placement = acting.isPresent() ? checkedActing(id, acting.get(), pool, map)
+                        : checked(id, function.place(map, pool, partition), pool, inNodeIds);
                 placements.add(placement);
                 for (String holder : placement.holders()) {
                     heldBy.computeIfAbsent(holder, h -> new ArrayList<>()).add(id);
@@ -112,6 +115,23 @@ public final class PlacementTable {
     public List<PartitionId> heldBy(String nodeId) {
         Objects.requireNonNull(nodeId, "nodeId");
         return heldBy.getOrDefault(nodeId, List.of());
+    }
+
+    /**
+     * An acting set: the old primary (which may be out: a drained node keeps serving until its
+     * successor has caught up), then placement's holders; every node must be in the map.
+     */
+    private static PartitionPlacement checkedActing(PartitionId id, ActingSet acting, PoolInfo pool, ClusterMap map) {
+        if (acting.holders().size() > pool.policy().width() + 1) {
+            throw new IllegalStateException("acting set of " + id + " must list at most " + (pool.policy().width() + 1)
+                    + " nodes: " + acting.holders());
+        }
+        for (String h : acting.holders()) {
+            if (map.node(h).isEmpty()) {
+                throw new IllegalStateException("acting set of " + id + " names " + h + ", which is not in the map");
+            }
+        }
+        return new PartitionPlacement(id, acting.holders());
     }
 
     private static PartitionPlacement checked(PartitionId id, List<String> holders, PoolInfo pool, Set<String> inNodeIds) {

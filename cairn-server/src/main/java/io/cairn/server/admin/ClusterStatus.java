@@ -52,7 +52,8 @@ public record ClusterStatus(
             @JsonProperty("total") int total,
             @JsonProperty("clean") int clean,
             @JsonProperty("degraded") int degraded,
-            @JsonProperty("recovering") int recovering) {}
+            @JsonProperty("recovering") int recovering,
+            @JsonProperty("moving") int moving) {}
 
     public record Capacity(
             @JsonProperty("raw_bytes") long rawBytes,
@@ -154,7 +155,7 @@ public record ClusterStatus(
         long bytesLeft = copies == 0 ? 0 : left * (used / copies);
         long recordsLeft = copies == 0 ? 0 : Math.round(left * ((double) records / copies));
         return new ClusterStatus(map.clusterId(), map.epoch(), nodes, pools,
-                new Partitions(total, total - degraded - recovering, degraded, recovering),
+                new Partitions(total, total - degraded - recovering, degraded, recovering, map.acting().size()),
                 new Capacity(raw, used, usable), degradedMode(map), new Repair(bytesLeft, left == 0 ? 0 : -1, left, 0, recordsLeft, underProtected));
     }
 

@@ -4,6 +4,7 @@ import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.NodeInfo;
 import io.cairn.core.map.NodeStats;
 import io.cairn.meta.ClusterMapStateMachine;
+import io.cairn.meta.ActingSets;
 import io.cairn.meta.FailureDetector;
 import io.cairn.meta.MetaCommand;
 import io.cairn.meta.MetaResult;
@@ -43,6 +44,7 @@ final class SimMeta {
     private MetaState state = MetaState.initial();
     long markedDown;
     long markedOut;
+    long actingCleared;
 
     SimMeta(SimWorld world, Simulation sim, long downAfterMillis, long downOutIntervalMillis, double fullRatio) {
         this.world = world;
@@ -136,6 +138,10 @@ final class SimMeta {
         }
         if (!Objects.equals(d.degradedReason(), state.map().degradedReason())) {
             submit(new MetaCommand.SetDegradedMode(d.degradedReason()));
+        }
+        var done = ActingSets.clearable(state);
+        if (!done.isEmpty() && submit(new MetaCommand.ClearActing(done)).ok()) {
+            actingCleared += done.size();
         }
         for (String nodeId : silent) {
             if (submit(new MetaCommand.MarkDown(nodeId)).ok()) {

@@ -480,6 +480,7 @@ public final class Simulation {
         f.put("damaged_left_out", leftOutDamaged);
         f.put("marked_down", meta.markedDown);
         f.put("marked_out", meta.markedOut);
+        f.put("acting_sets_cleared", meta.actingCleared);
         f.put("epochs", meta.map().epoch());
         f.put("messages", world.messagesSent);
         f.put("messages_lost", world.messagesLost);
