@@ -20,6 +20,9 @@ import java.util.Objects;
  *                                backfill (0: no limit)
  * @param scrubBytesPerSecond     bytes per second the scrub reads of the node's copies (0: no scrub)
  * @param scrubPauseMillis        pause after a scrub pass over everything before the next
+ * @param minCopies               fewest copies a write to a replicated pool must reach to be
+ *                                accepted while holders are down (the pool's own number is the
+ *                                most asked for); 1 accepts a write the primary alone holds
  */
 public record NodeRuntimeConfig(
         String nodeId,
@@ -35,19 +38,29 @@ public record NodeRuntimeConfig(
         long requestRetryMillis,
         long recoveryBytesPerSecond,
         long scrubBytesPerSecond,
-        long scrubPauseMillis) {
+        long scrubPauseMillis,
+        int minCopies) {
 
     public static final int CHUNK_SIZE_MAX = 16 << 20;
     public static final long RECOVERY_BYTES_PER_SECOND_DEFAULT = 128L << 20;
     public static final long SCRUB_BYTES_PER_SECOND_DEFAULT = 16L << 20;
     public static final long SCRUB_PAUSE_MILLIS_DEFAULT = 24L * 3600 * 1000;
+    public static final int MIN_COPIES_DEFAULT = 1;
+    public static final int MIN_COPIES_MAX = 16;
+
+    public NodeRuntimeConfig(String nodeId, String site, String zone, String publicAddress, String clusterAddress, String metaAddress,
+                             long capacityBytes, long heartbeatIntervalMillis, int chunkSizeBytes, long rpcTimeoutMillis,
+                             long requestRetryMillis, long recoveryBytesPerSecond, long scrubBytesPerSecond, long scrubPauseMillis) {
+        this(nodeId, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, heartbeatIntervalMillis, chunkSizeBytes,
+                rpcTimeoutMillis, requestRetryMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis, MIN_COPIES_DEFAULT);
+    }
 
     public NodeRuntimeConfig(String nodeId, String site, String zone, String publicAddress, String clusterAddress, String metaAddress,
                              long capacityBytes, long heartbeatIntervalMillis, int chunkSizeBytes, long rpcTimeoutMillis,
                              long requestRetryMillis) {
         this(nodeId, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, heartbeatIntervalMillis, chunkSizeBytes,
                 rpcTimeoutMillis, requestRetryMillis, RECOVERY_BYTES_PER_SECOND_DEFAULT, SCRUB_BYTES_PER_SECOND_DEFAULT,
-                SCRUB_PAUSE_MILLIS_DEFAULT);
+                SCRUB_PAUSE_MILLIS_DEFAULT, MIN_COPIES_DEFAULT);
     }
 
     public NodeRuntimeConfig {
@@ -62,6 +75,9 @@ public record NodeRuntimeConfig(
         if (scrubBytesPerSecond < 0 || scrubPauseMillis < 0) {
             throw new IllegalArgumentException("scrubBytesPerSecond and scrubPauseMillis must be >= 0: " + scrubBytesPerSecond
                     + ", " + scrubPauseMillis);
+        }
+        if (minCopies < 1 || minCopies > MIN_COPIES_MAX) {
+            throw new IllegalArgumentException("minCopies must be 1.." + MIN_COPIES_MAX + ": " + minCopies);
         }
         if (heartbeatIntervalMillis < 50) {
             throw new IllegalArgumentException("heartbeatIntervalMillis must be >= 50: " + heartbeatIntervalMillis);

@@ -62,6 +62,7 @@ public final class PartitionClient {
             return switch (r.getStatus()) {
                 case OK -> new Attempt.Done<>(r.getHasPrevious() ? Optional.of(r.getPrevious()) : Optional.<Record>empty());
                 case FULL -> throw new ClusterException(ClusterException.Kind.FULL, r.getMessage());
+                case TOO_FEW_COPIES -> throw new ClusterException(ClusterException.Kind.UNAVAILABLE, r.getMessage());
                 default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
             };
         });

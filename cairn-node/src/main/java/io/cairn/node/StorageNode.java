@@ -62,7 +62,7 @@ public final class StorageNode implements AutoCloseable {
         this.peers = new PeerChannels(mapView, config.rpcTimeoutMillis());
         this.stripeReader = new StripeReader(mapView, peers);
         this.driver = new PartitionDriver(config.nodeId(), store, mapView, peers, stripeReader, PARTITION_TICK_MILLIS,
-                config.recoveryBytesPerSecond(), config.scrubBytesPerSecond(), config.scrubPauseMillis());
+                config.recoveryBytesPerSecond(), config.scrubBytesPerSecond(), config.scrubPauseMillis(), config.minCopies());
         this.partitionClient = new PartitionClient(mapView, peers, config.requestRetryMillis());
         this.peerMonitor = new PeerMonitor(config.nodeId(), mapView, peers, config.heartbeatIntervalMillis(), System::nanoTime);
         InetSocketAddress bind = Addresses.parse(config.clusterAddress());

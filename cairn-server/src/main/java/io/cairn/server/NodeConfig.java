@@ -44,6 +44,7 @@ public record NodeConfig(
         @JsonProperty("recovery_bytes_per_second") Long recoveryBytesPerSecond,
         @JsonProperty("scrub_bytes_per_second") Long scrubBytesPerSecond,
         @JsonProperty("scrub_pause_millis") Long scrubPauseMillis,
+        @JsonProperty("min_copies") Integer minCopies,
         @JsonProperty("region") String region,
         @JsonProperty("admin_access_key") String adminAccessKey,
         @JsonProperty("admin_secret_key") String adminSecretKey,
@@ -65,6 +66,7 @@ public record NodeConfig(
                 or(recoveryBytesPerSecond, io.cairn.node.NodeRuntimeConfig.RECOVERY_BYTES_PER_SECOND_DEFAULT),
                 or(scrubBytesPerSecond, io.cairn.node.NodeRuntimeConfig.SCRUB_BYTES_PER_SECOND_DEFAULT),
                 or(scrubPauseMillis, io.cairn.node.NodeRuntimeConfig.SCRUB_PAUSE_MILLIS_DEFAULT),
+                or(minCopies, io.cairn.node.NodeRuntimeConfig.MIN_COPIES_DEFAULT),
                 or(region, "us-east-1"), adminAccessKey, adminSecretKey,
                 or(segmentBytesMax, StoreConfig.DEFAULTS.segmentBytesMax()),
                 or(compactionIntervalMillis, StoreConfig.DEFAULTS.compactionIntervalMillis()));
@@ -164,6 +166,8 @@ public record NodeConfig(
         require(recoveryBytesPerSecond >= 0, source, "recovery_bytes_per_second", "must be >= 0 (0: no limit): " + recoveryBytesPerSecond);
         require(scrubBytesPerSecond >= 0, source, "scrub_bytes_per_second", "must be >= 0 (0: no scrub): " + scrubBytesPerSecond);
         require(scrubPauseMillis >= 0, source, "scrub_pause_millis", "must be >= 0: " + scrubPauseMillis);
+        require(minCopies >= 1 && minCopies <= io.cairn.node.NodeRuntimeConfig.MIN_COPIES_MAX, source, "min_copies",
+                "must be 1.." + io.cairn.node.NodeRuntimeConfig.MIN_COPIES_MAX + ": " + minCopies);
         if (metaAddress != null) {
             require(adminAccessKey != null && ACCESS_KEY.matcher(adminAccessKey).matches(), source, "admin_access_key",
                     "is required on meta voters: 8-128 letters and digits");

@@ -60,6 +60,16 @@ class NodeConfigTest {
     }
 
     @Test
+    void minCopiesDefaultsToOneAndRefusesValuesOutsideOneToSixteen() throws Exception {
+        assertThat(NodeConfig.load(write(MINIMAL)).minCopies()).isEqualTo(1);
+        assertThat(NodeConfig.load(write(MINIMAL + "min_copies: 2\n")).minCopies()).isEqualTo(2);
+        for (String bad : new String[] {"0", "17", "-1"}) {
+            assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "min_copies: " + bad + "\n")))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("'min_copies'");
+        }
+    }
+
+    @Test
     void downOutIntervalShorterThanDownAfterIsRefused() throws Exception {
         assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "down_after_millis: 10000\ndown_out_interval_millis: 9999\n")))
                 .isInstanceOf(ConfigException.class)

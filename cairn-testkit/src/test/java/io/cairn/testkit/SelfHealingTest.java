@@ -7,6 +7,7 @@ import static io.cairn.testkit.StatusChecks.summary;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cairn.server.dev.DevCluster;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,6 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Self-healing with real node processes: a node that stays down past the down-out interval is
@@ -228,6 +232,94 @@ class SelfHealingTest {
         }
         System.out.printf("%d objects written while degraded have their index record on all %d nodes%n", sample.size(), cluster.nodes());
         assertAllReadable(cluster.s3(killed), killed);
+    }
+
+    @Test
+    void withMinCopiesAWriteThatCannotReachEnoughHoldersIsRefusedAndChangesNothing() throws Exception {
+        Map<Integer, DevCluster.NodeSettings> settings = new HashMap<>();
+        for (int i = 0; i < 4; i++) {
+            settings.put(i, DevCluster.NodeSettings.minCopies(2));
+        }
+        cluster = TestCluster.start(4, TestCluster.HEARTBEAT_INTERVAL_MILLIS, TestCluster.DOWN_AFTER_MILLIS, 0, 0, settings);
+        cluster.s3(0).createBucket(b -> b.bucket(BUCKET));
+        List<String> keys = writeObjects("obj-", 40, seed * 7 + 1, allNodes());
+
+        // Node 3 and one meta voter go (two voters keep the quorum). The voter is chosen so that
+        // some objects' index records (small objects live in them) lose two of their three
+        // holders and others do not.
+        JsonNode status = cluster.admin().status();
+        Map<String, List<String>> holders = new HashMap<>();
+        for (String key : keys) {
+            List<String> ids = new ArrayList<>();
+            cluster.admin().localObject(cluster.endpoint(0), BUCKET, key).path("index_holders").forEach(h -> ids.add(h.asText()));
+            holders.put(key, ids);
+        }
+        String lost3 = node(status, 3).path("id").asText();
+        int voter = -1;
+        for (int x = 0; x < 3 && voter < 0; x++) {
+            String lostX = node(status, x).path("id").asText();
+            long both = keys.stream().filter(k -> holders.get(k).contains(lost3) && holders.get(k).contains(lostX)).count();
+            if (both > 0 && both < keys.size()) {
+                voter = x;
+            }
+        }
+        assertThat(voter).as("a voter sharing some, not all, index partitions with node 3: %s", holders).isNotNegative();
+        String lostVoter = node(status, voter).path("id").asText();
+        Set<String> expectRefused = new TreeSet<>();
+        for (String key : keys) {
+            if (holders.get(key).contains(lost3) && holders.get(key).contains(lostVoter)) {
+                expectRefused.add(key);
+            }
+        }
+        int gateway = voter == 0 ? 1 : 0;
+        int lostNode = voter;
+        cluster.kill(3);
+        cluster.kill(voter);
+        awaitStatus("nodes 3 and " + voter + " down", Duration.ofSeconds(60), Duration.ZERO,
+                s -> "down".equals(node(s, 3).path("state").asText()) && "down".equals(node(s, lostNode).path("state").asText()));
+
+        // Overwrites where one holder is up are refused at once, and leave the old object;
+        // where two are up they are accepted.
+        Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        long t0 = System.nanoTime();
+        try (S3Client s3 = cluster.s3(gateway); ExecutorService pool = Executors.newFixedThreadPool(WRITERS)) {
+            List<Future<?>> puts = new ArrayList<>();
+            for (String key : keys) {
+                long contentSeed = seed * 13 + key.hashCode();
+                puts.add(pool.submit(() -> {
+                    try {
+                        s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(ObjectData.bytes(contentSeed, SIZE_MIN)));
+                        written.put(key, new long[] {SIZE_MIN, contentSeed});
+                    } catch (S3Exception e) {
+                        assertThat(e.statusCode()).as("status of the refused PUT of %s: %s", key, e.getMessage()).isEqualTo(503);
+                        assertThat(e.awsErrorDetails().errorMessage()).as("why %s was refused", key).contains("min_copies");
+                        refused.add(key);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : puts) {
+                f.get();
+            }
+        }
+        System.out.printf("with nodes 3 and %d down and min_copies 2: %d of %d overwrites refused (%.1f s with the client's retries)%n",
+                voter, refused.size(), keys.size(), seconds(t0));
+        assertThat(new TreeSet<>(refused)).as("overwrites refused: exactly the objects whose index partition has one holder up")
+                .isEqualTo(expectRefused);
+        assertAllReadable(cluster.s3(gateway), gateway);
+
+        cluster.restart(voter);
+        awaitStatus("node " + voter + " up", Duration.ofSeconds(60), Duration.ZERO,
+                s -> "up".equals(node(s, lostNode).path("state").asText()));
+        try (S3Client s3 = cluster.s3(gateway)) {
+            for (String key : refused) {
+                long contentSeed = seed * 17 + key.hashCode();
+                s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(ObjectData.bytes(contentSeed, SIZE_MIN)));
+                written.put(key, new long[] {SIZE_MIN, contentSeed});
+            }
+        }
+        System.out.printf("with node %d back, the %d refused overwrites went through%n", voter, refused.size());
+        assertAllReadable(cluster.s3(voter), voter);
     }
 
     private int[] allNodes() {

@@ -98,6 +98,7 @@ public final class PartitionDriver implements AutoCloseable {
         return recoveryBytesPulled.get();
     }
     private final Map<PartitionId, Slot> slots = new ConcurrentHashMap<>();
+    private final int minCopies;
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("partition-worker-", 0).factory());
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
@@ -112,16 +113,19 @@ public final class PartitionDriver implements AutoCloseable {
 
     public PartitionDriver(String self, PartitionStore store, MapView mapView, PeerChannels peers, StripeReader stripes,
                            long tickIntervalMillis, long recoveryBytesPerSecond) {
-        this(self, store, mapView, peers, stripes, tickIntervalMillis, recoveryBytesPerSecond, 0, 0);
+        this(self, store, mapView, peers, stripes, tickIntervalMillis, recoveryBytesPerSecond, 0, 0, 1);
     }
 
     /**
      * @param scrubBytesPerSecond how fast the scrub reads this node's copies (0: no scrub)
      * @param scrubPauseMillis    pause between two scrub passes over everything
+     * @param minCopies           fewest copies a write to a replicated pool must reach while holders are down
      */
     public PartitionDriver(String self, PartitionStore store, MapView mapView, PeerChannels peers, StripeReader stripes,
-                           long tickIntervalMillis, long recoveryBytesPerSecond, long scrubBytesPerSecond, long scrubPauseMillis) {
+                           long tickIntervalMillis, long recoveryBytesPerSecond, long scrubBytesPerSecond, long scrubPauseMillis,
+                           int minCopies) {
         this.self = self;
+        this.minCopies = minCopies;
         this.recoveryBytes = new RecoveryThrottle(recoveryBytesPerSecond);
         this.store = store;
         this.mapView = mapView;
@@ -796,6 +800,12 @@ public final class PartitionDriver implements AutoCloseable {
         boolean under;
         slot.lock.lock();
         try {
+            int up = slot.machine.upHolders().size();
+            if (policy.kind() != StoragePolicy.Kind.ERASURE_CODED && slot.machine.active()
+                    && up < Math.min(minCopies, copiesWanted(policy))) {
+                return applyReply(Status.TOO_FEW_COPIES, "only " + up + " of the holders of " + p + " are up, and min_copies is "
+                        + minCopies + ": the write is refused until more come back").build();
+            }
             PartitionStateMachine.WriteDecision d = slot.machine.admitWrite(req.getEpoch());
             switch (d) {
                 case PartitionStateMachine.WriteDecision.Forward f -> {

@@ -122,18 +122,24 @@ public final class DevCluster {
             @JsonProperty("free_reserve_ratio") Double freeReserveRatio,
             @JsonProperty("segment_bytes_max") Long segmentBytesMax,
             @JsonProperty("compaction_interval_millis") Long compactionIntervalMillis,
-            @JsonProperty("scrub_pause_millis") Long scrubPauseMillis) {
+            @JsonProperty("scrub_pause_millis") Long scrubPauseMillis,
+            @JsonProperty("min_copies") Integer minCopies) {
 
-        public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null, null);
+        public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null, null, null);
 
         public NodeSettings(String dataDir, Long freeReserveBytes, Double freeReserveRatio, Long segmentBytesMax,
                             Long compactionIntervalMillis) {
-            this(dataDir, freeReserveBytes, freeReserveRatio, segmentBytesMax, compactionIntervalMillis, null);
+            this(dataDir, freeReserveBytes, freeReserveRatio, segmentBytesMax, compactionIntervalMillis, null, null);
+        }
+
+        /** Settings that only change {@code min_copies}. */
+        public static NodeSettings minCopies(int copies) {
+            return new NodeSettings(null, null, null, null, null, null, copies);
         }
 
         /** Settings that only change the pause between scrub passes. */
         public static NodeSettings scrubPause(long millis) {
-            return new NodeSettings(null, null, null, null, null, millis);
+            return new NodeSettings(null, null, null, null, null, millis, null);
         }
     }
 
@@ -295,6 +301,9 @@ public final class DevCluster {
         }
         if (own.scrubPauseMillis() != null) {
             y.append("scrub_pause_millis: ").append(own.scrubPauseMillis()).append('\n');
+        }
+        if (own.minCopies() != null) {
+            y.append("min_copies: ").append(own.minCopies()).append('\n');
         }
         if (own.compactionIntervalMillis() != null) {
             y.append("compaction_interval_millis: ").append(own.compactionIntervalMillis()).append('\n');
