@@ -43,9 +43,11 @@ public final class ClusterMapStateMachine {
         long before = state.map().epoch();
         long after = applied.state().map().epoch();
         if (after == before + 1) {
-            // Every map change may move partitions: keep old primaries acting where new ones lag.
+            // Every map change may move partitions: erasure-coded blocks keep their slots, and old
+            // primaries keep acting where new ones lag.
             ClusterMap next = applied.state().map();
-            ClusterMap withActing = next.withActing(ActingSets.update(state.map(), next, applied.state().stats()));
+            ClusterMap pinned = next.withPins(SlotPins.update(state.map(), next, applied.state().stats()));
+            ClusterMap withActing = pinned.withActing(ActingSets.update(state.map(), pinned, applied.state().stats()));
             if (!withActing.equals(next)) {
                 applied = new Applied(new MetaState(withActing, applied.state().stats()), applied.result());
             }
@@ -73,7 +75,7 @@ public final class ClusterMapStateMachine {
             }
         }
         ClusterMap next = new ClusterMap(map.epoch() + 1, c.clusterId(), map.nodes(), pools, map.buckets(), users,
-                map.degradedReason(), map.acting());
+                map.degradedReason(), map.acting(), map.pins());
         return changed(next, state.stats());
     }
 
@@ -219,7 +221,7 @@ public final class ClusterMapStateMachine {
             return unchanged(state);
         }
         ClusterMap next = new ClusterMap(map.epoch() + 1, map.clusterId(), map.nodes(), map.pools(), map.buckets(), map.users(),
-                map.degradedReason(), kept);
+                map.degradedReason(), kept, map.pins());
         return changed(next, state.stats());
     }
 

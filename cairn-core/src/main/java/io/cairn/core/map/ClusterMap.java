@@ -13,6 +13,8 @@ import java.util.Optional;
  *                       (the capacity check said no), or null when it is not in degraded mode
  * @param acting         temporary holder lists in force instead of placement's while new
  *                       primaries catch up, sorted by pool and partition
+ * @param pins           holder lists of erasure-coded partitions that keep each staying holder in
+ *                       its slot across placement changes, sorted by pool and partition
  */
 public record ClusterMap(
         long epoch,
@@ -24,9 +26,13 @@ public record ClusterMap(
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
         String degradedReason,
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
-        List<ActingSet> acting) {
+        List<ActingSet> acting,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+        List<SlotPin> pins) {
 
     public ClusterMap {
+        pins = pins == null ? List.of()
+                : pins.stream().sorted(Comparator.comparing(SlotPin::pool).thenComparingInt(SlotPin::partition)).toList();
         acting = acting == null ? List.of()
                 : acting.stream().sorted(Comparator.comparing(ActingSet::pool).thenComparingInt(ActingSet::partition)).toList();
         nodes = nodes.stream().sorted(Comparator.comparing(NodeInfo::id)).toList();
@@ -40,12 +46,17 @@ public record ClusterMap(
 
     public ClusterMap(long epoch, String clusterId, List<NodeInfo> nodes, List<PoolInfo> pools, List<BucketInfo> buckets,
                       List<UserInfo> users) {
-        this(epoch, clusterId, nodes, pools, buckets, users, null, List.of());
+        this(epoch, clusterId, nodes, pools, buckets, users, null, List.of(), List.of());
     }
 
     public ClusterMap(long epoch, String clusterId, List<NodeInfo> nodes, List<PoolInfo> pools, List<BucketInfo> buckets,
                       List<UserInfo> users, String degradedReason) {
-        this(epoch, clusterId, nodes, pools, buckets, users, degradedReason, List.of());
+        this(epoch, clusterId, nodes, pools, buckets, users, degradedReason, List.of(), List.of());
+    }
+
+    public ClusterMap(long epoch, String clusterId, List<NodeInfo> nodes, List<PoolInfo> pools, List<BucketInfo> buckets,
+                      List<UserInfo> users, String degradedReason, List<ActingSet> acting) {
+        this(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, List.of());
     }
 
     public static ClusterMap empty() {
@@ -74,17 +85,32 @@ public record ClusterMap(
 
     /** A copy with the given parts replaced and the epoch advanced by one. */
     public ClusterMap next(List<NodeInfo> newNodes, List<PoolInfo> newPools, List<BucketInfo> newBuckets, List<UserInfo> newUsers) {
-        return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers, degradedReason, acting);
+        return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers, degradedReason, acting, pins);
     }
 
     /** A copy in (or, with null, out of) degraded mode, with the epoch advanced by one. */
     public ClusterMap withDegradedReason(String reason) {
-        return new ClusterMap(epoch + 1, clusterId, nodes, pools, buckets, users, reason, acting);
+        return new ClusterMap(epoch + 1, clusterId, nodes, pools, buckets, users, reason, acting, pins);
     }
 
     /** The same map (same epoch) with other acting sets. */
     public ClusterMap withActing(List<ActingSet> newActing) {
-        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, newActing);
+        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, newActing, pins);
+    }
+
+    /** The same map (same epoch) with other slot pins. */
+    public ClusterMap withPins(List<SlotPin> newPins) {
+        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, newPins);
+    }
+
+    /** The slot pin of a partition, if one is in force. */
+    public Optional<SlotPin> pin(String pool, int partition) {
+        for (SlotPin p : pins) {
+            if (p.pool().equals(pool) && p.partition() == partition) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The acting set of a partition, if one is in force. */

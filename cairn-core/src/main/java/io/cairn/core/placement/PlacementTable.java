@@ -58,7 +58,9 @@ public final class PlacementTable {
             for (int partition = 0; partition < pool.partitions(); partition++) {
                 PartitionId id = new PartitionId(pool.name(), partition);
                 Optional<ActingSet> acting = map.acting(pool.name(), partition);
-                PartitionPlacement placement = acting.isPresent() ? checkedActing(id, acting.get(), pool, map)
+                Optional<io.cairn.core.map.SlotPin> pin = map.pin(pool.name(), partition);
+                PartitionPlacement placement = acting.isPresent() ? checkedOverride(id, acting.get().holders(), pool.policy().width() + 1, map)
+                        : pin.isPresent() ? checkedOverride(id, pin.get().holders(), pool.policy().width(), map)
                         : checked(id, function.place(map, pool, partition), pool, inNodeIds);
                 placements.add(placement);
                 for (String holder : placement.holders()) {
@@ -118,20 +120,20 @@ public final class PlacementTable {
     }
 
     /**
-     * An acting set: the old primary (which may be out: a drained node keeps serving until its
-     * successor has caught up), then placement's holders; every node must be in the map.
+     * A holder list the map sets instead of the function's (an acting set, or a slot pin): it
+     * may name nodes that are out (a drained node serving until its successor has caught up, a
+     * slot nobody could take over), but every node must be in the map.
      */
-    private static PartitionPlacement checkedActing(PartitionId id, ActingSet acting, PoolInfo pool, ClusterMap map) {
-        if (acting.holders().size() > pool.policy().width() + 1) {
-            throw new IllegalStateException("acting set of " + id + " must list at most " + (pool.policy().width() + 1)
-                    + " nodes: " + acting.holders());
+    private static PartitionPlacement checkedOverride(PartitionId id, List<String> holders, int most, ClusterMap map) {
+        if (holders.size() > most) {
+            throw new IllegalStateException("the holders the map sets for " + id + " must be at most " + most + ": " + holders);
         }
-        for (String h : acting.holders()) {
+        for (String h : holders) {
             if (map.node(h).isEmpty()) {
-                throw new IllegalStateException("acting set of " + id + " names " + h + ", which is not in the map");
+                throw new IllegalStateException("the map sets " + h + " as a holder of " + id + ", but has no such node");
             }
         }
-        return new PartitionPlacement(id, acting.holders());
+        return new PartitionPlacement(id, holders);
     }
 
     private static PartitionPlacement checked(PartitionId id, List<String> holders, PoolInfo pool, Set<String> inNodeIds) {
