@@ -62,7 +62,8 @@ public final class MapView {
         Current next = new Current(map, PlacementTable.compute(map, PLACEMENT));
         long previous = current.epoch();
         current = next;
-        log.info("map epoch {} -> {} ({} nodes, {} up)", previous, map.epoch(), map.nodes().size(), map.upNodes().size());
+        log.info("map epoch {} -> {} ({} nodes, {} up, {} acting sets, {} slot pins)", previous, map.epoch(), map.nodes().size(),
+                map.upNodes().size(), map.acting().size(), map.pins().size());
         for (Consumer<Current> l : listeners) {
             try {
                 l.accept(next);

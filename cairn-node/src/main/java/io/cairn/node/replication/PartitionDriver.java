@@ -603,6 +603,11 @@ public final class PartitionDriver implements AutoCloseable {
 
     /** @param peering a primary settling its history: a record with no good copy anywhere is left out rather than failing the pull */
     private boolean copyIfNewer(PartitionId p, String source, Record rec, boolean peering) throws IOException {
+        if (!mapView.current().placement().of(p).holders().contains(self)) {
+            // A pull started under an older map (it may have waited its turn a while) must not
+            // leave copies on a node that no longer holds the partition.
+            throw new IOException("no longer a holder of " + p + " in epoch " + mapView.epoch() + "; pull abandoned");
+        }
         Version v = RecordCodec.version(rec.getVersion());
         Optional<StoredRecord> local = store.get(p, rec.getKey());
         if (local.isPresent() && !v.isAfter(local.get().version())) {
