@@ -36,12 +36,11 @@ public final class ActingSets {
      * (placement's holders follow it as placement now computes them); a partition whose new
      * primary was not an up holder before gets one when its old primary is still up and had
      * stored anything at all by its last heartbeat (a cluster starting up moves empty
-     * partitions, which need no care).
+     * partitions, which need no care). {@code before} is the placement of {@code prev} as in
+     * force; {@code after} is what placement computes for {@code next}, with no acting set or pin.
      */
-    public static List<ActingSet> update(ClusterMap prev, ClusterMap next, java.util.Map<String, NodeStats> stats) {
-        ClusterMap target = next.withActing(List.of());
-        PlacementTable before = PlacementTable.compute(prev, PLACEMENT);
-        PlacementTable after = PlacementTable.compute(target, PLACEMENT);
+    public static List<ActingSet> update(ClusterMap prev, PlacementTable before, ClusterMap next, PlacementTable after,
+                                         java.util.Map<String, NodeStats> stats) {
         List<ActingSet> out = new ArrayList<>();
         for (PoolInfo pool : next.pools()) {
             if (pool.policy().kind() == StoragePolicy.Kind.ERASURE_CODED || prev.pool(pool.name()).isEmpty()) {
@@ -50,7 +49,7 @@ public final class ActingSets {
             for (int i = 0; i < pool.partitions(); i++) {
                 PartitionId id = new PartitionId(pool.name(), i);
                 List<String> holders = after.of(id).holders();
-                Optional<String> newPrimary = after.of(id).primary(target);
+                Optional<String> newPrimary = after.of(id).primary(next);
                 Optional<ActingSet> existing = next.acting(pool.name(), i); // as the command left them
                 String keep = null;
                 if (existing.isPresent()) {

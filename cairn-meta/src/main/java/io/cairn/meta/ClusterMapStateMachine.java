@@ -45,9 +45,13 @@ public final class ClusterMapStateMachine {
         if (after == before + 1) {
             // Every map change may move partitions: erasure-coded blocks keep their slots, and old
             // primaries keep acting where new ones lag.
+            // Both start from the same two placements, computed once.
             ClusterMap next = applied.state().map();
-            ClusterMap pinned = next.withPins(SlotPins.update(state.map(), next, applied.state().stats()));
-            ClusterMap withActing = pinned.withActing(ActingSets.update(state.map(), pinned, applied.state().stats()));
+            var placed = io.cairn.core.placement.PlacementTable.compute(state.map(), ActingSets.PLACEMENT);
+            var fresh = io.cairn.core.placement.PlacementTable.compute(next.withPins(List.of()).withActing(List.of()), ActingSets.PLACEMENT);
+            var stats = applied.state().stats();
+            ClusterMap withActing = next.withPins(SlotPins.update(state.map(), placed, next, fresh, stats))
+                    .withActing(ActingSets.update(state.map(), placed, next, fresh, stats));
             if (!withActing.equals(next)) {
                 applied = new Applied(new MetaState(withActing, applied.state().stats()), applied.result());
             }

@@ -28,11 +28,12 @@ public final class SlotPins {
     /**
      * The slot pins of {@code next}, the map that follows {@code prev}. A partition none of whose
      * holders had stored anything by its last heartbeat has no blocks to keep in place (a
-     * cluster starting up), and takes placement's list.
+     * cluster starting up), and takes placement's list. {@code before} is the placement of
+     * {@code prev} as in force; {@code fresh} is what placement computes for {@code next}, with no
+     * acting set or pin.
      */
-    public static List<SlotPin> update(ClusterMap prev, ClusterMap next, java.util.Map<String, io.cairn.core.map.NodeStats> stats) {
-        PlacementTable before = PlacementTable.compute(prev, ActingSets.PLACEMENT);
-        PlacementTable fresh = PlacementTable.compute(next.withPins(List.of()).withActing(List.of()), ActingSets.PLACEMENT);
+    public static List<SlotPin> update(ClusterMap prev, PlacementTable before, ClusterMap next, PlacementTable fresh,
+                                      java.util.Map<String, io.cairn.core.map.NodeStats> stats) {
         List<SlotPin> out = new ArrayList<>();
         for (PoolInfo pool : next.pools()) {
             if (pool.policy().kind() != StoragePolicy.Kind.ERASURE_CODED || prev.pool(pool.name()).isEmpty()) {

@@ -17,9 +17,7 @@ class ActingSetsTest {
     private final ClusterMapStateMachine sm = new ClusterMapStateMachine();
 
     private MetaState apply(MetaState state, MetaCommand c) {
-        MetaState next = sm.apply(state, c).state();
-        assertThat(next.map()).isEqualTo(MetaJson.read(MetaJson.write(next.map()), ClusterMap.class));
-        return next;
+        return MetaFixtures.applyRoundTripped(sm, state, c);
     }
 
     private MetaState threeNodes() {

@@ -45,6 +45,14 @@ final class MetaFixtures {
         return new BucketInfo(name, pool, owner, 1_700_000_000_000L, BucketInfo.INDEX_SHARDS_DEFAULT, dataPool);
     }
 
+    /** Applies {@code c} and checks that the resulting map survives a JSON round trip unchanged. */
+    static MetaState applyRoundTripped(ClusterMapStateMachine sm, MetaState state, MetaCommand c) {
+        MetaState next = sm.apply(state, c).state();
+        org.assertj.core.api.Assertions.assertThat(next.map())
+                .isEqualTo(MetaJson.read(MetaJson.write(next.map()), io.cairn.core.map.ClusterMap.class));
+        return next;
+    }
+
     static PoolInfo pool(String name, String policy, int partitions) {
         return new PoolInfo(name, StoragePolicy.parse(policy), partitions);
     }
