@@ -2,9 +2,9 @@ package io.cairn.bench;
 
 import io.cairn.core.partition.PartitionId;
 import io.cairn.core.partition.Version;
-import io.cairn.store.BlobRead;
-import io.cairn.store.Mutation;
-import io.cairn.store.PartitionStore;
+import io.cairn.core.store.BlobRead;
+import io.cairn.core.store.Mutation;
+import io.cairn.core.store.PartitionStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -109,7 +109,8 @@ public final class ClusterMapStateMachine {
         }
         Map<String, NodeStats> newStats = new TreeMap<>(state.stats());
         newStats.put(stats.nodeId(), stats);
-        if (node.get().isUp()) {
+        if (node.get().isUp() || PeerReachability.fenced(stats.nodeId(), map, newStats)) {
+            // Up already, or down because its peers cannot work with it and they still cannot.
             return new Applied(new MetaState(map, newStats), MetaResult.success(map.epoch()));
         }
         // A node that comes back is in again: it was marked out only because it was away.

@@ -1,12 +1,10 @@
 package io.cairn.meta;
 
-import io.cairn.core.map.ClusterMap;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -209,71 +207,36 @@ public final class MetaServer implements AutoCloseable {
                 judging = false;
                 return;
             }
-            MetaState state = driver.state();
-            ClusterMap map = state.map();
-            List<String> silent;
-            Map<String, List<String>> suspectedBy;
-            java.util.Set<String> downLongEnough;
+            List<MetaLeaderRound.Step> steps;
             synchronized (detector) {
                 long now = nanoClock.getAsLong();
                 if (!judging) {
                     detector.restart(now);
                     judging = true;
                 }
-                silent = detector.tick(now, map);
-                suspectedBy = new java.util.HashMap<>();
-                for (String id : silent) {
-                    suspectedBy.put(id, detector.suspectedBy(id, now, map));
-                }
-                downLongEnough = config.downOutIntervalMillis() == 0 ? java.util.Set.of()
-                        : detector.downLongerThan(now, map, TimeUnit.MILLISECONDS.toNanos(config.downOutIntervalMillis()));
+                steps = MetaLeaderRound.decide(driver.state(), detector, now,
+                        new MetaLeaderRound.Settings(config.downOutIntervalMillis(), config.fullRatio()));
             }
-            reprotect(state, downLongEnough);
-            clearActingSets(state);
-            for (String nodeId : silent) {
+            for (MetaLeaderRound.Step step : steps) {
                 if (closed.get() || Thread.currentThread().isInterrupted()) {
                     return;
                 }
-                MetaResult result = leaderClient.submit(new MetaCommand.MarkDown(nodeId));
-                List<String> peers = suspectedBy.getOrDefault(nodeId, List.of());
-                LOG.warn("meta leader {} marked node {} down (no heartbeat for {} ms{}): {}", config.selfAddress(), nodeId,
-                        peers.isEmpty() ? config.downAfterMillis() : config.downAfterMillis() / 2,
-                        peers.isEmpty() ? "" : ", and its peers " + peers + " suspect it", result);
+                MetaResult result = leaderClient.submit(step.command());
+                switch (step.command()) {
+                    case MetaCommand.ClearActing c -> LOG.info("meta leader {}: {} ({})", config.selfAddress(), step.why(), result);
+                    case MetaCommand.SetDegradedMode c when c.reason() == null ->
+                            LOG.warn("cluster leaves degraded mode: {} ({})", step.why(), result);
+                    case MetaCommand.SetDegradedMode c -> LOG.warn("cluster in degraded mode: {} ({})", step.why(), result);
+                    case MetaCommand.MarkOut c -> LOG.warn("meta leader {} marked node {} out ({}): {}", config.selfAddress(), c.nodeId(),
+                            step.why(), result);
+                    case MetaCommand.MarkDown c -> LOG.warn("meta leader {} marked node {} down ({}): {}", config.selfAddress(), c.nodeId(),
+                            step.why(), result);
+                    default -> LOG.info("meta leader {}: {} {} ({})", config.selfAddress(), step.command(), step.why(), result);
+                }
             }
         } catch (RuntimeException e) {
             if (!closed.get()) {
                 LOG.warn("failure detection round on {} failed, retrying next round: {}", config.selfAddress(), e.toString());
-            }
-        }
-    }
-
-    /** Removes the acting sets whose members have all caught up: their new primaries take over. */
-    private void clearActingSets(MetaState state) {
-        List<io.cairn.core.map.ActingSet> done = ActingSets.clearable(state);
-        if (!done.isEmpty() && !closed.get()) {
-            MetaResult result = leaderClient.submit(new MetaCommand.ClearActing(done));
-            LOG.info("meta leader {}: {} partitions' new primaries have caught up and take over ({})", config.selfAddress(),
-                    done.size(), result);
-        }
-    }
-
-    /** Marks out the nodes the capacity check allows, and enters or leaves degraded mode. */
-    private void reprotect(MetaState state, java.util.Set<String> downLongEnough) {
-        ReprotectionCheck.Decision d = ReprotectionCheck.decide(state.map(), state.stats(), downLongEnough, config.fullRatio());
-        for (String nodeId : d.markOut()) {
-            if (closed.get()) {
-                return;
-            }
-            MetaResult result = leaderClient.submit(new MetaCommand.MarkOut(nodeId));
-            LOG.warn("meta leader {} marked node {} out (down for more than {} ms); its partitions are re-protected on other nodes: {}",
-                    config.selfAddress(), nodeId, config.downOutIntervalMillis(), result);
-        }
-        if (!java.util.Objects.equals(d.degradedReason(), state.map().degradedReason())) {
-            MetaResult result = leaderClient.submit(new MetaCommand.SetDegradedMode(d.degradedReason()));
-            if (d.degradedReason() == null) {
-                LOG.warn("cluster leaves degraded mode: full redundancy is possible again ({})", result);
-            } else {
-                LOG.warn("cluster in degraded mode: {} ({})", d.degradedReason(), result);
             }
         }
     }

@@ -8,6 +8,21 @@ import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import io.cairn.node.rpc.ApplyRequest;
+import io.cairn.node.rpc.GetRequest;
+import io.cairn.node.rpc.HandOverRequest;
+import io.cairn.node.rpc.MirrorRequest;
+import io.cairn.node.rpc.PingRequest;
+import io.cairn.node.rpc.RepairRequest;
+import io.cairn.node.rpc.ScanRequest;
+import io.cairn.node.rpc.SinceRequest;
+import io.cairn.node.rpc.WireCodec;
+import io.cairn.protocol.Reply;
+import io.cairn.protocol.Request;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 
 /** gRPC channels to the other nodes, one per cluster address, created on first use. */
 public final class PeerChannels implements AutoCloseable {
@@ -44,6 +59,77 @@ public final class PeerChannels implements AutoCloseable {
             }
         }
         upNodes = java.util.Set.copyOf(now);
+    }
+
+    /**
+     * Sends a request of the replication protocol to {@code nodeId} without waiting: exactly one of
+     * {@code onReply} (the typed reply) and {@code onFailure} (why there is none: unreachable, the
+     * deadline passed, not in the map, a malformed reply) is called, on a gRPC thread.
+     */
+    public void send(String nodeId, Request request, long timeoutMillis, Consumer<Reply> onReply, Consumer<String> onFailure) {
+        java.util.Optional<NodeInfo> node = mapView.current().map().node(nodeId);
+        if (node.isEmpty()) {
+            onFailure.accept("node " + nodeId + " is not in map epoch " + mapView.epoch());
+            return;
+        }
+        NodeRpcGrpc.NodeRpcStub stub = NodeRpcGrpc.newStub(channel(node.get().clusterAddress()))
+                .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);
+        AtomicBoolean answered = new AtomicBoolean();
+        StreamObserver<com.google.protobuf.Message> observer = new StreamObserver<>() {
+            @Override
+            public void onNext(com.google.protobuf.Message value) {
+                Reply reply;
+                try {
+                    reply = WireCodec.reply(value);
+                } catch (IllegalArgumentException e) {
+                    if (answered.compareAndSet(false, true)) {
+                        onFailure.accept("malformed reply from " + nodeId + ": " + e.getMessage());
+                    }
+                    return;
+                }
+                if (answered.compareAndSet(false, true)) {
+                    onReply.accept(reply);
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                if (answered.compareAndSet(false, true)) {
+                    onFailure.accept(nodeId + ": " + (t instanceof StatusRuntimeException sre ? sre.getStatus().getCode() + " "
+                            + sre.getStatus().getDescription() : t.toString()));
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                if (answered.compareAndSet(false, true)) {
+                    onFailure.accept(nodeId + " completed the call without a reply");
+                }
+            }
+        };
+        try {
+            com.google.protobuf.Message wire = WireCodec.proto(request);
+            switch (request) {
+                case Request.Apply a -> stub.apply((ApplyRequest) wire, cast(observer));
+                case Request.Mirror m -> stub.mirror((MirrorRequest) wire, cast(observer));
+                case Request.Get g -> stub.get((GetRequest) wire, cast(observer));
+                case Request.Scan sc -> stub.scan((ScanRequest) wire, cast(observer));
+                case Request.Since si -> stub.since((SinceRequest) wire, cast(observer));
+                case Request.RepairBlock b -> stub.repairBlock((RepairRequest) wire, cast(observer));
+                case Request.HandOver h -> stub.handOver((HandOverRequest) wire, cast(observer));
+                case Request.Ping p -> stub.ping((PingRequest) wire, cast(observer));
+                case Request.ReadStripe rs -> throw new IllegalArgumentException("a stripe read is local to its gateway");
+            }
+        } catch (RuntimeException e) {
+            if (answered.compareAndSet(false, true)) {
+                onFailure.accept("call to " + nodeId + " not made: " + e);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> StreamObserver<T> cast(StreamObserver<com.google.protobuf.Message> observer) {
+        return (StreamObserver<T>) (StreamObserver<?>) observer;
     }
 
     /** A blocking stub to {@code nodeId} with the node-to-node deadline, or an exception if the map lacks it. */

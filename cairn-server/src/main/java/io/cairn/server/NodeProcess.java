@@ -14,7 +14,7 @@ import io.cairn.s3.S3Gateway;
 import io.cairn.s3.S3GatewayConfig;
 import io.cairn.server.admin.AdminApi;
 import io.cairn.server.gateway.ClusterObjectBackend;
-import io.cairn.store.PartitionStore;
+import io.cairn.core.store.PartitionStore;
 import io.cairn.store.RocksPartitionStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -72,7 +72,7 @@ public final class NodeProcess implements AutoCloseable {
         StorageNode node = StorageNode.start(new NodeRuntimeConfig(nodeId, c.site(), c.zone(), c.publicAddress(),
                 c.clusterAddress(), c.metaAddress(), c.capacityBytes(), c.heartbeatIntervalMillis(), c.chunkSizeBytes(),
                 c.rpcTimeoutMillis(), c.requestRetryMillis(), c.recoveryBytesPerSecond(), c.scrubBytesPerSecond(),
-                c.scrubPauseMillis(), c.minCopies()), store, metaClient);
+                c.scrubPauseMillis(), c.minCopies()), store, metaClient, NodeProcess::halt);
         resources.add(node);
 
         var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());
@@ -103,6 +103,16 @@ public final class NodeProcess implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The replica broke an invariant of the protocol: the process stops at once (exit code 70),
+     * without serving another request from a state it cannot trust. A supervisor may restart it;
+     * it then rebuilds its state from its disk and peers like any node that comes back.
+     */
+    private static void halt(Throwable why) {
+        log.error("node halts: {}", why.toString());
+        Runtime.getRuntime().halt(70);
     }
 
     /** Every voter proposes the same bootstrap; the first one applied wins, the others are no-ops. */

@@ -1,5 +1,6 @@
 package io.cairn.store;
 
+import io.cairn.core.store.StoreFullException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

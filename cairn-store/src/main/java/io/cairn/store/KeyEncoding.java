@@ -1,11 +1,11 @@
 package io.cairn.store;
 
+import io.cairn.core.store.StoreLimits;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.core.partition.Version;
+import io.cairn.core.store.RecordKeys;
+import io.cairn.core.store.StoreLimits;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -22,43 +22,16 @@ final class KeyEncoding {
 
     private KeyEncoding() {}
 
-    /** The UTF-8 bytes of a record key; rejects null, empty, malformed or too long keys. */
     static byte[] recordKey(String key) {
-        if (key == null || key.isEmpty()) {
-            throw new IllegalArgumentException("record key must be non-empty");
-        }
-        return utf8(key, "record key", StoreLimits.KEY_BYTES_MAX);
+        return RecordKeys.recordKey(key);
     }
 
-    /** The UTF-8 bytes of a key prefix or an after-key; empty is allowed. */
     static byte[] keyBound(String bound, String what) {
-        if (bound == null) {
-            throw new IllegalArgumentException(what + " must not be null (use \"\")");
-        }
-        return utf8(bound, what, StoreLimits.KEY_BYTES_MAX);
+        return RecordKeys.keyBound(bound, what);
     }
 
     static byte[] utf8(String s, String what, int maxBytes) {
-        if (s.length() > maxBytes) {
-            throw new IllegalArgumentException(what + " is longer than " + maxBytes + " bytes of UTF-8: "
-                    + s.length() + " chars");
-        }
-        ByteBuffer encoded;
-        try {
-            encoded = StandardCharsets.UTF_8.newEncoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .encode(CharBuffer.wrap(s));
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(what + " is not valid Unicode (unpaired surrogate?): " + e.getMessage());
-        }
-        if (encoded.remaining() > maxBytes) {
-            throw new IllegalArgumentException(what + " is " + encoded.remaining() + " bytes of UTF-8, more than "
-                    + maxBytes);
-        }
-        byte[] bytes = new byte[encoded.remaining()];
-        encoded.get(bytes);
-        return bytes;
+        return RecordKeys.utf8(s, what, maxBytes);
     }
 
     static byte[] partitionPrefix(PartitionId p) {

@@ -1,5 +1,7 @@
 package io.cairn.store;
 
+import io.cairn.core.store.StoredRecord;
+import io.cairn.core.store.StoreLimits;
 import io.cairn.core.partition.Version;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;

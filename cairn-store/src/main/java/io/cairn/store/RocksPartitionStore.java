@@ -1,5 +1,13 @@
 package io.cairn.store;
 
+import io.cairn.core.store.PartitionStore;
+import io.cairn.core.store.Mutation;
+import io.cairn.core.store.StoredRecord;
+import io.cairn.core.store.BlobRead;
+import io.cairn.core.store.ApplyOutcome;
+import io.cairn.core.store.StoreStats;
+import io.cairn.core.store.StoreFullException;
+import io.cairn.core.store.StoreLimits;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.core.partition.Version;
 import java.io.IOException;

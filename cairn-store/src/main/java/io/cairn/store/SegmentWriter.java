@@ -1,5 +1,6 @@
 package io.cairn.store;
 
+import io.cairn.core.store.StoreFullException;
 import io.cairn.core.partition.Version;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
 package io.cairn.store;
 
+import io.cairn.core.store.Mutation;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.core.partition.Version;
 import java.io.PrintStream;

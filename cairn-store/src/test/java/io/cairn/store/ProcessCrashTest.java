@@ -1,5 +1,7 @@
 package io.cairn.store;
 
+import io.cairn.core.store.StoredRecord;
+import io.cairn.core.store.BlobRead;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;

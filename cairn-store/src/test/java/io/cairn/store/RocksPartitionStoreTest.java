@@ -1,5 +1,11 @@
 package io.cairn.store;
 
+import io.cairn.core.store.PartitionStore;
+import io.cairn.core.store.Mutation;
+import io.cairn.core.store.BlobRead;
+import io.cairn.core.store.ApplyOutcome;
+import io.cairn.core.store.StoreStats;
+import io.cairn.core.store.StoreFullException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,14 +36,39 @@ class RocksPartitionStoreTest extends PartitionStoreContractTest {
             .withCompaction(0.5, 1L << 30, 0).withInlineBlobBytesMax(0);
 
     @Override
-    PartitionStore open(Path dataDir) throws IOException {
+    protected PartitionStore open(Path dataDir) throws IOException {
         return RocksPartitionStore.open(List.of(dataDir), TEST_CONFIG);
     }
 
-    @Override
+    /** A stored blob's bytes: a file, the offset where its header starts, and its length with the data. */
+    record BlobSpan(Path file, long offset, long length) {}
+
     BlobSpan blobSpanOf(PartitionStore store, PartitionId p, String key) {
         RocksPartitionStore s = (RocksPartitionStore) store;
         return new BlobSpan(s.blobPath(p, key), s.blobOffset(p, key), s.blobRecordBytes(p, key));
+    }
+
+    static void flipByte(BlobSpan span, long offsetInRecord, int mask) throws IOException {
+        try (FileChannel ch = FileChannel.open(span.file(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, span.offset() + offsetInRecord);
+            b.put(0, (byte) (b.get(0) ^ mask));
+            ch.write(b.rewind(), span.offset() + offsetInRecord);
+        }
+    }
+
+    @Override
+    protected void damage(PartitionStore store, PartitionId p, String key, Damage how) throws IOException {
+        BlobSpan span = blobSpanOf(store, p, key);
+        switch (how) {
+            case DATA_BIT -> flipByte(span, span.length() - 3, 0x40);
+            case HEADER -> flipByte(span, 5, 1);
+            case TRUNCATED -> {
+                try (FileChannel ch = FileChannel.open(span.file(), StandardOpenOption.WRITE)) {
+                    ch.truncate(span.offset() + span.length() - 4);
+                }
+            }
+        }
     }
 
     RocksPartitionStore rocks() {

@@ -1,5 +1,8 @@
 package io.cairn.store;
 
+import io.cairn.core.store.Mutation;
+import io.cairn.core.store.BlobRead;
+import io.cairn.core.store.ApplyOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.core.partition.PartitionId;

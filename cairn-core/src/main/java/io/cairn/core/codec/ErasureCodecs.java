@@ -21,7 +21,15 @@ public final class ErasureCodecs {
     private static final Logger LOG = LoggerFactory.getLogger(ErasureCodecs.class);
     private static final AtomicBoolean LOGGED = new AtomicBoolean();
 
+    private static final java.util.Map<Long, ErasureCodec> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private ErasureCodecs() {
+    }
+
+    /** One {@link #best} codec per stripe shape, created on first use and shared by every caller (codecs are thread-safe). */
+    public static ErasureCodec shared(int dataBlocks, int parityBlocks) {
+        checkShape(dataBlocks, parityBlocks);
+        return SHARED.computeIfAbsent(((long) dataBlocks << 32) | parityBlocks, s -> best(dataBlocks, parityBlocks));
     }
 
     /** ISA-L if it loads (or if {@value #ENGINE_PROPERTY} says so), else the pure-Java codec. */

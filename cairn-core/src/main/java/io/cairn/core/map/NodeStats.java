@@ -16,6 +16,7 @@ package io.cairn.core.map;
  * @param underProtected      records written with too few copies, not yet known to have them all,
  *                            of the partitions the node is primary of
  * @param suspects            nodes sharing a partition with this one that stopped answering its pings
+ * @param peers               nodes sharing a partition with this one, which it pings (up or down)
  */
 public record NodeStats(
         String nodeId,
@@ -27,10 +28,24 @@ public record NodeStats(
         long mapEpoch,
         long records,
         long underProtected,
-        java.util.List<String> suspects) {
+        java.util.List<String> suspects,
+        java.util.List<String> peers) {
 
     public NodeStats {
         suspects = suspects == null ? java.util.List.of() : java.util.List.copyOf(suspects);
+        peers = peers == null ? java.util.List.of() : java.util.List.copyOf(peers);
+    }
+
+    public NodeStats(String nodeId, long capacityBytes, long usedBytes, boolean full, int partitionsRecovering,
+                     long lastHeartbeatMillis, long mapEpoch, long records, long underProtected, java.util.List<String> suspects) {
+        this(nodeId, capacityBytes, usedBytes, full, partitionsRecovering, lastHeartbeatMillis, mapEpoch, records, underProtected,
+                suspects, java.util.List.of());
+    }
+
+    /** The same figures, stamped with the wall-clock time they are sent at. */
+    public NodeStats sentAt(long millis) {
+        return new NodeStats(nodeId, capacityBytes, usedBytes, full, partitionsRecovering, millis, mapEpoch, records, underProtected,
+                suspects, peers);
     }
 
     public NodeStats(String nodeId, long capacityBytes, long usedBytes, boolean full, int partitionsRecovering,
@@ -55,7 +70,7 @@ public record NodeStats(
     }
 
     public static NodeStats empty(String nodeId) {
-        return new NodeStats(nodeId, 0, 0, false, 0, 0, -1, 0, 0, java.util.List.of());
+        return new NodeStats(nodeId, 0, 0, false, 0, 0, -1, 0, 0, java.util.List.of(), java.util.List.of());
     }
 
     /** Whether these figures may be out of date for a map of {@code epoch} (they describe an older one). */

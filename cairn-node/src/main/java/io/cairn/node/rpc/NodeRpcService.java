@@ -1,72 +1,82 @@
 package io.cairn.node.rpc;
 
-import io.cairn.node.replication.PartitionDriver;
+import com.google.protobuf.Message;
+import io.cairn.node.replication.ReplicaDriver;
+import io.cairn.protocol.Reply;
+import io.cairn.protocol.Request;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** The gRPC face of a node: hands every call to the {@link PartitionDriver}. */
+/**
+ * The gRPC face of a node: decodes each call into the protocol's typed request, hands it to the
+ * {@link ReplicaDriver}, and encodes the reply. A malformed request is refused with
+ * {@code INVALID_ARGUMENT} and reaches nothing; a node with too many requests waiting answers
+ * {@code RESOURCE_EXHAUSTED}.
+ */
 public final class NodeRpcService extends NodeRpcGrpc.NodeRpcImplBase {
 
-    private static final Logger log = LoggerFactory.getLogger(NodeRpcService.class);
+    private final ReplicaDriver driver;
 
-    private final PartitionDriver driver;
-
-    public NodeRpcService(PartitionDriver driver) {
+    public NodeRpcService(ReplicaDriver driver) {
         this.driver = driver;
     }
 
     @Override
     public void apply(ApplyRequest request, StreamObserver<ApplyReply> out) {
-        answer(request, driver::apply, out);
+        answer(() -> WireCodec.request(request), r -> WireCodec.proto((Reply.ApplyReply) r), out);
     }
 
     @Override
     public void mirror(MirrorRequest request, StreamObserver<MirrorReply> out) {
-        answer(request, driver::mirror, out);
+        answer(() -> WireCodec.request(request), r -> WireCodec.proto((Reply.MirrorReply) r), out);
     }
 
     @Override
     public void get(GetRequest request, StreamObserver<GetReply> out) {
-        answer(request, driver::get, out);
+        answer(() -> WireCodec.request(request), r -> WireCodec.proto((Reply.GetReply) r), out);
     }
 
     @Override
     public void scan(ScanRequest request, StreamObserver<ScanReply> out) {
-        answer(request, driver::scan, out);
+        answer(() -> WireCodec.request(request), r -> WireCodec.proto((Reply.ScanReply) r), out);
     }
 
     @Override
     public void since(SinceRequest request, StreamObserver<SinceReply> out) {
-        answer(request, driver::since, out);
+        answer(() -> WireCodec.request(request), r -> WireCodec.proto((Reply.SinceReply) r), out);
     }
 
     @Override
     public void repairBlock(RepairRequest request, StreamObserver<RepairReply> out) {
-        answer(request, driver::repairBlock, out);
+        answer(() -> WireCodec.request(request), r -> WireCodec.proto((Reply.RepairReply) r), out);
     }
 
     @Override
     public void handOver(HandOverRequest request, StreamObserver<HandOverReply> out) {
-        answer(request, driver::handOver, out);
+        answer(() -> WireCodec.request(request), r -> WireCodec.proto((Reply.HandOverReply) r), out);
     }
 
     @Override
     public void ping(PingRequest request, StreamObserver<PingReply> out) {
-        answer(request, driver::ping, out);
+        answer(() -> WireCodec.request(request), r -> WireCodec.proto((Reply.PingReply) r), out);
     }
 
-    private static <Q, R> void answer(Q request, Function<Q, R> handler, StreamObserver<R> out) {
-        R reply;
+    private <M extends Message> void answer(java.util.function.Supplier<Request> decode, Function<Reply, M> encode, StreamObserver<M> out) {
+        Request request;
         try {
-            reply = handler.apply(request);
-        } catch (RuntimeException e) {
-            log.warn("node rpc failed: {}", e.toString(), e);
-            out.onError(io.grpc.Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+            request = decode.get();
+        } catch (IllegalArgumentException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;
         }
-        out.onNext(reply);
-        out.onCompleted();
+        try {
+            driver.received(request, reply -> {
+                out.onNext(encode.apply(reply));
+                out.onCompleted();
+            });
+        } catch (IllegalStateException e) {
+            out.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
+        }
     }
 }

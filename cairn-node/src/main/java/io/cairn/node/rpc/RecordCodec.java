@@ -3,8 +3,8 @@ package io.cairn.node.rpc;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.cairn.core.partition.PartitionId;
-import io.cairn.store.Mutation;
-import io.cairn.store.StoredRecord;
+import io.cairn.core.store.Mutation;
+import io.cairn.core.store.StoredRecord;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 

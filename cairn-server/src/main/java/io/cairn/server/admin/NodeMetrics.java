@@ -1,7 +1,7 @@
 package io.cairn.server.admin;
 
 import io.cairn.node.StorageNode;
-import io.cairn.store.StoreStats;
+import io.cairn.core.store.StoreStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,31 +38,31 @@ public final class NodeMetrics {
         gauge(registry, "cairn_nodes_up", "Nodes up in this node's map", n -> n.mapView().current().map().upNodes().size());
         gauge(registry, "cairn_nodes", "Nodes in this node's map", n -> n.mapView().current().map().nodes().size());
         gauge(registry, "cairn_partitions_recovering", "Partitions this node holds that are peering or catching up",
-                n -> n.driver().partitionsRecovering());
-        FunctionCounter.builder("cairn_recovery_bytes", node, n -> n.driver().recoveryBytesPulled())
+                n -> n.driver().report().partitionsRecovering());
+        FunctionCounter.builder("cairn_recovery_bytes", node, n -> n.driver().report().recoveryBytesPulled())
                 .description("Bytes this node pulled from peers for catch-up and re-protection").register(registry);
         gauge(registry, "cairn_nodes_out", "Nodes marked out in this node's map (their data re-protected elsewhere)",
                 n -> n.mapView().current().map().nodes().stream().filter(x -> !x.in()).count());
         gauge(registry, "cairn_degraded_mode", "1 when the cluster runs without full redundancy and does not re-protect (see status)",
                 n -> n.mapView().current().map().degradedReason() == null ? 0 : 1);
         gauge(registry, "cairn_partitions_not_held", "Partitions this node stores copies of without holding them (to be handed over and dropped)",
-                n -> n.driver().partitionsStoredNotHeld());
-        FunctionCounter.builder("cairn_partitions_dropped", node, n -> n.driver().partitionsDropped())
+                n -> n.driver().report().partitionsStoredNotHeld());
+        FunctionCounter.builder("cairn_partitions_dropped", node, n -> n.driver().report().partitionsDropped())
                 .description("Copies of partitions this node no longer holds that it dropped once the cluster settled").register(registry);
-        FunctionCounter.builder("cairn_scrub_bytes", node, n -> n.driver().scrubber().bytesChecked())
+        FunctionCounter.builder("cairn_scrub_bytes", node, n -> n.driver().report().scrubBytes())
                 .description("Bytes of this node's copies the scrub read and checked").register(registry);
-        FunctionCounter.builder("cairn_scrub_damaged", node, n -> n.driver().scrubber().damagedFound())
+        FunctionCounter.builder("cairn_scrub_damaged", node, n -> n.driver().report().scrubDamaged())
                 .description("Damaged or missing copies the scrub found").register(registry);
-        FunctionCounter.builder("cairn_scrub_repaired", node, n -> n.driver().scrubber().repaired())
+        FunctionCounter.builder("cairn_scrub_repaired", node, n -> n.driver().report().scrubRepaired())
                 .description("Damaged or missing copies the scrub had rewritten from the other holders").register(registry);
-        FunctionCounter.builder("cairn_scrub_passes", node, n -> n.driver().scrubber().passes())
+        FunctionCounter.builder("cairn_scrub_passes", node, n -> n.driver().report().scrubPasses())
                 .description("Scrub passes over everything this node holds, since start").register(registry);
         gauge(registry, "cairn_peers_suspect", "Nodes sharing a partition with this one that stopped answering its pings",
-                n -> n.peerMonitor().suspects().size());
+                n -> n.driver().report().suspects().size());
         gauge(registry, "cairn_records_under_protected",
                 "Records written with fewer copies than their pool asks for, not yet known to have them all, in partitions this node is primary of",
-                n -> n.driver().underProtectedRecords());
-        FunctionCounter.builder("cairn_recovery_under_protected_copied", node, n -> n.driver().underProtectedCopied())
+                n -> n.driver().report().underProtectedRecords());
+        FunctionCounter.builder("cairn_recovery_under_protected_copied", node, n -> n.driver().report().underProtectedCopied())
                 .description("Under-protected records this node copied ahead of the rest of a catch-up").register(registry);
         repairGauge("cairn_cluster_repair_bytes_left", "Bytes the cluster has left to re-protect (estimate; see status)",
                 ClusterStatus.Repair::bytesLeft);
@@ -74,10 +74,12 @@ public final class NodeMetrics {
                 ClusterStatus.Repair::etaSeconds);
         repairGauge("cairn_cluster_records_under_protected", "Records in the cluster written with fewer copies than their pool asks for",
                 ClusterStatus.Repair::underProtectedRecords);
-        FunctionCounter.builder("cairn_stripes_decoded", node, n -> n.stripeReader().stripesDecoded())
+        FunctionCounter.builder("cairn_stripes_decoded", node, n -> n.driver().report().stripesDecoded())
                 .description("Erasure-coded chunk reads that had to rebuild data blocks from parity").register(registry);
-        FunctionCounter.builder("cairn_blocks_repaired", node, n -> n.stripeReader().blocksRepaired())
+        FunctionCounter.builder("cairn_blocks_repaired", node, n -> n.driver().report().blocksRepaired())
                 .description("Damaged erasure-coded blocks this node's reads rebuilt and had rewritten at their holders").register(registry);
+        FunctionCounter.builder("cairn_stripes_rolled_back", node, n -> n.driver().report().stripesRolledBack())
+                .description("Erasure-coded writes that did not complete, rolled back by a tombstone at this node as primary").register(registry);
     }
 
     private void storeGauge(String name, String help, ToDoubleFunction<StoreStats> f) {

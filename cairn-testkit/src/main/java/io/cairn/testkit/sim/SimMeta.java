@@ -4,148 +4,166 @@ import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.NodeInfo;
 import io.cairn.core.map.NodeStats;
 import io.cairn.meta.ClusterMapStateMachine;
-import io.cairn.meta.ActingSets;
 import io.cairn.meta.FailureDetector;
 import io.cairn.meta.MetaCommand;
+import io.cairn.meta.MetaLeaderRound;
 import io.cairn.meta.MetaResult;
 import io.cairn.meta.MetaState;
-import io.cairn.meta.ReprotectionCheck;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The meta service in the simulator: the real {@link ClusterMapStateMachine}, {@link
- * FailureDetector} and {@link ReprotectionCheck}, run the way the meta leader runs them
- * (heartbeats feed the detector as they are applied; a periodic round marks silent nodes
- * down, marks out those down past the down-out interval when the capacity check allows, and
- * sets or clears degraded mode). The Raft group is one linearizable service here: its own
- * fault tolerance is Apache Ratis's, tested with real processes. Messages to and from it go
- * through the simulated network like any other.
+ * FailureDetector} and {@link MetaLeaderRound}, driven the way a meta leader drives them
+ * (heartbeats feed the detector as they arrive; every round submits what the leader decides).
+ * Nodes talk to it by request and reply over the simulated network, as they talk to the Raft
+ * group: they register, heartbeat, fetch maps and ask whether the cluster has settled. The group
+ * is one linearizable service here (its own fault tolerance is Apache Ratis's, tested with real
+ * processes), but it can be <em>unavailable</em> for a while, as while a new leader is elected:
+ * it answers nothing, and the new leader then judges from scratch.
  */
 final class SimMeta {
 
-    static final String ID = "meta";
-    static final long ROUND_MILLIS = 500;
+    static final long ROUND_MILLIS = 250;
 
-    record Register(NodeInfo node) {}
-    record Heartbeat(NodeStats stats) {}
-    record MapRequest(String nodeId) {}
-    /** Whether the cluster has settled (the real {@code MetaState.settled}) in the map of {@code epoch}. */
-    record Settled(long epoch, boolean settled) {}
-    record SettledRequest(String nodeId) {}
+    sealed interface Ask {
+        record Register(NodeInfo node) implements Ask {}
+
+        record Heartbeat(NodeStats stats) implements Ask {}
+
+        record FetchMap() implements Ask {}
+
+        record Settled() implements Ask {}
+    }
+
+    sealed interface Answer {
+        record Result(MetaResult result) implements Answer {}
+
+        record Map(ClusterMap map) implements Answer {}
+
+        record Settled(long epoch, boolean settled) implements Answer {}
+    }
 
     private final SimWorld world;
-    private final Simulation sim;
+    private final SimNetwork network;
     private final ClusterMapStateMachine machine = new ClusterMapStateMachine();
     private final FailureDetector detector;
-    private final long downOutIntervalMillis;
-    private final double fullRatio;
+    private final MetaLeaderRound.Settings settings;
     private MetaState state = MetaState.initial();
+    private boolean unavailable;
     long markedDown;
     long markedOut;
     long actingCleared;
+    long unavailableWindows;
 
-    SimMeta(SimWorld world, Simulation sim, long downAfterMillis, long downOutIntervalMillis, double fullRatio) {
+    SimMeta(SimWorld world, SimNetwork network, long downAfterMillis, long downOutIntervalMillis, double fullRatio) {
         this.world = world;
-        this.sim = sim;
+        this.network = network;
         this.detector = new FailureDetector(TimeUnit.MILLISECONDS.toNanos(downAfterMillis), nanos());
-        this.downOutIntervalMillis = downOutIntervalMillis;
-        this.fullRatio = fullRatio;
+        this.settings = new MetaLeaderRound.Settings(downOutIntervalMillis, fullRatio);
     }
 
     private long nanos() {
         return TimeUnit.MILLISECONDS.toNanos(world.now());
     }
 
+    MetaState state() {
+        return state;
+    }
+
     ClusterMap map() {
         return state.map();
     }
 
-    /** Applies a command; a new epoch goes out to every node. */
+    /** Applies a command (as the Raft group would). */
     MetaResult submit(MetaCommand command) {
         long before = state.map().epoch();
         ClusterMapStateMachine.Applied applied = machine.apply(state, command);
         state = applied.state();
-        if (command instanceof MetaCommand.Heartbeat h && applied.result().ok()) {
-            detector.heartbeat(h.stats().nodeId(), nanos());
-        } else if (command instanceof MetaCommand.RegisterNode r) {
-            detector.heartbeat(r.node().id(), nanos());
-        }
         if (state.map().epoch() != before) {
-            world.trace(ID, "epoch " + state.map().epoch() + " after " + command.getClass().getSimpleName()
-                    + (command instanceof MetaCommand.Heartbeat h ? " " + h.stats().nodeId()
-                    : command instanceof MetaCommand.MarkDown d ? " " + d.nodeId()
-                    : command instanceof MetaCommand.MarkOut o ? " " + o.nodeId()
-                    : command instanceof MetaCommand.RegisterNode r ? " " + r.node().id() : ""));
-            for (SimNode n : sim.nodes()) {
-                sendMap(n.id);
-            }
+            world.trace(SimNetwork.META, "epoch " + state.map().epoch() + " after " + describe(command));
         }
         return applied.result();
+    }
+
+    private static String describe(MetaCommand command) {
+        return switch (command) {
+            case MetaCommand.Heartbeat h -> "Heartbeat " + h.stats().nodeId();
+            case MetaCommand.MarkDown d -> "MarkDown " + d.nodeId();
+            case MetaCommand.MarkOut o -> "MarkOut " + o.nodeId();
+            case MetaCommand.RegisterNode r -> "RegisterNode " + r.node().id();
+            default -> command.getClass().getSimpleName();
+        };
     }
 
     void start() {
         world.after(ROUND_MILLIS, this::round);
     }
 
-    /** A node sends {@code message} to the meta service. */
-    void send(String from, Object message) {
-        world.send(from, ID, message, m -> receive(from, m));
+    /** The service answers nothing for {@code millis}; then a new leader judges from scratch. */
+    void unavailableFor(long millis) {
+        if (unavailable) {
+            return;
+        }
+        unavailable = true;
+        unavailableWindows++;
+        world.trace(SimNetwork.META, "unavailable for " + millis + " ms");
+        world.after(millis, this::available);
     }
 
-    private void receive(String from, Object message) {
-        switch (message) {
-            case Register r -> {
-                submit(new MetaCommand.RegisterNode(r.node()));
-                sendMap(from);
-            }
-            case Heartbeat h -> {
-                MetaResult r = submit(new MetaCommand.Heartbeat(h.stats()));
-                if (!r.ok() && MetaResult.NO_SUCH_NODE.equals(r.error())) {
-                    submit(new MetaCommand.RegisterNode(sim.node(from).info));
-                }
-                if (h.stats().mapEpoch() < state.map().epoch()) {
-                    sendMap(from);
-                }
-            }
-            case MapRequest m -> sendMap(from);
-            case SettledRequest q -> {
-                Settled answer = new Settled(state.map().epoch(), state.settled());
-                world.send(ID, from, answer, a -> sim.node(from).onSettled(a));
-            }
-            default -> throw new IllegalArgumentException("unknown meta message " + message);
+    void available() {
+        if (unavailable) {
+            unavailable = false;
+            detector.restart(nanos());
+            world.trace(SimNetwork.META, "available again (a new leader)");
         }
     }
 
-    private void sendMap(String to) {
-        ClusterMap map = state.map();
-        world.send(ID, to, map, m -> sim.node(to).onMap(m));
+    /** A node asks; {@code onAnswer} gets the reply if it comes back. */
+    void ask(String from, Ask ask, Consumer<Answer> onAnswer) {
+        network.request(from, SimNetwork.META, ask, a -> {
+            if (unavailable) {
+                return;
+            }
+            Answer answer = answer(a);
+            network.reply(SimNetwork.META, from, answer, onAnswer);
+        });
     }
 
-    /** One failure-detection round of the leader: the same steps as {@code MetaServer.detectFailures}. */
+    private Answer answer(Ask ask) {
+        return switch (ask) {
+            case Ask.Register r -> {
+                MetaResult result = submit(new MetaCommand.RegisterNode(r.node()));
+                detector.heartbeat(r.node().id(), nanos());
+                yield new Answer.Result(result);
+            }
+            case Ask.Heartbeat h -> {
+                detector.heartbeat(h.stats().nodeId(), nanos());
+                detector.suspicions(h.stats().nodeId(), h.stats().suspects(), nanos());
+                yield new Answer.Result(submit(new MetaCommand.Heartbeat(h.stats())));
+            }
+            case Ask.FetchMap f -> new Answer.Map(state.map());
+            case Ask.Settled s -> new Answer.Settled(state.map().epoch(), state.settled());
+        };
+    }
+
+    /** One round of the leader: the same function {@code MetaServer} calls. */
     private void round() {
-        long now = nanos();
-        ClusterMap map = state.map();
-        var silent = detector.tick(now, map);
-        Set<String> downLongEnough = downOutIntervalMillis == 0 ? Set.of()
-                : detector.downLongerThan(now, map, TimeUnit.MILLISECONDS.toNanos(downOutIntervalMillis));
-        ReprotectionCheck.Decision d = ReprotectionCheck.decide(map, state.stats(), downLongEnough, fullRatio);
-        for (String nodeId : d.markOut()) {
-            if (submit(new MetaCommand.MarkOut(nodeId)).ok()) {
-                markedOut++;
-            }
-        }
-        if (!Objects.equals(d.degradedReason(), state.map().degradedReason())) {
-            submit(new MetaCommand.SetDegradedMode(d.degradedReason()));
-        }
-        var done = ActingSets.clearable(state);
-        if (!done.isEmpty() && submit(new MetaCommand.ClearActing(done)).ok()) {
-            actingCleared += done.size();
-        }
-        for (String nodeId : silent) {
-            if (submit(new MetaCommand.MarkDown(nodeId)).ok()) {
-                markedDown++;
+        if (!unavailable) {
+            for (MetaLeaderRound.Step step : MetaLeaderRound.decide(state, detector, nanos(), settings)) {
+                MetaResult r = submit(step.command());
+                if (!r.ok()) {
+                    continue;
+                }
+                switch (step.command()) {
+                    case MetaCommand.MarkDown d -> {
+                        markedDown++;
+                        world.trace(SimNetwork.META, "marks " + d.nodeId() + " down: " + step.why());
+                    }
+                    case MetaCommand.MarkOut o -> markedOut++;
+                    case MetaCommand.ClearActing c -> actingCleared += c.sets().size();
+                    default -> { }
+                }
             }
         }
         world.after(ROUND_MILLIS, this::round);

@@ -1,15 +1,11 @@
 package io.cairn.testkit.sim;
 
-import java.util.HashSet;
 import java.util.PriorityQueue;
 import java.util.Random;
-import java.util.Set;
-import java.util.function.Consumer;
 
 /**
- * The simulated clock, event queue and network. Everything runs in one thread in the order of
- * (time, insertion): a run is a pure function of its seed. The network delays each message by
- * a random time (so messages reorder), loses some, and drops everything across a partition.
+ * The simulated clock and event queue. Everything runs in one thread in the order of (time,
+ * insertion): a run is a pure function of its seed.
  */
 final class SimWorld {
 
@@ -20,15 +16,6 @@ final class SimWorld {
             (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.order, b.order));
     private long now;
     private long order;
-
-    /** Probability that a message is lost. */
-    double lossRate;
-    long delayMinMillis = 1;
-    long delayMaxMillis = 20;
-    /** Nodes cut off from everyone else (both ways), meta included. */
-    final Set<String> isolated = new HashSet<>();
-    long messagesSent;
-    long messagesLost;
     /** Where {@link #trace} writes, or null for no trace. */
     java.io.PrintStream traceTo;
 
@@ -54,35 +41,14 @@ final class SimWorld {
         now = Math.max(now, until);
     }
 
-    /**
-     * Sends {@code message} from {@code from} to {@code to}; {@code deliver} runs on arrival,
-     * unless the message is lost or the two ends are on different sides of a partition (then,
-     * or at arrival).
-     */
-    <M> void send(String from, String to, M message, Consumer<M> deliver) {
-        messagesSent++;
-        if (cut(from, to) || random.nextDouble() < lossRate) {
-            messagesLost++;
-            return;
-        }
-        long delay = delayMinMillis + (long) (random.nextDouble() * (delayMaxMillis - delayMinMillis));
-        after(delay, () -> {
-            if (cut(from, to)) {
-                messagesLost++;
-                return;
-            }
-            deliver.accept(message);
-        });
-    }
-
-    private boolean cut(String from, String to) {
-        return !from.equals(to) && (isolated.contains(from) || isolated.contains(to));
+    boolean tracing() {
+        return traceTo != null;
     }
 
     /** One line of the run's trace: simulated time, who, what. */
     void trace(String who, String what) {
         if (traceTo != null) {
-            traceTo.printf("%8d %-4s %s%n", now, who, what);
+            traceTo.printf("%8d %-6s %s%n", now, who, what);
         }
     }
 

@@ -10,11 +10,21 @@ import io.cairn.core.partition.PartitionId;
 import io.cairn.core.partition.Version;
 import io.cairn.core.placement.PartitionHash;
 import io.cairn.core.placement.PartitionPlacement;
+import io.cairn.core.placement.PlacementFunction;
 import io.cairn.core.placement.PlacementTable;
+import io.cairn.core.store.Mutation;
+import io.cairn.core.store.StoredRecord;
 import io.cairn.meta.MetaCommand;
-import io.cairn.node.MapView;
-import io.cairn.node.replication.PartitionStateMachine;
-import io.cairn.testkit.sim.SimDisk.Rec;
+import io.cairn.protocol.Checksums;
+import io.cairn.protocol.PartitionStateMachine;
+import io.cairn.protocol.ReplicaConfig;
+import io.cairn.protocol.ReplicaStateMachine;
+import io.cairn.protocol.Reply;
+import io.cairn.protocol.Request;
+import io.cairn.protocol.Status;
+import io.cairn.protocol.erasure.BlockStamp;
+import io.cairn.protocol.erasure.StripeCoder;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -25,26 +35,31 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * A deterministic simulation of a Cairn cluster: nodes running the real partition state
- * machines, the real meta state machine, failure detector and capacity check, a client writing
- * and reading, and faults (crashes that lose writes not yet durable, network loss, delay,
- * reordering and isolation, full disks, flipped bits) chosen by one seed. It checks all along
- * that no two nodes sequence writes for one partition in one epoch, that no version is
- * sequenced twice, and that no read returns bytes other than those written; then it heals every
- * fault and requires every partition to reach full redundancy within a bound, with every
- * acknowledged write in place. {@link #run} returns the outcome; a failure names the command
- * that replays it.
+ * A deterministic simulation of a Cairn cluster: nodes running the production replication
+ * protocol ({@link ReplicaStateMachine}, executed by {@link SimHost}), the real meta state machine
+ * and leader round ({@link SimMeta}), a client writing, reading and deleting through random nodes
+ * in a replicated and an erasure-coded pool, and faults chosen by one seed: crashes that lose
+ * unsynced writes, isolation, one-way and partial cuts, message loss, delay and reordering, full
+ * and slow disks, flipped bits, and the meta service unavailable for a while.
+ *
+ * <p>It checks all along that no two nodes sequence writes of one partition in one epoch, that no
+ * version is sequenced twice, and that no read returns bytes other than those written (a torn
+ * stripe never decodes into an answer); then it heals every fault and requires the cluster to
+ * reach full redundancy (every holder with an intact copy or block of every record at the
+ * primary's version, no under-protected mark left, no stray copy) within a bound, with every
+ * acknowledged write in place. {@link #run} returns the outcome; a failure names the command that
+ * replays it.
  */
 public final class Simulation {
 
     /** What one run is: the seed decides everything else. */
     public record Config(long seed, int nodes, int steps, int faulty) {
         public Config {
-            if (faulty < 0 || faulty >= nodes) {
-                throw new IllegalArgumentException("faulty must be 0.." + (nodes - 1) + " for " + nodes + " nodes: " + faulty);
-            }
             if (nodes < 1 || nodes > 64) {
                 throw new IllegalArgumentException("nodes must be 1..64: " + nodes);
+            }
+            if (faulty < 0 || faulty >= nodes) {
+                throw new IllegalArgumentException("faulty must be 0.." + (nodes - 1) + " for " + nodes + " nodes: " + faulty);
             }
             if (steps < 0) {
                 throw new IllegalArgumentException("steps must be >= 0: " + steps);
@@ -58,8 +73,9 @@ public final class Simulation {
 
     /**
      * What a run found: {@code violations} of safety (two primaries in an epoch, a version
-     * sequenced twice, wrong bytes read, an acknowledged write lost), and {@code unhealed}, why
-     * the cluster did not reach full redundancy within the bound after the faults were healed.
+     * sequenced twice, wrong bytes read, an acknowledged write lost, a replica that stopped on a
+     * broken invariant), and {@code unhealed}, why the cluster did not reach full redundancy within
+     * the bound after the faults were healed.
      */
     public record Outcome(Config config, List<String> violations, List<String> unhealed, Map<String, Long> figures) {
         public boolean ok() {
@@ -67,63 +83,86 @@ public final class Simulation {
         }
     }
 
-    static final String POOL = "rep3";
-    static final int PARTITIONS = 16;
+    static final PlacementFunction PLACEMENT = PlacementFunction.rendezvous();
+    static final String REP_POOL = "rep3";
+    static final int REP_PARTITIONS = 16;
+    static final int EC_PARTITIONS = 8;
     static final int KEYS = 48;
-    static final long DOWN_AFTER_MILLIS = 2_000;
-    static final long DOWN_OUT_INTERVAL_MILLIS = 6_000;
+    static final long HEARTBEAT_MILLIS = 500;
+    static final long RPC_TIMEOUT_MILLIS = 2_000;
+    static final long DOWN_AFTER_MILLIS = 3_000;
+    static final long DOWN_OUT_INTERVAL_MILLIS = 8_000;
     static final double FULL_RATIO = 0.90;
-    static final long CAPACITY_BYTES = 64 * 1024;
+    static final long CAPACITY_BYTES = 96 * 1024;
+    static final long RECOVERY_BYTES_PER_SECOND = 16 * 1024;
+    static final long SCRUB_BYTES_PER_SECOND = 4 * 1024;
+    static final long SCRUB_PAUSE_MILLIS = 5_000;
     /** Simulated time from the end of the faults by which every partition must be at full redundancy. */
-    static final long HEAL_BOUND_MILLIS = 60_000;
+    static final long HEAL_BOUND_MILLIS = 90_000;
     /** A client request that gets no answer in this time is given up (and not acknowledged). */
     static final long CLIENT_TIMEOUT_MILLIS = 5_000;
 
     private final Config config;
     private final SimWorld world;
+    private final SimNetwork network;
     final SimMeta meta;
-    private final Map<String, SimNode> nodes = new LinkedHashMap<>();
+    private final String ecPool;
+    private final StoragePolicy ecPolicy;
+    private final int minCopies;
+    private final Map<String, SimHost> hosts = new LinkedHashMap<>();
     private final Map<Long, PlacementTable> placements = new HashMap<>();
     private final List<String> violations = new ArrayList<>();
 
-    /** Which node sequenced writes of a partition in an epoch. */
+    /** Which node first stored a version of a partition in each epoch: the epoch's sequencer. */
     private final Map<String, String> sequencerOf = new HashMap<>();
-    /** What was sequenced at each version of each partition: key and value. */
+    /** What was sequenced at each version of each partition. */
     private final Map<String, Written> sequenced = new HashMap<>();
-    /** The newest acknowledged version of each key, and when it was acknowledged. */
+    /** Every value the client sent for each key (replicated values and erasure-coded chunks). */
+    private final Map<String, List<byte[]>> sent = new HashMap<>();
+    /** The newest acknowledged version of each key. */
     private final Map<String, Version> acknowledged = new HashMap<>();
-    private long puts;
-    private long putsAcked;
-    private long gets;
-    private long getsOk;
-    private long staleReads;
-    private long crashes;
-    private long isolations;
-    private long bitFlips;
-    private long fullDisks;
-    long repaired;
-    long scrubFound;
-    long copiesDropped;
-    long leftOutDamaged;
+    private int nextChunk;
+    private final List<String> chunks = new ArrayList<>();
+    private final Map<String, Long> figures = new LinkedHashMap<>();
     private long healedAfterMillis = -1;
 
-    private record Written(String key, byte[] value) {}
+    /**
+     * What a version holds: its key and whether it is a deletion, the bytes of a replicated record
+     * (or, for a block of a stripe, the chunk's length and CRC32C), and its metadata's checksum.
+     */
+    private record Written(String key, boolean tombstone, byte[] value, int chunkLength, int chunkCrc, int metaCrc) {
+        boolean sameAs(Written o) {
+            return key.equals(o.key) && tombstone == o.tombstone && chunkLength == o.chunkLength && chunkCrc == o.chunkCrc
+                    && metaCrc == o.metaCrc && Arrays.equals(value, o.value);
+        }
+    }
 
     public Simulation(Config config) {
         this.config = config;
         this.world = new SimWorld(config.seed());
-        this.meta = new SimMeta(world, this, DOWN_AFTER_MILLIS, DOWN_OUT_INTERVAL_MILLIS, FULL_RATIO);
+        this.network = new SimNetwork(world);
+        this.meta = new SimMeta(world, network, DOWN_AFTER_MILLIS, DOWN_OUT_INTERVAL_MILLIS, FULL_RATIO);
+        // The erasure-coded pool tolerates what the run may do to it: as many lost blocks as nodes may
+        // be faulty at once, plus one for a flipped bit (the faults injected stay within what the design
+        // promises to survive). With few nodes that leaves k = 1.
+        int parity = Math.max(1, Math.min(config.faulty() + 1, config.nodes() - 1));
+        this.ecPolicy = StoragePolicy.erasureCoded(Math.max(1, Math.min(3, config.nodes() - parity)), parity);
+        this.ecPool = ecPolicy.toString();
+        this.minCopies = 1 + world.random.nextInt(2);
+        ReplicaConfig replica = new ReplicaConfig(CAPACITY_BYTES, HEARTBEAT_MILLIS, RPC_TIMEOUT_MILLIS, RECOVERY_BYTES_PER_SECOND,
+                SCRUB_BYTES_PER_SECOND, SCRUB_PAUSE_MILLIS, minCopies, 1_000, 5_000, 2, 3);
         List<NodeInfo> infos = new ArrayList<>();
         for (int i = 0; i < config.nodes(); i++) {
             String id = "n" + i;
-            NodeInfo info = new NodeInfo(id, "site1", "zone" + (i % 3), id + ":9000", id + ":9100", null, CAPACITY_BYTES,
-                    NodeState.UP, true);
+            NodeInfo info = new NodeInfo(id, "site1", "zone" + (i % 3), id + ":9000", id + ":9100", null, CAPACITY_BYTES, NodeState.UP, true);
             infos.add(info);
-            nodes.put(id, new SimNode(id, info, new SimDisk(CAPACITY_BYTES), world, this));
+            hosts.put(id, new SimHost(id, info, new SimStore.Disk(CAPACITY_BYTES), world, network, meta, replica, this));
         }
-        meta.submit(new MetaCommand.Bootstrap("sim-" + config.seed(),
-                List.of(new PoolInfo(POOL, StoragePolicy.replicated(3), PARTITIONS)),
+        meta.submit(new MetaCommand.Bootstrap("sim-" + config.seed(), List.of(new PoolInfo(REP_POOL, StoragePolicy.replicated(3), REP_PARTITIONS)),
                 new UserInfo("SIMACCESSKEY0000", "sim-secret-key-0000000000000000000000000", "root", true)));
+        if (ecPolicy.width() <= config.nodes()) {
+            meta.submit(new MetaCommand.CreatePool(new PoolInfo(ecPool, ecPolicy, EC_PARTITIONS)));
+        }
         for (NodeInfo info : infos) {
             meta.submit(new MetaCommand.RegisterNode(info));
         }
@@ -141,10 +180,14 @@ public final class Simulation {
         return sim.run();
     }
 
+    private boolean ecEnabled() {
+        return ecPolicy.width() <= config.nodes();
+    }
+
     private Outcome run() {
         meta.start();
-        for (SimNode n : nodes.values()) {
-            n.start();
+        for (SimHost h : hosts.values()) {
+            h.start();
         }
         world.runUntil(3_000); // the cluster settles
         for (int step = 0; step < config.steps() && violations.isEmpty(); step++) {
@@ -163,7 +206,11 @@ public final class Simulation {
         List<String> unhealed = new ArrayList<>();
         if (violations.isEmpty()) {
             if (healedAfterMillis < 0) {
-                unhealed.add("not at full redundancy " + HEAL_BOUND_MILLIS + " ms after the faults were healed: " + fullyRedundant());
+                List<String> recovering = new ArrayList<>();
+                meta.state().stats().forEach((n, st) -> recovering.add(n + ":" + st.partitionsRecovering() + "@" + st.mapEpoch()));
+                unhealed.add("not at full redundancy " + HEAL_BOUND_MILLIS + " ms after the faults were healed: " + fullyRedundant()
+                        + " (meta: epoch " + meta.map().epoch() + ", settled " + meta.state().settled() + ", acting " + meta.map().acting()
+                        + ", recovering " + recovering + ")");
             }
             checkAcknowledgedWrites();
         }
@@ -174,69 +221,147 @@ public final class Simulation {
 
     private void step() {
         double roll = world.random.nextDouble();
-        List<SimNode> all = new ArrayList<>(nodes.values());
-        SimNode some = all.get(world.random.nextInt(all.size()));
-        if (roll < 0.55) {
-            put();
-        } else if (roll < 0.80) {
-            get();
-        } else if (roll < 0.85) {
-            if (some.alive && faulty() < config.faulty()) {
+        List<SimHost> all = new ArrayList<>(hosts.values());
+        SimHost some = all.get(world.random.nextInt(all.size()));
+        if (roll < 0.30) {
+            put(key(world.random.nextInt(KEYS)), false);
+        } else if (roll < 0.45) {
+            get(key(world.random.nextInt(KEYS)));
+        } else if (roll < 0.49) {
+            put(key(world.random.nextInt(KEYS)), true);
+        } else if (roll < 0.61) {
+            putChunk();
+        } else if (roll < 0.70) {
+            readChunk();
+        } else if (roll < 0.73) {
+            getChunkAtPrimary();
+        } else if (roll < 0.75) {
+            deleteChunk();
+        } else if (roll < 0.79) {
+            if (some.alive() && faultyFree(some)) {
                 some.crash();
-                crashes++;
-                long downFor = world.randomBetween(100, 2 * DOWN_OUT_INTERVAL_MILLIS);
-                world.after(downFor, () -> {
-                    if (!some.alive) {
+                count("crashes");
+                world.after(world.randomBetween(100, 2 * DOWN_OUT_INTERVAL_MILLIS), () -> {
+                    if (!some.alive()) {
                         some.start();
                     }
                 });
             }
-        } else if (roll < 0.88) {
-            if (world.isolated.isEmpty() && some.alive && faulty() < config.faulty()) {
-                world.isolated.add(some.id);
-                world.trace(some.id, "cut off from the network");
-                isolations++;
-                world.after(world.randomBetween(500, 2 * DOWN_OUT_INTERVAL_MILLIS), () -> {
-                    world.isolated.remove(some.id);
-                    world.trace(some.id, "reconnected");
-                });
+        } else if (roll < 0.85) {
+            cut(some);
+        } else if (roll < 0.87) {
+            network.lossRate = world.random.nextDouble() < 0.5 ? 0 : world.random.nextDouble() * 0.2;
+            network.delayMaxMillis = 5 + world.random.nextInt(200);
+        } else if (roll < 0.89) {
+            SimStore.Disk disk = some.store().disk();
+            if (disk.capacityBytes() == CAPACITY_BYTES) {
+                disk.setCapacityBytes(disk.usedBytes());
+                world.trace(some.id, "disk full");
+                count("full_disks");
+                world.after(world.randomBetween(500, 5_000), () -> disk.setCapacityBytes(CAPACITY_BYTES));
             }
         } else if (roll < 0.91) {
-            world.lossRate = world.random.nextDouble() < 0.5 ? 0 : world.random.nextDouble() * 0.2;
-            world.delayMaxMillis = 5 + world.random.nextInt(200);
-        } else if (roll < 0.94) {
-            if (some.disk.capacityBytes() == CAPACITY_BYTES) {
-                some.disk.setCapacityBytes(some.disk.usedBytes());
-                world.trace(some.id, "disk full");
-                fullDisks++;
-                world.after(world.randomBetween(500, 5_000), () -> some.disk.setCapacityBytes(CAPACITY_BYTES));
+            if (world.now() >= some.slowUntil) {
+                some.slowSyncMillis = world.randomBetween(500, 3_000);
+                some.slowUntil = world.now() + world.randomBetween(1_000, 8_000);
+                world.trace(some.id, "disk slow: every fsync stalls " + some.slowSyncMillis + " ms");
+                count("slow_disks");
             }
+        } else if (roll < 0.92) {
+            meta.unavailableFor(world.randomBetween(500, 5_000));
         } else {
-            PartitionId p = new PartitionId(POOL, world.random.nextInt(PARTITIONS));
-            List<String> keys = new ArrayList<>(some.disk.records(p).keySet());
-            if (keys.isEmpty()) {
-                return;
-            }
-            String key = keys.get(world.random.nextInt(keys.size()));
-            // At most one damaged copy of a version at a time, and never the last good one.
-            Rec target = some.disk.get(p, key).orElseThrow();
-            long good = 0;
-            boolean damaged = false;
-            for (SimNode n : nodes.values()) {
-                Optional<Rec> copy = n.disk.get(p, key).filter(r -> r.version().equals(target.version()));
-                good += copy.filter(Rec::intact).isPresent() ? 1 : 0;
-                damaged |= copy.filter(r -> !r.intact()).isPresent();
-            }
-            if (good >= 2 && !damaged && some.disk.flipBit(p, key, world.random.nextInt())) {
-                world.trace(some.id, "bit flipped in " + key + " at " + target.version());
-                bitFlips++;
-            }
+            flipBit(some);
         }
     }
 
-    /** Nodes crashed or cut off from the others right now. */
-    private long faulty() {
-        return nodes.values().stream().filter(n -> !n.alive || world.isolated.contains(n.id)).count();
+    /** Whether one more node may be made faulty without going past the run's bound. */
+    private boolean faultyFree(SimHost candidate) {
+        java.util.Set<String> faulty = new java.util.HashSet<>(network.affected());
+        for (SimHost h : hosts.values()) {
+            if (!h.alive()) {
+                faulty.add(h.id);
+            }
+        }
+        return faulty.contains(candidate.id) || faulty.size() < config.faulty();
+    }
+
+    /** A network fault around {@code x}: isolation, its cluster port closed, a one-way link, or a cut from meta only. */
+    private void cut(SimHost x) {
+        if (!x.alive() || !faultyFree(x) || network.affected().contains(x.id)) {
+            return;
+        }
+        long lasts = world.randomBetween(500, 2 * DOWN_OUT_INTERVAL_MILLIS);
+        int kind = world.random.nextInt(4);
+        Runnable undo;
+        switch (kind) {
+            case 0 -> {
+                network.isolated.add(x.id);
+                undo = () -> network.isolated.remove(x.id);
+                world.trace(x.id, "cut off from everyone");
+            }
+            case 1 -> {
+                network.closedPorts.add(x.id);
+                undo = () -> network.closedPorts.remove(x.id);
+                world.trace(x.id, "cluster port closed: peers' requests to it are lost, its own go through");
+            }
+            case 2 -> {
+                List<SimHost> others = hosts.values().stream().filter(h -> h != x).toList();
+                if (others.isEmpty()) {
+                    return;
+                }
+                SimHost from = others.get(world.random.nextInt(others.size()));
+                String link = from.id + ">" + x.id;
+                network.links.add(link);
+                undo = () -> network.links.remove(link);
+                world.trace(x.id, "one-way cut: " + from.id + " cannot send to it");
+            }
+            default -> {
+                network.cutFromMeta.add(x.id);
+                undo = () -> network.cutFromMeta.remove(x.id);
+                world.trace(x.id, "cut from the meta service; it still reaches its peers");
+            }
+        }
+        count("cuts");
+        world.after(lasts, () -> {
+            undo.run();
+            world.trace(x.id, "cut healed");
+        });
+    }
+
+    private void flipBit(SimHost some) {
+        if (!some.alive()) {
+            return;
+        }
+        List<PartitionId> held = new ArrayList<>(some.store().partitions());
+        if (held.isEmpty()) {
+            return;
+        }
+        PartitionId p = held.get(world.random.nextInt(held.size()));
+        List<String> keys = new ArrayList<>(some.store().records(p).keySet());
+        String key = keys.get(world.random.nextInt(keys.size()));
+        StoredRecord target = some.store().records(p).get(key);
+        if (target.tombstone() || target.blobLength() == 0) {
+            return;
+        }
+        // Only within what the design promises to survive: a bit flips in a record whose every holder is up
+        // with an intact copy (or block, in its own slot), so that the faulty nodes the run may add on top of
+        // this one damaged copy are still within the pool's tolerance.
+        boolean ec = !p.pool().equals(REP_POOL);
+        ClusterMap map = meta.map();
+        PartitionPlacement pp = placement(map).of(p);
+        boolean whole = pp.holders().size() == (ec ? ecPolicy.width() : 3);
+        for (int slot = 0; slot < pp.holders().size() && whole; slot++) {
+            SimHost h = hosts.get(pp.holders().get(slot));
+            StoredRecord copy = h.store().records(p).get(key);
+            whole = h.alive() && map.node(h.id).map(NodeInfo::isUp).orElse(false) && copy != null
+                    && copy.version().equals(target.version()) && h.store().intact(p, key)
+                    && (!ec || BlockStamp.parse(copy.meta()).index() == slot);
+        }
+        boolean tolerated = !ec || ecPolicy.parityBlocks() > config.faulty();
+        if (whole && tolerated && pp.holders().contains(some.id) && some.store().flipBit(p, key, world.random.nextInt())) {
+            world.trace(some.id, "bit flipped in " + p + " " + key + " at " + target.version());
+            count("bit_flips");
+        }
     }
 
     private static String key(int i) {
@@ -244,65 +369,162 @@ public final class Simulation {
     }
 
     private static PartitionId partitionOf(String key) {
-        return new PartitionId(POOL, PartitionHash.partitionOf(key, PARTITIONS));
+        return new PartitionId(REP_POOL, PartitionHash.partitionOf(key, REP_PARTITIONS));
     }
 
-    /** A client PUT through a random node; acknowledged when that node answers OK. */
-    private void put() {
-        SimNode gateway = randomAlive();
+    private PartitionId chunkPartition(String key) {
+        return new PartitionId(ecPool, PartitionHash.partitionOf(key, EC_PARTITIONS));
+    }
+
+    /** A client PUT (or DELETE) of a replicated key through a random node; acknowledged when that node answers OK. */
+    private void put(String key, boolean delete) {
+        SimHost gateway = randomAlive();
         if (gateway == null) {
             return;
         }
-        String key = key(world.random.nextInt(KEYS));
-        byte[] value = new byte[8 + world.random.nextInt(120)];
-        world.random.nextBytes(value);
-        puts++;
-        once(CLIENT_TIMEOUT_MILLIS, (SimNode.ApplyRep r) -> {
-            world.trace("client", "PUT " + key + " through " + gateway.id + ": " + (r == null ? "no answer" : r.status() + " " + r.version()));
-            if (r != null && r.status() == SimNode.Status.OK) {
-                putsAcked++;
-                acknowledged.merge(key, r.version(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+        byte[] value = delete ? null : randomBytes(8, 120);
+        if (value != null) {
+            sent.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+        }
+        count(delete ? "deletes" : "puts");
+        ByteBuffer blob = value == null ? null : ByteBuffer.wrap(value);
+        Request.Apply apply = new Request.Apply(gateway.replica().epoch(), partitionOf(key), key, delete, new byte[0], blob,
+                blob == null ? 0 : Checksums.crc32c(blob), 0, null);
+        once(gateway, apply, (Reply r) -> {
+            world.trace("client", (delete ? "DELETE " : "PUT ") + key + " through " + gateway.id + ": " + describe(r));
+            if (r instanceof Reply.ApplyReply a && a.status() == Status.OK) {
+                count("writes_acknowledged");
+                acknowledged.merge(key, a.version(), (x, y) -> x.compareTo(y) >= 0 ? x : y);
             }
-        }, done -> gateway.clientPut(partitionOf(key), key, value, done));
+        });
     }
 
-    /** A client GET through a random node: the bytes must be what was written at the version read. */
-    private void get() {
-        SimNode gateway = randomAlive();
+    /** A client GET at the primary through a random node: the bytes must be what was written at the version read. */
+    private void get(String key) {
+        SimHost gateway = randomAlive();
         if (gateway == null) {
             return;
         }
-        String key = key(world.random.nextInt(KEYS));
         Version ackedBefore = acknowledged.get(key);
-        gets++;
-        once(CLIENT_TIMEOUT_MILLIS, (SimNode.GetRep r) -> {
-            world.trace("client", "GET " + key + " through " + gateway.id + ": "
-                    + (r == null ? "no answer" : r.status() + (r.rec() == null ? "" : " " + r.rec().version())));
-            if (r == null) {
-                return;
-            }
-            if (r.status() == SimNode.Status.OK) {
-                getsOk++;
-                checkRead(key, r.rec(), "GET through " + gateway.id);
-                if (ackedBefore != null && ackedBefore.isAfter(r.rec().version())) {
-                    staleReads++;
+        count("gets");
+        once(gateway, new Request.Get(gateway.replica().epoch(), partitionOf(key), key, true, false, 0), (Reply r) -> {
+            world.trace("client", "GET " + key + " through " + gateway.id + ": " + describe(r));
+            if (r instanceof Reply.GetReply g && g.status() == Status.OK) {
+                count("gets_ok");
+                checkRecord(partitionOf(key), key, g.record(), "GET through " + gateway.id);
+                if (ackedBefore != null && ackedBefore.isAfter(g.record().version())) {
+                    count("stale_reads");
                 }
-            } else if (r.status() == SimNode.Status.NOT_FOUND && ackedBefore != null) {
-                staleReads++;
+            } else if (r instanceof Reply.GetReply g && g.status() == Status.NOT_FOUND && ackedBefore != null) {
+                count("stale_reads");
             }
-        }, done -> gateway.clientGet(partitionOf(key), key, done));
+        });
     }
 
-    /** Calls {@code start} with a callback that passes the first answer (or null at the timeout) to {@code onAnswer}. */
-    private <R> void once(long timeoutMillis, Consumer<R> onAnswer, Consumer<Consumer<R>> start) {
+    /** A client PUT of a new erasure-coded chunk (or, now and then, a new version of one) through a random node. */
+    private void putChunk() {
+        SimHost gateway = randomAlive();
+        if (gateway == null || !ecEnabled()) {
+            return;
+        }
+        String key = !chunks.isEmpty() && world.random.nextInt(5) == 0 ? chunks.get(world.random.nextInt(chunks.size()))
+                : "chunk-" + nextChunk++;
+        if (!chunks.contains(key)) {
+            chunks.add(key);
+        }
+        byte[] value = randomBytes(16, 300);
+        sent.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+        count("chunk_puts");
+        ByteBuffer blob = ByteBuffer.wrap(value);
+        byte[] meta = ("inner " + key).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Request.Apply apply = new Request.Apply(gateway.replica().epoch(), chunkPartition(key), key, false, meta, blob,
+                Checksums.crc32c(blob), 0, null);
+        once(gateway, apply, (Reply r) -> {
+            world.trace("client", "PUT chunk " + key + " through " + gateway.id + ": " + describe(r));
+            if (r instanceof Reply.ApplyReply a && a.status() == Status.OK) {
+                count("writes_acknowledged");
+                acknowledged.merge(key, a.version(), (x, y) -> x.compareTo(y) >= 0 ? x : y);
+            }
+        });
+    }
+
+    private void deleteChunk() {
+        SimHost gateway = randomAlive();
+        if (gateway == null || chunks.isEmpty()) {
+            return;
+        }
+        String key = chunks.get(world.random.nextInt(chunks.size()));
+        count("deletes");
+        once(gateway, new Request.Apply(gateway.replica().epoch(), chunkPartition(key), key, true, new byte[0], null, 0, 0, null), (Reply r) -> {
+            world.trace("client", "DELETE chunk " + key + " through " + gateway.id + ": " + describe(r));
+            if (r instanceof Reply.ApplyReply a && a.status() == Status.OK) {
+                count("writes_acknowledged");
+                acknowledged.merge(key, a.version(), (x, y) -> x.compareTo(y) >= 0 ? x : y);
+            }
+        });
+    }
+
+    /** A gateway's read of a chunk (whole or a range) from the holders of its stripe. */
+    private void readChunk() {
+        SimHost gateway = randomAlive();
+        if (gateway == null || chunks.isEmpty()) {
+            return;
+        }
+        String key = chunks.get(world.random.nextInt(chunks.size()));
+        List<byte[]> values = sent.get(key);
+        byte[] some = values.get(world.random.nextInt(values.size()));
+        int length = some.length;
+        boolean whole = world.random.nextBoolean();
+        int offset = whole ? 0 : world.random.nextInt(length);
+        int span = whole ? length : 1 + world.random.nextInt(length - offset);
+        count("chunk_reads");
+        once(gateway, new Request.ReadStripe(gateway.replica().epoch(), chunkPartition(key), key, length, offset, span), (Reply r) -> {
+            world.trace("client", "READ chunk " + key + " [" + offset + "+" + span + "] through " + gateway.id + ": " + describe(r));
+            if (r instanceof Reply.StripeReply s && s.status() == Status.OK) {
+                count("chunk_reads_ok");
+                byte[] got = bytes(s.data());
+                boolean matches = false;
+                for (byte[] v : values) {
+                    if (v.length == length && Arrays.equals(Arrays.copyOfRange(v, offset, offset + span), got)) {
+                        matches = true;
+                        break;
+                    }
+                }
+                if (!matches) {
+                    violation("a stripe read of " + key + " [" + offset + "+" + span + "] through " + gateway.id
+                            + " returned bytes no write of it ever held");
+                }
+            }
+        });
+    }
+
+    /** A read of a whole chunk at its partition's primary, which assembles it from the stripe. */
+    private void getChunkAtPrimary() {
+        SimHost gateway = randomAlive();
+        if (gateway == null || chunks.isEmpty()) {
+            return;
+        }
+        String key = chunks.get(world.random.nextInt(chunks.size()));
+        count("chunk_gets");
+        once(gateway, new Request.Get(gateway.replica().epoch(), chunkPartition(key), key, true, false, 0), (Reply r) -> {
+            world.trace("client", "GET chunk " + key + " through " + gateway.id + ": " + describe(r));
+            if (r instanceof Reply.GetReply g && g.status() == Status.OK) {
+                count("chunk_gets_ok");
+                checkRecord(chunkPartition(key), key, g.record(), "GET of chunk through " + gateway.id);
+            }
+        });
+    }
+
+    /** Gives {@code request} to {@code gateway} as its S3 front end would, passing the first answer (or null at the timeout) on. */
+    private void once(SimHost gateway, Request request, Consumer<Reply> onAnswer) {
         boolean[] answered = {false};
-        start.accept(r -> {
+        gateway.receive(request, r -> {
             if (!answered[0]) {
                 answered[0] = true;
                 onAnswer.accept(r);
             }
         });
-        world.after(timeoutMillis, () -> {
+        world.after(CLIENT_TIMEOUT_MILLIS, () -> {
             if (!answered[0]) {
                 answered[0] = true;
                 onAnswer.accept(null);
@@ -310,71 +532,131 @@ public final class Simulation {
         });
     }
 
-    private SimNode randomAlive() {
-        List<SimNode> alive = nodes.values().stream().filter(n -> n.alive).toList();
+    private static String describe(Reply r) {
+        if (r == null) {
+            return "no answer";
+        }
+        return switch (r) {
+            case Reply.ApplyReply a -> a.status() + " " + a.version() + (a.kept() ? " (kept)" : "") + (a.message().isEmpty() ? "" : ": " + a.message());
+            case Reply.GetReply g -> g.status() + (g.record() == null ? "" : " " + g.record().version()) + (g.message().isEmpty() ? "" : ": " + g.message());
+            default -> r.status() + (r.message().isEmpty() ? "" : ": " + r.message());
+        };
+    }
+
+    private byte[] randomBytes(int min, int max) {
+        byte[] b = new byte[min + world.random.nextInt(max - min)];
+        world.random.nextBytes(b);
+        return b;
+    }
+
+    private static byte[] bytes(ByteBuffer data) {
+        byte[] b = new byte[data.remaining()];
+        data.duplicate().get(b);
+        return b;
+    }
+
+    private SimHost randomAlive() {
+        List<SimHost> alive = hosts.values().stream().filter(h -> h.alive() && h.replica().epoch() > 0).toList();
         return alive.isEmpty() ? null : alive.get(world.random.nextInt(alive.size()));
     }
 
     private void heal() {
         world.trace("sim", "heals every fault");
-        world.isolated.clear();
-        world.lossRate = 0;
-        world.delayMaxMillis = 20;
-        for (SimNode n : nodes.values()) {
-            n.disk.setCapacityBytes(CAPACITY_BYTES);
-            if (!n.alive) {
-                n.start();
+        network.heal();
+        meta.available();
+        for (SimHost h : hosts.values()) {
+            h.store().disk().setCapacityBytes(CAPACITY_BYTES);
+            h.slowUntil = 0;
+            if (!h.alive()) {
+                h.start();
             }
         }
     }
 
-    // ---- what the nodes and meta report to the checks ----
+    // ---- what the hosts report to the checks ----
 
-    void deliver(String from, String to, Object request, Consumer<Object> onReply) {
-        SimNode target = nodes.get(to);
-        world.send(from, to, request, req -> target.receive(req, reply -> world.send(to, from, reply, onReply)));
+    /** A request from {@code from} to node {@code to} over the simulated network; {@code onReply} gets the reply if it comes back. */
+    void deliver(String from, String to, Request request, Consumer<Reply> onReply) {
+        SimHost target = hosts.get(to);
+        if (target == null) {
+            return;
+        }
+        network.request(from, to, request, req -> target.receive(req, reply -> network.reply(to, from, reply, onReply)));
     }
 
-    /** A node sequenced {@code key} at {@code version} of {@code p}. */
-    void sequenced(PartitionId p, String node, Version version, String key, byte[] value) {
-        String epochKey = p + "@" + version.epoch();
-        String other = sequencerOf.putIfAbsent(epochKey, node);
-        if (other != null && !other.equals(node)) {
-            violations.add("two primaries in one epoch: " + other + " and " + node + " both sequenced writes of " + p
-                    + " in epoch " + version.epoch() + " (t=" + world.now() + " ms)");
+    /** A mutation landed on {@code node}'s disk. The first time a version lands anywhere, its node sequenced it. */
+    void landed(String node, PartitionId p, Mutation m) {
+        Written w = written(p, m);
+        String versionKey = p + "@" + m.version();
+        Written before = sequenced.putIfAbsent(versionKey, w);
+        if (before == null) {
+            String epochKey = p + "@" + m.version().epoch();
+            String other = sequencerOf.putIfAbsent(epochKey, node);
+            if (other != null && !other.equals(node)) {
+                violation("two primaries in one epoch: " + other + " and " + node + " both sequenced writes of " + p + " in epoch "
+                        + m.version().epoch());
+            }
+        } else if (!before.sameAs(w)) {
+            violation("version " + m.version() + " of " + p + " sequenced twice: " + before.key() + " and " + w.key() + " (landing on " + node + ")");
         }
-        Written before = sequenced.putIfAbsent(p + "@" + version, new Written(key, value.clone()));
-        if (before != null) {
-            violations.add("version " + version + " of " + p + " sequenced twice, by " + node + " for " + key + " and before for "
-                    + before.key() + " (t=" + world.now() + " ms)");
+    }
+
+    private static Written written(PartitionId p, Mutation m) {
+        int metaCrc = Checksums.crc32c(ByteBuffer.wrap(m.meta()));
+        if (BlockStamp.isStamped(m.meta())) {
+            BlockStamp stamp = BlockStamp.parse(m.meta());
+            return new Written(m.key(), false, null, stamp.chunkLength(), stamp.chunkCrc32c(),
+                    Checksums.crc32c(ByteBuffer.wrap(BlockStamp.innerMeta(m.meta()))));
         }
+        return new Written(m.key(), m.tombstone(), m.blob() == null ? null : bytes(m.blob()), 0, 0, metaCrc);
+    }
+
+    /** A replica threw on a broken invariant: the node stopped (and is restarted like a crashed one). */
+    void halted(String node, RuntimeException e) {
+        violation("replica " + node + " stopped on a broken invariant: " + e);
+    }
+
+    /** A replica logged an error (a record left out, say). */
+    void noted(String node, String text) {
+        count("errors_logged");
     }
 
     PlacementTable placement(ClusterMap map) {
-        return placements.computeIfAbsent(map.epoch(), e -> PlacementTable.compute(map, MapView.PLACEMENT));
+        return placements.computeIfAbsent(map.epoch(), e -> PlacementTable.compute(map, PLACEMENT));
     }
 
-    Iterable<SimNode> nodes() {
-        return nodes.values();
+    private void count(String figure) {
+        figures.merge(figure, 1L, Long::sum);
     }
 
-    SimNode node(String id) {
-        return nodes.get(id);
+    private void violation(String what) {
+        violations.add(what + " (t=" + world.now() + " ms)");
+        world.trace("sim", "VIOLATION " + what);
     }
 
     // ---- checks ----
 
-    private void checkRead(String key, Rec rec, String how) {
-        if (!rec.key().equals(key)) {
-            violations.add(how + " of " + key + " returned the record of " + rec.key());
+    /** A record read at a version must hold what was sequenced there: for a chunk, the very bytes the client sent. */
+    private void checkRecord(PartitionId p, String key, io.cairn.protocol.LogRecord rec, String how) {
+        if (rec == null || !rec.key().equals(key)) {
+            violation(how + " of " + key + " returned the record of " + (rec == null ? "nothing" : rec.key()));
+            return;
+        }
+        Written w = sequenced.get(p + "@" + rec.version());
+        if (w == null || !w.key().equals(key) || w.tombstone() != rec.tombstone()) {
+            violation(how + " of " + key + " returned a record never written at " + rec.version());
             return;
         }
         if (rec.tombstone()) {
             return;
         }
-        Written w = sequenced.get(partitionOf(key) + "@" + rec.version());
-        if (w == null || !w.key().equals(key) || !Arrays.equals(w.value(), rec.value())) {
-            violations.add(how + " of " + key + " returned bytes never written at " + rec.version() + " (t=" + world.now() + " ms)");
+        byte[] got = rec.blob() == null ? new byte[0] : bytes(rec.blob());
+        boolean right = w.chunkLength() > 0
+                ? got.length == w.chunkLength() && Checksums.crc32c(ByteBuffer.wrap(got)) == w.chunkCrc()
+                        && sent.getOrDefault(key, List.of()).stream().anyMatch(v -> Arrays.equals(v, got))
+                : Arrays.equals(w.value() == null ? new byte[0] : w.value(), got);
+        if (!right) {
+            violation(how + " of " + key + " returned bytes never written at " + rec.version());
         }
     }
 
@@ -390,9 +672,9 @@ public final class Simulation {
         if (map.degradedReason() != null) {
             why.add("degraded: " + map.degradedReason());
         }
-        for (SimNode n : nodes.values()) {
-            if (n.map().epoch() != map.epoch()) {
-                why.add(n.id + " has epoch " + n.map().epoch() + " of " + map.epoch());
+        for (SimHost h : hosts.values()) {
+            if (!h.alive() || h.replica().epoch() != map.epoch()) {
+                why.add(h.id + " has epoch " + (h.alive() ? h.replica().epoch() : -1) + " of " + map.epoch());
             }
         }
         if (!why.isEmpty()) {
@@ -400,64 +682,105 @@ public final class Simulation {
         }
         PlacementTable table = placement(map);
         for (PoolInfo pool : map.pools()) {
+            boolean ec = pool.policy().kind() == StoragePolicy.Kind.ERASURE_CODED;
             for (int i = 0; i < pool.partitions(); i++) {
                 PartitionId p = new PartitionId(pool.name(), i);
                 PartitionPlacement pp = table.of(p);
                 String primaryId = pp.primary(map).orElseThrow();
-                PartitionStateMachine primary = nodes.get(primaryId).machines().get(p);
+                PartitionStateMachine primary = hosts.get(primaryId).replica().machines().get(p);
                 if (primary == null || !primary.active()) {
                     why.add(p + ": primary " + primaryId + " has not peered");
                     continue;
                 }
-                for (SimNode n : nodes.values()) {
-                    if (!pp.holders().contains(n.id) && n.unhandedRecords(p)) {
-                        why.add(p + ": former holder " + n.id + " has records not handed over to the primary");
-                    } else if (!pp.holders().contains(n.id) && !n.disk.records(p).isEmpty()) {
-                        why.add(p + ": former holder " + n.id + " still keeps its copy");
+                for (SimHost h : hosts.values()) {
+                    if (!pp.holders().contains(h.id) && !h.store().records(p).isEmpty()) {
+                        why.add(p + ": former holder " + h.id + " still keeps its copy");
                     }
                 }
-                Map<String, Rec> authoritative = nodes.get(primaryId).disk.records(p);
-                for (String holder : pp.holders()) {
-                    PartitionStateMachine m = nodes.get(holder).machines().get(p);
+                Map<String, StoredRecord> authoritative = hosts.get(primaryId).store().records(p);
+                for (int slot = 0; slot < pp.holders().size(); slot++) {
+                    String holder = pp.holders().get(slot);
+                    SimHost h = hosts.get(holder);
+                    PartitionStateMachine m = h.replica().machines().get(p);
                     if (m == null || m.recovering()) {
                         why.add(p + ": " + holder + " is still catching up");
                         continue;
                     }
-                    Map<String, Rec> copy = nodes.get(holder).disk.records(p);
-                    for (Rec r : authoritative.values()) {
-                        if (!r.intact()) {
-                            continue; // damaged with no good copy left anywhere: reads of it fail, holders cannot copy it
-                        }
-                        Rec c = copy.get(r.key());
+                    if (h.store().underProtectedMarks(p) > 0) {
+                        why.add(p + ": " + holder + " keeps " + h.store().underProtectedMarks(p) + " under-protected marks");
+                    }
+                    Map<String, StoredRecord> copy = h.store().records(p);
+                    for (StoredRecord r : authoritative.values()) {
+                        StoredRecord c = copy.get(r.key());
                         if (c == null || !c.version().equals(r.version())) {
                             why.add(p + ": " + holder + " has " + r.key() + " at " + (c == null ? "nothing" : c.version())
                                     + ", the primary at " + r.version());
-                        } else if (!c.intact()) {
+                        } else if (!h.store().intact(p, r.key())) {
                             why.add(p + ": " + holder + "'s copy of " + r.key() + " at " + r.version() + " is damaged");
+                        } else if (ec && !c.tombstone() && c.blobLength() > 0) {
+                            BlockStamp stamp = BlockStamp.parse(c.meta());
+                            if (stamp.index() != slot) {
+                                why.add(p + ": " + holder + " holds block " + stamp.index() + " of " + r.key() + " in slot " + slot);
+                            }
                         }
                     }
+                    for (String k : copy.keySet()) {
+                        if (!authoritative.containsKey(k)) {
+                            why.add(p + ": " + holder + " has " + k + ", which the primary has not");
+                        }
+                    }
+                }
+                if (ec && why.isEmpty()) {
+                    checkStripes(p, pp, authoritative);
                 }
             }
         }
         return why;
     }
 
-    /** Every acknowledged write is at the primary of its partition, or a newer one is, with the bytes written. */
+    /** At full redundancy every stripe's blocks are the blocks of a chunk the client sent. */
+    private void checkStripes(PartitionId p, PartitionPlacement pp, Map<String, StoredRecord> authoritative) {
+        for (StoredRecord r : authoritative.values()) {
+            if (r.tombstone() || r.blobLength() == 0) {
+                continue;
+            }
+            BlockStamp stamp = BlockStamp.parse(r.meta());
+            Written w = sequenced.get(p + "@" + r.version());
+            byte[] chunk = sent.getOrDefault(r.key(), List.of()).stream()
+                    .filter(v -> v.length == stamp.chunkLength() && Checksums.crc32c(ByteBuffer.wrap(v)) == stamp.chunkCrc32c())
+                    .findFirst().orElse(null);
+            if (w == null || chunk == null) {
+                violation(p + ": " + r.key() + " at " + r.version() + " is a stripe of no chunk the client sent");
+                continue;
+            }
+            ByteBuffer[] blocks = StripeCoder.encode(stamp.dataBlocks(), stamp.parityBlocks(), ByteBuffer.wrap(chunk));
+            for (int slot = 0; slot < pp.holders().size(); slot++) {
+                Optional<byte[]> stored = hosts.get(pp.holders().get(slot)).store().storedBlob(p, r.key());
+                if (stored.isEmpty() || !Arrays.equals(stored.get(), bytes(blocks[slot]))) {
+                    violation(p + ": block " + slot + " of " + r.key() + " at " + r.version() + " on " + pp.holders().get(slot)
+                            + " is not the block of the chunk written");
+                }
+            }
+        }
+    }
+
+    /** Every acknowledged write is at the primary of its partition, or a newer one is, with what was written. */
     private void checkAcknowledgedWrites() {
         ClusterMap map = meta.map();
         PlacementTable table = placement(map);
         for (Map.Entry<String, Version> e : acknowledged.entrySet()) {
-            PartitionId p = partitionOf(e.getKey());
+            String key = e.getKey();
+            PartitionId p = key.startsWith("chunk-") ? chunkPartition(key) : partitionOf(key);
             String primary = table.of(p).primary(map).orElseThrow();
-            Optional<Rec> r = nodes.get(primary).disk.get(p, e.getKey());
-            if (r.isEmpty() || e.getValue().isAfter(r.get().version())) {
-                violations.add("acknowledged write lost: " + e.getKey() + " at " + e.getValue() + " acknowledged, primary "
-                        + primary + " of " + p + " has " + r.map(x -> x.version().toString()).orElse("nothing"));
+            StoredRecord r = hosts.get(primary).store().records(p).get(key);
+            if (r == null || e.getValue().isAfter(r.version())) {
+                violation("acknowledged write lost: " + key + " at " + e.getValue() + " acknowledged, primary " + primary + " of " + p
+                        + " has " + (r == null ? "nothing" : r.version().toString()));
                 continue;
             }
-            Written w = sequenced.get(p + "@" + r.get().version());
-            if (w == null || !w.key().equals(e.getKey()) || !Arrays.equals(w.value(), r.get().value()) && r.get().intact()) {
-                violations.add("the primary's copy of " + e.getKey() + " at " + r.get().version() + " holds bytes never written");
+            Written w = sequenced.get(p + "@" + r.version());
+            if (w == null || !w.key().equals(key)) {
+                violation("the primary's copy of " + key + " at " + r.version() + " was never written");
             }
         }
     }
@@ -465,25 +788,47 @@ public final class Simulation {
     private Map<String, Long> figures() {
         Map<String, Long> f = new LinkedHashMap<>();
         f.put("simulated_ms", world.now());
-        f.put("puts", puts);
-        f.put("puts_acknowledged", putsAcked);
-        f.put("gets", gets);
-        f.put("gets_ok", getsOk);
-        f.put("stale_reads", staleReads);
-        f.put("crashes", crashes);
-        f.put("isolations", isolations);
-        f.put("full_disks", fullDisks);
-        f.put("bit_flips", bitFlips);
+        for (String name : List.of("puts", "deletes", "chunk_puts", "writes_acknowledged", "gets", "gets_ok", "chunk_reads", "chunk_reads_ok",
+                "chunk_gets", "chunk_gets_ok", "stale_reads", "crashes", "cuts", "full_disks", "slow_disks", "bit_flips", "errors_logged")) {
+            f.put(name, figures.getOrDefault(name, 0L));
+        }
+        long repaired = 0;
+        long scrubFound = 0;
+        long dropped = 0;
+        long leftOut = 0;
+        long decoded = 0;
+        long underCopied = 0;
+        long adopted = 0;
+        long rolledBack = 0;
+        for (SimHost h : hosts.values()) {
+            if (h.alive()) {
+                var report = h.replica().report();
+                repaired += report.copiesRepaired() + report.blocksRepaired() + report.scrubRepaired();
+                scrubFound += report.scrubDamaged();
+                dropped += report.partitionsDropped();
+                leftOut += report.damagedLeftOut();
+                decoded += report.stripesDecoded();
+                underCopied += report.underProtectedCopied();
+                adopted += report.adopted();
+                rolledBack += report.stripesRolledBack();
+            }
+        }
         f.put("copies_repaired", repaired);
         f.put("scrub_found_damaged", scrubFound);
-        f.put("copies_dropped", copiesDropped);
-        f.put("damaged_left_out", leftOutDamaged);
+        f.put("copies_dropped", dropped);
+        f.put("damaged_left_out", leftOut);
+        f.put("stripes_decoded", decoded);
+        f.put("under_protected_copied", underCopied);
+        f.put("adopted", adopted);
+        f.put("stripes_rolled_back", rolledBack);
+        f.put("min_copies", (long) minCopies);
         f.put("marked_down", meta.markedDown);
         f.put("marked_out", meta.markedOut);
         f.put("acting_sets_cleared", meta.actingCleared);
+        f.put("meta_unavailable", meta.unavailableWindows);
         f.put("epochs", meta.map().epoch());
-        f.put("messages", world.messagesSent);
-        f.put("messages_lost", world.messagesLost);
+        f.put("messages", network.messagesSent);
+        f.put("messages_lost", network.messagesLost);
         f.put("healed_after_ms", healedAfterMillis);
         return f;
     }

@@ -1,0 +1,119 @@
+package io.cairn.meta;
+
+import io.cairn.core.map.ClusterMap;
+import io.cairn.core.map.NodeInfo;
+import io.cairn.core.map.NodeStats;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which nodes the others cannot work with, from what the nodes report of their pings: each node
+ * names the peers it pings (those it shares a partition with, {@link NodeStats#peers}) and those
+ * that stopped answering ({@link NodeStats#suspects}). A node that still reaches the meta leader
+ * may be of no use to its peers (its inbound traffic cut, a one-way link): its partitions' writes
+ * would wait on it. Pure: a function of the map and the replicated heartbeat figures, so the leader
+ * (which marks such nodes down) and the map's state machine (which keeps them down while their
+ * heartbeats go on) decide alike.
+ *
+ * <p>Among the nodes counted as up, {@code x} is <em>unreachable</em> when
+ * <ul>
+ * <li>most of the up nodes that ping it suspect it (one-way cut into it, or cut off from them), or</li>
+ * <li>it suspects most of the up nodes it pings (it cannot reach them: a one-way cut out of it), or</li>
+ * <li>it and an up peer suspect each other (a cut between the two) and it is the one to go: the one
+ *     more peers suspect, then the greater id.</li>
+ * </ul>
+ */
+public final class PeerReachability {
+
+    private PeerReachability() {}
+
+    /**
+     * The up nodes the leader marks down, in order: each time the most suspected node that is
+     * unreachable among those still counted up, until none is. Marking one down can make another
+     * reachable again (a node that suspected only the first).
+     */
+    public static List<String> toMarkDown(ClusterMap map, Map<String, NodeStats> stats) {
+        Set<String> up = new TreeSet<>();
+        for (NodeInfo n : map.nodes()) {
+            if (n.isUp()) {
+                up.add(n.id());
+            }
+        }
+        List<String> out = new ArrayList<>();
+        while (true) {
+            String worst = up.stream().filter(x -> unreachable(x, up, stats))
+                    .max(Comparator.<String>comparingInt(x -> suspecters(x, up, stats).size()).thenComparing(Comparator.naturalOrder()))
+                    .orElse(null);
+            if (worst == null) {
+                return out;
+            }
+            out.add(worst);
+            up.remove(worst);
+        }
+    }
+
+    /** Whether the down node {@code x}, if it came up now, would be unreachable among the nodes up now: it stays down. */
+    public static boolean fenced(String x, ClusterMap map, Map<String, NodeStats> stats) {
+        Set<String> up = new TreeSet<>();
+        for (NodeInfo n : map.nodes()) {
+            if (n.isUp()) {
+                up.add(n.id());
+            }
+        }
+        up.add(x);
+        return unreachable(x, up, stats);
+    }
+
+    /** The up nodes (other than {@code x}) that ping {@code x} and say it stopped answering, sorted. */
+    public static List<String> suspecters(String x, Set<String> up, Map<String, NodeStats> stats) {
+        List<String> out = new ArrayList<>();
+        for (String y : watchers(x, up, stats)) {
+            if (stats.get(y).suspects().contains(x)) {
+                out.add(y);
+            }
+        }
+        return out;
+    }
+
+    static boolean unreachable(String x, Set<String> up, Map<String, NodeStats> stats) {
+        List<String> watchers = watchers(x, up, stats);
+        List<String> suspecters = suspecters(x, up, stats);
+        if (!watchers.isEmpty() && suspecters.size() * 2 > watchers.size()) {
+            return true;
+        }
+        NodeStats own = stats.get(x);
+        if (own == null) {
+            return false;
+        }
+        List<String> watched = own.peers().stream().filter(y -> !y.equals(x) && up.contains(y)).toList();
+        long suspected = watched.stream().filter(own.suspects()::contains).count();
+        if (!watched.isEmpty() && suspected * 2 > watched.size()) {
+            return true;
+        }
+        for (String y : suspecters) {
+            if (own.suspects().contains(y)) {
+                int mine = suspecters.size();
+                int theirs = suspecters(y, up, stats).size();
+                if (mine > theirs || mine == theirs && x.compareTo(y) > 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static List<String> watchers(String x, Set<String> up, Map<String, NodeStats> stats) {
+        List<String> out = new ArrayList<>();
+        for (String y : up) {
+            NodeStats s = stats.get(y);
+            if (!y.equals(x) && s != null && s.peers().contains(x)) {
+                out.add(y);
+            }
+        }
+        return out;
+    }
+}

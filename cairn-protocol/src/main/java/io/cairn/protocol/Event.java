@@ -1,0 +1,37 @@
+package io.cairn.protocol;
+
+import io.cairn.core.placement.PlacementTable;
+
+/** What happens to a node's replica: the inputs of {@link ReplicaStateMachine#handle}. */
+public sealed interface Event {
+
+    /** A request arrived (from a peer or this node's gateway); answer it with {@link Effect.Respond} of the same id. */
+    record Received(long request, Request message) implements Event {}
+
+    /** The reply to {@link Effect.Send} {@code call}. */
+    record Answered(long call, Reply reply) implements Event {}
+
+    /** {@link Effect.Send} {@code call} got no reply: the node is unreachable, or the deadline passed. */
+    record CallFailed(long call, String why) implements Event {}
+
+    /** {@link Effect.Store} {@code token} ended. */
+    record StoreDone(long token, StoreResult result) implements Event {}
+
+    /** A newer cluster map, with its placement (every node computes the same). */
+    record MapInstalled(PlacementTable placement) implements Event {}
+
+    /** A {@link Effect.FetchMap} could not reach the meta service. */
+    record MapUnavailable(String why) implements Event {}
+
+    /**
+     * The meta service's answer to a heartbeat: its map epoch, or that it does not know this node,
+     * or ({@code ok} false) that it could not be reached.
+     */
+    record MetaAnswered(boolean ok, long epoch, boolean unknownNode, String error) implements Event {}
+
+    /** The meta service's answer to {@link Effect.AskSettled}. */
+    record SettledAnswered(long epoch, boolean settled) implements Event {}
+
+    /** Time passes: due timers run, periodic work (catch-up, pings, heartbeats, scrub) starts. */
+    record Tick() implements Event {}
+}

@@ -1,0 +1,70 @@
+package io.cairn.protocol;
+
+import io.cairn.core.partition.PartitionId;
+import io.cairn.core.partition.Version;
+import io.cairn.core.store.Mutation;
+import io.cairn.core.store.StoreView;
+import io.cairn.core.store.StoredRecord;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything one node keeps about one partition it holds (or held): the roles state machine, the
+ * writes on their way to its store, and the recovery work running for it.
+ */
+final class PartitionReplica {
+
+    final PartitionId id;
+    final PartitionStateMachine machine;
+    /**
+     * As primary: the newest mutation of each key sequenced here and not yet durable here. Reads
+     * that must see every sequenced write (the record a write supersedes, an adoption's check)
+     * look here before the store.
+     */
+    final Map<String, Mutation> sequencedInFlight = new HashMap<>();
+    /** Records on their way into this node's store (own writes, mirrors, pulled copies): the log is not settled while any is. */
+    int writesInFlight;
+    /** The peering or catch-up running for this partition, or null. */
+    RecoveryJob recovery;
+    /** A hand-over offer to the primary is on its way. */
+    boolean handOverInFlight;
+    /** A drop of this node's copy is on its way to the store. */
+    boolean dropping;
+
+    PartitionReplica(PartitionId id, PartitionStateMachine machine) {
+        this.id = id;
+        this.machine = machine;
+    }
+
+    /** The newest version of {@code key} here, counting writes sequenced here and not yet durable. */
+    Optional<Version> version(StoreView store, String key) {
+        Optional<Version> stored = store.get(id, key).map(StoredRecord::version);
+        Mutation pending = sequencedInFlight.get(key);
+        if (pending == null) {
+            return stored;
+        }
+        return stored.isPresent() && stored.get().isAfter(pending.version()) ? stored : Optional.of(pending.version());
+    }
+
+    /** The newest record of {@code key} here as a log record without blob, counting writes sequenced here and not yet durable. */
+    Optional<LogRecord> record(StoreView store, String key) {
+        Optional<StoredRecord> stored = store.get(id, key);
+        Mutation pending = sequencedInFlight.get(key);
+        if (pending == null || stored.isPresent() && stored.get().version().isAfter(pending.version())) {
+            return stored.map(LogRecord::of);
+        }
+        long length = pending.blob() == null ? 0 : pending.blob().remaining();
+        return Optional.of(new LogRecord(pending.key(), pending.version(), pending.tombstone(), pending.meta(), null, length > 0, length,
+                pending.blob() == null ? 0 : Checksums.crc32c(pending.blob()), false));
+    }
+
+    /** Work that recovers this partition's copy: a peering (as primary) or a catch-up (as replica). */
+    interface RecoveryJob {
+        /** The map epoch it was started in. */
+        long epoch();
+
+        /** Stops it: outstanding answers are ignored, its recovery permit goes back. */
+        void cancel();
+    }
+}

@@ -1,0 +1,325 @@
+package io.cairn.protocol;
+
+import io.cairn.core.partition.Version;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The replication protocol of one partition as seen by one node, as a pure state machine: no
+ * I/O, no clock. The {@code PartitionDriver} feeds it map changes, requests and completions,
+ * and carries out the effects it returns.
+ *
+ * <p>Roles: the first up holder of the partition's placement list is its <em>primary</em>. A
+ * node that becomes primary in a new epoch first <em>peers</em>: it pulls the logs of the other
+ * up holders and settles the authoritative history; only then does it sequence writes. Every
+ * mutation gets a {@link Version} {@code (epoch, seq)} with seq strictly increasing. Other
+ * holders apply mirrored mutations only from the primary of their own epoch, and catch up from
+ * the primary's log after the last version they know they have in full (their cursor).
+ *
+ * <p>Peering reads the whole log of every other up holder, and a holder's first catch-up in an
+ * epoch reads the primary's whole log (records it already has cost metadata only): a cursor
+ * says what a node held in its own past, not what another node may hold. A holder that was
+ * primary while the others were down took writes at versions newer than records a returning
+ * holder has and it lacks; pulling only after its cursor would leave those records out, losing
+ * acknowledged writes. Within an epoch the primary's log only grows at its end, so later
+ * catch-ups start at the cursor.
+ */
+public final class PartitionStateMachine {
+
+    public enum Role { NONE, PRIMARY, REPLICA }
+
+    /** Effects the driver must carry out. */
+    public sealed interface Effect {
+        /** Pull the log of each source after {@code after}; then call {@link #peeringDone}. */
+        record StartPeering(long epoch, List<String> sources, Version after) implements Effect {}
+        /** Pull the primary's log after {@code after}; then call {@link #catchUpDone}. */
+        record StartCatchUp(long epoch, String primary, Version after) implements Effect {}
+        /** Nothing to do. */
+        record None() implements Effect {}
+    }
+
+    /** What to do with a write that asks this node to sequence it. */
+    public sealed interface WriteDecision {
+        record Sequence(Version version) implements WriteDecision {}
+        record Forward(String primary) implements WriteDecision {}
+        record Refuse(Refusal reason) implements WriteDecision {}
+    }
+
+    /** What to do with a mirrored mutation or a read. */
+    public enum Admission { ACCEPT, REFRESH_MAP_THEN_RETRY, REFUSE_STALE_EPOCH, REFUSE_NOT_PRIMARY, REFUSE_PEERING }
+
+    public enum Refusal { STALE_EPOCH, PEERING, NO_PRIMARY, REFRESH_MAP }
+
+    private final String self;
+    private long epoch;
+    private Role role = Role.NONE;
+    private String primary;
+    private List<String> upHolders = List.of();
+    /** Highest version applied locally (anything the store holds). */
+    private Version lastApplied;
+    /** Every version up to this one is known to be held here (advanced by peering and catch-up). */
+    private Version cursor;
+    /** Epoch in which peering completed, or -1. */
+    private long activeEpoch = -1;
+    private long seq;
+    private boolean catchUpRunning;
+    /** Epoch in which a replica last finished a catch-up, or -1. */
+    private long caughtUpEpoch = -1;
+    /**
+     * Versions this node, as primary, has written but not yet heard back about from every
+     * mirror. The log is shown only up to the oldest of them, so a holder catching up never
+     * copies (or, for a stripe, tries to rebuild) a write that is still on its way to it.
+     */
+    private final java.util.TreeSet<Version> mirroring = new java.util.TreeSet<>();
+    /** Copies (or blocks) the partition's pool asks for; 0 when not told. */
+    private int copiesWanted;
+    /**
+     * As primary in the current epoch: how far each other holder has said it holds this node's
+     * log (it names itself when it catches up). Cleared at every epoch change.
+     */
+    private final java.util.Map<String, Version> heldUpTo = new java.util.HashMap<>();
+
+    public PartitionStateMachine(String self, Version lastApplied, Version cursor) {
+        this.self = Objects.requireNonNull(self);
+        this.lastApplied = lastApplied;
+        this.cursor = cursor.compareTo(lastApplied) > 0 ? lastApplied : cursor;
+        this.seq = lastApplied.seq();
+    }
+
+    /**
+     * A new map epoch. {@code upHolders} is the placement list with down nodes removed, in order.
+     */
+    public Effect onMap(long newEpoch, List<String> newUpHolders) {
+        return onMap(newEpoch, newUpHolders, 0);
+    }
+
+    /**
+     * A new map epoch, with the number of copies (or blocks) the partition's pool asks for:
+     * writes sequenced while fewer holders are up are under-protected.
+     */
+    public Effect onMap(long newEpoch, List<String> newUpHolders, int newCopiesWanted) {
+        if (newEpoch <= epoch) {
+            return new Effect.None();
+        }
+        copiesWanted = newCopiesWanted;
+        heldUpTo.clear();
+        String newPrimary = newUpHolders.isEmpty() ? null : newUpHolders.getFirst();
+        // Only from the epoch right before: a node that missed epochs (cut off, say) cannot know
+        // who sequenced writes in them.
+        boolean wasPrimary = role == Role.PRIMARY && activeEpoch == epoch && newEpoch == epoch + 1;
+        boolean holdersChanged = !newUpHolders.equals(upHolders);
+        epoch = newEpoch;
+        upHolders = List.copyOf(newUpHolders);
+        primary = newPrimary;
+        if (self.equals(newPrimary)) {
+            role = Role.PRIMARY;
+            if (wasPrimary && !holdersChanged) {
+                // Same primary, same holders: the history is already settled.
+                activeEpoch = newEpoch;
+                return new Effect.None();
+            }
+            activeEpoch = -1;
+            List<String> sources = newUpHolders.stream().filter(n -> !n.equals(self)).toList();
+            return new Effect.StartPeering(newEpoch, sources, Version.ZERO);
+        }
+        activeEpoch = -1;
+        if (newUpHolders.contains(self)) {
+            role = Role.REPLICA;
+            return catchUpIfIdle();
+        }
+        role = Role.NONE;
+        return new Effect.None();
+    }
+
+    /** Peering for {@code peeredEpoch} finished; {@code highest} is the newest version seen anywhere. */
+    public void peeringDone(long peeredEpoch, Version highest) {
+        if (peeredEpoch != epoch || role != Role.PRIMARY) {
+            return; // a newer epoch started meanwhile; its own peering decides
+        }
+        noteApplied(highest);
+        cursor = lastApplied;
+        activeEpoch = peeredEpoch;
+    }
+
+    /** A write asks to be sequenced here. */
+    public WriteDecision admitWrite(long requestEpoch) {
+        if (requestEpoch > epoch) {
+            return new WriteDecision.Refuse(Refusal.REFRESH_MAP);
+        }
+        if (primary == null) {
+            return new WriteDecision.Refuse(Refusal.NO_PRIMARY);
+        }
+        if (role != Role.PRIMARY) {
+            return new WriteDecision.Forward(primary);
+        }
+        if (activeEpoch != epoch) {
+            return new WriteDecision.Refuse(Refusal.PEERING);
+        }
+        seq = Math.max(seq, lastApplied.seq()) + 1;
+        return new WriteDecision.Sequence(new Version(epoch, seq));
+    }
+
+    /** A read of the authoritative state (index lookups, listings) arrives. */
+    public Admission admitPrimaryRead(long requestEpoch) {
+        if (requestEpoch > epoch) {
+            return Admission.REFRESH_MAP_THEN_RETRY;
+        }
+        if (role != Role.PRIMARY) {
+            return Admission.REFUSE_NOT_PRIMARY;
+        }
+        return activeEpoch == epoch ? Admission.ACCEPT : Admission.REFUSE_PEERING;
+    }
+
+    /** A mutation mirrored by {@code sender} in {@code senderEpoch} arrives. */
+    public Admission admitMirror(long senderEpoch, String sender) {
+        if (senderEpoch > epoch) {
+            return Admission.REFRESH_MAP_THEN_RETRY;
+        }
+        if (senderEpoch < epoch) {
+            return Admission.REFUSE_STALE_EPOCH;
+        }
+        if (!Objects.equals(sender, primary)) {
+            return Admission.REFUSE_NOT_PRIMARY;
+        }
+        return Admission.ACCEPT;
+    }
+
+    /** A version was durably applied to the local store. */
+    public void noteApplied(Version v) {
+        if (v.isAfter(lastApplied)) {
+            lastApplied = v;
+        }
+        seq = Math.max(seq, v.seq());
+    }
+
+    /** A version sequenced and applied here is being sent to the mirrors. */
+    public void mirroring(Version v) {
+        mirroring.add(v);
+    }
+
+    /** Whether {@code v}, sequenced here, is still on its way to the mirrors. */
+    public boolean isMirroring(Version v) {
+        return mirroring.contains(v);
+    }
+
+    /** Every mirror of {@code v} has answered (or failed). */
+    public void mirrored(Version v) {
+        mirroring.remove(v);
+    }
+
+    /**
+     * How far this node's log may be shown to a holder pulling it: everything applied, except
+     * from the oldest write still on its way to the mirrors on.
+     */
+    public Version logVisibleUpTo() {
+        if (mirroring.isEmpty()) {
+            return lastApplied;
+        }
+        Version oldest = mirroring.first();
+        Version settled = new Version(oldest.epoch(), oldest.seq() - 1);
+        return lastApplied.isAfter(settled) ? settled : lastApplied;
+    }
+
+    /**
+     * Whether this node's log may be pulled. Not while, as primary, it is still settling the
+     * history: a replica that copied its log then would move its cursor past records the
+     * primary is about to pull from the other holders, and never copy them.
+     */
+    public boolean logSettled() {
+        return role != Role.PRIMARY || activeEpoch == epoch;
+    }
+
+    /** Whether a write sequenced now reaches fewer holders than the pool asks for. */
+    public boolean writesUnderProtected() {
+        return upHolders.size() < copiesWanted;
+    }
+
+    /**
+     * A holder catching up from this node says it holds this node's log up to {@code upTo}, as
+     * the log stood in {@code holderEpoch}. Counted only from an up holder, in this node's
+     * current epoch as its active primary: peering may add older records to the log, so a
+     * position reached in an earlier epoch says nothing about them.
+     */
+    public void holderHolds(String holder, long holderEpoch, Version upTo) {
+        if (!active() || holderEpoch != epoch || holder.equals(self) || !upHolders.contains(holder)) {
+            return;
+        }
+        heldUpTo.merge(holder, upTo, (a, b) -> a.isAfter(b) ? a : b);
+    }
+
+    /**
+     * Every record of this primary's log up to the returned version has all its copies: the
+     * pool's full number of holders is up, and each other one has said it holds the log that
+     * far. Null when that is not known (a holder down or not heard from in this epoch).
+     */
+    public Version protectedUpTo() {
+        if (!active() || copiesWanted == 0 || upHolders.size() < copiesWanted) {
+            return null;
+        }
+        Version upTo = lastApplied;
+        for (String h : upHolders) {
+            if (h.equals(self)) {
+                continue;
+            }
+            Version held = heldUpTo.get(h);
+            if (held == null) {
+                return null;
+            }
+            if (upTo.isAfter(held)) {
+                upTo = held;
+            }
+        }
+        return upTo;
+    }
+
+    /** Periodic check: a replica behind its primary starts a catch-up if none is running. */
+    public Effect tick() {
+        return role == Role.REPLICA ? catchUpIfIdle() : new Effect.None();
+    }
+
+    /** A catch-up started in {@code catchUpEpoch} finished with everything up to {@code upTo} held. */
+    public void catchUpDone(long catchUpEpoch, Version upTo) {
+        catchUpRunning = false;
+        noteApplied(upTo);
+        if (catchUpEpoch == epoch) {
+            // A position in this primary's log, which may hold records older than a cursor
+            // reached from another primary's log: the next pull starts exactly here.
+            cursor = upTo;
+            caughtUpEpoch = catchUpEpoch;
+        }
+    }
+
+    /** A catch-up failed (primary unreachable); the next tick tries again. */
+    public void catchUpFailed() {
+        catchUpRunning = false;
+    }
+
+    private Effect catchUpIfIdle() {
+        if (catchUpRunning || primary == null) {
+            return new Effect.None();
+        }
+        catchUpRunning = true;
+        return new Effect.StartCatchUp(epoch, primary, caughtUpEpoch == epoch ? cursor : Version.ZERO);
+    }
+
+    public long epoch() { return epoch; }
+    public Role role() { return role; }
+    public String primary() { return primary; }
+    public List<String> upHolders() { return upHolders; }
+    public Version lastApplied() { return lastApplied; }
+    public Version cursor() { return cursor; }
+    public boolean active() { return role == Role.PRIMARY && activeEpoch == epoch; }
+    public boolean catchingUp() { return catchUpRunning; }
+    /** A holder that has not yet settled its copy in the current epoch. */
+    public boolean recovering() {
+        return switch (role) {
+            case PRIMARY -> activeEpoch != epoch;
+            case REPLICA -> caughtUpEpoch != epoch;
+            case NONE -> false;
+        };
+    }
+    /** Other up holders a sequenced mutation must reach before it is acknowledged. */
+    public List<String> mirrorTargets() {
+        return upHolders.stream().filter(n -> !n.equals(self)).toList();
+    }
+}

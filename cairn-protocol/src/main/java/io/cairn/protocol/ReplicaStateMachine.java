@@ -1,0 +1,538 @@
+package io.cairn.protocol;
+
+import io.cairn.core.map.ClusterMap;
+import io.cairn.core.map.NodeInfo;
+import io.cairn.core.map.NodeStats;
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.map.StoragePolicy;
+import io.cairn.core.partition.PartitionId;
+import io.cairn.core.partition.Version;
+import io.cairn.core.placement.PartitionPlacement;
+import io.cairn.core.placement.PlacementFunction;
+import io.cairn.core.placement.PlacementTable;
+import io.cairn.core.store.StoreStats;
+import io.cairn.core.store.StoreView;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * The replication protocol of one storage node, for every partition it holds, as pure code:
+ * {@link #handle} takes an {@link Event} (a request, a reply, a store completion, a map, a tick)
+ * and returns the {@link Effect}s to carry out (send, respond, write, fetch the map). It never
+ * touches a socket, a file, a thread or a clock: the node runtime executes its effects on gRPC
+ * and the store, the simulator on a simulated network, disk and clock, so the simulator checks
+ * the very code the nodes run. Not thread-safe: one executor feeds it one event at a time.
+ *
+ * <p>The procedures live in files of their own, each a part of this replica: {@link WritePath}
+ * (sequencing, mirroring and its fan-in, admission of mirrors), {@link ReadPath} (reads, scans,
+ * the log a node shows, block repairs), {@link Recovery} (peering, catch-up and the pulls they
+ * make), {@link HandOver} (records of partitions no longer held), {@link StripeReads}
+ * (erasure-coded stripes), {@link Scrub}, {@link PeerWatch} (peer suspicion) and {@link Reclaim}
+ * (dropping copies no longer needed).
+ *
+ * <p>An invariant that does not hold throws {@link IllegalStateException}: the executor stops
+ * the replica rather than go on with a state it cannot trust.
+ */
+public final class ReplicaStateMachine {
+
+    /** Forwarding hops a request may take before it is refused. */
+    public static final int HOPS_MAX = 2;
+    /** Records per page of a log pull. */
+    public static final int LOG_PAGE_RECORDS_MAX = 512;
+    /** Records per scan reply. */
+    public static final int SCAN_RECORDS_MAX = 1000;
+    /** Requests that may wait for a newer map at once; more are refused. */
+    static final int PARKED_MAX = 10_000;
+    /** How long to wait before asking again for a map the meta service could not give. */
+    static final long MAP_RETRY_MILLIS = 200;
+
+    private final String self;
+    private final ReplicaConfig config;
+    private final StoreView store;
+    private final PlacementFunction placementFunction;
+
+    private long now;
+    private List<Effect> out = new ArrayList<>();
+    private final ArrayDeque<Runnable> later = new ArrayDeque<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private long timerSeq;
+
+    private PlacementTable current;
+    private final TreeMap<PartitionId, PartitionReplica> partitions = new TreeMap<>();
+    private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+    private long mapAskedFor = -1;
+    private boolean mapFetchInFlight;
+
+    private long nextCall = 1;
+    private final Map<Long, PendingCall> calls = new HashMap<>();
+    private long nextToken = 1;
+    private final Map<Long, Consumer<StoreResult>> storeOps = new HashMap<>();
+
+    final RecoveryGate gate;
+    final RecoveryThrottle recoveryBytes;
+    final WritePath writes;
+    final ReadPath reads;
+    final Recovery recovery;
+    final HandOver handOver;
+    final StripeReads stripes;
+    final Scrub scrub;
+    final PeerWatch peers;
+    final Reclaim reclaim;
+    final ReplicaReport.Counters counters = new ReplicaReport.Counters();
+
+    private long nextHeartbeat;
+    private long nextCatchUpRound;
+
+    private record Timer(long due, long seq, Runnable action) implements Comparable<Timer> {
+        @Override
+        public int compareTo(Timer o) {
+            return due != o.due ? Long.compare(due, o.due) : Long.compare(seq, o.seq);
+        }
+    }
+
+    private record Parked(long epoch, Runnable action) {}
+
+    private record PendingCall(String to, Answer answer) {}
+
+    /** What becomes of a call: the reply, or (reply null) why there was none. */
+    interface Answer {
+        void on(Reply reply, String failure);
+    }
+
+    /** Where the reply to a request goes: the network, or a procedure of this replica. */
+    interface Responder {
+        void reply(Reply reply);
+    }
+
+    /**
+     * @param self      this node's id
+     * @param store     the index of this node's store, read in place
+     * @param placement the placement function every node uses
+     * @param nowMillis the executor's clock (monotonic milliseconds) at start
+     */
+    public ReplicaStateMachine(String self, ReplicaConfig config, StoreView store, PlacementFunction placement, long nowMillis) {
+        this.self = Objects.requireNonNull(self, "self");
+        this.config = Objects.requireNonNull(config, "config");
+        this.store = Objects.requireNonNull(store, "store");
+        this.placementFunction = Objects.requireNonNull(placement, "placement");
+        this.now = nowMillis;
+        this.current = PlacementTable.compute(ClusterMap.empty(), placement);
+        this.gate = new RecoveryGate(config.recoveryPullsMax(), later::addLast);
+        this.recoveryBytes = new RecoveryThrottle(config.recoveryBytesPerSecond(), nowMillis);
+        this.writes = new WritePath(this);
+        this.reads = new ReadPath(this);
+        this.recovery = new Recovery(this);
+        this.handOver = new HandOver(this);
+        this.stripes = new StripeReads(this);
+        this.scrub = new Scrub(this, nowMillis);
+        this.peers = new PeerWatch(this);
+        this.reclaim = new Reclaim(this);
+        this.nextHeartbeat = nowMillis;
+        this.nextCatchUpRound = nowMillis + config.catchUpIntervalMillis();
+    }
+
+    /** Takes in one event at time {@code nowMillis}; returns what to do about it, in order. */
+    public List<Effect> handle(Event event, long nowMillis) {
+        if (nowMillis > now) {
+            now = nowMillis;
+        }
+        out = new ArrayList<>();
+        switch (event) {
+            case Event.Received r -> received(r.message(), reply -> out.add(new Effect.Respond(r.request(), reply)));
+            case Event.Answered a -> answered(a.call(), a.reply(), null);
+            case Event.CallFailed f -> answered(f.call(), null, f.why());
+            case Event.StoreDone d -> {
+                Consumer<StoreResult> done = storeOps.remove(d.token());
+                if (done != null) {
+                    done.accept(d.result());
+                }
+            }
+            case Event.MapInstalled m -> install(m.placement());
+            case Event.MapUnavailable u -> {
+                mapFetchInFlight = false;
+                at(now + MAP_RETRY_MILLIS, () -> {
+                    if (mapAskedFor > current.epoch()) {
+                        fetchMap(mapAskedFor);
+                    }
+                });
+            }
+            case Event.MetaAnswered m -> metaAnswered(m);
+            case Event.SettledAnswered s -> reclaim.settled(s.epoch(), s.settled());
+            case Event.Tick t -> tick();
+        }
+        runDue();
+        drainLater();
+        List<Effect> done = out;
+        out = new ArrayList<>();
+        return done;
+    }
+
+    // ---- what the executors and the checks may read ----
+
+    public String self() {
+        return self;
+    }
+
+    /** The map this replica has taken in. */
+    public ClusterMap map() {
+        return current.map();
+    }
+
+    public long epoch() {
+        return current.epoch();
+    }
+
+    /** The roles state machine of each partition this node has a replica of, by partition. */
+    public Map<PartitionId, PartitionStateMachine> machines() {
+        Map<PartitionId, PartitionStateMachine> m = new TreeMap<>();
+        partitions.forEach((p, r) -> m.put(p, r.machine));
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** Figures for status, metrics and heartbeats. */
+    public ReplicaReport report() {
+        int recovering = 0;
+        long under = 0;
+        for (PartitionReplica r : partitions.values()) {
+            if (r.machine.recovering()) {
+                recovering++;
+            }
+            if (r.machine.role() == PartitionStateMachine.Role.PRIMARY) {
+                under += store.underProtectedMarks(r.id);
+            }
+        }
+        int storedNotHeld = 0;
+        for (PartitionId p : store.partitions()) {
+            if (current.map().pool(p.pool()).isPresent() && !current.of(p).holders().contains(self)) {
+                storedNotHeld++;
+            }
+        }
+        return counters.report(current.epoch(), recovering, under, storedNotHeld, peers.suspects(now));
+    }
+
+    /** Whether this replica has a partition's log pulls, writes or recovery work under way (the simulator waits for quiet). */
+    public boolean busy() {
+        return !calls.isEmpty() || !storeOps.isEmpty();
+    }
+
+    // ---- plumbing for the procedures ----
+
+    long now() {
+        return now;
+    }
+
+    String id() {
+        return self;
+    }
+
+    ReplicaConfig config() {
+        return config;
+    }
+
+    StoreView store() {
+        return store;
+    }
+
+    PlacementTable current() {
+        return current;
+    }
+
+    /** Sends a request to a peer; {@code answer} gets the reply or the failure. */
+    void call(String to, Request request, long timeoutMillis, Answer answer) {
+        long id = nextCall++;
+        calls.put(id, new PendingCall(to, answer));
+        out.add(new Effect.Send(to, id, request, timeoutMillis));
+    }
+
+    private void answered(long call, Reply reply, String failure) {
+        PendingCall pending = calls.remove(call);
+        if (pending == null) {
+            return; // an answer nobody waits for any more
+        }
+        if (reply != null) {
+            noteEpoch(reply.epoch());
+        }
+        pending.answer().on(reply, failure);
+    }
+
+    /** Runs {@code op} on the store; {@code done} gets how it ended. */
+    void storeOp(StoreOp op, Consumer<StoreResult> done) {
+        long token = nextToken++;
+        storeOps.put(token, done);
+        out.add(new Effect.Store(token, op));
+    }
+
+    void emit(Effect effect) {
+        out.add(effect);
+    }
+
+    void note(Effect.Level level, String text) {
+        out.add(new Effect.Note(level, self + ": " + text));
+    }
+
+    /** Runs {@code action} after the event at hand (keeps call chains flat). */
+    void later(Runnable action) {
+        later.addLast(action);
+    }
+
+    /** Runs {@code action} at {@code dueMillis} (on the first event at or after it). */
+    void at(long dueMillis, Runnable action) {
+        timers.add(new Timer(dueMillis, timerSeq++, action));
+    }
+
+    private void runDue() {
+        while (!timers.isEmpty() && timers.peek().due() <= now) {
+            timers.poll().action().run();
+            drainLater();
+        }
+    }
+
+    private void drainLater() {
+        Runnable r;
+        while ((r = later.pollFirst()) != null) {
+            r.run();
+        }
+    }
+
+    /** The replica of {@code p}, created from the store if this node has none yet. */
+    PartitionReplica replica(PartitionId p) {
+        PartitionReplica r = partitions.get(p);
+        if (r == null) {
+            Version last = store.lastVersion(p);
+            Version cursor = store.getLocal(cursorKey(p)).map(ReplicaStateMachine::decodeVersion).orElse(Version.ZERO);
+            r = new PartitionReplica(p, new PartitionStateMachine(self, last, cursor));
+            partitions.put(p, r);
+        }
+        return r;
+    }
+
+    /** The replica of {@code p} if this node has one. */
+    PartitionReplica existing(PartitionId p) {
+        return partitions.get(p);
+    }
+
+    void forget(PartitionId p) {
+        partitions.remove(p);
+    }
+
+    Iterable<PartitionReplica> replicas() {
+        return new ArrayList<>(partitions.values());
+    }
+
+    /** The pool of {@code p} in the current map, if the map has it and the partition is in range. */
+    Optional<PoolInfo> pool(PartitionId p) {
+        Optional<PoolInfo> pool = current.map().pool(p.pool());
+        return pool.filter(x -> p.partition() >= 0 && p.partition() < x.partitions());
+    }
+
+    boolean erasureCoded(PartitionId p) {
+        return pool(p).map(x -> x.policy().kind() == StoragePolicy.Kind.ERASURE_CODED).orElse(false);
+    }
+
+    PartitionPlacement placement(PartitionId p) {
+        return current.of(p);
+    }
+
+    boolean isUp(String node) {
+        return current.map().node(node).map(NodeInfo::isUp).orElse(false);
+    }
+
+    /** Whether {@code node} is an up holder of {@code p} in the current map. */
+    boolean isUpHolder(PartitionId p, String node) {
+        return pool(p).isPresent() && current.of(p).holders().contains(node) && isUp(node);
+    }
+
+    /** Another node spoke of {@code epoch}: fetch that map if it is newer than this one. */
+    void noteEpoch(long epoch) {
+        if (epoch > current.epoch()) {
+            fetchMap(epoch);
+        }
+    }
+
+    private void fetchMap(long epoch) {
+        mapAskedFor = Math.max(mapAskedFor, epoch);
+        if (!mapFetchInFlight) {
+            mapFetchInFlight = true;
+            out.add(new Effect.FetchMap(mapAskedFor));
+        }
+    }
+
+    /**
+     * Runs {@code action} once a map of at least {@code epoch} is here; false (and nothing done) if
+     * it is here already. When too many requests wait already, runs {@code overflow} instead.
+     */
+    boolean awaitEpoch(long epoch, Runnable action, Runnable overflow) {
+        if (epoch <= current.epoch()) {
+            return false;
+        }
+        if (parked.size() >= PARKED_MAX) {
+            overflow.run();
+            return true;
+        }
+        parked.addLast(new Parked(epoch, action));
+        fetchMap(epoch);
+        return true;
+    }
+
+    // ---- requests ----
+
+    private void received(Request request, Responder reply) {
+        switch (request) {
+            case Request.Apply a -> writes.apply(a, reply);
+            case Request.Mirror m -> writes.mirror(m, reply);
+            case Request.Get g -> reads.get(g, reply);
+            case Request.Scan s -> reads.scan(s, reply);
+            case Request.Since s -> reads.since(s, reply);
+            case Request.RepairBlock b -> reads.repairBlock(b, reply);
+            case Request.HandOver h -> handOver.adopt(h, reply);
+            case Request.Ping p -> {
+                noteEpoch(p.epoch());
+                reply.reply(new Reply.PingReply(Status.OK, current.epoch(), "", self));
+            }
+            case Request.ReadStripe s -> stripes.readForGateway(s, reply);
+        }
+    }
+
+    /** Handles {@code request} as if it had arrived, with its reply going to {@code answer} (after the event at hand). */
+    void local(Request request, Consumer<Reply> answer) {
+        later(() -> received(request, r -> later(() -> answer.accept(r))));
+    }
+
+    // ---- maps ----
+
+    private void install(PlacementTable next) {
+        mapFetchInFlight = false;
+        if (next.epoch() <= current.epoch()) {
+            return;
+        }
+        current = next;
+        ClusterMap map = next.map();
+        for (PoolInfo pool : map.pools()) {
+            for (int i = 0; i < pool.partitions(); i++) {
+                PartitionId p = new PartitionId(pool.name(), i);
+                takeIn(p, pool);
+            }
+        }
+        writes.mapChanged();
+        if (mapAskedFor > current.epoch()) {
+            fetchMap(mapAskedFor);
+        }
+        List<Parked> ready = new ArrayList<>();
+        int waiting = parked.size();
+        for (int i = 0; i < waiting; i++) {
+            Parked p = parked.pollFirst();
+            if (p.epoch() <= current.epoch()) {
+                ready.add(p);
+            } else {
+                parked.addLast(p);
+            }
+        }
+        ready.forEach(p -> p.action().run());
+    }
+
+    /** Takes the current map in for one partition: roles, peering, catch-up. */
+    void takeIn(PartitionId p, PoolInfo pool) {
+        List<String> up = current.of(p).upHolders(current.map());
+        PartitionReplica r = partitions.get(p);
+        if (r == null && (up.contains(self) || handOver.holdsUnhandedRecords(p, pool))) {
+            if (reclaim.dropping(p)) {
+                return; // taken in once the drop is done
+            }
+            r = replica(p);
+        }
+        if (r == null) {
+            return;
+        }
+        if (r.recovery != null && r.recovery.epoch() < current.epoch()) {
+            r.recovery.cancel(); // a newer epoch decides what to pull, and from whom
+        }
+        PartitionStateMachine.Effect effect = r.machine.onMap(current.epoch(), up, copiesWanted(pool.policy()));
+        recovery.start(r, effect);
+    }
+
+    /** Copies (replicated) or blocks (erasure-coded) a record of a pool has when every holder has it. */
+    static int copiesWanted(StoragePolicy policy) {
+        return policy.kind() == StoragePolicy.Kind.ERASURE_CODED ? policy.width() : policy.copies();
+    }
+
+    // ---- time ----
+
+    private void tick() {
+        if (now >= nextCatchUpRound) {
+            nextCatchUpRound = now + config.catchUpIntervalMillis();
+            for (PartitionReplica r : replicas()) {
+                recovery.start(r, r.machine.tick());
+                recovery.retryPeeringIfStuck(r);
+                handOver.offerIfStray(r);
+            }
+        }
+        if (now >= nextHeartbeat) {
+            nextHeartbeat = now + config.heartbeatIntervalMillis();
+            heartbeat();
+            peers.pingRound();
+        }
+        reclaim.tick();
+        scrub.tick();
+    }
+
+    private void heartbeat() {
+        StoreStats s = store.stats();
+        long capacity = config.capacityBytes() > 0 ? config.capacityBytes() : s.capacityBytes();
+        ReplicaReport report = report();
+        out.add(new Effect.Heartbeat(new NodeStats(self, capacity, s.usedBytes(), s.full(), report.partitionsRecovering(), 0,
+                current.epoch(), s.records(), report.underProtectedRecords(), peers.suspects(now), peers.watching())));
+    }
+
+    private void metaAnswered(Event.MetaAnswered m) {
+        if (m.unknownNode()) {
+            out.add(new Effect.Register());
+        } else if (m.ok()) {
+            noteEpoch(m.epoch());
+        }
+    }
+
+    // ---- small durable values ----
+
+    static String cursorKey(PartitionId p) {
+        return "cursor/" + p.pool() + "/" + p.partition();
+    }
+
+    static String handedKey(PartitionId p) {
+        return "handed/" + p.pool() + "/" + p.partition();
+    }
+
+    static byte[] encodeVersion(Version v) {
+        return (v.epoch() + "." + v.seq()).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static Version decodeVersion(byte[] b) {
+        String s = new String(b, StandardCharsets.US_ASCII);
+        int dot = s.indexOf('.');
+        if (dot < 0) {
+            throw new IllegalStateException("stored version '" + s + "' is malformed");
+        }
+        return new Version(Long.parseLong(s.substring(0, dot)), Long.parseLong(s.substring(dot + 1)));
+    }
+
+    void persistCursor(PartitionId p, Version v) {
+        storeOp(new StoreOp.PutLocal(cursorKey(p), encodeVersion(v)), r -> {
+            if (!(r instanceof StoreResult.Done)) {
+                note(Effect.Level.WARN, "could not persist the cursor of " + p + ": " + r);
+            }
+        });
+    }
+
+    static String rootMessage(String failure) {
+        return failure == null ? "no answer" : failure;
+    }
+}

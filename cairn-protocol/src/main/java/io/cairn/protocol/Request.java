@@ -1,0 +1,78 @@
+package io.cairn.protocol;
+
+import io.cairn.core.partition.PartitionId;
+import io.cairn.core.partition.Version;
+import java.nio.ByteBuffer;
+
+/**
+ * A request of the node-to-node protocol, as typed records. Every request carries the sender's
+ * map epoch: a node that sees a newer one fetches that map before it answers. The gRPC adapter
+ * turns them into {@code node_rpc.proto} messages and back; the simulator passes them as they are.
+ */
+public sealed interface Request {
+
+    /** The sender's map epoch (0 before it has a map). */
+    long epoch();
+
+    /** The partition the request is about, or null for a node-level request. */
+    PartitionId partition();
+
+    /** Gateway or node to primary: sequence and replicate one mutation of a partition. */
+    record Apply(long epoch, PartitionId partition, String key, boolean tombstone, byte[] meta, ByteBuffer blob,
+                 int blobCrc32c, int hops, Version onlyIfBefore) implements Request {
+        public Apply {
+            blob = blob == null ? null : blob.asReadOnlyBuffer();
+            meta = meta == null ? new byte[0] : meta;
+        }
+
+        Apply forwarded(long senderEpoch) {
+            return new Apply(senderEpoch, partition, key, tombstone, meta, blob, blobCrc32c, hops + 1, onlyIfBefore);
+        }
+    }
+
+    /** Primary to the other holders: apply a sequenced mutation. */
+    record Mirror(long epoch, PartitionId partition, LogRecord record, String primary) implements Request {}
+
+    /** Read one record (and its blob): the authoritative copy at the primary, or the receiver's own with {@code localOnly}. */
+    record Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops) implements Request {
+        Get forwarded(long senderEpoch) {
+            return new Get(senderEpoch, partition, key, withBlob, localOnly, hops + 1);
+        }
+    }
+
+    /** Records of a partition by key order, at the primary (listings). */
+    record Scan(long epoch, PartitionId partition, String prefix, String afterKey, int limit, int hops) implements Request {
+        Scan forwarded(long senderEpoch) {
+            return new Scan(senderEpoch, partition, prefix, afterKey, limit, hops + 1);
+        }
+    }
+
+    /**
+     * The receiver's log of a partition after a version (metadata only). A holder catching up
+     * names itself ({@code holder}, non-empty): it holds the receiver's log up to {@code after}
+     * as that log stood in {@code holderEpoch}.
+     */
+    record Since(long epoch, PartitionId partition, Version after, int limit, String holder, long holderEpoch,
+                 boolean underProtectedOnly) implements Request {}
+
+    /** A reader that rebuilt a damaged erasure-coded block sends it back to its holder. */
+    record RepairBlock(long epoch, PartitionId partition, LogRecord record) implements Request {}
+
+    /** A node with records of a partition it no longer holds, to the partition's primary: adopt what you lack. */
+    record HandOver(long epoch, PartitionId partition, String holder, Version after) implements Request {}
+
+    /** A node checks a peer is there (peer suspicion). */
+    record Ping(long epoch, String from) implements Request {
+        @Override
+        public PartitionId partition() {
+            return null;
+        }
+    }
+
+    /**
+     * The gateway of this node reads bytes {@code [offset, offset + length)} of an erasure-coded
+     * chunk whose whole length is {@code chunkLength}, from the holders of its stripe. Local: never
+     * sent over the network.
+     */
+    record ReadStripe(long epoch, PartitionId partition, String key, int chunkLength, int offset, int length) implements Request {}
+}

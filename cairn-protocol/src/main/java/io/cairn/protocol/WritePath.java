@@ -1,0 +1,464 @@
+package io.cairn.protocol;
+
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.map.StoragePolicy;
+import io.cairn.core.partition.PartitionId;
+import io.cairn.core.partition.Version;
+import io.cairn.core.placement.PartitionPlacement;
+import io.cairn.core.store.ApplyOutcome;
+import io.cairn.core.store.Mutation;
+import io.cairn.protocol.ReplicaStateMachine.Responder;
+import io.cairn.protocol.erasure.BlockStamp;
+import io.cairn.protocol.erasure.StripeCoder;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The write path of a replica: a primary sequences a write (assigns its {@link Version}), writes
+ * it durably, mirrors it to every other up holder and acknowledges once each of them has it
+ * durably; a replica admits a mirror only from the primary of its own epoch. Writes that reach a
+ * node that is not the primary are forwarded to it.
+ *
+ * <p>A write waits only for holders that are still up holders of the partition: when the map
+ * marks one down (it crashed, or its peers cannot reach it), writes waiting on it complete with
+ * the others, and a primary that stays active in the new epoch sends what a holder has not
+ * confirmed yet again, stamped with the new epoch.
+ */
+final class WritePath {
+
+    private final ReplicaStateMachine r;
+    /** Writes of this node, as primary, waiting for their mirrors; in the order they were mirrored. */
+    private final List<FanIn> fanIns = new ArrayList<>();
+
+    WritePath(ReplicaStateMachine replica) {
+        this.r = replica;
+    }
+
+    // ---- at the primary ----
+
+    void apply(Request.Apply a, Responder reply) {
+        if (r.awaitEpoch(a.epoch(), () -> apply(a, reply), () -> reply.reply(refusal(Status.STALE_EPOCH, "too many requests wait for a newer map")))) {
+            return;
+        }
+        PartitionId p = a.partition();
+        Optional<PoolInfo> pool = r.pool(p);
+        if (pool.isEmpty()) {
+            reply.reply(refusal(Status.ERROR, "no partition " + p + " in epoch " + r.epoch()));
+            return;
+        }
+        if (a.blob() != null && Checksums.crc32c(a.blob()) != a.blobCrc32c()) {
+            reply.reply(refusal(Status.ERROR, "blob failed its checksum in transit"));
+            return;
+        }
+        PartitionPlacement placement = r.placement(p);
+        List<String> up = placement.upHolders(r.map());
+        if (!up.contains(r.id())) {
+            forward(a, placement.primary(r.map()).orElse(null), reply);
+            return;
+        }
+        StoragePolicy policy = pool.get().policy();
+        boolean erasureCoded = policy.kind() == StoragePolicy.Kind.ERASURE_CODED;
+        Stripe stripe = null;
+        if (erasureCoded && a.blob() != null && !a.tombstone()) {
+            if (up.size() < policy.dataBlocks()) {
+                reply.reply(refusal(Status.REPLICATION_FAILED, "only " + up.size() + " of the " + policy.width() + " holders of " + p
+                        + " are up; a stripe needs at least " + policy.dataBlocks()));
+                return;
+            }
+            try {
+                stripe = new Stripe(placement.holders(), StripeCoder.encode(policy.dataBlocks(), policy.parityBlocks(), a.blob()),
+                        new BlockStamp(0, policy.dataBlocks(), policy.parityBlocks(), a.blob().remaining(), a.blobCrc32c()), a.meta());
+            } catch (IllegalArgumentException e) {
+                reply.reply(refusal(Status.ERROR, "cannot cut a stripe of " + a.key() + ": " + e.getMessage()));
+                return;
+            }
+        }
+        PartitionReplica rep = r.replica(p);
+        PartitionStateMachine m = rep.machine;
+        int minCopies = Math.min(r.config().minCopies(), ReplicaStateMachine.copiesWanted(policy));
+        if (!erasureCoded && m.active() && m.upHolders().size() < minCopies) {
+            reply.reply(refusal(Status.TOO_FEW_COPIES, "only " + m.upHolders().size() + " of the holders of " + p
+                    + " are up, and min_copies is " + r.config().minCopies() + ": the write is refused until more come back"));
+            return;
+        }
+        if (stripe != null && m.active() && a.epoch() <= m.epoch()) {
+            Optional<LogRecord> existing = rep.record(r.store(), a.key()).filter(x -> !x.tombstone());
+            if (existing.isPresent()) {
+                writtenOnce(rep, a, stripe, existing.get(), reply);
+                return;
+            }
+        }
+        Version version;
+        switch (m.admitWrite(a.epoch())) {
+            case PartitionStateMachine.WriteDecision.Forward f -> {
+                forward(a, f.primary(), reply);
+                return;
+            }
+            case PartitionStateMachine.WriteDecision.Refuse refused -> {
+                reply.reply(refusal(refused.reason() == PartitionStateMachine.Refusal.PEERING ? Status.PEERING : Status.NOT_PRIMARY,
+                        "refused: " + refused.reason()));
+                return;
+            }
+            case PartitionStateMachine.WriteDecision.Sequence s -> version = s.version();
+        }
+        if (a.onlyIfBefore() != null) {
+            Optional<Version> existing = rep.version(r.store(), a.key());
+            if (existing.isPresent() && !a.onlyIfBefore().isAfter(existing.get())) {
+                reply.reply(new Reply.ApplyReply(Status.OK, r.epoch(), a.key() + " is at " + existing.get(), existing.get(), null, true));
+                return;
+            }
+        }
+        boolean under = m.writesUnderProtected();
+        Mutation own;
+        try {
+            own = stripe == null
+                    ? new Mutation(a.key(), version, a.tombstone(), a.meta(), a.tombstone() ? null : a.blob(), under)
+                    : new Mutation(a.key(), version, false, stripe.meta(r.id()), stripe.block(r.id()), under);
+        } catch (IllegalArgumentException e) {
+            reply.reply(refusal(Status.ERROR, "bad write of " + a.key() + ": " + e.getMessage()));
+            return;
+        }
+        LogRecord previous = rep.record(r.store(), a.key()).filter(x -> !x.tombstone()).orElse(null);
+        long length = a.blob() == null || a.tombstone() ? 0 : a.blob().remaining();
+        LogRecord record = new LogRecord(a.key(), version, a.tombstone(), a.meta(), a.tombstone() ? null : a.blob(), length > 0, length,
+                length > 0 ? a.blobCrc32c() : 0, under);
+        Stripe s = stripe;
+        int required = erasureCoded ? policy.dataBlocks() : minCopies;
+        FanIn write = new FanIn(p, a.key(), s != null, required, version, m.epoch(), m.mirrorTargets(),
+                s == null ? t -> record : t -> s.record(record, t), previous, reply);
+        rep.sequencedInFlight.put(a.key(), own);
+        rep.writesInFlight++;
+        m.mirroring(version);
+        r.storeOp(new StoreOp.Apply(p, own), result -> ownWriteDone(rep, own, write, result));
+    }
+
+    /**
+     * Erasure-coded chunks are written once (the gateway gives every chunk a fresh id): a torn
+     * stripe is then always rolled back to "absent" by a tombstone, never to an older chunk. A
+     * write of the chunk already there (a gateway retrying) is answered from what the holders
+     * have: done if the stripe is complete; if it is torn, rolled back, and the retry writes it anew.
+     */
+    private void writtenOnce(PartitionReplica rep, Request.Apply a, Stripe stripe, LogRecord existing, Responder reply) {
+        BlockStamp stamp;
+        try {
+            stamp = BlockStamp.parse(existing.meta());
+        } catch (IllegalArgumentException e) {
+            reply.reply(refusal(Status.ERROR, "the stored record of " + a.key() + " carries no block stamp: " + e.getMessage()));
+            return;
+        }
+        boolean same = stamp.sameStripe(stripe.stamp()) && java.util.Arrays.equals(BlockStamp.innerMeta(existing.meta()), stripe.innerMeta());
+        if (!same) {
+            reply.reply(refusal(Status.ERROR, "erasure-coded chunk " + a.key() + " exists at " + existing.version()
+                    + " with other bytes; chunks are written once"));
+            return;
+        }
+        if (rep.sequencedInFlight.containsKey(a.key()) || rep.machine.isMirroring(existing.version())) {
+            reply.reply(refusal(Status.REPLICATION_FAILED, "a write of " + a.key() + " is under way; retry"));
+            return;
+        }
+        r.stripes.verify(a.partition(), a.key(), existing.version(), stamp, outcome -> {
+            switch (outcome) {
+                case io.cairn.protocol.erasure.StripeAssembly.Outcome.Complete c ->
+                        reply.reply(new Reply.ApplyReply(Status.OK, r.epoch(), "", existing.version(), null, true));
+                case io.cairn.protocol.erasure.StripeAssembly.Outcome.Torn t -> {
+                    rollBack(a.partition(), a.key(), existing.version());
+                    reply.reply(refusal(Status.REPLICATION_FAILED, "the stripe of " + a.key() + " at " + existing.version()
+                            + " was torn (" + t.why() + "); rolled back, retry"));
+                }
+                default -> reply.reply(refusal(Status.REPLICATION_FAILED, "the stripe of " + a.key() + " at " + existing.version()
+                        + " cannot be checked now: " + outcome + "; retry"));
+            }
+        });
+    }
+
+    /**
+     * Rolls back a stripe that did not complete: a tombstone over {@code key}, written only while
+     * the key is still at {@code torn} (so a newer write is never undone). Nobody was told the
+     * stripe was written, so its blocks on the holders that got them may go.
+     */
+    void rollBack(PartitionId p, String key, Version torn) {
+        r.note(Effect.Level.INFO, "rolling back the stripe of " + p + " " + key + " at " + torn + ": too few of its blocks were written");
+        r.counters.stripesRolledBack++;
+        r.local(new Request.Apply(r.epoch(), p, key, true, new byte[0], null, 0, ReplicaStateMachine.HOPS_MAX,
+                new Version(torn.epoch(), torn.seq() + 1)), answer -> {
+                    if (answer.status() != Status.OK) {
+                        r.note(Effect.Level.INFO, "roll-back of " + p + " " + key + " at " + torn + " not written now ("
+                                + answer.status() + " " + answer.message() + "); the next peering decides again");
+                    }
+                });
+    }
+
+    private void ownWriteDone(PartitionReplica rep, Mutation own, FanIn write, StoreResult result) {
+        rep.writesInFlight--;
+        if (rep.sequencedInFlight.get(own.key()) == own) {
+            rep.sequencedInFlight.remove(own.key());
+        }
+        switch (result) {
+            case StoreResult.Applied a when a.outcome() == ApplyOutcome.APPLIED -> {
+                rep.machine.noteApplied(own.version());
+                fanIns.add(write);
+                write.start();
+            }
+            case StoreResult.Applied a -> write.finish(Status.REPLICATION_FAILED, own.key() + " at " + own.version()
+                    + " was superseded here before it was written (a newer primary's write)");
+            case StoreResult.Full f -> write.finish(Status.FULL, "node " + r.id() + " is full: " + f.why());
+            case StoreResult.Failed f -> write.finish(Status.ERROR, "local write failed: " + f.why());
+            default -> throw new IllegalStateException("a write ended with " + result);
+        }
+    }
+
+    /**
+     * Every map change: a write waits no more for holders that are not up holders now, and a
+     * primary still active in the new epoch sends unconfirmed mirrors again, stamped with it.
+     */
+    void mapChanged() {
+        for (FanIn w : new ArrayList<>(fanIns)) {
+            PartitionReplica rep = r.existing(w.partition);
+            boolean stillActive = rep != null && rep.machine.active() && rep.machine.epoch() == r.epoch();
+            if (stillActive) {
+                w.resendUnconfirmed();
+            }
+            w.evaluate();
+        }
+    }
+
+    /** A sequenced write's way to its mirrors and back. */
+    private final class FanIn {
+        private final PartitionId partition;
+        private final String key;
+        /** A block of a stripe: a write that does not complete is rolled back. */
+        private final boolean stripe;
+        /** Copies (or blocks) that must be durable, this node's included, for the write to be acknowledged. */
+        private final int required;
+        private final Version version;
+        private final long epoch;
+        private final java.util.function.Function<String, LogRecord> recordFor;
+        private final LogRecord previous;
+        private final Responder reply;
+        /** Each target's state: the call waiting on it, and its answer once there. */
+        private final Map<String, Target> targets = new LinkedHashMap<>();
+        private boolean finished;
+
+        FanIn(PartitionId partition, String key, boolean stripe, int required, Version version, long epoch, List<String> targets,
+              java.util.function.Function<String, LogRecord> recordFor, LogRecord previous, Responder reply) {
+            this.partition = partition;
+            this.key = key;
+            this.stripe = stripe;
+            this.required = required;
+            this.version = version;
+            this.epoch = epoch;
+            this.recordFor = recordFor;
+            this.previous = previous;
+            this.reply = reply;
+            for (String t : targets) {
+                this.targets.put(t, new Target());
+            }
+        }
+
+        void start() {
+            for (Map.Entry<String, Target> e : targets.entrySet()) {
+                e.getValue().sentEpoch = epoch;
+                send(e.getKey(), e.getValue(), epoch);
+            }
+            if (r.epoch() != epoch) {
+                mapChanged(); // the map moved while the write was being made here
+            } else {
+                evaluate();
+            }
+        }
+
+        private void send(String target, Target state, long stampEpoch) {
+            long call = state.call + 1;
+            state.call = call;
+            state.status = null;
+            r.call(target, new Request.Mirror(stampEpoch, partition, recordFor.apply(target), r.id()), r.config().rpcTimeoutMillis(),
+                    (answer, failure) -> {
+                        if (finished || state.status == Status.OK) {
+                            return;
+                        }
+                        if (state.call != call && (answer == null || answer.status() != Status.OK)) {
+                            return; // a refusal superseded by a later send (a confirmation counts whenever it comes)
+                        }
+                        if (answer == null) {
+                            state.status = Status.REPLICATION_FAILED;
+                            state.message = ReplicaStateMachine.rootMessage(failure);
+                        } else {
+                            state.status = answer.status();
+                            state.message = answer.message();
+                            state.replyEpoch = answer.epoch();
+                        }
+                        evaluate();
+                    });
+        }
+
+        void resendUnconfirmed() {
+            if (finished) {
+                return;
+            }
+            for (Map.Entry<String, Target> e : targets.entrySet()) {
+                Target t = e.getValue();
+                if (r.isUpHolder(partition, e.getKey()) && t.status != Status.OK && t.sentEpoch < r.epoch()) {
+                    t.sentEpoch = r.epoch();
+                    send(e.getKey(), t, r.epoch());
+                }
+            }
+        }
+
+        /** Decides the write once every target that is still an up holder has answered. */
+        void evaluate() {
+            if (finished) {
+                return;
+            }
+            StringBuilder failures = new StringBuilder();
+            boolean full = false;
+            int durable = 1; // this node's own copy
+            for (Map.Entry<String, Target> e : targets.entrySet()) {
+                Target t = e.getValue();
+                if (t.status == Status.OK) {
+                    durable++;
+                    continue;
+                }
+                if (!r.isUpHolder(partition, e.getKey())) {
+                    continue; // down or moved away: it catches up from the log when it is back
+                }
+                if (t.status == null || t.status == Status.STALE_EPOCH && t.replyEpoch > r.epoch()) {
+                    return; // waiting for its answer, or for the map it refused in (then sent again if still primary)
+                }
+                full |= t.status == Status.FULL;
+                failures.append(e.getKey()).append(": ").append(t.status).append(' ').append(t.message).append("; ");
+            }
+            if (!failures.isEmpty()) {
+                finish(full ? Status.FULL : Status.REPLICATION_FAILED, "mirror to " + failures);
+            } else if (durable < required) {
+                finish(Status.REPLICATION_FAILED, "only " + durable + " of the holders have " + key + " at " + version
+                        + " and the others went down; " + required + " are needed");
+            } else {
+                finish(Status.OK, "");
+            }
+        }
+
+        void finish(Status status, String message) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            fanIns.remove(this);
+            PartitionReplica rep = r.existing(partition);
+            if (rep != null) {
+                rep.machine.mirrored(version);
+            }
+            reply.reply(new Reply.ApplyReply(status, r.epoch(), message, version, status == Status.OK ? previous : null, false));
+            if (status != Status.OK && stripe && rep != null && rep.machine.active()) {
+                rollBack(partition, key, version);
+            }
+        }
+    }
+
+    private static final class Target {
+        long call;
+        long sentEpoch;
+        long replyEpoch;
+        /** Null while waiting. */
+        Status status;
+        String message = "";
+    }
+
+    private void forward(Request.Apply a, String primary, Responder reply) {
+        if (primary == null || primary.equals(r.id())) {
+            reply.reply(refusal(Status.PEERING, "no primary for " + a.partition() + " in epoch " + r.epoch()));
+            return;
+        }
+        if (a.hops() >= ReplicaStateMachine.HOPS_MAX) {
+            reply.reply(refusal(Status.NOT_PRIMARY, "not the primary of " + a.partition() + "; the primary is " + primary));
+            return;
+        }
+        r.call(primary, a.forwarded(r.epoch()), r.config().rpcTimeoutMillis(), (answer, failure) -> reply.reply(answer != null ? answer
+                : refusal(Status.ERROR, "forward to " + primary + " failed: " + ReplicaStateMachine.rootMessage(failure))));
+    }
+
+    private Reply.ApplyReply refusal(Status status, String message) {
+        return new Reply.ApplyReply(status, r.epoch(), message, null, null, false);
+    }
+
+    // ---- at the other holders ----
+
+    void mirror(Request.Mirror req, Responder reply) {
+        if (r.awaitEpoch(req.epoch(), () -> mirror(req, reply),
+                () -> reply.reply(new Reply.MirrorReply(Status.STALE_EPOCH, r.epoch(), "too many requests wait for a newer map")))) {
+            return;
+        }
+        PartitionId p = req.partition();
+        if (!r.isUpHolder(p, r.id())) {
+            reply.reply(new Reply.MirrorReply(Status.NOT_PRIMARY, r.epoch(), "not a holder of " + p + " in epoch " + r.epoch()));
+            return;
+        }
+        PartitionReplica rep = r.replica(p);
+        PartitionStateMachine.Admission admission = rep.machine.admitMirror(req.epoch(), req.primary());
+        if (admission != PartitionStateMachine.Admission.ACCEPT) {
+            reply.reply(new Reply.MirrorReply(admission == PartitionStateMachine.Admission.REFUSE_STALE_EPOCH ? Status.STALE_EPOCH
+                    : Status.NOT_PRIMARY, r.epoch(), "refused: " + admission));
+            return;
+        }
+        LogRecord record = req.record();
+        if (record.carriesData() && (record.blob() == null || Checksums.crc32c(record.blob()) != record.blobCrc32c())) {
+            reply.reply(new Reply.MirrorReply(Status.ERROR, r.epoch(), "blob failed its checksum in transit"));
+            return;
+        }
+        Mutation m;
+        try {
+            m = record.mutation(record.carriesData() ? record.blob() : null);
+        } catch (IllegalArgumentException e) {
+            reply.reply(new Reply.MirrorReply(Status.ERROR, r.epoch(), "bad mirror of " + record.key() + ": " + e.getMessage()));
+            return;
+        }
+        rep.writesInFlight++;
+        r.storeOp(new StoreOp.Apply(p, m), result -> {
+            rep.writesInFlight--;
+            switch (result) {
+                case StoreResult.Applied a -> {
+                    if (a.outcome() == ApplyOutcome.APPLIED) {
+                        rep.machine.noteApplied(m.version());
+                    }
+                    reply.reply(new Reply.MirrorReply(Status.OK, r.epoch(), ""));
+                }
+                case StoreResult.Full f -> reply.reply(new Reply.MirrorReply(Status.FULL, r.epoch(), "node " + r.id() + " is full: " + f.why()));
+                case StoreResult.Failed f -> reply.reply(new Reply.MirrorReply(Status.ERROR, r.epoch(), "local write failed: " + f.why()));
+                default -> throw new IllegalStateException("a write ended with " + result);
+            }
+        });
+    }
+
+    /**
+     * The blocks of one erasure-coded chunk: block {@code i} goes to the node in slot {@code i} of
+     * the partition's placement, stamped with its index.
+     */
+    private record Stripe(List<String> holders, ByteBuffer[] blocks, BlockStamp stamp, byte[] innerMeta) {
+
+        private int slotOf(String node) {
+            int slot = holders.indexOf(node);
+            if (slot < 0 || slot >= blocks.length) {
+                throw new IllegalStateException(node + " holds no block of this stripe (placement " + holders + ")");
+            }
+            return slot;
+        }
+
+        ByteBuffer block(String node) {
+            return blocks[slotOf(node)];
+        }
+
+        byte[] meta(String node) {
+            return stamp.forIndex(slotOf(node)).wrap(innerMeta);
+        }
+
+        /** The mirrored record for {@code node}: its own block instead of the chunk. */
+        LogRecord record(LogRecord chunk, String node) {
+            ByteBuffer block = block(node);
+            return new LogRecord(chunk.key(), chunk.version(), false, meta(node), block, true, block.remaining(),
+                    Checksums.crc32c(block), chunk.underProtected());
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.cairn.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.core.partition.Version;
+import io.cairn.protocol.PartitionStateMachine.Admission;
+import io.cairn.protocol.PartitionStateMachine.Effect;
+import io.cairn.protocol.PartitionStateMachine.Refusal;
+import io.cairn.protocol.PartitionStateMachine.Role;
+import io.cairn.protocol.PartitionStateMachine.WriteDecision;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class PartitionStateMachineTest {
+
+    private static PartitionStateMachine fresh(String self) {
+        return new PartitionStateMachine(self, Version.ZERO, Version.ZERO);
+    }
+
+    @Test
+    void newPrimaryPeersBeforeItSequencesWrites() {
+        PartitionStateMachine a = fresh("a");
+        Effect e = a.onMap(1, List.of("a", "b", "c"));
+        assertThat(e).isEqualTo(new Effect.StartPeering(1, List.of("b", "c"), Version.ZERO));
+        assertThat(a.role()).isEqualTo(Role.PRIMARY);
+        assertThat(a.admitWrite(1)).isEqualTo(new WriteDecision.Refuse(Refusal.PEERING));
+        assertThat(a.admitPrimaryRead(1)).isEqualTo(Admission.REFUSE_PEERING);
+
+        a.peeringDone(1, new Version(0, 7));
+        assertThat(a.active()).isTrue();
+        assertThat(a.admitWrite(1)).isEqualTo(new WriteDecision.Sequence(new Version(1, 8)));
+        assertThat(a.admitWrite(1)).isEqualTo(new WriteDecision.Sequence(new Version(1, 9)));
+        assertThat(a.mirrorTargets()).containsExactly("b", "c");
+    }
+
+    @Test
+    void peeringOfAnOlderEpochDoesNotActivateANewerOne() {
+        PartitionStateMachine a = fresh("a");
+        a.onMap(1, List.of("a", "b"));
+        a.onMap(2, List.of("a", "c"));
+        a.peeringDone(1, Version.ZERO);
+        assertThat(a.active()).isFalse();
+        a.peeringDone(2, Version.ZERO);
+        assertThat(a.active()).isTrue();
+    }
+
+    @Test
+    void samePrimarySameHoldersStaysActiveAcrossEpochs() {
+        PartitionStateMachine a = fresh("a");
+        a.onMap(1, List.of("a", "b"));
+        a.peeringDone(1, Version.ZERO);
+        assertThat(a.onMap(2, List.of("a", "b"))).isEqualTo(new Effect.None());
+        assertThat(a.active()).isTrue();
+        assertThat(a.admitWrite(2)).isEqualTo(new WriteDecision.Sequence(new Version(2, 1)));
+        // A holder left: settle history again.
+        assertThat(a.onMap(3, List.of("a"))).isInstanceOf(Effect.StartPeering.class);
+        assertThat(a.active()).isFalse();
+    }
+
+    @Test
+    void aPrimaryThatMissedEpochsPeersAgainEvenWithTheSameHolders() {
+        PartitionStateMachine a = fresh("a");
+        a.onMap(6, List.of("a", "b"));
+        a.peeringDone(6, Version.ZERO);
+        // Epochs 7 and 8 (in which b was primary) never reached a.
+        assertThat(a.onMap(9, List.of("a", "b"))).isEqualTo(new Effect.StartPeering(9, List.of("b"), Version.ZERO));
+        assertThat(a.active()).isFalse();
+        assertThat(a.admitWrite(9)).isEqualTo(new WriteDecision.Refuse(PartitionStateMachine.Refusal.PEERING));
+    }
+
+    @Test
+    void replicaReadsThePrimarysWholeLogOnceAnEpochThenCatchesUpFromItsCursor() {
+        PartitionStateMachine b = new PartitionStateMachine("b", new Version(1, 20), new Version(1, 12));
+        Effect e = b.onMap(2, List.of("a", "b"));
+        // The new primary may hold records older than b's cursor that b lacks: the first pull reads all.
+        assertThat(e).isEqualTo(new Effect.StartCatchUp(2, "a", Version.ZERO));
+        assertThat(b.recovering()).isTrue();
+        assertThat(b.admitWrite(2)).isEqualTo(new WriteDecision.Forward("a"));
+        // A catch-up is already running: the tick starts no second one.
+        assertThat(b.tick()).isEqualTo(new Effect.None());
+        b.catchUpDone(2, new Version(2, 30));
+        assertThat(b.cursor()).isEqualTo(new Version(2, 30));
+        assertThat(b.recovering()).isFalse();
+        assertThat(b.tick()).isEqualTo(new Effect.StartCatchUp(2, "a", new Version(2, 30)));
+        // A failed catch-up of a new epoch is retried from the start of the log.
+        b.onMap(3, List.of("a", "b"));
+        b.catchUpFailed();
+        assertThat(b.tick()).isEqualTo(new Effect.StartCatchUp(3, "a", Version.ZERO));
+    }
+
+    @Test
+    void aPeeringPrimaryDoesNotShowItsLogAndShowsItOnlyUpToTheOldestWriteStillMirroring() {
+        PartitionStateMachine a = fresh("a");
+        a.onMap(1, List.of("a", "b"));
+        assertThat(a.logSettled()).isFalse();
+        a.peeringDone(1, new Version(1, 4));
+        assertThat(a.logSettled()).isTrue();
+        WriteDecision.Sequence five = (WriteDecision.Sequence) a.admitWrite(1);
+        a.noteApplied(five.version());
+        a.mirroring(five.version());
+        WriteDecision.Sequence six = (WriteDecision.Sequence) a.admitWrite(1);
+        a.noteApplied(six.version());
+        a.mirroring(six.version());
+        assertThat(a.logVisibleUpTo()).isEqualTo(new Version(1, 4));
+        a.mirrored(five.version());
+        assertThat(a.logVisibleUpTo()).isEqualTo(new Version(1, 5));
+        a.mirrored(six.version());
+        assertThat(a.logVisibleUpTo()).isEqualTo(new Version(1, 6));
+    }
+
+    @Test
+    void mirrorsAreAcceptedOnlyFromThePrimaryOfTheSameEpoch() {
+        PartitionStateMachine b = fresh("b");
+        b.onMap(5, List.of("a", "b", "c"));
+        assertThat(b.admitMirror(5, "a")).isEqualTo(Admission.ACCEPT);
+        assertThat(b.admitMirror(4, "a")).isEqualTo(Admission.REFUSE_STALE_EPOCH);
+        assertThat(b.admitMirror(5, "c")).isEqualTo(Admission.REFUSE_NOT_PRIMARY);
+        assertThat(b.admitMirror(6, "a")).isEqualTo(Admission.REFRESH_MAP_THEN_RETRY);
+    }
+
+    @Test
+    void oldMapsAreIgnoredAndWritesFromNewerEpochsAskForAMap() {
+        PartitionStateMachine a = fresh("a");
+        a.onMap(3, List.of("a"));
+        a.peeringDone(3, Version.ZERO);
+        assertThat(a.onMap(2, List.of("b", "a"))).isEqualTo(new Effect.None());
+        assertThat(a.role()).isEqualTo(Role.PRIMARY);
+        assertThat(a.admitWrite(4)).isEqualTo(new WriteDecision.Refuse(Refusal.REFRESH_MAP));
+    }
+
+    @Test
+    void aNodeThatLeavesThePlacementHasNoRole() {
+        PartitionStateMachine c = fresh("c");
+        c.onMap(1, List.of("a", "c"));
+        assertThat(c.role()).isEqualTo(Role.REPLICA);
+        c.onMap(2, List.of("a", "b"));
+        assertThat(c.role()).isEqualTo(Role.NONE);
+        assertThat(c.recovering()).isFalse();
+    }
+
+    /**
+     * Random sequences of map changes and completions: whoever is primary and active hands out
+     * versions that strictly increase over the whole run, across epochs and role changes.
+     */
+    @Test
+    void versionsStrictlyIncreaseAcrossRandomRoleChanges() {
+        long seed = Long.getLong("cairn.seed", System.nanoTime());
+        System.out.println("PartitionStateMachineTest seed=" + seed
+                + " (reproduce: ./mvnw -pl cairn-node test -Dtest=PartitionStateMachineTest -Dcairn.seed=" + seed + ")");
+        Random random = new Random(seed);
+        List<String> nodes = List.of("a", "b", "c", "d");
+        PartitionStateMachine a = fresh("a");
+        Version last = Version.ZERO;
+        long epoch = 0;
+        for (int step = 0; step < 5_000; step++) {
+            switch (random.nextInt(4)) {
+                case 0 -> {
+                    List<String> up = new ArrayList<>(nodes);
+                    java.util.Collections.shuffle(up, random);
+                    epoch++;
+                    a.onMap(epoch, up.subList(0, 1 + random.nextInt(up.size())));
+                }
+                case 1 -> a.peeringDone(epoch, a.lastApplied());
+                default -> {
+                    if (a.admitWrite(epoch) instanceof WriteDecision.Sequence s) {
+                        assertThat(s.version().isAfter(last)).as("seed %d step %d", seed, step).isTrue();
+                        last = s.version();
+                        a.noteApplied(s.version());
+                    }
+                }
+            }
+        }
+    }
+    @Test
+    void writesWithAHolderDownAreUnderProtectedUntilEveryHolderHoldsThem() {
+        PartitionStateMachine a = fresh("a");
+        a.onMap(1, List.of("a", "b"), 3); // c is down
+        a.peeringDone(1, Version.ZERO);
+        assertThat(a.writesUnderProtected()).isTrue();
+        a.admitWrite(1);
+        a.noteApplied(new Version(1, 1));
+        a.holderHolds("b", 1, new Version(1, 1));
+        assertThat(a.protectedUpTo()).as("c is still down").isNull();
+
+        a.onMap(2, List.of("a", "b", "c"), 3); // c is back
+        assertThat(a.protectedUpTo()).as("peering").isNull();
+        a.peeringDone(2, new Version(1, 1));
+        assertThat(a.writesUnderProtected()).isFalse();
+        a.holderHolds("b", 1, new Version(1, 1));
+        assertThat(a.protectedUpTo()).as("b's word is of epoch 1; the log may have grown older records since").isNull();
+        a.holderHolds("b", 2, new Version(1, 1));
+        a.holderHolds("x", 2, new Version(1, 1));
+        assertThat(a.protectedUpTo()).as("c has not said what it holds").isNull();
+        a.holderHolds("c", 2, Version.ZERO);
+        assertThat(a.protectedUpTo()).isEqualTo(Version.ZERO);
+        a.holderHolds("c", 2, new Version(1, 1));
+        a.holderHolds("c", 2, Version.ZERO); // an older word does not take back a newer one
+        assertThat(a.protectedUpTo()).isEqualTo(new Version(1, 1));
+
+        a.onMap(3, List.of("a", "b", "c"), 3);
+        assertThat(a.protectedUpTo()).as("a new epoch starts from nothing").isNull();
+        PartitionStateMachine b = fresh("b");
+        b.onMap(3, List.of("a", "b", "c"), 3);
+        b.holderHolds("c", 3, new Version(1, 1));
+        assertThat(b.protectedUpTo()).as("only a primary knows").isNull();
+    }
+}

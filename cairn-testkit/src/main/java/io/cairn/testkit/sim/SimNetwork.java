@@ -1,0 +1,102 @@
+package io.cairn.testkit.sim;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The simulated network between the nodes and the meta service. It delays every message by a
+ * random time (so messages reorder), loses some, and drops what a cut says:
+ * <ul>
+ * <li>a node <em>isolated</em> reaches nobody and nobody reaches it, meta included;</li>
+ * <li>a <em>link</em> cut {@code a -> b} loses every message from {@code a} to {@code b}, requests
+ *     and replies alike (a one-way fault of the path);</li>
+ * <li>a <em>closed port</em> of node {@code x} loses every request its peers send it, while its own
+ *     requests and their replies pass (a firewall dropping inbound traffic to its cluster port);</li>
+ * <li>a node <em>cut from meta</em> reaches its peers but not the meta service.</li>
+ * </ul>
+ * A request travels as one message and its reply as another, each under the cuts at the time it
+ * is sent and again when it arrives.
+ */
+final class SimNetwork {
+
+    static final String META = "meta";
+
+    private final SimWorld world;
+    /** Probability that a message is lost. */
+    double lossRate;
+    long delayMinMillis = 1;
+    long delayMaxMillis = 20;
+    final Set<String> isolated = new HashSet<>();
+    final Set<String> links = new HashSet<>();
+    final Set<String> closedPorts = new HashSet<>();
+    final Set<String> cutFromMeta = new HashSet<>();
+    long messagesSent;
+    long messagesLost;
+
+    SimNetwork(SimWorld world) {
+        this.world = world;
+    }
+
+    /** Sends a request from {@code from} to {@code to}; {@code deliver} runs on arrival, unless it is lost. */
+    <M> void request(String from, String to, M message, Consumer<M> deliver) {
+        send(from, to, true, message, deliver);
+    }
+
+    /** Sends the reply to a request back from {@code from} to {@code to}. */
+    <M> void reply(String from, String to, M message, Consumer<M> deliver) {
+        send(from, to, false, message, deliver);
+    }
+
+    private <M> void send(String from, String to, boolean request, M message, Consumer<M> deliver) {
+        messagesSent++;
+        if (cut(from, to, request) || world.random.nextDouble() < lossRate) {
+            messagesLost++;
+            return;
+        }
+        long delay = delayMinMillis + (long) (world.random.nextDouble() * (delayMaxMillis - delayMinMillis));
+        world.after(delay, () -> {
+            if (cut(from, to, request)) {
+                messagesLost++;
+                return;
+            }
+            deliver.accept(message);
+        });
+    }
+
+    boolean cut(String from, String to, boolean request) {
+        if (from.equals(to)) {
+            return false;
+        }
+        if (isolated.contains(from) || isolated.contains(to)) {
+            return true;
+        }
+        if (links.contains(from + ">" + to)) {
+            return true;
+        }
+        if (from.equals(META) || to.equals(META)) {
+            return cutFromMeta.contains(from) || cutFromMeta.contains(to);
+        }
+        return request && closedPorts.contains(to);
+    }
+
+    void heal() {
+        isolated.clear();
+        links.clear();
+        closedPorts.clear();
+        cutFromMeta.clear();
+        lossRate = 0;
+        delayMaxMillis = 20;
+    }
+
+    /** Nodes some cut affects. */
+    Set<String> affected() {
+        Set<String> out = new HashSet<>(isolated);
+        out.addAll(closedPorts);
+        out.addAll(cutFromMeta);
+        for (String l : links) {
+            out.add(l.substring(l.indexOf('>') + 1));
+        }
+        return out;
+    }
+}
