@@ -57,9 +57,7 @@ public final class MetaLeaderRound {
         }
         for (String nodeId : PeerReachability.toMarkDown(map, stats)) {
             if (markedDown.add(nodeId)) {
-                Set<String> up = new TreeSet<>();
-                map.upNodes().forEach(n -> up.add(n.id()));
-                List<String> by = PeerReachability.suspecters(nodeId, up, stats);
+                List<String> by = PeerReachability.suspecters(nodeId, map, stats);
                 NodeStats own = stats.get(nodeId);
                 steps.add(new Step(new MetaCommand.MarkDown(nodeId), "it still heartbeats, but its peers cannot work with it (suspected by "
                         + by + (own == null || own.suspects().isEmpty() ? "" : "; it cannot reach " + own.suspects()) + ")"));

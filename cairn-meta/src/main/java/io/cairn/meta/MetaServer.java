@@ -207,6 +207,9 @@ public final class MetaServer implements AutoCloseable {
                 judging = false;
                 return;
             }
+            // Read before taking the detector's lock: the apply thread holds the state machine's
+            // while it feeds the detector (observe), so the other order would deadlock.
+            MetaState state = driver.state();
             List<MetaLeaderRound.Step> steps;
             synchronized (detector) {
                 long now = nanoClock.getAsLong();
@@ -214,7 +217,7 @@ public final class MetaServer implements AutoCloseable {
                     detector.restart(now);
                     judging = true;
                 }
-                steps = MetaLeaderRound.decide(driver.state(), detector, now,
+                steps = MetaLeaderRound.decide(state, detector, now,
                         new MetaLeaderRound.Settings(config.downOutIntervalMillis(), config.fullRatio()));
             }
             for (MetaLeaderRound.Step step : steps) {

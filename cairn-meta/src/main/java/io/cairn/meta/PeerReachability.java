@@ -19,7 +19,9 @@ import java.util.TreeSet;
  * (which marks such nodes down) and the map's state machine (which keeps them down while their
  * heartbeats go on) decide alike.
  *
- * <p>Among the nodes counted as up, {@code x} is <em>unreachable</em> when
+ * <p>Only reports made on the current map count: a report from before the latest change (a node
+ * that just came back, say) says nothing about now. Among the nodes counted as up, {@code x} is
+ * <em>unreachable</em> when
  * <ul>
  * <li>most of the up nodes that ping it suspect it (one-way cut into it, or cut off from them), or</li>
  * <li>it suspects most of the up nodes it pings (it cannot reach them: a one-way cut out of it), or</li>
@@ -36,7 +38,8 @@ public final class PeerReachability {
      * unreachable among those still counted up, until none is. Marking one down can make another
      * reachable again (a node that suspected only the first).
      */
-    public static List<String> toMarkDown(ClusterMap map, Map<String, NodeStats> stats) {
+    public static List<String> toMarkDown(ClusterMap map, Map<String, NodeStats> allStats) {
+        Map<String, NodeStats> stats = current(allStats, map.epoch());
         Set<String> up = new TreeSet<>();
         for (NodeInfo n : map.nodes()) {
             if (n.isUp()) {
@@ -57,7 +60,8 @@ public final class PeerReachability {
     }
 
     /** Whether the down node {@code x}, if it came up now, would be unreachable among the nodes up now: it stays down. */
-    public static boolean fenced(String x, ClusterMap map, Map<String, NodeStats> stats) {
+    public static boolean fenced(String x, ClusterMap map, Map<String, NodeStats> allStats) {
+        Map<String, NodeStats> stats = current(allStats, map.epoch());
         Set<String> up = new TreeSet<>();
         for (NodeInfo n : map.nodes()) {
             if (n.isUp()) {
@@ -68,8 +72,14 @@ public final class PeerReachability {
         return unreachable(x, up, stats);
     }
 
-    /** The up nodes (other than {@code x}) that ping {@code x} and say it stopped answering, sorted. */
-    public static List<String> suspecters(String x, Set<String> up, Map<String, NodeStats> stats) {
+    /** The up nodes (other than {@code x}) that ping {@code x} and say it stopped answering on the current map, sorted. */
+    public static List<String> suspecters(String x, ClusterMap map, Map<String, NodeStats> stats) {
+        Set<String> up = new TreeSet<>();
+        map.upNodes().forEach(n -> up.add(n.id()));
+        return suspecters(x, up, current(stats, map.epoch()));
+    }
+
+    static List<String> suspecters(String x, Set<String> up, Map<String, NodeStats> stats) {
         List<String> out = new ArrayList<>();
         for (String y : watchers(x, up, stats)) {
             if (stats.get(y).suspects().contains(x)) {
@@ -114,6 +124,17 @@ public final class PeerReachability {
                 out.add(y);
             }
         }
+        return out;
+    }
+
+    /** The latest reports of the nodes, keeping only those made on the map of {@code epoch}. */
+    static Map<String, NodeStats> current(Map<String, NodeStats> stats, long epoch) {
+        Map<String, NodeStats> out = new java.util.TreeMap<>();
+        stats.forEach((id, s) -> {
+            if (s.mapEpoch() == epoch) {
+                out.put(id, s);
+            }
+        });
         return out;
     }
 }

@@ -33,10 +33,47 @@ public final class PartitionClient {
     private final PeerChannels peers;
     private final long retryMillis;
 
+    /** Calls under way, by the node they wait on: cancelled when the map marks that node down. */
+    private final java.util.Map<io.grpc.Context.CancellableContext, String> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+
     public PartitionClient(MapView mapView, PeerChannels peers, long retryMillis) {
         this.mapView = mapView;
         this.peers = peers;
         this.retryMillis = retryMillis;
+        mapView.addListener(this::cancelCallsToDownNodes);
+    }
+
+    /**
+     * A request waiting on a node the map now marks down is given up at once and tried again on
+     * the partition's new primary: a node its peers cannot reach may never answer before the
+     * deadline, and a client should wait no longer than the cluster takes to route around it.
+     */
+    private void cancelCallsToDownNodes(MapView.Current current) {
+        inFlight.forEach((context, node) -> {
+            if (current.map().node(node).map(n -> !n.isUp()).orElse(true)) {
+                context.cancel(new IllegalStateException(node + " is down in map epoch " + current.epoch()));
+            }
+        });
+    }
+
+    /** Runs {@code call} to {@code node}, cancelled if the map marks that node down meanwhile. */
+    private <T> T watched(String node, java.util.function.Supplier<T> call) {
+        io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+        inFlight.put(context, node);
+        try {
+            if (mapView.current().map().node(node).map(n -> !n.isUp()).orElse(true)) {
+                // Retried on the partition's next primary (a ClusterException would end the request).
+                throw new IllegalStateException(node + " is down in map epoch " + mapView.epoch());
+            }
+            return context.call(call::get);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            inFlight.remove(context);
+            context.cancel(null);
+        }
     }
 
     /** Outcome of one attempt: done with a value, or retry after refreshing the map. */
@@ -57,7 +94,7 @@ public final class PartitionClient {
             req.setHasBlob(true).setBlob(RecordCodec.bytes(blob)).setBlobCrc32C(RecordCodec.crc32c(blob));
         }
         return retrying(p, "write " + key, primary -> {
-            ApplyReply r = peers.stub(primary).apply(req.setEpoch(mapView.epoch()).build());
+            ApplyReply r = watched(primary, () -> peers.stub(primary).apply(req.setEpoch(mapView.epoch()).build()));
             mapView.ensureEpoch(r.getEpoch());
             return switch (r.getStatus()) {
                 case OK -> new Attempt.Done<>(r.getHasPrevious() ? Optional.of(r.getPrevious()) : Optional.<Record>empty());
@@ -72,7 +109,7 @@ public final class PartitionClient {
     public Optional<Record> get(PartitionId p, String key, boolean withBlob) {
         GetRequest.Builder req = GetRequest.newBuilder().setPartition(RecordCodec.ref(p)).setKey(key).setWithBlob(withBlob);
         return retrying(p, "read " + key, primary -> {
-            GetReply r = peers.stub(primary).get(req.setEpoch(mapView.epoch()).build());
+            GetReply r = watched(primary, () -> peers.stub(primary).get(req.setEpoch(mapView.epoch()).build()));
             mapView.ensureEpoch(r.getEpoch());
             return switch (r.getStatus()) {
                 case OK -> new Attempt.Done<>(Optional.of(r.getRecord()));
@@ -92,8 +129,9 @@ public final class PartitionClient {
         try {
             Optional<String> primary = current.placement().of(p).primary(current.map());
             if (primary.isPresent()) {
-                GetReply r = peers.stub(primary.get()).get(GetRequest.newBuilder()
-                        .setEpoch(current.epoch()).setPartition(RecordCodec.ref(p)).setKey(key).setWithBlob(true).build());
+                long epoch = current.epoch();
+                GetReply r = watched(primary.get(), () -> peers.stub(primary.get()).get(GetRequest.newBuilder()
+                        .setEpoch(epoch).setPartition(RecordCodec.ref(p)).setKey(key).setWithBlob(true).build()));
                 mapView.ensureEpoch(r.getEpoch());
                 if (r.getStatus() == Status.OK) {
                     return Optional.of(r.getRecord());
@@ -116,7 +154,7 @@ public final class PartitionClient {
                     return Optional.of(r.getRecord());
                 }
             } catch (RuntimeException e) {
-                log.debug("chunk {} {} at {} failed: {}", p, key, holder, e.toString());
+                log.info("chunk {} {} at {} failed: {}", p, key, holder, e.toString());
             }
         }
         // Nobody answered with a copy: go through the primary with retries (it may be peering).
@@ -128,7 +166,7 @@ public final class PartitionClient {
         ScanRequest.Builder req = ScanRequest.newBuilder().setPartition(RecordCodec.ref(p))
                 .setPrefix(prefix).setAfterKey(afterKey).setLimit(limit);
         return retrying(p, "scan", primary -> {
-            ScanReply r = peers.stub(primary).scan(req.setEpoch(mapView.epoch()).build());
+            ScanReply r = watched(primary, () -> peers.stub(primary).scan(req.setEpoch(mapView.epoch()).build()));
             mapView.ensureEpoch(r.getEpoch());
             return r.getStatus() == Status.OK
                     ? new Attempt.Done<>(r.getRecordsList())

@@ -77,6 +77,7 @@ public final class StorageNode implements AutoCloseable {
         StorageNode node = new StorageNode(config, store, meta, onHalt);
         try {
             node.register();
+            node.driver.start();
         } catch (RuntimeException e) {
             node.close();
             throw e;

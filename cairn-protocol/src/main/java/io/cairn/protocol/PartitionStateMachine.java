@@ -156,7 +156,11 @@ public final class PartitionStateMachine {
             return new WriteDecision.Refuse(Refusal.PEERING);
         }
         seq = Math.max(seq, lastApplied.seq()) + 1;
-        return new WriteDecision.Sequence(new Version(epoch, seq));
+        Version next = new Version(epoch, seq);
+        if (!next.isAfter(lastApplied) || !mirroring.isEmpty() && !next.isAfter(mirroring.last())) {
+            throw new IllegalStateException(self + ": sequenced " + next + ", not after " + lastApplied + " or the writes in flight " + mirroring);
+        }
+        return new WriteDecision.Sequence(next);
     }
 
     /** A read of the authoritative state (index lookups, listings) arrives. */
@@ -194,7 +198,9 @@ public final class PartitionStateMachine {
 
     /** A version sequenced and applied here is being sent to the mirrors. */
     public void mirroring(Version v) {
-        mirroring.add(v);
+        if (role != Role.PRIMARY || !mirroring.add(v)) {
+            throw new IllegalStateException(self + ": " + v + " sent to the mirrors twice, or by a " + role);
+        }
     }
 
     /** Whether {@code v}, sequenced here, is still on its way to the mirrors. */
@@ -204,7 +210,9 @@ public final class PartitionStateMachine {
 
     /** Every mirror of {@code v} has answered (or failed). */
     public void mirrored(Version v) {
-        mirroring.remove(v);
+        if (!mirroring.remove(v)) {
+            throw new IllegalStateException(self + ": " + v + " came back from its mirrors, but was not on its way to them");
+        }
     }
 
     /**

@@ -100,6 +100,10 @@ final class ReadPath {
             }
             return;
         }
+        if (r.mapBehind()) {
+            refuse.accept(Status.STALE_EPOCH, "map epoch " + r.knownEpoch() + " exists; this node is fetching it");
+            return;
+        }
         PartitionStateMachine.Admission a = r.replica(p).machine.admitPrimaryRead(requestEpoch);
         switch (a) {
             case ACCEPT -> serve.run();

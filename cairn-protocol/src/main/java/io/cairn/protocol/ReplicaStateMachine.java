@@ -71,6 +71,8 @@ public final class ReplicaStateMachine {
     private final TreeMap<PartitionId, PartitionReplica> partitions = new TreeMap<>();
     private final ArrayDeque<Parked> parked = new ArrayDeque<>();
     private long mapAskedFor = -1;
+    /** The newest epoch any message spoke of; while it is newer than the map's, this node neither sequences nor serves as primary. */
+    private long knownEpoch;
     private boolean mapFetchInFlight;
 
     private long nextCall = 1;
@@ -91,6 +93,8 @@ public final class ReplicaStateMachine {
     final ReplicaReport.Counters counters = new ReplicaReport.Counters();
 
     private long nextHeartbeat;
+    /** A heartbeat is on its way to the meta service: the next waits for its answer (a slow log is not piled onto). */
+    private boolean heartbeatInFlight;
     private long nextCatchUpRound;
 
     private record Timer(long due, long seq, Runnable action) implements Comparable<Timer> {
@@ -102,7 +106,7 @@ public final class ReplicaStateMachine {
 
     private record Parked(long epoch, Runnable action) {}
 
-    private record PendingCall(String to, Answer answer) {}
+    private record PendingCall(String to, boolean ping, Answer answer) {}
 
     /** What becomes of a call: the reply, or (reply null) why there was none. */
     interface Answer {
@@ -250,8 +254,27 @@ public final class ReplicaStateMachine {
     /** Sends a request to a peer; {@code answer} gets the reply or the failure. */
     void call(String to, Request request, long timeoutMillis, Answer answer) {
         long id = nextCall++;
-        calls.put(id, new PendingCall(to, answer));
+        calls.put(id, new PendingCall(to, request instanceof Request.Ping, answer));
         out.add(new Effect.Send(to, id, request, timeoutMillis));
+    }
+
+    /**
+     * Calls waiting on a node the map now marks down fail at once: nothing waits on one holder
+     * longer than it takes the cluster to take it out of the write path (a node its peers cannot
+     * reach may never answer before the deadline). Pings go on: they tell when it is back.
+     */
+    private void failCallsToDownNodes() {
+        List<Long> doomed = new ArrayList<>();
+        calls.forEach((id, pending) -> {
+            if (!pending.ping() && !pending.to().equals(self) && !isUp(pending.to())) {
+                doomed.add(id);
+            }
+        });
+        doomed.sort(null);
+        for (long id : doomed) {
+            PendingCall pending = calls.remove(id);
+            pending.answer().on(null, pending.to() + " is down in map epoch " + current.epoch());
+        }
     }
 
     private void answered(long call, Reply reply, String failure) {
@@ -355,12 +378,29 @@ public final class ReplicaStateMachine {
     /** Another node spoke of {@code epoch}: fetch that map if it is newer than this one. */
     void noteEpoch(long epoch) {
         if (epoch > current.epoch()) {
+            knownEpoch = Math.max(knownEpoch, epoch);
             fetchMap(epoch);
         }
     }
 
+    /**
+     * Whether a newer map than this node's exists (a peer spoke of it). Then the roles this node
+     * holds may be another's already: it sequences no write, admits no mirror and serves no read
+     * as primary until it has that map (a primary cut off from the meta service must not go on
+     * alone while a new one peers).
+     */
+    boolean mapBehind() {
+        return knownEpoch > current.epoch();
+    }
+
+    /** The newest epoch this node knows of (the one to answer with while its map is behind). */
+    long knownEpoch() {
+        return Math.max(knownEpoch, current.epoch());
+    }
+
     private void fetchMap(long epoch) {
         mapAskedFor = Math.max(mapAskedFor, epoch);
+        knownEpoch = Math.max(knownEpoch, epoch);
         if (!mapFetchInFlight) {
             mapFetchInFlight = true;
             out.add(new Effect.FetchMap(mapAskedFor));
@@ -423,6 +463,7 @@ public final class ReplicaStateMachine {
                 takeIn(p, pool);
             }
         }
+        failCallsToDownNodes();
         writes.mapChanged();
         if (mapAskedFor > current.epoch()) {
             fetchMap(mapAskedFor);
@@ -475,11 +516,15 @@ public final class ReplicaStateMachine {
                 recovery.retryPeeringIfStuck(r);
                 handOver.offerIfStray(r);
             }
+            writes.retryRollBacks();
         }
         if (now >= nextHeartbeat) {
             nextHeartbeat = now + config.heartbeatIntervalMillis();
-            heartbeat();
             peers.pingRound();
+            if (!heartbeatInFlight) {
+                heartbeatInFlight = true;
+                heartbeat();
+            }
         }
         reclaim.tick();
         scrub.tick();
@@ -494,6 +539,7 @@ public final class ReplicaStateMachine {
     }
 
     private void metaAnswered(Event.MetaAnswered m) {
+        heartbeatInFlight = false;
         if (m.unknownNode()) {
             out.add(new Effect.Register());
         } else if (m.ok()) {

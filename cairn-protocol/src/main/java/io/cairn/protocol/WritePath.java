@@ -77,6 +77,11 @@ final class WritePath {
                 return;
             }
         }
+        if (r.mapBehind()) {
+            reply.reply(new Reply.ApplyReply(Status.STALE_EPOCH, r.knownEpoch(), "map epoch " + r.knownEpoch()
+                    + " exists; this node is fetching it", null, null, false));
+            return;
+        }
         PartitionReplica rep = r.replica(p);
         PartitionStateMachine m = rep.machine;
         int minCopies = Math.min(r.config().minCopies(), ReplicaStateMachine.copiesWanted(policy));
@@ -128,7 +133,7 @@ final class WritePath {
                 length > 0 ? a.blobCrc32c() : 0, under);
         Stripe s = stripe;
         int required = erasureCoded ? policy.dataBlocks() : minCopies;
-        FanIn write = new FanIn(p, a.key(), s != null, required, version, m.epoch(), m.mirrorTargets(),
+        FanIn write = new FanIn(rep, a.key(), s != null, required, version, m.epoch(), m.mirrorTargets(),
                 s == null ? t -> record : t -> s.record(record, t), previous, reply);
         rep.sequencedInFlight.put(a.key(), own);
         rep.writesInFlight++;
@@ -181,15 +186,56 @@ final class WritePath {
      * stripe was written, so its blocks on the holders that got them may go.
      */
     void rollBack(PartitionId p, String key, Version torn) {
+        Map<String, Version> pending = rollBacks.computeIfAbsent(p, x -> new java.util.TreeMap<>());
+        Version before = pending.get(key);
+        if (before != null && !torn.isAfter(before)) {
+            return;
+        }
         r.note(Effect.Level.INFO, "rolling back the stripe of " + p + " " + key + " at " + torn + ": too few of its blocks were written");
-        r.counters.stripesRolledBack++;
+        pending.put(key, torn); // a newer torn version replaces an older one: its tombstone covers both
+        writeRollBack(p, key, torn);
+    }
+
+    /** Roll-backs not written yet, by partition: tried again every catch-up round while this node is the partition's active primary. */
+    private final Map<PartitionId, Map<String, Version>> rollBacks = new java.util.TreeMap<>();
+    /** Roll-backs under way, so that a retry does not send a second. */
+    private final java.util.Set<String> rollingBack = new java.util.TreeSet<>();
+
+    private void writeRollBack(PartitionId p, String key, Version torn) {
+        String id = p + " " + key + " " + torn;
+        if (!rollingBack.add(id)) {
+            return;
+        }
         r.local(new Request.Apply(r.epoch(), p, key, true, new byte[0], null, 0, ReplicaStateMachine.HOPS_MAX,
                 new Version(torn.epoch(), torn.seq() + 1)), answer -> {
-                    if (answer.status() != Status.OK) {
+                    rollingBack.remove(id);
+                    if (answer.status() == Status.OK) {
+                        Map<String, Version> pending = rollBacks.get(p);
+                        if (pending != null && torn.equals(pending.get(key))) {
+                            pending.remove(key);
+                            if (!((Reply.ApplyReply) answer).kept()) {
+                                r.counters.stripesRolledBack++;
+                            }
+                        }
+                    } else {
                         r.note(Effect.Level.INFO, "roll-back of " + p + " " + key + " at " + torn + " not written now ("
-                                + answer.status() + " " + answer.message() + "); the next peering decides again");
+                                + answer.status() + " " + answer.message() + "); tried again");
                     }
                 });
+    }
+
+    /** Every catch-up round: roll-backs not written yet are tried again, by the partition's active primary only. */
+    void retryRollBacks() {
+        for (Map.Entry<PartitionId, Map<String, Version>> e : new ArrayList<>(rollBacks.entrySet())) {
+            PartitionReplica rep = r.existing(e.getKey());
+            if (rep == null || rep.machine.role() != PartitionStateMachine.Role.PRIMARY) {
+                rollBacks.remove(e.getKey()); // another primary's peering decides now
+                continue;
+            }
+            if (rep.machine.active()) {
+                new java.util.TreeMap<>(e.getValue()).forEach((key, torn) -> writeRollBack(e.getKey(), key, torn));
+            }
+        }
     }
 
     private void ownWriteDone(PartitionReplica rep, Mutation own, FanIn write, StoreResult result) {
@@ -217,8 +263,8 @@ final class WritePath {
      */
     void mapChanged() {
         for (FanIn w : new ArrayList<>(fanIns)) {
-            PartitionReplica rep = r.existing(w.partition);
-            boolean stillActive = rep != null && rep.machine.active() && rep.machine.epoch() == r.epoch();
+            PartitionReplica rep = w.rep;
+            boolean stillActive = r.existing(w.partition) == rep && rep.machine.active() && rep.machine.epoch() == r.epoch();
             if (stillActive) {
                 w.resendUnconfirmed();
             }
@@ -228,6 +274,7 @@ final class WritePath {
 
     /** A sequenced write's way to its mirrors and back. */
     private final class FanIn {
+        private final PartitionReplica rep;
         private final PartitionId partition;
         private final String key;
         /** A block of a stripe: a write that does not complete is rolled back. */
@@ -243,9 +290,10 @@ final class WritePath {
         private final Map<String, Target> targets = new LinkedHashMap<>();
         private boolean finished;
 
-        FanIn(PartitionId partition, String key, boolean stripe, int required, Version version, long epoch, List<String> targets,
+        FanIn(PartitionReplica rep, String key, boolean stripe, int required, Version version, long epoch, List<String> targets,
               java.util.function.Function<String, LogRecord> recordFor, LogRecord previous, Responder reply) {
-            this.partition = partition;
+            this.rep = rep;
+            this.partition = rep.id;
             this.key = key;
             this.stripe = stripe;
             this.required = required;
@@ -347,12 +395,9 @@ final class WritePath {
             }
             finished = true;
             fanIns.remove(this);
-            PartitionReplica rep = r.existing(partition);
-            if (rep != null) {
-                rep.machine.mirrored(version);
-            }
+            rep.machine.mirrored(version);
             reply.reply(new Reply.ApplyReply(status, r.epoch(), message, version, status == Status.OK ? previous : null, false));
-            if (status != Status.OK && stripe && rep != null && rep.machine.active()) {
+            if (status != Status.OK && stripe && rep.machine.active() && r.existing(partition) == rep) {
                 rollBack(partition, key, version);
             }
         }
@@ -394,6 +439,11 @@ final class WritePath {
         PartitionId p = req.partition();
         if (!r.isUpHolder(p, r.id())) {
             reply.reply(new Reply.MirrorReply(Status.NOT_PRIMARY, r.epoch(), "not a holder of " + p + " in epoch " + r.epoch()));
+            return;
+        }
+        if (r.mapBehind()) {
+            reply.reply(new Reply.MirrorReply(Status.STALE_EPOCH, r.knownEpoch(), "map epoch " + r.knownEpoch()
+                    + " exists; this node is fetching it"));
             return;
         }
         PartitionReplica rep = r.replica(p);

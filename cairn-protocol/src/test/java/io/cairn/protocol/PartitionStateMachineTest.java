@@ -148,7 +148,7 @@ class PartitionStateMachineTest {
     void versionsStrictlyIncreaseAcrossRandomRoleChanges() {
         long seed = Long.getLong("cairn.seed", System.nanoTime());
         System.out.println("PartitionStateMachineTest seed=" + seed
-                + " (reproduce: ./mvnw -pl cairn-node test -Dtest=PartitionStateMachineTest -Dcairn.seed=" + seed + ")");
+                + " (reproduce: ./mvnw -pl cairn-protocol test -Dtest=PartitionStateMachineTest -Dcairn.seed=" + seed + ")");
         Random random = new Random(seed);
         List<String> nodes = List.of("a", "b", "c", "d");
         PartitionStateMachine a = fresh("a");

@@ -72,6 +72,9 @@ public final class ReplicaDriver implements AutoCloseable {
             Thread.ofPlatform().name("replica-ticker").daemon().factory());
     private final ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("replica-io-", 0).factory());
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** One registration and one settled check at a time reach the meta service. */
+    private final AtomicBoolean registering = new AtomicBoolean();
+    private final AtomicBoolean askingSettled = new AtomicBoolean();
     private final AtomicInteger inbound = new AtomicInteger();
     private final AtomicLong nextRequest = new AtomicLong(1);
     private final Map<Long, Consumer<Reply>> waiting = new ConcurrentHashMap<>();
@@ -94,7 +97,16 @@ public final class ReplicaDriver implements AutoCloseable {
         this.machine = new ReplicaStateMachine(self, config, store, MapView.PLACEMENT, nowMillis());
         this.report = machine.report();
         mapView.addListener(current -> post(new Event.MapInstalled(current.placement())));
-        this.loop = Thread.ofPlatform().name("replica-" + self).start(this::run);
+        this.loop = Thread.ofPlatform().name("replica-" + self).unstarted(this::run);
+    }
+
+    /**
+     * Starts the loop and the passing of time (heartbeats, pings, catch-up): once the node has
+     * registered, so that nothing reaches the meta service for a node it does not know yet.
+     * Requests that arrive before wait in the queue.
+     */
+    public void start() {
+        loop.start();
         ticker.scheduleWithFixedDelay(() -> post(new Event.Tick()), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(() -> events.add(() -> report = machine.report()), 1, 1, TimeUnit.SECONDS);
     }
@@ -126,8 +138,20 @@ public final class ReplicaDriver implements AutoCloseable {
         return answer;
     }
 
-    /** Figures of the replica, at most a second old. */
+    /** Figures of the replica, at most a second old (or as fresh as the last {@link #refreshReport}). */
     public ReplicaReport report() {
+        return report;
+    }
+
+    /** Takes the replica's figures now (from its loop, waiting at most a second), for a metrics scrape; returns them. */
+    public ReplicaReport refreshReport() {
+        try {
+            report = query(ReplicaStateMachine::report).get(1, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.info("replica figures not refreshed for this scrape: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return report;
     }
 
@@ -212,15 +236,31 @@ public final class ReplicaDriver implements AutoCloseable {
                 }
             });
             case Effect.Heartbeat h -> io.execute(() -> heartbeat(h.stats()));
-            case Effect.Register r -> io.execute(register);
-            case Effect.AskSettled a -> io.execute(() -> {
-                try {
-                    MetaState state = meta.read();
-                    post(new Event.SettledAnswered(state.map().epoch(), state.settled()));
-                } catch (RuntimeException e) {
-                    log.info("settled check: the meta service did not answer: {}", e.toString());
+            case Effect.Register r -> {
+                if (registering.compareAndSet(false, true)) {
+                    io.execute(() -> {
+                        try {
+                            register.run();
+                        } finally {
+                            registering.set(false);
+                        }
+                    });
                 }
-            });
+            }
+            case Effect.AskSettled a -> {
+                if (askingSettled.compareAndSet(false, true)) {
+                    io.execute(() -> {
+                        try {
+                            MetaState state = meta.read();
+                            post(new Event.SettledAnswered(state.map().epoch(), state.settled()));
+                        } catch (RuntimeException e) {
+                            log.info("settled check: the meta service did not answer: {}", e.toString());
+                        } finally {
+                            askingSettled.set(false);
+                        }
+                    });
+                }
+            }
             case Effect.Note n -> {
                 switch (n.level()) {
                     case DEBUG -> log.debug("{}", n.text());
@@ -274,7 +314,9 @@ public final class ReplicaDriver implements AutoCloseable {
     public void close() {
         running.set(false);
         ticker.shutdownNow();
-        loop.interrupt();
+        if (loop.isAlive()) {
+            loop.interrupt();
+        }
         io.shutdownNow();
     }
 }

@@ -48,12 +48,18 @@ public record ClusterStatus(
             @JsonProperty("partitions") int partitions,
             @JsonProperty("buckets") int buckets) {}
 
+    /**
+     * @param unreachable partitions with every holder up but one that a peer cannot reach (it
+     *                    stopped answering that peer's pings): writes may wait on it until the
+     *                    leader takes it out of the write path, so they are not counted clean
+     */
     public record Partitions(
             @JsonProperty("total") int total,
             @JsonProperty("clean") int clean,
             @JsonProperty("degraded") int degraded,
             @JsonProperty("recovering") int recovering,
-            @JsonProperty("moving") int moving) {}
+            @JsonProperty("moving") int moving,
+            @JsonProperty("unreachable") int unreachable) {}
 
     public record Capacity(
             @JsonProperty("raw_bytes") long rawBytes,
@@ -86,8 +92,17 @@ public record ClusterStatus(
 
     /** Derives the status from one map, its placement, and the nodes' latest heartbeats. */
     public static ClusterStatus of(ClusterMap map, PlacementTable placement, Map<String, NodeStats> stats) {
+        // Up nodes that an up peer names in its heartbeat as no longer answering its pings.
+        java.util.Set<String> suspected = new java.util.TreeSet<>();
+        for (NodeInfo n : map.nodes()) {
+            NodeStats s = stats.get(n.id());
+            if (n.isUp() && s != null) {
+                suspected.addAll(s.suspects());
+            }
+        }
         int total = 0;
         int degraded = 0;
+        int unreachable = 0;
         Map<String, int[]> perNode = new java.util.HashMap<>(); // {primary, held}
         for (PoolInfo pool : map.pools()) {
             for (int i = 0; i < pool.partitions(); i++) {
@@ -97,6 +112,8 @@ public record ClusterStatus(
                 if (up.size() < Math.min(pool.policy().width(), map.nodes().stream().filter(NodeInfo::in).count())
                         || up.size() < pp.holders().size()) {
                     degraded++;
+                } else if (up.stream().anyMatch(suspected::contains)) {
+                    unreachable++;
                 }
                 pp.primary(map).ifPresent(p -> perNode.computeIfAbsent(p, k -> new int[2])[0]++);
                 for (String h : pp.holders()) {
@@ -145,17 +162,17 @@ public record ClusterStatus(
             }
         }
         long usable = usableBytes(map, upInRaw, upInUsed, upIn);
-        recovering = Math.min(recovering, total - degraded);
+        recovering = Math.min(recovering, total - degraded - unreachable);
         List<Pool> pools = map.pools().stream()
                 .map(p -> new Pool(p.name(), p.policy().toString(), p.partitions(),
                         (int) map.buckets().stream().filter(b -> b.dataPoolName().equals(p.name())).count()))
                 .toList();
         long copies = map.pools().stream().mapToLong(p -> (long) p.partitions() * p.policy().width()).sum();
-        int left = degraded + recovering;
+        int left = degraded + unreachable + recovering;
         long bytesLeft = copies == 0 ? 0 : left * (used / copies);
         long recordsLeft = copies == 0 ? 0 : Math.round(left * ((double) records / copies));
         return new ClusterStatus(map.clusterId(), map.epoch(), nodes, pools,
-                new Partitions(total, total - degraded - recovering, degraded, recovering, map.acting().size()),
+                new Partitions(total, total - degraded - unreachable - recovering, degraded, recovering, map.acting().size(), unreachable),
                 new Capacity(raw, used, usable), degradedMode(map), new Repair(bytesLeft, left == 0 ? 0 : -1, left, 0, recordsLeft, underProtected));
     }
 

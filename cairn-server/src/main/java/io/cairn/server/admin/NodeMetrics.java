@@ -105,6 +105,7 @@ public final class NodeMetrics {
     /** The Prometheus exposition text. */
     public String scrape() {
         lastStats = node.store().stats();
+        node.driver().refreshReport();
         try {
             lastStatus = clusterStatus.get();
         } catch (RuntimeException e) {

@@ -12,8 +12,9 @@ public final class StatusPrinter {
         JsonNode dm = s.path("degraded_mode");
         out.println(dm.isNull() || dm.isMissingNode() ? "redundancy: full" : "DEGRADED MODE: " + dm.path("reason").asText());
         JsonNode p = s.path("partitions");
-        out.printf("partitions: %d total, %d clean, %d degraded, %d recovering, %d moving%n", p.path("total").asInt(),
-                p.path("clean").asInt(), p.path("degraded").asInt(), p.path("recovering").asInt(), p.path("moving").asInt());
+        out.printf("partitions: %d total, %d clean, %d degraded, %d unreachable, %d recovering, %d moving%n", p.path("total").asInt(),
+                p.path("clean").asInt(), p.path("degraded").asInt(), p.path("unreachable").asInt(), p.path("recovering").asInt(),
+                p.path("moving").asInt());
         JsonNode c = s.path("capacity");
         out.printf("capacity: raw %s, used %s, usable %s%n", bytes(c.path("raw_bytes").asLong()),
                 bytes(c.path("used_bytes").asLong()), bytes(c.path("usable_bytes").asLong()));

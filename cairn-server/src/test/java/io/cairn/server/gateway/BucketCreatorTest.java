@@ -76,13 +76,17 @@ class BucketCreatorTest {
         assertThat(meta.submit(new MetaCommand.PutUser(new UserInfo("ALICE", "alicesecret", "alice", false))).ok()).isTrue();
         store = RocksPartitionStore.open(dir.resolve("store"));
         node = StorageNode.start(new NodeRuntimeConfig("n0", "site-a", "zone-0", "127.0.0.1:" + freePort(),
-                "127.0.0.1:" + freePort(), raft, 1L << 30, 1_000, 1 << 20, 5_000, 5_000), store, meta);
+                "127.0.0.1:" + freePort(), raft, 1L << 30, 1_000, 1 << 20, 5_000, 5_000), store, meta, halted::set);
         creator = new BucketCreator(node);
         admin = new AdminApi(node, Clock.fixed(Instant.ofEpochMilli(1_800_000_000_000L), ZoneOffset.UTC));
     }
 
+    /** Set if the node's replica stopped on a broken invariant. */
+    final java.util.concurrent.atomic.AtomicReference<Throwable> halted = new java.util.concurrent.atomic.AtomicReference<>();
+
     @AfterAll
     void stop() {
+        assertThat(halted.get()).as("the replica stopped on a broken invariant").isNull();
         for (AutoCloseable c : new AutoCloseable[] {node, store, meta, metaServer}) {
             try {
                 if (c != null) {
