@@ -112,8 +112,15 @@ final class ReadPath {
         }
     }
 
+    /** Times a read starts again when a newer write replaced the record between its index and its blob. */
+    static final int READ_ATTEMPTS_MAX = 4;
+
     /** This node's copy of a record; {@code repair}: a damaged blob is fetched from a node with a good copy and rewritten. */
     void readLocal(PartitionId p, String key, boolean withBlob, boolean repair, Consumer<Reply.GetReply> done) {
+        readLocal(p, key, withBlob, repair, READ_ATTEMPTS_MAX, done);
+    }
+
+    private void readLocal(PartitionId p, String key, boolean withBlob, boolean repair, int attempts, Consumer<Reply.GetReply> done) {
         Optional<StoredRecord> found;
         try {
             found = r.store().get(p, key);
@@ -138,9 +145,16 @@ final class ReadPath {
                 case BlobRead.Found f -> {
                     if (f.version().equals(rec.version())) {
                         done.accept(new Reply.GetReply(Status.OK, r.epoch(), "", out.withBlob(f.data())));
+                    } else if (attempts > 1) {
+                        readLocal(p, key, withBlob, repair, attempts - 1, done); // a newer write landed: read that one
                     } else {
-                        done.accept(getReply(Status.NOT_FOUND, "blob changed during the read"));
+                        done.accept(getReply(Status.ERROR, key + " changed during " + READ_ATTEMPTS_MAX + " reads; retry"));
                     }
+                    return;
+                }
+                case BlobRead.Missing m when r.store().get(p, key).map(now -> !now.version().equals(rec.version())).orElse(true)
+                        && attempts > 1 -> {
+                    readLocal(p, key, withBlob, repair, attempts - 1, done); // deleted or replaced meanwhile
                     return;
                 }
                 case BlobRead.Missing m -> r.note(Effect.Level.WARN, "blob of " + p + " " + key + " is missing locally");

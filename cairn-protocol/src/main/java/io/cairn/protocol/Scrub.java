@@ -96,8 +96,9 @@ final class Scrub {
         r.storeOp(new StoreOp.ReadBlob(p, rec.key()), result -> {
             r.counters.scrubBytes += rec.blobLength();
             BlobRead read = result instanceof StoreResult.BlobLoaded b ? b.read() : new BlobRead.Corrupt("read failed: " + result);
-            if (read instanceof BlobRead.Found || r.existing(p) == null) {
-                resume(); // good (or overwritten since the page was read), or no longer held
+            boolean replaced = r.store().get(p, rec.key()).map(now -> !now.version().equals(rec.version())).orElse(true);
+            if (read instanceof BlobRead.Found || replaced || r.existing(p) == null) {
+                resume(); // good, or overwritten or deleted since the page was read, or no longer held
                 return;
             }
             r.counters.scrubDamaged++;

@@ -50,6 +50,9 @@ final class SimMeta {
     private final FailureDetector detector;
     private final MetaLeaderRound.Settings settings;
     private MetaState state = MetaState.initial();
+    /** Every map the service has held, by epoch. */
+    private final java.util.Map<Long, ClusterMap> history = new java.util.HashMap<>();
+    private java.util.function.Consumer<ClusterMap> onChange = m -> { };
     private boolean unavailable;
     long markedDown;
     long markedOut;
@@ -75,6 +78,15 @@ final class SimMeta {
         return state.map();
     }
 
+    /** The map of {@code epoch}, or null if the service never held it. */
+    ClusterMap mapAt(long epoch) {
+        return history.get(epoch);
+    }
+
+    void onMapChange(java.util.function.Consumer<ClusterMap> listener) {
+        this.onChange = listener;
+    }
+
     /** Applies a command (as the Raft group would). */
     MetaResult submit(MetaCommand command) {
         long before = state.map().epoch();
@@ -82,6 +94,8 @@ final class SimMeta {
         state = applied.state();
         if (state.map().epoch() != before) {
             world.trace(SimNetwork.META, "epoch " + state.map().epoch() + " after " + describe(command));
+            history.put(state.map().epoch(), state.map());
+            onChange.accept(state.map());
         }
         return applied.result();
     }

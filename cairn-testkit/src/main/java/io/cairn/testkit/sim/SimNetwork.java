@@ -27,6 +27,8 @@ final class SimNetwork {
     double lossRate;
     long delayMinMillis = 1;
     long delayMaxMillis = 20;
+    /** Probability that a message is held up for 0.5 to 3 s (a retransmission, a stalled queue): it arrives long after its peers. */
+    double straggleRate;
     final Set<String> isolated = new HashSet<>();
     final Set<String> links = new HashSet<>();
     final Set<String> closedPorts = new HashSet<>();
@@ -55,6 +57,9 @@ final class SimNetwork {
             return;
         }
         long delay = delayMinMillis + (long) (world.random.nextDouble() * (delayMaxMillis - delayMinMillis));
+        if (straggleRate > 0 && world.random.nextDouble() < straggleRate) {
+            delay += 500 + world.random.nextInt(2500);
+        }
         world.after(delay, () -> {
             if (cut(from, to, request)) {
                 messagesLost++;
@@ -86,6 +91,7 @@ final class SimNetwork {
         closedPorts.clear();
         cutFromMeta.clear();
         lossRate = 0;
+        straggleRate = 0;
         delayMaxMillis = 20;
     }
 

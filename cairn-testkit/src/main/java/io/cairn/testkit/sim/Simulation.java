@@ -87,7 +87,8 @@ public final class Simulation {
     static final String REP_POOL = "rep3";
     static final int REP_PARTITIONS = 16;
     static final int EC_PARTITIONS = 8;
-    static final int KEYS = 48;
+    /** Most keys a run writes; each run draws how many (few keys: more writes and reads meet on one key). */
+    static final int KEYS_MAX = 48;
     static final long HEARTBEAT_MILLIS = 500;
     static final long RPC_TIMEOUT_MILLIS = 2_000;
     static final long DOWN_AFTER_MILLIS = 3_000;
@@ -109,6 +110,10 @@ public final class Simulation {
     private final String ecPool;
     private final StoragePolicy ecPolicy;
     private final int minCopies;
+    /** Keys of the replicated pool this run writes. */
+    private final int keys;
+    /** The keys acknowledged most recently, newest last (reads go after them: a stale read shows there). */
+    private final java.util.ArrayDeque<String> recentlyAcknowledged = new java.util.ArrayDeque<>();
     private final Map<String, SimHost> hosts = new LinkedHashMap<>();
     private final Map<Long, PlacementTable> placements = new HashMap<>();
     private final List<String> violations = new ArrayList<>();
@@ -121,6 +126,19 @@ public final class Simulation {
     private final Map<String, List<byte[]>> sent = new HashMap<>();
     /** The newest acknowledged version of each key. */
     private final Map<String, Version> acknowledged = new HashMap<>();
+    /** Each node's disturbances under way (crash, cut, marked down) and when its last one ended. */
+    private final Map<String, Integer> disturbances = new HashMap<>();
+    private final Map<String, Long> lastDisturbanceEnd = new HashMap<>();
+    /** Nodes the meta service's map holds as down right now. */
+    private final java.util.Set<String> markedDown = new java.util.HashSet<>();
+    /** When each version first landed (was sequenced), and on which node. */
+    private final Map<String, Long> sequencedAt = new HashMap<>();
+    private final Map<String, String> sequencedBy = new HashMap<>();
+    /** The newest acknowledged write of each key: its version, when the client heard, and the nodes that held it then. */
+    private record Ack(PartitionId partition, Version version, long at, java.util.Set<String> holders) {}
+    private final Map<String, Ack> acks = new HashMap<>();
+    /** How to end each cut still under way (the heal ends them all at once). */
+    private final List<Runnable> cutsUnderWay = new ArrayList<>();
     private int nextChunk;
     private final List<String> chunks = new ArrayList<>();
     private final Map<String, Long> figures = new LinkedHashMap<>();
@@ -142,6 +160,7 @@ public final class Simulation {
         this.world = new SimWorld(config.seed());
         this.network = new SimNetwork(world);
         this.meta = new SimMeta(world, network, DOWN_AFTER_MILLIS, DOWN_OUT_INTERVAL_MILLIS, FULL_RATIO);
+        this.meta.onMapChange(this::mapChanged);
         // The erasure-coded pool tolerates what the run may do to it: as many lost blocks as nodes may
         // be faulty at once, plus one for a flipped bit (the faults injected stay within what the design
         // promises to survive). With few nodes that leaves k = 1.
@@ -149,6 +168,7 @@ public final class Simulation {
         this.ecPolicy = StoragePolicy.erasureCoded(Math.max(1, Math.min(3, config.nodes() - parity)), parity);
         this.ecPool = ecPolicy.toString();
         this.minCopies = 1 + world.random.nextInt(2);
+        this.keys = 4 + world.random.nextInt(KEYS_MAX - 3);
         ReplicaConfig replica = new ReplicaConfig(CAPACITY_BYTES, HEARTBEAT_MILLIS, RPC_TIMEOUT_MILLIS, RECOVERY_BYTES_PER_SECOND,
                 SCRUB_BYTES_PER_SECOND, SCRUB_PAUSE_MILLIS, minCopies, 1_000, 5_000, 2, 3);
         List<NodeInfo> infos = new ArrayList<>();
@@ -224,11 +244,11 @@ public final class Simulation {
         List<SimHost> all = new ArrayList<>(hosts.values());
         SimHost some = all.get(world.random.nextInt(all.size()));
         if (roll < 0.30) {
-            put(key(world.random.nextInt(KEYS)), false);
+            put(key(world.random.nextInt(keys)), false);
         } else if (roll < 0.45) {
-            get(key(world.random.nextInt(KEYS)));
+            get(readKey());
         } else if (roll < 0.49) {
-            put(key(world.random.nextInt(KEYS)), true);
+            put(key(world.random.nextInt(keys)), true);
         } else if (roll < 0.61) {
             putChunk();
         } else if (roll < 0.70) {
@@ -240,10 +260,12 @@ public final class Simulation {
         } else if (roll < 0.79) {
             if (some.alive() && faultyFree(some)) {
                 some.crash();
+                disturb(some.id);
                 count("crashes");
                 world.after(world.randomBetween(100, 2 * DOWN_OUT_INTERVAL_MILLIS), () -> {
                     if (!some.alive()) {
                         some.start();
+                        settle(some.id);
                     }
                 });
             }
@@ -251,7 +273,9 @@ public final class Simulation {
             cut(some);
         } else if (roll < 0.87) {
             network.lossRate = world.random.nextDouble() < 0.5 ? 0 : world.random.nextDouble() * 0.2;
-            network.delayMaxMillis = 5 + world.random.nextInt(200);
+            network.straggleRate = world.random.nextDouble() < 0.5 ? 0 : world.random.nextDouble() * 0.03;
+            // Now and then a slow network: messages (a mirror, say) arrive seconds late, after the map moved on.
+            network.delayMaxMillis = world.random.nextInt(10) == 0 ? 500 + world.random.nextInt(2500) : 5 + world.random.nextInt(200);
         } else if (roll < 0.89) {
             SimStore.Disk disk = some.store().disk();
             if (disk.capacityBytes() == CAPACITY_BYTES) {
@@ -322,10 +346,24 @@ public final class Simulation {
             }
         }
         count("cuts");
-        world.after(lasts, () -> {
-            undo.run();
-            world.trace(x.id, "cut healed");
-        });
+        List<String> hit = new ArrayList<>(network.affected().contains(x.id) ? List.of(x.id) : List.of());
+        for (String l : network.links) {
+            if (l.endsWith(">" + x.id)) {
+                hit.add(l.substring(0, l.indexOf('>')));
+            }
+        }
+        hit.forEach(this::disturb);
+        boolean[] undone = {false};
+        Runnable end = () -> {
+            if (!undone[0]) {
+                undone[0] = true;
+                undo.run();
+                hit.forEach(this::settle);
+                world.trace(x.id, "cut healed");
+            }
+        };
+        cutsUnderWay.add(end);
+        world.after(lasts, end);
     }
 
     private void flipBit(SimHost some) {
@@ -393,8 +431,7 @@ public final class Simulation {
         once(gateway, apply, (Reply r) -> {
             world.trace("client", (delete ? "DELETE " : "PUT ") + key + " through " + gateway.id + ": " + describe(r));
             if (r instanceof Reply.ApplyReply a && a.status() == Status.OK) {
-                count("writes_acknowledged");
-                acknowledged.merge(key, a.version(), (x, y) -> x.compareTo(y) >= 0 ? x : y);
+                acknowledged(partitionOf(key), key, a.version());
             }
         });
     }
@@ -406,6 +443,7 @@ public final class Simulation {
             return;
         }
         Version ackedBefore = acknowledged.get(key);
+        Ack ack = acks.get(key);
         count("gets");
         once(gateway, new Request.Get(gateway.replica().epoch(), partitionOf(key), key, true, false, 0), (Reply r) -> {
             world.trace("client", "GET " + key + " through " + gateway.id + ": " + describe(r));
@@ -413,10 +451,10 @@ public final class Simulation {
                 count("gets_ok");
                 checkRecord(partitionOf(key), key, g.record(), "GET through " + gateway.id);
                 if (ackedBefore != null && ackedBefore.isAfter(g.record().version())) {
-                    count("stale_reads");
+                    staleRead(key, ack, g.epoch(), "GET through " + gateway.id + " returned " + g.record().version());
                 }
             } else if (r instanceof Reply.GetReply g && g.status() == Status.NOT_FOUND && ackedBefore != null) {
-                count("stale_reads");
+                staleRead(key, ack, g.epoch(), "GET through " + gateway.id + " found nothing");
             }
         });
     }
@@ -442,8 +480,7 @@ public final class Simulation {
         once(gateway, apply, (Reply r) -> {
             world.trace("client", "PUT chunk " + key + " through " + gateway.id + ": " + describe(r));
             if (r instanceof Reply.ApplyReply a && a.status() == Status.OK) {
-                count("writes_acknowledged");
-                acknowledged.merge(key, a.version(), (x, y) -> x.compareTo(y) >= 0 ? x : y);
+                acknowledged(chunkPartition(key), key, a.version());
             }
         });
     }
@@ -458,8 +495,7 @@ public final class Simulation {
         once(gateway, new Request.Apply(gateway.replica().epoch(), chunkPartition(key), key, true, new byte[0], null, 0, 0, null), (Reply r) -> {
             world.trace("client", "DELETE chunk " + key + " through " + gateway.id + ": " + describe(r));
             if (r instanceof Reply.ApplyReply a && a.status() == Status.OK) {
-                count("writes_acknowledged");
-                acknowledged.merge(key, a.version(), (x, y) -> x.compareTo(y) >= 0 ? x : y);
+                acknowledged(chunkPartition(key), key, a.version());
             }
         });
     }
@@ -562,6 +598,8 @@ public final class Simulation {
 
     private void heal() {
         world.trace("sim", "heals every fault");
+        new ArrayList<>(cutsUnderWay).forEach(Runnable::run);
+        cutsUnderWay.clear();
         network.heal();
         meta.available();
         for (SimHost h : hosts.values()) {
@@ -569,6 +607,7 @@ public final class Simulation {
             h.slowUntil = 0;
             if (!h.alive()) {
                 h.start();
+                settle(h.id);
             }
         }
     }
@@ -590,6 +629,8 @@ public final class Simulation {
         String versionKey = p + "@" + m.version();
         Written before = sequenced.putIfAbsent(versionKey, w);
         if (before == null) {
+            sequencedAt.put(versionKey, world.now());
+            sequencedBy.put(versionKey, node);
             String epochKey = p + "@" + m.version().epoch();
             String other = sequencerOf.putIfAbsent(epochKey, node);
             if (other != null && !other.equals(node)) {
@@ -632,6 +673,122 @@ public final class Simulation {
     private void violation(String what) {
         violations.add(what + " (t=" + world.now() + " ms)");
         world.trace("sim", "VIOLATION " + what);
+    }
+
+    // ---- disturbances: what makes a node's absence from a write or a read legitimate ----
+
+    private void disturb(String node) {
+        disturbances.merge(node, 1, Integer::sum);
+    }
+
+    private void settle(String node) {
+        int left = disturbances.merge(node, -1, Integer::sum);
+        if (left <= 0) {
+            disturbances.remove(node);
+            lastDisturbanceEnd.put(node, world.now());
+        }
+    }
+
+    /** The meta service changed its map: a node marked down is disturbed until it is up again. */
+    void mapChanged(ClusterMap map) {
+        for (NodeInfo n : map.nodes()) {
+            if (!n.isUp() && markedDown.add(n.id())) {
+                disturb(n.id());
+            } else if (n.isUp() && markedDown.remove(n.id())) {
+                settle(n.id());
+            }
+        }
+    }
+
+    /** Whether {@code node} has been up, reachable and in the write path without a break since {@code since}. */
+    private boolean undisturbedSince(String node, long since) {
+        return !disturbances.containsKey(node) && lastDisturbanceEnd.getOrDefault(node, -1L) < since && hosts.get(node).alive();
+    }
+
+    /**
+     * The client heard that a write was done. Every holder of its partition that was up in the map it
+     * was sequenced in, is still an up holder in its primary's map, and has been undisturbed since,
+     * must hold it on disk now: the primary waits for exactly those.
+     */
+    /** The key a read goes after: one acknowledged a moment ago half of the time, else any. */
+    private String readKey() {
+        if (!recentlyAcknowledged.isEmpty() && world.random.nextBoolean()) {
+            List<String> recent = new ArrayList<>(recentlyAcknowledged);
+            return recent.get(recent.size() - 1 - world.random.nextInt(Math.min(4, recent.size())));
+        }
+        return key(world.random.nextInt(keys));
+    }
+
+    private void acknowledged(PartitionId p, String key, Version v) {
+        count("writes_acknowledged");
+        if (p.pool().equals(REP_POOL)) {
+            recentlyAcknowledged.remove(key);
+            recentlyAcknowledged.addLast(key);
+            if (recentlyAcknowledged.size() > 8) {
+                recentlyAcknowledged.removeFirst();
+            }
+            if (world.random.nextBoolean()) {
+                world.after(world.randomBetween(0, 300), () -> get(key)); // read your writes
+            }
+        }
+        acknowledged.merge(key, v, (x, y) -> x.compareTo(y) >= 0 ? x : y);
+        String versionKey = p + "@" + v;
+        Long at = sequencedAt.get(versionKey);
+        String by = sequencedBy.get(versionKey);
+        if (at == null) {
+            violation("acknowledged " + key + " at " + v + ", which no disk ever held");
+            return;
+        }
+        java.util.Set<String> holding = new java.util.TreeSet<>();
+        for (SimHost h : hosts.values()) {
+            StoredRecord r = h.store().records(p).get(key);
+            if (r != null && !v.isAfter(r.version())) {
+                holding.add(h.id);
+            }
+        }
+        ClusterMap then = meta.mapAt(v.epoch());
+        SimHost sequencer = hosts.get(by);
+        ClusterMap now = sequencer.alive() ? sequencer.replica().map() : null;
+        if (then != null && now != null) {
+            List<String> stillHolders = placement(now).of(p).upHolders(now);
+            for (String h : placement(then).of(p).upHolders(then)) {
+                // A holder the write went to, which the primary's map still has as an up holder: the primary waited for it.
+                if (!h.equals(by) && stillHolders.contains(h) && undisturbedSince(h, at) && !holding.contains(h)) {
+                    violation("acknowledged " + key + " at " + v + " before holder " + h + " (up since before it was sequenced) had it");
+                }
+            }
+        }
+        Ack previous = acks.get(key);
+        if (previous == null || v.isAfter(previous.version())) {
+            acks.put(key, new Ack(p, v, world.now(), holding));
+        }
+    }
+
+    /**
+     * A read at a primary missed an acknowledged write. That is allowed only while every node that
+     * held it when it was acknowledged has been away since (crashed, cut, marked down) or no longer
+     * holds the partition, or while the primary's map is behind the meta service's: else the primary
+     * peered with one that had it, or should have.
+     */
+    private void staleRead(String key, Ack ack, long primaryEpoch, String what) {
+        count("stale_reads");
+        if (ack == null || primaryEpoch < meta.map().epoch()) {
+            // A primary whose map is behind may not know yet that another has taken over (there are
+            // no read leases): its reads can be stale until it learns the new epoch.
+            return;
+        }
+        ClusterMap map = meta.mapAt(primaryEpoch);
+        if (map == null) {
+            return;
+        }
+        List<String> holders = placement(map).of(ack.partition()).holders();
+        for (String h : ack.holders()) {
+            if (holders.contains(h) && undisturbedSince(h, ack.at())) {
+                violation(what + " of " + key + ", acknowledged at " + ack.version() + " while " + h
+                        + " held it; " + h + " has been up and a holder since, in epoch " + primaryEpoch);
+                return;
+            }
+        }
     }
 
     // ---- checks ----
