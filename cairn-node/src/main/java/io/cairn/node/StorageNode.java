@@ -41,13 +41,15 @@ public final class StorageNode implements AutoCloseable {
     private final PartitionClient partitionClient;
     private final Server server;
 
-    private StorageNode(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt) throws IOException {
+    private StorageNode(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt, long incarnation)
+            throws IOException {
         this.config = config;
         this.store = store;
         this.meta = meta;
         this.mapView = new MapView(() -> meta.read().map());
         this.peers = new PeerChannels(mapView, config.rpcTimeoutMillis());
-        this.driver = new ReplicaDriver(config.nodeId(), replicaConfig(config), store, mapView, peers, meta, this::registerQuietly, onHalt);
+        this.driver = new ReplicaDriver(config.nodeId(), replicaConfig(config), store, mapView, peers, meta, this::registerQuietly, onHalt,
+                incarnation);
         this.stripeReader = new StripeReader(driver);
         this.partitionClient = new PartitionClient(mapView, peers, config.requestRetryMillis());
         InetSocketAddress bind = Addresses.parse(config.clusterAddress());
@@ -74,7 +76,16 @@ public final class StorageNode implements AutoCloseable {
      */
     public static StorageNode start(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt)
             throws IOException {
-        StorageNode node = new StorageNode(config, store, meta, onHalt);
+        return start(config, store, meta, onHalt, System.currentTimeMillis());
+    }
+
+    /**
+     * @param incarnation which run of the node process this is: larger than at any earlier start
+     *                    of the same node (peers refuse mirrors an earlier run sent)
+     */
+    public static StorageNode start(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt,
+                                    long incarnation) throws IOException {
+        StorageNode node = new StorageNode(config, store, meta, onHalt, incarnation);
         try {
             node.register();
             node.driver.start();

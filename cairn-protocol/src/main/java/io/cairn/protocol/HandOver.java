@@ -115,7 +115,7 @@ final class HandOver {
         }
 
         void page() {
-            r.call(holder, new Request.Since(r.epoch(), rep.id, cursor, ReplicaStateMachine.LOG_PAGE_RECORDS_MAX, "", 0, false),
+            r.call(holder, new Request.Since(r.epoch(), rep.id, cursor, ReplicaStateMachine.LOG_PAGE_RECORDS_MAX, "", 0, false, r.id(), r.incarnation()),
                     r.config().rpcTimeoutMillis(), (answer, failure) -> {
                         if (!(answer instanceof Reply.SinceReply s) || s.status() != Status.OK || s.unsettled() || s.last() == null) {
                             fail(Status.ERROR, "log of " + holder + ": " + (answer == null ? failure

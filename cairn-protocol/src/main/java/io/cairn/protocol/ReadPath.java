@@ -253,6 +253,9 @@ final class ReadPath {
             reply.reply(sinceRefusal(Status.ERROR, "no partition " + p + " in epoch " + r.epoch()));
             return;
         }
+        if (!s.from().isEmpty()) {
+            r.noteIncarnation(s.from(), s.incarnation()); // mirrors from its earlier runs are refused from now on
+        }
         PartitionReplica rep = r.existing(p);
         Version last;
         boolean unsettled = false;

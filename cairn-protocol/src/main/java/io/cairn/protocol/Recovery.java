@@ -391,7 +391,7 @@ final class Recovery {
             boolean names = kind == Kind.CATCH_UP && first;
             first = false;
             Request.Since ask = new Request.Since(r.epoch(), p(), cursor, ReplicaStateMachine.LOG_PAGE_RECORDS_MAX,
-                    names ? r.id() : "", names ? epoch : 0, kind == Kind.UNDER_PROTECTED);
+                    names ? r.id() : "", names ? epoch : 0, kind == Kind.UNDER_PROTECTED, r.id(), r.incarnation());
             r.call(source, ask, r.config().rpcTimeoutMillis(), this::page);
         }
 

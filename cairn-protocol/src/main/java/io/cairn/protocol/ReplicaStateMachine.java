@@ -57,6 +57,9 @@ public final class ReplicaStateMachine {
     static final long MAP_RETRY_MILLIS = 200;
 
     private final String self;
+    private final long incarnation;
+    /** The newest run of each peer's process that this node has heard of (from its log pulls and mirrors). */
+    private final Map<String, Long> incarnations = new HashMap<>();
     private final ReplicaConfig config;
     private final StoreView store;
     private final PlacementFunction placementFunction;
@@ -124,8 +127,15 @@ public final class ReplicaStateMachine {
      * @param placement the placement function every node uses
      * @param nowMillis the executor's clock (monotonic milliseconds) at start
      */
-    public ReplicaStateMachine(String self, ReplicaConfig config, StoreView store, PlacementFunction placement, long nowMillis) {
+    /**
+     * @param incarnation which run of this node's process this is: larger at every start (a
+     *                    replica refuses mirrors from a run of a primary older than one it has
+     *                    already answered a log pull of)
+     */
+    public ReplicaStateMachine(String self, ReplicaConfig config, StoreView store, PlacementFunction placement, long nowMillis,
+                               long incarnation) {
         this.self = Objects.requireNonNull(self, "self");
+        this.incarnation = incarnation;
         this.config = Objects.requireNonNull(config, "config");
         this.store = Objects.requireNonNull(store, "store");
         this.placementFunction = Objects.requireNonNull(placement, "placement");
@@ -188,6 +198,24 @@ public final class ReplicaStateMachine {
     }
 
     /** The map this replica has taken in. */
+    /** Which run of this node's process this is. */
+    long incarnation() {
+        return incarnation;
+    }
+
+    /**
+     * {@code node} spoke from its run {@code run}. Returns false if this node has heard from a
+     * newer run of it: the message is a straggler from before it restarted.
+     */
+    boolean noteIncarnation(String node, long run) {
+        Long known = incarnations.get(node);
+        if (known != null && run < known) {
+            return false;
+        }
+        incarnations.put(node, run);
+        return true;
+    }
+
     public ClusterMap map() {
         return current.map();
     }
@@ -517,6 +545,7 @@ public final class ReplicaStateMachine {
                 handOver.offerIfStray(r);
             }
             writes.retryRollBacks();
+            writes.retryOwnWrites();
         }
         if (now >= nextHeartbeat) {
             nextHeartbeat = now + config.heartbeatIntervalMillis();

@@ -31,7 +31,7 @@ public sealed interface Request {
     }
 
     /** Primary to the other holders: apply a sequenced mutation. */
-    record Mirror(long epoch, PartitionId partition, LogRecord record, String primary) implements Request {}
+    record Mirror(long epoch, PartitionId partition, LogRecord record, String primary, long incarnation) implements Request {}
 
     /** Read one record (and its blob): the authoritative copy at the primary, or the receiver's own with {@code localOnly}. */
     record Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops) implements Request {
@@ -53,7 +53,7 @@ public sealed interface Request {
      * as that log stood in {@code holderEpoch}.
      */
     record Since(long epoch, PartitionId partition, Version after, int limit, String holder, long holderEpoch,
-                 boolean underProtectedOnly) implements Request {}
+                 boolean underProtectedOnly, String from, long incarnation) implements Request {}
 
     /** A reader that rebuilt a damaged erasure-coded block sends it back to its holder. */
     record RepairBlock(long epoch, PartitionId partition, LogRecord record) implements Request {}

@@ -86,7 +86,7 @@ public final class ReplicaDriver implements AutoCloseable {
      * @param onHalt   called once if the state machine breaks an invariant
      */
     public ReplicaDriver(String self, ReplicaConfig config, PartitionStore store, MapView mapView, PeerChannels peers, MetaClient meta,
-                         Runnable register, Consumer<Throwable> onHalt) {
+                         Runnable register, Consumer<Throwable> onHalt, long incarnation) {
         this.self = self;
         this.store = store;
         this.mapView = mapView;
@@ -94,7 +94,7 @@ public final class ReplicaDriver implements AutoCloseable {
         this.meta = meta;
         this.register = register;
         this.onHalt = onHalt;
-        this.machine = new ReplicaStateMachine(self, config, store, MapView.PLACEMENT, nowMillis());
+        this.machine = new ReplicaStateMachine(self, config, store, MapView.PLACEMENT, nowMillis(), incarnation);
         this.report = machine.report();
         mapView.addListener(current -> post(new Event.MapInstalled(current.placement())));
         this.loop = Thread.ofPlatform().name("replica-" + self).unstarted(this::run);

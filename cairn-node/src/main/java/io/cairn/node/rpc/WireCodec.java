@@ -99,7 +99,7 @@ public final class WireCodec {
         if (!r.hasRecord()) {
             throw new IllegalArgumentException("a mirror without its record");
         }
-        return new Request.Mirror(r.getEpoch(), partition(r.getPartition()), record(r.getRecord()), r.getPrimary());
+        return new Request.Mirror(r.getEpoch(), partition(r.getPartition()), record(r.getRecord()), r.getPrimary(), r.getIncarnation());
     }
 
     public static Request request(GetRequest r) {
@@ -112,7 +112,8 @@ public final class WireCodec {
 
     public static Request request(SinceRequest r) {
         return new Request.Since(r.getEpoch(), partition(r.getPartition()), r.hasAfter() ? version(r.getAfter())
-                : io.cairn.core.partition.Version.ZERO, r.getLimit(), r.getHolder(), r.getHolderEpoch(), r.getUnderProtectedOnly());
+                : io.cairn.core.partition.Version.ZERO, r.getLimit(), r.getHolder(), r.getHolderEpoch(), r.getUnderProtectedOnly(),
+                r.getFrom(), r.getIncarnation());
     }
 
     public static Request request(RepairRequest r) {
@@ -146,14 +147,14 @@ public final class WireCodec {
                 yield b.build();
             }
             case Request.Mirror m -> MirrorRequest.newBuilder().setEpoch(m.epoch()).setPartition(ref(m.partition()))
-                    .setRecord(record(m.record())).setPrimary(m.primary()).build();
+                    .setRecord(record(m.record())).setPrimary(m.primary()).setIncarnation(m.incarnation()).build();
             case Request.Get g -> GetRequest.newBuilder().setEpoch(g.epoch()).setPartition(ref(g.partition())).setKey(g.key())
                     .setWithBlob(g.withBlob()).setLocalOnly(g.localOnly()).setHops(g.hops()).build();
             case Request.Scan s -> ScanRequest.newBuilder().setEpoch(s.epoch()).setPartition(ref(s.partition())).setPrefix(s.prefix())
                     .setAfterKey(s.afterKey()).setLimit(s.limit()).setHops(s.hops()).build();
             case Request.Since s -> SinceRequest.newBuilder().setEpoch(s.epoch()).setPartition(ref(s.partition()))
                     .setAfter(version(s.after())).setLimit(s.limit()).setHolder(s.holder()).setHolderEpoch(s.holderEpoch())
-                    .setUnderProtectedOnly(s.underProtectedOnly()).build();
+                    .setUnderProtectedOnly(s.underProtectedOnly()).setFrom(s.from()).setIncarnation(s.incarnation()).build();
             case Request.RepairBlock b -> RepairRequest.newBuilder().setEpoch(b.epoch()).setPartition(ref(b.partition()))
                     .setRecord(record(b.record())).build();
             case Request.HandOver h -> HandOverRequest.newBuilder().setEpoch(h.epoch()).setPartition(ref(h.partition()))

@@ -69,12 +69,13 @@ class WireCodecTest {
         assertThat(List.of(got.epoch(), (long) got.hops(), (long) got.blobCrc32c())).containsExactly(9L, 1L, 77L);
         assertThat(((Request.Apply) roundTrip(new Request.Apply(9, P, "k", true, null, null, 0, 0, null))).onlyIfBefore()).isNull();
 
-        Request.Mirror mirror = (Request.Mirror) roundTrip(new Request.Mirror(3, P, record(), "n1"));
+        Request.Mirror mirror = (Request.Mirror) roundTrip(new Request.Mirror(3, P, record(), "n1", 42));
         sameRecord(record(), mirror.record());
         assertThat(mirror.primary()).isEqualTo("n1");
+        assertThat(mirror.incarnation()).isEqualTo(42);
         assertThat(roundTrip(new Request.Get(3, P, "k", true, true, 2))).isEqualTo(new Request.Get(3, P, "k", true, true, 2));
         assertThat(roundTrip(new Request.Scan(3, P, "i/", "i/a", 100, 1))).isEqualTo(new Request.Scan(3, P, "i/", "i/a", 100, 1));
-        assertThat(roundTrip(new Request.Since(3, P, V, 512, "n2", 3, true))).isEqualTo(new Request.Since(3, P, V, 512, "n2", 3, true));
+        assertThat(roundTrip(new Request.Since(3, P, V, 512, "n2", 3, true, "n1", 42))).isEqualTo(new Request.Since(3, P, V, 512, "n2", 3, true, "n1", 42));
         sameRecord(record(), ((Request.RepairBlock) roundTrip(new Request.RepairBlock(3, P, record()))).record());
         assertThat(roundTrip(new Request.HandOver(3, P, "n3", V))).isEqualTo(new Request.HandOver(3, P, "n3", V));
         assertThat(roundTrip(new Request.Ping(3, "n4"))).isEqualTo(new Request.Ping(3, "n4"));

@@ -87,7 +87,7 @@ final class SimHost {
         if (store.closed()) {
             store = store.reopen();
         }
-        replica = new ReplicaStateMachine(id, config, store, Simulation.PLACEMENT, world.now());
+        replica = new ReplicaStateMachine(id, config, store, Simulation.PLACEMENT, world.now(), world.now());
         int l = life;
         register(l);
         every(TICK_MILLIS, l, () -> deliver(new Event.Tick()));
@@ -216,7 +216,7 @@ final class SimHost {
                 if (n.level() == Effect.Level.ERROR) {
                     sim.noted(id, n.text());
                 }
-                if (world.tracing() && n.level() != Effect.Level.DEBUG) {
+                if (world.tracing() && (n.level() != Effect.Level.DEBUG || Boolean.getBoolean("cairn.sim.debug"))) {
                     world.trace(id, n.level() + " " + n.text());
                 }
             }
@@ -246,6 +246,9 @@ final class SimHost {
         if (op instanceof StoreOp.ReadBlob) {
             later(world.randomBetween(READ_MIN_MILLIS, READ_MAX_MILLIS), () -> deliver(new Event.StoreDone(token, store.run(op))));
             return;
+        }
+        if (op instanceof StoreOp.Apply a) {
+            sim.begun(id, a.partition(), a.mutation());
         }
         store.begin(token, op);
         if (!syncScheduled) {

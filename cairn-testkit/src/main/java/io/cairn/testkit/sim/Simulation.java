@@ -623,13 +623,14 @@ public final class Simulation {
         network.request(from, to, request, req -> target.receive(req, reply -> network.reply(to, from, reply, onReply)));
     }
 
-    /** A mutation landed on {@code node}'s disk. The first time a version lands anywhere, its node sequenced it. */
-    void landed(String node, PartitionId p, Mutation m) {
-        Written w = written(p, m);
+    /**
+     * {@code node} began a durable write of {@code m}. The first node to begin a version sequenced
+     * it: a primary begins its own write in the step that sends the mirrors, and a mirror reaches
+     * another node only after a network delay.
+     */
+    void begun(String node, PartitionId p, Mutation m) {
         String versionKey = p + "@" + m.version();
-        Written before = sequenced.putIfAbsent(versionKey, w);
-        if (before == null) {
-            sequencedAt.put(versionKey, world.now());
+        if (sequencedAt.putIfAbsent(versionKey, world.now()) == null) {
             sequencedBy.put(versionKey, node);
             String epochKey = p + "@" + m.version().epoch();
             String other = sequencerOf.putIfAbsent(epochKey, node);
@@ -637,7 +638,15 @@ public final class Simulation {
                 violation("two primaries in one epoch: " + other + " and " + node + " both sequenced writes of " + p + " in epoch "
                         + m.version().epoch());
             }
-        } else if (!before.sameAs(w)) {
+        }
+    }
+
+    /** A mutation landed on {@code node}'s disk: every copy of one version must be the same write. */
+    void landed(String node, PartitionId p, Mutation m) {
+        Written w = written(p, m);
+        String versionKey = p + "@" + m.version();
+        Written before = sequenced.putIfAbsent(versionKey, w);
+        if (before != null && !before.sameAs(w)) {
             violation("version " + m.version() + " of " + p + " sequenced twice: " + before.key() + " and " + w.key() + " (landing on " + node + ")");
         }
     }
@@ -735,7 +744,7 @@ public final class Simulation {
         String versionKey = p + "@" + v;
         Long at = sequencedAt.get(versionKey);
         String by = sequencedBy.get(versionKey);
-        if (at == null) {
+        if (at == null || !sequenced.containsKey(versionKey)) {
             violation("acknowledged " + key + " at " + v + ", which no disk ever held");
             return;
         }
@@ -748,7 +757,9 @@ public final class Simulation {
         }
         ClusterMap then = meta.mapAt(v.epoch());
         SimHost sequencer = hosts.get(by);
-        ClusterMap now = sequencer.alive() ? sequencer.replica().map() : null;
+        // The sequencer's map now, unless it restarted since (a reply can arrive after its sender
+        // crashed; a restarted node has no map, or an older one, until it fetches the current one).
+        ClusterMap now = sequencer.alive() && sequencer.replica().map().epoch() >= v.epoch() ? sequencer.replica().map() : null;
         if (then != null && now != null) {
             List<String> stillHolders = placement(now).of(p).upHolders(now);
             for (String h : placement(then).of(p).upHolders(then)) {
