@@ -229,7 +229,8 @@ final class ReadPath {
             reply.reply(getReply(Status.CORRUPT, e.getMessage()));
             return;
         }
-        r.stripes.read(p, key, stamp.chunkLength(), 0, stamp.chunkLength(), outcome -> {
+        // Pinned to the version of this node's record: the reply names that version, so its bytes must be that stripe's.
+        r.stripes.read(p, key, stamp.chunkLength(), 0, stamp.chunkLength(), java.util.Optional.of(rec.version()), outcome -> {
             switch (outcome) {
                 case StripeReads.Read.Found f -> reply.reply(new Reply.GetReply(Status.OK, r.epoch(), "", new LogRecord(key, rec.version(),
                         false, BlockStamp.innerMeta(rec.meta()), f.data(), true, stamp.chunkLength(), stamp.chunkCrc32c(), false)));

@@ -545,7 +545,6 @@ public final class ReplicaStateMachine {
                 handOver.offerIfStray(r);
             }
             writes.retryRollBacks();
-            writes.retryOwnWrites();
         }
         if (now >= nextHeartbeat) {
             nextHeartbeat = now + config.heartbeatIntervalMillis();

@@ -61,15 +61,19 @@ final class StripeReads {
     }
 
     void readForGateway(Request.ReadStripe s, Responder reply) {
-        read(s.partition(), s.key(), s.chunkLength(), s.offset(), s.length(), outcome -> reply.reply(switch (outcome) {
+        read(s.partition(), s.key(), s.chunkLength(), s.offset(), s.length(), Optional.empty(), outcome -> reply.reply(switch (outcome) {
             case Read.Found f -> new Reply.StripeReply(Status.OK, r.epoch(), "", f.data());
             case Read.NotFound nf -> new Reply.StripeReply(Status.NOT_FOUND, r.epoch(), "", null);
             case Read.Failed fail -> new Reply.StripeReply(Status.CORRUPT, r.epoch(), fail.why(), null);
         }));
     }
 
-    /** Bytes {@code [offset, offset + length)} of chunk {@code key} of erasure-coded partition {@code p}, {@code chunkLength} long. */
-    void read(PartitionId p, String key, int chunkLength, int offset, int length, Consumer<Read> done) {
+    /**
+     * Bytes {@code [offset, offset + length)} of chunk {@code key} of erasure-coded partition
+     * {@code p}, {@code chunkLength} long: of the newest complete stripe, or of the stripe at
+     * {@code version} when one is given (a read that names the version it answers with).
+     */
+    void read(PartitionId p, String key, int chunkLength, int offset, int length, Optional<Version> version, Consumer<Read> done) {
         Optional<PoolInfo> pool = r.pool(p);
         if (pool.isEmpty() || pool.get().policy().kind() != StoragePolicy.Kind.ERASURE_CODED) {
             done.accept(new Read.Failed("partition " + p + " is not in an erasure-coded pool in epoch " + r.epoch()));
@@ -96,7 +100,7 @@ final class StripeReads {
         int first = offset / blockLength;
         int last = (offset + length - 1) / blockLength;
         List<String> holders = r.placement(p).holders();
-        StripeAssembly assembly = new StripeAssembly(k, policy.parityBlocks(), chunkLength, Optional.empty());
+        StripeAssembly assembly = new StripeAssembly(k, policy.parityBlocks(), chunkLength, version);
         boolean whole = offset == 0 && length == chunkLength;
         fetch(assembly, p, key, holders, first, last, () -> {
             if (assembly.dataBlocksAgree(first, last).isPresent()) {

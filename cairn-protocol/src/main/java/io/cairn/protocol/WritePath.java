@@ -18,10 +18,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The write path of a replica: a primary sequences a write (assigns its {@link Version}, in
- * order, in memory), then writes it durably and mirrors it to every other up holder at the same
- * time, and acknowledges once its own copy and each of theirs is durable; a replica admits a
- * mirror only from the primary of its own epoch. Writes that reach a
+ * The write path of a replica: a primary sequences a write (assigns its {@link Version}), writes
+ * it durably, mirrors it to every other up holder and acknowledges once each of them has it
+ * durably; a replica admits a mirror only from the primary of its own epoch (and from the
+ * primary's current run of its process: see {@link ReplicaStateMachine#noteIncarnation}). Writes that reach a
  * node that is not the primary are forwarded to it.
  *
  * <p>A write waits only for holders that are still up holders of the partition: when the map
@@ -139,13 +139,6 @@ final class WritePath {
         rep.sequencedInFlight.put(a.key(), own);
         rep.writesInFlight++;
         m.mirroring(version);
-        if (s == null) {
-            // Pipelined: the local durable write and the mirrors run at once; the write is decided
-            // when this node's copy and every other up holder's are durable (or one fails). The
-            // blocks of a stripe go out once the primary's own block is durable (see ownWriteDone).
-            fanIns.add(write);
-            write.start();
-        }
         r.storeOp(new StoreOp.Apply(p, own), result -> ownWriteDone(rep, own, write, result));
     }
 
@@ -251,100 +244,18 @@ final class WritePath {
         if (rep.sequencedInFlight.get(own.key()) == own) {
             rep.sequencedInFlight.remove(own.key());
         }
-        boolean started = write.started();
         switch (result) {
             case StoreResult.Applied a when a.outcome() == ApplyOutcome.APPLIED -> {
                 rep.machine.noteApplied(own.version());
-                if (!started) {
-                    fanIns.add(write);
-                    write.start();
-                }
+                fanIns.add(write);
+                write.start();
                 write.ownDone(Status.OK, "");
             }
             case StoreResult.Applied a -> write.ownDone(Status.REPLICATION_FAILED, own.key() + " at " + own.version()
                     + " was superseded here before it was written (a newer primary's write)");
-            case StoreResult.Full f -> {
-                write.ownLater(started && ownLater(rep, own));
-                write.ownDone(Status.FULL, "node " + r.id() + " is full: " + f.why());
-            }
-            case StoreResult.Failed f -> {
-                write.ownLater(started && ownLater(rep, own));
-                write.ownDone(Status.ERROR, "local write failed: " + f.why());
-            }
+            case StoreResult.Full f -> write.ownDone(Status.FULL, "node " + r.id() + " is full: " + f.why());
+            case StoreResult.Failed f -> write.ownDone(Status.ERROR, "local write failed: " + f.why());
             default -> throw new IllegalStateException("a write ended with " + result);
-        }
-    }
-
-    /**
-     * The mirrors of a replicated write go out with the primary's own durable write. When that
-     * fails (a full disk, say) after they went out, the other holders may hold a version the
-     * primary lacks: the write failed (the client is told so), as when one mirror fails while the
-     * others took it, but the primary writes its own copy again until it lands or a newer write of
-     * the key supersedes it, and shows its log only up to before it meanwhile, so that a holder
-     * catching up never passes a version the primary does not have yet. Returns whether it will.
-     */
-    private boolean ownLater(PartitionReplica rep, Mutation own) {
-        if (rep.machine.upHolders().size() <= 1) {
-            return false;
-        }
-        ownRetries.computeIfAbsent(rep.id, x -> new java.util.TreeMap<>()).put(own.version(), new OwnRetry(rep, own));
-        r.note(Effect.Level.WARN, "local write of " + rep.id + " " + own.key() + " at " + own.version()
-                + " failed after it was mirrored; written again until it lands");
-        return true;
-    }
-
-    private static final class OwnRetry {
-        final PartitionReplica rep;
-        final Mutation own;
-        boolean writing;
-
-        OwnRetry(PartitionReplica rep, Mutation own) {
-            this.rep = rep;
-            this.own = own;
-        }
-    }
-
-    /** Own writes that failed after their mirrors went out, by partition and version. */
-    private final Map<PartitionId, java.util.TreeMap<Version, OwnRetry>> ownRetries = new java.util.TreeMap<>();
-
-    /** Every catch-up round: own writes that failed after their mirrors went out are written again. */
-    void retryOwnWrites() {
-        for (Map.Entry<PartitionId, java.util.TreeMap<Version, OwnRetry>> e : new ArrayList<>(ownRetries.entrySet())) {
-            PartitionId p = e.getKey();
-            for (OwnRetry retry : new ArrayList<>(e.getValue().values())) {
-                if (r.existing(p) != retry.rep) {
-                    forget(p, retry); // the partition was dropped here
-                    continue;
-                }
-                if (retry.writing) {
-                    continue;
-                }
-                retry.writing = true;
-                retry.rep.writesInFlight++;
-                r.storeOp(new StoreOp.Apply(p, retry.own), result -> {
-                    retry.writing = false;
-                    retry.rep.writesInFlight--;
-                    if (result instanceof StoreResult.Applied a) {
-                        if (a.outcome() == ApplyOutcome.APPLIED) {
-                            retry.rep.machine.noteApplied(retry.own.version());
-                        }
-                        forget(p, retry); // written, or superseded by a newer write of the key
-                        if (r.existing(p) == retry.rep) {
-                            retry.rep.machine.mirrored(retry.own.version());
-                        }
-                    }
-                });
-            }
-        }
-    }
-
-    private void forget(PartitionId p, OwnRetry retry) {
-        java.util.TreeMap<Version, OwnRetry> left = ownRetries.get(p);
-        if (left != null && left.get(retry.own.version()) == retry) {
-            left.remove(retry.own.version());
-            if (left.isEmpty()) {
-                ownRetries.remove(p);
-            }
         }
     }
 
@@ -382,9 +293,7 @@ final class WritePath {
         /** This node's own durable write: null while it runs. */
         private Status own;
         private String ownMessage = "";
-        /** The own write failed and is being written again: the version stays on its way until it lands. */
-        private boolean ownLater;
-        private boolean started;
+
         private boolean finished;
 
         FanIn(PartitionReplica rep, String key, boolean stripe, int required, Version version, long epoch, List<String> targets,
@@ -404,16 +313,7 @@ final class WritePath {
             }
         }
 
-        boolean started() {
-            return started;
-        }
-
-        void ownLater(boolean later) {
-            ownLater = later;
-        }
-
         void start() {
-            started = true;
             for (Map.Entry<String, Target> e : targets.entrySet()) {
                 e.getValue().sentEpoch = epoch;
                 send(e.getKey(), e.getValue(), epoch);
@@ -515,9 +415,7 @@ final class WritePath {
             }
             finished = true;
             fanIns.remove(this);
-            if (!ownLater) {
-                rep.machine.mirrored(version);
-            }
+            rep.machine.mirrored(version);
             reply.reply(new Reply.ApplyReply(status, r.epoch(), message, version, status == Status.OK ? previous : null, false));
             if (status != Status.OK && stripe && rep.machine.active() && r.existing(partition) == rep) {
                 rollBack(partition, key, version);
@@ -576,8 +474,9 @@ final class WritePath {
             return;
         }
         if (!r.noteIncarnation(req.primary(), req.incarnation())) {
-            // Sent before the primary restarted; its new run has pulled this node's log since and
-            // may sequence the same versions again.
+            // Sent before the primary restarted; its new run has pulled this node's log since (a
+            // write whose primary mirrors before its own copy is durable could otherwise land here
+            // after that pull, and collide with a version the new run sequences).
             reply.reply(new Reply.MirrorReply(Status.STALE_EPOCH, r.epoch(), "refused: a mirror from an earlier run of " + req.primary()));
             return;
         }
