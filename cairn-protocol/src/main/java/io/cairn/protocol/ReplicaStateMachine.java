@@ -126,8 +126,6 @@ public final class ReplicaStateMachine {
      * @param store     the index of this node's store, read in place
      * @param placement the placement function every node uses
      * @param nowMillis the executor's clock (monotonic milliseconds) at start
-     */
-    /**
      * @param incarnation which run of this node's process this is: larger at every start (a
      *                    replica refuses mirrors from a run of a primary older than one it has
      *                    already answered a log pull of)
@@ -197,7 +195,6 @@ public final class ReplicaStateMachine {
         return self;
     }
 
-    /** The map this replica has taken in. */
     /** Which run of this node's process this is. */
     long incarnation() {
         return incarnation;
@@ -216,6 +213,7 @@ public final class ReplicaStateMachine {
         return true;
     }
 
+    /** The map this replica has taken in. */
     public ClusterMap map() {
         return current.map();
     }

@@ -249,12 +249,11 @@ final class WritePath {
                 rep.machine.noteApplied(own.version());
                 fanIns.add(write);
                 write.start();
-                write.ownDone(Status.OK, "");
             }
-            case StoreResult.Applied a -> write.ownDone(Status.REPLICATION_FAILED, own.key() + " at " + own.version()
+            case StoreResult.Applied a -> write.finish(Status.REPLICATION_FAILED, own.key() + " at " + own.version()
                     + " was superseded here before it was written (a newer primary's write)");
-            case StoreResult.Full f -> write.ownDone(Status.FULL, "node " + r.id() + " is full: " + f.why());
-            case StoreResult.Failed f -> write.ownDone(Status.ERROR, "local write failed: " + f.why());
+            case StoreResult.Full f -> write.finish(Status.FULL, "node " + r.id() + " is full: " + f.why());
+            case StoreResult.Failed f -> write.finish(Status.ERROR, "local write failed: " + f.why());
             default -> throw new IllegalStateException("a write ended with " + result);
         }
     }
@@ -290,10 +289,6 @@ final class WritePath {
         private final Responder reply;
         /** Each target's state: the call waiting on it, and its answer once there. */
         private final Map<String, Target> targets = new LinkedHashMap<>();
-        /** This node's own durable write: null while it runs. */
-        private Status own;
-        private String ownMessage = "";
-
         private boolean finished;
 
         FanIn(PartitionReplica rep, String key, boolean stripe, int required, Version version, long epoch, List<String> targets,
@@ -349,13 +344,6 @@ final class WritePath {
                     });
         }
 
-        /** This node's own copy of the write is durable ({@code OK}) or failed. */
-        void ownDone(Status status, String message) {
-            own = status;
-            ownMessage = message;
-            evaluate();
-        }
-
         void resendUnconfirmed() {
             if (finished) {
                 return;
@@ -372,10 +360,6 @@ final class WritePath {
         /** Decides the write once every target that is still an up holder has answered. */
         void evaluate() {
             if (finished) {
-                return;
-            }
-            if (own != null && own != Status.OK) {
-                finish(own, ownMessage); // mirrors that got it hold a write nobody was told of: as when a mirror fails
                 return;
             }
             StringBuilder failures = new StringBuilder();
@@ -395,9 +379,6 @@ final class WritePath {
                 }
                 full |= t.status == Status.FULL;
                 failures.append(e.getKey()).append(": ").append(t.status).append(' ').append(t.message).append("; ");
-            }
-            if (own == null) {
-                return; // this node's own copy is not durable yet
             }
             if (!failures.isEmpty()) {
                 finish(full ? Status.FULL : Status.REPLICATION_FAILED, "mirror to " + failures);
