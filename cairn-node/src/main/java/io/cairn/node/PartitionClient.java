@@ -121,11 +121,27 @@ public final class PartitionClient {
     }
 
     /**
-     * Reads an immutable blob record (a data chunk): from the primary, which repairs a bad copy,
-     * or, when the primary cannot answer, from any other holder's own verified copy.
+     * Reads an immutable blob record (a data chunk): from this node's own verified copy if it holds
+     * one, else from the primary, which repairs a bad copy, or, when the primary cannot answer,
+     * from any other holder's own verified copy. A chunk is written once, so every verified copy
+     * has the same bytes; a holder still catching up answers that it lacks it.
      */
     public Optional<Record> getImmutable(PartitionId p, String key) {
         MapView.Current current = mapView.current();
+        Optional<String> self = peers.selfId();
+        if (self.isPresent() && current.placement().of(p).upHolders(current.map()).contains(self.get())) {
+            // This node holds the chunk: its own verified copy costs no network hop.
+            try {
+                GetReply r = peers.stub(self.get()).get(GetRequest.newBuilder()
+                        .setEpoch(current.epoch()).setPartition(RecordCodec.ref(p)).setKey(key)
+                        .setWithBlob(true).setLocalOnly(true).build());
+                if (r.getStatus() == Status.OK && !r.getRecord().getTombstone()) {
+                    return Optional.of(r.getRecord());
+                }
+            } catch (RuntimeException e) {
+                log.info("chunk {} {} here failed: {}; trying the primary", p, key, e.toString());
+            }
+        }
         try {
             Optional<String> primary = current.placement().of(p).primary(current.map());
             if (primary.isPresent()) {

@@ -24,7 +24,11 @@ import io.cairn.protocol.Request;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 
-/** gRPC channels to the other nodes, one per cluster address, created on first use. */
+/**
+ * gRPC channels to the other nodes, one per cluster address, created on first use. Calls a node
+ * makes to itself (its gateway reaching a partition it is primary of, say) take an in-process
+ * channel to its own service: the same service and codec, no socket and no HTTP/2 framing.
+ */
 public final class PeerChannels implements AutoCloseable {
 
     /** Largest node-to-node message: one chunk plus its record. */
@@ -33,12 +37,25 @@ public final class PeerChannels implements AutoCloseable {
     private final MapView mapView;
     private final long rpcTimeoutMillis;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** This node's id, and the in-process channel to its own service (null: every call takes the network). */
+    private final String selfId;
+    private final ManagedChannel selfChannel;
 
     private volatile java.util.Set<String> upNodes = java.util.Set.of();
 
     public PeerChannels(MapView mapView, long rpcTimeoutMillis) {
+        this(mapView, rpcTimeoutMillis, null, null);
+    }
+
+    /**
+     * @param selfId      this node's id
+     * @param selfChannel an in-process channel to this node's own service, used for calls to {@code selfId}
+     */
+    public PeerChannels(MapView mapView, long rpcTimeoutMillis, String selfId, ManagedChannel selfChannel) {
         this.mapView = mapView;
         this.rpcTimeoutMillis = rpcTimeoutMillis;
+        this.selfId = selfId;
+        this.selfChannel = selfChannel;
         mapView.addListener(this::onMap);
     }
 
@@ -72,7 +89,7 @@ public final class PeerChannels implements AutoCloseable {
             onFailure.accept("node " + nodeId + " is not in map epoch " + mapView.epoch());
             return;
         }
-        NodeRpcGrpc.NodeRpcStub stub = NodeRpcGrpc.newStub(channel(node.get().clusterAddress()))
+        NodeRpcGrpc.NodeRpcStub stub = NodeRpcGrpc.newStub(channel(node.get()))
                 .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);
         AtomicBoolean answered = new AtomicBoolean();
         StreamObserver<com.google.protobuf.Message> observer = new StreamObserver<>() {
@@ -136,8 +153,17 @@ public final class PeerChannels implements AutoCloseable {
     public NodeRpcGrpc.NodeRpcBlockingStub stub(String nodeId) {
         NodeInfo node = mapView.current().map().node(nodeId)
                 .orElseThrow(() -> new IllegalStateException("node " + nodeId + " is not in map epoch " + mapView.epoch()));
-        return NodeRpcGrpc.newBlockingStub(channel(node.clusterAddress()))
+        return NodeRpcGrpc.newBlockingStub(channel(node))
                 .withDeadlineAfter(rpcTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** This node's id, when its calls to itself take the in-process channel. */
+    public java.util.Optional<String> selfId() {
+        return selfChannel == null ? java.util.Optional.empty() : java.util.Optional.of(selfId);
+    }
+
+    private ManagedChannel channel(NodeInfo node) {
+        return selfChannel != null && node.id().equals(selfId) ? selfChannel : channel(node.clusterAddress());
     }
 
     private ManagedChannel channel(String address) {
@@ -156,5 +182,8 @@ public final class PeerChannels implements AutoCloseable {
             c.shutdownNow();
         }
         channels.clear();
+        if (selfChannel != null) {
+            selfChannel.shutdownNow();
+        }
     }
 }

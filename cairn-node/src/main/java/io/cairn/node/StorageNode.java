@@ -12,6 +12,8 @@ import io.cairn.node.replication.ReplicaDriver;
 import io.cairn.node.rpc.NodeRpcService;
 import io.cairn.protocol.ReplicaConfig;
 import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -40,6 +42,8 @@ public final class StorageNode implements AutoCloseable {
     private final StripeReader stripeReader;
     private final PartitionClient partitionClient;
     private final Server server;
+    /** The same service on an in-process transport, for this node's calls to itself. */
+    private final Server selfServer;
 
     private StorageNode(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt, long incarnation)
             throws IOException {
@@ -47,18 +51,29 @@ public final class StorageNode implements AutoCloseable {
         this.store = store;
         this.meta = meta;
         this.mapView = new MapView(() -> meta.read().map());
-        this.peers = new PeerChannels(mapView, config.rpcTimeoutMillis());
+        String selfName = "cairn-node-" + config.nodeId() + "-" + java.util.UUID.randomUUID();
+        this.peers = new PeerChannels(mapView, config.rpcTimeoutMillis(), config.nodeId(),
+                InProcessChannelBuilder.forName(selfName).maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX).build());
         this.driver = new ReplicaDriver(config.nodeId(), replicaConfig(config), store, mapView, peers, meta, this::registerQuietly, onHalt,
                 incarnation);
         this.stripeReader = new StripeReader(driver);
         this.partitionClient = new PartitionClient(mapView, peers, config.requestRetryMillis());
+        NodeRpcService service = new NodeRpcService(driver);
+        // The service only decodes a call and queues it for the replica's loop: it may run on the caller's thread.
+        this.selfServer = InProcessServerBuilder.forName(selfName).directExecutor().addService(service).build().start();
         InetSocketAddress bind = Addresses.parse(config.clusterAddress());
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(bind.getHostString(), bind.getPort()))
-                .addService(new NodeRpcService(driver))
-                .maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX)
-                .executor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("node-rpc-", 0).factory()))
-                .build()
-                .start();
+        try {
+            this.server = NettyServerBuilder.forAddress(new InetSocketAddress(bind.getHostString(), bind.getPort()))
+                    .addService(service)
+                    .maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX)
+                    .executor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("node-rpc-", 0).factory()))
+                    .build()
+                    .start();
+        } catch (IOException | RuntimeException e) {
+            selfServer.shutdownNow();
+            peers.close();
+            throw e;
+        }
         log.info("node {} serves the cluster protocol on {}", config.nodeId(), config.clusterAddress());
     }
 
@@ -151,6 +166,7 @@ public final class StorageNode implements AutoCloseable {
     @Override
     public void close() {
         server.shutdownNow();
+        selfServer.shutdownNow();
         driver.close();
         peers.close();
     }
