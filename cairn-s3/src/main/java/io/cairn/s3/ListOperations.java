@@ -3,6 +3,7 @@ package io.cairn.s3;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** ListObjectsV2 and ListObjects (V1): prefix, delimiter roll-up into CommonPrefixes, pagination. */
 final class ListOperations {
@@ -147,35 +148,32 @@ final class ListOperations {
     boolean lastIsPrefix = false;
     boolean truncated = false;
     int count = 0;
-    fetch:
+    KeyListing listing = backend.listing(bucket, prefix, cursor, Math.min(MAX_KEYS_LIMIT, maxKeys) + 1);
     while (true) {
-      int limit = Math.min(MAX_KEYS_LIMIT, maxKeys - count + 1);
-      List<ObjectInfo> batch = backend.listObjects(bucket, prefix, cursor, limit);
-      for (ObjectInfo o : batch) {
-        String key = o.key();
-        String commonPrefix = null;
-        if (!delimiter.isEmpty()) {
-          int at = key.indexOf(delimiter, prefix.length());
-          if (at >= 0) commonPrefix = key.substring(0, at + delimiter.length());
-        }
-        if (count == maxKeys) {
-          truncated = true;
-          break fetch;
-        }
-        count++;
-        if (commonPrefix != null) {
-          prefixes.add(commonPrefix);
-          last = commonPrefix;
-          lastIsPrefix = true;
-          cursor = commonPrefix + AFTER_ALL;
-          continue fetch;
-        }
-        contents.add(o);
-        last = key;
-        lastIsPrefix = false;
-        cursor = key;
+      Optional<ObjectInfo> next = listing.next();
+      if (next.isEmpty()) break;
+      ObjectInfo o = next.get();
+      String key = o.key();
+      String commonPrefix = null;
+      if (!delimiter.isEmpty()) {
+        int at = key.indexOf(delimiter, prefix.length());
+        if (at >= 0) commonPrefix = key.substring(0, at + delimiter.length());
       }
-      if (batch.size() < limit) break;
+      if (count == maxKeys) {
+        truncated = true;
+        break;
+      }
+      count++;
+      if (commonPrefix != null) {
+        prefixes.add(commonPrefix);
+        last = commonPrefix;
+        lastIsPrefix = true;
+        listing.skipTo(commonPrefix + AFTER_ALL); // every other key under it rolls up into it
+        continue;
+      }
+      contents.add(o);
+      last = key;
+      lastIsPrefix = false;
     }
     return new Page(contents, prefixes, truncated, last, lastIsPrefix);
   }

@@ -54,6 +54,15 @@ public interface ObjectBackend {
   List<ObjectInfo> listObjects(String bucket, String prefix, String startAfter, int limit)
       throws S3Exception;
 
+  /**
+   * The keys of bucket starting with prefix, strictly after startAfter, read lazily in UTF-8
+   * binary order; {@code pageHint} is how many keys the caller expects to take (a page, plus one).
+   * NoSuchBucket is thrown here, not by the listing.
+   */
+  default KeyListing listing(String bucket, String prefix, String startAfter, int pageHint) throws S3Exception {
+    return new KeyListing.Paged(this, bucket, prefix, startAfter, pageHint);
+  }
+
   /** Starts a multipart upload and returns its upload id. */
   String createMultipartUpload(String bucket, String key, PutRequest req) throws S3Exception;
 

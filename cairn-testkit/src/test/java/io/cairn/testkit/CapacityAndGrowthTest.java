@@ -78,10 +78,9 @@ class CapacityAndGrowthTest {
     static final int LOAD_SIZE_MIN = 1024;
     /**
      * Largest object of the load. Objects up to 128 KiB live inside their index record, and a
-     * bucket's index has only 8 shards: with small objects alone, the data sits in 8 partitions
-     * (24 copies), so the new node's share comes in steps of 1/24 and was 2/24 in one run. Above
-     * 128 KiB, an object's chunks spread over all 64 partitions of the pool, so most of the
-     * bytes move in even steps.
+     * bucket's index has 32 shards (about 25 distinct partitions of the 64): with small objects
+     * alone, the new node's share comes in steps of about 1/75. Above 128 KiB, an object's
+     * chunks spread over all 64 partitions of the pool, so most of the bytes move in even steps.
      */
     static final int LOAD_SIZE_MAX = 256 * 1024;
     /** Objects the load writes before the node is added, so that there is data to move. */

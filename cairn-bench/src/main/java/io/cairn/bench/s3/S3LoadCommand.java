@@ -32,7 +32,7 @@ import software.amazon.awssdk.services.s3.S3Configuration;
  * measured in the same run.
  */
 @Command(name = "s3", mixinStandardHelpOptions = true,
-        description = "PUT then GET N objects of SIZE bytes with C concurrent clients against a running cluster.")
+        description = "PUT then GET N objects of SIZE bytes with C concurrent clients against a running cluster, then list them.")
 public final class S3LoadCommand implements Callable<Integer> {
 
     @Option(names = "--dir", defaultValue = "dev-cluster", description = "A dev cluster's directory (endpoints and keys).")
@@ -73,15 +73,30 @@ public final class S3LoadCommand implements Callable<Integer> {
         new SplittableRandom(7).nextBytes(body);
 
         long[] putNanos = run(objects, concurrency, i -> clients.get(i % clients.size())
-                .putObject(b -> b.bucket(bucket).key("obj-" + i), RequestBody.fromBytes(body)));
+                .putObject(b -> b.bucket(bucket).key(key(i)), RequestBody.fromBytes(body)));
         long putWall = putNanos[objects];
         long[] getNanos = run(objects, concurrency, i -> {
-            byte[] got = clients.get((i + 1) % clients.size()).getObjectAsBytes(b -> b.bucket(bucket).key("obj-" + i)).asByteArray();
+            byte[] got = clients.get((i + 1) % clients.size()).getObjectAsBytes(b -> b.bucket(bucket).key(key(i))).asByteArray();
             if (got.length != size) {
-                throw new IllegalStateException("obj-" + i + " has " + got.length + " bytes");
+                throw new IllegalStateException(key(i) + " has " + got.length + " bytes");
             }
         });
         long getWall = getNanos[objects];
+
+        // Listing: every key in pages of 1,000, then the common prefixes with delimiter "/".
+        S3Client lister = clients.getFirst();
+        long listStart = System.nanoTime();
+        long listed = lister.listObjectsV2Paginator(b -> b.bucket(bucket).maxKeys(1000)).contents().stream().count();
+        long listNanos = System.nanoTime() - listStart;
+        if (listed != objects) {
+            throw new IllegalStateException("listed " + listed + " keys of " + objects);
+        }
+        long prefixStart = System.nanoTime();
+        long prefixesListed = lister.listObjectsV2Paginator(b -> b.bucket(bucket).delimiter("/")).commonPrefixes().stream().count();
+        long prefixNanos = System.nanoTime() - prefixStart;
+        if (prefixesListed != Math.min(PREFIXES, objects)) {
+            throw new IllegalStateException("listed " + prefixesListed + " common prefixes of " + Math.min(PREFIXES, objects));
+        }
 
         double putOps = objects * 1e9 / putWall;
         double getOps = objects * 1e9 / getWall;
@@ -101,17 +116,28 @@ public final class S3LoadCommand implements Callable<Integer> {
         out.put("get_mib_s", round(getMibS));
         out.put("get_p50_ms", round(percentile(getNanos, 0.50) / 1e6));
         out.put("get_p99_ms", round(percentile(getNanos, 0.99) / 1e6));
+        out.put("list_keys_s", round(objects * 1e9 / listNanos));
+        out.put("list_delimiter_ms", round(prefixNanos / 1e6));
         System.out.printf("cluster: %d nodes, %d objects of %d bytes, %d clients%n", nodes, objects, size, concurrency);
         System.out.printf("raw disk write (fsync every 4 MiB): %.1f MiB/s%n", rawMibS);
         System.out.printf("PUT: %.0f ops/s, %.1f MiB/s (x3 copies = %.2f of raw disk), p50 %.1f ms, p99 %.1f ms%n",
                 putOps, putMibS, 3 * putMibS / rawMibS, percentile(putNanos, 0.50) / 1e6, percentile(putNanos, 0.99) / 1e6);
         System.out.printf("GET: %.0f ops/s, %.1f MiB/s, p50 %.1f ms, p99 %.1f ms%n",
                 getOps, getMibS, percentile(getNanos, 0.50) / 1e6, percentile(getNanos, 0.99) / 1e6);
+        System.out.printf("LIST: %d keys in %.2f s (%.0f keys/s, pages of 1000); with delimiter \"/\": %d common prefixes in %.0f ms%n",
+                listed, listNanos / 1e9, objects * 1e9 / listNanos, prefixesListed, prefixNanos / 1e6);
         if (json != null) {
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
         }
         clients.forEach(S3Client::close);
         return 0;
+    }
+
+    /** Keys spread over this many common prefixes ("p00/" ... "p49/"), for the delimiter listing. */
+    static final int PREFIXES = 50;
+
+    static String key(int i) {
+        return String.format("p%02d/obj-%d", i % PREFIXES, i);
     }
 
     private interface Op {

@@ -26,7 +26,7 @@ public record BucketInfo(
         int indexShards,
         @JsonInclude(JsonInclude.Include.NON_NULL) String dataPool) {
 
-    public static final int INDEX_SHARDS_DEFAULT = 8;
+    public static final int INDEX_SHARDS_DEFAULT = 32;
 
     public BucketInfo {
         Objects.requireNonNull(name, "name");

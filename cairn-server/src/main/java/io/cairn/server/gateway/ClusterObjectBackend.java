@@ -18,6 +18,7 @@ import io.cairn.node.StorageNode;
 import io.cairn.node.rpc.Record;
 import io.cairn.s3.BucketSummary;
 import io.cairn.s3.CompletedPart;
+import io.cairn.s3.KeyListing;
 import io.cairn.s3.ObjectBackend;
 import io.cairn.s3.ObjectHandle;
 import io.cairn.s3.ObjectInfo;
@@ -31,19 +32,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -437,45 +434,25 @@ public final class ClusterObjectBackend implements ObjectBackend {
 
     @Override
     public List<ObjectInfo> listObjects(String bucket, String prefix, String startAfter, int limit) throws S3Exception {
-        BucketInfo b = bucket(bucket);
-        PoolInfo pool = pool(b);
-        String base = indexPrefix(b);
-        List<Record> merged = mergeScans(indexPartitions(b, pool), base + prefix,
-                startAfter.isEmpty() ? "" : base + startAfter, limit);
-        List<ObjectInfo> out = new ArrayList<>(merged.size());
-        for (Record r : merged) {
-            out.add(info(r.getKey().substring(base.length()), parse(r.getMeta().toByteArray(), ObjectEntry.class)));
+        KeyListing listing = listing(bucket, prefix, startAfter, limit);
+        List<ObjectInfo> out = new ArrayList<>(Math.min(limit, 1024));
+        while (out.size() < limit) {
+            Optional<ObjectInfo> next = listing.next();
+            if (next.isEmpty()) {
+                break;
+            }
+            out.add(next.get());
         }
         return out;
     }
 
-    /** Scans the partitions and merges their sorted streams by UTF-8 byte order, up to {@code limit} records. */
-    private List<Record> mergeScans(List<PartitionId> partitions, String prefix, String after, int limit) throws S3Exception {
-        List<Future<List<Record>>> scans = new ArrayList<>();
-        for (PartitionId p : partitions) {
-            scans.add(io.submit(() -> client.scan(p, prefix, after, limit)));
-        }
-        Comparator<Record> byKey = (x, y) -> Arrays.compareUnsigned(
-                x.getKey().getBytes(StandardCharsets.UTF_8), y.getKey().getBytes(StandardCharsets.UTF_8));
-        PriorityQueue<Record> heap = new PriorityQueue<>(byKey);
-        for (Future<List<Record>> f : scans) {
-            try {
-                heap.addAll(f.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new S3Exception(S3Error.InternalError, "interrupted");
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof ClusterException ce) {
-                    throw translate(ce);
-                }
-                throw new S3Exception(S3Error.InternalError, "listing failed: " + e.getCause());
-            }
-        }
-        List<Record> out = new ArrayList<>(Math.min(limit, heap.size()));
-        while (!heap.isEmpty() && out.size() < limit) {
-            out.add(heap.poll());
-        }
-        return out;
+    @Override
+    public KeyListing listing(String bucket, String prefix, String startAfter, int pageHint) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        String base = indexPrefix(b);
+        return new ShardedListing(indexPartitions(b, pool), (p, after, limit) -> client.scan(p, base + prefix, after, limit), io, base,
+                startAfter, pageHint, r -> info(r.getKey().substring(base.length()), parse(r.getMeta().toByteArray(), ObjectEntry.class)));
     }
 
     private static ObjectInfo info(String key, ObjectEntry e) {
@@ -633,14 +610,25 @@ public final class ClusterObjectBackend implements ObjectBackend {
                 .toList();
     }
 
+    /** Most uploads one ListMultipartUploads answer names. */
+    static final int UPLOADS_LISTED_MAX = 1000;
+
     @Override
     public List<UploadInfo> listMultipartUploads(String bucket, String prefix) throws S3Exception {
         BucketInfo b = bucket(bucket);
         PoolInfo pool = pool(b);
         String base = uploadPrefix(b);
         List<UploadInfo> out = new ArrayList<>();
-        for (Record r : mergeScans(indexPartitions(b, pool), base + prefix, "", 1000)) {
-            UploadEntry u = parse(r.getMeta().toByteArray(), UploadEntry.class);
+        ShardedListing uploads = new ShardedListing(indexPartitions(b, pool), (p, after, limit) -> client.scan(p, base + prefix, after, limit),
+                io, base, "", UPLOADS_LISTED_MAX, r -> {
+                    throw new IllegalStateException("uploads are read as records");
+                });
+        while (out.size() < UPLOADS_LISTED_MAX) {
+            Optional<Record> r = uploads.nextRecord();
+            if (r.isEmpty()) {
+                break;
+            }
+            UploadEntry u = parse(r.get().getMeta().toByteArray(), UploadEntry.class);
             out.add(new UploadInfo(u.key(), u.uploadId(), u.initiatedMillis()));
         }
         return out;
@@ -661,7 +649,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         }
     }
 
-    private static S3Exception translate(ClusterException e) {
+    static S3Exception translate(ClusterException e) {
         return switch (e.kind()) {
             case UNAVAILABLE -> new S3Exception(S3Error.ServiceUnavailable, "the cluster cannot serve this now, retry: " + e.getMessage());
             case FULL -> new S3Exception(S3Error.InsufficientStorage, "the cluster is out of space: " + e.getMessage());
