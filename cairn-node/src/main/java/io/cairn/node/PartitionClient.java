@@ -127,19 +127,36 @@ public final class PartitionClient {
      * has the same bytes; a holder still catching up answers that it lacks it.
      */
     public Optional<Record> getImmutable(PartitionId p, String key) {
+        return getImmutable(p, key, -1);
+    }
+
+    /**
+     * As {@link #getImmutable(PartitionId, String)}, but when this node holds no copy, the first
+     * try goes to up holder number {@code spread} (modulo their count), so that the chunks of one
+     * large read spread over the holders; -1 goes to the primary first.
+     */
+    public Optional<Record> getImmutable(PartitionId p, String key, int spread) {
         MapView.Current current = mapView.current();
+        List<String> up = current.placement().of(p).upHolders(current.map());
         Optional<String> self = peers.selfId();
-        if (self.isPresent() && current.placement().of(p).upHolders(current.map()).contains(self.get())) {
-            // This node holds the chunk: its own verified copy costs no network hop.
+        String first = null;
+        if (self.isPresent() && up.contains(self.get())) {
+            first = self.get(); // its own verified copy costs no network hop
+        } else if (spread >= 0 && !up.isEmpty()) {
+            first = up.get(spread % up.size());
+        }
+        if (first != null && !first.equals(current.placement().of(p).primary(current.map()).orElse(null))) {
+            String source = first;
+            long epoch = current.epoch();
             try {
-                GetReply r = peers.stub(self.get()).get(GetRequest.newBuilder()
-                        .setEpoch(current.epoch()).setPartition(RecordCodec.ref(p)).setKey(key)
-                        .setWithBlob(true).setLocalOnly(true).build());
+                GetReply r = watched(source, () -> peers.stub(source).get(GetRequest.newBuilder()
+                        .setEpoch(epoch).setPartition(RecordCodec.ref(p)).setKey(key)
+                        .setWithBlob(true).setLocalOnly(true).build()));
                 if (r.getStatus() == Status.OK && !r.getRecord().getTombstone()) {
                     return Optional.of(r.getRecord());
                 }
             } catch (RuntimeException e) {
-                log.info("chunk {} {} here failed: {}; trying the primary", p, key, e.toString());
+                log.info("chunk {} {} at {} failed: {}; trying the primary", p, key, source, e.toString());
             }
         }
         try {

@@ -3,6 +3,7 @@ package io.cairn.bench.s3;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cairn.bench.StoreBenchmark;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,12 +11,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -27,150 +31,294 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
- * {@code ./cairn bench s3}: a PUT-then-GET load against a running cluster with the AWS SDK, its
- * throughput set against the raw fsync'd write speed of the disk under the cluster's directory,
- * measured in the same run.
+ * {@code ./cairn bench s3}: phases of S3 load (put, get, list, mixed, delete) against a running
+ * dev cluster ({@code --dir}) or any S3 server ({@code --endpoint} and keys), each phase's
+ * throughput and latency set against the raw fsync'd write speed of the disk under {@code --dir}
+ * (or {@code --disk-dir}), measured in the same run. Every GET is checked byte for byte.
  */
 @Command(name = "s3", mixinStandardHelpOptions = true,
-        description = "PUT then GET N objects of SIZE bytes with C concurrent clients against a running cluster, then list them.")
+        description = "Phases of S3 load (put, get, list, mixed, delete) with C concurrent clients against a dev cluster or any S3 endpoint.")
 public final class S3LoadCommand implements Callable<Integer> {
 
-    @Option(names = "--dir", defaultValue = "dev-cluster", description = "A dev cluster's directory (endpoints and keys).")
+    @Option(names = "--dir", description = "A dev cluster's directory (its endpoints and keys); default when no --endpoint is given: dev-cluster.")
     Path dir;
+    @Option(names = "--endpoint", description = "An S3 endpoint (http://host:port), instead of a dev cluster; may be repeated to spread the load.")
+    List<URI> endpoints;
+    @Option(names = "--access-key", description = "Access key for --endpoint.")
+    String accessKey;
+    @Option(names = "--secret-key", description = "Secret key for --endpoint.")
+    String secretKey;
+    @Option(names = "--disk-dir", description = "Where the disk reference is measured (default: --dir, else the working directory).")
+    Path diskDir;
     @Option(names = "--objects", defaultValue = "2000", description = "Objects to write and read (default: ${DEFAULT-VALUE}).")
     int objects;
     @Option(names = "--size", defaultValue = "65536", description = "Object size in bytes (default: ${DEFAULT-VALUE}).")
     int size;
     @Option(names = "--concurrency", defaultValue = "32", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
     int concurrency;
+    @Option(names = "--phases", defaultValue = "put,get,list", split = ",",
+            description = "Phases, in this order: put, get, list, mixed (70% GET, 30% overwrite), delete (default: ${DEFAULT-VALUE}).")
+    List<String> phases;
     @Option(names = "--json", description = "Also write the figures to this file as JSON.")
     Path json;
 
+    /** Keys spread over this many common prefixes ("p00/" ... "p49/"), for the delimiter listing. */
+    static final int PREFIXES = 50;
+    /** Bytes at the start of a body that name its object and generation, so a GET can tell what it got. */
+    static final int STAMP_BYTES = 8;
+    static final List<String> PHASES = List.of("put", "get", "list", "mixed", "delete");
+
+    static String key(int i) {
+        return String.format("p%02d/obj-%d", i % PREFIXES, i);
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (objects < 1 || size < 0 || size > (1 << 30) || concurrency < 1 || concurrency > 1024) {
-            throw new IllegalArgumentException("need objects >= 1, 0 <= size <= 1 GiB, 1 <= concurrency <= 1024");
+        if (objects < 1 || size < STAMP_BYTES || size > (1 << 30) || concurrency < 1 || concurrency > 1024) {
+            throw new IllegalArgumentException("need objects >= 1, " + STAMP_BYTES + " <= size <= 1 GiB, 1 <= concurrency <= 1024");
         }
-        Map<?, ?> layout = new ObjectMapper().readValue(dir.resolve("cluster.json").toFile(), Map.class);
-        int nodes = ((Number) layout.get("nodes")).intValue();
-        int basePort = ((Number) layout.get("base_port")).intValue();
-        String access = (String) layout.get("access_key");
-        String secret = (String) layout.get("secret_key");
+        for (String p : phases) {
+            if (!PHASES.contains(p)) {
+                throw new IllegalArgumentException("unknown phase '" + p + "'; phases are " + PHASES);
+            }
+        }
+        if (phases.contains("get") && !phases.contains("put") || phases.contains("mixed") && !phases.contains("put")) {
+            throw new IllegalArgumentException("get and mixed read what put wrote: add the put phase");
+        }
+        List<URI> targets = new ArrayList<>();
+        String access;
+        String secret;
+        if (endpoints != null && !endpoints.isEmpty()) {
+            if (dir != null) {
+                throw new IllegalArgumentException("give --dir or --endpoint, not both");
+            }
+            if (accessKey == null || secretKey == null) {
+                throw new IllegalArgumentException("--endpoint needs --access-key and --secret-key");
+            }
+            targets.addAll(endpoints);
+            access = accessKey;
+            secret = secretKey;
+        } else {
+            Path d = dir == null ? Path.of("dev-cluster") : dir;
+            Map<?, ?> layout = new ObjectMapper().readValue(d.resolve("cluster.json").toFile(), Map.class);
+            int nodes = ((Number) layout.get("nodes")).intValue();
+            int basePort = ((Number) layout.get("base_port")).intValue();
+            for (int i = 0; i < nodes; i++) {
+                targets.add(URI.create("http://127.0.0.1:" + (basePort + i)));
+            }
+            access = (String) layout.get("access_key");
+            secret = (String) layout.get("secret_key");
+        }
         List<S3Client> clients = new ArrayList<>();
-        for (int i = 0; i < nodes; i++) {
+        for (URI target : targets) {
             clients.add(S3Client.builder()
-                    .endpointOverride(URI.create("http://127.0.0.1:" + (basePort + i)))
+                    .endpointOverride(target)
                     .region(Region.US_EAST_1)
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret)))
                     .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
                     .httpClientBuilder(ApacheHttpClient.builder().maxConnections(concurrency).socketTimeout(Duration.ofMinutes(2)))
                     .build());
         }
-        double rawMibS = new StoreBenchmark(3000).rawWrite(Files.createDirectories(dir.resolve("bench-tmp")));
+        Path disk = diskDir != null ? diskDir : dir != null ? dir : Path.of(".");
+        double rawMibS = new StoreBenchmark(3000).rawWrite(Files.createDirectories(disk.resolve("bench-tmp")));
         String bucket = "bench-" + System.currentTimeMillis();
         clients.getFirst().createBucket(b -> b.bucket(bucket));
-        byte[] body = new byte[size];
-        new SplittableRandom(7).nextBytes(body);
+        byte[] base = new byte[size];
+        new SplittableRandom(7).nextBytes(base);
+        // The newest generation of each object whose PUT was acknowledged, and the newest begun.
+        AtomicLongArray acked = new AtomicLongArray(objects);
+        AtomicLongArray begun = new AtomicLongArray(objects);
 
-        long[] putNanos = run(objects, concurrency, i -> clients.get(i % clients.size())
-                .putObject(b -> b.bucket(bucket).key(key(i)), RequestBody.fromBytes(body)));
-        long putWall = putNanos[objects];
-        long[] getNanos = run(objects, concurrency, i -> {
-            byte[] got = clients.get((i + 1) % clients.size()).getObjectAsBytes(b -> b.bucket(bucket).key(key(i))).asByteArray();
-            if (got.length != size) {
-                throw new IllegalStateException(key(i) + " has " + got.length + " bytes");
-            }
-        });
-        long getWall = getNanos[objects];
-
-        // Listing: every key in pages of 1,000, then the common prefixes with delimiter "/".
-        S3Client lister = clients.getFirst();
-        long listStart = System.nanoTime();
-        long listed = lister.listObjectsV2Paginator(b -> b.bucket(bucket).maxKeys(1000)).contents().stream().count();
-        long listNanos = System.nanoTime() - listStart;
-        if (listed != objects) {
-            throw new IllegalStateException("listed " + listed + " keys of " + objects);
-        }
-        long prefixStart = System.nanoTime();
-        long prefixesListed = lister.listObjectsV2Paginator(b -> b.bucket(bucket).delimiter("/")).commonPrefixes().stream().count();
-        long prefixNanos = System.nanoTime() - prefixStart;
-        if (prefixesListed != Math.min(PREFIXES, objects)) {
-            throw new IllegalStateException("listed " + prefixesListed + " common prefixes of " + Math.min(PREFIXES, objects));
-        }
-
-        double putOps = objects * 1e9 / putWall;
-        double getOps = objects * 1e9 / getWall;
-        double putMibS = putOps * size / (1 << 20);
-        double getMibS = getOps * size / (1 << 20);
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("nodes", nodes);
+        out.put("endpoints", targets.stream().map(URI::toString).toList());
         out.put("objects", objects);
         out.put("size_bytes", size);
         out.put("concurrency", concurrency);
         out.put("raw_write_mib_s", round(rawMibS));
-        out.put("put_ops_s", round(putOps));
-        out.put("put_mib_s", round(putMibS));
-        out.put("put_p50_ms", round(percentile(putNanos, 0.50) / 1e6));
-        out.put("put_p99_ms", round(percentile(putNanos, 0.99) / 1e6));
-        out.put("get_ops_s", round(getOps));
-        out.put("get_mib_s", round(getMibS));
-        out.put("get_p50_ms", round(percentile(getNanos, 0.50) / 1e6));
-        out.put("get_p99_ms", round(percentile(getNanos, 0.99) / 1e6));
-        out.put("list_keys_s", round(objects * 1e9 / listNanos));
-        out.put("list_delimiter_ms", round(prefixNanos / 1e6));
-        System.out.printf("cluster: %d nodes, %d objects of %d bytes, %d clients%n", nodes, objects, size, concurrency);
+        System.out.printf("target: %s; %d objects of %d bytes, %d clients%n", targets.size() == 1 ? targets.getFirst() : targets.size()
+                + " endpoints", objects, size, concurrency);
         System.out.printf("raw disk write (fsync every 4 MiB): %.1f MiB/s%n", rawMibS);
-        System.out.printf("PUT: %.0f ops/s, %.1f MiB/s (x3 copies = %.2f of raw disk), p50 %.1f ms, p99 %.1f ms%n",
-                putOps, putMibS, 3 * putMibS / rawMibS, percentile(putNanos, 0.50) / 1e6, percentile(putNanos, 0.99) / 1e6);
-        System.out.printf("GET: %.0f ops/s, %.1f MiB/s, p50 %.1f ms, p99 %.1f ms%n",
-                getOps, getMibS, percentile(getNanos, 0.50) / 1e6, percentile(getNanos, 0.99) / 1e6);
-        System.out.printf("LIST: %d keys in %.2f s (%.0f keys/s, pages of 1000); with delimiter \"/\": %d common prefixes in %.0f ms%n",
-                listed, listNanos / 1e9, objects * 1e9 / listNanos, prefixesListed, prefixNanos / 1e6);
+        for (String phase : phases) {
+            switch (phase) {
+                case "put" -> report(out, "put", size, rawMibS, run("put", objects, concurrency, i -> {
+                    put(clients.get(i % clients.size()), bucket, i, 1, base, begun, acked);
+                }));
+                case "get" -> report(out, "get", size, rawMibS, run("get", objects, concurrency, i -> {
+                    get(clients.get((i + 1) % clients.size()), bucket, i, base, begun, acked);
+                }));
+                case "list" -> list(out, clients.getFirst(), bucket);
+                case "mixed" -> {
+                    SplittableRandom rnd = new SplittableRandom(11);
+                    int[] objectOf = new int[objects];
+                    boolean[] write = new boolean[objects];
+                    for (int n = 0; n < objects; n++) {
+                        objectOf[n] = rnd.nextInt(objects);
+                        write[n] = rnd.nextInt(10) < 3;
+                    }
+                    report(out, "mixed", size, rawMibS, run("mixed", objects, concurrency, n -> {
+                        int i = objectOf[n];
+                        S3Client c = clients.get(n % clients.size());
+                        if (write[n]) {
+                            put(c, bucket, i, begun.incrementAndGet(i), base, begun, acked);
+                        } else {
+                            get(c, bucket, i, base, begun, acked);
+                        }
+                    }));
+                }
+                case "delete" -> report(out, "delete", 0, rawMibS, run("delete", objects, concurrency, i -> {
+                    clients.get(i % clients.size()).deleteObject(b -> b.bucket(bucket).key(key(i)));
+                }));
+                default -> throw new IllegalStateException(phase);
+            }
+        }
+        if (phases.contains("delete")) {
+            clients.getFirst().deleteBucket(b -> b.bucket(bucket));
+        }
         if (json != null) {
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
         }
         clients.forEach(S3Client::close);
-        return 0;
+        return errors == 0 ? 0 : 1;
     }
 
-    /** Keys spread over this many common prefixes ("p00/" ... "p49/"), for the delimiter listing. */
-    static final int PREFIXES = 50;
+    /** Failed operations over all phases: any makes the command end with status 1. */
+    private int errors;
 
-    static String key(int i) {
-        return String.format("p%02d/obj-%d", i % PREFIXES, i);
+    /** The body of object {@code i} at generation {@code g}: the shared random bytes, stamped with both. */
+    private static byte[] body(byte[] base, int i, long g) {
+        byte[] b = base.clone();
+        ByteBuffer.wrap(b).putInt(i).putInt((int) g);
+        return b;
+    }
+
+    private static void put(S3Client c, String bucket, int i, long generation, byte[] base, AtomicLongArray begun, AtomicLongArray acked) {
+        begun.accumulateAndGet(i, generation, Math::max);
+        c.putObject(b -> b.bucket(bucket).key(key(i)), RequestBody.fromBytes(body(base, i, generation)));
+        acked.accumulateAndGet(i, generation, Math::max);
+    }
+
+    /** A GET must return a generation acknowledged before it began, or one begun before it ended. */
+    private static void get(S3Client c, String bucket, int i, byte[] base, AtomicLongArray begun, AtomicLongArray acked) {
+        long oldest = acked.get(i);
+        byte[] got = c.getObjectAsBytes(b -> b.bucket(bucket).key(key(i))).asByteArray();
+        long newest = begun.get(i);
+        if (got.length != base.length) {
+            throw new IllegalStateException(key(i) + " has " + got.length + " bytes, not " + base.length);
+        }
+        ByteBuffer stamp = ByteBuffer.wrap(got, 0, STAMP_BYTES);
+        int object = stamp.getInt();
+        long generation = stamp.getInt();
+        if (object != i || generation < oldest || generation > newest
+                || !Arrays.equals(got, STAMP_BYTES, got.length, base, STAMP_BYTES, base.length)) {
+            throw new IllegalStateException(key(i) + " returned other bytes (object " + object + " generation " + generation
+                    + ", expected generation " + oldest + ".." + newest + ")");
+        }
+    }
+
+    private void list(Map<String, Object> out, S3Client lister, String bucket) {
+        long start = System.nanoTime();
+        long listed = lister.listObjectsV2Paginator(b -> b.bucket(bucket).maxKeys(1000)).contents().stream().count();
+        long listNanos = System.nanoTime() - start;
+        if (listed != objects) {
+            throw new IllegalStateException("listed " + listed + " keys of " + objects);
+        }
+        long prefixStart = System.nanoTime();
+        long prefixes = lister.listObjectsV2Paginator(b -> b.bucket(bucket).delimiter("/")).commonPrefixes().stream().count();
+        long prefixNanos = System.nanoTime() - prefixStart;
+        if (prefixes != Math.min(PREFIXES, objects)) {
+            throw new IllegalStateException("listed " + prefixes + " common prefixes of " + Math.min(PREFIXES, objects));
+        }
+        out.put("list_keys_s", round(objects * 1e9 / listNanos));
+        out.put("list_delimiter_ms", round(prefixNanos / 1e6));
+        System.out.printf("LIST: %d keys in %.2f s (%.0f keys/s, pages of 1000); with delimiter \"/\": %d common prefixes in %.0f ms%n",
+                listed, listNanos / 1e9, objects * 1e9 / listNanos, prefixes, prefixNanos / 1e6);
     }
 
     private interface Op {
         void run(int i) throws Exception;
     }
 
-    /** Runs op(0..n-1) on {@code concurrency} threads; returns each op's latency and, at index n, the wall time. */
-    private static long[] run(int n, int concurrency, Op op) throws Exception {
-        long[] nanos = new long[n + 1];
+    /** Latencies of a phase's successful operations, its wall time and its errors. */
+    private record Phase(long[] nanos, long wallNanos, int errors, String firstError) {}
+
+    /** Runs op(0..n-1) on {@code concurrency} threads, with a progress line every second. */
+    private static Phase run(String name, int n, int concurrency, Op op) throws Exception {
+        long[] nanos = new long[n];
+        boolean[] failed = new boolean[n];
+        AtomicInteger done = new AtomicInteger();
+        AtomicInteger errors = new AtomicInteger();
+        String[] firstError = new String[1];
         long start = System.nanoTime();
-        try (ExecutorService pool = Executors.newFixedThreadPool(concurrency)) {
+        try (ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+             var progress = Executors.newSingleThreadScheduledExecutor()) {
+            progress.scheduleAtFixedRate(() -> System.err.printf("\r%s: %d/%d done, %d errors, %.0f ops/s   ", name, done.get(), n, errors.get(),
+                    done.get() * 1e9 / Math.max(1, System.nanoTime() - start)), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
             List<Future<?>> all = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 int k = i;
                 all.add(pool.submit(() -> {
                     long t = System.nanoTime();
-                    op.run(k);
-                    nanos[k] = System.nanoTime() - t;
+                    try {
+                        op.run(k);
+                        nanos[k] = System.nanoTime() - t;
+                    } catch (Exception e) {
+                        failed[k] = true;
+                        if (errors.getAndIncrement() == 0) {
+                            synchronized (firstError) {
+                                firstError[0] = e.toString();
+                            }
+                        }
+                    }
+                    done.incrementAndGet();
                     return null;
                 }));
             }
             for (Future<?> f : all) {
                 f.get();
             }
+            progress.shutdownNow();
         }
-        nanos[n] = System.nanoTime() - start;
-        return nanos;
+        long wall = System.nanoTime() - start;
+        System.err.print("\r" + " ".repeat(72) + "\r");
+        long[] ok = new long[n - errors.get()];
+        int j = 0;
+        for (int i = 0; i < n; i++) {
+            if (!failed[i]) {
+                ok[j++] = nanos[i];
+            }
+        }
+        Arrays.sort(ok);
+        synchronized (firstError) {
+            return new Phase(ok, wall, errors.get(), firstError[0]);
+        }
     }
 
-    private static double percentile(long[] nanosWithWall, double q) {
-        long[] s = Arrays.copyOf(nanosWithWall, nanosWithWall.length - 1);
-        Arrays.sort(s);
-        return s[(int) Math.min(s.length - 1, Math.floor(q * s.length))];
+    private void report(Map<String, Object> out, String name, int size, double rawMibS, Phase p) {
+        errors += p.errors();
+        double ops = p.nanos().length * 1e9 / p.wallNanos();
+        double mibS = ops * size / (1 << 20);
+        out.put(name + "_ops_s", round(ops));
+        if (size > 0) {
+            out.put(name + "_mib_s", round(mibS));
+        }
+        out.put(name + "_p50_ms", round(percentile(p.nanos(), 0.50) / 1e6));
+        out.put(name + "_p90_ms", round(percentile(p.nanos(), 0.90) / 1e6));
+        out.put(name + "_p99_ms", round(percentile(p.nanos(), 0.99) / 1e6));
+        out.put(name + "_max_ms", round(percentile(p.nanos(), 1.0) / 1e6));
+        out.put(name + "_errors", p.errors());
+        String bytes = size > 0 ? String.format(Locale.ROOT, ", %.1f MiB/s", mibS) : "";
+        String disk = name.equals("put") ? String.format(Locale.ROOT, " (x3 copies = %.2f of raw disk)", 3 * mibS / rawMibS) : "";
+        System.out.printf(Locale.ROOT, "%s: %.0f ops/s%s%s, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms, %d errors%s%n",
+                name.toUpperCase(Locale.ROOT), ops, bytes, disk, percentile(p.nanos(), 0.50) / 1e6, percentile(p.nanos(), 0.90) / 1e6,
+                percentile(p.nanos(), 0.99) / 1e6, percentile(p.nanos(), 1.0) / 1e6, p.errors(),
+                p.firstError() == null ? "" : " (first: " + p.firstError() + ")");
+    }
+
+    private static double percentile(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     }
 
     private static double round(double v) {

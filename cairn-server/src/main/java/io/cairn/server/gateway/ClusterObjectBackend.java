@@ -60,6 +60,8 @@ public final class ClusterObjectBackend implements ObjectBackend {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Chunk writes of one PUT that may be in flight at once. */
     public static final int CHUNK_WRITES_IN_FLIGHT_MAX = 3;
+    /** Chunks of a GET fetched ahead of the one being written to the client. */
+    public static final int CHUNK_READS_AHEAD = 2;
     /** S3's lower bound on every part but the last. */
     public static final long PART_SIZE_MIN_BYTES = 5L << 20;
     public static final int PARTS_MAX = 10_000;
@@ -366,7 +368,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         } catch (S3Exception e) {
             throw new IOException(e.getMessage(), e);
         }
-        // Chunks that overlap [offset, offset + length), fetched one ahead of the writer.
+        // Chunks that overlap [offset, offset + length).
         List<long[]> wanted = new ArrayList<>(); // {chunk index, start within chunk, bytes}
         long pos = 0;
         long end = offset + length;
@@ -379,19 +381,29 @@ public final class ClusterObjectBackend implements ObjectBackend {
             }
             pos += size;
         }
-        Future<ByteBuffer> next = wanted.isEmpty() ? null : fetchChunk(pool, entry, wanted.getFirst());
-        for (int w = 0; w < wanted.size(); w++) {
-            ByteBuffer data;
-            try {
-                data = next.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            } catch (ExecutionException e) {
-                throw new IOException("chunk read failed: " + e.getCause().getMessage(), e.getCause());
+        // Up to CHUNK_READS_AHEAD chunks are fetched while one is written: at most that many
+        // plus one chunks of this read are in memory at once.
+        java.util.ArrayDeque<Future<ByteBuffer>> fetching = new java.util.ArrayDeque<>();
+        int requested = 0;
+        try {
+            for (int w = 0; w < wanted.size(); w++) {
+                while (requested < wanted.size() && requested <= w + CHUNK_READS_AHEAD) {
+                    fetching.add(fetchChunk(pool, entry, wanted.get(requested)));
+                    requested++;
+                }
+                ByteBuffer data;
+                try {
+                    data = fetching.poll().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                } catch (ExecutionException e) {
+                    throw new IOException("chunk read failed: " + e.getCause().getMessage(), e.getCause());
+                }
+                out.write(data.array(), data.arrayOffset() + data.position(), data.remaining());
             }
-            next = w + 1 < wanted.size() ? fetchChunk(pool, entry, wanted.get(w + 1)) : null;
-            out.write(data.array(), data.arrayOffset() + data.position(), data.remaining());
+        } finally {
+            fetching.forEach(f -> f.cancel(true)); // the client went away, or a chunk failed
         }
     }
 
@@ -406,7 +418,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
                     .orElseThrow(() -> new IOException("chunk " + ref.id() + " of the object is missing")));
         }
         return io.submit(() -> {
-            Record r = client.getImmutable(chunkPartition(pool, ref.id()), chunkKey(ref.id()))
+            Record r = client.getImmutable(chunkPartition(pool, ref.id()), chunkKey(ref.id()), (int) part[0])
                     .filter(x -> !x.getTombstone())
                     .orElseThrow(() -> new IOException("chunk " + ref.id() + " of the object is missing"));
             ByteBuffer data = r.getBlob().asReadOnlyByteBuffer();
