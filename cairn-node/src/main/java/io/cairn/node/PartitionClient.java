@@ -7,6 +7,8 @@ import io.cairn.node.rpc.ApplyRequest;
 import io.cairn.node.rpc.GetReply;
 import io.cairn.node.rpc.GetRequest;
 import io.cairn.node.rpc.Record;
+import io.cairn.node.rpc.RepairReply;
+import io.cairn.node.rpc.RepairRequest;
 import io.cairn.node.rpc.RecordCodec;
 import io.cairn.node.rpc.ScanReply;
 import io.cairn.node.rpc.ScanRequest;
@@ -148,6 +150,7 @@ public final class PartitionClient {
         if (first != null && !first.equals(current.placement().of(p).primary(current.map()).orElse(null))) {
             String source = first;
             long epoch = current.epoch();
+            Status answered = null;
             try {
                 GetReply r = watched(source, () -> peers.stub(source).get(GetRequest.newBuilder()
                         .setEpoch(epoch).setPartition(RecordCodec.ref(p)).setKey(key)
@@ -155,10 +158,32 @@ public final class PartitionClient {
                 if (r.getStatus() == Status.OK && !r.getRecord().getTombstone()) {
                     return Optional.of(r.getRecord());
                 }
+                answered = r.getStatus();
             } catch (RuntimeException e) {
                 log.info("chunk {} {} at {} failed: {}; trying the primary", p, key, source, e.toString());
             }
+            if (answered == Status.CORRUPT) {
+                // Its copy failed its check: the good bytes found elsewhere are sent back to it.
+                Optional<Record> good = fromPrimaryOrHolders(p, key, current);
+                good.filter(g -> !g.getTombstone() && g.getHasBlob()).ifPresent(g -> sendBack(source, p, g));
+                return good;
+            }
         }
+        return fromPrimaryOrHolders(p, key, current);
+    }
+
+    /** Sends good bytes of a chunk to a holder whose copy is damaged; it rewrites its copy if they match its stored checksum. */
+    private void sendBack(String holder, PartitionId p, Record good) {
+        try {
+            RepairReply r = peers.stub(holder).repairBlock(RepairRequest.newBuilder()
+                    .setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p)).setRecord(good).build());
+            log.info("chunk {} {}: damaged copy at {} sent good bytes: {} {}", p, good.getKey(), holder, r.getStatus(), r.getMessage());
+        } catch (RuntimeException e) {
+            log.info("chunk {} {}: could not send good bytes to {}: {}", p, good.getKey(), holder, e.toString());
+        }
+    }
+
+    private Optional<Record> fromPrimaryOrHolders(PartitionId p, String key, MapView.Current current) {
         try {
             Optional<String> primary = current.placement().of(p).primary(current.map());
             if (primary.isPresent()) {
@@ -177,11 +202,11 @@ public final class PartitionClient {
         } catch (RuntimeException e) {
             log.info("chunk {} {} at the primary failed: {}; trying other holders", p, key, e.toString());
         }
-        current = mapView.current();
-        for (String holder : current.placement().of(p).upHolders(current.map())) {
+        MapView.Current now = mapView.current();
+        for (String holder : now.placement().of(p).upHolders(now.map())) {
             try {
                 GetReply r = peers.stub(holder).get(GetRequest.newBuilder()
-                        .setEpoch(current.epoch()).setPartition(RecordCodec.ref(p)).setKey(key)
+                        .setEpoch(now.epoch()).setPartition(RecordCodec.ref(p)).setKey(key)
                         .setWithBlob(true).setLocalOnly(true).build());
                 if (r.getStatus() == Status.OK && !r.getRecord().getTombstone()) {
                     return Optional.of(r.getRecord());

@@ -320,17 +320,15 @@ final class ReadPath {
     }
 
     /**
-     * A rebuilt erasure-coded block sent back by a reader. The copy here is rewritten only if it
-     * is damaged, is of the same version, and the bytes sent match the checksum stored with it.
+     * Good bytes of a damaged copy sent back by a reader: a block it rebuilt from the rest of its
+     * stripe, or a chunk it read from another holder after this node's own copy failed its
+     * check. The copy here is rewritten only if it is damaged, is of the same version, and the
+     * bytes sent match the checksum stored with it.
      */
     void repairBlock(Request.RepairBlock b, Responder reply) {
         r.noteEpoch(b.epoch());
         PartitionId p = b.partition();
         LogRecord rec = b.record();
-        if (!r.erasureCoded(p)) {
-            reply.reply(repairReply(Status.ERROR, "pool " + p.pool() + " is not erasure-coded"));
-            return;
-        }
         ByteBuffer blob = rec.blob();
         if (blob == null || Checksums.crc32c(blob) != rec.blobCrc32c()) {
             reply.reply(repairReply(Status.ERROR, "block failed its checksum in transit"));

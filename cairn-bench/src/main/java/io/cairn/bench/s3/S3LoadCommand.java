@@ -57,7 +57,7 @@ public final class S3LoadCommand implements Callable<Integer> {
     @Option(names = "--concurrency", defaultValue = "32", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
     int concurrency;
     @Option(names = "--phases", defaultValue = "put,get,list", split = ",",
-            description = "Phases, in this order: put, get, list, mixed (70% GET, 30% overwrite), delete (default: ${DEFAULT-VALUE}).")
+            description = "Phases to run; they run in this order: put, get, list, mixed (70%% GET, 30%% overwrite), delete (default: ${DEFAULT-VALUE}).")
     List<String> phases;
     @Option(names = "--json", description = "Also write the figures to this file as JSON.")
     Path json;
@@ -138,7 +138,7 @@ public final class S3LoadCommand implements Callable<Integer> {
         System.out.printf("target: %s; %d objects of %d bytes, %d clients%n", targets.size() == 1 ? targets.getFirst() : targets.size()
                 + " endpoints", objects, size, concurrency);
         System.out.printf("raw disk write (fsync every 4 MiB): %.1f MiB/s%n", rawMibS);
-        for (String phase : phases) {
+        for (String phase : PHASES.stream().filter(phases::contains).toList()) {
             switch (phase) {
                 case "put" -> report(out, "put", size, rawMibS, run("put", objects, concurrency, i -> {
                     put(clients.get(i % clients.size()), bucket, i, 1, base, begun, acked);
