@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** {@code ./cairn bench ...}: the benchmarks, each measured against a reference in the same run. */
 @Command(name = "cairn bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints its figures with the ratio to a reference measured in the same run.",
-        subcommands = {CommandLine.HelpCommand.class, CodecBenchCommand.class, StoreBenchCommand.class, S3LoadCommand.class,
+        subcommands = {CommandLine.HelpCommand.class, CodecBenchCommand.class, StoreBenchCommand.class, S3LoadCommand.class, io.cairn.bench.s3.CompareCommand.class,
                 io.cairn.bench.recovery.RecoveryBenchCommand.class})
 public final class BenchCli implements Callable<Integer> {
 

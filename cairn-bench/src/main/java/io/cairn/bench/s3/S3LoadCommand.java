@@ -61,6 +61,8 @@ public final class S3LoadCommand implements Callable<Integer> {
     List<String> phases;
     @Option(names = "--json", description = "Also write the figures to this file as JSON.")
     Path json;
+    @Option(names = "--bucket-policy", description = "Storage policy of the bucket the load creates, for Cairn (x-cairn-policy: rep3, ec4+2, ...).")
+    String bucketPolicy;
 
     /** Keys spread over this many common prefixes ("p00/" ... "p49/"), for the delimiter listing. */
     static final int PREFIXES = 50;
@@ -122,7 +124,12 @@ public final class S3LoadCommand implements Callable<Integer> {
         Path disk = diskDir != null ? diskDir : dir != null ? dir : Path.of(".");
         double rawMibS = new StoreBenchmark(3000).rawWrite(Files.createDirectories(disk.resolve("bench-tmp")));
         String bucket = "bench-" + System.currentTimeMillis();
-        clients.getFirst().createBucket(b -> b.bucket(bucket));
+        clients.getFirst().createBucket(b -> {
+            b.bucket(bucket);
+            if (bucketPolicy != null) {
+                b.overrideConfiguration(o -> o.putHeader("x-cairn-policy", bucketPolicy));
+            }
+        });
         byte[] base = new byte[size];
         new SplittableRandom(7).nextBytes(base);
         // The newest generation of each object whose PUT was acknowledged, and the newest begun.
