@@ -20,18 +20,7 @@ public interface KeyListing {
 
   /** Compares two strings by the UTF-8 binary order of their encodings (code point order). */
   static int compareUtf8(String a, String b) {
-    int i = 0;
-    int j = 0;
-    while (i < a.length() && j < b.length()) {
-      int x = a.codePointAt(i);
-      int y = b.codePointAt(j);
-      if (x != y) {
-        return Integer.compare(x, y);
-      }
-      i += Character.charCount(x);
-      j += Character.charCount(y);
-    }
-    return Integer.compare(a.length() - i, b.length() - j);
+    return io.cairn.core.store.RecordKeys.UTF8_ORDER.compare(a, b);
   }
 
   /**

@@ -15,6 +15,22 @@ public final class RecordKeys {
 
     private RecordKeys() {}
 
+    /** The order of record keys in a store: by their UTF-8 bytes, which is code point order (not {@link String#compareTo}). */
+    public static final java.util.Comparator<String> UTF8_ORDER = (a, b) -> {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    };
+
     /** The UTF-8 bytes of a record key; rejects null, empty, malformed or too long keys. */
     public static byte[] recordKey(String key) {
         if (key == null || key.isEmpty()) {

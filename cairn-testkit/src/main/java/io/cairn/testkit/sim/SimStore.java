@@ -42,21 +42,8 @@ import java.util.TreeSet;
  */
 public final class SimStore implements PartitionStore {
 
-    /** Orders keys by their UTF-8 bytes, as the real store does (code point order). */
-    static final Comparator<String> UTF8_ORDER = (a, b) -> {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
-    };
+    /** Orders keys by their UTF-8 bytes, as the real store does. */
+    static final Comparator<String> UTF8_ORDER = io.cairn.core.store.RecordKeys.UTF8_ORDER;
 
     private static final int RECORD_OVERHEAD_BYTES = 32;
 
