@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "cairn bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints its figures with the ratio to a reference measured in the same run.",
         subcommands = {CommandLine.HelpCommand.class, CodecBenchCommand.class, StoreBenchCommand.class, S3LoadCommand.class, io.cairn.bench.s3.CompareCommand.class,
-                io.cairn.bench.recovery.RecoveryBenchCommand.class})
+                io.cairn.bench.recovery.RecoveryBenchCommand.class, io.cairn.bench.recovery.FreezeBenchCommand.class})
 public final class BenchCli implements Callable<Integer> {
 
     public static void main(String[] args) {

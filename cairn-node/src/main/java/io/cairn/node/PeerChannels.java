@@ -172,6 +172,7 @@ public final class PeerChannels implements AutoCloseable {
             return NettyChannelBuilder.forAddress(sa.getHostString(), sa.getPort())
                     .usePlaintext()
                     .maxInboundMessageSize(MESSAGE_BYTES_MAX)
+                    .intercept(io.cairn.node.rpc.LargeMessages.onClient())
                     .build();
         });
     }

@@ -53,12 +53,13 @@ public final class StorageNode implements AutoCloseable {
         this.mapView = new MapView(() -> meta.read().map());
         String selfName = "cairn-node-" + config.nodeId() + "-" + java.util.UUID.randomUUID();
         this.peers = new PeerChannels(mapView, config.rpcTimeoutMillis(), config.nodeId(),
-                InProcessChannelBuilder.forName(selfName).maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX).build());
+                InProcessChannelBuilder.forName(selfName).maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX)
+                        .intercept(io.cairn.node.rpc.LargeMessages.onClient()).build());
         this.driver = new ReplicaDriver(config.nodeId(), replicaConfig(config), store, mapView, peers, meta, this::registerQuietly, onHalt,
                 incarnation);
         this.stripeReader = new StripeReader(driver);
         this.partitionClient = new PartitionClient(mapView, peers, config.requestRetryMillis());
-        NodeRpcService service = new NodeRpcService(driver);
+        io.grpc.ServerServiceDefinition service = io.cairn.node.rpc.LargeMessages.onServer(new NodeRpcService(driver).bindService());
         // The service only decodes a call and queues it for the replica's loop: it may run on the caller's thread.
         this.selfServer = InProcessServerBuilder.forName(selfName).directExecutor().addService(service).build().start();
         InetSocketAddress bind = Addresses.parse(config.clusterAddress());

@@ -289,6 +289,15 @@ final class Recovery {
             end();
             r.note(Effect.Level.DEBUG, "catch-up of " + rep.id + " from " + order.primary() + " failed: " + why);
             rep.machine.catchUpFailed();
+            if (pull != null && pull.sourcePeering) {
+                // The primary is settling its own history (a new primary peers right after a map
+                // change): it answers within moments, not at the next catch-up round.
+                r.at(r.now() + PEERING_RETRY_MILLIS, () -> {
+                    if (r.existing(rep.id) == rep && rep.recovery == null) {
+                        Recovery.this.start(rep, rep.machine.tick());
+                    }
+                });
+            }
         }
 
         private void end() {
@@ -347,6 +356,8 @@ final class Recovery {
         private boolean more;
         private boolean over;
         private int inFlight;
+        /** The source refused the pull because it is peering: its log is settled moments from now. */
+        boolean sourcePeering;
         /** A record to copy; {@code reslot}: this node has its version, but the block of another slot. */
         private record Copy(LogRecord rec, boolean reslot) {}
 
@@ -404,6 +415,7 @@ final class Recovery {
                 return;
             }
             if (s.status() != Status.OK || s.last() == null) {
+                sourcePeering = s.status() == Status.PEERING;
                 fail("log pull from " + source + ": " + s.status() + " " + s.message());
                 return;
             }

@@ -55,6 +55,8 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
     long downOutMillis;
     @Option(names = "--json", description = "Also write the figures to this file as JSON.")
     Path json;
+    @Option(names = "--keep", description = "Keep the cluster's directory (node logs included) instead of deleting it; its path is printed.")
+    boolean keep;
 
     @Override
     public Integer call() throws Exception {
@@ -68,8 +70,12 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
             return run(cluster, dir);
         } finally {
             cluster.stopAll(Duration.ofSeconds(10));
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            if (keep) {
+                System.out.println("cluster directory kept: " + dir);
+            } else {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
             }
         }
     }
@@ -128,6 +134,12 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
         System.out.printf("raw disk write (fsync every 4 MiB): %.1f MiB/s%n", diskMibS);
         System.out.printf("node %d (%.1f MiB stored) SIGKILLed; marked out after %.1f s (down-out interval %d ms)%n",
                 victim, victimBytes / (double) (1 << 20), (outNanos - k0) / 1e9, downOutMillis);
+        if (keep) {
+            long nowNanos = System.nanoTime();
+            java.time.Instant now = java.time.Instant.now();
+            System.out.printf("killed at %s, marked out at %s, clean at %s%n", now.minusNanos(nowNanos - k0),
+                    now.minusNanos(nowNanos - outNanos), now.minusNanos(nowNanos - cleanNanos));
+        }
         System.out.printf("re-protection: %.1f s from out to clean, %.1f MiB/s = %.2f of the raw disk write speed%n",
                 reprotectSeconds, reprotectMibS, reprotectMibS / diskMibS);
         if (json != null) {
@@ -163,10 +175,15 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
                 s = null;
             }
             long now = System.nanoTime();
+            if (s != null) {
+                System.err.printf("\r%s: %d partitions degraded, %d recovering   ", java.time.LocalTime.now(),
+                        s.path("partitions").path("degraded").asInt(), s.path("partitions").path("recovering").asInt());
+            }
             if (s != null && done.test(s)) {
                 if (since < 0) {
                     since = now;
                 } else if (now - since >= 3_000_000_000L) {
+                    System.err.println();
                     return since;
                 }
             } else {
