@@ -136,10 +136,17 @@ public final class PartitionClient {
      * As {@link #getImmutable(PartitionId, String)}, but when this node holds no copy, the first
      * try goes to up holder number {@code spread} (modulo their count), so that the chunks of one
      * large read spread over the holders; -1 goes to the primary first.
+     *
+     * <p>The reads are hedged: the next source is asked when the ones asked so far failed, or
+     * stayed silent for {@link #hedgeDelayMillis()} (twice the 90th percentile of recent chunk
+     * reads), so a holder that hangs costs that delay, not the RPC deadline. Sources in order: the
+     * first choice above, the primary, the other up holders. A holder whose copy failed its check
+     * is sent the good bytes once they are found.
      */
     public Optional<Record> getImmutable(PartitionId p, String key, int spread) {
         MapView.Current current = mapView.current();
         List<String> up = current.placement().of(p).upHolders(current.map());
+        Optional<String> primary = current.placement().of(p).primary(current.map());
         Optional<String> self = peers.selfId();
         String first = null;
         if (self.isPresent() && up.contains(self.get())) {
@@ -147,30 +154,67 @@ public final class PartitionClient {
         } else if (spread >= 0 && !up.isEmpty()) {
             first = up.get(spread % up.size());
         }
-        if (first != null && !first.equals(current.placement().of(p).primary(current.map()).orElse(null))) {
-            String source = first;
-            long epoch = current.epoch();
-            Status answered = null;
-            try {
-                GetReply r = watched(source, () -> peers.stub(source).get(GetRequest.newBuilder()
-                        .setEpoch(epoch).setPartition(RecordCodec.ref(p)).setKey(key)
-                        .setWithBlob(true).setLocalOnly(true).build()));
-                if (r.getStatus() == Status.OK && !r.getRecord().getTombstone()) {
-                    return Optional.of(r.getRecord());
-                }
-                answered = r.getStatus();
-            } catch (RuntimeException e) {
-                log.info("chunk {} {} at {} failed: {}; trying the primary", p, key, source, e.toString());
-            }
-            if (answered == Status.CORRUPT) {
-                // Its copy failed its check: the good bytes found elsewhere are sent back to it.
-                Optional<Record> good = fromPrimaryOrHolders(p, key, current);
-                good.filter(g -> !g.getTombstone() && g.getHasBlob()).ifPresent(g -> sendBack(source, p, g));
-                return good;
+        long epoch = current.epoch();
+        java.util.Set<String> damaged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<Hedged.Attempt<Optional<Record>>> attempts = new java.util.ArrayList<>();
+        List<String> order = new java.util.ArrayList<>();
+        if (first != null && !first.equals(primary.orElse(null))) {
+            order.add(first);
+        }
+        primary.ifPresent(order::add);
+        for (String h : up) {
+            if (!order.contains(h)) {
+                order.add(h);
             }
         }
-        return fromPrimaryOrHolders(p, key, current);
+        for (String source : order) {
+            boolean atPrimary = primary.isPresent() && source.equals(primary.get());
+            attempts.add(() -> {
+                long t = System.nanoTime();
+                GetReply r = watched(source, () -> peers.stub(source).get(GetRequest.newBuilder()
+                        .setEpoch(epoch).setPartition(RecordCodec.ref(p)).setKey(key)
+                        .setWithBlob(true).setLocalOnly(!atPrimary).build()));
+                if (atPrimary) {
+                    mapView.ensureEpoch(r.getEpoch());
+                }
+                if (r.getStatus() == Status.OK && (atPrimary || !r.getRecord().getTombstone())) {
+                    chunkReads.add(System.nanoTime() - t);
+                    return Optional.of(Optional.of(r.getRecord()));
+                }
+                if (atPrimary && r.getStatus() == Status.NOT_FOUND) {
+                    return Optional.of(Optional.<Record>empty()); // the primary's word: there is no such chunk
+                }
+                if (r.getStatus() == Status.CORRUPT && !atPrimary) {
+                    damaged.add(source);
+                }
+                log.info("chunk {} {} at {}: {} {}; asking another holder", p, key, source, r.getStatus(), r.getMessage());
+                return Optional.empty();
+            });
+        }
+        Optional<Optional<Record>> decided;
+        try {
+            decided = Hedged.first(attempts, hedgeDelayMillis(), "chunk " + p + " " + key);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException(ClusterException.Kind.UNAVAILABLE, "read of chunk " + key + " interrupted");
+        }
+        // Nobody decided: go through the primary with retries (it may be peering, or the map moving).
+        Optional<Record> good = decided.isPresent() ? decided.get() : get(p, key, true);
+        good.filter(g -> !g.getTombstone() && g.getHasBlob()).ifPresent(g -> damaged.forEach(holder -> sendBack(holder, p, g)));
+        return good;
     }
+
+    /** Latencies of recent chunk reads that returned the chunk: the hedge delay follows them. */
+    private final LatencyWindow chunkReads = new LatencyWindow(128);
+
+    /** How long a chunk read waits on one source before it asks the next as well. */
+    long hedgeDelayMillis() {
+        return chunkReads.hedgeDelayMillis(HEDGE_DELAY_DEFAULT_MILLIS, HEDGE_DELAY_MIN_MILLIS, HEDGE_DELAY_MAX_MILLIS);
+    }
+
+    static final long HEDGE_DELAY_DEFAULT_MILLIS = 500;
+    static final long HEDGE_DELAY_MIN_MILLIS = 20;
+    static final long HEDGE_DELAY_MAX_MILLIS = 2_000;
 
     /** Sends good bytes of a chunk to a holder whose copy is damaged; it rewrites its copy if they match its stored checksum. */
     private void sendBack(String holder, PartitionId p, Record good) {
@@ -181,42 +225,6 @@ public final class PartitionClient {
         } catch (RuntimeException e) {
             log.info("chunk {} {}: could not send good bytes to {}: {}", p, good.getKey(), holder, e.toString());
         }
-    }
-
-    private Optional<Record> fromPrimaryOrHolders(PartitionId p, String key, MapView.Current current) {
-        try {
-            Optional<String> primary = current.placement().of(p).primary(current.map());
-            if (primary.isPresent()) {
-                long epoch = current.epoch();
-                GetReply r = watched(primary.get(), () -> peers.stub(primary.get()).get(GetRequest.newBuilder()
-                        .setEpoch(epoch).setPartition(RecordCodec.ref(p)).setKey(key).setWithBlob(true).build()));
-                mapView.ensureEpoch(r.getEpoch());
-                if (r.getStatus() == Status.OK) {
-                    return Optional.of(r.getRecord());
-                }
-                if (r.getStatus() == Status.NOT_FOUND) {
-                    return Optional.empty();
-                }
-                log.info("chunk {} {} at primary {}: {} {}; trying other holders", p, key, primary.get(), r.getStatus(), r.getMessage());
-            }
-        } catch (RuntimeException e) {
-            log.info("chunk {} {} at the primary failed: {}; trying other holders", p, key, e.toString());
-        }
-        MapView.Current now = mapView.current();
-        for (String holder : now.placement().of(p).upHolders(now.map())) {
-            try {
-                GetReply r = peers.stub(holder).get(GetRequest.newBuilder()
-                        .setEpoch(now.epoch()).setPartition(RecordCodec.ref(p)).setKey(key)
-                        .setWithBlob(true).setLocalOnly(true).build());
-                if (r.getStatus() == Status.OK && !r.getRecord().getTombstone()) {
-                    return Optional.of(r.getRecord());
-                }
-            } catch (RuntimeException e) {
-                log.info("chunk {} {} at {} failed: {}", p, key, holder, e.toString());
-            }
-        }
-        // Nobody answered with a copy: go through the primary with retries (it may be peering).
-        return get(p, key, true);
     }
 
     /** Records by key order at the partition's primary. */

@@ -49,8 +49,6 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 public final class FreezeBenchCommand implements Callable<Integer> {
 
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
-    /** Objects written first, read by the load's GETs. */
-    private static final int PRELOADED = 1000;
     /** The target: from down_after_millis on, no operation takes longer than this. */
     private static final long SLOWEST_TARGET_NANOS = 5_000_000_000L;
 
@@ -58,6 +56,8 @@ public final class FreezeBenchCommand implements Callable<Integer> {
     int nodes;
     @Option(names = "--size", defaultValue = "4096", description = "Object size in bytes (default: ${DEFAULT-VALUE}).")
     int size;
+    @Option(names = "--objects", defaultValue = "1000", description = "Objects written first, read by the load's GETs (default: ${DEFAULT-VALUE}).")
+    int preloaded;
     @Option(names = "--concurrency", defaultValue = "16", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
     int concurrency;
     @Option(names = "--before-seconds", defaultValue = "20", description = "Load before the freeze (default: ${DEFAULT-VALUE}).")
@@ -79,9 +79,9 @@ public final class FreezeBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (nodes < 4 || nodes > 16 || size < 8 || size > (64 << 20) || concurrency < 1 || concurrency > 256
-                || beforeSeconds < 5 || freezeSeconds < 1 || afterSeconds < 0 || downAfterMillis < 1000
+                || preloaded < 1 || beforeSeconds < 5 || freezeSeconds < 1 || afterSeconds < 0 || downAfterMillis < 1000
                 || downAfterMillis >= freezeSeconds * 1000L) {
-            throw new IllegalArgumentException("need 4 <= nodes <= 16, 8 <= size <= 64 MiB, 1 <= concurrency <= 256, before-seconds >= 5, "
+            throw new IllegalArgumentException("need 4 <= nodes <= 16, 8 <= size <= 64 MiB, objects >= 1, 1 <= concurrency <= 256, before-seconds >= 5, "
                     + "down-after-millis >= 1000 and shorter than the freeze");
         }
         Path dir = Files.createTempDirectory("cairn-bench-freeze-");
@@ -117,7 +117,7 @@ public final class FreezeBenchCommand implements Callable<Integer> {
         new SplittableRandom(7).nextBytes(base);
         try (ExecutorService pool = Executors.newFixedThreadPool(concurrency)) {
             List<Future<?>> puts = new ArrayList<>();
-            for (int i = 0; i < PRELOADED; i++) {
+            for (int i = 0; i < preloaded; i++) {
                 int n = i;
                 puts.add(pool.submit(() -> clients.get(n % clients.size()).putObject(b -> b.bucket(bucket).key("pre-" + n),
                         RequestBody.fromBytes(body(base, n)))));
@@ -127,7 +127,7 @@ public final class FreezeBenchCommand implements Callable<Integer> {
             }
         }
         System.out.printf("cluster: %d nodes, rep3, heartbeat %d ms, down after %d ms; %d objects of %d bytes written; %d clients "
-                + "through nodes 0-%d%n", nodes, heartbeatMillis, downAfterMillis, PRELOADED, size, concurrency, victim - 1);
+                + "through nodes 0-%d%n", nodes, heartbeatMillis, downAfterMillis, preloaded, size, concurrency, victim - 1);
 
         ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
         AtomicBoolean stop = new AtomicBoolean();
@@ -152,7 +152,7 @@ public final class FreezeBenchCommand implements Callable<Integer> {
                                 int k = written.getAndIncrement();
                                 c.putObject(b -> b.bucket(bucket).key("w-" + k), RequestBody.fromBytes(body(base, k)));
                             } else {
-                                int k = rnd.nextInt(PRELOADED);
+                                int k = rnd.nextInt(preloaded);
                                 check(c.getObjectAsBytes(b -> b.bucket(bucket).key("pre-" + k)).asByteArray(), base, k);
                             }
                         } catch (RuntimeException e) {
