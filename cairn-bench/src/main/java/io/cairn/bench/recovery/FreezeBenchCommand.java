@@ -58,6 +58,8 @@ public final class FreezeBenchCommand implements Callable<Integer> {
     int size;
     @Option(names = "--objects", defaultValue = "1000", description = "Objects written first, read by the load's GETs (default: ${DEFAULT-VALUE}).")
     int preloaded;
+    @Option(names = "--put-percent", defaultValue = "50", description = "Share of the load's operations that are PUTs, the rest GETs (default: ${DEFAULT-VALUE}).")
+    int putPercent;
     @Option(names = "--concurrency", defaultValue = "16", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
     int concurrency;
     @Option(names = "--before-seconds", defaultValue = "20", description = "Load before the freeze (default: ${DEFAULT-VALUE}).")
@@ -79,9 +81,9 @@ public final class FreezeBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (nodes < 4 || nodes > 16 || size < 8 || size > (64 << 20) || concurrency < 1 || concurrency > 256
-                || preloaded < 1 || beforeSeconds < 5 || freezeSeconds < 1 || afterSeconds < 0 || downAfterMillis < 1000
+                || preloaded < 1 || putPercent < 0 || putPercent > 100 || beforeSeconds < 5 || freezeSeconds < 1 || afterSeconds < 0 || downAfterMillis < 1000
                 || downAfterMillis >= freezeSeconds * 1000L) {
-            throw new IllegalArgumentException("need 4 <= nodes <= 16, 8 <= size <= 64 MiB, objects >= 1, 1 <= concurrency <= 256, before-seconds >= 5, "
+            throw new IllegalArgumentException("need 4 <= nodes <= 16, 8 <= size <= 64 MiB, objects >= 1, 0 <= put-percent <= 100, 1 <= concurrency <= 256, before-seconds >= 5, "
                     + "down-after-millis >= 1000 and shorter than the freeze");
         }
         Path dir = Files.createTempDirectory("cairn-bench-freeze-");
@@ -141,9 +143,8 @@ public final class FreezeBenchCommand implements Callable<Integer> {
                 int worker = w;
                 workers.add(pool.submit(() -> {
                     SplittableRandom rnd = new SplittableRandom(worker);
-                    long n = 0;
                     while (!stop.get()) {
-                        boolean put = (n++ & 1) == 0;
+                        boolean put = rnd.nextInt(100) < putPercent;
                         S3Client c = clients.get(rnd.nextInt(clients.size()));
                         long t = System.nanoTime();
                         String error = null;
@@ -213,8 +214,12 @@ public final class FreezeBenchCommand implements Callable<Integer> {
         Window late = windows.get(2);
         double putRatio = late.putRate / before.putRate;
         double getRatio = late.getRate / before.getRate;
-        out.put("frozen_put_ratio", round(putRatio));
-        out.put("frozen_get_ratio", round(getRatio));
+        if (putPercent > 0) {
+            out.put("frozen_put_ratio", round(putRatio));
+        }
+        if (putPercent < 100) {
+            out.put("frozen_get_ratio", round(getRatio));
+        }
         System.out.printf(Locale.ROOT, "from down_after on, frozen: PUT %.2f and GET %.2f of the rate before (target >= 0.5); "
                         + "slowest operation started then %.1f s (target <= 5 s)%n", putRatio, getRatio, late.slowestNanos / 1e9);
         int errors = windows.stream().mapToInt(w -> w.errors).sum();
@@ -222,7 +227,9 @@ public final class FreezeBenchCommand implements Callable<Integer> {
         if (json != null) {
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
         }
-        boolean met = putRatio >= 0.5 && getRatio >= 0.5 && late.slowestNanos <= SLOWEST_TARGET_NANOS;
+        // A kind of operation the load does not run (--put-percent 0 or 100) has no rate to keep.
+        boolean met = (putPercent == 0 || putRatio >= 0.5) && (putPercent == 100 || getRatio >= 0.5)
+                && late.slowestNanos <= SLOWEST_TARGET_NANOS;
         System.out.println(met ? "target met" : "target missed");
         return errors == 0 ? 0 : 1;
     }
