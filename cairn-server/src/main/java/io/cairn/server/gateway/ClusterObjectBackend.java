@@ -383,7 +383,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         }
         // Up to CHUNK_READS_AHEAD chunks are fetched while one is written: at most that many
         // plus one chunks of this read are in memory at once.
-        java.util.ArrayDeque<Future<ByteBuffer>> fetching = new java.util.ArrayDeque<>();
+        java.util.ArrayDeque<Future<com.google.protobuf.ByteString>> fetching = new java.util.ArrayDeque<>();
         int requested = 0;
         try {
             for (int w = 0; w < wanted.size(); w++) {
@@ -391,7 +391,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
                     fetching.add(fetchChunk(pool, entry, wanted.get(requested)));
                     requested++;
                 }
-                ByteBuffer data;
+                com.google.protobuf.ByteString data;
                 try {
                     data = fetching.poll().get();
                 } catch (InterruptedException e) {
@@ -400,37 +400,33 @@ public final class ClusterObjectBackend implements ObjectBackend {
                 } catch (ExecutionException e) {
                     throw new IOException("chunk read failed: " + e.getCause().getMessage(), e.getCause());
                 }
-                out.write(data.array(), data.arrayOffset() + data.position(), data.remaining());
+                data.writeTo(out); // the bytes as they came: no copy on the way to the client
             }
         } finally {
             fetching.forEach(f -> f.cancel(true)); // the client went away, or a chunk failed
         }
     }
 
-    /** The bytes {@code part = {chunk index, start within chunk, length}} of a chunk, in a heap buffer. */
-    private Future<ByteBuffer> fetchChunk(PoolInfo pool, ObjectEntry entry, long[] part) {
+    /** The bytes {@code part = {chunk index, start within chunk, length}} of a chunk, as received (not copied). */
+    private Future<com.google.protobuf.ByteString> fetchChunk(PoolInfo pool, ObjectEntry entry, long[] part) {
         ObjectEntry.ChunkRef ref = entry.chunks().get((int) part[0]);
         int from = (int) part[1];
         int len = (int) part[2];
         if (pool.policy().kind() == StoragePolicy.Kind.ERASURE_CODED) {
             // Only the blocks of the stripe that the range touches are fetched.
-            return io.submit(() -> node.stripeReader().read(chunkPartition(pool, ref.id()), chunkKey(ref.id()), (int) ref.size(), from, len)
-                    .orElseThrow(() -> new IOException("chunk " + ref.id() + " of the object is missing")));
+            return io.submit(() -> com.google.protobuf.UnsafeByteOperations.unsafeWrap(
+                    node.stripeReader().read(chunkPartition(pool, ref.id()), chunkKey(ref.id()), (int) ref.size(), from, len)
+                    .orElseThrow(() -> new IOException("chunk " + ref.id() + " of the object is missing"))));
         }
         return io.submit(() -> {
             Record r = client.getImmutable(chunkPartition(pool, ref.id()), chunkKey(ref.id()), (int) part[0])
                     .filter(x -> !x.getTombstone())
                     .orElseThrow(() -> new IOException("chunk " + ref.id() + " of the object is missing"));
-            ByteBuffer data = r.getBlob().asReadOnlyByteBuffer();
-            if (data.remaining() != ref.size()) {
-                throw new IOException("chunk " + ref.id() + " has " + data.remaining() + " bytes, expected " + ref.size());
+            com.google.protobuf.ByteString data = r.getBlob();
+            if (data.size() != ref.size()) {
+                throw new IOException("chunk " + ref.id() + " has " + data.size() + " bytes, expected " + ref.size());
             }
-            if (!data.hasArray()) {
-                byte[] copy = new byte[len];
-                data.get(data.position() + from, copy);
-                return ByteBuffer.wrap(copy);
-            }
-            return data.slice(data.position() + from, len);
+            return data.substring(from, from + len);
         });
     }
 
