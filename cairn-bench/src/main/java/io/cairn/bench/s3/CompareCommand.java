@@ -65,7 +65,8 @@ public final class CompareCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no s3proxy jar at " + s3proxyJar);
         }
         List<Load> loads = List.of(
-                new Load("4 KiB", smallObjects, 4096, concurrency, "put,get"),
+                new Load("4 KiB", smallObjects, 4096, concurrency, "put,get,mixed,delete"),
+                new Load("4 KiB, 64 in flight", smallObjects, 4096, 64, "put,get"),
                 new Load("64 KiB", smallObjects, 65536, concurrency, "put,get"),
                 new Load("16 MiB", largeObjects, 16 << 20, largeConcurrency, "put,get"),
                 new Load("LIST", listKeys, 16, Math.max(concurrency, 64), "put,list"));
@@ -201,24 +202,30 @@ public final class CompareCommand implements Callable<Integer> {
             t.append(" | ").append(target).append(" ÷ s3proxy");
         }
         t.append(" |\n|---").append("|---".repeat(2 * targets.size() - 1)).append("|\n");
+        // {load, figure, label, its p99 figure (shown in brackets) or null}; a p99 row's ratio is Cairn's p99 over s3proxy's.
         String[][] rows = {
-                {"4 KiB", "put", "4 KiB PUT, ops/s (p99 ms)"}, {"4 KiB", "get", "4 KiB GET, ops/s (p99 ms)"},
-                {"64 KiB", "put", "64 KiB PUT, ops/s (p99 ms)"}, {"64 KiB", "get", "64 KiB GET, ops/s (p99 ms)"},
-                {"16 MiB", "put", "16 MiB PUT, MiB/s (p99 ms)"}, {"16 MiB", "get", "16 MiB GET, MiB/s (p99 ms)"},
-                {"LIST", "list", "LIST in pages of 1,000, keys/s"}};
+                {"4 KiB", "put_ops_s", "4 KiB PUT, ops/s (p99 ms)", "put_p99_ms"},
+                {"4 KiB", "get_ops_s", "4 KiB GET, ops/s (p99 ms)", "get_p99_ms"},
+                {"4 KiB", "mixed_ops_s", "4 KiB mixed (70% GET, 30% overwrite), ops/s (p99 ms)", "mixed_p99_ms"},
+                {"4 KiB", "delete_ops_s", "4 KiB DELETE, ops/s (p99 ms)", "delete_p99_ms"},
+                {"4 KiB, 64 in flight", "get_ops_s", "4 KiB GET, 64 in flight, ops/s (p99 ms)", "get_p99_ms"},
+                {"4 KiB, 64 in flight", "get_p99_ms", "4 KiB GET, 64 in flight, p99 ms", null},
+                {"64 KiB", "put_ops_s", "64 KiB PUT, ops/s (p99 ms)", "put_p99_ms"},
+                {"64 KiB", "get_ops_s", "64 KiB GET, ops/s (p99 ms)", "get_p99_ms"},
+                {"16 MiB", "put_mib_s", "16 MiB PUT, MiB/s (p99 ms)", "put_p99_ms"},
+                {"16 MiB", "get_mib_s", "16 MiB GET, MiB/s (p99 ms)", "get_p99_ms"},
+                {"LIST", "list_keys_s", "LIST in pages of 1,000, keys/s", null}};
         for (String[] row : rows) {
-            boolean mib = row[0].equals("16 MiB");
-            String field = row[1].equals("list") ? "list_keys_s" : row[1] + (mib ? "_mib_s" : "_ops_s");
-            Double ref = figure(reference, row[0], field);
+            Double ref = figure(reference, row[0], row[1]);
             t.append("| ").append(row[2]);
             for (String target : targets) {
-                Double v = figure(results.get(target), row[0], field);
-                Double p99 = figure(results.get(target), row[0], row[1] + "_p99_ms");
+                Double v = figure(results.get(target), row[0], row[1]);
+                Double p99 = row[3] == null ? null : figure(results.get(target), row[0], row[3]);
                 t.append(" | ").append(v == null ? "" : String.format(Locale.ROOT, "%.1f", v)
                         + (p99 == null ? "" : String.format(Locale.ROOT, " (%.0f)", p99)));
             }
             for (String target : targets.subList(1, targets.size())) {
-                Double v = figure(results.get(target), row[0], field);
+                Double v = figure(results.get(target), row[0], row[1]);
                 t.append(" | ").append(v == null || ref == null || ref == 0 ? "" : String.format(Locale.ROOT, "%.2f", v / ref));
             }
             t.append(" |\n");

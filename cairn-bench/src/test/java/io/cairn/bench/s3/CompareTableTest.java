@@ -27,4 +27,14 @@ class CompareTableTest {
         assertThat(table).contains("| 64 KiB PUT, ops/s (p99 ms) |  |  |  |");
         assertThat(table).contains("Cairn rep3 16 MiB PUT ÷ disk: 0.30.");
     }
+
+    @Test
+    void theP99RowAt64InFlightIsCairnsP99OverS3proxys() {
+        Map<String, Map<String, Map<?, ?>>> results = new LinkedHashMap<>();
+        results.put("s3proxy", Map.of("4 KiB, 64 in flight", Map.of("get_ops_s", 2000.0, "get_p99_ms", 40.0)));
+        results.put("Cairn rep3", Map.of("4 KiB, 64 in flight", Map.of("get_ops_s", 1000.0, "get_p99_ms", 100.0)));
+        String table = CompareCommand.table(results, 300.0);
+        assertThat(table).contains("| 4 KiB GET, 64 in flight, ops/s (p99 ms) | 2000.0 (40) | 1000.0 (100) | 0.50 |");
+        assertThat(table).contains("| 4 KiB GET, 64 in flight, p99 ms | 40.0 | 100.0 | 2.50 |");
+    }
 }
