@@ -139,7 +139,7 @@ public final class PartitionClient {
      *
      * <p>The reads are hedged: the next source is asked when the ones asked so far failed, or
      * stayed silent for {@link #hedgeDelayMillis()} (twice the 90th percentile of recent chunk
-     * reads), so a holder that hangs costs that delay, not the RPC deadline. Sources in order: the
+     * reads from other nodes), so a holder that hangs costs that delay, not the RPC deadline. Sources in order: the
      * first choice above, the primary, the other up holders. A holder whose copy failed its check
      * is sent the good bytes once they are found.
      */
@@ -178,7 +178,9 @@ public final class PartitionClient {
                     mapView.ensureEpoch(r.getEpoch());
                 }
                 if (r.getStatus() == Status.OK && (atPrimary || !r.getRecord().getTombstone())) {
-                    chunkReads.add(System.nanoTime() - t);
+                    if (!self.map(source::equals).orElse(false)) {
+                        chunkReads.add(System.nanoTime() - t); // reads of the own copy, with no network hop, would make the delay too short
+                    }
                     return Optional.of(Optional.of(r.getRecord()));
                 }
                 if (atPrimary && r.getStatus() == Status.NOT_FOUND) {
@@ -204,7 +206,7 @@ public final class PartitionClient {
         return good;
     }
 
-    /** Latencies of recent chunk reads that returned the chunk: the hedge delay follows them. */
+    /** Latencies of recent chunk reads from other nodes that returned the chunk: the hedge delay follows them. */
     private final LatencyWindow chunkReads = new LatencyWindow(128);
 
     /** How long a chunk read waits on one source before it asks the next as well. */
