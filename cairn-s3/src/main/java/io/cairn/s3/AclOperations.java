@@ -8,6 +8,8 @@ import java.io.IOException;
  * {@code private} is accepted (it changes nothing); any other ACL is NotImplemented.
  */
 final class AclOperations {
+  /** Largest AccessControlPolicy body read (and dropped). */
+  static final int ACL_XML_BYTES_MAX = 64 * 1024;
   private static final String XSI = "http://www.w3.org/2001/XMLSchema-instance";
 
   private final ObjectBackend backend;
@@ -35,7 +37,8 @@ final class AclOperations {
       throw new S3Exception(S3Error.NotImplemented,
           "Cairn keeps every bucket and object private to its owner; only the canned ACL 'private' can be set");
     }
-    RequestBodyDecoder.open(ex, auth, false).stream().transferTo(java.io.OutputStream.nullOutputStream());
+    RequestBodyDecoder.open(ex, auth, false, ACL_XML_BYTES_MAX,
+        "an access control policy is at most " + ACL_XML_BYTES_MAX + " bytes").stream().transferTo(java.io.OutputStream.nullOutputStream());
     exists(bucket, keyOrNull);
     ex.sendEmpty(200);
   }

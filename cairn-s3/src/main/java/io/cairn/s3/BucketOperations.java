@@ -63,7 +63,8 @@ final class BucketOperations {
 
   void createBucket(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
     BucketNameRule.check(bucket);
-    DecodedBody body = RequestBodyDecoder.open(ex, auth, false);
+    DecodedBody body = RequestBodyDecoder.open(ex, auth, false, CREATE_BUCKET_XML_BYTES_MAX,
+        "a CreateBucketConfiguration is at most " + CREATE_BUCKET_XML_BYTES_MAX + " bytes");
     if (body.length() != 0 && (body.length() > 0 || ex.header("transfer-encoding") != null)) {
       Element root = SafeXmlParser.parse(body.stream(), CREATE_BUCKET_XML_BYTES_MAX);
       if (root != null && !SafeXmlParser.name(root).equals("CreateBucketConfiguration")) {

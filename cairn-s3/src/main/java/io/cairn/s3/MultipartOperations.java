@@ -26,7 +26,11 @@ final class MultipartOperations {
 
   private final ObjectBackend backend;
 
-  MultipartOperations(ObjectBackend backend) {
+  /** The largest body of one part this gateway accepts (at most {@link #PART_BYTES_MAX}). */
+  private final long bodyBytesMax;
+
+  MultipartOperations(ObjectBackend backend, long bodyBytesMax) {
+    this.bodyBytesMax = bodyBytesMax;
     this.backend = backend;
   }
 
@@ -43,8 +47,8 @@ final class MultipartOperations {
       uploadPartCopy(ex, bucket, key, uploadId, partNumber);
       return;
     }
-    DecodedBody body = RequestBodyDecoder.open(ex, auth, true);
-    if (body.length() > PART_BYTES_MAX) throw new S3Exception(S3Error.EntityTooLarge, "a part is at most 5 GiB");
+    DecodedBody body = RequestBodyDecoder.open(ex, auth, true, Math.min(PART_BYTES_MAX, bodyBytesMax), "a part is at most "
+        + ObjectOperations.describeBytes(Math.min(PART_BYTES_MAX, bodyBytesMax)));
     PartInfo part = backend.uploadPart(bucket, key, uploadId, partNumber, body.length(), body.stream());
     ex.setHeader("ETag", ObjectHeaders.quote(part.etag()));
     ex.sendEmpty(200);
@@ -91,7 +95,8 @@ final class MultipartOperations {
 
   void complete(S3Exchange ex, Authentication auth, String bucket, String key) throws S3Exception, IOException {
     String uploadId = ex.query().first("uploadId");
-    DecodedBody body = RequestBodyDecoder.open(ex, auth, false);
+    DecodedBody body = RequestBodyDecoder.open(ex, auth, false, COMPLETE_XML_BYTES_MAX,
+        "a CompleteMultipartUpload document is at most " + COMPLETE_XML_BYTES_MAX + " bytes");
     Element root = SafeXmlParser.parse(body.stream(), COMPLETE_XML_BYTES_MAX);
     if (!SafeXmlParser.name(root).equals("CompleteMultipartUpload")) {
       throw new S3Exception(S3Error.MalformedXML, "the body must be a CompleteMultipartUpload document");

@@ -23,16 +23,23 @@ final class ObjectOperations {
   static final int COPY_PIPE_BYTES = 1024 * 1024;
 
   private final ObjectBackend backend;
+  /** The largest body of one PUT this gateway accepts (at most {@link #PUT_BYTES_MAX}). */
+  private final long bodyBytesMax;
 
-  ObjectOperations(ObjectBackend backend) {
+  ObjectOperations(ObjectBackend backend, long bodyBytesMax) {
     this.backend = backend;
+    this.bodyBytesMax = bodyBytesMax;
+  }
+
+  /** A size in words for an error message: "5 GiB", "1048576 bytes". */
+  static String describeBytes(long bytes) {
+    long gib = 1024L * 1024 * 1024;
+    return bytes % gib == 0 ? bytes / gib + " GiB" : bytes + " bytes";
   }
 
   void put(S3Exchange ex, Authentication auth, String bucket, String key) throws S3Exception, IOException {
-    DecodedBody body = RequestBodyDecoder.open(ex, auth, true);
-    if (body.length() > PUT_BYTES_MAX) {
-      throw new S3Exception(S3Error.EntityTooLarge, "your proposed upload exceeds the maximum allowed object size");
-    }
+    DecodedBody body = RequestBodyDecoder.open(ex, auth, true, Math.min(PUT_BYTES_MAX, bodyBytesMax),
+        "an object of one PUT is at most " + describeBytes(Math.min(PUT_BYTES_MAX, bodyBytesMax)));
     PutRequest req = ObjectHeaders.putRequest(ex.headers(), body.length());
     ConditionalWrite.check(ex.headers(), backend, bucket, key);
     ObjectInfo info = backend.putObject(bucket, key, req, body.stream());
@@ -107,7 +114,8 @@ final class ObjectOperations {
   }
 
   void deleteMany(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
-    DecodedBody body = RequestBodyDecoder.open(ex, auth, false);
+    DecodedBody body = RequestBodyDecoder.open(ex, auth, false, DELETE_XML_BYTES_MAX,
+        "a Delete document is at most " + DELETE_XML_BYTES_MAX + " bytes");
     Element root = SafeXmlParser.parse(body.stream(), DELETE_XML_BYTES_MAX);
     if (!SafeXmlParser.name(root).equals("Delete")) {
       throw new S3Exception(S3Error.MalformedXML, "the body must be a Delete document");

@@ -133,6 +133,15 @@ public final class RequestAuthenticator {
     if (nowMillis > signedAt.toEpochMilli() + expiresSeconds * 1000) {
       throw new S3Exception(S3Error.AccessDenied, "request has expired");
     }
+    // As S3 does: whoever holds a presigned URL may not add x-amz-* headers the signer did not
+    // sign (an x-amz-copy-source would turn a PUT into a copy of any object the signer can read).
+    List<String> signedNames = Arrays.asList(signedHeaders.split(";"));
+    for (String name : headers.keySet()) {
+      if (name.startsWith("x-amz-") && !name.equals("x-amz-content-sha256") && !signedNames.contains(name)) {
+        throw new S3Exception(S3Error.AccessDenied,
+            "there were headers present in the request which were not signed: " + name);
+      }
+    }
     String payloadHash = query.firstOr("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD");
     return verify(method, rawPath, query, headers, credential, signedHeaders, signature, amzDate, payloadHash,
         "UNSIGNED-PAYLOAD", true, S3Error.AuthorizationQueryParametersError);

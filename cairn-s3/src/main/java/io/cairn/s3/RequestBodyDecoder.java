@@ -18,8 +18,12 @@ public final class RequestBodyDecoder {
 
   /**
    * @param lengthRequired whether a body without a known length is MissingContentLength
+   * @param bytesMax the largest body the operation accepts: a longer declared length is
+   *     EntityTooLarge before a byte is read, and a body of unknown length fails as it passes it
+   * @param limit the limit in words, for the error ("an object is at most 5 GiB")
    */
-  public static DecodedBody open(S3Exchange ex, Authentication auth, boolean lengthRequired) throws S3Exception {
+  public static DecodedBody open(S3Exchange ex, Authentication auth, boolean lengthRequired, long bytesMax, String limit)
+      throws S3Exception {
     Map<String, String> h = ex.headers();
     long rawLength = parseLength(h.get("content-length"), "Content-Length");
     String te = h.get("transfer-encoding");
@@ -75,7 +79,9 @@ public final class RequestBodyDecoder {
       String value = h.get(c.headerName());
       if (value != null) body = VerifyingInputStream.base64(body, c, value);
     }
+    if (length > bytesMax) throw new S3Exception(S3Error.EntityTooLarge, "the body is too large: " + limit);
     if (length >= 0) body = new LengthCheckingInputStream(body, length);
+    else body = new CappedInputStream(body, bytesMax, limit);
     return new DecodedBody(body, length);
   }
 

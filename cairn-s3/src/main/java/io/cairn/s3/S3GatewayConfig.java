@@ -11,6 +11,8 @@ import java.util.List;
  * @param maxSkewMillis largest accepted difference between a request's signing time and ours
  * @param virtualHostDomains domains under which {@code bucket.domain} addresses a bucket (may be empty)
  * @param concurrentRequestsMax requests served at once; more are answered with SlowDown
+ * @param bodyBytesMax the largest body of one PUT or one part, at most S3's 5 GiB, whatever the
+ *     framing: a declared length, an aws-chunked decoded length, or a chunked transfer counted as it arrives
  */
 public record S3GatewayConfig(
     String host,
@@ -18,11 +20,14 @@ public record S3GatewayConfig(
     String region,
     long maxSkewMillis,
     List<String> virtualHostDomains,
-    int concurrentRequestsMax) {
+    int concurrentRequestsMax,
+    long bodyBytesMax) {
 
   public static final String DEFAULT_REGION = "us-east-1";
   public static final long DEFAULT_MAX_SKEW_MILLIS = 15 * 60 * 1000L;
   public static final int DEFAULT_CONCURRENT_REQUESTS_MAX = 1024;
+  /** S3's largest object of one PUT, and largest part. */
+  public static final long BODY_BYTES_MAX = 5L * 1024 * 1024 * 1024;
 
   public S3GatewayConfig {
     if (host == null || host.isBlank()) throw new IllegalArgumentException("host is required");
@@ -31,10 +36,18 @@ public record S3GatewayConfig(
     if (maxSkewMillis <= 0) throw new IllegalArgumentException("maxSkewMillis must be positive");
     virtualHostDomains = virtualHostDomains == null ? List.of() : List.copyOf(virtualHostDomains);
     if (concurrentRequestsMax <= 0) throw new IllegalArgumentException("concurrentRequestsMax must be positive");
+    if (bodyBytesMax <= 0 || bodyBytesMax > BODY_BYTES_MAX) {
+      throw new IllegalArgumentException("bodyBytesMax must be from 1 to " + BODY_BYTES_MAX);
+    }
+  }
+
+  public S3GatewayConfig(
+      String host, int port, String region, long maxSkewMillis, List<String> virtualHostDomains, int concurrentRequestsMax) {
+    this(host, port, region, maxSkewMillis, virtualHostDomains, concurrentRequestsMax, BODY_BYTES_MAX);
   }
 
   public S3GatewayConfig(String host, int port, String region, long maxSkewMillis) {
-    this(host, port, region, maxSkewMillis, List.of(), DEFAULT_CONCURRENT_REQUESTS_MAX);
+    this(host, port, region, maxSkewMillis, List.of(), DEFAULT_CONCURRENT_REQUESTS_MAX, BODY_BYTES_MAX);
   }
 
   /** Defaults: region us-east-1, 15 minutes of skew, path-style addressing only. */

@@ -56,9 +56,9 @@ public final class S3RequestHandler extends Handler.Abstract {
     this.authenticator = new RequestAuthenticator(config.region(), config.maxSkewMillis(), backend::secretKey,
         new SigningKeyCache(1024));
     this.buckets = new BucketOperations(backend, config.region());
-    this.objects = new ObjectOperations(backend);
+    this.objects = new ObjectOperations(backend, config.bodyBytesMax());
     this.listings = new ListOperations(backend);
-    this.multipart = new MultipartOperations(backend);
+    this.multipart = new MultipartOperations(backend, config.bodyBytesMax());
     this.acls = new AclOperations(backend);
     this.permits = new Semaphore(config.concurrentRequestsMax());
     this.requestIdPrefix = requestIdPrefix;
@@ -146,6 +146,7 @@ public final class S3RequestHandler extends Handler.Abstract {
     Authentication auth = authenticator.authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(),
         clock.millis(), target[2]);
     String bucket = target[0], key = target[1];
+    refuseServerSideEncryption(ex);
     QueryParameters q = ex.query();
     String method = ex.method();
     if (bucket == null) {
@@ -223,6 +224,20 @@ public final class S3RequestHandler extends Handler.Abstract {
         else throw new S3Exception(S3Error.NotImplemented, "this object POST operation is not implemented");
       }
       default -> throw notAllowed(method);
+    }
+  }
+
+  /**
+   * Server-side encryption is not implemented: a request that asks for it (SSE-S3, SSE-KMS, or
+   * SSE-C with the client's key, on a PUT, a copy, a multipart upload or a read) is refused
+   * rather than served without it, so that no client believes data is encrypted that is not.
+   */
+  private static void refuseServerSideEncryption(S3Exchange ex) throws S3Exception {
+    for (String name : ex.headers().keySet()) {
+      if (name.startsWith("x-amz-server-side-encryption") || name.startsWith("x-amz-copy-source-server-side-encryption")) {
+        throw new S3Exception(S3Error.NotImplemented, "server-side encryption is not implemented: the header " + name
+            + " cannot be honoured, so the request is refused");
+      }
     }
   }
 

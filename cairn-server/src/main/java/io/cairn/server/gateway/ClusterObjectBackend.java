@@ -71,6 +71,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
     private final StorageNode node;
     private final BucketCreator buckets;
     private final MapView mapView;
+    private final CoalescedRefresh unknownKeyReads;
     private final PartitionClient client;
     private final int chunkSizeBytes;
     private final Clock clock;
@@ -81,6 +82,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         this.node = node;
         this.buckets = new BucketCreator(node);
         this.mapView = node.mapView();
+        this.unknownKeyReads = new CoalescedRefresh(mapView::refresh, 1, java.util.concurrent.TimeUnit.SECONDS, System::nanoTime);
         this.client = node.partitionClient();
         this.chunkSizeBytes = chunkSizeBytes;
         this.clock = clock;
@@ -92,7 +94,13 @@ public final class ClusterObjectBackend implements ObjectBackend {
     public Optional<String> secretKey(String accessKey) {
         Optional<UserInfo> u = mapView.current().map().user(accessKey);
         if (u.isEmpty()) {
-            u = mapView.refresh().map().user(accessKey);
+            try {
+                unknownKeyReads.awaitRead(); // a key created a moment ago is found; made-up keys share one read a second
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading the cluster map", e);
+            }
+            u = mapView.current().map().user(accessKey);
         }
         return u.map(UserInfo::secretKey);
     }

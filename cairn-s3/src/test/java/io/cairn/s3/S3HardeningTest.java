@@ -1,0 +1,224 @@
+package io.cairn.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequest;
+
+/**
+ * Requests that must be refused and change nothing: bodies past the size limit in every framing,
+ * presigned URLs with headers their signer did not sign, and server-side encryption, which Cairn
+ * does not implement.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class S3HardeningTest {
+  static final String ACCESS_KEY = "CAIRNHARDKEY";
+  static final String SECRET = "cairn-hardening-secret-0123456789";
+  /** A small body limit, so that bodies past it are cheap to send. */
+  static final long BODY_BYTES_MAX = 1024 * 1024;
+
+  private MemoryObjectBackend backend;
+  private S3Gateway gateway;
+  private S3Client s3;
+  private RawS3Client raw;
+  private final Random random = new Random(42);
+  private int buckets;
+
+  @BeforeAll
+  void start() {
+    backend = new MemoryObjectBackend(Map.of(ACCESS_KEY, SECRET));
+    gateway = S3Gateway.start(new S3GatewayConfig("127.0.0.1", 0, "us-east-1", 15 * 60 * 1000L, List.of(),
+        S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX, BODY_BYTES_MAX), backend, null);
+    s3 = S3Client.builder().endpointOverride(endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET))).build();
+    raw = new RawS3Client(gateway.port(), ACCESS_KEY, SECRET);
+  }
+
+  @AfterAll
+  void stop() {
+    s3.close();
+    gateway.close();
+  }
+
+  private URI endpoint() {
+    return URI.create("http://127.0.0.1:" + gateway.port());
+  }
+
+  private String newBucket() {
+    String name = "hard" + (buckets++);
+    s3.createBucket(b -> b.bucket(name));
+    return name;
+  }
+
+  private byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    random.nextBytes(b);
+    return b;
+  }
+
+  /**
+   * Sends a signed (UNSIGNED-PAYLOAD) request whose body goes in HTTP chunks and returns what the
+   * server answered; the server may answer and close before the whole body is written.
+   */
+  private String sendChunked(String method, String rawPath, String rawQuery, byte[] body) throws Exception {
+    var signed = raw.sign(method, rawPath, rawQuery, Map.of(), "UNSIGNED-PAYLOAD");
+    StringBuilder head = new StringBuilder(method + " " + rawPath + (rawQuery.isEmpty() ? "" : "?" + rawQuery)
+        + " HTTP/1.1\r\nHost: " + raw.host() + "\r\n");
+    signed.headers().forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+    head.append("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      try {
+        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        for (int off = 0; off < body.length; off += 65536) {
+          int n = Math.min(65536, body.length - off);
+          out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+          out.write(body, off, n);
+          out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+      } catch (IOException closedEarly) {
+        // The server refused the body part-way and closed: its answer is still to be read.
+      }
+      InputStream in = socket.getInputStream();
+      return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  @Test
+  void chunkedBodiesWithinTheLimitAreStoredWhole() throws Exception {
+    String bucket = newBucket();
+    byte[] body = randomBytes((int) BODY_BYTES_MAX);
+    String response = sendChunked("PUT", "/" + bucket + "/fits", "", body);
+    assertThat(response).startsWith("HTTP/1.1 200");
+    assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("fits")).asByteArray()).isEqualTo(body);
+  }
+
+  @Test
+  void aChunkedBodyPastTheLimitIsEntityTooLargeAndStoresNothing() throws Exception {
+    String bucket = newBucket();
+    String response = sendChunked("PUT", "/" + bucket + "/too-big", "", randomBytes((int) BODY_BYTES_MAX + 1));
+    assertThat(response).startsWith("HTTP/1.1 400").contains("<Code>EntityTooLarge</Code>");
+    assertThat(backend.objectCount(bucket)).isZero();
+  }
+
+  @Test
+  void aChunkedPartPastTheLimitIsEntityTooLarge() throws Exception {
+    String bucket = newBucket();
+    String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key("parts")).uploadId();
+    String response = sendChunked("PUT", "/" + bucket + "/parts", "partNumber=1&uploadId=" + uploadId,
+        randomBytes((int) BODY_BYTES_MAX + 4096));
+    assertThat(response).startsWith("HTTP/1.1 400").contains("<Code>EntityTooLarge</Code>");
+    assertThat(s3.listParts(b -> b.bucket(bucket).key("parts").uploadId(uploadId)).parts()).isEmpty();
+  }
+
+  @Test
+  void aDeclaredLengthPastTheLimitIsRefusedBeforeTheBodyIsSent() throws Exception {
+    String bucket = newBucket();
+    var signed = raw.sign("PUT", "/" + bucket + "/declared", "", Map.of(), "UNSIGNED-PAYLOAD");
+    StringBuilder req = new StringBuilder("PUT /" + bucket + "/declared HTTP/1.1\r\nHost: " + raw.host() + "\r\n");
+    signed.headers().forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
+    req.append("Content-Length: ").append(BODY_BYTES_MAX + 1).append("\r\nConnection: close\r\n\r\n");
+    // No body byte is sent: the answer comes from the declared length alone.
+    String response = raw.sendRawBytes(req.toString().getBytes(StandardCharsets.ISO_8859_1));
+    assertThat(response).startsWith("HTTP/1.1 400").contains("EntityTooLarge");
+    assertThat(backend.objectCount(bucket)).isZero();
+  }
+
+  @Test
+  void aPresignedPutRefusesHeadersItsSignerDidNotSign() throws Exception {
+    String bucket = newBucket();
+    s3.putObject(b -> b.bucket(bucket).key("secret"), RequestBody.fromString("not for the URL holder"));
+    try (S3Presigner presigner = S3Presigner.builder().endpointOverride(endpoint()).region(Region.US_EAST_1)
+        .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(true).build())
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET))).build()) {
+      PresignedPutObjectRequest put = presigner.presignPutObject(p -> p.signatureDuration(Duration.ofMinutes(5))
+          .putObjectRequest(o -> o.bucket(bucket).key("upload").metadata(Map.of("origin", "signed"))));
+      HttpClient http = HttpClient.newHttpClient();
+      // The holder of the URL adds x-amz-copy-source to turn the upload into a copy of "secret".
+      HttpRequest.Builder copy = HttpRequest.newBuilder(put.url().toURI())
+          .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[0]))
+          .header("x-amz-copy-source", "/" + bucket + "/secret");
+      put.signedHeaders().forEach((k, v) -> { if (!k.equalsIgnoreCase("host")) v.forEach(x -> copy.header(k, x)); });
+      HttpResponse<String> refused = http.send(copy.build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isEqualTo(403);
+      assertThat(refused.body()).contains("<Code>AccessDenied</Code>").contains("x-amz-copy-source");
+      assertThat(s3.listObjectsV2(b -> b.bucket(bucket)).contents()).extracting(o -> o.key()).containsExactly("secret");
+      // An unsigned metadata header is refused too, and the URL used as signed works.
+      HttpRequest.Builder extra = HttpRequest.newBuilder(put.url().toURI())
+          .PUT(HttpRequest.BodyPublishers.ofString("uploaded")).header("x-amz-meta-added", "by the holder");
+      put.signedHeaders().forEach((k, v) -> { if (!k.equalsIgnoreCase("host")) v.forEach(x -> extra.header(k, x)); });
+      assertThat(http.send(extra.build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
+      HttpRequest.Builder ok = HttpRequest.newBuilder(put.url().toURI()).PUT(HttpRequest.BodyPublishers.ofString("uploaded"));
+      put.signedHeaders().forEach((k, v) -> { if (!k.equalsIgnoreCase("host")) v.forEach(x -> ok.header(k, x)); });
+      assertThat(http.send(ok.build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("upload")).asUtf8String()).isEqualTo("uploaded");
+      assertThat(s3.headObject(b -> b.bucket(bucket).key("upload")).metadata()).containsEntry("origin", "signed");
+    }
+  }
+
+  @Test
+  void serverSideEncryptionIsNotImplementedAndStoresNothing() {
+    String bucket = newBucket();
+    assertNotImplemented(() -> s3.putObject(b -> b.bucket(bucket).key("sse-s3").serverSideEncryption(ServerSideEncryption.AES256),
+        RequestBody.fromString("would be stored in clear")));
+    assertNotImplemented(() -> s3.putObject(b -> b.bucket(bucket).key("sse-kms").serverSideEncryption(ServerSideEncryption.AWS_KMS),
+        RequestBody.fromString("would be stored in clear")));
+    String customerKey = java.util.Base64.getEncoder().encodeToString(randomBytes(32));
+    String customerKeyMd5 = md5Base64(java.util.Base64.getDecoder().decode(customerKey));
+    assertNotImplemented(() -> s3.putObject(b -> b.bucket(bucket).key("sse-c").sseCustomerAlgorithm("AES256")
+        .sseCustomerKey(customerKey).sseCustomerKeyMD5(customerKeyMd5), RequestBody.fromString("would be stored in clear")));
+    assertNotImplemented(() -> s3.createMultipartUpload(b -> b.bucket(bucket).key("sse-mpu")
+        .serverSideEncryption(ServerSideEncryption.AES256)));
+    assertThat(backend.objectCount(bucket)).isZero();
+    s3.putObject(b -> b.bucket(bucket).key("plain"), RequestBody.fromString("plain"));
+    assertNotImplemented(() -> s3.copyObject(b -> b.sourceBucket(bucket).sourceKey("plain").destinationBucket(bucket)
+        .destinationKey("copy").serverSideEncryption(ServerSideEncryption.AES256)));
+    assertNotImplemented(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key("plain").sseCustomerAlgorithm("AES256")
+        .sseCustomerKey(customerKey).sseCustomerKeyMD5(customerKeyMd5)));
+    assertThat(s3.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+    assertThat(backend.objectCount(bucket)).isEqualTo(1);
+  }
+
+  private static void assertNotImplemented(Runnable call) {
+    assertThatThrownBy(call::run)
+        .isInstanceOf(AwsServiceException.class)
+        .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).isEqualTo(501))
+        .satisfies(e -> assertThat(((AwsServiceException) e).awsErrorDetails().errorCode()).isEqualTo("NotImplemented"));
+  }
+
+  private static String md5Base64(byte[] bytes) {
+    try {
+      return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("MD5").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
