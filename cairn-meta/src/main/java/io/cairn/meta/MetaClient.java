@@ -43,19 +43,20 @@ public final class MetaClient implements AutoCloseable {
     private final RaftGroup group;
     private final RaftClient raft;
 
-    private MetaClient(RaftGroup group, RetryPolicy retryPolicy) {
+    private MetaClient(RaftGroup group, RetryPolicy retryPolicy, io.cairn.meta.tls.NodeCredentials tls) {
         this.group = group;
         this.raft = RaftClient.newBuilder()
                 .setProperties(clientProperties())
+                .setParameters(RaftTls.parameters(tls))
                 .setRaftGroup(group)
                 .setRetryPolicy(retryPolicy)
                 .build();
     }
 
     /** A client for a group whose voters are all known, as a voter itself knows them. */
-    static MetaClient forGroup(RaftGroup group, int attemptsMax) {
+    static MetaClient forGroup(RaftGroup group, int attemptsMax, io.cairn.meta.tls.NodeCredentials tls) {
         return new MetaClient(group, RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                attemptsMax, TimeDuration.valueOf(RETRY_SLEEP_MILLIS, TimeUnit.MILLISECONDS)));
+                attemptsMax, TimeDuration.valueOf(RETRY_SLEEP_MILLIS, TimeUnit.MILLISECONDS)), tls);
     }
 
     /**
@@ -65,10 +66,23 @@ public final class MetaClient implements AutoCloseable {
      * @throws MetaUnavailableException if no listed voter answers within about 15 s
      */
     public static MetaClient connect(String clusterName, List<String> knownVoterAddresses) {
-        return connect(clusterName, knownVoterAddresses, CONNECT_TIMEOUT_MILLIS);
+        return connect(clusterName, knownVoterAddresses, CONNECT_TIMEOUT_MILLIS, null);
+    }
+
+    /**
+     * As {@link #connect(String, List)}, over mutual TLS with {@code tls} (null: plaintext).
+     */
+    public static MetaClient connect(String clusterName, List<String> knownVoterAddresses, io.cairn.meta.tls.NodeCredentials tls) {
+        return connect(clusterName, knownVoterAddresses, CONNECT_TIMEOUT_MILLIS, tls);
     }
 
     static MetaClient connect(String clusterName, List<String> knownVoterAddresses, long connectTimeoutMillis) {
+        return connect(clusterName, knownVoterAddresses, connectTimeoutMillis, null);
+    }
+
+    /** As {@link #connect(String, List, io.cairn.meta.tls.NodeCredentials)}, giving up after {@code connectTimeoutMillis}. */
+    public static MetaClient connect(String clusterName, List<String> knownVoterAddresses, long connectTimeoutMillis,
+                                     io.cairn.meta.tls.NodeCredentials tls) {
         RaftGroupId groupId = MetaGroup.groupId(clusterName);
         MetaGroup.requireVoters(knownVoterAddresses);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis);
@@ -78,6 +92,7 @@ public final class MetaClient implements AutoCloseable {
                 RaftPeer peer = MetaGroup.peer(address);
                 try (RaftClient probe = RaftClient.newBuilder()
                         .setProperties(clientProperties())
+                        .setParameters(RaftTls.parameters(tls))
                         .setRaftGroup(RaftGroup.valueOf(groupId, peer))
                         .setRetryPolicy(RetryPolicies.noRetry())
                         .build()) {
@@ -85,7 +100,7 @@ public final class MetaClient implements AutoCloseable {
                     RaftGroup group = info.getGroup();
                     if (group != null && !group.getPeers().isEmpty()) {
                         LOG.info("meta group {} has voters {}", groupId, group.getPeers());
-                        return forGroup(group, ATTEMPTS_MAX);
+                        return forGroup(group, ATTEMPTS_MAX, tls);
                     }
                 } catch (InterruptedIOException e) {
                     Thread.currentThread().interrupt();

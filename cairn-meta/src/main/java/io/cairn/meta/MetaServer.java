@@ -70,10 +70,11 @@ public final class MetaServer implements AutoCloseable {
                 .setServerId(MetaGroup.peerId(config.selfAddress()))
                 .setGroup(group)
                 .setProperties(properties(config))
+                .setParameters(RaftTls.parameters(config.tls()))
                 .setStateMachine(driver)
                 .setOption(hasData ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
                 .build();
-        this.leaderClient = MetaClient.forGroup(group, MARK_DOWN_ATTEMPTS_MAX);
+        this.leaderClient = MetaClient.forGroup(group, MARK_DOWN_ATTEMPTS_MAX, config.tls());
         this.detectorThread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "cairn-meta-failure-detector-" + MetaGroup.peerId(config.selfAddress()));
             thread.setDaemon(true);

@@ -18,6 +18,8 @@ import java.util.Objects;
  *                              0 never marks nodes out
  * @param fullRatio            the share of a node's capacity re-protection may fill; the capacity
  *                              check refuses to mark a node out if the survivors would cross it
+ * @param tls                  this node's credentials for mutual TLS on the Raft connections, or
+ *                              null for plaintext (tests of the meta service alone)
  */
 public record MetaServerConfig(
         String clusterName,
@@ -27,7 +29,8 @@ public record MetaServerConfig(
         long downAfterMillis,
         long snapshotEveryEntries,
         long downOutIntervalMillis,
-        double fullRatio) {
+        double fullRatio,
+        io.cairn.meta.tls.NodeCredentials tls) {
 
     public static final long SNAPSHOT_EVERY_ENTRIES_DEFAULT = 1000;
     public static final long DOWN_OUT_INTERVAL_MILLIS_DEFAULT = 60_000;
@@ -54,6 +57,12 @@ public record MetaServerConfig(
         if (!(fullRatio > 0 && fullRatio <= 1)) {
             throw new IllegalArgumentException("fullRatio must be in (0, 1]: " + fullRatio);
         }
+    }
+
+    public MetaServerConfig(String clusterName, String selfAddress, List<String> voterAddresses, Path storageDir, long downAfterMillis,
+                            long snapshotEveryEntries, long downOutIntervalMillis, double fullRatio) {
+        this(clusterName, selfAddress, voterAddresses, storageDir, downAfterMillis, snapshotEveryEntries, downOutIntervalMillis,
+                fullRatio, null);
     }
 
     public MetaServerConfig(String clusterName, String selfAddress, List<String> voterAddresses, Path storageDir, long downAfterMillis,

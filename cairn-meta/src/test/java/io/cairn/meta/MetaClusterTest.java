@@ -245,7 +245,7 @@ class MetaClusterTest {
     @Test
     void clientWithoutAReachableGroupSaysSo() {
         List<String> nobody = freeAddresses(1);
-        try (MetaClient client = MetaClient.forGroup(MetaGroup.group("gone", nobody), 2)) {
+        try (MetaClient client = MetaClient.forGroup(MetaGroup.group("gone", nobody), 2, null)) {
             assertThatThrownBy(() -> client.submit(new MetaCommand.MarkDown("n1"))).isInstanceOf(MetaUnavailableException.class);
             assertThatThrownBy(client::read).isInstanceOf(MetaUnavailableException.class);
         }

@@ -42,21 +42,39 @@ public final class PeerChannels implements AutoCloseable {
     private final ManagedChannel selfChannel;
 
     private volatile java.util.Set<String> upNodes = java.util.Set.of();
+    /** Mutual TLS towards the other nodes (null: plaintext). */
+    private final io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls;
 
     public PeerChannels(MapView mapView, long rpcTimeoutMillis) {
-        this(mapView, rpcTimeoutMillis, null, null);
+        this(mapView, rpcTimeoutMillis, null, null, null);
     }
 
     /**
      * @param selfId      this node's id
      * @param selfChannel an in-process channel to this node's own service, used for calls to {@code selfId}
+     * @param credentials this node's certificate and the cluster CA: every call to another node goes
+     *                    over mutual TLS and checks that the certificate it meets names the node it
+     *                    meant to reach; null for plaintext
      */
-    public PeerChannels(MapView mapView, long rpcTimeoutMillis, String selfId, ManagedChannel selfChannel) {
+    public PeerChannels(MapView mapView, long rpcTimeoutMillis, String selfId, ManagedChannel selfChannel,
+                        io.cairn.meta.tls.NodeCredentials credentials) {
         this.mapView = mapView;
         this.rpcTimeoutMillis = rpcTimeoutMillis;
         this.selfId = selfId;
         this.selfChannel = selfChannel;
+        this.tls = credentials == null ? null : clientContext(credentials);
         mapView.addListener(this::onMap);
+    }
+
+    private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext clientContext(io.cairn.meta.tls.NodeCredentials c) {
+        try {
+            return io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.configure(
+                    io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forClient()
+                            .keyManager(c.keyManagers())
+                            .trustManager(c.trustManagers())).build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException("cannot set up TLS towards the other nodes: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -69,7 +87,7 @@ public final class PeerChannels implements AutoCloseable {
         for (NodeInfo n : current.map().nodes()) {
             if (n.isUp()) {
                 now.add(n.id());
-                ManagedChannel c = channels.get(n.clusterAddress());
+                ManagedChannel c = channels.get(channelKey(n));
                 if (c != null && !before.contains(n.id())) {
                     c.resetConnectBackoff();
                 }
@@ -163,18 +181,27 @@ public final class PeerChannels implements AutoCloseable {
     }
 
     private ManagedChannel channel(NodeInfo node) {
-        return selfChannel != null && node.id().equals(selfId) ? selfChannel : channel(node.clusterAddress());
+        if (selfChannel != null && node.id().equals(selfId)) {
+            return selfChannel;
+        }
+        return channels.computeIfAbsent(channelKey(node), k -> {
+            InetSocketAddress sa = Addresses.parse(node.clusterAddress());
+            NettyChannelBuilder b = NettyChannelBuilder.forAddress(sa.getHostString(), sa.getPort())
+                    .maxInboundMessageSize(MESSAGE_BYTES_MAX)
+                    .intercept(io.cairn.node.rpc.LargeMessages.onClient());
+            if (tls == null) {
+                b.usePlaintext();
+            } else {
+                // The TLS handshake checks the server's certificate against this name: it must be the node meant.
+                b.sslContext(tls).overrideAuthority(io.cairn.meta.tls.NodeCredentials.authorityOf(node.id()));
+            }
+            return b.build();
+        });
     }
 
-    private ManagedChannel channel(String address) {
-        return channels.computeIfAbsent(address, a -> {
-            InetSocketAddress sa = Addresses.parse(a);
-            return NettyChannelBuilder.forAddress(sa.getHostString(), sa.getPort())
-                    .usePlaintext()
-                    .maxInboundMessageSize(MESSAGE_BYTES_MAX)
-                    .intercept(io.cairn.node.rpc.LargeMessages.onClient())
-                    .build();
-        });
+    /** Channels are per node and address: a node id's certificate is checked on its channel. */
+    private static String channelKey(NodeInfo node) {
+        return node.id() + "@" + node.clusterAddress();
     }
 
     @Override

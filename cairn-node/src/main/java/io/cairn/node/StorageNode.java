@@ -45,8 +45,11 @@ public final class StorageNode implements AutoCloseable {
     /** The same service on an in-process transport, for this node's calls to itself. */
     private final Server selfServer;
 
-    private StorageNode(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt, long incarnation)
-            throws IOException {
+    private StorageNode(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt, long incarnation,
+                        io.cairn.meta.tls.NodeCredentials tls) throws IOException {
+        if (tls != null && !tls.nodeId().equals(config.nodeId())) {
+            throw new IllegalArgumentException("the node certificate names node " + tls.nodeId() + ", but this node is " + config.nodeId());
+        }
         this.config = config;
         this.store = store;
         this.meta = meta;
@@ -54,7 +57,7 @@ public final class StorageNode implements AutoCloseable {
         String selfName = "cairn-node-" + config.nodeId() + "-" + java.util.UUID.randomUUID();
         this.peers = new PeerChannels(mapView, config.rpcTimeoutMillis(), config.nodeId(),
                 InProcessChannelBuilder.forName(selfName).maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX)
-                        .intercept(io.cairn.node.rpc.LargeMessages.onClient()).build());
+                        .intercept(io.cairn.node.rpc.LargeMessages.onClient()).build(), tls);
         this.driver = new ReplicaDriver(config.nodeId(), replicaConfig(config), store, mapView, peers, meta, this::registerQuietly, onHalt,
                 incarnation);
         this.stripeReader = new StripeReader(driver);
@@ -64,8 +67,19 @@ public final class StorageNode implements AutoCloseable {
         this.selfServer = InProcessServerBuilder.forName(selfName).directExecutor().addService(service).build().start();
         InetSocketAddress bind = Addresses.parse(config.clusterAddress());
         try {
-            this.server = NettyServerBuilder.forAddress(new InetSocketAddress(bind.getHostString(), bind.getPort()))
-                    .addService(service)
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind.getHostString(), bind.getPort()));
+            if (tls == null) {
+                builder.addService(service);
+                log.warn("node {}: the cluster port {} is plaintext and unauthenticated (no cluster certificate configured)",
+                        config.nodeId(), config.clusterAddress());
+            } else {
+                builder.sslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.configure(
+                                io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forServer(tls.keyManagers())
+                                        .trustManager(tls.trustManagers())
+                                        .clientAuth(io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.REQUIRE)).build())
+                        .addService(io.grpc.ServerInterceptors.intercept(service, io.cairn.node.rpc.PeerIdentity.interceptor()));
+            }
+            this.server = builder
                     .maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX)
                     .executor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("node-rpc-", 0).factory()))
                     .build()
@@ -92,7 +106,7 @@ public final class StorageNode implements AutoCloseable {
      */
     public static StorageNode start(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt)
             throws IOException {
-        return start(config, store, meta, onHalt, System.currentTimeMillis());
+        return start(config, store, meta, onHalt, System.currentTimeMillis(), null);
     }
 
     /**
@@ -101,7 +115,17 @@ public final class StorageNode implements AutoCloseable {
      */
     public static StorageNode start(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt,
                                     long incarnation) throws IOException {
-        StorageNode node = new StorageNode(config, store, meta, onHalt, incarnation);
+        return start(config, store, meta, onHalt, incarnation, null);
+    }
+
+    /**
+     * @param tls this node's certificate and the cluster CA: its cluster port then serves only
+     *            callers with a certificate of the cluster, and its calls to other nodes check theirs;
+     *            null for plaintext
+     */
+    public static StorageNode start(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt,
+                                    long incarnation, io.cairn.meta.tls.NodeCredentials tls) throws IOException {
+        StorageNode node = new StorageNode(config, store, meta, onHalt, incarnation, tls);
         try {
             node.register();
             node.driver.start();

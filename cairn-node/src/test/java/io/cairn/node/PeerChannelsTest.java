@@ -56,7 +56,7 @@ class PeerChannelsTest {
             }
         }).build().start();
         ManagedChannel self = InProcessChannelBuilder.forName(name).build();
-        peers = new PeerChannels(view, 2_000, "n0", self);
+        peers = new PeerChannels(view, 2_000, "n0", self, null);
     }
 
     @AfterEach

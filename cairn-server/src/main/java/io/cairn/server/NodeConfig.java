@@ -49,7 +49,8 @@ public record NodeConfig(
         @JsonProperty("admin_access_key") String adminAccessKey,
         @JsonProperty("admin_secret_key") String adminSecretKey,
         @JsonProperty("segment_bytes_max") Long segmentBytesMax,
-        @JsonProperty("compaction_interval_millis") Long compactionIntervalMillis) {
+        @JsonProperty("compaction_interval_millis") Long compactionIntervalMillis,
+        @JsonProperty("cluster_tls_dir") String clusterTlsDir) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -69,7 +70,7 @@ public record NodeConfig(
                 or(minCopies, io.cairn.node.NodeRuntimeConfig.MIN_COPIES_DEFAULT),
                 or(region, "us-east-1"), adminAccessKey, adminSecretKey,
                 or(segmentBytesMax, StoreConfig.DEFAULTS.segmentBytesMax()),
-                or(compactionIntervalMillis, StoreConfig.DEFAULTS.compactionIntervalMillis()));
+                or(compactionIntervalMillis, StoreConfig.DEFAULTS.compactionIntervalMillis()), clusterTlsDir);
     }
 
     private static <T> T or(T value, T fallback) {
@@ -127,6 +128,12 @@ public record NodeConfig(
 
     void validate(String source) {
         require(dataDir != null && !dataDir.isBlank(), source, "data_dir", "is required");
+        if (clusterTlsDir != null) {
+            require(!clusterTlsDir.isBlank(), source, "cluster_tls_dir", "must not be empty");
+            require(io.cairn.meta.tls.NodeCredentials.existIn(Path.of(clusterTlsDir)), source, "cluster_tls_dir",
+                    clusterTlsDir + " must hold " + io.cairn.meta.tls.NodeCredentials.CA_CERT_FILE + ", "
+                            + io.cairn.meta.tls.NodeCredentials.CERT_FILE + " and " + io.cairn.meta.tls.NodeCredentials.KEY_FILE);
+        }
         for (String d : extraDataDirs) {
             require(d != null && !d.isBlank(), source, "extra_data_dirs", "must not contain empty paths");
         }

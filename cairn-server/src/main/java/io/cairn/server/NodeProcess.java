@@ -8,6 +8,7 @@ import io.cairn.meta.MetaCommand;
 import io.cairn.meta.MetaResult;
 import io.cairn.meta.MetaServer;
 import io.cairn.meta.MetaServerConfig;
+import io.cairn.meta.tls.NodeCredentials;
 import io.cairn.node.NodeRuntimeConfig;
 import io.cairn.node.StorageNode;
 import io.cairn.s3.S3Gateway;
@@ -18,6 +19,7 @@ import io.cairn.core.store.PartitionStore;
 import io.cairn.store.RocksPartitionStore;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,16 +56,17 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(c.dataPath());
         String nodeId = NodeIdentity.loadOrCreate(c.dataPath());
         log.info("starting node {} ({})", nodeId, c);
+        NodeCredentials tls = credentials(c, nodeId);
         PartitionStore store = RocksPartitionStore.open(c.storePaths(), c.storeConfig());
         resources.add(store);
 
         if (c.metaAddress() != null) {
             MetaServer meta = MetaServer.start(new MetaServerConfig(c.clusterName(), c.metaAddress(), c.metaVoters(),
                     c.dataPath().resolve("meta"), c.downAfterMillis(), MetaServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT,
-                    c.downOutIntervalMillis(), c.fullRatio()));
+                    c.downOutIntervalMillis(), c.fullRatio(), tls));
             resources.add(meta);
         }
-        MetaClient metaClient = connectMeta(c);
+        MetaClient metaClient = connectMeta(c, tls);
         resources.add(metaClient);
         if (c.metaAddress() != null) {
             bootstrap(c, metaClient);
@@ -72,7 +75,8 @@ public final class NodeProcess implements AutoCloseable {
         StorageNode node = StorageNode.start(new NodeRuntimeConfig(nodeId, c.site(), c.zone(), c.publicAddress(),
                 c.clusterAddress(), c.metaAddress(), c.capacityBytes(), c.heartbeatIntervalMillis(), c.chunkSizeBytes(),
                 c.rpcTimeoutMillis(), c.requestRetryMillis(), c.recoveryBytesPerSecond(), c.scrubBytesPerSecond(),
-                c.scrubPauseMillis(), c.minCopies()), store, metaClient, NodeProcess::halt, NodeIdentity.nextIncarnation(c.dataPath()));
+                c.scrubPauseMillis(), c.minCopies()), store, metaClient, NodeProcess::halt, NodeIdentity.nextIncarnation(c.dataPath()),
+                tls);
         resources.add(node);
 
         var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());
@@ -84,11 +88,31 @@ public final class NodeProcess implements AutoCloseable {
         log.info("node {} ready: S3 on http://{}", nodeId, c.publicAddress());
     }
 
-    private static MetaClient connectMeta(NodeConfig c) {
+    /** This node's certificate for the cluster's connections, or null (plaintext) when none is configured. */
+    private static NodeCredentials credentials(NodeConfig c, String nodeId) {
+        if (c.clusterTlsDir() == null) {
+            log.warn("node {}: no cluster_tls_dir is configured: its cluster and meta ports are plaintext and accept any caller", nodeId);
+            return null;
+        }
+        NodeCredentials tls;
+        try {
+            tls = NodeCredentials.load(Path.of(c.clusterTlsDir()));
+        } catch (IOException e) {
+            throw new ConfigException("cluster_tls_dir: " + e.getMessage());
+        }
+        if (!tls.nodeId().equals(nodeId)) {
+            throw new ConfigException("cluster_tls_dir: the certificate in " + c.clusterTlsDir() + " names node " + tls.nodeId()
+                    + ", but this node is " + nodeId + " (" + c.dataPath().resolve("node-id") + ")");
+        }
+        log.info("node {}: cluster and meta traffic over mutual TLS; certificate valid until {}", nodeId, tls.certificate().getNotAfter());
+        return tls;
+    }
+
+    private static MetaClient connectMeta(NodeConfig c, NodeCredentials tls) {
         long deadline = System.nanoTime() + META_CONNECT_TIMEOUT_MILLIS * 1_000_000L;
         while (true) {
             try {
-                return MetaClient.connect(c.clusterName(), c.metaVoters());
+                return MetaClient.connect(c.clusterName(), c.metaVoters(), tls);
             } catch (RuntimeException e) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("no meta voter of " + c.metaVoters() + " answered within "

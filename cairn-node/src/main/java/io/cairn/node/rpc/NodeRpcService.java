@@ -70,6 +70,12 @@ public final class NodeRpcService extends NodeRpcGrpc.NodeRpcImplBase {
             out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;
         }
+        java.util.Optional<String> impersonation = PeerIdentity.impersonation(request);
+        if (impersonation.isPresent()) {
+            org.slf4j.LoggerFactory.getLogger(NodeRpcService.class).warn("refused: {}", impersonation.get());
+            out.onError(Status.PERMISSION_DENIED.withDescription(impersonation.get()).asRuntimeException());
+            return;
+        }
         try {
             driver.received(request, reply -> {
                 out.onNext(encode.apply(reply));

@@ -283,6 +283,48 @@ public final class DevCluster {
         }
     }
 
+    /** The cluster CA of the dev cluster: {@code DIR/ca} ({@code ca.key} mode 0600), created on first use. */
+    private io.cairn.meta.tls.ClusterCa ca() throws IOException {
+        Path caDir = dir.resolve("ca");
+        if (io.cairn.meta.tls.ClusterCa.existsIn(caDir)) {
+            return io.cairn.meta.tls.ClusterCa.load(caDir);
+        }
+        io.cairn.meta.tls.ClusterCa ca = io.cairn.meta.tls.ClusterCa.create(layout.clusterName());
+        ca.save(caDir);
+        return ca;
+    }
+
+    private Path dataDir(int i) {
+        NodeSettings own = layout.settings(i);
+        return own.dataDir() != null ? Path.of(own.dataDir()) : nodeDir(i).resolve("data").toAbsolutePath();
+    }
+
+    /** Where node {@code i}'s certificate, key and the CA certificate are kept. */
+    public Path tlsDir(int i) {
+        return nodeDir(i).resolve("tls").toAbsolutePath();
+    }
+
+    /**
+     * Gives node {@code i} a certificate of the dev cluster's CA for its node id (creating the id
+     * in its data directory if the node never ran), unless it has a valid one already.
+     */
+    private void ensureCredentials(int i) throws IOException {
+        String nodeId = io.cairn.server.NodeIdentity.loadOrCreate(dataDir(i));
+        Path tls = tlsDir(i);
+        io.cairn.meta.tls.ClusterCa ca = ca();
+        if (io.cairn.meta.tls.NodeCredentials.existIn(tls)) {
+            try {
+                io.cairn.meta.tls.NodeCredentials have = io.cairn.meta.tls.NodeCredentials.load(tls);
+                boolean fresh = have.certificate().getNotAfter().toInstant().isAfter(java.time.Instant.now().plus(java.time.Duration.ofDays(30)));
+                if (have.nodeId().equals(nodeId) && have.caCertificate().equals(ca.certificate()) && fresh) {
+                    return;
+                }
+            } catch (IOException e) {
+                // unreadable or not the CA's: issued again below
+            }
+        }
+        ca.issue(nodeId, List.of("127.0.0.1")).save(tls);
+    }
     private void writeNodeConfig(int i) throws IOException {
         Path nodeDir = nodeDir(i);
         Files.createDirectories(nodeDir);
@@ -324,6 +366,8 @@ public final class DevCluster {
         y.append("down_out_interval_millis: ").append(layout.downOutIntervalMillis()).append('\n');
         y.append("admin_access_key: ").append(layout.accessKey()).append('\n');
         y.append("admin_secret_key: ").append(layout.secretKey()).append('\n');
+        ensureCredentials(i);
+        y.append("cluster_tls_dir: ").append(tlsDir(i)).append('\n');
         Files.writeString(nodeDir.resolve("config.yaml"), y.toString(), StandardCharsets.UTF_8);
     }
 
@@ -351,6 +395,7 @@ public final class DevCluster {
         if (pid(i).isPresent()) {
             return;
         }
+        writeNodeConfig(i); // also gives the node its certificate, and brings a directory of an older release up to date
         long pid = launcher.launch(nodeDir(i).resolve("config.yaml"), nodeDir(i).resolve("log"));
         Files.writeString(nodeDir(i).resolve("pid"), pid + "\n");
     }

@@ -1,0 +1,168 @@
+package io.cairn.meta.tls;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * The certificate authority of one cluster: a self-signed CA certificate and its key, which sign
+ * the certificate of every node. A node's certificate names the node: its subject is
+ * {@code CN=<node id>} and its first subject alternative name the DNS name
+ * {@code <node id>.node.cairn} (see {@link NodeCredentials#nodeIdOf}), followed by the hosts of
+ * its addresses, against which Raft clients check the voters they dial.
+ *
+ * <p>Keys are ECDSA on P-256; certificates are signed with SHA-256.
+ */
+public final class ClusterCa {
+
+    /** The domain under which a node certificate's DNS name carries the node id. */
+    public static final String NODE_DOMAIN = ".node.cairn";
+    public static final Duration CA_VALIDITY = Duration.ofDays(3650);
+    public static final Duration NODE_VALIDITY = Duration.ofDays(365);
+    static final String CA_CERT_FILE = "ca.crt";
+    static final String CA_KEY_FILE = "ca.key";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final X509Certificate certificate;
+    private final PrivateKey key;
+
+    private ClusterCa(X509Certificate certificate, PrivateKey key) {
+        this.certificate = certificate;
+        this.key = key;
+    }
+
+    /** A new authority for cluster {@code clusterName}. */
+    public static ClusterCa create(String clusterName) {
+        KeyPair pair = newKeyPair();
+        X500Name subject = new X500Name("CN=Cairn cluster CA " + escape(clusterName) + ",O=Cairn");
+        Instant now = Instant.now();
+        try {
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(), Date.from(now.minus(Duration.ofHours(1))),
+                    Date.from(now.plus(CA_VALIDITY)), subject, pair.getPublic());
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+            return new ClusterCa(sign(b, pair.getPrivate()), pair.getPrivate());
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot create a CA certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /** The authority kept in {@code dir} ({@code ca.crt}, {@code ca.key}). */
+    public static ClusterCa load(Path dir) throws IOException {
+        X509Certificate cert = Pem.readCertificates(dir.resolve(CA_CERT_FILE)).getFirst();
+        PrivateKey key = Pem.readPrivateKey(dir.resolve(CA_KEY_FILE));
+        return new ClusterCa(cert, key);
+    }
+
+    public static boolean existsIn(Path dir) {
+        return Files.exists(dir.resolve(CA_CERT_FILE)) && Files.exists(dir.resolve(CA_KEY_FILE));
+    }
+
+    /** Writes {@code ca.crt} and {@code ca.key} (mode 0600) into {@code dir}. */
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Pem.writePrivateKey(dir.resolve(CA_KEY_FILE), key);
+        Pem.writeCertificates(dir.resolve(CA_CERT_FILE), List.of(certificate));
+    }
+
+    public X509Certificate certificate() {
+        return certificate;
+    }
+
+    /**
+     * A new key and certificate for node {@code nodeId}, valid for {@link #NODE_VALIDITY}, good for
+     * both ends of a TLS connection.
+     *
+     * @param hosts the hosts (IP literals or DNS names) of the node's addresses
+     */
+    public NodeCredentials issue(String nodeId, List<String> hosts) {
+        if (nodeId == null || !nodeId.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+            throw new IllegalArgumentException("not a node id for a certificate: '" + nodeId + "'");
+        }
+        KeyPair pair = newKeyPair();
+        Instant now = Instant.now();
+        try {
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
+                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(NODE_VALIDITY)),
+                    new X500Name("CN=" + nodeId + ",O=Cairn"), pair.getPublic());
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            b.addExtension(Extension.extendedKeyUsage, false,
+                    new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
+            List<GeneralName> names = new ArrayList<>();
+            names.add(new GeneralName(GeneralName.dNSName, nodeId + NODE_DOMAIN));
+            for (String host : hosts) {
+                boolean literal = host.matches("[0-9.]+") || host.contains(":");
+                if (literal) {
+                    names.add(new GeneralName(GeneralName.iPAddress, InetAddress.getByName(host).getHostAddress()));
+                } else {
+                    names.add(new GeneralName(GeneralName.dNSName, host));
+                }
+            }
+            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.stream().distinct().toArray(GeneralName[]::new)));
+            return new NodeCredentials(certificate, sign(b, key), pair.getPrivate());
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot issue a certificate for node " + nodeId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signer) throws GeneralSecurityException {
+        try {
+            return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer)));
+        } catch (OperatorCreationException e) {
+            throw new GeneralSecurityException(e);
+        }
+    }
+
+    static KeyPair newKeyPair() {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+            g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+            return g.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("no EC key pair generator: " + e.getMessage(), e);
+        }
+    }
+
+    private static BigInteger serial() {
+        return new BigInteger(127, RANDOM).add(BigInteger.ONE);
+    }
+
+    private static String escape(String rdnValue) {
+        return rdnValue.replaceAll("([,+\"\\\\<>;=])", "\\\\$1");
+    }
+}

@@ -1,0 +1,105 @@
+package io.cairn.meta;
+
+import static io.cairn.meta.MetaFixtures.bootstrap;
+import static io.cairn.meta.MetaFixtures.node;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cairn.meta.tls.ClusterCa;
+import io.cairn.meta.tls.NodeCredentials;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Raft group over mutual TLS: members with a certificate of the cluster CA read and write the
+ * map; a plaintext client, or one whose certificate another CA signed, is refused and changes
+ * nothing.
+ */
+class MetaTlsTest {
+
+    @TempDir
+    Path tempDir;
+
+    private MetaServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static String freeAddress() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return "127.0.0.1:" + s.getLocalPort();
+        }
+    }
+
+    @Test
+    void onlyMembersOfTheClusterReachTheGroup() throws Exception {
+        String address = freeAddress();
+        ClusterCa ca = ClusterCa.create("tls-test");
+        NodeCredentials voter = ca.issue("nvoter", List.of("127.0.0.1"));
+        NodeCredentials member = ca.issue("nmember", List.of("127.0.0.1"));
+        NodeCredentials stranger = ClusterCa.create("tls-test").issue("nmember", List.of("127.0.0.1"));
+        server = MetaServer.start(new MetaServerConfig("tls-test", address, List.of(address), tempDir.resolve("v"), 60_000,
+                MetaServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT, MetaServerConfig.DOWN_OUT_INTERVAL_MILLIS_DEFAULT,
+                MetaServerConfig.FULL_RATIO_DEFAULT, voter));
+        try (MetaClient client = MetaClient.connect("tls-test", List.of(address), 15_000, member)) {
+            client.submit(bootstrap());
+            client.submit(new MetaCommand.RegisterNode(node("n1")));
+            MetaState before = client.read();
+            assertThat(before.map().node("n1")).isPresent();
+
+            assertThatThrownBy(() -> MetaClient.connect("tls-test", List.of(address), 2_000, null))
+                    .as("a plaintext client").isInstanceOf(MetaUnavailableException.class);
+            assertThatThrownBy(() -> MetaClient.connect("tls-test", List.of(address), 2_000, stranger))
+                    .as("a client whose certificate another CA signed").isInstanceOf(MetaUnavailableException.class);
+            // Past the group probe too: a client that knows the group submits directly, and is refused.
+            try (MetaClient direct = MetaClient.forGroup(MetaGroup.group("tls-test", List.of(address)), 2, stranger)) {
+                assertThatThrownBy(() -> direct.submit(new MetaCommand.MarkDown("n1"))).isInstanceOf(MetaUnavailableException.class);
+                assertThatThrownBy(direct::read).isInstanceOf(MetaUnavailableException.class);
+            }
+            try (MetaClient direct = MetaClient.forGroup(MetaGroup.group("tls-test", List.of(address)), 2, null)) {
+                assertThatThrownBy(() -> direct.submit(new MetaCommand.MarkDown("n1"))).isInstanceOf(MetaUnavailableException.class);
+            }
+            assertThat(client.read()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void credentialsRoundTripThroughTheirFilesWithThePrivateKeyUnreadableToOthers() throws Exception {
+        ClusterCa ca = ClusterCa.create("files");
+        NodeCredentials issued = ca.issue("n0123456789ab", List.of("127.0.0.1", "node7.example.net"));
+        Path dir = tempDir.resolve("tls");
+        issued.save(dir);
+        NodeCredentials loaded = NodeCredentials.load(dir);
+        assertThat(loaded.nodeId()).isEqualTo("n0123456789ab");
+        assertThat(loaded.certificate()).isEqualTo(issued.certificate());
+        assertThat(loaded.caCertificate()).isEqualTo(ca.certificate());
+        assertThat(Files.getPosixFilePermissions(dir.resolve(NodeCredentials.KEY_FILE)))
+                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        assertThat(loaded.certificate().getSubjectAlternativeNames().stream().map(n -> String.valueOf(n.get(1))).toList())
+                .contains("n0123456789ab.node.cairn", "127.0.0.1", "node7.example.net");
+
+        ca.save(tempDir.resolve("ca"));
+        assertThat(ClusterCa.load(tempDir.resolve("ca")).certificate()).isEqualTo(ca.certificate());
+
+        // A certificate of another CA next to this CA's certificate is refused on load.
+        NodeCredentials foreign = ClusterCa.create("files").issue("n0123456789ab", List.of("127.0.0.1"));
+        Path mixed = tempDir.resolve("mixed");
+        foreign.save(mixed);
+        Files.copy(dir.resolve(NodeCredentials.CA_CERT_FILE), mixed.resolve(NodeCredentials.CA_CERT_FILE),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThatThrownBy(() -> NodeCredentials.load(mixed)).isInstanceOf(IOException.class).hasMessageContaining("not signed by the cluster CA");
+        Files.writeString(mixed.resolve(NodeCredentials.KEY_FILE), "not a key");
+        assertThatThrownBy(() -> NodeCredentials.load(mixed)).isInstanceOf(IOException.class).hasMessageContaining(NodeCredentials.KEY_FILE);
+    }
+}

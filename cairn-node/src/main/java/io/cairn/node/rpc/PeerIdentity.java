@@ -1,0 +1,92 @@
+package io.cairn.node.rpc;
+
+import io.cairn.meta.tls.NodeCredentials;
+import io.cairn.protocol.Request;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who is calling a node over mutual TLS: the node id its certificate (of the cluster CA, checked
+ * by the TLS handshake) names. A call without one is refused; a request that names its sender
+ * (a mirror its primary, a pull its holder, a ping its origin) must name the caller.
+ */
+public final class PeerIdentity {
+
+    private static final Logger log = LoggerFactory.getLogger(PeerIdentity.class);
+
+    /** The calling node's id, on calls that came over mutual TLS; absent on in-process calls. */
+    static final Context.Key<String> NODE = Context.key("cairn-peer-node");
+
+    private PeerIdentity() {}
+
+    /** Refuses calls whose TLS session carries no node certificate, and records the caller's node id for the service. */
+    public static ServerInterceptor interceptor() {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                Optional<String> node = nodeOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                if (node.isEmpty()) {
+                    log.warn("refused {} from {}: the caller presented no node certificate of this cluster",
+                            call.getMethodDescriptor().getBareMethodName(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+                    call.close(Status.UNAUTHENTICATED.withDescription("a node certificate of this cluster is required"), new Metadata());
+                    return new ServerCall.Listener<>() {};
+                }
+                return Contexts.interceptCall(Context.current().withValue(NODE, node.get()), call, headers, next);
+            }
+        };
+    }
+
+    private static Optional<String> nodeOf(SSLSession session) {
+        if (session == null) {
+            return Optional.empty();
+        }
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x ? NodeCredentials.nodeIdOf(x) : Optional.empty();
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The nodes a request says sent it (none if it names none). */
+    static java.util.List<String> claimedSenders(Request request) {
+        java.util.List<String> claimed = switch (request) {
+            case Request.Mirror m -> java.util.Arrays.asList(m.primary());
+            case Request.Since s -> java.util.Arrays.asList(s.from(), s.holder());
+            case Request.HandOver h -> java.util.Arrays.asList(h.holder());
+            case Request.Ping p -> java.util.Arrays.asList(p.from());
+            default -> java.util.List.of();
+        };
+        return claimed.stream().filter(c -> c != null && !c.isEmpty()).toList();
+    }
+
+    /**
+     * Why the current caller may not send {@code request}: it names another node as its sender
+     * than the caller's certificate does. Empty when it may (or the call is in-process).
+     */
+    static Optional<String> impersonation(Request request) {
+        String caller = NODE.get();
+        if (caller == null) {
+            return Optional.empty();
+        }
+        for (String claimed : claimedSenders(request)) {
+            if (!claimed.equals(caller)) {
+                return Optional.of("node " + caller + " sent a " + request.getClass().getSimpleName() + " in the name of node " + claimed);
+            }
+        }
+        return Optional.empty();
+    }
+}
