@@ -32,6 +32,15 @@ public final class S3Gateway implements AutoCloseable {
 
   /** Starts the gateway with the clock it checks request times against. */
   public static S3Gateway start(S3GatewayConfig cfg, ObjectBackend backend, AdminHandler adminOrNull, Clock clock) {
+    return start(cfg, backend, adminOrNull, clock, null);
+  }
+
+  /**
+   * Starts the gateway; with {@code tlsOrNull} it serves HTTPS only (TLS 1.2 and 1.3): a
+   * plaintext request to its port fails the TLS handshake and is never served.
+   */
+  public static S3Gateway start(S3GatewayConfig cfg, ObjectBackend backend, AdminHandler adminOrNull, Clock clock,
+      javax.net.ssl.SSLContext tlsOrNull) {
     QueuedThreadPool threads = new QueuedThreadPool(PLATFORM_THREADS_MAX, 4);
     threads.setName("s3-gateway");
     threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("s3-request-", 0).factory()));
@@ -44,7 +53,21 @@ public final class S3Gateway implements AutoCloseable {
     http.setRequestHeaderSize(REQUEST_HEADER_BYTES_MAX);
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
-    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    ServerConnector connector;
+    if (tlsOrNull == null) {
+      connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    } else {
+      org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+      ssl.setSslContext(tlsOrNull);
+      ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+      org.eclipse.jetty.server.SecureRequestCustomizer secure = new org.eclipse.jetty.server.SecureRequestCustomizer();
+      // Clients reach a node by IP address or any name (virtual-host buckets too): the Host need not match SNI.
+      secure.setSniHostCheck(false);
+      secure.setSniRequired(false);
+      http.addCustomizer(secure);
+      connector = new ServerConnector(server, new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"),
+          new HttpConnectionFactory(http));
+    }
     connector.setHost(cfg.host());
     connector.setPort(cfg.port());
     server.addConnector(connector);

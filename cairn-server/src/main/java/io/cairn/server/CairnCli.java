@@ -78,12 +78,16 @@ public final class CairnCli {
         @Option(names = "--base-port", description = "S3 port of node 0; node i serves S3 on BASE+i, cluster traffic on BASE+100+i and Raft on BASE+200+i (default: ${DEFAULT-VALUE}).",
                 defaultValue = "9000")
         int basePort;
+        @Option(names = "--tls", description = "Serve S3 and the admin API over HTTPS with certificates of a local CA "
+                + "(DIR/public-ca/ca.crt, written to DIR/env as AWS_CA_BUNDLE); once given, the cluster keeps it.")
+        boolean tls;
 
         @Override
         public Integer call() throws Exception {
             DevCluster.Options defaults = DevCluster.Options.defaults(nodes);
-            DevCluster cluster = DevCluster.openOrCreate(dir.dir, new DevCluster.Options(nodes, basePort,
-                    defaults.partitions(), defaults.heartbeatIntervalMillis(), defaults.downAfterMillis(), defaults.capacityBytes()));
+            DevCluster.Options options = new DevCluster.Options(nodes, basePort,
+                    defaults.partitions(), defaults.heartbeatIntervalMillis(), defaults.downAfterMillis(), defaults.capacityBytes());
+            DevCluster cluster = DevCluster.openOrCreate(dir.dir, tls ? options.withTls() : options);
             if (!detach) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     System.out.println("\nstopping the dev cluster ...");
@@ -115,6 +119,9 @@ public final class CairnCli {
             System.out.println();
             System.out.println("  access key: " + l.accessKey());
             System.out.println("  secret key: " + l.secretKey());
+            if (l.tls()) {
+                System.out.println("  CA bundle:  " + c.publicCaFile() + " (S3 over HTTPS only)");
+            }
             System.out.println();
             System.out.println("Try it:");
             System.out.println("  . " + c.dir().resolve("env"));
@@ -181,6 +188,9 @@ public final class CairnCli {
             String endpoint;
             @Option(names = "--key", description = "ACCESS_KEY:SECRET_KEY of an admin user (or CAIRN_ADMIN_KEY).")
             String key;
+            @Option(names = "--ca-bundle", description = "PEM file of the CA to trust for an https:// endpoint (or AWS_CA_BUNDLE); "
+                    + "default: the JVM's trusted CAs.")
+            Path caBundle;
 
             AdminClient client() throws IOException {
                 Path d = dir;
@@ -190,13 +200,15 @@ public final class CairnCli {
                 }
                 if (d != null) {
                     DevCluster c = DevCluster.open(d);
-                    return endpoint == null ? c.adminClient() : new AdminClient(List.of(endpoint), c.layout().accessKey() + ":" + c.layout().secretKey());
+                    return endpoint == null ? c.adminClient()
+                            : new AdminClient(List.of(endpoint), c.layout().accessKey() + ":" + c.layout().secretKey(), c.clientTls());
                 }
                 String k = key != null ? key : System.getenv("CAIRN_ADMIN_KEY");
                 if (k == null) {
                     throw new IllegalArgumentException("--endpoint needs --key ACCESS_KEY:SECRET_KEY (or CAIRN_ADMIN_KEY)");
                 }
-                return new AdminClient(List.of(endpoint), k);
+                Path ca = caBundle != null ? caBundle : System.getenv("AWS_CA_BUNDLE") != null ? Path.of(System.getenv("AWS_CA_BUNDLE")) : null;
+                return new AdminClient(List.of(endpoint), k, ca == null ? null : io.cairn.meta.tls.ServerTls.clientContext(ca));
             }
         }
 

@@ -50,7 +50,9 @@ public record NodeConfig(
         @JsonProperty("admin_secret_key") String adminSecretKey,
         @JsonProperty("segment_bytes_max") Long segmentBytesMax,
         @JsonProperty("compaction_interval_millis") Long compactionIntervalMillis,
-        @JsonProperty("cluster_tls_dir") String clusterTlsDir) {
+        @JsonProperty("cluster_tls_dir") String clusterTlsDir,
+        @JsonProperty("tls_cert_file") String tlsCertFile,
+        @JsonProperty("tls_key_file") String tlsKeyFile) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -70,7 +72,7 @@ public record NodeConfig(
                 or(minCopies, io.cairn.node.NodeRuntimeConfig.MIN_COPIES_DEFAULT),
                 or(region, "us-east-1"), adminAccessKey, adminSecretKey,
                 or(segmentBytesMax, StoreConfig.DEFAULTS.segmentBytesMax()),
-                or(compactionIntervalMillis, StoreConfig.DEFAULTS.compactionIntervalMillis()), clusterTlsDir);
+                or(compactionIntervalMillis, StoreConfig.DEFAULTS.compactionIntervalMillis()), clusterTlsDir, tlsCertFile, tlsKeyFile);
     }
 
     private static <T> T or(T value, T fallback) {
@@ -128,6 +130,12 @@ public record NodeConfig(
 
     void validate(String source) {
         require(dataDir != null && !dataDir.isBlank(), source, "data_dir", "is required");
+        require((tlsCertFile == null) == (tlsKeyFile == null), source, tlsCertFile == null ? "tls_cert_file" : "tls_key_file",
+                "is needed too: tls_cert_file and tls_key_file go together");
+        if (tlsCertFile != null) {
+            require(Files.isRegularFile(Path.of(tlsCertFile)), source, "tls_cert_file", "names no file: " + tlsCertFile);
+            require(Files.isRegularFile(Path.of(tlsKeyFile)), source, "tls_key_file", "names no file: " + tlsKeyFile);
+        }
         if (clusterTlsDir != null) {
             require(!clusterTlsDir.isBlank(), source, "cluster_tls_dir", "must not be empty");
             require(io.cairn.meta.tls.NodeCredentials.existIn(Path.of(clusterTlsDir)), source, "cluster_tls_dir",

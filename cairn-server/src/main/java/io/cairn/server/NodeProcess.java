@@ -82,10 +82,19 @@ public final class NodeProcess implements AutoCloseable {
         var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());
         ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC());
         AdminApi admin = new AdminApi(node);
+        javax.net.ssl.SSLContext publicTls = null;
+        if (c.tlsCertFile() != null) {
+            try {
+                publicTls = io.cairn.meta.tls.ServerTls.serverContext(Path.of(c.tlsCertFile()), Path.of(c.tlsKeyFile()));
+            } catch (IOException e) {
+                throw new ConfigException("tls_cert_file/tls_key_file: " + e.getMessage());
+            }
+        }
         S3Gateway gateway = S3Gateway.start(new S3GatewayConfig(publicAddr.getHostString(), publicAddr.getPort(), c.region(),
-                S3GatewayConfig.DEFAULT_MAX_SKEW_MILLIS, List.of(), S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX), backend, admin);
+                S3GatewayConfig.DEFAULT_MAX_SKEW_MILLIS, List.of(), S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX), backend, admin,
+                Clock.systemUTC(), publicTls);
         resources.add(gateway);
-        log.info("node {} ready: S3 on http://{}", nodeId, c.publicAddress());
+        log.info("node {} ready: S3 on {}://{}", nodeId, publicTls == null ? "http" : "https", c.publicAddress());
     }
 
     /** This node's certificate for the cluster's connections, or null (plaintext) when none is configured. */

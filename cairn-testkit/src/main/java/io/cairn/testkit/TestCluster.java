@@ -89,9 +89,18 @@ public final class TestCluster implements AutoCloseable {
      */
     public static TestCluster start(int nodes, long heartbeatMillis, long downAfterMillis, long downOutIntervalMillis, long capacityBytes,
             Map<Integer, DevCluster.NodeSettings> nodeSettings) throws IOException {
-        int base = freeBasePort(nodes);
-        DevCluster.Options options = new DevCluster.Options(nodes, base, 64, heartbeatMillis, downAfterMillis, downOutIntervalMillis,
-                capacityBytes, nodeSettings);
+        return start(new DevCluster.Options(nodes, freeBasePort(nodes), 64, heartbeatMillis, downAfterMillis, downOutIntervalMillis,
+                capacityBytes, nodeSettings));
+    }
+
+    /** Starts {@code nodes} nodes serving S3 over HTTPS only ({@code ./cairn dev --tls}); {@link #s3} clients trust their CA. */
+    public static TestCluster startTls(int nodes) throws IOException {
+        return start(new DevCluster.Options(nodes, freeBasePort(nodes), 64, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS,
+                DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withTls());
+    }
+
+    private static TestCluster start(DevCluster.Options options) throws IOException {
+        int nodes = options.nodes();
         Path dir = Files.createTempDirectory("cairn-test-");
         DevCluster c = DevCluster.openOrCreate(dir, options);
         TestCluster t = new TestCluster(c, dir);
@@ -135,10 +144,23 @@ public final class TestCluster implements AutoCloseable {
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey(), secretKey())))
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
-                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(64)
-                        .socketTimeout(Duration.ofSeconds(120)).connectionTimeout(Duration.ofSeconds(5)))
+                .httpClientBuilder(httpClient())
                 .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD).apiCallTimeout(Duration.ofMinutes(5)))
                 .build();
+    }
+
+    private ApacheHttpClient.Builder httpClient() {
+        ApacheHttpClient.Builder b = ApacheHttpClient.builder().maxConnections(64)
+                .socketTimeout(Duration.ofSeconds(120)).connectionTimeout(Duration.ofSeconds(5));
+        if (cluster.layout().tls()) {
+            try {
+                javax.net.ssl.TrustManager[] trust = io.cairn.meta.tls.ServerTls.trustOnly(cluster.publicCaFile()).getTrustManagers();
+                b.tlsTrustManagersProvider(() -> trust);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return b;
     }
 
     /** The index of the node whose id is {@code nodeId}, found through the status document. */

@@ -23,8 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Real S3 clients from Debian packages against a 3-node cluster: a scripted boto3 session
- * ({@code compat/boto3_session.py}), s3cmd and rclone, each checking byte-identical round trips
+ * Real S3 clients from Debian packages against a 3-node cluster serving S3 over HTTPS only
+ * ({@code ./cairn dev --tls}; each client trusts the dev cluster's CA and checks the node's
+ * certificate): a scripted boto3 session ({@code compat/boto3_session.py}), s3cmd, rclone and
+ * awscli, each checking byte-identical round trips
  * (multipart included), listings, special-character keys and error codes. A client that is not
  * installed skips its part with a message, unless the environment variable {@code CI} is set
  * (then it fails; {@code .ci/run} installs them). Object contents are seeded: the boto3 script
@@ -44,11 +46,11 @@ class ClientCompatibilityTest {
 
     @BeforeAll
     static void startCluster() throws IOException {
-        boolean anyClient = python3WithBoto3() || onPath("s3cmd") || onPath("rclone");
+        boolean anyClient = python3WithBoto3() || onPath("s3cmd") || onPath("rclone") || onPath("aws");
         if (System.getenv("CI") == null) {
-            assumeTrue(anyClient, "none of boto3 (python3-boto3), s3cmd, rclone is installed; .ci/run installs them");
+            assumeTrue(anyClient, "none of boto3 (python3-boto3), s3cmd, rclone, awscli is installed; .ci/run installs them");
         }
-        cluster = TestCluster.start(3);
+        cluster = TestCluster.startTls(3);
     }
 
     @AfterAll
@@ -84,7 +86,10 @@ class ClientCompatibilityTest {
                 "secret_key = " + cluster.secretKey(),
                 "host_base = " + hostPort,
                 "host_bucket = " + hostPort,
-                "use_https = False",
+                "use_https = True",
+                "check_ssl_certificate = True",
+                "check_ssl_hostname = True",
+                "ca_certs_file = " + cluster.dev().publicCaFile(),
                 "signature_v2 = False",
                 "bucket_location = us-east-1",
                 "multipart_chunk_size_mb = 5",
@@ -153,7 +158,8 @@ class ClientCompatibilityTest {
                 ""));
         Path up = work.resolve("up");
         Map<String, byte[]> files = sampleTree(up, 20);
-        List<String> rclone = List.of("rclone", "--config", config.toString(), "--s3-upload-cutoff", "5M",
+        List<String> rclone = List.of("rclone", "--config", config.toString(), "--ca-cert", cluster.dev().publicCaFile().toString(),
+                "--s3-upload-cutoff", "5M",
                 "--s3-chunk-size", "5M", "--retries", "1", "--low-level-retries", "2");
 
         assertOk(run(cmd(rclone, "mkdir", "cairn:rclone-compat"), Map.of()));
@@ -201,6 +207,49 @@ class ClientCompatibilityTest {
         assertThat(after.output).doesNotContain("rclone-compat");
     }
 
+    @Test
+    void awscliSession() throws Exception {
+        requireClient(onPath("aws"), "awscli (Debian package awscli)");
+        Path work = Files.createDirectories(tmp.resolve("awscli"));
+        Path up = work.resolve("up");
+        Map<String, byte[]> files = sampleTree(up, 30);
+        Map<String, String> env = awsEnv(1);
+        assertOk(run(List.of("aws", "s3", "mb", "s3://awscli-tls"), env));
+        assertOk(run(List.of("aws", "s3", "cp", "--recursive", up.toString(), "s3://awscli-tls/tree/"), env));
+        Result ls = run(List.of("aws", "s3", "ls", "--recursive", "s3://awscli-tls/tree/"), env);
+        assertOk(ls);
+        assertThat(ls.output).contains("tree/nested/with space.txt").contains(LARGE_OBJECT_BYTES + " tree/large.bin");
+        Path down = work.resolve("down");
+        assertOk(run(List.of("aws", "s3", "cp", "--recursive", "s3://awscli-tls/tree/", down.toString()), env));
+        assertSameTree(files, down);
+        // Without the CA bundle the node's certificate is not trusted, and nothing is read.
+        Map<String, String> untrusting = new HashMap<>(env);
+        untrusting.remove("AWS_CA_BUNDLE");
+        Result refused = run(List.of("aws", "s3", "ls", "s3://awscli-tls/"), untrusting);
+        assertThat(refused.code).as(refused.output).isNotZero();
+        assertThat(refused.output).containsIgnoringCase("certificate");
+        assertOk(run(List.of("aws", "s3", "rm", "--recursive", "s3://awscli-tls/"), env));
+        assertOk(run(List.of("aws", "s3", "rb", "s3://awscli-tls"), env));
+    }
+
+    @Test
+    void plaintextRequestsToTheTlsPortAreNeverServed() throws Exception {
+        int port = Integer.parseInt(cluster.endpoint(0).replaceFirst("^https://127.0.0.1:", ""));
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /_cairn/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            byte[] answer;
+            try {
+                answer = s.getInputStream().readAllBytes();
+            } catch (java.net.SocketException reset) {
+                answer = new byte[0];
+            }
+            assertThat(new String(answer, StandardCharsets.ISO_8859_1)).doesNotContain("HTTP/1.1 200").doesNotContain("<?xml");
+        }
+    }
+
     /** The number of parts in a multipart ETag ("md5-N"), or 0 for an object stored in one piece. */
     private static int partCount(String bucket, String key) {
         try (S3Client s3 = cluster.s3(0)) {
@@ -244,7 +293,7 @@ class ClientCompatibilityTest {
     private static Map<String, String> awsEnv(int node) {
         return Map.of("AWS_ACCESS_KEY_ID", cluster.accessKey(), "AWS_SECRET_ACCESS_KEY", cluster.secretKey(),
                 "AWS_ENDPOINT_URL", cluster.endpoint(node), "AWS_REGION", "us-east-1",
-                "AWS_DEFAULT_REGION", "us-east-1");
+                "AWS_DEFAULT_REGION", "us-east-1", "AWS_CA_BUNDLE", cluster.dev().publicCaFile().toString());
     }
 
     private static void requireClient(boolean present, String what) {

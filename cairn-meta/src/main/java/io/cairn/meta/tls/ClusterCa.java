@@ -62,8 +62,19 @@ public final class ClusterCa {
 
     /** A new authority for cluster {@code clusterName}. */
     public static ClusterCa create(String clusterName) {
+        return create(new X500Name("CN=Cairn cluster CA " + escape(clusterName) + ",O=Cairn"));
+    }
+
+    /**
+     * A new authority for the public port of cluster {@code clusterName} (its server certificates,
+     * see {@link #issueServer}), separate from the cluster CA.
+     */
+    public static ClusterCa createPublic(String clusterName) {
+        return create(new X500Name("CN=Cairn public CA " + escape(clusterName) + ",O=Cairn"));
+    }
+
+    private static ClusterCa create(X500Name subject) {
         KeyPair pair = newKeyPair();
-        X500Name subject = new X500Name("CN=Cairn cluster CA " + escape(clusterName) + ",O=Cairn");
         Instant now = Instant.now();
         try {
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(), Date.from(now.minus(Duration.ofHours(1))),
@@ -125,19 +136,51 @@ public final class ClusterCa {
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
             List<GeneralName> names = new ArrayList<>();
             names.add(new GeneralName(GeneralName.dNSName, nodeId + NODE_DOMAIN));
-            for (String host : hosts) {
-                boolean literal = host.matches("[0-9.]+") || host.contains(":");
-                if (literal) {
-                    names.add(new GeneralName(GeneralName.iPAddress, InetAddress.getByName(host).getHostAddress()));
-                } else {
-                    names.add(new GeneralName(GeneralName.dNSName, host));
-                }
-            }
+            names.addAll(hostNames(hosts));
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.stream().distinct().toArray(GeneralName[]::new)));
             return new NodeCredentials(certificate, sign(b, key), pair.getPrivate());
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot issue a certificate for node " + nodeId + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A server certificate (and its key) for the public port of nodes reached at {@code hosts}
+     * (IP literals or DNS names), written as PEM to {@code certFile} (with this CA's certificate
+     * after it) and {@code keyFile} (mode 0600). This is for a CA of the public side, never the
+     * cluster CA: a certificate of the cluster CA admits its holder to the cluster's ports.
+     */
+    public void issueServer(List<String> hosts, Path certFile, Path keyFile) throws IOException {
+        KeyPair pair = newKeyPair();
+        Instant now = Instant.now();
+        try {
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
+                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(NODE_VALIDITY)),
+                    new X500Name("CN=" + escape(hosts.getFirst()) + ",O=Cairn"), pair.getPublic());
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
+            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(hostNames(hosts).toArray(GeneralName[]::new)));
+            X509Certificate cert = sign(b, key);
+            Files.createDirectories(certFile.toAbsolutePath().getParent());
+            Pem.writePrivateKey(keyFile, pair.getPrivate());
+            Pem.writeCertificates(certFile, List.of(cert, certificate));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot issue a server certificate for " + hosts + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<GeneralName> hostNames(List<String> hosts) throws IOException {
+        List<GeneralName> names = new ArrayList<>();
+        for (String host : hosts) {
+            boolean literal = host.matches("[0-9.]+") || host.contains(":");
+            names.add(literal ? new GeneralName(GeneralName.iPAddress, InetAddress.getByName(host).getHostAddress())
+                    : new GeneralName(GeneralName.dNSName, host));
+        }
+        return names.stream().distinct().toList();
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signer) throws GeneralSecurityException {

@@ -20,15 +20,28 @@ public final class AdminClient {
 
     private final List<String> endpoints;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http;
 
     /** @param token {@code ACCESS_KEY:SECRET_KEY} of an admin user */
     public AdminClient(List<String> endpoints, String token) {
+        this(endpoints, token, null);
+    }
+
+    /**
+     * @param token {@code ACCESS_KEY:SECRET_KEY} of an admin user
+     * @param tlsOrNull the TLS context for {@code https://} endpoints (which CAs to trust); null for the JVM's default
+     */
+    public AdminClient(List<String> endpoints, String token, javax.net.ssl.SSLContext tlsOrNull) {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no endpoint");
         }
         this.endpoints = List.copyOf(endpoints);
         this.token = token;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        if (tlsOrNull != null) {
+            b.sslContext(tlsOrNull);
+        }
+        this.http = b.build();
     }
 
     /** The status document as JSON text, from the first endpoint that answers. */

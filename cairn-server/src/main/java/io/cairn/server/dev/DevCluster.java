@@ -54,7 +54,8 @@ public final class DevCluster {
             @JsonProperty("down_after_millis") long downAfterMillis,
             @JsonProperty("down_out_interval_millis") long downOutIntervalMillis,
             @JsonProperty("capacity_bytes") long capacityBytes,
-            @JsonProperty("node_settings") @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<Integer, NodeSettings> nodeSettings) {
+            @JsonProperty("node_settings") @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<Integer, NodeSettings> nodeSettings,
+            @JsonProperty("tls") boolean tls) {
 
         public Layout {
             requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
@@ -65,7 +66,7 @@ public final class DevCluster {
         public Layout(String clusterName, int basePort, int nodes, int voters, int partitions, String accessKey, String secretKey,
                       long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings) {
             this(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis, downAfterMillis,
-                    DOWN_OUT_INTERVAL_MILLIS_DEFAULT, capacityBytes, nodeSettings);
+                    DOWN_OUT_INTERVAL_MILLIS_DEFAULT, capacityBytes, nodeSettings, false);
         }
 
         /** Reads a layout from {@code cluster.json}; a missing down-out interval is the default. */
@@ -82,10 +83,11 @@ public final class DevCluster {
                 @JsonProperty("down_after_millis") long downAfterMillis,
                 @JsonProperty("down_out_interval_millis") Long downOutIntervalMillis,
                 @JsonProperty("capacity_bytes") long capacityBytes,
-                @JsonProperty("node_settings") Map<Integer, NodeSettings> nodeSettings) {
+                @JsonProperty("node_settings") Map<Integer, NodeSettings> nodeSettings,
+                @JsonProperty("tls") Boolean tls) {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
                     downAfterMillis, downOutIntervalMillis == null ? DOWN_OUT_INTERVAL_MILLIS_DEFAULT : downOutIntervalMillis,
-                    capacityBytes, nodeSettings);
+                    capacityBytes, nodeSettings, tls != null && tls);
         }
 
         /** The settings of node i that differ from the dev defaults (all fields null if none). */
@@ -96,7 +98,8 @@ public final class DevCluster {
         public int s3Port(int i) { return basePort + i; }
         public int clusterPort(int i) { return basePort + 100 + i; }
         public int metaPort(int i) { return basePort + 200 + i; }
-        public String endpoint(int i) { return "http://127.0.0.1:" + s3Port(i); }
+        /** Node i's S3 endpoint: {@code https://} with {@code --tls}. */
+        public String endpoint(int i) { return (tls ? "https" : "http") + "://127.0.0.1:" + s3Port(i); }
         public List<String> voterAddresses() {
             List<String> v = new ArrayList<>();
             for (int i = 0; i < voters; i++) {
@@ -106,7 +109,12 @@ public final class DevCluster {
         }
         Layout withNodes(int n) {
             return new Layout(clusterName, basePort, n, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings);
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, tls);
+        }
+
+        Layout withTls() {
+            return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true);
         }
     }
 
@@ -147,9 +155,10 @@ public final class DevCluster {
      * Options for a new cluster directory; {@code nodeSettings} maps a node index to its own
      * settings. {@code downOutIntervalMillis} is 0 (never mark a node out) or at least
      * {@code downAfterMillis}; the constructors without it take {@link #DOWN_OUT_INTERVAL_MILLIS_DEFAULT}.
+     * {@code tls}: S3 and the admin API over HTTPS, with certificates of a CA of the dev cluster.
      */
     public record Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
-                          long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings) {
+                          long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings, boolean tls) {
 
         public Options {
             requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
@@ -160,6 +169,18 @@ public final class DevCluster {
                        Map<Integer, NodeSettings> nodeSettings) {
             this(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, DOWN_OUT_INTERVAL_MILLIS_DEFAULT, capacityBytes,
                     nodeSettings);
+        }
+
+        public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
+                       long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings) {
+            this(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis, capacityBytes,
+                    nodeSettings, false);
+        }
+
+        /** The same options with S3 over HTTPS. */
+        public Options withTls() {
+            return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
+                    capacityBytes, nodeSettings, true);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes) {
@@ -227,7 +248,11 @@ public final class DevCluster {
             Layout layout = JSON.readValue(file.toFile(), Layout.class);
             DevCluster c = new DevCluster(dir, layout);
             if (options.nodes() > layout.nodes()) {
-                c.layout = layout.withNodes(options.nodes());
+                c.layout = c.layout.withNodes(options.nodes());
+                c.save();
+            }
+            if (options.tls() && !c.layout.tls()) {
+                c.layout = c.layout.withTls();
                 c.save();
             }
             return c;
@@ -251,7 +276,7 @@ public final class DevCluster {
         int voters = options.nodes() >= 3 ? 3 : 1;
         DevCluster c = new DevCluster(dir, new Layout("cairn-dev", options.basePort(), options.nodes(), voters,
                 options.partitions(), access, secret, options.heartbeatIntervalMillis(), options.downAfterMillis(),
-                options.downOutIntervalMillis(), options.capacityBytes(), options.nodeSettings()));
+                options.downOutIntervalMillis(), options.capacityBytes(), options.nodeSettings(), options.tls()));
         c.save();
         return c;
     }
@@ -276,6 +301,7 @@ public final class DevCluster {
                 "export AWS_REGION=us-east-1",
                 "export AWS_DEFAULT_REGION=us-east-1",
                 "export AWS_ENDPOINT_URL=" + layout.endpoint(0),
+                layout.tls() ? "export AWS_CA_BUNDLE=" + publicCaFile() : "unset AWS_CA_BUNDLE",
                 "export CAIRN_DEV_DIR=" + dir.toAbsolutePath(),
                 ""), StandardCharsets.UTF_8);
         for (int i = 0; i < layout.nodes(); i++) {
@@ -292,6 +318,29 @@ public final class DevCluster {
         io.cairn.meta.tls.ClusterCa ca = io.cairn.meta.tls.ClusterCa.create(layout.clusterName());
         ca.save(caDir);
         return ca;
+    }
+
+    /** The CA certificate that signed the nodes' S3 certificates with {@code --tls}: what clients trust. */
+    public Path publicCaFile() {
+        return dir.resolve("public-ca").resolve("ca.crt").toAbsolutePath();
+    }
+
+    /** A CA of the public side, separate from the cluster CA, and node i's S3 certificate and key signed by it. */
+    private Path[] ensurePublicCertificate(int i) throws IOException {
+        Path caDir = dir.resolve("public-ca");
+        io.cairn.meta.tls.ClusterCa ca;
+        if (io.cairn.meta.tls.ClusterCa.existsIn(caDir)) {
+            ca = io.cairn.meta.tls.ClusterCa.load(caDir);
+        } else {
+            ca = io.cairn.meta.tls.ClusterCa.createPublic(layout.clusterName());
+            ca.save(caDir);
+        }
+        Path cert = nodeDir(i).resolve("s3-tls").resolve("server.crt").toAbsolutePath();
+        Path key = nodeDir(i).resolve("s3-tls").resolve("server.key").toAbsolutePath();
+        if (!io.cairn.meta.tls.ServerTls.existIn(cert, key)) {
+            ca.issueServer(List.of("127.0.0.1", "localhost"), cert, key);
+        }
+        return new Path[] {cert, key};
     }
 
     private Path dataDir(int i) {
@@ -368,6 +417,11 @@ public final class DevCluster {
         y.append("admin_secret_key: ").append(layout.secretKey()).append('\n');
         ensureCredentials(i);
         y.append("cluster_tls_dir: ").append(tlsDir(i)).append('\n');
+        if (layout.tls()) {
+            Path[] s3 = ensurePublicCertificate(i);
+            y.append("tls_cert_file: ").append(s3[0]).append('\n');
+            y.append("tls_key_file: ").append(s3[1]).append('\n');
+        }
         Files.writeString(nodeDir.resolve("config.yaml"), y.toString(), StandardCharsets.UTF_8);
     }
 
@@ -380,7 +434,19 @@ public final class DevCluster {
         for (int i = 0; i < layout.nodes(); i++) {
             endpoints.add(layout.endpoint(i));
         }
-        return new AdminClient(endpoints, layout.accessKey() + ":" + layout.secretKey());
+        return new AdminClient(endpoints, layout.accessKey() + ":" + layout.secretKey(), clientTls());
+    }
+
+    /** With {@code --tls}, a TLS context that trusts the dev cluster's public CA; else null. */
+    public javax.net.ssl.SSLContext clientTls() {
+        if (!layout.tls()) {
+            return null;
+        }
+        try {
+            return io.cairn.meta.tls.ServerTls.clientContext(publicCaFile());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Starts every node that is not running. */
