@@ -38,6 +38,9 @@ public final class ClusterMapStateMachine {
             case MetaCommand.CreateBucket c -> createBucket(state, c);
             case MetaCommand.DeleteBucket c -> deleteBucket(state, c);
             case MetaCommand.PutUser c -> putUser(state, c);
+            case MetaCommand.DeleteUser c -> deleteUser(state, c);
+            case MetaCommand.DeleteKey c -> deleteKey(state, c);
+            case MetaCommand.SetBucketAccess c -> setBucketAccess(state, c);
             case MetaCommand.ClearActing c -> clearActing(state, c);
         };
         long before = state.map().epoch();
@@ -172,7 +175,8 @@ public final class ClusterMapStateMachine {
         BucketInfo bucket = c.bucket();
         Optional<BucketInfo> existing = map.bucket(bucket.name());
         if (existing.isPresent()) {
-            boolean sameOwner = existing.get().owner().equals(bucket.owner());
+            boolean sameOwner = io.cairn.core.map.BucketAccess.ownerName(map, existing.get())
+                    .equals(io.cairn.core.map.BucketAccess.ownerName(map, bucket));
             return failed(state, sameOwner ? MetaResult.BUCKET_OWNED_BY_YOU : MetaResult.BUCKET_ALREADY_EXISTS);
         }
         Optional<PoolInfo> indexPool = map.pool(bucket.pool());
@@ -198,10 +202,69 @@ public final class ClusterMapStateMachine {
 
     private static Applied putUser(MetaState state, MetaCommand.PutUser c) {
         ClusterMap map = state.map();
-        if (map.user(c.user().accessKey()).filter(c.user()::equals).isPresent()) {
+        Optional<UserInfo> existing = map.user(c.user().accessKey());
+        if (existing.filter(c.user()::equals).isPresent()) {
             return unchanged(state);
         }
+        if (existing.isPresent()) {
+            return failed(state, MetaResult.KEY_EXISTS);
+        }
+        if (map.users().stream().anyMatch(u -> u.name().equals(c.user().name()) && u.admin() != c.user().admin())) {
+            return failed(state, MetaResult.ADMIN_MISMATCH);
+        }
         return changed(map.next(map.nodes(), map.pools(), map.buckets(), replaceUser(map.users(), c.user())), state.stats());
+    }
+
+    private static Applied deleteUser(MetaState state, MetaCommand.DeleteUser c) {
+        ClusterMap map = state.map();
+        if (map.users().stream().noneMatch(u -> u.name().equals(c.name()))) {
+            return failed(state, MetaResult.NO_SUCH_USER);
+        }
+        if (map.buckets().stream().anyMatch(b -> io.cairn.core.map.BucketAccess.ownerName(map, b).equals(c.name()))) {
+            return failed(state, MetaResult.USER_OWNS_BUCKETS);
+        }
+        List<UserInfo> rest = map.users().stream().filter(u -> !u.name().equals(c.name())).toList();
+        if (!hasWritingAdmin(rest)) {
+            return failed(state, MetaResult.LAST_ADMIN);
+        }
+        return changed(map.next(map.nodes(), map.pools(), map.buckets(), rest), state.stats());
+    }
+
+    private static Applied deleteKey(MetaState state, MetaCommand.DeleteKey c) {
+        ClusterMap map = state.map();
+        if (map.user(c.accessKey()).isEmpty()) {
+            return failed(state, MetaResult.NO_SUCH_KEY);
+        }
+        List<UserInfo> rest = map.users().stream().filter(u -> !u.accessKey().equals(c.accessKey())).toList();
+        if (!hasWritingAdmin(rest)) {
+            return failed(state, MetaResult.LAST_ADMIN);
+        }
+        // A bucket owned through this key (a map written before owners were users) stays with its user.
+        String owner = map.user(c.accessKey()).get().name();
+        List<BucketInfo> buckets = map.buckets().stream()
+                .map(b -> b.owner().equals(c.accessKey())
+                        ? new BucketInfo(b.name(), b.pool(), owner, b.createdMillis(), b.indexShards(), b.dataPool(), b.grants(), b.publicRead())
+                        : b)
+                .toList();
+        return changed(map.next(map.nodes(), map.pools(), buckets, rest), state.stats());
+    }
+
+    private static boolean hasWritingAdmin(List<UserInfo> users) {
+        return users.stream().anyMatch(u -> u.admin() && !u.readOnly());
+    }
+
+    private static Applied setBucketAccess(MetaState state, MetaCommand.SetBucketAccess c) {
+        ClusterMap map = state.map();
+        Optional<BucketInfo> b = map.bucket(c.bucket());
+        if (b.isEmpty()) {
+            return failed(state, MetaResult.NO_SUCH_BUCKET);
+        }
+        BucketInfo updated = b.get().withAccess(c.grants(), c.publicRead());
+        if (updated.equals(b.get())) {
+            return unchanged(state);
+        }
+        List<BucketInfo> buckets = map.buckets().stream().map(x -> x.name().equals(c.bucket()) ? updated : x).toList();
+        return changed(map.next(map.nodes(), map.pools(), buckets, map.users()), state.stats());
     }
 
     private static List<NodeInfo> withNode(List<NodeInfo> nodes, NodeInfo replacement) {

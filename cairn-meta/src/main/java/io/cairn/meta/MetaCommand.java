@@ -31,6 +31,9 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.CreateBucket.class, name = "CreateBucket"),
         @JsonSubTypes.Type(value = MetaCommand.DeleteBucket.class, name = "DeleteBucket"),
         @JsonSubTypes.Type(value = MetaCommand.PutUser.class, name = "PutUser"),
+        @JsonSubTypes.Type(value = MetaCommand.DeleteUser.class, name = "DeleteUser"),
+        @JsonSubTypes.Type(value = MetaCommand.DeleteKey.class, name = "DeleteKey"),
+        @JsonSubTypes.Type(value = MetaCommand.SetBucketAccess.class, name = "SetBucketAccess"),
         @JsonSubTypes.Type(value = MetaCommand.ClearActing.class, name = "ClearActing"),
 })
 public sealed interface MetaCommand {
@@ -171,11 +174,38 @@ public sealed interface MetaCommand {
         }
     }
 
-    /** Adds a user, or replaces the user with the same access key. */
+    /**
+     * Adds an access key (of a new user, or one more of an existing user, agreeing with that
+     * user's admin flag); the same key again is a no-op; a key that exists with other settings is
+     * refused ({@link MetaResult#KEY_EXISTS}).
+     */
     record PutUser(UserInfo user) implements MetaCommand {
         public PutUser {
             Objects.requireNonNull(user, "user");
             requireName(user.accessKey(), "accessKey");
+            requireName(user.name(), "user name");
+        }
+    }
+
+    /** Removes a user and all its keys; refused while it owns buckets or if it is the last admin. */
+    record DeleteUser(String name) implements MetaCommand {
+        public DeleteUser {
+            requireName(name, "user name");
+        }
+    }
+
+    /** Removes one access key; refused if it is the last admin key that can write. */
+    record DeleteKey(String accessKey) implements MetaCommand {
+        public DeleteKey {
+            requireName(accessKey, "accessKey");
+        }
+    }
+
+    /** Sets who besides its owner may use a bucket, and whether anyone may read it unsigned. */
+    record SetBucketAccess(String bucket, java.util.List<io.cairn.core.map.BucketGrant> grants, boolean publicRead) implements MetaCommand {
+        public SetBucketAccess {
+            requireName(bucket, "bucket");
+            grants = grants == null ? java.util.List.of() : java.util.List.copyOf(grants);
         }
     }
 

@@ -11,6 +11,16 @@ public record MetaResult(boolean ok, String error, long epoch) {
     public static final String NO_SUCH_NODE = "NO_SUCH_NODE";
     public static final String NO_SUCH_POOL = "NO_SUCH_POOL";
     public static final String NO_SUCH_BUCKET = "NO_SUCH_BUCKET";
+    public static final String NO_SUCH_USER = "NO_SUCH_USER";
+    public static final String NO_SUCH_KEY = "NO_SUCH_KEY";
+    /** The access key exists, for another user or with other settings. */
+    public static final String KEY_EXISTS = "KEY_EXISTS";
+    /** A user's keys must agree on whether the user is an admin. */
+    public static final String ADMIN_MISMATCH = "ADMIN_MISMATCH";
+    /** The user still owns buckets: delete them or grant them to another owner first. */
+    public static final String USER_OWNS_BUCKETS = "USER_OWNS_BUCKETS";
+    /** The change would leave the cluster without an admin key that can write. */
+    public static final String LAST_ADMIN = "LAST_ADMIN";
     public static final String BUCKET_OWNED_BY_YOU = "BUCKET_OWNED_BY_YOU";
     public static final String BUCKET_ALREADY_EXISTS = "BUCKET_ALREADY_EXISTS";
     /** A pool of that name exists with another policy or partition count. */

@@ -257,16 +257,58 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
-    void putUserAddsAndReplaces() {
+    void putUserAddsKeysAndNeverReplacesOne() {
         apply(bootstrap());
         long epoch = state.map().epoch();
         UserInfo alice = new UserInfo("ALICE", "s1", "alice", false);
         assertThat(apply(new MetaCommand.PutUser(alice))).isEqualTo(MetaResult.success(epoch + 1));
         assertUnchanged(new MetaCommand.PutUser(alice), null);
-        UserInfo aliceRotated = new UserInfo("ALICE", "s2", "alice", true);
-        assertThat(apply(new MetaCommand.PutUser(aliceRotated))).isEqualTo(MetaResult.success(epoch + 2));
-        assertThat(state.map().users()).extracting(UserInfo::accessKey).containsExactly("ALICE", "ROOTKEY");
-        assertThat(state.map().user("ALICE")).contains(aliceRotated);
+        assertUnchanged(new MetaCommand.PutUser(new UserInfo("ALICE", "s2", "alice", false)), MetaResult.KEY_EXISTS);
+        assertUnchanged(new MetaCommand.PutUser(new UserInfo("ALICE2", "s3", "alice", true)), MetaResult.ADMIN_MISMATCH);
+        UserInfo second = new UserInfo("ALICE2", "s3", "alice", false, true);
+        assertThat(apply(new MetaCommand.PutUser(second))).isEqualTo(MetaResult.success(epoch + 2));
+        assertThat(state.map().users()).extracting(UserInfo::accessKey).containsExactly("ALICE", "ALICE2", "ROOTKEY");
+        assertThat(state.map().user("ALICE2")).contains(second);
+    }
+
+    @Test
+    void usersAndKeysAreDeletedUnlessTheyOwnBucketsOrAreTheLastAdmin() {
+        apply(bootstrap());
+        apply(new MetaCommand.PutUser(new UserInfo("ALICE", "s1", "alice", false)));
+        apply(new MetaCommand.PutUser(new UserInfo("ALICE2", "s2", "alice", false)));
+        apply(new MetaCommand.CreateBucket(bucket("photos", "default", "alice")));
+        assertUnchanged(new MetaCommand.DeleteUser("alice"), MetaResult.USER_OWNS_BUCKETS);
+        assertUnchanged(new MetaCommand.DeleteUser("nobody"), MetaResult.NO_SUCH_USER);
+        assertUnchanged(new MetaCommand.DeleteKey("NOKEY"), MetaResult.NO_SUCH_KEY);
+        assertUnchanged(new MetaCommand.DeleteKey("ROOTKEY"), MetaResult.LAST_ADMIN);
+        assertUnchanged(new MetaCommand.DeleteUser(ROOT.name()), MetaResult.LAST_ADMIN);
+        assertThat(apply(new MetaCommand.DeleteKey("ALICE2")).ok()).isTrue();
+        assertThat(state.map().user("ALICE2")).isEmpty();
+        apply(new MetaCommand.DeleteBucket("photos"));
+        assertThat(apply(new MetaCommand.DeleteUser("alice")).ok()).isTrue();
+        assertThat(state.map().users()).extracting(UserInfo::accessKey).containsExactly("ROOTKEY");
+    }
+
+    @Test
+    void deletingTheKeyThatOwnsABucketOfAnOlderMapHandsTheBucketToItsUser() {
+        apply(bootstrap());
+        apply(new MetaCommand.PutUser(new UserInfo("ALICE", "s1", "alice", false)));
+        apply(new MetaCommand.PutUser(new UserInfo("ALICE2", "s2", "alice", false)));
+        apply(new MetaCommand.CreateBucket(bucket("old", "default", "ALICE"))); // owned by a key, as maps once had it
+        assertThat(apply(new MetaCommand.DeleteKey("ALICE")).ok()).isTrue();
+        assertThat(state.map().bucket("old").orElseThrow().owner()).isEqualTo("alice");
+    }
+
+    @Test
+    void bucketAccessIsSetAndTheSameSettingChangesNothing() {
+        apply(bootstrap());
+        apply(new MetaCommand.CreateBucket(bucket("photos", "default", "ROOTKEY")));
+        var grants = List.of(io.cairn.core.map.BucketGrant.toUser("bob", io.cairn.core.map.BucketPermission.READ));
+        assertThat(apply(new MetaCommand.SetBucketAccess("photos", grants, true)).ok()).isTrue();
+        assertThat(state.map().bucket("photos").orElseThrow().grants()).isEqualTo(grants);
+        assertThat(state.map().bucket("photos").orElseThrow().publicRead()).isTrue();
+        assertUnchanged(new MetaCommand.SetBucketAccess("photos", grants, true), null);
+        assertUnchanged(new MetaCommand.SetBucketAccess("nope", grants, true), MetaResult.NO_SUCH_BUCKET);
     }
 
     @Test

@@ -28,7 +28,8 @@ final class BucketOperations {
     String after = token == null || token.isEmpty() ? "" : ContinuationToken.decode(token).last();
     List<BucketSummary> buckets = backend.listBuckets(auth.accessKey());
     XmlWriter xml = XmlWriter.document("ListAllMyBucketsResult");
-    xml.start("Owner").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
+    String owner = backend.ownerName(auth.accessKey());
+    xml.start("Owner").element("ID", owner).element("DisplayName", owner).end();
     xml.start("Buckets");
     int count = 0;
     String last = null;
@@ -63,6 +64,7 @@ final class BucketOperations {
 
   void createBucket(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
     BucketNameRule.check(bucket);
+    boolean publicRead = AclOperations.publicReadOnCreate(ex);
     DecodedBody body = RequestBodyDecoder.open(ex, auth, false, CREATE_BUCKET_XML_BYTES_MAX,
         "a CreateBucketConfiguration is at most " + CREATE_BUCKET_XML_BYTES_MAX + " bytes");
     if (body.length() != 0 && (body.length() > 0 || ex.header("transfer-encoding") != null)) {
@@ -83,6 +85,7 @@ final class BucketOperations {
       // S3 answers 200 to an owner re-creating a bucket in us-east-1 (BucketAlreadyOwnedByYou elsewhere).
       if (e.error() != S3Error.BucketAlreadyOwnedByYou || !region.equals(S3GatewayConfig.DEFAULT_REGION)) throw e;
     }
+    if (publicRead) backend.setPublicRead(bucket, true);
     ex.setHeader("Location", "/" + bucket);
     ex.sendEmpty(200);
   }

@@ -54,7 +54,7 @@ final class ListOperations {
     if (page.truncated()) {
       xml.element("NextContinuationToken", new ContinuationToken(page.last(), page.lastIsPrefix()).encode());
     }
-    contents(xml, page, urlEncoding, fetchOwner ? auth.accessKey() : null);
+    contents(xml, page, urlEncoding, fetchOwner ? backend.bucketAcl(bucket).owner() : null);
     ex.sendXml(200, xml.toBytes());
   }
 
@@ -74,7 +74,7 @@ final class ListOperations {
     if (urlEncoding) xml.element("EncodingType", "url");
     xml.element("IsTruncated", page.truncated());
     if (page.truncated()) xml.element("NextMarker", encode(page.last(), urlEncoding));
-    contents(xml, page, urlEncoding, auth.accessKey());
+    contents(xml, page, urlEncoding, backend.bucketAcl(bucket).owner());
     ex.sendXml(200, xml.toBytes());
   }
 
@@ -83,6 +83,7 @@ final class ListOperations {
    * the version id "null", as S3 reports objects written while versioning was never enabled.
    */
   void listVersions(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+    String owner = backend.bucketAcl(bucket).owner();
     QueryParameters q = ex.query();
     String prefix = q.firstOr("prefix", "");
     String delimiter = q.firstOr("delimiter", "");
@@ -117,7 +118,7 @@ final class ListOperations {
           .element("ETag", ObjectHeaders.quote(o.etag()))
           .element("Size", o.size())
           .element("StorageClass", "STANDARD");
-      xml.start("Owner").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
+      xml.start("Owner").element("ID", owner).element("DisplayName", owner).end();
       xml.end();
     }
     for (String p : page.commonPrefixes()) xml.start("CommonPrefixes").element("Prefix", encode(p, urlEncoding)).end();

@@ -179,13 +179,14 @@ final class MultipartOperations {
       }
       page.add(p);
     }
+    String owner = backend.bucketAcl(bucket).owner();
     XmlWriter xml = XmlWriter.document("ListPartsResult")
         .element("Bucket", bucket).element("Key", key).element("UploadId", uploadId)
         .element("PartNumberMarker", marker)
         .element("NextPartNumberMarker", page.isEmpty() ? marker : page.getLast().partNumber())
         .element("MaxParts", maxParts).element("IsTruncated", truncated).element("StorageClass", "STANDARD");
-    xml.start("Initiator").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
-    xml.start("Owner").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
+    xml.start("Initiator").element("ID", owner).element("DisplayName", owner).end();
+    xml.start("Owner").element("ID", owner).element("DisplayName", owner).end();
     for (PartInfo p : page) {
       xml.start("Part").element("PartNumber", p.partNumber())
           .element("LastModified", HttpDates.iso8601(p.lastModifiedMillis()))
@@ -221,10 +222,11 @@ final class MultipartOperations {
         .element("NextKeyMarker", page.isEmpty() ? "" : page.getLast().key())
         .element("NextUploadIdMarker", page.isEmpty() ? "" : page.getLast().uploadId())
         .element("Prefix", prefix).element("MaxUploads", maxUploads).element("IsTruncated", truncated);
+    String owner = backend.bucketAcl(bucket).owner();
     for (UploadInfo u : page) {
       xml.start("Upload").element("Key", u.key()).element("UploadId", u.uploadId());
-      xml.start("Initiator").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
-      xml.start("Owner").element("ID", auth.accessKey()).element("DisplayName", auth.accessKey()).end();
+      xml.start("Initiator").element("ID", owner).element("DisplayName", owner).end();
+      xml.start("Owner").element("ID", owner).element("DisplayName", owner).end();
       xml.element("StorageClass", "STANDARD").element("Initiated", HttpDates.iso8601(u.initiatedMillis())).end();
     }
     ex.sendXml(200, xml.toBytes());

@@ -18,11 +18,37 @@ public interface ObjectBackend {
   /** The secret key of an access key, or empty when the access key is unknown. */
   Optional<String> secretKey(String accessKey);
 
-  /** Buckets owned by {@code owner} (an access key), sorted by name. */
-  List<BucketSummary> listBuckets(String owner);
+  /**
+   * Refuses the request unless its caller may do what {@code needed} covers with {@code bucket}:
+   * NoSuchBucket when there is no such bucket, AccessDenied when the caller may not.
+   *
+   * @param accessKeyOrNull the verified access key of the caller; null for an anonymous request
+   */
+  void authorize(String accessKeyOrNull, String bucket, S3Permission needed) throws S3Exception;
 
-  /** Creates a bucket; {@code policyOrNull} names a storage policy such as "rep3" or "ec4+2". */
-  void createBucket(String bucket, String owner, String policyOrNull) throws S3Exception;
+  /**
+   * Refuses (AccessDenied) a caller that may not list its buckets, or, with {@code write}, create
+   * one: an anonymous request, or a read-only key that would create.
+   */
+  void authorizeAccount(String accessKeyOrNull, boolean write) throws S3Exception;
+
+  /** The owner of a bucket and whether it is public-read: NoSuchBucket. */
+  BucketAcl bucketAcl(String bucket) throws S3Exception;
+
+  /** Makes a bucket readable without signing (the canned ACL public-read), or private again. */
+  void setPublicRead(String bucket, boolean publicRead) throws S3Exception;
+
+  /** The user owning the buckets of {@code accessKey}: the name lists show as owner. */
+  String ownerName(String accessKey);
+
+  /** Buckets owned by the user of {@code accessKey}, sorted by name. */
+  List<BucketSummary> listBuckets(String accessKey);
+
+  /**
+   * Creates a bucket owned by the user of {@code accessKey}; {@code policyOrNull} names a storage
+   * policy such as "rep3" or "ec4+2".
+   */
+  void createBucket(String bucket, String accessKey, String policyOrNull) throws S3Exception;
 
   /** The bucket, or NoSuchBucket. */
   BucketSummary headBucket(String bucket) throws S3Exception;

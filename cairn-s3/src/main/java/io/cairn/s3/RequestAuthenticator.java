@@ -61,8 +61,11 @@ public final class RequestAuthenticator {
     String v2Resource = virtualHostBucketOrNull == null ? rawPath : "/" + virtualHostBucketOrNull + rawPath;
     if (SigV2Signer.isPresigned(query)) return presignedV2(method, v2Resource, query, headers, nowMillis);
     String authorization = headers.get("authorization");
-    if (authorization == null || authorization.isBlank()) {
-      throw new S3Exception(S3Error.AccessDenied, "anonymous access is not allowed: sign the request with AWS SigV4");
+    if (authorization == null) {
+      return Authentication.ANONYMOUS; // what it may do is the bucket's to say (public-read), and nothing else
+    }
+    if (authorization.isBlank()) {
+      throw new S3Exception(S3Error.AccessDenied, "an empty Authorization header: sign the request with AWS SigV4");
     }
     if (authorization.startsWith(SigV2Signer.AUTHORIZATION_PREFIX)) {
       return headerV2(method, v2Resource, query, headers, authorization, nowMillis);

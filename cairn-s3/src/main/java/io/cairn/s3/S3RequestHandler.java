@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 public final class S3RequestHandler extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(S3RequestHandler.class);
   public static final String ADMIN_PREFIX = "/_cairn/";
+  /** The one admin path served without a signature: a node answers it once it serves. */
+  public static final String ADMIN_HEALTH = "/_cairn/health";
   private static final Set<String> UNSUPPORTED_BUCKET_SUBRESOURCES = Set.of(
       "policy", "policyStatus", "cors", "lifecycle", "tagging", "website", "logging", "notification",
       "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
@@ -81,8 +83,10 @@ public final class S3RequestHandler extends Handler.Abstract {
     }
     try {
       if (admin != null && ex.rawPath().startsWith(ADMIN_PREFIX)) {
-        AdminResponse r = admin.handle(ex.method(), QueryParameters.decode(ex.rawPath(), false),
-            ex.query().asMap(), ex.headers(), ex.rawBody());
+        String path = QueryParameters.decode(ex.rawPath(), false);
+        String caller = path.equals(ADMIN_HEALTH) ? null
+            : authenticator.authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(), clock.millis(), null).accessKey();
+        AdminResponse r = admin.handle(caller, ex.method(), path, ex.query().asMap(), ex.headers(), ex.rawBody());
         ex.sendBytes(r.status(), r.contentType(), r.body());
       } else {
         dispatch(ex);
@@ -150,14 +154,19 @@ public final class S3RequestHandler extends Handler.Abstract {
     QueryParameters q = ex.query();
     String method = ex.method();
     if (bucket == null) {
-      if (method.equals("GET")) buckets.listBuckets(ex, auth);
-      else throw notAllowed(method);
+      if (method.equals("GET")) {
+        backend.authorizeAccount(auth.accessKey(), false);
+        buckets.listBuckets(ex, auth);
+      } else {
+        throw notAllowed(method);
+      }
       return;
     }
     if (key == null) {
       for (String sub : UNSUPPORTED_BUCKET_SUBRESOURCES) {
         if (q.has(sub)) throw new S3Exception(S3Error.NotImplemented, "the bucket subresource '" + sub + "' is not implemented");
       }
+      authorizeBucketRequest(auth, bucket, method, q);
       if (q.has("acl")) {
         switch (method) {
           case "GET" -> acls.get(ex, auth, bucket, null);
@@ -195,6 +204,7 @@ public final class S3RequestHandler extends Handler.Abstract {
         throw new S3Exception(S3Error.NotImplemented, "the object subresource '" + sub + "' is not implemented");
       }
     }
+    authorizeObjectRequest(ex, auth, bucket, method, q);
     if (q.has("acl")) {
       switch (method) {
         case "GET" -> acls.get(ex, auth, bucket, key);
@@ -224,6 +234,39 @@ public final class S3RequestHandler extends Handler.Abstract {
         else throw new S3Exception(S3Error.NotImplemented, "this object POST operation is not implemented");
       }
       default -> throw notAllowed(method);
+    }
+  }
+
+  /**
+   * What a request on a bucket (no key) needs: creating a bucket any signed key that may write;
+   * deleting it and its ACL the owner; writes (DeleteObjects) WRITE; everything else READ.
+   */
+  private void authorizeBucketRequest(Authentication auth, String bucket, String method, QueryParameters q) throws S3Exception {
+    if (method.equals("PUT") && !q.has("acl")) {
+      backend.authorizeAccount(auth.accessKey(), true); // creating a bucket; versioning is refused after this
+      return;
+    }
+    S3Permission needed;
+    if (q.has("acl") || method.equals("DELETE")) needed = S3Permission.OWNER;
+    else if (method.equals("POST")) needed = S3Permission.WRITE;
+    else needed = S3Permission.READ;
+    backend.authorize(auth.accessKey(), bucket, needed);
+  }
+
+  /**
+   * What a request on an object needs: reads (GET, HEAD, ListParts) READ; writes, deletes and
+   * multipart uploads WRITE; its ACL OWNER; a copy also READ on the source bucket.
+   */
+  private void authorizeObjectRequest(S3Exchange ex, Authentication auth, String bucket, String method, QueryParameters q)
+      throws S3Exception {
+    S3Permission needed;
+    if (q.has("acl")) needed = S3Permission.OWNER;
+    else if (method.equals("GET") || method.equals("HEAD")) needed = S3Permission.READ;
+    else needed = S3Permission.WRITE;
+    backend.authorize(auth.accessKey(), bucket, needed);
+    String copySource = ex.header("x-amz-copy-source");
+    if (copySource != null && method.equals("PUT") && !q.has("acl")) {
+      backend.authorize(auth.accessKey(), ObjectOperations.copySource(copySource)[0], S3Permission.READ);
     }
   }
 

@@ -32,6 +32,7 @@ final class MemoryObjectBackend implements ObjectBackend {
 
   private final Map<String, String> users;
   private final TreeMap<String, Bucket> buckets = new TreeMap<>();
+  private final java.util.Set<String> publicRead = new java.util.HashSet<>();
   private final TreeMap<String, Upload> uploads = new TreeMap<>();
   private final AtomicLong clockMillis = new AtomicLong(1_700_000_000_000L);
   private final AtomicLong uploadCounter = new AtomicLong();
@@ -58,6 +59,39 @@ final class MemoryObjectBackend implements ObjectBackend {
   @Override
   public Optional<String> secretKey(String accessKey) {
     return Optional.ofNullable(users.get(accessKey));
+  }
+
+  /** Each access key is its own user: it owns the buckets it created; anyone reads a public-read bucket. */
+  @Override
+  public synchronized void authorize(String accessKeyOrNull, String bucket, S3Permission needed) throws S3Exception {
+    Bucket b = buckets.get(bucket);
+    if (b == null) throw new S3Exception(S3Error.NoSuchBucket, "the bucket " + bucket + " does not exist");
+    boolean ok = b.owner().equals(accessKeyOrNull) || (needed == S3Permission.READ && publicRead.contains(bucket));
+    if (!ok) throw new S3Exception(S3Error.AccessDenied, "access denied");
+  }
+
+  @Override
+  public void authorizeAccount(String accessKeyOrNull, boolean write) throws S3Exception {
+    if (accessKeyOrNull == null) throw new S3Exception(S3Error.AccessDenied, "anonymous requests may only read public buckets");
+  }
+
+  @Override
+  public synchronized BucketAcl bucketAcl(String bucket) throws S3Exception {
+    Bucket b = buckets.get(bucket);
+    if (b == null) throw new S3Exception(S3Error.NoSuchBucket, "the bucket " + bucket + " does not exist");
+    return new BucketAcl(b.owner(), publicRead.contains(bucket));
+  }
+
+  @Override
+  public synchronized void setPublicRead(String bucket, boolean on) throws S3Exception {
+    bucketAcl(bucket);
+    if (on) publicRead.add(bucket);
+    else publicRead.remove(bucket);
+  }
+
+  @Override
+  public String ownerName(String accessKey) {
+    return accessKey;
   }
 
   @Override

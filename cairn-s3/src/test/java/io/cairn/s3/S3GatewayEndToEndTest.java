@@ -61,8 +61,8 @@ class S3GatewayEndToEndTest {
     System.out.println("S3GatewayEndToEndTest seed=" + SEED
         + " (reproduce: ./mvnw -o -pl cairn-s3 test -Dtest=S3GatewayEndToEndTest -Dcairn.test.seed=" + SEED + ")");
     backend = new MemoryObjectBackend(Map.of(ACCESS_KEY, SECRET));
-    AdminHandler admin = (method, path, query, headers, body) ->
-        new AdminResponse(200, "text/plain", ("admin " + method + " " + path).getBytes(StandardCharsets.UTF_8));
+    AdminHandler admin = (caller, method, path, query, headers, body) ->
+        new AdminResponse(200, "text/plain", ("admin " + caller + " " + method + " " + path).getBytes(StandardCharsets.UTF_8));
     gateway = S3Gateway.start(S3GatewayConfig.of("127.0.0.1", 0), backend, admin);
     defaultClient = client(SECRET, RequestChecksumCalculation.WHEN_SUPPORTED);
     whenRequiredClient = client(SECRET, RequestChecksumCalculation.WHEN_REQUIRED);
@@ -480,9 +480,15 @@ class S3GatewayEndToEndTest {
 
   @Test
   void adminRequestsGoToTheAdminHandler() throws Exception {
-    HttpResponse<String> r = raw.get("http://" + raw.host() + "/_cairn/status");
-    assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.body()).isEqualTo("admin GET /_cairn/status");
+    HttpResponse<String> unsigned = raw.get("http://" + raw.host() + "/_cairn/status");
+    assertThat(unsigned.statusCode()).isEqualTo(200);
+    assertThat(unsigned.body()).isEqualTo("admin null GET /_cairn/status");
+    HttpResponse<String> signed = raw.send("GET", "/_cairn/status", "", Map.of(), new byte[0]);
+    assertThat(signed.body()).isEqualTo("admin " + ACCESS_KEY + " GET /_cairn/status");
+    RawS3Client wrongSecret = new RawS3Client(gateway.port(), ACCESS_KEY, "not-the-secret");
+    HttpResponse<String> forged = wrongSecret.send("GET", "/_cairn/status", "", Map.of(), new byte[0]);
+    assertThat(forged.statusCode()).isEqualTo(403);
+    assertThat(forged.body()).contains("SignatureDoesNotMatch").doesNotContain("admin ");
   }
 
   @Test

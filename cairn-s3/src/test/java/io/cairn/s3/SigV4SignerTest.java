@@ -107,7 +107,10 @@ class SigV4SignerTest {
         "authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
             + "SignedHeaders=host;x-amz-content-sha256;x-amz-date,Signature=00");
     assertThat(errorOf(headers, EXAMPLE_TIME + 16 * 60 * 1000L)).isEqualTo(S3Error.RequestTimeTooSkewed);
-    assertThat(errorOf(Map.of("host", "h"), EXAMPLE_TIME)).isEqualTo(S3Error.AccessDenied);
+    // No signature at all is an anonymous request: what it may do is for the bucket to say.
+    assertThat(authenticator.authenticate("GET", "/", QueryParameters.parse(""), Map.of("host", "h"), EXAMPLE_TIME).anonymous())
+        .isTrue();
+    assertThat(errorOf(Map.of("host", "h", "authorization", ""), EXAMPLE_TIME)).isEqualTo(S3Error.AccessDenied);
     assertThat(errorOf(Map.of("host", "h", "authorization", "Basic dXNlcjpwYXNz"), EXAMPLE_TIME))
         .isEqualTo(S3Error.AccessDenied);
     assertThat(errorOf(Map.of("host", "h", "x-amz-date", "20130524T000000Z",

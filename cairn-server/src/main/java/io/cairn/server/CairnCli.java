@@ -178,7 +178,8 @@ public final class CairnCli {
         }
     }
 
-    @Command(name = "admin", description = "Operates a running cluster.", subcommands = {Admin.Status.class, Admin.Bucket.class, Admin.NodeCommand.class})
+    @Command(name = "admin", description = "Operates a running cluster.", subcommands = {Admin.Status.class, Admin.Bucket.class,
+            Admin.NodeCommand.class, Admin.User.class, Admin.Key.class})
     static final class Admin {
 
         static final class Target {
@@ -208,7 +209,8 @@ public final class CairnCli {
                     throw new IllegalArgumentException("--endpoint needs --key ACCESS_KEY:SECRET_KEY (or CAIRN_ADMIN_KEY)");
                 }
                 Path ca = caBundle != null ? caBundle : System.getenv("AWS_CA_BUNDLE") != null ? Path.of(System.getenv("AWS_CA_BUNDLE")) : null;
-                return new AdminClient(List.of(endpoint), k, ca == null ? null : io.cairn.meta.tls.ServerTls.clientContext(ca));
+                String region = System.getenv("AWS_REGION") != null ? System.getenv("AWS_REGION") : io.cairn.s3.S3GatewayConfig.DEFAULT_REGION;
+                return new AdminClient(List.of(endpoint), k, ca == null ? null : io.cairn.meta.tls.ServerTls.clientContext(ca), region);
             }
         }
 
@@ -258,7 +260,8 @@ public final class CairnCli {
             }
         }
 
-        @Command(name = "bucket", description = "Creates and lists buckets.", subcommands = {Bucket.Create.class, Bucket.ListBuckets.class})
+        @Command(name = "bucket", description = "Creates and lists buckets.", subcommands = {Bucket.Create.class, Bucket.ListBuckets.class,
+                Bucket.Grant.class, Bucket.Revoke.class})
         static final class Bucket {
 
             @Command(name = "create", description = "Creates a bucket with a storage policy: repN (N copies) or ecK+M"
@@ -269,8 +272,8 @@ public final class CairnCli {
                 @Option(names = "--policy", paramLabel = "POLICY", description = "Storage policy of the bucket's data, e.g. rep2 or ec4+2"
                         + " (default: the default pool's, rep3).")
                 String policy;
-                @Option(names = "--owner", paramLabel = "ACCESS_KEY", description = "Access key of the user who owns the bucket"
-                        + " (default: the admin user whose key is used).")
+                @Option(names = "--owner", paramLabel = "USER", description = "The user who owns the bucket (a user name, or one of"
+                        + " the user's access keys; default: the admin user whose key is used).")
                 String owner;
                 @Option(names = "--json", description = "Print the created bucket as JSON.")
                 boolean json;
@@ -293,6 +296,49 @@ public final class CairnCli {
                 }
             }
 
+            @Command(name = "grant", description = "Gives a user or one access key read, write or owner rights on a bucket.")
+            static final class Grant implements Callable<Integer> {
+                @Parameters(index = "0", paramLabel = "BUCKET")
+                String bucket;
+                @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+                Grantee grantee;
+                @Option(names = "--permission", required = true, paramLabel = "PERMISSION", description = "read, write or owner")
+                String permission;
+                @CommandLine.Mixin
+                Target target = new Target();
+
+                @Override
+                public Integer call() throws Exception {
+                    JsonNode b = target.client().grant(bucket, grantee.user, grantee.key, permission);
+                    System.out.println("bucket " + bucket + ": " + b.path("grants"));
+                    return 0;
+                }
+            }
+
+            @Command(name = "revoke", description = "Takes back what a user or one access key was granted on a bucket.")
+            static final class Revoke implements Callable<Integer> {
+                @Parameters(index = "0", paramLabel = "BUCKET")
+                String bucket;
+                @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+                Grantee grantee;
+                @CommandLine.Mixin
+                Target target = new Target();
+
+                @Override
+                public Integer call() throws Exception {
+                    JsonNode b = target.client().grant(bucket, grantee.user, grantee.key, null);
+                    System.out.println("bucket " + bucket + ": " + b.path("grants"));
+                    return 0;
+                }
+            }
+
+            static final class Grantee {
+                @Option(names = "--user", paramLabel = "NAME", description = "A user (all its keys).")
+                String user;
+                @Option(names = "--access-key", paramLabel = "ACCESS_KEY", description = "One access key.")
+                String key;
+            }
+
             @Command(name = "list", description = "Lists every bucket with its owner, storage policy and pools.")
             static final class ListBuckets implements Callable<Integer> {
                 @Option(names = "--json", description = "Print the list as JSON.")
@@ -313,5 +359,130 @@ public final class CairnCli {
                 }
             }
         }
-    }
+    
+        @Command(name = "user", description = "Users of the cluster: create NAME [--admin] [--json], list [--json], delete NAME.")
+        static final class User implements Callable<Integer> {
+            @Parameters(index = "0", paramLabel = "ACTION", description = "create, list or delete")
+            String action;
+            @Parameters(index = "1", paramLabel = "NAME", arity = "0..1", description = "The user name (create, delete).")
+            String name;
+            @Option(names = "--admin", description = "create: the user may use the admin API.")
+            boolean admin;
+            @Option(names = "--json", description = "Print the answer as JSON.")
+            boolean json;
+            @CommandLine.Mixin
+            Target target = new Target();
+
+            @Override
+            public Integer call() throws Exception {
+                AdminClient client = target.client();
+                PrintWriter out = new PrintWriter(System.out, true);
+                switch (action) {
+                    case "create" -> {
+                        JsonNode u = client.createUser(requireName(), admin);
+                        if (json) {
+                            out.println(COMPACT_JSON.writeValueAsString(java.util.Map.of("user", u.path("user").asText(),
+                                    "access_key", u.path("access_key").asText(), "secret_key", u.path("secret_key").asText())));
+                        } else {
+                            out.println("created user " + u.path("user").asText() + (admin ? " (admin)" : ""));
+                            out.println("  access key: " + u.path("access_key").asText());
+                            out.println("  secret key: " + u.path("secret_key").asText());
+                            out.println("The secret is shown this once: keep it now.");
+                        }
+                    }
+                    case "list" -> {
+                        JsonNode users = client.users();
+                        if (json) {
+                            out.println(users.toString());
+                        } else {
+                            out.printf("%-24s %-6s %-5s %s%n", "USER", "ADMIN", "KEYS", "BUCKETS");
+                            for (JsonNode u : users.path("users")) {
+                                out.printf("%-24s %-6s %-5d %d%n", u.path("user").asText(), u.path("admin").asBoolean() ? "yes" : "no",
+                                        u.path("keys").size(), u.path("buckets").size());
+                            }
+                        }
+                    }
+                    case "delete" -> {
+                        client.deleteUser(requireName());
+                        out.println("deleted user " + name + " and its keys");
+                    }
+                    default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                            "unknown action '" + action + "': use create, list or delete");
+                }
+                return 0;
+            }
+
+            private String requireName() {
+                if (name == null) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), action + " needs the user NAME");
+                }
+                return name;
+            }
+        }
+
+        @Command(name = "key", description = "Access keys: create --user NAME [--read-only] [--json], list [--user NAME] [--json],"
+                + " delete ACCESS_KEY.")
+        static final class Key implements Callable<Integer> {
+            @Parameters(index = "0", paramLabel = "ACTION", description = "create, list or delete")
+            String action;
+            @Parameters(index = "1", paramLabel = "ACCESS_KEY", arity = "0..1", description = "The key to delete.")
+            String accessKey;
+            @Option(names = "--user", paramLabel = "NAME", description = "The user the key is (or keys are) of.")
+            String user;
+            @Option(names = "--read-only", description = "create: the key may only read, whatever its user may do.")
+            boolean readOnly;
+            @Option(names = "--json", description = "Print the answer as JSON.")
+            boolean json;
+            @CommandLine.Mixin
+            Target target = new Target();
+
+            @Override
+            public Integer call() throws Exception {
+                AdminClient client = target.client();
+                PrintWriter out = new PrintWriter(System.out, true);
+                switch (action) {
+                    case "create" -> {
+                        if (user == null) {
+                            throw new CommandLine.ParameterException(new CommandLine(this), "create needs --user NAME");
+                        }
+                        JsonNode k = client.createKey(user, readOnly);
+                        if (json) {
+                            out.println(COMPACT_JSON.writeValueAsString(java.util.Map.of("user", k.path("user").asText(),
+                                    "access_key", k.path("access_key").asText(), "secret_key", k.path("secret_key").asText(),
+                                    "read_only", k.path("read_only").asBoolean())));
+                        } else {
+                            out.println("created " + (readOnly ? "a read-only" : "a") + " key of user " + user);
+                            out.println("  access key: " + k.path("access_key").asText());
+                            out.println("  secret key: " + k.path("secret_key").asText());
+                            out.println("The secret is shown this once: keep it now.");
+                        }
+                    }
+                    case "list" -> {
+                        JsonNode keys = client.keys(user);
+                        if (json) {
+                            out.println(keys.toString());
+                        } else {
+                            out.printf("%-24s %-24s %s%n", "ACCESS KEY", "USER", "READ-ONLY");
+                            for (JsonNode k : keys.path("keys")) {
+                                out.printf("%-24s %-24s %s%n", k.path("access_key").asText(), k.path("user").asText(),
+                                        k.path("read_only").asBoolean() ? "yes" : "no");
+                            }
+                        }
+                    }
+                    case "delete" -> {
+                        if (accessKey == null) {
+                            throw new CommandLine.ParameterException(new CommandLine(this), "delete needs the ACCESS_KEY");
+                        }
+                        client.deleteKey(accessKey);
+                        out.println("deleted key " + accessKey);
+                    }
+                    default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                            "unknown action '" + action + "': use create, list or delete");
+                }
+                return 0;
+            }
+        }
+
+        private static final com.fasterxml.jackson.databind.ObjectMapper COMPACT_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+}
 }

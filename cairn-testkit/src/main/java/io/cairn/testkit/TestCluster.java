@@ -137,12 +137,17 @@ public final class TestCluster implements AutoCloseable {
     public String secretKey() { return cluster.layout().secretKey(); }
     public AdminClient admin() { return cluster.adminClient(); }
 
-    /** An AWS SDK v2 client talking to node {@code i}. */
+    /** An AWS SDK v2 client talking to node {@code i} with the admin user's key. */
     public S3Client s3(int i) {
+        return s3(i, accessKey(), secretKey());
+    }
+
+    /** An AWS SDK v2 client talking to node {@code i} with the key {@code accessKey}. */
+    public S3Client s3(int i, String accessKey, String secretKey) {
         return S3Client.builder()
                 .endpointOverride(URI.create(endpoint(i)))
                 .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey(), secretKey())))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
                 .httpClientBuilder(httpClient())
                 .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD).apiCallTimeout(Duration.ofMinutes(5)))

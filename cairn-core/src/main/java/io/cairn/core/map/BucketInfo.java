@@ -10,13 +10,16 @@ import java.util.Objects;
  *
  * @param name          bucket name
  * @param pool          the pool holding the bucket's index
- * @param owner         access key of the owner
+ * @param owner         the user owning the bucket (in maps written before users had several keys:
+ *                      an access key of that user; see {@link BucketAccess#ownerName})
  * @param createdMillis creation time
  * @param indexShards   how many index partitions the bucket's keys spread over
  * @param dataPool      the pool holding the data chunks, or null for the same as {@code pool}
  *                      (a {@code dataPool} equal to {@code pool} is kept as null, so one bucket
  *                      has one form); left out of the JSON form when null, so maps written
  *                      before it existed read and write unchanged
+ * @param grants        permissions given to other users or keys (empty: only the owner)
+ * @param publicRead    whether anyone may list the bucket and read its objects without signing
  */
 public record BucketInfo(
         String name,
@@ -24,7 +27,9 @@ public record BucketInfo(
         String owner,
         long createdMillis,
         int indexShards,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String dataPool) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String dataPool,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) java.util.List<BucketGrant> grants,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) Boolean publicRead) {
 
     public static final int INDEX_SHARDS_DEFAULT = 32;
 
@@ -41,6 +46,18 @@ public record BucketInfo(
         if (pool.equals(dataPool)) {
             dataPool = null;
         }
+        grants = grants == null ? java.util.List.of() : java.util.List.copyOf(grants);
+        publicRead = publicRead != null && publicRead; // absent from maps written before it existed
+    }
+
+    /** A bucket with only its owner's rights. */
+    public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool) {
+        this(name, pool, owner, createdMillis, indexShards, dataPool, java.util.List.of(), false);
+    }
+
+    /** This bucket with these grants and public-read setting. */
+    public BucketInfo withAccess(java.util.List<BucketGrant> newGrants, boolean newPublicRead) {
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead);
     }
 
     /** A bucket whose index and data share {@code pool}. */

@@ -37,7 +37,8 @@ import java.util.Optional;
 
 /**
  * The admin API under {@code /_cairn/} on every node's public address. Everything but
- * {@code /_cairn/health} needs {@code Authorization: Bearer ACCESS_KEY:SECRET_KEY} of an admin user.
+ * {@code /_cairn/health} must be signed with AWS SigV4 (service {@code s3}, the cluster's region)
+ * by a key of an admin user; a read-only admin key may only GET. No secret travels in a header.
  *
  * <ul>
  *   <li>{@code GET /_cairn/health}: 200 once the node serves.</li>
@@ -46,6 +47,14 @@ import java.util.Optional;
  *   <li>{@code POST /_cairn/buckets?name=B[&policy=P][&owner=ACCESS_KEY]}: creates a bucket with a
  *       storage policy (default: the calling admin owns it, the default pool holds it).</li>
  *   <li>{@code GET /_cairn/buckets}: every bucket with its owner, policy and pools.</li>
+ *   <li>{@code POST /_cairn/buckets/grant?name=B&(user=U|key=K)&permission=read|write|owner}: gives a
+ *       user or one key rights on a bucket; {@code POST /_cairn/buckets/revoke?name=B&(user=U|key=K)}
+ *       takes them back.</li>
+ *   <li>{@code POST /_cairn/users?name=U[&admin=true]}: creates a user with its first key and
+ *       answers {@code {"user", "access_key", "secret_key"}} (the only time the secret is shown);
+ *       {@code GET /_cairn/users}: users with their keys (no secrets); {@code DELETE /_cairn/users?name=U}.</li>
+ *   <li>{@code POST /_cairn/keys?user=U[&read_only=true]}: one more key of a user;
+ *       {@code GET /_cairn/keys[?user=U]}; {@code DELETE /_cairn/keys?access_key=K}.</li>
  *   <li>{@code GET /_cairn/debug/object?bucket=B&key=K}: what this node itself holds of an object (the
  *       chunk list comes from its own index copy, or from the cluster if it holds none), with the
  *       segment file and byte offsets of each local blob when the store keeps segments.</li>
@@ -88,21 +97,42 @@ public final class AdminApi implements AdminHandler {
     }
 
     @Override
-    public AdminResponse handle(String method, String path, Map<String, String> query, Map<String, String> headers, InputStream body) {
-        Optional<String> authorization = Optional.ofNullable(headers.get("authorization"));
+    public AdminResponse handle(String caller, String method, String path, Map<String, String> query, Map<String, String> headers,
+                                InputStream body) {
         if (path.equals("/_cairn/health")) {
             return json(200, Map.of("status", "ok", "node", node.config().nodeId(), "epoch", node.mapView().epoch()));
         }
-        Optional<String> admin = authorizedAdmin(authorization);
+        Optional<UserInfo> admin = adminKey(caller);
         if (admin.isEmpty()) {
-            return error(403, "admin API: send 'Authorization: Bearer ACCESS_KEY:SECRET_KEY' of an admin user");
+            return json(403, Map.of("error", caller == null
+                    ? "admin API: sign the request with AWS SigV4 using a key of an admin user"
+                    : "admin API: the access key " + caller + " is not a key of an admin user", "code", "AccessDenied"));
+        }
+        if (admin.get().readOnly() && !method.equals("GET")) {
+            return json(403, Map.of("error", "admin API: the access key " + caller + " may only read", "code", "AccessDenied"));
         }
         try {
             return switch (path) {
+                case "/_cairn/users" -> switch (method) {
+                    case "GET" -> listUsers();
+                    case "POST" -> createUser(required(query, "name"), "true".equals(query.get("admin")));
+                    case "DELETE" -> deleteUser(required(query, "name"));
+                    default -> error(405, "use GET, POST or DELETE");
+                };
+                case "/_cairn/keys" -> switch (method) {
+                    case "GET" -> listKeys(query.get("user"));
+                    case "POST" -> createKey(required(query, "user"), "true".equals(query.get("read_only")));
+                    case "DELETE" -> deleteKey(required(query, "access_key"));
+                    default -> error(405, "use GET, POST or DELETE");
+                };
+                case "/_cairn/buckets/grant" -> method.equals("POST")
+                        ? grant(required(query, "name"), query.get("user"), query.get("key"), required(query, "permission")) : error(405, "use POST");
+                case "/_cairn/buckets/revoke" -> method.equals("POST")
+                        ? grant(required(query, "name"), query.get("user"), query.get("key"), null) : error(405, "use POST");
                 case "/_cairn/status" -> method.equals("GET") ? status() : error(405, "use GET");
                 case "/_cairn/buckets" -> switch (method) {
                     case "GET" -> listBuckets();
-                    case "POST" -> createBucket(required(query, "name"), query.get("policy"), query.getOrDefault("owner", admin.get()));
+                    case "POST" -> createBucket(required(query, "name"), query.get("policy"), query.getOrDefault("owner", admin.get().name()));
                     default -> error(405, "use GET to list buckets or POST to create one");
                 };
                 case "/_cairn/nodes/drain" -> method.equals("POST") ? markNode(required(query, "id"), false) : error(405, "use POST");
@@ -128,33 +158,168 @@ public final class AdminApi implements AdminHandler {
         return v;
     }
 
-    /** The access key of the admin user whose credentials {@code header} carries, if they are right. */
-    private Optional<String> authorizedAdmin(Optional<String> header) {
-        if (header.isEmpty() || !header.get().startsWith("Bearer ")) {
+    /** The key of an admin user that signed the request (the gateway verified the signature). */
+    private Optional<UserInfo> adminKey(String caller) {
+        if (caller == null) {
             return Optional.empty();
         }
-        String token = header.get().substring("Bearer ".length()).trim();
-        int colon = token.indexOf(':');
-        if (colon <= 0) {
-            return Optional.empty();
+        return node.mapView().current().map().user(caller).filter(UserInfo::admin);
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    private static final java.util.regex.Pattern USER_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+
+    /** A new access key: "CK" and 20 upper-case hex digits. */
+    static String newAccessKey() {
+        byte[] b = new byte[10];
+        RANDOM.nextBytes(b);
+        return "CK" + java.util.HexFormat.of().withUpperCase().formatHex(b);
+    }
+
+    /** A new secret: 40 characters of letters and digits (240 bits). */
+    static String newSecret() {
+        byte[] b = new byte[30];
+        RANDOM.nextBytes(b);
+        return java.util.Base64.getEncoder().encodeToString(b).replace('/', 'x').replace('+', 'y');
+    }
+
+    private ClusterMap freshMap() {
+        return node.mapView().refresh().map();
+    }
+
+    private MetaResult submit(MetaCommand c) {
+        MetaResult r = node.meta().submit(c);
+        if (r.ok()) {
+            node.mapView().ensureEpoch(r.epoch());
         }
-        String access = token.substring(0, colon);
-        byte[] secret = token.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
-        Optional<UserInfo> user = node.mapView().current().map().user(access);
-        if (user.isEmpty()) {
-            user = node.mapView().refresh().map().user(access);
+        return r;
+    }
+
+    private AdminResponse createUser(String name, boolean admin) {
+        if (!USER_NAME.matcher(name).matches()) {
+            return json(400, Map.of("error", "a user name is 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit: '"
+                    + name + "'", "code", "InvalidArgument"));
         }
-        return user.filter(UserInfo::admin)
-                .filter(u -> MessageDigest.isEqual(u.secretKey().getBytes(StandardCharsets.UTF_8), secret))
-                .map(UserInfo::accessKey);
+        if (freshMap().users().stream().anyMatch(u -> u.name().equals(name))) {
+            return json(409, Map.of("error", "the user " + name + " exists; add a key with POST /_cairn/keys?user=" + name, "code", "UserExists"));
+        }
+        return putKey(new UserInfo(newAccessKey(), newSecret(), name, admin, false));
+    }
+
+    private AdminResponse createKey(String user, boolean readOnly) {
+        Optional<UserInfo> existing = freshMap().users().stream().filter(u -> u.name().equals(user)).findFirst();
+        if (existing.isEmpty()) {
+            return json(404, Map.of("error", "no user " + user, "code", "NoSuchUser"));
+        }
+        return putKey(new UserInfo(newAccessKey(), newSecret(), user, existing.get().admin(), readOnly));
+    }
+
+    private AdminResponse putKey(UserInfo key) {
+        MetaResult r = submit(new MetaCommand.PutUser(key));
+        if (!r.ok()) {
+            return json(409, Map.of("error", "the key could not be created: " + r.error(), "code", r.error()));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("user", key.name());
+        out.put("access_key", key.accessKey());
+        out.put("secret_key", key.secretKey());
+        out.put("admin", key.admin());
+        out.put("read_only", key.readOnly());
+        return json(200, out);
+    }
+
+    private AdminResponse listUsers() {
+        ClusterMap map = freshMap();
+        Map<String, List<UserInfo>> byUser = new java.util.TreeMap<>();
+        for (UserInfo u : map.users()) {
+            byUser.computeIfAbsent(u.name(), n -> new ArrayList<>()).add(u);
+        }
+        List<Map<String, Object>> users = new ArrayList<>();
+        byUser.forEach((name, keys) -> {
+            Map<String, Object> u = new LinkedHashMap<>();
+            u.put("user", name);
+            u.put("admin", keys.getFirst().admin());
+            u.put("keys", keys.stream().map(AdminApi::keyView).toList());
+            u.put("buckets", map.buckets().stream().filter(b -> io.cairn.core.map.BucketAccess.ownerName(map, b).equals(name))
+                    .map(BucketInfo::name).toList());
+            users.add(u);
+        });
+        return json(200, Map.of("users", users));
+    }
+
+    private static Map<String, Object> keyView(UserInfo k) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("user", k.name());
+        v.put("access_key", k.accessKey());
+        v.put("read_only", k.readOnly());
+        return v;
+    }
+
+    private AdminResponse listKeys(String userOrNull) {
+        return json(200, Map.of("keys", freshMap().users().stream()
+                .filter(u -> userOrNull == null || u.name().equals(userOrNull)).map(AdminApi::keyView).toList()));
+    }
+
+    private AdminResponse deleteUser(String name) {
+        MetaResult r = submit(new MetaCommand.DeleteUser(name));
+        return r.ok() ? json(200, Map.of("deleted_user", name)) : refusal(r, "user " + name);
+    }
+
+    private AdminResponse deleteKey(String accessKey) {
+        MetaResult r = submit(new MetaCommand.DeleteKey(accessKey));
+        return r.ok() ? json(200, Map.of("deleted_key", accessKey)) : refusal(r, "key " + accessKey);
+    }
+
+    private static AdminResponse refusal(MetaResult r, String what) {
+        String why = switch (r.error()) {
+            case MetaResult.NO_SUCH_USER, MetaResult.NO_SUCH_KEY, MetaResult.NO_SUCH_BUCKET -> "there is no " + what;
+            case MetaResult.USER_OWNS_BUCKETS -> "the " + what + " owns buckets: delete them first";
+            case MetaResult.LAST_ADMIN -> "the cluster would be left without an admin key that can write";
+            default -> r.error();
+        };
+        int status = r.error().startsWith("NO_SUCH") ? 404 : 409;
+        return json(status, Map.of("error", "cannot remove or change the " + what + ": " + why, "code", r.error()));
+    }
+
+    /** Gives {@code user} or {@code key} {@code permission} on a bucket, or with a null permission takes what they had. */
+    private AdminResponse grant(String bucket, String user, String key, String permission) {
+        if ((user == null) == (key == null)) {
+            return json(400, Map.of("error", "name either user=NAME or key=ACCESS_KEY", "code", "InvalidArgument"));
+        }
+        ClusterMap map = freshMap();
+        Optional<BucketInfo> b = map.bucket(bucket);
+        if (b.isEmpty()) {
+            return json(404, Map.of("error", "no bucket " + bucket, "code", "NoSuchBucket"));
+        }
+        if (user != null && map.users().stream().noneMatch(u -> u.name().equals(user))) {
+            return json(404, Map.of("error", "no user " + user, "code", "NoSuchUser"));
+        }
+        if (key != null && map.user(key).isEmpty()) {
+            return json(404, Map.of("error", "no access key " + key, "code", "NoSuchKey"));
+        }
+        List<io.cairn.core.map.BucketGrant> grants = new ArrayList<>(b.get().grants().stream()
+                .filter(g -> !(user != null ? user.equals(g.user()) : key.equals(g.key()))).toList());
+        if (permission != null) {
+            io.cairn.core.map.BucketPermission p;
+            try {
+                p = io.cairn.core.map.BucketPermission.valueOf(permission.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                return json(400, Map.of("error", "permission must be read, write or owner: '" + permission + "'", "code", "InvalidArgument"));
+            }
+            grants.add(user != null ? io.cairn.core.map.BucketGrant.toUser(user, p) : io.cairn.core.map.BucketGrant.toKey(key, p));
+        }
+        MetaResult r = submit(new MetaCommand.SetBucketAccess(bucket, grants, b.get().publicRead()));
+        return r.ok() ? json(200, BucketView.of(freshMap().bucket(bucket).orElseThrow(), freshMap())) : refusal(r, "bucket " + bucket);
     }
 
     private AdminResponse createBucket(String name, String policy, String owner) {
         try {
             if (!userExists(owner)) {
-                return json(400, Map.of("error", "no user with access key '" + owner + "' to own bucket " + name, "code", "InvalidArgument"));
+                return json(400, Map.of("error", "no user (or access key) '" + owner + "' to own bucket " + name, "code", "InvalidArgument"));
             }
-            BucketInfo created = buckets.create(name, owner, policy, clock.millis());
+            // The owner is a user: an access key given for it names its user.
+            String ownerName = node.mapView().current().map().user(owner).map(UserInfo::name).orElse(owner);
+            BucketInfo created = buckets.create(name, ownerName, policy, clock.millis());
             return json(200, BucketView.of(created, node.mapView().current().map()));
         } catch (S3Exception e) {
             return json(e.error().httpStatus(), Map.of("error", e.getMessage(), "code", e.error().name()));
@@ -183,12 +348,12 @@ public final class AdminApi implements AdminHandler {
         return json(200, Map.of("node", nodeId, "in", in, "epoch", r.epoch()));
     }
 
-    private boolean userExists(String accessKey) throws S3Exception {
-        if (node.mapView().current().map().user(accessKey).isPresent()) {
+    private boolean userExists(String owner) throws S3Exception {
+        if (node.mapView().current().map().users().stream().anyMatch(u -> u.name().equals(owner) || u.accessKey().equals(owner))) {
             return true;
         }
         try {
-            return node.mapView().refresh().map().user(accessKey).isPresent();
+            return node.mapView().refresh().map().users().stream().anyMatch(u -> u.name().equals(owner) || u.accessKey().equals(owner));
         } catch (RuntimeException e) {
             throw new S3Exception(S3Error.ServiceUnavailable, "the cluster map service is unavailable: " + e.getMessage());
         }

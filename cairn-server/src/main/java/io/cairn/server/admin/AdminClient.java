@@ -21,6 +21,8 @@ public final class AdminClient {
     private final List<String> endpoints;
     private final String token;
     private final HttpClient http;
+    /** The region the cluster's nodes sign and check requests for. */
+    private final String region;
 
     /** @param token {@code ACCESS_KEY:SECRET_KEY} of an admin user */
     public AdminClient(List<String> endpoints, String token) {
@@ -32,6 +34,12 @@ public final class AdminClient {
      * @param tlsOrNull the TLS context for {@code https://} endpoints (which CAs to trust); null for the JVM's default
      */
     public AdminClient(List<String> endpoints, String token, javax.net.ssl.SSLContext tlsOrNull) {
+        this(endpoints, token, tlsOrNull, io.cairn.s3.S3GatewayConfig.DEFAULT_REGION);
+    }
+
+    /** @param region the region the nodes check signatures for (their {@code region} setting) */
+    public AdminClient(List<String> endpoints, String token, javax.net.ssl.SSLContext tlsOrNull, String region) {
+        this.region = region;
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no endpoint");
         }
@@ -80,6 +88,46 @@ public final class AdminClient {
     /** Every bucket with its {@code owner}, {@code policy}, {@code index_pool} and {@code data_pool}: {@code {"buckets":[...]}}. */
     public JsonNode buckets() throws IOException {
         return JSON.readTree(get("/_cairn/buckets"));
+    }
+
+    /** Creates a user with its first key: {@code {"user", "access_key", "secret_key", "admin", "read_only"}}. */
+    public JsonNode createUser(String name, boolean admin) throws IOException {
+        return JSON.readTree(request("POST", "/_cairn/users?name=" + enc(name) + (admin ? "&admin=true" : "")));
+    }
+
+    /** Every user with its keys (no secrets) and the buckets it owns: {@code {"users":[...]}}. */
+    public JsonNode users() throws IOException {
+        return JSON.readTree(get("/_cairn/users"));
+    }
+
+    /** Deletes a user and its keys (refused while it owns buckets, or for the last admin). */
+    public JsonNode deleteUser(String name) throws IOException {
+        return JSON.readTree(request("DELETE", "/_cairn/users?name=" + enc(name)));
+    }
+
+    /** One more key of a user: {@code {"user", "access_key", "secret_key", "admin", "read_only"}}. */
+    public JsonNode createKey(String user, boolean readOnly) throws IOException {
+        return JSON.readTree(request("POST", "/_cairn/keys?user=" + enc(user) + (readOnly ? "&read_only=true" : "")));
+    }
+
+    /** The keys (no secrets) of one user, or of all with null: {@code {"keys":[...]}}. */
+    public JsonNode keys(String userOrNull) throws IOException {
+        return JSON.readTree(get("/_cairn/keys" + (userOrNull == null ? "" : "?user=" + enc(userOrNull))));
+    }
+
+    public JsonNode deleteKey(String accessKey) throws IOException {
+        return JSON.readTree(request("DELETE", "/_cairn/keys?access_key=" + enc(accessKey)));
+    }
+
+    /**
+     * Gives a user ({@code user}) or one key ({@code key}; the other null) {@code permission}
+     * (read, write or owner) on a bucket; with a null permission, takes back what it had.
+     */
+    public JsonNode grant(String bucket, String user, String key, String permission) throws IOException {
+        String who = user != null ? "&user=" + enc(user) : "&key=" + enc(key);
+        return JSON.readTree(permission == null
+                ? request("POST", "/_cairn/buckets/revoke?name=" + enc(bucket) + who)
+                : request("POST", "/_cairn/buckets/grant?name=" + enc(bucket) + who + "&permission=" + enc(permission)));
     }
 
     /** Whether the node at {@code endpoint} answers its health check. */
@@ -135,6 +183,41 @@ public final class AdminClient {
         return JSON.readTree(r.body());
     }
 
+    private static final java.time.format.DateTimeFormatter AMZ_DATE =
+            java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC);
+
+    /** Signs an admin request with AWS SigV4 (service s3) by the admin key: the secret itself never travels. */
+    private void sign(HttpRequest.Builder b, String method, URI uri) throws IOException {
+        int colon = token.indexOf(':');
+        if (colon <= 0) {
+            throw new IOException("the admin key must be ACCESS_KEY:SECRET_KEY");
+        }
+        String accessKey = token.substring(0, colon);
+        String secret = token.substring(colon + 1);
+        String amzDate = AMZ_DATE.format(java.time.Instant.now());
+        String date = amzDate.substring(0, 8);
+        String host = uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+        java.util.Map<String, String> headers = new java.util.TreeMap<>();
+        headers.put("host", host);
+        headers.put("x-amz-content-sha256", io.cairn.s3.SigV4Signer.EMPTY_SHA256);
+        headers.put("x-amz-date", amzDate);
+        List<String> signed = List.copyOf(headers.keySet());
+        try {
+            String canonical = io.cairn.s3.SigV4Signer.canonicalRequest(method, io.cairn.s3.SigV4Signer.canonicalUri(uri.getRawPath()),
+                    io.cairn.s3.SigV4Signer.canonicalQuery(io.cairn.s3.QueryParameters.parse(uri.getRawQuery() == null ? "" : uri.getRawQuery()).all()),
+                    signed, headers, io.cairn.s3.SigV4Signer.EMPTY_SHA256);
+            String scope = io.cairn.s3.SigV4Signer.scope(date, region);
+            String signature = io.cairn.s3.SigV4Signer.signature(io.cairn.s3.SigV4Signer.signingKey(secret, date, region),
+                    io.cairn.s3.SigV4Signer.stringToSign(amzDate, scope, canonical));
+            b.header("x-amz-date", amzDate);
+            b.header("x-amz-content-sha256", io.cairn.s3.SigV4Signer.EMPTY_SHA256);
+            b.header("Authorization", io.cairn.s3.SigV4Signer.ALGORITHM + " Credential=" + accessKey + "/" + scope
+                    + ", SignedHeaders=" + String.join(";", signed) + ", Signature=" + signature);
+        } catch (io.cairn.s3.S3Exception e) {
+            throw new IOException("cannot sign " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
     private static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
@@ -188,11 +271,11 @@ public final class AdminClient {
     }
 
     private <T> HttpResponse<T> send(String endpoint, String method, String path, HttpResponse.BodyHandler<T> handler) throws IOException {
+        URI uri = URI.create(endpoint + path);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).method(method, HttpRequest.BodyPublishers.noBody());
+        sign(b, method, uri);
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(endpoint + path))
-                    .timeout(REQUEST_TIMEOUT)
-                    .header("Authorization", "Bearer " + token)
-                    .method(method, HttpRequest.BodyPublishers.noBody()).build(), handler);
+            return http.send(b.build(), handler);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

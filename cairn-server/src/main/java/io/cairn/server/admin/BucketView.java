@@ -9,8 +9,11 @@ import io.cairn.core.map.PoolInfo;
  * A bucket as the admin API shows it: {@code POST /_cairn/buckets} answers one, {@code GET
  * /_cairn/buckets} lists them. Other tools read it: the field names are stable.
  *
+ * @param owner  the user owning the bucket
  * @param policy the storage policy of the bucket's data (its data pool's policy), or null if the
  *               map lacks that pool
+ * @param grants who else may use it: {@code {"user"|"key": ..., "permission": "read"|"write"|"owner"}}
+ * @param publicRead whether anyone may read it without signing
  */
 public record BucketView(
         @JsonProperty("name") String name,
@@ -18,10 +21,16 @@ public record BucketView(
         @JsonProperty("policy") String policy,
         @JsonProperty("index_pool") String indexPool,
         @JsonProperty("data_pool") String dataPool,
-        @JsonProperty("created_millis") long createdMillis) {
+        @JsonProperty("created_millis") long createdMillis,
+        @JsonProperty("grants") java.util.List<java.util.Map<String, String>> grants,
+        @JsonProperty("public_read") boolean publicRead) {
 
     public static BucketView of(BucketInfo bucket, ClusterMap map) {
         String policy = map.pool(bucket.dataPoolName()).map(PoolInfo::policy).map(Object::toString).orElse(null);
-        return new BucketView(bucket.name(), bucket.owner(), policy, bucket.pool(), bucket.dataPoolName(), bucket.createdMillis());
+        java.util.List<java.util.Map<String, String>> grants = bucket.grants().stream().map(g -> g.user() != null
+                ? java.util.Map.of("user", g.user(), "permission", g.permission().name().toLowerCase(java.util.Locale.ROOT))
+                : java.util.Map.of("key", g.key(), "permission", g.permission().name().toLowerCase(java.util.Locale.ROOT))).toList();
+        return new BucketView(bucket.name(), io.cairn.core.map.BucketAccess.ownerName(map, bucket), policy, bucket.pool(),
+                bucket.dataPoolName(), bucket.createdMillis(), grants, bucket.publicRead());
     }
 }

@@ -292,9 +292,8 @@ public final class DevCluster {
 
     private void save() throws IOException {
         JSON.writeValue(dir.resolve("cluster.json").toFile(), layout);
-        Files.writeString(dir.resolve("credentials"),
-                "access_key=" + layout.accessKey() + "\nsecret_key=" + layout.secretKey() + "\n", StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("env"), String.join("\n",
+        writePrivate(dir.resolve("credentials"), "access_key=" + layout.accessKey() + "\nsecret_key=" + layout.secretKey() + "\n");
+        writePrivate(dir.resolve("env"), String.join("\n",
                 "# Source this file (. " + dir.resolve("env") + ") to point AWS clients at the dev cluster.",
                 "export AWS_ACCESS_KEY_ID=" + layout.accessKey(),
                 "export AWS_SECRET_ACCESS_KEY=" + layout.secretKey(),
@@ -303,10 +302,20 @@ public final class DevCluster {
                 "export AWS_ENDPOINT_URL=" + layout.endpoint(0),
                 layout.tls() ? "export AWS_CA_BUNDLE=" + publicCaFile() : "unset AWS_CA_BUNDLE",
                 "export CAIRN_DEV_DIR=" + dir.toAbsolutePath(),
-                ""), StandardCharsets.UTF_8);
+                ""));
         for (int i = 0; i < layout.nodes(); i++) {
             writeNodeConfig(i);
         }
+    }
+
+    /** Writes a file holding a secret, readable by its owner only (mode 0600). */
+    private static void writePrivate(Path file, String text) throws IOException {
+        if (!Files.exists(file)) {
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        }
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 
     /** The cluster CA of the dev cluster: {@code DIR/ca} ({@code ca.key} mode 0600), created on first use. */

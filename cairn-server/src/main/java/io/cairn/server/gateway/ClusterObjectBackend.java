@@ -3,7 +3,9 @@ package io.cairn.server.gateway;
 import static io.cairn.server.gateway.ObjectKeys.*;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cairn.core.map.BucketAccess;
 import io.cairn.core.map.BucketInfo;
+import io.cairn.core.map.BucketPermission;
 import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.PoolInfo;
 import io.cairn.core.map.StoragePolicy;
@@ -11,12 +13,15 @@ import io.cairn.core.map.UserInfo;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.meta.MetaCommand;
 import io.cairn.meta.MetaResult;
+import io.cairn.meta.MetaUnavailableException;
 import io.cairn.node.ClusterException;
 import io.cairn.node.MapView;
 import io.cairn.node.PartitionClient;
 import io.cairn.node.StorageNode;
 import io.cairn.node.rpc.Record;
+import io.cairn.s3.BucketAcl;
 import io.cairn.s3.BucketSummary;
+import io.cairn.s3.S3Permission;
 import io.cairn.s3.CompletedPart;
 import io.cairn.s3.KeyListing;
 import io.cairn.s3.ObjectBackend;
@@ -106,16 +111,77 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     @Override
-    public List<BucketSummary> listBuckets(String owner) {
-        return mapView.refresh().map().buckets().stream()
-                .filter(b -> b.owner().equals(owner))
+    public List<BucketSummary> listBuckets(String accessKey) {
+        ClusterMap map = mapView.refresh().map();
+        String owner = map.user(accessKey).map(UserInfo::name).orElse(accessKey);
+        return map.buckets().stream()
+                .filter(b -> BucketAccess.ownerName(map, b).equals(owner))
                 .map(b -> new BucketSummary(b.name(), b.createdMillis()))
                 .toList();
     }
 
     @Override
-    public void createBucket(String bucket, String owner, String policy) throws S3Exception {
-        buckets.create(bucket, owner, policy, clock.millis());
+    public void createBucket(String bucket, String accessKey, String policy) throws S3Exception {
+        buckets.create(bucket, ownerName(accessKey), policy, clock.millis());
+    }
+
+    @Override
+    public String ownerName(String accessKey) {
+        return mapView.current().map().user(accessKey).map(UserInfo::name).orElse(accessKey);
+    }
+
+    @Override
+    public void authorize(String accessKeyOrNull, String bucket, S3Permission needed) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        ClusterMap map = mapView.current().map();
+        Optional<UserInfo> caller = accessKeyOrNull == null ? Optional.empty() : map.user(accessKeyOrNull);
+        if (accessKeyOrNull != null && caller.isEmpty()) {
+            throw new S3Exception(S3Error.AccessDenied, "the access key " + accessKeyOrNull + " was deleted");
+        }
+        if (!BucketAccess.allows(map, b, caller, BucketPermission.valueOf(needed.name()))) {
+            throw new S3Exception(S3Error.AccessDenied, accessKeyOrNull == null
+                    ? "anonymous requests may only read buckets their owner made public-read"
+                    : caller.get().readOnly() && needed != S3Permission.READ
+                            ? "the access key " + accessKeyOrNull + " may only read"
+                            : "access denied: bucket " + bucket + " is not yours and grants you no " + needed.name().toLowerCase(java.util.Locale.ROOT)
+                                    + " access");
+        }
+    }
+
+    @Override
+    public void authorizeAccount(String accessKeyOrNull, boolean write) throws S3Exception {
+        if (accessKeyOrNull == null) {
+            throw new S3Exception(S3Error.AccessDenied, "anonymous requests may only read buckets their owner made public-read");
+        }
+        Optional<UserInfo> caller = mapView.current().map().user(accessKeyOrNull);
+        if (caller.isEmpty()) {
+            throw new S3Exception(S3Error.AccessDenied, "the access key " + accessKeyOrNull + " was deleted");
+        }
+        if (write && caller.get().readOnly()) {
+            throw new S3Exception(S3Error.AccessDenied, "the access key " + accessKeyOrNull + " may only read");
+        }
+    }
+
+    @Override
+    public BucketAcl bucketAcl(String bucket) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        return new BucketAcl(BucketAccess.ownerName(mapView.current().map(), b), b.publicRead());
+    }
+
+    @Override
+    public void setPublicRead(String bucket, boolean publicRead) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        MetaResult r;
+        try {
+            r = node.meta().submit(new MetaCommand.SetBucketAccess(bucket, b.grants(), publicRead));
+        } catch (MetaUnavailableException e) {
+            throw new S3Exception(S3Error.ServiceUnavailable, "the cluster map cannot be changed now, retry: " + e.getMessage());
+        }
+        if (!r.ok()) {
+            throw new S3Exception(r.error().equals(MetaResult.NO_SUCH_BUCKET) ? S3Error.NoSuchBucket : S3Error.InternalError,
+                    "cannot set the ACL of bucket " + bucket + ": " + r.error());
+        }
+        mapView.ensureEpoch(r.epoch());
     }
 
     @Override

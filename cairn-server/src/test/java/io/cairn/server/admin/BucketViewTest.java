@@ -28,11 +28,11 @@ class BucketViewTest {
     @Test
     void showsThePolicyOfTheDataPool() throws Exception {
         BucketView archive = BucketView.of(MAP.bucket("archive").orElseThrow(), MAP);
-        assertThat(archive).isEqualTo(new BucketView("archive", "ALICE", "ec4+2", "rep3", "ec4+2", 2L));
+        assertThat(archive).isEqualTo(new BucketView("archive", "ALICE", "ec4+2", "rep3", "ec4+2", 2L, List.of(), false));
         assertThat(BucketView.of(MAP.bucket("photos").orElseThrow(), MAP))
-                .isEqualTo(new BucketView("photos", "ROOT", "rep3", "rep3", "rep3", 1L));
+                .isEqualTo(new BucketView("photos", "ROOT", "rep3", "rep3", "rep3", 1L, List.of(), false));
         assertThat(new ObjectMapper().writeValueAsString(archive)).isEqualTo(
-                "{\"name\":\"archive\",\"owner\":\"ALICE\",\"policy\":\"ec4+2\",\"index_pool\":\"rep3\",\"data_pool\":\"ec4+2\",\"created_millis\":2}");
+                "{\"name\":\"archive\",\"owner\":\"ALICE\",\"policy\":\"ec4+2\",\"index_pool\":\"rep3\",\"data_pool\":\"ec4+2\",\"created_millis\":2,\"grants\":[],\"public_read\":false}");
     }
 
     @Test

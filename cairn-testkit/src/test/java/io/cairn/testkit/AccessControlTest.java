@@ -1,0 +1,276 @@
+package io.cairn.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cairn.server.CairnCli;
+import io.cairn.server.admin.AdminClient;
+import io.cairn.server.admin.AdminRequestException;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.BucketCannedACL;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Users, keys and bucket permissions on a real cluster: users made with {@code cairn admin user
+ * create}, a second user refused (AccessDenied) on every operation on the first user's bucket and
+ * changing nothing, a read-only key that cannot write, grants that open a bucket and revoke that
+ * closes it, anonymous reads of a public-read bucket and of nothing else, an admin API that only
+ * admin keys may use, and no secret in any node's log.
+ */
+@ExtendWith(NodeLogsOnFailure.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AccessControlTest {
+
+    static final Duration MAP_SPREADS = Duration.ofSeconds(15);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    TestCluster cluster;
+    AdminClient admin;
+    final List<String> secrets = new ArrayList<>();
+
+    @BeforeAll
+    void start() throws Exception {
+        cluster = TestCluster.start(3);
+        admin = cluster.admin();
+        secrets.add(cluster.secretKey());
+    }
+
+    @AfterAll
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** {@code cairn admin ARGS --dir DIR}, in process; its standard output. */
+    private String cli(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--dir");
+        all.add(cluster.dir().toString());
+        PrintStream before = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = new CommandLine(new CairnCli()).execute(all.toArray(String[]::new));
+        } finally {
+            System.setOut(before);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(String.join(" ", all) + "\n" + text).isZero();
+        return text;
+    }
+
+    private JsonNode createUser(String name) throws Exception {
+        JsonNode u = JSON.readTree(cli("admin", "user", "create", name, "--json"));
+        assertThat(u.path("user").asText()).isEqualTo(name);
+        assertThat(u.path("access_key").asText()).isNotBlank();
+        assertThat(u.path("secret_key").asText()).hasSizeGreaterThanOrEqualTo(32);
+        secrets.add(u.path("secret_key").asText());
+        return u;
+    }
+
+    private S3Client as(JsonNode key, int node) {
+        return cluster.s3(node, key.path("access_key").asText(), key.path("secret_key").asText());
+    }
+
+    private static void denied(String what, Runnable call) {
+        assertThatThrownBy(call::run).as(what)
+                .isInstanceOf(S3Exception.class)
+                .satisfies(e -> assertThat(((S3Exception) e).statusCode()).as(what).isEqualTo(403));
+    }
+
+    @Test
+    void a_second_user_is_refused_everything_on_the_first_users_bucket_and_changes_nothing() throws Exception {
+        JsonNode alice = createUser("alice");
+        JsonNode bob = createUser("bob");
+        S3Client a = as(alice, 0);
+        S3Client b = as(bob, 1);
+        a.createBucket(r -> r.bucket("alice-data"));
+        a.putObject(r -> r.bucket("alice-data").key("k"), RequestBody.fromString("alice's"));
+        String upload = a.createMultipartUpload(r -> r.bucket("alice-data").key("mp")).uploadId();
+        a.uploadPart(r -> r.bucket("alice-data").key("mp").uploadId(upload).partNumber(1), RequestBody.fromString("part one"));
+        b.createBucket(r -> r.bucket("bob-data"));
+        b.putObject(r -> r.bucket("bob-data").key("x"), RequestBody.fromString("bob's"));
+
+        Map<String, Runnable> ops = new LinkedHashMap<>();
+        ops.put("list", () -> b.listObjectsV2(r -> r.bucket("alice-data")));
+        ops.put("list v1", () -> b.listObjects(r -> r.bucket("alice-data")));
+        ops.put("get", () -> b.getObjectAsBytes(r -> r.bucket("alice-data").key("k")));
+        ops.put("head", () -> b.headObject(r -> r.bucket("alice-data").key("k")));
+        ops.put("head bucket", () -> b.headBucket(r -> r.bucket("alice-data")));
+        ops.put("put", () -> b.putObject(r -> r.bucket("alice-data").key("k"), RequestBody.fromString("bob was here")));
+        ops.put("copy from", () -> b.copyObject(r -> r.sourceBucket("alice-data").sourceKey("k").destinationBucket("bob-data").destinationKey("stolen")));
+        ops.put("copy into", () -> b.copyObject(r -> r.sourceBucket("bob-data").sourceKey("x").destinationBucket("alice-data").destinationKey("k")));
+        ops.put("delete", () -> b.deleteObject(r -> r.bucket("alice-data").key("k")));
+        ops.put("delete many", () -> b.deleteObjects(r -> r.bucket("alice-data")
+                .delete(Delete.builder().objects(ObjectIdentifier.builder().key("k").build()).build())));
+        ops.put("create upload", () -> b.createMultipartUpload(r -> r.bucket("alice-data").key("bobs")));
+        ops.put("upload part", () -> b.uploadPart(r -> r.bucket("alice-data").key("mp").uploadId(upload).partNumber(2),
+                RequestBody.fromString("bob's part")));
+        ops.put("upload part copy", () -> b.uploadPartCopy(r -> r.sourceBucket("alice-data").sourceKey("k")
+                .destinationBucket("alice-data").destinationKey("mp").uploadId(upload).partNumber(3)));
+        ops.put("list parts", () -> b.listParts(r -> r.bucket("alice-data").key("mp").uploadId(upload)));
+        ops.put("list uploads", () -> b.listMultipartUploads(r -> r.bucket("alice-data")));
+        ops.put("complete upload", () -> b.completeMultipartUpload(r -> r.bucket("alice-data").key("mp").uploadId(upload)
+                .multipartUpload(CompletedMultipartUpload.builder().parts(CompletedPart.builder().partNumber(1).eTag("x").build()).build())));
+        ops.put("abort upload", () -> b.abortMultipartUpload(r -> r.bucket("alice-data").key("mp").uploadId(upload)));
+        ops.put("get acl", () -> b.getBucketAcl(r -> r.bucket("alice-data")));
+        ops.put("put acl", () -> b.putBucketAcl(r -> r.bucket("alice-data").acl(BucketCannedACL.PUBLIC_READ)));
+        ops.put("object acl", () -> b.getObjectAcl(r -> r.bucket("alice-data").key("k")));
+        ops.put("delete bucket", () -> b.deleteBucket(r -> r.bucket("alice-data")));
+        ops.forEach(AccessControlTest::denied);
+
+        assertThat(a.getObjectAsBytes(r -> r.bucket("alice-data").key("k")).asUtf8String()).isEqualTo("alice's");
+        assertThat(a.listObjectsV2(r -> r.bucket("alice-data")).contents()).extracting(o -> o.key()).containsExactly("k");
+        assertThat(a.listParts(r -> r.bucket("alice-data").key("mp").uploadId(upload)).parts()).extracting(p -> p.partNumber())
+                .containsExactly(1);
+        assertThat(b.listObjectsV2(r -> r.bucket("bob-data")).contents()).extracting(o -> o.key()).containsExactly("x");
+        assertThat(b.listBuckets().buckets()).extracting(x -> x.name()).containsExactly("bob-data");
+        assertThat(a.listBuckets().buckets()).extracting(x -> x.name()).containsExactly("alice-data");
+        assertThat(a.getBucketAcl(r -> r.bucket("alice-data")).owner().displayName()).isEqualTo("alice");
+
+        // A grant opens the bucket to bob (read only), a revoke closes it again; the map spreads to every node.
+        cli("admin", "bucket", "grant", "alice-data", "--user", "bob", "--permission", "read");
+        Awaitility.await("bob reads after the grant").atMost(MAP_SPREADS).ignoreExceptions()
+                .until(() -> b.getObjectAsBytes(r -> r.bucket("alice-data").key("k")).asUtf8String().equals("alice's"));
+        denied("put with a read grant", () -> b.putObject(r -> r.bucket("alice-data").key("k"), RequestBody.fromString("no")));
+        cli("admin", "bucket", "revoke", "alice-data", "--user", "bob");
+        Awaitility.await("bob refused after the revoke").atMost(MAP_SPREADS).until(() -> {
+            try {
+                b.getObjectAsBytes(r -> r.bucket("alice-data").key("k"));
+                return false;
+            } catch (S3Exception e) {
+                return e.statusCode() == 403;
+            }
+        });
+        a.abortMultipartUpload(r -> r.bucket("alice-data").key("mp").uploadId(upload));
+    }
+
+    @Test
+    void a_read_only_key_reads_and_never_writes() throws Exception {
+        JsonNode carol = createUser("carol");
+        S3Client c = as(carol, 0);
+        c.createBucket(r -> r.bucket("carol-data"));
+        c.putObject(r -> r.bucket("carol-data").key("k"), RequestBody.fromString("carol's"));
+        JsonNode ro = JSON.readTree(cli("admin", "key", "create", "--user", "carol", "--read-only", "--json"));
+        assertThat(ro.path("read_only").asBoolean()).isTrue();
+        secrets.add(ro.path("secret_key").asText());
+        S3Client r0 = as(ro, 2);
+        Awaitility.await("the new key is known on every node").atMost(MAP_SPREADS).ignoreExceptions()
+                .until(() -> r0.getObjectAsBytes(r -> r.bucket("carol-data").key("k")).asUtf8String().equals("carol's"));
+        assertThat(r0.listObjectsV2(r -> r.bucket("carol-data")).contents()).hasSize(1);
+        denied("put", () -> r0.putObject(r -> r.bucket("carol-data").key("k"), RequestBody.fromString("overwritten")));
+        denied("delete", () -> r0.deleteObject(r -> r.bucket("carol-data").key("k")));
+        denied("create bucket", () -> r0.createBucket(r -> r.bucket("carol-more")));
+        denied("create upload", () -> r0.createMultipartUpload(r -> r.bucket("carol-data").key("m")));
+        denied("acl", () -> r0.putBucketAcl(r -> r.bucket("carol-data").acl(BucketCannedACL.PUBLIC_READ)));
+        assertThat(c.getObjectAsBytes(r -> r.bucket("carol-data").key("k")).asUtf8String()).isEqualTo("carol's");
+        JsonNode keys = JSON.readTree(cli("admin", "key", "list", "--user", "carol", "--json"));
+        assertThat(keys.path("keys")).hasSize(2);
+        assertThat(keys.toString()).doesNotContain(ro.path("secret_key").asText()).doesNotContain(carol.path("secret_key").asText());
+
+        // The user owns a bucket: it cannot be deleted until the bucket is gone.
+        assertThatThrownBy(() -> admin.deleteUser("carol")).isInstanceOf(AdminRequestException.class).hasMessageContaining("owns buckets");
+        c.deleteObject(r -> r.bucket("carol-data").key("k"));
+        c.deleteBucket(r -> r.bucket("carol-data"));
+        cli("admin", "user", "delete", "carol");
+        Awaitility.await("carol's keys are refused").atMost(MAP_SPREADS).until(() -> {
+            try {
+                c.listBuckets();
+                return false;
+            } catch (S3Exception e) {
+                return e.statusCode() == 403;
+            }
+        });
+    }
+
+    @Test
+    void anonymous_requests_read_a_public_read_bucket_and_nothing_else() throws Exception {
+        JsonNode dave = createUser("dave");
+        S3Client d = as(dave, 1);
+        d.createBucket(r -> r.bucket("dave-public"));
+        d.createBucket(r -> r.bucket("dave-private"));
+        d.putObject(r -> r.bucket("dave-public").key("page.html"), RequestBody.fromString("<p>hello</p>"));
+        d.putObject(r -> r.bucket("dave-private").key("diary"), RequestBody.fromString("secret"));
+        HttpClient http = HttpClient.newHttpClient();
+        String e0 = cluster.endpoint(0);
+        assertThat(get(http, e0 + "/dave-public/page.html").statusCode()).isEqualTo(403);
+
+        d.putBucketAcl(r -> r.bucket("dave-public").acl(BucketCannedACL.PUBLIC_READ));
+        Awaitility.await("the public bucket reads unsigned").atMost(MAP_SPREADS)
+                .until(() -> get(http, e0 + "/dave-public/page.html").statusCode() == 200);
+        assertThat(get(http, e0 + "/dave-public/page.html").body()).isEqualTo("<p>hello</p>");
+        assertThat(get(http, e0 + "/dave-public?list-type=2").body()).contains("<Key>page.html</Key>");
+        assertThat(get(http, e0 + "/dave-private/diary").statusCode()).isEqualTo(403);
+        assertThat(get(http, e0 + "/").statusCode()).as("listing buckets").isEqualTo(403);
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create(e0 + "/dave-public/page.html"))
+                .PUT(HttpRequest.BodyPublishers.ofString("defaced")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).isEqualTo(403);
+        HttpResponse<String> delete = http.send(HttpRequest.newBuilder(URI.create(e0 + "/dave-public/page.html"))
+                .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(delete.statusCode()).isEqualTo(403);
+        assertThat(d.getObjectAsBytes(r -> r.bucket("dave-public").key("page.html")).asUtf8String()).isEqualTo("<p>hello</p>");
+        assertThat(d.getBucketAcl(r -> r.bucket("dave-public")).grants()).anyMatch(g -> g.grantee().uri() != null
+                && g.grantee().uri().endsWith("AllUsers"));
+
+        d.putBucketAcl(r -> r.bucket("dave-public").acl(BucketCannedACL.PRIVATE));
+        Awaitility.await("private again").atMost(MAP_SPREADS)
+                .until(() -> get(http, e0 + "/dave-public/page.html").statusCode() == 403);
+    }
+
+    @Test
+    void only_admin_keys_use_the_admin_api_and_no_secret_is_logged() throws Exception {
+        JsonNode erin = createUser("erin");
+        AdminClient asErin = new AdminClient(List.of(cluster.endpoint(0)),
+                erin.path("access_key").asText() + ":" + erin.path("secret_key").asText());
+        Awaitility.await("erin's key is known").atMost(MAP_SPREADS).ignoreExceptions().until(() -> {
+            as(erin, 0).listBuckets();
+            return true;
+        });
+        assertThatThrownBy(asErin::status).hasMessageContaining("403");
+        assertThatThrownBy(() -> asErin.createUser("mallory", true)).isInstanceOf(AdminRequestException.class);
+        AdminClient forged = new AdminClient(List.of(cluster.endpoint(0)), cluster.accessKey() + ":not-the-secret");
+        assertThatThrownBy(forged::status).hasMessageContaining("403");
+        assertThat(admin.users().toString()).contains("\"erin\"").doesNotContain("mallory")
+                .doesNotContain(erin.path("secret_key").asText());
+
+        for (int i = 0; i < cluster.nodes(); i++) {
+            String log = Files.readString(cluster.dev().nodeDir(i).resolve("log"), StandardCharsets.UTF_8);
+            for (String s : secrets) {
+                assertThat(log).as("node %d's log", i).doesNotContain(s);
+            }
+        }
+    }
+
+    private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
