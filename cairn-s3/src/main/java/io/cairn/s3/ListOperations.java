@@ -116,7 +116,7 @@ final class ListOperations {
           .element("IsLatest", true)
           .element("LastModified", HttpDates.iso8601(o.lastModifiedMillis()))
           .element("ETag", ObjectHeaders.quote(o.etag()))
-          .element("Size", o.size())
+          .element("Size", SseC.visibleSize(o))
           .element("StorageClass", "STANDARD");
       xml.start("Owner").element("ID", owner).element("DisplayName", owner).end();
       xml.end();
@@ -185,7 +185,7 @@ final class ListOperations {
           .element("Key", encode(o.key(), urlEncoding))
           .element("LastModified", HttpDates.iso8601(o.lastModifiedMillis()))
           .element("ETag", ObjectHeaders.quote(o.etag()))
-          .element("Size", o.size())
+          .element("Size", SseC.visibleSize(o))
           .element("StorageClass", "STANDARD");
       if (ownerOrNull != null) xml.start("Owner").element("ID", ownerOrNull).element("DisplayName", ownerOrNull).end();
       xml.end();

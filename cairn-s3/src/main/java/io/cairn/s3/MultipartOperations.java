@@ -60,6 +60,7 @@ final class MultipartOperations {
     backend.listParts(bucket, key, uploadId);
     ObjectHandle handle = backend.openObject(source[0], source[1]);
     ObjectInfo src = handle.info();
+    ObjectOperations.refuseSseCSource(src);
     if (ConditionalRequest.evaluate(ex.headers(), "x-amz-copy-source-", src) != ConditionalRequest.Outcome.PROCEED) {
       throw new S3Exception(S3Error.PreconditionFailed, "at least one of the pre-conditions you specified did not hold");
     }

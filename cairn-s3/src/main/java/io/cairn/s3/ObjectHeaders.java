@@ -50,7 +50,9 @@ public final class ObjectHeaders {
     ex.setHeader("Accept-Ranges", "bytes");
     ex.setHeader("Content-Type", info.contentType() == null ? DEFAULT_CONTENT_TYPE : info.contentType());
     for (var e : info.userMetadata().entrySet()) ex.setHeader(META_PREFIX + e.getKey(), e.getValue());
-    for (var e : info.otherHeaders().entrySet()) ex.setHeader(e.getKey(), e.getValue());
+    for (var e : info.otherHeaders().entrySet()) {
+      if (!e.getKey().equals(SseC.MARKER_HEADER)) ex.setHeader(e.getKey(), e.getValue());
+    }
     QueryParameters q = ex.query();
     override(ex, q, "response-content-type", "Content-Type");
     override(ex, q, "response-content-language", "Content-Language");

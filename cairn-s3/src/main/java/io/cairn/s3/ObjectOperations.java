@@ -42,14 +42,59 @@ final class ObjectOperations {
         "an object of one PUT is at most " + describeBytes(Math.min(PUT_BYTES_MAX, bodyBytesMax)));
     PutRequest req = ObjectHeaders.putRequest(ex.headers(), body.length());
     ConditionalWrite.check(ex.headers(), backend, bucket, key);
-    ObjectInfo info = backend.putObject(bucket, key, req, body.stream());
+    java.util.Optional<SseC.Key> sse = SseC.fromHeaders(ex.headers(), SseC.PREFIX);
+    java.io.InputStream stream = body.stream();
+    if (sse.isPresent()) {
+      if (body.length() < 0) {
+        throw new S3Exception(S3Error.MissingContentLength, "an SSE-C upload needs its length (Content-Length or x-amz-decoded-content-length)");
+      }
+      byte[] salt = SseC.newSalt();
+      java.util.Map<String, String> headers = new java.util.LinkedHashMap<>(req.otherHeaders());
+      headers.put(SseC.MARKER_HEADER, SseC.marker(sse.get(), salt, body.length()));
+      req = new PutRequest(req.contentType(), req.userMetadata(), SseC.cipherLength(body.length()), headers);
+      stream = SseC.encrypting(stream, sse.get(), salt);
+    }
+    ObjectInfo info = backend.putObject(bucket, key, req, stream);
     ex.setHeader("ETag", ObjectHeaders.quote(info.etag()));
+    sse.ifPresent(k -> sseHeaders(ex, k));
     ex.sendEmpty(200);
+  }
+
+  private static void sseHeaders(S3Exchange ex, SseC.Key k) {
+    ex.setHeader("x-amz-server-side-encryption-customer-algorithm", "AES256");
+    ex.setHeader("x-amz-server-side-encryption-customer-key-MD5", k.md5Base64());
+  }
+
+  /**
+   * The customer key a read of {@code info} needs: InvalidRequest when an SSE-C object is read
+   * without one or a plain object with one, AccessDenied for a key that is not the object's.
+   */
+  private static java.util.Optional<SseC.Key> readKey(S3Exchange ex, ObjectInfo info) throws S3Exception {
+    java.util.Optional<SseC.Key> key = SseC.fromHeaders(ex.headers(), SseC.PREFIX);
+    java.util.Optional<SseC.Marker> marker = SseC.markerOf(info);
+    if (marker.isEmpty()) {
+      if (key.isPresent()) {
+        throw new S3Exception(S3Error.InvalidRequest, "the object was not stored with SSE-C: the encryption parameters do not apply to it");
+      }
+      return key;
+    }
+    if (key.isEmpty()) {
+      throw new S3Exception(S3Error.InvalidRequest,
+          "the object was stored with SSE-C: the request must send its customer key (x-amz-server-side-encryption-customer-*)");
+    }
+    if (!SseC.matches(key.get(), marker.get())) {
+      throw new S3Exception(S3Error.AccessDenied, "the SSE-C key is not the key the object was stored with");
+    }
+    return key;
   }
 
   void get(S3Exchange ex, String bucket, String key, boolean withBody) throws S3Exception, IOException {
     ObjectHandle handle = withBody ? backend.openObject(bucket, key) : null;
-    ObjectInfo info = withBody ? handle.info() : backend.headObject(bucket, key);
+    ObjectInfo stored = withBody ? handle.info() : backend.headObject(bucket, key);
+    java.util.Optional<SseC.Key> sse = readKey(ex, stored);
+    // An SSE-C object is served as its plaintext: its size and ranges are the plaintext's.
+    ObjectInfo info = sse.isEmpty() ? stored : new ObjectInfo(stored.key(), SseC.visibleSize(stored), stored.etag(),
+        stored.lastModifiedMillis(), stored.contentType(), stored.userMetadata(), stored.otherHeaders());
     switch (ConditionalRequest.evaluate(ex.headers(), "", info)) {
       case PRECONDITION_FAILED -> throw new S3Exception(S3Error.PreconditionFailed, "at least one of the pre-conditions you specified did not hold");
       case NOT_MODIFIED -> {
@@ -69,6 +114,7 @@ final class ObjectOperations {
       throw e;
     }
     ObjectHeaders.write(ex, info);
+    sse.ifPresent(k -> sseHeaders(ex, k));
     long offset = range.map(ByteRange::first).orElse(0L);
     long length = range.map(ByteRange::length).orElse(info.size());
     range.ifPresent(r -> ex.setHeader("Content-Range", r.contentRange(info.size())));
@@ -79,7 +125,15 @@ final class ObjectOperations {
       return;
     }
     try (OutputStream out = ex.startBody(status, length)) {
-      if (length > 0) handle.writeTo(out, offset, length);
+      if (length > 0 && sse.isPresent()) {
+        SseC.Marker m = SseC.markerOf(stored).orElseThrow();
+        long[] c = SseC.cipherRange(offset, length, m.plainLength());
+        OutputStream plain = SseC.decrypting(out, sse.get(), m.salt(), c[2], offset - c[2] * SseC.SEGMENT, length);
+        handle.writeTo(plain, c[0], c[1]);
+        plain.close();
+      } else if (length > 0) {
+        handle.writeTo(out, offset, length);
+      }
     }
   }
 
@@ -167,6 +221,7 @@ final class ObjectOperations {
     }
     ObjectHandle handle = backend.openObject(source[0], source[1]);
     ObjectInfo src = handle.info();
+    refuseSseCSource(src);
     if (ConditionalRequest.evaluate(ex.headers(), "x-amz-copy-source-", src) != ConditionalRequest.Outcome.PROCEED) {
       throw new S3Exception(S3Error.PreconditionFailed, "at least one of the pre-conditions you specified did not hold");
     }
@@ -183,6 +238,13 @@ final class ObjectOperations {
         .element("ETag", ObjectHeaders.quote(stored.etag()))
         .toBytes();
     ex.sendXml(200, xml);
+  }
+
+  /** Copying an SSE-C object (or a part of one) is not implemented. */
+  static void refuseSseCSource(ObjectInfo src) throws S3Exception {
+    if (SseC.markerOf(src).isPresent()) {
+      throw new S3Exception(S3Error.NotImplemented, "copying an object stored with SSE-C is not implemented");
+    }
   }
 
   /** What receives the bytes of a copy. */

@@ -74,7 +74,53 @@ public final class S3Exchange {
 
   /** The raw request body as sent (still aws-chunked if it was). */
   public InputStream rawBody() {
-    return Content.Source.asInputStream(request);
+    if (body == null) {
+      InputStream in = Content.Source.asInputStream(request);
+      body = new java.io.FilterInputStream(in) {
+        @Override
+        public int read() throws java.io.IOException {
+          int b = in.read();
+          if (b >= 0) bodyBytesRead++;
+          else bodyEnded = true;
+          return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws java.io.IOException {
+          int n = in.read(buf, off, len);
+          if (n > 0) bodyBytesRead += n;
+          else if (n < 0) bodyEnded = true;
+          return n;
+        }
+      };
+    }
+    return body;
+  }
+
+  private InputStream body;
+  private long bodyBytesRead;
+  private boolean bodyEnded;
+
+  /**
+   * Reads and drops what is left of a request body whose reading had begun when the request
+   * failed, up to {@code bytesMax}, so that a client still sending it reads the error rather
+   * than a reset connection (a refusal in the middle of a large upload, a full disk). A body
+   * nobody began to read (refused on its headers alone) is left alone: the client may not be
+   * sending it at all.
+   */
+  void drainStartedBody(long bytesMax) {
+    if (body == null || bodyEnded || bodyBytesRead == 0) return;
+    try {
+      byte[] buf = new byte[64 * 1024];
+      long left = bytesMax;
+      while (left > 0) {
+        int n = body.read(buf, 0, (int) Math.min(buf.length, left));
+        if (n < 0) return;
+        left -= n;
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // the client went away: nothing more to read
+    }
   }
 
   public boolean committed() {

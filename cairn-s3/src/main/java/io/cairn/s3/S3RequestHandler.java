@@ -25,6 +25,10 @@ public final class S3RequestHandler extends Handler.Abstract {
   public static final String ADMIN_PREFIX = "/_cairn/";
   /** The one admin path served without a signature: a node answers it once it serves. */
   public static final String ADMIN_HEALTH = "/_cairn/health";
+  /** How much of a started request body a failed request still reads, so that its client gets the error. */
+  static final long DRAIN_BYTES_MAX = 64L << 20;
+  /** Metrics: signed by an admin key, or scraped with the node's metrics token ({@code Authorization: Bearer TOKEN}). */
+  public static final String ADMIN_METRICS = "/_cairn/metrics";
   private static final Set<String> UNSUPPORTED_BUCKET_SUBRESOURCES = Set.of(
       "policy", "policyStatus", "cors", "lifecycle", "tagging", "website", "logging", "notification",
       "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
@@ -84,7 +88,11 @@ public final class S3RequestHandler extends Handler.Abstract {
     try {
       if (admin != null && ex.rawPath().startsWith(ADMIN_PREFIX)) {
         String path = QueryParameters.decode(ex.rawPath(), false);
-        String caller = path.equals(ADMIN_HEALTH) ? null
+        // The health check is open; a metrics scrape may carry the metrics token instead of a
+        // signature (the handler checks it); everything else must be signed.
+        String authorization = ex.header("authorization");
+        boolean metricsToken = path.equals(ADMIN_METRICS) && authorization != null && authorization.startsWith("Bearer ");
+        String caller = path.equals(ADMIN_HEALTH) || metricsToken ? null
             : authenticator.authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(), clock.millis(), null).accessKey();
         AdminResponse r = admin.handle(caller, ex.method(), path, ex.query().asMap(), ex.headers(), ex.rawBody());
         ex.sendBytes(r.status(), r.contentType(), r.body());
@@ -112,6 +120,7 @@ public final class S3RequestHandler extends Handler.Abstract {
       return;
     }
     try {
+      ex.drainStartedBody(DRAIN_BYTES_MAX);
       ex.sendError(s3.error(), s3.getMessage());
       callback.succeeded();
     } catch (Throwable sendFailure) {
@@ -150,7 +159,9 @@ public final class S3RequestHandler extends Handler.Abstract {
     Authentication auth = authenticator.authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(),
         clock.millis(), target[2]);
     String bucket = target[0], key = target[1];
-    refuseServerSideEncryption(ex);
+    refuseServerSideEncryption(ex, key != null && (ex.method().equals("GET") || ex.method().equals("HEAD")
+        || (ex.method().equals("PUT") && !ex.query().has("uploadId") && !ex.query().has("partNumber") && !ex.query().has("acl")
+            && ex.header("x-amz-copy-source") == null)));
     QueryParameters q = ex.query();
     String method = ex.method();
     if (bucket == null) {
@@ -271,12 +282,14 @@ public final class S3RequestHandler extends Handler.Abstract {
   }
 
   /**
-   * Server-side encryption is not implemented: a request that asks for it (SSE-S3, SSE-KMS, or
-   * SSE-C with the client's key, on a PUT, a copy, a multipart upload or a read) is refused
-   * rather than served without it, so that no client believes data is encrypted that is not.
+   * SSE-C (the client's own key) is implemented for single PUTs, GETs and HEADs
+   * ({@code sseCAllowed}); every other server-side encryption request (SSE-S3, SSE-KMS, SSE-C
+   * on a copy or a multipart upload) is refused rather than served without it, so that no
+   * client believes data is encrypted that is not.
    */
-  private static void refuseServerSideEncryption(S3Exchange ex) throws S3Exception {
+  private static void refuseServerSideEncryption(S3Exchange ex, boolean sseCAllowed) throws S3Exception {
     for (String name : ex.headers().keySet()) {
+      if (sseCAllowed && name.startsWith(SseC.PREFIX)) continue;
       if (name.startsWith("x-amz-server-side-encryption") || name.startsWith("x-amz-copy-source-server-side-encryption")) {
         throw new S3Exception(S3Error.NotImplemented, "server-side encryption is not implemented: the header " + name
             + " cannot be honoured, so the request is refused");

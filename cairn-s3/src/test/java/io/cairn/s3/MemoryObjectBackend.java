@@ -47,6 +47,16 @@ final class MemoryObjectBackend implements ObjectBackend {
     return buckets.get(bucket).policy();
   }
 
+  /** The bytes stored for an object, as the backend holds them. */
+  synchronized byte[] storedBytes(String bucket, String key) {
+    return buckets.get(bucket).objects().get(key).data().clone();
+  }
+
+  synchronized boolean hasObject(String bucket, String key) {
+    Bucket b = buckets.get(bucket);
+    return b != null && b.objects().containsKey(key);
+  }
+
   synchronized int objectCount(String bucket) {
     Bucket b = buckets.get(bucket);
     return b == null ? 0 : b.objects().size();

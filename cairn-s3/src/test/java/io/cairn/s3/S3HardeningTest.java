@@ -193,18 +193,62 @@ class S3HardeningTest {
         RequestBody.fromString("would be stored in clear")));
     String customerKey = java.util.Base64.getEncoder().encodeToString(randomBytes(32));
     String customerKeyMd5 = md5Base64(java.util.Base64.getDecoder().decode(customerKey));
-    assertNotImplemented(() -> s3.putObject(b -> b.bucket(bucket).key("sse-c").sseCustomerAlgorithm("AES256")
-        .sseCustomerKey(customerKey).sseCustomerKeyMD5(customerKeyMd5), RequestBody.fromString("would be stored in clear")));
     assertNotImplemented(() -> s3.createMultipartUpload(b -> b.bucket(bucket).key("sse-mpu")
         .serverSideEncryption(ServerSideEncryption.AES256)));
+    assertNotImplemented(() -> s3.createMultipartUpload(b -> b.bucket(bucket).key("sse-c-mpu").sseCustomerAlgorithm("AES256")
+        .sseCustomerKey(customerKey).sseCustomerKeyMD5(customerKeyMd5)));
     assertThat(backend.objectCount(bucket)).isZero();
     s3.putObject(b -> b.bucket(bucket).key("plain"), RequestBody.fromString("plain"));
     assertNotImplemented(() -> s3.copyObject(b -> b.sourceBucket(bucket).sourceKey("plain").destinationBucket(bucket)
         .destinationKey("copy").serverSideEncryption(ServerSideEncryption.AES256)));
-    assertNotImplemented(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key("plain").sseCustomerAlgorithm("AES256")
-        .sseCustomerKey(customerKey).sseCustomerKeyMD5(customerKeyMd5)));
+    assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key("plain").sseCustomerAlgorithm("AES256")
+        .sseCustomerKey(customerKey).sseCustomerKeyMD5(customerKeyMd5)))
+        .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).isEqualTo(400));
     assertThat(s3.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
     assertThat(backend.objectCount(bucket)).isEqualTo(1);
+  }
+
+  @Test
+  void sseCObjectsAreStoredEncryptedAndReadOnlyWithTheirKey() throws Exception {
+    String bucket = newBucket();
+    byte[] key = randomBytes(32);
+    String k64 = java.util.Base64.getEncoder().encodeToString(key);
+    String md5 = md5Base64(key);
+    byte[] other = randomBytes(32);
+    // Plaintext with a pattern to look for in what the backend stores, over several 64 KiB segments.
+    byte[] plain = ("CAIRN-SSE-C-PLAINTEXT-" + "x".repeat(41)).repeat(3000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    var put = s3.putObject(b -> b.bucket(bucket).key("secret").sseCustomerAlgorithm("AES256").sseCustomerKey(k64).sseCustomerKeyMD5(md5),
+        RequestBody.fromBytes(plain));
+    assertThat(put.sseCustomerKeyMD5()).isEqualTo(md5);
+    byte[] stored = backend.storedBytes(bucket, "secret");
+    assertThat(new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("CAIRN-SSE-C-PLAINTEXT");
+    assertThat(stored.length).isGreaterThan(plain.length);
+
+    assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("secret").sseCustomerAlgorithm("AES256").sseCustomerKey(k64)
+        .sseCustomerKeyMD5(md5)).asByteArray()).isEqualTo(plain);
+    for (long[] r : new long[][] {{0, 9}, {65530, 65545}, {65536, 65536 * 2 + 5}, {plain.length - 7, plain.length - 1}}) {
+      byte[] part = s3.getObjectAsBytes(b -> b.bucket(bucket).key("secret").range("bytes=" + r[0] + "-" + r[1])
+          .sseCustomerAlgorithm("AES256").sseCustomerKey(k64).sseCustomerKeyMD5(md5)).asByteArray();
+      assertThat(part).isEqualTo(java.util.Arrays.copyOfRange(plain, (int) r[0], (int) r[1] + 1));
+    }
+    assertThat(s3.headObject(b -> b.bucket(bucket).key("secret").sseCustomerAlgorithm("AES256").sseCustomerKey(k64)
+        .sseCustomerKeyMD5(md5)).contentLength()).isEqualTo(plain.length);
+    assertThat(s3.listObjectsV2(b -> b.bucket(bucket)).contents().getFirst().size()).isEqualTo(plain.length);
+
+    assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key("secret")))
+        .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).as("no key").isEqualTo(400));
+    assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key("secret").sseCustomerAlgorithm("AES256")
+        .sseCustomerKey(java.util.Base64.getEncoder().encodeToString(other)).sseCustomerKeyMD5(md5Base64(other))))
+        .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).as("another key").isEqualTo(403));
+    assertThatThrownBy(() -> s3.headObject(b -> b.bucket(bucket).key("secret")))
+        .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).isEqualTo(400));
+    assertThatThrownBy(() -> s3.putObject(b -> b.bucket(bucket).key("bad-md5").sseCustomerAlgorithm("AES256").sseCustomerKey(k64)
+        .sseCustomerKeyMD5(md5Base64(other)), RequestBody.fromString("x")))
+        .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).isEqualTo(400));
+    assertNotImplemented(() -> s3.copyObject(b -> b.sourceBucket(bucket).sourceKey("secret").destinationBucket(bucket)
+        .destinationKey("copy")));
+    assertThat(backend.hasObject(bucket, "bad-md5")).isFalse();
+    assertThat(backend.hasObject(bucket, "copy")).isFalse();
   }
 
   private static void assertNotImplemented(Runnable call) {

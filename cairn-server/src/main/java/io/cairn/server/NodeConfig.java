@@ -52,7 +52,8 @@ public record NodeConfig(
         @JsonProperty("compaction_interval_millis") Long compactionIntervalMillis,
         @JsonProperty("cluster_tls_dir") String clusterTlsDir,
         @JsonProperty("tls_cert_file") String tlsCertFile,
-        @JsonProperty("tls_key_file") String tlsKeyFile) {
+        @JsonProperty("tls_key_file") String tlsKeyFile,
+        @JsonProperty("metrics_token") String metricsToken) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -72,7 +73,7 @@ public record NodeConfig(
                 or(minCopies, io.cairn.node.NodeRuntimeConfig.MIN_COPIES_DEFAULT),
                 or(region, "us-east-1"), adminAccessKey, adminSecretKey,
                 or(segmentBytesMax, StoreConfig.DEFAULTS.segmentBytesMax()),
-                or(compactionIntervalMillis, StoreConfig.DEFAULTS.compactionIntervalMillis()), clusterTlsDir, tlsCertFile, tlsKeyFile);
+                or(compactionIntervalMillis, StoreConfig.DEFAULTS.compactionIntervalMillis()), clusterTlsDir, tlsCertFile, tlsKeyFile, metricsToken);
     }
 
     private static <T> T or(T value, T fallback) {
@@ -135,6 +136,9 @@ public record NodeConfig(
         if (tlsCertFile != null) {
             require(Files.isRegularFile(Path.of(tlsCertFile)), source, "tls_cert_file", "names no file: " + tlsCertFile);
             require(Files.isRegularFile(Path.of(tlsKeyFile)), source, "tls_key_file", "names no file: " + tlsKeyFile);
+        }
+        if (metricsToken != null) {
+            require(metricsToken.length() >= 16, source, "metrics_token", "must be at least 16 characters");
         }
         if (clusterTlsDir != null) {
             require(!clusterTlsDir.isBlank(), source, "cluster_tls_dir", "must not be empty");
@@ -230,6 +234,6 @@ public record NodeConfig(
     @Override
     public String toString() {
         return "NodeConfig[data_dir=" + dataDir + ", public_address=" + publicAddress + ", cluster_address=" + clusterAddress
-                + ", meta_address=" + metaAddress + ", meta_voters=" + metaVoters + "]";
+                + ", meta_address=" + metaAddress + ", meta_voters=" + metaVoters + "]"; // no secret or token
     }
 }

@@ -81,7 +81,7 @@ public final class NodeProcess implements AutoCloseable {
 
         var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());
         ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC());
-        AdminApi admin = new AdminApi(node);
+        AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken());
         javax.net.ssl.SSLContext publicTls = null;
         if (c.tlsCertFile() != null) {
             try {

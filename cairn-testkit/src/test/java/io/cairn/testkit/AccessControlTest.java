@@ -270,6 +270,49 @@ class AccessControlTest {
         }
     }
 
+    @Test
+    void an_sse_c_object_is_read_only_with_its_key_and_is_not_on_disk_in_clear() throws Exception {
+        S3Client s3 = cluster.s3(0);
+        s3.createBucket(r -> r.bucket("sealed"));
+        byte[] key = new byte[32];
+        new java.util.Random(11).nextBytes(key);
+        String k64 = java.util.Base64.getEncoder().encodeToString(key);
+        String md5 = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("MD5").digest(key));
+        secrets.add(k64);
+        byte[] big = "CAIRN-SSE-C-SEALED-CHUNK-".repeat(10_000).getBytes(StandardCharsets.US_ASCII); // chunks on the data partitions
+        byte[] small = "CAIRN-SSE-C-SEALED-INLINE-".repeat(40).getBytes(StandardCharsets.US_ASCII); // inline in its index record
+        byte[] control = "CAIRN-PLAINTEXT-CONTROL-".repeat(10_000).getBytes(StandardCharsets.US_ASCII);
+        s3.putObject(r -> r.bucket("sealed").key("big").sseCustomerAlgorithm("AES256").sseCustomerKey(k64).sseCustomerKeyMD5(md5),
+                RequestBody.fromBytes(big));
+        s3.putObject(r -> r.bucket("sealed").key("small").sseCustomerAlgorithm("AES256").sseCustomerKey(k64).sseCustomerKeyMD5(md5),
+                RequestBody.fromBytes(small));
+        s3.putObject(r -> r.bucket("sealed").key("control"), RequestBody.fromBytes(control));
+        for (int node = 0; node < cluster.nodes(); node++) {
+            S3Client c = cluster.s3(node);
+            assertThat(c.getObjectAsBytes(r -> r.bucket("sealed").key("big").sseCustomerAlgorithm("AES256").sseCustomerKey(k64)
+                    .sseCustomerKeyMD5(md5)).asByteArray()).isEqualTo(big);
+            assertThat(c.getObjectAsBytes(r -> r.bucket("sealed").key("small").sseCustomerAlgorithm("AES256").sseCustomerKey(k64)
+                    .sseCustomerKeyMD5(md5)).asByteArray()).isEqualTo(small);
+            assertThatThrownBy(() -> c.getObjectAsBytes(r -> r.bucket("sealed").key("big")))
+                    .isInstanceOf(S3Exception.class).satisfies(e -> assertThat(((S3Exception) e).statusCode()).isEqualTo(400));
+        }
+        // What the nodes keep on disk: the control object in clear (the search works), the sealed ones nowhere.
+        int controlHits = 0;
+        for (int i = 0; i < cluster.nodes(); i++) {
+            try (var files = Files.walk(cluster.dev().nodeDir(i).resolve("data"))) {
+                for (var f : files.filter(Files::isRegularFile).toList()) {
+                    String content = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+                    assertThat(content).as(f.toString()).doesNotContain("CAIRN-SSE-C-SEALED-CHUNK-CAIRN-SSE-C-SEALED")
+                            .doesNotContain("CAIRN-SSE-C-SEALED-INLINE-CAIRN-SSE-C-SEALED").doesNotContain(k64);
+                    if (content.contains("CAIRN-PLAINTEXT-CONTROL-CAIRN-PLAINTEXT-CONTROL")) {
+                        controlHits++;
+                    }
+                }
+            }
+        }
+        assertThat(controlHits).as("files holding the plaintext control object").isPositive();
+    }
+
     private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -44,6 +44,9 @@ public final class S3LoadCommand implements Callable<Integer> {
     Path dir;
     @Option(names = "--endpoint", description = "An S3 endpoint (http://host:port), instead of a dev cluster; may be repeated to spread the load.")
     List<URI> endpoints;
+    @Option(names = "--ca-bundle", description = "PEM file of the CA to trust for https:// endpoints (default: a --dir cluster's"
+            + " public CA when it serves TLS, else the JVM's trusted CAs).")
+    Path caBundle;
     @Option(names = "--access-key", description = "Access key for --endpoint.")
     String accessKey;
     @Option(names = "--secret-key", description = "Secret key for --endpoint.")
@@ -105,8 +108,12 @@ public final class S3LoadCommand implements Callable<Integer> {
             Map<?, ?> layout = new ObjectMapper().readValue(d.resolve("cluster.json").toFile(), Map.class);
             int nodes = ((Number) layout.get("nodes")).intValue();
             int basePort = ((Number) layout.get("base_port")).intValue();
+            boolean tls = Boolean.TRUE.equals(layout.get("tls"));
             for (int i = 0; i < nodes; i++) {
-                targets.add(URI.create("http://127.0.0.1:" + (basePort + i)));
+                targets.add(URI.create((tls ? "https" : "http") + "://127.0.0.1:" + (basePort + i)));
+            }
+            if (tls && caBundle == null) {
+                caBundle = d.resolve("public-ca").resolve("ca.crt");
             }
             access = (String) layout.get("access_key");
             secret = (String) layout.get("secret_key");
@@ -118,7 +125,7 @@ public final class S3LoadCommand implements Callable<Integer> {
                     .region(Region.US_EAST_1)
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret)))
                     .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
-                    .httpClientBuilder(ApacheHttpClient.builder().maxConnections(concurrency).socketTimeout(Duration.ofMinutes(2)))
+                    .httpClientBuilder(httpClient())
                     .build());
         }
         Path disk = diskDir != null ? diskDir : dir != null ? dir : Path.of(".");
@@ -330,5 +337,14 @@ public final class S3LoadCommand implements Callable<Integer> {
 
     private static double round(double v) {
         return Math.round(v * 100) / 100.0;
+    }
+
+    private ApacheHttpClient.Builder httpClient() throws java.io.IOException {
+        ApacheHttpClient.Builder b = ApacheHttpClient.builder().maxConnections(concurrency).socketTimeout(Duration.ofMinutes(2));
+        if (caBundle != null) {
+            javax.net.ssl.TrustManager[] trust = io.cairn.meta.tls.ServerTls.trustOnly(caBundle).getTrustManagers();
+            b.tlsTrustManagersProvider(() -> trust);
+        }
+        return b;
     }
 }

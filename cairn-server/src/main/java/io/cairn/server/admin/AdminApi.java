@@ -84,13 +84,21 @@ public final class AdminApi implements AdminHandler {
     private final BucketCreator buckets;
     private final Clock clock;
 
+    /** The token a metrics scrape may send instead of a signature; null: scrapes must be signed. */
+    private final String metricsToken;
+
     public AdminApi(StorageNode node) {
-        this(node, Clock.systemUTC());
+        this(node, Clock.systemUTC(), null);
     }
 
-    /** @param clock stamps the creation time of buckets created through the API */
-    public AdminApi(StorageNode node, Clock clock) {
+    /**
+     * @param clock stamps the creation time of buckets created through the API
+     * @param metricsToken what {@code GET /_cairn/metrics} accepts as {@code Authorization: Bearer TOKEN}
+     *                     (it opens the metrics and nothing else); null for signed scrapes only
+     */
+    public AdminApi(StorageNode node, Clock clock, String metricsToken) {
         this.node = node;
+        this.metricsToken = metricsToken;
         this.metrics = new NodeMetrics(node, this::clusterStatus);
         this.buckets = new BucketCreator(node);
         this.clock = clock;
@@ -101,6 +109,10 @@ public final class AdminApi implements AdminHandler {
                                 InputStream body) {
         if (path.equals("/_cairn/health")) {
             return json(200, Map.of("status", "ok", "node", node.config().nodeId(), "epoch", node.mapView().epoch()));
+        }
+        if (path.equals("/_cairn/metrics") && caller == null && metricsTokenMatches(headers.get("authorization"))) {
+            return new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8",
+                    metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         Optional<UserInfo> admin = adminKey(caller);
         if (admin.isEmpty()) {
@@ -156,6 +168,15 @@ public final class AdminApi implements AdminHandler {
             throw new IllegalArgumentException("query parameter '" + name + "' is required");
         }
         return v;
+    }
+
+    /** Whether {@code authorization} is {@code Bearer TOKEN} with this node's metrics token (none configured: never). */
+    private boolean metricsTokenMatches(String authorization) {
+        if (metricsToken == null || authorization == null || !authorization.startsWith("Bearer ")) {
+            return false;
+        }
+        return MessageDigest.isEqual(metricsToken.getBytes(StandardCharsets.UTF_8),
+                authorization.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The key of an admin user that signed the request (the gateway verified the signature). */

@@ -78,7 +78,7 @@ class BucketCreatorTest {
         node = StorageNode.start(new NodeRuntimeConfig("n0", "site-a", "zone-0", "127.0.0.1:" + freePort(),
                 "127.0.0.1:" + freePort(), raft, 1L << 30, 1_000, 1 << 20, 5_000, 5_000), store, meta, halted::set);
         creator = new BucketCreator(node);
-        admin = new AdminApi(node, Clock.fixed(Instant.ofEpochMilli(1_800_000_000_000L), ZoneOffset.UTC));
+        admin = new AdminApi(node, Clock.fixed(Instant.ofEpochMilli(1_800_000_000_000L), ZoneOffset.UTC), null);
     }
 
     /** Set if the node's replica stopped on a broken invariant. */
