@@ -59,9 +59,20 @@ public final class PeerReachability {
         }
     }
 
-    /** Whether the down node {@code x}, if it came up now, would be unreachable among the nodes up now: it stays down. */
+    /**
+     * Whether the down node {@code x}, if it came up now, would be unreachable among the nodes up
+     * now: it stays down. The reports that took {@code x} out were made on the map before the one
+     * that marks it down; they count until their authors report on the new map, so that a
+     * heartbeat of {@code x} that arrives before theirs does not bring it straight back (only to
+     * be taken out again once its peers have waited out their suspicion anew).
+     */
     public static boolean fenced(String x, ClusterMap map, Map<String, NodeStats> allStats) {
-        Map<String, NodeStats> stats = current(allStats, map.epoch());
+        Map<String, NodeStats> stats = new java.util.TreeMap<>();
+        allStats.forEach((id, s) -> {
+            if (s.mapEpoch() >= map.epoch() - 1) {
+                stats.put(id, s);
+            }
+        });
         Set<String> up = new TreeSet<>();
         for (NodeInfo n : map.nodes()) {
             if (n.isUp()) {
