@@ -101,25 +101,42 @@ public final class S3Exchange {
   private long bodyBytesRead;
   private boolean bodyEnded;
 
+  /** A declared body up to this size that nobody read is read and dropped before an error answer. */
+  static final long SMALL_BODY_BYTES = 64 * 1024;
+
   /**
-   * Reads and drops what is left of a request body whose reading had begun when the request
-   * failed, up to {@code bytesMax}, so that a client still sending it reads the error rather
-   * than a reset connection (a refusal in the middle of a large upload, a full disk). A body
-   * nobody began to read (refused on its headers alone) is left alone: the client may not be
-   * sending it at all.
+   * Settles the request body before an error answer, so that the client reads that answer and
+   * knows whether the connection goes on. A body whose reading had begun (a refusal in the middle
+   * of a large upload, a full disk) is read and dropped up to {@code bytesMax}, so that a client
+   * still sending it reads the error rather than a reset connection; so is a small declared body
+   * nobody read (a request refused on its headers). Any other unread body (large, chunked, or
+   * awaiting {@code 100-continue}: the client may not be sending it at all) is left alone, and the
+   * answer then says {@code Connection: close}: the server drops the connection after it, and a
+   * client that was not told would send its next request into a closed socket.
    */
-  void drainStartedBody(long bytesMax) {
-    if (body == null || bodyEnded || bodyBytesRead == 0) return;
-    try {
-      byte[] buf = new byte[64 * 1024];
-      long left = bytesMax;
-      while (left > 0) {
-        int n = body.read(buf, 0, (int) Math.min(buf.length, left));
-        if (n < 0) return;
-        left -= n;
+  void settleBody(long bytesMax) {
+    if (bodyEnded) return;
+    long declared = request.getLength();
+    boolean expectsContinue = "100-continue".equalsIgnoreCase(headers.get("expect"));
+    long drain = bodyBytesRead > 0 ? bytesMax
+        : declared > 0 && declared <= SMALL_BODY_BYTES && !expectsContinue ? declared : 0;
+    if (drain > 0) {
+      try {
+        InputStream in = rawBody();
+        byte[] buf = new byte[64 * 1024];
+        long left = drain;
+        while (left > 0) {
+          int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+          if (n < 0) break;
+          left -= n;
+        }
+        if (!bodyEnded) in.read(buf, 0, 1); // the end of a body read exactly to its length
+      } catch (java.io.IOException | RuntimeException e) {
+        // the client went away: nothing more to read, and the connection is closed below
       }
-    } catch (java.io.IOException | RuntimeException e) {
-      // the client went away: nothing more to read
+    }
+    if (!bodyEnded && !request.consumeAvailable()) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
   }
 

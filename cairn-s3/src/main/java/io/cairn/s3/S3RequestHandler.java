@@ -120,7 +120,7 @@ public final class S3RequestHandler extends Handler.Abstract {
       return;
     }
     try {
-      ex.drainStartedBody(DRAIN_BYTES_MAX);
+      ex.settleBody(DRAIN_BYTES_MAX);
       ex.sendError(s3.error(), s3.getMessage());
       callback.succeeded();
     } catch (Throwable sendFailure) {

@@ -152,6 +152,67 @@ class S3HardeningTest {
     assertThat(backend.objectCount(bucket)).isZero();
   }
 
+  /** A PUT whose signature is wrong, so that it is refused on its headers before its body is read. */
+  private String forgedPut(String bucket, String key, String framing) throws Exception {
+    var signed = raw.sign("PUT", "/" + bucket + "/" + key, "", Map.of(), "UNSIGNED-PAYLOAD");
+    StringBuilder req = new StringBuilder("PUT /" + bucket + "/" + key + " HTTP/1.1\r\nHost: " + raw.host() + "\r\n");
+    signed.headers().forEach((k, v) -> req.append(k).append(": ")
+        .append(k.equals("authorization") ? v.substring(0, v.length() - 4) + "0000" : v).append("\r\n"));
+    return req.append(framing).append("\r\n").toString();
+  }
+
+  /** Reads one response (status line, headers and a Content-Length body); null if the server closed first. */
+  private static String readResponse(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) return head.isEmpty() ? null : head.toString();
+      head.append((char) b);
+    }
+    var length = java.util.regex.Pattern.compile("(?im)^content-length: *(\\d+)").matcher(head);
+    int n = length.find() ? Integer.parseInt(length.group(1)) : 0;
+    return head + new String(in.readNBytes(n), StandardCharsets.ISO_8859_1);
+  }
+
+  @Test
+  void aRefusedSmallBodyIsReadSoTheConnectionGoesOn() throws Exception {
+    String bucket = newBucket();
+    try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      for (int i = 0; i < 3; i++) {
+        // Headers first, body after: the refusal comes before the body is there to read.
+        out.write(forgedPut(bucket, "k" + i, "Content-Length: 7\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        Thread.sleep(50);
+        out.write("defaced".getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        String response = readResponse(in);
+        assertThat(response).as("answer %d on one connection", i).startsWith("HTTP/1.1 403")
+            .contains("SignatureDoesNotMatch").doesNotContainIgnoringCase("connection: close");
+      }
+    }
+    assertThat(backend.objectCount(bucket)).isZero();
+  }
+
+  @Test
+  void aRefusedBodyLeftUnreadClosesTheConnectionAndSaysSo() throws Exception {
+    String bucket = newBucket();
+    for (String framing : List.of("Content-Length: " + (S3Exchange.SMALL_BODY_BYTES + 1) + "\r\n",
+        "Transfer-Encoding: chunked\r\n", "Content-Length: 7\r\nExpect: 100-continue\r\n")) {
+      try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(forgedPut(bucket, "k", framing).getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+        InputStream in = socket.getInputStream();
+        assertThat(readResponse(in)).as(framing).startsWith("HTTP/1.1 403").containsIgnoringCase("connection: close");
+        assertThat(in.read()).as("the server closes after %s", framing).isEqualTo(-1);
+      }
+    }
+    assertThat(backend.objectCount(bucket)).isZero();
+  }
+
   @Test
   void aPresignedPutRefusesHeadersItsSignerDidNotSign() throws Exception {
     String bucket = newBucket();
