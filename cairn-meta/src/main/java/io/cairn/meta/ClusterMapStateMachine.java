@@ -33,6 +33,7 @@ public final class ClusterMapStateMachine {
             case MetaCommand.MarkDown c -> markDown(state, c);
             case MetaCommand.MarkOut c -> markIn(state, c.nodeId(), false);
             case MetaCommand.MarkIn c -> markIn(state, c.nodeId(), true);
+            case MetaCommand.RemoveNode c -> removeNode(state, c);
             case MetaCommand.SetDegradedMode c -> setDegradedMode(state, c);
             case MetaCommand.CreatePool c -> createPool(state, c);
             case MetaCommand.CreateBucket c -> createBucket(state, c);
@@ -82,13 +83,16 @@ public final class ClusterMapStateMachine {
             }
         }
         ClusterMap next = new ClusterMap(map.epoch() + 1, c.clusterId(), map.nodes(), pools, map.buckets(), users,
-                map.degradedReason(), map.acting(), map.pins());
+                map.degradedReason(), map.acting(), map.pins(), map.removed());
         return changed(next, state.stats());
     }
 
     private static Applied registerNode(MetaState state, MetaCommand.RegisterNode c) {
         ClusterMap map = state.map();
         NodeInfo node = c.node().withState(NodeState.UP).withIn(true);
+        if (map.isRemoved(node.id())) {
+            return failed(state, MetaResult.NODE_REMOVED);
+        }
         Optional<NodeInfo> existing = map.node(node.id());
         if (existing.isPresent() && existing.get().equals(node)) {
             return unchanged(state);
@@ -108,7 +112,7 @@ public final class ClusterMapStateMachine {
         NodeStats stats = c.stats();
         Optional<NodeInfo> node = map.node(stats.nodeId());
         if (node.isEmpty()) {
-            return failed(state, MetaResult.NO_SUCH_NODE);
+            return failed(state, map.isRemoved(stats.nodeId()) ? MetaResult.NODE_REMOVED : MetaResult.NO_SUCH_NODE);
         }
         Map<String, NodeStats> newStats = new TreeMap<>(state.stats());
         newStats.put(stats.nodeId(), stats);
@@ -132,6 +136,34 @@ public final class ClusterMapStateMachine {
         }
         List<NodeInfo> nodes = withNode(map.nodes(), node.get().withIn(in));
         return changed(map.next(nodes, map.pools(), map.buckets(), map.users()), state.stats());
+    }
+
+    /**
+     * Removes a node for good and revokes its id. Only a node that holds nothing any more may go:
+     * out of placement (drained, or marked out after being down), and named by no acting set or
+     * slot pin (its partitions have been re-protected elsewhere). A meta voter stays: the voters
+     * are fixed when the cluster is created.
+     */
+    private static Applied removeNode(MetaState state, MetaCommand.RemoveNode c) {
+        ClusterMap map = state.map();
+        Optional<NodeInfo> node = map.node(c.nodeId());
+        if (node.isEmpty()) {
+            return failed(state, map.isRemoved(c.nodeId()) ? MetaResult.NODE_REMOVED : MetaResult.NO_SUCH_NODE);
+        }
+        if (node.get().metaAddress() != null) {
+            return failed(state, MetaResult.NODE_IS_VOTER);
+        }
+        if (node.get().in()) {
+            return failed(state, MetaResult.NODE_NOT_DRAINED);
+        }
+        boolean holds = map.acting().stream().anyMatch(a -> a.holders().contains(c.nodeId()))
+                || map.pins().stream().anyMatch(p -> p.holders().contains(c.nodeId()));
+        if (holds) {
+            return failed(state, MetaResult.NODE_STILL_HOLDS_DATA);
+        }
+        Map<String, NodeStats> stats = new TreeMap<>(state.stats());
+        stats.remove(c.nodeId());
+        return changed(map.withoutNode(c.nodeId()), stats);
     }
 
     private static Applied setDegradedMode(MetaState state, MetaCommand.SetDegradedMode c) {
@@ -289,7 +321,7 @@ public final class ClusterMapStateMachine {
             return unchanged(state);
         }
         ClusterMap next = new ClusterMap(map.epoch() + 1, map.clusterId(), map.nodes(), map.pools(), map.buckets(), map.users(),
-                map.degradedReason(), kept, map.pins());
+                map.degradedReason(), kept, map.pins(), map.removed());
         return changed(next, state.stats());
     }
 

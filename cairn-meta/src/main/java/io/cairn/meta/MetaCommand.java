@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.MarkDown.class, name = "MarkDown"),
         @JsonSubTypes.Type(value = MetaCommand.MarkOut.class, name = "MarkOut"),
         @JsonSubTypes.Type(value = MetaCommand.MarkIn.class, name = "MarkIn"),
+        @JsonSubTypes.Type(value = MetaCommand.RemoveNode.class, name = "RemoveNode"),
         @JsonSubTypes.Type(value = MetaCommand.SetDegradedMode.class, name = "SetDegradedMode"),
         @JsonSubTypes.Type(value = MetaCommand.CreatePool.class, name = "CreatePool"),
         @JsonSubTypes.Type(value = MetaCommand.CreateBucket.class, name = "CreateBucket"),
@@ -124,6 +125,16 @@ public sealed interface MetaCommand {
     /** Marks a node in again (an operator undoing a drain): placement assigns it partitions. */
     record MarkIn(String nodeId) implements MetaCommand {
         public MarkIn {
+            requireName(nodeId, "nodeId");
+        }
+    }
+
+    /**
+     * Removes a drained node from the cluster for good: its id is revoked, so its certificate is
+     * refused on every cluster connection and the id cannot register again.
+     */
+    record RemoveNode(String nodeId) implements MetaCommand {
+        public RemoveNode {
             requireName(nodeId, "nodeId");
         }
     }

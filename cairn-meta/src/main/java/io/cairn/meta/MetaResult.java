@@ -29,6 +29,14 @@ public record MetaResult(boolean ok, String error, long epoch) {
     public static final String TOO_MANY_POOLS = "TOO_MANY_POOLS";
     /** A bucket's index pool must keep full copies; an erasure-coded pool holds data only. */
     public static final String INDEX_POOL_NOT_REPLICATED = "INDEX_POOL_NOT_REPLICATED";
+    /** The node was removed from the cluster: its id is revoked and never comes back. */
+    public static final String NODE_REMOVED = "NODE_REMOVED";
+    /** A meta voter cannot be removed: the voters are fixed when the cluster is created. */
+    public static final String NODE_IS_VOTER = "NODE_IS_VOTER";
+    /** The node is still in placement: drain it first. */
+    public static final String NODE_NOT_DRAINED = "NODE_NOT_DRAINED";
+    /** An acting set or slot pin still names the node: its partitions are still being re-protected. */
+    public static final String NODE_STILL_HOLDS_DATA = "NODE_STILL_HOLDS_DATA";
     /** The log entry could not be decoded as a command; nothing was applied. */
     public static final String BAD_COMMAND = "BAD_COMMAND";
 

@@ -101,6 +101,9 @@ public final class MetaServer implements AutoCloseable {
             meta.close();
             throw new UncheckedIOException("cannot start meta voter " + config.selfAddress() + ": " + e.getMessage(), e);
         }
+        if (config.tls() != null) {
+            config.tls().revoke(meta.localState().map().removed()); // as recovered from the snapshot and log
+        }
         meta.detectorThread.scheduleWithFixedDelay(meta::detectFailures,
                 DETECTOR_PERIOD_MILLIS, DETECTOR_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
         LOG.info("meta voter {} started in group {} with voters {}", config.selfAddress(), meta.group.getGroupId(), config.voterAddresses());
@@ -183,6 +186,9 @@ public final class MetaServer implements AutoCloseable {
     private void observe(MetaCommand command, MetaResult result) {
         if (!result.ok()) {
             return;
+        }
+        if (command instanceof MetaCommand.RemoveNode && config.tls() != null) {
+            config.tls().revoke(driver.state().map().removed());
         }
         String nodeId = switch (command) {
             case MetaCommand.Heartbeat c -> c.stats().nodeId();

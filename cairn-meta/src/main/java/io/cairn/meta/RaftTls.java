@@ -1,17 +1,34 @@
 package io.cairn.meta;
 
 import io.cairn.meta.tls.NodeCredentials;
-import java.util.List;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.thirdparty.io.grpc.Grpc;
+import org.apache.ratis.thirdparty.io.grpc.Metadata;
+import org.apache.ratis.thirdparty.io.grpc.ServerCall;
+import org.apache.ratis.thirdparty.io.grpc.ServerCallHandler;
+import org.apache.ratis.thirdparty.io.grpc.ServerInterceptor;
+import org.apache.ratis.thirdparty.io.grpc.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Mutual TLS on every Raft connection (between voters, and from clients to voters' client and
- * admin services): each side presents its node certificate and trusts only the cluster CA; a
- * client also checks that the voter's certificate names the host it dialled.
+ * admin services): each side presents its node certificate and trusts only the cluster CA's
+ * certificates of nodes not removed from the cluster; a client also checks that the voter's
+ * certificate names the host it dialled. A voter checks every call as well as every handshake,
+ * so a connection a removed node opened before its removal serves it nothing more.
  */
 final class RaftTls {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftTls.class);
 
     private RaftTls() {}
 
@@ -19,12 +36,44 @@ final class RaftTls {
     static Parameters parameters(NodeCredentials tls) {
         Parameters p = new Parameters();
         if (tls != null) {
-            GrpcTlsConfig conf = new GrpcTlsConfig(tls.key(), tls.certificate(), List.of(tls.caCertificate()), true);
+            KeyManager key = tls.keyManagers().getKeyManagers()[0];
+            GrpcTlsConfig conf = new GrpcTlsConfig(key, tls.trustManager(), true);
             GrpcConfigKeys.TLS.setConf(p, conf);
             GrpcConfigKeys.Server.setTlsConf(p, conf);
             GrpcConfigKeys.Client.setTlsConf(p, conf);
             GrpcConfigKeys.Admin.setTlsConf(p, conf);
+            GrpcConfigKeys.Server.setServicesCustomizer(p, (builder, types) -> builder.intercept(refuseRevoked(tls)));
         }
         return p;
+    }
+
+    private static ServerInterceptor refuseRevoked(NodeCredentials tls) {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                Optional<String> node = nodeOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                String refusal = node.isEmpty() ? "the caller presented no node certificate of this cluster"
+                        : tls.isRevoked(node.get()) ? "node " + node.get() + " was removed from the cluster" : null;
+                if (refusal == null) {
+                    return next.startCall(call, headers);
+                }
+                LOG.warn("refused Raft call {} from {}: {}", call.getMethodDescriptor().getFullMethodName(),
+                        call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), refusal);
+                call.close(Status.PERMISSION_DENIED.withDescription(refusal), new Metadata());
+                return new ServerCall.Listener<>() {};
+            }
+        };
+    }
+
+    private static Optional<String> nodeOf(SSLSession session) {
+        if (session == null) {
+            return Optional.empty();
+        }
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x ? NodeCredentials.nodeIdOf(x) : Optional.empty();
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty();
+        }
     }
 }

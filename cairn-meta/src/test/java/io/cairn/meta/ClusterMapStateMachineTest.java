@@ -312,6 +312,39 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
+    void onlyADrainedNodeThatHoldsNothingIsRemovedAndItsIdNeverComesBack() throws Exception {
+        apply(bootstrap());
+        apply(new MetaCommand.RegisterNode(node("n1")));
+        NodeInfo voter = new NodeInfo("v1", "site-a", "zone-1", "10.0.0.2:8080", "10.0.0.2:9000", "10.0.0.2:9100",
+                1_000_000_000L, NodeState.DOWN, false);
+        apply(new MetaCommand.RegisterNode(voter));
+        apply(new MetaCommand.Heartbeat(stats("n1", 5)));
+        assertUnchanged(new MetaCommand.RemoveNode("n1"), MetaResult.NODE_NOT_DRAINED);
+        assertUnchanged(new MetaCommand.RemoveNode("nobody"), MetaResult.NO_SUCH_NODE);
+        apply(new MetaCommand.MarkOut("v1"));
+        assertUnchanged(new MetaCommand.RemoveNode("v1"), MetaResult.NODE_IS_VOTER);
+        apply(new MetaCommand.MarkOut("n1"));
+        state = new MetaState(state.map().withActing(List.of(new io.cairn.core.map.ActingSet("default", 3, List.of("n1", "v1")))),
+                state.stats());
+        assertUnchanged(new MetaCommand.RemoveNode("n1"), MetaResult.NODE_STILL_HOLDS_DATA);
+        state = new MetaState(state.map().withActing(List.of()), state.stats());
+
+        long epoch = state.map().epoch();
+        assertThat(apply(new MetaCommand.RemoveNode("n1"))).isEqualTo(MetaResult.success(epoch + 1));
+        assertThat(state.map().node("n1")).isEmpty();
+        assertThat(state.map().removed()).containsExactly("n1");
+        assertThat(state.map().isRemoved("n1")).isTrue();
+        assertThat(state.stats()).doesNotContainKey("n1");
+        assertUnchanged(new MetaCommand.RemoveNode("n1"), MetaResult.NODE_REMOVED);
+        assertUnchanged(new MetaCommand.RegisterNode(node("n1")), MetaResult.NODE_REMOVED);
+        assertUnchanged(new MetaCommand.Heartbeat(stats("n1", 5)), MetaResult.NODE_REMOVED);
+        assertUnchanged(new MetaCommand.MarkIn("n1"), MetaResult.NO_SUCH_NODE);
+        // The removal survives the map's round trip through JSON (snapshots and reads).
+        assertThat(MetaJson.mapper().readValue(MetaJson.mapper().writeValueAsString(state.map()), ClusterMap.class).removed())
+                .containsExactly("n1");
+    }
+
+    @Test
     void malformedCommandsAreRefusedOnConstruction() {
         assertThatThrownBy(() -> new MetaCommand.Bootstrap(" ", List.of(), ROOT)).hasMessageContaining("clusterId");
         assertThatThrownBy(() -> new MetaCommand.Bootstrap("c", List.of(MetaFixtures.POOLS.get(0), MetaFixtures.POOLS.get(0)), ROOT))
@@ -335,10 +368,12 @@ class ClusterMapStateMachineTest {
         List<String> buckets = List.of("a", "b", "c");
         List<String> pools = List.of("default", "cold", "missing", "rep2");
         List<String> owners = List.of("ROOTKEY", "ALICE");
+        int removals = 0;
         for (int step = 0; step < 5_000; step++) {
-            MetaCommand command = switch (random.nextInt(10)) {
+            MetaCommand command = switch (random.nextInt(12)) {
                 case 0 -> bootstrap();
-                case 1 -> new MetaCommand.RegisterNode(node(pick(random, ids), "10.0.0." + random.nextInt(3) + ":9000"));
+                case 1 -> new MetaCommand.RegisterNode(node(random.nextInt(4) == 0 ? "x" + step : pick(random, ids),
+                        "10.0.0." + random.nextInt(3) + ":9000"));
                 case 2, 3 -> new MetaCommand.Heartbeat(stats(pick(random, ids), random.nextInt(100)));
                 case 4 -> new MetaCommand.MarkDown(pick(random, ids));
                 case 5 -> new MetaCommand.CreateBucket(bucket(pick(random, buckets), pick(random, pools), pick(random, owners)));
@@ -346,7 +381,9 @@ class ClusterMapStateMachineTest {
                 case 7 -> new MetaCommand.CreatePool(pool(pick(random, pools), random.nextBoolean() ? "rep2" : "ec4+2", 32));
                 case 8 -> new MetaCommand.CreateBucket(bucket(pick(random, buckets), pick(random, pools), pick(random, owners),
                         pick(random, pools)));
-                default -> new MetaCommand.PutUser(new UserInfo(pick(random, owners), "s" + random.nextInt(2), "u", false));
+                case 9 -> new MetaCommand.PutUser(new UserInfo(pick(random, owners), "s" + random.nextInt(2), "u", false));
+                case 10 -> new MetaCommand.MarkOut(pickNode(random, ids));
+                default -> random.nextInt(4) == 0 ? new MetaCommand.RemoveNode(pickNode(random, ids)) : new MetaCommand.MarkIn(pickNode(random, ids));
             };
             MetaState before = state;
             MetaResult result = apply(command);
@@ -365,7 +402,18 @@ class ClusterMapStateMachineTest {
             List<String> nodeIds = new ArrayList<>();
             state.map().nodes().forEach(n -> nodeIds.add(n.id()));
             assertThat(state.stats().keySet()).as("seed %d", seed).isSubsetOf(nodeIds);
+            for (String removed : state.map().removed()) {
+                assertThat(nodeIds).as("seed %d: removed node %s is in the map", seed, removed).doesNotContain(removed);
+            }
+            removals += state.map().removed().size() > before.map().removed().size() ? 1 : 0;
         }
+        assertThat(removals).as("seed %d: nodes were removed", seed).isPositive();
+    }
+
+    /** A node of the current map, or one of {@code ids} when it has none. */
+    private String pickNode(Random random, List<String> ids) {
+        List<NodeInfo> nodes = state.map().nodes();
+        return nodes.isEmpty() ? pick(random, ids) : nodes.get(random.nextInt(nodes.size())).id();
     }
 
     private static boolean sameContent(ClusterMap a, ClusterMap b) {

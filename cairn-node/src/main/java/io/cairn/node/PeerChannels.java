@@ -64,6 +64,10 @@ public final class PeerChannels implements AutoCloseable {
         this.selfChannel = selfChannel;
         this.tls = credentials == null ? null : clientContext(credentials);
         mapView.addListener(this::onMap);
+        if (credentials != null) {
+            // Nodes removed from the cluster are refused on every connection, both ways.
+            mapView.addListener(current -> credentials.revoke(current.map().removed()));
+        }
     }
 
     private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext clientContext(io.cairn.meta.tls.NodeCredentials c) {
@@ -71,7 +75,7 @@ public final class PeerChannels implements AutoCloseable {
             return io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.configure(
                     io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forClient()
                             .keyManager(c.keyManagers())
-                            .trustManager(c.trustManagers())).build();
+                            .trustManager(c.trustManager())).build();
         } catch (javax.net.ssl.SSLException e) {
             throw new IllegalStateException("cannot set up TLS towards the other nodes: " + e.getMessage(), e);
         }

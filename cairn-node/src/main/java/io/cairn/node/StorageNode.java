@@ -75,9 +75,9 @@ public final class StorageNode implements AutoCloseable {
             } else {
                 builder.sslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.configure(
                                 io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forServer(tls.keyManagers())
-                                        .trustManager(tls.trustManagers())
+                                        .trustManager(tls.trustManager())
                                         .clientAuth(io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.REQUIRE)).build())
-                        .addService(io.grpc.ServerInterceptors.intercept(service, io.cairn.node.rpc.PeerIdentity.interceptor()));
+                        .addService(io.grpc.ServerInterceptors.intercept(service, io.cairn.node.rpc.PeerIdentity.interceptor(tls)));
             }
             this.server = builder
                     .maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX)

@@ -234,9 +234,9 @@ public final class CairnCli {
         }
 
         @Command(name = "node", description = "drain NODE: move every partition off a node before removing it;"
-                + " in NODE: take a drained node back.")
+                + " in NODE: take a drained node back; remove NODE: remove a drained node for good and revoke its certificate.")
         static final class NodeCommand implements Callable<Integer> {
-            @Parameters(index = "0", paramLabel = "ACTION", description = "drain or in")
+            @Parameters(index = "0", paramLabel = "ACTION", description = "drain, in or remove")
             String action;
             @Parameters(index = "1", paramLabel = "NODE", description = "The node id, as 'cairn admin status' shows it.")
             String nodeId;
@@ -245,17 +245,24 @@ public final class CairnCli {
 
             @Override
             public Integer call() throws Exception {
+                if (action.equals("remove")) {
+                    JsonNode r = target.client().removeNode(nodeId);
+                    System.out.println("node " + nodeId + " is removed (epoch " + r.path("epoch").asLong() + "): its certificate is"
+                            + " refused on every cluster connection from now on; stop its process and wipe its disks");
+                    return 0;
+                }
                 boolean in = switch (action) {
                     case "drain" -> false;
                     case "in" -> true;
                     default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                            "unknown action '" + action + "': use drain or in");
+                            "unknown action '" + action + "': use drain, in or remove");
                 };
                 JsonNode r = target.client().markNode(nodeId, in);
                 System.out.println(in
                         ? "node " + nodeId + " is in again (epoch " + r.path("epoch").asLong() + "); placement assigns it partitions"
                         : "node " + nodeId + " is draining (epoch " + r.path("epoch").asLong() + "): its partitions move to other nodes;"
-                        + " watch 'cairn admin status' until no partition is degraded or recovering before removing it");
+                        + " watch 'cairn admin status' until no partition is degraded or recovering, then 'cairn admin node remove "
+                        + nodeId + "'");
                 return 0;
             }
         }

@@ -9,6 +9,8 @@ import io.cairn.meta.tls.ClusterCa;
 import io.cairn.meta.tls.NodeCredentials;
 import io.cairn.node.rpc.NodeRpcGrpc;
 import io.cairn.node.rpc.PingRequest;
+import io.cairn.server.admin.AdminClient;
+import io.cairn.server.admin.AdminRequestException;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -17,9 +19,11 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -99,6 +103,72 @@ class ClusterTlsTest {
 
         // Nothing of the above changed what the cluster serves.
         assertThat(cluster.s3(0).getObjectAsBytes(b -> b.bucket("tls").key("k")).asUtf8String()).isEqualTo("over mutual TLS");
+    }
+
+    @Test
+    void a_removed_node_is_cut_off_on_new_and_open_connections() throws Exception {
+        cluster = TestCluster.start(4);
+        AdminClient admin = cluster.admin();
+        cluster.s3(0).createBucket(b -> b.bucket("stays"));
+        cluster.s3(3).putObject(b -> b.bucket("stays").key("k"), RequestBody.fromString("kept through the removal"));
+        String node0 = cluster.nodeStatus(0).path("id").asText();
+        String node3 = cluster.nodeStatus(3).path("id").asText();
+        int clusterPort = cluster.dev().layout().clusterPort(0);
+        List<String> voters = cluster.dev().layout().voterAddresses();
+        NodeCredentials member3 = NodeCredentials.load(cluster.dev().tlsDir(3));
+
+        // A node that still takes partitions, and a voter, cannot be removed.
+        assertThatThrownBy(() -> admin.removeNode(node3)).isInstanceOf(AdminRequestException.class).hasMessageContaining("drain it first");
+        assertThatThrownBy(() -> admin.removeNode(node0)).isInstanceOf(AdminRequestException.class).hasMessageContaining("meta voter");
+
+        // Node 3's connection to node 0, opened while it is a member, serves it.
+        ManagedChannel open = tls(clusterPort, node0, SslContextBuilder.forClient().keyManager(member3.keyManagers())
+                .trustManager(member3.trustManagers()));
+        NodeRpcGrpc.NodeRpcBlockingStub openStub = NodeRpcGrpc.newBlockingStub(open);
+        openStub.withDeadlineAfter(10, TimeUnit.SECONDS).ping(PingRequest.newBuilder().setEpoch(0).setFrom(node3).build());
+
+        admin.markNode(node3, false);
+        // Removal waits until the drained node's partitions live elsewhere.
+        Awaitility.await("node 3's partitions moved and node 3 removed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    try {
+                        admin.removeNode(node3);
+                        return true;
+                    } catch (AdminRequestException e) {
+                        assertThat(e.getMessage()).contains("re-protected");
+                        return false;
+                    }
+                });
+        assertThatThrownBy(() -> admin.removeNode(node3)).isInstanceOf(AdminRequestException.class).hasMessageContaining("removed already");
+        assertThat(admin.status().toString()).doesNotContain(node3);
+
+        try {
+            // The open connection serves node 3 nothing more, once node 0 has the map that removed it.
+            Awaitility.await("node 0 refuses node 3 on an open connection").atMost(Duration.ofSeconds(30)).until(() -> {
+                try {
+                    openStub.withDeadlineAfter(10, TimeUnit.SECONDS).ping(PingRequest.newBuilder().setEpoch(0).setFrom(node3).build());
+                    return false;
+                } catch (StatusRuntimeException e) {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                    return true;
+                }
+            });
+        } finally {
+            open.shutdownNow();
+        }
+        // A new connection is refused at its handshake, and no voter serves node 3's Raft client.
+        assertRefused(tls(clusterPort, node0, SslContextBuilder.forClient().keyManager(member3.keyManagers())
+                        .trustManager(member3.trustManagers())),
+                s -> assertThat(s.getCode()).isIn(Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED), node3);
+        assertThatThrownBy(() -> MetaClient.connect("cairn-dev", voters, 5_000, member3).close())
+                .isInstanceOf(MetaUnavailableException.class);
+        String log0 = Files.readString(cluster.dev().nodeDir(0).resolve("log"), StandardCharsets.UTF_8);
+        assertThat(log0).contains("node " + node3 + " was removed from the cluster");
+
+        // The cluster serves on without it, with every object.
+        assertThat(cluster.s3(1).getObjectAsBytes(b -> b.bucket("stays").key("k")).asUtf8String()).isEqualTo("kept through the removal");
+        cluster.s3(2).putObject(b -> b.bucket("stays").key("k2"), RequestBody.fromString("after"));
+        assertThat(cluster.s3(0).getObjectAsBytes(b -> b.bucket("stays").key("k2")).asUtf8String()).isEqualTo("after");
     }
 
     private static ManagedChannel plaintext(int port) {

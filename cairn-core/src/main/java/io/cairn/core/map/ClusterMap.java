@@ -15,6 +15,8 @@ import java.util.Optional;
  *                       primaries catch up, sorted by pool and partition
  * @param pins           holder lists of erasure-coded partitions that keep each staying holder in
  *                       its slot across placement changes, sorted by pool and partition
+ * @param removed        ids of nodes removed from the cluster, sorted: their certificates are
+ *                       refused on every cluster connection, and the ids never come back
  */
 public record ClusterMap(
         long epoch,
@@ -28,9 +30,12 @@ public record ClusterMap(
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
         List<ActingSet> acting,
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
-        List<SlotPin> pins) {
+        List<SlotPin> pins,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+        List<String> removed) {
 
     public ClusterMap {
+        removed = removed == null ? List.of() : removed.stream().sorted().distinct().toList();
         pins = pins == null ? List.of()
                 : pins.stream().sorted(Comparator.comparing(SlotPin::pool).thenComparingInt(SlotPin::partition)).toList();
         acting = acting == null ? List.of()
@@ -59,6 +64,11 @@ public record ClusterMap(
         this(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, List.of());
     }
 
+    public ClusterMap(long epoch, String clusterId, List<NodeInfo> nodes, List<PoolInfo> pools, List<BucketInfo> buckets,
+                      List<UserInfo> users, String degradedReason, List<ActingSet> acting, List<SlotPin> pins) {
+        this(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, pins, List.of());
+    }
+
     public static ClusterMap empty() {
         return new ClusterMap(0, "", List.of(), List.of(), List.of(), List.of());
     }
@@ -85,22 +95,35 @@ public record ClusterMap(
 
     /** A copy with the given parts replaced and the epoch advanced by one. */
     public ClusterMap next(List<NodeInfo> newNodes, List<PoolInfo> newPools, List<BucketInfo> newBuckets, List<UserInfo> newUsers) {
-        return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers, degradedReason, acting, pins);
+        return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers, degradedReason, acting, pins, removed);
     }
 
     /** A copy in (or, with null, out of) degraded mode, with the epoch advanced by one. */
     public ClusterMap withDegradedReason(String reason) {
-        return new ClusterMap(epoch + 1, clusterId, nodes, pools, buckets, users, reason, acting, pins);
+        return new ClusterMap(epoch + 1, clusterId, nodes, pools, buckets, users, reason, acting, pins, removed);
     }
 
     /** The same map (same epoch) with other acting sets. */
     public ClusterMap withActing(List<ActingSet> newActing) {
-        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, newActing, pins);
+        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, newActing, pins, removed);
     }
 
     /** The same map (same epoch) with other slot pins. */
     public ClusterMap withPins(List<SlotPin> newPins) {
-        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, newPins);
+        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, newPins, removed);
+    }
+
+    /** A copy without node {@code nodeId}, its id now among the removed, with the epoch advanced by one. */
+    public ClusterMap withoutNode(String nodeId) {
+        List<String> newRemoved = new java.util.ArrayList<>(removed);
+        newRemoved.add(nodeId);
+        return new ClusterMap(epoch + 1, clusterId, nodes.stream().filter(n -> !n.id().equals(nodeId)).toList(), pools, buckets,
+                users, degradedReason, acting, pins, newRemoved);
+    }
+
+    /** Whether node {@code nodeId} was removed from the cluster. */
+    public boolean isRemoved(String nodeId) {
+        return java.util.Collections.binarySearch(removed, nodeId) >= 0;
     }
 
     /** The slot pin of a partition, if one is in force. */

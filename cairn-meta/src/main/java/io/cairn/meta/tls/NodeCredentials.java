@@ -33,6 +33,8 @@ public final class NodeCredentials {
     private final X509Certificate certificate;
     private final PrivateKey key;
     private final String nodeId;
+    /** Ids of nodes removed from the cluster, as the newest map this process saw lists them. */
+    private volatile java.util.Set<String> revoked = java.util.Set.of();
 
     NodeCredentials(X509Certificate caCertificate, X509Certificate certificate, PrivateKey key) {
         this.caCertificate = caCertificate;
@@ -142,7 +144,62 @@ public final class NodeCredentials {
         }
     }
 
-    /** Trusts the cluster CA and nothing else. */
+    /** Takes the removed nodes of a newer map: their certificates are refused from now on. */
+    public void revoke(Collection<String> removedNodeIds) {
+        revoked = java.util.Set.copyOf(removedNodeIds);
+    }
+
+    /** Whether node {@code id} was removed from the cluster. */
+    public boolean isRevoked(String id) {
+        return revoked.contains(id);
+    }
+
+    /**
+     * Trusts certificates of the cluster CA that name a node not removed from the cluster (see
+     * {@link #revoke}): what every cluster connection, gRPC and Raft, checks at its handshake.
+     */
+    public javax.net.ssl.X509TrustManager trustManager() {
+        javax.net.ssl.X509TrustManager ca = null;
+        for (javax.net.ssl.TrustManager t : trustManagers().getTrustManagers()) {
+            if (t instanceof javax.net.ssl.X509TrustManager x) {
+                ca = x;
+            }
+        }
+        if (ca == null) {
+            throw new IllegalStateException("no X.509 trust manager for the cluster CA");
+        }
+        javax.net.ssl.X509TrustManager caOnly = ca;
+        return new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+                caOnly.checkClientTrusted(chain, authType);
+                refuseRevoked(chain);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+                caOnly.checkServerTrusted(chain, authType);
+                refuseRevoked(chain);
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return caOnly.getAcceptedIssuers();
+            }
+        };
+    }
+
+    private void refuseRevoked(X509Certificate[] chain) throws java.security.cert.CertificateException {
+        Optional<String> id = chain.length == 0 ? Optional.empty() : nodeIdOf(chain[0]);
+        if (id.isEmpty()) {
+            throw new java.security.cert.CertificateException("the certificate names no node of the cluster");
+        }
+        if (isRevoked(id.get())) {
+            throw new java.security.cert.CertificateException("node " + id.get() + " was removed from the cluster: its certificate is revoked");
+        }
+    }
+
+    /** Trusts the cluster CA and nothing else (no revocation check: see {@link #trustManager()}). */
     public TrustManagerFactory trustManagers() {
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");

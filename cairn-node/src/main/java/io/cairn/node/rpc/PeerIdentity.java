@@ -32,8 +32,12 @@ public final class PeerIdentity {
 
     private PeerIdentity() {}
 
-    /** Refuses calls whose TLS session carries no node certificate, and records the caller's node id for the service. */
-    public static ServerInterceptor interceptor() {
+    /**
+     * Refuses calls whose TLS session carries no node certificate, or the certificate of a node
+     * removed from the cluster (checked on every call: a connection made before the removal stays
+     * open), and records the caller's node id for the service.
+     */
+    public static ServerInterceptor interceptor(NodeCredentials credentials) {
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
@@ -42,6 +46,12 @@ public final class PeerIdentity {
                     log.warn("refused {} from {}: the caller presented no node certificate of this cluster",
                             call.getMethodDescriptor().getBareMethodName(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
                     call.close(Status.UNAUTHENTICATED.withDescription("a node certificate of this cluster is required"), new Metadata());
+                    return new ServerCall.Listener<>() {};
+                }
+                if (credentials.isRevoked(node.get())) {
+                    log.warn("refused {} from {}: node {} was removed from the cluster", call.getMethodDescriptor().getBareMethodName(),
+                            call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), node.get());
+                    call.close(Status.PERMISSION_DENIED.withDescription("node " + node.get() + " was removed from the cluster"), new Metadata());
                     return new ServerCall.Listener<>() {};
                 }
                 return Contexts.interceptCall(Context.current().withValue(NODE, node.get()), call, headers, next);

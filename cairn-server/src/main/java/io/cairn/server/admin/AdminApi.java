@@ -149,6 +149,7 @@ public final class AdminApi implements AdminHandler {
                 };
                 case "/_cairn/nodes/drain" -> method.equals("POST") ? markNode(required(query, "id"), false) : error(405, "use POST");
                 case "/_cairn/nodes/in" -> method.equals("POST") ? markNode(required(query, "id"), true) : error(405, "use POST");
+                case "/_cairn/nodes/remove" -> method.equals("POST") ? removeNode(required(query, "id")) : error(405, "use POST");
                 case "/_cairn/metrics" -> new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8",
                         metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 case "/_cairn/debug/object" -> debugObject(required(query, "bucket"), required(query, "key"));
@@ -367,6 +368,35 @@ public final class AdminApi implements AdminHandler {
         }
         node.mapView().ensureEpoch(r.epoch());
         return json(200, Map.of("node", nodeId, "in", in, "epoch", r.epoch()));
+    }
+
+    /**
+     * Removes a drained node from the cluster for good: its id is revoked, so every node and voter
+     * refuses its certificate from the next map on, on new connections and open ones alike.
+     */
+    private AdminResponse removeNode(String nodeId) {
+        MetaResult r;
+        try {
+            r = node.meta().submit(new MetaCommand.RemoveNode(nodeId));
+        } catch (RuntimeException e) {
+            return json(503, Map.of("error", "the cluster map service is unavailable: " + e.getMessage(), "code", "ServiceUnavailable"));
+        }
+        if (!r.ok()) {
+            String why = switch (r.error()) {
+                case MetaResult.NO_SUCH_NODE -> "no node " + nodeId + " in the cluster map";
+                case MetaResult.NODE_REMOVED -> "node " + nodeId + " was removed already";
+                case MetaResult.NODE_IS_VOTER -> "node " + nodeId + " is a meta voter; the voters are fixed when the cluster is created";
+                case MetaResult.NODE_NOT_DRAINED -> "node " + nodeId + " still takes partitions: drain it first ('cairn admin node drain "
+                        + nodeId + "') and wait until no partition is recovering";
+                case MetaResult.NODE_STILL_HOLDS_DATA -> "node " + nodeId + " is still a source of partitions being re-protected:"
+                        + " wait until 'cairn admin status' shows no partition recovering";
+                default -> "node " + nodeId + ": " + r.error();
+            };
+            int status = r.error().equals(MetaResult.NO_SUCH_NODE) ? 404 : 409;
+            return json(status, Map.of("error", why, "code", r.error()));
+        }
+        node.mapView().ensureEpoch(r.epoch());
+        return json(200, Map.of("node", nodeId, "removed", true, "epoch", r.epoch()));
     }
 
     private boolean userExists(String owner) throws S3Exception {

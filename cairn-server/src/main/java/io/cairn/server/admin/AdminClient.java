@@ -85,6 +85,11 @@ public final class AdminClient {
         return JSON.readTree(request("POST", (in ? "/_cairn/nodes/in?id=" : "/_cairn/nodes/drain?id=") + enc(nodeId)));
     }
 
+    /** Removes drained node {@code nodeId} from the cluster for good, revoking its certificate. */
+    public JsonNode removeNode(String nodeId) throws IOException {
+        return JSON.readTree(request("POST", "/_cairn/nodes/remove?id=" + enc(nodeId)));
+    }
+
     /** Every bucket with its {@code owner}, {@code policy}, {@code index_pool} and {@code data_pool}: {@code {"buckets":[...]}}. */
     public JsonNode buckets() throws IOException {
         return JSON.readTree(get("/_cairn/buckets"));
