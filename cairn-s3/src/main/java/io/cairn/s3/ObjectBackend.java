@@ -19,6 +19,14 @@ public interface ObjectBackend {
   Optional<String> secretKey(String accessKey);
 
   /**
+   * As {@link #secretKey}, but from what the gateway knows already: an unknown key costs no
+   * lookup elsewhere (asked for sources that failed to sign too often).
+   */
+  default Optional<String> knownSecretKey(String accessKey) {
+    return secretKey(accessKey);
+  }
+
+  /**
    * Refuses the request unless its caller may do what {@code needed} covers with {@code bucket}:
    * NoSuchBucket when there is no such bucket, AccessDenied when the caller may not.
    *

@@ -25,6 +25,7 @@ public enum S3Error {
   InvalidDigest(400),
   BadDigest(400),
   IncompleteBody(400),
+  RequestTimeout(400),
   EntityTooSmall(400),
   EntityTooLarge(400),
   InvalidPart(400),

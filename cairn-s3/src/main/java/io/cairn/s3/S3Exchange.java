@@ -26,9 +26,11 @@ public final class S3Exchange {
   private final String rawPath;
   private final QueryParameters query;
   private final Map<String, String> headers;
+  private final long minUploadBytesPerSecond;
 
-  S3Exchange(Request request, Response response, String requestId, QueryParameters query) {
+  S3Exchange(Request request, Response response, String requestId, QueryParameters query, long minUploadBytesPerSecond) {
     this.request = request;
+    this.minUploadBytesPerSecond = minUploadBytesPerSecond;
     this.response = response;
     this.requestId = requestId;
     this.method = request.getMethod();
@@ -49,6 +51,11 @@ public final class S3Exchange {
 
   public String requestId() {
     return requestId;
+  }
+
+  /** The client's IP address, as its connection shows it. */
+  public String remoteAddress() {
+    return Request.getRemoteAddr(request);
   }
 
   public String method() {
@@ -72,24 +79,31 @@ public final class S3Exchange {
     return headers.get(lowerCaseName);
   }
 
-  /** The raw request body as sent (still aws-chunked if it was). */
+  /**
+   * The raw request body as sent (still aws-chunked if it was). A client that sends it slower
+   * than the gateway's minimum upload rate, counted over the time the gateway waited in this
+   * stream's reads (not the time it spent storing what came), fails the read with
+   * {@code RequestTimeout}.
+   */
   public InputStream rawBody() {
     if (body == null) {
       InputStream in = Content.Source.asInputStream(request);
       body = new java.io.FilterInputStream(in) {
         @Override
         public int read() throws java.io.IOException {
-          int b = in.read();
-          if (b >= 0) bodyBytesRead++;
-          else bodyEnded = true;
-          return b;
+          byte[] one = new byte[1];
+          int n = read(one, 0, 1);
+          return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
         public int read(byte[] buf, int off, int len) throws java.io.IOException {
+          long start = System.nanoTime();
           int n = in.read(buf, off, len);
+          waitedNanos += System.nanoTime() - start;
           if (n > 0) bodyBytesRead += n;
           else if (n < 0) bodyEnded = true;
+          checkUploadRate();
           return n;
         }
       };
@@ -97,8 +111,19 @@ public final class S3Exchange {
     return body;
   }
 
+  private void checkUploadRate() throws S3BodyException {
+    long waitedMillis = waitedNanos / 1_000_000;
+    if (minUploadBytesPerSecond > 0 && !bodyEnded && waitedMillis > S3GatewayConfig.UPLOAD_GRACE_MILLIS
+        && bodyBytesRead < minUploadBytesPerSecond * waitedMillis / 1000) {
+      throw new S3BodyException(S3Error.RequestTimeout, "your socket connection to the server was not read from or written to"
+          + " within the timeout period: " + bodyBytesRead + " bytes of the body came in " + waitedMillis
+          + " ms, slower than " + minUploadBytesPerSecond + " bytes per second");
+    }
+  }
+
   private InputStream body;
   private long bodyBytesRead;
+  private long waitedNanos;
   private boolean bodyEnded;
 
   /** A declared body up to this size that nobody read is read and dropped before an error answer. */

@@ -13,6 +13,12 @@ import java.util.List;
  * @param concurrentRequestsMax requests served at once; more are answered with SlowDown
  * @param bodyBytesMax the largest body of one PUT or one part, at most S3's 5 GiB, whatever the
  *     framing: a declared length, an aws-chunked decoded length, or a chunked transfer counted as it arrives
+ * @param failedSignaturesPerMinute failed authentications one source address may make in a
+ *     sliding minute; past it, its unknown access keys cost no map read and its failures are
+ *     answered {@code SlowDown}; 0 for no limit
+ * @param minUploadBytesPerSecond the slowest a client may send a request body, counted over the
+ *     time the gateway waits for it (not the time it spends storing what came), after a grace of
+ *     {@link #UPLOAD_GRACE_MILLIS}; slower is {@code RequestTimeout}; 0 for no limit
  */
 public record S3GatewayConfig(
     String host,
@@ -21,13 +27,19 @@ public record S3GatewayConfig(
     long maxSkewMillis,
     List<String> virtualHostDomains,
     int concurrentRequestsMax,
-    long bodyBytesMax) {
+    long bodyBytesMax,
+    int failedSignaturesPerMinute,
+    long minUploadBytesPerSecond) {
 
   public static final String DEFAULT_REGION = "us-east-1";
   public static final long DEFAULT_MAX_SKEW_MILLIS = 15 * 60 * 1000L;
   public static final int DEFAULT_CONCURRENT_REQUESTS_MAX = 1024;
   /** S3's largest object of one PUT, and largest part. */
   public static final long BODY_BYTES_MAX = 5L * 1024 * 1024 * 1024;
+  public static final int DEFAULT_FAILED_SIGNATURES_PER_MINUTE = 600;
+  public static final long DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND = 1024;
+  /** How long the gateway waits for a body before its rate is checked. */
+  public static final long UPLOAD_GRACE_MILLIS = 10_000;
 
   public S3GatewayConfig {
     if (host == null || host.isBlank()) throw new IllegalArgumentException("host is required");
@@ -39,6 +51,15 @@ public record S3GatewayConfig(
     if (bodyBytesMax <= 0 || bodyBytesMax > BODY_BYTES_MAX) {
       throw new IllegalArgumentException("bodyBytesMax must be from 1 to " + BODY_BYTES_MAX);
     }
+    if (failedSignaturesPerMinute < 0) throw new IllegalArgumentException("failedSignaturesPerMinute must be >= 0");
+    if (minUploadBytesPerSecond < 0) throw new IllegalArgumentException("minUploadBytesPerSecond must be >= 0");
+  }
+
+  public S3GatewayConfig(
+      String host, int port, String region, long maxSkewMillis, List<String> virtualHostDomains, int concurrentRequestsMax,
+      long bodyBytesMax) {
+    this(host, port, region, maxSkewMillis, virtualHostDomains, concurrentRequestsMax, bodyBytesMax,
+        DEFAULT_FAILED_SIGNATURES_PER_MINUTE, DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND);
   }
 
   public S3GatewayConfig(

@@ -41,12 +41,15 @@ public final class S3RequestHandler extends Handler.Abstract {
   private final AdminHandler admin;
   private final Clock clock;
   private final RequestAuthenticator authenticator;
+  /** Checks signatures of sources past their failure limit: unknown keys cost no map read. */
+  private final RequestAuthenticator knownKeysOnly;
   private final BucketOperations buckets;
   private final ObjectOperations objects;
   private final ListOperations listings;
   private final MultipartOperations multipart;
   private final AclOperations acls;
   private final Semaphore permits;
+  private final FailedSignatureLimiter failedSignatures;
   private final String requestIdPrefix;
   private final AtomicLong requestCounter = new AtomicLong();
 
@@ -61,12 +64,15 @@ public final class S3RequestHandler extends Handler.Abstract {
     this.clock = clock;
     this.authenticator = new RequestAuthenticator(config.region(), config.maxSkewMillis(), backend::secretKey,
         new SigningKeyCache(1024));
+    this.knownKeysOnly = new RequestAuthenticator(config.region(), config.maxSkewMillis(), backend::knownSecretKey,
+        new SigningKeyCache(64));
     this.buckets = new BucketOperations(backend, config.region());
     this.objects = new ObjectOperations(backend, config.bodyBytesMax());
     this.listings = new ListOperations(backend);
     this.multipart = new MultipartOperations(backend, config.bodyBytesMax());
     this.acls = new AclOperations(backend);
     this.permits = new Semaphore(config.concurrentRequestsMax());
+    this.failedSignatures = new FailedSignatureLimiter(config.failedSignaturesPerMinute());
     this.requestIdPrefix = requestIdPrefix;
   }
 
@@ -75,9 +81,10 @@ public final class S3RequestHandler extends Handler.Abstract {
     String requestId = requestIdPrefix + HexFormat.of().toHexDigits(requestCounter.incrementAndGet());
     S3Exchange ex;
     try {
-      ex = new S3Exchange(request, response, requestId, QueryParameters.parse(request.getHttpURI().getQuery()));
+      ex = new S3Exchange(request, response, requestId, QueryParameters.parse(request.getHttpURI().getQuery()),
+          config.minUploadBytesPerSecond());
     } catch (S3Exception e) {
-      ex = new S3Exchange(request, response, requestId, emptyQuery());
+      ex = new S3Exchange(request, response, requestId, emptyQuery(), config.minUploadBytesPerSecond());
       finish(ex, callback, e);
       return true;
     }
@@ -93,7 +100,7 @@ public final class S3RequestHandler extends Handler.Abstract {
         String authorization = ex.header("authorization");
         boolean metricsToken = path.equals(ADMIN_METRICS) && authorization != null && authorization.startsWith("Bearer ");
         String caller = path.equals(ADMIN_HEALTH) || metricsToken ? null
-            : authenticator.authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(), clock.millis(), null).accessKey();
+            : authenticate(ex, null).accessKey();
         AdminResponse r = admin.handle(caller, ex.method(), path, ex.query().asMap(), ex.headers(), ex.rawBody());
         ex.sendBytes(r.status(), r.contentType(), r.body());
       } else {
@@ -106,6 +113,31 @@ public final class S3RequestHandler extends Handler.Abstract {
       permits.release();
     }
     return true;
+  }
+
+  /**
+   * Checks the request's signature and counts a failure against its source address. A source
+   * past its limit of failures still has good signatures served, but an unknown access key from
+   * it costs no cluster map read, and a failure is answered {@code SlowDown} (retry later) rather
+   * than checked further. A cluster map that cannot be read counts as no failure.
+   */
+  private Authentication authenticate(S3Exchange ex, String virtualHostBucket) throws S3Exception {
+    String source = ex.remoteAddress();
+    long now = clock.millis();
+    boolean overLimit = failedSignatures.blocked(source, now);
+    try {
+      return (overLimit ? knownKeysOnly : authenticator)
+          .authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(), now, virtualHostBucket);
+    } catch (S3Exception e) {
+      if (e.error() == S3Error.ServiceUnavailable || e.error() == S3Error.InternalError) throw e;
+      failedSignatures.failed(source, now);
+      if (overLimit) {
+        LOG.warn("request {} {} {} from {} failed to authenticate ({}), one too many from this address",
+            ex.requestId(), ex.method(), ex.rawPath(), source, e.error());
+        throw new S3Exception(S3Error.SlowDown, "too many requests that failed to authenticate from your address; please slow down");
+      }
+      throw e;
+    }
   }
 
   private void finish(S3Exchange ex, Callback callback, Throwable t) {
@@ -156,8 +188,7 @@ public final class S3RequestHandler extends Handler.Abstract {
       throw new S3Exception(S3Error.AccessDenied, "CORS is not enabled for this bucket");
     }
     String[] target = target(ex);
-    Authentication auth = authenticator.authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(),
-        clock.millis(), target[2]);
+    Authentication auth = authenticate(ex, target[2]);
     String bucket = target[0], key = target[1];
     refuseServerSideEncryption(ex, key != null && (ex.method().equals("GET") || ex.method().equals("HEAD")
         || (ex.method().equals("PUT") && !ex.query().has("uploadId") && !ex.query().has("partNumber") && !ex.query().has("acl")

@@ -53,7 +53,11 @@ public record NodeConfig(
         @JsonProperty("cluster_tls_dir") String clusterTlsDir,
         @JsonProperty("tls_cert_file") String tlsCertFile,
         @JsonProperty("tls_key_file") String tlsKeyFile,
-        @JsonProperty("metrics_token") String metricsToken) {
+        @JsonProperty("metrics_token") String metricsToken,
+        @JsonProperty("clock_skew_seconds") Long clockSkewSeconds,
+        @JsonProperty("concurrent_requests_max") Integer concurrentRequestsMax,
+        @JsonProperty("failed_signatures_per_minute") Integer failedSignaturesPerMinute,
+        @JsonProperty("min_upload_bytes_per_second") Long minUploadBytesPerSecond) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -73,7 +77,11 @@ public record NodeConfig(
                 or(minCopies, io.cairn.node.NodeRuntimeConfig.MIN_COPIES_DEFAULT),
                 or(region, "us-east-1"), adminAccessKey, adminSecretKey,
                 or(segmentBytesMax, StoreConfig.DEFAULTS.segmentBytesMax()),
-                or(compactionIntervalMillis, StoreConfig.DEFAULTS.compactionIntervalMillis()), clusterTlsDir, tlsCertFile, tlsKeyFile, metricsToken);
+                or(compactionIntervalMillis, StoreConfig.DEFAULTS.compactionIntervalMillis()), clusterTlsDir, tlsCertFile, tlsKeyFile, metricsToken,
+                or(clockSkewSeconds, io.cairn.s3.S3GatewayConfig.DEFAULT_MAX_SKEW_MILLIS / 1000),
+                or(concurrentRequestsMax, io.cairn.s3.S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX),
+                or(failedSignaturesPerMinute, io.cairn.s3.S3GatewayConfig.DEFAULT_FAILED_SIGNATURES_PER_MINUTE),
+                or(minUploadBytesPerSecond, io.cairn.s3.S3GatewayConfig.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND));
     }
 
     private static <T> T or(T value, T fallback) {
@@ -137,6 +145,13 @@ public record NodeConfig(
             require(Files.isRegularFile(Path.of(tlsCertFile)), source, "tls_cert_file", "names no file: " + tlsCertFile);
             require(Files.isRegularFile(Path.of(tlsKeyFile)), source, "tls_key_file", "names no file: " + tlsKeyFile);
         }
+        require(clockSkewSeconds >= 1 && clockSkewSeconds <= 86_400, source, "clock_skew_seconds", "must be 1..86400: " + clockSkewSeconds);
+        require(concurrentRequestsMax >= 1 && concurrentRequestsMax <= 1_000_000, source, "concurrent_requests_max",
+                "must be 1..1000000: " + concurrentRequestsMax);
+        require(failedSignaturesPerMinute >= 0, source, "failed_signatures_per_minute", "must be >= 0 (0 = no limit): "
+                + failedSignaturesPerMinute);
+        require(minUploadBytesPerSecond >= 0, source, "min_upload_bytes_per_second", "must be >= 0 (0 = no limit): "
+                + minUploadBytesPerSecond);
         if (metricsToken != null) {
             require(metricsToken.length() >= 16, source, "metrics_token", "must be at least 16 characters");
         }

@@ -70,6 +70,27 @@ class NodeConfigTest {
     }
 
     @Test
+    void requestLimitsHaveDefaultsAndRefuseNonsense() throws Exception {
+        NodeConfig d = NodeConfig.load(write(MINIMAL));
+        assertThat(d.clockSkewSeconds()).isEqualTo(900L);
+        assertThat(d.concurrentRequestsMax()).isEqualTo(1024);
+        assertThat(d.failedSignaturesPerMinute()).isEqualTo(600);
+        assertThat(d.minUploadBytesPerSecond()).isEqualTo(1024L);
+        NodeConfig c = NodeConfig.load(write(MINIMAL + "clock_skew_seconds: 60\nconcurrent_requests_max: 64\n"
+                + "failed_signatures_per_minute: 0\nmin_upload_bytes_per_second: 0\n"));
+        assertThat(c.clockSkewSeconds()).isEqualTo(60L);
+        assertThat(c.concurrentRequestsMax()).isEqualTo(64);
+        assertThat(c.failedSignaturesPerMinute()).isZero();
+        assertThat(c.minUploadBytesPerSecond()).isZero();
+        for (String bad : new String[] {"clock_skew_seconds: 0", "clock_skew_seconds: 86401", "concurrent_requests_max: 0",
+                "failed_signatures_per_minute: -1", "min_upload_bytes_per_second: -1", "min_upload_bytes_per_second: fast"}) {
+            String field = bad.substring(0, bad.indexOf(':'));
+            assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + bad + "\n")))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("'" + field + "'");
+        }
+    }
+
+    @Test
     void downOutIntervalShorterThanDownAfterIsRefused() throws Exception {
         assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "down_after_millis: 10000\ndown_out_interval_millis: 9999\n")))
                 .isInstanceOf(ConfigException.class)

@@ -111,6 +111,11 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     @Override
+    public Optional<String> knownSecretKey(String accessKey) {
+        return mapView.current().map().user(accessKey).map(UserInfo::secretKey);
+    }
+
+    @Override
     public List<BucketSummary> listBuckets(String accessKey) {
         ClusterMap map = mapView.refresh().map();
         String owner = map.user(accessKey).map(UserInfo::name).orElse(accessKey);
