@@ -42,6 +42,7 @@ public final class ClusterMapStateMachine {
             case MetaCommand.DeleteUser c -> deleteUser(state, c);
             case MetaCommand.DeleteKey c -> deleteKey(state, c);
             case MetaCommand.SetBucketAccess c -> setBucketAccess(state, c);
+            case MetaCommand.SetBucketEncryption c -> updateBucket(state, c.bucket(), b -> b.withDefaultEncryption(c.algorithm()));
             case MetaCommand.ClearActing c -> clearActing(state, c);
         };
         long before = state.map().epoch();
@@ -275,7 +276,7 @@ public final class ClusterMapStateMachine {
         String owner = map.user(c.accessKey()).get().name();
         List<BucketInfo> buckets = map.buckets().stream()
                 .map(b -> b.owner().equals(c.accessKey())
-                        ? new BucketInfo(b.name(), b.pool(), owner, b.createdMillis(), b.indexShards(), b.dataPool(), b.grants(), b.publicRead())
+                        ? b.withOwner(owner)
                         : b)
                 .toList();
         return changed(map.next(map.nodes(), map.pools(), buckets, rest), state.stats());
@@ -296,6 +297,20 @@ public final class ClusterMapStateMachine {
             return unchanged(state);
         }
         List<BucketInfo> buckets = map.buckets().stream().map(x -> x.name().equals(c.bucket()) ? updated : x).toList();
+        return changed(map.next(map.nodes(), map.pools(), buckets, map.users()), state.stats());
+    }
+
+    private static Applied updateBucket(MetaState state, String name, java.util.function.UnaryOperator<BucketInfo> change) {
+        ClusterMap map = state.map();
+        Optional<BucketInfo> b = map.bucket(name);
+        if (b.isEmpty()) {
+            return failed(state, MetaResult.NO_SUCH_BUCKET);
+        }
+        BucketInfo updated = change.apply(b.get());
+        if (updated.equals(b.get())) {
+            return unchanged(state);
+        }
+        List<BucketInfo> buckets = map.buckets().stream().map(x -> x.name().equals(name) ? updated : x).toList();
         return changed(map.next(map.nodes(), map.pools(), buckets, map.users()), state.stats());
     }
 

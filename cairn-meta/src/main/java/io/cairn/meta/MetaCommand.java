@@ -35,6 +35,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.DeleteUser.class, name = "DeleteUser"),
         @JsonSubTypes.Type(value = MetaCommand.DeleteKey.class, name = "DeleteKey"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketAccess.class, name = "SetBucketAccess"),
+        @JsonSubTypes.Type(value = MetaCommand.SetBucketEncryption.class, name = "SetBucketEncryption"),
         @JsonSubTypes.Type(value = MetaCommand.ClearActing.class, name = "ClearActing"),
 })
 public sealed interface MetaCommand {
@@ -217,6 +218,16 @@ public sealed interface MetaCommand {
         public SetBucketAccess {
             requireName(bucket, "bucket");
             grants = grants == null ? java.util.List.of() : java.util.List.copyOf(grants);
+        }
+    }
+
+    /** Sets (or, with null, removes) a bucket's default server-side encryption. */
+    record SetBucketEncryption(String bucket, String algorithm) implements MetaCommand {
+        public SetBucketEncryption {
+            requireName(bucket, "bucket");
+            if (algorithm != null && !algorithm.equals(io.cairn.core.map.BucketInfo.SSE_S3)) {
+                throw new IllegalArgumentException("algorithm must be null or " + io.cairn.core.map.BucketInfo.SSE_S3 + ": " + algorithm);
+            }
         }
     }
 

@@ -90,6 +90,59 @@ final class BucketOperations {
     ex.sendEmpty(200);
   }
 
+  /** Largest PutBucketEncryption body accepted. */
+  static final int ENCRYPTION_XML_BYTES_MAX = 16 * 1024;
+
+  /**
+   * GetBucketEncryption, PutBucketEncryption and DeleteBucketEncryption: a bucket's default
+   * server-side encryption, SSE-S3 ({@code AES256}) or none. SSE-KMS is not implemented.
+   */
+  void encryption(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+    switch (ex.method()) {
+      case "GET" -> {
+        String algorithm = backend.bucketEncryption(bucket).orElseThrow(() -> new S3Exception(
+            S3Error.ServerSideEncryptionConfigurationNotFoundError, "the server side encryption configuration was not found"));
+        ex.sendXml(200, XmlWriter.document("ServerSideEncryptionConfiguration")
+            .start("Rule").start("ApplyServerSideEncryptionByDefault").element("SSEAlgorithm", algorithm).end()
+            .element("BucketKeyEnabled", "false").end().toBytes());
+      }
+      case "PUT" -> {
+        DecodedBody body = RequestBodyDecoder.open(ex, auth, false, ENCRYPTION_XML_BYTES_MAX,
+            "a ServerSideEncryptionConfiguration is at most " + ENCRYPTION_XML_BYTES_MAX + " bytes");
+        Element root = SafeXmlParser.parse(body.stream(), ENCRYPTION_XML_BYTES_MAX);
+        if (root == null || !SafeXmlParser.name(root).equals("ServerSideEncryptionConfiguration")) {
+          throw new S3Exception(S3Error.MalformedXML, "the body must be a ServerSideEncryptionConfiguration document");
+        }
+        List<Element> rules = SafeXmlParser.children(root, "Rule");
+        if (rules.size() != 1) {
+          throw new S3Exception(S3Error.MalformedXML, "a ServerSideEncryptionConfiguration has exactly one Rule");
+        }
+        List<Element> defaults = SafeXmlParser.children(rules.getFirst(), "ApplyServerSideEncryptionByDefault");
+        String algorithm = defaults.size() == 1 ? SafeXmlParser.childText(defaults.getFirst(), "SSEAlgorithm") : null;
+        if (algorithm == null) {
+          throw new S3Exception(S3Error.MalformedXML, "the Rule needs an ApplyServerSideEncryptionByDefault with an SSEAlgorithm");
+        }
+        algorithm = algorithm.strip();
+        if (algorithm.startsWith("aws:kms")) {
+          throw new S3Exception(S3Error.NotImplemented, "SSE-KMS is not implemented: use AES256 (SSE-S3)");
+        }
+        if (!algorithm.equals("AES256")) {
+          throw new S3Exception(S3Error.InvalidArgument, "the SSEAlgorithm must be AES256, not " + algorithm);
+        }
+        if (SafeXmlParser.childText(defaults.getFirst(), "KMSMasterKeyID") != null) {
+          throw new S3Exception(S3Error.InvalidArgument, "a KMSMasterKeyID goes only with aws:kms");
+        }
+        backend.setBucketEncryption(bucket, algorithm);
+        ex.sendEmpty(200);
+      }
+      case "DELETE" -> {
+        backend.setBucketEncryption(bucket, null);
+        ex.sendEmpty(204);
+      }
+      default -> throw new S3Exception(S3Error.MethodNotAllowed, "the method " + ex.method() + " is not allowed on ?encryption");
+    }
+  }
+
   void headBucket(S3Exchange ex, String bucket) throws S3Exception, IOException {
     backend.headBucket(bucket);
     ex.setHeader("x-amz-bucket-region", region);

@@ -35,7 +35,9 @@ final class MultipartOperations {
   }
 
   void create(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {
-    String uploadId = backend.createMultipartUpload(bucket, key, ObjectHeaders.putRequest(ex.headers(), -1));
+    PutRequest req = ObjectHeaders.putRequest(ex.headers(), -1);
+    String uploadId = backend.createMultipartUpload(bucket, key, req);
+    ObjectHeaders.writeEncryption(ex, req.otherHeaders());
     ex.sendXml(200, XmlWriter.document("InitiateMultipartUploadResult")
         .element("Bucket", bucket).element("Key", key).element("UploadId", uploadId).toBytes());
   }
@@ -134,6 +136,7 @@ final class MultipartOperations {
       info = e.error() == S3Error.NoSuchUpload ? alreadyCompleted(bucket, key, parts).orElseThrow(() -> e) : null;
       if (info == null) throw e;
     }
+    ObjectHeaders.writeEncryption(ex, info.otherHeaders());
     ex.sendXml(200, XmlWriter.document("CompleteMultipartUploadResult")
         .element("Location", "/" + bucket + "/" + SigV4Signer.uriEncode(key, true))
         .element("Bucket", bucket).element("Key", key).element("ETag", ObjectHeaders.quote(info.etag())).toBytes());

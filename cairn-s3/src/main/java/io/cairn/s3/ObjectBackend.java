@@ -27,6 +27,25 @@ public interface ObjectBackend {
   }
 
   /**
+   * Whether this backend encrypts objects with keys it keeps (SSE-S3): a write whose
+   * {@code otherHeaders} carry {@code x-amz-server-side-encryption: AES256}, or into a bucket
+   * whose default says so, is stored encrypted, and its info then carries that header.
+   */
+  default boolean sseS3Available() {
+    return false;
+  }
+
+  /** The bucket's default server-side encryption ({@code AES256}), or empty for none. */
+  default Optional<String> bucketEncryption(String bucket) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "server-side encryption is not implemented");
+  }
+
+  /** Sets (or, with null, removes) the bucket's default server-side encryption. */
+  default void setBucketEncryption(String bucket, String algorithmOrNull) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "server-side encryption is not implemented");
+  }
+
+  /**
    * Refuses the request unless its caller may do what {@code needed} covers with {@code bucket}:
    * NoSuchBucket when there is no such bucket, AccessDenied when the caller may not.
    *

@@ -15,6 +15,10 @@ public final class ObjectHeaders {
   public static final List<String> STORED_HEADERS =
       List.of("Content-Encoding", "Content-Disposition", "Cache-Control", "Expires", "Content-Language");
   private static final String META_PREFIX = "x-amz-meta-";
+  /** SSE-S3: asked for on a write, answered on every response about an encrypted object. */
+  public static final String SSE = "x-amz-server-side-encryption";
+  /** Stored headers that are the gateway's own and never reach a client start with this. */
+  public static final String INTERNAL_PREFIX = "X-Cairn-";
 
   private ObjectHeaders() {}
 
@@ -40,6 +44,8 @@ public final class ObjectHeaders {
       if (name.equals("Content-Encoding") && value != null) value = withoutAwsChunked(value);
       if (value != null && !value.isEmpty()) other.put(name, value);
     }
+    String sse = headers.get(SSE);
+    if (sse != null) other.put(SSE, sse.strip());
     return new PutRequest(contentType, meta, contentLength, other);
   }
 
@@ -51,7 +57,7 @@ public final class ObjectHeaders {
     ex.setHeader("Content-Type", info.contentType() == null ? DEFAULT_CONTENT_TYPE : info.contentType());
     for (var e : info.userMetadata().entrySet()) ex.setHeader(META_PREFIX + e.getKey(), e.getValue());
     for (var e : info.otherHeaders().entrySet()) {
-      if (!e.getKey().equals(SseC.MARKER_HEADER)) ex.setHeader(e.getKey(), e.getValue());
+      if (!e.getKey().regionMatches(true, 0, INTERNAL_PREFIX, 0, INTERNAL_PREFIX.length())) ex.setHeader(e.getKey(), e.getValue());
     }
     QueryParameters q = ex.query();
     override(ex, q, "response-content-type", "Content-Type");
@@ -60,6 +66,12 @@ public final class ObjectHeaders {
     override(ex, q, "response-cache-control", "Cache-Control");
     override(ex, q, "response-content-disposition", "Content-Disposition");
     override(ex, q, "response-content-encoding", "Content-Encoding");
+  }
+
+  /** Answers a write with the server-side encryption the stored object got, if any. */
+  public static void writeEncryption(S3Exchange ex, java.util.Map<String, String> storedHeaders) {
+    String sse = storedHeaders.get(SSE);
+    if (sse != null) ex.setHeader(SSE, sse);
   }
 
   public static String quote(String etag) {

@@ -57,6 +57,7 @@ final class ObjectOperations {
     ObjectInfo info = backend.putObject(bucket, key, req, stream);
     ex.setHeader("ETag", ObjectHeaders.quote(info.etag()));
     sse.ifPresent(k -> sseHeaders(ex, k));
+    ObjectHeaders.writeEncryption(ex, info.otherHeaders());
     ex.sendEmpty(200);
   }
 
@@ -215,7 +216,7 @@ final class ObjectOperations {
     if (!directive.equals("COPY") && !directive.equals("REPLACE")) {
       throw new S3Exception(S3Error.InvalidArgument, "x-amz-metadata-directive must be COPY or REPLACE");
     }
-    if (source[0].equals(bucket) && source[1].equals(key) && directive.equals("COPY")) {
+    if (source[0].equals(bucket) && source[1].equals(key) && directive.equals("COPY") && ex.header(ObjectHeaders.SSE) == null) {
       throw new S3Exception(S3Error.InvalidRequest,
           "this copy request is illegal because it is trying to copy an object to itself without changing the object's metadata");
     }
@@ -228,11 +229,22 @@ final class ObjectOperations {
     if (src.size() > PUT_BYTES_MAX) {
       throw new S3Exception(S3Error.InvalidRequest, "the source is larger than the maximum allowable size for a copy");
     }
-    PutRequest req = directive.equals("COPY")
-        ? new PutRequest(src.contentType(), src.userMetadata(), src.size(), src.otherHeaders())
-        : ObjectHeaders.putRequest(ex.headers(), src.size());
+    PutRequest req;
+    if (directive.equals("COPY")) {
+      // The copy's encryption is its own request's (or its bucket's default), never the source's.
+      java.util.Map<String, String> headers = new java.util.LinkedHashMap<>(src.otherHeaders());
+      headers.keySet().removeIf(h -> h.equals(ObjectHeaders.SSE)
+          || h.regionMatches(true, 0, ObjectHeaders.INTERNAL_PREFIX, 0, ObjectHeaders.INTERNAL_PREFIX.length()));
+      String sse = ex.header(ObjectHeaders.SSE);
+      if (sse != null) headers.put(ObjectHeaders.SSE, sse.strip());
+      req = new PutRequest(src.contentType(), src.userMetadata(), src.size(), headers);
+    } else {
+      req = ObjectHeaders.putRequest(ex.headers(), src.size());
+    }
+    PutRequest request = req;
     ObjectInfo stored = copyThroughPipe(handle, 0, src.size(), ex.requestId(),
-        body -> backend.putObject(bucket, key, req, body));
+        body -> backend.putObject(bucket, key, request, body));
+    ObjectHeaders.writeEncryption(ex, stored.otherHeaders());
     byte[] xml = XmlWriter.document("CopyObjectResult")
         .element("LastModified", HttpDates.iso8601(stored.lastModifiedMillis()))
         .element("ETag", ObjectHeaders.quote(stored.etag()))

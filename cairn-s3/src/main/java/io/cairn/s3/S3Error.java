@@ -19,6 +19,7 @@ public enum S3Error {
   AuthorizationQueryParametersError(400),
   XAmzContentSHA256Mismatch(400),
   InvalidRange(416),
+  ServerSideEncryptionConfigurationNotFoundError(404),
   MalformedXML(400),
   InvalidArgument(400),
   InvalidRequest(400),

@@ -190,11 +190,12 @@ public final class S3RequestHandler extends Handler.Abstract {
     String[] target = target(ex);
     Authentication auth = authenticate(ex, target[2]);
     String bucket = target[0], key = target[1];
-    refuseServerSideEncryption(ex, key != null && (ex.method().equals("GET") || ex.method().equals("HEAD")
-        || (ex.method().equals("PUT") && !ex.query().has("uploadId") && !ex.query().has("partNumber") && !ex.query().has("acl")
-            && ex.header("x-amz-copy-source") == null)));
     QueryParameters q = ex.query();
     String method = ex.method();
+    boolean objectWrite = key != null && method.equals("PUT") && !q.has("uploadId") && !q.has("partNumber") && !q.has("acl");
+    refuseServerSideEncryption(ex,
+        key != null && (method.equals("GET") || method.equals("HEAD") || (objectWrite && ex.header("x-amz-copy-source") == null)),
+        backend.sseS3Available() && (objectWrite || (key != null && method.equals("POST") && q.has("uploads"))));
     if (bucket == null) {
       if (method.equals("GET")) {
         backend.authorizeAccount(auth.accessKey(), false);
@@ -202,6 +203,11 @@ public final class S3RequestHandler extends Handler.Abstract {
       } else {
         throw notAllowed(method);
       }
+      return;
+    }
+    if (key == null && q.has("encryption") && backend.sseS3Available()) {
+      backend.authorize(auth.accessKey(), bucket, S3Permission.OWNER);
+      buckets.encryption(ex, auth, bucket);
       return;
     }
     if (key == null) {
@@ -314,13 +320,29 @@ public final class S3RequestHandler extends Handler.Abstract {
 
   /**
    * SSE-C (the client's own key) is implemented for single PUTs, GETs and HEADs
-   * ({@code sseCAllowed}); every other server-side encryption request (SSE-S3, SSE-KMS, SSE-C
-   * on a copy or a multipart upload) is refused rather than served without it, so that no
-   * client believes data is encrypted that is not.
+   * ({@code sseCAllowed}); SSE-S3 ({@code x-amz-server-side-encryption: AES256}) for object
+   * writes, copies and multipart uploads when the backend holds a master key
+   * ({@code sseS3Allowed}). Every other server-side encryption request (SSE-KMS, SSE-C on a copy
+   * or a multipart upload, both kinds at once) is refused rather than served without it, so that
+   * no client believes data is encrypted that is not.
    */
-  private static void refuseServerSideEncryption(S3Exchange ex, boolean sseCAllowed) throws S3Exception {
+  private static void refuseServerSideEncryption(S3Exchange ex, boolean sseCAllowed, boolean sseS3Allowed) throws S3Exception {
+    String sseS3 = ex.header(ObjectHeaders.SSE);
+    if (sseS3 != null && sseS3Allowed) {
+      String v = sseS3.strip();
+      if (v.startsWith("aws:kms")) {
+        throw new S3Exception(S3Error.NotImplemented, "SSE-KMS is not implemented: use AES256 (SSE-S3)");
+      }
+      if (!v.equals("AES256")) {
+        throw new S3Exception(S3Error.InvalidArgument, "x-amz-server-side-encryption must be AES256, not " + v);
+      }
+      if (ex.header(SseC.PREFIX + "algorithm") != null) {
+        throw new S3Exception(S3Error.InvalidArgument, "SSE-S3 and SSE-C cannot both apply to one object");
+      }
+    }
     for (String name : ex.headers().keySet()) {
       if (sseCAllowed && name.startsWith(SseC.PREFIX)) continue;
+      if (sseS3Allowed && name.equals(ObjectHeaders.SSE)) continue;
       if (name.startsWith("x-amz-server-side-encryption") || name.startsWith("x-amz-copy-source-server-side-encryption")) {
         throw new S3Exception(S3Error.NotImplemented, "server-side encryption is not implemented: the header " + name
             + " cannot be honoured, so the request is refused");

@@ -57,7 +57,8 @@ public record NodeConfig(
         @JsonProperty("clock_skew_seconds") Long clockSkewSeconds,
         @JsonProperty("concurrent_requests_max") Integer concurrentRequestsMax,
         @JsonProperty("failed_signatures_per_minute") Integer failedSignaturesPerMinute,
-        @JsonProperty("min_upload_bytes_per_second") Long minUploadBytesPerSecond) {
+        @JsonProperty("min_upload_bytes_per_second") Long minUploadBytesPerSecond,
+        @JsonProperty("sse_master_key_file") String sseMasterKeyFile) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -81,7 +82,7 @@ public record NodeConfig(
                 or(clockSkewSeconds, io.cairn.s3.S3GatewayConfig.DEFAULT_MAX_SKEW_MILLIS / 1000),
                 or(concurrentRequestsMax, io.cairn.s3.S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX),
                 or(failedSignaturesPerMinute, io.cairn.s3.S3GatewayConfig.DEFAULT_FAILED_SIGNATURES_PER_MINUTE),
-                or(minUploadBytesPerSecond, io.cairn.s3.S3GatewayConfig.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND));
+                or(minUploadBytesPerSecond, io.cairn.s3.S3GatewayConfig.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND), sseMasterKeyFile);
     }
 
     private static <T> T or(T value, T fallback) {
@@ -152,6 +153,9 @@ public record NodeConfig(
                 + failedSignaturesPerMinute);
         require(minUploadBytesPerSecond >= 0, source, "min_upload_bytes_per_second", "must be >= 0 (0 = no limit): "
                 + minUploadBytesPerSecond);
+        if (sseMasterKeyFile != null) {
+            require(Files.isRegularFile(Path.of(sseMasterKeyFile)), source, "sse_master_key_file", "names no file: " + sseMasterKeyFile);
+        }
         if (metricsToken != null) {
             require(metricsToken.length() >= 16, source, "metrics_token", "must be at least 16 characters");
         }

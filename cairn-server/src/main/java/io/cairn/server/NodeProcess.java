@@ -80,7 +80,16 @@ public final class NodeProcess implements AutoCloseable {
         resources.add(node);
 
         var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());
-        ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC());
+        io.cairn.server.gateway.SseS3 sse = null;
+        if (c.sseMasterKeyFile() != null) {
+            try {
+                sse = io.cairn.server.gateway.SseS3.load(Path.of(c.sseMasterKeyFile()));
+            } catch (IOException e) {
+                throw new ConfigException("sse_master_key_file: " + e.getMessage());
+            }
+            log.info("node {}: SSE-S3 with master key {}", nodeId, sse.keyId());
+        }
+        ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC(), sse);
         AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken());
         javax.net.ssl.SSLContext publicTls = null;
         if (c.tlsCertFile() != null) {

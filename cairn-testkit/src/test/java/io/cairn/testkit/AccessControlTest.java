@@ -36,6 +36,7 @@ import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.BucketCannedACL;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 /**
  * Users, keys and bucket permissions on a real cluster: users made with {@code cairn admin user
@@ -311,6 +312,98 @@ class AccessControlTest {
             }
         }
         assertThat(controlHits).as("files holding the plaintext control object").isPositive();
+    }
+
+    @Test
+    void sse_s3_objects_are_stored_encrypted_by_request_or_bucket_default_and_read_in_clear() throws Exception {
+        S3Client s3 = cluster.s3(0);
+        s3.createBucket(r -> r.bucket("vault"));
+        s3.createBucket(r -> r.bucket("vault-default"));
+        s3.createBucket(r -> r.bucket("plain"));
+        byte[] big = "CAIRN-SSE-S3-REQUESTED-CHUNK-".repeat(20_000).getBytes(StandardCharsets.US_ASCII);
+        byte[] small = "CAIRN-SSE-S3-REQUESTED-INLINE-".repeat(40).getBytes(StandardCharsets.US_ASCII);
+        var put = s3.putObject(r -> r.bucket("vault").key("big").serverSideEncryption(ServerSideEncryption.AES256),
+                RequestBody.fromBytes(big));
+        assertThat(put.serverSideEncryption()).isEqualTo(ServerSideEncryption.AES256);
+        s3.putObject(r -> r.bucket("vault").key("small").serverSideEncryption(ServerSideEncryption.AES256), RequestBody.fromBytes(small));
+        assertThatThrownBy(() -> s3.putObject(r -> r.bucket("vault").key("kms").serverSideEncryption(ServerSideEncryption.AWS_KMS),
+                RequestBody.fromString("x"))).isInstanceOf(S3Exception.class)
+                .satisfies(e -> assertThat(((S3Exception) e).statusCode()).isEqualTo(501));
+
+        // A bucket default: plain PUTs and a multipart upload are encrypted without asking.
+        assertThatThrownBy(() -> s3.getBucketEncryption(r -> r.bucket("vault-default"))).isInstanceOf(S3Exception.class)
+                .satisfies(e -> assertThat(((S3Exception) e).awsErrorDetails().errorCode())
+                        .isEqualTo("ServerSideEncryptionConfigurationNotFoundError"));
+        s3.putBucketEncryption(r -> r.bucket("vault-default").serverSideEncryptionConfiguration(c -> c.rules(rule -> rule
+                .applyServerSideEncryptionByDefault(d -> d.sseAlgorithm(ServerSideEncryption.AES256)))));
+        assertThat(s3.getBucketEncryption(r -> r.bucket("vault-default")).serverSideEncryptionConfiguration().rules().getFirst()
+                .applyServerSideEncryptionByDefault().sseAlgorithm()).isEqualTo(ServerSideEncryption.AES256);
+        byte[] defaulted = "CAIRN-SSE-S3-DEFAULT-OBJECT-".repeat(20_000).getBytes(StandardCharsets.US_ASCII);
+        var putDefault = s3.putObject(r -> r.bucket("vault-default").key("d"), RequestBody.fromBytes(defaulted));
+        assertThat(putDefault.serverSideEncryption()).isEqualTo(ServerSideEncryption.AES256);
+        byte[] part1 = "CAIRN-SSE-S3-MULTIPART-ONE-".repeat(200_000).getBytes(StandardCharsets.US_ASCII); // 5.4 MB
+        byte[] part2 = "CAIRN-SSE-S3-MULTIPART-TWO-".repeat(50_000).getBytes(StandardCharsets.US_ASCII);
+        String uploadId = s3.createMultipartUpload(r -> r.bucket("vault-default").key("mp")).uploadId();
+        String e1 = s3.uploadPart(r -> r.bucket("vault-default").key("mp").uploadId(uploadId).partNumber(1), RequestBody.fromBytes(part1)).eTag();
+        String e2 = s3.uploadPart(r -> r.bucket("vault-default").key("mp").uploadId(uploadId).partNumber(2), RequestBody.fromBytes(part2)).eTag();
+        var done = s3.completeMultipartUpload(r -> r.bucket("vault-default").key("mp").uploadId(uploadId).multipartUpload(m -> m.parts(
+                p -> p.partNumber(1).eTag(e1), p -> p.partNumber(2).eTag(e2))));
+        assertThat(done.serverSideEncryption()).isEqualTo(ServerSideEncryption.AES256);
+        byte[] whole = new byte[part1.length + part2.length];
+        System.arraycopy(part1, 0, whole, 0, part1.length);
+        System.arraycopy(part2, 0, whole, part1.length, part2.length);
+
+        // Every node reads them in clear, whole and in ranges that cross chunks and parts.
+        for (int node = 0; node < cluster.nodes(); node++) {
+            S3Client c = cluster.s3(node);
+            var got = c.getObjectAsBytes(r -> r.bucket("vault").key("big"));
+            assertThat(got.asByteArray()).isEqualTo(big);
+            assertThat(got.response().serverSideEncryption()).isEqualTo(ServerSideEncryption.AES256);
+            assertThat(c.getObjectAsBytes(r -> r.bucket("vault").key("small")).asByteArray()).isEqualTo(small);
+            assertThat(c.headObject(r -> r.bucket("vault-default").key("d")).serverSideEncryption()).isEqualTo(ServerSideEncryption.AES256);
+            assertThat(c.getObjectAsBytes(r -> r.bucket("vault-default").key("d")).asByteArray()).isEqualTo(defaulted);
+            assertThat(c.getObjectAsBytes(r -> r.bucket("vault-default").key("mp")).asByteArray()).isEqualTo(whole);
+            long from = part1.length - 1000;
+            assertThat(c.getObjectAsBytes(r -> r.bucket("vault-default").key("mp").range("bytes=" + from + "-" + (from + 4999)))
+                    .asByteArray()).isEqualTo(java.util.Arrays.copyOfRange(whole, (int) from, (int) from + 5000));
+            assertThat(c.getObjectAsBytes(r -> r.bucket("vault").key("small").range("bytes=10-19")).asByteArray())
+                    .isEqualTo(java.util.Arrays.copyOfRange(small, 10, 20));
+        }
+        assertThat(s3.listObjectsV2(r -> r.bucket("vault-default")).contents()).extracting(o -> o.size())
+                .containsExactly((long) defaulted.length, (long) whole.length);
+
+        // A copy takes its own encryption, not its source's.
+        s3.copyObject(r -> r.sourceBucket("vault").sourceKey("big").destinationBucket("plain").destinationKey("clear-copy"));
+        assertThat(s3.headObject(r -> r.bucket("plain").key("clear-copy")).serverSideEncryption()).isNull();
+        assertThat(s3.getObjectAsBytes(r -> r.bucket("plain").key("clear-copy")).asByteArray()).isEqualTo(big);
+        var sealedCopy = s3.copyObject(r -> r.sourceBucket("plain").sourceKey("clear-copy").destinationBucket("plain")
+                .destinationKey("sealed-copy").serverSideEncryption(ServerSideEncryption.AES256));
+        assertThat(sealedCopy.serverSideEncryption()).isEqualTo(ServerSideEncryption.AES256);
+        assertThat(s3.getObjectAsBytes(r -> r.bucket("plain").key("sealed-copy")).asByteArray()).isEqualTo(big);
+
+        // Without the default, new objects are stored in clear again; the encrypted ones still read.
+        s3.deleteBucketEncryption(r -> r.bucket("vault-default"));
+        Awaitility.await("the default is gone").atMost(MAP_SPREADS).ignoreExceptions().until(() ->
+                s3.putObject(r -> r.bucket("vault-default").key("after"), RequestBody.fromString("after")).serverSideEncryption() == null);
+        assertThat(s3.getObjectAsBytes(r -> r.bucket("vault-default").key("d")).asByteArray()).isEqualTo(defaulted);
+
+        // On disk: the clear copy is found (the search works); no encrypted object is.
+        int clearHits = 0;
+        for (int i = 0; i < cluster.nodes(); i++) {
+            try (var files = Files.walk(cluster.dev().nodeDir(i).resolve("data"))) {
+                for (var f : files.filter(Files::isRegularFile).toList()) {
+                    String content = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+                    for (String sealed : List.of("CAIRN-SSE-S3-DEFAULT-OBJECT-CAIRN", "CAIRN-SSE-S3-MULTIPART-ONE-CAIRN",
+                            "CAIRN-SSE-S3-MULTIPART-TWO-CAIRN", "CAIRN-SSE-S3-REQUESTED-INLINE-CAIRN")) {
+                        assertThat(content).as(f.toString()).doesNotContain(sealed);
+                    }
+                    if (content.contains("CAIRN-SSE-S3-REQUESTED-CHUNK-CAIRN-SSE-S3-REQUESTED-CHUNK")) {
+                        clearHits++; // the clear copy in bucket plain
+                    }
+                }
+            }
+        }
+        assertThat(clearHits).as("files holding the clear copy").isPositive();
     }
 
     private static HttpResponse<String> get(HttpClient http, String url) throws Exception {

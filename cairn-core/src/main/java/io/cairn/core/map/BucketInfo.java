@@ -20,6 +20,8 @@ import java.util.Objects;
  *                      before it existed read and write unchanged
  * @param grants        permissions given to other users or keys (empty: only the owner)
  * @param publicRead    whether anyone may list the bucket and read its objects without signing
+ * @param defaultEncryption the server-side encryption of objects written without asking for one
+ *                      ({@code AES256}: SSE-S3), or null for none
  */
 public record BucketInfo(
         String name,
@@ -29,7 +31,11 @@ public record BucketInfo(
         int indexShards,
         @JsonInclude(JsonInclude.Include.NON_NULL) String dataPool,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) java.util.List<BucketGrant> grants,
-        @JsonInclude(JsonInclude.Include.NON_DEFAULT) Boolean publicRead) {
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) Boolean publicRead,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String defaultEncryption) {
+
+    /** The one default encryption there is: SSE-S3. */
+    public static final String SSE_S3 = "AES256";
 
     public static final int INDEX_SHARDS_DEFAULT = 32;
 
@@ -48,6 +54,14 @@ public record BucketInfo(
         }
         grants = grants == null ? java.util.List.of() : java.util.List.copyOf(grants);
         publicRead = publicRead != null && publicRead; // absent from maps written before it existed
+        if (defaultEncryption != null && !defaultEncryption.equals(SSE_S3)) {
+            throw new IllegalArgumentException("defaultEncryption must be null or " + SSE_S3 + ": " + defaultEncryption);
+        }
+    }
+
+    public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
+                      java.util.List<BucketGrant> grants, Boolean publicRead) {
+        this(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, null);
     }
 
     /** A bucket with only its owner's rights. */
@@ -57,7 +71,17 @@ public record BucketInfo(
 
     /** This bucket with these grants and public-read setting. */
     public BucketInfo withAccess(java.util.List<BucketGrant> newGrants, boolean newPublicRead) {
-        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead);
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead, defaultEncryption);
+    }
+
+    /** This bucket with another default encryption (null for none). */
+    public BucketInfo withDefaultEncryption(String algorithm) {
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm);
+    }
+
+    /** This bucket with another owner. */
+    public BucketInfo withOwner(String newOwner) {
+        return new BucketInfo(name, pool, newOwner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption);
     }
 
     /** A bucket whose index and data share {@code pool}. */

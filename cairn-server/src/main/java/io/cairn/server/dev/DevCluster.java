@@ -426,6 +426,9 @@ public final class DevCluster {
         y.append("admin_secret_key: ").append(layout.secretKey()).append('\n');
         ensureCredentials(i);
         y.append("cluster_tls_dir: ").append(tlsDir(i)).append('\n');
+        Path masterKey = dir.resolve("ca").resolve("sse-master.key").toAbsolutePath();
+        io.cairn.server.gateway.SseS3.createIfAbsent(masterKey);
+        y.append("sse_master_key_file: ").append(masterKey).append('\n');
         if (layout.tls()) {
             Path[] s3 = ensurePublicCertificate(i);
             y.append("tls_cert_file: ").append(s3[0]).append('\n');

@@ -83,7 +83,15 @@ public final class ClusterObjectBackend implements ObjectBackend {
     private final SecureRandom random = new SecureRandom();
     private final ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("gateway-io-", 0).factory());
 
+    /** The cluster's SSE-S3 master key, or null when this node has none (SSE-S3 is then refused). */
+    private final SseS3 sse;
+
     public ClusterObjectBackend(StorageNode node, int chunkSizeBytes, Clock clock) {
+        this(node, chunkSizeBytes, clock, null);
+    }
+
+    public ClusterObjectBackend(StorageNode node, int chunkSizeBytes, Clock clock, SseS3 sseOrNull) {
+        this.sse = sseOrNull;
         this.node = node;
         this.buckets = new BucketCreator(node);
         this.mapView = node.mapView();
@@ -190,6 +198,27 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     @Override
+    public boolean sseS3Available() {
+        return sse != null;
+    }
+
+    @Override
+    public Optional<String> bucketEncryption(String bucket) throws S3Exception {
+        return Optional.ofNullable(bucket(bucket).defaultEncryption());
+    }
+
+    @Override
+    public void setBucketEncryption(String bucket, String algorithmOrNull) throws S3Exception {
+        bucket(bucket);
+        MetaResult r = submit(new MetaCommand.SetBucketEncryption(bucket, algorithmOrNull));
+        if (!r.ok()) {
+            throw new S3Exception(r.error().equals(MetaResult.NO_SUCH_BUCKET) ? S3Error.NoSuchBucket : S3Error.InternalError,
+                    "cannot set the default encryption of bucket " + bucket + ": " + r.error());
+        }
+        mapView.ensureEpoch(r.epoch());
+    }
+
+    @Override
     public BucketSummary headBucket(String bucket) throws S3Exception {
         BucketInfo b = bucket(bucket);
         return new BucketSummary(b.name(), b.createdMillis());
@@ -254,6 +283,8 @@ public final class ClusterObjectBackend implements ObjectBackend {
         PoolInfo pool = pool(b);
         MessageDigest md5 = md5();
         String versionId = newId();
+        Map<String, String> headers = new java.util.LinkedHashMap<>(req.otherHeaders());
+        byte[] dataKey = encryption(b, headers);
         // Small objects live inside their index record: one replicated write instead of two.
         byte[] head = body.readNBytes(INLINE_BYTES_MAX + 1);
         if (head.length <= INLINE_BYTES_MAX) {
@@ -262,15 +293,16 @@ public final class ClusterObjectBackend implements ObjectBackend {
             }
             md5.update(head);
             ObjectEntry entry = new ObjectEntry(head.length, HexFormat.of().formatHex(md5.digest()), clock.millis(), req.contentType(),
-                    req.userMetadata(), req.otherHeaders(), versionId, List.of());
-            commit(b, pool, key, entry, head.length == 0 ? null : ByteBuffer.wrap(head));
+                    req.userMetadata(), headers, versionId, List.of());
+            byte[] stored = dataKey == null || head.length == 0 ? head : SseS3.seal(dataKey, inlineAad(versionId), head, 0, head.length);
+            commit(b, pool, key, entry, head.length == 0 ? null : ByteBuffer.wrap(stored));
             return info(key, entry);
         }
         InputStream whole = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head), body);
-        List<ObjectEntry.ChunkRef> chunks = writeChunks(b, versionId, whole, md5, req.contentLength());
+        List<ObjectEntry.ChunkRef> chunks = writeChunks(b, versionId, whole, md5, req.contentLength(), dataKey);
         long size = chunks.stream().mapToLong(ObjectEntry.ChunkRef::size).sum();
         ObjectEntry entry = new ObjectEntry(size, HexFormat.of().formatHex(md5.digest()), clock.millis(), req.contentType(),
-                req.userMetadata(), req.otherHeaders(), versionId, chunks);
+                req.userMetadata(), headers, versionId, chunks);
         try {
             commit(b, pool, key, entry, null);
         } catch (RuntimeException | S3Exception e) {
@@ -278,6 +310,49 @@ public final class ClusterObjectBackend implements ObjectBackend {
             throw e;
         }
         return info(key, entry);
+    }
+
+    /**
+     * Whether what is written with {@code headers} into {@code b} is encrypted (SSE-S3: asked for
+     * in the request's {@link SseS3#HEADER}, or the bucket's default) and, if so, its fresh data
+     * key, with the answer header and the wrapped key put into {@code headers}. A wrapped key that
+     * came in with the request (a copy of another object's headers) is dropped first: only this
+     * gateway writes one. An object the client encrypted with its own key (SSE-C) is not
+     * encrypted again by the bucket's default, as in S3.
+     */
+    private byte[] encryption(BucketInfo b, Map<String, String> headers) throws S3Exception {
+        headers.remove(SseS3.MARKER);
+        String asked = headers.remove(SseS3.HEADER);
+        if (asked != null && !asked.equals(SseS3.AES256)) {
+            throw new S3Exception(S3Error.InvalidArgument, "the server-side encryption " + asked + " is not AES256");
+        }
+        boolean customerKey = headers.containsKey("X-Cairn-Sse-C");
+        if (asked == null && (b.defaultEncryption() == null || customerKey)) {
+            return null;
+        }
+        if (sse == null) {
+            throw new S3Exception(S3Error.NotImplemented, "SSE-S3 needs a master key, and this node has none (sse_master_key_file)");
+        }
+        SseS3.DataKey k = sse.newDataKey();
+        headers.put(SseS3.HEADER, SseS3.AES256);
+        headers.put(SseS3.MARKER, k.marker());
+        return k.key();
+    }
+
+    /** The data key of an object (or upload) with these stored headers, or null when it is not encrypted. */
+    private byte[] dataKeyOf(Map<String, String> headers) throws IOException {
+        String marker = SseS3.markerOf(headers);
+        if (marker == null) {
+            return null;
+        }
+        if (sse == null) {
+            throw new IOException("the object is encrypted with SSE-S3 and this node has no master key (sse_master_key_file)");
+        }
+        return sse.unwrap(marker);
+    }
+
+    private static String inlineAad(String versionId) {
+        return "inline/" + versionId;
     }
 
     /**
@@ -293,8 +368,9 @@ public final class ClusterObjectBackend implements ObjectBackend {
                 .ifPresent(old -> deleteChunksLater(b, old.chunks()));
     }
 
+    /** Writes the body as chunks, each sealed under {@code dataKeyOrNull} when it is given. */
     private List<ObjectEntry.ChunkRef> writeChunks(BucketInfo b, String versionId, InputStream body, MessageDigest md5,
-                                                   long expectedLength) throws S3Exception, IOException {
+                                                   long expectedLength, byte[] dataKeyOrNull) throws S3Exception, IOException {
         PoolInfo pool = dataPool(b);
         List<ObjectEntry.ChunkRef> chunks = new ArrayList<>();
         List<Future<?>> writes = new ArrayList<>();
@@ -312,7 +388,8 @@ public final class ClusterObjectBackend implements ObjectBackend {
                 total += n;
                 String chunkId = versionId + "." + chunks.size();
                 chunks.add(new ObjectEntry.ChunkRef(chunkId, n));
-                ByteBuffer data = ByteBuffer.wrap(buf, 0, n).slice();
+                ByteBuffer data = dataKeyOrNull == null ? ByteBuffer.wrap(buf, 0, n).slice()
+                        : ByteBuffer.wrap(SseS3.seal(dataKeyOrNull, chunkKey(chunkId), buf, 0, n));
                 inFlight.acquireUninterruptibly();
                 writes.add(io.submit(() -> {
                     try {
@@ -428,19 +505,26 @@ public final class ClusterObjectBackend implements ObjectBackend {
                 if (offset < 0 || length < 0 || offset + length > entry.size()) {
                     throw new IllegalArgumentException("range " + offset + "+" + length + " outside object of " + entry.size() + " bytes");
                 }
+                byte[] dataKey = dataKeyOf(entry.headers());
                 if (entry.chunks().isEmpty()) {
-                    if (record.getBlob().size() != entry.size()) {
-                        throw new IOException("inline data of " + key + " has " + record.getBlob().size() + " bytes, expected " + entry.size());
+                    com.google.protobuf.ByteString blob = record.getBlob();
+                    if (dataKey != null && entry.size() > 0) {
+                        blob = com.google.protobuf.UnsafeByteOperations.unsafeWrap(
+                                SseS3.open(dataKey, inlineAad(entry.versionId()), blob.toByteArray()));
                     }
-                    record.getBlob().substring((int) offset, (int) (offset + length)).writeTo(out);
+                    if (blob.size() != entry.size()) {
+                        throw new IOException("inline data of " + key + " has " + blob.size() + " bytes, expected " + entry.size());
+                    }
+                    blob.substring((int) offset, (int) (offset + length)).writeTo(out);
                     return;
                 }
-                streamChunks(b, entry, out, offset, length);
+                streamChunks(b, entry, dataKey, out, offset, length);
             }
         };
     }
 
-    private void streamChunks(BucketInfo b, ObjectEntry entry, OutputStream out, long offset, long length) throws IOException {
+    private void streamChunks(BucketInfo b, ObjectEntry entry, byte[] dataKey, OutputStream out, long offset, long length)
+            throws IOException {
         PoolInfo pool;
         try {
             pool = dataPool(b);
@@ -467,7 +551,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         try {
             for (int w = 0; w < wanted.size(); w++) {
                 while (requested < wanted.size() && requested <= w + CHUNK_READS_AHEAD) {
-                    fetching.add(fetchChunk(pool, entry, wanted.get(requested)));
+                    fetching.add(fetchChunk(pool, entry, dataKey, wanted.get(requested)));
                     requested++;
                 }
                 com.google.protobuf.ByteString data;
@@ -486,11 +570,36 @@ public final class ClusterObjectBackend implements ObjectBackend {
         }
     }
 
-    /** The bytes {@code part = {chunk index, start within chunk, length}} of a chunk, as received (not copied). */
-    private Future<com.google.protobuf.ByteString> fetchChunk(PoolInfo pool, ObjectEntry entry, long[] part) {
+    /**
+     * The bytes {@code part = {chunk index, start within chunk, length}} of a chunk, as received
+     * (not copied); of an encrypted chunk, the whole chunk is read and opened first.
+     */
+    private Future<com.google.protobuf.ByteString> fetchChunk(PoolInfo pool, ObjectEntry entry, byte[] dataKey, long[] part) {
         ObjectEntry.ChunkRef ref = entry.chunks().get((int) part[0]);
         int from = (int) part[1];
         int len = (int) part[2];
+        if (dataKey != null) {
+            int sealedSize = (int) ref.size() + SseS3.OVERHEAD;
+            return io.submit(() -> {
+                byte[] sealed;
+                if (pool.policy().kind() == StoragePolicy.Kind.ERASURE_CODED) {
+                    ByteBuffer whole = node.stripeReader().read(chunkPartition(pool, ref.id()), chunkKey(ref.id()), sealedSize, 0, sealedSize)
+                            .orElseThrow(() -> new IOException("chunk " + ref.id() + " of the object is missing"));
+                    sealed = new byte[whole.remaining()];
+                    whole.get(sealed);
+                } else {
+                    sealed = client.getImmutable(chunkPartition(pool, ref.id()), chunkKey(ref.id()), (int) part[0])
+                            .filter(x -> !x.getTombstone())
+                            .orElseThrow(() -> new IOException("chunk " + ref.id() + " of the object is missing"))
+                            .getBlob().toByteArray();
+                }
+                if (sealed.length != sealedSize) {
+                    throw new IOException("chunk " + ref.id() + " has " + sealed.length + " bytes, expected " + sealedSize);
+                }
+                byte[] plain = SseS3.open(dataKey, chunkKey(ref.id()), sealed);
+                return com.google.protobuf.UnsafeByteOperations.unsafeWrap(plain, from, len);
+            });
+        }
         if (pool.policy().kind() == StoragePolicy.Kind.ERASURE_CODED) {
             // Only the blocks of the stripe that the range touches are fetched.
             return io.submit(() -> com.google.protobuf.UnsafeByteOperations.unsafeWrap(
@@ -554,7 +663,9 @@ public final class ClusterObjectBackend implements ObjectBackend {
         BucketInfo b = bucket(bucket);
         PoolInfo pool = pool(b);
         String uploadId = newId();
-        UploadEntry u = new UploadEntry(key, uploadId, clock.millis(), req.contentType(), req.userMetadata(), req.otherHeaders());
+        Map<String, String> headers = new java.util.LinkedHashMap<>(req.otherHeaders());
+        encryption(b, headers); // the upload's data key, wrapped, goes with it; each part is sealed under it
+        UploadEntry u = new UploadEntry(key, uploadId, clock.millis(), req.contentType(), req.userMetadata(), headers);
         cluster(() -> {
             client.apply(indexPartition(b, pool, key), uploadKey(b, key, uploadId), false, json(u), null);
             return null;
@@ -577,9 +688,10 @@ public final class ClusterObjectBackend implements ObjectBackend {
         }
         BucketInfo b = bucket(bucket);
         PoolInfo pool = pool(b);
-        upload(b, pool, key, uploadId);
+        UploadEntry u = upload(b, pool, key, uploadId);
         MessageDigest md5 = md5();
-        List<ObjectEntry.ChunkRef> chunks = writeChunks(b, uploadId + "." + partNumber + "." + newId(), body, md5, contentLength);
+        List<ObjectEntry.ChunkRef> chunks = writeChunks(b, uploadId + "." + partNumber + "." + newId(), body, md5, contentLength,
+                dataKeyOf(u.headers()));
         long size = chunks.stream().mapToLong(ObjectEntry.ChunkRef::size).sum();
         PartEntry part = new PartEntry(partNumber, HexFormat.of().formatHex(md5.digest()), size, clock.millis(), chunks);
         PartitionId ip = indexPartition(b, pool, key);
