@@ -34,6 +34,8 @@ public final class ClusterMapStateMachine {
             case MetaCommand.MarkOut c -> markIn(state, c.nodeId(), false);
             case MetaCommand.MarkIn c -> markIn(state, c.nodeId(), true);
             case MetaCommand.RemoveNode c -> removeNode(state, c);
+            case MetaCommand.AddJoinToken c -> addJoinToken(state, c);
+            case MetaCommand.UseJoinToken c -> useJoinToken(state, c);
             case MetaCommand.SetDegradedMode c -> setDegradedMode(state, c);
             case MetaCommand.CreatePool c -> createPool(state, c);
             case MetaCommand.CreateBucket c -> createBucket(state, c);
@@ -45,6 +47,11 @@ public final class ClusterMapStateMachine {
             case MetaCommand.SetBucketEncryption c -> updateBucket(state, c.bucket(), b -> b.withDefaultEncryption(c.algorithm()));
             case MetaCommand.ClearActing c -> clearActing(state, c);
         };
+        boolean tokenCommand = command instanceof MetaCommand.AddJoinToken || command instanceof MetaCommand.UseJoinToken;
+        if (!tokenCommand && applied.state() != state && !applied.state().joinTokens().equals(state.joinTokens())) {
+            // Join tokens pass unchanged through every command but the two about them.
+            applied = new Applied(applied.state().withJoinTokens(state.joinTokens()), applied.result());
+        }
         long before = state.map().epoch();
         long after = applied.state().map().epoch();
         if (after == before + 1) {
@@ -58,7 +65,7 @@ public final class ClusterMapStateMachine {
             ClusterMap withActing = next.withPins(SlotPins.update(state.map(), placed, next, fresh, stats))
                     .withActing(ActingSets.update(state.map(), placed, next, fresh, stats));
             if (!withActing.equals(next)) {
-                applied = new Applied(new MetaState(withActing, applied.state().stats()), applied.result());
+                applied = new Applied(applied.state().withMap(withActing), applied.result());
             }
         }
         if (after != before && after != before + 1) {
@@ -141,9 +148,10 @@ public final class ClusterMapStateMachine {
 
     /**
      * Removes a node for good and revokes its id. Only a node that holds nothing any more may go:
-     * out of placement (drained, or marked out after being down), and named by no acting set or
-     * slot pin (its partitions have been re-protected elsewhere). A meta voter stays: the voters
-     * are fixed when the cluster is created.
+     * out of placement (drained, or marked out after being down), named by no slot pin, and the
+     * cluster settled since (no acting set, every node in up and reporting the current map with
+     * no partition recovering: its partitions have been re-protected elsewhere). A meta voter
+     * stays: the voters are fixed when the cluster is created.
      */
     private static Applied removeNode(MetaState state, MetaCommand.RemoveNode c) {
         ClusterMap map = state.map();
@@ -158,13 +166,49 @@ public final class ClusterMapStateMachine {
             return failed(state, MetaResult.NODE_NOT_DRAINED);
         }
         boolean holds = map.acting().stream().anyMatch(a -> a.holders().contains(c.nodeId()))
-                || map.pins().stream().anyMatch(p -> p.holders().contains(c.nodeId()));
+                || map.pins().stream().anyMatch(p -> p.holders().contains(c.nodeId()))
+                || !state.settled();
         if (holds) {
             return failed(state, MetaResult.NODE_STILL_HOLDS_DATA);
         }
         Map<String, NodeStats> stats = new TreeMap<>(state.stats());
         stats.remove(c.nodeId());
         return changed(map.withoutNode(c.nodeId()), stats);
+    }
+
+    private static Applied addJoinToken(MetaState state, MetaCommand.AddJoinToken c) {
+        java.util.SortedMap<String, Long> tokens = unexpired(state.joinTokens(), c.nowMillis());
+        if (tokens.containsKey(c.secretHash())) {
+            return failed(state, MetaResult.JOIN_TOKEN_INVALID);
+        }
+        if (tokens.size() >= MetaCommand.JOIN_TOKENS_MAX) {
+            return failed(state, MetaResult.TOO_MANY_JOIN_TOKENS);
+        }
+        tokens.put(c.secretHash(), c.expiresMillis());
+        return new Applied(state.withJoinTokens(tokens), MetaResult.success(state.map().epoch()));
+    }
+
+    private static Applied useJoinToken(MetaState state, MetaCommand.UseJoinToken c) {
+        Long expires = state.joinTokens().get(c.secretHash());
+        if (expires == null || expires <= c.nowMillis()) {
+            return failed(state, MetaResult.JOIN_TOKEN_INVALID);
+        }
+        if (state.map().isRemoved(c.nodeId())) {
+            return failed(state, MetaResult.NODE_REMOVED);
+        }
+        java.util.SortedMap<String, Long> tokens = unexpired(state.joinTokens(), c.nowMillis());
+        tokens.remove(c.secretHash());
+        return new Applied(state.withJoinTokens(tokens), MetaResult.success(state.map().epoch()));
+    }
+
+    private static java.util.SortedMap<String, Long> unexpired(Map<String, Long> tokens, long nowMillis) {
+        java.util.SortedMap<String, Long> kept = new TreeMap<>();
+        tokens.forEach((hash, expires) -> {
+            if (expires > nowMillis) {
+                kept.put(hash, expires);
+            }
+        });
+        return kept;
     }
 
     private static Applied setDegradedMode(MetaState state, MetaCommand.SetDegradedMode c) {
@@ -215,6 +259,13 @@ public final class ClusterMapStateMachine {
         Optional<PoolInfo> indexPool = map.pool(bucket.pool());
         if (indexPool.isEmpty() || map.pool(bucket.dataPoolName()).isEmpty()) {
             return failed(state, MetaResult.NO_SUCH_POOL);
+        }
+        if (c.ownerBucketsMax() > 0) {
+            String owner = io.cairn.core.map.BucketAccess.ownerName(map, bucket);
+            long owned = map.buckets().stream().filter(b -> io.cairn.core.map.BucketAccess.ownerName(map, b).equals(owner)).count();
+            if (owned >= c.ownerBucketsMax()) {
+                return failed(state, MetaResult.TOO_MANY_BUCKETS);
+            }
         }
         if (indexPool.get().policy().kind() != StoragePolicy.Kind.REPLICATED) {
             return failed(state, MetaResult.INDEX_POOL_NOT_REPLICATED);

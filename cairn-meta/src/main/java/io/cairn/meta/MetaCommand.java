@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.MarkOut.class, name = "MarkOut"),
         @JsonSubTypes.Type(value = MetaCommand.MarkIn.class, name = "MarkIn"),
         @JsonSubTypes.Type(value = MetaCommand.RemoveNode.class, name = "RemoveNode"),
+        @JsonSubTypes.Type(value = MetaCommand.AddJoinToken.class, name = "AddJoinToken"),
+        @JsonSubTypes.Type(value = MetaCommand.UseJoinToken.class, name = "UseJoinToken"),
         @JsonSubTypes.Type(value = MetaCommand.SetDegradedMode.class, name = "SetDegradedMode"),
         @JsonSubTypes.Type(value = MetaCommand.CreatePool.class, name = "CreatePool"),
         @JsonSubTypes.Type(value = MetaCommand.CreateBucket.class, name = "CreateBucket"),
@@ -45,6 +47,9 @@ public sealed interface MetaCommand {
 
     /** Longest accepted cluster id, node id or bucket name, in characters. */
     int NAME_LENGTH_MAX = 255;
+
+    /** Most join tokens waiting to be used at once. */
+    int JOIN_TOKENS_MAX = 1000;
 
     /** Most pools a cluster may declare. */
     int POOLS_MAX = 64;
@@ -141,6 +146,36 @@ public sealed interface MetaCommand {
     }
 
     /**
+     * Adds a one-time join token, known by the SHA-256 of its secret (hex), valid until
+     * {@code expiresMillis}; tokens expired at the submitter's {@code nowMillis} are dropped.
+     */
+    record AddJoinToken(String secretHash, long expiresMillis, long nowMillis) implements MetaCommand {
+        public AddJoinToken {
+            requireHash(secretHash);
+            if (expiresMillis <= nowMillis) {
+                throw new IllegalArgumentException("a join token must expire after it is made");
+            }
+        }
+    }
+
+    /**
+     * Uses up a join token for node {@code nodeId}: succeeds once, before the token expires (at
+     * the submitter's {@code nowMillis}), for a node id never removed from the cluster.
+     */
+    record UseJoinToken(String secretHash, String nodeId, long nowMillis) implements MetaCommand {
+        public UseJoinToken {
+            requireHash(secretHash);
+            requireName(nodeId, "nodeId");
+        }
+    }
+
+    private static void requireHash(String secretHash) {
+        if (secretHash == null || !secretHash.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("a join token is named by the hex SHA-256 of its secret");
+        }
+    }
+
+    /**
      * Removes acting sets whose members have all caught up (submitted by the leader). Only a
      * set still in force exactly as named goes: a newer one stays.
      */
@@ -172,10 +207,18 @@ public sealed interface MetaCommand {
      * Creates a bucket whose index lives in an existing replicated pool and whose data lives in
      * an existing pool of any policy.
      */
-    record CreateBucket(BucketInfo bucket) implements MetaCommand {
+    record CreateBucket(BucketInfo bucket, int ownerBucketsMax) implements MetaCommand {
         public CreateBucket {
             Objects.requireNonNull(bucket, "bucket");
             requireName(bucket.name(), "bucket name");
+            if (ownerBucketsMax < 0) {
+                throw new IllegalArgumentException("ownerBucketsMax must be >= 0 (0: no limit): " + ownerBucketsMax);
+            }
+        }
+
+        /** A bucket whose owner may own any number of buckets. */
+        public CreateBucket(BucketInfo bucket) {
+            this(bucket, 0);
         }
     }
 

@@ -35,8 +35,17 @@ public record MetaResult(boolean ok, String error, long epoch) {
     public static final String NODE_IS_VOTER = "NODE_IS_VOTER";
     /** The node is still in placement: drain it first. */
     public static final String NODE_NOT_DRAINED = "NODE_NOT_DRAINED";
-    /** An acting set or slot pin still names the node: its partitions are still being re-protected. */
+    /**
+     * The node's partitions may still be being re-protected: an acting set or slot pin names it,
+     * or the cluster has not settled on the map that took it out.
+     */
     public static final String NODE_STILL_HOLDS_DATA = "NODE_STILL_HOLDS_DATA";
+    /** The bucket's owner owns as many buckets as a user may (the command's ownerBucketsMax). */
+    public static final String TOO_MANY_BUCKETS = "TOO_MANY_BUCKETS";
+    /** The join token is unknown, used already, or expired. */
+    public static final String JOIN_TOKEN_INVALID = "JOIN_TOKEN_INVALID";
+    /** {@link MetaCommand#JOIN_TOKENS_MAX} join tokens are waiting to be used already. */
+    public static final String TOO_MANY_JOIN_TOKENS = "TOO_MANY_JOIN_TOKENS";
     /** The log entry could not be decoded as a command; nothing was applied. */
     public static final String BAD_COMMAND = "BAD_COMMAND";
 

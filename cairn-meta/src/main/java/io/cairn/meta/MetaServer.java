@@ -58,6 +58,10 @@ public final class MetaServer implements AutoCloseable {
     private boolean judging;
 
     private MetaServer(MetaServerConfig config, LongSupplier nanoClock) throws IOException {
+        if (config.tls() != null && !config.tls().voter()) {
+            throw new IllegalArgumentException("the certificate of node " + config.tls().nodeId() + " does not make it a meta voter"
+                    + " (no DNS name " + config.tls().nodeId() + io.cairn.meta.tls.ClusterCa.VOTER_DOMAIN + "): the other voters would refuse it");
+        }
         this.config = config;
         this.nanoClock = nanoClock;
         this.group = MetaGroup.group(config.clusterName(), config.voterAddresses());
@@ -187,8 +191,8 @@ public final class MetaServer implements AutoCloseable {
         if (!result.ok()) {
             return;
         }
-        if (command instanceof MetaCommand.RemoveNode && config.tls() != null) {
-            config.tls().revoke(driver.state().map().removed());
+        if (command instanceof MetaCommand.RemoveNode removed && config.tls() != null) {
+            config.tls().revoke(List.of(removed.nodeId())); // called before the state it makes is in place
         }
         String nodeId = switch (command) {
             case MetaCommand.Heartbeat c -> c.stats().nodeId();

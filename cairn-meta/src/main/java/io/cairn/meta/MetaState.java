@@ -8,16 +8,34 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Everything the meta Raft group replicates: the epoch-versioned cluster map and the latest
- * heartbeat figures of each node (which change without a new epoch). Immutable; stats are kept
- * sorted by node id so that equal states serialize identically.
+ * Everything the meta Raft group replicates: the epoch-versioned cluster map, the latest
+ * heartbeat figures of each node, and the join tokens not yet used (SHA-256 of each token's
+ * secret to its expiry time): the last two change without a new epoch. Immutable; stats and
+ * tokens are kept sorted so that equal states serialize identically.
  */
-public record MetaState(ClusterMap map, Map<String, NodeStats> stats) {
+public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
+                        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+                        Map<String, Long> joinTokens) {
 
     public MetaState {
         Objects.requireNonNull(map, "map");
         Objects.requireNonNull(stats, "stats");
         stats = Collections.unmodifiableSortedMap(new TreeMap<>(stats));
+        joinTokens = joinTokens == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(joinTokens));
+    }
+
+    public MetaState(ClusterMap map, Map<String, NodeStats> stats) {
+        this(map, stats, Map.of());
+    }
+
+    /** This state with another map. */
+    public MetaState withMap(ClusterMap newMap) {
+        return new MetaState(newMap, stats, joinTokens);
+    }
+
+    /** This state with other join tokens. */
+    public MetaState withJoinTokens(Map<String, Long> newTokens) {
+        return new MetaState(map, stats, newTokens);
     }
 
     public static MetaState initial() {

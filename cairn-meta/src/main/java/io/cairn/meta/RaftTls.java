@@ -51,9 +51,13 @@ final class RaftTls {
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-                Optional<String> node = nodeOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                Optional<X509Certificate> cert = certificateOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                Optional<String> node = cert.flatMap(NodeCredentials::nodeIdOf);
                 String refusal = node.isEmpty() ? "the caller presented no node certificate of this cluster"
-                        : tls.isRevoked(node.get()) ? "node " + node.get() + " was removed from the cluster" : null;
+                        : tls.isRevoked(node.get()) ? "node " + node.get() + " was removed from the cluster"
+                        : votersOnly(call.getMethodDescriptor().getFullMethodName()) && !NodeCredentials.isVoter(cert.get())
+                        ? "node " + node.get() + " is not a meta voter: " + call.getMethodDescriptor().getFullMethodName()
+                                + " is for voters only" : null;
                 if (refusal == null) {
                     return next.startCall(call, headers);
                 }
@@ -65,13 +69,24 @@ final class RaftTls {
         };
     }
 
-    private static Optional<String> nodeOf(SSLSession session) {
+    /**
+     * Whether a Raft call is for voters only: the server protocol (votes, log entries, snapshots)
+     * and every admin call but reading the group's members, which every node does to find it.
+     */
+    static boolean votersOnly(String fullMethodName) {
+        return fullMethodName.startsWith("ratis.grpc.RaftServerProtocolService/")
+                || (fullMethodName.startsWith("ratis.grpc.AdminProtocolService/")
+                        && !fullMethodName.equals("ratis.grpc.AdminProtocolService/groupInfo")
+                        && !fullMethodName.equals("ratis.grpc.AdminProtocolService/groupList"));
+    }
+
+    private static Optional<X509Certificate> certificateOf(SSLSession session) {
         if (session == null) {
             return Optional.empty();
         }
         try {
             Certificate[] chain = session.getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate x ? NodeCredentials.nodeIdOf(x) : Optional.empty();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x ? Optional.of(x) : Optional.empty();
         } catch (SSLPeerUnverifiedException e) {
             return Optional.empty();
         }

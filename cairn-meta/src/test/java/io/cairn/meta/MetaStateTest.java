@@ -39,6 +39,16 @@ class MetaStateTest {
     }
 
     @Test
+    void theWholeStateRoundTripsThroughJsonAsReadsAndSnapshotsCarryIt() {
+        ClusterMap map = map(null, up("a"), up("b"), node("c").withIn(false)).withoutNode("c");
+        MetaState state = new MetaState(map, allCurrent("a", "b"), Map.of("f".repeat(64), 123L));
+        MetaState back = MetaJson.read(MetaJson.write(state), MetaState.class);
+        assertThat(back).isEqualTo(state);
+        assertThat(back.map().removed()).containsExactly("c");
+        assertThat(back.joinTokens()).containsEntry("f".repeat(64), 123L);
+    }
+
+    @Test
     void settledWhenEveryNodeInIsUpOnTheCurrentMapWithNothingRecovering() {
         assertThat(new MetaState(map(null, up("a"), up("b"), up("c")), allCurrent("a", "b", "c")).settled()).isTrue();
     }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The Raft group over mutual TLS: members with a certificate of the cluster CA read and write the
  * map; a plaintext client, or one whose certificate another CA signed, is refused and changes
- * nothing.
+ * nothing; only a certificate with the voter role runs a voter or changes the group.
  */
 class MetaTlsTest {
 
@@ -46,7 +46,7 @@ class MetaTlsTest {
     void onlyMembersOfTheClusterReachTheGroup() throws Exception {
         String address = freeAddress();
         ClusterCa ca = ClusterCa.create("tls-test");
-        NodeCredentials voter = ca.issue("nvoter", List.of("127.0.0.1"));
+        NodeCredentials voter = ca.issue("nvoter", List.of("127.0.0.1"), true);
         NodeCredentials member = ca.issue("nmember", List.of("127.0.0.1"));
         NodeCredentials stranger = ClusterCa.create("tls-test").issue("nmember", List.of("127.0.0.1"));
         server = MetaServer.start(new MetaServerConfig("tls-test", address, List.of(address), tempDir.resolve("v"), 60_000,
@@ -71,7 +71,43 @@ class MetaTlsTest {
                 assertThatThrownBy(() -> direct.submit(new MetaCommand.MarkDown("n1"))).isInstanceOf(MetaUnavailableException.class);
             }
             assertThat(client.read()).isEqualTo(before);
+
+            // A member that is not a voter reads the group and submits commands, but cannot change the group.
+            try (org.apache.ratis.client.RaftClient raw = org.apache.ratis.client.RaftClient.newBuilder()
+                    .setProperties(new org.apache.ratis.conf.RaftProperties())
+                    .setParameters(RaftTls.parameters(member))
+                    .setRaftGroup(MetaGroup.group("tls-test", List.of(address)))
+                    .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry())
+                    .build()) {
+                assertThat(raw.getGroupManagementApi(MetaGroup.peerId(address)).info(MetaGroup.groupId("tls-test")).getGroup().getPeers())
+                        .hasSize(1);
+                assertThatThrownBy(() -> raw.admin().setConfiguration(List.of(MetaGroup.peer(address), MetaGroup.peer(freeAddress()))))
+                        .hasMessageContaining("not a meta voter");
+            }
+            assertThat(server.localState().map()).isEqualTo(before.map());
         }
+    }
+
+    @Test
+    void aRevocationIsNeverTakenBackByAnOlderMap() {
+        NodeCredentials c = ClusterCa.create("revoke").issue("nself", List.of("127.0.0.1"));
+        c.revoke(List.of("ngone"));
+        // A voter that applies the removal after a newer map was read passes the list it had before.
+        c.revoke(List.of());
+        c.revoke(List.of("nother"));
+        assertThat(c.isRevoked("ngone")).isTrue();
+        assertThat(c.isRevoked("nother")).isTrue();
+        assertThat(c.isRevoked("nself")).isFalse();
+    }
+
+    @Test
+    void aNodeWithoutTheVoterRoleCannotRunAVoter() throws Exception {
+        String address = freeAddress();
+        NodeCredentials member = ClusterCa.create("tls-test").issue("nmember", List.of("127.0.0.1"));
+        assertThat(member.voter()).isFalse();
+        assertThatThrownBy(() -> MetaServer.start(new MetaServerConfig("tls-test", address, List.of(address), tempDir.resolve("m"), 60_000,
+                MetaServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT, MetaServerConfig.DOWN_OUT_INTERVAL_MILLIS_DEFAULT,
+                MetaServerConfig.FULL_RATIO_DEFAULT, member))).hasMessageContaining("does not make it a meta voter");
     }
 
     @Test

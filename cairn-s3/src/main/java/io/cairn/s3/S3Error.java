@@ -10,6 +10,7 @@ public enum S3Error {
   BucketAlreadyOwnedByYou(409),
   BucketAlreadyExists(409),
   InvalidBucketName(400),
+  TooManyBuckets(400),
   KeyTooLongError(400),
   AccessDenied(403),
   SignatureDoesNotMatch(403),

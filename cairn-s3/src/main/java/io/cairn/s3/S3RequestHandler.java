@@ -25,6 +25,8 @@ public final class S3RequestHandler extends Handler.Abstract {
   public static final String ADMIN_PREFIX = "/_cairn/";
   /** The one admin path served without a signature: a node answers it once it serves. */
   public static final String ADMIN_HEALTH = "/_cairn/health";
+  /** A node joining with a token asks here for its certificate: the token is its credential, not a signature. */
+  public static final String ADMIN_JOIN = "/_cairn/join";
   /** How much of a started request body a failed request still reads, so that its client gets the error. */
   static final long DRAIN_BYTES_MAX = 64L << 20;
   /** Metrics: signed by an admin key, or scraped with the node's metrics token ({@code Authorization: Bearer TOKEN}). */
@@ -99,7 +101,7 @@ public final class S3RequestHandler extends Handler.Abstract {
         // signature (the handler checks it); everything else must be signed.
         String authorization = ex.header("authorization");
         boolean metricsToken = path.equals(ADMIN_METRICS) && authorization != null && authorization.startsWith("Bearer ");
-        String caller = path.equals(ADMIN_HEALTH) || metricsToken ? null
+        String caller = path.equals(ADMIN_HEALTH) || path.equals(ADMIN_JOIN) || metricsToken ? null
             : authenticate(ex, null).accessKey();
         AdminResponse r = admin.handle(caller, ex.method(), path, ex.query().asMap(), ex.headers(), ex.rawBody());
         ex.sendBytes(r.status(), r.contentType(), r.body());

@@ -234,17 +234,36 @@ public final class CairnCli {
         }
 
         @Command(name = "node", description = "drain NODE: move every partition off a node before removing it;"
-                + " in NODE: take a drained node back; remove NODE: remove a drained node for good and revoke its certificate.")
+                + " in NODE: take a drained node back; remove NODE: remove a drained node for good and revoke its certificate;"
+                + " token: a one-time join token for a new node.")
         static final class NodeCommand implements Callable<Integer> {
-            @Parameters(index = "0", paramLabel = "ACTION", description = "drain, in or remove")
+            @Parameters(index = "0", paramLabel = "ACTION", description = "drain, in, remove or token")
             String action;
-            @Parameters(index = "1", paramLabel = "NODE", description = "The node id, as 'cairn admin status' shows it.")
+            @Parameters(index = "1", paramLabel = "NODE", arity = "0..1", description = "The node id, as 'cairn admin status' shows it.")
             String nodeId;
+            @Option(names = "--ttl-minutes", paramLabel = "MINUTES", description = "token: how long the token admits a node (default 60).")
+            long ttlMinutes = io.cairn.server.join.NodeAdmission.TTL_MINUTES_DEFAULT;
+            @Option(names = "--json", description = "token: print {\"token\", \"expires_millis\"}.")
+            boolean json;
             @CommandLine.Mixin
             Target target = new Target();
 
             @Override
             public Integer call() throws Exception {
+                if (action.equals("token")) {
+                    JsonNode t = target.client().createJoinToken(ttlMinutes);
+                    if (json) {
+                        System.out.println(t.toString());
+                    } else {
+                        System.out.println(t.path("token").asText());
+                        System.err.println("one node may join with it until " + java.time.Instant.ofEpochMilli(t.path("expires_millis").asLong())
+                                + ": set join_token and join_endpoints in its config.yaml");
+                    }
+                    return 0;
+                }
+                if (nodeId == null) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), action + " needs the NODE id");
+                }
                 if (action.equals("remove")) {
                     JsonNode r = target.client().removeNode(nodeId);
                     System.out.println("node " + nodeId + " is removed (epoch " + r.path("epoch").asLong() + "): its certificate is"

@@ -58,7 +58,12 @@ public record NodeConfig(
         @JsonProperty("concurrent_requests_max") Integer concurrentRequestsMax,
         @JsonProperty("failed_signatures_per_minute") Integer failedSignaturesPerMinute,
         @JsonProperty("min_upload_bytes_per_second") Long minUploadBytesPerSecond,
-        @JsonProperty("sse_master_key_file") String sseMasterKeyFile) {
+        @JsonProperty("sse_master_key_file") String sseMasterKeyFile,
+        @JsonProperty("cluster_ca_key_file") String clusterCaKeyFile,
+        @JsonProperty("join_token") String joinToken,
+        @JsonProperty("join_endpoints") List<String> joinEndpoints,
+        @JsonProperty("join_ca_bundle") String joinCaBundle,
+        @JsonProperty("buckets_per_user_max") Integer bucketsPerUserMax) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -82,7 +87,9 @@ public record NodeConfig(
                 or(clockSkewSeconds, io.cairn.s3.S3GatewayConfig.DEFAULT_MAX_SKEW_MILLIS / 1000),
                 or(concurrentRequestsMax, io.cairn.s3.S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX),
                 or(failedSignaturesPerMinute, io.cairn.s3.S3GatewayConfig.DEFAULT_FAILED_SIGNATURES_PER_MINUTE),
-                or(minUploadBytesPerSecond, io.cairn.s3.S3GatewayConfig.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND), sseMasterKeyFile);
+                or(minUploadBytesPerSecond, io.cairn.s3.S3GatewayConfig.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND), sseMasterKeyFile,
+                clusterCaKeyFile, joinToken, joinEndpoints == null ? List.of() : List.copyOf(joinEndpoints), joinCaBundle,
+                or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT));
     }
 
     private static <T> T or(T value, T fallback) {
@@ -149,6 +156,7 @@ public record NodeConfig(
         require(clockSkewSeconds >= 1 && clockSkewSeconds <= 86_400, source, "clock_skew_seconds", "must be 1..86400: " + clockSkewSeconds);
         require(concurrentRequestsMax >= 1 && concurrentRequestsMax <= 1_000_000, source, "concurrent_requests_max",
                 "must be 1..1000000: " + concurrentRequestsMax);
+        require(bucketsPerUserMax >= 0, source, "buckets_per_user_max", "must be >= 0 (0 = no limit): " + bucketsPerUserMax);
         require(failedSignaturesPerMinute >= 0, source, "failed_signatures_per_minute", "must be >= 0 (0 = no limit): "
                 + failedSignaturesPerMinute);
         require(minUploadBytesPerSecond >= 0, source, "min_upload_bytes_per_second", "must be >= 0 (0 = no limit): "
@@ -161,9 +169,29 @@ public record NodeConfig(
         }
         if (clusterTlsDir != null) {
             require(!clusterTlsDir.isBlank(), source, "cluster_tls_dir", "must not be empty");
-            require(io.cairn.meta.tls.NodeCredentials.existIn(Path.of(clusterTlsDir)), source, "cluster_tls_dir",
+            require(joinToken != null || io.cairn.meta.tls.NodeCredentials.existIn(Path.of(clusterTlsDir)), source, "cluster_tls_dir",
                     clusterTlsDir + " must hold " + io.cairn.meta.tls.NodeCredentials.CA_CERT_FILE + ", "
-                            + io.cairn.meta.tls.NodeCredentials.CERT_FILE + " and " + io.cairn.meta.tls.NodeCredentials.KEY_FILE);
+                            + io.cairn.meta.tls.NodeCredentials.CERT_FILE + " and " + io.cairn.meta.tls.NodeCredentials.KEY_FILE
+                            + " (or give a join_token to get them from the cluster)");
+        }
+        if (joinToken != null) {
+            require(clusterTlsDir != null, source, "join_token", "needs cluster_tls_dir, where the node keeps what it is given");
+            require(!joinEndpoints.isEmpty(), source, "join_endpoints", "is required with join_token (http(s)://host:port of meta voters)");
+            try {
+                io.cairn.meta.tls.JoinToken.parse(joinToken);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source + ": invalid value for field 'join_token': " + e.getMessage());
+            }
+        }
+        for (String e : joinEndpoints) {
+            require(e != null && e.matches("https?://[^/\\s]+/?"), source, "join_endpoints", "each must be http(s)://host:port: " + e);
+        }
+        if (joinCaBundle != null) {
+            require(Files.isRegularFile(Path.of(joinCaBundle)), source, "join_ca_bundle", "names no file: " + joinCaBundle);
+        }
+        if (clusterCaKeyFile != null) {
+            require(clusterTlsDir != null, source, "cluster_ca_key_file", "needs cluster_tls_dir (with the CA certificate)");
+            require(Files.isRegularFile(Path.of(clusterCaKeyFile)), source, "cluster_ca_key_file", "names no file: " + clusterCaKeyFile);
         }
         for (String d : extraDataDirs) {
             require(d != null && !d.isBlank(), source, "extra_data_dirs", "must not contain empty paths");

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -57,6 +58,15 @@ public final class NodeProcess implements AutoCloseable {
         String nodeId = NodeIdentity.loadOrCreate(c.dataPath());
         log.info("starting node {} ({})", nodeId, c);
         NodeCredentials tls = credentials(c, nodeId);
+        io.cairn.server.gateway.SseS3 sse = null;
+        if (c.sseMasterKeyFile() != null) {
+            try {
+                sse = io.cairn.server.gateway.SseS3.load(Path.of(c.sseMasterKeyFile()));
+            } catch (IOException e) {
+                throw new ConfigException("sse_master_key_file: " + e.getMessage());
+            }
+            log.info("node {}: SSE-S3 with master key {}", nodeId, sse.keyId());
+        }
         PartitionStore store = RocksPartitionStore.open(c.storePaths(), c.storeConfig());
         resources.add(store);
 
@@ -69,7 +79,7 @@ public final class NodeProcess implements AutoCloseable {
         MetaClient metaClient = connectMeta(c, tls);
         resources.add(metaClient);
         if (c.metaAddress() != null) {
-            bootstrap(c, metaClient);
+            bootstrap(c, metaClient, sse);
         }
 
         StorageNode node = StorageNode.start(new NodeRuntimeConfig(nodeId, c.site(), c.zone(), c.publicAddress(),
@@ -80,17 +90,8 @@ public final class NodeProcess implements AutoCloseable {
         resources.add(node);
 
         var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());
-        io.cairn.server.gateway.SseS3 sse = null;
-        if (c.sseMasterKeyFile() != null) {
-            try {
-                sse = io.cairn.server.gateway.SseS3.load(Path.of(c.sseMasterKeyFile()));
-            } catch (IOException e) {
-                throw new ConfigException("sse_master_key_file: " + e.getMessage());
-            }
-            log.info("node {}: SSE-S3 with master key {}", nodeId, sse.keyId());
-        }
-        ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC(), sse);
-        AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken());
+        ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC(), sse, c.bucketsPerUserMax());
+        AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken(), admission(c, tls, metaClient), sse, c.bucketsPerUserMax());
         javax.net.ssl.SSLContext publicTls = null;
         if (c.tlsCertFile() != null) {
             try {
@@ -106,6 +107,26 @@ public final class NodeProcess implements AutoCloseable {
         log.info("node {} ready: S3 on {}://{}", nodeId, publicTls == null ? "http" : "https", c.publicAddress());
     }
 
+    /**
+     * What admits nodes that join with a token: on a node with the cluster CA's key
+     * ({@code cluster_ca_key_file}) it signs their certificates; on any other it only makes tokens.
+     * Null without cluster TLS.
+     */
+    private static io.cairn.server.join.NodeAdmission admission(NodeConfig c, NodeCredentials tls, MetaClient meta) {
+        if (tls == null) {
+            return null;
+        }
+        io.cairn.meta.tls.ClusterCa ca = null;
+        if (c.clusterCaKeyFile() != null) {
+            try {
+                ca = io.cairn.meta.tls.ClusterCa.load(tls.caCertificate(), Path.of(c.clusterCaKeyFile()));
+            } catch (IOException e) {
+                throw new ConfigException("cluster_ca_key_file: " + e.getMessage());
+            }
+        }
+        return new io.cairn.server.join.NodeAdmission(tls.caCertificate(), ca, meta::submit, Clock.systemUTC());
+    }
+
     /** This node's certificate for the cluster's connections, or null (plaintext) when none is configured. */
     private static NodeCredentials credentials(NodeConfig c, String nodeId) {
         if (c.clusterTlsDir() == null) {
@@ -113,8 +134,12 @@ public final class NodeProcess implements AutoCloseable {
             return null;
         }
         NodeCredentials tls;
+        Path dir = Path.of(c.clusterTlsDir());
+        if (!NodeCredentials.existIn(dir)) {
+            join(c, nodeId, dir);
+        }
         try {
-            tls = NodeCredentials.load(Path.of(c.clusterTlsDir()));
+            tls = NodeCredentials.load(dir);
         } catch (IOException e) {
             throw new ConfigException("cluster_tls_dir: " + e.getMessage());
         }
@@ -124,6 +149,29 @@ public final class NodeProcess implements AutoCloseable {
         }
         log.info("node {}: cluster and meta traffic over mutual TLS; certificate valid until {}", nodeId, tls.certificate().getNotAfter());
         return tls;
+    }
+
+    /** How long a node with a join token keeps trying its join endpoints. */
+    static final Duration JOIN_TIMEOUT = Duration.ofMinutes(2);
+
+    /** Gets this node's certificate from the cluster with its join token (see {@code cairn admin node token}). */
+    private static void join(NodeConfig c, String nodeId, Path dir) {
+        List<String> hosts = new ArrayList<>();
+        for (String a : new String[] {c.publicAddress(), c.clusterAddress(), c.metaAddress()}) {
+            if (a != null) {
+                hosts.add(io.cairn.node.Addresses.parse(a).getHostString());
+            }
+        }
+        try {
+            javax.net.ssl.SSLContext trust = c.joinCaBundle() == null ? null
+                    : io.cairn.meta.tls.ServerTls.clientContext(Path.of(c.joinCaBundle()));
+            io.cairn.server.join.NodeJoin.join(c.joinEndpoints(), c.joinToken(), nodeId, hosts.stream().distinct().toList(), dir, trust,
+                    JOIN_TIMEOUT);
+        } catch (io.cairn.server.join.NodeJoin.RefusedException e) {
+            throw new ConfigException("join_token: " + e.getMessage());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("node " + nodeId + " could not join the cluster: " + e.getMessage(), e);
+        }
     }
 
     private static MetaClient connectMeta(NodeConfig c, NodeCredentials tls) {
@@ -158,10 +206,11 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     /** Every voter proposes the same bootstrap; the first one applied wins, the others are no-ops. */
-    private static void bootstrap(NodeConfig c, MetaClient meta) {
+    private static void bootstrap(NodeConfig c, MetaClient meta, io.cairn.server.gateway.SseS3 secretsOrNull) {
+        String secret = secretsOrNull == null ? c.adminSecretKey() : secretsOrNull.sealSecret(c.adminAccessKey(), c.adminSecretKey());
         MetaResult r = meta.submit(new MetaCommand.Bootstrap(c.clusterName(),
                 List.of(new PoolInfo(io.cairn.server.gateway.BucketCreator.DEFAULT_POOL, StoragePolicy.replicated(3), c.partitions())),
-                new UserInfo(c.adminAccessKey(), c.adminSecretKey(), "admin", true)));
+                new UserInfo(c.adminAccessKey(), secret, "admin", true)));
         if (!r.ok()) {
             throw new IllegalStateException("bootstrap of the cluster map failed: " + r.error());
         }

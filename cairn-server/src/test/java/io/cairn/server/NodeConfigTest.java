@@ -70,6 +70,27 @@ class NodeConfigTest {
     }
 
     @Test
+    void aJoinTokenTakesThePlaceOfCertificatesAndNeedsEndpoints() throws Exception {
+        Path tlsDir = Files.createDirectories(tmp.resolve("tls"));
+        String token = "CAIRN-JOIN-1." + "A".repeat(43) + "." + "0".repeat(64);
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "cluster_tls_dir: " + tlsDir + "\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'cluster_tls_dir'").hasMessageContaining("join_token");
+        NodeConfig c = NodeConfig.load(write(MINIMAL + "cluster_tls_dir: " + tlsDir + "\njoin_token: " + token
+                + "\njoin_endpoints: [http://10.0.0.1:9000, https://10.0.0.2:9000/]\n"));
+        assertThat(c.joinEndpoints()).hasSize(2);
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "cluster_tls_dir: " + tlsDir + "\njoin_token: " + token + "\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'join_endpoints'");
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "cluster_tls_dir: " + tlsDir + "\njoin_token: not-a-token\n"
+                + "join_endpoints: [http://10.0.0.1:9000]\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'join_token'");
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "cluster_tls_dir: " + tlsDir + "\njoin_token: " + token
+                + "\njoin_endpoints: [10.0.0.1:9000]\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'join_endpoints'");
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "join_token: " + token + "\njoin_endpoints: [http://10.0.0.1:9000]\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'join_token'");
+    }
+
+    @Test
     void requestLimitsHaveDefaultsAndRefuseNonsense() throws Exception {
         NodeConfig d = NodeConfig.load(write(MINIMAL));
         assertThat(d.clockSkewSeconds()).isEqualTo(900L);

@@ -269,6 +269,22 @@ class AccessControlTest {
                 assertThat(log).as("node %d's log", i).doesNotContain(s);
             }
         }
+        // Nor on any node's disk: the map, its Raft log and snapshots keep secret keys sealed under the master key.
+        List<String> keys = new ArrayList<>(secrets);
+        keys.add(cluster.secretKey());
+        int files = 0;
+        for (int i = 0; i < cluster.nodes(); i++) {
+            try (var walk = Files.walk(cluster.dev().nodeDir(i).resolve("data"))) {
+                for (var f : walk.filter(Files::isRegularFile).toList()) {
+                    String content = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+                    files++;
+                    for (String s : keys) {
+                        assertThat(content).as("%s holds a secret key", f).doesNotContain(s);
+                    }
+                }
+            }
+        }
+        assertThat(files).isPositive();
     }
 
     @Test

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.meta.MetaClient;
 import io.cairn.meta.MetaUnavailableException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cairn.meta.tls.ClusterCa;
+import io.cairn.meta.tls.JoinToken;
 import io.cairn.meta.tls.NodeCredentials;
 import io.cairn.node.rpc.NodeRpcGrpc;
 import io.cairn.node.rpc.PingRequest;
@@ -17,7 +20,18 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.util.Base64;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
@@ -144,15 +158,22 @@ class ClusterTlsTest {
 
         try {
             // The open connection serves node 3 nothing more, once node 0 has the map that removed it.
-            Awaitility.await("node 0 refuses node 3 on an open connection").atMost(Duration.ofSeconds(30)).until(() -> {
-                try {
-                    openStub.withDeadlineAfter(10, TimeUnit.SECONDS).ping(PingRequest.newBuilder().setEpoch(0).setFrom(node3).build());
-                    return false;
-                } catch (StatusRuntimeException e) {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
-                    return true;
-                }
-            });
+            java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>("none");
+            try {
+                Awaitility.await("node 0 refuses node 3 on an open connection").atMost(Duration.ofSeconds(30)).until(() -> {
+                    try {
+                        openStub.withDeadlineAfter(10, TimeUnit.SECONDS).ping(PingRequest.newBuilder().setEpoch(0).setFrom(node3).build());
+                        last.set("served");
+                        return false;
+                    } catch (StatusRuntimeException e) {
+                        last.set(e.getStatus().toString());
+                        return true;
+                    }
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("node 0 still serves removed node 3 on its open connection; last ping: " + last.get(), e);
+            }
+            assertThat(last.get()).as("the refusal on the open connection").startsWith("Status{code=PERMISSION_DENIED");
         } finally {
             open.shutdownNow();
         }
@@ -169,6 +190,78 @@ class ClusterTlsTest {
         assertThat(cluster.s3(1).getObjectAsBytes(b -> b.bucket("stays").key("k")).asUtf8String()).isEqualTo("kept through the removal");
         cluster.s3(2).putObject(b -> b.bucket("stays").key("k2"), RequestBody.fromString("after"));
         assertThat(cluster.s3(0).getObjectAsBytes(b -> b.bucket("stays").key("k2")).asUtf8String()).isEqualTo("after");
+    }
+
+    @Test
+    void a_node_joins_with_a_one_time_token_and_nothing_else_admits_it() throws Exception {
+        cluster = TestCluster.start(3);
+        cluster.s3(0).createBucket(b -> b.bucket("joined"));
+        // 'cairn dev node add' gives the new node a token, and the node gets its certificate with it.
+        int added = cluster.dev().addNode();
+        cluster.awaitUp(added, Duration.ofMinutes(2));
+        String addedId = cluster.nodeStatus(added).path("id").asText();
+        NodeCredentials joined = NodeCredentials.load(cluster.dev().tlsDir(added));
+        assertThat(joined.nodeId()).isEqualTo(addedId);
+        assertThat(joined.caCertificate()).isEqualTo(NodeCredentials.load(cluster.dev().tlsDir(0)).caCertificate());
+        cluster.s3(added).putObject(b -> b.bucket("joined").key("k"), RequestBody.fromString("through the joined node"));
+        assertThat(cluster.s3(1).getObjectAsBytes(b -> b.bucket("joined").key("k")).asUtf8String()).isEqualTo("through the joined node");
+        String config = Files.readString(cluster.dev().nodeDir(added).resolve("config.yaml"), StandardCharsets.UTF_8);
+        String usedToken = config.lines().filter(l -> l.startsWith("join_token: ")).findFirst().orElseThrow().substring(12).strip();
+
+        HttpClient http = HttpClient.newHttpClient();
+        String voter = cluster.endpoint(0);
+        KeyPair key = newKey();
+        String fresh = cluster.admin().createJoinToken(5).path("token").asText();
+        JoinToken parsed = JoinToken.parse(fresh);
+        // Refused, and the fresh token left unused: a used token, a made-up one, one of another cluster, malformed requests.
+        assertThat(join(http, voter, usedToken, "newcomer", key).statusCode()).isEqualTo(403);
+        assertThat(join(http, voter, new JoinToken("A".repeat(43), parsed.caFingerprint()).toString(), "newcomer", key).statusCode())
+                .isEqualTo(403);
+        String foreignFingerprint = JoinToken.fingerprint(ClusterCa.create("other").certificate());
+        assertThat(join(http, voter, new JoinToken(parsed.secret(), foreignFingerprint).toString(), "newcomer", key).statusCode())
+                .isEqualTo(403);
+        assertThat(join(http, voter, fresh, "Not An Id", key).statusCode()).isEqualTo(400);
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(voter + "/_cairn/join")).POST(HttpRequest.BodyPublishers.ofString("{"))
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
+        // A node without the CA key does not admit anyone (and does not use the token up).
+        assertThat(join(http, cluster.endpoint(added), fresh, "newcomer", key).statusCode()).isEqualTo(503);
+        // The token admits one node, once.
+        HttpResponse<String> ok = join(http, voter, fresh, "newcomer", key);
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(join(http, voter, fresh, "newcomer", key).statusCode()).isEqualTo(403);
+        JsonNode answer = new ObjectMapper().readTree(ok.body());
+        CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+        X509Certificate ca = (X509Certificate) x509.generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(answer.path("ca").asText())));
+        X509Certificate cert = (X509Certificate) x509.generateCertificate(
+                new ByteArrayInputStream(Base64.getDecoder().decode(answer.path("certificate").asText())));
+        assertThat(JoinToken.fingerprint(ca)).isEqualTo(parsed.caFingerprint());
+        NodeCredentials newcomer = NodeCredentials.of(ca, cert, key.getPrivate());
+        assertThat(newcomer.nodeId()).isEqualTo("newcomer");
+        // What it got is a membership: node 0 serves it over mutual TLS.
+        String node0 = cluster.nodeStatus(0).path("id").asText();
+        ManagedChannel member = tls(cluster.dev().layout().clusterPort(0), node0, SslContextBuilder.forClient()
+                .keyManager(newcomer.keyManagers()).trustManager(newcomer.trustManagers()));
+        try {
+            NodeRpcGrpc.newBlockingStub(member).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .ping(PingRequest.newBuilder().setEpoch(0).setFrom("newcomer").build());
+        } finally {
+            member.shutdownNow();
+        }
+        String log0 = Files.readString(cluster.dev().nodeDir(0).resolve("log"), StandardCharsets.UTF_8);
+        assertThat(log0).contains("admitted node newcomer").doesNotContain(parsed.secret());
+    }
+
+    private static HttpResponse<String> join(HttpClient http, String endpoint, String token, String nodeId, KeyPair key) throws Exception {
+        String body = new ObjectMapper().writeValueAsString(java.util.Map.of("token", token, "node_id", nodeId,
+                "public_key", Base64.getEncoder().encodeToString(key.getPublic().getEncoded()), "hosts", List.of("127.0.0.1")));
+        return http.send(HttpRequest.newBuilder(URI.create(endpoint + "/_cairn/join")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static KeyPair newKey() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"));
+        return g.generateKeyPair();
     }
 
     private static ManagedChannel plaintext(int port) {

@@ -45,10 +45,12 @@ public final class ClusterCa {
 
     /** The domain under which a node certificate's DNS name carries the node id. */
     public static final String NODE_DOMAIN = ".node.cairn";
+    /** The domain under which a meta voter's certificate carries its node id a second time: the voter role. */
+    public static final String VOTER_DOMAIN = ".voter.cairn";
     public static final Duration CA_VALIDITY = Duration.ofDays(3650);
     public static final Duration NODE_VALIDITY = Duration.ofDays(365);
     static final String CA_CERT_FILE = "ca.crt";
-    static final String CA_KEY_FILE = "ca.key";
+    public static final String CA_KEY_FILE = "ca.key";
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -96,6 +98,35 @@ public final class ClusterCa {
         return new ClusterCa(cert, key);
     }
 
+    /**
+     * The authority whose certificate is {@code certificate} and whose key is in {@code keyFile}
+     * (mode 0600): what a meta voter that admits joining nodes holds.
+     */
+    public static ClusterCa load(X509Certificate certificate, Path keyFile) throws IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> open = Files.getPosixFilePermissions(keyFile);
+        open.removeAll(java.util.EnumSet.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));
+        if (!open.isEmpty()) {
+            throw new IOException(keyFile + " is open to others (" + open + "): chmod 600 " + keyFile);
+        }
+        PrivateKey key = Pem.readPrivateKey(keyFile);
+        try {
+            java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
+            s.initSign(key);
+            s.update(new byte[] {1, 2, 3});
+            byte[] signature = s.sign();
+            s.initVerify(certificate.getPublicKey());
+            s.update(new byte[] {1, 2, 3});
+            if (!s.verify(signature)) {
+                throw new IOException(keyFile + " is not the key of the CA certificate " + certificate.getSubjectX500Principal());
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IOException(keyFile + " is not the key of the CA certificate " + certificate.getSubjectX500Principal()
+                    + ": " + e.getMessage(), e);
+        }
+        return new ClusterCa(certificate, key);
+    }
+
     public static boolean existsIn(Path dir) {
         return Files.exists(dir.resolve(CA_CERT_FILE)) && Files.exists(dir.resolve(CA_KEY_FILE));
     }
@@ -118,10 +149,29 @@ public final class ClusterCa {
      * @param hosts the hosts (IP literals or DNS names) of the node's addresses
      */
     public NodeCredentials issue(String nodeId, List<String> hosts) {
-        if (nodeId == null || !nodeId.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+        return issue(nodeId, hosts, false);
+    }
+
+    /** As {@link #issue(String, List)}; with {@code voter}, the certificate also lets the node act as a meta voter. */
+    public NodeCredentials issue(String nodeId, List<String> hosts, boolean voter) {
+        KeyPair pair = newKeyPair();
+        return new NodeCredentials(certificate, issueFor(nodeId, hosts, pair.getPublic(), voter), pair.getPrivate());
+    }
+
+    /** Whether {@code nodeId} can be named by a node certificate. */
+    public static boolean isNodeId(String nodeId) {
+        return nodeId != null && nodeId.matches("[a-z0-9][a-z0-9-]{0,62}");
+    }
+
+    /**
+     * A certificate for node {@code nodeId} and a key the node made itself (a node joining with a
+     * token sends only its public key), valid for {@link #NODE_VALIDITY}.
+     */
+    public X509Certificate issueFor(String nodeId, List<String> hosts, java.security.PublicKey publicKey, boolean voter) {
+        if (!isNodeId(nodeId)) {
             throw new IllegalArgumentException("not a node id for a certificate: '" + nodeId + "'");
         }
-        KeyPair pair = newKeyPair();
+        KeyPair pair = new KeyPair(publicKey, null);
         Instant now = Instant.now();
         try {
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
@@ -136,9 +186,12 @@ public final class ClusterCa {
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
             List<GeneralName> names = new ArrayList<>();
             names.add(new GeneralName(GeneralName.dNSName, nodeId + NODE_DOMAIN));
+            if (voter) {
+                names.add(new GeneralName(GeneralName.dNSName, nodeId + VOTER_DOMAIN));
+            }
             names.addAll(hostNames(hosts));
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.stream().distinct().toArray(GeneralName[]::new)));
-            return new NodeCredentials(certificate, sign(b, key), pair.getPrivate());
+            return sign(b, key);
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot issue a certificate for node " + nodeId + ": " + e.getMessage(), e);
         }

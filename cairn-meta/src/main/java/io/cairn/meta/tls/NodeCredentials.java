@@ -50,6 +50,29 @@ public final class NodeCredentials {
         }
     }
 
+    /**
+     * Credentials from their parts (a node that joined with a token); IllegalArgumentException when
+     * the certificate names no node, is not the CA's, or does not go with the key.
+     */
+    public static NodeCredentials of(X509Certificate caCertificate, X509Certificate certificate, PrivateKey key) {
+        NodeCredentials c = new NodeCredentials(caCertificate, certificate, key);
+        try {
+            java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
+            s.initSign(key);
+            byte[] probe = "cairn key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            s.update(probe);
+            byte[] signature = s.sign();
+            s.initVerify(certificate.getPublicKey());
+            s.update(probe);
+            if (!s.verify(signature)) {
+                throw new IllegalArgumentException("the certificate of node " + c.nodeId + " is not for this key");
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("the certificate of node " + c.nodeId + " does not go with the key: " + e.getMessage(), e);
+        }
+        return c;
+    }
+
     /** Reads the credentials in {@code dir}, checking that the certificate is the CA's and valid now. */
     public static NodeCredentials load(Path dir) throws IOException {
         X509Certificate ca = Pem.readCertificates(dir.resolve(CA_CERT_FILE)).getFirst();
@@ -113,6 +136,30 @@ public final class NodeCredentials {
         return nodeId;
     }
 
+    /** Whether this node's certificate lets it act as a meta voter. */
+    public boolean voter() {
+        return isVoter(certificate);
+    }
+
+    /**
+     * Whether a certificate gives its node the voter role: besides its node name it has the DNS
+     * name {@code <node id>.voter.cairn}. Only voters may speak Raft's server protocol (votes,
+     * log entries) and change the group.
+     */
+    public static boolean isVoter(X509Certificate cert) {
+        Optional<String> id = nodeIdOf(cert);
+        if (id.isEmpty()) {
+            return false;
+        }
+        try {
+            Collection<List<?>> names = cert.getSubjectAlternativeNames();
+            return names != null && names.stream().anyMatch(n -> n.size() >= 2 && Integer.valueOf(2).equals(n.get(0))
+                    && (id.get() + ClusterCa.VOTER_DOMAIN).equals(n.get(1)));
+        } catch (CertificateParsingException e) {
+            return false;
+        }
+    }
+
     public X509Certificate certificate() {
         return certificate;
     }
@@ -144,9 +191,18 @@ public final class NodeCredentials {
         }
     }
 
-    /** Takes the removed nodes of a newer map: their certificates are refused from now on. */
-    public void revoke(Collection<String> removedNodeIds) {
-        revoked = java.util.Set.copyOf(removedNodeIds);
+    /**
+     * Refuses the certificates of these removed nodes from now on. Removal is for good, so the
+     * set only grows: a caller with an older map (a voter applying the removal after a newer
+     * map was read, say) never takes a revocation back.
+     */
+    public synchronized void revoke(Collection<String> removedNodeIds) {
+        if (revoked.containsAll(removedNodeIds)) {
+            return;
+        }
+        java.util.Set<String> all = new java.util.HashSet<>(revoked);
+        all.addAll(removedNodeIds);
+        revoked = java.util.Set.copyOf(all);
     }
 
     /** Whether node {@code id} was removed from the cluster. */

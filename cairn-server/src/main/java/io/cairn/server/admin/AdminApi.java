@@ -78,6 +78,8 @@ public final class AdminApi implements AdminHandler {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper COMPACT = new ObjectMapper();
+    /** Where a node with a join token asks for its certificate; the one admin path with no signature but the health check. */
+    public static final String JOIN = "/_cairn/join";
 
     private final StorageNode node;
     private final NodeMetrics metrics;
@@ -86,6 +88,10 @@ public final class AdminApi implements AdminHandler {
 
     /** The token a metrics scrape may send instead of a signature; null: scrapes must be signed. */
     private final String metricsToken;
+    /** Makes join tokens and admits nodes that bring one; null without cluster TLS. */
+    private final io.cairn.server.join.NodeAdmission admission;
+    /** Seals new secret keys before they go into the map; null: they are stored in clear. */
+    private final io.cairn.server.gateway.SseS3 secrets;
 
     public AdminApi(StorageNode node) {
         this(node, Clock.systemUTC(), null);
@@ -97,10 +103,21 @@ public final class AdminApi implements AdminHandler {
      *                     (it opens the metrics and nothing else); null for signed scrapes only
      */
     public AdminApi(StorageNode node, Clock clock, String metricsToken) {
+        this(node, clock, metricsToken, null, null, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT);
+    }
+
+    /**
+     * @param admissionOrNull makes join tokens and admits joining nodes (see {@code POST /_cairn/join})
+     * @param secretsOrNull   seals the secret keys of new keys under the cluster's master key
+     */
+    public AdminApi(StorageNode node, Clock clock, String metricsToken, io.cairn.server.join.NodeAdmission admissionOrNull,
+                    io.cairn.server.gateway.SseS3 secretsOrNull, int bucketsPerUserMax) {
+        this.admission = admissionOrNull;
+        this.secrets = secretsOrNull;
         this.node = node;
         this.metricsToken = metricsToken;
         this.metrics = new NodeMetrics(node, this::clusterStatus);
-        this.buckets = new BucketCreator(node);
+        this.buckets = new BucketCreator(node, bucketsPerUserMax);
         this.clock = clock;
     }
 
@@ -109,6 +126,17 @@ public final class AdminApi implements AdminHandler {
                                 InputStream body) {
         if (path.equals("/_cairn/health")) {
             return json(200, Map.of("status", "ok", "node", node.config().nodeId(), "epoch", node.mapView().epoch()));
+        }
+        if (path.equals(JOIN)) {
+            // Unsigned: the join token is the credential.
+            if (!method.equals("POST")) {
+                return error(405, "use POST");
+            }
+            if (admission == null) {
+                return json(503, Map.of("error", "this cluster does not run mutual TLS: there is nothing to join with", "code", "NotAnAuthority"));
+            }
+            io.cairn.server.join.NodeAdmission.Outcome o = admission.admit(body, "the public port");
+            return o.response() != null ? json(200, o.response()) : json(o.status(), Map.of("error", o.error(), "code", o.code()));
         }
         if (path.equals("/_cairn/metrics") && caller == null && metricsTokenMatches(headers.get("authorization"))) {
             return new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8",
@@ -150,6 +178,7 @@ public final class AdminApi implements AdminHandler {
                 case "/_cairn/nodes/drain" -> method.equals("POST") ? markNode(required(query, "id"), false) : error(405, "use POST");
                 case "/_cairn/nodes/in" -> method.equals("POST") ? markNode(required(query, "id"), true) : error(405, "use POST");
                 case "/_cairn/nodes/remove" -> method.equals("POST") ? removeNode(required(query, "id")) : error(405, "use POST");
+                case "/_cairn/nodes/tokens" -> method.equals("POST") ? joinToken(query.get("ttl_minutes")) : error(405, "use POST");
                 case "/_cairn/metrics" -> new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8",
                         metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 case "/_cairn/debug/object" -> debugObject(required(query, "bucket"), required(query, "key"));
@@ -237,7 +266,9 @@ public final class AdminApi implements AdminHandler {
     }
 
     private AdminResponse putKey(UserInfo key) {
-        MetaResult r = submit(new MetaCommand.PutUser(key));
+        UserInfo stored = secrets == null ? key
+                : new UserInfo(key.accessKey(), secrets.sealSecret(key.accessKey(), key.secretKey()), key.name(), key.admin(), key.readOnly());
+        MetaResult r = submit(new MetaCommand.PutUser(stored));
         if (!r.ok()) {
             return json(409, Map.of("error", "the key could not be created: " + r.error(), "code", r.error()));
         }
@@ -397,6 +428,30 @@ public final class AdminApi implements AdminHandler {
         }
         node.mapView().ensureEpoch(r.epoch());
         return json(200, Map.of("node", nodeId, "removed", true, "epoch", r.epoch()));
+    }
+
+    /** A one-time join token for a new node: {@code {"token", "expires_millis"}}. */
+    private AdminResponse joinToken(String ttlMinutes) {
+        if (admission == null) {
+            return json(409, Map.of("error", "this cluster does not run mutual TLS: nodes join without tokens", "code", "NoClusterTls"));
+        }
+        long ttl;
+        try {
+            ttl = ttlMinutes == null ? io.cairn.server.join.NodeAdmission.TTL_MINUTES_DEFAULT : Long.parseLong(ttlMinutes);
+        } catch (NumberFormatException e) {
+            return json(400, Map.of("error", "ttl_minutes must be a number of minutes: " + ttlMinutes, "code", "InvalidArgument"));
+        }
+        if (ttl < 1 || ttl > io.cairn.server.join.NodeAdmission.TTL_MINUTES_MAX) {
+            return json(400, Map.of("error", "ttl_minutes must be 1.." + io.cairn.server.join.NodeAdmission.TTL_MINUTES_MAX, "code",
+                    "InvalidArgument"));
+        }
+        io.cairn.meta.tls.JoinToken token;
+        try {
+            token = admission.createToken(ttl);
+        } catch (RuntimeException e) {
+            return json(503, Map.of("error", "the cluster map service did not take the token: " + e.getMessage(), "code", "ServiceUnavailable"));
+        }
+        return json(200, Map.of("token", token.toString(), "expires_millis", clock.millis() + ttl * 60_000));
     }
 
     private boolean userExists(String owner) throws S3Exception {

@@ -85,6 +85,11 @@ public final class AdminClient {
         return JSON.readTree(request("POST", (in ? "/_cairn/nodes/in?id=" : "/_cairn/nodes/drain?id=") + enc(nodeId)));
     }
 
+    /** A one-time join token for a new node, valid {@code ttlMinutes}: {@code {"token", "expires_millis"}}. */
+    public JsonNode createJoinToken(long ttlMinutes) throws IOException {
+        return JSON.readTree(request("POST", "/_cairn/nodes/tokens?ttl_minutes=" + ttlMinutes));
+    }
+
     /** Removes drained node {@code nodeId} from the cluster for good, revoking its certificate. */
     public JsonNode removeNode(String nodeId) throws IOException {
         return JSON.readTree(request("POST", "/_cairn/nodes/remove?id=" + enc(nodeId)));

@@ -234,6 +234,8 @@ public final class DevCluster {
     private final Path dir;
     private Layout layout;
     private final NodeLauncher launcher;
+    /** Join tokens of nodes added and not started yet with certificates of their own, by index. */
+    private final java.util.Map<Integer, String> joinTokens = new java.util.HashMap<>();
 
     private DevCluster(Path dir, Layout layout) {
         this.dir = dir;
@@ -374,14 +376,15 @@ public final class DevCluster {
             try {
                 io.cairn.meta.tls.NodeCredentials have = io.cairn.meta.tls.NodeCredentials.load(tls);
                 boolean fresh = have.certificate().getNotAfter().toInstant().isAfter(java.time.Instant.now().plus(java.time.Duration.ofDays(30)));
-                if (have.nodeId().equals(nodeId) && have.caCertificate().equals(ca.certificate()) && fresh) {
+                if (have.nodeId().equals(nodeId) && have.caCertificate().equals(ca.certificate()) && fresh
+                        && have.voter() == (i < layout.voters())) {
                     return;
                 }
             } catch (IOException e) {
                 // unreadable or not the CA's: issued again below
             }
         }
-        ca.issue(nodeId, List.of("127.0.0.1")).save(tls);
+        ca.issue(nodeId, List.of("127.0.0.1"), i < layout.voters()).save(tls);
     }
     private void writeNodeConfig(int i) throws IOException {
         Path nodeDir = nodeDir(i);
@@ -424,8 +427,28 @@ public final class DevCluster {
         y.append("down_out_interval_millis: ").append(layout.downOutIntervalMillis()).append('\n');
         y.append("admin_access_key: ").append(layout.accessKey()).append('\n');
         y.append("admin_secret_key: ").append(layout.secretKey()).append('\n');
-        ensureCredentials(i);
+        String joinToken = joinTokens.get(i);
+        if (joinToken != null && !io.cairn.meta.tls.NodeCredentials.existIn(tlsDir(i))) {
+            // A node added to a running cluster joins it as any new node would: with a token.
+            io.cairn.server.NodeIdentity.loadOrCreate(dataDir(i));
+            List<String> endpoints = new ArrayList<>();
+            for (int v = 0; v < layout.voters(); v++) {
+                endpoints.add(layout.endpoint(v));
+            }
+            y.append("join_token: ").append(joinToken).append('\n');
+            y.append("join_endpoints: [").append(String.join(", ", endpoints)).append("]\n");
+            if (layout.tls()) {
+                y.append("join_ca_bundle: ").append(dir.resolve("public-ca").resolve("ca.crt").toAbsolutePath()).append('\n');
+            }
+        } else {
+            ensureCredentials(i);
+        }
         y.append("cluster_tls_dir: ").append(tlsDir(i)).append('\n');
+        if (i < layout.voters()) {
+            // The voters hold the CA key: they admit nodes that join with a token.
+            y.append("cluster_ca_key_file: ").append(dir.resolve("ca").resolve(io.cairn.meta.tls.ClusterCa.CA_KEY_FILE).toAbsolutePath())
+                    .append('\n');
+        }
         Path masterKey = dir.resolve("ca").resolve("sse-master.key").toAbsolutePath();
         io.cairn.server.gateway.SseS3.createIfAbsent(masterKey);
         y.append("sse_master_key_file: ").append(masterKey).append('\n');
@@ -478,12 +501,16 @@ public final class DevCluster {
         Files.writeString(nodeDir(i).resolve("pid"), pid + "\n");
     }
 
-    /** Adds one node (not a meta voter) and starts it; returns its index. */
+    /**
+     * Adds one node (not a meta voter) to the running cluster and starts it; returns its index.
+     * The node joins with a one-time token it is given, as a node of a real cluster would.
+     */
     public int addNode() throws IOException {
         int i = layout.nodes();
         if (i >= NODES_MAX) {
             throw new IllegalArgumentException("a dev cluster has at most " + NODES_MAX + " nodes");
         }
+        joinTokens.put(i, adminClient().createJoinToken(10).path("token").asText());
         layout = layout.withNodes(i + 1);
         save();
         startNode(i);

@@ -19,10 +19,20 @@ public final class BucketCreator {
     /** The replicated pool created at bootstrap: every bucket's index, and the data of buckets without a policy. */
     public static final String DEFAULT_POOL = "rep3";
 
+    /** Buckets one user may own unless the node's configuration says otherwise. */
+    public static final int BUCKETS_PER_USER_MAX_DEFAULT = 1000;
+
     private final StorageNode node;
+    private final int bucketsPerUserMax;
 
     public BucketCreator(StorageNode node) {
+        this(node, BUCKETS_PER_USER_MAX_DEFAULT);
+    }
+
+    /** @param bucketsPerUserMax buckets one user may own; more are refused ({@code TooManyBuckets}); 0: no limit */
+    public BucketCreator(StorageNode node, int bucketsPerUserMax) {
         this.node = node;
+        this.bucketsPerUserMax = bucketsPerUserMax;
     }
 
     /**
@@ -49,11 +59,13 @@ public final class BucketCreator {
         }
         BucketInfo info = new BucketInfo(bucket, pools.indexPool(), owner, createdMillis, BucketInfo.INDEX_SHARDS_DEFAULT,
                 pools.dataPool());
-        MetaResult r = submit(new MetaCommand.CreateBucket(info));
+        MetaResult r = submit(new MetaCommand.CreateBucket(info, bucketsPerUserMax));
         if (!r.ok()) {
             throw switch (r.error()) {
                 case MetaResult.BUCKET_OWNED_BY_YOU -> new S3Exception(S3Error.BucketAlreadyOwnedByYou, "you already own bucket " + bucket);
                 case MetaResult.BUCKET_ALREADY_EXISTS -> new S3Exception(S3Error.BucketAlreadyExists, "bucket " + bucket + " belongs to another user");
+                case MetaResult.TOO_MANY_BUCKETS -> new S3Exception(S3Error.TooManyBuckets, "you have attempted to create more buckets than allowed: "
+                        + owner + " owns " + bucketsPerUserMax + " buckets already");
                 default -> new S3Exception(S3Error.InvalidArgument, "cannot create bucket " + bucket + ": " + r.error());
             };
         }

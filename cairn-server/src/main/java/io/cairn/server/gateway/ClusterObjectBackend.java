@@ -91,9 +91,14 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     public ClusterObjectBackend(StorageNode node, int chunkSizeBytes, Clock clock, SseS3 sseOrNull) {
+        this(node, chunkSizeBytes, clock, sseOrNull, BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT);
+    }
+
+    /** @param bucketsPerUserMax buckets one user may own (0: no limit) */
+    public ClusterObjectBackend(StorageNode node, int chunkSizeBytes, Clock clock, SseS3 sseOrNull, int bucketsPerUserMax) {
         this.sse = sseOrNull;
         this.node = node;
-        this.buckets = new BucketCreator(node);
+        this.buckets = new BucketCreator(node, bucketsPerUserMax);
         this.mapView = node.mapView();
         this.unknownKeyReads = new CoalescedRefresh(mapView::refresh, 1, java.util.concurrent.TimeUnit.SECONDS, System::nanoTime);
         this.client = node.partitionClient();
@@ -115,12 +120,21 @@ public final class ClusterObjectBackend implements ObjectBackend {
             }
             u = mapView.current().map().user(accessKey);
         }
-        return u.map(UserInfo::secretKey);
+        return u.map(this::secretOf);
     }
 
     @Override
     public Optional<String> knownSecretKey(String accessKey) {
-        return mapView.current().map().user(accessKey).map(UserInfo::secretKey);
+        return mapView.current().map().user(accessKey).map(this::secretOf);
+    }
+
+    /** A user's secret key in clear: the map keeps it sealed under the master key when there is one. */
+    private String secretOf(UserInfo u) {
+        if (u.secretKey().startsWith(SseS3.SEALED_SECRET_PREFIX) && sse == null) {
+            throw new IllegalStateException("the secret of access key " + u.accessKey()
+                    + " is sealed under the master key, and this node has none (sse_master_key_file)");
+        }
+        return sse == null ? u.secretKey() : sse.openSecret(u.accessKey(), u.secretKey());
     }
 
     @Override

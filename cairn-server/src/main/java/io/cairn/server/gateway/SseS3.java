@@ -159,6 +159,48 @@ public final class SseS3 {
         }
     }
 
+    /** How a secret key sealed by {@link #sealSecret} starts in the cluster map. */
+    public static final String SEALED_SECRET_PREFIX = "sealed1:";
+    private final java.util.concurrent.ConcurrentHashMap<String, String> openedSecrets = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A user's secret key as the cluster map keeps it: sealed under the master key and bound to
+     * its access key, so neither the Raft log, its snapshots nor a map read shows it.
+     */
+    public String sealSecret(String accessKey, String secret) {
+        byte[] clear = secret.getBytes(StandardCharsets.UTF_8);
+        return SEALED_SECRET_PREFIX + keyId + ":" + Base64.getEncoder().encodeToString(
+                seal(masterKey, "cairn user secret " + accessKey, clear, 0, clear.length));
+    }
+
+    /** The secret key of {@code accessKey} as {@link #sealSecret} stored it (a secret stored in clear is returned as it is). */
+    public String openSecret(String accessKey, String stored) {
+        if (!stored.startsWith(SEALED_SECRET_PREFIX)) {
+            return stored;
+        }
+        String cached = openedSecrets.get(stored);
+        if (cached != null) {
+            return cached;
+        }
+        String[] parts = stored.substring(SEALED_SECRET_PREFIX.length()).split(":", 2);
+        if (parts.length != 2 || !parts[0].equals(keyId)) {
+            throw new IllegalStateException("the secret of access key " + accessKey + " is sealed under master key "
+                    + (parts.length == 2 ? parts[0] : "?") + ", and this node holds master key " + keyId
+                    + ": every node's sse_master_key_file must hold the same key");
+        }
+        try {
+            String clear = new String(open(masterKey, "cairn user secret " + accessKey, Base64.getDecoder().decode(parts[1])),
+                    StandardCharsets.UTF_8);
+            if (openedSecrets.size() > 10_000) {
+                openedSecrets.clear();
+            }
+            openedSecrets.put(stored, clear);
+            return clear;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("the sealed secret of access key " + accessKey + " does not open: " + e.getMessage(), e);
+        }
+    }
+
     /** A data key in clear (kept in memory for one request only) and its stored form. */
     public record DataKey(byte[] key, String marker) {}
 }
