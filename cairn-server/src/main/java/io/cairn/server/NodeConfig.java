@@ -63,7 +63,8 @@ public record NodeConfig(
         @JsonProperty("join_token") String joinToken,
         @JsonProperty("join_endpoints") List<String> joinEndpoints,
         @JsonProperty("join_ca_bundle") String joinCaBundle,
-        @JsonProperty("buckets_per_user_max") Integer bucketsPerUserMax) {
+        @JsonProperty("buckets_per_user_max") Integer bucketsPerUserMax,
+        @JsonProperty("plaintext_cluster") Boolean plaintextCluster) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -89,7 +90,7 @@ public record NodeConfig(
                 or(failedSignaturesPerMinute, io.cairn.s3.S3GatewayConfig.DEFAULT_FAILED_SIGNATURES_PER_MINUTE),
                 or(minUploadBytesPerSecond, io.cairn.s3.S3GatewayConfig.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND), sseMasterKeyFile,
                 clusterCaKeyFile, joinToken, joinEndpoints == null ? List.of() : List.copyOf(joinEndpoints), joinCaBundle,
-                or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT));
+                or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false));
     }
 
     private static <T> T or(T value, T fallback) {
@@ -240,6 +241,10 @@ public record NodeConfig(
             require(adminSecretKey != null && adminSecretKey.length() >= 16, source, "admin_secret_key",
                     "is required on meta voters: at least 16 characters");
         }
+        require(clusterTlsDir != null || plaintextCluster, source, "cluster_tls_dir",
+                "is required: the cluster and meta ports run mutual TLS (a directory with ca.crt, node.crt and node.key, or an empty"
+                        + " one and a join_token); only a test on one machine may set plaintext_cluster: true instead");
+        require(!(clusterTlsDir != null && plaintextCluster), source, "plaintext_cluster", "cannot go with cluster_tls_dir");
     }
 
     private static void address(String source, String field, String value) {

@@ -24,6 +24,7 @@ class NodeConfigTest {
             public_address: 127.0.0.1:9000
             cluster_address: 127.0.0.1:9100
             meta_voters: [127.0.0.1:9200]
+            plaintext_cluster: true
             """;
 
     @Test
@@ -70,7 +71,19 @@ class NodeConfigTest {
     }
 
     @Test
+    void theClusterPortsRunMutualTlsUnlessATestSaysOtherwise() throws Exception {
+        String bare = MINIMAL.replace("plaintext_cluster: true\n", "");
+        assertThatThrownBy(() -> NodeConfig.load(write(bare))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'cluster_tls_dir' is required");
+        Path tlsDir = Files.createDirectories(tmp.resolve("tls0"));
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "cluster_tls_dir: " + tlsDir + "\n")))
+                .isInstanceOf(ConfigException.class);
+        assertThat(NodeConfig.load(write(MINIMAL)).plaintextCluster()).isTrue();
+    }
+
+    @Test
     void aJoinTokenTakesThePlaceOfCertificatesAndNeedsEndpoints() throws Exception {
+        String MINIMAL = NodeConfigTest.MINIMAL.replace("plaintext_cluster: true\n", "");
         Path tlsDir = Files.createDirectories(tmp.resolve("tls"));
         String token = "CAIRN-JOIN-1." + "A".repeat(43) + "." + "0".repeat(64);
         assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "cluster_tls_dir: " + tlsDir + "\n")))
@@ -139,7 +152,7 @@ class NodeConfigTest {
         assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "zonee: z2\n")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("unknown field 'zonee'")
-                .hasMessageContaining("line 5")
+                .hasMessageContaining("line 6")
                 .hasMessageContaining("zone");
     }
 
