@@ -222,6 +222,20 @@ class ClientCompatibilityTest {
         Path down = work.resolve("down");
         assertOk(run(List.of("aws", "s3", "cp", "--recursive", "s3://awscli-tls/tree/", down.toString()), env));
         assertSameTree(files, down);
+        // SSE-S3 asked for by awscli (a multipart upload, the file being large), and by a bucket default.
+        assertOk(run(List.of("aws", "s3", "cp", "--sse", "AES256", up.resolve("large.bin").toString(), "s3://awscli-tls/sealed/large.bin"), env));
+        Result head = run(List.of("aws", "s3api", "head-object", "--bucket", "awscli-tls", "--key", "sealed/large.bin"), env);
+        assertOk(head);
+        assertThat(head.output).contains("\"ServerSideEncryption\": \"AES256\"");
+        assertOk(run(List.of("aws", "s3api", "put-bucket-encryption", "--bucket", "awscli-tls", "--server-side-encryption-configuration",
+                "{\"Rules\":[{\"ApplyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":\"AES256\"}}]}"), env));
+        Result rule = run(List.of("aws", "s3api", "get-bucket-encryption", "--bucket", "awscli-tls"), env);
+        assertOk(rule);
+        assertThat(rule.output).contains("AES256");
+        Path sealedDown = work.resolve("sealed.bin");
+        assertOk(run(List.of("aws", "s3", "cp", "s3://awscli-tls/sealed/large.bin", sealedDown.toString()), env));
+        assertThat(Files.readAllBytes(sealedDown)).isEqualTo(files.get("large.bin"));
+        assertOk(run(List.of("aws", "s3api", "delete-bucket-encryption", "--bucket", "awscli-tls"), env));
         // Without the CA bundle the node's certificate is not trusted, and nothing is read.
         Map<String, String> untrusting = new HashMap<>(env);
         untrusting.remove("AWS_CA_BUNDLE");
