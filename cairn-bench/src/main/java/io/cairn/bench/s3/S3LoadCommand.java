@@ -28,6 +28,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
@@ -66,6 +67,8 @@ public final class S3LoadCommand implements Callable<Integer> {
     Path json;
     @Option(names = "--bucket-policy", description = "Storage policy of the bucket the load creates, for Cairn (x-cairn-policy: rep3, ec4+2, ...).")
     String bucketPolicy;
+    @Option(names = "--sse", description = "Give the load's bucket a default encryption (SSE-S3, AES256): every object is stored encrypted.")
+    boolean sse;
 
     /** Keys spread over this many common prefixes ("p00/" ... "p49/"), for the delimiter listing. */
     static final int PREFIXES = 50;
@@ -137,6 +140,22 @@ public final class S3LoadCommand implements Callable<Integer> {
                 b.overrideConfiguration(o -> o.putHeader("x-cairn-policy", bucketPolicy));
             }
         });
+        if (sse) {
+            clients.getFirst().putBucketEncryption(b -> b.bucket(bucket).serverSideEncryptionConfiguration(c -> c.rules(r -> r
+                    .applyServerSideEncryptionByDefault(d -> d.sseAlgorithm(ServerSideEncryption.AES256)))));
+            // Every gateway encrypts from the map epoch that set the default on: wait until each does.
+            for (S3Client c : clients) {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (c.putObject(b -> b.bucket(bucket).key("sse-probe"), RequestBody.fromString("probe")).serverSideEncryption()
+                        != ServerSideEncryption.AES256) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("a gateway does not encrypt with the bucket's default after 30 s");
+                    }
+                    Thread.sleep(200);
+                }
+            }
+            clients.getFirst().deleteObject(b -> b.bucket(bucket).key("sse-probe"));
+        }
         byte[] base = new byte[size];
         new SplittableRandom(7).nextBytes(base);
         // The newest generation of each object whose PUT was acknowledged, and the newest begun.
@@ -148,6 +167,7 @@ public final class S3LoadCommand implements Callable<Integer> {
         out.put("objects", objects);
         out.put("size_bytes", size);
         out.put("concurrency", concurrency);
+        out.put("sse", sse);
         out.put("raw_write_mib_s", round(rawMibS));
         System.out.printf("target: %s; %d objects of %d bytes, %d clients%n", targets.size() == 1 ? targets.getFirst() : targets.size()
                 + " endpoints", objects, size, concurrency);

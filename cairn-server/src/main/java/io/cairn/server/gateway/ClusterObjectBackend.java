@@ -595,23 +595,22 @@ public final class ClusterObjectBackend implements ObjectBackend {
         if (dataKey != null) {
             int sealedSize = (int) ref.size() + SseS3.OVERHEAD;
             return io.submit(() -> {
-                byte[] sealed;
+                // The sealed chunk as received, read in place: one copy, the plaintext's.
+                ByteBuffer sealed;
                 if (pool.policy().kind() == StoragePolicy.Kind.ERASURE_CODED) {
-                    ByteBuffer whole = node.stripeReader().read(chunkPartition(pool, ref.id()), chunkKey(ref.id()), sealedSize, 0, sealedSize)
+                    sealed = node.stripeReader().read(chunkPartition(pool, ref.id()), chunkKey(ref.id()), sealedSize, 0, sealedSize)
                             .orElseThrow(() -> new IOException("chunk " + ref.id() + " of the object is missing"));
-                    sealed = new byte[whole.remaining()];
-                    whole.get(sealed);
                 } else {
                     sealed = client.getImmutable(chunkPartition(pool, ref.id()), chunkKey(ref.id()), (int) part[0])
                             .filter(x -> !x.getTombstone())
                             .orElseThrow(() -> new IOException("chunk " + ref.id() + " of the object is missing"))
-                            .getBlob().toByteArray();
+                            .getBlob().asReadOnlyByteBuffer();
                 }
-                if (sealed.length != sealedSize) {
-                    throw new IOException("chunk " + ref.id() + " has " + sealed.length + " bytes, expected " + sealedSize);
+                if (sealed.remaining() != sealedSize) {
+                    throw new IOException("chunk " + ref.id() + " has " + sealed.remaining() + " bytes, expected " + sealedSize);
                 }
-                byte[] plain = SseS3.open(dataKey, chunkKey(ref.id()), sealed);
-                return com.google.protobuf.UnsafeByteOperations.unsafeWrap(plain, from, len);
+                ByteBuffer plain = SseS3.open(dataKey, chunkKey(ref.id()), sealed);
+                return com.google.protobuf.UnsafeByteOperations.unsafeWrap(plain.array(), from, len);
             });
         }
         if (pool.policy().kind() == StoragePolicy.Kind.ERASURE_CODED) {

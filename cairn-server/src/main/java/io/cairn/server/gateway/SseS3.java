@@ -201,6 +201,25 @@ public final class SseS3 {
         }
     }
 
+    /** As {@link #open(byte[], String, byte[])}, from a buffer (read as it is, not copied) into a new one. */
+    public static java.nio.ByteBuffer open(byte[] key, String aad, java.nio.ByteBuffer sealed) throws IOException {
+        if (sealed.remaining() < OVERHEAD) {
+            throw new IOException("an encrypted piece of " + sealed.remaining() + " bytes is too short");
+        }
+        try {
+            byte[] nonce = new byte[NONCE];
+            sealed.get(nonce);
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG * 8, nonce));
+            c.updateAAD(aad.getBytes(StandardCharsets.UTF_8));
+            java.nio.ByteBuffer plain = java.nio.ByteBuffer.allocate(sealed.remaining() - TAG);
+            c.doFinal(sealed, plain);
+            return plain.flip();
+        } catch (GeneralSecurityException e) {
+            throw new IOException("an encrypted piece (" + aad + ") does not open: " + e.getMessage(), e);
+        }
+    }
+
     /** A data key in clear (kept in memory for one request only) and its stored form. */
     public record DataKey(byte[] key, String marker) {}
 }
