@@ -388,6 +388,16 @@ class AccessControlTest {
         assertThat(s3.listObjectsV2(r -> r.bucket("vault-default")).contents()).extracting(o -> o.size())
                 .containsExactly((long) defaulted.length, (long) whole.length);
 
+        // An erasure-coded bucket: each sealed chunk is what is cut into blocks.
+        s3.createBucket(r -> r.bucket("vault-ec").overrideConfiguration(o -> o.putHeader("x-cairn-policy", "ec2+1")));
+        s3.putObject(r -> r.bucket("vault-ec").key("ec").serverSideEncryption(ServerSideEncryption.AES256), RequestBody.fromBytes(whole));
+        for (int node = 0; node < cluster.nodes(); node++) {
+            S3Client c = cluster.s3(node);
+            assertThat(c.getObjectAsBytes(r -> r.bucket("vault-ec").key("ec")).asByteArray()).isEqualTo(whole);
+            assertThat(c.getObjectAsBytes(r -> r.bucket("vault-ec").key("ec").range("bytes=4194000-4195000")).asByteArray())
+                    .isEqualTo(java.util.Arrays.copyOfRange(whole, 4_194_000, 4_195_001));
+        }
+
         // A copy takes its own encryption, not its source's.
         s3.copyObject(r -> r.sourceBucket("vault").sourceKey("big").destinationBucket("plain").destinationKey("clear-copy"));
         assertThat(s3.headObject(r -> r.bucket("plain").key("clear-copy")).serverSideEncryption()).isNull();
