@@ -37,6 +37,11 @@ final class MultipartOperations {
   void create(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {
     PutRequest req = ObjectHeaders.putRequest(ex.headers(), -1);
     String uploadId = backend.createMultipartUpload(bucket, key, req);
+    // The upload is encrypted if it asked to be, or by its bucket's default (unless it brought its own key).
+    if (!req.otherHeaders().containsKey(ObjectHeaders.SSE) && backend.sseS3Available()
+        && ex.header(SseC.PREFIX + "algorithm") == null) {
+      backend.bucketEncryption(bucket).ifPresent(a -> ex.setHeader(ObjectHeaders.SSE, a));
+    }
     ObjectHeaders.writeEncryption(ex, req.otherHeaders());
     ex.sendXml(200, XmlWriter.document("InitiateMultipartUploadResult")
         .element("Bucket", bucket).element("Key", key).element("UploadId", uploadId).toBytes());

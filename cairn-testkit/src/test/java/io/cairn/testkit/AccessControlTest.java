@@ -359,7 +359,9 @@ class AccessControlTest {
         assertThat(putDefault.serverSideEncryption()).isEqualTo(ServerSideEncryption.AES256);
         byte[] part1 = "CAIRN-SSE-S3-MULTIPART-ONE-".repeat(200_000).getBytes(StandardCharsets.US_ASCII); // 5.4 MB
         byte[] part2 = "CAIRN-SSE-S3-MULTIPART-TWO-".repeat(50_000).getBytes(StandardCharsets.US_ASCII);
-        String uploadId = s3.createMultipartUpload(r -> r.bucket("vault-default").key("mp")).uploadId();
+        var created = s3.createMultipartUpload(r -> r.bucket("vault-default").key("mp"));
+        assertThat(created.serverSideEncryption()).as("the upload is encrypted by the bucket's default").isEqualTo(ServerSideEncryption.AES256);
+        String uploadId = created.uploadId();
         String e1 = s3.uploadPart(r -> r.bucket("vault-default").key("mp").uploadId(uploadId).partNumber(1), RequestBody.fromBytes(part1)).eTag();
         String e2 = s3.uploadPart(r -> r.bucket("vault-default").key("mp").uploadId(uploadId).partNumber(2), RequestBody.fromBytes(part2)).eTag();
         var done = s3.completeMultipartUpload(r -> r.bucket("vault-default").key("mp").uploadId(uploadId).multipartUpload(m -> m.parts(
