@@ -45,7 +45,7 @@ final class ClusterMapRaftDriver extends BaseStateMachine {
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ClusterMapStateMachine logic = new ClusterMapStateMachine();
     private final BiConsumer<MetaCommand, MetaResult> onApplied;
-    private final java.util.function.Consumer<MetaCommand> onReceived;
+    private final BiConsumer<org.apache.ratis.protocol.ClientId, MetaCommand> onReceived;
 
     /** Guarded by {@code this}, together with the last applied term-index. */
     private MetaState state = MetaState.initial();
@@ -66,15 +66,17 @@ final class ClusterMapRaftDriver extends BaseStateMachine {
     }
 
     ClusterMapRaftDriver(BiConsumer<MetaCommand, MetaResult> onApplied) {
-        this(onApplied, command -> { });
+        this(onApplied, (client, command) -> { });
     }
 
     /**
      * @param onApplied  hears of every command as it is applied, on every voter
-     * @param onReceived hears of every well-formed command the leader receives, before it is
-     *                   replicated: a heartbeat proves its sender alive even while the log is slow
+     * @param onReceived hears of every well-formed command the leader receives, and the client
+     *                   that sent it, before it is replicated: a heartbeat proves its sender alive
+     *                   even while the log is slow. It refuses a command by throwing
+     *                   {@link IllegalArgumentException}; the client is told why.
      */
-    ClusterMapRaftDriver(BiConsumer<MetaCommand, MetaResult> onApplied, java.util.function.Consumer<MetaCommand> onReceived) {
+    ClusterMapRaftDriver(BiConsumer<MetaCommand, MetaResult> onApplied, BiConsumer<org.apache.ratis.protocol.ClientId, MetaCommand> onReceived) {
         this.onApplied = Objects.requireNonNull(onApplied, "onApplied");
         this.onReceived = Objects.requireNonNull(onReceived, "onReceived");
     }
@@ -119,7 +121,7 @@ final class ClusterMapRaftDriver extends BaseStateMachine {
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         try {
-            onReceived.accept(MetaJson.read(request.getMessage().getContent().toByteArray(), MetaCommand.class));
+            onReceived.accept(request.getClientId(), MetaJson.read(request.getMessage().getContent().toByteArray(), MetaCommand.class));
         } catch (IllegalArgumentException e) {
             // Sent back to the client inside a gRPC trailer: keep it short and free of causes.
             String reason = String.valueOf(e.getMessage());

@@ -49,7 +49,11 @@ public final class MetaClient implements AutoCloseable {
                 .setProperties(clientProperties())
                 .setParameters(RaftTls.parameters(tls))
                 .setRaftGroup(group)
-                .setRetryPolicy(retryPolicy)
+                .setRetryPolicy(org.apache.ratis.retry.ExceptionDependentRetry.newBuilder()
+                        // A refusal is the leader's answer, not a failure to reach it: asking again changes nothing.
+                        .setExceptionToPolicy(ClusterMapRaftDriver.RefusedCommandException.class, RetryPolicies.noRetry())
+                        .setDefaultPolicy(retryPolicy)
+                        .build())
                 .build();
     }
 
@@ -173,12 +177,18 @@ public final class MetaClient implements AutoCloseable {
         RaftClientReply reply;
         try {
             reply = call.run();
-        } catch (StateMachineException e) {
+        } catch (StateMachineException | ClusterMapRaftDriver.RefusedCommandException e) {
             throw new IllegalArgumentException("meta group refused " + what + ": " + e.getMessage(), e);
         } catch (InterruptedIOException e) {
             Thread.currentThread().interrupt();
             throw new MetaUnavailableException("interrupted during meta " + what, e);
         } catch (IOException e) {
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof ClusterMapRaftDriver.RefusedCommandException refused) {
+                    // The answer to the last attempt, after earlier ones found no leader ready.
+                    throw new IllegalArgumentException("meta group refused " + what + ": " + refused.getMessage(), refused);
+                }
+            }
             throw new MetaUnavailableException("meta " + what + " failed: " + e.getMessage(), e);
         }
         if (!reply.isSuccess()) {

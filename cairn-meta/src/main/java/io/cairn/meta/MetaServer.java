@@ -55,6 +55,7 @@ public final class MetaServer implements AutoCloseable {
     private final ScheduledExecutorService detectorThread;
     private final MetaClient leaderClient;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final RaftCallers callers = new RaftCallers();
     private boolean judging;
 
     private MetaServer(MetaServerConfig config, LongSupplier nanoClock) throws IOException {
@@ -74,7 +75,7 @@ public final class MetaServer implements AutoCloseable {
                 .setServerId(MetaGroup.peerId(config.selfAddress()))
                 .setGroup(group)
                 .setProperties(properties(config))
-                .setParameters(RaftTls.parameters(config.tls()))
+                .setParameters(RaftTls.parameters(config.tls(), callers))
                 .setStateMachine(driver)
                 .setOption(hasData ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
                 .build();
@@ -172,11 +173,22 @@ public final class MetaServer implements AutoCloseable {
     }
 
     /**
-     * Called on the leader when a command arrives, before it is replicated: a heartbeat counts
-     * from its receipt, so a node is not taken for silent while the log is slow to commit (as
-     * under load). Marking it up again still waits for the command to be applied.
+     * Called on the leader when a command arrives, before it is replicated. Over TLS, a command
+     * its sender's certificate may not submit is refused here ({@link MetaSubmitters}). A
+     * heartbeat counts from its receipt, so a node is not taken for silent while the log is slow
+     * to commit (as under load). Marking it up again still waits for the command to be applied.
      */
-    private void received(MetaCommand command) {
+    private void received(org.apache.ratis.protocol.ClientId client, MetaCommand command) {
+        if (config.tls() != null) {
+            RaftCallers.Caller caller = callers.of(client.toByteString())
+                    .orElseThrow(() -> new IllegalArgumentException("no certificate is known for Raft client " + client));
+            String refusal = MetaSubmitters.refusal(command, caller);
+            if (refusal != null) {
+                LOG.warn("meta voter {} refused {} from node {}: {}", config.selfAddress(), command.getClass().getSimpleName(),
+                        caller.nodeId(), refusal);
+                throw new IllegalArgumentException(refusal);
+            }
+        }
         if (command instanceof MetaCommand.Heartbeat h) {
             synchronized (detector) {
                 long now = nanoClock.getAsLong();

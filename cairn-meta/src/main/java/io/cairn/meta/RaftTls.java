@@ -10,6 +10,8 @@ import javax.net.ssl.SSLSession;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto;
+import org.apache.ratis.thirdparty.io.grpc.ForwardingServerCallListener;
 import org.apache.ratis.thirdparty.io.grpc.Grpc;
 import org.apache.ratis.thirdparty.io.grpc.Metadata;
 import org.apache.ratis.thirdparty.io.grpc.ServerCall;
@@ -28,12 +30,24 @@ import org.slf4j.LoggerFactory;
  */
 final class RaftTls {
 
+    /** The service a Raft client's requests (reads and writes) arrive on. */
+    private static final String CLIENT_SERVICE = "ratis.grpc.RaftClientProtocolService/";
+
     private static final Logger LOG = LoggerFactory.getLogger(RaftTls.class);
 
     private RaftTls() {}
 
-    /** Ratis parameters for {@code tls}, or empty parameters (plaintext) when it is null. */
+    /** Ratis parameters of a client for {@code tls}, or empty parameters (plaintext) when it is null. */
     static Parameters parameters(NodeCredentials tls) {
+        return parameters(tls, null);
+    }
+
+    /**
+     * Ratis parameters for {@code tls}, or empty parameters (plaintext) when it is null. A voter
+     * passes {@code callers}, where its interceptor binds each client's requests to the
+     * certificate that sent them.
+     */
+    static Parameters parameters(NodeCredentials tls, RaftCallers callers) {
         Parameters p = new Parameters();
         if (tls != null) {
             KeyManager key = tls.keyManagers().getKeyManagers()[0];
@@ -42,12 +56,12 @@ final class RaftTls {
             GrpcConfigKeys.Server.setTlsConf(p, conf);
             GrpcConfigKeys.Client.setTlsConf(p, conf);
             GrpcConfigKeys.Admin.setTlsConf(p, conf);
-            GrpcConfigKeys.Server.setServicesCustomizer(p, (builder, types) -> builder.intercept(refuseRevoked(tls)));
+            GrpcConfigKeys.Server.setServicesCustomizer(p, (builder, types) -> builder.intercept(refuseRevoked(tls, callers)));
         }
         return p;
     }
 
-    private static ServerInterceptor refuseRevoked(NodeCredentials tls) {
+    private static ServerInterceptor refuseRevoked(NodeCredentials tls, RaftCallers callers) {
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
@@ -59,12 +73,47 @@ final class RaftTls {
                         ? "node " + node.get() + " is not a meta voter: " + call.getMethodDescriptor().getFullMethodName()
                                 + " is for voters only" : null;
                 if (refusal == null) {
-                    return next.startCall(call, headers);
+                    ServerCall.Listener<Q> listener = next.startCall(call, headers);
+                    return callers == null || !call.getMethodDescriptor().getFullMethodName().startsWith(CLIENT_SERVICE) ? listener
+                            : bindingCallers(call, listener, new RaftCallers.Caller(node.get(), NodeCredentials.isVoter(cert.get())), callers);
                 }
                 LOG.warn("refused Raft call {} from {}: {}", call.getMethodDescriptor().getFullMethodName(),
                         call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), refusal);
                 call.close(Status.PERMISSION_DENIED.withDescription(refusal), new Metadata());
                 return new ServerCall.Listener<>() {};
+            }
+        };
+    }
+
+    /**
+     * Binds the client id of every request on {@code call} to {@code caller} before Ratis sees
+     * it; a request under a client id another certificate holds ends the call.
+     */
+    private static <Q, R> ServerCall.Listener<Q> bindingCallers(ServerCall<Q, R> call, ServerCall.Listener<Q> listener,
+            RaftCallers.Caller caller, RaftCallers callers) {
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+            private boolean refused;
+
+            @Override
+            public void onMessage(Q message) {
+                if (refused) {
+                    return;
+                }
+                if (message instanceof RaftClientRequestProto request && !callers.bind(request.getRpcRequest().getRequestorId(), caller)) {
+                    refused = true;
+                    LOG.warn("refused Raft request from {} (node {}): its client id belongs to another node's certificate",
+                            call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), caller.nodeId());
+                    call.close(Status.PERMISSION_DENIED.withDescription("client id used by another node"), new Metadata());
+                    return;
+                }
+                super.onMessage(message);
+            }
+
+            @Override
+            public void onHalfClose() {
+                if (!refused) {
+                    super.onHalfClose();
+                }
             }
         };
     }

@@ -52,11 +52,13 @@ class MetaTlsTest {
         server = MetaServer.start(new MetaServerConfig("tls-test", address, List.of(address), tempDir.resolve("v"), 60_000,
                 MetaServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT, MetaServerConfig.DOWN_OUT_INTERVAL_MILLIS_DEFAULT,
                 MetaServerConfig.FULL_RATIO_DEFAULT, voter));
-        try (MetaClient client = MetaClient.connect("tls-test", List.of(address), 15_000, member)) {
-            client.submit(bootstrap());
-            client.submit(new MetaCommand.RegisterNode(node("n1")));
+        try (MetaClient client = MetaClient.connect("tls-test", List.of(address), 15_000, member);
+                MetaClient asVoter = MetaClient.connect("tls-test", List.of(address), 15_000, voter)) {
+            assertThatThrownBy(() -> client.submit(bootstrap())).as("a member bootstraps").hasMessageContaining("not a meta voter");
+            asVoter.submit(bootstrap());
+            client.submit(new MetaCommand.RegisterNode(node("nmember")));
             MetaState before = client.read();
-            assertThat(before.map().node("n1")).isPresent();
+            assertThat(before.map().node("nmember")).isPresent();
 
             assertThatThrownBy(() -> MetaClient.connect("tls-test", List.of(address), 2_000, null))
                     .as("a plaintext client").isInstanceOf(MetaUnavailableException.class);
@@ -85,6 +87,41 @@ class MetaTlsTest {
                         .hasMessageContaining("not a meta voter");
             }
             assertThat(server.localState().map()).isEqualTo(before.map());
+        }
+    }
+
+    @Test
+    void aMemberSpeaksOnlyForItselfAndNeverTakesTheLeadersDecisions() throws Exception {
+        String address = freeAddress();
+        ClusterCa ca = ClusterCa.create("tls-test");
+        NodeCredentials voter = ca.issue("nvoter", List.of("127.0.0.1"), true);
+        NodeCredentials member = ca.issue("nmember", List.of("127.0.0.1"));
+        server = MetaServer.start(new MetaServerConfig("tls-test", address, List.of(address), tempDir.resolve("v"), 60_000,
+                MetaServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT, MetaServerConfig.DOWN_OUT_INTERVAL_MILLIS_DEFAULT,
+                MetaServerConfig.FULL_RATIO_DEFAULT, voter));
+        try (MetaClient asVoter = MetaClient.connect("tls-test", List.of(address), 15_000, voter);
+                MetaClient asMember = MetaClient.connect("tls-test", List.of(address), 15_000, member)) {
+            asVoter.submit(bootstrap());
+            asVoter.submit(new MetaCommand.RegisterNode(node("nvoter")));
+            assertThat(asMember.submit(new MetaCommand.RegisterNode(node("nmember"))).ok()).isTrue();
+            assertThat(asMember.submit(new MetaCommand.Heartbeat(MetaFixtures.stats("nmember", 10))).ok()).isTrue();
+            MetaState before = asMember.read();
+
+            // Its own registration and heartbeat, and a gateway's changes, go through; nothing in another node's name does.
+            assertThatThrownBy(() -> asMember.submit(new MetaCommand.Heartbeat(MetaFixtures.stats("nvoter", 10))))
+                    .hasMessageContaining("cannot heartbeat for node nvoter");
+            assertThatThrownBy(() -> asMember.submit(new MetaCommand.RegisterNode(node("nvoter", "127.0.0.9:1"))))
+                    .hasMessageContaining("cannot register node nvoter");
+            assertThatThrownBy(() -> asMember.submit(new MetaCommand.RegisterNode(new io.cairn.core.map.NodeInfo("nmember", "site-a", "zone-1",
+                    "10.0.0.1:8080", "10.0.0.1:9000", address, 1_000_000_000L, io.cairn.core.map.NodeState.DOWN, false))))
+                    .hasMessageContaining("cannot register as one");
+            assertThatThrownBy(() -> asMember.submit(new MetaCommand.MarkDown("nvoter"))).hasMessageContaining("not a meta voter");
+            assertThatThrownBy(() -> asMember.submit(new MetaCommand.SetDegradedMode("made up"))).hasMessageContaining("not a meta voter");
+            assertThatThrownBy(() -> asMember.submit(new MetaCommand.ClearActing(List.of(new io.cairn.core.map.ActingSet("default", 0, List.of("nvoter")))))).hasMessageContaining("not a meta voter");
+            assertThat(server.localState()).isEqualTo(before);
+
+            assertThat(asMember.submit(new MetaCommand.CreateBucket(MetaFixtures.bucket("b", "default", "root"), 0)).ok()).isTrue();
+            assertThat(asVoter.submit(new MetaCommand.MarkDown("nmember")).ok()).isTrue();
         }
     }
 

@@ -112,7 +112,17 @@ class ClusterTlsTest {
         assertThatThrownBy(() -> MetaClient.connect("cairn-dev", voters, 3_000, foreign).close())
                 .isInstanceOf(MetaUnavailableException.class);
         try (MetaClient member = MetaClient.connect("cairn-dev", voters, 15_000, member1)) {
-            assertThat(member.read().map().node(node0)).isPresent();
+            io.cairn.meta.MetaState before = member.read();
+            io.cairn.core.map.NodeInfo n0 = before.map().node(node0).orElseThrow();
+            // A member of the cluster submits map changes, but none in another node's name: it
+            // cannot send node 0's traffic to itself, nor keep node 0 up while it is away.
+            io.cairn.core.map.NodeInfo hijacked = new io.cairn.core.map.NodeInfo(n0.id(), n0.site(), n0.zone(), n0.publicAddress(),
+                    "127.0.0.1:" + cluster.dev().layout().clusterPort(1), n0.metaAddress(), n0.capacityBytes(), n0.state(), n0.in());
+            assertThatThrownBy(() -> member.submit(new io.cairn.meta.MetaCommand.RegisterNode(hijacked)))
+                    .hasMessageContaining("cannot register node " + node0);
+            assertThatThrownBy(() -> member.submit(new io.cairn.meta.MetaCommand.Heartbeat(io.cairn.core.map.NodeStats.empty(node0))))
+                    .hasMessageContaining("cannot heartbeat for node " + node0);
+            assertThat(member.read().map().node(node0)).contains(n0);
         }
 
         // Nothing of the above changed what the cluster serves.
