@@ -1,12 +1,9 @@
 package io.cairn.meta;
 
 import io.cairn.meta.tls.NodeCredentials;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
@@ -65,7 +62,7 @@ final class RaftTls {
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-                Optional<X509Certificate> cert = certificateOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                Optional<X509Certificate> cert = NodeCredentials.peerCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
                 Optional<String> node = cert.flatMap(NodeCredentials::nodeIdOf);
                 String refusal = node.isEmpty() ? "the caller presented no node certificate of this cluster"
                         : tls.isRevoked(node.get()) ? "node " + node.get() + " was removed from the cluster"
@@ -129,15 +126,4 @@ final class RaftTls {
                         && !fullMethodName.equals("ratis.grpc.AdminProtocolService/groupList"));
     }
 
-    private static Optional<X509Certificate> certificateOf(SSLSession session) {
-        if (session == null) {
-            return Optional.empty();
-        }
-        try {
-            Certificate[] chain = session.getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate x ? Optional.of(x) : Optional.empty();
-        } catch (SSLPeerUnverifiedException e) {
-            return Optional.empty();
-        }
-    }
 }

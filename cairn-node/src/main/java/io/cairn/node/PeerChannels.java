@@ -179,6 +179,12 @@ public final class PeerChannels implements AutoCloseable {
                 .withDeadlineAfter(rpcTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 
+    /** The channel to {@code nodeId} (for services beside the node protocol), or an exception if the map lacks it. */
+    public io.grpc.Channel channelTo(String nodeId) {
+        return channel(mapView.current().map().node(nodeId)
+                .orElseThrow(() -> new IllegalStateException("node " + nodeId + " is not in map epoch " + mapView.epoch())));
+    }
+
     /** This node's id, when its calls to itself take the in-process channel. */
     public java.util.Optional<String> selfId() {
         return selfChannel == null ? java.util.Optional.empty() : java.util.Optional.of(selfId);

@@ -45,8 +45,11 @@ public final class StorageNode implements AutoCloseable {
     /** The same service on an in-process transport, for this node's calls to itself. */
     private final Server selfServer;
 
+    /** Renews this node's certificate before it expires; null without cluster TLS. */
+    private final CertificateRenewal renewal;
+
     private StorageNode(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt, long incarnation,
-                        io.cairn.meta.tls.NodeCredentials tls) throws IOException {
+                        io.cairn.meta.tls.NodeCredentials tls, io.cairn.meta.tls.ClusterCa caOrNull) throws IOException {
         if (tls != null && !tls.nodeId().equals(config.nodeId())) {
             throw new IllegalArgumentException("the node certificate names node " + tls.nodeId() + ", but this node is " + config.nodeId());
         }
@@ -78,6 +81,10 @@ public final class StorageNode implements AutoCloseable {
                                         .trustManager(tls.trustManager())
                                         .clientAuth(io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.REQUIRE)).build())
                         .addService(io.grpc.ServerInterceptors.intercept(service, io.cairn.node.rpc.PeerIdentity.interceptor(tls)));
+                if (caOrNull != null) {
+                    builder.addService(io.grpc.ServerInterceptors.intercept(new io.cairn.node.rpc.CertificateService(caOrNull),
+                            io.cairn.node.rpc.PeerIdentity.interceptor(tls)));
+                }
             }
             this.server = builder
                     .maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX)
@@ -89,6 +96,8 @@ public final class StorageNode implements AutoCloseable {
             peers.close();
             throw e;
         }
+        this.renewal = tls == null ? null
+                : new CertificateRenewal(config.nodeId(), tls, caOrNull, mapView, peers, java.time.Clock.systemUTC());
         log.info("node {} serves the cluster protocol on {}", config.nodeId(), config.clusterAddress());
     }
 
@@ -125,10 +134,23 @@ public final class StorageNode implements AutoCloseable {
      */
     public static StorageNode start(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt,
                                     long incarnation, io.cairn.meta.tls.NodeCredentials tls) throws IOException {
-        StorageNode node = new StorageNode(config, store, meta, onHalt, incarnation, tls);
+        return start(config, store, meta, onHalt, incarnation, tls, null);
+    }
+
+    /**
+     * @param caOrNull the cluster CA with its key, on a node that holds it: the node then renews
+     *                 its own certificate and those of the nodes that ask ({@link CertificateRenewal})
+     */
+    public static StorageNode start(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt,
+                                    long incarnation, io.cairn.meta.tls.NodeCredentials tls, io.cairn.meta.tls.ClusterCa caOrNull)
+            throws IOException {
+        StorageNode node = new StorageNode(config, store, meta, onHalt, incarnation, tls, caOrNull);
         try {
             node.register();
             node.driver.start();
+            if (node.renewal != null) {
+                node.renewal.start();
+            }
         } catch (RuntimeException e) {
             node.close();
             throw e;
@@ -190,6 +212,9 @@ public final class StorageNode implements AutoCloseable {
 
     @Override
     public void close() {
+        if (renewal != null) {
+            renewal.close();
+        }
         server.shutdownNow();
         selfServer.shutdownNow();
         driver.close();

@@ -58,6 +58,7 @@ public final class NodeProcess implements AutoCloseable {
         String nodeId = NodeIdentity.loadOrCreate(c.dataPath());
         log.info("starting node {} ({})", nodeId, c);
         NodeCredentials tls = credentials(c, nodeId);
+        io.cairn.meta.tls.ClusterCa ca = clusterCa(c, tls);
         io.cairn.server.gateway.SseS3 sse = null;
         if (c.sseMasterKeyFile() != null) {
             try {
@@ -86,12 +87,12 @@ public final class NodeProcess implements AutoCloseable {
                 c.clusterAddress(), c.metaAddress(), c.capacityBytes(), c.heartbeatIntervalMillis(), c.chunkSizeBytes(),
                 c.rpcTimeoutMillis(), c.requestRetryMillis(), c.recoveryBytesPerSecond(), c.scrubBytesPerSecond(),
                 c.scrubPauseMillis(), c.minCopies()), store, metaClient, NodeProcess::halt, NodeIdentity.nextIncarnation(c.dataPath()),
-                tls);
+                tls, ca);
         resources.add(node);
 
         var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());
         ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC(), sse, c.bucketsPerUserMax());
-        AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken(), admission(c, tls, metaClient), sse, c.bucketsPerUserMax());
+        AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken(), admission(tls, ca, metaClient), sse, c.bucketsPerUserMax());
         javax.net.ssl.SSLContext publicTls = null;
         if (c.tlsCertFile() != null) {
             try {
@@ -112,19 +113,20 @@ public final class NodeProcess implements AutoCloseable {
      * ({@code cluster_ca_key_file}) it signs their certificates; on any other it only makes tokens.
      * Null without cluster TLS.
      */
-    private static io.cairn.server.join.NodeAdmission admission(NodeConfig c, NodeCredentials tls, MetaClient meta) {
-        if (tls == null) {
+    private static io.cairn.server.join.NodeAdmission admission(NodeCredentials tls, io.cairn.meta.tls.ClusterCa caOrNull, MetaClient meta) {
+        return tls == null ? null : new io.cairn.server.join.NodeAdmission(tls.caCertificate(), caOrNull, meta::submit, Clock.systemUTC());
+    }
+
+    /** The cluster CA with its key ({@code cluster_ca_key_file}), on a node that holds it; else null. */
+    private static io.cairn.meta.tls.ClusterCa clusterCa(NodeConfig c, NodeCredentials tls) {
+        if (tls == null || c.clusterCaKeyFile() == null) {
             return null;
         }
-        io.cairn.meta.tls.ClusterCa ca = null;
-        if (c.clusterCaKeyFile() != null) {
-            try {
-                ca = io.cairn.meta.tls.ClusterCa.load(tls.caCertificate(), Path.of(c.clusterCaKeyFile()));
-            } catch (IOException e) {
-                throw new ConfigException("cluster_ca_key_file: " + e.getMessage());
-            }
+        try {
+            return io.cairn.meta.tls.ClusterCa.load(tls.caCertificate(), Path.of(c.clusterCaKeyFile()));
+        } catch (IOException e) {
+            throw new ConfigException("cluster_ca_key_file: " + e.getMessage());
         }
-        return new io.cairn.server.join.NodeAdmission(tls.caCertificate(), ca, meta::submit, Clock.systemUTC());
     }
 
     /** This node's certificate for the cluster's connections, or null (plaintext) when none is configured. */

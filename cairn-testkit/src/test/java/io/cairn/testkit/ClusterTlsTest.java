@@ -203,6 +203,100 @@ class ClusterTlsTest {
     }
 
     @Test
+    void nodes_renew_their_certificates_before_they_expire_and_only_for_themselves() throws Exception {
+        cluster = TestCluster.start(4); // nodes 0-2 are meta voters and hold the CA key; node 3 does not
+        cluster.s3(0).createBucket(b -> b.bucket("renew"));
+        ClusterCa ca = ClusterCa.load(cluster.dir().resolve("ca"));
+        // Node 0 (it renews with the CA key it holds) and node 3 (it asks a voter) start with
+        // certificates two thirds through their lifetime.
+        java.util.Map<Integer, X509Certificate> ageing = new java.util.HashMap<>();
+        for (int i : new int[] {0, 3}) {
+            NodeCredentials have = NodeCredentials.load(cluster.dev().tlsDir(i));
+            cluster.kill(i);
+            java.time.Instant now = java.time.Instant.now();
+            NodeCredentials old = ca.issue(have.nodeId(), List.of("127.0.0.1"), have.voter(), now.minus(Duration.ofMinutes(50)),
+                    now.plus(Duration.ofMinutes(10)));
+            old.save(cluster.dev().tlsDir(i));
+            ageing.put(i, old.certificate());
+            cluster.restart(i);
+        }
+        String node3 = cluster.nodeStatus(3).path("id").asText();
+        for (int i : ageing.keySet()) {
+            X509Certificate old = ageing.get(i);
+            java.nio.file.Path dir = cluster.dev().tlsDir(i);
+            Awaitility.await("node " + i + " renews its certificate").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> !certificateIn(dir).equals(old));
+            X509Certificate renewed = certificateIn(dir);
+            assertThat(renewed.getNotAfter().toInstant()).isAfter(java.time.Instant.now().plus(Duration.ofDays(300)));
+            assertThat(List.copyOf(renewed.getSubjectAlternativeNames())).isEqualTo(List.copyOf(old.getSubjectAlternativeNames()));
+            assertThat(renewed.getPublicKey()).as("a new key").isNotEqualTo(old.getPublicKey());
+            assertThat(NodeCredentials.load(dir).certificate()).as("the key on disk goes with it").isEqualTo(renewed);
+            // A new connection to the node is shown the renewed certificate, without a restart.
+            assertThat(presentedAt(cluster.dev().layout().clusterPort(i), NodeCredentials.load(cluster.dev().tlsDir(1)))).isEqualTo(renewed);
+            assertThat(Files.readString(cluster.log(i), StandardCharsets.UTF_8)).contains("renewed its certificate");
+        }
+        StringBuilder voterLogs = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            voterLogs.append(Files.readString(cluster.log(i), StandardCharsets.UTF_8));
+        }
+        assertThat(voterLogs).contains("renewed the certificate of node " + node3);
+
+        // Renewal is for oneself only, and only nodes with the CA key serve it.
+        NodeCredentials member1 = NodeCredentials.load(cluster.dev().tlsDir(1));
+        String node0 = cluster.nodeStatus(0).path("id").asText();
+        KeyPair fresh = ClusterCa.newKeyPair();
+        ManagedChannel toVoter = tls(cluster.dev().layout().clusterPort(0), node0,
+                SslContextBuilder.forClient().keyManager(member1.keyManagers()).trustManager(member1.trustManagers()));
+        ManagedChannel toNode3 = tls(cluster.dev().layout().clusterPort(3), node3,
+                SslContextBuilder.forClient().keyManager(member1.keyManagers()).trustManager(member1.trustManagers()));
+        try {
+            var stub = io.cairn.node.rpc.NodeCertificatesGrpc.newBlockingStub(toVoter).withDeadlineAfter(10, TimeUnit.SECONDS);
+            byte[] issued = stub.renew(io.cairn.node.rpc.RenewRequest.newBuilder()
+                    .setPublicKey(com.google.protobuf.ByteString.copyFrom(fresh.getPublic().getEncoded())).build()).getCertificate().toByteArray();
+            X509Certificate forMember = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(issued));
+            assertThat(NodeCredentials.nodeIdOf(forMember)).contains(member1.nodeId());
+            assertThat(NodeCredentials.isVoter(forMember)).isEqualTo(member1.voter());
+            assertThatThrownBy(() -> stub.renew(io.cairn.node.rpc.RenewRequest.newBuilder()
+                    .setPublicKey(com.google.protobuf.ByteString.copyFromUtf8("not a key")).build()))
+                    .isInstanceOf(StatusRuntimeException.class)
+                    .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+            assertThatThrownBy(() -> io.cairn.node.rpc.NodeCertificatesGrpc.newBlockingStub(toNode3).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .renew(io.cairn.node.rpc.RenewRequest.newBuilder()
+                            .setPublicKey(com.google.protobuf.ByteString.copyFrom(fresh.getPublic().getEncoded())).build()))
+                    .isInstanceOf(StatusRuntimeException.class)
+                    .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+        } finally {
+            toVoter.shutdownNow();
+            toNode3.shutdownNow();
+        }
+
+        // The renewed nodes serve on, and start again with what they wrote.
+        cluster.kill(3);
+        cluster.restart(3);
+        cluster.s3(3).putObject(b -> b.bucket("renew").key("k"), RequestBody.fromString("after renewal"));
+        assertThat(cluster.s3(0).getObjectAsBytes(b -> b.bucket("renew").key("k")).asUtf8String()).isEqualTo("after renewal");
+    }
+
+    private static X509Certificate certificateIn(java.nio.file.Path tlsDir) throws Exception {
+        try (var in = Files.newInputStream(tlsDir.resolve(NodeCredentials.CERT_FILE))) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+    }
+
+    /** The certificate a node's cluster port shows a new TLS connection from {@code client}. */
+    private static X509Certificate presentedAt(int port, NodeCredentials client) throws Exception {
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(client.keyManagers().getKeyManagers(), client.trustManagers().getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+            javax.net.ssl.SSLParameters params = socket.getSSLParameters();
+            params.setApplicationProtocols(new String[] {"h2"});
+            socket.setSSLParameters(params);
+            socket.startHandshake();
+            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    @Test
     void a_node_joins_with_a_one_time_token_and_nothing_else_admits_it() throws Exception {
         cluster = TestCluster.start(3);
         cluster.s3(0).createBucket(b -> b.bucket("joined"));

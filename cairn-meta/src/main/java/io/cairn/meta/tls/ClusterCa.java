@@ -103,26 +103,10 @@ public final class ClusterCa {
      * (mode 0600): what a meta voter that admits joining nodes holds.
      */
     public static ClusterCa load(X509Certificate certificate, Path keyFile) throws IOException {
-        java.util.Set<java.nio.file.attribute.PosixFilePermission> open = Files.getPosixFilePermissions(keyFile);
-        open.removeAll(java.util.EnumSet.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
-                java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));
-        if (!open.isEmpty()) {
-            throw new IOException(keyFile + " is open to others (" + open + "): chmod 600 " + keyFile);
-        }
+        Pem.requireOwnerOnly(keyFile);
         PrivateKey key = Pem.readPrivateKey(keyFile);
-        try {
-            java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
-            s.initSign(key);
-            s.update(new byte[] {1, 2, 3});
-            byte[] signature = s.sign();
-            s.initVerify(certificate.getPublicKey());
-            s.update(new byte[] {1, 2, 3});
-            if (!s.verify(signature)) {
-                throw new IOException(keyFile + " is not the key of the CA certificate " + certificate.getSubjectX500Principal());
-            }
-        } catch (GeneralSecurityException e) {
-            throw new IOException(keyFile + " is not the key of the CA certificate " + certificate.getSubjectX500Principal()
-                    + ": " + e.getMessage(), e);
+        if (!Pem.keyMatches(key, certificate.getPublicKey())) {
+            throw new IOException(keyFile + " is not the key of the CA certificate " + certificate.getSubjectX500Principal());
         }
         return new ClusterCa(certificate, key);
     }
@@ -158,6 +142,12 @@ public final class ClusterCa {
         return new NodeCredentials(certificate, issueFor(nodeId, hosts, pair.getPublic(), voter), pair.getPrivate());
     }
 
+    /** As {@link #issue(String, List, boolean)}, valid from {@code notBefore} to {@code notAfter}. */
+    public NodeCredentials issue(String nodeId, List<String> hosts, boolean voter, Instant notBefore, Instant notAfter) {
+        KeyPair pair = newKeyPair();
+        return new NodeCredentials(certificate, issueFor(nodeId, hosts, pair.getPublic(), voter, notBefore, notAfter), pair.getPrivate());
+    }
+
     /** Whether {@code nodeId} can be named by a node certificate. */
     public static boolean isNodeId(String nodeId) {
         return nodeId != null && nodeId.matches("[a-z0-9][a-z0-9-]{0,62}");
@@ -168,14 +158,20 @@ public final class ClusterCa {
      * token sends only its public key), valid for {@link #NODE_VALIDITY}.
      */
     public X509Certificate issueFor(String nodeId, List<String> hosts, java.security.PublicKey publicKey, boolean voter) {
+        Instant now = Instant.now();
+        return issueFor(nodeId, hosts, publicKey, voter, now.minus(Duration.ofHours(1)), now.plus(NODE_VALIDITY));
+    }
+
+    /** As {@link #issueFor(String, List, java.security.PublicKey, boolean)}, valid from {@code notBefore} to {@code notAfter}. */
+    public X509Certificate issueFor(String nodeId, List<String> hosts, java.security.PublicKey publicKey, boolean voter,
+            Instant notBefore, Instant notAfter) {
         if (!isNodeId(nodeId)) {
             throw new IllegalArgumentException("not a node id for a certificate: '" + nodeId + "'");
         }
         KeyPair pair = new KeyPair(publicKey, null);
-        Instant now = Instant.now();
         try {
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
-                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(NODE_VALIDITY)),
+                    Date.from(notBefore), Date.from(notAfter),
                     new X500Name("CN=" + nodeId + ",O=Cairn"), pair.getPublic());
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
@@ -195,6 +191,39 @@ public final class ClusterCa {
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot issue a certificate for node " + nodeId + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A renewal: a certificate for the node that {@code current} names, with its role and hosts,
+     * for {@code publicKey} (a new key the node made), valid for {@link #NODE_VALIDITY} from now.
+     * The node proved it holds {@code current} by presenting it on a mutual TLS connection.
+     *
+     * @throws IllegalArgumentException if {@code current} is not this CA's certificate of a node,
+     *                                  or has expired
+     */
+    public X509Certificate renew(X509Certificate current, java.security.PublicKey publicKey) {
+        try {
+            current.verify(certificate.getPublicKey());
+            current.checkValidity();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("not a valid certificate of this cluster's CA: " + e.getMessage(), e);
+        }
+        String nodeId = NodeCredentials.nodeIdOf(current).orElseThrow(() -> new IllegalArgumentException(
+                "the certificate " + current.getSubjectX500Principal() + " names no node"));
+        List<String> hosts = new ArrayList<>();
+        try {
+            for (List<?> n : current.getSubjectAlternativeNames()) {
+                boolean dns = Integer.valueOf(GeneralName.dNSName).equals(n.get(0));
+                boolean ip = Integer.valueOf(GeneralName.iPAddress).equals(n.get(0));
+                String name = String.valueOf(n.get(1));
+                if (ip || (dns && !name.endsWith(NODE_DOMAIN) && !name.endsWith(VOTER_DOMAIN))) {
+                    hosts.add(name);
+                }
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            throw new IllegalArgumentException("unreadable names in the certificate of node " + nodeId, e);
+        }
+        return issueFor(nodeId, hosts, publicKey, NodeCredentials.isVoter(current));
     }
 
     /**
@@ -244,7 +273,8 @@ public final class ClusterCa {
         }
     }
 
-    static KeyPair newKeyPair() {
+    /** A new key pair of the kind node certificates are for (ECDSA on P-256). */
+    public static KeyPair newKeyPair() {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
             g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);

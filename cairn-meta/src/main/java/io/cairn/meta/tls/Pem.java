@@ -23,10 +23,39 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
-/** PEM files of certificates and private keys (PKCS#8); a key file is written with mode 0600. */
-final class Pem {
+/**
+ * PEM files of certificates and private keys (PKCS#8); a key file is written with mode 0600, and
+ * one that others may read is refused ({@link #requireOwnerOnly}).
+ */
+public final class Pem {
 
     private Pem() {}
+
+    /** Refuses a secret's file that anyone but its owner may read or write. */
+    public static void requireOwnerOnly(Path file) throws IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> open = Files.getPosixFilePermissions(file);
+        open.removeAll(java.util.EnumSet.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));
+        if (!open.isEmpty()) {
+            throw new IOException(file + " is open to others (" + open + "): chmod 600 " + file);
+        }
+    }
+
+    /** Whether {@code key} is the private half of {@code publicKey} (an ECDSA signature made with one checks with the other). */
+    public static boolean keyMatches(PrivateKey key, java.security.PublicKey publicKey) {
+        try {
+            java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
+            s.initSign(key);
+            byte[] probe = "cairn key check".getBytes(StandardCharsets.US_ASCII);
+            s.update(probe);
+            byte[] signature = s.sign();
+            s.initVerify(publicKey);
+            s.update(probe);
+            return s.verify(signature);
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
+    }
 
     static List<X509Certificate> readCertificates(Path file) throws IOException {
         List<X509Certificate> out = new ArrayList<>();

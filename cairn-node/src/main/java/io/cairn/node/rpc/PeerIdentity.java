@@ -10,11 +10,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +26,8 @@ public final class PeerIdentity {
 
     /** The calling node's id, on calls that came over mutual TLS; absent on in-process calls. */
     static final Context.Key<String> NODE = Context.key("cairn-peer-node");
+    /** The certificate the caller presented (what names {@link #NODE}). */
+    static final Context.Key<X509Certificate> CERTIFICATE = Context.key("cairn-peer-certificate");
 
     private PeerIdentity() {}
 
@@ -41,7 +40,8 @@ public final class PeerIdentity {
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-                Optional<String> node = nodeOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                Optional<X509Certificate> cert = NodeCredentials.peerCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                Optional<String> node = cert.flatMap(NodeCredentials::nodeIdOf);
                 if (node.isEmpty()) {
                     log.warn("refused {} from {}: the caller presented no node certificate of this cluster",
                             call.getMethodDescriptor().getBareMethodName(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
@@ -54,21 +54,10 @@ public final class PeerIdentity {
                     call.close(Status.PERMISSION_DENIED.withDescription("node " + node.get() + " was removed from the cluster"), new Metadata());
                     return new ServerCall.Listener<>() {};
                 }
-                return Contexts.interceptCall(Context.current().withValue(NODE, node.get()), call, headers, next);
+                return Contexts.interceptCall(Context.current().withValue(NODE, node.get()).withValue(CERTIFICATE, cert.get()),
+                        call, headers, next);
             }
         };
-    }
-
-    private static Optional<String> nodeOf(SSLSession session) {
-        if (session == null) {
-            return Optional.empty();
-        }
-        try {
-            Certificate[] chain = session.getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate x ? NodeCredentials.nodeIdOf(x) : Optional.empty();
-        } catch (SSLPeerUnverifiedException e) {
-            return Optional.empty();
-        }
     }
 
     /** The nodes a request says sent it (none if it names none). */

@@ -366,7 +366,8 @@ public final class DevCluster {
 
     /**
      * Gives node {@code i} a certificate of the dev cluster's CA for its node id (creating the id
-     * in its data directory if the node never ran), unless it has a valid one already.
+     * in its data directory if the node never ran), unless it has a valid one already (not
+     * expired: a running node renews its own before that).
      */
     private void ensureCredentials(int i) throws IOException {
         String nodeId = io.cairn.server.NodeIdentity.loadOrCreate(dataDir(i));
@@ -375,8 +376,8 @@ public final class DevCluster {
         if (io.cairn.meta.tls.NodeCredentials.existIn(tls)) {
             try {
                 io.cairn.meta.tls.NodeCredentials have = io.cairn.meta.tls.NodeCredentials.load(tls);
-                boolean fresh = have.certificate().getNotAfter().toInstant().isAfter(java.time.Instant.now().plus(java.time.Duration.ofDays(30)));
-                if (have.nodeId().equals(nodeId) && have.caCertificate().equals(ca.certificate()) && fresh
+                // A running node renews its own certificate; one that expired while stopped gets a new one here.
+                if (have.nodeId().equals(nodeId) && have.caCertificate().equals(ca.certificate())
                         && have.voter() == (i < layout.voters())) {
                     return;
                 }

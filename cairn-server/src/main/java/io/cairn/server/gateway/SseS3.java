@@ -4,16 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.Set;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -57,11 +54,7 @@ public final class SseS3 {
 
     /** Reads a master key file, refusing one that others may read. */
     public static SseS3 load(Path file) throws IOException {
-        Set<PosixFilePermission> open = Files.getPosixFilePermissions(file);
-        open.removeAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-        if (!open.isEmpty()) {
-            throw new IOException(file + " is open to others (" + open + "): chmod 600 " + file);
-        }
+        io.cairn.meta.tls.Pem.requireOwnerOnly(file);
         byte[] key;
         try {
             key = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).strip());
