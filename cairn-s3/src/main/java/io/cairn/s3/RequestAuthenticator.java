@@ -216,8 +216,7 @@ public final class RequestAuthenticator {
     }
     if (!match) {
       LOG.debug("SigV2 signature mismatch for access key {}; string to sign:\n{}", accessKey, stringToSign);
-      throw new S3Exception(S3Error.SignatureDoesNotMatch,
-          "the request signature we calculated does not match the signature you provided; check your key and signing method");
+      throw S3Exception.signatureMismatch(accessKey);
     }
     // SigV2 signs no payload hash: the body is taken as sent (Content-MD5 is still checked if present).
     String bodyMode = payload != null && payload.length() == 64 ? payload : "UNSIGNED-PAYLOAD";
@@ -264,8 +263,7 @@ public final class RequestAuthenticator {
     }
     if (!SigV4Signer.signaturesEqual(expected, signature)) {
       LOG.debug("signature mismatch for access key {}; canonical request:\n{}", accessKey, canonicalRequest);
-      throw new S3Exception(S3Error.SignatureDoesNotMatch,
-          "the request signature we calculated does not match the signature you provided; check your key and signing method");
+      throw S3Exception.signatureMismatch(accessKey);
     }
     return new Authentication(accessKey, key, amzDate, scope, signature, bodyMode, presigned);
   }

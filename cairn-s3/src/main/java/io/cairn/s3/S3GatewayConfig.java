@@ -19,6 +19,9 @@ import java.util.List;
  * @param minUploadBytesPerSecond the slowest a client may send a request body, counted over the
  *     time the gateway waits for it (not the time it spends storing what came), after a grace of
  *     {@link #UPLOAD_GRACE_MILLIS}; slower is {@code RequestTimeout}; 0 for no limit
+ * @param requestDeadlineMillis the longest one request may take from its headers to the end of its
+ *     answer, however steadily its body or answer moves; past it the connection is closed; 0 for
+ *     no deadline
  */
 public record S3GatewayConfig(
     String host,
@@ -29,7 +32,8 @@ public record S3GatewayConfig(
     int concurrentRequestsMax,
     long bodyBytesMax,
     int failedSignaturesPerMinute,
-    long minUploadBytesPerSecond) {
+    long minUploadBytesPerSecond,
+    long requestDeadlineMillis) {
 
   public static final String DEFAULT_REGION = "us-east-1";
   public static final long DEFAULT_MAX_SKEW_MILLIS = 15 * 60 * 1000L;
@@ -38,6 +42,8 @@ public record S3GatewayConfig(
   public static final long BODY_BYTES_MAX = 5L * 1024 * 1024 * 1024;
   public static final int DEFAULT_FAILED_SIGNATURES_PER_MINUTE = 600;
   public static final long DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND = 1024;
+  /** Two hours: a 5 GiB body at 1 MiB/s takes 85 minutes. */
+  public static final long DEFAULT_REQUEST_DEADLINE_MILLIS = 2 * 60 * 60 * 1000L;
   /** How long the gateway waits for a body before its rate is checked. */
   public static final long UPLOAD_GRACE_MILLIS = 10_000;
 
@@ -53,13 +59,14 @@ public record S3GatewayConfig(
     }
     if (failedSignaturesPerMinute < 0) throw new IllegalArgumentException("failedSignaturesPerMinute must be >= 0");
     if (minUploadBytesPerSecond < 0) throw new IllegalArgumentException("minUploadBytesPerSecond must be >= 0");
+    if (requestDeadlineMillis < 0) throw new IllegalArgumentException("requestDeadlineMillis must be >= 0");
   }
 
   public S3GatewayConfig(
       String host, int port, String region, long maxSkewMillis, List<String> virtualHostDomains, int concurrentRequestsMax,
       long bodyBytesMax) {
     this(host, port, region, maxSkewMillis, virtualHostDomains, concurrentRequestsMax, bodyBytesMax,
-        DEFAULT_FAILED_SIGNATURES_PER_MINUTE, DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND);
+        DEFAULT_FAILED_SIGNATURES_PER_MINUTE, DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND, DEFAULT_REQUEST_DEADLINE_MILLIS);
   }
 
   public S3GatewayConfig(

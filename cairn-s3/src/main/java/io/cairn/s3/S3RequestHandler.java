@@ -52,6 +52,8 @@ public final class S3RequestHandler extends Handler.Abstract {
   private final AclOperations acls;
   private final Semaphore permits;
   private final FailedSignatureLimiter failedSignatures;
+  /** The same count per existing access key, over every source: a guess at one key's secret spread over many addresses. */
+  private final FailedSignatureLimiter failedKeySignatures;
   private final String requestIdPrefix;
   private final AtomicLong requestCounter = new AtomicLong();
 
@@ -75,6 +77,7 @@ public final class S3RequestHandler extends Handler.Abstract {
     this.acls = new AclOperations(backend);
     this.permits = new Semaphore(config.concurrentRequestsMax());
     this.failedSignatures = new FailedSignatureLimiter(config.failedSignaturesPerMinute());
+    this.failedKeySignatures = new FailedSignatureLimiter(config.failedSignaturesPerMinute());
     this.requestIdPrefix = requestIdPrefix;
   }
 
@@ -94,6 +97,9 @@ public final class S3RequestHandler extends Handler.Abstract {
       finish(ex, callback, new S3Exception(S3Error.SlowDown, "please reduce your request rate"));
       return true;
     }
+    org.eclipse.jetty.util.thread.Scheduler.Task deadline = config.requestDeadlineMillis() == 0 ? null
+        : request.getComponents().getScheduler().schedule(() -> pastDeadline(request, requestId),
+            config.requestDeadlineMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     try {
       if (admin != null && ex.rawPath().startsWith(ADMIN_PREFIX)) {
         String path = QueryParameters.decode(ex.rawPath(), false);
@@ -112,16 +118,30 @@ public final class S3RequestHandler extends Handler.Abstract {
     } catch (Throwable t) {
       finish(ex, callback, t);
     } finally {
+      if (deadline != null) deadline.cancel();
       permits.release();
     }
     return true;
   }
 
   /**
-   * Checks the request's signature and counts a failure against its source address. A source
-   * past its limit of failures still has good signatures served, but an unknown access key from
-   * it costs no cluster map read, and a failure is answered {@code SlowDown} (retry later) rather
-   * than checked further. A cluster map that cannot be read counts as no failure.
+   * A request still running at the gateway's deadline: its connection is closed, so that the
+   * read or write it waits in fails and it ends, storing nothing it had not finished.
+   */
+  private void pastDeadline(Request request, String requestId) {
+    LOG.warn("request {} {} {} from {} ran past the deadline of {} ms: its connection is closed", requestId, request.getMethod(),
+        request.getHttpURI().getPath(), Request.getRemoteAddr(request), config.requestDeadlineMillis());
+    request.getConnectionMetaData().getConnection().getEndPoint().close();
+  }
+
+  /**
+   * Checks the request's signature and counts a failure against its source address, and a
+   * signature that does not match an existing access key against that key too. A source past its
+   * limit of failures still has good signatures served, but an unknown access key from it costs no
+   * cluster map read, and a failure is answered {@code SlowDown} (retry later) rather than checked
+   * further. A key past its limit is treated alike: its failures get {@code SlowDown} from every
+   * address, while a request its owner signs right is served (no one locks a key out by guessing
+   * at it). A cluster map that cannot be read counts as no failure.
    */
   private Authentication authenticate(S3Exchange ex, String virtualHostBucket) throws S3Exception {
     String source = ex.remoteAddress();
@@ -137,6 +157,16 @@ public final class S3RequestHandler extends Handler.Abstract {
         LOG.warn("request {} {} {} from {} failed to authenticate ({}), one too many from this address",
             ex.requestId(), ex.method(), ex.rawPath(), source, e.error());
         throw new S3Exception(S3Error.SlowDown, "too many requests that failed to authenticate from your address; please slow down");
+      }
+      java.util.Optional<String> key = e.mismatchedAccessKey();
+      if (key.isPresent()) {
+        boolean keyOverLimit = failedKeySignatures.blocked(key.get(), now);
+        failedKeySignatures.failed(key.get(), now);
+        if (keyOverLimit) {
+          LOG.warn("request {} {} {} from {}: a wrong signature for access key {}, one too many for this key",
+              ex.requestId(), ex.method(), ex.rawPath(), source, key.get());
+          throw new S3Exception(S3Error.SlowDown, "too many requests with a wrong signature for this access key; please slow down");
+        }
       }
       throw e;
     }

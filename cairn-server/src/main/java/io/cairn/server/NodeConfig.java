@@ -58,6 +58,7 @@ public record NodeConfig(
         @JsonProperty("concurrent_requests_max") Integer concurrentRequestsMax,
         @JsonProperty("failed_signatures_per_minute") Integer failedSignaturesPerMinute,
         @JsonProperty("min_upload_bytes_per_second") Long minUploadBytesPerSecond,
+        @JsonProperty("request_deadline_seconds") Long requestDeadlineSeconds,
         @JsonProperty("sse_master_key_file") String sseMasterKeyFile,
         @JsonProperty("cluster_ca_key_file") String clusterCaKeyFile,
         @JsonProperty("join_token") String joinToken,
@@ -88,7 +89,8 @@ public record NodeConfig(
                 or(clockSkewSeconds, io.cairn.s3.S3GatewayConfig.DEFAULT_MAX_SKEW_MILLIS / 1000),
                 or(concurrentRequestsMax, io.cairn.s3.S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX),
                 or(failedSignaturesPerMinute, io.cairn.s3.S3GatewayConfig.DEFAULT_FAILED_SIGNATURES_PER_MINUTE),
-                or(minUploadBytesPerSecond, io.cairn.s3.S3GatewayConfig.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND), sseMasterKeyFile,
+                or(minUploadBytesPerSecond, io.cairn.s3.S3GatewayConfig.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND),
+                or(requestDeadlineSeconds, io.cairn.s3.S3GatewayConfig.DEFAULT_REQUEST_DEADLINE_MILLIS / 1000), sseMasterKeyFile,
                 clusterCaKeyFile, joinToken, joinEndpoints == null ? List.of() : List.copyOf(joinEndpoints), joinCaBundle,
                 or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false));
     }
@@ -162,6 +164,8 @@ public record NodeConfig(
                 + failedSignaturesPerMinute);
         require(minUploadBytesPerSecond >= 0, source, "min_upload_bytes_per_second", "must be >= 0 (0 = no limit): "
                 + minUploadBytesPerSecond);
+        require(requestDeadlineSeconds >= 0 && requestDeadlineSeconds <= 7 * 24 * 3600, source, "request_deadline_seconds",
+                "must be from 0 (no deadline) to 604800 (7 days): " + requestDeadlineSeconds);
         if (sseMasterKeyFile != null) {
             require(Files.isRegularFile(Path.of(sseMasterKeyFile)), source, "sse_master_key_file", "names no file: " + sseMasterKeyFile);
         }
