@@ -45,6 +45,7 @@ public final class ClusterMapStateMachine {
             case MetaCommand.DeleteKey c -> deleteKey(state, c);
             case MetaCommand.SetBucketAccess c -> setBucketAccess(state, c);
             case MetaCommand.SetBucketEncryption c -> updateBucket(state, c.bucket(), b -> b.withDefaultEncryption(c.algorithm()));
+            case MetaCommand.SetBucketPolicy c -> updateBucket(state, c.bucket(), b -> b.withPolicy(c.policy()));
             case MetaCommand.ClearActing c -> clearActing(state, c);
         };
         boolean tokenCommand = command instanceof MetaCommand.AddJoinToken || command instanceof MetaCommand.UseJoinToken;

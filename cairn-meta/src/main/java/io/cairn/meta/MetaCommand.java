@@ -38,6 +38,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.DeleteKey.class, name = "DeleteKey"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketAccess.class, name = "SetBucketAccess"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketEncryption.class, name = "SetBucketEncryption"),
+        @JsonSubTypes.Type(value = MetaCommand.SetBucketPolicy.class, name = "SetBucketPolicy"),
         @JsonSubTypes.Type(value = MetaCommand.ClearActing.class, name = "ClearActing"),
 })
 public sealed interface MetaCommand {
@@ -270,6 +271,16 @@ public sealed interface MetaCommand {
             requireName(bucket, "bucket");
             if (algorithm != null && !algorithm.equals(io.cairn.core.map.BucketInfo.SSE_S3)) {
                 throw new IllegalArgumentException("algorithm must be null or " + io.cairn.core.map.BucketInfo.SSE_S3 + ": " + algorithm);
+            }
+        }
+    }
+
+    /** Sets (or, with null, removes) a bucket's policy: JSON that {@link io.cairn.core.map.BucketPolicy} accepts for the bucket. */
+    record SetBucketPolicy(String bucket, String policy) implements MetaCommand {
+        public SetBucketPolicy {
+            requireName(bucket, "bucket");
+            if (policy != null) {
+                io.cairn.core.map.BucketPolicy.parse(policy, bucket); // IllegalArgumentException if it is not one
             }
         }
     }

@@ -97,6 +97,38 @@ final class BucketOperations {
    * GetBucketEncryption, PutBucketEncryption and DeleteBucketEncryption: a bucket's default
    * server-side encryption, SSE-S3 ({@code AES256}) or none. SSE-KMS is not implemented.
    */
+  /** GetBucketPolicy, PutBucketPolicy, DeleteBucketPolicy: the policy as JSON, stored as sent. */
+  void policy(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+    switch (ex.method()) {
+      case "GET" -> {
+        String policy = backend.bucketPolicy(bucket).orElseThrow(() -> new S3Exception(
+            S3Error.NoSuchBucketPolicy, "the bucket policy does not exist"));
+        ex.sendBytes(200, "application/json", policy.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      case "PUT" -> {
+        DecodedBody body = RequestBodyDecoder.open(ex, auth, false, io.cairn.core.map.BucketPolicy.BYTES_MAX,
+            "a bucket policy is at most " + io.cairn.core.map.BucketPolicy.BYTES_MAX + " bytes");
+        byte[] json = body.stream().readNBytes(io.cairn.core.map.BucketPolicy.BYTES_MAX + 1);
+        String text;
+        try {
+          text = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(json)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+          throw new S3Exception(S3Error.MalformedPolicy, "the policy is not UTF-8 text");
+        }
+        if (text.isBlank()) {
+          throw new S3Exception(S3Error.MalformedPolicy, "the policy is empty");
+        }
+        backend.setBucketPolicy(bucket, text);
+        ex.sendEmpty(204);
+      }
+      case "DELETE" -> {
+        backend.setBucketPolicy(bucket, null);
+        ex.sendEmpty(204);
+      }
+      default -> throw new S3Exception(S3Error.MethodNotAllowed, "the method " + ex.method() + " is not allowed against this resource");
+    }
+  }
+
   void encryption(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
     switch (ex.method()) {
       case "GET" -> {

@@ -46,12 +46,24 @@ public interface ObjectBackend {
   }
 
   /**
-   * Refuses the request unless its caller may do what {@code needed} covers with {@code bucket}:
-   * NoSuchBucket when there is no such bucket, AccessDenied when the caller may not.
+   * Refuses the request unless its caller may take S3 action {@code action} (such as
+   * {@code s3:GetObject}), which needs {@code needed}, on object {@code keyOrNull} of
+   * {@code bucket} (the bucket itself when null): NoSuchBucket when there is no such bucket,
+   * AccessDenied when the caller may not.
    *
    * @param accessKeyOrNull the verified access key of the caller; null for an anonymous request
    */
-  void authorize(String accessKeyOrNull, String bucket, S3Permission needed) throws S3Exception;
+  void authorize(String accessKeyOrNull, String bucket, String keyOrNull, S3Permission needed, String action) throws S3Exception;
+
+  /** The bucket's policy (JSON), or empty for none. */
+  default Optional<String> bucketPolicy(String bucket) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "bucket policies are not implemented");
+  }
+
+  /** Sets (or, with null, removes) the bucket's policy; MalformedPolicy, or NotImplemented for what is not implemented. */
+  default void setBucketPolicy(String bucket, String policyOrNull) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "bucket policies are not implemented");
+  }
 
   /**
    * Refuses (AccessDenied) a caller that may not list its buckets, or, with {@code write}, create

@@ -192,6 +192,7 @@ final class ObjectOperations {
       String k = entry[0], versionId = entry[1];
       try {
         ObjectKeyRule.check(k);
+        backend.authorize(auth.accessKey(), bucket, k, S3Permission.WRITE, "s3:DeleteObject");
         if (versionId != null && !versionId.equals(ListOperations.NULL_VERSION_ID)) {
           throw new S3Exception(S3Error.NoSuchVersion, "the version " + versionId + " does not exist");
         }

@@ -21,6 +21,8 @@ public enum S3Error {
   XAmzContentSHA256Mismatch(400),
   InvalidRange(416),
   ServerSideEncryptionConfigurationNotFoundError(404),
+  NoSuchBucketPolicy(404),
+  MalformedPolicy(400),
   MalformedXML(400),
   InvalidArgument(400),
   InvalidRequest(400),

@@ -32,7 +32,7 @@ public final class S3RequestHandler extends Handler.Abstract {
   /** Metrics: signed by an admin key, or scraped with the node's metrics token ({@code Authorization: Bearer TOKEN}). */
   public static final String ADMIN_METRICS = "/_cairn/metrics";
   private static final Set<String> UNSUPPORTED_BUCKET_SUBRESOURCES = Set.of(
-      "policy", "policyStatus", "cors", "lifecycle", "tagging", "website", "logging", "notification",
+      "policyStatus", "cors", "lifecycle", "tagging", "website", "logging", "notification",
       "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
       "inventory", "metrics", "intelligent-tiering", "ownershipControls", "publicAccessBlock");
   private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
@@ -237,8 +237,18 @@ public final class S3RequestHandler extends Handler.Abstract {
       }
       return;
     }
+    if (key == null && q.has("policy")) {
+      backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER, switch (method) {
+        case "GET" -> "s3:GetBucketPolicy";
+        case "DELETE" -> "s3:DeleteBucketPolicy";
+        default -> "s3:PutBucketPolicy";
+      });
+      buckets.policy(ex, auth, bucket);
+      return;
+    }
     if (key == null && q.has("encryption") && backend.sseS3Available()) {
-      backend.authorize(auth.accessKey(), bucket, S3Permission.OWNER);
+      backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER,
+          method.equals("GET") ? "s3:GetEncryptionConfiguration" : "s3:PutEncryptionConfiguration");
       buckets.encryption(ex, auth, bucket);
       return;
     }
@@ -284,7 +294,7 @@ public final class S3RequestHandler extends Handler.Abstract {
         throw new S3Exception(S3Error.NotImplemented, "the object subresource '" + sub + "' is not implemented");
       }
     }
-    authorizeObjectRequest(ex, auth, bucket, method, q);
+    authorizeObjectRequest(ex, auth, bucket, key, method, q);
     if (q.has("acl")) {
       switch (method) {
         case "GET" -> acls.get(ex, auth, bucket, key);
@@ -319,7 +329,8 @@ public final class S3RequestHandler extends Handler.Abstract {
 
   /**
    * What a request on a bucket (no key) needs: creating a bucket any signed key that may write;
-   * deleting it and its ACL the owner; writes (DeleteObjects) WRITE; everything else READ.
+   * deleting it and its ACL the owner; writes (DeleteObjects) WRITE; everything else READ. The
+   * S3 action named is what a bucket policy judges.
    */
   private void authorizeBucketRequest(Authentication auth, String bucket, String method, QueryParameters q) throws S3Exception {
     if (method.equals("PUT") && !q.has("acl")) {
@@ -330,24 +341,49 @@ public final class S3RequestHandler extends Handler.Abstract {
     if (q.has("acl") || method.equals("DELETE")) needed = S3Permission.OWNER;
     else if (method.equals("POST")) needed = S3Permission.WRITE;
     else needed = S3Permission.READ;
-    backend.authorize(auth.accessKey(), bucket, needed);
+    backend.authorize(auth.accessKey(), bucket, null, needed, bucketAction(method, q));
+  }
+
+  /** The S3 action (as bucket policies name it) of a request on a bucket. */
+  static String bucketAction(String method, QueryParameters q) {
+    if (q.has("acl")) return method.equals("GET") ? "s3:GetBucketAcl" : "s3:PutBucketAcl";
+    return switch (method) {
+      case "DELETE" -> "s3:DeleteBucket";
+      case "POST" -> "s3:DeleteObject"; // DeleteObjects: each key is judged again as it is deleted
+      default -> q.has("location") ? "s3:GetBucketLocation"
+          : q.has("versioning") ? "s3:GetBucketVersioning"
+          : q.has("uploads") ? "s3:ListBucketMultipartUploads"
+          : q.has("versions") ? "s3:ListBucketVersions"
+          : "s3:ListBucket"; // a listing, and HEAD
+    };
   }
 
   /**
    * What a request on an object needs: reads (GET, HEAD, ListParts) READ; writes, deletes and
-   * multipart uploads WRITE; its ACL OWNER; a copy also READ on the source bucket.
+   * multipart uploads WRITE; its ACL OWNER; a copy also READ on the source object.
    */
-  private void authorizeObjectRequest(S3Exchange ex, Authentication auth, String bucket, String method, QueryParameters q)
-      throws S3Exception {
+  private void authorizeObjectRequest(S3Exchange ex, Authentication auth, String bucket, String key, String method,
+      QueryParameters q) throws S3Exception {
     S3Permission needed;
     if (q.has("acl")) needed = S3Permission.OWNER;
     else if (method.equals("GET") || method.equals("HEAD")) needed = S3Permission.READ;
     else needed = S3Permission.WRITE;
-    backend.authorize(auth.accessKey(), bucket, needed);
+    backend.authorize(auth.accessKey(), bucket, key, needed, objectAction(method, q));
     String copySource = ex.header("x-amz-copy-source");
     if (copySource != null && method.equals("PUT") && !q.has("acl")) {
-      backend.authorize(auth.accessKey(), ObjectOperations.copySource(copySource)[0], S3Permission.READ);
+      String[] source = ObjectOperations.copySource(copySource);
+      backend.authorize(auth.accessKey(), source[0], source[1], S3Permission.READ, "s3:GetObject");
     }
+  }
+
+  /** The S3 action (as bucket policies name it) of a request on an object. */
+  static String objectAction(String method, QueryParameters q) {
+    if (q.has("acl")) return method.equals("GET") ? "s3:GetObjectAcl" : "s3:PutObjectAcl";
+    return switch (method) {
+      case "GET", "HEAD" -> q.has("uploadId") ? "s3:ListMultipartUploadParts" : "s3:GetObject";
+      case "DELETE" -> q.has("uploadId") ? "s3:AbortMultipartUpload" : "s3:DeleteObject";
+      default -> "s3:PutObject"; // PUT, copy, parts, and creating or completing an upload
+    };
   }
 
   /**

@@ -248,6 +248,74 @@ class AccessControlTest {
     }
 
     @Test
+    void a_bucket_policy_opens_what_it_names_to_whom_it_names_and_its_deny_binds_everyone() throws Exception {
+        JsonNode grace = createUser("grace");
+        JsonNode henry = createUser("henry");
+        S3Client e = as(grace, 0);
+        S3Client f = as(henry, 2);
+        e.createBucket(r -> r.bucket("grace-site"));
+        e.putObject(r -> r.bucket("grace-site").key("public/index.html"), RequestBody.fromString("<p>welcome</p>"));
+        e.putObject(r -> r.bucket("grace-site").key("drafts/next.html"), RequestBody.fromString("not yet"));
+        e.putObject(r -> r.bucket("grace-site").key("keep/log"), RequestBody.fromString("keep me"));
+        HttpClient http = HttpClient.newHttpClient();
+        String e1 = cluster.endpoint(1);
+        assertThatThrownBy(() -> e.getBucketPolicy(r -> r.bucket("grace-site"))).isInstanceOf(S3Exception.class)
+                .satisfies(x -> assertThat(((S3Exception) x).awsErrorDetails().errorCode()).isEqualTo("NoSuchBucketPolicy"));
+
+        String policy = """
+                {"Version": "2012-10-17", "Statement": [
+                  {"Sid": "site", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::grace-site/public/*"},
+                  {"Sid": "editor", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam:::user/henry"},
+                   "Action": ["s3:PutObject", "s3:GetObject", "s3:ListBucket", "s3:DeleteObject"],
+                   "Resource": ["arn:aws:s3:::grace-site", "arn:aws:s3:::grace-site/*"]},
+                  {"Sid": "keep", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::grace-site/keep/*"}]}""";
+        denied("henry sets a policy on grace's bucket", () -> f.putBucketPolicy(r -> r.bucket("grace-site").policy(policy)));
+        e.putBucketPolicy(r -> r.bucket("grace-site").policy(policy));
+        assertThat(e.getBucketPolicy(r -> r.bucket("grace-site")).policy()).isEqualTo(policy);
+
+        Awaitility.await("the policy reaches every gateway").atMost(MAP_SPREADS)
+                .until(() -> get(http, e1 + "/grace-site/public/index.html").statusCode() == 200);
+        assertThat(get(http, e1 + "/grace-site/public/index.html").body()).isEqualTo("<p>welcome</p>");
+        assertThat(get(http, e1 + "/grace-site/drafts/next.html").statusCode()).as("outside the public prefix").isEqualTo(403);
+        assertThat(get(http, e1 + "/grace-site?list-type=2").statusCode()).as("anonymous listing").isEqualTo(403);
+        HttpResponse<String> anonymousPut = http.send(HttpRequest.newBuilder(URI.create(e1 + "/grace-site/public/index.html"))
+                .PUT(HttpRequest.BodyPublishers.ofString("defaced")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymousPut.statusCode()).isEqualTo(403);
+
+        // Henry, named by the policy, edits; the deny keeps keep/ from everyone, grace included.
+        Awaitility.await("henry edits").atMost(MAP_SPREADS).ignoreExceptions()
+                .until(() -> f.listObjectsV2(r -> r.bucket("grace-site")).contents().size() == 3);
+        f.putObject(r -> r.bucket("grace-site").key("drafts/next.html"), RequestBody.fromString("ready"));
+        assertThat(e.getObjectAsBytes(r -> r.bucket("grace-site").key("drafts/next.html")).asUtf8String()).isEqualTo("ready");
+        f.deleteObject(r -> r.bucket("grace-site").key("drafts/next.html"));
+        denied("henry deletes under keep/", () -> f.deleteObject(r -> r.bucket("grace-site").key("keep/log")));
+        denied("grace deletes under keep/", () -> e.deleteObject(r -> r.bucket("grace-site").key("keep/log")));
+        var many = f.deleteObjects(r -> r.bucket("grace-site").delete(Delete.builder().objects(
+                ObjectIdentifier.builder().key("keep/log").build(), ObjectIdentifier.builder().key("public/index.html").build()).build()));
+        assertThat(many.errors()).extracting(x -> x.key() + " " + x.code()).containsExactly("keep/log AccessDenied");
+        assertThat(many.deleted()).extracting(x -> x.key()).containsExactly("public/index.html");
+        assertThat(e.getObjectAsBytes(r -> r.bucket("grace-site").key("keep/log")).asUtf8String()).isEqualTo("keep me");
+        denied("a policy never makes henry an owner", () -> f.deleteBucketPolicy(r -> r.bucket("grace-site")));
+        denied("nor lets him delete the bucket", () -> f.deleteBucket(r -> r.bucket("grace-site")));
+
+        // Refused policies change nothing: malformed, and valid but not implemented.
+        assertThatThrownBy(() -> e.putBucketPolicy(r -> r.bucket("grace-site").policy("{\"Statement\": \"everything\"}")))
+                .isInstanceOf(S3Exception.class)
+                .satisfies(x -> assertThat(((S3Exception) x).awsErrorDetails().errorCode()).isEqualTo("MalformedPolicy"));
+        assertThatThrownBy(() -> e.putBucketPolicy(r -> r.bucket("grace-site").policy(policy.replace("\"Sid\": \"site\", ",
+                "\"Sid\": \"site\", \"Condition\": {\"IpAddress\": {\"aws:SourceIp\": \"10.0.0.0/8\"}}, "))))
+                .isInstanceOf(S3Exception.class)
+                .satisfies(x -> assertThat(((S3Exception) x).statusCode()).isEqualTo(501));
+        assertThat(e.getBucketPolicy(r -> r.bucket("grace-site")).policy()).isEqualTo(policy);
+
+        e.deleteBucketPolicy(r -> r.bucket("grace-site"));
+        e.putObject(r -> r.bucket("grace-site").key("public/index.html"), RequestBody.fromString("<p>welcome</p>"));
+        Awaitility.await("closed again").atMost(MAP_SPREADS)
+                .until(() -> get(http, e1 + "/grace-site/public/index.html").statusCode() == 403);
+        e.deleteObject(r -> r.bucket("grace-site").key("keep/log"));
+    }
+
+    @Test
     void only_admin_keys_use_the_admin_api_and_no_secret_is_logged() throws Exception {
         JsonNode erin = createUser("erin");
         AdminClient asErin = new AdminClient(List.of(cluster.endpoint(0)),

@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param publicRead    whether anyone may list the bucket and read its objects without signing
  * @param defaultEncryption the server-side encryption of objects written without asking for one
  *                      ({@code AES256}: SSE-S3), or null for none
+ * @param policy        the bucket policy (JSON, as its owner sent it; see {@link BucketPolicy}), or
+ *                      null for none
  */
 public record BucketInfo(
         String name,
@@ -32,7 +34,8 @@ public record BucketInfo(
         @JsonInclude(JsonInclude.Include.NON_NULL) String dataPool,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) java.util.List<BucketGrant> grants,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) Boolean publicRead,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String defaultEncryption) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String defaultEncryption,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String policy) {
 
     /** The one default encryption there is: SSE-S3. */
     public static final String SSE_S3 = "AES256";
@@ -60,6 +63,11 @@ public record BucketInfo(
     }
 
     public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
+                      java.util.List<BucketGrant> grants, Boolean publicRead, String defaultEncryption) {
+        this(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, null);
+    }
+
+    public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
                       java.util.List<BucketGrant> grants, Boolean publicRead) {
         this(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, null);
     }
@@ -71,12 +79,17 @@ public record BucketInfo(
 
     /** This bucket with these grants and public-read setting. */
     public BucketInfo withAccess(java.util.List<BucketGrant> newGrants, boolean newPublicRead) {
-        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead, defaultEncryption);
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead, defaultEncryption, policy);
     }
 
     /** This bucket with another default encryption (null for none). */
     public BucketInfo withDefaultEncryption(String algorithm) {
-        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm);
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm, policy);
+    }
+
+    /** This bucket with another policy (null for none). */
+    public BucketInfo withPolicy(String newPolicy) {
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, newPolicy);
     }
 
     /** This bucket with another owner. */

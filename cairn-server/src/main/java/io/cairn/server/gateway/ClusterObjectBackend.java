@@ -5,6 +5,7 @@ import static io.cairn.server.gateway.ObjectKeys.*;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cairn.core.map.BucketAccess;
 import io.cairn.core.map.BucketInfo;
+import io.cairn.core.map.BucketPolicy;
 import io.cairn.core.map.BucketPermission;
 import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.PoolInfo;
@@ -158,16 +159,17 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     @Override
-    public void authorize(String accessKeyOrNull, String bucket, S3Permission needed) throws S3Exception {
+    public void authorize(String accessKeyOrNull, String bucket, String keyOrNull, S3Permission needed, String action)
+            throws S3Exception {
         BucketInfo b = bucket(bucket);
         ClusterMap map = mapView.current().map();
         Optional<UserInfo> caller = accessKeyOrNull == null ? Optional.empty() : map.user(accessKeyOrNull);
         if (accessKeyOrNull != null && caller.isEmpty()) {
             throw new S3Exception(S3Error.AccessDenied, "the access key " + accessKeyOrNull + " was deleted");
         }
-        if (!BucketAccess.allows(map, b, caller, BucketPermission.valueOf(needed.name()))) {
+        if (!BucketAccess.allows(map, b, caller, BucketPermission.valueOf(needed.name()), action, keyOrNull)) {
             throw new S3Exception(S3Error.AccessDenied, accessKeyOrNull == null
-                    ? "anonymous requests may only read buckets their owner made public-read"
+                    ? "anonymous requests may only do what the bucket's ACL (public-read) or policy allows everyone"
                     : caller.get().readOnly() && needed != S3Permission.READ
                             ? "the access key " + accessKeyOrNull + " may only read"
                             : "access denied: bucket " + bucket + " is not yours and grants you no " + needed.name().toLowerCase(java.util.Locale.ROOT)
@@ -228,6 +230,29 @@ public final class ClusterObjectBackend implements ObjectBackend {
         if (!r.ok()) {
             throw new S3Exception(r.error().equals(MetaResult.NO_SUCH_BUCKET) ? S3Error.NoSuchBucket : S3Error.InternalError,
                     "cannot set the default encryption of bucket " + bucket + ": " + r.error());
+        }
+        mapView.ensureEpoch(r.epoch());
+    }
+
+    @Override
+    public Optional<String> bucketPolicy(String bucket) throws S3Exception {
+        return Optional.ofNullable(bucket(bucket).policy());
+    }
+
+    @Override
+    public void setBucketPolicy(String bucket, String policyOrNull) throws S3Exception {
+        bucket(bucket);
+        if (policyOrNull != null) {
+            try {
+                BucketPolicy.parse(policyOrNull, bucket);
+            } catch (BucketPolicy.Invalid e) {
+                throw new S3Exception(e.notImplemented() ? S3Error.NotImplemented : S3Error.MalformedPolicy, e.getMessage());
+            }
+        }
+        MetaResult r = submit(new MetaCommand.SetBucketPolicy(bucket, policyOrNull));
+        if (!r.ok()) {
+            throw new S3Exception(r.error().equals(MetaResult.NO_SUCH_BUCKET) ? S3Error.NoSuchBucket : S3Error.InternalError,
+                    "cannot set the policy of bucket " + bucket + ": " + r.error());
         }
         mapView.ensureEpoch(r.epoch());
     }

@@ -1,0 +1,107 @@
+package io.cairn.core.map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cairn.core.map.BucketPolicy.Decision;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bucket policies of the common shape: who, which actions, which of the bucket's objects; a deny
+ * wins; what is not valid is MalformedPolicy and what is valid but not implemented (conditions,
+ * the Not* forms) is refused as such. And how a policy joins the owner, grants and ACL.
+ */
+class BucketPolicyTest {
+
+    private static final String PUBLIC_READ = """
+            {"Version": "2012-10-17", "Statement": [{"Sid": "read", "Effect": "Allow", "Principal": "*",
+              "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::site/public/*"]}]}""";
+
+    @Test
+    void anonymousReadOfSomeObjectsAndNothingElse() {
+        BucketPolicy p = BucketPolicy.parse(PUBLIC_READ, "site");
+        assertThat(p.evaluate(null, "s3:GetObject", "site/public/index.html")).isEqualTo(Decision.ALLOW);
+        assertThat(p.evaluate("bob", "s3:GETOBJECT", "site/public/a/b")).as("actions ignore case").isEqualTo(Decision.ALLOW);
+        assertThat(p.evaluate(null, "s3:GetObject", "site/private/x")).isEqualTo(Decision.NONE);
+        assertThat(p.evaluate(null, "s3:PutObject", "site/public/x")).isEqualTo(Decision.NONE);
+        assertThat(p.evaluate(null, "s3:ListBucket", "site")).isEqualTo(Decision.NONE);
+        assertThat(p.mayAllow(null, "s3:DeleteObject")).isFalse();
+    }
+
+    @Test
+    void usersWildcardsAndADenyThatWins() {
+        BucketPolicy p = BucketPolicy.parse("""
+                {"Statement": [
+                  {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::123456789012:user/bob", "arn:aws:iam:::user/carol"]},
+                   "Action": "s3:*", "Resource": ["arn:aws:s3:::data", "arn:aws:s3:::data/*"]},
+                  {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:Delete*"], "Resource": "arn:aws:s3:::data/keep/?*"}]}""",
+                "data");
+        assertThat(p.evaluate("bob", "s3:PutObject", "data/x")).isEqualTo(Decision.ALLOW);
+        assertThat(p.evaluate("carol", "s3:ListBucket", "data")).isEqualTo(Decision.ALLOW);
+        assertThat(p.evaluate("dave", "s3:ListBucket", "data")).isEqualTo(Decision.NONE);
+        assertThat(p.evaluate("bob", "s3:DeleteObject", "data/keep/x")).isEqualTo(Decision.DENY);
+        assertThat(p.evaluate("bob", "s3:DeleteObject", "data/keep/")).as("? needs one character").isEqualTo(Decision.ALLOW);
+        assertThat(p.evaluate(null, "s3:DeleteObject", "data/keep/x")).isEqualTo(Decision.DENY);
+        assertThat(p.mayAllow("bob", "s3:DeleteObject")).isTrue();
+        assertThat(p.mayAllow("dave", "s3:DeleteObject")).isFalse();
+    }
+
+    @Test
+    void whatIsNotAPolicyIsMalformedAndWhatIsNotImplementedSaysSo() {
+        List<String> malformed = List.of(
+                "not json",
+                "[]",
+                "{\"Statement\": []}",
+                "{\"Version\": \"2020-01-01\", \"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}}",
+                "{\"Statement\": {\"Effect\": \"Maybe\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}}",
+                "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}}",
+                "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"bob\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}}",
+                "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\": {\"CanonicalUser\": \"x\"}, \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}}",
+                "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"ec2:RunInstances\", \"Resource\": \"arn:aws:s3:::b/*\"}}",
+                "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::other/*\"}}",
+                "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"b/*\"}}",
+                "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": [], \"Resource\": \"arn:aws:s3:::b/*\"}}",
+                "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\", \"Extra\": 1}}",
+                "{\"Surprise\": 1, \"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}}",
+                "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/" + "x".repeat(BucketPolicy.BYTES_MAX) + "\"}}");
+        for (String json : malformed) {
+            assertThatThrownBy(() -> BucketPolicy.parse(json, "b")).as(json.length() > 200 ? "an oversized policy" : json)
+                    .isInstanceOfSatisfying(BucketPolicy.Invalid.class, e -> assertThat(e.notImplemented()).isFalse());
+        }
+        for (String field : List.of("Condition", "NotPrincipal", "NotAction", "NotResource")) {
+            String json = "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", "
+                    + "\"Resource\": \"arn:aws:s3:::b/*\", \"" + field + "\": {}}}";
+            assertThatThrownBy(() -> BucketPolicy.parse(json, "b")).as(field)
+                    .isInstanceOfSatisfying(BucketPolicy.Invalid.class, e -> assertThat(e.notImplemented()).isTrue());
+        }
+    }
+
+    @Test
+    void aPolicyAddsToTheOwnersRightsButNeverGivesOwnershipAndItsDenyBindsTheOwnerToo() {
+        UserInfo alice = new UserInfo("AKALICE00000", "s", "alice", false);
+        UserInfo bob = new UserInfo("AKBOB0000000", "s", "bob", false);
+        UserInfo bobReadOnly = new UserInfo("AKBOBRO00000", "s", "bob", false, true);
+        BucketInfo b = new BucketInfo("data", "default", "alice", 0, 32, null).withPolicy("""
+                {"Statement": [
+                  {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam:::user/bob"}, "Action": "s3:*", "Resource": ["arn:aws:s3:::data", "arn:aws:s3:::data/*"]},
+                  {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::data/keep/*"},
+                  {"Effect": "Deny", "Principal": "*", "Action": "s3:*BucketPolicy", "Resource": "arn:aws:s3:::data"}]}""");
+        ClusterMap map = new ClusterMap(3, "c", List.of(), List.of(), List.of(b), List.of(alice, bob, bobReadOnly));
+        assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.WRITE, "s3:PutObject", "x")).isTrue();
+        assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.READ, "s3:ListBucket", null)).isTrue();
+        assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.OWNER, "s3:DeleteBucket", null))
+                .as("ownership is never given by a policy").isFalse();
+        assertThat(BucketAccess.allows(map, b, Optional.of(bobReadOnly), BucketPermission.WRITE, "s3:PutObject", "x"))
+                .as("a read-only key never writes").isFalse();
+        assertThat(BucketAccess.allows(map, b, Optional.of(alice), BucketPermission.WRITE, "s3:DeleteObject", "keep/x"))
+                .as("the owner is bound by a deny").isFalse();
+        assertThat(BucketAccess.allows(map, b, Optional.of(alice), BucketPermission.WRITE, "s3:DeleteObject", "other")).isTrue();
+        assertThat(BucketAccess.allows(map, b, Optional.of(alice), BucketPermission.OWNER, "s3:DeleteBucketPolicy", null))
+                .as("but can always change the policy").isTrue();
+        assertThat(BucketAccess.allows(map, b, Optional.empty(), BucketPermission.READ, "s3:GetObject", "x")).isFalse();
+        // DeleteObjects, judged on the bucket before its keys: allowed if the policy allows it somewhere.
+        assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.WRITE, "s3:DeleteObject", null)).isTrue();
+    }
+}
