@@ -81,12 +81,17 @@ public final class CairnCli {
         @Option(names = "--tls", description = "Serve S3 and the admin API over HTTPS with certificates of a local CA "
                 + "(DIR/public-ca/ca.crt, written to DIR/env as AWS_CA_BUNDLE); once given, the cluster keeps it.")
         boolean tls;
+        @Option(names = "--sites", description = "Spread the nodes over this many sites, in turn: node i is in site (i mod N) + 1,"
+                + " written as 'site' and 'zone' in its config.yaml (default: ${DEFAULT-VALUE}); fixed when the cluster is created.",
+                defaultValue = "1")
+        int sites;
 
         @Override
         public Integer call() throws Exception {
             DevCluster.Options defaults = DevCluster.Options.defaults(nodes);
             DevCluster.Options options = new DevCluster.Options(nodes, basePort,
-                    defaults.partitions(), defaults.heartbeatIntervalMillis(), defaults.downAfterMillis(), defaults.capacityBytes());
+                    defaults.partitions(), defaults.heartbeatIntervalMillis(), defaults.downAfterMillis(), defaults.capacityBytes())
+                    .withSites(sites);
             DevCluster cluster = DevCluster.openOrCreate(dir.dir, tls ? options.withTls() : options);
             if (!detach) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {

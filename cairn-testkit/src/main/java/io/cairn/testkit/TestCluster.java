@@ -99,6 +99,12 @@ public final class TestCluster implements AutoCloseable {
                 DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withTls());
     }
 
+    /** Starts {@code nodes} nodes spread in turn over {@code sites} sites ({@code ./cairn dev --sites}), with test failure detection. */
+    public static TestCluster startSites(int nodes, int sites) throws IOException {
+        return start(new DevCluster.Options(nodes, freeBasePort(nodes), 64, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS,
+                DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withSites(sites));
+    }
+
     private static TestCluster start(DevCluster.Options options) throws IOException {
         int nodes = options.nodes();
         Path dir = Files.createTempDirectory("cairn-test-");

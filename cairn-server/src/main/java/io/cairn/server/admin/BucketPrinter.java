@@ -10,6 +10,9 @@ public final class BucketPrinter {
     public static void printCreated(JsonNode b, PrintWriter out) {
         out.printf("created bucket %s: policy %s, index in pool %s, data in pool %s%n", b.path("name").asText(),
                 b.path("policy").asText("-"), b.path("index_pool").asText(), b.path("data_pool").asText());
+        if (b.hasNonNull("site_loss_risk")) {
+            out.println("warning: " + b.path("site_loss_risk").asText());
+        }
         out.flush();
     }
 

@@ -23,14 +23,17 @@ public record BucketView(
         @JsonProperty("data_pool") String dataPool,
         @JsonProperty("created_millis") long createdMillis,
         @JsonProperty("grants") java.util.List<java.util.Map<String, String>> grants,
-        @JsonProperty("public_read") boolean publicRead) {
+        @JsonProperty("public_read") boolean publicRead,
+        @JsonProperty("site_loss_risk") @com.fasterxml.jackson.annotation.JsonInclude(
+                com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String siteLossRisk) {
 
     public static BucketView of(BucketInfo bucket, ClusterMap map) {
         String policy = map.pool(bucket.dataPoolName()).map(PoolInfo::policy).map(Object::toString).orElse(null);
         java.util.List<java.util.Map<String, String>> grants = bucket.grants().stream().map(g -> g.user() != null
                 ? java.util.Map.of("user", g.user(), "permission", g.permission().name().toLowerCase(java.util.Locale.ROOT))
                 : java.util.Map.of("key", g.key(), "permission", g.permission().name().toLowerCase(java.util.Locale.ROOT))).toList();
+        String risk = map.pool(bucket.dataPoolName()).flatMap(p -> io.cairn.core.placement.SiteLoss.risk(map, p.policy())).orElse(null);
         return new BucketView(bucket.name(), io.cairn.core.map.BucketAccess.ownerName(map, bucket), policy, bucket.pool(),
-                bucket.dataPoolName(), bucket.createdMillis(), grants, bucket.publicRead());
+                bucket.dataPoolName(), bucket.createdMillis(), grants, bucket.publicRead(), risk);
     }
 }

@@ -46,7 +46,9 @@ public record ClusterStatus(
             @JsonProperty("name") String name,
             @JsonProperty("policy") String policy,
             @JsonProperty("partitions") int partitions,
-            @JsonProperty("buckets") int buckets) {}
+            @JsonProperty("buckets") int buckets,
+            @JsonProperty("site_loss_risk") @com.fasterxml.jackson.annotation.JsonInclude(
+                    com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String siteLossRisk) {}
 
     /**
      * @param unreachable partitions with every holder up but one that a peer cannot reach (it
@@ -165,7 +167,8 @@ public record ClusterStatus(
         recovering = Math.min(recovering, total - degraded - unreachable);
         List<Pool> pools = map.pools().stream()
                 .map(p -> new Pool(p.name(), p.policy().toString(), p.partitions(),
-                        (int) map.buckets().stream().filter(b -> b.dataPoolName().equals(p.name())).count()))
+                        (int) map.buckets().stream().filter(b -> b.dataPoolName().equals(p.name())).count(),
+                        io.cairn.core.placement.SiteLoss.risk(map, p.policy()).orElse(null)))
                 .toList();
         long copies = map.pools().stream().mapToLong(p -> (long) p.partitions() * p.policy().width()).sum();
         int left = degraded + unreachable + recovering;
@@ -178,15 +181,26 @@ public record ClusterStatus(
 
     /**
      * What clients can still write: the free space of the nodes placement may use (up and in),
-     * divided by the copies the widest pool keeps on them. Down or out nodes take no new data.
+     * divided by the raw bytes the costliest data pool writes per byte stored ({@code N} for
+     * {@code repN}, {@code (k+m)/k} for {@code eck+m}), among the pools that hold some bucket's
+     * data (the default pool when there is no bucket). Down or out nodes take no new data.
      */
     static long usableBytes(ClusterMap map, long upInRawBytes, long upInUsedBytes, int upInNodes) {
         if (upInNodes == 0) {
             return 0;
         }
-        int widest = map.pools().stream().mapToInt(p -> p.policy().width()).max().orElse(1);
-        int copies = Math.max(1, Math.min(widest, upInNodes));
-        return Math.max(0, upInRawBytes - upInUsedBytes) / copies;
+        java.util.Set<String> dataPools = new java.util.HashSet<>();
+        map.buckets().forEach(b -> dataPools.add(b.dataPoolName()));
+        double overhead = map.pools().stream()
+                .filter(p -> dataPools.isEmpty() || dataPools.contains(p.name()))
+                .mapToDouble(p -> overhead(p.policy(), upInNodes)).max().orElse(1.0);
+        return (long) (Math.max(0, upInRawBytes - upInUsedBytes) / Math.max(1.0, overhead));
+    }
+
+    /** Raw bytes written per byte stored; copies beyond the nodes there are cannot be kept. */
+    static double overhead(io.cairn.core.map.StoragePolicy policy, int nodes) {
+        return policy.kind() == io.cairn.core.map.StoragePolicy.Kind.REPLICATED ? Math.min(policy.copies(), nodes)
+                : (double) policy.width() / policy.dataBlocks();
     }
 
     /** The map's degraded-mode reason as the status shows it, or null when the cluster is not degraded. */

@@ -42,6 +42,9 @@ public final class StatusPrinter {
         for (JsonNode pool : s.path("pools")) {
             out.printf("pool %s: %s, %d partitions, %d buckets%n", pool.path("name").asText(), pool.path("policy").asText(),
                     pool.path("partitions").asInt(), pool.path("buckets").asInt());
+            if (pool.hasNonNull("site_loss_risk")) {
+                out.printf("  warning: %s%n", pool.path("site_loss_risk").asText());
+            }
         }
         out.flush();
     }

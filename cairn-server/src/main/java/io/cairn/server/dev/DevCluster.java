@@ -32,6 +32,8 @@ public final class DevCluster {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     public static final int NODES_MAX = 64;
+    /** Sites a dev cluster may spread its nodes over. */
+    public static final int SITES_MAX = 8;
     /** Lines of a node's log quoted when it ended while the cluster waited for it. */
     static final int ENDED_NODE_LOG_LINES = 40;
 
@@ -55,11 +57,35 @@ public final class DevCluster {
             @JsonProperty("down_out_interval_millis") long downOutIntervalMillis,
             @JsonProperty("capacity_bytes") long capacityBytes,
             @JsonProperty("node_settings") @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<Integer, NodeSettings> nodeSettings,
-            @JsonProperty("tls") boolean tls) {
+            @JsonProperty("tls") boolean tls,
+            @JsonProperty("sites") int sites) {
 
         public Layout {
             requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
             nodeSettings = nodeSettings == null ? Map.of() : Map.copyOf(nodeSettings);
+            if (sites < 1 || sites > SITES_MAX) {
+                throw new IllegalArgumentException("sites must be 1.." + SITES_MAX + ": " + sites);
+            }
+        }
+
+        public Layout(String clusterName, int basePort, int nodes, int voters, int partitions, String accessKey, String secretKey,
+                      long heartbeatIntervalMillis, long downAfterMillis, long downOutIntervalMillis, long capacityBytes,
+                      Map<Integer, NodeSettings> nodeSettings, boolean tls) {
+            this(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis, downAfterMillis,
+                    downOutIntervalMillis, capacityBytes, nodeSettings, tls, 1);
+        }
+
+        /**
+         * Node i's site: the nodes take the sites in turn ({@code site1}, {@code site2}, ...), so
+         * each site has every {@code sites}-th node and the sites differ by one node at most.
+         */
+        public String site(int i) {
+            return "site" + (i % sites + 1);
+        }
+
+        /** Node i's zone inside its site: one node per zone. */
+        public String zone(int i) {
+            return "zone" + (i / sites + 1);
         }
 
         /** A layout with the default down-out interval. */
@@ -84,10 +110,11 @@ public final class DevCluster {
                 @JsonProperty("down_out_interval_millis") Long downOutIntervalMillis,
                 @JsonProperty("capacity_bytes") long capacityBytes,
                 @JsonProperty("node_settings") Map<Integer, NodeSettings> nodeSettings,
-                @JsonProperty("tls") Boolean tls) {
+                @JsonProperty("tls") Boolean tls,
+                @JsonProperty("sites") Integer sites) {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
                     downAfterMillis, downOutIntervalMillis == null ? DOWN_OUT_INTERVAL_MILLIS_DEFAULT : downOutIntervalMillis,
-                    capacityBytes, nodeSettings, tls != null && tls);
+                    capacityBytes, nodeSettings, tls != null && tls, sites == null ? 1 : sites);
         }
 
         /** The settings of node i that differ from the dev defaults (all fields null if none). */
@@ -109,12 +136,12 @@ public final class DevCluster {
         }
         Layout withNodes(int n) {
             return new Layout(clusterName, basePort, n, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, tls);
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites);
         }
 
         Layout withTls() {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true);
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true, sites);
         }
     }
 
@@ -158,11 +185,24 @@ public final class DevCluster {
      * {@code tls}: S3 and the admin API over HTTPS, with certificates of a CA of the dev cluster.
      */
     public record Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
-                          long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings, boolean tls) {
+                          long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings, boolean tls,
+                          int sites) {
 
         public Options {
             requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
             nodeSettings = nodeSettings == null ? Map.of() : Map.copyOf(nodeSettings);
+        }
+
+        public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
+                       long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings, boolean tls) {
+            this(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis, capacityBytes,
+                    nodeSettings, tls, 1);
+        }
+
+        /** The same options with the nodes spread over {@code n} sites (see {@link Layout#site}). */
+        public Options withSites(int n) {
+            return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
+                    capacityBytes, nodeSettings, tls, n);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes,
@@ -180,7 +220,7 @@ public final class DevCluster {
         /** The same options with S3 over HTTPS. */
         public Options withTls() {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, true);
+                    capacityBytes, nodeSettings, true, sites);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes) {
@@ -257,10 +297,18 @@ public final class DevCluster {
                 c.layout = c.layout.withTls();
                 c.save();
             }
+            if (options.sites() != 1 && options.sites() != c.layout.sites()) {
+                throw new IllegalArgumentException("the dev cluster in " + dir + " spreads its nodes over " + c.layout.sites()
+                        + " site(s) since it was created; --sites cannot change that (start a new directory)");
+            }
             return c;
         }
         if (options.nodes() < 1 || options.nodes() > NODES_MAX) {
             throw new IllegalArgumentException("--nodes must be 1.." + NODES_MAX + ": " + options.nodes());
+        }
+        if (options.sites() < 1 || options.sites() > Math.min(SITES_MAX, options.nodes())) {
+            throw new IllegalArgumentException("--sites must be 1.." + Math.min(SITES_MAX, options.nodes()) + " (at most one per node): "
+                    + options.sites());
         }
         for (int i : options.nodeSettings().keySet()) {
             if (i < 0 || i >= options.nodes()) {
@@ -278,7 +326,7 @@ public final class DevCluster {
         int voters = options.nodes() >= 3 ? 3 : 1;
         DevCluster c = new DevCluster(dir, new Layout("cairn-dev", options.basePort(), options.nodes(), voters,
                 options.partitions(), access, secret, options.heartbeatIntervalMillis(), options.downAfterMillis(),
-                options.downOutIntervalMillis(), options.capacityBytes(), options.nodeSettings(), options.tls()));
+                options.downOutIntervalMillis(), options.capacityBytes(), options.nodeSettings(), options.tls(), options.sites()));
         c.save();
         return c;
     }
@@ -412,8 +460,8 @@ public final class DevCluster {
         if (own.compactionIntervalMillis() != null) {
             y.append("compaction_interval_millis: ").append(own.compactionIntervalMillis()).append('\n');
         }
-        y.append("site: site1\n");
-        y.append("zone: zone").append(i + 1).append('\n');
+        y.append("site: ").append(layout.site(i)).append('\n');
+        y.append("zone: ").append(layout.zone(i)).append('\n');
         y.append("public_address: 127.0.0.1:").append(layout.s3Port(i)).append('\n');
         y.append("cluster_address: 127.0.0.1:").append(layout.clusterPort(i)).append('\n');
         y.append("cluster_name: ").append(layout.clusterName()).append('\n');

@@ -70,6 +70,9 @@ public final class BucketCreator {
             };
         }
         node.mapView().ensureEpoch(r.epoch());
+        ClusterMap map = node.mapView().current().map();
+        map.pool(info.dataPoolName()).flatMap(p -> io.cairn.core.placement.SiteLoss.risk(map, p.policy())).ifPresent(risk ->
+                org.slf4j.LoggerFactory.getLogger(BucketCreator.class).warn("bucket {} created, but {}", bucket, risk));
         return info;
     }
 

@@ -13,6 +13,8 @@ import io.cairn.core.placement.PlacementTable;
 import io.cairn.node.MapView;
 import java.util.List;
 import java.util.Map;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 class BucketViewTest {
@@ -28,16 +30,38 @@ class BucketViewTest {
     @Test
     void showsThePolicyOfTheDataPool() throws Exception {
         BucketView archive = BucketView.of(MAP.bucket("archive").orElseThrow(), MAP);
-        assertThat(archive).isEqualTo(new BucketView("archive", "ALICE", "ec4+2", "rep3", "ec4+2", 2L, List.of(), false));
+        assertThat(archive).isEqualTo(new BucketView("archive", "ALICE", "ec4+2", "rep3", "ec4+2", 2L, List.of(), false, null));
         assertThat(BucketView.of(MAP.bucket("photos").orElseThrow(), MAP))
-                .isEqualTo(new BucketView("photos", "ROOT", "rep3", "rep3", "rep3", 1L, List.of(), false));
+                .isEqualTo(new BucketView("photos", "ROOT", "rep3", "rep3", "rep3", 1L, List.of(), false, null));
         assertThat(new ObjectMapper().writeValueAsString(archive)).isEqualTo(
                 "{\"name\":\"archive\",\"owner\":\"ALICE\",\"policy\":\"ec4+2\",\"index_pool\":\"rep3\",\"data_pool\":\"ec4+2\",\"created_millis\":2,\"grants\":[],\"public_read\":false}");
     }
 
     @Test
+    void aBucketWhosePolicyCannotSurviveASiteLossSaysWhyAndTheStatusToo() throws Exception {
+        List<NodeInfo> nodes = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            nodes.add(new NodeInfo("n" + i, "site" + (i % 2 + 1), "zone" + (i / 2 + 1), "h:" + i, "h:c" + i, null, 1L << 30, NodeState.UP, true));
+        }
+        ClusterMap twoSites = new ClusterMap(9, "c", nodes, MAP.pools(), MAP.buckets(), List.of());
+        BucketView archive = BucketView.of(twoSites.bucket("archive").orElseThrow(), twoSites);
+        assertThat(archive.siteLossRisk()).contains("puts 3 of its 6 blocks in site").contains("more than the 2 it can lose");
+        assertThat(new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(archive)).path("site_loss_risk").asText())
+                .isEqualTo(archive.siteLossRisk());
+        assertThat(BucketView.of(twoSites.bucket("photos").orElseThrow(), twoSites).siteLossRisk()).isNull();
+        StringWriter printed = new StringWriter();
+        BucketPrinter.printCreated(new ObjectMapper().valueToTree(archive), new PrintWriter(printed));
+        assertThat(printed.toString()).contains("warning: ec4+2 over 2 sites");
+        ClusterStatus s = ClusterStatus.of(twoSites, PlacementTable.compute(twoSites, MapView.PLACEMENT), Map.of());
+        assertThat(s.pools()).filteredOn(p -> p.name().equals("ec4+2")).singleElement()
+                .satisfies(p -> assertThat(p.siteLossRisk()).isEqualTo(archive.siteLossRisk()));
+        assertThat(s.pools()).filteredOn(p -> p.name().equals("rep3")).singleElement()
+                .satisfies(p -> assertThat(p.siteLossRisk()).isNull());
+    }
+
+    @Test
     void statusCountsABucketInThePoolHoldingItsData() {
         ClusterStatus s = ClusterStatus.of(MAP, PlacementTable.compute(MAP, MapView.PLACEMENT), Map.of());
-        assertThat(s.pools()).containsExactly(new ClusterStatus.Pool("ec4+2", "ec4+2", 4, 2), new ClusterStatus.Pool("rep3", "rep3", 4, 1));
+        assertThat(s.pools()).containsExactly(new ClusterStatus.Pool("ec4+2", "ec4+2", 4, 2, null), new ClusterStatus.Pool("rep3", "rep3", 4, 1, null));
     }
 }

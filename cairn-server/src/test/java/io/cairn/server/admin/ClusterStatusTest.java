@@ -114,6 +114,22 @@ class ClusterStatusTest {
     }
 
     @Test
+    void usableBytesOfAnErasureCodedBucketCountItsParityNotItsBlocksAsCopies() {
+        List<NodeInfo> nodes = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            nodes.add(node("n" + i, NodeState.UP, true));
+        }
+        PoolInfo rep3 = new PoolInfo("rep3", StoragePolicy.replicated(3), 8);
+        PoolInfo ec = new PoolInfo("ec4-2", StoragePolicy.erasureCoded(4, 2), 8);
+        io.cairn.core.map.BucketInfo cold = new io.cairn.core.map.BucketInfo("cold", "rep3", "u", 0, 32, "ec4-2");
+        ClusterMap map = new ClusterMap(7, "c", nodes, List.of(rep3, ec), List.of(cold), List.of());
+        ClusterStatus s = status(map, used(Map.of()));
+        // 60 GiB free; an ec4+2 bucket writes 1.5 bytes per byte (its index, in rep3, is small beside it)
+        assertThat(s.capacity().usableBytes()).isEqualTo(60 * GIB * 2 / 3);
+        assertThat(s.pools()).extracting(ClusterStatus.Pool::siteLossRisk).containsOnlyNulls();
+    }
+
+    @Test
     void noNodeUpAndInLeavesNothingUsable() {
         List<NodeInfo> nodes = List.of(node("n1", NodeState.DOWN, true), node("n2", NodeState.UP, false));
         ClusterStatus s = status(map(nodes, null), used(Map.of()));

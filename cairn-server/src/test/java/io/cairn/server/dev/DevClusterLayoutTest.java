@@ -37,6 +37,24 @@ class DevClusterLayoutTest {
     }
 
     @Test
+    void sitesSpreadTheNodesInTurnAndStayWhatTheClusterWasCreatedWith() throws Exception {
+        DevCluster c = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(6).withSites(2));
+        assertThat(c.layout().sites()).isEqualTo(2);
+        for (int i = 0; i < 6; i++) {
+            NodeConfig n = NodeConfig.load(c.nodeDir(i).resolve("config.yaml"));
+            assertThat(n.site()).as("node %d", i).isEqualTo(i % 2 == 0 ? "site1" : "site2");
+            assertThat(n.zone()).as("node %d", i).isEqualTo("zone" + (i / 2 + 1));
+        }
+        assertThat(DevCluster.open(tmp).layout()).isEqualTo(c.layout());
+        assertThatThrownBy(() -> DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(6).withSites(3)))
+                .hasMessageContaining("spreads its nodes over 2 site(s)");
+        assertThat(DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(6)).layout().sites()).as("no --sites keeps them").isEqualTo(2);
+        assertThatThrownBy(() -> DevCluster.openOrCreate(tmp.resolve("other"), DevCluster.Options.defaults(2).withSites(3)))
+                .hasMessageContaining("--sites must be 1..2");
+        assertThat(Files.exists(tmp.resolve("other").resolve("cluster.json"))).isFalse();
+    }
+
+    @Test
     void aClusterFileWithoutTheIntervalLoadsWithTheDefault() throws Exception {
         Files.writeString(tmp.resolve("cluster.json"), """
                 {
@@ -56,6 +74,7 @@ class DevClusterLayoutTest {
         assertThat(c.layout().downOutIntervalMillis()).isEqualTo(DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT);
         assertThat(c.layout().downAfterMillis()).isEqualTo(5000);
         assertThat(c.layout().nodes()).isEqualTo(2);
+        assertThat(c.layout().sites()).as("a file from before sites existed: one site").isEqualTo(1);
         // growing the cluster rewrites the file and the node configurations with the interval
         DevCluster grown = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(3));
         assertThat(grown.layout().nodes()).isEqualTo(3);
