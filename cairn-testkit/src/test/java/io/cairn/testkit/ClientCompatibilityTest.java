@@ -236,6 +236,17 @@ class ClientCompatibilityTest {
         assertOk(run(List.of("aws", "s3", "cp", "s3://awscli-tls/sealed/large.bin", sealedDown.toString()), env));
         assertThat(Files.readAllBytes(sealedDown)).isEqualTo(files.get("large.bin"));
         assertOk(run(List.of("aws", "s3api", "delete-bucket-encryption", "--bucket", "awscli-tls"), env));
+        // A bucket policy set, read and deleted by awscli.
+        String policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\","
+                + "\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::awscli-tls/tree/*\"}]}";
+        assertOk(run(List.of("aws", "s3api", "put-bucket-policy", "--bucket", "awscli-tls", "--policy", policy), env));
+        Result got = run(List.of("aws", "s3api", "get-bucket-policy", "--bucket", "awscli-tls", "--output", "text"), env);
+        assertOk(got);
+        assertThat(got.output.strip()).isEqualTo(policy);
+        assertOk(run(List.of("aws", "s3api", "delete-bucket-policy", "--bucket", "awscli-tls"), env));
+        Result none = run(List.of("aws", "s3api", "get-bucket-policy", "--bucket", "awscli-tls"), env);
+        assertThat(none.code).isNotZero();
+        assertThat(none.output).contains("NoSuchBucketPolicy");
         // Without the CA bundle the node's certificate is not trusted, and nothing is read.
         Map<String, String> untrusting = new HashMap<>(env);
         untrusting.remove("AWS_CA_BUNDLE");

@@ -54,6 +54,12 @@ class TwoSitesTest {
         for (int i = 0; i < 6; i++) {
             assertThat(cluster.nodeStatus(i).path("site").asText()).as("node %d", i).isEqualTo(SITE1.contains(i) ? "site1" : "site2");
         }
+        JsonNode sites = cluster.admin().status().path("sites");
+        assertThat(sites).hasSize(2);
+        assertThat(sites.get(0).path("name").asText()).isEqualTo("site1");
+        assertThat(sites.get(0).path("meta_voters").asInt()).as("voters 0 and 2").isEqualTo(2);
+        assertThat(sites.get(0).path("meta_majority_without_it").asBoolean()).as("losing site1 would freeze the map").isFalse();
+        assertThat(sites.get(1).path("meta_majority_without_it").asBoolean()).isTrue();
         JsonNode wide = cluster.admin().createBucket("wide", "ec4+2", null);
         assertThat(wide.path("site_loss_risk").asText()).contains("puts 3 of its 6 blocks in site").contains("more than the 2 it can lose");
         JsonNode pair = cluster.admin().createBucket("pair", "rep2", null);
@@ -97,6 +103,9 @@ class TwoSitesTest {
         }
         System.out.printf("TwoSitesTest: every object readable through site1 %.1f s after site2 was lost%n",
                 (System.nanoTime() - cut) / 1e9);
+        JsonNode lost = cluster.admin().status().path("sites").get(1);
+        assertThat(lost.path("nodes_up").asInt()).isZero();
+        assertThat(lost.path("meta_voters_up").asInt()).isZero();
         // Writes go on in the surviving site.
         List<String> after = new ArrayList<>();
         for (int n = 0; n < 20; n++) {

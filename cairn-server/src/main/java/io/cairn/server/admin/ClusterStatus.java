@@ -23,7 +23,40 @@ public record ClusterStatus(
         @JsonProperty("partitions") Partitions partitions,
         @JsonProperty("capacity") Capacity capacity,
         @JsonProperty("degraded_mode") DegradedMode degradedMode,
-        @JsonProperty("repair") Repair repair) {
+        @JsonProperty("repair") Repair repair,
+        @JsonProperty("sites") List<Site> sites) {
+
+    /**
+     * One site's health: its nodes and meta voters, and whether the map stays writable if the
+     * whole site is lost ({@code meta_majority_without_it}: the voters elsewhere are a majority of
+     * all voters).
+     */
+    public record Site(
+            @JsonProperty("name") String name,
+            @JsonProperty("nodes") int nodes,
+            @JsonProperty("nodes_up") int nodesUp,
+            @JsonProperty("meta_voters") int metaVoters,
+            @JsonProperty("meta_voters_up") int metaVotersUp,
+            @JsonProperty("meta_majority_without_it") boolean metaMajorityWithoutIt) {}
+
+    /** Every site of the map's nodes, by name. */
+    static List<Site> sites(ClusterMap map) {
+        java.util.Map<String, int[]> per = new java.util.TreeMap<>(); // nodes, up, voters, voters up
+        int voters = 0;
+        for (NodeInfo n : map.nodes()) {
+            int[] c = per.computeIfAbsent(n.site(), k -> new int[4]);
+            c[0]++;
+            c[1] += n.isUp() ? 1 : 0;
+            if (n.metaAddress() != null) {
+                c[2]++;
+                c[3] += n.isUp() ? 1 : 0;
+                voters++;
+            }
+        }
+        int all = voters;
+        return per.entrySet().stream().map(e -> new Site(e.getKey(), e.getValue()[0], e.getValue()[1], e.getValue()[2], e.getValue()[3],
+                2 * (all - e.getValue()[2]) > all)).toList();
+    }
 
     public record Node(
             @JsonProperty("id") String id,
@@ -89,7 +122,7 @@ public record ClusterStatus(
     public ClusterStatus withRepairProgress(RepairProgress progress, long nowNanos) {
         return new ClusterStatus(clusterId, epoch, nodes, pools, partitions, capacity, degradedMode,
                 progress.observe(nowNanos, repair.bytesLeft(), repair.partitionsLeft(), repair.recordsLeft(),
-                        repair.underProtectedRecords()));
+                        repair.underProtectedRecords()), sites);
     }
 
     /** Derives the status from one map, its placement, and the nodes' latest heartbeats. */
@@ -176,7 +209,8 @@ public record ClusterStatus(
         long recordsLeft = copies == 0 ? 0 : Math.round(left * ((double) records / copies));
         return new ClusterStatus(map.clusterId(), map.epoch(), nodes, pools,
                 new Partitions(total, total - degraded - unreachable - recovering, degraded, recovering, map.acting().size(), unreachable),
-                new Capacity(raw, used, usable), degradedMode(map), new Repair(bytesLeft, left == 0 ? 0 : -1, left, 0, recordsLeft, underProtected));
+                new Capacity(raw, used, usable), degradedMode(map), new Repair(bytesLeft, left == 0 ? 0 : -1, left, 0, recordsLeft, underProtected),
+                sites(map));
     }
 
     /**

@@ -29,6 +29,14 @@ public final class StatusPrinter {
             out.printf("under-protected: %d records written with fewer copies than their pool asks for (copied first on recovery)%n",
                     r.path("under_protected_records").asLong());
         }
+        if (s.path("sites").size() > 1) {
+            for (JsonNode site : s.path("sites")) {
+                out.printf("site %s: %d/%d nodes up, %d/%d meta voters up%s%n", site.path("name").asText(), site.path("nodes_up").asInt(),
+                        site.path("nodes").asInt(), site.path("meta_voters_up").asInt(), site.path("meta_voters").asInt(),
+                        site.path("meta_majority_without_it").asBoolean() ? ""
+                                : "; losing it leaves too few meta voters elsewhere: the cluster map would freeze until it returns");
+            }
+        }
         out.println();
         out.printf("%-14s %-7s %-4s %-8s %-8s %-22s %10s %10s %8s%n", "NODE", "STATE", "IN", "SITE", "ZONE", "S3", "CAPACITY", "USED", "PRIMARY");
         for (JsonNode n : s.path("nodes")) {

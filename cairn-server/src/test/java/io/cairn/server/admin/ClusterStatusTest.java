@@ -14,6 +14,8 @@ import io.cairn.core.placement.PlacementTable;
 import io.cairn.node.MapView;
 import java.util.List;
 import java.util.Map;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 class ClusterStatusTest {
@@ -127,6 +129,24 @@ class ClusterStatusTest {
         // 60 GiB free; an ec4+2 bucket writes 1.5 bytes per byte (its index, in rep3, is small beside it)
         assertThat(s.capacity().usableBytes()).isEqualTo(60 * GIB * 2 / 3);
         assertThat(s.pools()).extracting(ClusterStatus.Pool::siteLossRisk).containsOnlyNulls();
+    }
+
+    @Test
+    void eachSiteShowsItsNodesAndVotersAndWhetherTheMapOutlivesIt() throws Exception {
+        List<NodeInfo> nodes = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String site = "site" + (i % 2 + 1);
+            nodes.add(new NodeInfo("n" + i, site, "z" + i, "h:" + i, "h:c" + i, i < 3 ? "h:m" + i : null, 10 * GIB,
+                    i == 1 || i == 3 ? NodeState.DOWN : NodeState.UP, true));
+        }
+        ClusterStatus s = status(new ClusterMap(7, "c", nodes, List.of(new PoolInfo("rep3", StoragePolicy.replicated(3), 8)),
+                List.of(), List.of()), Map.of());
+        assertThat(s.sites()).containsExactly(new ClusterStatus.Site("site1", 3, 3, 2, 2, false),
+                new ClusterStatus.Site("site2", 3, 1, 1, 0, true));
+        StringWriter printed = new StringWriter();
+        StatusPrinter.print(new ObjectMapper().valueToTree(s), new PrintWriter(printed));
+        assertThat(printed.toString()).contains("site site1: 3/3 nodes up, 2/2 meta voters up; losing it leaves too few meta voters")
+                .contains("site site2: 1/3 nodes up, 0/1 meta voters up\n");
     }
 
     @Test
