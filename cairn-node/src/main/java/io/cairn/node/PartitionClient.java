@@ -139,34 +139,48 @@ public final class PartitionClient {
      *
      * <p>The reads are hedged: the next source is asked when the ones asked so far failed, or
      * stayed silent for {@link #hedgeDelayMillis()} (twice the 90th percentile of recent chunk
-     * reads from other nodes), so a holder that hangs costs that delay, not the RPC deadline. Sources in order: the
-     * first choice above, the primary, the other up holders. A holder whose copy failed its check
+     * reads from other nodes), so a holder that hangs costs that delay, not the RPC deadline. Sources in
+     * the order of {@link #sourceOrder}, which prefers this node's site. A holder whose copy failed its check
      * is sent the good bytes once they are found.
      */
+    /**
+     * Where a chunk read asks, in order: this node when it holds a copy (no network hop), or else
+     * the holder {@code spread} picks among those of this node's site (among all when none is
+     * there), so that the chunks of one large read spread over them; then the primary if it is
+     * in this site, the other holders of this site, the primary if it is in another, and the
+     * other holders. A GET served in its site costs no cross-site round
+     * trip while a holder there has the chunk. With no spread ({@code -1}), the primary comes
+     * first among the holders of its site.
+     */
+    static List<String> sourceOrder(List<String> up, Optional<String> primary, Optional<String> self, int spread,
+            java.util.function.Predicate<String> inOwnSite) {
+        List<String> order = new java.util.ArrayList<>();
+        if (self.isPresent() && up.contains(self.get())) {
+            order.add(self.get());
+        }
+        List<String> local = up.stream().filter(inOwnSite).toList();
+        if (order.isEmpty() && spread >= 0 && !up.isEmpty()) {
+            List<String> pickFrom = local.isEmpty() ? up : local;
+            order.add(pickFrom.get(spread % pickFrom.size()));
+        }
+        primary.filter(inOwnSite).filter(h -> !order.contains(h)).ifPresent(order::add);
+        local.stream().filter(h -> !order.contains(h)).forEach(order::add);
+        primary.filter(h -> !order.contains(h)).ifPresent(order::add);
+        up.stream().filter(h -> !order.contains(h)).forEach(order::add);
+        return order;
+    }
+
     public Optional<Record> getImmutable(PartitionId p, String key, int spread) {
         MapView.Current current = mapView.current();
         List<String> up = current.placement().of(p).upHolders(current.map());
         Optional<String> primary = current.placement().of(p).primary(current.map());
         Optional<String> self = peers.selfId();
-        String first = null;
-        if (self.isPresent() && up.contains(self.get())) {
-            first = self.get(); // its own verified copy costs no network hop
-        } else if (spread >= 0 && !up.isEmpty()) {
-            first = up.get(spread % up.size());
-        }
+        String ownSite = self.flatMap(id -> current.map().node(id)).map(io.cairn.core.map.NodeInfo::site).orElse(null);
+        List<String> order = sourceOrder(up, primary, self, spread,
+                id -> current.map().node(id).map(io.cairn.core.map.NodeInfo::site).orElse("").equals(ownSite));
         long epoch = current.epoch();
         java.util.Set<String> damaged = java.util.concurrent.ConcurrentHashMap.newKeySet();
         List<Hedged.Attempt<Optional<Record>>> attempts = new java.util.ArrayList<>();
-        List<String> order = new java.util.ArrayList<>();
-        if (first != null && !first.equals(primary.orElse(null))) {
-            order.add(first);
-        }
-        primary.ifPresent(order::add);
-        for (String h : up) {
-            if (!order.contains(h)) {
-                order.add(h);
-            }
-        }
         for (String source : order) {
             boolean atPrimary = primary.isPresent() && source.equals(primary.get());
             attempts.add(() -> {
