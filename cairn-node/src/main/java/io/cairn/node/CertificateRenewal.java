@@ -63,7 +63,15 @@ public final class CertificateRenewal implements AutoCloseable {
     }
 
     void start() {
-        timer.scheduleWithFixedDelay(this::check, FIRST_CHECK_MILLIS, CHECK_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                check();
+            } catch (RuntimeException | Error e) {
+                // A scheduled task that throws is never run again: say so loudly, and keep looking.
+                log.error("node {}: the certificate renewal check failed unexpectedly; it runs again in {} s", nodeId,
+                        CHECK_INTERVAL_MILLIS / 1000, e);
+            }
+        }, FIRST_CHECK_MILLIS, CHECK_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** When a certificate is renewed: two thirds of the way from its start to its end. */
