@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param minCopies               fewest copies a write to a replicated pool must reach to be
  *                                accepted while holders are down (the pool's own number is the
  *                                most asked for); 1 accepts a write the primary alone holds
+ * @param siteDelayMillis         for tests: a one-way delay added to this node's calls to nodes of
+ *                                other sites, as a wide-area link would (0: none)
  */
 public record NodeRuntimeConfig(
         String nodeId,
@@ -39,7 +41,16 @@ public record NodeRuntimeConfig(
         long recoveryBytesPerSecond,
         long scrubBytesPerSecond,
         long scrubPauseMillis,
-        int minCopies) {
+        int minCopies,
+        long siteDelayMillis) {
+
+    public NodeRuntimeConfig(String nodeId, String site, String zone, String publicAddress, String clusterAddress, String metaAddress,
+                             long capacityBytes, long heartbeatIntervalMillis, int chunkSizeBytes, long rpcTimeoutMillis,
+                             long requestRetryMillis, long recoveryBytesPerSecond, long scrubBytesPerSecond, long scrubPauseMillis,
+                             int minCopies) {
+        this(nodeId, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, heartbeatIntervalMillis, chunkSizeBytes,
+                rpcTimeoutMillis, requestRetryMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis, minCopies, 0);
+    }
 
     public static final int CHUNK_SIZE_MAX = 16 << 20;
     public static final long RECOVERY_BYTES_PER_SECOND_DEFAULT = 128L << 20;
@@ -68,6 +79,9 @@ public record NodeRuntimeConfig(
         Objects.requireNonNull(clusterAddress, "clusterAddress");
         if (chunkSizeBytes < 4096 || chunkSizeBytes > CHUNK_SIZE_MAX) {
             throw new IllegalArgumentException("chunkSizeBytes must be 4096.." + CHUNK_SIZE_MAX + ": " + chunkSizeBytes);
+        }
+        if (siteDelayMillis < 0) {
+            throw new IllegalArgumentException("siteDelayMillis must be >= 0 (0: none): " + siteDelayMillis);
         }
         if (recoveryBytesPerSecond < 0) {
             throw new IllegalArgumentException("recoveryBytesPerSecond must be >= 0 (0: no limit): " + recoveryBytesPerSecond);

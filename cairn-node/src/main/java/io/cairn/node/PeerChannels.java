@@ -42,6 +42,8 @@ public final class PeerChannels implements AutoCloseable {
     private final ManagedChannel selfChannel;
 
     private volatile java.util.Set<String> upNodes = java.util.Set.of();
+    /** The emulated wide-area link to nodes of other sites, or null. */
+    private final SiteDelay siteDelay;
     /** Mutual TLS towards the other nodes (null: plaintext). */
     private final io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls;
 
@@ -58,6 +60,16 @@ public final class PeerChannels implements AutoCloseable {
      */
     public PeerChannels(MapView mapView, long rpcTimeoutMillis, String selfId, ManagedChannel selfChannel,
                         io.cairn.meta.tls.NodeCredentials credentials) {
+        this(mapView, rpcTimeoutMillis, selfId, selfChannel, credentials, 0);
+    }
+
+    /**
+     * @param siteDelayMillis for tests: a one-way delay added to calls to nodes of other sites
+     *                        than this node's (see {@link SiteDelay}); 0 for none
+     */
+    public PeerChannels(MapView mapView, long rpcTimeoutMillis, String selfId, ManagedChannel selfChannel,
+                        io.cairn.meta.tls.NodeCredentials credentials, long siteDelayMillis) {
+        this.siteDelay = siteDelayMillis > 0 ? new SiteDelay(siteDelayMillis) : null;
         this.mapView = mapView;
         this.rpcTimeoutMillis = rpcTimeoutMillis;
         this.selfId = selfId;
@@ -199,6 +211,10 @@ public final class PeerChannels implements AutoCloseable {
             NettyChannelBuilder b = NettyChannelBuilder.forAddress(sa.getHostString(), sa.getPort())
                     .maxInboundMessageSize(MESSAGE_BYTES_MAX)
                     .intercept(io.cairn.node.rpc.LargeMessages.onClient());
+            if (siteDelay != null && !node.site().equals(mapView.current().map().node(selfId == null ? "" : selfId)
+                    .map(NodeInfo::site).orElse(node.site()))) {
+                b.intercept(siteDelay);
+            }
             if (tls == null) {
                 b.usePlaintext();
             } else {

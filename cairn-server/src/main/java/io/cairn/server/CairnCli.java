@@ -85,13 +85,17 @@ public final class CairnCli {
                 + " written as 'site' and 'zone' in its config.yaml (default: ${DEFAULT-VALUE}); fixed when the cluster is created.",
                 defaultValue = "1")
         int sites;
+        @Option(names = "--site-delay-millis", description = "For trying a stretched cluster on one machine: one-way delay added to"
+                + " node-to-node calls between sites (written as site_delay_millis; default: ${DEFAULT-VALUE}); fixed when the cluster"
+                + " is created.", defaultValue = "0")
+        long siteDelayMillis;
 
         @Override
         public Integer call() throws Exception {
             DevCluster.Options defaults = DevCluster.Options.defaults(nodes);
             DevCluster.Options options = new DevCluster.Options(nodes, basePort,
                     defaults.partitions(), defaults.heartbeatIntervalMillis(), defaults.downAfterMillis(), defaults.capacityBytes())
-                    .withSites(sites);
+                    .withSites(sites).withSiteDelay(siteDelayMillis);
             DevCluster cluster = DevCluster.openOrCreate(dir.dir, tls ? options.withTls() : options);
             if (!detach) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -101,8 +101,13 @@ public final class TestCluster implements AutoCloseable {
 
     /** Starts {@code nodes} nodes spread in turn over {@code sites} sites ({@code ./cairn dev --sites}), with test failure detection. */
     public static TestCluster startSites(int nodes, int sites) throws IOException {
+        return startSites(nodes, sites, 0);
+    }
+
+    /** As {@link #startSites(int, int)}, with {@code siteDelayMillis} of one-way delay on node-to-node calls between sites. */
+    public static TestCluster startSites(int nodes, int sites, long siteDelayMillis) throws IOException {
         return start(new DevCluster.Options(nodes, freeBasePort(nodes), 64, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS,
-                DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withSites(sites));
+                DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withSites(sites).withSiteDelay(siteDelayMillis));
     }
 
     private static TestCluster start(DevCluster.Options options) throws IOException {

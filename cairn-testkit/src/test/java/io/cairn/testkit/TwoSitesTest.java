@@ -17,8 +17,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
- * Two sites of real node processes ({@code ./cairn dev --sites 2 --nodes 6}): nodes take the
- * sites in turn, a policy that cannot survive a site loss is named as such, and with every node
+ * Two sites of real node processes ({@code ./cairn dev --sites 2 --nodes 6}, 25 ms one way
+ * between them): nodes take the sites in turn, every write waits for both sites, a policy that cannot survive a site loss is named as such, and with every node
  * of the site that does not hold the Raft majority SIGKILLed, the other site serves every object
  * of its replicated buckets and takes new writes; when the site returns, every node serves
  * everything again.
@@ -29,6 +29,8 @@ class TwoSitesTest {
     static final List<Integer> SITE1 = List.of(0, 2, 4); // with meta voters 0 and 2: the majority of 3
     static final List<Integer> SITE2 = List.of(1, 3, 5);
     static final Duration FAILOVER = Duration.ofSeconds(90);
+    /** One-way delay between the sites ({@code site_delay_millis}): a 50 ms round trip. */
+    static final long SITE_DELAY_MILLIS = 25;
 
     static long seed;
 
@@ -50,7 +52,7 @@ class TwoSitesTest {
 
     @Test
     void a_site_is_lost_and_the_other_serves_every_object_and_takes_writes() throws Exception {
-        cluster = TestCluster.startSites(6, 2);
+        cluster = TestCluster.startSites(6, 2, SITE_DELAY_MILLIS);
         for (int i = 0; i < 6; i++) {
             assertThat(cluster.nodeStatus(i).path("site").asText()).as("node %d", i).isEqualTo(SITE1.contains(i) ? "site1" : "site2");
         }
@@ -80,6 +82,19 @@ class TwoSitesTest {
             s3[n % 6].putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body));
             written.put(bucket + "/" + key, body);
         }
+
+        // Every acknowledged write is in both sites: a PUT waits at least one round trip between them.
+        long fastest = Long.MAX_VALUE;
+        for (int n = 0; n < 10; n++) {
+            String key = "timed/" + n;
+            long t0 = System.nanoTime();
+            s3[0].putObject(b -> b.bucket("pair").key(key), RequestBody.fromString("in both sites"));
+            fastest = Math.min(fastest, (System.nanoTime() - t0) / 1_000_000);
+            written.put("pair/" + key, "in both sites".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        System.out.printf("TwoSitesTest: fastest of 10 rep2 PUTs through site1 took %d ms (round trip between sites %d ms)%n",
+                fastest, 2 * SITE_DELAY_MILLIS);
+        assertThat(fastest).isGreaterThanOrEqualTo(2 * SITE_DELAY_MILLIS);
 
         long cut = System.nanoTime();
         for (int i : SITE2) {

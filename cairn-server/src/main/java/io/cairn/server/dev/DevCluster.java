@@ -58,7 +58,8 @@ public final class DevCluster {
             @JsonProperty("capacity_bytes") long capacityBytes,
             @JsonProperty("node_settings") @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<Integer, NodeSettings> nodeSettings,
             @JsonProperty("tls") boolean tls,
-            @JsonProperty("sites") int sites) {
+            @JsonProperty("sites") int sites,
+            @JsonProperty("site_delay_millis") long siteDelayMillis) {
 
         public Layout {
             requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
@@ -66,13 +67,16 @@ public final class DevCluster {
             if (sites < 1 || sites > SITES_MAX) {
                 throw new IllegalArgumentException("sites must be 1.." + SITES_MAX + ": " + sites);
             }
+            if (siteDelayMillis < 0 || siteDelayMillis > 10_000) {
+                throw new IllegalArgumentException("the delay between sites must be 0..10000 ms: " + siteDelayMillis);
+            }
         }
 
         public Layout(String clusterName, int basePort, int nodes, int voters, int partitions, String accessKey, String secretKey,
                       long heartbeatIntervalMillis, long downAfterMillis, long downOutIntervalMillis, long capacityBytes,
                       Map<Integer, NodeSettings> nodeSettings, boolean tls) {
             this(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis, downAfterMillis,
-                    downOutIntervalMillis, capacityBytes, nodeSettings, tls, 1);
+                    downOutIntervalMillis, capacityBytes, nodeSettings, tls, 1, 0);
         }
 
         /**
@@ -111,10 +115,12 @@ public final class DevCluster {
                 @JsonProperty("capacity_bytes") long capacityBytes,
                 @JsonProperty("node_settings") Map<Integer, NodeSettings> nodeSettings,
                 @JsonProperty("tls") Boolean tls,
-                @JsonProperty("sites") Integer sites) {
+                @JsonProperty("sites") Integer sites,
+                @JsonProperty("site_delay_millis") Long siteDelayMillis) {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
                     downAfterMillis, downOutIntervalMillis == null ? DOWN_OUT_INTERVAL_MILLIS_DEFAULT : downOutIntervalMillis,
-                    capacityBytes, nodeSettings, tls != null && tls, sites == null ? 1 : sites);
+                    capacityBytes, nodeSettings, tls != null && tls, sites == null ? 1 : sites,
+                    siteDelayMillis == null ? 0 : siteDelayMillis);
         }
 
         /** The settings of node i that differ from the dev defaults (all fields null if none). */
@@ -136,12 +142,12 @@ public final class DevCluster {
         }
         Layout withNodes(int n) {
             return new Layout(clusterName, basePort, n, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites);
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis);
         }
 
         Layout withTls() {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true, sites);
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true, sites, siteDelayMillis);
         }
     }
 
@@ -186,7 +192,7 @@ public final class DevCluster {
      */
     public record Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
                           long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings, boolean tls,
-                          int sites) {
+                          int sites, long siteDelayMillis) {
 
         public Options {
             requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
@@ -196,13 +202,19 @@ public final class DevCluster {
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
                        long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings, boolean tls) {
             this(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis, capacityBytes,
-                    nodeSettings, tls, 1);
+                    nodeSettings, tls, 1, 0);
         }
 
         /** The same options with the nodes spread over {@code n} sites (see {@link Layout#site}). */
         public Options withSites(int n) {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, tls, n);
+                    capacityBytes, nodeSettings, tls, n, siteDelayMillis);
+        }
+
+        /** The same options with {@code millis} of one-way delay on calls between nodes of different sites (for tests). */
+        public Options withSiteDelay(long millis) {
+            return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
+                    capacityBytes, nodeSettings, tls, sites, millis);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes,
@@ -220,7 +232,7 @@ public final class DevCluster {
         /** The same options with S3 over HTTPS. */
         public Options withTls() {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, true, sites);
+                    capacityBytes, nodeSettings, true, sites, siteDelayMillis);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes) {
@@ -326,7 +338,8 @@ public final class DevCluster {
         int voters = options.nodes() >= 3 ? 3 : 1;
         DevCluster c = new DevCluster(dir, new Layout("cairn-dev", options.basePort(), options.nodes(), voters,
                 options.partitions(), access, secret, options.heartbeatIntervalMillis(), options.downAfterMillis(),
-                options.downOutIntervalMillis(), options.capacityBytes(), options.nodeSettings(), options.tls(), options.sites()));
+                options.downOutIntervalMillis(), options.capacityBytes(), options.nodeSettings(), options.tls(), options.sites(),
+                options.siteDelayMillis()));
         c.save();
         return c;
     }
@@ -462,6 +475,9 @@ public final class DevCluster {
         }
         y.append("site: ").append(layout.site(i)).append('\n');
         y.append("zone: ").append(layout.zone(i)).append('\n');
+        if (layout.siteDelayMillis() > 0) {
+            y.append("site_delay_millis: ").append(layout.siteDelayMillis()).append('\n');
+        }
         y.append("public_address: 127.0.0.1:").append(layout.s3Port(i)).append('\n');
         y.append("cluster_address: 127.0.0.1:").append(layout.clusterPort(i)).append('\n');
         y.append("cluster_name: ").append(layout.clusterName()).append('\n');

@@ -38,8 +38,9 @@ class DevClusterLayoutTest {
 
     @Test
     void sitesSpreadTheNodesInTurnAndStayWhatTheClusterWasCreatedWith() throws Exception {
-        DevCluster c = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(6).withSites(2));
+        DevCluster c = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(6).withSites(2).withSiteDelay(25));
         assertThat(c.layout().sites()).isEqualTo(2);
+        assertThat(NodeConfig.load(c.nodeDir(3).resolve("config.yaml")).siteDelayMillis()).isEqualTo(25);
         for (int i = 0; i < 6; i++) {
             NodeConfig n = NodeConfig.load(c.nodeDir(i).resolve("config.yaml"));
             assertThat(n.site()).as("node %d", i).isEqualTo(i % 2 == 0 ? "site1" : "site2");

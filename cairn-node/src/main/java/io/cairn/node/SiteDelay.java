@@ -1,0 +1,74 @@
+package io.cairn.node;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A wide-area link on one machine, for tests: every answer on a call through it (headers,
+ * messages, the close) reaches the caller one round trip ({@code 2 × oneWayMillis}) after the
+ * answering node sent it, in the order it was sent. {@link PeerChannels} puts it on the channels
+ * to nodes of other sites when a node's {@code site_delay_millis} is set; the kernels of the
+ * test machines have no {@code netem} to do it below.
+ */
+final class SiteDelay implements ClientInterceptor {
+
+    /** One thread for every delayed answer of the process: equal delays keep their order. */
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("cairn-site-delay").factory());
+
+    private final long roundTripMillis;
+
+    SiteDelay(long oneWayMillis) {
+        if (oneWayMillis <= 0) {
+            throw new IllegalArgumentException("oneWayMillis must be positive: " + oneWayMillis);
+        }
+        this.roundTripMillis = 2 * oneWayMillis;
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        // A blocking stub's thread waits for work on the call's own executor: the delayed events go
+        // there (in order: it runs them one by one). Without one, they run on the timer's thread.
+        java.util.concurrent.Executor executor = options.getExecutor();
+        return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+            @Override
+            public void start(Listener<R> listener, Metadata headers) {
+                super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                    @Override
+                    public void onHeaders(Metadata h) {
+                        later(executor, () -> delegate().onHeaders(h));
+                    }
+
+                    @Override
+                    public void onMessage(R message) {
+                        later(executor, () -> delegate().onMessage(message));
+                    }
+
+                    @Override
+                    public void onClose(Status status, Metadata trailers) {
+                        later(executor, () -> delegate().onClose(status, trailers));
+                    }
+
+                    @Override
+                    public void onReady() {
+                        later(executor, () -> delegate().onReady());
+                    }
+                }, headers);
+            }
+        };
+    }
+
+    private void later(java.util.concurrent.Executor executor, Runnable event) {
+        TIMER.schedule(executor == null ? event : () -> executor.execute(event), roundTripMillis, TimeUnit.MILLISECONDS);
+    }
+}
