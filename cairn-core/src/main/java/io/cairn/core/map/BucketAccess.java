@@ -33,13 +33,18 @@ public final class BucketAccess {
      */
     public static boolean allows(ClusterMap map, BucketInfo b, Optional<UserInfo> caller, BucketPermission needed, String action,
                                  String key) {
+        return allows(map, b, caller, needed, action, key, b.policy() == null ? null : BucketPolicy.parse(b.policy(), b.name()));
+    }
+
+    /** As {@link #allows(ClusterMap, BucketInfo, Optional, BucketPermission, String, String)}, with {@code b}'s policy read already (null: none). */
+    public static boolean allows(ClusterMap map, BucketInfo b, Optional<UserInfo> caller, BucketPermission needed, String action,
+                                 String key, BucketPolicy policy) {
         if (caller.isPresent() && caller.get().readOnly() && needed != BucketPermission.READ) {
             return false;
         }
         String user = caller.map(UserInfo::name).orElse(null);
         BucketPolicy.Decision d = BucketPolicy.Decision.NONE;
-        if (b.policy() != null) {
-            BucketPolicy policy = BucketPolicy.of(b.policy(), b.name());
+        if (policy != null) {
             d = key != null || !action.endsWith("Object") ? policy.evaluate(user, action, key == null ? b.name() : b.name() + "/" + key)
                     : policy.mayAllow(user, action) ? BucketPolicy.Decision.ALLOW : BucketPolicy.Decision.NONE;
         }

@@ -8,9 +8,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -63,8 +61,6 @@ public final class BucketPolicy {
     private static final Pattern USER_ARN = Pattern.compile("arn:aws:iam::[0-9A-Za-z-]*:user/([A-Za-z0-9][A-Za-z0-9_.@+=,-]{0,63})");
     private static final Set<String> TOP_LEVEL = Set.of("Version", "Id", "Statement");
     private static final Set<String> STATEMENT_KEYS = Set.of("Sid", "Effect", "Principal", "Action", "Resource");
-    private static final int CACHED_MAX = 1024;
-    private static final Map<String, BucketPolicy> CACHE = new ConcurrentHashMap<>();
 
     private final List<Statement> statements;
 
@@ -109,20 +105,6 @@ public final class BucketPolicy {
             statements.add(statement(s, bucket));
         }
         return new BucketPolicy(List.copyOf(statements));
-    }
-
-    /** {@link #parse}, remembering the policies of recent calls: a stored policy is read on every request to its bucket. */
-    public static BucketPolicy of(String json, String bucket) {
-        String key = bucket + "\n" + json;
-        BucketPolicy p = CACHE.get(key);
-        if (p == null) {
-            p = parse(json, bucket);
-            if (CACHE.size() >= CACHED_MAX) {
-                CACHE.clear();
-            }
-            CACHE.put(key, p);
-        }
-        return p;
     }
 
     private static Statement statement(JsonNode s, String bucket) {

@@ -167,7 +167,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         if (accessKeyOrNull != null && caller.isEmpty()) {
             throw new S3Exception(S3Error.AccessDenied, "the access key " + accessKeyOrNull + " was deleted");
         }
-        if (!BucketAccess.allows(map, b, caller, BucketPermission.valueOf(needed.name()), action, keyOrNull)) {
+        if (!BucketAccess.allows(map, b, caller, BucketPermission.valueOf(needed.name()), action, keyOrNull, policyOf(b))) {
             throw new S3Exception(S3Error.AccessDenied, accessKeyOrNull == null
                     ? "anonymous requests may only do what the bucket's ACL (public-read) or policy allows everyone"
                     : caller.get().readOnly() && needed != S3Permission.READ
@@ -232,6 +232,26 @@ public final class ClusterObjectBackend implements ObjectBackend {
                     "cannot set the default encryption of bucket " + bucket + ": " + r.error());
         }
         mapView.ensureEpoch(r.epoch());
+    }
+
+    /** Bucket policies read already, by bucket and text: a policy is judged on every request to its bucket. */
+    private final java.util.Map<String, BucketPolicy> policies = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int POLICIES_CACHED_MAX = 1024;
+
+    private BucketPolicy policyOf(BucketInfo b) {
+        if (b.policy() == null) {
+            return null;
+        }
+        String key = b.name() + "\n" + b.policy();
+        BucketPolicy p = policies.get(key);
+        if (p == null) {
+            p = BucketPolicy.parse(b.policy(), b.name()); // the map holds only policies that parse
+            if (policies.size() >= POLICIES_CACHED_MAX) {
+                policies.clear();
+            }
+            policies.put(key, p);
+        }
+        return p;
     }
 
     @Override
