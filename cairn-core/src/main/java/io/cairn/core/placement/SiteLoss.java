@@ -44,7 +44,7 @@ public final class SiteLoss {
         String unit = policy.kind() == StoragePolicy.Kind.REPLICATED ? "copies" : "blocks";
         return Optional.of(policy + " over " + nodesPerSite.size() + " sites " + nodesPerSite + " puts " + busiest.getValue() + " of its "
                 + width + " " + unit + " in site " + busiest.getKey() + ", more than the " + tolerated + " it can lose: losing that site "
-                + (policy.kind() == StoragePolicy.Kind.REPLICATED ? "loses" : "makes unreadable") + " its data");
+                + (policy.kind() == StoragePolicy.Kind.REPLICATED ? "loses its data" : "makes its data unreadable"));
     }
 
     /** {@code width} slots spread over the sites as evenly as their node counts allow; beyond the nodes, evenly again. */
