@@ -245,8 +245,16 @@ public final class PartitionClient {
 
     /** Records by key order at the partition's primary. */
     public List<Record> scan(PartitionId p, String prefix, String afterKey, int limit) {
+        return scan(p, prefix, afterKey, limit, "");
+    }
+
+    /**
+     * Records by key order at the partition's primary; with a non-empty {@code delimiter}, the keys
+     * under each common prefix (see {@code Request.Scan}) as one record, the first under it.
+     */
+    public List<Record> scan(PartitionId p, String prefix, String afterKey, int limit, String delimiter) {
         ScanRequest.Builder req = ScanRequest.newBuilder().setPartition(RecordCodec.ref(p))
-                .setPrefix(prefix).setAfterKey(afterKey).setLimit(limit);
+                .setPrefix(prefix).setAfterKey(afterKey).setLimit(limit).setDelimiter(delimiter);
         return retrying(p, "scan", primary -> {
             ScanReply r = watched(primary, () -> peers.stub(primary).scan(req.setEpoch(mapView.epoch()).build()));
             mapView.ensureEpoch(r.getEpoch());

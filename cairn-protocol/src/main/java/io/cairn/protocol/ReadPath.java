@@ -67,7 +67,8 @@ final class ReadPath {
                     int limit = Math.clamp(s.limit(), 1, ReplicaStateMachine.SCAN_RECORDS_MAX);
                     List<StoredRecord> found;
                     try {
-                        found = r.store().scan(p, s.prefix(), s.afterKey(), limit, false);
+                        found = s.delimiter().isEmpty() ? r.store().scan(p, s.prefix(), s.afterKey(), limit, false)
+                                : FoldedScan.scan(r.store(), p, s.prefix(), s.afterKey(), limit, s.delimiter());
                     } catch (IllegalArgumentException e) {
                         reply.reply(scanReply(Status.ERROR, "bad scan: " + e.getMessage()));
                         return;

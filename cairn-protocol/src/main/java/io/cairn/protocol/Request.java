@@ -40,10 +40,23 @@ public sealed interface Request {
         }
     }
 
-    /** Records of a partition by key order, at the primary (listings). */
-    record Scan(long epoch, PartitionId partition, String prefix, String afterKey, int limit, int hops) implements Request {
+    /**
+     * Records of a partition by key order, at the primary (listings). With a {@code delimiter}
+     * (empty for none), keys that share a common prefix (the scan's prefix, then up to and
+     * including the first delimiter after it) come back as one record, the first under it, and
+     * the scan goes on after every key under it: a listing by folders reads one record per folder.
+     */
+    record Scan(long epoch, PartitionId partition, String prefix, String afterKey, int limit, int hops, String delimiter) implements Request {
+        public Scan {
+            delimiter = delimiter == null ? "" : delimiter;
+        }
+
+        public Scan(long epoch, PartitionId partition, String prefix, String afterKey, int limit, int hops) {
+            this(epoch, partition, prefix, afterKey, limit, hops, "");
+        }
+
         Scan forwarded(long senderEpoch) {
-            return new Scan(senderEpoch, partition, prefix, afterKey, limit, hops + 1);
+            return new Scan(senderEpoch, partition, prefix, afterKey, limit, hops + 1, delimiter);
         }
     }
 

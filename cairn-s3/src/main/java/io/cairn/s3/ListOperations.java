@@ -149,7 +149,7 @@ final class ListOperations {
     boolean lastIsPrefix = false;
     boolean truncated = false;
     int count = 0;
-    KeyListing listing = backend.listing(bucket, prefix, cursor, Math.min(MAX_KEYS_LIMIT, maxKeys) + 1);
+    KeyListing listing = backend.listing(bucket, prefix, delimiter, cursor, Math.min(MAX_KEYS_LIMIT, maxKeys) + 1);
     while (true) {
       Optional<ObjectInfo> next = listing.next();
       if (next.isEmpty()) break;

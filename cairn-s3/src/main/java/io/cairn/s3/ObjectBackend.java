@@ -128,6 +128,16 @@ public interface ObjectBackend {
     return new KeyListing.Paged(this, bucket, prefix, startAfter, pageHint);
   }
 
+  /**
+   * As {@link #listing(String, String, String, int)}, for a listing by {@code delimiter} (non-empty):
+   * of the keys under one common prefix (prefix, then up to and including the first delimiter
+   * after it) the listing must return at least the first; it may leave out the others, which the
+   * caller skips with {@link KeyListing#skipTo} anyway.
+   */
+  default KeyListing listing(String bucket, String prefix, String delimiter, String startAfter, int pageHint) throws S3Exception {
+    return listing(bucket, prefix, startAfter, pageHint);
+  }
+
   /** Starts a multipart upload and returns its upload id. */
   String createMultipartUpload(String bucket, String key, PutRequest req) throws S3Exception;
 

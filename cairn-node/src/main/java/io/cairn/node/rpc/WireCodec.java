@@ -107,7 +107,8 @@ public final class WireCodec {
     }
 
     public static Request request(ScanRequest r) {
-        return new Request.Scan(r.getEpoch(), partition(r.getPartition()), r.getPrefix(), r.getAfterKey(), r.getLimit(), r.getHops());
+        return new Request.Scan(r.getEpoch(), partition(r.getPartition()), r.getPrefix(), r.getAfterKey(), r.getLimit(), r.getHops(),
+                r.getDelimiter());
     }
 
     public static Request request(SinceRequest r) {
@@ -151,7 +152,7 @@ public final class WireCodec {
             case Request.Get g -> GetRequest.newBuilder().setEpoch(g.epoch()).setPartition(ref(g.partition())).setKey(g.key())
                     .setWithBlob(g.withBlob()).setLocalOnly(g.localOnly()).setHops(g.hops()).build();
             case Request.Scan s -> ScanRequest.newBuilder().setEpoch(s.epoch()).setPartition(ref(s.partition())).setPrefix(s.prefix())
-                    .setAfterKey(s.afterKey()).setLimit(s.limit()).setHops(s.hops()).build();
+                    .setAfterKey(s.afterKey()).setLimit(s.limit()).setHops(s.hops()).setDelimiter(s.delimiter()).build();
             case Request.Since s -> SinceRequest.newBuilder().setEpoch(s.epoch()).setPartition(ref(s.partition()))
                     .setAfter(version(s.after())).setLimit(s.limit()).setHolder(s.holder()).setHolderEpoch(s.holderEpoch())
                     .setUnderProtectedOnly(s.underProtectedOnly()).setFrom(s.from()).setIncarnation(s.incarnation()).build();

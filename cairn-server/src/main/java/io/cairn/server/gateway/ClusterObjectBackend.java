@@ -702,10 +702,16 @@ public final class ClusterObjectBackend implements ObjectBackend {
 
     @Override
     public KeyListing listing(String bucket, String prefix, String startAfter, int pageHint) throws S3Exception {
+        return listing(bucket, prefix, "", startAfter, pageHint);
+    }
+
+    /** With a delimiter, each shard's primary returns one record per common prefix (a folder), not every key under it. */
+    @Override
+    public KeyListing listing(String bucket, String prefix, String delimiter, String startAfter, int pageHint) throws S3Exception {
         BucketInfo b = bucket(bucket);
         PoolInfo pool = pool(b);
         String base = indexPrefix(b);
-        return new ShardedListing(indexPartitions(b, pool), (p, after, limit) -> client.scan(p, base + prefix, after, limit), io, base,
+        return new ShardedListing(indexPartitions(b, pool), (p, after, limit) -> client.scan(p, base + prefix, after, limit, delimiter), io, base,
                 startAfter, pageHint, r -> info(r.getKey().substring(base.length()), parse(r.getMeta().toByteArray(), ObjectEntry.class)));
     }
 
