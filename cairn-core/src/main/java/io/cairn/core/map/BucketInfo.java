@@ -24,6 +24,11 @@ import java.util.Objects;
  *                      ({@code AES256}: SSE-S3), or null for none
  * @param policy        the bucket policy (JSON, as its owner sent it; see {@link BucketPolicy}), or
  *                      null for none
+ * @param indexLayout   how index shards map to partitions: {@link #INDEX_LAYOUT_HASHED} (each
+ *                      shard hashed on its own, so shards may share a partition; buckets made
+ *                      before the spread layout) or {@link #INDEX_LAYOUT_SPREAD} (consecutive
+ *                      partitions from a hashed start, so shards share a partition only when
+ *                      there are more shards than partitions); left out of the JSON form when 0
  */
 public record BucketInfo(
         String name,
@@ -35,12 +40,17 @@ public record BucketInfo(
         @JsonInclude(JsonInclude.Include.NON_EMPTY) java.util.List<BucketGrant> grants,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) Boolean publicRead,
         @JsonInclude(JsonInclude.Include.NON_NULL) String defaultEncryption,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String policy) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String policy,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) Integer indexLayout) {
 
     /** The one default encryption there is: SSE-S3. */
     public static final String SSE_S3 = "AES256";
 
     public static final int INDEX_SHARDS_DEFAULT = 32;
+    /** Each index shard hashed to a partition on its own (buckets made before the spread layout). */
+    public static final int INDEX_LAYOUT_HASHED = 0;
+    /** Index shards on consecutive partitions from a hashed start: a bucket's keys spread over as many partitions as it has shards. */
+    public static final int INDEX_LAYOUT_SPREAD = 1;
 
     public BucketInfo {
         Objects.requireNonNull(name, "name");
@@ -48,6 +58,10 @@ public record BucketInfo(
         Objects.requireNonNull(owner, "owner");
         if (indexShards < 1) {
             throw new IllegalArgumentException("indexShards must be >= 1: " + indexShards);
+        }
+        indexLayout = indexLayout == null ? INDEX_LAYOUT_HASHED : indexLayout; // absent from maps written before it existed
+        if (indexLayout != INDEX_LAYOUT_HASHED && indexLayout != INDEX_LAYOUT_SPREAD) {
+            throw new IllegalArgumentException("indexLayout must be " + INDEX_LAYOUT_HASHED + " or " + INDEX_LAYOUT_SPREAD + ": " + indexLayout);
         }
         if (dataPool != null && dataPool.isBlank()) {
             throw new IllegalArgumentException("dataPool must be null or a pool name: '" + dataPool + "'");
@@ -60,6 +74,11 @@ public record BucketInfo(
         if (defaultEncryption != null && !defaultEncryption.equals(SSE_S3)) {
             throw new IllegalArgumentException("defaultEncryption must be null or " + SSE_S3 + ": " + defaultEncryption);
         }
+    }
+
+    public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
+                      java.util.List<BucketGrant> grants, Boolean publicRead, String defaultEncryption, String policy) {
+        this(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy, INDEX_LAYOUT_HASHED);
     }
 
     public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
@@ -79,22 +98,23 @@ public record BucketInfo(
 
     /** This bucket with these grants and public-read setting. */
     public BucketInfo withAccess(java.util.List<BucketGrant> newGrants, boolean newPublicRead) {
-        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead, defaultEncryption, policy);
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead, defaultEncryption, policy, indexLayout);
     }
 
     /** This bucket with another default encryption (null for none). */
     public BucketInfo withDefaultEncryption(String algorithm) {
-        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm, policy);
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm, policy, indexLayout);
     }
 
     /** This bucket with another policy (null for none). */
     public BucketInfo withPolicy(String newPolicy) {
-        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, newPolicy);
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, newPolicy, indexLayout);
     }
 
     /** This bucket with another owner. */
     public BucketInfo withOwner(String newOwner) {
-        return new BucketInfo(name, pool, newOwner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption);
+        return new BucketInfo(name, pool, newOwner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
+                indexLayout);
     }
 
     /** A bucket whose index and data share {@code pool}. */

@@ -58,7 +58,7 @@ public final class BucketCreator {
             node.mapView().ensureEpoch(r.epoch());
         }
         BucketInfo info = new BucketInfo(bucket, pools.indexPool(), owner, createdMillis, BucketInfo.INDEX_SHARDS_DEFAULT,
-                pools.dataPool());
+                pools.dataPool(), java.util.List.of(), false, null, null, BucketInfo.INDEX_LAYOUT_SPREAD);
         MetaResult r = submit(new MetaCommand.CreateBucket(info, bucketsPerUserMax));
         if (!r.ok()) {
             throw switch (r.error()) {

@@ -32,7 +32,16 @@ public final class ObjectKeys {
         return shardPartition(b, pool, PartitionHash.partitionOf(key, b.indexShards()));
     }
 
-    private static PartitionId shardPartition(BucketInfo b, PoolInfo pool, int shard) {
+    /**
+     * The partition of index shard {@code shard}: in the spread layout, consecutive partitions
+     * from one hashed start (so {@code s} shards take {@code min(s, partitions)} partitions); in
+     * the hashed layout of older buckets, each shard hashed on its own.
+     */
+    static PartitionId shardPartition(BucketInfo b, PoolInfo pool, int shard) {
+        if (b.indexLayout() == BucketInfo.INDEX_LAYOUT_SPREAD) {
+            int start = PartitionHash.partitionOf("index/" + incarnation(b), pool.partitions());
+            return new PartitionId(pool.name(), (int) ((start + (long) shard) % pool.partitions()));
+        }
         return new PartitionId(pool.name(), PartitionHash.partitionOf("index/" + incarnation(b) + "/" + shard, pool.partitions()));
     }
 

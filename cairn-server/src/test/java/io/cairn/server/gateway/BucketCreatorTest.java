@@ -130,7 +130,8 @@ class BucketCreatorTest {
     @Order(1)
     void withoutPolicyIndexAndDataGoToTheDefaultPool() throws S3Exception {
         BucketInfo b = creator.create("photos", ROOT, null, 42L);
-        assertThat(b).isEqualTo(new BucketInfo("photos", "rep3", ROOT, 42L, BucketInfo.INDEX_SHARDS_DEFAULT));
+        assertThat(b).isEqualTo(new BucketInfo("photos", "rep3", ROOT, 42L, BucketInfo.INDEX_SHARDS_DEFAULT, null, java.util.List.of(), false,
+                null, null, BucketInfo.INDEX_LAYOUT_SPREAD));
         assertThat(map().bucket("photos")).contains(b);
         assertThat(node.mapView().current().map().bucket("photos")).contains(b);
     }
