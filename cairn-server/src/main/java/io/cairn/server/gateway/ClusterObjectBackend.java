@@ -14,7 +14,6 @@ import io.cairn.core.map.UserInfo;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.meta.MetaCommand;
 import io.cairn.meta.MetaResult;
-import io.cairn.meta.MetaUnavailableException;
 import io.cairn.node.ClusterException;
 import io.cairn.node.MapView;
 import io.cairn.node.PartitionClient;
@@ -200,17 +199,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
     @Override
     public void setPublicRead(String bucket, boolean publicRead) throws S3Exception {
         BucketInfo b = bucket(bucket);
-        MetaResult r;
-        try {
-            r = node.meta().submit(new MetaCommand.SetBucketAccess(bucket, b.grants(), publicRead));
-        } catch (MetaUnavailableException e) {
-            throw new S3Exception(S3Error.ServiceUnavailable, "the cluster map cannot be changed now, retry: " + e.getMessage());
-        }
-        if (!r.ok()) {
-            throw new S3Exception(r.error().equals(MetaResult.NO_SUCH_BUCKET) ? S3Error.NoSuchBucket : S3Error.InternalError,
-                    "cannot set the ACL of bucket " + bucket + ": " + r.error());
-        }
-        mapView.ensureEpoch(r.epoch());
+        changeBucket(bucket, new MetaCommand.SetBucketAccess(bucket, b.grants(), publicRead), "ACL");
     }
 
     @Override
@@ -226,12 +215,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
     @Override
     public void setBucketEncryption(String bucket, String algorithmOrNull) throws S3Exception {
         bucket(bucket);
-        MetaResult r = submit(new MetaCommand.SetBucketEncryption(bucket, algorithmOrNull));
-        if (!r.ok()) {
-            throw new S3Exception(r.error().equals(MetaResult.NO_SUCH_BUCKET) ? S3Error.NoSuchBucket : S3Error.InternalError,
-                    "cannot set the default encryption of bucket " + bucket + ": " + r.error());
-        }
-        mapView.ensureEpoch(r.epoch());
+        changeBucket(bucket, new MetaCommand.SetBucketEncryption(bucket, algorithmOrNull), "default encryption");
     }
 
     /** Bucket policies read already, by bucket and text: a policy is judged on every request to its bucket. */
@@ -269,12 +253,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
                 throw new S3Exception(e.notImplemented() ? S3Error.NotImplemented : S3Error.MalformedPolicy, e.getMessage());
             }
         }
-        MetaResult r = submit(new MetaCommand.SetBucketPolicy(bucket, policyOrNull));
-        if (!r.ok()) {
-            throw new S3Exception(r.error().equals(MetaResult.NO_SUCH_BUCKET) ? S3Error.NoSuchBucket : S3Error.InternalError,
-                    "cannot set the policy of bucket " + bucket + ": " + r.error());
-        }
-        mapView.ensureEpoch(r.epoch());
+        changeBucket(bucket, new MetaCommand.SetBucketPolicy(bucket, policyOrNull), "policy");
     }
 
     @Override
@@ -292,6 +271,16 @@ public final class ClusterObjectBackend implements ObjectBackend {
         MetaResult r = submit(new MetaCommand.DeleteBucket(bucket));
         if (!r.ok()) {
             throw new S3Exception(S3Error.NoSuchBucket, "no bucket " + bucket);
+        }
+        mapView.ensureEpoch(r.epoch());
+    }
+
+    /** Submits a change of one bucket's settings ({@code what} names them in errors) and waits until this node's map has it. */
+    private void changeBucket(String bucket, MetaCommand cmd, String what) throws S3Exception {
+        MetaResult r = submit(cmd);
+        if (!r.ok()) {
+            throw new S3Exception(r.error().equals(MetaResult.NO_SUCH_BUCKET) ? S3Error.NoSuchBucket : S3Error.InternalError,
+                    "cannot set the " + what + " of bucket " + bucket + ": " + r.error());
         }
         mapView.ensureEpoch(r.epoch());
     }
