@@ -143,6 +143,9 @@ public final class ClusterMapStateMachine {
         if (node.get().in() == in) {
             return unchanged(state);
         }
+        if (in && node.get().tiebreaker()) {
+            return failed(state, MetaResult.NODE_IS_TIEBREAKER);
+        }
         List<NodeInfo> nodes = withNode(map.nodes(), node.get().withIn(in));
         return changed(map.next(nodes, map.pools(), map.buckets(), map.users()), state.stats());
     }

@@ -33,6 +33,8 @@ public record MetaResult(boolean ok, String error, long epoch) {
     public static final String NODE_REMOVED = "NODE_REMOVED";
     /** A meta voter cannot be removed: the voters are fixed when the cluster is created. */
     public static final String NODE_IS_VOTER = "NODE_IS_VOTER";
+    /** A tie-breaker holds no data: it cannot be put in placement. */
+    public static final String NODE_IS_TIEBREAKER = "NODE_IS_TIEBREAKER";
     /** The node is still in placement: drain it first. */
     public static final String NODE_NOT_DRAINED = "NODE_NOT_DRAINED";
     /**

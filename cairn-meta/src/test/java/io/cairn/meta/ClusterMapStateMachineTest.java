@@ -84,6 +84,34 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
+    void aTiebreakerIsNeverInPlacementAndItsMarkKeepsTheMapForm() throws Exception {
+        apply(bootstrap());
+        NodeInfo t = node("t1");
+        NodeInfo tiebreaker = new NodeInfo(t.id(), "site3", t.zone(), t.publicAddress(), t.clusterAddress(), "10.0.0.3:9200",
+                t.capacityBytes(), NodeState.UP, true, true);
+        assertThat(tiebreaker.in()).as("a tie-breaker is never in").isFalse();
+        apply(new MetaCommand.RegisterNode(tiebreaker));
+        apply(new MetaCommand.RegisterNode(node("n1")));
+        assertThat(state.map().node("t1").orElseThrow().in()).isFalse();
+        assertThat(state.map().node("t1").orElseThrow().tiebreaker()).isTrue();
+        apply(new MetaCommand.MarkDown("t1"));
+        apply(new MetaCommand.Heartbeat(stats("t1", 0)));
+        assertThat(state.map().node("t1").orElseThrow().isUp()).as("back up").isTrue();
+        assertThat(state.map().node("t1").orElseThrow().in()).as("and still out").isFalse();
+        assertUnchanged(new MetaCommand.MarkIn("t1"), MetaResult.NODE_IS_TIEBREAKER);
+        io.cairn.core.placement.PlacementTable table = io.cairn.core.placement.PlacementTable.compute(state.map(),
+                io.cairn.core.placement.PlacementFunction.rendezvous());
+        assertThat(table.heldBy("t1")).as("placement never chooses a tie-breaker").isEmpty();
+        assertThat(table.heldBy("n1")).isNotEmpty();
+
+        com.fasterxml.jackson.databind.ObjectMapper json = MetaJson.mapper();
+        assertThat(json.writeValueAsString(node("n1"))).doesNotContain("tiebreaker");
+        assertThat(json.readValue(json.writeValueAsString(node("n1")), NodeInfo.class)).isEqualTo(node("n1"));
+        assertThat(json.readValue(json.writeValueAsString(state.map().node("t1").orElseThrow()), NodeInfo.class))
+                .isEqualTo(state.map().node("t1").orElseThrow());
+    }
+
+    @Test
     void reRegisteringTheSameNodeIsANoOpButNewAddressesReplaceIt() {
         apply(new MetaCommand.RegisterNode(node("n1")));
         long epoch = state.map().epoch();

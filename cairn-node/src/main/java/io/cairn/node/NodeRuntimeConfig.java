@@ -25,6 +25,7 @@ import java.util.Objects;
  *                                most asked for); 1 accepts a write the primary alone holds
  * @param siteDelayMillis         for tests: a one-way delay added to this node's calls to nodes of
  *                                other sites, as a wide-area link would (0: none)
+ * @param tiebreaker              a meta voter that holds no data (registered out of placement)
  */
 public record NodeRuntimeConfig(
         String nodeId,
@@ -42,14 +43,15 @@ public record NodeRuntimeConfig(
         long scrubBytesPerSecond,
         long scrubPauseMillis,
         int minCopies,
-        long siteDelayMillis) {
+        long siteDelayMillis,
+        boolean tiebreaker) {
 
     public NodeRuntimeConfig(String nodeId, String site, String zone, String publicAddress, String clusterAddress, String metaAddress,
                              long capacityBytes, long heartbeatIntervalMillis, int chunkSizeBytes, long rpcTimeoutMillis,
                              long requestRetryMillis, long recoveryBytesPerSecond, long scrubBytesPerSecond, long scrubPauseMillis,
                              int minCopies) {
         this(nodeId, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, heartbeatIntervalMillis, chunkSizeBytes,
-                rpcTimeoutMillis, requestRetryMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis, minCopies, 0);
+                rpcTimeoutMillis, requestRetryMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis, minCopies, 0, false);
     }
 
     public static final int CHUNK_SIZE_MAX = 16 << 20;

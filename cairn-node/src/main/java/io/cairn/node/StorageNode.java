@@ -162,7 +162,7 @@ public final class StorageNode implements AutoCloseable {
         StoreStats stats = store.stats();
         long capacity = config.capacityBytes() > 0 ? config.capacityBytes() : stats.capacityBytes();
         return new NodeInfo(config.nodeId(), config.site(), config.zone(), config.publicAddress(), config.clusterAddress(),
-                config.metaAddress(), capacity, NodeState.UP, true);
+                config.metaAddress(), capacity, NodeState.UP, !config.tiebreaker(), config.tiebreaker());
     }
 
     private void register() {

@@ -66,7 +66,8 @@ public record NodeConfig(
         @JsonProperty("join_endpoints") List<String> joinEndpoints,
         @JsonProperty("join_ca_bundle") String joinCaBundle,
         @JsonProperty("buckets_per_user_max") Integer bucketsPerUserMax,
-        @JsonProperty("plaintext_cluster") Boolean plaintextCluster) {
+        @JsonProperty("plaintext_cluster") Boolean plaintextCluster,
+        @JsonProperty("tiebreaker") Boolean tiebreaker) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -94,7 +95,8 @@ public record NodeConfig(
                 or(requestDeadlineSeconds, io.cairn.s3.S3GatewayConfig.DEFAULT_REQUEST_DEADLINE_MILLIS / 1000), or(siteDelayMillis, 0L),
                 sseMasterKeyFile,
                 clusterCaKeyFile, joinToken, joinEndpoints == null ? List.of() : List.copyOf(joinEndpoints), joinCaBundle,
-                or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false));
+                or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false),
+                or(tiebreaker, false));
     }
 
     private static <T> T or(T value, T fallback) {
@@ -228,6 +230,7 @@ public record NodeConfig(
                     "'" + metaAddress + "' must also appear in meta_voters " + metaVoters);
         }
         require(partitions >= 1 && partitions <= 65_536, source, "partitions", "must be 1..65536: " + partitions);
+        require(!tiebreaker || metaAddress != null, source, "tiebreaker", "needs meta_address: a tie-breaker is a meta voter that holds no data");
         require(capacityBytes >= 0, source, "capacity_bytes", "must be >= 0 (0 = the data directory's file system size)");
         require(heartbeatIntervalMillis >= 50 && heartbeatIntervalMillis <= 60_000, source, "heartbeat_interval_millis", "must be 50..60000");
         require(downAfterMillis >= 2 * heartbeatIntervalMillis, source, "down_after_millis",

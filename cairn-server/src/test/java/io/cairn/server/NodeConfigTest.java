@@ -179,6 +179,16 @@ class NodeConfigTest {
         NodeConfig c = NodeConfig.load(write(MINIMAL + "meta_address: 127.0.0.1:9200\nadmin_access_key: CKADMIN000001\n"
                 + "admin_secret_key: a-secret-of-enough-length\n"));
         assertThat(c.metaAddress()).isEqualTo("127.0.0.1:9200");
+        assertThat(c.tiebreaker()).as("default").isFalse();
+    }
+
+    @Test
+    void aTiebreakerMustBeAVoter() throws Exception {
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "tiebreaker: true\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'tiebreaker'").hasMessageContaining("meta_address");
+        NodeConfig c = NodeConfig.load(write(MINIMAL + "tiebreaker: true\nmeta_address: 127.0.0.1:9200\nadmin_access_key: CKADMIN000001\n"
+                + "admin_secret_key: a-secret-of-enough-length\n"));
+        assertThat(c.tiebreaker()).isTrue();
     }
 
     @Test

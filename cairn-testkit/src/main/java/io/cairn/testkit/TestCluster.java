@@ -99,19 +99,21 @@ public final class TestCluster implements AutoCloseable {
                 DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withTls());
     }
 
-    /** Starts {@code nodes} nodes spread in turn over {@code sites} sites ({@code ./cairn dev --sites}), with test failure detection. */
+    /**
+     * Starts {@code nodes} nodes spread in turn over {@code sites} sites ({@code ./cairn dev --sites}), with test failure detection;
+     * two sites get a tie-breaker voter as node {@code nodes}, in a third site.
+     */
     public static TestCluster startSites(int nodes, int sites) throws IOException {
         return startSites(nodes, sites, 0);
     }
 
     /** As {@link #startSites(int, int)}, with {@code siteDelayMillis} of one-way delay on node-to-node calls between sites. */
     public static TestCluster startSites(int nodes, int sites, long siteDelayMillis) throws IOException {
-        return start(new DevCluster.Options(nodes, freeBasePort(nodes), 64, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS,
+        return start(new DevCluster.Options(nodes, freeBasePort(nodes + 1), 64, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS,
                 DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withSites(sites).withSiteDelay(siteDelayMillis));
     }
 
     private static TestCluster start(DevCluster.Options options) throws IOException {
-        int nodes = options.nodes();
         Path dir = Files.createTempDirectory("cairn-test-");
         DevCluster c = DevCluster.openOrCreate(dir, options);
         TestCluster t = new TestCluster(c, dir);
@@ -119,7 +121,7 @@ public final class TestCluster implements AutoCloseable {
         try {
             c.startAll();
             c.awaitReady(READY_TIMEOUT);
-            for (int i = 0; i < nodes; i++) {
+            for (int i = 0; i < c.layout().nodes(); i++) { // a tie-breaker too
                 t.requireServing(i, "start");
             }
         } catch (IOException | RuntimeException e) {

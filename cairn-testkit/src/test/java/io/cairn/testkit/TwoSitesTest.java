@@ -18,16 +18,18 @@ import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
  * Two sites of real node processes ({@code ./cairn dev --sites 2 --nodes 6}, 25 ms one way
- * between them): nodes take the sites in turn, every write waits for both sites, a policy that cannot survive a site loss is named as such, and with every node
- * of the site that does not hold the Raft majority SIGKILLed, the other site serves every object
- * of its replicated buckets and takes new writes; when the site returns, every node serves
- * everything again.
+ * between them) and a tie-breaker voter in a third site: nodes take the sites in turn, the
+ * tie-breaker holds no data, every write waits for both sites, a policy that cannot survive a
+ * site loss is named as such, and with every node of site1 SIGKILLed (node 0's site, with one of
+ * the three voters), the other site serves every object of its replicated buckets and takes new
+ * writes; when the site returns, every node serves everything again.
  */
 @ExtendWith(NodeLogsOnFailure.class)
 class TwoSitesTest {
 
-    static final List<Integer> SITE1 = List.of(0, 2, 4); // with meta voters 0 and 2: the majority of 3
-    static final List<Integer> SITE2 = List.of(1, 3, 5);
+    static final List<Integer> SITE1 = List.of(0, 2, 4); // with meta voter 0
+    static final List<Integer> SITE2 = List.of(1, 3, 5); // with meta voter 1
+    static final int TIEBREAKER = 6; // the third voter, in site3
     static final Duration FAILOVER = Duration.ofSeconds(90);
     /** One-way delay between the sites ({@code site_delay_millis}): a 50 ms round trip. */
     static final long SITE_DELAY_MILLIS = 25;
@@ -53,15 +55,27 @@ class TwoSitesTest {
     @Test
     void a_site_is_lost_and_the_other_serves_every_object_and_takes_writes() throws Exception {
         cluster = TestCluster.startSites(6, 2, SITE_DELAY_MILLIS);
-        for (int i = 0; i < 6; i++) {
-            assertThat(cluster.nodeStatus(i).path("site").asText()).as("node %d", i).isEqualTo(SITE1.contains(i) ? "site1" : "site2");
+        assertThat(cluster.nodes()).isEqualTo(7);
+        for (int i = 0; i < 7; i++) {
+            assertThat(cluster.nodeStatus(i).path("site").asText()).as("node %d", i)
+                    .isEqualTo(i == TIEBREAKER ? "site3" : SITE1.contains(i) ? "site1" : "site2");
         }
-        JsonNode sites = cluster.admin().status().path("sites");
-        assertThat(sites).hasSize(2);
-        assertThat(sites.get(0).path("name").asText()).isEqualTo("site1");
-        assertThat(sites.get(0).path("meta_voters").asInt()).as("voters 0 and 2").isEqualTo(2);
-        assertThat(sites.get(0).path("meta_majority_without_it").asBoolean()).as("losing site1 would freeze the map").isFalse();
-        assertThat(sites.get(1).path("meta_majority_without_it").asBoolean()).isTrue();
+        JsonNode status = cluster.admin().status();
+        JsonNode sites = status.path("sites");
+        assertThat(sites).hasSize(3);
+        for (int s = 0; s < 3; s++) {
+            assertThat(sites.get(s).path("name").asText()).isEqualTo("site" + (s + 1));
+            assertThat(sites.get(s).path("meta_voters").asInt()).as("one voter in site%d", s + 1).isEqualTo(1);
+            assertThat(sites.get(s).path("meta_majority_without_it").asBoolean()).as("losing site%d keeps the map", s + 1).isTrue();
+        }
+        for (JsonNode n : status.path("nodes")) {
+            boolean tiebreaker = n.path("site").asText().equals("site3");
+            assertThat(n.path("tiebreaker").asBoolean()).as("node %s", n.path("id").asText()).isEqualTo(tiebreaker);
+            assertThat(n.path("in").asBoolean()).isEqualTo(!tiebreaker);
+            if (tiebreaker) {
+                assertThat(n.path("meta_voter").asBoolean()).isTrue();
+            }
+        }
         JsonNode wide = cluster.admin().createBucket("wide", "ec4+2", null);
         assertThat(wide.path("site_loss_risk").asText()).contains("puts 3 of its 6 blocks in site").contains("more than the 2 it can lose");
         JsonNode pair = cluster.admin().createBucket("pair", "rep2", null);
@@ -96,13 +110,16 @@ class TwoSitesTest {
                 fastest, 2 * SITE_DELAY_MILLIS);
         assertThat(fastest).isGreaterThanOrEqualTo(2 * SITE_DELAY_MILLIS);
 
+        assertThat(cluster.admin().status().path("nodes")).filteredOn(n -> n.path("tiebreaker").asBoolean()).singleElement()
+                .satisfies(n -> assertThat(n.path("partitions_held").asInt()).as("the tie-breaker holds no data").isZero());
+
         long cut = System.nanoTime();
-        for (int i : SITE2) {
+        for (int i : SITE1) {
             cluster.kill(i);
         }
         // Every object reads back through every node of the surviving site, once the map has the
         // lost site down (index reads go to a partition's primary, so until then some wait).
-        for (int i : SITE1) {
+        for (int i : SITE2) {
             for (Map.Entry<String, byte[]> e : written.entrySet()) {
                 String[] bk = e.getKey().split("/", 2);
                 long t0 = System.nanoTime();
@@ -116,9 +133,9 @@ class TwoSitesTest {
                 }
             }
         }
-        System.out.printf("TwoSitesTest: every object readable through site1 %.1f s after site2 was lost%n",
+        System.out.printf("TwoSitesTest: every object readable through site2 %.1f s after site1 was lost%n",
                 (System.nanoTime() - cut) / 1e9);
-        JsonNode lost = cluster.admin().status().path("sites").get(1);
+        JsonNode lost = cluster.admin().status().path("sites").get(0);
         assertThat(lost.path("nodes_up").asInt()).isZero();
         assertThat(lost.path("meta_voters_up").asInt()).isZero();
         // Writes go on in the surviving site.
@@ -126,8 +143,8 @@ class TwoSitesTest {
         for (int n = 0; n < 20; n++) {
             String bucket = n % 2 == 0 ? "pair" : "triple";
             String key = "after/" + n;
-            byte[] body = ("written while site2 was away " + n).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            int through = SITE1.get(n % 3);
+            byte[] body = ("written while site1 was away " + n).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int through = SITE2.get(n % 3);
             Awaitility.await("write " + key).atMost(FAILOVER).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                     .until(() -> {
                         s3[through].putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body));
@@ -137,10 +154,10 @@ class TwoSitesTest {
             after.add(key);
         }
 
-        for (int i : SITE2) {
+        for (int i : SITE1) {
             cluster.startAgain(i);
         }
-        for (int i : SITE2) {
+        for (int i : SITE1) {
             cluster.awaitUp(i, Duration.ofMinutes(2));
         }
         for (int i = 0; i < 6; i++) {

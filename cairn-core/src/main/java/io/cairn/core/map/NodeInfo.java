@@ -1,5 +1,6 @@
 package io.cairn.core.map;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
 
 /**
@@ -15,7 +16,11 @@ import java.util.Objects;
  * @param metaAddress    host:port of the node's Raft server if it is a meta voter, else null
  * @param capacityBytes  declared capacity, the placement weight
  * @param state          up or down
- * @param in             whether placement assigns partitions to the node
+ * @param in             whether placement assigns partitions to the node (never for a tie-breaker)
+ * @param tiebreaker     a meta voter that holds no data, in a third site, so that a cluster
+ *                       stretched over two sites keeps a Raft majority when either site is lost;
+ *                       placement never chooses it, so it is never in; left out of the JSON form
+ *                       when false, so maps written before it existed read and write unchanged
  */
 public record NodeInfo(
         String id,
@@ -26,7 +31,8 @@ public record NodeInfo(
         String metaAddress,
         long capacityBytes,
         NodeState state,
-        boolean in) {
+        boolean in,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) Boolean tiebreaker) {
 
     public NodeInfo {
         Objects.requireNonNull(id, "id");
@@ -38,6 +44,13 @@ public record NodeInfo(
         if (capacityBytes < 0) {
             throw new IllegalArgumentException("capacityBytes must be >= 0: " + capacityBytes);
         }
+        tiebreaker = tiebreaker != null && tiebreaker; // absent from maps written before it existed
+        in = in && !tiebreaker;
+    }
+
+    public NodeInfo(String id, String site, String zone, String publicAddress, String clusterAddress, String metaAddress,
+                    long capacityBytes, NodeState state, boolean in) {
+        this(id, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, state, in, false);
     }
 
     public boolean isUp() {
@@ -45,10 +58,10 @@ public record NodeInfo(
     }
 
     public NodeInfo withState(NodeState newState) {
-        return new NodeInfo(id, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, newState, in);
+        return new NodeInfo(id, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, newState, in, tiebreaker);
     }
 
     public NodeInfo withIn(boolean newIn) {
-        return new NodeInfo(id, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, state, newIn);
+        return new NodeInfo(id, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, state, newIn, tiebreaker);
     }
 }

@@ -73,7 +73,8 @@ public record ClusterStatus(
             @JsonProperty("partitions_primary") int partitionsPrimary,
             @JsonProperty("partitions_held") int partitionsHeld,
             @JsonProperty("last_heartbeat_millis") long lastHeartbeatMillis,
-            @JsonProperty("suspected_by") List<String> suspectedBy) {}
+            @JsonProperty("suspected_by") List<String> suspectedBy,
+            @JsonProperty("tiebreaker") boolean tiebreaker) {}
 
     public record Pool(
             @JsonProperty("name") String name,
@@ -181,9 +182,9 @@ public record ClusterStatus(
             int[] counts = perNode.getOrDefault(n.id(), new int[2]);
             nodes.add(new Node(n.id(), n.site(), n.zone(), n.state().wireName(), n.in(), s.full(), n.publicAddress(),
                     n.clusterAddress(), n.metaAddress() != null, capacity, s.usedBytes(), counts[0], counts[1],
-                    s.lastHeartbeatMillis(), n.isUp() ? suspectedBy.getOrDefault(n.id(), List.of()) : List.of()));
+                    s.lastHeartbeatMillis(), n.isUp() ? suspectedBy.getOrDefault(n.id(), List.of()) : List.of(), n.tiebreaker()));
             if (n.isUp()) {
-                raw += capacity;
+                raw += n.tiebreaker() ? 0 : capacity; // a tie-breaker holds no data
                 used += s.usedBytes();
                 records += s.records();
                 underProtected += s.underProtected();

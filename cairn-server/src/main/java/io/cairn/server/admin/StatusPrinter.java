@@ -42,7 +42,7 @@ public final class StatusPrinter {
         for (JsonNode n : s.path("nodes")) {
             boolean suspect = "up".equals(n.path("state").asText()) && !n.path("suspected_by").isEmpty();
             out.printf("%-14s %-7s %-4s %-8s %-8s %-22s %10s %10s %8d%n", n.path("id").asText(), suspect ? "suspect" : n.path("state").asText(),
-                    n.path("in").asBoolean() ? "in" : "out", n.path("site").asText(), n.path("zone").asText(),
+                    n.path("tiebreaker").asBoolean() ? "tie" : n.path("in").asBoolean() ? "in" : "out", n.path("site").asText(), n.path("zone").asText(),
                     n.path("public_address").asText(), bytes(n.path("capacity_bytes").asLong()),
                     bytes(n.path("used_bytes").asLong()), n.path("partitions_primary").asInt());
         }

@@ -59,7 +59,8 @@ public final class DevCluster {
             @JsonProperty("node_settings") @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<Integer, NodeSettings> nodeSettings,
             @JsonProperty("tls") boolean tls,
             @JsonProperty("sites") int sites,
-            @JsonProperty("site_delay_millis") long siteDelayMillis) {
+            @JsonProperty("site_delay_millis") long siteDelayMillis,
+            @JsonProperty("tiebreaker") @JsonInclude(JsonInclude.Include.NON_NULL) Integer tiebreaker) {
 
         public Layout {
             requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
@@ -70,6 +71,17 @@ public final class DevCluster {
             if (siteDelayMillis < 0 || siteDelayMillis > 10_000) {
                 throw new IllegalArgumentException("the delay between sites must be 0..10000 ms: " + siteDelayMillis);
             }
+            if (tiebreaker != null && (sites != 2 || tiebreaker < 2 || tiebreaker >= nodes || voters != 3)) {
+                throw new IllegalArgumentException("a tie-breaker goes with two sites and three voters, after the first two nodes: node "
+                        + tiebreaker + " of " + nodes + ", " + sites + " sites, " + voters + " voters");
+            }
+        }
+
+        public Layout(String clusterName, int basePort, int nodes, int voters, int partitions, String accessKey, String secretKey,
+                      long heartbeatIntervalMillis, long downAfterMillis, long downOutIntervalMillis, long capacityBytes,
+                      Map<Integer, NodeSettings> nodeSettings, boolean tls, int sites, long siteDelayMillis) {
+            this(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis, downAfterMillis,
+                    downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis, null);
         }
 
         public Layout(String clusterName, int basePort, int nodes, int voters, int partitions, String accessKey, String secretKey,
@@ -84,12 +96,39 @@ public final class DevCluster {
          * each site has every {@code sites}-th node and the sites differ by one node at most.
          */
         public String site(int i) {
-            return "site" + (i % sites + 1);
+            if (isTiebreaker(i)) {
+                return "site" + (sites + 1);
+            }
+            int d = dataIndex(i);
+            return "site" + (d % sites + 1);
         }
 
         /** Node i's zone inside its site: one node per zone. */
         public String zone(int i) {
-            return "zone" + (i / sites + 1);
+            return isTiebreaker(i) ? "zone1" : "zone" + (dataIndex(i) / sites + 1);
+        }
+
+        /** Whether node i is the tie-breaker: a meta voter in a third site that holds no data. */
+        public boolean isTiebreaker(int i) {
+            return tiebreaker != null && tiebreaker == i;
+        }
+
+        /** Node i's place among the nodes that hold data (the tie-breaker left out). */
+        private int dataIndex(int i) {
+            return tiebreaker != null && i > tiebreaker ? i - 1 : i;
+        }
+
+        /** How many nodes hold data. */
+        public int dataNodes() {
+            return tiebreaker != null ? nodes - 1 : nodes;
+        }
+
+        /**
+         * Whether node i is a meta voter: the first {@code voters} nodes; with a tie-breaker, the
+         * first node of each of the two sites and the tie-breaker, so either site can be lost.
+         */
+        public boolean isVoter(int i) {
+            return tiebreaker != null ? i == 0 || i == 1 || i == tiebreaker : i < voters;
         }
 
         /** A layout with the default down-out interval. */
@@ -116,11 +155,12 @@ public final class DevCluster {
                 @JsonProperty("node_settings") Map<Integer, NodeSettings> nodeSettings,
                 @JsonProperty("tls") Boolean tls,
                 @JsonProperty("sites") Integer sites,
-                @JsonProperty("site_delay_millis") Long siteDelayMillis) {
+                @JsonProperty("site_delay_millis") Long siteDelayMillis,
+                @JsonProperty("tiebreaker") Integer tiebreaker) {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
                     downAfterMillis, downOutIntervalMillis == null ? DOWN_OUT_INTERVAL_MILLIS_DEFAULT : downOutIntervalMillis,
                     capacityBytes, nodeSettings, tls != null && tls, sites == null ? 1 : sites,
-                    siteDelayMillis == null ? 0 : siteDelayMillis);
+                    siteDelayMillis == null ? 0 : siteDelayMillis, tiebreaker);
         }
 
         /** The settings of node i that differ from the dev defaults (all fields null if none). */
@@ -135,19 +175,33 @@ public final class DevCluster {
         public String endpoint(int i) { return (tls ? "https" : "http") + "://127.0.0.1:" + s3Port(i); }
         public List<String> voterAddresses() {
             List<String> v = new ArrayList<>();
-            for (int i = 0; i < voters; i++) {
-                v.add("127.0.0.1:" + metaPort(i));
+            for (int i = 0; i < nodes; i++) {
+                if (isVoter(i)) {
+                    v.add("127.0.0.1:" + metaPort(i));
+                }
             }
             return v;
         }
+
+        /** The indexes of the meta voters. */
+        public List<Integer> voterIndexes() {
+            List<Integer> v = new ArrayList<>();
+            for (int i = 0; i < nodes; i++) {
+                if (isVoter(i)) {
+                    v.add(i);
+                }
+            }
+            return v;
+        }
+
         Layout withNodes(int n) {
             return new Layout(clusterName, basePort, n, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis);
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis, tiebreaker);
         }
 
         Layout withTls() {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true, sites, siteDelayMillis);
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true, sites, siteDelayMillis, tiebreaker);
         }
     }
 
@@ -301,8 +355,8 @@ public final class DevCluster {
         if (Files.exists(file)) {
             Layout layout = JSON.readValue(file.toFile(), Layout.class);
             DevCluster c = new DevCluster(dir, layout);
-            if (options.nodes() > layout.nodes()) {
-                c.layout = c.layout.withNodes(options.nodes());
+            if (options.nodes() > layout.dataNodes()) {
+                c.layout = c.layout.withNodes(layout.nodes() + options.nodes() - layout.dataNodes());
                 c.save();
             }
             if (options.tls() && !c.layout.tls()) {
@@ -335,11 +389,14 @@ public final class DevCluster {
         random.nextBytes(s);
         String access = "CK" + HexFormat.of().withUpperCase().formatHex(a);
         String secret = java.util.Base64.getEncoder().encodeToString(s).replace('/', 'x').replace('+', 'y');
-        int voters = options.nodes() >= 3 ? 3 : 1;
-        DevCluster c = new DevCluster(dir, new Layout("cairn-dev", options.basePort(), options.nodes(), voters,
+        // Two sites get a tie-breaker voter of their own, in a third site, after the data nodes:
+        // one voter in each site and the tie-breaker keep a majority when either site is lost.
+        boolean tiebreaker = options.sites() == 2;
+        int voters = tiebreaker || options.nodes() >= 3 ? 3 : 1;
+        DevCluster c = new DevCluster(dir, new Layout("cairn-dev", options.basePort(), options.nodes() + (tiebreaker ? 1 : 0), voters,
                 options.partitions(), access, secret, options.heartbeatIntervalMillis(), options.downAfterMillis(),
                 options.downOutIntervalMillis(), options.capacityBytes(), options.nodeSettings(), options.tls(), options.sites(),
-                options.siteDelayMillis()));
+                options.siteDelayMillis(), tiebreaker ? options.nodes() : null));
         c.save();
         return c;
     }
@@ -439,14 +496,14 @@ public final class DevCluster {
                 io.cairn.meta.tls.NodeCredentials have = io.cairn.meta.tls.NodeCredentials.load(tls);
                 // A running node renews its own certificate; one that expired while stopped gets a new one here.
                 if (have.nodeId().equals(nodeId) && have.caCertificate().equals(ca.certificate())
-                        && have.voter() == (i < layout.voters())) {
+                        && have.voter() == layout.isVoter(i)) {
                     return;
                 }
             } catch (IOException e) {
                 // unreadable or not the CA's: issued again below
             }
         }
-        ca.issue(nodeId, List.of("127.0.0.1"), i < layout.voters()).save(tls);
+        ca.issue(nodeId, List.of("127.0.0.1"), layout.isVoter(i)).save(tls);
     }
     private void writeNodeConfig(int i) throws IOException {
         Path nodeDir = nodeDir(i);
@@ -481,8 +538,11 @@ public final class DevCluster {
         y.append("public_address: 127.0.0.1:").append(layout.s3Port(i)).append('\n');
         y.append("cluster_address: 127.0.0.1:").append(layout.clusterPort(i)).append('\n');
         y.append("cluster_name: ").append(layout.clusterName()).append('\n');
-        if (i < layout.voters()) {
+        if (layout.isVoter(i)) {
             y.append("meta_address: 127.0.0.1:").append(layout.metaPort(i)).append('\n');
+        }
+        if (layout.isTiebreaker(i)) {
+            y.append("tiebreaker: true\n");
         }
         y.append("meta_voters: [").append(String.join(", ", layout.voterAddresses())).append("]\n");
         y.append("partitions: ").append(layout.partitions()).append('\n');
@@ -497,7 +557,7 @@ public final class DevCluster {
             // A node added to a running cluster joins it as any new node would: with a token.
             io.cairn.server.NodeIdentity.loadOrCreate(dataDir(i));
             List<String> endpoints = new ArrayList<>();
-            for (int v = 0; v < layout.voters(); v++) {
+            for (int v : layout.voterIndexes()) {
                 endpoints.add(layout.endpoint(v));
             }
             y.append("join_token: ").append(joinToken).append('\n');
@@ -509,7 +569,7 @@ public final class DevCluster {
             ensureCredentials(i);
         }
         y.append("cluster_tls_dir: ").append(tlsDir(i)).append('\n');
-        if (i < layout.voters()) {
+        if (layout.isVoter(i)) {
             // The voters hold the CA key: they admit nodes that join with a token.
             y.append("cluster_ca_key_file: ").append(dir.resolve("ca").resolve(io.cairn.meta.tls.ClusterCa.CA_KEY_FILE).toAbsolutePath())
                     .append('\n');

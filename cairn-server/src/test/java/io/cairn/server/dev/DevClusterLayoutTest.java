@@ -56,6 +56,31 @@ class DevClusterLayoutTest {
     }
 
     @Test
+    void twoSitesGetATiebreakerVoterInAThirdSiteAfterTheDataNodes() throws Exception {
+        DevCluster c = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(6).withSites(2));
+        assertThat(c.layout().nodes()).as("six data nodes and the tie-breaker").isEqualTo(7);
+        assertThat(c.layout().dataNodes()).isEqualTo(6);
+        assertThat(c.layout().voterIndexes()).as("one voter in each site, and the tie-breaker").containsExactly(0, 1, 6);
+        for (int i = 0; i < 7; i++) {
+            NodeConfig n = NodeConfig.load(c.nodeDir(i).resolve("config.yaml"));
+            assertThat(n.site()).as("node %d", i).isEqualTo(i == 6 ? "site3" : i % 2 == 0 ? "site1" : "site2");
+            assertThat(n.tiebreaker()).as("node %d", i).isEqualTo(i == 6);
+            assertThat(n.metaAddress() != null).as("node %d", i).isEqualTo(i == 0 || i == 1 || i == 6);
+            assertThat(n.metaVoters()).containsExactly("127.0.0.1:" + c.layout().metaPort(0), "127.0.0.1:" + c.layout().metaPort(1),
+                    "127.0.0.1:" + c.layout().metaPort(6));
+        }
+        DevCluster grown = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(8));
+        assertThat(grown.layout().nodes()).as("two more data nodes, after the tie-breaker").isEqualTo(9);
+        assertThat(grown.layout().site(7)).isEqualTo("site1");
+        assertThat(grown.layout().site(8)).isEqualTo("site2");
+        assertThat(grown.layout().isVoter(7)).isFalse();
+        assertThat(DevCluster.open(tmp).layout()).isEqualTo(grown.layout());
+        DevCluster three = DevCluster.openOrCreate(tmp.resolve("three"), DevCluster.Options.defaults(6).withSites(3));
+        assertThat(three.layout().nodes()).as("three sites hold a voter each: no tie-breaker").isEqualTo(6);
+        assertThat(three.layout().voterIndexes()).containsExactly(0, 1, 2);
+    }
+
+    @Test
     void aClusterFileWithoutTheIntervalLoadsWithTheDefault() throws Exception {
         Files.writeString(tmp.resolve("cluster.json"), """
                 {
