@@ -88,7 +88,7 @@ public final class StorageNode implements AutoCloseable {
             }
             this.server = builder
                     .maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX)
-                    .executor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("node-rpc-", 0).factory()))
+                    .executor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("node-rpc").factory()))
                     .build()
                     .start();
         } catch (IOException | RuntimeException e) {

@@ -28,6 +28,9 @@ public final class AwsChunkedInputStream extends InputStream {
   /** How chunk signatures are checked; absent for unsigned streaming bodies. */
   public record ChunkSigning(byte[] signingKey, String amzDate, String scope, String seedSignature) {}
 
+  /** Bytes read ahead of the chunk headers; chunk data of this size or more is read past the buffer. */
+  private static final int HEADER_BUFFER_BYTES = 8192;
+
   private final InputStream in;
   private final ChunkSigning signing;
   private final boolean trailersExpected;
@@ -50,7 +53,8 @@ public final class AwsChunkedInputStream extends InputStream {
    */
   public AwsChunkedInputStream(
       InputStream in, ChunkSigning signing, boolean trailersExpected, BodyChecksum trailerChecksum, long decodedLength) {
-    this.in = in;
+    // Chunk headers are read a byte at a time: a buffer keeps that off the layers below.
+    this.in = in instanceof java.io.BufferedInputStream ? in : new java.io.BufferedInputStream(in, HEADER_BUFFER_BYTES);
     this.signing = signing;
     this.trailersExpected = trailersExpected;
     this.trailerChecksum = trailerChecksum;

@@ -275,13 +275,33 @@ public final class RequestAuthenticator {
     }
   }
 
-  private static Instant parseAmzDate(String amzDate, S3Error error) throws S3Exception {
+  /** Parses {@code yyyyMMdd'T'HHmmss'Z'} by hand: every signed request has one, and a formatter costs more than the check. */
+  static Instant parseAmzDate(String amzDate, S3Error error) throws S3Exception {
     if (amzDate == null) throw new S3Exception(error, "the request has no x-amz-date or Date");
-    try {
-      return ZonedDateTime.parse(amzDate, AMZ_DATE).toInstant();
-    } catch (DateTimeParseException e) {
-      throw new S3Exception(error, "bad date '" + amzDate + "': expected yyyyMMdd'T'HHmmss'Z'");
+    if (amzDate.length() != 16 || amzDate.charAt(8) != 'T' || amzDate.charAt(15) != 'Z') {
+      throw badDate(amzDate, error);
     }
+    try {
+      return java.time.LocalDateTime.of(digits(amzDate, 0, 4), digits(amzDate, 4, 6), digits(amzDate, 6, 8),
+          digits(amzDate, 9, 11), digits(amzDate, 11, 13), digits(amzDate, 13, 15)).toInstant(java.time.ZoneOffset.UTC);
+    } catch (java.time.DateTimeException | NumberFormatException e) {
+      throw badDate(amzDate, error);
+    }
+  }
+
+  /** The decimal number in {@code s[from, to)}, ASCII digits only. */
+  private static int digits(String s, int from, int to) {
+    int n = 0;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') throw new NumberFormatException("not a digit: " + c);
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  }
+
+  private static S3Exception badDate(String amzDate, S3Error error) {
+    return new S3Exception(error, "bad date '" + amzDate + "': expected yyyyMMdd'T'HHmmss'Z'");
   }
 
   private static String fromHttpDate(String httpDate) throws S3Exception {

@@ -43,7 +43,7 @@ public final class S3Gateway implements AutoCloseable {
       javax.net.ssl.SSLContext tlsOrNull) {
     QueuedThreadPool threads = new QueuedThreadPool(PLATFORM_THREADS_MAX, 4);
     threads.setName("s3-gateway");
-    threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("s3-request-", 0).factory()));
+    threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("s3-request").factory()));
     Server server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
     // Keys may hold any bytes, "//" and ".." included; SigV4 signs the path as sent.

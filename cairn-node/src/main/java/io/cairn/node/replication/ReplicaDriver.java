@@ -70,7 +70,7 @@ public final class ReplicaDriver implements AutoCloseable {
     private final Thread loop;
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("replica-ticker").daemon().factory());
-    private final ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("replica-io-", 0).factory());
+    private final ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("replica-io").factory());
     private final AtomicBoolean running = new AtomicBoolean(true);
     /** One registration and one settled check at a time reach the meta service. */
     private final AtomicBoolean registering = new AtomicBoolean();

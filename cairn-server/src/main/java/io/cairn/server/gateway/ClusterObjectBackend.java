@@ -81,7 +81,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
     private final int chunkSizeBytes;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
-    private final ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("gateway-io-", 0).factory());
+    private final ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("gateway-io").factory());
 
     /** The cluster's SSE-S3 master key, or null when this node has none (SSE-S3 is then refused). */
     private final SseS3 sse;
