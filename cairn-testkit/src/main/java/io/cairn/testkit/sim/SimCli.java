@@ -23,6 +23,7 @@ public final class SimCli {
         int steps = 400;
         int seeds = 1;
         int faulty = 1;
+        int sites = 1;
         int threads = Runtime.getRuntime().availableProcessors();
         boolean verbose = false;
         boolean trace = false;
@@ -35,6 +36,7 @@ public final class SimCli {
                     case "--steps" -> steps = Integer.parseInt(args[++i]);
                     case "--seeds" -> seeds = Integer.parseInt(args[++i]);
                     case "--faulty" -> faulty = Integer.parseInt(args[++i]);
+                    case "--sites" -> sites = Integer.parseInt(args[++i]);
                     case "--threads" -> threads = Integer.parseInt(args[++i]);
                     case "--verbose" -> verbose = true;
                     case "--trace" -> trace = true;
@@ -57,7 +59,7 @@ public final class SimCli {
         List<Simulation.Config> configs = new ArrayList<>();
         try {
             for (int i = 0; i < seeds; i++) {
-                configs.add(new Simulation.Config(seed + i, nodes, steps, faulty));
+                configs.add(new Simulation.Config(seed + i, nodes, steps, faulty, sites));
             }
         } catch (IllegalArgumentException e) {
             System.err.println("cairn sim: " + e.getMessage());
@@ -114,7 +116,9 @@ public final class SimCli {
     }
 
     private static void usage() {
-        System.err.println("usage: ./cairn sim [--seed S] [--nodes N] [--steps K] [--faulty F] [--seeds COUNT] [--threads T] [--verbose] [--trace]\n"
-                + "  F: most nodes crashed or cut off at once (default 1); --trace prints every event of note");
+        System.err.println("usage: ./cairn sim [--seed S] [--nodes N] [--steps K] [--faulty F] [--sites SITES] [--seeds COUNT] [--threads T]"
+                + " [--verbose] [--trace]\n"
+                + "  F: most nodes crashed or cut off at once (default 1); SITES: the nodes take that many sites in turn, and a whole\n"
+                + "  site may be lost or cut off (default 1); --trace prints every event of note");
     }
 }

@@ -53,8 +53,20 @@ import java.util.function.Consumer;
 public final class Simulation {
 
     /** What one run is: the seed decides everything else. */
-    public record Config(long seed, int nodes, int steps, int faulty) {
+    /**
+     * @param sites the nodes take the sites in turn ({@code site1}, {@code site2}, ...); with two or
+     *              more, a step may also lose a whole site (every node crashed) or cut it off (from
+     *              the other sites and the meta service) for a while, with no other fault at the same time
+     */
+    public record Config(long seed, int nodes, int steps, int faulty, int sites) {
+        public Config(long seed, int nodes, int steps, int faulty) {
+            this(seed, nodes, steps, faulty, 1);
+        }
+
         public Config {
+            if (sites < 1 || sites > nodes) {
+                throw new IllegalArgumentException("sites must be 1.." + nodes + " for " + nodes + " nodes: " + sites);
+            }
             if (nodes < 1 || nodes > 64) {
                 throw new IllegalArgumentException("nodes must be 1..64: " + nodes);
             }
@@ -67,7 +79,8 @@ public final class Simulation {
         }
 
         public String command() {
-            return "./cairn sim --seed " + seed + " --nodes " + nodes + " --steps " + steps + " --faulty " + faulty;
+            return "./cairn sim --seed " + seed + " --nodes " + nodes + " --steps " + steps + " --faulty " + faulty
+                    + (sites > 1 ? " --sites " + sites : "");
         }
     }
 
@@ -174,7 +187,7 @@ public final class Simulation {
         List<NodeInfo> infos = new ArrayList<>();
         for (int i = 0; i < config.nodes(); i++) {
             String id = "n" + i;
-            NodeInfo info = new NodeInfo(id, "site1", "zone" + (i % 3), id + ":9000", id + ":9100", null, CAPACITY_BYTES, NodeState.UP, true);
+            NodeInfo info = new NodeInfo(id, siteOf(i), "zone" + (i % 3), id + ":9000", id + ":9100", null, CAPACITY_BYTES, NodeState.UP, true);
             infos.add(info);
             hosts.put(id, new SimHost(id, info, new SimStore.Disk(CAPACITY_BYTES), world, network, meta, replica, this));
         }
@@ -293,13 +306,86 @@ public final class Simulation {
             }
         } else if (roll < 0.92) {
             meta.unavailableFor(world.randomBetween(500, 5_000));
+        } else if (roll < 0.95 && config.sites() > 1) {
+            siteFault("site" + (1 + world.random.nextInt(config.sites())));
         } else {
             flipBit(some);
         }
     }
 
+    /** Node i's site: the nodes take the sites in turn. */
+    private String siteOf(int i) {
+        return "site" + (i % config.sites() + 1);
+    }
+
+    /** While a whole site is lost or cut off: no other fault starts. */
+    private boolean siteFaultUnderWay;
+
+    /**
+     * Loses site {@code site} for a while, when nothing else is faulty: every node of it crashes
+     * (started again later), or it is cut off from the nodes of the other sites and from the meta
+     * service (its nodes still reach each other). Placement keeps a copy of every replicated
+     * record in each site, so the other sites keep serving what they hold.
+     */
+    private void siteFault(String site) {
+        if (siteFaultUnderWay || !network.affected().isEmpty() || hosts.values().stream().anyMatch(h -> !h.alive())) {
+            return;
+        }
+        List<SimHost> inSite = hosts.values().stream().filter(h -> h.info.site().equals(site)).toList();
+        if (inSite.isEmpty() || inSite.size() == hosts.size()) {
+            return;
+        }
+        siteFaultUnderWay = true;
+        long lasts = world.randomBetween(1_000, 2 * DOWN_OUT_INTERVAL_MILLIS);
+        inSite.forEach(h -> disturb(h.id));
+        Runnable undo;
+        if (world.random.nextBoolean()) {
+            world.trace("sim", site + " lost: every node of it crashes for " + lasts + " ms");
+            count("sites_lost");
+            inSite.forEach(SimHost::crash);
+            undo = () -> inSite.forEach(h -> {
+                if (!h.alive()) {
+                    h.start();
+                }
+            });
+        } else {
+            world.trace("sim", site + " cut off from the other sites and the meta service for " + lasts + " ms");
+            count("sites_cut");
+            List<String> cut = new ArrayList<>();
+            for (SimHost a : inSite) {
+                network.cutFromMeta.add(a.id);
+                for (SimHost b : hosts.values()) {
+                    if (!b.info.site().equals(site)) {
+                        cut.add(a.id + ">" + b.id);
+                        cut.add(b.id + ">" + a.id);
+                    }
+                }
+            }
+            network.links.addAll(cut);
+            undo = () -> {
+                network.links.removeAll(cut);
+                inSite.forEach(h -> network.cutFromMeta.remove(h.id));
+            };
+        }
+        boolean[] undone = {false};
+        Runnable end = () -> {
+            if (!undone[0]) {
+                undone[0] = true;
+                undo.run();
+                inSite.forEach(h -> settle(h.id));
+                siteFaultUnderWay = false;
+                world.trace("sim", site + " back");
+            }
+        };
+        cutsUnderWay.add(end);
+        world.after(lasts, end);
+    }
+
     /** Whether one more node may be made faulty without going past the run's bound. */
     private boolean faultyFree(SimHost candidate) {
+        if (siteFaultUnderWay) {
+            return false;
+        }
         java.util.Set<String> faulty = new java.util.HashSet<>(network.affected());
         for (SimHost h : hosts.values()) {
             if (!h.alive()) {
@@ -957,7 +1043,7 @@ public final class Simulation {
         Map<String, Long> f = new LinkedHashMap<>();
         f.put("simulated_ms", world.now());
         for (String name : List.of("puts", "deletes", "chunk_puts", "writes_acknowledged", "gets", "gets_ok", "chunk_reads", "chunk_reads_ok",
-                "chunk_gets", "chunk_gets_ok", "stale_reads", "crashes", "cuts", "full_disks", "slow_disks", "bit_flips", "errors_logged")) {
+                "chunk_gets", "chunk_gets_ok", "stale_reads", "crashes", "cuts", "sites_lost", "sites_cut", "full_disks", "slow_disks", "bit_flips", "errors_logged")) {
             f.put(name, figures.getOrDefault(name, 0L));
         }
         long repaired = 0;
