@@ -493,7 +493,7 @@ final class Recovery {
                 return;
             }
             if (reslot) {
-                reslot(rep, rec, done -> recordDone());
+                reslot(rep, rec, done -> recordDone()); // one that cannot be rebuilt now is tried again (retryReslots)
             } else if (rec.carriesData() && r.erasureCoded(p())) {
                 ownBlock(rec);
             } else if (rec.carriesData()) {
@@ -610,11 +610,62 @@ final class Recovery {
     }
 
     /**
+     * Blocks of this node in another slot than it holds now whose move could not be made when it
+     * was found (the other holders had fewer than {@code k} blocks of the stripe then: a holder
+     * that is moving its own block, or rebuilding one, may bring the missing one), by partition
+     * and key; tried again every catch-up round while still misplaced.
+     */
+    private final java.util.Map<PartitionId, java.util.Map<String, LogRecord>> reslotLater = new java.util.TreeMap<>();
+    /** Moves under way, by partition and key, so that a retry does not start a second. */
+    private final java.util.Set<String> reslotting = new java.util.TreeSet<>();
+
+    /** Every catch-up round: moves of misplaced blocks that could not be made are tried again. */
+    void retryReslots() {
+        for (java.util.Map.Entry<PartitionId, java.util.Map<String, LogRecord>> e : new java.util.ArrayList<>(reslotLater.entrySet())) {
+            PartitionReplica rep = r.existing(e.getKey());
+            for (LogRecord rec : new java.util.ArrayList<>(e.getValue().values())) {
+                boolean still = rep != null && r.isUpHolder(e.getKey(), r.id())
+                        && rep.version(r.store(), rec.key()).filter(rec.version()::equals).isPresent() && wrongSlot(rep, rec.key());
+                if (!still) {
+                    e.getValue().remove(rec.key());
+                } else {
+                    reslot(rep, rec, rewritten -> { });
+                }
+            }
+            if (e.getValue().isEmpty()) {
+                reslotLater.remove(e.getKey());
+            }
+        }
+    }
+
+    /**
      * Replaces this node's block of {@code rec} (the same version) with the block of the slot it
      * holds now: a layout change moved it (a reader ignores a block found in the wrong slot, so the
-     * stripe would have one block less). {@code done} gets whether it was rewritten.
+     * stripe would have one block less). The new block is rebuilt from the other holders' blocks
+     * alone, so the move never takes away a block the stripe needs. {@code done} gets whether it
+     * was rewritten; one that cannot be made now is tried again every catch-up round.
      */
     void reslot(PartitionReplica rep, LogRecord rec, Consumer<Boolean> done) {
+        String id = rep.id + " " + rec.key();
+        if (!reslotting.add(id)) {
+            done.accept(false);
+            return;
+        }
+        reslotOnce(rep, rec, rewritten -> {
+            reslotting.remove(id);
+            java.util.Map<String, LogRecord> later = reslotLater.get(rep.id);
+            if (rewritten || !wrongSlot(rep, rec.key())) {
+                if (later != null) {
+                    later.remove(rec.key());
+                }
+            } else {
+                reslotLater.computeIfAbsent(rep.id, x -> new java.util.TreeMap<>()).put(rec.key(), rec);
+            }
+            done.accept(rewritten);
+        });
+    }
+
+    private void reslotOnce(PartitionReplica rep, LogRecord rec, Consumer<Boolean> done) {
         int slot = r.placement(rep.id).holders().indexOf(r.id());
         BlockStamp stamp;
         try {

@@ -543,6 +543,7 @@ public final class ReplicaStateMachine {
                 handOver.offerIfStray(r);
             }
             writes.retryRollBacks();
+            recovery.retryReslots();
         }
         if (now >= nextHeartbeat) {
             nextHeartbeat = now + config.heartbeatIntervalMillis();

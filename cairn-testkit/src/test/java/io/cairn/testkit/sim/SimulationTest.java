@@ -51,6 +51,11 @@ class SimulationTest {
     }
 
     @Test
+    void aWholeSiteLostOrCutAtATime() {
+        runs(2000, 300, 4, 4, 1, 2);
+    }
+
+    @Test
     void aSeedReplaysTheSameRunEventForEvent() {
         Simulation.Config config = new Simulation.Config(base, 6, 200, 2);
         String first = traced(config);
@@ -70,13 +75,19 @@ class SimulationTest {
      * (each run is one thread and depends on its seed alone).
      */
     private static void runs(int offset, int seeds, int minNodes, int spread, int faulty) {
+        runs(offset, seeds, minNodes, spread, faulty, 1);
+    }
+
+    /** As {@link #runs(int, int, int, int, int)}, with the nodes spread over {@code sites} sites (whole sites lost or cut too). */
+    private static void runs(int offset, int seeds, int minNodes, int spread, int faulty, int sites) {
         ConcurrentLinkedQueue<Simulation.Outcome> outcomes = new ConcurrentLinkedQueue<>();
         IntStream.range(0, seeds).parallel().forEach(i -> outcomes.add(
-                Simulation.run(new Simulation.Config(base + offset + i, minNodes + i % spread, STEPS, faulty))));
+                Simulation.run(new Simulation.Config(base + offset + i, minNodes + i % spread, STEPS, faulty, sites))));
         List<String> failed = new ArrayList<>();
         long acknowledged = 0;
         long crashes = 0;
         long cuts = 0;
+        long sitesLostOrCut = 0;
         long bitFlips = 0;
         long rolledBack = 0;
         long healedMillisMax = 0;
@@ -88,15 +99,20 @@ class SimulationTest {
             acknowledged += f.get("writes_acknowledged");
             crashes += f.get("crashes");
             cuts += f.get("cuts");
+            sitesLostOrCut += f.get("sites_lost") + f.get("sites_cut");
             bitFlips += f.get("bit_flips");
             rolledBack += f.get("stripes_rolled_back");
             healedMillisMax = Math.max(healedMillisMax, f.get("healed_after_ms"));
         }
         failed.sort(null);
-        System.out.printf("%d runs, %d-%d nodes, at most %d faulty: %d acknowledged writes, %d crashes, %d cuts, %d bit flips,"
-                + " %d torn stripes rolled back; slowest return to full redundancy %d simulated ms; %d failed%n", seeds, minNodes,
-                minNodes + spread - 1, faulty, acknowledged, crashes, cuts, bitFlips, rolledBack, healedMillisMax, failed.size());
+        System.out.printf("%d runs, %d-%d nodes in %d site(s), at most %d faulty: %d acknowledged writes, %d crashes, %d cuts,"
+                + " %d sites lost or cut, %d bit flips, %d torn stripes rolled back; slowest return to full redundancy %d simulated ms;"
+                + " %d failed%n", seeds, minNodes, minNodes + spread - 1, sites, faulty, acknowledged, crashes, cuts, sitesLostOrCut,
+                bitFlips, rolledBack, healedMillisMax, failed.size());
         assertThat(failed).as("runs that broke a check (each line replays one)").isEmpty();
         assertThat(acknowledged).as("acknowledged writes over all runs").isGreaterThan(seeds * 10L);
+        if (sites > 1) {
+            assertThat(sitesLostOrCut).as("whole sites lost or cut over all runs").isGreaterThan(seeds / 10);
+        }
     }
 }
