@@ -107,19 +107,105 @@ public final class PartitionClient {
         });
     }
 
-    /** Reads a record at the partition's primary (the authoritative copy). */
+    /**
+     * Reads a record at the partition's primary (the authoritative copy). When the primary cannot
+     * be reached (or fails to answer), the read goes to the other up holders, each answering only
+     * if its own copy has settled, that is holds every acknowledged write (see
+     * {@code Request.Get}): a node or a site lost costs no failed reads while the map still has it
+     * up, only the failed call to it. Retried with backoff and map refreshes until the retry budget
+     * runs out.
+     */
     public Optional<Record> get(PartitionId p, String key, boolean withBlob) {
         GetRequest.Builder req = GetRequest.newBuilder().setPartition(RecordCodec.ref(p)).setKey(key).setWithBlob(withBlob);
         return retrying(p, "read " + key, primary -> {
-            GetReply r = watched(primary, () -> peers.stub(primary).get(req.setEpoch(mapView.epoch()).build()));
+            GetReply r;
+            try {
+                r = watched(primary, () -> peers.stub(primary).get(req.setEpoch(mapView.epoch()).build()));
+            } catch (ClusterException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                return settledGet(p, key, withBlob, primary, e.getMessage()).orElseThrow(() -> e);
+            }
             mapView.ensureEpoch(r.getEpoch());
             return switch (r.getStatus()) {
                 case OK -> new Attempt.Done<>(Optional.of(r.getRecord()));
                 case NOT_FOUND -> new Attempt.Done<>(Optional.<Record>empty());
                 case CORRUPT -> throw new ClusterException(ClusterException.Kind.CORRUPT, r.getMessage());
+                case ERROR -> settledGet(p, key, withBlob, primary, r.getMessage())
+                        .orElseGet(() -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage()));
                 default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
             };
         });
+    }
+
+    /**
+     * The read of a record from the up holders other than {@code primary}, which failed: each is
+     * asked for its own copy if settled, hedged as chunk reads are, this node and its site first.
+     * Empty when none answered from a settled copy (or the record is a whole erasure-coded one,
+     * which no single holder has).
+     */
+    private Optional<Attempt<Optional<Record>>> settledGet(PartitionId p, String key, boolean withBlob, String primary, String why) {
+        MapView.Current current = mapView.current();
+        if (withBlob && erasureCoded(current, p)) {
+            return Optional.empty();
+        }
+        List<Hedged.Attempt<Optional<Record>>> attempts = new java.util.ArrayList<>();
+        for (String source : settledSources(current, p, primary)) {
+            attempts.add(() -> {
+                GetReply r = watched(source, () -> peers.stub(source).get(GetRequest.newBuilder()
+                        .setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p)).setKey(key)
+                        .setWithBlob(withBlob).setLocalOnly(true).setSettled(true).build()));
+                mapView.ensureEpoch(r.getEpoch());
+                return switch (r.getStatus()) {
+                    case OK -> Optional.of(Optional.of(r.getRecord()));
+                    case NOT_FOUND -> Optional.of(Optional.<Record>empty());
+                    default -> {
+                        log.debug("settled read of {} {} at {}: {} {}", p, key, source, r.getStatus(), r.getMessage());
+                        yield Optional.empty();
+                    }
+                };
+            });
+        }
+        return hedgedSettled(attempts, p, primary, why);
+    }
+
+    /** The up holders of {@code p} other than {@code primary}, in the order settled reads ask them: this node, its site, the rest. */
+    private List<String> settledSources(MapView.Current current, PartitionId p, String primary) {
+        List<String> up = current.placement().of(p).upHolders(current.map()).stream().filter(h -> !h.equals(primary)).toList();
+        Optional<String> self = peers.selfId();
+        String ownSite = self.flatMap(id -> current.map().node(id)).map(io.cairn.core.map.NodeInfo::site).orElse(null);
+        return sourceOrder(up, Optional.empty(), self, -1,
+                id -> current.map().node(id).map(io.cairn.core.map.NodeInfo::site).orElse("").equals(ownSite));
+    }
+
+    private static boolean erasureCoded(MapView.Current current, PartitionId p) {
+        return current.map().pool(p.pool())
+                .map(pool -> pool.policy().kind() == io.cairn.core.map.StoragePolicy.Kind.ERASURE_CODED).orElse(false);
+    }
+
+    /** When each primary last had its reads served by settled holders in its stead, for the log. */
+    private final java.util.Map<String, Long> settledLogged = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private <T> Optional<Attempt<T>> hedgedSettled(List<Hedged.Attempt<T>> attempts, PartitionId p, String primary, String why) {
+        if (attempts.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<T> answer;
+        try {
+            answer = Hedged.first(attempts, hedgeDelayMillis(), "settled read in " + p);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException(ClusterException.Kind.UNAVAILABLE, "read in " + p + " interrupted");
+        }
+        if (answer.isPresent()) {
+            long now = System.nanoTime();
+            Long last = settledLogged.get(primary);
+            if (last == null || now - last > 10_000_000_000L) {
+                settledLogged.put(primary, now);
+                log.info("reads in {} and others: primary {} failed ({}); served by holders with settled copies", p, primary, why);
+            }
+        }
+        return answer.map(Attempt.Done::new);
     }
 
     /**
@@ -132,17 +218,6 @@ public final class PartitionClient {
         return getImmutable(p, key, -1);
     }
 
-    /**
-     * As {@link #getImmutable(PartitionId, String)}, but when this node holds no copy, the first
-     * try goes to up holder number {@code spread} (modulo their count), so that the chunks of one
-     * large read spread over the holders; -1 goes to the primary first.
-     *
-     * <p>The reads are hedged: the next source is asked when the ones asked so far failed, or
-     * stayed silent for {@link #hedgeDelayMillis()} (twice the 90th percentile of recent chunk
-     * reads from other nodes), so a holder that hangs costs that delay, not the RPC deadline. Sources in
-     * the order of {@link #sourceOrder}, which prefers this node's site. A holder whose copy failed its check
-     * is sent the good bytes once they are found.
-     */
     /**
      * Where a chunk read asks, in order: this node when it holds a copy (no network hop), or else
      * the holder {@code spread} picks among those of this node's site (among all when none is
@@ -170,6 +245,17 @@ public final class PartitionClient {
         return order;
     }
 
+    /**
+     * As {@link #getImmutable(PartitionId, String)}, but when this node holds no copy, the first
+     * try goes to up holder number {@code spread} (modulo their count), so that the chunks of one
+     * large read spread over the holders; -1 goes to the primary first.
+     *
+     * <p>The reads are hedged: the next source is asked when the ones asked so far failed, or
+     * stayed silent for {@link #hedgeDelayMillis()} (twice the 90th percentile of recent chunk
+     * reads from other nodes), so a holder that hangs costs that delay, not the RPC deadline. Sources in
+     * the order of {@link #sourceOrder}, which prefers this node's site. A holder whose copy failed its check
+     * is sent the good bytes once they are found.
+     */
     public Optional<Record> getImmutable(PartitionId p, String key, int spread) {
         MapView.Current current = mapView.current();
         List<String> up = current.placement().of(p).upHolders(current.map());
@@ -250,18 +336,47 @@ public final class PartitionClient {
 
     /**
      * Records by key order at the partition's primary; with a non-empty {@code delimiter}, the keys
-     * under each common prefix (see {@code Request.Scan}) as one record, the first under it.
+     * under each common prefix (see {@code Request.Scan}) as one record, the first under it. When the
+     * primary cannot be reached, from another up holder's settled copy, as {@link #get} does.
      */
     public List<Record> scan(PartitionId p, String prefix, String afterKey, int limit, String delimiter) {
         ScanRequest.Builder req = ScanRequest.newBuilder().setPartition(RecordCodec.ref(p))
                 .setPrefix(prefix).setAfterKey(afterKey).setLimit(limit).setDelimiter(delimiter);
         return retrying(p, "scan", primary -> {
-            ScanReply r = watched(primary, () -> peers.stub(primary).scan(req.setEpoch(mapView.epoch()).build()));
+            ScanReply r;
+            try {
+                r = watched(primary, () -> peers.stub(primary).scan(req.setEpoch(mapView.epoch()).setSettled(false).build()));
+            } catch (ClusterException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                return settledScan(p, req, primary, e.getMessage()).orElseThrow(() -> e);
+            }
             mapView.ensureEpoch(r.getEpoch());
-            return r.getStatus() == Status.OK
-                    ? new Attempt.Done<>(r.getRecordsList())
-                    : new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
+            return switch (r.getStatus()) {
+                case OK -> new Attempt.Done<>(r.getRecordsList());
+                case ERROR -> settledScan(p, req, primary, r.getMessage())
+                        .orElseGet(() -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage()));
+                default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
+            };
         });
+    }
+
+    private Optional<Attempt<List<Record>>> settledScan(PartitionId p, ScanRequest.Builder req, String primary, String why) {
+        MapView.Current current = mapView.current();
+        ScanRequest settled = req.clone().setEpoch(current.epoch()).setSettled(true).build();
+        List<Hedged.Attempt<List<Record>>> attempts = new java.util.ArrayList<>();
+        for (String source : settledSources(current, p, primary)) {
+            attempts.add(() -> {
+                ScanReply r = watched(source, () -> peers.stub(source).scan(settled));
+                mapView.ensureEpoch(r.getEpoch());
+                if (r.getStatus() == Status.OK) {
+                    return Optional.of(r.getRecordsList());
+                }
+                log.debug("settled scan of {} at {}: {} {}", p, source, r.getStatus(), r.getMessage());
+                return Optional.empty();
+            });
+        }
+        return hedgedSettled(attempts, p, primary, why);
     }
 
     private <T> T retrying(PartitionId p, String what, Function<String, Attempt<T>> call) {

@@ -66,6 +66,16 @@ public final class PartitionStateMachine {
     /** Epoch in which a replica last finished a catch-up, or -1. */
     private long caughtUpEpoch = -1;
     /**
+     * Epoch in which a replica finished a catch-up that reached the end of its primary's log
+     * while the primary had no write on its way (nothing sequenced beyond what it showed), or -1.
+     * From then on, in that epoch, the replica holds every acknowledged write: it had the newest
+     * version of every record then, and each write sequenced since is acknowledged only once it
+     * has it (it is a mirror target). A catch-up that ended while writes were on their way does
+     * not count: one of them may supersede, in the primary's log, an acknowledged version this
+     * replica never got, and its mirror may never arrive.
+     */
+    private long readsSettledEpoch = -1;
+    /**
      * Versions this node, as primary, has written but not yet heard back about from every
      * mirror. The log is shown only up to the oldest of them, so a holder catching up never
      * copies (or, for a stripe, tries to rebuild) a write that is still on its way to it.
@@ -287,6 +297,14 @@ public final class PartitionStateMachine {
 
     /** A catch-up started in {@code catchUpEpoch} finished with everything up to {@code upTo} held. */
     public void catchUpDone(long catchUpEpoch, Version upTo) {
+        catchUpDone(catchUpEpoch, upTo, false);
+    }
+
+    /**
+     * As {@link #catchUpDone(long, Version)}; {@code reachedSettledEnd}: its last page showed the
+     * primary's whole log, with no write of the primary on its way (see {@link #holdsEveryAcknowledged}).
+     */
+    public void catchUpDone(long catchUpEpoch, Version upTo, boolean reachedSettledEnd) {
         catchUpRunning = false;
         noteApplied(upTo);
         if (catchUpEpoch == epoch) {
@@ -294,6 +312,9 @@ public final class PartitionStateMachine {
             // reached from another primary's log: the next pull starts exactly here.
             cursor = upTo;
             caughtUpEpoch = catchUpEpoch;
+            if (reachedSettledEnd) {
+                readsSettledEpoch = catchUpEpoch;
+            }
         }
     }
 
@@ -323,6 +344,19 @@ public final class PartitionStateMachine {
         return switch (role) {
             case PRIMARY -> activeEpoch != epoch;
             case REPLICA -> caughtUpEpoch != epoch;
+            case NONE -> false;
+        };
+    }
+    /**
+     * Whether this node's copy holds every write acknowledged so far, as far as its map (epoch)
+     * knows: as the primary, once it has peered in this epoch; as a replica, once a catch-up in this
+     * epoch reached the end of the primary's log with no write of the primary on its way. A holder
+     * whose map is behind cannot know of writes acknowledged without it in a newer epoch.
+     */
+    public boolean holdsEveryAcknowledged() {
+        return switch (role) {
+            case PRIMARY -> active();
+            case REPLICA -> readsSettledEpoch == epoch;
             case NONE -> false;
         };
     }

@@ -35,7 +35,9 @@ final class ReadPath {
     void get(Request.Get g, Responder reply) {
         if (g.localOnly()) {
             r.noteEpoch(g.epoch());
-            readLocal(g.partition(), g.key(), g.withBlob(), false, reply::reply);
+            if (!g.settled() || settledCopy(g.partition(), g.withBlob(), (status, message) -> reply.reply(getReply(status, message)))) {
+                readLocal(g.partition(), g.key(), g.withBlob(), false, reply::reply);
+            }
             return;
         }
         if (r.awaitEpoch(g.epoch(), () -> get(g, reply), () -> reply.reply(getReply(Status.STALE_EPOCH, "too many requests wait for a newer map")))) {
@@ -56,6 +58,13 @@ final class ReadPath {
     }
 
     void scan(Request.Scan s, Responder reply) {
+        if (s.settled()) {
+            r.noteEpoch(s.epoch());
+            if (settledCopy(s.partition(), false, (status, message) -> reply.reply(scanReply(status, message)))) {
+                scanOwn(s, reply);
+            }
+            return;
+        }
         if (r.awaitEpoch(s.epoch(), () -> scan(s, reply), () -> reply.reply(scanReply(Status.STALE_EPOCH, "too many requests wait for a newer map")))) {
             return;
         }
@@ -63,19 +72,58 @@ final class ReadPath {
         atPrimary(p, s.epoch(), s.hops(),
                 primary -> r.call(primary, s.forwarded(r.epoch()), r.config().rpcTimeoutMillis(), (answer, failure) -> reply.reply(
                         answer != null ? answer : scanReply(Status.ERROR, "forward to " + primary + " failed: " + ReplicaStateMachine.rootMessage(failure)))),
-                () -> {
-                    int limit = Math.clamp(s.limit(), 1, ReplicaStateMachine.SCAN_RECORDS_MAX);
-                    List<StoredRecord> found;
-                    try {
-                        found = s.delimiter().isEmpty() ? r.store().scan(p, s.prefix(), s.afterKey(), limit, false)
-                                : FoldedScan.scan(r.store(), p, s.prefix(), s.afterKey(), limit, s.delimiter());
-                    } catch (IllegalArgumentException e) {
-                        reply.reply(scanReply(Status.ERROR, "bad scan: " + e.getMessage()));
-                        return;
-                    }
-                    reply.reply(new Reply.ScanReply(Status.OK, r.epoch(), "", found.stream().map(LogRecord::of).toList()));
-                },
+                () -> scanOwn(s, reply),
                 (status, message) -> reply.reply(scanReply(status, message)));
+    }
+
+    /** The scan of this node's own copy. */
+    private void scanOwn(Request.Scan s, Responder reply) {
+        int limit = Math.clamp(s.limit(), 1, ReplicaStateMachine.SCAN_RECORDS_MAX);
+        List<StoredRecord> found;
+        try {
+            found = s.delimiter().isEmpty() ? r.store().scan(s.partition(), s.prefix(), s.afterKey(), limit, false)
+                    : FoldedScan.scan(r.store(), s.partition(), s.prefix(), s.afterKey(), limit, s.delimiter());
+        } catch (IllegalArgumentException e) {
+            reply.reply(scanReply(Status.ERROR, "bad scan: " + e.getMessage()));
+            return;
+        }
+        reply.reply(new Reply.ScanReply(Status.OK, r.epoch(), "", found.stream().map(LogRecord::of).toList()));
+    }
+
+    /**
+     * Whether this node's own copy of {@code p} holds every acknowledged write, so that a settled
+     * read may be served from it; else the read is refused through {@code refuse}. It does when this
+     * node knows no newer map than its own, is an up holder of {@code p} in it, and has settled its
+     * copy in that epoch ({@link PartitionStateMachine#holdsEveryAcknowledged}): as primary it has
+     * peered; as replica a catch-up reached the end of the primary's log while no write was on its
+     * way, and every write sequenced since was mirrored to it before it was acknowledged (it is a
+     * mirror target). A node still catching up after a restart, or in a new epoch, refuses until then.
+     * A whole erasure-coded record is not in one copy: {@code withBlob} reads of one are refused.
+     */
+    private boolean settledCopy(PartitionId p, boolean withBlob, BiConsumer<Status, String> refuse) {
+        if (r.pool(p).isEmpty()) {
+            refuse.accept(Status.ERROR, "no partition " + p + " in epoch " + r.epoch());
+            return false;
+        }
+        if (r.mapBehind()) {
+            refuse.accept(Status.STALE_EPOCH, "map epoch " + r.knownEpoch() + " exists; this node is fetching it");
+            return false;
+        }
+        if (withBlob && r.erasureCoded(p)) {
+            refuse.accept(Status.ERROR, "a holder of " + p + " keeps one block of each stripe, not the record");
+            return false;
+        }
+        PartitionReplica replica = r.existing(p);
+        if (replica == null || !r.isUpHolder(p, r.id()) || replica.machine.epoch() != r.epoch()
+                || replica.machine.role() == PartitionStateMachine.Role.NONE) {
+            refuse.accept(Status.NOT_PRIMARY, r.id() + " is not an up holder of " + p + " in epoch " + r.epoch());
+            return false;
+        }
+        if (!replica.machine.holdsEveryAcknowledged()) {
+            refuse.accept(Status.PEERING, r.id() + " is settling its copy of " + p + " in epoch " + r.epoch());
+            return false;
+        }
+        return true;
     }
 
     /**

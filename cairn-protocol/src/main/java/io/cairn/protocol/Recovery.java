@@ -278,7 +278,7 @@ final class Recovery {
 
         private void done(LogPull.Result result) {
             end();
-            rep.machine.catchUpDone(order.epoch(), result.upTo());
+            rep.machine.catchUpDone(order.epoch(), result.upTo(), result.reachedSettledEnd());
             r.persistCursor(rep.id, rep.machine.cursor());
         }
 
@@ -338,8 +338,12 @@ final class Recovery {
             CATCH_UP
         }
 
-        /** @param upTo everything up to this version of the source is now held here; highest: newest version seen */
-        record Result(Version upTo, Version highest) {}
+        /**
+         * @param upTo              everything up to this version of the source is now held here
+         * @param highest           the newest version seen
+         * @param reachedSettledEnd the last page showed the source's whole log, with no write of it on its way
+         */
+        record Result(Version upTo, Version highest, boolean reachedSettledEnd) {}
 
         private final PartitionReplica rep;
         private final Kind kind;
@@ -354,6 +358,8 @@ final class Recovery {
         private Version highest;
         private boolean first = true;
         private boolean more;
+        /** The last page came from a source with writes on their way (beyond what it showed, or unsynced). */
+        private boolean sourceUnsettled = true;
         private boolean over;
         private int inFlight;
         /** The source refused the pull because it is peering: its log is settled moments from now. */
@@ -445,6 +451,8 @@ final class Recovery {
                 }
             }
             more = s.more();
+            // From a source in another epoch than the pull's, the end of its log says nothing of this one.
+            sourceUnsettled = s.unsettled() || s.epoch() != epoch;
             pump();
         }
 
@@ -459,7 +467,7 @@ final class Recovery {
                     requestPage();
                 } else {
                     over = true;
-                    onDone.accept(new Result(upTo, upTo.isAfter(highest) ? upTo : highest));
+                    onDone.accept(new Result(upTo, upTo.isAfter(highest) ? upTo : highest, !sourceUnsettled));
                 }
             }
         }

@@ -33,10 +33,26 @@ public sealed interface Request {
     /** Primary to the other holders: apply a sequenced mutation. */
     record Mirror(long epoch, PartitionId partition, LogRecord record, String primary, long incarnation) implements Request {}
 
-    /** Read one record (and its blob): the authoritative copy at the primary, or the receiver's own with {@code localOnly}. */
-    record Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops) implements Request {
+    /**
+     * Read one record (and its blob): the authoritative copy at the primary, or the receiver's own
+     * with {@code localOnly}. With {@code settled} as well, the receiver answers only if its own copy
+     * holds every acknowledged write (see {@code Request.Scan}): the read a gateway falls back on
+     * when a partition's primary cannot be reached.
+     */
+    record Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops, boolean settled)
+            implements Request {
+        public Get {
+            if (settled && !localOnly) {
+                throw new IllegalArgumentException("a settled read is a read of the receiver's own copy");
+            }
+        }
+
+        public Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops) {
+            this(epoch, partition, key, withBlob, localOnly, hops, false);
+        }
+
         Get forwarded(long senderEpoch) {
-            return new Get(senderEpoch, partition, key, withBlob, localOnly, hops + 1);
+            return new Get(senderEpoch, partition, key, withBlob, localOnly, hops + 1, settled);
         }
     }
 
@@ -45,10 +61,22 @@ public sealed interface Request {
      * (empty for none), keys that share a common prefix (the scan's prefix, then up to and
      * including the first delimiter after it) come back as one record, the first under it, and
      * the scan goes on after every key under it: a listing by folders reads one record per folder.
+     *
+     * <p>With {@code settled}, the receiver scans its own copy, never forwards, and answers only if
+     * that copy holds every acknowledged write: it is a holder of the partition in the newest map it
+     * knows of (at least the sender's), and has settled its copy in that map's epoch (peered as its
+     * primary, or caught up as a replica, every write since then mirrored to it). Else it refuses
+     * with {@code PEERING} or {@code STALE_EPOCH}. A gateway falls back on such reads when the
+     * primary cannot be reached, so reads go on before the map routes around a lost node.
      */
-    record Scan(long epoch, PartitionId partition, String prefix, String afterKey, int limit, int hops, String delimiter) implements Request {
+    record Scan(long epoch, PartitionId partition, String prefix, String afterKey, int limit, int hops, String delimiter,
+                boolean settled) implements Request {
         public Scan {
             delimiter = delimiter == null ? "" : delimiter;
+        }
+
+        public Scan(long epoch, PartitionId partition, String prefix, String afterKey, int limit, int hops, String delimiter) {
+            this(epoch, partition, prefix, afterKey, limit, hops, delimiter, false);
         }
 
         public Scan(long epoch, PartitionId partition, String prefix, String afterKey, int limit, int hops) {
@@ -56,7 +84,7 @@ public sealed interface Request {
         }
 
         Scan forwarded(long senderEpoch) {
-            return new Scan(senderEpoch, partition, prefix, afterKey, limit, hops + 1, delimiter);
+            return new Scan(senderEpoch, partition, prefix, afterKey, limit, hops + 1, delimiter, settled);
         }
     }
 

@@ -45,7 +45,8 @@ class ErasureCodedClusterTest {
     static final String BUCKET = "coded";
     static final int OBJECTS = 500;
     static final int NODES = 6;
-    static final int TORN_ROUNDS = 20;
+    /** Rounds of the torn-write test; more with -Dcairn.tornRounds=N. */
+    static final int TORN_ROUNDS = Integer.getInteger("cairn.tornRounds", 10);
     static final long TORN_OBJECT_BYTES = 24L << 20;
 
     static TestCluster cluster;

@@ -103,12 +103,13 @@ public final class WireCodec {
     }
 
     public static Request request(GetRequest r) {
-        return new Request.Get(r.getEpoch(), partition(r.getPartition()), r.getKey(), r.getWithBlob(), r.getLocalOnly(), r.getHops());
+        return new Request.Get(r.getEpoch(), partition(r.getPartition()), r.getKey(), r.getWithBlob(), r.getLocalOnly(), r.getHops(),
+                r.getLocalOnly() && r.getSettled());
     }
 
     public static Request request(ScanRequest r) {
         return new Request.Scan(r.getEpoch(), partition(r.getPartition()), r.getPrefix(), r.getAfterKey(), r.getLimit(), r.getHops(),
-                r.getDelimiter());
+                r.getDelimiter(), r.getSettled());
     }
 
     public static Request request(SinceRequest r) {
@@ -150,9 +151,9 @@ public final class WireCodec {
             case Request.Mirror m -> MirrorRequest.newBuilder().setEpoch(m.epoch()).setPartition(ref(m.partition()))
                     .setRecord(record(m.record())).setPrimary(m.primary()).setIncarnation(m.incarnation()).build();
             case Request.Get g -> GetRequest.newBuilder().setEpoch(g.epoch()).setPartition(ref(g.partition())).setKey(g.key())
-                    .setWithBlob(g.withBlob()).setLocalOnly(g.localOnly()).setHops(g.hops()).build();
+                    .setWithBlob(g.withBlob()).setLocalOnly(g.localOnly()).setHops(g.hops()).setSettled(g.settled()).build();
             case Request.Scan s -> ScanRequest.newBuilder().setEpoch(s.epoch()).setPartition(ref(s.partition())).setPrefix(s.prefix())
-                    .setAfterKey(s.afterKey()).setLimit(s.limit()).setHops(s.hops()).setDelimiter(s.delimiter()).build();
+                    .setAfterKey(s.afterKey()).setLimit(s.limit()).setHops(s.hops()).setDelimiter(s.delimiter()).setSettled(s.settled()).build();
             case Request.Since s -> SinceRequest.newBuilder().setEpoch(s.epoch()).setPartition(ref(s.partition()))
                     .setAfter(version(s.after())).setLimit(s.limit()).setHolder(s.holder()).setHolderEpoch(s.holderEpoch())
                     .setUnderProtectedOnly(s.underProtectedOnly()).setFrom(s.from()).setIncarnation(s.incarnation()).build();

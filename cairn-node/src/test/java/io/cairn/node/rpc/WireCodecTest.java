@@ -76,6 +76,8 @@ class WireCodecTest {
         assertThat(roundTrip(new Request.Get(3, P, "k", true, true, 2))).isEqualTo(new Request.Get(3, P, "k", true, true, 2));
         assertThat(roundTrip(new Request.Scan(3, P, "i/", "i/a", 100, 1))).isEqualTo(new Request.Scan(3, P, "i/", "i/a", 100, 1));
         assertThat(roundTrip(new Request.Scan(3, P, "i/", "i/a", 100, 1, "/"))).isEqualTo(new Request.Scan(3, P, "i/", "i/a", 100, 1, "/"));
+        assertThat(roundTrip(new Request.Get(3, P, "k", false, true, 0, true))).isEqualTo(new Request.Get(3, P, "k", false, true, 0, true));
+        assertThat(roundTrip(new Request.Scan(3, P, "i/", "", 10, 0, "/", true))).isEqualTo(new Request.Scan(3, P, "i/", "", 10, 0, "/", true));
         assertThat(roundTrip(new Request.Since(3, P, V, 512, "n2", 3, true, "n1", 42))).isEqualTo(new Request.Since(3, P, V, 512, "n2", 3, true, "n1", 42));
         sameRecord(record(), ((Request.RepairBlock) roundTrip(new Request.RepairBlock(3, P, record()))).record());
         assertThat(roundTrip(new Request.HandOver(3, P, "n3", V))).isEqualTo(new Request.HandOver(3, P, "n3", V));

@@ -530,6 +530,10 @@ public final class Simulation {
         }
         Version ackedBefore = acknowledged.get(key);
         Ack ack = acks.get(key);
+        if (world.random.nextInt(3) == 0) {
+            settledGet(gateway, key, ackedBefore, ack);
+            return;
+        }
         count("gets");
         once(gateway, new Request.Get(gateway.replica().epoch(), partitionOf(key), key, true, false, 0), (Reply r) -> {
             world.trace("client", "GET " + key + " through " + gateway.id + ": " + describe(r));
@@ -541,6 +545,39 @@ public final class Simulation {
                 }
             } else if (r instanceof Reply.GetReply g && g.status() == Status.NOT_FOUND && ackedBefore != null) {
                 staleRead(key, ack, g.epoch(), "GET through " + gateway.id + " found nothing");
+            }
+        });
+    }
+
+    /**
+     * The read a gateway falls back on when a primary cannot be reached: a random up holder of the
+     * gateway's map answers from its own copy, only if that copy has settled. It must never miss
+     * an acknowledged write where a read at the primary could not (the same {@link #staleRead} rule).
+     */
+    private void settledGet(SimHost gateway, String key, Version ackedBefore, Ack ack) {
+        ClusterMap map = gateway.replica().map();
+        if (map.pool(partitionOf(key).pool()).isEmpty()) {
+            return; // no map yet
+        }
+        List<String> up = placement(map).of(partitionOf(key)).upHolders(map);
+        if (up.isEmpty()) {
+            return;
+        }
+        SimHost holder = hosts.get(up.get(world.random.nextInt(up.size())));
+        if (!holder.alive()) {
+            return;
+        }
+        count("settled_gets");
+        once(holder, new Request.Get(map.epoch(), partitionOf(key), key, true, true, 0, true), (Reply r) -> {
+            world.trace("client", "settled GET " + key + " at " + holder.id + " (for " + gateway.id + "): " + describe(r));
+            if (r instanceof Reply.GetReply g && g.status() == Status.OK) {
+                count("settled_gets_ok");
+                checkRecord(partitionOf(key), key, g.record(), "settled GET at " + holder.id);
+                if (ackedBefore != null && ackedBefore.isAfter(g.record().version())) {
+                    staleRead(key, ack, g.epoch(), "settled GET at " + holder.id + " returned " + g.record().version());
+                }
+            } else if (r instanceof Reply.GetReply g && g.status() == Status.NOT_FOUND && ackedBefore != null) {
+                staleRead(key, ack, g.epoch(), "settled GET at " + holder.id + " found nothing");
             }
         });
     }
@@ -1042,7 +1079,7 @@ public final class Simulation {
     private Map<String, Long> figures() {
         Map<String, Long> f = new LinkedHashMap<>();
         f.put("simulated_ms", world.now());
-        for (String name : List.of("puts", "deletes", "chunk_puts", "writes_acknowledged", "gets", "gets_ok", "chunk_reads", "chunk_reads_ok",
+        for (String name : List.of("puts", "deletes", "chunk_puts", "writes_acknowledged", "gets", "gets_ok", "settled_gets", "settled_gets_ok", "chunk_reads", "chunk_reads_ok",
                 "chunk_gets", "chunk_gets_ok", "stale_reads", "crashes", "cuts", "sites_lost", "sites_cut", "full_disks", "slow_disks", "bit_flips", "errors_logged")) {
             f.put(name, figures.getOrDefault(name, 0L));
         }
