@@ -36,7 +36,16 @@ final class Hedged {
      * none decided. Attempts still running when it returns are cancelled.
      */
     static <T> Optional<T> first(List<Attempt<T>> attempts, long delayMillis, String what) throws InterruptedException {
+        return first(attempts, delayMillis, Long.MAX_VALUE, what);
+    }
+
+    /**
+     * As {@link #first(List, long, String)}, but once every attempt has started, waits at most
+     * {@code lastWaitMillis} more for one that decides: empty then, the ones still running cancelled.
+     */
+    static <T> Optional<T> first(List<Attempt<T>> attempts, long delayMillis, long lastWaitMillis, String what) throws InterruptedException {
         LinkedBlockingQueue<Ended<T>> ended = new LinkedBlockingQueue<>();
+        long allStartedAt = 0;
         List<Context.CancellableContext> running = new ArrayList<>();
         int started = 0;
         int outstanding = 0;
@@ -49,7 +58,21 @@ final class Hedged {
                     start(attempts, started++, ended, running);
                     outstanding++;
                 }
-                Ended<T> e = started < attempts.size() ? ended.poll(delayMillis, TimeUnit.MILLISECONDS) : ended.take();
+                Ended<T> e;
+                if (started < attempts.size()) {
+                    e = ended.poll(delayMillis, TimeUnit.MILLISECONDS);
+                } else {
+                    if (allStartedAt == 0) {
+                        allStartedAt = System.nanoTime();
+                    }
+                    long left = lastWaitMillis == Long.MAX_VALUE ? Long.MAX_VALUE
+                            : lastWaitMillis - (System.nanoTime() - allStartedAt) / 1_000_000;
+                    e = left == Long.MAX_VALUE ? ended.take() : ended.poll(Math.max(0, left), TimeUnit.MILLISECONDS);
+                    if (e == null) {
+                        log.debug("{}: no source decided within {} ms of the last start; giving up", what, lastWaitMillis);
+                        return Optional.empty();
+                    }
+                }
                 if (e == null) {
                     log.debug("{}: no answer from source {} within {} ms; asking source {} too", what, started - 1, delayMillis, started);
                     start(attempts, started++, ended, running);

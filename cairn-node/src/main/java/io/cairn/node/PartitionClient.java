@@ -108,35 +108,116 @@ public final class PartitionClient {
     }
 
     /**
-     * Reads a record at the partition's primary (the authoritative copy). When the primary cannot
-     * be reached (or fails to answer), the read goes to the other up holders, each answering only
-     * if its own copy has settled, that is holds every acknowledged write (see
-     * {@code Request.Get}): a node or a site lost costs no failed reads while the map still has it
-     * up, only the failed call to it. Retried with backoff and map refreshes until the retry budget
+     * Reads a record at the partition's primary (the authoritative copy). When the call to the
+     * primary fails, or it stays silent for {@link #primaryHedgeDelayMillis()}, the read goes to the
+     * other up holders as well, each answering only if its own copy has settled, that is holds
+     * every acknowledged write (see {@code Request.Get}): a node or a site lost, or a frozen
+     * primary, costs the reads of its partitions a failed call or the hedge delay, not the seconds
+     * until the map marks it down. Retried with backoff and map refreshes until the retry budget
      * runs out.
      */
     public Optional<Record> get(PartitionId p, String key, boolean withBlob) {
         GetRequest.Builder req = GetRequest.newBuilder().setPartition(RecordCodec.ref(p)).setKey(key).setWithBlob(withBlob);
-        return retrying(p, "read " + key, primary -> {
-            GetReply r;
-            try {
-                r = watched(primary, () -> peers.stub(primary).get(req.setEpoch(mapView.epoch()).build()));
-            } catch (ClusterException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                return settledGet(p, key, withBlob, primary, e.getMessage()).orElseThrow(() -> e);
-            }
-            mapView.ensureEpoch(r.getEpoch());
-            return switch (r.getStatus()) {
-                case OK -> new Attempt.Done<>(Optional.of(r.getRecord()));
-                case NOT_FOUND -> new Attempt.Done<>(Optional.<Record>empty());
-                case CORRUPT -> throw new ClusterException(ClusterException.Kind.CORRUPT, r.getMessage());
-                case ERROR -> settledGet(p, key, withBlob, primary, r.getMessage())
-                        .orElseGet(() -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage()));
-                default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
-            };
-        });
+        return retrying(p, "read " + key, primary -> primaryOrSettled(primary,
+                stub -> stub.get(req.setEpoch(mapView.epoch()).build()),
+                r -> {
+                    mapView.ensureEpoch(r.getEpoch());
+                    return switch (r.getStatus()) {
+                        case OK -> new Attempt.Done<>(Optional.of(r.getRecord()));
+                        case NOT_FOUND -> new Attempt.Done<>(Optional.<Record>empty());
+                        case CORRUPT -> throw new ClusterException(ClusterException.Kind.CORRUPT, r.getMessage());
+                        case ERROR -> settledGet(p, key, withBlob, primary, r.getMessage())
+                                .orElseGet(() -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage()));
+                        default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
+                    };
+                },
+                why -> settledGet(p, key, withBlob, primary, why)));
     }
+
+    /**
+     * One call to a partition's primary, cancelled if the map marks it down meanwhile. If the call
+     * fails, or no answer comes within the hedge delay, {@code settled} is asked (the settled reads
+     * of the other holders); when they do not decide, the primary's answer is awaited.
+     */
+    private <R, T> Attempt<T> primaryOrSettled(String primary,
+            Function<io.cairn.node.rpc.NodeRpcGrpc.NodeRpcFutureStub, com.google.common.util.concurrent.ListenableFuture<R>> call,
+            Function<R, Attempt<T>> decide, Function<String, Optional<Attempt<T>>> settled) {
+        io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+        inFlight.put(context, primary);
+        try {
+            if (mapView.current().map().node(primary).map(n -> !n.isUp()).orElse(true)) {
+                // Retried on the partition's next primary (a ClusterException would end the request).
+                throw new IllegalStateException(primary + " is down in map epoch " + mapView.epoch());
+            }
+            long t = System.nanoTime();
+            com.google.common.util.concurrent.ListenableFuture<R> answer = context.call(() -> call.apply(peers.futureStub(primary)));
+            R reply;
+            // A primary that left a read unanswered lately is not waited for again (for a while).
+            Long silentSince = silentPrimaries.get(primary);
+            long delay = silentSince != null && System.nanoTime() - silentSince < SILENT_PRIMARY_NANOS ? 0 : primaryHedgeDelayMillis();
+            try {
+                reply = answer.get(delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException silent) {
+                // Settled reads in rounds (a holder may refuse for a moment: fetching a newer map)
+                // while the primary stays silent, until it answers or its deadline passes.
+                while (true) {
+                    Optional<Attempt<T>> fromSettled = settled.apply("no answer within " + delay + " ms");
+                    if (fromSettled.isPresent()) {
+                        if (!answer.isDone()) {
+                            silentPrimaries.put(primary, System.nanoTime());
+                        }
+                        return fromSettled.get();
+                    }
+                    try {
+                        reply = answer.get(SETTLED_ROUND_PAUSE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                        break;
+                    } catch (java.util.concurrent.TimeoutException stillSilent) {
+                        // another round
+                    }
+                }
+            }
+            silentPrimaries.remove(primary);
+            if (!peers.selfId().map(primary::equals).orElse(false)) {
+                primaryReads.add(System.nanoTime() - t);
+            }
+            return decide.apply(reply);
+        } catch (java.util.concurrent.ExecutionException e) {
+            RuntimeException failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            return settled.apply(failure.getMessage()).orElseThrow(() -> failure);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException(ClusterException.Kind.UNAVAILABLE, "call to " + primary + " interrupted");
+        } catch (ClusterException | IllegalStateException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            inFlight.remove(context);
+            context.cancel(null);
+        }
+    }
+
+    /**
+     * Primaries that stayed silent on a read that settled holders then answered, and when: for
+     * {@link #SILENT_PRIMARY_NANOS} after, their reads ask the settled holders at once, beside them.
+     */
+    private final java.util.Map<String, Long> silentPrimaries = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Between rounds of settled reads that did not decide, while the primary stays silent. */
+    static final long SETTLED_ROUND_PAUSE_MILLIS = 250;
+
+    /** How long a primary found silent is not waited for: then a read waits the hedge delay on it again. */
+    static final long SILENT_PRIMARY_NANOS = 5_000_000_000L;
+
+    /** Latencies of recent index reads and scans at primaries on other nodes that answered. */
+    private final LatencyWindow primaryReads = new LatencyWindow(128);
+
+    /** How long an index read or scan waits on a silent primary before the settled reads of other holders start. */
+    long primaryHedgeDelayMillis() {
+        return primaryReads.hedgeDelayMillis(HEDGE_DELAY_DEFAULT_MILLIS, PRIMARY_HEDGE_DELAY_MIN_MILLIS, HEDGE_DELAY_MAX_MILLIS);
+    }
+
+    static final long PRIMARY_HEDGE_DELAY_MIN_MILLIS = 50;
 
     /**
      * The read of a record from the up holders other than {@code primary}, which failed: each is
@@ -192,7 +273,8 @@ public final class PartitionClient {
         }
         Optional<T> answer;
         try {
-            answer = Hedged.first(attempts, hedgeDelayMillis(), "settled read in " + p);
+            // A holder that hangs (frozen, or across a cut) must not hold the round up to its deadline.
+            answer = Hedged.first(attempts, hedgeDelayMillis(), hedgeDelayMillis(), "settled read in " + p);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ClusterException(ClusterException.Kind.UNAVAILABLE, "read in " + p + " interrupted");
@@ -337,28 +419,23 @@ public final class PartitionClient {
     /**
      * Records by key order at the partition's primary; with a non-empty {@code delimiter}, the keys
      * under each common prefix (see {@code Request.Scan}) as one record, the first under it. When the
-     * primary cannot be reached, from another up holder's settled copy, as {@link #get} does.
+     * primary fails or stays silent, from another up holder's settled copy, as {@link #get} does.
      */
     public List<Record> scan(PartitionId p, String prefix, String afterKey, int limit, String delimiter) {
         ScanRequest.Builder req = ScanRequest.newBuilder().setPartition(RecordCodec.ref(p))
                 .setPrefix(prefix).setAfterKey(afterKey).setLimit(limit).setDelimiter(delimiter);
-        return retrying(p, "scan", primary -> {
-            ScanReply r;
-            try {
-                r = watched(primary, () -> peers.stub(primary).scan(req.setEpoch(mapView.epoch()).setSettled(false).build()));
-            } catch (ClusterException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                return settledScan(p, req, primary, e.getMessage()).orElseThrow(() -> e);
-            }
-            mapView.ensureEpoch(r.getEpoch());
-            return switch (r.getStatus()) {
-                case OK -> new Attempt.Done<>(r.getRecordsList());
-                case ERROR -> settledScan(p, req, primary, r.getMessage())
-                        .orElseGet(() -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage()));
-                default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
-            };
-        });
+        return retrying(p, "scan", primary -> primaryOrSettled(primary,
+                stub -> stub.scan(req.setEpoch(mapView.epoch()).setSettled(false).build()),
+                r -> {
+                    mapView.ensureEpoch(r.getEpoch());
+                    return switch (r.getStatus()) {
+                        case OK -> new Attempt.Done<>(r.getRecordsList());
+                        case ERROR -> settledScan(p, req, primary, r.getMessage())
+                                .orElseGet(() -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage()));
+                        default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
+                    };
+                },
+                why -> settledScan(p, req, primary, why)));
     }
 
     private Optional<Attempt<List<Record>>> settledScan(PartitionId p, ScanRequest.Builder req, String primary, String why) {

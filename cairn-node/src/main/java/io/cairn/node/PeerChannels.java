@@ -191,6 +191,14 @@ public final class PeerChannels implements AutoCloseable {
                 .withDeadlineAfter(rpcTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 
+    /** As {@link #stub}, a stub whose calls return futures. */
+    public NodeRpcGrpc.NodeRpcFutureStub futureStub(String nodeId) {
+        NodeInfo node = mapView.current().map().node(nodeId)
+                .orElseThrow(() -> new IllegalStateException("node " + nodeId + " is not in map epoch " + mapView.epoch()));
+        return NodeRpcGrpc.newFutureStub(channel(node))
+                .withDeadlineAfter(rpcTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
     /** The channel to {@code nodeId} (for services beside the node protocol), or an exception if the map lacks it. */
     public io.grpc.Channel channelTo(String nodeId) {
         return channel(mapView.current().map().node(nodeId)

@@ -67,6 +67,23 @@ class HedgedTest {
     }
 
     @Test
+    void withALastWaitASourceThatHangsAfterTheOthersRefusedEndsTheRoundEmptyAndIsCancelled() throws Exception {
+        AtomicBoolean cancelled = new AtomicBoolean();
+        long t = System.nanoTime();
+        // The settled reads of a round: one holder refuses at once, the other hangs (frozen).
+        Optional<String> got = Hedged.first(List.of(Optional::empty, hanging(cancelled)), 100, 300, "test");
+        long tookMillis = (System.nanoTime() - t) / 1_000_000;
+        assertThat(got).isEmpty();
+        assertThat(tookMillis).isGreaterThanOrEqualTo(300).isLessThan(30_000);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilTrue(cancelled);
+        // Without the last wait, the round would wait out the hanging source.
+        assertThat(Hedged.first(List.of(Optional::empty, () -> {
+            Thread.sleep(400);
+            return Optional.of("late");
+        }), 100, "test")).contains("late");
+    }
+
+    @Test
     void noDecisionAnywhereIsEmpty() throws Exception {
         assertThat(Hedged.<String>first(List.of(Optional::empty, () -> {
             throw new IllegalStateException("down");

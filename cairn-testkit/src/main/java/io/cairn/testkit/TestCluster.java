@@ -278,6 +278,18 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Freezes node {@code i} (SIGSTOP): its sockets stay open and take connections, but nothing
+     * answers, as across a network cut that drops packets. {@link #kill} ends it.
+     */
+    public void freeze(int i) throws IOException, InterruptedException {
+        long pid = cluster.pid(i).orElseThrow(() -> new IllegalStateException("node " + i + " is not running"));
+        Process p = new ProcessBuilder("kill", "-STOP", Long.toString(pid)).inheritIO().start();
+        if (p.waitFor() != 0) {
+            throw new IOException("kill -STOP " + pid + " failed");
+        }
+    }
+
     /** Restarts node {@code i} and waits until the map shows it up. */
     public void restart(int i) throws IOException {
         try {

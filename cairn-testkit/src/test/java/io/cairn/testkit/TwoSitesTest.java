@@ -113,17 +113,19 @@ class TwoSitesTest {
         assertThat(cluster.admin().status().path("nodes")).filteredOn(n -> n.path("tiebreaker").asBoolean()).singleElement()
                 .satisfies(n -> assertThat(n.path("partitions_held").asInt()).as("the tie-breaker holds no data").isZero());
 
-        // The tie-breaker is lost, then site1 with its voter first: one voter of three is left, so
-        // the map is frozen with site1's nodes up. Every object still reads back through every
-        // node of site2 at the first try, and the listings are whole: an index read whose primary
-        // cannot be reached goes to another holder's settled copy, a chunk read to the holders of
-        // the gateway's site.
-        cluster.kill(TIEBREAKER);
+        // The tie-breaker is frozen (SIGSTOP), then site1, its voter first: one voter of three is
+        // left, so the map is frozen too, with site1's nodes up, and the calls to them hang as
+        // across a cut that drops packets. Every object still reads back through every node of
+        // site2 at the first try, and the listings are whole: an index read or scan whose primary
+        // fails or stays silent goes to the other holders' settled copies, a chunk read to the
+        // holders of the gateway's site.
+        cluster.freeze(TIEBREAKER);
         long cut = System.nanoTime();
         for (int i : SITE1) { // node 0, the voter, first
-            cluster.kill(i);
+            cluster.freeze(i);
         }
         java.util.concurrent.atomic.AtomicLong slowest = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong slowestListing = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
         try {
             List<java.util.concurrent.Future<?>> reads = new ArrayList<>();
@@ -140,8 +142,10 @@ class TwoSitesTest {
                 }
                 for (String bucket : List.of("pair", "triple")) {
                     reads.add(pool.submit(() -> {
+                        long t0 = System.nanoTime();
                         List<String> keys = new ArrayList<>();
                         s3[i].listObjectsV2Paginator(b -> b.bucket(bucket).maxKeys(7)).contents().forEach(o -> keys.add(o.key()));
+                        slowestListing.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
                         assertThat(keys).as("listing of %s through node %d", bucket, i).containsExactlyElementsOf(
                                 written.keySet().stream().filter(k -> k.startsWith(bucket + "/")).map(k -> k.substring(bucket.length() + 1))
                                         .sorted().toList());
@@ -155,10 +159,16 @@ class TwoSitesTest {
         } finally {
             pool.shutdownNow(); // a failed read ends the test at once, not after the others' retries
         }
-        System.out.printf("TwoSitesTest: with site1 and the tie-breaker lost (the map frozen), every object and listing read "
-                + "through site2 at the first try in %.1f s (slowest GET %d ms)%n", (System.nanoTime() - cut) / 1e9, slowest.get());
+        System.out.printf("TwoSitesTest: with site1 and the tie-breaker frozen (and the map), every object and listing read "
+                + "through site2 at the first try in %.1f s (slowest GET %d ms, slowest listing %d ms)%n", (System.nanoTime() - cut) / 1e9,
+                slowest.get(), slowestListing.get());
 
-        // The tie-breaker returns: the map moves on, and marks site1's nodes down.
+        // site1 is lost for good (SIGKILL), and the tie-breaker starts again: the map moves on, and
+        // marks site1's nodes down.
+        for (int i : SITE1) {
+            cluster.kill(i);
+        }
+        cluster.kill(TIEBREAKER);
         cluster.startAgain(TIEBREAKER);
         Awaitility.await("site1 marked down").atMost(FAILOVER).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                 .until(() -> cluster.admin().status().path("sites").get(0).path("nodes_up").asInt() == 0);
