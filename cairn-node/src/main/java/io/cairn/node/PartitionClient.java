@@ -150,11 +150,16 @@ public final class PartitionClient {
                 throw new IllegalStateException(primary + " is down in map epoch " + mapView.epoch());
             }
             long t = System.nanoTime();
+            // A primary that has answered nothing for a while (frozen, cut off) is not waited for.
+            Long waiting = waitingSince.putIfAbsent(primary, t);
+            long delay = waiting != null && t - waiting > SILENT_AFTER_NANOS ? 0 : primaryHedgeDelayMillis();
             com.google.common.util.concurrent.ListenableFuture<R> answer = context.call(() -> call.apply(peers.futureStub(primary)));
+            answer.addListener(() -> {
+                if (!context.isCancelled()) { // an answer or a failure of its own, not a call given up here
+                    waitingSince.remove(primary);
+                }
+            }, com.google.common.util.concurrent.MoreExecutors.directExecutor());
             R reply;
-            // A primary that left a read unanswered lately is not waited for again (for a while).
-            Long silentSince = silentPrimaries.get(primary);
-            long delay = silentSince != null && System.nanoTime() - silentSince < SILENT_PRIMARY_NANOS ? 0 : primaryHedgeDelayMillis();
             try {
                 reply = answer.get(delay, java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException silent) {
@@ -163,9 +168,6 @@ public final class PartitionClient {
                 while (true) {
                     Optional<Attempt<T>> fromSettled = settled.apply("no answer within " + delay + " ms");
                     if (fromSettled.isPresent()) {
-                        if (!answer.isDone()) {
-                            silentPrimaries.put(primary, System.nanoTime());
-                        }
                         return fromSettled.get();
                     }
                     try {
@@ -176,7 +178,6 @@ public final class PartitionClient {
                     }
                 }
             }
-            silentPrimaries.remove(primary);
             if (!peers.selfId().map(primary::equals).orElse(false)) {
                 primaryReads.add(System.nanoTime() - t);
             }
@@ -198,16 +199,17 @@ public final class PartitionClient {
     }
 
     /**
-     * Primaries that stayed silent on a read that settled holders then answered, and when: for
-     * {@link #SILENT_PRIMARY_NANOS} after, their reads ask the settled holders at once, beside them.
+     * For each primary with calls of this gateway under way, since when it has answered none
+     * (removed at each answer or failure, not at a call given up here): a primary silent for {@link #SILENT_AFTER_NANOS} is not
+     * waited on before settled reads start. A loaded primary that answers slowly still answers
+     * some calls, and is waited on the hedge delay as usual.
      */
-    private final java.util.Map<String, Long> silentPrimaries = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, Long> waitingSince = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static final long SILENT_AFTER_NANOS = 1_000_000_000L;
 
     /** Between rounds of settled reads that did not decide, while the primary stays silent. */
     static final long SETTLED_ROUND_PAUSE_MILLIS = 250;
-
-    /** How long a primary found silent is not waited for: then a read waits the hedge delay on it again. */
-    static final long SILENT_PRIMARY_NANOS = 5_000_000_000L;
 
     /** Latencies of recent index reads and scans at primaries on other nodes that answered. */
     private final LatencyWindow primaryReads = new LatencyWindow(128);
@@ -217,7 +219,8 @@ public final class PartitionClient {
         return primaryReads.hedgeDelayMillis(HEDGE_DELAY_DEFAULT_MILLIS, PRIMARY_HEDGE_DELAY_MIN_MILLIS, HEDGE_DELAY_MAX_MILLIS);
     }
 
-    static final long PRIMARY_HEDGE_DELAY_MIN_MILLIS = 50;
+    /** At least this: under load a primary answering slowly is not a gray failure, and a hedge costs a read elsewhere. */
+    static final long PRIMARY_HEDGE_DELAY_MIN_MILLIS = 500;
 
     /**
      * The read of a record from the up holders other than {@code primary}, which failed: each is

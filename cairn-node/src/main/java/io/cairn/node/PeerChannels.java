@@ -191,11 +191,14 @@ public final class PeerChannels implements AutoCloseable {
                 .withDeadlineAfter(rpcTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 
-    /** As {@link #stub}, a stub whose calls return futures. */
+    /** As {@link #stub}, a stub whose calls return futures, completed on the transport's thread. */
     public NodeRpcGrpc.NodeRpcFutureStub futureStub(String nodeId) {
         NodeInfo node = mapView.current().map().node(nodeId)
                 .orElseThrow(() -> new IllegalStateException("node " + nodeId + " is not in map epoch " + mapView.epoch()));
+        // The answer completes the future on the transport's thread, which only wakes the caller:
+        // no hand-off to a pool thread in between (as a blocking stub's caller runs it itself).
         return NodeRpcGrpc.newFutureStub(channel(node))
+                .withExecutor(com.google.common.util.concurrent.MoreExecutors.directExecutor())
                 .withDeadlineAfter(rpcTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 
