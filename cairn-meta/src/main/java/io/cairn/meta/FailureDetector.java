@@ -29,6 +29,13 @@ public final class FailureDetector {
     /** Distinct peers whose suspicion, with half the silence, marks a node down. */
     public static final int SUSPECTING_PEERS = 2;
 
+    /**
+     * Silence to the leader after which a node counts as {@link #quiet}, at most: well under the
+     * 3 s a peer waits before it suspects a node that stopped answering its pings, so a node that
+     * died is quiet by the time its peers name it.
+     */
+    public static final long QUIET_NANOS_MAX = 1_500_000_000L;
+
     public FailureDetector(long downAfterNanos, long startNanos) {
         if (downAfterNanos <= 0) {
             throw new IllegalArgumentException("downAfterNanos must be > 0: " + downAfterNanos);
@@ -71,6 +78,31 @@ public final class FailureDetector {
         }
         out.sort(null);
         return out;
+    }
+
+    /**
+     * Up nodes the leader has not heard from for a while ({@link #QUIET_NANOS_MAX}, or a quarter
+     * of {@code downAfterNanos} if less), or never: most likely stopped, not yet marked down. A
+     * node that cannot reach them is not to blame for it ({@link PeerReachability#toMarkDown}).
+     * Unlike {@link #tick}, this counts heartbeats from before a {@link #restart}: it only ever
+     * spares a node, so it leans on what the voter has seen applied.
+     */
+    public Set<String> quiet(long nowNanos, ClusterMap map) {
+        long quietNanos = Math.min(QUIET_NANOS_MAX, downAfterNanos / 4);
+        Set<String> out = new HashSet<>();
+        for (NodeInfo node : map.nodes()) {
+            Long last = lastHeartbeatNanos.get(node.id());
+            if (node.isUp() && (last == null || nowNanos - last >= quietNanos)) {
+                out.add(node.id());
+            }
+        }
+        return out;
+    }
+
+    /** The later of {@code nodeId}'s last heartbeat and the moment this detector started judging. */
+    private long lastHeard(String nodeId) {
+        Long last = lastHeartbeatNanos.get(nodeId);
+        return last != null && last - startNanos > 0 ? last : startNanos;
     }
 
     private final Map<String, Long> downSinceNanos = new HashMap<>();
@@ -125,12 +157,7 @@ public final class FailureDetector {
             if (!node.isUp()) {
                 continue;
             }
-            long since = startNanos;
-            Long last = lastHeartbeatNanos.get(node.id());
-            if (last != null && last - since > 0) {
-                since = last;
-            }
-            long silence = nowNanos - since;
+            long silence = nowNanos - lastHeard(node.id());
             if (silence >= downAfterNanos
                     || silence >= downAfterNanos / 2 && suspectedBy(node.id(), nowNanos, map).size() >= peersNeeded) {
                 silent.add(node.id());

@@ -55,7 +55,7 @@ public final class MetaLeaderRound {
             markedDown.add(nodeId);
             steps.add(new Step(new MetaCommand.MarkDown(nodeId), "no heartbeat" + (peers.isEmpty() ? "" : ", and its peers " + peers + " suspect it")));
         }
-        for (String nodeId : PeerReachability.toMarkDown(map, stats)) {
+        for (String nodeId : PeerReachability.toMarkDown(map, stats, detector.quiet(nowNanos, map))) {
             if (markedDown.add(nodeId)) {
                 List<String> by = PeerReachability.suspecters(nodeId, map, stats);
                 NodeStats own = stats.get(nodeId);

@@ -24,7 +24,10 @@ import java.util.TreeSet;
  * <em>unreachable</em> when
  * <ul>
  * <li>most of the up nodes that ping it suspect it (one-way cut into it, or cut off from them), or</li>
- * <li>it suspects most of the up nodes it pings (it cannot reach them: a one-way cut out of it), or</li>
+ * <li>it suspects most of the up nodes it pings (it cannot reach them: a one-way cut out of it),
+ *     leaving out, on the leader, the nodes the leader no longer hears from either: peers that
+ *     died a moment ago, not yet marked down, are unreachable for everyone, and the first node to
+ *     say so is not the one at fault; or</li>
  * <li>it and an up peer suspect each other (a cut between the two) and it is the one to go: the one
  *     more peers suspect, then the greater id.</li>
  * </ul>
@@ -33,12 +36,19 @@ public final class PeerReachability {
 
     private PeerReachability() {}
 
+    /** {@link #toMarkDown(ClusterMap, Map, Set)} with every node heard from lately. */
+    public static List<String> toMarkDown(ClusterMap map, Map<String, NodeStats> allStats) {
+        return toMarkDown(map, allStats, Set.of());
+    }
+
     /**
      * The up nodes the leader marks down, in order: each time the most suspected node that is
      * unreachable among those still counted up, until none is. Marking one down can make another
-     * reachable again (a node that suspected only the first).
+     * reachable again (a node that suspected only the first). {@code quiet} are the nodes the
+     * leader has not heard from lately ({@link FailureDetector#quiet}): a node that cannot reach
+     * them is not taken for cut off on their account.
      */
-    public static List<String> toMarkDown(ClusterMap map, Map<String, NodeStats> allStats) {
+    public static List<String> toMarkDown(ClusterMap map, Map<String, NodeStats> allStats, Set<String> quiet) {
         Map<String, NodeStats> stats = current(allStats, map.epoch());
         Set<String> up = new TreeSet<>();
         for (NodeInfo n : map.nodes()) {
@@ -48,7 +58,7 @@ public final class PeerReachability {
         }
         List<String> out = new ArrayList<>();
         while (true) {
-            String worst = up.stream().filter(x -> unreachable(x, up, stats))
+            String worst = up.stream().filter(x -> unreachable(x, up, stats, quiet))
                     .max(Comparator.<String>comparingInt(x -> suspecters(x, up, stats).size()).thenComparing(Comparator.naturalOrder()))
                     .orElse(null);
             if (worst == null) {
@@ -64,7 +74,9 @@ public final class PeerReachability {
      * now: it stays down. The reports that took {@code x} out were made on the map before the one
      * that marks it down; they count until their authors report on the new map, so that a
      * heartbeat of {@code x} that arrives before theirs does not bring it straight back (only to
-     * be taken out again once its peers have waited out their suspicion anew).
+     * be taken out again once its peers have waited out their suspicion anew). The map's state
+     * machine knows no clock, so here every suspect counts, quiet or not: a node back up that
+     * still names peers that died stays down until they are marked down too.
      */
     public static boolean fenced(String x, ClusterMap map, Map<String, NodeStats> allStats) {
         Map<String, NodeStats> stats = new java.util.TreeMap<>();
@@ -80,7 +92,7 @@ public final class PeerReachability {
             }
         }
         up.add(x);
-        return unreachable(x, up, stats);
+        return unreachable(x, up, stats, Set.of());
     }
 
     /** The up nodes (other than {@code x}) that ping {@code x} and say it stopped answering on the current map, sorted. */
@@ -100,7 +112,7 @@ public final class PeerReachability {
         return out;
     }
 
-    static boolean unreachable(String x, Set<String> up, Map<String, NodeStats> stats) {
+    static boolean unreachable(String x, Set<String> up, Map<String, NodeStats> stats, Set<String> quiet) {
         List<String> watchers = watchers(x, up, stats);
         List<String> suspecters = suspecters(x, up, stats);
         if (!watchers.isEmpty() && suspecters.size() * 2 > watchers.size()) {
@@ -110,7 +122,7 @@ public final class PeerReachability {
         if (own == null) {
             return false;
         }
-        List<String> watched = own.peers().stream().filter(y -> !y.equals(x) && up.contains(y)).toList();
+        List<String> watched = own.peers().stream().filter(y -> !y.equals(x) && up.contains(y) && !quiet.contains(y)).toList();
         long suspected = watched.stream().filter(own.suspects()::contains).count();
         if (!watched.isEmpty() && suspected * 2 > watched.size()) {
             return true;

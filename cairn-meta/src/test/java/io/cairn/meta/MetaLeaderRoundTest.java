@@ -57,4 +57,27 @@ class MetaLeaderRoundTest {
         }
         assertThat(MetaLeaderRound.decide(s, detector, START + 2 * SECOND, SETTINGS)).isEmpty();
     }
+
+    @Test
+    void aNodeThatIsFirstToNameTwoPeersThatDiedIsNotTakenForCutOff() {
+        // a and d were killed two seconds ago; c has already named both (it pings a, b and d),
+        // b has not yet. c suspects most of the peers it pings, as a node whose outbound traffic
+        // is lost would, but the leader does not hear a or d either: they are the ones gone.
+        MetaState s = state(List.of("a", "b", "c", "d"), List.of(), Map.of("c", List.of("a", "d")));
+        FailureDetector detector = new FailureDetector(10 * SECOND, START);
+        for (String id : List.of("a", "b", "c", "d")) {
+            detector.heartbeat(id, START + SECOND);
+        }
+        for (String id : List.of("b", "c")) {
+            detector.heartbeat(id, START + 3 * SECOND);
+        }
+        assertThat(MetaLeaderRound.decide(s, detector, START + 3 * SECOND, SETTINGS)).isEmpty();
+
+        // The same report while a and d still heartbeat: c is the one that cannot reach the others.
+        for (String id : List.of("a", "d")) {
+            detector.heartbeat(id, START + 3 * SECOND);
+        }
+        assertThat(MetaLeaderRound.decide(s, detector, START + 3 * SECOND, SETTINGS)).extracting(MetaLeaderRound.Step::command)
+                .containsExactly(new MetaCommand.MarkDown("c"));
+    }
 }

@@ -76,6 +76,18 @@ class PeerReachabilityTest {
     }
 
     @Test
+    void aNodeThatCannotReachPeersTheLeaderDoesNotHearEitherIsSpared() {
+        // n3 and n4 died; n2 is the first to name them, the others have not yet.
+        Map<String, NodeStats> stats = reports(FIVE, Map.of("n2", List.of("n3", "n4"), "n0", List.of("n4")), EPOCH);
+        assertThat(PeerReachability.toMarkDown(map(FIVE, List.of()), stats, java.util.Set.of("n3", "n4"))).isEmpty();
+        // Only n3 quiet: of the three other peers n2 pings, it suspects one (n4), not most.
+        assertThat(PeerReachability.toMarkDown(map(FIVE, List.of()), stats, java.util.Set.of("n3"))).isEmpty();
+        // Outbound traffic of n2 lost while n3 is dead: it still suspects most of the live peers it pings.
+        Map<String, NodeStats> cut = reports(FIVE, Map.of("n2", List.of("n0", "n1", "n3", "n4")), EPOCH);
+        assertThat(PeerReachability.toMarkDown(map(FIVE, List.of()), cut, java.util.Set.of("n3"))).containsExactly("n2");
+    }
+
+    @Test
     void reportsMadeOnAnOlderMapMarkNobodyDownAndFenceOnlyUntilTheNextMap() {
         Map<String, NodeStats> stats = reports(FIVE, Map.of("n0", List.of("n4"), "n1", List.of("n4"), "n2", List.of("n4"),
                 "n3", List.of("n4")), EPOCH - 1);
