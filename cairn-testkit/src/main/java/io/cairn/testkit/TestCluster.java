@@ -113,6 +113,17 @@ public final class TestCluster implements AutoCloseable {
                 DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withSites(sites).withSiteDelay(siteDelayMillis));
     }
 
+    /**
+     * As {@link #startSites(int, int, long)}, each site's nodes (and the tie-breaker, after them)
+     * on a network of its own: they serve on its address and run in its namespace, and a site can
+     * be cut off while its nodes run on ({@link SiteNetworks#cut}).
+     */
+    public static TestCluster startSites(int nodes, int sites, long siteDelayMillis, SiteNetworks networks) throws IOException {
+        return start(new DevCluster.Options(nodes, freeBasePort(nodes + 1), 64, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS,
+                DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withSites(sites).withSiteDelay(siteDelayMillis)
+                .withSiteNetworks(networks.networks()));
+    }
+
     private static TestCluster start(DevCluster.Options options) throws IOException {
         Path dir = Files.createTempDirectory("cairn-test-");
         DevCluster c = DevCluster.openOrCreate(dir, options);
@@ -150,9 +161,29 @@ public final class TestCluster implements AutoCloseable {
     public String secretKey() { return cluster.layout().secretKey(); }
     public AdminClient admin() { return cluster.adminClient(); }
 
+    /** An admin client that asks only the nodes {@code through} (in order), not the first node that answers. */
+    public AdminClient admin(List<Integer> through) {
+        return new AdminClient(through.stream().map(this::endpoint).toList(), accessKey() + ":" + secretKey(), cluster.clientTls());
+    }
+
     /** An AWS SDK v2 client talking to node {@code i} with the admin user's key. */
     public S3Client s3(int i) {
         return s3(i, accessKey(), secretKey());
+    }
+
+    /**
+     * An AWS SDK v2 client talking to node {@code i} with the admin user's key that never retries
+     * and gives up on a call after {@code timeout}: each call's outcome is the node's one answer.
+     */
+    public S3Client s3WithoutRetries(int i, Duration timeout) {
+        return S3Client.builder()
+                .endpointOverride(URI.create(endpoint(i)))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey(), secretKey())))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+                .httpClientBuilder(httpClient())
+                .overrideConfiguration(o -> o.retryStrategy(software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry()).apiCallTimeout(timeout))
+                .build();
     }
 
     /** An AWS SDK v2 client talking to node {@code i} with the key {@code accessKey}. */
@@ -187,7 +218,7 @@ public final class TestCluster implements AutoCloseable {
             if (n.path("id").asText().equals(nodeId)) {
                 String address = n.path("public_address").asText();
                 for (int i = 0; i < nodes(); i++) {
-                    if (address.equals("127.0.0.1:" + cluster.layout().s3Port(i))) {
+                    if (address.equals(cluster.layout().publicAddress(i))) {
                         return i;
                     }
                 }
@@ -198,7 +229,7 @@ public final class TestCluster implements AutoCloseable {
 
     /** The status document's entry of node {@code i}. */
     public JsonNode nodeStatus(int i) throws IOException {
-        String address = "127.0.0.1:" + cluster.layout().s3Port(i);
+        String address = cluster.layout().publicAddress(i);
         for (JsonNode n : admin().status().path("nodes")) {
             if (n.path("public_address").asText().equals(address)) {
                 return n;

@@ -367,15 +367,7 @@ class CapacityAndGrowthTest {
      * cluster's own answer.
      */
     private S3Client strictClient(int i) {
-        return S3Client.builder()
-                .endpointOverride(URI.create(cluster.endpoint(i)))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(cluster.accessKey(), cluster.secretKey())))
-                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
-                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(8)
-                        .socketTimeout(Duration.ofSeconds(120)).connectionTimeout(Duration.ofSeconds(5)))
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(Duration.ofMinutes(2)))
-                .build();
+        return cluster.s3WithoutRetries(i, Duration.ofMinutes(2));
     }
 
     /** PUTs {@link #LARGE_OBJECTS} objects of 1 MiB through all nodes with {@link #WRITERS} writers. */

@@ -39,7 +39,7 @@ final class StatusChecks {
 
     /** Node {@code i}'s entry in a status document, found by its S3 address. */
     static JsonNode node(TestCluster cluster, JsonNode status, int i) {
-        String address = "127.0.0.1:" + cluster.dev().layout().s3Port(i);
+        String address = cluster.dev().layout().publicAddress(i);
         for (JsonNode n : status.path("nodes")) {
             if (n.path("public_address").asText().equals(address)) {
                 return n;

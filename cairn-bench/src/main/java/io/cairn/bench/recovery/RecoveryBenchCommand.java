@@ -109,7 +109,7 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
         }
         double writeSeconds = (System.nanoTime() - w0) / 1e9;
         int victim = nodes - 1; // not a meta voter: the map keeps its quorum
-        String victimAddress = "127.0.0.1:" + layout.s3Port(victim);
+        String victimAddress = layout.publicAddress(victim);
         Thread.sleep(3000); // a few heartbeats, so the victim's used bytes are current
         long victimBytes = nodeField(cluster.adminClient().status(), victimAddress).path("used_bytes").asLong();
 

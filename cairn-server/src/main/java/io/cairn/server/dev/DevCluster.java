@@ -23,7 +23,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A local cluster of real node processes on 127.0.0.1, kept in one directory:
+ * A local cluster of real node processes on 127.0.0.1 (or, for tests that cut sites apart, on
+ * addresses of their sites' own networks), kept in one directory:
  * {@code DIR/cluster.json} (layout), {@code DIR/credentials} and {@code DIR/env} (client setup),
  * and {@code DIR/node-I/} with {@code config.yaml}, {@code data/}, {@code pid} and {@code log}.
  * Restarting on an existing directory keeps the data.
@@ -60,7 +61,8 @@ public final class DevCluster {
             @JsonProperty("tls") boolean tls,
             @JsonProperty("sites") int sites,
             @JsonProperty("site_delay_millis") long siteDelayMillis,
-            @JsonProperty("tiebreaker") @JsonInclude(JsonInclude.Include.NON_NULL) Integer tiebreaker) {
+            @JsonProperty("tiebreaker") @JsonInclude(JsonInclude.Include.NON_NULL) Integer tiebreaker,
+            @JsonProperty("site_networks") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<SiteNetwork> siteNetworks) {
 
         public Layout {
             requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
@@ -75,6 +77,19 @@ public final class DevCluster {
                 throw new IllegalArgumentException("a tie-breaker goes with two sites and three voters, after the first two nodes: node "
                         + tiebreaker + " of " + nodes + ", " + sites + " sites, " + voters + " voters");
             }
+            siteNetworks = siteNetworks == null ? List.of() : List.copyOf(siteNetworks);
+            int placesWanted = sites + (tiebreaker != null ? 1 : 0);
+            if (!siteNetworks.isEmpty() && siteNetworks.size() != placesWanted) {
+                throw new IllegalArgumentException("site networks: one per site" + (tiebreaker != null ? " and one for the tie-breaker" : "")
+                        + ", " + placesWanted + " in all, not " + siteNetworks.size());
+            }
+        }
+
+        public Layout(String clusterName, int basePort, int nodes, int voters, int partitions, String accessKey, String secretKey,
+                      long heartbeatIntervalMillis, long downAfterMillis, long downOutIntervalMillis, long capacityBytes,
+                      Map<Integer, NodeSettings> nodeSettings, boolean tls, int sites, long siteDelayMillis, Integer tiebreaker) {
+            this(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis, downAfterMillis,
+                    downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis, tiebreaker, List.of());
         }
 
         public Layout(String clusterName, int basePort, int nodes, int voters, int partitions, String accessKey, String secretKey,
@@ -156,11 +171,12 @@ public final class DevCluster {
                 @JsonProperty("tls") Boolean tls,
                 @JsonProperty("sites") Integer sites,
                 @JsonProperty("site_delay_millis") Long siteDelayMillis,
-                @JsonProperty("tiebreaker") Integer tiebreaker) {
+                @JsonProperty("tiebreaker") Integer tiebreaker,
+                @JsonProperty("site_networks") List<SiteNetwork> siteNetworks) {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
                     downAfterMillis, downOutIntervalMillis == null ? DOWN_OUT_INTERVAL_MILLIS_DEFAULT : downOutIntervalMillis,
                     capacityBytes, nodeSettings, tls != null && tls, sites == null ? 1 : sites,
-                    siteDelayMillis == null ? 0 : siteDelayMillis, tiebreaker);
+                    siteDelayMillis == null ? 0 : siteDelayMillis, tiebreaker, siteNetworks);
         }
 
         /** The settings of node i that differ from the dev defaults (all fields null if none). */
@@ -172,13 +188,32 @@ public final class DevCluster {
         public int clusterPort(int i) { return basePort + 100 + i; }
         public int metaPort(int i) { return basePort + 200 + i; }
         /** Node i's S3 endpoint: {@code https://} with {@code --tls}. */
-        public String endpoint(int i) { return (tls ? "https" : "http") + "://127.0.0.1:" + s3Port(i); }
+        public String endpoint(int i) { return (tls ? "https" : "http") + "://" + host(i) + ":" + s3Port(i); }
+        /** Node i's S3 address as the status shows it ({@code public_address}). */
+        public String publicAddress(int i) { return host(i) + ":" + s3Port(i); }
+
+        /**
+         * The address node i serves on: 127.0.0.1, or with {@link SiteNetwork site networks} its
+         * site's address (its node-to-node and meta ports too).
+         */
+        public String host(int i) {
+            return siteNetworks.isEmpty() ? "127.0.0.1" : siteNetworks.get(place(i)).host();
+        }
+
+        /** The network namespace node i runs in, or null (the launching process's). */
+        public String netns(int i) {
+            return siteNetworks.isEmpty() ? null : siteNetworks.get(place(i)).netns();
+        }
+
+        /** Node i's place among the site networks: its site's index, the tie-breaker after the sites. */
+        private int place(int i) {
+            return isTiebreaker(i) ? sites : dataIndex(i) % sites;
+        }
+
         public List<String> voterAddresses() {
             List<String> v = new ArrayList<>();
-            for (int i = 0; i < nodes; i++) {
-                if (isVoter(i)) {
-                    v.add("127.0.0.1:" + metaPort(i));
-                }
+            for (int i : voterIndexes()) {
+                v.add(host(i) + ":" + metaPort(i));
             }
             return v;
         }
@@ -196,12 +231,30 @@ public final class DevCluster {
 
         Layout withNodes(int n) {
             return new Layout(clusterName, basePort, n, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis, tiebreaker);
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis, tiebreaker,
+                    siteNetworks);
         }
 
         Layout withTls() {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true, sites, siteDelayMillis, tiebreaker);
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true, sites, siteDelayMillis, tiebreaker,
+                    siteNetworks);
+        }
+    }
+
+    /**
+     * Where the nodes of one site run when the sites are networks of their own (for tests that
+     * cut a site off): the address they serve on, and the network namespace their processes start
+     * in (created beforehand by whoever asks for it), or null.
+     */
+    public record SiteNetwork(@JsonProperty("host") String host, @JsonProperty("netns") String netns) {
+        public SiteNetwork {
+            if (host == null || !host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+                throw new IllegalArgumentException("a site network's host must be an IPv4 address: " + host);
+            }
+            if (netns != null && !netns.matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw new IllegalArgumentException("a network namespace name is letters, digits, '_', '.' or '-': " + netns);
+            }
         }
     }
 
@@ -246,11 +299,28 @@ public final class DevCluster {
      */
     public record Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
                           long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings, boolean tls,
-                          int sites, long siteDelayMillis) {
+                          int sites, long siteDelayMillis, List<SiteNetwork> siteNetworks) {
 
         public Options {
             requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
             nodeSettings = nodeSettings == null ? Map.of() : Map.copyOf(nodeSettings);
+            siteNetworks = siteNetworks == null ? List.of() : List.copyOf(siteNetworks);
+        }
+
+        public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
+                       long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings, boolean tls,
+                       int sites, long siteDelayMillis) {
+            this(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis, capacityBytes,
+                    nodeSettings, tls, sites, siteDelayMillis, List.of());
+        }
+
+        /**
+         * The same options with each site's nodes (and the tie-breaker, after the sites) serving on
+         * an address of its own and started in a network namespace ({@link SiteNetwork}).
+         */
+        public Options withSiteNetworks(List<SiteNetwork> networks) {
+            return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
+                    capacityBytes, nodeSettings, tls, sites, siteDelayMillis, networks);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
@@ -262,13 +332,13 @@ public final class DevCluster {
         /** The same options with the nodes spread over {@code n} sites (see {@link Layout#site}). */
         public Options withSites(int n) {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, tls, n, siteDelayMillis);
+                    capacityBytes, nodeSettings, tls, n, siteDelayMillis, siteNetworks);
         }
 
         /** The same options with {@code millis} of one-way delay on calls between nodes of different sites (for tests). */
         public Options withSiteDelay(long millis) {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, tls, sites, millis);
+                    capacityBytes, nodeSettings, tls, sites, millis, siteNetworks);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes,
@@ -286,7 +356,7 @@ public final class DevCluster {
         /** The same options with S3 over HTTPS. */
         public Options withTls() {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, true, sites, siteDelayMillis);
+                    capacityBytes, nodeSettings, true, sites, siteDelayMillis, siteNetworks);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes) {
@@ -396,7 +466,7 @@ public final class DevCluster {
         DevCluster c = new DevCluster(dir, new Layout("cairn-dev", options.basePort(), options.nodes() + (tiebreaker ? 1 : 0), voters,
                 options.partitions(), access, secret, options.heartbeatIntervalMillis(), options.downAfterMillis(),
                 options.downOutIntervalMillis(), options.capacityBytes(), options.nodeSettings(), options.tls(), options.sites(),
-                options.siteDelayMillis(), tiebreaker ? options.nodes() : null));
+                options.siteDelayMillis(), tiebreaker ? options.nodes() : null, options.siteNetworks()));
         c.save();
         return c;
     }
@@ -467,7 +537,7 @@ public final class DevCluster {
         Path cert = nodeDir(i).resolve("s3-tls").resolve("server.crt").toAbsolutePath();
         Path key = nodeDir(i).resolve("s3-tls").resolve("server.key").toAbsolutePath();
         if (!io.cairn.meta.tls.ServerTls.existIn(cert, key)) {
-            ca.issueServer(List.of("127.0.0.1", "localhost"), cert, key);
+            ca.issueServer(List.of(layout.host(i), "localhost").stream().distinct().toList(), cert, key);
         }
         return new Path[] {cert, key};
     }
@@ -503,7 +573,7 @@ public final class DevCluster {
                 // unreadable or not the CA's: issued again below
             }
         }
-        ca.issue(nodeId, List.of("127.0.0.1"), layout.isVoter(i)).save(tls);
+        ca.issue(nodeId, List.of(layout.host(i)), layout.isVoter(i)).save(tls);
     }
     private void writeNodeConfig(int i) throws IOException {
         Path nodeDir = nodeDir(i);
@@ -535,11 +605,11 @@ public final class DevCluster {
         if (layout.siteDelayMillis() > 0) {
             y.append("site_delay_millis: ").append(layout.siteDelayMillis()).append('\n');
         }
-        y.append("public_address: 127.0.0.1:").append(layout.s3Port(i)).append('\n');
-        y.append("cluster_address: 127.0.0.1:").append(layout.clusterPort(i)).append('\n');
+        y.append("public_address: ").append(layout.publicAddress(i)).append('\n');
+        y.append("cluster_address: ").append(layout.host(i)).append(':').append(layout.clusterPort(i)).append('\n');
         y.append("cluster_name: ").append(layout.clusterName()).append('\n');
         if (layout.isVoter(i)) {
-            y.append("meta_address: 127.0.0.1:").append(layout.metaPort(i)).append('\n');
+            y.append("meta_address: ").append(layout.host(i)).append(':').append(layout.metaPort(i)).append('\n');
         }
         if (layout.isTiebreaker(i)) {
             y.append("tiebreaker: true\n");
@@ -622,7 +692,7 @@ public final class DevCluster {
             return;
         }
         writeNodeConfig(i); // also gives the node its certificate, and brings a directory of an older release up to date
-        long pid = launcher.launch(nodeDir(i).resolve("config.yaml"), nodeDir(i).resolve("log"));
+        long pid = launcher.launch(nodeDir(i).resolve("config.yaml"), nodeDir(i).resolve("log"), layout.netns(i));
         Files.writeString(nodeDir(i).resolve("pid"), pid + "\n");
     }
 
@@ -734,7 +804,7 @@ public final class DevCluster {
                         }
                     });
                     for (int i : running) {
-                        if (!upAddresses.contains("127.0.0.1:" + layout.s3Port(i))) {
+                        if (!upAddresses.contains(layout.publicAddress(i))) {
                             missing += " node-" + i + "(not up in the map)";
                         }
                     }

@@ -23,9 +23,20 @@ public final class NodeLauncher {
 
     /** Starts {@code cairn server --config CONFIG} with output appended to {@code logFile}; returns the pid. */
     public long launch(Path config, Path logFile) throws IOException {
+        return launch(config, logFile, null);
+    }
+
+    /**
+     * As {@link #launch(Path, Path)}, in the network namespace {@code netnsOrNull} when given
+     * ({@code ip netns exec}, which execs the JVM: the pid returned is still the node's).
+     */
+    public long launch(Path config, Path logFile, String netnsOrNull) throws IOException {
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid");
+        }
+        if (netnsOrNull != null) {
+            cmd.addAll(List.of(ipCommand(), "netns", "exec", netnsOrNull));
         }
         cmd.add(javaBinary());
         String flags = System.getProperty("cairn.jvm.flags", "");
@@ -61,6 +72,15 @@ public final class NodeLauncher {
             }
         });
         return p.pid();
+    }
+
+    private static String ipCommand() throws IOException {
+        for (String candidate : List.of("/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip")) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        throw new IOException("a node is to start in a network namespace, but no 'ip' command (iproute2) is installed");
     }
 
     private static String javaBinary() {
