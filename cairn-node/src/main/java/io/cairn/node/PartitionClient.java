@@ -60,6 +60,19 @@ public final class PartitionClient {
 
     /** Runs {@code call} to {@code node}, cancelled if the map marks that node down meanwhile. */
     private <T> T watched(String node, java.util.function.Supplier<T> call) {
+        return inWatchedContext(node, context -> context.call(call::get));
+    }
+
+    /** A call made in a context that {@link #inWatchedContext} cancels when the map marks its node down. */
+    private interface WatchedCall<T> {
+        T run(io.grpc.Context.CancellableContext context) throws Exception;
+    }
+
+    /**
+     * Runs {@code call} in a context registered as waiting on {@code node}: cancelled if the map
+     * marks the node down meanwhile, and at the end in any case. A node already down is not called.
+     */
+    private <T> T inWatchedContext(String node, WatchedCall<T> call) {
         io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
         inFlight.put(context, node);
         try {
@@ -67,9 +80,12 @@ public final class PartitionClient {
                 // Retried on the partition's next primary (a ClusterException would end the request).
                 throw new IllegalStateException(node + " is down in map epoch " + mapView.epoch());
             }
-            return context.call(call::get);
+            return call.run(context);
         } catch (RuntimeException e) {
             throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException(ClusterException.Kind.UNAVAILABLE, "call to " + node + " interrupted");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         } finally {
@@ -96,7 +112,7 @@ public final class PartitionClient {
             req.setHasBlob(true).setBlob(RecordCodec.bytes(blob)).setBlobCrc32C(RecordCodec.crc32c(blob));
         }
         return retrying(p, "write " + key, primary -> {
-            ApplyReply r = watched(primary, () -> peers.stub(primary).apply(req.setEpoch(mapView.epoch()).build()));
+            ApplyReply r = watched(primary, () -> peers.writeStub(primary).apply(req.setEpoch(mapView.epoch()).build()));
             mapView.ensureEpoch(r.getEpoch());
             return switch (r.getStatus()) {
                 case OK -> new Attempt.Done<>(r.getHasPrevious() ? Optional.of(r.getPrevious()) : Optional.<Record>empty());
@@ -142,13 +158,7 @@ public final class PartitionClient {
     private <R, T> Attempt<T> primaryOrSettled(String primary,
             Function<io.cairn.node.rpc.NodeRpcGrpc.NodeRpcFutureStub, com.google.common.util.concurrent.ListenableFuture<R>> call,
             Function<R, Attempt<T>> decide, Function<String, Optional<Attempt<T>>> settled) {
-        io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
-        inFlight.put(context, primary);
-        try {
-            if (mapView.current().map().node(primary).map(n -> !n.isUp()).orElse(true)) {
-                // Retried on the partition's next primary (a ClusterException would end the request).
-                throw new IllegalStateException(primary + " is down in map epoch " + mapView.epoch());
-            }
+        return inWatchedContext(primary, context -> {
             long t = System.nanoTime();
             // A primary that has answered nothing for a while (frozen, cut off) is not waited for.
             Long waiting = waitingSince.putIfAbsent(primary, t);
@@ -161,41 +171,33 @@ public final class PartitionClient {
             }, com.google.common.util.concurrent.MoreExecutors.directExecutor());
             R reply;
             try {
-                reply = answer.get(delay, java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException silent) {
-                // Settled reads in rounds (a holder may refuse for a moment: fetching a newer map)
-                // while the primary stays silent, until it answers or its deadline passes.
-                while (true) {
-                    Optional<Attempt<T>> fromSettled = settled.apply("no answer within " + delay + " ms");
-                    if (fromSettled.isPresent()) {
-                        return fromSettled.get();
-                    }
-                    try {
-                        reply = answer.get(SETTLED_ROUND_PAUSE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
-                        break;
-                    } catch (java.util.concurrent.TimeoutException stillSilent) {
-                        // another round
+                try {
+                    reply = answer.get(delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException silent) {
+                    // Settled reads in rounds (a holder may refuse for a moment: fetching a newer map)
+                    // while the primary stays silent, until it answers or its deadline passes.
+                    while (true) {
+                        Optional<Attempt<T>> fromSettled = settled.apply("no answer within " + delay + " ms");
+                        if (fromSettled.isPresent()) {
+                            return fromSettled.get();
+                        }
+                        try {
+                            reply = answer.get(SETTLED_ROUND_PAUSE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                            break;
+                        } catch (java.util.concurrent.TimeoutException stillSilent) {
+                            // another round
+                        }
                     }
                 }
+            } catch (java.util.concurrent.ExecutionException e) {
+                RuntimeException failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                return settled.apply(failure.getMessage()).orElseThrow(() -> failure);
             }
             if (!peers.selfId().map(primary::equals).orElse(false)) {
                 primaryReads.add(System.nanoTime() - t);
             }
             return decide.apply(reply);
-        } catch (java.util.concurrent.ExecutionException e) {
-            RuntimeException failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-            return settled.apply(failure.getMessage()).orElseThrow(() -> failure);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ClusterException(ClusterException.Kind.UNAVAILABLE, "call to " + primary + " interrupted");
-        } catch (ClusterException | IllegalStateException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        } finally {
-            inFlight.remove(context);
-            context.cancel(null);
-        }
+        });
     }
 
     /**

@@ -191,6 +191,19 @@ public final class PeerChannels implements AutoCloseable {
                 .withDeadlineAfter(rpcTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Time a gateway waits on a write's primary beyond the node-to-node deadline: the primary waits
+     * up to that deadline on each of its mirrors, so the primary's own answer (acknowledged, or
+     * refused because a mirror failed) reaches the gateway, rather than the gateway giving up at
+     * the same moment and leaving the write's fate unknown.
+     */
+    public static final long WRITE_DEADLINE_MARGIN_MILLIS = 5_000;
+
+    /** As {@link #stub}, for a write sent to its primary: the deadline is {@link #WRITE_DEADLINE_MARGIN_MILLIS} longer. */
+    public NodeRpcGrpc.NodeRpcBlockingStub writeStub(String nodeId) {
+        return stub(nodeId).withDeadlineAfter(rpcTimeoutMillis + WRITE_DEADLINE_MARGIN_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
     /** As {@link #stub}, a stub whose calls return futures, completed on the transport's thread. */
     public NodeRpcGrpc.NodeRpcFutureStub futureStub(String nodeId) {
         NodeInfo node = mapView.current().map().node(nodeId)

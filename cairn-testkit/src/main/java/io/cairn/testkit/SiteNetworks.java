@@ -108,6 +108,14 @@ public final class SiteNetworks implements AutoCloseable {
         }
     }
 
+    /** Drops every packet between places {@code p} and {@code q}, both ways; each still reaches the others. */
+    public void cutBetween(int p, int q) throws IOException {
+        for (int[] pair : new int[][] {{p, q}, {q, p}}) {
+            run(List.of("ip", "netns", "exec", netns(pair[0]), "iptables", "-I", "INPUT", "-s", host(pair[1]), "-j", "DROP"));
+            run(List.of("ip", "netns", "exec", netns(pair[0]), "iptables", "-I", "OUTPUT", "-d", host(pair[1]), "-j", "DROP"));
+        }
+    }
+
     /** Ends every cut of place {@code p}. */
     public void heal(int p) throws IOException {
         run(List.of("ip", "netns", "exec", netns(p), "iptables", "-F", "INPUT"));

@@ -2,6 +2,8 @@ package io.cairn.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,13 +25,20 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Two sites and a tie-breaker, each on a network of its own ({@link SiteNetworks}: a network
- * namespace per site, 25 ms one way between the sites), and a network cut that leaves site1
- * running: every packet between site1 and the other two places is dropped, while clients of
- * site1 still reach its nodes. Site2 (with the tie-breaker, a majority of the voters) serves
- * every object byte for byte and every listing whole, and takes writes once the map marks site1
- * down; writes sent to site1's gateways during the cut may fail, but each one acknowledged
- * survives. When the cut heals, site1 rejoins, catches up, and every node serves everything.
+ * Two sites of two nodes and a tie-breaker, each on a network of its own ({@link SiteNetworks}:
+ * a network namespace per place, 25 ms one way between the sites), cut apart with every node
+ * left running:
+ * <ul>
+ * <li>site1 cut off from the other two places, while clients of site1 still reach its nodes:
+ *     site2 (with the tie-breaker, a majority of the voters) serves every object byte for byte
+ *     and every listing whole, and takes writes once the map marks site1 down;</li>
+ * <li>only the link between the two sites cut, both still reaching the tie-breaker: one site is
+ *     marked down, and the other serves every object and takes writes.</li>
+ * </ul>
+ * Writes sent to the site that loses may fail, but each one acknowledged must be in the other
+ * site before the cut heals (a stretched cluster acknowledges a write once both sites have it,
+ * and the losing site could as well be gone for good). When the cut heals, every node serves
+ * every acknowledged object.
  */
 @ExtendWith(NodeLogsOnFailure.class)
 class SiteCutTest {
@@ -36,15 +46,18 @@ class SiteCutTest {
     static final List<Integer> SITE1 = List.of(0, 2); // with meta voter 0
     static final List<Integer> SITE2 = List.of(1, 3); // with meta voter 1
     static final int TIEBREAKER = 4;
+    static final List<Integer> DATA_NODES = List.of(0, 1, 2, 3);
     static final long SITE_DELAY_MILLIS = 25;
     static final Duration FAILOVER = Duration.ofSeconds(90);
-    /** Writes sent to site1's gateways during the cut, each to a key of its own. */
-    static final int WRITES_INTO_CUT_SITE = 6;
+    /** Writes sent to the losing site's gateways during a cut, each to a key of its own. */
+    static final int WRITES_INTO_LOSING_SITE = 6;
 
     static long seed;
 
     SiteNetworks networks;
     TestCluster cluster;
+    S3Client[] s3;
+    final Map<String, byte[]> written = new LinkedHashMap<>();
 
     @BeforeAll
     static void seed() {
@@ -65,6 +78,44 @@ class SiteCutTest {
 
     @Test
     void a_site_cut_off_while_running_loses_no_acknowledged_write_and_the_other_site_serves_everything() throws Exception {
+        start();
+        networks.cut(0);
+        afterCut("site1 cut off", SITE1, SITE2, System.nanoTime());
+        networks.heal(0);
+        afterHeal();
+    }
+
+    @Test
+    void a_cut_between_the_two_sites_leaves_one_serving_everything_and_loses_no_acknowledged_write() throws Exception {
+        start();
+        networks.cutBetween(0, 1);
+        long cut = System.nanoTime();
+        // Both sites still reach the tie-breaker; the map (as the tie-breaker, a voter, has it)
+        // must take one of them out, and which one is the cluster's choice.
+        AtomicLong losing = new AtomicLong(-1);
+        Awaitility.await("one site marked down").atMost(FAILOVER).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> {
+                    JsonNode sites = cluster.admin(List.of(TIEBREAKER)).status().path("sites");
+                    int up1 = sites.get(0).path("nodes_up").asInt();
+                    int up2 = sites.get(1).path("nodes_up").asInt();
+                    if (up1 == 0 && up2 == 2 || up1 == 2 && up2 == 0) {
+                        losing.set(up1 == 0 ? 0 : 1);
+                        return true;
+                    }
+                    return false;
+                });
+        List<Integer> loser = losing.get() == 0 ? SITE1 : SITE2;
+        List<Integer> winner = losing.get() == 0 ? SITE2 : SITE1;
+        System.out.printf("SiteCutTest: with the link between the sites cut, site%d was marked down %.1f s after the cut%n",
+                losing.get() + 1, (System.nanoTime() - cut) / 1e9);
+        afterCut("the link between the sites cut", loser, winner, cut);
+        networks.heal(0);
+        networks.heal(1);
+        afterHeal();
+    }
+
+    /** Starts the cluster on its site networks and writes 40 objects through every data node. */
+    private void start() throws Exception {
         networks = SiteNetworks.create(3);
         cluster = TestCluster.startSites(4, 2, SITE_DELAY_MILLIS, networks);
         assertThat(cluster.nodes()).isEqualTo(5);
@@ -75,14 +126,12 @@ class SiteCutTest {
                     .contains(networks.host(i == TIEBREAKER ? 2 : SITE1.contains(i) ? 0 : 1));
         }
         cluster.admin().createBucket("pair", "rep2", null);
-        S3Client[] s3 = new S3Client[4];
-        for (int i = 0; i < 4; i++) {
+        s3 = new S3Client[4];
+        for (int i : DATA_NODES) {
             s3[i] = cluster.s3(i);
         }
         s3[0].createBucket(b -> b.bucket("triple"));
-
         Random random = new Random(seed);
-        Map<String, byte[]> written = new LinkedHashMap<>();
         for (int n = 0; n < 40; n++) {
             String bucket = n % 2 == 0 ? "pair" : "triple";
             // Mostly small objects (inline in their index records), some of several chunks' worth of blocks.
@@ -92,43 +141,46 @@ class SiteCutTest {
             s3[n % 4].putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body));
             written.put(bucket + "/" + key, body);
         }
+    }
 
-        networks.cut(0);
-        long cut = System.nanoTime();
+    /**
+     * With a cut in place that the {@code loser} site is to lose: clients of the losing site write
+     * to it (what it acknowledges must reach the winner), the winner serves every object and
+     * listing, the map marks the loser down, and the winner takes writes. {@code cut}: when the cut began.
+     */
+    private void afterCut(String what, List<Integer> loser, List<Integer> winner, long cut) throws Exception {
+        long start = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(8);
-        Map<String, byte[]> acknowledgedInCutSite = new ConcurrentHashMap<>();
-        Map<String, String> refusedInCutSite = new ConcurrentHashMap<>();
+        Map<String, byte[]> acknowledged = new ConcurrentHashMap<>();
+        Map<String, String> failed = new ConcurrentHashMap<>();
         try {
-            // Clients of site1 go on writing to it: what it acknowledges must not be lost.
-            List<Future<?>> cutSiteWrites = new ArrayList<>();
-            for (int n = 0; n < WRITES_INTO_CUT_SITE; n++) {
+            List<Future<?>> losingSiteWrites = new ArrayList<>();
+            for (int n = 0; n < WRITES_INTO_LOSING_SITE; n++) {
                 String bucket = n % 2 == 0 ? "pair" : "triple";
-                String key = "into-cut-site/" + n;
-                byte[] body = ("sent to site1 during the cut " + n).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                int through = SITE1.get(n % 2);
-                cutSiteWrites.add(pool.submit(() -> {
+                String key = "into-losing-site/" + n;
+                byte[] body = ("sent to the losing site during the cut " + n).getBytes(StandardCharsets.UTF_8);
+                int through = loser.get(n % loser.size());
+                losingSiteWrites.add(pool.submit(() -> {
                     try (S3Client c = cluster.s3WithoutRetries(through, Duration.ofSeconds(150))) {
                         c.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body));
-                        acknowledgedInCutSite.put(bucket + "/" + key, body);
+                        acknowledged.put(bucket + "/" + key, body);
                     } catch (RuntimeException e) {
-                        refusedInCutSite.put(bucket + "/" + key, e.getClass().getSimpleName() + ": " + e.getMessage());
+                        failed.put(bucket + "/" + key, e.getClass().getSimpleName() + ": " + e.getMessage());
                     }
                     return null;
                 }));
             }
 
-            // Site2 serves every object and listing, first while site1 is still up in the map
-            // (its holders silent), then after.
-            java.util.concurrent.atomic.AtomicLong slowest = new java.util.concurrent.atomic.AtomicLong();
+            AtomicLong slowest = new AtomicLong();
             List<Future<?>> reads = new ArrayList<>();
-            for (int i : SITE2) {
+            for (int i : winner) {
                 for (Map.Entry<String, byte[]> e : written.entrySet()) {
                     String[] bk = e.getKey().split("/", 2);
                     reads.add(pool.submit(() -> {
                         long t0 = System.nanoTime();
                         byte[] got = s3[i].getObjectAsBytes(b -> b.bucket(bk[0]).key(bk[1])).asByteArray();
                         slowest.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
-                        assertThat(got).as("%s through node %d during the cut", e.getKey(), i).isEqualTo(e.getValue());
+                        assertThat(got).as("%s through node %d with %s", e.getKey(), i, what).isEqualTo(e.getValue());
                         return null;
                     }));
                 }
@@ -136,7 +188,7 @@ class SiteCutTest {
                     reads.add(pool.submit(() -> {
                         List<String> keys = new ArrayList<>();
                         s3[i].listObjectsV2Paginator(b -> b.bucket(bucket).maxKeys(7)).contents().forEach(o -> keys.add(o.key()));
-                        assertThat(keys).as("listing of %s through node %d during the cut", bucket, i).containsExactlyElementsOf(
+                        assertThat(keys).as("listing of %s through node %d with %s", bucket, i, what).containsExactlyElementsOf(
                                 written.keySet().stream().filter(k -> k.startsWith(bucket + "/")).map(k -> k.substring(bucket.length() + 1))
                                         .sorted().toList());
                         return null;
@@ -146,20 +198,21 @@ class SiteCutTest {
             for (Future<?> f : reads) {
                 f.get();
             }
-            System.out.printf("SiteCutTest: with site1 cut off, every object and listing read through site2 in %.1f s (slowest GET %d ms)%n",
-                    (System.nanoTime() - cut) / 1e9, slowest.get());
+            System.out.printf("SiteCutTest: with %s, every object and listing read through the other site in %.1f s (slowest GET %d ms)%n",
+                    what, (System.nanoTime() - start) / 1e9, slowest.get());
 
-            Awaitility.await("site1 marked down").atMost(FAILOVER).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                    .until(() -> cluster.admin(SITE2).status().path("sites").get(0).path("nodes_up").asInt() == 0);
-            for (int i : SITE1) {
+            int losingSite = SITE1.equals(loser) ? 0 : 1;
+            Awaitility.await("the losing site marked down").atMost(FAILOVER).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                    .until(() -> cluster.admin(winner).status().path("sites").get(losingSite).path("nodes_up").asInt() == 0);
+            for (int i : loser) {
                 assertThat(cluster.dev().pid(i)).as("node %d runs on behind the cut", i).isPresent();
             }
             long markedDown = System.nanoTime();
             for (int n = 0; n < 20; n++) {
                 String bucket = n % 2 == 0 ? "pair" : "triple";
                 String key = "during-cut/" + n;
-                byte[] body = ("written in site2 while site1 was cut off " + n).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                int through = SITE2.get(n % 2);
+                byte[] body = ("written in the serving site during the cut " + n).getBytes(StandardCharsets.UTF_8);
+                int through = winner.get(n % winner.size());
                 Awaitility.await("write " + key).atMost(FAILOVER).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
                         .ignoreExceptions().until(() -> {
                             s3[through].putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body));
@@ -167,26 +220,35 @@ class SiteCutTest {
                         });
                 written.put(bucket + "/" + key, body);
             }
-            System.out.printf("SiteCutTest: site1 marked down %.1f s after the cut; 20 writes through site2 took %.1f s%n",
+            System.out.printf("SiteCutTest: the losing site marked down %.1f s after the cut; 20 writes through the other took %.1f s%n",
                     (markedDown - cut) / 1e9, (System.nanoTime() - markedDown) / 1e9);
-            for (Future<?> f : cutSiteWrites) {
+            for (Future<?> f : losingSiteWrites) {
                 f.get(3, TimeUnit.MINUTES);
             }
         } finally {
             pool.shutdownNow();
         }
-        System.out.printf("SiteCutTest: of %d writes sent to site1 during the cut, %d were acknowledged, %d failed: %s%n",
-                WRITES_INTO_CUT_SITE, acknowledgedInCutSite.size(), refusedInCutSite.size(), refusedInCutSite.values().stream()
+        System.out.printf("SiteCutTest: of %d writes sent to the losing site during the cut, %d were acknowledged, %d failed: %s%n",
+                WRITES_INTO_LOSING_SITE, acknowledged.size(), failed.size(), failed.values().stream()
                         .map(m -> m.length() > 160 ? m.substring(0, 160) + "..." : m).distinct().toList());
-        written.putAll(acknowledgedInCutSite);
+        for (Map.Entry<String, byte[]> e : acknowledged.entrySet()) {
+            String[] bk = e.getKey().split("/", 2);
+            for (int i : winner) {
+                assertThat(s3[i].getObjectAsBytes(b -> b.bucket(bk[0]).key(bk[1])).asByteArray())
+                        .as("%s, acknowledged by the losing site during the cut, through node %d of the other", e.getKey(), i)
+                        .isEqualTo(e.getValue());
+            }
+        }
+        written.putAll(acknowledged);
+    }
 
-        networks.heal(0);
+    /** Once the cut healed: every data node up again, and every acknowledged object read through each. */
+    private void afterHeal() throws Exception {
         long healed = System.nanoTime();
-        for (int i : SITE1) {
+        for (int i : DATA_NODES) {
             cluster.awaitUp(i, Duration.ofMinutes(2));
         }
-        for (int i = 0; i < 4; i++) {
-            int node = i;
+        for (int node : DATA_NODES) {
             for (Map.Entry<String, byte[]> e : written.entrySet()) {
                 String[] bk = e.getKey().split("/", 2);
                 Awaitility.await(e.getKey() + " through node " + node + " after the cut healed").atMost(FAILOVER).pollDelay(Duration.ZERO)
