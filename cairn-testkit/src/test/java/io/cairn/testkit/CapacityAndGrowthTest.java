@@ -100,9 +100,7 @@ class CapacityAndGrowthTest {
 
     @BeforeAll
     static void seed() {
-        seed = Long.getLong("cairn.seed", System.nanoTime());
-        System.out.println("CapacityAndGrowthTest seed=" + seed
-                + " (reproduce: ./mvnw -pl cairn-testkit test -Dtest=CapacityAndGrowthTest -Dcairn.seed=" + seed + ")");
+        seed = TestSeed.of(CapacityAndGrowthTest.class);
     }
 
     @AfterEach

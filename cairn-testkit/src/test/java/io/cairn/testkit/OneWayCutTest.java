@@ -56,8 +56,7 @@ class OneWayCutTest {
 
     @BeforeAll
     static void seed() {
-        seed = Long.getLong("cairn.seed", System.nanoTime());
-        System.out.println("OneWayCutTest seed=" + seed + " (reproduce: ./mvnw -pl cairn-testkit test -Dtest=OneWayCutTest -Dcairn.seed=" + seed + ")");
+        seed = TestSeed.of(OneWayCutTest.class);
     }
 
     @AfterEach

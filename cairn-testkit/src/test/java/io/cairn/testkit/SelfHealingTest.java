@@ -68,9 +68,7 @@ class SelfHealingTest {
 
     @BeforeAll
     static void seed() {
-        seed = Long.getLong("cairn.seed", System.nanoTime());
-        System.out.println("SelfHealingTest seed=" + seed
-                + " (reproduce: ./mvnw -pl cairn-testkit test -Dtest=SelfHealingTest -Dcairn.seed=" + seed + ")");
+        seed = TestSeed.of(SelfHealingTest.class);
     }
 
     @AfterEach

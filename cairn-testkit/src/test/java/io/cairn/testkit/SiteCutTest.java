@@ -61,9 +61,7 @@ class SiteCutTest {
 
     @BeforeAll
     static void seed() {
-        seed = Long.getLong("cairn.seed", System.nanoTime());
-        System.out.println("SiteCutTest seed=" + seed + " (reproduce: ./mvnw -pl cairn-testkit test -Dtest=SiteCutTest -Dcairn.seed="
-                + seed + ")");
+        seed = TestSeed.of(SiteCutTest.class);
     }
 
     @AfterEach
@@ -171,35 +169,9 @@ class SiteCutTest {
                 }));
             }
 
-            AtomicLong slowest = new AtomicLong();
-            List<Future<?>> reads = new ArrayList<>();
-            for (int i : winner) {
-                for (Map.Entry<String, byte[]> e : written.entrySet()) {
-                    String[] bk = e.getKey().split("/", 2);
-                    reads.add(pool.submit(() -> {
-                        long t0 = System.nanoTime();
-                        byte[] got = s3[i].getObjectAsBytes(b -> b.bucket(bk[0]).key(bk[1])).asByteArray();
-                        slowest.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
-                        assertThat(got).as("%s through node %d with %s", e.getKey(), i, what).isEqualTo(e.getValue());
-                        return null;
-                    }));
-                }
-                for (String bucket : List.of("pair", "triple")) {
-                    reads.add(pool.submit(() -> {
-                        List<String> keys = new ArrayList<>();
-                        s3[i].listObjectsV2Paginator(b -> b.bucket(bucket).maxKeys(7)).contents().forEach(o -> keys.add(o.key()));
-                        assertThat(keys).as("listing of %s through node %d with %s", bucket, i, what).containsExactlyElementsOf(
-                                written.keySet().stream().filter(k -> k.startsWith(bucket + "/")).map(k -> k.substring(bucket.length() + 1))
-                                        .sorted().toList());
-                        return null;
-                    }));
-                }
-            }
-            for (Future<?> f : reads) {
-                f.get();
-            }
+            ReadEverything.Figures figures = ReadEverything.through(s3, winner, written, List.of("pair", "triple"), "with " + what);
             System.out.printf("SiteCutTest: with %s, every object and listing read through the other site in %.1f s (slowest GET %d ms)%n",
-                    what, (System.nanoTime() - start) / 1e9, slowest.get());
+                    what, (System.nanoTime() - start) / 1e9, figures.slowestGetMillis());
 
             int losingSite = SITE1.equals(loser) ? 0 : 1;
             Awaitility.await("the losing site marked down").atMost(FAILOVER).pollInterval(Duration.ofMillis(500)).ignoreExceptions()

@@ -40,9 +40,7 @@ class TwoSitesTest {
 
     @BeforeAll
     static void seed() {
-        seed = Long.getLong("cairn.seed", System.nanoTime());
-        System.out.println("TwoSitesTest seed=" + seed + " (reproduce: ./mvnw -pl cairn-testkit test -Dtest=TwoSitesTest -Dcairn.seed="
-                + seed + ")");
+        seed = TestSeed.of(TwoSitesTest.class);
     }
 
     @AfterEach
@@ -124,44 +122,11 @@ class TwoSitesTest {
         for (int i : SITE1) { // node 0, the voter, first
             cluster.freeze(i);
         }
-        java.util.concurrent.atomic.AtomicLong slowest = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicLong slowestListing = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
-        try {
-            List<java.util.concurrent.Future<?>> reads = new ArrayList<>();
-            for (int i : SITE2) {
-                for (Map.Entry<String, byte[]> e : written.entrySet()) {
-                    String[] bk = e.getKey().split("/", 2);
-                    reads.add(pool.submit(() -> {
-                        long t0 = System.nanoTime();
-                        byte[] got = s3[i].getObjectAsBytes(b -> b.bucket(bk[0]).key(bk[1])).asByteArray();
-                        slowest.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
-                        assertThat(got).as("%s through node %d", e.getKey(), i).isEqualTo(e.getValue());
-                        return null;
-                    }));
-                }
-                for (String bucket : List.of("pair", "triple")) {
-                    reads.add(pool.submit(() -> {
-                        long t0 = System.nanoTime();
-                        List<String> keys = new ArrayList<>();
-                        s3[i].listObjectsV2Paginator(b -> b.bucket(bucket).maxKeys(7)).contents().forEach(o -> keys.add(o.key()));
-                        slowestListing.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
-                        assertThat(keys).as("listing of %s through node %d", bucket, i).containsExactlyElementsOf(
-                                written.keySet().stream().filter(k -> k.startsWith(bucket + "/")).map(k -> k.substring(bucket.length() + 1))
-                                        .sorted().toList());
-                        return null;
-                    }));
-                }
-            }
-            for (java.util.concurrent.Future<?> f : reads) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow(); // a failed read ends the test at once, not after the others' retries
-        }
+        ReadEverything.Figures figures = ReadEverything.through(s3, SITE2, written, List.of("pair", "triple"),
+                "with site1 and the tie-breaker frozen");
         System.out.printf("TwoSitesTest: with site1 and the tie-breaker frozen (and the map), every object and listing read "
                 + "through site2 at the first try in %.1f s (slowest GET %d ms, slowest listing %d ms)%n", (System.nanoTime() - cut) / 1e9,
-                slowest.get(), slowestListing.get());
+                figures.slowestGetMillis(), figures.slowestListingMillis());
 
         // site1 is lost for good (SIGKILL), and the tie-breaker starts again: the map moves on, and
         // marks site1's nodes down.
