@@ -43,6 +43,7 @@ public final class ClusterMapStateMachine {
             case MetaCommand.PutUser c -> putUser(state, c);
             case MetaCommand.DeleteUser c -> deleteUser(state, c);
             case MetaCommand.DeleteKey c -> deleteKey(state, c);
+            case MetaCommand.ResealSecret c -> resealSecret(state, c);
             case MetaCommand.SetBucketAccess c -> setBucketAccess(state, c);
             case MetaCommand.SetBucketEncryption c -> updateBucket(state, c.bucket(), b -> b.withDefaultEncryption(c.algorithm()));
             case MetaCommand.SetBucketPolicy c -> updateBucket(state, c.bucket(), b -> b.withPolicy(c.policy()));
@@ -301,6 +302,23 @@ public final class ClusterMapStateMachine {
             return failed(state, MetaResult.ADMIN_MISMATCH);
         }
         return changed(map.next(map.nodes(), map.pools(), map.buckets(), replaceUser(map.users(), c.user())), state.stats());
+    }
+
+    private static Applied resealSecret(MetaState state, MetaCommand.ResealSecret c) {
+        ClusterMap map = state.map();
+        Optional<UserInfo> existing = map.user(c.accessKey());
+        if (existing.isEmpty()) {
+            return failed(state, MetaResult.NO_SUCH_KEY);
+        }
+        UserInfo u = existing.get();
+        if (!u.secretKey().equals(c.expected())) {
+            return failed(state, MetaResult.SECRET_CHANGED);
+        }
+        if (c.sealed().equals(c.expected())) {
+            return unchanged(state);
+        }
+        return changed(map.next(map.nodes(), map.pools(), map.buckets(),
+                replaceUser(map.users(), new UserInfo(u.accessKey(), c.sealed(), u.name(), u.admin(), u.readOnly()))), state.stats());
     }
 
     private static Applied deleteUser(MetaState state, MetaCommand.DeleteUser c) {

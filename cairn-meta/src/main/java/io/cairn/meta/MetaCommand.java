@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.PutUser.class, name = "PutUser"),
         @JsonSubTypes.Type(value = MetaCommand.DeleteUser.class, name = "DeleteUser"),
         @JsonSubTypes.Type(value = MetaCommand.DeleteKey.class, name = "DeleteKey"),
+        @JsonSubTypes.Type(value = MetaCommand.ResealSecret.class, name = "ResealSecret"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketAccess.class, name = "SetBucketAccess"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketEncryption.class, name = "SetBucketEncryption"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketPolicy.class, name = "SetBucketPolicy"),
@@ -254,6 +255,20 @@ public sealed interface MetaCommand {
     record DeleteKey(String accessKey) implements MetaCommand {
         public DeleteKey {
             requireName(accessKey, "accessKey");
+        }
+    }
+
+    /**
+     * Replaces the stored secret of one access key by the same secret sealed anew (under another
+     * master key), only if what is stored is still {@code expected}: the key, its user and its
+     * rights stay as they are. The map cannot tell a sealed secret from another, so who may submit
+     * this is who may add keys.
+     */
+    record ResealSecret(String accessKey, String expected, String sealed) implements MetaCommand {
+        public ResealSecret {
+            requireName(accessKey, "accessKey");
+            Objects.requireNonNull(expected, "expected");
+            Objects.requireNonNull(sealed, "sealed");
         }
     }
 

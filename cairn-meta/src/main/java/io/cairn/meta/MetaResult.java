@@ -15,6 +15,8 @@ public record MetaResult(boolean ok, String error, long epoch) {
     public static final String NO_SUCH_KEY = "NO_SUCH_KEY";
     /** The access key exists, for another user or with other settings. */
     public static final String KEY_EXISTS = "KEY_EXISTS";
+    /** A secret resealed only if unchanged was changed meanwhile. */
+    public static final String SECRET_CHANGED = "SECRET_CHANGED";
     /** A user's keys must agree on whether the user is an admin. */
     public static final String ADMIN_MISMATCH = "ADMIN_MISMATCH";
     /** The user still owns buckets: delete them or grant them to another owner first. */

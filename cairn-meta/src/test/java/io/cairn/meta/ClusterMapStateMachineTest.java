@@ -300,6 +300,19 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
+    void aSecretIsResealedOnlyIfStillWhatWasRead() {
+        apply(bootstrap());
+        UserInfo alice = new UserInfo("ALICE", "sealed-under-a", "alice", false, true);
+        apply(new MetaCommand.PutUser(alice));
+        long epoch = state.map().epoch();
+        assertUnchanged(new MetaCommand.ResealSecret("ALICE", "something else", "sealed-under-b"), MetaResult.SECRET_CHANGED);
+        assertUnchanged(new MetaCommand.ResealSecret("NOKEY", "sealed-under-a", "sealed-under-b"), MetaResult.NO_SUCH_KEY);
+        assertThat(apply(new MetaCommand.ResealSecret("ALICE", "sealed-under-a", "sealed-under-b"))).isEqualTo(MetaResult.success(epoch + 1));
+        assertThat(state.map().user("ALICE")).contains(new UserInfo("ALICE", "sealed-under-b", "alice", false, true));
+        assertUnchanged(new MetaCommand.ResealSecret("ALICE", "sealed-under-a", "sealed-under-c"), MetaResult.SECRET_CHANGED);
+    }
+
+    @Test
     void usersAndKeysAreDeletedUnlessTheyOwnBucketsOrAreTheLastAdmin() {
         apply(bootstrap());
         apply(new MetaCommand.PutUser(new UserInfo("ALICE", "s1", "alice", false)));

@@ -124,6 +124,32 @@ public final class PartitionClient {
     }
 
     /**
+     * Writes one record through the partition's primary only if the record's newest version is
+     * still {@code current} (as read): a compare-and-set, decided by the primary in the order it
+     * sequences the writes of the key. True if written, false if another write came first.
+     */
+    public boolean applyIfStill(PartitionId p, String key, io.cairn.node.rpc.Version current, byte[] meta, ByteBuffer blob) {
+        ApplyRequest.Builder req = ApplyRequest.newBuilder()
+                .setPartition(RecordCodec.ref(p)).setKey(key).setTombstone(false)
+                .setMeta(ByteString.copyFrom(meta))
+                // Written only if the newest version is before the one right after current, so is current.
+                .setOnlyIfBefore(io.cairn.node.rpc.Version.newBuilder().setEpoch(current.getEpoch()).setSeq(current.getSeq() + 1));
+        if (blob != null) {
+            req.setHasBlob(true).setBlob(RecordCodec.bytes(blob)).setBlobCrc32C(RecordCodec.crc32c(blob));
+        }
+        return retrying(p, "conditional write " + key, primary -> {
+            ApplyReply r = watched(primary, () -> peers.writeStub(primary).apply(req.setEpoch(mapView.epoch()).build()));
+            mapView.ensureEpoch(r.getEpoch());
+            return switch (r.getStatus()) {
+                case OK -> new Attempt.Done<>(!r.getKept());
+                case FULL -> throw new ClusterException(ClusterException.Kind.FULL, r.getMessage());
+                case TOO_FEW_COPIES -> throw new ClusterException(ClusterException.Kind.UNAVAILABLE, r.getMessage());
+                default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
+            };
+        });
+    }
+
+    /**
      * Reads a record at the partition's primary (the authoritative copy). When the call to the
      * primary fails, or it stays silent for {@link #primaryHedgeDelayMillis()}, the read goes to the
      * other up holders as well, each answering only if its own copy has settled, that is holds

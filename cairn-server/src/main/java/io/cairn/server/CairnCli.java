@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
         description = "Cairn: a distributed, self-healing object store with an S3 API.",
         footer = {"", "The ./cairn launcher also runs: test (the whole test suite), build, bench codec|recovery|... (benchmarks),",
                 "and sim [--seed S] [--nodes N] [--steps K] [--faulty F] [--seeds COUNT] [--trace] (the cluster simulator)."},
-        subcommands = {CairnCli.Server.class, CairnCli.Dev.class, CairnCli.Admin.class, CommandLine.HelpCommand.class})
+        subcommands = {CairnCli.Server.class, CairnCli.Dev.class, CairnCli.Admin.class, CairnCli.SseKey.class, CommandLine.HelpCommand.class})
 public final class CairnCli {
 
     static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
@@ -187,9 +187,72 @@ public final class CairnCli {
         }
     }
 
+    @Command(name = "sse-key", description = "The SSE master key file of a node (sse_master_key_file), a key ring: list,"
+            + " add (a new key, known but not used yet), use ID (the key that wraps from now on), remove ID. Change every node's"
+            + " file alike, and restart the nodes between add and use, and before remove run 'cairn admin sse rewrap'.")
+    static final class SseKey implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ACTION", description = "list, add, use or remove")
+        String action;
+        @Parameters(index = "1", paramLabel = "ID", arity = "0..1", description = "use, remove: the key id, as list shows it.")
+        String id;
+        @Option(names = "--file", required = true, description = "The master key file (a dev cluster's: DIR/ca/sse-master.key).")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            switch (action) {
+                case "list" -> {
+                    List<String> ids = io.cairn.server.gateway.KeyRingFile.ids(file);
+                    for (int i = 0; i < ids.size(); i++) {
+                        System.out.println(ids.get(i) + (i == 0 ? "  current: wraps new data keys and secrets" : "  opens what it wrapped"));
+                    }
+                }
+                case "add" -> {
+                    String added = io.cairn.server.gateway.KeyRingFile.add(file);
+                    System.out.println(added);
+                    System.err.println("key " + added + " added, not used yet: add it to every node's file (the same key: copy the file),"
+                            + " restart the nodes, then 'cairn sse-key use " + added + "' on each");
+                }
+                case "use", "remove" -> {
+                    if (id == null) {
+                        throw new CommandLine.ParameterException(new CommandLine(this), action + " needs the key ID");
+                    }
+                    if (action.equals("use")) {
+                        io.cairn.server.gateway.KeyRingFile.use(file, id);
+                        System.err.println("key " + id + " is first in " + file + ": restart the node to wrap with it");
+                    } else {
+                        io.cairn.server.gateway.KeyRingFile.remove(file, id);
+                        System.err.println("key " + id + " removed from " + file + ": restart the node");
+                    }
+                }
+                default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                        "unknown action '" + action + "': use list, add, use or remove");
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "admin", description = "Operates a running cluster.", subcommands = {Admin.Status.class, Admin.Bucket.class,
-            Admin.NodeCommand.class, Admin.User.class, Admin.Key.class})
+            Admin.NodeCommand.class, Admin.User.class, Admin.Key.class, Admin.Sse.class})
     static final class Admin {
+
+        @Command(name = "sse", description = "What each SSE master key wraps (objects, uploads under way, secret keys); rewrap:"
+                + " wrap every object's and upload's data key anew by the current master key, so the others can be removed.")
+        static final class Sse implements Callable<Integer> {
+            @Parameters(index = "0", paramLabel = "ACTION", arity = "0..1", description = "rewrap (default: only count)")
+            String action;
+            @CommandLine.Mixin
+            Target target = new Target();
+
+            @Override
+            public Integer call() throws Exception {
+                if (action != null && !action.equals("rewrap")) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), "unknown action '" + action + "': use rewrap or none");
+                }
+                System.out.println(target.client().sseKeys(action != null).toPrettyString());
+                return 0;
+            }
+        }
 
         static final class Target {
             @Option(names = "--dir", description = "A dev cluster's directory: its endpoints and admin key are used.")

@@ -92,7 +92,8 @@ public final class NodeProcess implements AutoCloseable {
 
         var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());
         ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC(), sse, c.bucketsPerUserMax());
-        AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken(), admission(tls, ca, metaClient), sse, c.bucketsPerUserMax());
+        AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken(), admission(tls, ca, metaClient), sse, c.bucketsPerUserMax())
+                .withSseKeys(backend::sseKeyUse);
         javax.net.ssl.SSLContext publicTls = null;
         if (c.tlsCertFile() != null) {
             try {

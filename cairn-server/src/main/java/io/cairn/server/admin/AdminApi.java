@@ -93,6 +93,20 @@ public final class AdminApi implements AdminHandler {
     /** Seals new secret keys before they go into the map; null: they are stored in clear. */
     private final io.cairn.server.gateway.SseS3 secrets;
 
+    /** Counts what each master key wraps, and rewraps under the current one ({@code ClusterObjectBackend.sseKeyUse}). */
+    public interface SseKeys {
+        io.cairn.server.gateway.ClusterObjectBackend.SseKeyUse use(boolean rewrap) throws io.cairn.s3.S3Exception;
+    }
+
+    /** Null: the node was built without a gateway, and the master-key resources answer 501. */
+    private SseKeys sseKeys;
+
+    /** Serves {@code GET /_cairn/sse} and {@code POST /_cairn/sse/rewrap} with {@code keys}. */
+    public AdminApi withSseKeys(SseKeys keys) {
+        this.sseKeys = keys;
+        return this;
+    }
+
     public AdminApi(StorageNode node) {
         this(node, Clock.systemUTC(), null);
     }
@@ -181,6 +195,8 @@ public final class AdminApi implements AdminHandler {
                 case "/_cairn/nodes/tokens" -> method.equals("POST") ? joinToken(query.get("ttl_minutes")) : error(405, "use POST");
                 case "/_cairn/metrics" -> new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8",
                         metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                case "/_cairn/sse" -> method.equals("GET") ? sseKeyUse(false) : error(405, "use GET");
+                case "/_cairn/sse/rewrap" -> method.equals("POST") ? sseKeyUse(true) : error(405, "use POST");
                 case "/_cairn/debug/object" -> debugObject(required(query, "bucket"), required(query, "key"));
                 case "/_cairn/debug/inline" -> debugInline(required(query, "bucket"), required(query, "key"));
                 case "/_cairn/debug/chunk" -> debugChunk(required(query, "bucket"), required(query, "key"),
@@ -471,6 +487,32 @@ public final class AdminApi implements AdminHandler {
     }
 
     private final RepairProgress repairProgress = new RepairProgress();
+
+    /**
+     * {@code {"current_key", "keys", "objects", "uploads", "secrets"}} (counts by master key id),
+     * with {@code "rewrapped"} and {@code "changed_meanwhile"} after a rewrap.
+     */
+    private AdminResponse sseKeyUse(boolean rewrap) {
+        if (sseKeys == null) {
+            return json(501, Map.of("error", "this node serves no master-key resources", "code", "NotImplemented"));
+        }
+        try {
+            io.cairn.server.gateway.ClusterObjectBackend.SseKeyUse u = sseKeys.use(rewrap);
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            out.put("current_key", u.currentKey());
+            out.put("keys", u.keys());
+            out.put("objects", u.objects());
+            out.put("uploads", u.uploads());
+            out.put("secrets", u.secrets());
+            if (rewrap) {
+                out.put("rewrapped", u.rewrapped());
+                out.put("changed_meanwhile", u.changedMeanwhile());
+            }
+            return json(200, out);
+        } catch (io.cairn.s3.S3Exception e) {
+            return json(e.error().httpStatus(), Map.of("error", e.getMessage(), "code", e.error().name()));
+        }
+    }
 
     private AdminResponse status() {
         return json(200, clusterStatus());

@@ -62,6 +62,15 @@ public final class AdminClient {
     }
 
     /**
+     * What each SSE master key wraps: {@code {"current_key", "keys", "objects", "uploads", "secrets"}}
+     * (counts by key id); with {@code rewrap}, after wrapping every object's and upload's data key
+     * anew by the current key, with {@code "rewrapped"} and {@code "changed_meanwhile"}.
+     */
+    public JsonNode sseKeys(boolean rewrap) throws IOException {
+        return JSON.readTree(rewrap ? request("POST", "/_cairn/sse/rewrap") : get("/_cairn/sse"));
+    }
+
+    /**
      * Creates a bucket through {@code POST /_cairn/buckets}; answers the bucket's {@code name},
      * {@code policy}, {@code index_pool} and {@code data_pool}.
      *

@@ -11,9 +11,9 @@ import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.PoolInfo;
 import io.cairn.core.map.StoragePolicy;
 import io.cairn.core.map.UserInfo;
-import io.cairn.core.partition.PartitionId;
 import io.cairn.meta.MetaCommand;
 import io.cairn.meta.MetaResult;
+import io.cairn.core.partition.PartitionId;
 import io.cairn.node.ClusterException;
 import io.cairn.node.MapView;
 import io.cairn.node.PartitionClient;
@@ -883,6 +883,145 @@ public final class ClusterObjectBackend implements ObjectBackend {
             UploadEntry u = parse(r.get().getMeta().toByteArray(), UploadEntry.class);
             out.add(new UploadInfo(u.key(), u.uploadId(), u.initiatedMillis()));
         }
+        return out;
+    }
+
+    // ---- master keys ----
+
+    /**
+     * Which master key wraps what: the data keys of the objects (current versions) and of the
+     * multipart uploads under way, and the users' secret keys, counted by master key id.
+     * {@code rewrapped} and {@code changedMeanwhile}: data keys and secrets wrapped anew, and those
+     * left because they changed meanwhile, by {@link #sseKeyUse(boolean)} with rewrap.
+     */
+    public record SseKeyUse(String currentKey, List<String> keys, Map<String, Long> objects, Map<String, Long> uploads,
+                            Map<String, Long> secrets, long rewrapped, long changedMeanwhile) {}
+
+    /**
+     * Counts what each master key wraps and, with {@code rewrap}, wraps every object's and
+     * upload's data key that another key wraps anew by the current one (the object's bytes, sealed
+     * under its data key, stay as they are). Each record is rewritten only if it is still the
+     * version read (a compare-and-set at its primary), so a write racing the rewrap is never
+     * undone: that record is counted in {@code changedMeanwhile}, and the write that won wrapped
+     * its key with whatever key its gateway had first. The counts are those found before any
+     * rewrap. Users' secret keys are sealed anew too, each only if unchanged meanwhile (a map
+     * command that compares first), and counted with the objects.
+     */
+    public SseKeyUse sseKeyUse(boolean rewrap) throws S3Exception {
+        if (sse == null) {
+            throw new S3Exception(S3Error.NotImplemented, "this node has no master key (sse_master_key_file)");
+        }
+        ClusterMap map = mapView.refresh().map();
+        Map<String, Long> objects = new java.util.TreeMap<>();
+        Map<String, Long> uploads = new java.util.TreeMap<>();
+        Map<String, Long> secrets = new java.util.TreeMap<>();
+        long rewrapped = 0;
+        long changed = 0;
+        for (BucketInfo b : map.buckets()) {
+            PoolInfo pool = pool(b);
+            for (boolean upload : new boolean[] {false, true}) {
+                String base = upload ? ObjectKeys.uploadPrefix(b) : ObjectKeys.indexPrefix(b);
+                ShardedListing all = new ShardedListing(indexPartitions(b, pool), (p, after, limit) -> client.scan(p, base, after, limit),
+                        io, base, "", UPLOADS_LISTED_MAX, r -> {
+                            throw new IllegalStateException("read as records");
+                        });
+                for (Optional<Record> r = all.nextRecord(); r.isPresent(); r = all.nextRecord()) {
+                    Record listed = r.get();
+                    if (listed.getTombstone()) {
+                        continue;
+                    }
+                    String marker = SseS3.markerOf(upload ? parse(listed.getMeta().toByteArray(), UploadEntry.class).headers()
+                            : parse(listed.getMeta().toByteArray(), ObjectEntry.class).headers());
+                    if (marker == null) {
+                        continue;
+                    }
+                    String id = keyIdOf(marker);
+                    (upload ? uploads : objects).merge(id, 1L, Long::sum);
+                    if (rewrap && !id.equals(sse.keyId())) {
+                        if (rewrapOne(b, pool, listed, upload)) {
+                            rewrapped++;
+                        } else {
+                            changed++;
+                        }
+                    }
+                }
+            }
+        }
+        for (UserInfo u : map.users()) {
+            if (u.secretKey().startsWith(SseS3.SEALED_SECRET_PREFIX)) {
+                String rest = u.secretKey().substring(SseS3.SEALED_SECRET_PREFIX.length());
+                String id = rest.substring(0, Math.max(0, rest.indexOf(':')));
+                secrets.merge(id, 1L, Long::sum);
+                if (rewrap && !id.equals(sse.keyId())) {
+                    if (resealSecret(u)) {
+                        rewrapped++;
+                    } else {
+                        changed++;
+                    }
+                }
+            }
+        }
+        return new SseKeyUse(sse.keyId(), sse.keyIds(), objects, uploads, secrets, rewrapped, changed);
+    }
+
+    /** Seals a user's secret anew under the current master key, unless it changed meanwhile (then false). */
+    private boolean resealSecret(UserInfo u) throws S3Exception {
+        String sealed = sse.sealSecret(u.accessKey(), sse.openSecret(u.accessKey(), u.secretKey()));
+        MetaResult r;
+        try {
+            r = node.meta().submit(new MetaCommand.ResealSecret(u.accessKey(), u.secretKey(), sealed));
+        } catch (RuntimeException e) {
+            throw new S3Exception(S3Error.ServiceUnavailable, "the cluster map cannot take the resealed secret of "
+                    + u.accessKey() + " now, retry: " + e.getMessage());
+        }
+        if (r.ok()) {
+            return true;
+        }
+        if (MetaResult.SECRET_CHANGED.equals(r.error()) || MetaResult.NO_SUCH_KEY.equals(r.error())) {
+            return false;
+        }
+        throw new S3Exception(S3Error.InternalError, "resealing the secret of " + u.accessKey() + " was refused: " + r.error());
+    }
+
+    private static String keyIdOf(String marker) throws S3Exception {
+        try {
+            return SseS3.keyIdOf(marker);
+        } catch (IOException e) {
+            throw new S3Exception(S3Error.InternalError, e.getMessage());
+        }
+    }
+
+    /** Rewraps the data key of one listed object or upload record; false if the record changed since it was listed. */
+    private boolean rewrapOne(BucketInfo b, PoolInfo pool, Record listed, boolean upload) throws S3Exception {
+        String objectKey = upload ? parse(listed.getMeta().toByteArray(), UploadEntry.class).key()
+                : listed.getKey().substring(ObjectKeys.indexPrefix(b).length());
+        PartitionId ip = ObjectKeys.indexPartition(b, pool, objectKey);
+        Optional<Record> now = cluster(() -> client.get(ip, listed.getKey(), true));
+        if (now.isEmpty() || now.get().getTombstone() || !now.get().getVersion().equals(listed.getVersion())) {
+            return false;
+        }
+        Record r = now.get();
+        byte[] meta;
+        try {
+            if (upload) {
+                UploadEntry u = parse(r.getMeta().toByteArray(), UploadEntry.class);
+                meta = json(new UploadEntry(u.key(), u.uploadId(), u.initiatedMillis(), u.contentType(), u.userMetadata(),
+                        rewrapped(u.headers())));
+            } else {
+                ObjectEntry e = parse(r.getMeta().toByteArray(), ObjectEntry.class);
+                meta = json(new ObjectEntry(e.size(), e.etag(), e.lastModifiedMillis(), e.contentType(), e.userMetadata(),
+                        rewrapped(e.headers()), e.versionId(), e.chunks()));
+            }
+        } catch (IOException e) {
+            throw new S3Exception(S3Error.InternalError, "cannot rewrap the data key of " + listed.getKey() + ": " + e.getMessage());
+        }
+        java.nio.ByteBuffer blob = r.getHasBlob() ? r.getBlob().asReadOnlyByteBuffer() : null;
+        return cluster(() -> client.applyIfStill(ip, listed.getKey(), r.getVersion(), meta, blob));
+    }
+
+    private Map<String, String> rewrapped(Map<String, String> headers) throws IOException {
+        Map<String, String> out = new java.util.LinkedHashMap<>(headers);
+        out.put(SseS3.MARKER, sse.rewrap(headers.get(SseS3.MARKER)));
         return out;
     }
 

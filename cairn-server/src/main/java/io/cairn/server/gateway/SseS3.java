@@ -24,10 +24,13 @@ import javax.crypto.spec.SecretKeySpec;
  * a 16-byte tag, with the piece's record id as associated data, so a piece cannot be moved to
  * another place or object without the read failing. Sizes, ranges and ETags stay the plaintext's.
  *
- * <p>The master key is 32 random bytes, base64, in a file of mode 0600 that every node names in
- * {@code sse_master_key_file}: all nodes must hold the same key. Its id (the start of its SHA-256)
- * is stored with every wrapped key, so a node with another key fails loudly instead of
- * returning garbage.
+ * <p>A master key is 32 random bytes, base64, on a line of a file of mode 0600 that every node
+ * names in {@code sse_master_key_file}: all nodes must hold the same keys. The file may hold
+ * several (a key ring, one per line): the first wraps new data keys and seals new secrets, and
+ * every one opens what it wrapped, so a key is rotated by adding the new one to every node,
+ * then putting it first, then rewrapping what the old one wrapped, then removing the old one
+ * ({@link KeyRingFile}). A key's id (the start of its SHA-256) is stored with every wrapped
+ * key, so a node without that key fails loudly instead of returning garbage.
  */
 public final class SseS3 {
     /** The header a client sends and is answered with. */
@@ -41,48 +44,61 @@ public final class SseS3 {
     public static final int OVERHEAD = NONCE + TAG;
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** The key that wraps new data keys and seals new secrets (the first of the ring). */
     private final byte[] masterKey;
     private final String keyId;
+    /** Every key of the ring by id, the current one first. */
+    private final Map<String, byte[]> ring;
 
-    private SseS3(byte[] masterKey) {
-        if (masterKey.length != 32) {
-            throw new IllegalArgumentException("the SSE master key must be 32 bytes, not " + masterKey.length);
+    private SseS3(java.util.List<byte[]> keys) {
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException("no SSE master key");
         }
-        this.masterKey = masterKey.clone();
+        Map<String, byte[]> byId = new java.util.LinkedHashMap<>();
+        for (byte[] k : keys) {
+            if (k.length != 32) {
+                throw new IllegalArgumentException("an SSE master key must be 32 bytes, not " + k.length);
+            }
+            if (byId.put(idOf(k), k.clone()) != null) {
+                throw new IllegalArgumentException("SSE master key " + idOf(k) + " is in the key ring twice");
+            }
+        }
+        this.ring = java.util.Collections.unmodifiableMap(byId);
+        this.masterKey = keys.getFirst().clone();
         this.keyId = idOf(masterKey);
     }
 
-    /** Reads a master key file, refusing one that others may read. */
+    /** Reads a master key file (one key, or a key ring of several, the current one first), refusing one that others may read. */
     public static SseS3 load(Path file) throws IOException {
         io.cairn.meta.tls.Pem.requireOwnerOnly(file);
-        byte[] key;
         try {
-            key = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).strip());
+            return new SseS3(KeyRingFile.read(file));
         } catch (IllegalArgumentException e) {
-            throw new IOException(file + ": the SSE master key is not base64", e);
+            throw new IOException(file + ": " + e.getMessage(), e);
         }
-        if (key.length != 32) {
-            throw new IOException(file + ": the SSE master key must be 32 bytes (base64 of 44 characters), not " + key.length);
+    }
+
+    /** The ids of the ring's keys, the current one first. */
+    public java.util.List<String> keyIds() {
+        return java.util.List.copyOf(ring.keySet());
+    }
+
+    /** The master key of {@code id}, or an exception naming what this node holds. */
+    private byte[] key(String id, String what) throws IOException {
+        byte[] k = ring.get(id);
+        if (k == null) {
+            throw new IOException(what + " under master key " + id + ", which this node's sse_master_key_file does not hold (it holds "
+                    + String.join(", ", ring.keySet()) + "): every node must hold every key still in use");
         }
-        return new SseS3(key);
+        return k;
     }
 
     /** Writes a new random master key to {@code file} (mode 0600), unless the file exists. */
     public static void createIfAbsent(Path file) throws IOException {
-        if (Files.exists(file)) {
-            return;
-        }
-        byte[] key = new byte[32];
-        RANDOM.nextBytes(key);
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        KeyRingFile.createIfAbsent(file);
     }
 
-    private static String idOf(byte[] key) {
+    static String idOf(byte[] key) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key), 0, 8);
         } catch (GeneralSecurityException e) {
@@ -113,11 +129,26 @@ public final class SseS3 {
         if (parts.length != 3 || !parts[0].equals("v1")) {
             throw new IOException("unreadable SSE-S3 marker");
         }
-        if (!parts[1].equals(keyId)) {
-            throw new IOException("the object was encrypted under master key " + parts[1] + ", and this node holds master key " + keyId
-                    + ": every node's sse_master_key_file must hold the same key");
+        return open(key(parts[1], "the object's data key is wrapped"), "cairn sse-s3 data key " + parts[1],
+                Base64.getDecoder().decode(parts[2]));
+    }
+
+    /** The id of the master key that wrapped the data key in {@code marker}. */
+    public static String keyIdOf(String marker) throws IOException {
+        String[] parts = marker.split(";");
+        if (parts.length != 3 || !parts[0].equals("v1")) {
+            throw new IOException("unreadable SSE-S3 marker");
         }
-        return open(masterKey, "cairn sse-s3 data key " + keyId, Base64.getDecoder().decode(parts[2]));
+        return parts[1];
+    }
+
+    /** {@code marker}'s data key wrapped anew by the current master key (the marker itself if it already is). */
+    public String rewrap(String marker) throws IOException {
+        if (keyIdOf(marker).equals(keyId)) {
+            return marker;
+        }
+        byte[] wrapped = seal(masterKey, "cairn sse-s3 data key " + keyId, unwrap(marker), 0, 32);
+        return "v1;" + keyId + ";" + Base64.getEncoder().encodeToString(wrapped);
     }
 
     /** Seals {@code len} bytes of {@code buf} under {@code key}, bound to {@code aad}: nonce, ciphertext, tag. */
@@ -176,14 +207,12 @@ public final class SseS3 {
             return cached;
         }
         String[] parts = stored.substring(SEALED_SECRET_PREFIX.length()).split(":", 2);
-        if (parts.length != 2 || !parts[0].equals(keyId)) {
-            throw new IllegalStateException("the secret of access key " + accessKey + " is sealed under master key "
-                    + (parts.length == 2 ? parts[0] : "?") + ", and this node holds master key " + keyId
-                    + ": every node's sse_master_key_file must hold the same key");
+        if (parts.length != 2) {
+            throw new IllegalStateException("the sealed secret of access key " + accessKey + " is unreadable");
         }
         try {
-            String clear = new String(open(masterKey, "cairn user secret " + accessKey, Base64.getDecoder().decode(parts[1])),
-                    StandardCharsets.UTF_8);
+            String clear = new String(open(key(parts[0], "the secret of access key " + accessKey + " is sealed"),
+                    "cairn user secret " + accessKey, Base64.getDecoder().decode(parts[1])), StandardCharsets.UTF_8);
             if (openedSecrets.size() > 10_000) {
                 openedSecrets.clear();
             }
