@@ -114,13 +114,14 @@ public final class TestCluster implements AutoCloseable {
     }
 
     /**
-     * As {@link #startSites(int, int, long)}, each site's nodes (and the tie-breaker, after them)
-     * on a network of its own: they serve on its address and run in its namespace, and a site can
+     * As {@link #startSites(int, int, long)}, with {@code nodeSettings} for the data nodes, each
+     * site's nodes (and the tie-breaker, after them) on a network of its own: they serve on its address and run in its namespace, and a site can
      * be cut off while its nodes run on ({@link SiteNetworks#cut}).
      */
-    public static TestCluster startSites(int nodes, int sites, long siteDelayMillis, SiteNetworks networks) throws IOException {
+    public static TestCluster startSites(int nodes, int sites, long siteDelayMillis, SiteNetworks networks,
+            Map<Integer, DevCluster.NodeSettings> nodeSettings) throws IOException {
         return start(new DevCluster.Options(nodes, freeBasePort(nodes + 1), 64, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS,
-                DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withSites(sites).withSiteDelay(siteDelayMillis)
+                DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, nodeSettings).withSites(sites).withSiteDelay(siteDelayMillis)
                 .withSiteNetworks(networks.networks()));
     }
 

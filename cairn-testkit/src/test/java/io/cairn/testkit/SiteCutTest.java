@@ -49,6 +49,12 @@ class SiteCutTest {
     static final List<Integer> DATA_NODES = List.of(0, 1, 2, 3);
     static final long SITE_DELAY_MILLIS = 25;
     static final Duration FAILOVER = Duration.ofSeconds(90);
+    /**
+     * The node-to-node deadline ({@code rpc_timeout_millis}, 30 s by default): shorter than the
+     * gateway's retry budget (30 s), so a write sent to the losing site is tried twice, rereading
+     * the map from a meta service out of reach in between, before it fails.
+     */
+    static final long RPC_TIMEOUT_MILLIS = 10_000;
     /** Writes sent to the losing site's gateways during a cut, each to a key of its own. */
     static final int WRITES_INTO_LOSING_SITE = 6;
 
@@ -115,7 +121,11 @@ class SiteCutTest {
     /** Starts the cluster on its site networks and writes 40 objects through every data node. */
     private void start() throws Exception {
         networks = SiteNetworks.create(3);
-        cluster = TestCluster.startSites(4, 2, SITE_DELAY_MILLIS, networks);
+        Map<Integer, io.cairn.server.dev.DevCluster.NodeSettings> settings = new java.util.HashMap<>();
+        for (int i : DATA_NODES) {
+            settings.put(i, io.cairn.server.dev.DevCluster.NodeSettings.rpcTimeout(RPC_TIMEOUT_MILLIS));
+        }
+        cluster = TestCluster.startSites(4, 2, SITE_DELAY_MILLIS, networks, settings);
         assertThat(cluster.nodes()).isEqualTo(5);
         for (int i = 0; i < 5; i++) {
             assertThat(cluster.nodeStatus(i).path("site").asText()).as("node %d", i)
@@ -151,6 +161,8 @@ class SiteCutTest {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         Map<String, byte[]> acknowledged = new ConcurrentHashMap<>();
         Map<String, String> failed = new ConcurrentHashMap<>();
+        // Writes the gateway never answered: the client's socket timeout (2 minutes) ended them.
+        Map<String, String> unanswered = new ConcurrentHashMap<>();
         try {
             List<Future<?>> losingSiteWrites = new ArrayList<>();
             for (int n = 0; n < WRITES_INTO_LOSING_SITE; n++) {
@@ -162,8 +174,10 @@ class SiteCutTest {
                     try (S3Client c = cluster.s3WithoutRetries(through, Duration.ofSeconds(150))) {
                         c.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body));
                         acknowledged.put(bucket + "/" + key, body);
-                    } catch (RuntimeException e) {
+                    } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
                         failed.put(bucket + "/" + key, e.getClass().getSimpleName() + ": " + e.getMessage());
+                    } catch (RuntimeException e) {
+                        unanswered.put(bucket + "/" + key, e.getClass().getSimpleName() + ": " + e.getMessage());
                     }
                     return null;
                 }));
@@ -203,6 +217,9 @@ class SiteCutTest {
         System.out.printf("SiteCutTest: of %d writes sent to the losing site during the cut, %d were acknowledged, %d failed: %s%n",
                 WRITES_INTO_LOSING_SITE, acknowledged.size(), failed.size(), failed.values().stream()
                         .map(m -> m.length() > 160 ? m.substring(0, 160) + "..." : m).distinct().toList());
+        // A gateway cut off from the meta service answers within its retry budget: each map read it
+        // makes on the way gives up after a few timed-out tries (they once held it for minutes).
+        assertThat(unanswered).as("writes the losing site's gateways never answered").isEmpty();
         for (Map.Entry<String, byte[]> e : acknowledged.entrySet()) {
             String[] bk = e.getKey().split("/", 2);
             for (int i : winner) {

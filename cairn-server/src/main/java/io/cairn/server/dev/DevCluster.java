@@ -271,23 +271,29 @@ public final class DevCluster {
             @JsonProperty("segment_bytes_max") Long segmentBytesMax,
             @JsonProperty("compaction_interval_millis") Long compactionIntervalMillis,
             @JsonProperty("scrub_pause_millis") Long scrubPauseMillis,
-            @JsonProperty("min_copies") Integer minCopies) {
+            @JsonProperty("min_copies") Integer minCopies,
+            @JsonProperty("rpc_timeout_millis") Long rpcTimeoutMillis) {
 
-        public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null, null, null);
+        public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null, null, null, null);
 
         public NodeSettings(String dataDir, Long freeReserveBytes, Double freeReserveRatio, Long segmentBytesMax,
                             Long compactionIntervalMillis) {
-            this(dataDir, freeReserveBytes, freeReserveRatio, segmentBytesMax, compactionIntervalMillis, null, null);
+            this(dataDir, freeReserveBytes, freeReserveRatio, segmentBytesMax, compactionIntervalMillis, null, null, null);
         }
 
         /** Settings that only change {@code min_copies}. */
         public static NodeSettings minCopies(int copies) {
-            return new NodeSettings(null, null, null, null, null, null, copies);
+            return new NodeSettings(null, null, null, null, null, null, copies, null);
         }
 
         /** Settings that only change the pause between scrub passes. */
         public static NodeSettings scrubPause(long millis) {
-            return new NodeSettings(null, null, null, null, null, millis, null);
+            return new NodeSettings(null, null, null, null, null, millis, null, null);
+        }
+
+        /** Settings that only change the deadline of node-to-node calls ({@code rpc_timeout_millis}). */
+        public static NodeSettings rpcTimeout(long millis) {
+            return new NodeSettings(null, null, null, null, null, null, null, millis);
         }
     }
 
@@ -596,6 +602,9 @@ public final class DevCluster {
         }
         if (own.minCopies() != null) {
             y.append("min_copies: ").append(own.minCopies()).append('\n');
+        }
+        if (own.rpcTimeoutMillis() != null) {
+            y.append("rpc_timeout_millis: ").append(own.rpcTimeoutMillis()).append('\n');
         }
         if (own.compactionIntervalMillis() != null) {
             y.append("compaction_interval_millis: ").append(own.compactionIntervalMillis()).append('\n');
