@@ -111,11 +111,7 @@ public final class DevCluster {
          * each site has every {@code sites}-th node and the sites differ by one node at most.
          */
         public String site(int i) {
-            if (isTiebreaker(i)) {
-                return "site" + (sites + 1);
-            }
-            int d = dataIndex(i);
-            return "site" + (d % sites + 1);
+            return "site" + (place(i) + 1);
         }
 
         /** Node i's zone inside its site: one node per zone. */
@@ -205,7 +201,7 @@ public final class DevCluster {
             return siteNetworks.isEmpty() ? null : siteNetworks.get(place(i)).netns();
         }
 
-        /** Node i's place among the site networks: its site's index, the tie-breaker after the sites. */
+        /** Node i's site, from 0: the tie-breaker's third place after the sites (also its place among the site networks). */
         private int place(int i) {
             return isTiebreaker(i) ? sites : dataIndex(i) % sites;
         }

@@ -948,9 +948,8 @@ public final class ClusterObjectBackend implements ObjectBackend {
             }
         }
         for (UserInfo u : map.users()) {
-            if (u.secretKey().startsWith(SseS3.SEALED_SECRET_PREFIX)) {
-                String rest = u.secretKey().substring(SseS3.SEALED_SECRET_PREFIX.length());
-                String id = rest.substring(0, Math.max(0, rest.indexOf(':')));
+            String id = SseS3.sealedSecretKeyId(u.secretKey());
+            if (id != null) {
                 secrets.merge(id, 1L, Long::sum);
                 if (rewrap && !id.equals(sse.keyId())) {
                     if (resealSecret(u)) {

@@ -55,10 +55,7 @@ public final class SseS3 {
             throw new IllegalArgumentException("no SSE master key");
         }
         Map<String, byte[]> byId = new java.util.LinkedHashMap<>();
-        for (byte[] k : keys) {
-            if (k.length != 32) {
-                throw new IllegalArgumentException("an SSE master key must be 32 bytes, not " + k.length);
-            }
+        for (byte[] k : keys) { // each 32 bytes: KeyRingFile.read checks
             if (byId.put(idOf(k), k.clone()) != null) {
                 throw new IllegalArgumentException("SSE master key " + idOf(k) + " is in the key ring twice");
             }
@@ -114,8 +111,22 @@ public final class SseS3 {
     public DataKey newDataKey() {
         byte[] key = new byte[32];
         RANDOM.nextBytes(key);
-        byte[] wrapped = seal(masterKey, "cairn sse-s3 data key " + keyId, key, 0, key.length);
-        return new DataKey(key, "v1;" + keyId + ";" + Base64.getEncoder().encodeToString(wrapped));
+        return new DataKey(key, wrap(key));
+    }
+
+    /** The marker of {@code dataKey}: the key wrapped by the current master key, with that key's id. */
+    private String wrap(byte[] dataKey) {
+        byte[] wrapped = seal(masterKey, "cairn sse-s3 data key " + keyId, dataKey, 0, dataKey.length);
+        return "v1;" + keyId + ";" + Base64.getEncoder().encodeToString(wrapped);
+    }
+
+    /** A marker's parts: its version, the wrapping master key's id, the wrapped key. */
+    private static String[] markerParts(String marker) throws IOException {
+        String[] parts = marker.split(";");
+        if (parts.length != 3 || !parts[0].equals("v1")) {
+            throw new IOException("unreadable SSE-S3 marker");
+        }
+        return parts;
     }
 
     /** The data key of an object with these stored headers, or null when it is not encrypted. */
@@ -125,30 +136,19 @@ public final class SseS3 {
 
     /** Unwraps the data key in {@code marker}; fails loudly when it was wrapped by another master key or is damaged. */
     public byte[] unwrap(String marker) throws IOException {
-        String[] parts = marker.split(";");
-        if (parts.length != 3 || !parts[0].equals("v1")) {
-            throw new IOException("unreadable SSE-S3 marker");
-        }
+        String[] parts = markerParts(marker);
         return open(key(parts[1], "the object's data key is wrapped"), "cairn sse-s3 data key " + parts[1],
                 Base64.getDecoder().decode(parts[2]));
     }
 
     /** The id of the master key that wrapped the data key in {@code marker}. */
     public static String keyIdOf(String marker) throws IOException {
-        String[] parts = marker.split(";");
-        if (parts.length != 3 || !parts[0].equals("v1")) {
-            throw new IOException("unreadable SSE-S3 marker");
-        }
-        return parts[1];
+        return markerParts(marker)[1];
     }
 
     /** {@code marker}'s data key wrapped anew by the current master key (the marker itself if it already is). */
     public String rewrap(String marker) throws IOException {
-        if (keyIdOf(marker).equals(keyId)) {
-            return marker;
-        }
-        byte[] wrapped = seal(masterKey, "cairn sse-s3 data key " + keyId, unwrap(marker), 0, 32);
-        return "v1;" + keyId + ";" + Base64.getEncoder().encodeToString(wrapped);
+        return keyIdOf(marker).equals(keyId) ? marker : wrap(unwrap(marker));
     }
 
     /** Seals {@code len} bytes of {@code buf} under {@code key}, bound to {@code aad}: nonce, ciphertext, tag. */
@@ -198,6 +198,16 @@ public final class SseS3 {
     }
 
     /** The secret key of {@code accessKey} as {@link #sealSecret} stored it (a secret stored in clear is returned as it is). */
+    /** The id of the master key a stored secret is sealed under, or null if it is stored in clear. */
+    public static String sealedSecretKeyId(String stored) {
+        return stored.startsWith(SEALED_SECRET_PREFIX) ? sealedSecretParts(stored)[0] : null;
+    }
+
+    /** A sealed secret's parts: the sealing master key's id, the sealed secret (absent if unreadable). */
+    private static String[] sealedSecretParts(String stored) {
+        return stored.substring(SEALED_SECRET_PREFIX.length()).split(":", 2);
+    }
+
     public String openSecret(String accessKey, String stored) {
         if (!stored.startsWith(SEALED_SECRET_PREFIX)) {
             return stored;
@@ -206,7 +216,7 @@ public final class SseS3 {
         if (cached != null) {
             return cached;
         }
-        String[] parts = stored.substring(SEALED_SECRET_PREFIX.length()).split(":", 2);
+        String[] parts = sealedSecretParts(stored);
         if (parts.length != 2) {
             throw new IllegalStateException("the sealed secret of access key " + accessKey + " is unreadable");
         }
