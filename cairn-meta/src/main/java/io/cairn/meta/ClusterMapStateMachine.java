@@ -104,6 +104,11 @@ public final class ClusterMapStateMachine {
             return failed(state, MetaResult.NODE_REMOVED);
         }
         Optional<NodeInfo> existing = map.node(node.id());
+        if (existing.isPresent() && !existing.get().isUp() && PeerReachability.fenced(node.id(), map, state.stats())) {
+            // Back from a restart while its peers still cannot reach it: it stays down (and out, if
+            // it was), as on a heartbeat, until they can.
+            node = node.withState(existing.get().state()).withIn(existing.get().in());
+        }
         if (existing.isPresent() && existing.get().equals(node)) {
             return unchanged(state);
         }

@@ -99,6 +99,15 @@ public final class FailureDetector {
         return out;
     }
 
+    /**
+     * Whether the leader has been judging for long enough to have heard every live node since it
+     * started: the {@link #quiet} time. Until then, a node not heard yet is quiet only because the
+     * leader just came, and the few nodes heard first would be judged on half the picture.
+     */
+    public boolean heardAllSinceStart(long nowNanos) {
+        return nowNanos - startNanos >= Math.min(QUIET_NANOS_MAX, downAfterNanos / 4);
+    }
+
     /** The later of {@code nodeId}'s last heartbeat and the moment this detector started judging. */
     private long lastHeard(String nodeId) {
         Long last = lastHeartbeatNanos.get(nodeId);

@@ -24,7 +24,20 @@ public final class MetaLeaderRound {
     public record Settings(long downOutIntervalMillis, double fullRatio) {}
 
     /** One command to submit, and why (for the leader's log). */
-    public record Step(MetaCommand command, String why) {}
+    public record Step(MetaCommand command, String why, Cause cause) {
+        public Step(MetaCommand command, String why) {
+            this(command, why, Cause.OTHER);
+        }
+    }
+
+    /** Why a step is taken, where it matters to a reader of the decisions (the simulator's checks). */
+    public enum Cause {
+        /** A node marked down because the leader no longer hears it. */
+        SILENT,
+        /** A node marked down while it still heartbeats, because its peers cannot work with it. */
+        PEERS,
+        OTHER
+    }
 
     private MetaLeaderRound() {}
 
@@ -53,14 +66,17 @@ public final class MetaLeaderRound {
         for (String nodeId : silent) {
             List<String> peers = detector.suspectedBy(nodeId, nowNanos, map);
             markedDown.add(nodeId);
-            steps.add(new Step(new MetaCommand.MarkDown(nodeId), "no heartbeat" + (peers.isEmpty() ? "" : ", and its peers " + peers + " suspect it")));
+            steps.add(new Step(new MetaCommand.MarkDown(nodeId), "no heartbeat" + (peers.isEmpty() ? "" : ", and its peers " + peers + " suspect it"),
+                    Cause.SILENT));
         }
-        for (String nodeId : PeerReachability.toMarkDown(map, stats, detector.quiet(nowNanos, map))) {
+        List<String> byPeers = detector.heardAllSinceStart(nowNanos) ? PeerReachability.toMarkDown(map, stats, detector.quiet(nowNanos, map))
+                : List.of();
+        for (String nodeId : byPeers) {
             if (markedDown.add(nodeId)) {
                 List<String> by = PeerReachability.suspecters(nodeId, map, stats);
                 NodeStats own = stats.get(nodeId);
                 steps.add(new Step(new MetaCommand.MarkDown(nodeId), "it still heartbeats, but its peers cannot work with it (suspected by "
-                        + by + (own == null || own.suspects().isEmpty() ? "" : "; it cannot reach " + own.suspects()) + ")"));
+                        + by + (own == null || own.suspects().isEmpty() ? "" : "; it cannot reach " + own.suspects()) + ")", Cause.PEERS));
             }
         }
         return steps;

@@ -19,18 +19,28 @@ import java.util.TreeSet;
  * (which marks such nodes down) and the map's state machine (which keeps them down while their
  * heartbeats go on) decide alike.
  *
- * <p>Only reports made on the current map count: a report from before the latest change (a node
- * that just came back, say) says nothing about now. Among the nodes counted as up, {@code x} is
+ * <p>To take a node out, only reports made on the current map count: a report from before the
+ * latest change (a node that just came back, say) says nothing about now. To keep one out, each
+ * node's latest report counts, and any suspicion in them ({@link #fenced}). The leader leaves out of its reckoning the nodes
+ * it no longer hears from either (they are the failure detector's to mark down, for silence):
+ * peers that died a moment ago, not yet marked down, are unreachable for everyone, and the first
+ * node to say so is not the one at fault; a node whose heartbeats are being lost is not judged on
+ * the half of the picture that still arrives. Among the nodes counted as up, {@code x} is
  * <em>unreachable</em> when
  * <ul>
  * <li>most of the up nodes that ping it suspect it (one-way cut into it, or cut off from them), or</li>
- * <li>it suspects most of the up nodes it pings (it cannot reach them: a one-way cut out of it),
- *     leaving out, on the leader, the nodes the leader no longer hears from either: peers that
- *     died a moment ago, not yet marked down, are unreachable for everyone, and the first node to
- *     say so is not the one at fault; or</li>
- * <li>it and an up peer suspect each other (a cut between the two) and it is the one to go: the one
- *     more peers suspect, then the greater id.</li>
+ * <li>it suspects most of the up nodes it pings (it cannot reach them: a one-way cut out of it), or</li>
+ * <li>it and an up peer suspect each other (a cut between the two) and it is the one to go.</li>
  * </ul>
+ *
+ * <p>A node that is unreachable among the nodes of its own site alone has a fault of its own (its
+ * network, its process): of those, the one cut from the most up nodes (it suspects them or they
+ * suspect it) goes first, then the greater id. When no unreachable node is, they are unreachable
+ * for their cuts from other sites: the link between sites is cut, and one side must lose whole: the site with the fewest nodes up loses
+ * (of equals, the greater name), whatever order the reports arrive in. Once a node of one side is
+ * down, its side has fewer nodes up, so it is again that side's node that goes next. Taking nodes
+ * out of both sides in turn would let each side acknowledge writes that the other, once it won,
+ * would not have.
  */
 public final class PeerReachability {
 
@@ -42,57 +52,126 @@ public final class PeerReachability {
     }
 
     /**
-     * The up nodes the leader marks down, in order: each time the most suspected node that is
-     * unreachable among those still counted up, until none is. Marking one down can make another
+     * The up nodes the leader marks down, in order: each time, of the unreachable nodes and those
+     * they are cut from, the one that goes first, until no node still counted up is unreachable. Marking one down can make another
      * reachable again (a node that suspected only the first). {@code quiet} are the nodes the
-     * leader has not heard from lately ({@link FailureDetector#quiet}): a node that cannot reach
-     * them is not taken for cut off on their account.
+     * leader has not heard from lately ({@link FailureDetector#quiet}): they are neither taken out
+     * here nor counted up, so a node that cannot reach them is not taken for cut off on their account.
      */
     public static List<String> toMarkDown(ClusterMap map, Map<String, NodeStats> allStats, Set<String> quiet) {
         Map<String, NodeStats> stats = current(allStats, map.epoch());
         Set<String> up = new TreeSet<>();
         for (NodeInfo n : map.nodes()) {
-            if (n.isUp()) {
+            if (n.isUp() && !quiet.contains(n.id())) {
                 up.add(n.id());
             }
         }
+        return removals(up, map, stats, allStats);
+    }
+
+    /** Takes out, one at a time, the node that goes first, until no node still counted up is unreachable. */
+    private static List<String> removals(Set<String> up, ClusterMap map, Map<String, NodeStats> stats, Map<String, NodeStats> allStats) {
         List<String> out = new ArrayList<>();
         while (true) {
-            String worst = up.stream().filter(x -> unreachable(x, up, stats, quiet))
-                    .max(Comparator.<String>comparingInt(x -> suspecters(x, up, stats).size()).thenComparing(Comparator.naturalOrder()))
-                    .orElse(null);
-            if (worst == null) {
+            Comparator<String> goesFirst = goesFirst(up, stats);
+            List<String> unreachable = up.stream().filter(x -> unreachable(x, up, stats, stats, goesFirst)).toList();
+            if (unreachable.isEmpty()) {
                 return out;
+            }
+            // A node unreachable among the nodes of its own site alone has a fault of its own: it goes
+            // before any site. Here most of the nodes of its site that ping it, by their latest
+            // reports, must suspect it on the current map: one report in, of a peer it answers
+            // slowly, does not make a node at one end of a cut between sites its own fault.
+            String worst = unreachable.stream()
+                    .filter(x -> unreachable(x, sameSite(x, up, map), stats, allStats, goesFirst))
+                    .max(goesFirst).orElse(null);
+            if (worst == null) {
+                // The others are unreachable for their cuts from other sites: a cut between sites. Of
+                // the sites on it, the one with the fewest nodes up loses (then the greater name),
+                // and its node that goes first goes.
+                Set<String> onCut = new TreeSet<>(unreachable);
+                unreachable.forEach(x -> onCut.addAll(cutFrom(x, up, stats)));
+                Map<String, Integer> upInSite = upInSite(map, out);
+                List<String> sites = onCut.stream().map(x -> siteOf(x, map)).distinct().toList();
+                if (sites.size() == 1) {
+                    worst = unreachable.stream().max(goesFirst).orElseThrow(); // no cut between sites after all
+                } else {
+                    String losing = sites.stream()
+                            .min(Comparator.<String>comparingInt(site -> upInSite.getOrDefault(site, 0)).thenComparing(Comparator.reverseOrder()))
+                            .orElseThrow();
+                    worst = onCut.stream().filter(x -> siteOf(x, map).equals(losing)).max(goesFirst).orElseThrow();
+                }
             }
             out.add(worst);
             up.remove(worst);
         }
     }
 
+    /** The nodes of {@code up} in the site of {@code x}. */
+    private static Set<String> sameSite(String x, Set<String> up, ClusterMap map) {
+        Set<String> out = new TreeSet<>();
+        String site = siteOf(x, map);
+        up.stream().filter(y -> siteOf(y, map).equals(site)).forEach(out::add);
+        return out;
+    }
+
+    /** How many nodes of each site are up in the map (quiet ones too), leaving out those in {@code goneNow}, taken out this round. */
+    private static Map<String, Integer> upInSite(ClusterMap map, List<String> goneNow) {
+        Map<String, Integer> out = new java.util.HashMap<>();
+        for (NodeInfo n : map.nodes()) {
+            if (n.isUp() && !goneNow.contains(n.id())) {
+                out.merge(n.site(), 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    /** Of two nodes counted up, the greater goes first: the one cut from more up nodes, then the greater id. */
+    private static Comparator<String> goesFirst(Set<String> up, Map<String, NodeStats> stats) {
+        return Comparator.<String>comparingInt(x -> cutFrom(x, up, stats).size()).thenComparing(Comparator.naturalOrder());
+    }
+
+    private static String siteOf(String id, ClusterMap map) {
+        return map.node(id).map(NodeInfo::site).orElse("");
+    }
+
+    /** The up nodes {@code x} is cut from, either way: it suspects them or they suspect it. */
+    static Set<String> cutFrom(String x, Set<String> up, Map<String, NodeStats> stats) {
+        Set<String> cut = new TreeSet<>(suspecters(x, up, stats));
+        NodeStats own = stats.get(x);
+        if (own != null) {
+            own.suspects().stream().filter(y -> !y.equals(x) && up.contains(y)).forEach(cut::add);
+        }
+        return cut;
+    }
+
     /**
-     * Whether the down node {@code x}, if it came up now, would be unreachable among the nodes up
-     * now: it stays down. The reports that took {@code x} out were made on the map before the one
-     * that marks it down; they count until their authors report on the new map, so that a
-     * heartbeat of {@code x} that arrives before theirs does not bring it straight back (only to
-     * be taken out again once its peers have waited out their suspicion anew). The map's state
-     * machine knows no clock, so here every suspect counts, quiet or not: a node back up that
-     * still names peers that died stays down until they are marked down too.
+     * Whether the down node {@code x} stays down on its heartbeat: while any up node that pings it
+     * still names it a suspect, or it still names an up node it pings. Taking a node out takes most
+     * of its peers, or a pair that suspect each other, on reports made on the current map; keeping
+     * it out takes any suspicion that stands, so that a decision holds while the cut that caused it
+     * lasts: a node back would only be taken out again, and with a cut between two groups each
+     * return lets the other side lose a node. Here each node's latest report counts, on whatever map
+     * it was made: the reports that took {@code x} out stand until their authors report again, so
+     * neither a heartbeat of {@code x} that arrives before theirs nor a map change of another cause
+     * (degraded mode, an acting set cleared) brings it straight back. Up nodes report every
+     * heartbeat interval and ping down peers too, so a healed node comes back one report after its
+     * peers and it reach each other again. The map's state machine knows no clock, so here every
+     * suspect counts, quiet or not: a node back up that still names peers that died stays down
+     * until they are marked down too.
      */
     public static boolean fenced(String x, ClusterMap map, Map<String, NodeStats> allStats) {
-        Map<String, NodeStats> stats = new java.util.TreeMap<>();
-        allStats.forEach((id, s) -> {
-            if (s.mapEpoch() >= map.epoch() - 1) {
-                stats.put(id, s);
-            }
-        });
         Set<String> up = new TreeSet<>();
         for (NodeInfo n : map.nodes()) {
-            if (n.isUp()) {
+            if (n.isUp() && !n.id().equals(x)) {
                 up.add(n.id());
             }
         }
-        up.add(x);
-        return unreachable(x, up, stats, Set.of());
+        if (!suspecters(x, up, allStats).isEmpty()) {
+            return true;
+        }
+        NodeStats own = allStats.get(x);
+        return own != null && own.suspects().stream().anyMatch(y -> up.contains(y) && own.peers().contains(y));
     }
 
     /** The up nodes (other than {@code x}) that ping {@code x} and say it stopped answering on the current map, sorted. */
@@ -112,8 +191,13 @@ public final class PeerReachability {
         return out;
     }
 
-    static boolean unreachable(String x, Set<String> up, Map<String, NodeStats> stats, Set<String> quiet) {
-        List<String> watchers = watchers(x, up, stats);
+    /**
+     * Whether {@code x} is unreachable among {@code up}, on the reports {@code stats}; the nodes that
+     * ping it are those that say so in {@code pingersFrom} (the same reports, or every node's latest).
+     */
+    private static boolean unreachable(String x, Set<String> up, Map<String, NodeStats> stats, Map<String, NodeStats> pingersFrom,
+            Comparator<String> goesFirst) {
+        List<String> watchers = watchers(x, up, pingersFrom);
         List<String> suspecters = suspecters(x, up, stats);
         if (!watchers.isEmpty() && suspecters.size() * 2 > watchers.size()) {
             return true;
@@ -122,18 +206,14 @@ public final class PeerReachability {
         if (own == null) {
             return false;
         }
-        List<String> watched = own.peers().stream().filter(y -> !y.equals(x) && up.contains(y) && !quiet.contains(y)).toList();
+        List<String> watched = own.peers().stream().filter(y -> !y.equals(x) && up.contains(y)).toList();
         long suspected = watched.stream().filter(own.suspects()::contains).count();
         if (!watched.isEmpty() && suspected * 2 > watched.size()) {
             return true;
         }
         for (String y : suspecters) {
-            if (own.suspects().contains(y)) {
-                int mine = suspecters.size();
-                int theirs = suspecters(y, up, stats).size();
-                if (mine > theirs || mine == theirs && x.compareTo(y) > 0) {
-                    return true;
-                }
+            if (own.suspects().contains(y) && goesFirst.compare(x, y) > 0) {
+                return true;
             }
         }
         return false;

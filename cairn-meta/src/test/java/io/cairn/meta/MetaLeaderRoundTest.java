@@ -80,4 +80,20 @@ class MetaLeaderRoundTest {
         assertThat(MetaLeaderRound.decide(s, detector, START + 3 * SECOND, SETTINGS)).extracting(MetaLeaderRound.Step::command)
                 .containsExactly(new MetaCommand.MarkDown("c"));
     }
+
+    @Test
+    void aNewLeaderJudgesPeerReportsOnlyOnceItCanHaveHeardEveryNode() {
+        // A leader that just took over has heard only d, which cannot reach a or b: the others, not heard yet, are quiet
+        // only because the leader just came. It waits the quiet time (a quarter of down-after here) before it judges.
+        MetaState s = state(List.of("a", "b", "c", "d"), List.of(), Map.of("d", List.of("a", "b")));
+        FailureDetector detector = new FailureDetector(4 * SECOND, START);
+        detector.restart(START + 20 * SECOND);
+        detector.heartbeat("d", START + 20 * SECOND + SECOND / 2);
+        assertThat(MetaLeaderRound.decide(s, detector, START + 20 * SECOND + SECOND / 2, SETTINGS)).isEmpty();
+        for (String id : List.of("a", "b", "c", "d")) {
+            detector.heartbeat(id, START + 21 * SECOND);
+        }
+        assertThat(MetaLeaderRound.decide(s, detector, START + 21 * SECOND, SETTINGS)).extracting(MetaLeaderRound.Step::command)
+                .containsExactly(new MetaCommand.MarkDown("d"));
+    }
 }

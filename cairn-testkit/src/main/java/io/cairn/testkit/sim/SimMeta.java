@@ -55,6 +55,8 @@ final class SimMeta {
     private java.util.function.Consumer<ClusterMap> onChange = m -> { };
     private boolean unavailable;
     long markedDown;
+    /** The nodes marked down while they still heartbeat, because their peers cannot reach them, in order. */
+    final java.util.List<String> takenOutByPeers = new java.util.ArrayList<>();
     long markedOut;
     long actingCleared;
     long unavailableWindows;
@@ -172,6 +174,9 @@ final class SimMeta {
                 switch (step.command()) {
                     case MetaCommand.MarkDown d -> {
                         markedDown++;
+                        if (step.cause() == MetaLeaderRound.Cause.PEERS) {
+                            takenOutByPeers.add(d.nodeId());
+                        }
                         world.trace(SimNetwork.META, "marks " + d.nodeId() + " down: " + step.why());
                     }
                     case MetaCommand.MarkOut o -> markedOut++;

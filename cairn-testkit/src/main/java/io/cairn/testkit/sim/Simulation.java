@@ -56,7 +56,7 @@ public final class Simulation {
     /**
      * @param sites the nodes take the sites in turn ({@code site1}, {@code site2}, ...); with two or
      *              more, a step may also lose a whole site (every node crashed) or cut it off (from
-     *              the other sites and the meta service) for a while, with no other fault at the same time
+     *              the other sites, and from the meta service or not) for a while, with no other fault at the same time
      */
     public record Config(long seed, int nodes, int steps, int faulty, int sites) {
         public Config(long seed, int nodes, int steps, int faulty) {
@@ -320,11 +320,18 @@ public final class Simulation {
 
     /** While a whole site is lost or cut off: no other fault starts. */
     private boolean siteFaultUnderWay;
+    /**
+     * While only the link between the sites is cut, from 3 s after it began: where that was in
+     * {@link SimMeta#takenOutByPeers}; else -1.
+     */
+    private int linkCutFrom = -1;
+    /** How many of the nodes taken out since {@link #linkCutFrom} have been checked. */
+    private int checkedTakenOut;
 
     /**
      * Loses site {@code site} for a while, when nothing else is faulty: every node of it crashes
-     * (started again later), or it is cut off from the nodes of the other sites and from the meta
-     * service (its nodes still reach each other). Placement keeps a copy of every replicated
+     * (started again later), or it is cut off from the nodes of the other sites, and from the meta
+     * service or not (its nodes still reach each other). Placement keeps a copy of every replicated
      * record in each site, so the other sites keep serving what they hold.
      */
     private void siteFault(String site) {
@@ -349,11 +356,17 @@ public final class Simulation {
                 }
             });
         } else {
-            world.trace("sim", site + " cut off from the other sites and the meta service for " + lasts + " ms");
-            count("sites_cut");
+            // Cut off from everything else, or only from the other sites' nodes (the link between
+            // the sites cut, both sides still reaching the meta service's tie-breaker).
+            boolean linkOnly = world.random.nextBoolean();
+            world.trace("sim", site + " cut off from the other sites" + (linkOnly ? " (it still reaches the meta service)" : " and the meta service")
+                    + " for " + lasts + " ms");
+            count(linkOnly ? "site_links_cut" : "sites_cut");
             List<String> cut = new ArrayList<>();
             for (SimHost a : inSite) {
-                network.cutFromMeta.add(a.id);
+                if (!linkOnly) {
+                    network.cutFromMeta.add(a.id);
+                }
                 for (SimHost b : hosts.values()) {
                     if (!b.info.site().equals(site)) {
                         cut.add(a.id + ">" + b.id);
@@ -362,7 +375,17 @@ public final class Simulation {
                 }
             }
             network.links.addAll(cut);
+            if (linkOnly) {
+                // Peers suspect a node after 3 s of silence: nodes taken out before then were taken out for an earlier fault.
+                world.after(3_000, () -> {
+                    if (network.links.containsAll(cut)) {
+                        linkCutFrom = meta.takenOutByPeers.size();
+                        checkedTakenOut = 0;
+                    }
+                });
+            }
             undo = () -> {
+                linkCutFrom = -1;
                 network.links.removeAll(cut);
                 inSite.forEach(h -> network.cutFromMeta.remove(h.id));
             };
@@ -827,8 +850,31 @@ public final class Simulation {
             if (!n.isUp() && markedDown.add(n.id())) {
                 disturb(n.id());
             } else if (n.isUp() && markedDown.remove(n.id())) {
+                if (linkCutFrom >= 0 && meta.takenOutByPeers.subList(linkCutFrom, meta.takenOutByPeers.size()).contains(n.id())
+                        && map.upNodes().stream().anyMatch(o -> !o.site().equals(n.site()))) {
+                    violation("during a cut of the link between the sites, " + n.id() + ", taken out because its peers could not"
+                            + " reach it, came back up before the heal, with nodes of the other side up (epoch " + map.epoch() + ")");
+                }
                 settle(n.id());
             }
+        }
+        if (linkCutFrom >= 0) {
+            // Taking out a node of one side once a node of the other was, while that other side still
+            // has nodes up: each side could then acknowledge writes the other does not have.
+            List<String> takenOut = meta.takenOutByPeers.subList(linkCutFrom, meta.takenOutByPeers.size());
+            for (int i = checkedTakenOut; i < takenOut.size(); i++) {
+                String site = hosts.get(takenOut.get(i)).info.site();
+                for (String earlier : takenOut.subList(0, i)) {
+                    String other = hosts.get(earlier).info.site();
+                    if (!other.equals(site) && map.upNodes().stream().anyMatch(o -> o.site().equals(other))) {
+                        violation("during a cut of the link between the sites, the meta service took out " + takenOut.get(i) + " of "
+                                + site + " after " + earlier + " of " + other + ", while " + other + " still had nodes up (epoch "
+                                + map.epoch() + "): each side could then acknowledge writes the other does not have");
+                        break;
+                    }
+                }
+            }
+            checkedTakenOut = takenOut.size();
         }
     }
 
@@ -1080,7 +1126,7 @@ public final class Simulation {
         Map<String, Long> f = new LinkedHashMap<>();
         f.put("simulated_ms", world.now());
         for (String name : List.of("puts", "deletes", "chunk_puts", "writes_acknowledged", "gets", "gets_ok", "settled_gets", "settled_gets_ok", "chunk_reads", "chunk_reads_ok",
-                "chunk_gets", "chunk_gets_ok", "stale_reads", "crashes", "cuts", "sites_lost", "sites_cut", "full_disks", "slow_disks", "bit_flips", "errors_logged")) {
+                "chunk_gets", "chunk_gets_ok", "stale_reads", "crashes", "cuts", "sites_lost", "sites_cut", "site_links_cut", "full_disks", "slow_disks", "bit_flips", "errors_logged")) {
             f.put(name, figures.getOrDefault(name, 0L));
         }
         long repaired = 0;

@@ -88,6 +88,7 @@ class SimulationTest {
         long crashes = 0;
         long cuts = 0;
         long sitesLostOrCut = 0;
+        long siteLinksCut = 0;
         long bitFlips = 0;
         long rolledBack = 0;
         long healedMillisMax = 0;
@@ -99,20 +100,22 @@ class SimulationTest {
             acknowledged += f.get("writes_acknowledged");
             crashes += f.get("crashes");
             cuts += f.get("cuts");
-            sitesLostOrCut += f.get("sites_lost") + f.get("sites_cut");
+            sitesLostOrCut += f.get("sites_lost") + f.get("sites_cut") + f.get("site_links_cut");
+            siteLinksCut += f.get("site_links_cut");
             bitFlips += f.get("bit_flips");
             rolledBack += f.get("stripes_rolled_back");
             healedMillisMax = Math.max(healedMillisMax, f.get("healed_after_ms"));
         }
         failed.sort(null);
         System.out.printf("%d runs, %d-%d nodes in %d site(s), at most %d faulty: %d acknowledged writes, %d crashes, %d cuts,"
-                + " %d sites lost or cut, %d bit flips, %d torn stripes rolled back; slowest return to full redundancy %d simulated ms;"
+                + " %d sites lost or cut (%d only from the other sites), %d bit flips, %d torn stripes rolled back; slowest return to full redundancy %d simulated ms;"
                 + " %d failed%n", seeds, minNodes, minNodes + spread - 1, sites, faulty, acknowledged, crashes, cuts, sitesLostOrCut,
-                bitFlips, rolledBack, healedMillisMax, failed.size());
+                siteLinksCut, bitFlips, rolledBack, healedMillisMax, failed.size());
         assertThat(failed).as("runs that broke a check (each line replays one)").isEmpty();
         assertThat(acknowledged).as("acknowledged writes over all runs").isGreaterThan(seeds * 10L);
         if (sites > 1) {
             assertThat(sitesLostOrCut).as("whole sites lost or cut over all runs").isGreaterThan(seeds / 10);
+            assertThat(siteLinksCut).as("links between the sites cut over all runs").isGreaterThan(seeds / 30);
         }
     }
 }
