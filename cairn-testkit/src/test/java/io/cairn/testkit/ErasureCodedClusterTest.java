@@ -46,7 +46,7 @@ class ErasureCodedClusterTest {
     static final int OBJECTS = 500;
     static final int NODES = 6;
     /** Rounds of the torn-write test; more with -Dcairn.tornRounds=N. */
-    static final int TORN_ROUNDS = Integer.getInteger("cairn.tornRounds", 10);
+    static final int TORN_ROUNDS = Integer.getInteger("cairn.tornRounds", 6);
     static final long TORN_OBJECT_BYTES = 24L << 20;
 
     static TestCluster cluster;
