@@ -52,11 +52,12 @@ public final class PeerReachability {
     }
 
     /**
-     * The up nodes the leader marks down, in order: each time, of the unreachable nodes and those
-     * they are cut from, the one that goes first, until no node still counted up is unreachable. Marking one down can make another
-     * reachable again (a node that suspected only the first). {@code quiet} are the nodes the
-     * leader has not heard from lately ({@link FailureDetector#quiet}): they are neither taken out
-     * here nor counted up, so a node that cannot reach them is not taken for cut off on their account.
+     * The up nodes the leader marks down, in order, one at a time until no node still counted up is
+     * unreachable: a node with a fault of its own first, else a node of the site that loses a cut
+     * between sites (see above). Marking one down can make another reachable again (a node that
+     * suspected only the first). {@code quiet} are the nodes the leader has not heard from lately
+     * ({@link FailureDetector#quiet}): they are neither taken out here nor counted up, so a node
+     * that cannot reach them is not taken for cut off on their account.
      */
     public static List<String> toMarkDown(ClusterMap map, Map<String, NodeStats> allStats, Set<String> quiet) {
         Map<String, NodeStats> stats = current(allStats, map.epoch());
