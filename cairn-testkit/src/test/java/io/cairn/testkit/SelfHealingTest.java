@@ -85,7 +85,7 @@ class SelfHealingTest {
         cluster = TestCluster.startWithDownOutInterval(5, DOWN_OUT_INTERVAL_MILLIS);
         System.out.printf("5-node cluster ready in %.1f s%n", seconds(t0));
         cluster.s3(0).createBucket(b -> b.bucket(BUCKET));
-        writeObjects("obj-", 2_000, seed, allNodes());
+        writeObjects("obj-", 1_000, seed, allNodes());
         JsonNode before = cluster.admin().status();
         for (int i = 0; i < cluster.nodes(); i++) {
             assertThat(node(before, i).path("suspected_by").isEmpty()).as("node %d suspected by its peers while all are up: %s", i,
