@@ -115,8 +115,9 @@ public final class TestCluster implements AutoCloseable {
 
     /**
      * As {@link #startSites(int, int, long)}, with {@code nodeSettings} for the data nodes, each
-     * site's nodes (and the tie-breaker, after them) on a network of its own: they serve on its address and run in its namespace, and a site can
-     * be cut off while its nodes run on ({@link SiteNetworks#cut}).
+     * site's nodes (and the tie-breaker, after them) on a network of its own: they serve on its
+     * address and run in its namespace, and a site can be cut off while its nodes run on
+     * ({@link SiteNetworks#cut}).
      */
     public static TestCluster startSites(int nodes, int sites, long siteDelayMillis, SiteNetworks networks,
             Map<Integer, DevCluster.NodeSettings> nodeSettings) throws IOException {

@@ -197,7 +197,6 @@ public final class SseS3 {
                 seal(masterKey, "cairn user secret " + accessKey, clear, 0, clear.length));
     }
 
-    /** The secret key of {@code accessKey} as {@link #sealSecret} stored it (a secret stored in clear is returned as it is). */
     /** The id of the master key a stored secret is sealed under, or null if it is stored in clear. */
     public static String sealedSecretKeyId(String stored) {
         return stored.startsWith(SEALED_SECRET_PREFIX) ? sealedSecretParts(stored)[0] : null;
@@ -208,6 +207,7 @@ public final class SseS3 {
         return stored.substring(SEALED_SECRET_PREFIX.length()).split(":", 2);
     }
 
+    /** The secret key of {@code accessKey} as {@link #sealSecret} stored it (a secret stored in clear is returned as it is). */
     public String openSecret(String accessKey, String stored) {
         if (!stored.startsWith(SEALED_SECRET_PREFIX)) {
             return stored;
