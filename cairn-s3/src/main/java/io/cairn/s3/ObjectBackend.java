@@ -52,8 +52,10 @@ public interface ObjectBackend {
    * AccessDenied when the caller may not.
    *
    * @param accessKeyOrNull the verified access key of the caller; null for an anonymous request
+   * @param ctx what the request brings to the conditions of a bucket policy ({@link PolicyContexts})
    */
-  void authorize(String accessKeyOrNull, String bucket, String keyOrNull, S3Permission needed, String action) throws S3Exception;
+  void authorize(String accessKeyOrNull, String bucket, String keyOrNull, S3Permission needed, String action,
+      io.cairn.core.map.RequestContext ctx) throws S3Exception;
 
   /** The bucket's policy (JSON), or empty for none. */
   default Optional<String> bucketPolicy(String bucket) throws S3Exception {

@@ -168,7 +168,8 @@ final class ObjectOperations {
     ex.sendEmpty(204);
   }
 
-  void deleteMany(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+  void deleteMany(S3Exchange ex, Authentication auth, String bucket, io.cairn.core.map.RequestContext ctx)
+      throws S3Exception, IOException {
     DecodedBody body = RequestBodyDecoder.open(ex, auth, false, DELETE_XML_BYTES_MAX,
         "a Delete document is at most " + DELETE_XML_BYTES_MAX + " bytes");
     Element root = SafeXmlParser.parse(body.stream(), DELETE_XML_BYTES_MAX);
@@ -192,7 +193,7 @@ final class ObjectOperations {
       String k = entry[0], versionId = entry[1];
       try {
         ObjectKeyRule.check(k);
-        backend.authorize(auth.accessKey(), bucket, k, S3Permission.WRITE, "s3:DeleteObject");
+        backend.authorize(auth.accessKey(), bucket, k, S3Permission.WRITE, "s3:DeleteObject", ctx);
         if (versionId != null && !versionId.equals(ListOperations.NULL_VERSION_ID)) {
           throw new S3Exception(S3Error.NoSuchVersion, "the version " + versionId + " does not exist");
         }

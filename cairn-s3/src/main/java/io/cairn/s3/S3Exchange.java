@@ -53,6 +53,11 @@ public final class S3Exchange {
     return requestId;
   }
 
+  /** Whether the request came over TLS. */
+  public boolean secure() {
+    return request.isSecure();
+  }
+
   /** The client's IP address, as its connection shows it. */
   public String remoteAddress() {
     return Request.getRemoteAddr(request);

@@ -22,6 +22,8 @@ import java.util.List;
  * @param requestDeadlineMillis the longest one request may take from its headers to the end of its
  *     answer, however steadily its body or answer moves; past it the connection is closed; 0 for
  *     no deadline
+ * @param userRequestsPerSecond requests one user (or, unsigned, one source address) may make of
+ *     this gateway per second, with bursts of as many; past it, {@code SlowDown}; 0 for no limit
  */
 public record S3GatewayConfig(
     String host,
@@ -33,7 +35,8 @@ public record S3GatewayConfig(
     long bodyBytesMax,
     int failedSignaturesPerMinute,
     long minUploadBytesPerSecond,
-    long requestDeadlineMillis) {
+    long requestDeadlineMillis,
+    int userRequestsPerSecond) {
 
   public static final String DEFAULT_REGION = "us-east-1";
   public static final long DEFAULT_MAX_SKEW_MILLIS = 15 * 60 * 1000L;
@@ -60,13 +63,14 @@ public record S3GatewayConfig(
     if (failedSignaturesPerMinute < 0) throw new IllegalArgumentException("failedSignaturesPerMinute must be >= 0");
     if (minUploadBytesPerSecond < 0) throw new IllegalArgumentException("minUploadBytesPerSecond must be >= 0");
     if (requestDeadlineMillis < 0) throw new IllegalArgumentException("requestDeadlineMillis must be >= 0");
+    if (userRequestsPerSecond < 0) throw new IllegalArgumentException("userRequestsPerSecond must be >= 0");
   }
 
   public S3GatewayConfig(
       String host, int port, String region, long maxSkewMillis, List<String> virtualHostDomains, int concurrentRequestsMax,
       long bodyBytesMax) {
     this(host, port, region, maxSkewMillis, virtualHostDomains, concurrentRequestsMax, bodyBytesMax,
-        DEFAULT_FAILED_SIGNATURES_PER_MINUTE, DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND, DEFAULT_REQUEST_DEADLINE_MILLIS);
+        DEFAULT_FAILED_SIGNATURES_PER_MINUTE, DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND, DEFAULT_REQUEST_DEADLINE_MILLIS, 0);
   }
 
   public S3GatewayConfig(

@@ -1,7 +1,9 @@
 package io.cairn.s3;
 
+import io.cairn.core.map.RequestContext;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Set;
@@ -54,6 +56,8 @@ public final class S3RequestHandler extends Handler.Abstract {
   private final FailedSignatureLimiter failedSignatures;
   /** The same count per existing access key, over every source: a guess at one key's secret spread over many addresses. */
   private final FailedSignatureLimiter failedKeySignatures;
+  /** Requests per second per user (unsigned ones per source address). */
+  private final RequestRateLimiter userRequests;
   private final String requestIdPrefix;
   private final AtomicLong requestCounter = new AtomicLong();
 
@@ -78,6 +82,7 @@ public final class S3RequestHandler extends Handler.Abstract {
     this.permits = new Semaphore(config.concurrentRequestsMax());
     this.failedSignatures = new FailedSignatureLimiter(config.failedSignaturesPerMinute());
     this.failedKeySignatures = new FailedSignatureLimiter(config.failedSignaturesPerMinute());
+    this.userRequests = new RequestRateLimiter(config.userRequestsPerSecond());
     this.requestIdPrefix = requestIdPrefix;
   }
 
@@ -222,6 +227,14 @@ public final class S3RequestHandler extends Handler.Abstract {
     String[] target = target(ex);
     Authentication auth = authenticate(ex, target[2]);
     String bucket = target[0], key = target[1];
+    if (config.userRequestsPerSecond() > 0) {
+      String caller = auth.anonymous() ? "anonymous from " + ex.remoteAddress() : "user " + backend.ownerName(auth.accessKey());
+      if (!userRequests.tryAcquire(caller, clock.millis())) {
+        throw new S3Exception(S3Error.SlowDown, "more than " + config.userRequestsPerSecond()
+            + " requests per second from one user; please reduce your request rate");
+      }
+    }
+    RequestContext ctx = PolicyContexts.of(ex, auth, () -> backend.ownerName(auth.accessKey()), Instant.ofEpochMilli(clock.millis()));
     QueryParameters q = ex.query();
     String method = ex.method();
     boolean objectWrite = key != null && method.equals("PUT") && !q.has("uploadId") && !q.has("partNumber") && !q.has("acl");
@@ -242,13 +255,13 @@ public final class S3RequestHandler extends Handler.Abstract {
         case "GET" -> "s3:GetBucketPolicy";
         case "DELETE" -> "s3:DeleteBucketPolicy";
         default -> "s3:PutBucketPolicy";
-      });
+      }, ctx);
       buckets.policy(ex, auth, bucket);
       return;
     }
     if (key == null && q.has("encryption") && backend.sseS3Available()) {
       backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER,
-          method.equals("GET") ? "s3:GetEncryptionConfiguration" : "s3:PutEncryptionConfiguration");
+          method.equals("GET") ? "s3:GetEncryptionConfiguration" : "s3:PutEncryptionConfiguration", ctx);
       buckets.encryption(ex, auth, bucket);
       return;
     }
@@ -256,7 +269,7 @@ public final class S3RequestHandler extends Handler.Abstract {
       for (String sub : UNSUPPORTED_BUCKET_SUBRESOURCES) {
         if (q.has(sub)) throw new S3Exception(S3Error.NotImplemented, "the bucket subresource '" + sub + "' is not implemented");
       }
-      authorizeBucketRequest(auth, bucket, method, q);
+      authorizeBucketRequest(auth, bucket, method, q, ctx);
       if (q.has("acl")) {
         switch (method) {
           case "GET" -> acls.get(ex, auth, bucket, null);
@@ -281,7 +294,7 @@ public final class S3RequestHandler extends Handler.Abstract {
           else listings.listV1(ex, auth, bucket);
         }
         case "POST" -> {
-          if (q.has("delete")) objects.deleteMany(ex, auth, bucket);
+          if (q.has("delete")) objects.deleteMany(ex, auth, bucket, ctx);
           else throw new S3Exception(S3Error.NotImplemented, "this bucket POST operation is not implemented");
         }
         default -> throw notAllowed(method);
@@ -294,7 +307,7 @@ public final class S3RequestHandler extends Handler.Abstract {
         throw new S3Exception(S3Error.NotImplemented, "the object subresource '" + sub + "' is not implemented");
       }
     }
-    authorizeObjectRequest(ex, auth, bucket, key, method, q);
+    authorizeObjectRequest(ex, auth, bucket, key, method, q, ctx);
     if (q.has("acl")) {
       switch (method) {
         case "GET" -> acls.get(ex, auth, bucket, key);
@@ -332,7 +345,8 @@ public final class S3RequestHandler extends Handler.Abstract {
    * deleting it and its ACL the owner; writes (DeleteObjects) WRITE; everything else READ. The
    * S3 action named is what a bucket policy judges.
    */
-  private void authorizeBucketRequest(Authentication auth, String bucket, String method, QueryParameters q) throws S3Exception {
+  private void authorizeBucketRequest(Authentication auth, String bucket, String method, QueryParameters q, RequestContext ctx)
+      throws S3Exception {
     if (method.equals("PUT") && !q.has("acl")) {
       backend.authorizeAccount(auth.accessKey(), true); // creating a bucket; versioning is refused after this
       return;
@@ -341,7 +355,7 @@ public final class S3RequestHandler extends Handler.Abstract {
     if (q.has("acl") || method.equals("DELETE")) needed = S3Permission.OWNER;
     else if (method.equals("POST")) needed = S3Permission.WRITE;
     else needed = S3Permission.READ;
-    backend.authorize(auth.accessKey(), bucket, null, needed, bucketAction(method, q));
+    backend.authorize(auth.accessKey(), bucket, null, needed, bucketAction(method, q), ctx);
   }
 
   /** The S3 action (as bucket policies name it) of a request on a bucket. */
@@ -363,16 +377,16 @@ public final class S3RequestHandler extends Handler.Abstract {
    * multipart uploads WRITE; its ACL OWNER; a copy also READ on the source object.
    */
   private void authorizeObjectRequest(S3Exchange ex, Authentication auth, String bucket, String key, String method,
-      QueryParameters q) throws S3Exception {
+      QueryParameters q, RequestContext ctx) throws S3Exception {
     S3Permission needed;
     if (q.has("acl")) needed = S3Permission.OWNER;
     else if (method.equals("GET") || method.equals("HEAD")) needed = S3Permission.READ;
     else needed = S3Permission.WRITE;
-    backend.authorize(auth.accessKey(), bucket, key, needed, objectAction(method, q));
+    backend.authorize(auth.accessKey(), bucket, key, needed, objectAction(method, q), ctx);
     String copySource = ex.header("x-amz-copy-source");
     if (copySource != null && method.equals("PUT") && !q.has("acl")) {
       String[] source = ObjectOperations.copySource(copySource);
-      backend.authorize(auth.accessKey(), source[0], source[1], S3Permission.READ, "s3:GetObject");
+      backend.authorize(auth.accessKey(), source[0], source[1], S3Permission.READ, "s3:GetObject", ctx);
     }
   }
 

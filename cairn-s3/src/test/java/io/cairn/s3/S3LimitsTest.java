@@ -22,7 +22,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * The gateway's limits on hostile clients: a source address that fails to authenticate too often
  * gets {@code SlowDown} for its failures while its good signatures are still served, and so does
  * an access key whose secret is guessed at from many addresses; a body
- * sent slower than the minimum upload rate is cut off with {@code RequestTimeout}, storing nothing.
+ * sent slower than the minimum upload rate is cut off with {@code RequestTimeout}, storing nothing;
+ * a user past its request rate gets {@code SlowDown} while other users are served.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class S3LimitsTest {
@@ -42,7 +43,7 @@ class S3LimitsTest {
     backend = new MemoryObjectBackend(Map.of(ACCESS_KEY, SECRET, GUESSED_KEY, GUESSED_SECRET));
     gateway = S3Gateway.start(new S3GatewayConfig("127.0.0.1", 0, "us-east-1", 15 * 60 * 1000L, List.of(),
         S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX, S3GatewayConfig.BODY_BYTES_MAX, FAILURES_PER_MINUTE,
-        MIN_UPLOAD_BYTES_PER_SECOND, S3GatewayConfig.DEFAULT_REQUEST_DEADLINE_MILLIS), backend, null);
+        MIN_UPLOAD_BYTES_PER_SECOND, S3GatewayConfig.DEFAULT_REQUEST_DEADLINE_MILLIS, 0), backend, null);
     s3 = S3Client.builder().endpointOverride(URI.create("http://127.0.0.1:" + gateway.port())).region(Region.US_EAST_1)
         .forcePathStyle(true)
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET))).build();
@@ -87,10 +88,37 @@ class S3LimitsTest {
   }
 
   @Test
+  void aUserPastItsRequestRateGetsSlowDownAndOtherUsersAreServed() throws Exception {
+    int perSecond = 5;
+    java.util.concurrent.atomic.AtomicLong nowMillis = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+    java.time.Clock clock = new java.time.Clock() {
+      @Override public java.time.ZoneId getZone() { return java.time.ZoneOffset.UTC; }
+      @Override public java.time.Clock withZone(java.time.ZoneId zone) { return this; }
+      @Override public java.time.Instant instant() { return java.time.Instant.ofEpochMilli(nowMillis.get()); }
+    };
+    try (S3Gateway limited = S3Gateway.start(new S3GatewayConfig("127.0.0.1", 0, "us-east-1", 15 * 60 * 1000L, List.of(),
+        S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX, S3GatewayConfig.BODY_BYTES_MAX, 0, 0, 0, perSecond), backend, null, clock)) {
+      RawS3Client busy = new RawS3Client(limited.port(), ACCESS_KEY, SECRET);
+      RawS3Client other = new RawS3Client(limited.port(), GUESSED_KEY, GUESSED_SECRET);
+      for (int i = 0; i < perSecond; i++) {
+        assertThat(busy.send("GET", "/limits", "", Map.of(), new byte[0]).statusCode()).as("request %d of the burst", i).isEqualTo(200);
+      }
+      var slowed = busy.send("PUT", "/limits/one-too-many", "", Map.of(), "x".getBytes(StandardCharsets.UTF_8));
+      assertThat(slowed.statusCode()).isEqualTo(503);
+      assertThat(slowed.body()).contains("<Code>SlowDown</Code>");
+      assertThat(backend.hasObject("limits", "one-too-many")).as("a refused PUT stores nothing").isFalse();
+      assertThat(other.send("GET", "/", "", Map.of(), new byte[0]).statusCode()).as("another user").isEqualTo(200);
+      nowMillis.addAndGet(1000 / perSecond); // one request's worth of time
+      assertThat(busy.send("GET", "/limits", "", Map.of(), new byte[0]).statusCode()).isEqualTo(200);
+      assertThat(busy.send("GET", "/limits", "", Map.of(), new byte[0]).statusCode()).isEqualTo(503);
+    }
+  }
+
+  @Test
   void aRequestStillRunningAtTheDeadlineIsCutOffHoweverSteadilyItsBodyComes() throws Exception {
     long deadlineMillis = 3_000;
     try (S3Gateway strict = S3Gateway.start(new S3GatewayConfig("127.0.0.1", 0, "us-east-1", 15 * 60 * 1000L, List.of(),
-        S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX, S3GatewayConfig.BODY_BYTES_MAX, 0, 0, deadlineMillis), backend, null)) {
+        S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX, S3GatewayConfig.BODY_BYTES_MAX, 0, 0, deadlineMillis, 0), backend, null)) {
       RawS3Client raw = new RawS3Client(strict.port(), ACCESS_KEY, SECRET);
       var signed = raw.sign("PUT", "/limits/endless", "", Map.of(), "UNSIGNED-PAYLOAD");
       StringBuilder head = new StringBuilder("PUT /limits/endless HTTP/1.1\r\nHost: " + raw.host() + "\r\n");

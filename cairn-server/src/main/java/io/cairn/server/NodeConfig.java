@@ -59,6 +59,7 @@ public record NodeConfig(
         @JsonProperty("failed_signatures_per_minute") Integer failedSignaturesPerMinute,
         @JsonProperty("min_upload_bytes_per_second") Long minUploadBytesPerSecond,
         @JsonProperty("request_deadline_seconds") Long requestDeadlineSeconds,
+        @JsonProperty("user_requests_per_second") Integer userRequestsPerSecond,
         @JsonProperty("site_delay_millis") Long siteDelayMillis,
         @JsonProperty("sse_master_key_file") String sseMasterKeyFile,
         @JsonProperty("cluster_ca_key_file") String clusterCaKeyFile,
@@ -92,7 +93,8 @@ public record NodeConfig(
                 or(concurrentRequestsMax, io.cairn.s3.S3GatewayConfig.DEFAULT_CONCURRENT_REQUESTS_MAX),
                 or(failedSignaturesPerMinute, io.cairn.s3.S3GatewayConfig.DEFAULT_FAILED_SIGNATURES_PER_MINUTE),
                 or(minUploadBytesPerSecond, io.cairn.s3.S3GatewayConfig.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND),
-                or(requestDeadlineSeconds, io.cairn.s3.S3GatewayConfig.DEFAULT_REQUEST_DEADLINE_MILLIS / 1000), or(siteDelayMillis, 0L),
+                or(requestDeadlineSeconds, io.cairn.s3.S3GatewayConfig.DEFAULT_REQUEST_DEADLINE_MILLIS / 1000), or(userRequestsPerSecond, 0),
+                or(siteDelayMillis, 0L),
                 sseMasterKeyFile,
                 clusterCaKeyFile, joinToken, joinEndpoints == null ? List.of() : List.copyOf(joinEndpoints), joinCaBundle,
                 or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false),
@@ -168,6 +170,8 @@ public record NodeConfig(
                 + failedSignaturesPerMinute);
         require(minUploadBytesPerSecond >= 0, source, "min_upload_bytes_per_second", "must be >= 0 (0 = no limit): "
                 + minUploadBytesPerSecond);
+        require(userRequestsPerSecond >= 0 && userRequestsPerSecond <= 1_000_000, source, "user_requests_per_second",
+                "must be from 0 (no limit) to 1000000: " + userRequestsPerSecond);
         require(siteDelayMillis >= 0 && siteDelayMillis <= 10_000, source, "site_delay_millis",
                 "must be from 0 (none) to 10000: " + siteDelayMillis);
         require(requestDeadlineSeconds >= 0 && requestDeadlineSeconds <= 7 * 24 * 3600, source, "request_deadline_seconds",

@@ -105,7 +105,7 @@ public final class NodeProcess implements AutoCloseable {
         S3Gateway gateway = S3Gateway.start(new S3GatewayConfig(publicAddr.getHostString(), publicAddr.getPort(), c.region(),
                 c.clockSkewSeconds() * 1000, List.of(), c.concurrentRequestsMax(), S3GatewayConfig.BODY_BYTES_MAX,
                 c.failedSignaturesPerMinute(), c.minUploadBytesPerSecond(),
-                c.requestDeadlineSeconds() * 1000), backend, admin, Clock.systemUTC(), publicTls);
+                c.requestDeadlineSeconds() * 1000, c.userRequestsPerSecond()), backend, admin, Clock.systemUTC(), publicTls);
         resources.add(gateway);
         log.info("node {} ready: S3 on {}://{}", nodeId, publicTls == null ? "http" : "https", c.publicAddress());
     }

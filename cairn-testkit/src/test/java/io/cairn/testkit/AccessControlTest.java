@@ -303,7 +303,7 @@ class AccessControlTest {
                 .isInstanceOf(S3Exception.class)
                 .satisfies(x -> assertThat(((S3Exception) x).awsErrorDetails().errorCode()).isEqualTo("MalformedPolicy"));
         assertThatThrownBy(() -> e.putBucketPolicy(r -> r.bucket("grace-site").policy(policy.replace("\"Sid\": \"site\", ",
-                "\"Sid\": \"site\", \"Condition\": {\"IpAddress\": {\"aws:SourceIp\": \"10.0.0.0/8\"}}, "))))
+                "\"Sid\": \"site\", \"Condition\": {\"StringEquals\": {\"aws:PrincipalOrgID\": \"o-1\"}}, "))))
                 .isInstanceOf(S3Exception.class)
                 .satisfies(x -> assertThat(((S3Exception) x).statusCode()).isEqualTo(501));
         assertThat(e.getBucketPolicy(r -> r.bucket("grace-site")).policy()).isEqualTo(policy);
@@ -313,6 +313,57 @@ class AccessControlTest {
         Awaitility.await("closed again").atMost(MAP_SPREADS)
                 .until(() -> get(http, e1 + "/grace-site/public/index.html").statusCode() == 403);
         e.deleteObject(r -> r.bucket("grace-site").key("keep/log"));
+    }
+
+    @Test
+    void a_policy_condition_judges_each_request_by_how_it_came() throws Exception {
+        JsonNode ivy = createUser("ivy");
+        S3Client s3 = as(ivy, 1);
+        s3.createBucket(r -> r.bucket("ivy-data"));
+        s3.putObject(r -> r.bucket("ivy-data").key("public/a"), RequestBody.fromString("a"));
+        s3.putObject(r -> r.bucket("ivy-data").key("private/b"), RequestBody.fromString("b"));
+        String policy = """
+                {"Version": "2012-10-17", "Statement": [
+                  {"Sid": "local", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ivy-data/public/*",
+                   "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1"]}}},
+                  {"Sid": "browse", "Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::ivy-data",
+                   "Condition": {"StringLike": {"s3:prefix": "public/*"}}},
+                  {"Sid": "sealed", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::ivy-data/*",
+                   "Condition": {"Null": {"s3:x-amz-server-side-encryption": "true"}}},
+                  {"Sid": "tls", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::ivy-data/*",
+                   "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}""";
+        s3.putBucketPolicy(r -> r.bucket("ivy-data").policy(policy));
+        HttpClient http = HttpClient.newHttpClient();
+        String e2 = cluster.endpoint(2);
+        Awaitility.await("the policy reaches every gateway").atMost(MAP_SPREADS)
+                .until(() -> get(http, e2 + "/ivy-data/public/a").statusCode() == 200);
+        assertThat(get(http, e2 + "/ivy-data/private/b").statusCode()).as("outside the resource").isEqualTo(403);
+        assertThat(get(http, e2 + "/ivy-data?list-type=2&prefix=public/").statusCode()).as("a listing of public/").isEqualTo(200);
+        assertThat(get(http, e2 + "/ivy-data?list-type=2&prefix=private/").statusCode()).as("a listing of private/").isEqualTo(403);
+        assertThat(get(http, e2 + "/ivy-data?list-type=2").statusCode()).as("a listing without a prefix").isEqualTo(403);
+
+        // The owner too: a PUT without encryption and any DELETE over plain HTTP are refused.
+        S3Client ivy2 = as(ivy, 2);
+        denied("an unencrypted PUT", () -> ivy2.putObject(r -> r.bucket("ivy-data").key("public/c"), RequestBody.fromString("c")));
+        ivy2.putObject(r -> r.bucket("ivy-data").key("public/c").serverSideEncryption(ServerSideEncryption.AES256),
+                RequestBody.fromString("c"));
+        assertThat(get(http, e2 + "/ivy-data/public/c").body()).isEqualTo("c");
+        denied("a DELETE over plain HTTP", () -> ivy2.deleteObject(r -> r.bucket("ivy-data").key("public/a")));
+        assertThat(ivy2.getObjectAsBytes(r -> r.bucket("ivy-data").key("public/a")).asUtf8String()).isEqualTo("a");
+
+        // What Cairn cannot judge is refused, and the policy in force stays.
+        for (String unjudged : List.of("{\"StringEquals\": {\"aws:PrincipalOrgID\": \"o-1\"}}",
+                "{\"ArnLike\": {\"aws:SourceArn\": \"arn:aws:s3:::x\"}}")) {
+            assertThatThrownBy(() -> s3.putBucketPolicy(r -> r.bucket("ivy-data").policy(policy.replace(
+                    "{\"Bool\": {\"aws:SecureTransport\": \"false\"}}", unjudged)))).as(unjudged)
+                    .isInstanceOf(S3Exception.class)
+                    .satisfies(x -> assertThat(((S3Exception) x).awsErrorDetails().errorCode()).isEqualTo("NotImplemented"));
+        }
+        assertThatThrownBy(() -> s3.putBucketPolicy(r -> r.bucket("ivy-data").policy(policy.replace("\"Null\"", "\"Nul\""))))
+                .isInstanceOf(S3Exception.class)
+                .satisfies(x -> assertThat(((S3Exception) x).awsErrorDetails().errorCode()).isEqualTo("MalformedPolicy"));
+        assertThat(s3.getBucketPolicy(r -> r.bucket("ivy-data")).policy()).isEqualTo(policy);
+        s3.deleteBucketPolicy(r -> r.bucket("ivy-data"));
     }
 
     @Test

@@ -27,26 +27,30 @@ public final class BucketAccess {
     /**
      * Whether {@code caller} (empty: an anonymous request) may take S3 action {@code action} (such
      * as {@code s3:GetObject}), which needs {@code needed}, on bucket {@code b}'s object
-     * {@code key}, or on the bucket itself when {@code key} is null. An object action asked of the
+     * {@code key}, or on the bucket itself when {@code key} is null; {@code ctx} is what the
+     * request brings to the policy's conditions. An object action asked of the
      * bucket (DeleteObjects, before each of its keys is judged) is allowed if the policy allows it
      * on some object.
      */
     public static boolean allows(ClusterMap map, BucketInfo b, Optional<UserInfo> caller, BucketPermission needed, String action,
-                                 String key) {
-        return allows(map, b, caller, needed, action, key, b.policy() == null ? null : BucketPolicy.parse(b.policy(), b.name()));
+                                 String key, RequestContext ctx) {
+        return allows(map, b, caller, needed, action, key, ctx, b.policy() == null ? null : BucketPolicy.parse(b.policy(), b.name()));
     }
 
-    /** As {@link #allows(ClusterMap, BucketInfo, Optional, BucketPermission, String, String)}, with {@code b}'s policy read already (null: none). */
+    /**
+     * As {@link #allows(ClusterMap, BucketInfo, Optional, BucketPermission, String, String, RequestContext)}, with
+     * {@code b}'s policy read already (null: none).
+     */
     public static boolean allows(ClusterMap map, BucketInfo b, Optional<UserInfo> caller, BucketPermission needed, String action,
-                                 String key, BucketPolicy policy) {
+                                 String key, RequestContext ctx, BucketPolicy policy) {
         if (caller.isPresent() && caller.get().readOnly() && needed != BucketPermission.READ) {
             return false;
         }
         String user = caller.map(UserInfo::name).orElse(null);
         BucketPolicy.Decision d = BucketPolicy.Decision.NONE;
         if (policy != null) {
-            d = key != null || !action.endsWith("Object") ? policy.evaluate(user, action, key == null ? b.name() : b.name() + "/" + key)
-                    : policy.mayAllow(user, action) ? BucketPolicy.Decision.ALLOW : BucketPolicy.Decision.NONE;
+            d = key != null || !action.endsWith("Object") ? policy.evaluate(user, action, key == null ? b.name() : b.name() + "/" + key, ctx)
+                    : policy.mayAllow(user, action, ctx) ? BucketPolicy.Decision.ALLOW : BucketPolicy.Decision.NONE;
         }
         boolean owner = user != null && ownerName(map, b).equals(user);
         if (d == BucketPolicy.Decision.DENY && !(owner && POLICY_ACTIONS.contains(action))) {

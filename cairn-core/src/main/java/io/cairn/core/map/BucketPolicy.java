@@ -15,10 +15,13 @@ import java.util.regex.Pattern;
  * A bucket policy of the common shape: statements that allow or deny S3 actions on the bucket
  * and its objects to everyone ({@code "Principal": "*"}) or to named users
  * ({@code arn:aws:iam::<any>:user/<name>}). Actions and resources may use {@code *} and
- * {@code ?}. An explicit deny wins over any allow; without a statement that applies, the
+ * {@code ?}, and (policy version 2012-10-17) policy variables such as {@code ${aws:username}}. A
+ * statement may have a {@code Condition} on the request ({@link PolicyCondition}): the keys S3
+ * sets that Cairn knows, such as {@code aws:SourceIp}, {@code aws:SecureTransport} or
+ * {@code s3:prefix}. An explicit deny wins over any allow; without a statement that applies, the
  * policy decides nothing ({@link Decision#NONE}) and the bucket's owner, grants and ACL decide.
- * Conditions and the {@code Not*} forms are not implemented: a policy using them is refused as
- * such, never stored and ignored.
+ * The {@code Not*} forms, and condition keys and operators Cairn does not implement, are refused
+ * as such: never stored and ignored.
  */
 public final class BucketPolicy {
 
@@ -42,7 +45,13 @@ public final class BucketPolicy {
         }
     }
 
-    private record Statement(boolean allow, boolean anyone, Set<String> users, List<Pattern> actions, List<Pattern> resources) {
+    /**
+     * One statement. {@code resources} are wildcard patterns after the {@code arn:aws:s3:::}
+     * prefix, compiled once in {@code fixedResources}, or (null there) made again for each
+     * request because they name policy variables; a null {@code condition} always holds.
+     */
+    private record Statement(boolean allow, boolean anyone, Set<String> users, List<Pattern> actions, List<String> resources,
+                             List<Pattern> fixedResources, PolicyCondition condition) {
         boolean names(String userOrNull) {
             return anyone || (userOrNull != null && users.contains(userOrNull));
         }
@@ -51,8 +60,18 @@ public final class BucketPolicy {
             return actions.stream().anyMatch(p -> p.matcher(action.toLowerCase(Locale.ROOT)).matches());
         }
 
-        boolean on(String resource) {
-            return resources.stream().anyMatch(p -> p.matcher(resource).matches());
+        boolean on(String resource, RequestContext ctx) {
+            for (int i = 0; i < resources.size(); i++) {
+                Pattern p = fixedResources.get(i) != null ? fixedResources.get(i) : PolicyCondition.glob(resources.get(i), ctx);
+                if (p != null && p.matcher(resource).matches()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        boolean holds(RequestContext ctx) {
+            return condition == null || condition.holds(ctx);
         }
     }
 
@@ -60,7 +79,7 @@ public final class BucketPolicy {
     private static final String S3_ARN = "arn:aws:s3:::";
     private static final Pattern USER_ARN = Pattern.compile("arn:aws:iam::[0-9A-Za-z-]*:user/([A-Za-z0-9][A-Za-z0-9_.@+=,-]{0,63})");
     private static final Set<String> TOP_LEVEL = Set.of("Version", "Id", "Statement");
-    private static final Set<String> STATEMENT_KEYS = Set.of("Sid", "Effect", "Principal", "Action", "Resource");
+    private static final Set<String> STATEMENT_KEYS = Set.of("Sid", "Effect", "Principal", "Action", "Resource", "Condition");
 
     private final List<Statement> statements;
 
@@ -100,20 +119,21 @@ public final class BucketPolicy {
         if (statementNode == null || (!statementNode.isObject() && !statementNode.isArray()) || statementNode.isEmpty()) {
             throw new Invalid("the policy needs a Statement (one, or an array of them)", false);
         }
+        boolean variables = version != null && version.asText().equals("2012-10-17");
         List<Statement> statements = new ArrayList<>();
         for (JsonNode s : statementNode.isArray() ? statementNode : List.of(statementNode)) {
-            statements.add(statement(s, bucket));
+            statements.add(statement(s, bucket, variables));
         }
         return new BucketPolicy(List.copyOf(statements));
     }
 
-    private static Statement statement(JsonNode s, String bucket) {
+    private static Statement statement(JsonNode s, String bucket, boolean variables) {
         if (!s.isObject()) {
             throw new Invalid("every Statement must be an object", false);
         }
         for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            if (name.equals("Condition") || name.equals("NotPrincipal") || name.equals("NotAction") || name.equals("NotResource")) {
+            if (name.equals("NotPrincipal") || name.equals("NotAction") || name.equals("NotResource")) {
                 throw new Invalid("bucket policy statements with " + name + " are not implemented", true);
             }
             if (!STATEMENT_KEYS.contains(name)) {
@@ -158,9 +178,10 @@ public final class BucketPolicy {
             if (!lower.equals("*") && !lower.matches("s3:[a-z*?]+")) {
                 throw new Invalid("policy has an invalid action: " + a, false);
             }
-            actions.add(wildcard(lower));
+            actions.add(PolicyCondition.glob(lower, null));
         }
-        List<Pattern> resources = new ArrayList<>();
+        List<String> resources = new ArrayList<>();
+        List<Pattern> fixedResources = new ArrayList<>();
         for (String r : strings(s.get("Resource"), "Resource")) {
             if (!r.startsWith(S3_ARN)) {
                 throw new Invalid("policy has an invalid resource: " + r, false);
@@ -168,12 +189,19 @@ public final class BucketPolicy {
             String rest = r.substring(S3_ARN.length());
             int slash = rest.indexOf('/');
             String bucketPart = slash < 0 ? rest : rest.substring(0, slash);
-            if (!wildcard(bucketPart).matcher(bucket).matches()) {
+            if (!PolicyCondition.glob(bucketPart, null).matcher(bucket).matches()) {
                 throw new Invalid("policy has an invalid resource: " + r + " is not in bucket " + bucket, false);
             }
-            resources.add(wildcard(rest));
+            boolean named = variables && rest.contains("${");
+            if (named) {
+                PolicyCondition.checkVariables(rest);
+            }
+            resources.add(rest);
+            fixedResources.add(named ? null : PolicyCondition.glob(rest, null));
         }
-        return new Statement(effect.equals("Allow"), anyone, Set.copyOf(users), List.copyOf(actions), List.copyOf(resources));
+        PolicyCondition condition = s.has("Condition") ? PolicyCondition.parse(s.get("Condition"), variables) : null;
+        return new Statement(effect.equals("Allow"), anyone, Set.copyOf(users), List.copyOf(actions), List.copyOf(resources),
+                java.util.Collections.unmodifiableList(fixedResources), condition);
     }
 
     private static List<String> strings(JsonNode node, String what) {
@@ -193,27 +221,15 @@ public final class BucketPolicy {
         return out;
     }
 
-    private static Pattern wildcard(String glob) {
-        StringBuilder re = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            switch (c) {
-                case '*' -> re.append(".*");
-                case '?' -> re.append('.');
-                default -> re.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(re.toString(), Pattern.DOTALL);
-    }
-
     /**
      * What the policy says of {@code action} (such as {@code s3:GetObject}) by user
      * {@code userOrNull} (null: an anonymous request) on {@code resource}: the bucket's name, or
-     * {@code bucket/key} for an object.
+     * {@code bucket/key} for an object; {@code ctx} is what the request brings to conditions.
      */
-    public Decision evaluate(String userOrNull, String action, String resource) {
+    public Decision evaluate(String userOrNull, String action, String resource, RequestContext ctx) {
         Decision d = Decision.NONE;
         for (Statement s : statements) {
-            if (s.names(userOrNull) && s.covers(action) && s.on(resource)) {
+            if (s.names(userOrNull) && s.covers(action) && s.on(resource, ctx) && s.holds(ctx)) {
                 if (!s.allow()) {
                     return Decision.DENY;
                 }
@@ -224,7 +240,7 @@ public final class BucketPolicy {
     }
 
     /** Whether some statement allows {@code action} to {@code userOrNull} on some resource (its objects are judged one by one). */
-    public boolean mayAllow(String userOrNull, String action) {
-        return statements.stream().anyMatch(s -> s.allow() && s.names(userOrNull) && s.covers(action));
+    public boolean mayAllow(String userOrNull, String action, RequestContext ctx) {
+        return statements.stream().anyMatch(s -> s.allow() && s.names(userOrNull) && s.covers(action) && s.holds(ctx));
     }
 }

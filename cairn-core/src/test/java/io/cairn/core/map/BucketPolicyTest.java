@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Bucket policies of the common shape: who, which actions, which of the bucket's objects; a deny
- * wins; what is not valid is MalformedPolicy and what is valid but not implemented (conditions,
- * the Not* forms) is refused as such. And how a policy joins the owner, grants and ACL.
+ * wins; what is not valid is MalformedPolicy and what is valid but not implemented (the Not*
+ * forms) is refused as such. Conditions are in {@link PolicyConditionTest}. And how a policy joins the owner, grants and ACL.
  */
 class BucketPolicyTest {
 
@@ -22,12 +22,12 @@ class BucketPolicyTest {
     @Test
     void anonymousReadOfSomeObjectsAndNothingElse() {
         BucketPolicy p = BucketPolicy.parse(PUBLIC_READ, "site");
-        assertThat(p.evaluate(null, "s3:GetObject", "site/public/index.html")).isEqualTo(Decision.ALLOW);
-        assertThat(p.evaluate("bob", "s3:GETOBJECT", "site/public/a/b")).as("actions ignore case").isEqualTo(Decision.ALLOW);
-        assertThat(p.evaluate(null, "s3:GetObject", "site/private/x")).isEqualTo(Decision.NONE);
-        assertThat(p.evaluate(null, "s3:PutObject", "site/public/x")).isEqualTo(Decision.NONE);
-        assertThat(p.evaluate(null, "s3:ListBucket", "site")).isEqualTo(Decision.NONE);
-        assertThat(p.mayAllow(null, "s3:DeleteObject")).isFalse();
+        assertThat(p.evaluate(null, "s3:GetObject", "site/public/index.html", RequestContext.EMPTY)).isEqualTo(Decision.ALLOW);
+        assertThat(p.evaluate("bob", "s3:GETOBJECT", "site/public/a/b", RequestContext.EMPTY)).as("actions ignore case").isEqualTo(Decision.ALLOW);
+        assertThat(p.evaluate(null, "s3:GetObject", "site/private/x", RequestContext.EMPTY)).isEqualTo(Decision.NONE);
+        assertThat(p.evaluate(null, "s3:PutObject", "site/public/x", RequestContext.EMPTY)).isEqualTo(Decision.NONE);
+        assertThat(p.evaluate(null, "s3:ListBucket", "site", RequestContext.EMPTY)).isEqualTo(Decision.NONE);
+        assertThat(p.mayAllow(null, "s3:DeleteObject", RequestContext.EMPTY)).isFalse();
     }
 
     @Test
@@ -38,14 +38,14 @@ class BucketPolicyTest {
                    "Action": "s3:*", "Resource": ["arn:aws:s3:::data", "arn:aws:s3:::data/*"]},
                   {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:Delete*"], "Resource": "arn:aws:s3:::data/keep/?*"}]}""",
                 "data");
-        assertThat(p.evaluate("bob", "s3:PutObject", "data/x")).isEqualTo(Decision.ALLOW);
-        assertThat(p.evaluate("carol", "s3:ListBucket", "data")).isEqualTo(Decision.ALLOW);
-        assertThat(p.evaluate("dave", "s3:ListBucket", "data")).isEqualTo(Decision.NONE);
-        assertThat(p.evaluate("bob", "s3:DeleteObject", "data/keep/x")).isEqualTo(Decision.DENY);
-        assertThat(p.evaluate("bob", "s3:DeleteObject", "data/keep/")).as("? needs one character").isEqualTo(Decision.ALLOW);
-        assertThat(p.evaluate(null, "s3:DeleteObject", "data/keep/x")).isEqualTo(Decision.DENY);
-        assertThat(p.mayAllow("bob", "s3:DeleteObject")).isTrue();
-        assertThat(p.mayAllow("dave", "s3:DeleteObject")).isFalse();
+        assertThat(p.evaluate("bob", "s3:PutObject", "data/x", RequestContext.EMPTY)).isEqualTo(Decision.ALLOW);
+        assertThat(p.evaluate("carol", "s3:ListBucket", "data", RequestContext.EMPTY)).isEqualTo(Decision.ALLOW);
+        assertThat(p.evaluate("dave", "s3:ListBucket", "data", RequestContext.EMPTY)).isEqualTo(Decision.NONE);
+        assertThat(p.evaluate("bob", "s3:DeleteObject", "data/keep/x", RequestContext.EMPTY)).isEqualTo(Decision.DENY);
+        assertThat(p.evaluate("bob", "s3:DeleteObject", "data/keep/", RequestContext.EMPTY)).as("? needs one character").isEqualTo(Decision.ALLOW);
+        assertThat(p.evaluate(null, "s3:DeleteObject", "data/keep/x", RequestContext.EMPTY)).isEqualTo(Decision.DENY);
+        assertThat(p.mayAllow("bob", "s3:DeleteObject", RequestContext.EMPTY)).isTrue();
+        assertThat(p.mayAllow("dave", "s3:DeleteObject", RequestContext.EMPTY)).isFalse();
     }
 
     @Test
@@ -70,7 +70,7 @@ class BucketPolicyTest {
             assertThatThrownBy(() -> BucketPolicy.parse(json, "b")).as(json.length() > 200 ? "an oversized policy" : json)
                     .isInstanceOfSatisfying(BucketPolicy.Invalid.class, e -> assertThat(e.notImplemented()).isFalse());
         }
-        for (String field : List.of("Condition", "NotPrincipal", "NotAction", "NotResource")) {
+        for (String field : List.of("NotPrincipal", "NotAction", "NotResource")) {
             String json = "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", "
                     + "\"Resource\": \"arn:aws:s3:::b/*\", \"" + field + "\": {}}}";
             assertThatThrownBy(() -> BucketPolicy.parse(json, "b")).as(field)
@@ -89,19 +89,19 @@ class BucketPolicyTest {
                   {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::data/keep/*"},
                   {"Effect": "Deny", "Principal": "*", "Action": "s3:*BucketPolicy", "Resource": "arn:aws:s3:::data"}]}""");
         ClusterMap map = new ClusterMap(3, "c", List.of(), List.of(), List.of(b), List.of(alice, bob, bobReadOnly));
-        assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.WRITE, "s3:PutObject", "x")).isTrue();
-        assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.READ, "s3:ListBucket", null)).isTrue();
-        assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.OWNER, "s3:DeleteBucket", null))
+        assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.WRITE, "s3:PutObject", "x", RequestContext.EMPTY)).isTrue();
+        assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.READ, "s3:ListBucket", null, RequestContext.EMPTY)).isTrue();
+        assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.OWNER, "s3:DeleteBucket", null, RequestContext.EMPTY))
                 .as("ownership is never given by a policy").isFalse();
-        assertThat(BucketAccess.allows(map, b, Optional.of(bobReadOnly), BucketPermission.WRITE, "s3:PutObject", "x"))
+        assertThat(BucketAccess.allows(map, b, Optional.of(bobReadOnly), BucketPermission.WRITE, "s3:PutObject", "x", RequestContext.EMPTY))
                 .as("a read-only key never writes").isFalse();
-        assertThat(BucketAccess.allows(map, b, Optional.of(alice), BucketPermission.WRITE, "s3:DeleteObject", "keep/x"))
+        assertThat(BucketAccess.allows(map, b, Optional.of(alice), BucketPermission.WRITE, "s3:DeleteObject", "keep/x", RequestContext.EMPTY))
                 .as("the owner is bound by a deny").isFalse();
-        assertThat(BucketAccess.allows(map, b, Optional.of(alice), BucketPermission.WRITE, "s3:DeleteObject", "other")).isTrue();
-        assertThat(BucketAccess.allows(map, b, Optional.of(alice), BucketPermission.OWNER, "s3:DeleteBucketPolicy", null))
+        assertThat(BucketAccess.allows(map, b, Optional.of(alice), BucketPermission.WRITE, "s3:DeleteObject", "other", RequestContext.EMPTY)).isTrue();
+        assertThat(BucketAccess.allows(map, b, Optional.of(alice), BucketPermission.OWNER, "s3:DeleteBucketPolicy", null, RequestContext.EMPTY))
                 .as("but can always change the policy").isTrue();
-        assertThat(BucketAccess.allows(map, b, Optional.empty(), BucketPermission.READ, "s3:GetObject", "x")).isFalse();
+        assertThat(BucketAccess.allows(map, b, Optional.empty(), BucketPermission.READ, "s3:GetObject", "x", RequestContext.EMPTY)).isFalse();
         // DeleteObjects, judged on the bucket before its keys: allowed if the policy allows it somewhere.
-        assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.WRITE, "s3:DeleteObject", null)).isTrue();
+        assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.WRITE, "s3:DeleteObject", null, RequestContext.EMPTY)).isTrue();
     }
 }

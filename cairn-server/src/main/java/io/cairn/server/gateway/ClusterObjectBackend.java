@@ -158,15 +158,15 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     @Override
-    public void authorize(String accessKeyOrNull, String bucket, String keyOrNull, S3Permission needed, String action)
-            throws S3Exception {
+    public void authorize(String accessKeyOrNull, String bucket, String keyOrNull, S3Permission needed, String action,
+                          io.cairn.core.map.RequestContext ctx) throws S3Exception {
         BucketInfo b = bucket(bucket);
         ClusterMap map = mapView.current().map();
         Optional<UserInfo> caller = accessKeyOrNull == null ? Optional.empty() : map.user(accessKeyOrNull);
         if (accessKeyOrNull != null && caller.isEmpty()) {
             throw new S3Exception(S3Error.AccessDenied, "the access key " + accessKeyOrNull + " was deleted");
         }
-        if (!BucketAccess.allows(map, b, caller, BucketPermission.valueOf(needed.name()), action, keyOrNull, policyOf(b))) {
+        if (!BucketAccess.allows(map, b, caller, BucketPermission.valueOf(needed.name()), action, keyOrNull, ctx, policyOf(b))) {
             throw new S3Exception(S3Error.AccessDenied, accessKeyOrNull == null
                     ? "anonymous requests may only do what the bucket's ACL (public-read) or policy allows everyone"
                     : caller.get().readOnly() && needed != S3Permission.READ
@@ -285,10 +285,11 @@ public final class ClusterObjectBackend implements ObjectBackend {
         mapView.ensureEpoch(r.epoch());
     }
 
+    /** Submits a map change; no leader answering is a 503, and a refusal (IllegalArgumentException) a bug, so a 500. */
     private MetaResult submit(MetaCommand cmd) throws S3Exception {
         try {
             return node.meta().submit(cmd);
-        } catch (RuntimeException e) {
+        } catch (io.cairn.meta.MetaUnavailableException e) {
             throw new S3Exception(S3Error.ServiceUnavailable, "the cluster map service is unavailable: " + e.getMessage());
         }
     }
@@ -969,7 +970,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         MetaResult r;
         try {
             r = node.meta().submit(new MetaCommand.ResealSecret(u.accessKey(), u.secretKey(), sealed));
-        } catch (RuntimeException e) {
+        } catch (io.cairn.meta.MetaUnavailableException e) {
             throw new S3Exception(S3Error.ServiceUnavailable, "the cluster map cannot take the resealed secret of "
                     + u.accessKey() + " now, retry: " + e.getMessage());
         }

@@ -1,0 +1,50 @@
+package io.cairn.core.map;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a request brings to a bucket policy's conditions: the values of each condition key it has
+ * (such as {@code aws:SourceIp} or {@code s3:prefix}). A key the request lacks has no values
+ * ({@code Null} and the {@code ...IfExists} operators tell the difference). Keys are looked up
+ * only when a policy asks, so a request to a bucket without conditions costs nothing here.
+ */
+@FunctionalInterface
+public interface RequestContext {
+
+    /** A request that brings nothing (every key absent). */
+    RequestContext EMPTY = key -> List.of();
+
+    /** The values of condition key {@code lowerCaseKey}; empty when the request has none. */
+    List<String> values(String lowerCaseKey);
+
+    /** The values of condition key {@code key}, in any case. */
+    default List<String> get(String key) {
+        return values(key.toLowerCase(Locale.ROOT));
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** A context of fixed values; a null value leaves its key absent. */
+    final class Builder {
+        private final Map<String, List<String>> values = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        public Builder put(String key, String valueOrNull) {
+            if (valueOrNull != null) {
+                values.put(key.toLowerCase(Locale.ROOT), List.of(valueOrNull));
+            }
+            return this;
+        }
+
+        public RequestContext build() {
+            Map<String, List<String>> fixed = Map.copyOf(values);
+            return key -> fixed.getOrDefault(key, List.of());
+        }
+    }
+}
