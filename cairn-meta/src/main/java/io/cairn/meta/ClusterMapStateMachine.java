@@ -262,8 +262,8 @@ public final class ClusterMapStateMachine {
         BucketInfo bucket = c.bucket();
         Optional<BucketInfo> existing = map.bucket(bucket.name());
         if (existing.isPresent()) {
-            boolean sameOwner = io.cairn.core.map.BucketAccess.ownerName(map, existing.get())
-                    .equals(io.cairn.core.map.BucketAccess.ownerName(map, bucket));
+            boolean sameOwner = io.cairn.core.access.BucketAccess.ownerName(map, existing.get())
+                    .equals(io.cairn.core.access.BucketAccess.ownerName(map, bucket));
             return failed(state, sameOwner ? MetaResult.BUCKET_OWNED_BY_YOU : MetaResult.BUCKET_ALREADY_EXISTS);
         }
         Optional<PoolInfo> indexPool = map.pool(bucket.pool());
@@ -271,8 +271,8 @@ public final class ClusterMapStateMachine {
             return failed(state, MetaResult.NO_SUCH_POOL);
         }
         if (c.ownerBucketsMax() > 0) {
-            String owner = io.cairn.core.map.BucketAccess.ownerName(map, bucket);
-            long owned = map.buckets().stream().filter(b -> io.cairn.core.map.BucketAccess.ownerName(map, b).equals(owner)).count();
+            String owner = io.cairn.core.access.BucketAccess.ownerName(map, bucket);
+            long owned = map.buckets().stream().filter(b -> io.cairn.core.access.BucketAccess.ownerName(map, b).equals(owner)).count();
             if (owned >= c.ownerBucketsMax()) {
                 return failed(state, MetaResult.TOO_MANY_BUCKETS);
             }
@@ -331,7 +331,7 @@ public final class ClusterMapStateMachine {
         if (map.users().stream().noneMatch(u -> u.name().equals(c.name()))) {
             return failed(state, MetaResult.NO_SUCH_USER);
         }
-        if (map.buckets().stream().anyMatch(b -> io.cairn.core.map.BucketAccess.ownerName(map, b).equals(c.name()))) {
+        if (map.buckets().stream().anyMatch(b -> io.cairn.core.access.BucketAccess.ownerName(map, b).equals(c.name()))) {
             return failed(state, MetaResult.USER_OWNS_BUCKETS);
         }
         List<UserInfo> rest = map.users().stream().filter(u -> !u.name().equals(c.name())).toList();

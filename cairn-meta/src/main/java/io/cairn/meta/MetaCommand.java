@@ -290,12 +290,12 @@ public sealed interface MetaCommand {
         }
     }
 
-    /** Sets (or, with null, removes) a bucket's policy: JSON that {@link io.cairn.core.map.BucketPolicy} accepts for the bucket. */
+    /** Sets (or, with null, removes) a bucket's policy: JSON that {@link io.cairn.core.access.BucketPolicy} accepts for the bucket. */
     record SetBucketPolicy(String bucket, String policy) implements MetaCommand {
         public SetBucketPolicy {
             requireName(bucket, "bucket");
             if (policy != null) {
-                io.cairn.core.map.BucketPolicy.parse(policy, bucket); // IllegalArgumentException if it is not one
+                io.cairn.core.access.BucketPolicy.parse(policy, bucket); // IllegalArgumentException if it is not one
             }
         }
     }

@@ -106,9 +106,9 @@ final class BucketOperations {
         ex.sendBytes(200, "application/json", policy.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
       case "PUT" -> {
-        DecodedBody body = RequestBodyDecoder.open(ex, auth, false, io.cairn.core.map.BucketPolicy.BYTES_MAX,
-            "a bucket policy is at most " + io.cairn.core.map.BucketPolicy.BYTES_MAX + " bytes");
-        byte[] json = body.stream().readNBytes(io.cairn.core.map.BucketPolicy.BYTES_MAX + 1);
+        DecodedBody body = RequestBodyDecoder.open(ex, auth, false, io.cairn.core.access.BucketPolicy.BYTES_MAX,
+            "a bucket policy is at most " + io.cairn.core.access.BucketPolicy.BYTES_MAX + " bytes");
+        byte[] json = body.stream().readNBytes(io.cairn.core.access.BucketPolicy.BYTES_MAX + 1);
         String text;
         try {
           text = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(json)).toString();

@@ -55,7 +55,16 @@ public interface ObjectBackend {
    * @param ctx what the request brings to the conditions of a bucket policy ({@link PolicyContexts})
    */
   void authorize(String accessKeyOrNull, String bucket, String keyOrNull, S3Permission needed, String action,
-      io.cairn.core.map.RequestContext ctx) throws S3Exception;
+      io.cairn.core.access.RequestContext ctx) throws S3Exception;
+
+  /**
+   * Sets the tags stored with object {@code key} (in {@link ObjectTagging}'s encoding; null
+   * removes them), keeping its data and every other piece of its metadata: NoSuchKey when there
+   * is no such object.
+   */
+  default void setObjectTags(String bucket, String key, String encodedTagsOrNull) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "object tagging is not implemented");
+  }
 
   /** The bucket's policy (JSON), or empty for none. */
   default Optional<String> bucketPolicy(String bucket) throws S3Exception {

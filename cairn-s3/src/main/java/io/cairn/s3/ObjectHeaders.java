@@ -46,6 +46,11 @@ public final class ObjectHeaders {
     }
     String sse = headers.get(SSE);
     if (sse != null) other.put(SSE, sse.strip());
+    String tagging = headers.get(ObjectTagging.HEADER);
+    if (tagging != null) {
+      java.util.Map<String, String> tags = ObjectTagging.fromHeader(tagging);
+      if (!tags.isEmpty()) other.put(ObjectTagging.STORED, ObjectTagging.encode(tags));
+    }
     return new PutRequest(contentType, meta, contentLength, other);
   }
 
@@ -59,6 +64,8 @@ public final class ObjectHeaders {
     for (var e : info.otherHeaders().entrySet()) {
       if (!e.getKey().regionMatches(true, 0, INTERNAL_PREFIX, 0, INTERNAL_PREFIX.length())) ex.setHeader(e.getKey(), e.getValue());
     }
+    int tags = ObjectTagging.of(info).size();
+    if (tags > 0) ex.setHeader("x-amz-tagging-count", Integer.toString(tags));
     QueryParameters q = ex.query();
     override(ex, q, "response-content-type", "Content-Type");
     override(ex, q, "response-content-language", "Content-Language");

@@ -163,12 +163,30 @@ final class ObjectOperations {
     throw new S3Exception(S3Error.NotImplemented, "reading one part of a multipart object is not implemented");
   }
 
+  /** GetObjectTagging: the object's tags (an empty set when it has none). */
+  void getTagging(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {
+    ex.sendXml(200, ObjectTagging.xml(ObjectTagging.of(backend.headObject(bucket, key))));
+  }
+
+  /** PutObjectTagging: replaces the object's tags, its data and other metadata unchanged. */
+  void putTagging(S3Exchange ex, Authentication auth, String bucket, String key) throws S3Exception, IOException {
+    java.util.Map<String, String> tags = ObjectTagging.readBody(ex, auth);
+    backend.setObjectTags(bucket, key, tags.isEmpty() ? null : ObjectTagging.encode(tags));
+    ex.sendEmpty(200);
+  }
+
+  /** DeleteObjectTagging: the object keeps no tags. */
+  void deleteTagging(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {
+    backend.setObjectTags(bucket, key, null);
+    ex.sendEmpty(204);
+  }
+
   void delete(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {
     backend.deleteObject(bucket, key);
     ex.sendEmpty(204);
   }
 
-  void deleteMany(S3Exchange ex, Authentication auth, String bucket, io.cairn.core.map.RequestContext ctx)
+  void deleteMany(S3Exchange ex, Authentication auth, String bucket, io.cairn.core.access.RequestContext ctx)
       throws S3Exception, IOException {
     DecodedBody body = RequestBodyDecoder.open(ex, auth, false, DELETE_XML_BYTES_MAX,
         "a Delete document is at most " + DELETE_XML_BYTES_MAX + " bytes");
@@ -218,6 +236,10 @@ final class ObjectOperations {
     if (!directive.equals("COPY") && !directive.equals("REPLACE")) {
       throw new S3Exception(S3Error.InvalidArgument, "x-amz-metadata-directive must be COPY or REPLACE");
     }
+    String tagDirective = ex.headers().getOrDefault("x-amz-tagging-directive", "COPY").strip();
+    if (!tagDirective.equals("COPY") && !tagDirective.equals("REPLACE")) {
+      throw new S3Exception(S3Error.InvalidArgument, "x-amz-tagging-directive must be COPY or REPLACE");
+    }
     if (source[0].equals(bucket) && source[1].equals(key) && directive.equals("COPY") && ex.header(ObjectHeaders.SSE) == null) {
       throw new S3Exception(S3Error.InvalidRequest,
           "this copy request is illegal because it is trying to copy an object to itself without changing the object's metadata");
@@ -243,6 +265,13 @@ final class ObjectOperations {
     } else {
       req = ObjectHeaders.putRequest(ex.headers(), src.size());
     }
+    // The copy's tags: the source's (COPY, the default), or those the request sends (REPLACE).
+    java.util.Map<String, String> copyHeaders = new java.util.LinkedHashMap<>(req.otherHeaders());
+    copyHeaders.remove(ObjectTagging.STORED);
+    String tags = tagDirective.equals("COPY") ? src.otherHeaders().get(ObjectTagging.STORED)
+        : ObjectHeaders.putRequest(ex.headers(), src.size()).otherHeaders().get(ObjectTagging.STORED);
+    if (tags != null) copyHeaders.put(ObjectTagging.STORED, tags);
+    req = new PutRequest(req.contentType(), req.userMetadata(), req.contentLength(), copyHeaders);
     PutRequest request = req;
     ObjectInfo stored = copyThroughPipe(handle, 0, src.size(), ex.requestId(),
         body -> backend.putObject(bucket, key, request, body));

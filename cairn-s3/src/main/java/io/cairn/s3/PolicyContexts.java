@@ -1,6 +1,6 @@
 package io.cairn.s3;
 
-import io.cairn.core.map.RequestContext;
+import io.cairn.core.access.RequestContext;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;

@@ -24,6 +24,7 @@ public enum S3Error {
   NoSuchBucketPolicy(404),
   MalformedPolicy(400),
   MalformedXML(400),
+  InvalidTag(400),
   InvalidArgument(400),
   InvalidRequest(400),
   InvalidDigest(400),

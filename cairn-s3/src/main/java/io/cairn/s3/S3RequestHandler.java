@@ -1,6 +1,6 @@
 package io.cairn.s3;
 
-import io.cairn.core.map.RequestContext;
+import io.cairn.core.access.RequestContext;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -38,7 +38,7 @@ public final class S3RequestHandler extends Handler.Abstract {
       "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
       "inventory", "metrics", "intelligent-tiering", "ownershipControls", "publicAccessBlock");
   private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
-      "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes", "versionId");
+      "retention", "legal-hold", "torrent", "restore", "select", "attributes", "versionId");
 
   private final S3GatewayConfig config;
   private final ObjectBackend backend;
@@ -308,6 +308,15 @@ public final class S3RequestHandler extends Handler.Abstract {
       }
     }
     authorizeObjectRequest(ex, auth, bucket, key, method, q, ctx);
+    if (q.has("tagging")) {
+      switch (method) {
+        case "GET" -> objects.getTagging(ex, bucket, key);
+        case "PUT" -> objects.putTagging(ex, auth, bucket, key);
+        case "DELETE" -> objects.deleteTagging(ex, bucket, key);
+        default -> throw notAllowed(method);
+      }
+      return;
+    }
     if (q.has("acl")) {
       switch (method) {
         case "GET" -> acls.get(ex, auth, bucket, key);
@@ -393,6 +402,9 @@ public final class S3RequestHandler extends Handler.Abstract {
   /** The S3 action (as bucket policies name it) of a request on an object. */
   static String objectAction(String method, QueryParameters q) {
     if (q.has("acl")) return method.equals("GET") ? "s3:GetObjectAcl" : "s3:PutObjectAcl";
+    if (q.has("tagging")) {
+      return method.equals("GET") ? "s3:GetObjectTagging" : method.equals("DELETE") ? "s3:DeleteObjectTagging" : "s3:PutObjectTagging";
+    }
     return switch (method) {
       case "GET", "HEAD" -> q.has("uploadId") ? "s3:ListMultipartUploadParts" : "s3:GetObject";
       case "DELETE" -> q.has("uploadId") ? "s3:AbortMultipartUpload" : "s3:DeleteObject";

@@ -74,7 +74,7 @@ final class MemoryObjectBackend implements ObjectBackend {
   /** Each access key is its own user: it owns the buckets it created; anyone reads a public-read bucket. */
   @Override
   public synchronized void authorize(String accessKeyOrNull, String bucket, String keyOrNull, S3Permission needed, String action,
-      io.cairn.core.map.RequestContext ctx) throws S3Exception {
+      io.cairn.core.access.RequestContext ctx) throws S3Exception {
     Bucket b = buckets.get(bucket);
     if (b == null) throw new S3Exception(S3Error.NoSuchBucket, "the bucket " + bucket + " does not exist");
     boolean ok = b.owner().equals(accessKeyOrNull) || (needed == S3Permission.READ && publicRead.contains(bucket));

@@ -33,7 +33,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * Four real node processes and the AWS SDK: write 1,000 small and 3 large objects, read and list
  * them, SIGKILL a node, keep reading and writing through the others, restart it and check that
- * its own copies caught up.
+ * its own copies caught up; then object tags, set with a write, later, and by copies.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(NodeLogsOnFailure.class)
@@ -253,6 +253,71 @@ class ClusterEndToEndTest {
         assertThat(checkedInline).isPositive();
         System.out.printf("checked %d chunks and %d inline objects held by the restarted node%n", checkedChunks, checkedInline);
         assertAllReadable(cluster.s3(KILLED), KILLED);
+    }
+
+    @Test
+    @Order(3)
+    void objectTagsAreKeptWithTheObjectSetLaterAndCopied() throws Exception {
+        S3Client s0 = clients[0];
+        S3Client s2 = clients[2];
+        s0.createBucket(b -> b.bucket("tagged"));
+        s0.putObject(b -> b.bucket("tagged").key("small").tagging("team=blue&stage=raw%20data"), RequestBody.fromString("tagged bytes"));
+        byte[] big = new byte[(5 << 20) + 17];
+        new Random(seed).nextBytes(big);
+        s0.putObject(b -> b.bucket("tagged").key("big").tagging("team=red"), RequestBody.fromBytes(big));
+        assertThat(tags(s2, "small")).isEqualTo(Map.of("team", "blue", "stage", "raw data"));
+        assertThat(tags(s2, "big")).isEqualTo(Map.of("team", "red"));
+        var got = s2.getObjectAsBytes(b -> b.bucket("tagged").key("small"));
+        assertThat(got.response().tagCount()).isEqualTo(2);
+        String etag = got.response().eTag();
+
+        // Set later: the data, the ETag and the other metadata stay; a GET through any node sees the new tags.
+        s2.putObjectTagging(b -> b.bucket("tagged").key("big").tagging(t -> t.tagSet(
+                software.amazon.awssdk.services.s3.model.Tag.builder().key("team").value("green").build(),
+                software.amazon.awssdk.services.s3.model.Tag.builder().key("keep").value("").build())));
+        assertThat(tags(s0, "big")).isEqualTo(Map.of("team", "green", "keep", ""));
+        assertThat(s0.getObjectAsBytes(b -> b.bucket("tagged").key("big")).asByteArray()).isEqualTo(big);
+        s2.deleteObjectTagging(b -> b.bucket("tagged").key("small"));
+        assertThat(tags(s0, "small")).isEmpty();
+        var after = s0.getObjectAsBytes(b -> b.bucket("tagged").key("small"));
+        assertThat(after.asUtf8String()).isEqualTo("tagged bytes");
+        assertThat(after.response().eTag()).isEqualTo(etag);
+        assertThat(after.response().tagCount()).isNull();
+
+        // Copies take the source's tags, or the request's with REPLACE; a multipart upload keeps those it began with.
+        s0.copyObject(b -> b.sourceBucket("tagged").sourceKey("big").destinationBucket("tagged").destinationKey("big-copy"));
+        assertThat(tags(s2, "big-copy")).isEqualTo(Map.of("team", "green", "keep", ""));
+        s0.copyObject(b -> b.sourceBucket("tagged").sourceKey("big").destinationBucket("tagged").destinationKey("big-retagged")
+                .taggingDirective(software.amazon.awssdk.services.s3.model.TaggingDirective.REPLACE).tagging("copy=yes"));
+        assertThat(tags(s2, "big-retagged")).isEqualTo(Map.of("copy", "yes"));
+        String upload = s0.createMultipartUpload(b -> b.bucket("tagged").key("parts").tagging("multi=part")).uploadId();
+        String part = s0.uploadPart(b -> b.bucket("tagged").key("parts").uploadId(upload).partNumber(1),
+                RequestBody.fromString("one part")).eTag();
+        s0.completeMultipartUpload(b -> b.bucket("tagged").key("parts").uploadId(upload)
+                .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(part))));
+        assertThat(tags(s2, "parts")).isEqualTo(Map.of("multi", "part"));
+
+        // Bad tags are refused and change nothing; a missing object has no tags to set.
+        StringBuilder eleven = new StringBuilder();
+        for (int i = 0; i < 11; i++) {
+            eleven.append(i == 0 ? "" : "&").append("k").append(i).append("=v");
+        }
+        for (String bad : List.of(eleven.toString(), "aws:reserved=x", "k=" + "v".repeat(257), "x".repeat(129) + "=v", "dup=1&dup=2")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.putObject(b -> b.bucket("tagged").key("small").tagging(bad),
+                    RequestBody.fromString("replaced"))).as(bad.length() > 40 ? bad.substring(0, 40) : bad)
+                    .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                            e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidTag"));
+        }
+        assertThat(s0.getObjectAsBytes(b -> b.bucket("tagged").key("small")).asUtf8String()).isEqualTo("tagged bytes");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.getObjectTagging(b -> b.bucket("tagged").key("absent")))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchKey"));
+    }
+
+    private static Map<String, String> tags(S3Client s3, String key) {
+        Map<String, String> out = new java.util.HashMap<>();
+        s3.getObjectTagging(b -> b.bucket("tagged").key(key)).tagSet().forEach(t -> out.put(t.key(), t.value()));
+        return out;
     }
 
     private static boolean contains(JsonNode array, String value) {

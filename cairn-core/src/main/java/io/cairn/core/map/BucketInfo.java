@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param name          bucket name
  * @param pool          the pool holding the bucket's index
  * @param owner         the user owning the bucket (in maps written before users had several keys:
- *                      an access key of that user; see {@link BucketAccess#ownerName})
+ *                      an access key of that user; see {@link io.cairn.core.access.BucketAccess#ownerName})
  * @param createdMillis creation time
  * @param indexShards   how many index partitions the bucket's keys spread over
  * @param dataPool      the pool holding the data chunks, or null for the same as {@code pool}
@@ -22,7 +22,7 @@ import java.util.Objects;
  * @param publicRead    whether anyone may list the bucket and read its objects without signing
  * @param defaultEncryption the server-side encryption of objects written without asking for one
  *                      ({@code AES256}: SSE-S3), or null for none
- * @param policy        the bucket policy (JSON, as its owner sent it; see {@link BucketPolicy}), or
+ * @param policy        the bucket policy (JSON, as its owner sent it; see {@link io.cairn.core.access.BucketPolicy}), or
  *                      null for none
  * @param indexLayout   how index shards map to partitions: {@link #INDEX_LAYOUT_HASHED} (each
  *                      shard hashed on its own, so shards may share a partition; buckets made

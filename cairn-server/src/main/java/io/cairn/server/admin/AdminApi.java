@@ -309,7 +309,7 @@ public final class AdminApi implements AdminHandler {
             u.put("user", name);
             u.put("admin", keys.getFirst().admin());
             u.put("keys", keys.stream().map(AdminApi::keyView).toList());
-            u.put("buckets", map.buckets().stream().filter(b -> io.cairn.core.map.BucketAccess.ownerName(map, b).equals(name))
+            u.put("buckets", map.buckets().stream().filter(b -> io.cairn.core.access.BucketAccess.ownerName(map, b).equals(name))
                     .map(BucketInfo::name).toList());
             users.add(u);
         });

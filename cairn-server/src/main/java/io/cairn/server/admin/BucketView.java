@@ -33,7 +33,7 @@ public record BucketView(
                 ? java.util.Map.of("user", g.user(), "permission", g.permission().name().toLowerCase(java.util.Locale.ROOT))
                 : java.util.Map.of("key", g.key(), "permission", g.permission().name().toLowerCase(java.util.Locale.ROOT))).toList();
         String risk = map.pool(bucket.dataPoolName()).flatMap(p -> io.cairn.core.placement.SiteLoss.risk(map, p.policy())).orElse(null);
-        return new BucketView(bucket.name(), io.cairn.core.map.BucketAccess.ownerName(map, bucket), policy, bucket.pool(),
+        return new BucketView(bucket.name(), io.cairn.core.access.BucketAccess.ownerName(map, bucket), policy, bucket.pool(),
                 bucket.dataPoolName(), bucket.createdMillis(), grants, bucket.publicRead(), risk);
     }
 }

@@ -3,9 +3,9 @@ package io.cairn.server.gateway;
 import static io.cairn.server.gateway.ObjectKeys.*;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cairn.core.map.BucketAccess;
+import io.cairn.core.access.BucketAccess;
 import io.cairn.core.map.BucketInfo;
-import io.cairn.core.map.BucketPolicy;
+import io.cairn.core.access.BucketPolicy;
 import io.cairn.core.map.BucketPermission;
 import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.PoolInfo;
@@ -27,6 +27,7 @@ import io.cairn.s3.KeyListing;
 import io.cairn.s3.ObjectBackend;
 import io.cairn.s3.ObjectHandle;
 import io.cairn.s3.ObjectInfo;
+import io.cairn.s3.ObjectTagging;
 import io.cairn.s3.PartInfo;
 import io.cairn.s3.PutRequest;
 import io.cairn.s3.S3Error;
@@ -159,7 +160,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
 
     @Override
     public void authorize(String accessKeyOrNull, String bucket, String keyOrNull, S3Permission needed, String action,
-                          io.cairn.core.map.RequestContext ctx) throws S3Exception {
+                          io.cairn.core.access.RequestContext ctx) throws S3Exception {
         BucketInfo b = bucket(bucket);
         ClusterMap map = mapView.current().map();
         Optional<UserInfo> caller = accessKeyOrNull == null ? Optional.empty() : map.user(accessKeyOrNull);
@@ -531,6 +532,36 @@ public final class ClusterObjectBackend implements ObjectBackend {
     @Override
     public ObjectInfo headObject(String bucket, String key) throws S3Exception {
         return info(key, entry(bucket, key));
+    }
+
+    /** Times a tag change is tried when the object changes under it before it gives up (SlowDown). */
+    static final int TAG_ATTEMPTS_MAX = 5;
+
+    @Override
+    public void setObjectTags(String bucket, String key, String encodedTagsOrNull) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        PoolInfo pool = pool(b);
+        PartitionId ip = indexPartition(b, pool, key);
+        for (int attempt = 0; attempt < TAG_ATTEMPTS_MAX; attempt++) {
+            Record r = cluster(() -> client.get(ip, indexKey(b, key), true))
+                    .filter(x -> !x.getTombstone())
+                    .orElseThrow(() -> new S3Exception(S3Error.NoSuchKey, "no key " + key + " in bucket " + bucket));
+            ObjectEntry e = parse(r.getMeta().toByteArray(), ObjectEntry.class);
+            Map<String, String> headers = new java.util.LinkedHashMap<>(e.headers());
+            if (encodedTagsOrNull == null) {
+                headers.remove(ObjectTagging.STORED);
+            } else {
+                headers.put(ObjectTagging.STORED, encodedTagsOrNull);
+            }
+            // The same version id and chunks: the entry keeps its chunks (a later overwrite frees them).
+            byte[] meta = json(new ObjectEntry(e.size(), e.etag(), e.lastModifiedMillis(), e.contentType(), e.userMetadata(),
+                    headers, e.versionId(), e.chunks()));
+            java.nio.ByteBuffer blob = r.getHasBlob() ? r.getBlob().asReadOnlyByteBuffer() : null;
+            if (cluster(() -> client.applyIfStill(ip, indexKey(b, key), r.getVersion(), meta, blob))) {
+                return;
+            }
+        }
+        throw new S3Exception(S3Error.SlowDown, "the object " + key + " kept changing while its tags were set; please try again");
     }
 
     @Override

@@ -1,9 +1,13 @@
-package io.cairn.core.map;
+package io.cairn.core.access;
 
+import io.cairn.core.map.ClusterMap;
+import io.cairn.core.map.BucketInfo;
+import io.cairn.core.map.UserInfo;
+import io.cairn.core.map.BucketPermission;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cairn.core.map.BucketPolicy.Decision;
+import io.cairn.core.access.BucketPolicy.Decision;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.cairn.core.map;
+package io.cairn.core.access;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

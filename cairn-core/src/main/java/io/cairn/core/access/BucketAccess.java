@@ -1,5 +1,10 @@
-package io.cairn.core.map;
+package io.cairn.core.access;
 
+import io.cairn.core.map.ClusterMap;
+import io.cairn.core.map.BucketInfo;
+import io.cairn.core.map.UserInfo;
+import io.cairn.core.map.BucketPermission;
+import io.cairn.core.map.BucketGrant;
 import java.util.Optional;
 
 /**

@@ -1,4 +1,4 @@
-package io.cairn.core.map;
+package io.cairn.core.access;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,9 +1,9 @@
-package io.cairn.core.map;
+package io.cairn.core.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cairn.core.map.BucketPolicy.Decision;
+import io.cairn.core.access.BucketPolicy.Decision;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
