@@ -47,6 +47,7 @@ public final class ClusterMapStateMachine {
             case MetaCommand.SetBucketAccess c -> setBucketAccess(state, c);
             case MetaCommand.SetBucketEncryption c -> updateBucket(state, c.bucket(), b -> b.withDefaultEncryption(c.algorithm()));
             case MetaCommand.SetBucketPolicy c -> updateBucket(state, c.bucket(), b -> b.withPolicy(c.policy()));
+            case MetaCommand.SetBucketCors c -> updateBucket(state, c.bucket(), b -> b.withCors(c.cors()));
             case MetaCommand.ClearActing c -> clearActing(state, c);
         };
         boolean tokenCommand = command instanceof MetaCommand.AddJoinToken || command instanceof MetaCommand.UseJoinToken;

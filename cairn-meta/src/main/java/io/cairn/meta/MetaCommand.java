@@ -40,6 +40,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.SetBucketAccess.class, name = "SetBucketAccess"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketEncryption.class, name = "SetBucketEncryption"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketPolicy.class, name = "SetBucketPolicy"),
+        @JsonSubTypes.Type(value = MetaCommand.SetBucketCors.class, name = "SetBucketCors"),
         @JsonSubTypes.Type(value = MetaCommand.ClearActing.class, name = "ClearActing"),
 })
 public sealed interface MetaCommand {
@@ -286,6 +287,16 @@ public sealed interface MetaCommand {
             requireName(bucket, "bucket");
             if (algorithm != null && !algorithm.equals(io.cairn.core.map.BucketInfo.SSE_S3)) {
                 throw new IllegalArgumentException("algorithm must be null or " + io.cairn.core.map.BucketInfo.SSE_S3 + ": " + algorithm);
+            }
+        }
+    }
+
+    /** Sets (or, with null, removes) a bucket's CORS rules: JSON that {@link io.cairn.core.access.BucketCors#parse} accepts. */
+    record SetBucketCors(String bucket, String cors) implements MetaCommand {
+        public SetBucketCors {
+            requireName(bucket, "bucket");
+            if (cors != null) {
+                io.cairn.core.access.BucketCors.parse(cors); // IllegalArgumentException if it is not one
             }
         }
     }

@@ -66,6 +66,16 @@ public interface ObjectBackend {
     throw new S3Exception(S3Error.NotImplemented, "object tagging is not implemented");
   }
 
+  /** The bucket's CORS rules (JSON of {@link io.cairn.core.access.BucketCors}), or empty for none. */
+  default Optional<String> bucketCors(String bucket) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "CORS is not implemented");
+  }
+
+  /** Sets (or, with null, removes) the bucket's CORS rules. */
+  default void setBucketCors(String bucket, String corsJsonOrNull) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "CORS is not implemented");
+  }
+
   /** The bucket's policy (JSON), or empty for none. */
   default Optional<String> bucketPolicy(String bucket) throws S3Exception {
     throw new S3Exception(S3Error.NotImplemented, "bucket policies are not implemented");

@@ -22,6 +22,7 @@ public enum S3Error {
   InvalidRange(416),
   ServerSideEncryptionConfigurationNotFoundError(404),
   NoSuchBucketPolicy(404),
+  NoSuchCORSConfiguration(404),
   MalformedPolicy(400),
   MalformedXML(400),
   InvalidTag(400),

@@ -34,7 +34,7 @@ public final class S3RequestHandler extends Handler.Abstract {
   /** Metrics: signed by an admin key, or scraped with the node's metrics token ({@code Authorization: Bearer TOKEN}). */
   public static final String ADMIN_METRICS = "/_cairn/metrics";
   private static final Set<String> UNSUPPORTED_BUCKET_SUBRESOURCES = Set.of(
-      "policyStatus", "cors", "lifecycle", "tagging", "website", "logging", "notification",
+      "policyStatus", "lifecycle", "tagging", "website", "logging", "notification",
       "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
       "inventory", "metrics", "intelligent-tiering", "ownershipControls", "publicAccessBlock");
   private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
@@ -52,6 +52,7 @@ public final class S3RequestHandler extends Handler.Abstract {
   private final ListOperations listings;
   private final MultipartOperations multipart;
   private final AclOperations acls;
+  private final CorsOperations cors;
   private final Semaphore permits;
   private final FailedSignatureLimiter failedSignatures;
   /** The same count per existing access key, over every source: a guess at one key's secret spread over many addresses. */
@@ -79,6 +80,7 @@ public final class S3RequestHandler extends Handler.Abstract {
     this.listings = new ListOperations(backend);
     this.multipart = new MultipartOperations(backend, config.bodyBytesMax());
     this.acls = new AclOperations(backend);
+    this.cors = new CorsOperations(backend);
     this.permits = new Semaphore(config.concurrentRequestsMax());
     this.failedSignatures = new FailedSignatureLimiter(config.failedSignaturesPerMinute());
     this.failedKeySignatures = new FailedSignatureLimiter(config.failedSignaturesPerMinute());
@@ -217,14 +219,14 @@ public final class S3RequestHandler extends Handler.Abstract {
   }
 
   private void dispatch(S3Exchange ex) throws S3Exception, IOException {
-    if (ex.method().equals("OPTIONS")) {
-      // CORS preflight requests are unsigned; Cairn has no CORS configuration to allow them.
-      if (ex.header("origin") == null) {
-        throw new S3Exception(S3Error.InvalidRequest, "insufficient information: the Origin request header is needed");
-      }
-      throw new S3Exception(S3Error.AccessDenied, "CORS is not enabled for this bucket");
-    }
     String[] target = target(ex);
+    if (ex.method().equals("OPTIONS")) {
+      cors.preflight(ex, target[0]); // unsigned: the bucket's CORS rules answer it
+      return;
+    }
+    if (target[0] != null && ex.header("origin") != null) {
+      cors.annotate(ex, target[0]);
+    }
     Authentication auth = authenticate(ex, target[2]);
     String bucket = target[0], key = target[1];
     if (config.userRequestsPerSecond() > 0) {
@@ -257,6 +259,12 @@ public final class S3RequestHandler extends Handler.Abstract {
         default -> "s3:PutBucketPolicy";
       }, ctx);
       buckets.policy(ex, auth, bucket);
+      return;
+    }
+    if (key == null && q.has("cors")) {
+      backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER, method.equals("GET") ? "s3:GetBucketCORS" : "s3:PutBucketCORS",
+          ctx);
+      cors.config(ex, auth, bucket);
       return;
     }
     if (key == null && q.has("encryption") && backend.sseS3Available()) {

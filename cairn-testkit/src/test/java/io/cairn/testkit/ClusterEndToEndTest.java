@@ -33,7 +33,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * Four real node processes and the AWS SDK: write 1,000 small and 3 large objects, read and list
  * them, SIGKILL a node, keep reading and writing through the others, restart it and check that
- * its own copies caught up; then object tags, set with a write, later, and by copies.
+ * its own copies caught up; then object tags, set with a write, later, and by copies; and a
+ * bucket's CORS rules answering preflights and actual requests.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(NodeLogsOnFailure.class)
@@ -312,6 +313,70 @@ class ClusterEndToEndTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.getObjectTagging(b -> b.bucket("tagged").key("absent")))
                 .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
                         e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchKey"));
+    }
+
+    @Test
+    @Order(4)
+    void aBucketsCorsRulesAnswerBrowsersThroughEveryNode() throws Exception {
+        S3Client s0 = clients[0];
+        s0.createBucket(b -> b.bucket("web"));
+        s0.putObject(b -> b.bucket("web").key("index.html"), RequestBody.fromString("<p>hi</p>"));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String url = cluster.endpoint(3) + "/web/index.html";
+        assertThat(preflight(http, url, "https://app.example.com", "PUT", "content-type").statusCode()).as("no CORS yet").isEqualTo(403);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.getBucketCors(b -> b.bucket("web")))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchCORSConfiguration"));
+
+        s0.putBucketCors(b -> b.bucket("web").corsConfiguration(c -> c.corsRules(
+                r -> r.allowedOrigins("https://*.example.com").allowedMethods("GET", "PUT").allowedHeaders("content-type", "x-amz-*")
+                        .exposeHeaders("ETag").maxAgeSeconds(600),
+                r -> r.allowedOrigins("*").allowedMethods("GET"))));
+        var rules = s0.getBucketCors(b -> b.bucket("web")).corsRules();
+        assertThat(rules).hasSize(2);
+        assertThat(rules.get(0).allowedOrigins()).containsExactly("https://*.example.com");
+        assertThat(rules.get(0).maxAgeSeconds()).isEqualTo(600);
+
+        Awaitility.await("the rules reach every gateway").atMost(Duration.ofSeconds(15)).ignoreExceptions()
+                .until(() -> clients[2].getBucketCors(b -> b.bucket("web")).corsRules().size() == 2
+                        && preflight(http, url, "https://app.example.com", "PUT", "Content-Type, X-Amz-Date").statusCode() == 200);
+        var ok = preflight(http, url, "https://app.example.com", "PUT", "Content-Type, X-Amz-Date");
+        assertThat(ok.headers().firstValue("access-control-allow-origin")).contains("https://app.example.com");
+        assertThat(ok.headers().firstValue("access-control-allow-methods")).contains("GET, PUT");
+        assertThat(ok.headers().firstValue("access-control-allow-headers")).contains("content-type, x-amz-date");
+        assertThat(ok.headers().firstValue("access-control-max-age")).contains("600");
+        assertThat(preflight(http, url, "https://app.example.com", "DELETE", null).statusCode()).isEqualTo(403);
+        assertThat(preflight(http, url, "https://app.example.com", "PUT", "authorization").statusCode()).isEqualTo(403);
+        assertThat(preflight(http, url, "http://other.test", "PUT", null).statusCode()).isEqualTo(403);
+        var anyone = preflight(http, url, "http://other.test", "GET", null);
+        assertThat(anyone.statusCode()).isEqualTo(200);
+        assertThat(anyone.headers().firstValue("access-control-allow-origin")).contains("*");
+
+        // An actual request from an allowed origin carries the headers (here a 403: the bucket is not public).
+        var get = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Origin", "https://app.example.com")
+                .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).isEqualTo(403);
+        assertThat(get.headers().firstValue("access-control-allow-origin")).contains("https://app.example.com");
+        assertThat(get.headers().firstValue("access-control-expose-headers")).contains("ETag");
+
+        // Malformed and unsupported rules are refused and change nothing; DELETE removes them.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.putBucketCors(b -> b.bucket("web").corsConfiguration(c -> c.corsRules(
+                        r -> r.allowedOrigins("*").allowedMethods("PATCH")))))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(400));
+        assertThat(s0.getBucketCors(b -> b.bucket("web")).corsRules()).hasSize(2);
+        s0.deleteBucketCors(b -> b.bucket("web"));
+        Awaitility.await("CORS is off on every gateway").atMost(Duration.ofSeconds(15))
+                .until(() -> preflight(http, url, "http://other.test", "GET", null).statusCode() == 403);
+    }
+
+    private static java.net.http.HttpResponse<String> preflight(java.net.http.HttpClient http, String url, String origin, String method,
+                                                               String headers) throws Exception {
+        var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
+                .header("Origin", origin).header("Access-Control-Request-Method", method);
+        if (headers != null) {
+            req.header("Access-Control-Request-Headers", headers);
+        }
+        return http.send(req.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     private static Map<String, String> tags(S3Client s3, String key) {

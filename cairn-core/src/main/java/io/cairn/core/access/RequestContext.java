@@ -1,9 +1,7 @@
 package io.cairn.core.access;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * What a request brings to a bucket policy's conditions: the values of each condition key it has
@@ -23,28 +21,5 @@ public interface RequestContext {
     /** The values of condition key {@code key}, in any case. */
     default List<String> get(String key) {
         return values(key.toLowerCase(Locale.ROOT));
-    }
-
-    static Builder builder() {
-        return new Builder();
-    }
-
-    /** A context of fixed values; a null value leaves its key absent. */
-    final class Builder {
-        private final Map<String, List<String>> values = new LinkedHashMap<>();
-
-        private Builder() {}
-
-        public Builder put(String key, String valueOrNull) {
-            if (valueOrNull != null) {
-                values.put(key.toLowerCase(Locale.ROOT), List.of(valueOrNull));
-            }
-            return this;
-        }
-
-        public RequestContext build() {
-            Map<String, List<String>> fixed = Map.copyOf(values);
-            return key -> fixed.getOrDefault(key, List.of());
-        }
     }
 }

@@ -41,7 +41,8 @@ public record BucketInfo(
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) Boolean publicRead,
         @JsonInclude(JsonInclude.Include.NON_NULL) String defaultEncryption,
         @JsonInclude(JsonInclude.Include.NON_NULL) String policy,
-        @JsonInclude(JsonInclude.Include.NON_DEFAULT) Integer indexLayout) {
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) Integer indexLayout,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String cors) {
 
     /** The one default encryption there is: SSE-S3. */
     public static final String SSE_S3 = "AES256";
@@ -82,6 +83,12 @@ public record BucketInfo(
     }
 
     public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
+                      java.util.List<BucketGrant> grants, Boolean publicRead, String defaultEncryption, String policy,
+                      Integer indexLayout) {
+        this(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy, indexLayout, null);
+    }
+
+    public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
                       java.util.List<BucketGrant> grants, Boolean publicRead, String defaultEncryption) {
         this(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, null);
     }
@@ -98,23 +105,31 @@ public record BucketInfo(
 
     /** This bucket with these grants and public-read setting. */
     public BucketInfo withAccess(java.util.List<BucketGrant> newGrants, boolean newPublicRead) {
-        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead, defaultEncryption, policy, indexLayout);
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead, defaultEncryption, policy, indexLayout,
+                cors);
     }
 
     /** This bucket with another default encryption (null for none). */
     public BucketInfo withDefaultEncryption(String algorithm) {
-        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm, policy, indexLayout);
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm, policy, indexLayout, cors);
     }
 
     /** This bucket with another policy (null for none). */
     public BucketInfo withPolicy(String newPolicy) {
-        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, newPolicy, indexLayout);
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, newPolicy, indexLayout,
+                cors);
     }
 
     /** This bucket with another owner. */
     public BucketInfo withOwner(String newOwner) {
         return new BucketInfo(name, pool, newOwner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout);
+                indexLayout, cors);
+    }
+
+    /** This bucket with another CORS configuration (JSON of {@link io.cairn.core.access.BucketCors}; null for none). */
+    public BucketInfo withCors(String newCors) {
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
+                indexLayout, newCors);
     }
 
     /** A bucket whose index and data share {@code pool}. */

@@ -26,9 +26,9 @@ class PolicyConditionTest {
     }
 
     private static RequestContext context(Map<String, String> values) {
-        RequestContext.Builder b = RequestContext.builder();
-        values.forEach(b::put);
-        return b.build();
+        Map<String, List<String>> lower = new java.util.HashMap<>();
+        values.forEach((k, v) -> lower.put(k.toLowerCase(java.util.Locale.ROOT), List.of(v)));
+        return key -> lower.getOrDefault(key, List.of());
     }
 
     @Test

@@ -258,6 +258,17 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     @Override
+    public Optional<String> bucketCors(String bucket) throws S3Exception {
+        return Optional.ofNullable(bucket(bucket).cors());
+    }
+
+    @Override
+    public void setBucketCors(String bucket, String corsJsonOrNull) throws S3Exception {
+        bucket(bucket);
+        changeBucket(bucket, new MetaCommand.SetBucketCors(bucket, corsJsonOrNull), "CORS configuration");
+    }
+
+    @Override
     public BucketSummary headBucket(String bucket) throws S3Exception {
         BucketInfo b = bucket(bucket);
         return new BucketSummary(b.name(), b.createdMillis());
