@@ -78,6 +78,8 @@ public final class ClusterObjectBackend implements ObjectBackend {
     private final BucketCreator buckets;
     private final MapView mapView;
     private final CoalescedRefresh unknownKeyReads;
+    /** Map reads for bucket names this node does not know: any caller, anonymous ones too, can name one. */
+    private final CoalescedRefresh unknownBucketReads;
     private final PartitionClient client;
     private final int chunkSizeBytes;
     private final Clock clock;
@@ -102,6 +104,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         this.buckets = new BucketCreator(node, bucketsPerUserMax);
         this.mapView = node.mapView();
         this.unknownKeyReads = new CoalescedRefresh(mapView::refresh, 1, java.util.concurrent.TimeUnit.SECONDS, System::nanoTime);
+        this.unknownBucketReads = new CoalescedRefresh(mapView::refresh, 1, java.util.concurrent.TimeUnit.SECONDS, System::nanoTime);
         this.client = node.partitionClient();
         this.chunkSizeBytes = chunkSizeBytes;
         this.clock = clock;
@@ -309,7 +312,14 @@ public final class ClusterObjectBackend implements ObjectBackend {
     private BucketInfo bucket(String name) throws S3Exception {
         Optional<BucketInfo> b = mapView.current().map().bucket(name);
         if (b.isEmpty()) {
-            b = mapView.refresh().map().bucket(name); // created through another node a moment ago?
+            // Created through another node a moment ago? Made-up names share one map read a second.
+            try {
+                unknownBucketReads.awaitRead();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading the cluster map", e);
+            }
+            b = mapView.current().map().bucket(name);
         }
         return b.orElseThrow(() -> new S3Exception(S3Error.NoSuchBucket, "no bucket " + name));
     }
