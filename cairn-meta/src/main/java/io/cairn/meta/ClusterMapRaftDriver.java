@@ -173,7 +173,8 @@ final class ClusterMapRaftDriver extends BaseStateMachine {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "unknown meta query '" + query + "' (expected '" + QUERY_STATE + "')"));
         }
-        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(MetaJson.write(state()))));
+        // The sealed CA key stays on the voters: no caller of a query, voter or not, is sent it.
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(MetaJson.write(state().forMembers()))));
     }
 
     @Override

@@ -36,6 +36,7 @@ public final class ClusterMapStateMachine {
             case MetaCommand.RemoveNode c -> removeNode(state, c);
             case MetaCommand.AddJoinToken c -> addJoinToken(state, c);
             case MetaCommand.UseJoinToken c -> useJoinToken(state, c);
+            case MetaCommand.StoreClusterCaKey c -> storeClusterCaKey(state, c);
             case MetaCommand.SetDegradedMode c -> setDegradedMode(state, c);
             case MetaCommand.CreatePool c -> createPool(state, c);
             case MetaCommand.CreateBucket c -> createBucket(state, c);
@@ -54,6 +55,11 @@ public final class ClusterMapStateMachine {
         if (!tokenCommand && applied.state() != state && !applied.state().joinTokens().equals(state.joinTokens())) {
             // Join tokens pass unchanged through every command but the two about them.
             applied = new Applied(applied.state().withJoinTokens(state.joinTokens()), applied.result());
+        }
+        if (!(command instanceof MetaCommand.StoreClusterCaKey) && applied.state() != state
+                && !java.util.Objects.equals(applied.state().clusterCaKey(), state.clusterCaKey())) {
+            // So does the sealed CA key, but for the command that stores it.
+            applied = new Applied(applied.state().withClusterCaKey(state.clusterCaKey()), applied.result());
         }
         long before = state.map().epoch();
         long after = applied.state().map().epoch();
@@ -210,6 +216,17 @@ public final class ClusterMapStateMachine {
         java.util.SortedMap<String, Long> tokens = unexpired(state.joinTokens(), c.nowMillis());
         tokens.remove(c.secretHash());
         return new Applied(state.withJoinTokens(tokens), MetaResult.success(state.map().epoch()));
+    }
+
+    private static Applied storeClusterCaKey(MetaState state, MetaCommand.StoreClusterCaKey c) {
+        ClusterCaKey have = state.clusterCaKey();
+        if (have != null && !have.caFingerprint().equals(c.key().caFingerprint())) {
+            return failed(state, MetaResult.OTHER_CLUSTER_CA);
+        }
+        if (c.key().equals(have)) {
+            return unchanged(state);
+        }
+        return new Applied(state.withClusterCaKey(c.key()), MetaResult.success(state.map().epoch()));
     }
 
     private static java.util.SortedMap<String, Long> unexpired(Map<String, Long> tokens, long nowMillis) {

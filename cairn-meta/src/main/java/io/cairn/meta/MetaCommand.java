@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.RemoveNode.class, name = "RemoveNode"),
         @JsonSubTypes.Type(value = MetaCommand.AddJoinToken.class, name = "AddJoinToken"),
         @JsonSubTypes.Type(value = MetaCommand.UseJoinToken.class, name = "UseJoinToken"),
+        @JsonSubTypes.Type(value = MetaCommand.StoreClusterCaKey.class, name = "StoreClusterCaKey"),
         @JsonSubTypes.Type(value = MetaCommand.SetDegradedMode.class, name = "SetDegradedMode"),
         @JsonSubTypes.Type(value = MetaCommand.CreatePool.class, name = "CreatePool"),
         @JsonSubTypes.Type(value = MetaCommand.CreateBucket.class, name = "CreateBucket"),
@@ -169,6 +170,17 @@ public sealed interface MetaCommand {
         public UseJoinToken {
             requireHash(secretHash);
             requireName(nodeId, "nodeId");
+        }
+    }
+
+    /**
+     * Keeps the cluster CA's key, sealed, in the voters' state (submitted by a voter that holds
+     * it): taken when the state holds no CA key or one of the same CA (sealed anew, after a
+     * master key rotation); refused for another CA.
+     */
+    record StoreClusterCaKey(ClusterCaKey key) implements MetaCommand {
+        public StoreClusterCaKey {
+            Objects.requireNonNull(key, "key");
         }
     }
 

@@ -52,6 +52,8 @@ public record MetaResult(boolean ok, String error, long epoch) {
     public static final String TOO_MANY_JOIN_TOKENS = "TOO_MANY_JOIN_TOKENS";
     /** The log entry could not be decoded as a command; nothing was applied. */
     public static final String BAD_COMMAND = "BAD_COMMAND";
+    /** The state keeps the key of another cluster CA than the one offered. */
+    public static final String OTHER_CLUSTER_CA = "OTHER_CLUSTER_CA";
 
     public MetaResult {
         if (ok && error != null) {

@@ -10,12 +10,16 @@ import java.util.TreeMap;
 /**
  * Everything the meta Raft group replicates: the epoch-versioned cluster map, the latest
  * heartbeat figures of each node, and the join tokens not yet used (SHA-256 of each token's
- * secret to its expiry time): the last two change without a new epoch. Immutable; stats and
- * tokens are kept sorted so that equal states serialize identically.
+ * secret to its expiry time), and the cluster CA's private key sealed under the master key
+ * ({@link ClusterCaKey}, kept by the voters and never answered to a query): the last three
+ * change without a new epoch. Immutable; stats and tokens are kept sorted so that equal states
+ * serialize identically.
  */
 public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
-                        Map<String, Long> joinTokens) {
+                        Map<String, Long> joinTokens,
+                        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                        ClusterCaKey clusterCaKey) {
 
     public MetaState {
         Objects.requireNonNull(map, "map");
@@ -24,18 +28,32 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
         joinTokens = joinTokens == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(joinTokens));
     }
 
+    public MetaState(ClusterMap map, Map<String, NodeStats> stats, Map<String, Long> joinTokens) {
+        this(map, stats, joinTokens, null);
+    }
+
     public MetaState(ClusterMap map, Map<String, NodeStats> stats) {
-        this(map, stats, Map.of());
+        this(map, stats, Map.of(), null);
     }
 
     /** This state with another map. */
     public MetaState withMap(ClusterMap newMap) {
-        return new MetaState(newMap, stats, joinTokens);
+        return new MetaState(newMap, stats, joinTokens, clusterCaKey);
     }
 
     /** This state with other join tokens. */
     public MetaState withJoinTokens(Map<String, Long> newTokens) {
-        return new MetaState(map, stats, newTokens);
+        return new MetaState(map, stats, newTokens, clusterCaKey);
+    }
+
+    /** This state with another sealed CA key (or none). */
+    public MetaState withClusterCaKey(ClusterCaKey key) {
+        return new MetaState(map, stats, joinTokens, key);
+    }
+
+    /** What a member's query is answered: everything but the sealed CA key, which stays with the voters. */
+    public MetaState forMembers() {
+        return clusterCaKey == null ? this : withClusterCaKey(null);
     }
 
     public static MetaState initial() {

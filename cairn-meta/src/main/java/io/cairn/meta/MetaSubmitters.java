@@ -25,6 +25,8 @@ final class MetaSubmitters {
             case MetaCommand.MarkDown c when !caller.voter() -> votersOnly(command, caller);
             case MetaCommand.ClearActing c when !caller.voter() -> votersOnly(command, caller);
             case MetaCommand.SetDegradedMode c when !caller.voter() -> votersOnly(command, caller);
+            case MetaCommand.StoreClusterCaKey c when !caller.voter() ->
+                    "node " + caller.nodeId() + " is not a meta voter: only voters keep the cluster CA's key";
             default -> null;
         };
     }

@@ -427,6 +427,33 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
+    void theSealedCaKeyIsKeptForOneCaOnlyPassesThroughOtherCommandsAndNeverChangesTheMap() throws Exception {
+        apply(bootstrap());
+        String ca = "c".repeat(64);
+        long epoch = state.map().epoch();
+        ClusterCaKey first = new ClusterCaKey(ca, "sealed1:k1:AAAA");
+        assertThat(apply(new MetaCommand.StoreClusterCaKey(first)).ok()).isTrue();
+        assertThat(state.clusterCaKey()).isEqualTo(first);
+        assertThat(state.map().epoch()).isEqualTo(epoch);
+        // Map changes, heartbeats and join tokens leave it as it is.
+        apply(new MetaCommand.RegisterNode(node("n1")));
+        apply(new MetaCommand.Heartbeat(stats("n1", 5)));
+        apply(new MetaCommand.AddJoinToken("a".repeat(64), 10_000, 1_000));
+        assertThat(state.clusterCaKey()).isEqualTo(first);
+        assertThat(MetaJson.mapper().readValue(MetaJson.mapper().writeValueAsString(state), MetaState.class)).as("a snapshot keeps it")
+                .isEqualTo(state);
+        // Sealed anew (a master key rotation): replaced. Another CA's: refused.
+        ClusterCaKey resealed = new ClusterCaKey(ca, "sealed1:k2:BBBB");
+        assertThat(apply(new MetaCommand.StoreClusterCaKey(resealed)).ok()).isTrue();
+        assertThat(state.clusterCaKey()).isEqualTo(resealed);
+        assertUnchanged(new MetaCommand.StoreClusterCaKey(new ClusterCaKey("d".repeat(64), "sealed1:k2:CCCC")), MetaResult.OTHER_CLUSTER_CA);
+        assertThat(state.forMembers().clusterCaKey()).isNull();
+        assertThat(state.forMembers().withClusterCaKey(resealed)).isEqualTo(state);
+        assertThatThrownBy(() -> new ClusterCaKey("not-a-hash", "x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ClusterCaKey(ca, "")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aUserOwnsAtMostTheLimitOfBucketsWhateverKeyCreatedThem() {
         apply(bootstrap());
         apply(new MetaCommand.PutUser(new UserInfo("ALICE", "s1", "alice", false)));

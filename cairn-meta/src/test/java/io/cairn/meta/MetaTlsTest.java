@@ -118,10 +118,19 @@ class MetaTlsTest {
             assertThatThrownBy(() -> asMember.submit(new MetaCommand.MarkDown("nvoter"))).hasMessageContaining("not a meta voter");
             assertThatThrownBy(() -> asMember.submit(new MetaCommand.SetDegradedMode("made up"))).hasMessageContaining("not a meta voter");
             assertThatThrownBy(() -> asMember.submit(new MetaCommand.ClearActing(List.of(new io.cairn.core.map.ActingSet("default", 0, List.of("nvoter")))))).hasMessageContaining("not a meta voter");
+            ClusterCaKey sealed = new ClusterCaKey(io.cairn.meta.tls.JoinToken.fingerprint(ca.certificate()), "sealed1:k:AAAA");
+            assertThatThrownBy(() -> asMember.submit(new MetaCommand.StoreClusterCaKey(sealed)))
+                    .hasMessageContaining("only voters keep the cluster CA's key");
             assertThat(server.localState()).isEqualTo(before);
 
             assertThat(asMember.submit(new MetaCommand.CreateBucket(MetaFixtures.bucket("b", "default", "root"), 0)).ok()).isTrue();
             assertThat(asVoter.submit(new MetaCommand.MarkDown("nmember")).ok()).isTrue();
+            // The voters keep the sealed CA key; no query, a voter's or a member's, is answered it.
+            assertThat(asVoter.submit(new MetaCommand.StoreClusterCaKey(sealed)).ok()).isTrue();
+            assertThat(server.localState().clusterCaKey()).isEqualTo(sealed);
+            assertThat(asMember.read().clusterCaKey()).isNull();
+            assertThat(asVoter.read().clusterCaKey()).isNull();
+            assertThat(asMember.read().map()).isEqualTo(server.localState().map());
         }
     }
 

@@ -46,13 +46,13 @@ public final class CertificateRenewal implements AutoCloseable {
 
     private final String nodeId;
     private final NodeCredentials tls;
-    private final ClusterCa caOrNull;
+    private final java.util.function.Supplier<ClusterCa> caOrNull;
     private final MapView mapView;
     private final PeerChannels peers;
     private final Clock clock;
     private final ScheduledExecutorService timer;
 
-    CertificateRenewal(String nodeId, NodeCredentials tls, ClusterCa caOrNull, MapView mapView, PeerChannels peers, Clock clock) {
+    CertificateRenewal(String nodeId, NodeCredentials tls, java.util.function.Supplier<ClusterCa> caOrNull, MapView mapView, PeerChannels peers, Clock clock) {
         this.nodeId = nodeId;
         this.tls = tls;
         this.caOrNull = caOrNull;
@@ -97,7 +97,8 @@ public final class CertificateRenewal implements AutoCloseable {
     /** Renews now: a new key, a certificate for it, written and presented from now on. */
     void renew() throws IOException {
         KeyPair pair = ClusterCa.newKeyPair();
-        X509Certificate next = caOrNull != null ? caOrNull.renew(tls.certificate(), pair.getPublic()) : fromVoters(pair.getPublic());
+        ClusterCa ca = caOrNull == null ? null : caOrNull.get();
+        X509Certificate next = ca != null ? ca.renew(tls.certificate(), pair.getPublic()) : fromVoters(pair.getPublic());
         tls.renew(next, pair.getPrivate());
         log.info("node {} renewed its certificate: serial {}, valid until {}", nodeId, next.getSerialNumber().toString(16), next.getNotAfter());
     }

@@ -49,7 +49,8 @@ public final class StorageNode implements AutoCloseable {
     private final CertificateRenewal renewal;
 
     private StorageNode(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt, long incarnation,
-                        io.cairn.meta.tls.NodeCredentials tls, io.cairn.meta.tls.ClusterCa caOrNull) throws IOException {
+                        io.cairn.meta.tls.NodeCredentials tls,
+                        java.util.function.Supplier<io.cairn.meta.tls.ClusterCa> caOrNull) throws IOException {
         if (tls != null && !tls.nodeId().equals(config.nodeId())) {
             throw new IllegalArgumentException("the node certificate names node " + tls.nodeId() + ", but this node is " + config.nodeId());
         }
@@ -138,11 +139,13 @@ public final class StorageNode implements AutoCloseable {
     }
 
     /**
-     * @param caOrNull the cluster CA with its key, on a node that holds it: the node then renews
-     *                 its own certificate and those of the nodes that ask ({@link CertificateRenewal})
+     * @param caOrNull the cluster CA with its key, on a node that holds it or may come to (a meta
+     *                 voter): while it gives the CA, the node renews its own certificate and those
+     *                 of the nodes that ask ({@link CertificateRenewal}); null on any other node
      */
     public static StorageNode start(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt,
-                                    long incarnation, io.cairn.meta.tls.NodeCredentials tls, io.cairn.meta.tls.ClusterCa caOrNull)
+                                    long incarnation, io.cairn.meta.tls.NodeCredentials tls,
+                        java.util.function.Supplier<io.cairn.meta.tls.ClusterCa> caOrNull)
             throws IOException {
         StorageNode node = new StorageNode(config, store, meta, onHalt, incarnation, tls, caOrNull);
         try {

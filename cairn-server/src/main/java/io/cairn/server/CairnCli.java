@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
         description = "Cairn: a distributed, self-healing object store with an S3 API.",
         footer = {"", "The ./cairn launcher also runs: test (the whole test suite), build, bench codec|recovery|... (benchmarks),",
                 "and sim [--seed S] [--nodes N] [--steps K] [--faulty F] [--seeds COUNT] [--trace] (the cluster simulator)."},
-        subcommands = {CairnCli.Server.class, CairnCli.Dev.class, CairnCli.Admin.class, CairnCli.SseKey.class, CommandLine.HelpCommand.class})
+        subcommands = {CairnCli.Server.class, CairnCli.Dev.class, CairnCli.Admin.class, CairnCli.SseKey.class, CairnCli.BootstrapTokenCommand.class,
+                CommandLine.HelpCommand.class})
 public final class CairnCli {
 
     static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
@@ -184,6 +185,19 @@ public final class CairnCli {
                 System.out.println("node-" + index + ": " + action + " done");
                 return 0;
             }
+        }
+    }
+
+    @Command(name = "bootstrap-token", description = "Prints a new cluster's bootstrap token: give it (bootstrap_token) to the"
+            + " first nodes of a cluster that does not exist yet; the first meta voter makes the cluster CA and admits the others"
+            + " with it for an hour.")
+    static final class BootstrapTokenCommand implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            System.out.println(io.cairn.meta.tls.BootstrapToken.create());
+            System.err.println("set bootstrap_token to it on the new cluster's first nodes (and join_endpoints to the first voter's public"
+                    + " address on all but that voter); keep it as secret as a key");
+            return 0;
         }
     }
 

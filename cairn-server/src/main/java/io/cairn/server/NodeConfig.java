@@ -64,6 +64,7 @@ public record NodeConfig(
         @JsonProperty("sse_master_key_file") String sseMasterKeyFile,
         @JsonProperty("cluster_ca_key_file") String clusterCaKeyFile,
         @JsonProperty("join_token") String joinToken,
+        @JsonProperty("bootstrap_token") String bootstrapToken,
         @JsonProperty("join_endpoints") List<String> joinEndpoints,
         @JsonProperty("join_ca_bundle") String joinCaBundle,
         @JsonProperty("buckets_per_user_max") Integer bucketsPerUserMax,
@@ -96,7 +97,7 @@ public record NodeConfig(
                 or(requestDeadlineSeconds, io.cairn.s3.S3GatewayConfig.DEFAULT_REQUEST_DEADLINE_MILLIS / 1000), or(userRequestsPerSecond, 0),
                 or(siteDelayMillis, 0L),
                 sseMasterKeyFile,
-                clusterCaKeyFile, joinToken, joinEndpoints == null ? List.of() : List.copyOf(joinEndpoints), joinCaBundle,
+                clusterCaKeyFile, joinToken, bootstrapToken, joinEndpoints == null ? List.of() : List.copyOf(joinEndpoints), joinCaBundle,
                 or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false),
                 or(tiebreaker, false));
     }
@@ -184,10 +185,29 @@ public record NodeConfig(
         }
         if (clusterTlsDir != null) {
             require(!clusterTlsDir.isBlank(), source, "cluster_tls_dir", "must not be empty");
-            require(joinToken != null || io.cairn.meta.tls.NodeCredentials.existIn(Path.of(clusterTlsDir)), source, "cluster_tls_dir",
-                    clusterTlsDir + " must hold " + io.cairn.meta.tls.NodeCredentials.CA_CERT_FILE + ", "
+            require(joinToken != null || bootstrapToken != null || io.cairn.meta.tls.NodeCredentials.existIn(Path.of(clusterTlsDir)), source,
+                    "cluster_tls_dir", clusterTlsDir + " must hold " + io.cairn.meta.tls.NodeCredentials.CA_CERT_FILE + ", "
                             + io.cairn.meta.tls.NodeCredentials.CERT_FILE + " and " + io.cairn.meta.tls.NodeCredentials.KEY_FILE
-                            + " (or give a join_token to get them from the cluster)");
+                            + " (or give a join_token to get them from the cluster, or a bootstrap_token to a new cluster's first nodes)");
+        }
+        if (bootstrapToken != null) {
+            require(clusterTlsDir != null, source, "bootstrap_token", "needs cluster_tls_dir, where the node keeps its certificate");
+            try {
+                io.cairn.meta.tls.BootstrapToken.parse(bootstrapToken);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source + ": invalid value for field 'bootstrap_token': " + e.getMessage());
+            }
+            if (!io.cairn.meta.tls.NodeCredentials.existIn(Path.of(clusterTlsDir)) && joinToken == null) {
+                if (isFirstVoter()) {
+                    require(clusterCaKeyFile == null, source, "cluster_ca_key_file",
+                            "cannot go with a bootstrap_token on the first voter, which makes the cluster CA itself");
+                    require(sseMasterKeyFile != null, source, "bootstrap_token",
+                            "on the first meta voter, which makes the cluster CA, needs sse_master_key_file to seal the CA's key");
+                } else {
+                    require(!joinEndpoints.isEmpty(), source, "join_endpoints",
+                            "is required with bootstrap_token on any node but the first meta voter (http(s)://host:port of the first voter)");
+                }
+            }
         }
         if (joinToken != null) {
             require(clusterTlsDir != null, source, "join_token", "needs cluster_tls_dir, where the node keeps what it is given");
@@ -296,6 +316,11 @@ public record NodeConfig(
             dirs.add(Path.of(d));
         }
         return dirs;
+    }
+
+    /** Whether this node is the first of the meta voters: the one that makes a new cluster's CA. */
+    public boolean isFirstVoter() {
+        return metaAddress != null && !metaVoters.isEmpty() && metaVoters.getFirst().equals(metaAddress);
     }
 
     @Override

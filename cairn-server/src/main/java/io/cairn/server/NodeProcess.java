@@ -57,8 +57,6 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(c.dataPath());
         String nodeId = NodeIdentity.loadOrCreate(c.dataPath());
         log.info("starting node {} ({})", nodeId, c);
-        NodeCredentials tls = credentials(c, nodeId);
-        io.cairn.meta.tls.ClusterCa ca = clusterCa(c, tls);
         io.cairn.server.gateway.SseS3 sse = null;
         if (c.sseMasterKeyFile() != null) {
             try {
@@ -68,19 +66,49 @@ public final class NodeProcess implements AutoCloseable {
             }
             log.info("node {}: SSE-S3 with master key {}", nodeId, sse.keyId());
         }
+        javax.net.ssl.SSLContext publicTls = null;
+        if (c.tlsCertFile() != null) {
+            try {
+                publicTls = io.cairn.meta.tls.ServerTls.serverContext(Path.of(c.tlsCertFile()), Path.of(c.tlsKeyFile()));
+            } catch (IOException e) {
+                throw new ConfigException("tls_cert_file/tls_key_file: " + e.getMessage());
+            }
+        }
+        NodeCredentials tls = credentials(c, nodeId, sse);
         PartitionStore store = RocksPartitionStore.open(c.storePaths(), c.storeConfig());
         resources.add(store);
 
+        MetaServer meta = null;
         if (c.metaAddress() != null) {
-            MetaServer meta = MetaServer.start(new MetaServerConfig(c.clusterName(), c.metaAddress(), c.metaVoters(),
+            meta = MetaServer.start(new MetaServerConfig(c.clusterName(), c.metaAddress(), c.metaVoters(),
                     c.dataPath().resolve("meta"), c.downAfterMillis(), MetaServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT,
                     c.downOutIntervalMillis(), c.fullRatio(), tls));
             resources.add(meta);
+        }
+        io.cairn.server.join.ClusterAuthority ca = authority(c, tls, sse, meta);
+        io.cairn.meta.tls.BootstrapToken bootstrapToken = c.bootstrapToken() == null ? null
+                : io.cairn.meta.tls.BootstrapToken.parse(c.bootstrapToken());
+        io.cairn.server.join.BootstrapJoinServer firstJoins = null;
+        if (bootstrapToken != null && ca != null && ca.get() != null
+                && java.time.Instant.now().isBefore(ca.get().createdAt().plus(io.cairn.meta.tls.BootstrapToken.WINDOW))) {
+            // The other first nodes, voters among them, need their certificates before the map can exist.
+            firstJoins = io.cairn.server.join.BootstrapJoinServer.start(io.cairn.node.Addresses.parse(c.publicAddress()), publicTls,
+                    new io.cairn.server.join.NodeAdmission(tls.caCertificate(), ca, bootstrapToken, command -> {
+                        throw new io.cairn.meta.MetaUnavailableException("the cluster map is not up yet");
+                    }, Clock.systemUTC()));
+            resources.add(firstJoins);
         }
         MetaClient metaClient = connectMeta(c, tls);
         resources.add(metaClient);
         if (c.metaAddress() != null) {
             bootstrap(c, metaClient, sse);
+        }
+        if (ca != null) {
+            ca.publish(metaClient::submit);
+        }
+        if (firstJoins != null) {
+            firstJoins.close(); // the gateway takes the port, and admits the late ones
+            resources.remove(firstJoins);
         }
 
         StorageNode node = StorageNode.start(new NodeRuntimeConfig(nodeId, c.site(), c.zone(), c.publicAddress(),
@@ -92,16 +120,8 @@ public final class NodeProcess implements AutoCloseable {
 
         var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());
         ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC(), sse, c.bucketsPerUserMax());
-        AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken(), admission(tls, ca, metaClient), sse, c.bucketsPerUserMax())
-                .withSseKeys(backend::sseKeyUse);
-        javax.net.ssl.SSLContext publicTls = null;
-        if (c.tlsCertFile() != null) {
-            try {
-                publicTls = io.cairn.meta.tls.ServerTls.serverContext(Path.of(c.tlsCertFile()), Path.of(c.tlsKeyFile()));
-            } catch (IOException e) {
-                throw new ConfigException("tls_cert_file/tls_key_file: " + e.getMessage());
-            }
-        }
+        AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken(), admission(tls, ca, bootstrapToken, metaClient), sse,
+                c.bucketsPerUserMax()).withSseKeys(backend::sseKeyUse);
         S3Gateway gateway = S3Gateway.start(new S3GatewayConfig(publicAddr.getHostString(), publicAddr.getPort(), c.region(),
                 c.clockSkewSeconds() * 1000, List.of(), c.concurrentRequestsMax(), S3GatewayConfig.BODY_BYTES_MAX,
                 c.failedSignaturesPerMinute(), c.minUploadBytesPerSecond(),
@@ -111,28 +131,42 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     /**
-     * What admits nodes that join with a token: on a node with the cluster CA's key
-     * ({@code cluster_ca_key_file}) it signs their certificates; on any other it only makes tokens.
-     * Null without cluster TLS.
+     * What admits nodes that join with a token: on a node that holds the cluster CA (a meta
+     * voter) it signs their certificates; on any other it only makes tokens. Null without cluster TLS.
      */
-    private static io.cairn.server.join.NodeAdmission admission(NodeCredentials tls, io.cairn.meta.tls.ClusterCa caOrNull, MetaClient meta) {
-        return tls == null ? null : new io.cairn.server.join.NodeAdmission(tls.caCertificate(), caOrNull, meta::submit, Clock.systemUTC());
+    private static io.cairn.server.join.NodeAdmission admission(NodeCredentials tls, io.cairn.server.join.ClusterAuthority ca,
+                                                                io.cairn.meta.tls.BootstrapToken bootstrapOrNull, MetaClient meta) {
+        return tls == null ? null : new io.cairn.server.join.NodeAdmission(tls.caCertificate(), ca, bootstrapOrNull, meta::submit,
+                Clock.systemUTC());
     }
 
-    /** The cluster CA with its key ({@code cluster_ca_key_file}), on a node that holds it; else null. */
-    private static io.cairn.meta.tls.ClusterCa clusterCa(NodeConfig c, NodeCredentials tls) {
-        if (tls == null || c.clusterCaKeyFile() == null) {
+    /**
+     * How this node holds the cluster CA: the operator's key file ({@code cluster_ca_key_file});
+     * on a meta voter with a master key, the key sealed in the voters' state; else not at all.
+     * Null without cluster TLS.
+     */
+    private static io.cairn.server.join.ClusterAuthority authority(NodeConfig c, NodeCredentials tls, io.cairn.server.gateway.SseS3 sse,
+                                                                  MetaServer metaOrNull) {
+        if (tls == null) {
             return null;
         }
-        try {
-            return io.cairn.meta.tls.ClusterCa.load(tls.caCertificate(), Path.of(c.clusterCaKeyFile()));
-        } catch (IOException e) {
-            throw new ConfigException("cluster_ca_key_file: " + e.getMessage());
+        if (c.clusterCaKeyFile() != null) {
+            try {
+                return io.cairn.server.join.ClusterAuthority.fixed(io.cairn.meta.tls.ClusterCa.load(tls.caCertificate(),
+                        Path.of(c.clusterCaKeyFile())));
+            } catch (IOException e) {
+                throw new ConfigException("cluster_ca_key_file: " + e.getMessage());
+            }
         }
+        if (metaOrNull == null || sse == null) {
+            return io.cairn.server.join.ClusterAuthority.none(tls.caCertificate());
+        }
+        return io.cairn.server.join.ClusterAuthority.voter(tls.caCertificate(), sse, c.dataPath(),
+                () -> metaOrNull.localState().clusterCaKey());
     }
 
     /** This node's certificate for the cluster's connections, or null (plaintext) when none is configured. */
-    private static NodeCredentials credentials(NodeConfig c, String nodeId) {
+    private static NodeCredentials credentials(NodeConfig c, String nodeId, io.cairn.server.gateway.SseS3 sse) throws IOException {
         if (c.clusterTlsDir() == null) {
             log.warn("node {}: no cluster_tls_dir is configured: its cluster and meta ports are plaintext and accept any caller", nodeId);
             return null;
@@ -140,7 +174,13 @@ public final class NodeProcess implements AutoCloseable {
         NodeCredentials tls;
         Path dir = Path.of(c.clusterTlsDir());
         if (!NodeCredentials.existIn(dir)) {
-            join(c, nodeId, dir);
+            if (c.joinToken() == null && c.bootstrapToken() != null && c.isFirstVoter()) {
+                // A new cluster's first voter makes the cluster CA, and its own certificate with it.
+                io.cairn.meta.tls.ClusterCa ca = io.cairn.server.join.ClusterAuthority.create(c.clusterName(), sse, c.dataPath());
+                ca.issue(nodeId, hosts(c), true).save(dir);
+            } else {
+                join(c, nodeId, dir);
+            }
         }
         try {
             tls = NodeCredentials.load(dir);
@@ -160,22 +200,28 @@ public final class NodeProcess implements AutoCloseable {
 
     /** Gets this node's certificate from the cluster with its join token (see {@code cairn admin node token}). */
     private static void join(NodeConfig c, String nodeId, Path dir) {
-        List<String> hosts = new ArrayList<>();
-        for (String a : new String[] {c.publicAddress(), c.clusterAddress(), c.metaAddress()}) {
-            if (a != null) {
-                hosts.add(io.cairn.node.Addresses.parse(a).getHostString());
-            }
-        }
         try {
             javax.net.ssl.SSLContext trust = c.joinCaBundle() == null ? null
                     : io.cairn.meta.tls.ServerTls.clientContext(Path.of(c.joinCaBundle()));
-            io.cairn.server.join.NodeJoin.join(c.joinEndpoints(), c.joinToken(), nodeId, hosts.stream().distinct().toList(), dir, trust,
+            String token = c.joinToken() != null ? c.joinToken() : c.bootstrapToken();
+            io.cairn.server.join.NodeJoin.join(c.joinEndpoints(), token, c.metaAddress() != null, nodeId, hosts(c), dir, trust,
                     JOIN_TIMEOUT);
         } catch (io.cairn.server.join.NodeJoin.RefusedException e) {
             throw new ConfigException("join_token: " + e.getMessage());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("node " + nodeId + " could not join the cluster: " + e.getMessage(), e);
         }
+    }
+
+    /** The hosts of this node's addresses: what its certificate names. */
+    private static List<String> hosts(NodeConfig c) {
+        List<String> hosts = new ArrayList<>();
+        for (String a : new String[] {c.publicAddress(), c.clusterAddress(), c.metaAddress()}) {
+            if (a != null) {
+                hosts.add(io.cairn.node.Addresses.parse(a).getHostString());
+            }
+        }
+        return hosts.stream().distinct().toList();
     }
 
     private static MetaClient connectMeta(NodeConfig c, NodeCredentials tls) {

@@ -104,6 +104,31 @@ class NodeConfigTest {
     }
 
     @Test
+    void aBootstrapTokenMakesTheCaOnTheFirstVoterWithAMasterKeyAndJoinsEveryOtherFirstNode() throws Exception {
+        String base = NodeConfigTest.MINIMAL.replace("plaintext_cluster: true\n", "")
+                .replace("meta_voters: [127.0.0.1:9200]", "meta_voters: [127.0.0.1:9200, 127.0.0.1:9201, 127.0.0.1:9202]");
+        Path tlsDir = Files.createDirectories(tmp.resolve("tls"));
+        Path masterKey = tmp.resolve("master.key");
+        io.cairn.server.gateway.SseS3.createIfAbsent(masterKey);
+        String token = io.cairn.meta.tls.BootstrapToken.create().toString();
+        String first = base + "meta_address: 127.0.0.1:9200\nadmin_access_key: ADMINKEY1\nadmin_secret_key: " + "s".repeat(20) + "\ncluster_tls_dir: " + tlsDir + "\nbootstrap_token: " + token + "\n";
+        assertThatThrownBy(() -> NodeConfig.load(write(first)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'bootstrap_token'").hasMessageContaining("sse_master_key_file");
+        NodeConfig c = NodeConfig.load(write(first + "sse_master_key_file: " + masterKey + "\n"));
+        assertThat(c.isFirstVoter()).isTrue();
+        assertThat(c.toString()).doesNotContain(token.substring(13));
+        // Any other first node joins the first voter with it.
+        String second = base + "meta_address: 127.0.0.1:9201\nadmin_access_key: ADMINKEY1\nadmin_secret_key: " + "s".repeat(20) + "\ncluster_tls_dir: " + tlsDir + "\nbootstrap_token: " + token + "\n";
+        assertThatThrownBy(() -> NodeConfig.load(write(second)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'join_endpoints'");
+        assertThat(NodeConfig.load(write(second + "join_endpoints: [http://127.0.0.1:9000]\n")).isFirstVoter()).isFalse();
+        assertThatThrownBy(() -> NodeConfig.load(write(second.replace(token, "CAIRN-BOOT-1.short") + "join_endpoints: [http://127.0.0.1:9000]\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'bootstrap_token'");
+        assertThatThrownBy(() -> NodeConfig.load(write(base + "bootstrap_token: " + token + "\nplaintext_cluster: true\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'bootstrap_token'");
+    }
+
+    @Test
     void requestLimitsHaveDefaultsAndRefuseNonsense() throws Exception {
         NodeConfig d = NodeConfig.load(write(MINIMAL));
         assertThat(d.clockSkewSeconds()).isEqualTo(900L);

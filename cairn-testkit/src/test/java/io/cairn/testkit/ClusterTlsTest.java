@@ -206,7 +206,7 @@ class ClusterTlsTest {
     void nodes_renew_their_certificates_before_they_expire_and_only_for_themselves() throws Exception {
         cluster = TestCluster.start(4); // nodes 0-2 are meta voters and hold the CA key; node 3 does not
         cluster.s3(0).createBucket(b -> b.bucket("renew"));
-        ClusterCa ca = ClusterCa.load(cluster.dir().resolve("ca"));
+        ClusterCa ca = cluster.dev().openClusterCa();
         // Node 0 (it renews with the CA key it holds) and node 3 (it asks a voter) start with
         // certificates two thirds through their lifetime.
         java.util.Map<Integer, X509Certificate> ageing = new java.util.HashMap<>();
@@ -329,8 +329,9 @@ class ClusterTlsTest {
                 .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
         // A node without the CA key does not admit anyone (and does not use the token up).
         assertThat(join(http, cluster.endpoint(added), fresh, "newcomer", key).statusCode()).isEqualTo(503);
-        // The token admits one node, once.
-        HttpResponse<String> ok = join(http, voter, fresh, "newcomer", key);
+        // The token admits one node, once; here through voter 1, which did not make the CA: it holds
+        // the CA key from the voters' replicated state.
+        HttpResponse<String> ok = join(http, cluster.endpoint(1), fresh, "newcomer", key);
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
         assertThat(join(http, voter, fresh, "newcomer", key).statusCode()).isEqualTo(403);
         JsonNode answer = new ObjectMapper().readTree(ok.body());
@@ -351,8 +352,84 @@ class ClusterTlsTest {
         } finally {
             member.shutdownNow();
         }
-        String log0 = Files.readString(cluster.dev().nodeDir(0).resolve("log"), StandardCharsets.UTF_8);
-        assertThat(log0).contains("admitted node newcomer").doesNotContain(parsed.secret());
+        String log1 = Files.readString(cluster.dev().nodeDir(1).resolve("log"), StandardCharsets.UTF_8);
+        assertThat(log1).contains("admitted node newcomer").doesNotContain(parsed.secret());
+    }
+
+    @Test
+    void the_first_voter_makes_the_ca_whose_key_the_voters_keep_sealed_and_nobody_else_sees() throws Exception {
+        cluster = TestCluster.start(4); // nodes 0-2 are meta voters; node 0, the first, makes the CA
+        cluster.s3(0).createBucket(b -> b.bucket("sealed"));
+        assertThat(Files.exists(cluster.dir().resolve("ca").resolve(ClusterCa.CA_KEY_FILE))).as("no CA is made outside the cluster").isFalse();
+        ClusterCa ca = cluster.dev().openClusterCa();
+        for (int i = 0; i < 4; i++) {
+            assertThat(NodeCredentials.load(cluster.dev().tlsDir(i)).caCertificate()).isEqualTo(ca.certificate());
+        }
+        assertThat(Files.readString(cluster.log(0), StandardCharsets.UTF_8)).contains("made the cluster CA");
+        for (int i = 1; i < 4; i++) {
+            assertThat(Files.readString(cluster.log(i), StandardCharsets.UTF_8)).contains("joined through " + cluster.endpoint(0));
+        }
+        // The key never sits in clear in any file of the cluster: not in the Raft logs and
+        // snapshots, the stores, the configurations or the logs (neither its PKCS#8 form, nor
+        // its base64, nor the bare private number).
+        byte[] pkcs8 = ca.privateKeyPkcs8();
+        byte[] raw = ((java.security.interfaces.ECPrivateKey) java.security.KeyFactory.getInstance("EC")
+                .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pkcs8))).getS().toByteArray();
+        byte[] scalar = raw.length > 32 ? java.util.Arrays.copyOfRange(raw, raw.length - 32, raw.length) : raw;
+        List<byte[]> needles = List.of(pkcs8, Base64.getEncoder().encode(pkcs8), scalar);
+        List<java.nio.file.Path> files;
+        try (var walk = Files.walk(cluster.dir())) {
+            files = walk.filter(Files::isRegularFile).toList();
+        }
+        assertThat(files).as("the search covers the voters' Raft logs").anyMatch(f -> f.startsWith(cluster.dev().nodeDir(1).resolve("data").resolve("meta")));
+        for (java.nio.file.Path f : files) {
+            if (Files.size(f) > 512L << 20) {
+                continue;
+            }
+            byte[] content = Files.readAllBytes(f);
+            for (byte[] needle : needles) {
+                assertThat(indexOf(content, needle)).as("the CA key in clear in " + cluster.dir().relativize(f)).isEqualTo(-1);
+            }
+        }
+        // A member's (or a voter's) read of the meta state is never sent the sealed key.
+        try (io.cairn.meta.MetaClient member = io.cairn.meta.MetaClient.connect(cluster.dev().layout().clusterName(),
+                cluster.dev().layout().voterAddresses(), NodeCredentials.load(cluster.dev().tlsDir(3)))) {
+            io.cairn.meta.MetaState read = member.read();
+            assertThat(read.map().bucket("sealed")).isPresent();
+            assertThat(read.clusterCaKey()).isNull();
+        }
+        // The bootstrap token: while the cluster is young, any voter admits a first node that
+        // brings it (and proves that it holds the token too); another token is refused, and a
+        // node that is not a voter admits nobody.
+        String bootstrap = Files.readString(cluster.dir().resolve("ca").resolve("bootstrap-token"), StandardCharsets.UTF_8).strip();
+        HttpClient http = HttpClient.newHttpClient();
+        KeyPair key = newKey();
+        assertThat(join(http, cluster.endpoint(2), io.cairn.meta.tls.BootstrapToken.create().toString(), "nlate", key).statusCode())
+                .isEqualTo(403);
+        assertThat(join(http, cluster.endpoint(3), bootstrap, "nlate", key).statusCode()).isEqualTo(503);
+        HttpResponse<String> late = join(http, cluster.endpoint(2), bootstrap, "nlate", key);
+        assertThat(late.statusCode()).as(late.body()).isEqualTo(200);
+        JsonNode answer = new ObjectMapper().readTree(late.body());
+        byte[] caDer = Base64.getDecoder().decode(answer.path("ca").asText());
+        byte[] certDer = Base64.getDecoder().decode(answer.path("certificate").asText());
+        assertThat(io.cairn.meta.tls.BootstrapToken.parse(bootstrap).proves(answer.path("proof").asText(), caDer, certDer)).isTrue();
+        assertThat(caDer).isEqualTo(ca.certificate().getEncoded());
+        for (int i = 0; i < 4; i++) {
+            assertThat(Files.readString(cluster.log(i), StandardCharsets.UTF_8)).doesNotContain(bootstrap.substring(13));
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static HttpResponse<String> join(HttpClient http, String endpoint, String token, String nodeId, KeyPair key) throws Exception {

@@ -49,6 +49,8 @@ public final class ClusterCa {
     public static final String VOTER_DOMAIN = ".voter.cairn";
     public static final Duration CA_VALIDITY = Duration.ofDays(3650);
     public static final Duration NODE_VALIDITY = Duration.ofDays(365);
+    /** How far a new CA certificate's validity starts before its making, for clocks behind. */
+    static final Duration BACKDATE = Duration.ofHours(1);
     static final String CA_CERT_FILE = "ca.crt";
     public static final String CA_KEY_FILE = "ca.key";
 
@@ -79,7 +81,7 @@ public final class ClusterCa {
         KeyPair pair = newKeyPair();
         Instant now = Instant.now();
         try {
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(), Date.from(now.minus(Duration.ofHours(1))),
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(), Date.from(now.minus(BACKDATE)),
                     Date.from(now.plus(CA_VALIDITY)), subject, pair.getPublic());
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
@@ -109,6 +111,33 @@ public final class ClusterCa {
             throw new IOException(keyFile + " is not the key of the CA certificate " + certificate.getSubjectX500Principal());
         }
         return new ClusterCa(certificate, key);
+    }
+
+    /**
+     * The authority whose certificate is {@code certificate} and whose private key is
+     * {@code pkcs8} (as {@link #privateKeyPkcs8} gives it); IOException when the key is not the certificate's.
+     */
+    public static ClusterCa of(X509Certificate certificate, byte[] pkcs8) throws IOException {
+        PrivateKey key;
+        try {
+            key = java.security.KeyFactory.getInstance("EC").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pkcs8));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("not an EC private key (PKCS#8): " + e.getMessage(), e);
+        }
+        if (!Pem.keyMatches(key, certificate.getPublicKey())) {
+            throw new IOException("the key is not the key of the CA certificate " + certificate.getSubjectX500Principal());
+        }
+        return new ClusterCa(certificate, key);
+    }
+
+    /** The CA's private key, PKCS#8 DER: to be sealed before it is kept anywhere. */
+    public byte[] privateKeyPkcs8() {
+        return key.getEncoded();
+    }
+
+    /** When the CA was made: its certificate's start, less the hour it is backdated by for clock skew. */
+    public Instant createdAt() {
+        return certificate.getNotBefore().toInstant().plus(BACKDATE);
     }
 
     public static boolean existsIn(Path dir) {

@@ -15,7 +15,7 @@ import java.util.HexFormat;
  * fingerprint (SHA-256 of the cluster CA certificate) lets the joining node check that the
  * certificate authority it is given is the cluster's and not an impostor's.
  */
-public record JoinToken(String secret, String caFingerprint) {
+public record JoinToken(String secret, String caFingerprint) implements NodeToken {
     static final String PREFIX = "CAIRN-JOIN-1";
     private static final SecureRandom RANDOM = new SecureRandom();
 

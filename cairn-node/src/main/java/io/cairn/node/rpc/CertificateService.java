@@ -22,9 +22,10 @@ public final class CertificateService extends NodeCertificatesGrpc.NodeCertifica
 
     private static final Logger log = LoggerFactory.getLogger(CertificateService.class);
 
-    private final ClusterCa ca;
+    private final java.util.function.Supplier<ClusterCa> ca;
 
-    public CertificateService(ClusterCa ca) {
+    /** @param ca the CA with its key, or null while this node does not hold it (then it answers {@code UNIMPLEMENTED}) */
+    public CertificateService(java.util.function.Supplier<ClusterCa> ca) {
         this.ca = ca;
     }
 
@@ -43,9 +44,15 @@ public final class CertificateService extends NodeCertificatesGrpc.NodeCertifica
                     .asRuntimeException());
             return;
         }
+        ClusterCa authority = ca.get();
+        if (authority == null) {
+            out.onError(Status.UNIMPLEMENTED.withDescription("this node does not hold the cluster CA's key (yet): ask another meta voter")
+                    .asRuntimeException());
+            return;
+        }
         X509Certificate renewed;
         try {
-            renewed = ca.renew(caller, key);
+            renewed = authority.renew(caller, key);
         } catch (IllegalArgumentException e) {
             out.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
             return;

@@ -510,15 +510,38 @@ public final class DevCluster {
         Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 
-    /** The cluster CA of the dev cluster: {@code DIR/ca} ({@code ca.key} mode 0600), created on first use. */
-    private io.cairn.meta.tls.ClusterCa ca() throws IOException {
-        Path caDir = dir.resolve("ca");
-        if (io.cairn.meta.tls.ClusterCa.existsIn(caDir)) {
-            return io.cairn.meta.tls.ClusterCa.load(caDir);
+    /**
+     * The dev cluster's bootstrap token ({@code DIR/ca/bootstrap-token}, mode 0600), made on first
+     * use: the first nodes of the cluster get their certificates from the first voter with it.
+     */
+    private String bootstrapToken() throws IOException {
+        Path file = dir.resolve("ca").resolve("bootstrap-token");
+        if (!Files.exists(file)) {
+            Files.createDirectories(file.getParent());
+            writePrivate(file, io.cairn.meta.tls.BootstrapToken.create() + "\n");
         }
-        io.cairn.meta.tls.ClusterCa ca = io.cairn.meta.tls.ClusterCa.create(layout.clusterName());
-        ca.save(caDir);
-        return ca;
+        return Files.readString(file, StandardCharsets.UTF_8).strip();
+    }
+
+    /** A dev cluster made by an older release, whose CA was made here ({@code DIR/ca/ca.key}) rather than by its first voter. */
+    private boolean hasOwnCa() {
+        return io.cairn.meta.tls.ClusterCa.existsIn(dir.resolve("ca"));
+    }
+
+    /**
+     * The cluster CA with its key, opened from the first voter's sealed copy with the dev
+     * cluster's master key: for tests that need certificates of the cluster made to order.
+     */
+    public io.cairn.meta.tls.ClusterCa openClusterCa() throws IOException {
+        int first = layout.voterIndexes().getFirst();
+        if (hasOwnCa()) {
+            return io.cairn.meta.tls.ClusterCa.load(dir.resolve("ca"));
+        }
+        var sealed = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+                Files.readAllBytes(dataDir(first).resolve(io.cairn.server.join.ClusterAuthority.LOCAL_FILE)), io.cairn.meta.ClusterCaKey.class);
+        var sse = io.cairn.server.gateway.SseS3.load(dir.resolve("ca").resolve("sse-master.key"));
+        return io.cairn.meta.tls.ClusterCa.of(io.cairn.meta.tls.NodeCredentials.load(tlsDir(first)).caCertificate(),
+                sse.openBytes(io.cairn.server.join.ClusterAuthority.PURPOSE, sealed.sealed()));
     }
 
     /** The CA certificate that signed the nodes' S3 certificates with {@code --tls}: what clients trust. */
@@ -554,29 +577,6 @@ public final class DevCluster {
         return nodeDir(i).resolve("tls").toAbsolutePath();
     }
 
-    /**
-     * Gives node {@code i} a certificate of the dev cluster's CA for its node id (creating the id
-     * in its data directory if the node never ran), unless it has a valid one already (not
-     * expired: a running node renews its own before that).
-     */
-    private void ensureCredentials(int i) throws IOException {
-        String nodeId = io.cairn.server.NodeIdentity.loadOrCreate(dataDir(i));
-        Path tls = tlsDir(i);
-        io.cairn.meta.tls.ClusterCa ca = ca();
-        if (io.cairn.meta.tls.NodeCredentials.existIn(tls)) {
-            try {
-                io.cairn.meta.tls.NodeCredentials have = io.cairn.meta.tls.NodeCredentials.load(tls);
-                // A running node renews its own certificate; one that expired while stopped gets a new one here.
-                if (have.nodeId().equals(nodeId) && have.caCertificate().equals(ca.certificate())
-                        && have.voter() == layout.isVoter(i)) {
-                    return;
-                }
-            } catch (IOException e) {
-                // unreadable or not the CA's: issued again below
-            }
-        }
-        ca.issue(nodeId, List.of(layout.host(i)), layout.isVoter(i)).save(tls);
-    }
     private void writeNodeConfig(int i) throws IOException {
         Path nodeDir = nodeDir(i);
         Files.createDirectories(nodeDir);
@@ -628,24 +628,26 @@ public final class DevCluster {
         y.append("admin_access_key: ").append(layout.accessKey()).append('\n');
         y.append("admin_secret_key: ").append(layout.secretKey()).append('\n');
         String joinToken = joinTokens.get(i);
-        if (joinToken != null && !io.cairn.meta.tls.NodeCredentials.existIn(tlsDir(i))) {
-            // A node added to a running cluster joins it as any new node would: with a token.
-            io.cairn.server.NodeIdentity.loadOrCreate(dataDir(i));
+        if (!io.cairn.meta.tls.NodeCredentials.existIn(tlsDir(i))) {
+            if (joinToken != null) {
+                // A node added to a running cluster joins it as any new node would: with a one-time token.
+                y.append("join_token: ").append(joinToken).append('\n');
+            } else {
+                // A first node: the first voter makes the cluster CA, the others get their certificates from it.
+                y.append("bootstrap_token: ").append(bootstrapToken()).append('\n');
+            }
             List<String> endpoints = new ArrayList<>();
             for (int v : layout.voterIndexes()) {
                 endpoints.add(layout.endpoint(v));
             }
-            y.append("join_token: ").append(joinToken).append('\n');
             y.append("join_endpoints: [").append(String.join(", ", endpoints)).append("]\n");
             if (layout.tls()) {
                 y.append("join_ca_bundle: ").append(dir.resolve("public-ca").resolve("ca.crt").toAbsolutePath()).append('\n');
             }
-        } else {
-            ensureCredentials(i);
         }
         y.append("cluster_tls_dir: ").append(tlsDir(i)).append('\n');
-        if (layout.isVoter(i)) {
-            // The voters hold the CA key: they admit nodes that join with a token.
+        if (layout.isVoter(i) && hasOwnCa()) {
+            // A dev cluster of an older release: its voters keep the CA key made here.
             y.append("cluster_ca_key_file: ").append(dir.resolve("ca").resolve(io.cairn.meta.tls.ClusterCa.CA_KEY_FILE).toAbsolutePath())
                     .append('\n');
         }

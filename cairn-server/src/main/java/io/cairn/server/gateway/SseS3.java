@@ -193,8 +193,31 @@ public final class SseS3 {
      */
     public String sealSecret(String accessKey, String secret) {
         byte[] clear = secret.getBytes(StandardCharsets.UTF_8);
-        return SEALED_SECRET_PREFIX + keyId + ":" + Base64.getEncoder().encodeToString(
-                seal(masterKey, "cairn user secret " + accessKey, clear, 0, clear.length));
+        return sealBytes("cairn user secret " + accessKey, clear);
+    }
+
+    /**
+     * {@code clear} sealed under the current master key and bound to {@code purpose}, as text
+     * that names the key ({@code sealed1:<key id>:<base64>}): what {@link #openBytes} opens.
+     */
+    public String sealBytes(String purpose, byte[] clear) {
+        return SEALED_SECRET_PREFIX + keyId + ":" + Base64.getEncoder().encodeToString(seal(masterKey, purpose, clear, 0, clear.length));
+    }
+
+    /** Opens what {@link #sealBytes} sealed for {@code purpose}; IOException for a wrong key, purpose or byte. */
+    public byte[] openBytes(String purpose, String stored) throws IOException {
+        if (!stored.startsWith(SEALED_SECRET_PREFIX)) {
+            throw new IOException(purpose + " is not sealed");
+        }
+        String[] parts = sealedSecretParts(stored);
+        if (parts.length != 2) {
+            throw new IOException(purpose + ": the sealed text is unreadable");
+        }
+        try {
+            return open(key(parts[0], purpose + " is sealed"), purpose, Base64.getDecoder().decode(parts[1]));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(purpose + ": the sealed text is not base64");
+        }
     }
 
     /** The id of the master key a stored secret is sealed under, or null if it is stored in clear. */

@@ -3,6 +3,7 @@ package io.cairn.server.join;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cairn.meta.MetaCommand;
 import io.cairn.meta.MetaResult;
+import io.cairn.meta.tls.BootstrapToken;
 import io.cairn.meta.tls.ClusterCa;
 import io.cairn.meta.tls.JoinToken;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.time.Clock;
 import java.util.Base64;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +26,12 @@ import org.slf4j.LoggerFactory;
  * The cluster's side of a node joining with a token: makes tokens (for admins), and admits a
  * node that brings one, once: the token is used up through the cluster map, then the cluster CA
  * signs a certificate for the node's id and the public key it sent. Only a node that holds the
- * CA key ({@code cluster_ca_key_file}, a meta voter) admits nodes; every node makes tokens.
+ * CA key (a meta voter) admits nodes; every node makes tokens.
+ *
+ * <p>While a cluster is being created, a node holding the CA key also admits the first nodes
+ * that bring the cluster's {@link BootstrapToken}, voters among them, for
+ * {@link BootstrapToken#WINDOW} after the CA's making, and proves in its answer that it holds
+ * the token too. The cluster map may not exist yet then, so nothing is used up.
  */
 public final class NodeAdmission {
 
@@ -44,18 +51,22 @@ public final class NodeAdmission {
     }
 
     private final X509Certificate caCertificate;
-    private final ClusterCa caOrNull;
+    private final Supplier<ClusterCa> ca;
+    private final BootstrapToken bootstrapOrNull;
     private final Function<MetaCommand, MetaResult> submit;
     private final Clock clock;
 
     /**
-     * @param caCertificate the cluster CA's certificate (whose fingerprint tokens carry)
-     * @param caOrNull      the CA with its key, on a node that admits joining nodes; else null
-     * @param submit        submits a command to the cluster map (may throw when it is unavailable)
+     * @param caCertificate   the cluster CA's certificate (whose fingerprint tokens carry)
+     * @param ca              the CA with its key, or null while (or where) this node does not hold it
+     * @param bootstrapOrNull the cluster's bootstrap token, if this node was given one
+     * @param submit          submits a command to the cluster map (may throw when it is unavailable)
      */
-    public NodeAdmission(X509Certificate caCertificate, ClusterCa caOrNull, Function<MetaCommand, MetaResult> submit, Clock clock) {
+    public NodeAdmission(X509Certificate caCertificate, Supplier<ClusterCa> ca, BootstrapToken bootstrapOrNull,
+                         Function<MetaCommand, MetaResult> submit, Clock clock) {
         this.caCertificate = caCertificate;
-        this.caOrNull = caOrNull;
+        this.ca = ca;
+        this.bootstrapOrNull = bootstrapOrNull;
         this.submit = submit;
         this.clock = clock;
     }
@@ -105,6 +116,9 @@ public final class NodeAdmission {
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             return Outcome.refused(400, "InvalidPublicKey", "the public key is not an X.509 EC public key in base64");
         }
+        if (BootstrapToken.looksLikeOne(req.token())) {
+            return admitFirst(req, hosts, key, from);
+        }
         JoinToken token;
         try {
             token = JoinToken.parse(req.token());
@@ -116,8 +130,9 @@ public final class NodeAdmission {
             log.warn("refused a join of node {} from {}: the token is of another cluster", req.nodeId(), from);
             return Outcome.refused(403, "InvalidToken", "the join token is not of this cluster");
         }
-        if (caOrNull == null) {
-            return Outcome.refused(503, "NotAnAuthority", "this node does not admit nodes: send the join request to a meta voter");
+        ClusterCa authority = ca.get();
+        if (authority == null) {
+            return notAnAuthority();
         }
         MetaResult used;
         try {
@@ -131,11 +146,52 @@ public final class NodeAdmission {
                     ? Outcome.refused(403, "NodeRemoved", "node " + req.nodeId() + " was removed from the cluster; join under a new id")
                     : Outcome.refused(403, "InvalidToken", "the join token is unknown, used already, or expired");
         }
-        X509Certificate cert = caOrNull.issueFor(req.nodeId(), hosts, key, false); // a joining node is never a voter
+        X509Certificate cert = authority.issueFor(req.nodeId(), hosts, key, false); // a joining node is never a voter
         log.info("admitted node {} from {} with a join token; its certificate is valid until {}", req.nodeId(), from, cert.getNotAfter());
+        return admitted(cert, null);
+    }
+
+    /** A first node of a new cluster, with the bootstrap token: a voter if it says it is one. */
+    private Outcome admitFirst(JoinMessages.Request req, List<String> hosts, PublicKey key, String from) {
+        BootstrapToken token;
         try {
-            return new Outcome(200, new JoinMessages.Response(Base64.getEncoder().encodeToString(caCertificate.getEncoded()),
-                    Base64.getEncoder().encodeToString(cert.getEncoded())), null, null);
+            token = BootstrapToken.parse(req.token());
+        } catch (IllegalArgumentException e) {
+            log.warn("refused a join of node {} from {}: {}", req.nodeId(), from, e.getMessage());
+            return Outcome.refused(403, "InvalidToken", "the bootstrap token is not valid");
+        }
+        ClusterCa authority = ca.get();
+        if (authority == null) {
+            return notAnAuthority();
+        }
+        if (bootstrapOrNull == null || !bootstrapOrNull.sameAs(token)) {
+            log.warn("refused a join of node {} from {}: a bootstrap token that is not this cluster's", req.nodeId(), from);
+            return Outcome.refused(403, "InvalidToken", "the bootstrap token is not this cluster's");
+        }
+        java.time.Instant until = authority.createdAt().plus(BootstrapToken.WINDOW);
+        if (!clock.instant().isBefore(until)) {
+            log.warn("refused a join of node {} from {}: the bootstrap token admits nodes only until {}, an hour after the cluster CA was made",
+                    req.nodeId(), from, until);
+            return Outcome.refused(403, "InvalidToken", "the bootstrap token admitted nodes only until " + until
+                    + "; join with a one-time token (cairn admin node token)");
+        }
+        boolean voter = Boolean.TRUE.equals(req.voter());
+        X509Certificate cert = authority.issueFor(req.nodeId(), hosts, key, voter);
+        log.info("admitted node {} from {} with the bootstrap token{}; its certificate is valid until {}", req.nodeId(), from,
+                voter ? " as a meta voter" : "", cert.getNotAfter());
+        return admitted(cert, token);
+    }
+
+    private static Outcome notAnAuthority() {
+        return Outcome.refused(503, "NotAnAuthority", "this node does not admit nodes: send the join request to a meta voter");
+    }
+
+    private Outcome admitted(X509Certificate cert, BootstrapToken proveOrNull) {
+        try {
+            byte[] caDer = caCertificate.getEncoded();
+            byte[] der = cert.getEncoded();
+            return new Outcome(200, new JoinMessages.Response(Base64.getEncoder().encodeToString(caDer),
+                    Base64.getEncoder().encodeToString(der), proveOrNull == null ? null : proveOrNull.proof(caDer, der)), null, null);
         } catch (java.security.cert.CertificateEncodingException e) {
             throw new IllegalStateException(e);
         }

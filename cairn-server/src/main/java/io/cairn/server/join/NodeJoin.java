@@ -1,8 +1,10 @@
 package io.cairn.server.join;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cairn.meta.tls.BootstrapToken;
 import io.cairn.meta.tls.JoinToken;
 import io.cairn.meta.tls.NodeCredentials;
+import io.cairn.meta.tls.NodeToken;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -51,15 +53,25 @@ public final class NodeJoin {
      */
     public static NodeCredentials join(List<String> endpoints, String tokenText, String nodeId, List<String> hosts, Path tlsDir,
                                        javax.net.ssl.SSLContext tlsOrNull, Duration timeout) throws IOException {
-        JoinToken token;
+        return join(endpoints, tokenText, false, nodeId, hosts, tlsDir, tlsOrNull, timeout);
+    }
+
+    /**
+     * As above; {@code tokenText} may also be the new cluster's bootstrap token
+     * ({@link BootstrapToken}), with which a first node asks to be a meta voter if {@code voter}.
+     */
+    public static NodeCredentials join(List<String> endpoints, String tokenText, boolean voter, String nodeId, List<String> hosts,
+                                       Path tlsDir, javax.net.ssl.SSLContext tlsOrNull, Duration timeout) throws IOException {
+        NodeToken token;
         try {
-            token = JoinToken.parse(tokenText);
+            token = NodeToken.parse(tokenText);
         } catch (IllegalArgumentException e) {
             throw new RefusedException("join_token: " + e.getMessage());
         }
         KeyPair pair = newKeyPair();
         byte[] request = JSON.writeValueAsBytes(new JoinMessages.Request(tokenText.strip(), nodeId,
-                Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()), hosts));
+                Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()), hosts,
+                token instanceof BootstrapToken && voter ? Boolean.TRUE : null));
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
         if (tlsOrNull != null) {
             b.sslContext(tlsOrNull);
@@ -108,11 +120,14 @@ public final class NodeJoin {
     }
 
     /** The credentials in an admission, once checked against the token, the node and its key. */
-    static NodeCredentials accept(JoinMessages.Response response, JoinToken token, String nodeId, KeyPair pair) throws IOException {
+    static NodeCredentials accept(JoinMessages.Response response, NodeToken token, String nodeId, KeyPair pair) throws IOException {
         X509Certificate ca = certificate(response.ca());
         X509Certificate cert = certificate(response.certificate());
-        if (!JoinToken.fingerprint(ca).equals(token.caFingerprint())) {
+        if (token instanceof JoinToken t && !JoinToken.fingerprint(ca).equals(t.caFingerprint())) {
             throw new RefusedException("the join endpoint answered with a CA other than the one the join token names: not this cluster");
+        }
+        if (token instanceof BootstrapToken t && !proves(t, response.proof(), ca, cert)) {
+            throw new RefusedException("the join endpoint did not prove that it holds the bootstrap token: not this cluster");
         }
         NodeCredentials c;
         try {
@@ -124,6 +139,14 @@ public final class NodeJoin {
             throw new RefusedException("the certificate the cluster sent names node " + c.nodeId() + ", not " + nodeId);
         }
         return c;
+    }
+
+    private static boolean proves(BootstrapToken token, String proof, X509Certificate ca, X509Certificate cert) {
+        try {
+            return token.proves(proof, ca.getEncoded(), cert.getEncoded());
+        } catch (java.security.cert.CertificateEncodingException e) {
+            return false;
+        }
     }
 
     private static X509Certificate certificate(String base64) throws IOException {
