@@ -20,6 +20,10 @@ import java.util.Objects;
  *                              check refuses to mark a node out if the survivors would cross it
  * @param tls                  this node's credentials for mutual TLS on the Raft connections, or
  *                              null for plaintext (tests of the meta service alone)
+ * @param site                 this voter's site, or null
+ * @param siteDelayMillis      for tests: a one-way delay on the Raft calls of nodes of other sites
+ *                              than {@code site} ({@link RaftSiteDelay}); 0 for none. Needs {@code tls}
+ *                              (the caller's node is read from its certificate) and {@code site}.
  */
 public record MetaServerConfig(
         String clusterName,
@@ -30,7 +34,9 @@ public record MetaServerConfig(
         long snapshotEveryEntries,
         long downOutIntervalMillis,
         double fullRatio,
-        io.cairn.meta.tls.NodeCredentials tls) {
+        io.cairn.meta.tls.NodeCredentials tls,
+        String site,
+        long siteDelayMillis) {
 
     public static final long SNAPSHOT_EVERY_ENTRIES_DEFAULT = 1000;
     public static final long DOWN_OUT_INTERVAL_MILLIS_DEFAULT = 60_000;
@@ -57,6 +63,15 @@ public record MetaServerConfig(
         if (!(fullRatio > 0 && fullRatio <= 1)) {
             throw new IllegalArgumentException("fullRatio must be in (0, 1]: " + fullRatio);
         }
+        if (siteDelayMillis < 0 || (siteDelayMillis > 0 && (tls == null || site == null))) {
+            throw new IllegalArgumentException("siteDelayMillis must be >= 0, and needs tls and site when > 0: " + siteDelayMillis);
+        }
+    }
+
+    public MetaServerConfig(String clusterName, String selfAddress, List<String> voterAddresses, Path storageDir, long downAfterMillis,
+                            long snapshotEveryEntries, long downOutIntervalMillis, double fullRatio, io.cairn.meta.tls.NodeCredentials tls) {
+        this(clusterName, selfAddress, voterAddresses, storageDir, downAfterMillis, snapshotEveryEntries, downOutIntervalMillis,
+                fullRatio, tls, null, 0);
     }
 
     public MetaServerConfig(String clusterName, String selfAddress, List<String> voterAddresses, Path storageDir, long downAfterMillis,

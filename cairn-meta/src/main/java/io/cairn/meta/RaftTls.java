@@ -45,6 +45,11 @@ final class RaftTls {
      * certificate that sent them.
      */
     static Parameters parameters(NodeCredentials tls, RaftCallers callers) {
+        return parameters(tls, callers, null);
+    }
+
+    /** As above; a voter with {@code delayOrNull} also delays the calls of nodes of other sites (tests of a wide-area link). */
+    static Parameters parameters(NodeCredentials tls, RaftCallers callers, RaftSiteDelay delayOrNull) {
         Parameters p = new Parameters();
         if (tls != null) {
             KeyManager key = tls.keyManagers().getKeyManagers()[0];
@@ -53,9 +58,17 @@ final class RaftTls {
             GrpcConfigKeys.Server.setTlsConf(p, conf);
             GrpcConfigKeys.Client.setTlsConf(p, conf);
             GrpcConfigKeys.Admin.setTlsConf(p, conf);
-            GrpcConfigKeys.Server.setServicesCustomizer(p, (builder, types) -> builder.intercept(refuseRevoked(tls, callers)));
+            // The last interceptor added runs first: a refused call is refused at once, never delayed.
+            GrpcConfigKeys.Server.setServicesCustomizer(p, (builder, types) -> delayOrNull == null
+                    ? builder.intercept(refuseRevoked(tls, callers))
+                    : builder.intercept(delayOrNull).intercept(refuseRevoked(tls, callers)));
         }
         return p;
+    }
+
+    /** The node id a call's certificate names, if it has one of the cluster's. */
+    static Optional<String> callerOf(ServerCall<?, ?> call) {
+        return NodeCredentials.peerCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)).flatMap(NodeCredentials::nodeIdOf);
     }
 
     private static ServerInterceptor refuseRevoked(NodeCredentials tls, RaftCallers callers) {

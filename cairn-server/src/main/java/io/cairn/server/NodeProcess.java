@@ -82,7 +82,7 @@ public final class NodeProcess implements AutoCloseable {
         if (c.metaAddress() != null) {
             meta = MetaServer.start(new MetaServerConfig(c.clusterName(), c.metaAddress(), c.metaVoters(),
                     c.dataPath().resolve("meta"), c.downAfterMillis(), MetaServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT,
-                    c.downOutIntervalMillis(), c.fullRatio(), tls));
+                    c.downOutIntervalMillis(), c.fullRatio(), tls, c.site(), tls == null ? 0 : c.siteDelayMillis()));
             resources.add(meta);
         }
         io.cairn.server.join.ClusterAuthority ca = authority(c, tls, sse, meta);

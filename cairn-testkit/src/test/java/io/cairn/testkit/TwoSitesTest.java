@@ -107,6 +107,16 @@ class TwoSitesTest {
         System.out.printf("TwoSitesTest: fastest of 10 rep2 PUTs through site1 took %d ms (round trip between sites %d ms)%n",
                 fastest, 2 * SITE_DELAY_MILLIS);
         assertThat(fastest).isGreaterThanOrEqualTo(2 * SITE_DELAY_MILLIS);
+        // So does a map change: each voter is in a site of its own, and the leader needs another's ack.
+        long fastestChange = Long.MAX_VALUE;
+        for (int n = 0; n < 3; n++) {
+            String name = "timed-map-" + n;
+            long t0 = System.nanoTime();
+            s3[n].createBucket(b -> b.bucket(name));
+            fastestChange = Math.min(fastestChange, (System.nanoTime() - t0) / 1_000_000);
+        }
+        System.out.printf("TwoSitesTest: fastest of 3 bucket creations took %d ms%n", fastestChange);
+        assertThat(fastestChange).as("a Raft commit crosses the sites").isGreaterThanOrEqualTo(2 * SITE_DELAY_MILLIS);
 
         assertThat(cluster.admin().status().path("nodes")).filteredOn(n -> n.path("tiebreaker").asBoolean()).singleElement()
                 .satisfies(n -> assertThat(n.path("partitions_held").asInt()).as("the tie-breaker holds no data").isZero());
