@@ -18,9 +18,22 @@ final class CorsOperations {
   private static final String VARY = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method";
 
   private final ObjectBackend backend;
+  /** Rules read already, by their stored text: they are matched on every request with an Origin. */
+  private final java.util.Map<String, List<BucketCors.Rule>> parsed = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int PARSED_MAX = 1024;
 
   CorsOperations(ObjectBackend backend) {
     this.backend = backend;
+  }
+
+  private List<BucketCors.Rule> rulesOf(String json) {
+    List<BucketCors.Rule> rules = parsed.get(json);
+    if (rules == null) {
+      rules = BucketCors.parse(json); // the map holds only rules that parse
+      if (parsed.size() >= PARSED_MAX) parsed.clear();
+      parsed.put(json, rules);
+    }
+    return rules;
   }
 
   /** GetBucketCors, PutBucketCors, DeleteBucketCors. */
@@ -61,7 +74,7 @@ final class CorsOperations {
       throw new S3Exception(S3Error.AccessDenied, "CORSResponse: CORS is not enabled for this bucket");
     }
     List<String> headers = BucketCors.headerList(ex.header("access-control-request-headers"));
-    BucketCors.Rule rule = BucketCors.match(BucketCors.parse(json.get()), origin, method, headers).orElseThrow(() ->
+    BucketCors.Rule rule = BucketCors.match(rulesOf(json.get()), origin, method, headers).orElseThrow(() ->
         new S3Exception(S3Error.AccessDenied, "CORSResponse: this CORS request is not allowed: the bucket's CORS rules allow "
             + "no such origin, method or request headers"));
     allow(ex, rule, origin);
@@ -80,7 +93,7 @@ final class CorsOperations {
       return; // the request itself says so
     }
     if (json.isEmpty()) return;
-    BucketCors.match(BucketCors.parse(json.get()), origin, ex.method(), List.of()).ifPresent(rule -> allow(ex, rule, origin));
+    BucketCors.match(rulesOf(json.get()), origin, ex.method(), List.of()).ifPresent(rule -> allow(ex, rule, origin));
   }
 
   private static void allow(S3Exchange ex, BucketCors.Rule rule, String origin) {

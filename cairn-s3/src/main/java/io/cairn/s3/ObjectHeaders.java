@@ -46,12 +46,17 @@ public final class ObjectHeaders {
     }
     String sse = headers.get(SSE);
     if (sse != null) other.put(SSE, sse.strip());
-    String tagging = headers.get(ObjectTagging.HEADER);
-    if (tagging != null) {
-      java.util.Map<String, String> tags = ObjectTagging.fromHeader(tagging);
-      if (!tags.isEmpty()) other.put(ObjectTagging.STORED, ObjectTagging.encode(tags));
-    }
+    String tags = storedTags(headers);
+    if (tags != null) other.put(ObjectTagging.STORED, tags);
     return new PutRequest(contentType, meta, contentLength, other);
+  }
+
+  /** The tags a request's {@code x-amz-tagging} header sets, as they are stored; null for none. */
+  static String storedTags(java.util.Map<String, String> headers) throws S3Exception {
+    String tagging = headers.get(ObjectTagging.HEADER);
+    if (tagging == null) return null;
+    java.util.Map<String, String> tags = ObjectTagging.fromHeader(tagging);
+    return tags.isEmpty() ? null : ObjectTagging.encode(tags);
   }
 
   /** Writes the metadata headers of an object to a GET or HEAD response, with response-* overrides. */

@@ -269,7 +269,7 @@ final class ObjectOperations {
     java.util.Map<String, String> copyHeaders = new java.util.LinkedHashMap<>(req.otherHeaders());
     copyHeaders.remove(ObjectTagging.STORED);
     String tags = tagDirective.equals("COPY") ? src.otherHeaders().get(ObjectTagging.STORED)
-        : ObjectHeaders.putRequest(ex.headers(), src.size()).otherHeaders().get(ObjectTagging.STORED);
+        : ObjectHeaders.storedTags(ex.headers());
     if (tags != null) copyHeaders.put(ObjectTagging.STORED, tags);
     req = new PutRequest(req.contentType(), req.userMetadata(), req.contentLength(), copyHeaders);
     PutRequest request = req;

@@ -201,11 +201,11 @@ public final class CairnCli {
         }
     }
 
-    @Command(name = "sse-key", description = "The SSE master key file of a node (sse_master_key_file), a key ring: list,"
-            + " add (a new key, known but not used yet), use ID (the key that wraps from now on), remove ID. Change every node's"
+    @Command(name = "sse-key", description = "The SSE master key file of a node (sse_master_key_file), a key ring: create"
+            + " (a new file of one key, for a new cluster: copy it to every node), list, add (a new key, known but not used yet), use ID (the key that wraps from now on), remove ID. Change every node's"
             + " file alike, and restart the nodes between add and use, and before remove run 'cairn admin sse rewrap'.")
     static final class SseKey implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "ACTION", description = "list, add, use or remove")
+        @Parameters(index = "0", paramLabel = "ACTION", description = "create, list, add, use or remove")
         String action;
         @Parameters(index = "1", paramLabel = "ID", arity = "0..1", description = "use, remove: the key id, as list shows it.")
         String id;
@@ -215,6 +215,14 @@ public final class CairnCli {
         @Override
         public Integer call() throws Exception {
             switch (action) {
+                case "create" -> {
+                    if (java.nio.file.Files.exists(file)) {
+                        throw new CommandLine.ParameterException(new CommandLine(this), file + " exists already: it is not replaced");
+                    }
+                    io.cairn.server.gateway.KeyRingFile.createIfAbsent(file);
+                    System.out.println(io.cairn.server.gateway.KeyRingFile.ids(file).getFirst());
+                    System.err.println("a new master key file " + file + " (mode 0600): give every node of the cluster a copy");
+                }
                 case "list" -> {
                     List<String> ids = io.cairn.server.gateway.KeyRingFile.ids(file);
                     for (int i = 0; i < ids.size(); i++) {
@@ -240,7 +248,7 @@ public final class CairnCli {
                     }
                 }
                 default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                        "unknown action '" + action + "': use list, add, use or remove");
+                        "unknown action '" + action + "': use create, list, add, use or remove");
             }
             return 0;
         }

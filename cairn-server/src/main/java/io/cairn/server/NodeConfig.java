@@ -190,6 +190,11 @@ public record NodeConfig(
                             + io.cairn.meta.tls.NodeCredentials.CERT_FILE + " and " + io.cairn.meta.tls.NodeCredentials.KEY_FILE
                             + " (or give a join_token to get them from the cluster, or a bootstrap_token to a new cluster's first nodes)");
         }
+        if (clusterTlsDir != null) {
+            require(sseMasterKeyFile != null, source, "sse_master_key_file", "is required with cluster_tls_dir: the master key seals users'"
+                    + " secret keys and the cluster CA's key in the cluster map (the same key file on every node; 'cairn sse-key create"
+                    + " --file FILE' makes one)");
+        }
         if (bootstrapToken != null) {
             require(clusterTlsDir != null, source, "bootstrap_token", "needs cluster_tls_dir, where the node keeps its certificate");
             try {
@@ -201,8 +206,6 @@ public record NodeConfig(
                 if (isFirstVoter()) {
                     require(clusterCaKeyFile == null, source, "cluster_ca_key_file",
                             "cannot go with a bootstrap_token on the first voter, which makes the cluster CA itself");
-                    require(sseMasterKeyFile != null, source, "bootstrap_token",
-                            "on the first meta voter, which makes the cluster CA, needs sse_master_key_file to seal the CA's key");
                 } else {
                     require(!joinEndpoints.isEmpty(), source, "join_endpoints",
                             "is required with bootstrap_token on any node but the first meta voter (http(s)://host:port of the first voter)");

@@ -83,7 +83,9 @@ class NodeConfigTest {
 
     @Test
     void aJoinTokenTakesThePlaceOfCertificatesAndNeedsEndpoints() throws Exception {
-        String MINIMAL = NodeConfigTest.MINIMAL.replace("plaintext_cluster: true\n", "");
+        Path masterKey = tmp.resolve("master.key");
+        io.cairn.server.gateway.SseS3.createIfAbsent(masterKey);
+        String MINIMAL = NodeConfigTest.MINIMAL.replace("plaintext_cluster: true\n", "sse_master_key_file: " + masterKey + "\n");
         Path tlsDir = Files.createDirectories(tmp.resolve("tls"));
         String token = "CAIRN-JOIN-1." + "A".repeat(43) + "." + "0".repeat(64);
         assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "cluster_tls_dir: " + tlsDir + "\n")))
@@ -112,13 +114,14 @@ class NodeConfigTest {
         io.cairn.server.gateway.SseS3.createIfAbsent(masterKey);
         String token = io.cairn.meta.tls.BootstrapToken.create().toString();
         String first = base + "meta_address: 127.0.0.1:9200\nadmin_access_key: ADMINKEY1\nadmin_secret_key: " + "s".repeat(20) + "\ncluster_tls_dir: " + tlsDir + "\nbootstrap_token: " + token + "\n";
+        // Every node of a cluster with TLS has the master key: it seals secrets and the CA key in the map.
         assertThatThrownBy(() -> NodeConfig.load(write(first)))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("'bootstrap_token'").hasMessageContaining("sse_master_key_file");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'sse_master_key_file' is required");
         NodeConfig c = NodeConfig.load(write(first + "sse_master_key_file: " + masterKey + "\n"));
         assertThat(c.isFirstVoter()).isTrue();
         assertThat(c.toString()).doesNotContain(token.substring(13));
         // Any other first node joins the first voter with it.
-        String second = base + "meta_address: 127.0.0.1:9201\nadmin_access_key: ADMINKEY1\nadmin_secret_key: " + "s".repeat(20) + "\ncluster_tls_dir: " + tlsDir + "\nbootstrap_token: " + token + "\n";
+        String second = base + "meta_address: 127.0.0.1:9201\nadmin_access_key: ADMINKEY1\nadmin_secret_key: " + "s".repeat(20) + "\ncluster_tls_dir: " + tlsDir + "\nbootstrap_token: " + token + "\nsse_master_key_file: " + masterKey + "\n";
         assertThatThrownBy(() -> NodeConfig.load(write(second)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'join_endpoints'");
         assertThat(NodeConfig.load(write(second + "join_endpoints: [http://127.0.0.1:9000]\n")).isFirstVoter()).isFalse();

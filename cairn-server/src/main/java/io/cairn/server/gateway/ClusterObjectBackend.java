@@ -116,12 +116,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
     public Optional<String> secretKey(String accessKey) {
         Optional<UserInfo> u = mapView.current().map().user(accessKey);
         if (u.isEmpty()) {
-            try {
-                unknownKeyReads.awaitRead(); // a key created a moment ago is found; made-up keys share one read a second
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while reading the cluster map", e);
-            }
+            awaitRead(unknownKeyReads); // a key created a moment ago is found; made-up keys share one read a second
             u = mapView.current().map().user(accessKey);
         }
         return u.map(this::secretOf);
@@ -313,15 +308,20 @@ public final class ClusterObjectBackend implements ObjectBackend {
         Optional<BucketInfo> b = mapView.current().map().bucket(name);
         if (b.isEmpty()) {
             // Created through another node a moment ago? Made-up names share one map read a second.
-            try {
-                unknownBucketReads.awaitRead();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while reading the cluster map", e);
-            }
+            awaitRead(unknownBucketReads);
             b = mapView.current().map().bucket(name);
         }
         return b.orElseThrow(() -> new S3Exception(S3Error.NoSuchBucket, "no bucket " + name));
+    }
+
+    /** Waits for a map read that began after this call (see {@link CoalescedRefresh}). */
+    private static void awaitRead(CoalescedRefresh reads) {
+        try {
+            reads.awaitRead();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the cluster map", e);
+        }
     }
 
     /** The pool of the bucket's index: always replicated. */
