@@ -126,8 +126,25 @@ public final class TestCluster implements AutoCloseable {
                 .withSiteNetworks(networks.networks()));
     }
 
+    /**
+     * Starts {@code nodes} nodes whose cluster CA was made outside the cluster: the dev cluster
+     * issues their certificates with {@code ca} and gives the voters its key
+     * ({@code cluster_ca_key_file}), as an operator with a CA of their own would.
+     */
+    public static TestCluster startWithOperatorCa(int nodes, io.cairn.meta.tls.ClusterCa ca) throws IOException {
+        return start(new DevCluster.Options(nodes, freeBasePort(nodes), 64, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS,
+                DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()), ca);
+    }
+
     private static TestCluster start(DevCluster.Options options) throws IOException {
+        return start(options, null);
+    }
+
+    private static TestCluster start(DevCluster.Options options, io.cairn.meta.tls.ClusterCa caOrNull) throws IOException {
         Path dir = Files.createTempDirectory("cairn-test-");
+        if (caOrNull != null) {
+            caOrNull.save(dir.resolve("ca"));
+        }
         DevCluster c = DevCluster.openOrCreate(dir, options);
         TestCluster t = new TestCluster(c, dir);
         OPEN.add(t);

@@ -419,6 +419,25 @@ class ClusterTlsTest {
         }
     }
 
+    @Test
+    void a_ca_made_outside_the_cluster_signs_its_nodes_and_its_voters_admit_new_ones() throws Exception {
+        ClusterCa operators = ClusterCa.create("cairn-dev");
+        cluster = TestCluster.startWithOperatorCa(3, operators);
+        for (int i = 0; i < 3; i++) {
+            assertThat(NodeCredentials.load(cluster.dev().tlsDir(i)).caCertificate()).isEqualTo(operators.certificate());
+            assertThat(Files.readString(cluster.dev().nodeDir(i).resolve("config.yaml"), StandardCharsets.UTF_8))
+                    .contains("cluster_ca_key_file: ").doesNotContain("bootstrap_token");
+        }
+        assertThat(Files.exists(cluster.dev().nodeDir(0).resolve("data").resolve(io.cairn.server.join.ClusterAuthority.LOCAL_FILE)))
+                .as("the cluster made no CA of its own").isFalse();
+        cluster.s3(0).createBucket(b -> b.bucket("outside"));
+        int added = cluster.dev().addNode(); // admitted by a voter with the operator's CA key
+        cluster.awaitUp(added, Duration.ofMinutes(2));
+        assertThat(NodeCredentials.load(cluster.dev().tlsDir(added)).caCertificate()).isEqualTo(operators.certificate());
+        cluster.s3(added).putObject(b -> b.bucket("outside").key("k"), RequestBody.fromString("signed outside"));
+        assertThat(cluster.s3(1).getObjectAsBytes(b -> b.bucket("outside").key("k")).asUtf8String()).isEqualTo("signed outside");
+    }
+
     private static int indexOf(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= haystack.length; i++) {

@@ -523,9 +523,21 @@ public final class DevCluster {
         return Files.readString(file, StandardCharsets.UTF_8).strip();
     }
 
-    /** A dev cluster made by an older release, whose CA was made here ({@code DIR/ca/ca.key}) rather than by its first voter. */
+    /**
+     * Whether the cluster's CA was made outside it and kept here ({@code DIR/ca/ca.crt} and
+     * {@code ca.key}): a dev cluster of an older release, or one given an operator's CA (as a
+     * test may do before the first start). Then the dev cluster issues the first nodes'
+     * certificates itself and gives the voters the CA key ({@code cluster_ca_key_file}).
+     */
     private boolean hasOwnCa() {
         return io.cairn.meta.tls.ClusterCa.existsIn(dir.resolve("ca"));
+    }
+
+    /** With a CA kept here: node {@code i}'s certificate of it for its node id, unless it has one already. */
+    private void ensureCredentialsOfOwnCa(int i) throws IOException {
+        String nodeId = io.cairn.server.NodeIdentity.loadOrCreate(dataDir(i));
+        io.cairn.meta.tls.ClusterCa ca = io.cairn.meta.tls.ClusterCa.load(dir.resolve("ca"));
+        ca.issue(nodeId, List.of(layout.host(i)), layout.isVoter(i)).save(tlsDir(i));
     }
 
     /**
@@ -628,6 +640,9 @@ public final class DevCluster {
         y.append("admin_access_key: ").append(layout.accessKey()).append('\n');
         y.append("admin_secret_key: ").append(layout.secretKey()).append('\n');
         String joinToken = joinTokens.get(i);
+        if (!io.cairn.meta.tls.NodeCredentials.existIn(tlsDir(i)) && joinToken == null && hasOwnCa()) {
+            ensureCredentialsOfOwnCa(i);
+        }
         if (!io.cairn.meta.tls.NodeCredentials.existIn(tlsDir(i))) {
             if (joinToken != null) {
                 // A node added to a running cluster joins it as any new node would: with a one-time token.
