@@ -21,9 +21,10 @@ import java.util.Objects;
  * @param tls                  this node's credentials for mutual TLS on the Raft connections, or
  *                              null for plaintext (tests of the meta service alone)
  * @param site                 this voter's site, or null
- * @param siteDelayMillis      for tests: a one-way delay on the Raft calls of nodes of other sites
- *                              than {@code site} ({@link RaftSiteDelay}); 0 for none. Needs {@code tls}
- *                              (the caller's node is read from its certificate) and {@code site}.
+ * @param siteLink             for tests: the emulated link to nodes of other sites than {@code site},
+ *                              which their Raft calls go through ({@link RaftSiteDelay}); null for
+ *                              none. Needs {@code tls} (the caller's node is read from its
+ *                              certificate) and {@code site}.
  */
 public record MetaServerConfig(
         String clusterName,
@@ -36,7 +37,7 @@ public record MetaServerConfig(
         double fullRatio,
         io.cairn.meta.tls.NodeCredentials tls,
         String site,
-        long siteDelayMillis) {
+        WanLink siteLink) {
 
     public static final long SNAPSHOT_EVERY_ENTRIES_DEFAULT = 1000;
     public static final long DOWN_OUT_INTERVAL_MILLIS_DEFAULT = 60_000;
@@ -63,15 +64,15 @@ public record MetaServerConfig(
         if (!(fullRatio > 0 && fullRatio <= 1)) {
             throw new IllegalArgumentException("fullRatio must be in (0, 1]: " + fullRatio);
         }
-        if (siteDelayMillis < 0 || (siteDelayMillis > 0 && (tls == null || site == null))) {
-            throw new IllegalArgumentException("siteDelayMillis must be >= 0, and needs tls and site when > 0: " + siteDelayMillis);
+        if (siteLink != null && (tls == null || site == null)) {
+            throw new IllegalArgumentException("a link between sites needs tls and this voter's site");
         }
     }
 
     public MetaServerConfig(String clusterName, String selfAddress, List<String> voterAddresses, Path storageDir, long downAfterMillis,
                             long snapshotEveryEntries, long downOutIntervalMillis, double fullRatio, io.cairn.meta.tls.NodeCredentials tls) {
         this(clusterName, selfAddress, voterAddresses, storageDir, downAfterMillis, snapshotEveryEntries, downOutIntervalMillis,
-                fullRatio, tls, null, 0);
+                fullRatio, tls, null, null);
     }
 
     public MetaServerConfig(String clusterName, String selfAddress, List<String> voterAddresses, Path storageDir, long downAfterMillis,

@@ -79,7 +79,7 @@ class RaftSiteDelayTest {
     void callsFromAnotherSiteArriveARoundTripLateAndInOrderAndTheOwnSitesAtOnce() throws Exception {
         // The caller is told by the service it calls: "far" is a node of site2, "near" one of site1, "stranger" unplaced.
         Map<String, String> sites = Map.of("nfar", "site2", "nnear", "site1");
-        RaftSiteDelay delay = new RaftSiteDelay(40, "site1", node -> Optional.ofNullable(sites.get(node)),
+        RaftSiteDelay delay = new RaftSiteDelay(new WanLink(40, 0), "site1", node -> Optional.ofNullable(sites.get(node)),
                 call -> Optional.of("n" + call.getMethodDescriptor().getServiceName()));
         Server server = NettyServerBuilder.forPort(0)
                 .addService(ServerInterceptors.intercept(joining("far"), delay))
@@ -94,6 +94,9 @@ class RaftSiteDelayTest {
             for (int round = 0; round < 3; round++) {
                 long far = call(channel, "far", 50);
                 assertThat(far).as("a round trip of 2 x 40 ms").isGreaterThanOrEqualTo(80);
+                // The messages of a call travel together, as on a wire: 50 of them one after the
+                // other, a round trip each, would take 4 s.
+                assertThat(far).as("50 messages on one call cross the link together").isLessThan(30 * 80);
             }
             call(channel, "near", 50); // whole and in order
         } finally {

@@ -25,6 +25,8 @@ import java.util.Objects;
  *                                most asked for); 1 accepts a write the primary alone holds
  * @param siteDelayMillis         for tests: a one-way delay added to this node's calls to nodes of
  *                                other sites, as a wide-area link would (0: none)
+ * @param siteLossPercent         for tests, with a delay: the share of those calls' events lost and
+ *                                sent again ({@link io.cairn.meta.WanLink}), 0 to 50
  * @param tiebreaker              a meta voter that holds no data (registered out of placement)
  */
 public record NodeRuntimeConfig(
@@ -44,6 +46,7 @@ public record NodeRuntimeConfig(
         long scrubPauseMillis,
         int minCopies,
         long siteDelayMillis,
+        double siteLossPercent,
         boolean tiebreaker) {
 
     public NodeRuntimeConfig(String nodeId, String site, String zone, String publicAddress, String clusterAddress, String metaAddress,
@@ -51,7 +54,12 @@ public record NodeRuntimeConfig(
                              long requestRetryMillis, long recoveryBytesPerSecond, long scrubBytesPerSecond, long scrubPauseMillis,
                              int minCopies) {
         this(nodeId, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, heartbeatIntervalMillis, chunkSizeBytes,
-                rpcTimeoutMillis, requestRetryMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis, minCopies, 0, false);
+                rpcTimeoutMillis, requestRetryMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis, minCopies, 0, 0, false);
+    }
+
+    /** The emulated link to nodes of other sites, or null without a site delay. */
+    public io.cairn.meta.WanLink siteLink() {
+        return siteDelayMillis == 0 ? null : new io.cairn.meta.WanLink(siteDelayMillis, siteLossPercent);
     }
 
     public static final int CHUNK_SIZE_MAX = 16 << 20;
@@ -84,6 +92,11 @@ public record NodeRuntimeConfig(
         }
         if (siteDelayMillis < 0) {
             throw new IllegalArgumentException("siteDelayMillis must be >= 0 (0: none): " + siteDelayMillis);
+        }
+        if (!(siteLossPercent >= 0 && siteLossPercent <= io.cairn.meta.WanLink.LOSS_PERCENT_MAX)
+                || (siteLossPercent > 0 && siteDelayMillis == 0)) {
+            throw new IllegalArgumentException("siteLossPercent must be 0.." + io.cairn.meta.WanLink.LOSS_PERCENT_MAX
+                    + ", and goes with a siteDelayMillis: " + siteLossPercent);
         }
         if (recoveryBytesPerSecond < 0) {
             throw new IllegalArgumentException("recoveryBytesPerSecond must be >= 0 (0: no limit): " + recoveryBytesPerSecond);

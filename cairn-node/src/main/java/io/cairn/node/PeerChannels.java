@@ -60,16 +60,16 @@ public final class PeerChannels implements AutoCloseable {
      */
     public PeerChannels(MapView mapView, long rpcTimeoutMillis, String selfId, ManagedChannel selfChannel,
                         io.cairn.meta.tls.NodeCredentials credentials) {
-        this(mapView, rpcTimeoutMillis, selfId, selfChannel, credentials, 0);
+        this(mapView, rpcTimeoutMillis, selfId, selfChannel, credentials, null);
     }
 
     /**
-     * @param siteDelayMillis for tests: a one-way delay added to calls to nodes of other sites
-     *                        than this node's (see {@link SiteDelay}); 0 for none
+     * @param siteLinkOrNull for tests: the emulated link that calls to nodes of other sites than
+     *                       this node's go through (see {@link SiteDelay}); null for none
      */
     public PeerChannels(MapView mapView, long rpcTimeoutMillis, String selfId, ManagedChannel selfChannel,
-                        io.cairn.meta.tls.NodeCredentials credentials, long siteDelayMillis) {
-        this.siteDelay = siteDelayMillis > 0 ? new SiteDelay(siteDelayMillis) : null;
+                        io.cairn.meta.tls.NodeCredentials credentials, io.cairn.meta.WanLink siteLinkOrNull) {
+        this.siteDelay = siteLinkOrNull != null ? new SiteDelay(siteLinkOrNull) : null;
         this.mapView = mapView;
         this.rpcTimeoutMillis = rpcTimeoutMillis;
         this.selfId = selfId;

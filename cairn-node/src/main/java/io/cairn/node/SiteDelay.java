@@ -15,8 +15,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A wide-area link on one machine, for tests: every answer on a call through it (headers,
- * messages, the close) reaches the caller one round trip ({@code 2 × oneWayMillis}) after the
- * answering node sent it, in the order it was sent. {@link PeerChannels} puts it on the channels
+ * messages, the close) reaches the caller as the {@link io.cairn.meta.WanLink} says: one round
+ * trip after the answering node sent it (later if lost), in the order it was sent. (The node
+ * protocol's calls are unary, so answers are not held back by flow control; Raft's streams go
+ * through {@code RaftSiteDelay}, which pipelines them.) {@link PeerChannels} puts it on the channels
  * to nodes of other sites when a node's {@code site_delay_millis} is set; the kernels of the
  * test machines have no {@code netem} to do it below.
  */
@@ -26,13 +28,10 @@ final class SiteDelay implements ClientInterceptor {
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("cairn-site-delay").factory());
 
-    private final long roundTripMillis;
+    private final io.cairn.meta.WanLink link;
 
-    SiteDelay(long oneWayMillis) {
-        if (oneWayMillis <= 0) {
-            throw new IllegalArgumentException("oneWayMillis must be positive: " + oneWayMillis);
-        }
-        this.roundTripMillis = 2 * oneWayMillis;
+    SiteDelay(io.cairn.meta.WanLink link) {
+        this.link = java.util.Objects.requireNonNull(link, "link");
     }
 
     @Override
@@ -40,35 +39,36 @@ final class SiteDelay implements ClientInterceptor {
         // A blocking stub's thread waits for work on the call's own executor: the delayed events go
         // there (in order: it runs them one by one). Without one, they run on the timer's thread.
         java.util.concurrent.Executor executor = options.getExecutor();
+        io.cairn.meta.WanLink.Lane lane = link.lane();
         return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
             @Override
             public void start(Listener<R> listener, Metadata headers) {
                 super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
                     @Override
                     public void onHeaders(Metadata h) {
-                        later(executor, () -> delegate().onHeaders(h));
+                        later(lane, executor, () -> delegate().onHeaders(h));
                     }
 
                     @Override
                     public void onMessage(R message) {
-                        later(executor, () -> delegate().onMessage(message));
+                        later(lane, executor, () -> delegate().onMessage(message));
                     }
 
                     @Override
                     public void onClose(Status status, Metadata trailers) {
-                        later(executor, () -> delegate().onClose(status, trailers));
+                        later(lane, executor, () -> delegate().onClose(status, trailers));
                     }
 
                     @Override
                     public void onReady() {
-                        later(executor, () -> delegate().onReady());
+                        later(lane, executor, () -> delegate().onReady());
                     }
                 }, headers);
             }
         };
     }
 
-    private void later(java.util.concurrent.Executor executor, Runnable event) {
-        TIMER.schedule(executor == null ? event : () -> executor.execute(event), roundTripMillis, TimeUnit.MILLISECONDS);
+    private static void later(io.cairn.meta.WanLink.Lane lane, java.util.concurrent.Executor executor, Runnable event) {
+        TIMER.schedule(executor == null ? event : () -> executor.execute(event), lane.nextDelayNanos(), TimeUnit.NANOSECONDS);
     }
 }

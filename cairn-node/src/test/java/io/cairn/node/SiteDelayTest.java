@@ -34,7 +34,7 @@ class SiteDelayTest {
             }
         }).build().start();
         ManagedChannel direct = InProcessChannelBuilder.forName(name).directExecutor().build();
-        ManagedChannel delayed = InProcessChannelBuilder.forName(name).intercept(new SiteDelay(40)).build();
+        ManagedChannel delayed = InProcessChannelBuilder.forName(name).intercept(new SiteDelay(new io.cairn.meta.WanLink(40, 0))).build();
         try {
             NodeRpcGrpc.newBlockingStub(direct).ping(PingRequest.newBuilder().setFrom("warm").build());
             for (int i = 0; i < 5; i++) {
@@ -52,11 +52,22 @@ class SiteDelayTest {
                         assertThat(e.getStatus().getDescription()).isEqualTo("as asked");
                     });
             assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(80);
+            // A link that loses every answer once: each arrives a retransmission (200 ms) later still.
+            ManagedChannel lossy = InProcessChannelBuilder.forName(name).intercept(new SiteDelay(new io.cairn.meta.WanLink(40, 100))).build();
+            try {
+                long t0 = System.nanoTime();
+                assertThat(NodeRpcGrpc.newBlockingStub(lossy).ping(PingRequest.newBuilder().setEpoch(7).setFrom("near").build()).getEpoch())
+                        .isEqualTo(8);
+                assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(80 + io.cairn.meta.WanLink.RETRANSMIT_MILLIS);
+            } finally {
+                lossy.shutdownNow();
+            }
         } finally {
             direct.shutdownNow();
             delayed.shutdownNow();
             server.shutdownNow();
         }
-        assertThatThrownBy(() -> new SiteDelay(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new io.cairn.meta.WanLink(0, 0)).isInstanceOf(IllegalArgumentException.class);
+
     }
 }

@@ -87,16 +87,20 @@ public final class CairnCli {
                 defaultValue = "1")
         int sites;
         @Option(names = "--site-delay-millis", description = "For trying a stretched cluster on one machine: one-way delay added to"
-                + " node-to-node calls between sites (written as site_delay_millis; default: ${DEFAULT-VALUE}); fixed when the cluster"
-                + " is created.", defaultValue = "0")
+                + " node-to-node and Raft calls between sites (written as site_delay_millis; default: ${DEFAULT-VALUE}); fixed when the"
+                + " cluster is created.", defaultValue = "0")
         long siteDelayMillis;
+        @Option(names = "--site-loss-percent", description = "With --site-delay-millis: the share of the messages between sites that"
+                + " are lost and sent again 200 ms later, holding back those after them on their call, as TCP would (written as"
+                + " site_loss_percent, 0 to 50; default: ${DEFAULT-VALUE}); fixed when the cluster is created.", defaultValue = "0")
+        double siteLossPercent;
 
         @Override
         public Integer call() throws Exception {
             DevCluster.Options defaults = DevCluster.Options.defaults(nodes);
             DevCluster.Options options = new DevCluster.Options(nodes, basePort,
                     defaults.partitions(), defaults.heartbeatIntervalMillis(), defaults.downAfterMillis(), defaults.capacityBytes())
-                    .withSites(sites).withSiteDelay(siteDelayMillis);
+                    .withSites(sites).withSiteDelay(siteDelayMillis).withSiteLoss(siteLossPercent);
             DevCluster cluster = DevCluster.openOrCreate(dir.dir, tls ? options.withTls() : options);
             if (!detach) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {

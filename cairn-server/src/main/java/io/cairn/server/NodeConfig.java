@@ -61,6 +61,7 @@ public record NodeConfig(
         @JsonProperty("request_deadline_seconds") Long requestDeadlineSeconds,
         @JsonProperty("user_requests_per_second") Integer userRequestsPerSecond,
         @JsonProperty("site_delay_millis") Long siteDelayMillis,
+        @JsonProperty("site_loss_percent") Double siteLossPercent,
         @JsonProperty("sse_master_key_file") String sseMasterKeyFile,
         @JsonProperty("cluster_ca_key_file") String clusterCaKeyFile,
         @JsonProperty("join_token") String joinToken,
@@ -95,7 +96,7 @@ public record NodeConfig(
                 or(failedSignaturesPerMinute, io.cairn.s3.S3GatewayConfig.DEFAULT_FAILED_SIGNATURES_PER_MINUTE),
                 or(minUploadBytesPerSecond, io.cairn.s3.S3GatewayConfig.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND),
                 or(requestDeadlineSeconds, io.cairn.s3.S3GatewayConfig.DEFAULT_REQUEST_DEADLINE_MILLIS / 1000), or(userRequestsPerSecond, 0),
-                or(siteDelayMillis, 0L),
+                or(siteDelayMillis, 0L), or(siteLossPercent, 0.0),
                 sseMasterKeyFile,
                 clusterCaKeyFile, joinToken, bootstrapToken, joinEndpoints == null ? List.of() : List.copyOf(joinEndpoints), joinCaBundle,
                 or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false),
@@ -175,6 +176,9 @@ public record NodeConfig(
                 "must be from 0 (no limit) to 1000000: " + userRequestsPerSecond);
         require(siteDelayMillis >= 0 && siteDelayMillis <= 10_000, source, "site_delay_millis",
                 "must be from 0 (none) to 10000: " + siteDelayMillis);
+        require(siteLossPercent >= 0 && siteLossPercent <= io.cairn.meta.WanLink.LOSS_PERCENT_MAX, source, "site_loss_percent",
+                "must be from 0 (none) to " + io.cairn.meta.WanLink.LOSS_PERCENT_MAX + ": " + siteLossPercent);
+        require(siteLossPercent == 0 || siteDelayMillis > 0, source, "site_loss_percent", "needs site_delay_millis");
         require(requestDeadlineSeconds >= 0 && requestDeadlineSeconds <= 7 * 24 * 3600, source, "request_deadline_seconds",
                 "must be from 0 (no deadline) to 604800 (7 days): " + requestDeadlineSeconds);
         if (sseMasterKeyFile != null) {

@@ -82,7 +82,8 @@ public final class NodeProcess implements AutoCloseable {
         if (c.metaAddress() != null) {
             meta = MetaServer.start(new MetaServerConfig(c.clusterName(), c.metaAddress(), c.metaVoters(),
                     c.dataPath().resolve("meta"), c.downAfterMillis(), MetaServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT,
-                    c.downOutIntervalMillis(), c.fullRatio(), tls, c.site(), tls == null ? 0 : c.siteDelayMillis()));
+                    c.downOutIntervalMillis(), c.fullRatio(), tls, c.site(),
+                    tls == null || c.siteDelayMillis() == 0 ? null : new io.cairn.meta.WanLink(c.siteDelayMillis(), c.siteLossPercent())));
             resources.add(meta);
         }
         io.cairn.server.join.ClusterAuthority ca = authority(c, tls, sse, meta);
@@ -114,7 +115,7 @@ public final class NodeProcess implements AutoCloseable {
         StorageNode node = StorageNode.start(new NodeRuntimeConfig(nodeId, c.site(), c.zone(), c.publicAddress(),
                 c.clusterAddress(), c.metaAddress(), c.capacityBytes(), c.heartbeatIntervalMillis(), c.chunkSizeBytes(),
                 c.rpcTimeoutMillis(), c.requestRetryMillis(), c.recoveryBytesPerSecond(), c.scrubBytesPerSecond(),
-                c.scrubPauseMillis(), c.minCopies(), c.siteDelayMillis(), c.tiebreaker()), store, metaClient, NodeProcess::halt, NodeIdentity.nextIncarnation(c.dataPath()),
+                c.scrubPauseMillis(), c.minCopies(), c.siteDelayMillis(), c.siteLossPercent(), c.tiebreaker()), store, metaClient, NodeProcess::halt, NodeIdentity.nextIncarnation(c.dataPath()),
                 tls, ca);
         resources.add(node);
 

@@ -109,8 +109,14 @@ public final class TestCluster implements AutoCloseable {
 
     /** As {@link #startSites(int, int)}, with {@code siteDelayMillis} of one-way delay on node-to-node calls between sites. */
     public static TestCluster startSites(int nodes, int sites, long siteDelayMillis) throws IOException {
+        return startSites(nodes, sites, siteDelayMillis, 0);
+    }
+
+    /** As {@link #startSites(int, int, long)}, with {@code siteLossPercent} of the events between sites lost and sent again. */
+    public static TestCluster startSites(int nodes, int sites, long siteDelayMillis, double siteLossPercent) throws IOException {
         return start(new DevCluster.Options(nodes, freeBasePort(nodes + 1), 64, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS,
-                DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withSites(sites).withSiteDelay(siteDelayMillis));
+                DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withSites(sites).withSiteDelay(siteDelayMillis)
+                .withSiteLoss(siteLossPercent));
     }
 
     /**

@@ -3,6 +3,7 @@ package io.cairn.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,6 +34,8 @@ class TwoSitesTest {
     static final Duration FAILOVER = Duration.ofSeconds(90);
     /** One-way delay between the sites ({@code site_delay_millis}): a 50 ms round trip. */
     static final long SITE_DELAY_MILLIS = 25;
+    /** Of the messages between the sites, the share lost and sent again 200 ms later ({@code site_loss_percent}). */
+    static final double SITE_LOSS_PERCENT = 1;
 
     static long seed;
 
@@ -52,8 +55,9 @@ class TwoSitesTest {
 
     @Test
     void a_site_is_lost_and_the_other_serves_every_object_and_takes_writes() throws Exception {
-        cluster = TestCluster.startSites(6, 2, SITE_DELAY_MILLIS);
+        cluster = TestCluster.startSites(6, 2, SITE_DELAY_MILLIS, SITE_LOSS_PERCENT);
         assertThat(cluster.nodes()).isEqualTo(7);
+        assertThat(Files.readString(cluster.dev().nodeDir(0).resolve("config.yaml"))).contains("site_loss_percent: 1.0");
         for (int i = 0; i < 7; i++) {
             assertThat(cluster.nodeStatus(i).path("site").asText()).as("node %d", i)
                     .isEqualTo(i == TIEBREAKER ? "site3" : SITE1.contains(i) ? "site1" : "site2");
@@ -83,6 +87,18 @@ class TwoSitesTest {
             s3[i] = cluster.s3(i);
         }
         s3[0].createBucket(b -> b.bucket("triple")); // rep3: two copies in one site, one in the other
+        // A map change crosses the sites: each voter is in a site of its own, and the leader needs
+        // another's ack. (Timed here, before the writes: a map change just before a site is lost
+        // leaves the survivors' copies unsettled in the new epoch for a moment; see docs/sites.md.)
+        long fastestChange = Long.MAX_VALUE;
+        for (int n = 0; n < 3; n++) {
+            String name = "timed-map-" + n;
+            long t0 = System.nanoTime();
+            s3[n].createBucket(b -> b.bucket(name));
+            fastestChange = Math.min(fastestChange, (System.nanoTime() - t0) / 1_000_000);
+        }
+        System.out.printf("TwoSitesTest: fastest of 3 bucket creations took %d ms%n", fastestChange);
+        assertThat(fastestChange).as("a Raft commit crosses the sites").isGreaterThanOrEqualTo(2 * SITE_DELAY_MILLIS);
 
         Random random = new Random(seed);
         Map<String, byte[]> written = new LinkedHashMap<>();
@@ -107,16 +123,6 @@ class TwoSitesTest {
         System.out.printf("TwoSitesTest: fastest of 10 rep2 PUTs through site1 took %d ms (round trip between sites %d ms)%n",
                 fastest, 2 * SITE_DELAY_MILLIS);
         assertThat(fastest).isGreaterThanOrEqualTo(2 * SITE_DELAY_MILLIS);
-        // So does a map change: each voter is in a site of its own, and the leader needs another's ack.
-        long fastestChange = Long.MAX_VALUE;
-        for (int n = 0; n < 3; n++) {
-            String name = "timed-map-" + n;
-            long t0 = System.nanoTime();
-            s3[n].createBucket(b -> b.bucket(name));
-            fastestChange = Math.min(fastestChange, (System.nanoTime() - t0) / 1_000_000);
-        }
-        System.out.printf("TwoSitesTest: fastest of 3 bucket creations took %d ms%n", fastestChange);
-        assertThat(fastestChange).as("a Raft commit crosses the sites").isGreaterThanOrEqualTo(2 * SITE_DELAY_MILLIS);
 
         assertThat(cluster.admin().status().path("nodes")).filteredOn(n -> n.path("tiebreaker").asBoolean()).singleElement()
                 .satisfies(n -> assertThat(n.path("partitions_held").asInt()).as("the tie-breaker holds no data").isZero());

@@ -61,6 +61,7 @@ public final class DevCluster {
             @JsonProperty("tls") boolean tls,
             @JsonProperty("sites") int sites,
             @JsonProperty("site_delay_millis") long siteDelayMillis,
+            @JsonProperty("site_loss_percent") @JsonInclude(JsonInclude.Include.NON_DEFAULT) double siteLossPercent,
             @JsonProperty("tiebreaker") @JsonInclude(JsonInclude.Include.NON_NULL) Integer tiebreaker,
             @JsonProperty("site_networks") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<SiteNetwork> siteNetworks) {
 
@@ -72,6 +73,10 @@ public final class DevCluster {
             }
             if (siteDelayMillis < 0 || siteDelayMillis > 10_000) {
                 throw new IllegalArgumentException("the delay between sites must be 0..10000 ms: " + siteDelayMillis);
+            }
+            if (!(siteLossPercent >= 0 && siteLossPercent <= io.cairn.meta.WanLink.LOSS_PERCENT_MAX) || (siteLossPercent > 0 && siteDelayMillis == 0)) {
+                throw new IllegalArgumentException("the loss between sites must be 0.." + io.cairn.meta.WanLink.LOSS_PERCENT_MAX
+                        + " percent, with a delay between them: " + siteLossPercent);
             }
             if (tiebreaker != null && (sites != 2 || tiebreaker < 2 || tiebreaker >= nodes || voters != 3)) {
                 throw new IllegalArgumentException("a tie-breaker goes with two sites and three voters, after the first two nodes: node "
@@ -89,7 +94,7 @@ public final class DevCluster {
                       long heartbeatIntervalMillis, long downAfterMillis, long downOutIntervalMillis, long capacityBytes,
                       Map<Integer, NodeSettings> nodeSettings, boolean tls, int sites, long siteDelayMillis, Integer tiebreaker) {
             this(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis, downAfterMillis,
-                    downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis, tiebreaker, List.of());
+                    downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis, 0, tiebreaker, List.of());
         }
 
         public Layout(String clusterName, int basePort, int nodes, int voters, int partitions, String accessKey, String secretKey,
@@ -167,12 +172,13 @@ public final class DevCluster {
                 @JsonProperty("tls") Boolean tls,
                 @JsonProperty("sites") Integer sites,
                 @JsonProperty("site_delay_millis") Long siteDelayMillis,
+                @JsonProperty("site_loss_percent") Double siteLossPercent,
                 @JsonProperty("tiebreaker") Integer tiebreaker,
                 @JsonProperty("site_networks") List<SiteNetwork> siteNetworks) {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
                     downAfterMillis, downOutIntervalMillis == null ? DOWN_OUT_INTERVAL_MILLIS_DEFAULT : downOutIntervalMillis,
                     capacityBytes, nodeSettings, tls != null && tls, sites == null ? 1 : sites,
-                    siteDelayMillis == null ? 0 : siteDelayMillis, tiebreaker, siteNetworks);
+                    siteDelayMillis == null ? 0 : siteDelayMillis, siteLossPercent == null ? 0 : siteLossPercent, tiebreaker, siteNetworks);
         }
 
         /** The settings of node i that differ from the dev defaults (all fields null if none). */
@@ -227,14 +233,14 @@ public final class DevCluster {
 
         Layout withNodes(int n) {
             return new Layout(clusterName, basePort, n, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis, tiebreaker,
-                    siteNetworks);
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis, siteLossPercent,
+                    tiebreaker, siteNetworks);
         }
 
         Layout withTls() {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
-                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true, sites, siteDelayMillis, tiebreaker,
-                    siteNetworks);
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true, sites, siteDelayMillis, siteLossPercent,
+                    tiebreaker, siteNetworks);
         }
     }
 
@@ -301,7 +307,7 @@ public final class DevCluster {
      */
     public record Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
                           long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings, boolean tls,
-                          int sites, long siteDelayMillis, List<SiteNetwork> siteNetworks) {
+                          int sites, long siteDelayMillis, double siteLossPercent, List<SiteNetwork> siteNetworks) {
 
         public Options {
             requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
@@ -313,7 +319,7 @@ public final class DevCluster {
                        long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings, boolean tls,
                        int sites, long siteDelayMillis) {
             this(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis, capacityBytes,
-                    nodeSettings, tls, sites, siteDelayMillis, List.of());
+                    nodeSettings, tls, sites, siteDelayMillis, 0, List.of());
         }
 
         /**
@@ -322,7 +328,7 @@ public final class DevCluster {
          */
         public Options withSiteNetworks(List<SiteNetwork> networks) {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, tls, sites, siteDelayMillis, networks);
+                    capacityBytes, nodeSettings, tls, sites, siteDelayMillis, siteLossPercent, networks);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
@@ -334,13 +340,19 @@ public final class DevCluster {
         /** The same options with the nodes spread over {@code n} sites (see {@link Layout#site}). */
         public Options withSites(int n) {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, tls, n, siteDelayMillis, siteNetworks);
+                    capacityBytes, nodeSettings, tls, n, siteDelayMillis, siteLossPercent, siteNetworks);
         }
 
         /** The same options with {@code millis} of one-way delay on calls between nodes of different sites (for tests). */
         public Options withSiteDelay(long millis) {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, tls, sites, millis, siteNetworks);
+                    capacityBytes, nodeSettings, tls, sites, millis, siteLossPercent, siteNetworks);
+        }
+
+        /** The same options with {@code percent} of the events of calls between sites lost and sent again (for tests; with a delay). */
+        public Options withSiteLoss(double percent) {
+            return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
+                    capacityBytes, nodeSettings, tls, sites, siteDelayMillis, percent, siteNetworks);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes,
@@ -358,7 +370,7 @@ public final class DevCluster {
         /** The same options with S3 over HTTPS. */
         public Options withTls() {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, true, sites, siteDelayMillis, siteNetworks);
+                    capacityBytes, nodeSettings, true, sites, siteDelayMillis, siteLossPercent, siteNetworks);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes) {
@@ -468,7 +480,7 @@ public final class DevCluster {
         DevCluster c = new DevCluster(dir, new Layout("cairn-dev", options.basePort(), options.nodes() + (tiebreaker ? 1 : 0), voters,
                 options.partitions(), access, secret, options.heartbeatIntervalMillis(), options.downAfterMillis(),
                 options.downOutIntervalMillis(), options.capacityBytes(), options.nodeSettings(), options.tls(), options.sites(),
-                options.siteDelayMillis(), tiebreaker ? options.nodes() : null, options.siteNetworks()));
+                options.siteDelayMillis(), options.siteLossPercent(), tiebreaker ? options.nodes() : null, options.siteNetworks()));
         c.save();
         return c;
     }
@@ -621,6 +633,9 @@ public final class DevCluster {
         y.append("zone: ").append(layout.zone(i)).append('\n');
         if (layout.siteDelayMillis() > 0) {
             y.append("site_delay_millis: ").append(layout.siteDelayMillis()).append('\n');
+        }
+        if (layout.siteLossPercent() > 0) {
+            y.append("site_loss_percent: ").append(layout.siteLossPercent()).append('\n');
         }
         y.append("public_address: ").append(layout.publicAddress(i)).append('\n');
         y.append("cluster_address: ").append(layout.host(i)).append(':').append(layout.clusterPort(i)).append('\n');

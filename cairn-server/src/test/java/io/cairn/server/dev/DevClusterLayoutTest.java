@@ -38,9 +38,12 @@ class DevClusterLayoutTest {
 
     @Test
     void sitesSpreadTheNodesInTurnAndStayWhatTheClusterWasCreatedWith() throws Exception {
-        DevCluster c = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(6).withSites(2).withSiteDelay(25));
+        DevCluster c = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(6).withSites(2).withSiteDelay(25).withSiteLoss(2.5));
         assertThat(c.layout().sites()).isEqualTo(2);
         assertThat(NodeConfig.load(c.nodeDir(3).resolve("config.yaml")).siteDelayMillis()).isEqualTo(25);
+        assertThat(NodeConfig.load(c.nodeDir(3).resolve("config.yaml")).siteLossPercent()).isEqualTo(2.5);
+        assertThatThrownBy(() -> DevCluster.openOrCreate(tmp.resolve("lossy"), DevCluster.Options.defaults(6).withSites(2).withSiteLoss(1)))
+                .as("loss needs a delay").isInstanceOf(IllegalArgumentException.class);
         for (int i = 0; i < 6; i++) {
             NodeConfig n = NodeConfig.load(c.nodeDir(i).resolve("config.yaml"));
             assertThat(n.site()).as("node %d", i).isEqualTo(i % 2 == 0 ? "site1" : "site2");
