@@ -117,6 +117,7 @@ public final class PartitionStateMachine {
         // Only from the epoch right before: a node that missed epochs (cut off, say) cannot know
         // who sequenced writes in them.
         boolean wasPrimary = role == Role.PRIMARY && activeEpoch == epoch && newEpoch == epoch + 1;
+        boolean wasSettledReplica = role == Role.REPLICA && readsSettledEpoch == epoch && newEpoch == epoch + 1;
         boolean holdersChanged = !newUpHolders.equals(upHolders);
         epoch = newEpoch;
         upHolders = List.copyOf(newUpHolders);
@@ -135,6 +136,13 @@ public final class PartitionStateMachine {
         activeEpoch = -1;
         if (newUpHolders.contains(self)) {
             role = Role.REPLICA;
+            if (wasSettledReplica && !holdersChanged) {
+                // The epoch right after, the same primary and holders: every write acknowledged
+                // since this copy settled reached it as a mirror target, and every one from now
+                // on will too, so it stays settled (a new map that moved nothing of this
+                // partition, a bucket created, does not send its reads back to the primary).
+                readsSettledEpoch = newEpoch;
+            }
             return catchUpIfIdle();
         }
         role = Role.NONE;
@@ -350,8 +358,9 @@ public final class PartitionStateMachine {
     /**
      * Whether this node's copy holds every write acknowledged so far, as far as its map (epoch)
      * knows: as the primary, once it has peered in this epoch; as a replica, once a catch-up in this
-     * epoch reached the end of the primary's log with no write of the primary on its way. A holder
-     * whose map is behind cannot know of writes acknowledged without it in a newer epoch.
+     * epoch reached the end of the primary's log with no write of the primary on its way, or once
+     * it was settled in the epoch right before with the same primary and holders. A holder whose
+     * map is behind cannot know of writes acknowledged without it in a newer epoch.
      */
     public boolean holdsEveryAcknowledged() {
         return switch (role) {

@@ -36,6 +36,39 @@ class PartitionStateMachineTest {
     }
 
     @Test
+    void aSettledReplicaStaysSettledIntoTheNextEpochOnlyWithTheSamePrimaryAndHolders() {
+        PartitionStateMachine b = fresh("b");
+        b.onMap(1, List.of("a", "b", "c"));
+        assertThat(b.holdsEveryAcknowledged()).isFalse();
+        b.catchUpDone(1, new Version(1, 5), true);
+        assertThat(b.holdsEveryAcknowledged()).isTrue();
+        // A map that moved nothing of the partition (a bucket created): still settled.
+        b.onMap(2, List.of("a", "b", "c"));
+        assertThat(b.holdsEveryAcknowledged()).isTrue();
+        // A holder gone: the primary may have acknowledged writes in this epoch that this copy
+        // has not settled against; a catch-up in the epoch must say so again.
+        b.onMap(3, List.of("a", "b"));
+        assertThat(b.holdsEveryAcknowledged()).isFalse();
+        b.catchUpDone(3, new Version(3, 2), true);
+        assertThat(b.holdsEveryAcknowledged()).isTrue();
+        // An epoch skipped: what happened in it is not known here.
+        b.onMap(5, List.of("a", "b"));
+        assertThat(b.holdsEveryAcknowledged()).isFalse();
+        b.catchUpDone(5, new Version(5, 1), true);
+        assertThat(b.holdsEveryAcknowledged()).isTrue();
+        // The same holders in another order, this copy now the primary: it peers first.
+        b.onMap(6, List.of("b", "a"));
+        assertThat(b.role()).isEqualTo(Role.PRIMARY);
+        assertThat(b.holdsEveryAcknowledged()).isFalse();
+        // A catch-up that ended with writes on their way settles nothing, nor carries.
+        PartitionStateMachine c = fresh("c");
+        c.onMap(1, List.of("a", "c"));
+        c.catchUpDone(1, new Version(1, 3), false);
+        c.onMap(2, List.of("a", "c"));
+        assertThat(c.holdsEveryAcknowledged()).isFalse();
+    }
+
+    @Test
     void peeringOfAnOlderEpochDoesNotActivateANewerOne() {
         PartitionStateMachine a = fresh("a");
         a.onMap(1, List.of("a", "b"));

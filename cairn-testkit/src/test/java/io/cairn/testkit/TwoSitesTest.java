@@ -88,8 +88,8 @@ class TwoSitesTest {
         }
         s3[0].createBucket(b -> b.bucket("triple")); // rep3: two copies in one site, one in the other
         // A map change crosses the sites: each voter is in a site of its own, and the leader needs
-        // another's ack. (Timed here, before the writes: a map change just before a site is lost
-        // leaves the survivors' copies unsettled in the new epoch for a moment; see docs/sites.md.)
+        // another's ack. (Timed here, before the writes: a node whose map skips an epoch settles
+        // its copies again in the new one, which takes a catch-up; see docs/sites.md.)
         long fastestChange = Long.MAX_VALUE;
         for (int n = 0; n < 3; n++) {
             String name = "timed-map-" + n;
