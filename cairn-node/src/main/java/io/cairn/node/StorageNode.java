@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
 public final class StorageNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StorageNode.class);
-    /** How long start-up waits for the meta service to accept the registration. */
+    /**
+     * How long start-up waits for the meta service to accept the registration; a meta voter waits
+     * without end, since it is one of those that make the meta leader.
+     */
     public static final long REGISTER_TIMEOUT_MILLIS = 120_000;
 
     private final NodeRuntimeConfig config;
@@ -180,7 +183,7 @@ public final class StorageNode implements AutoCloseable {
                 log.info("node {} registered; map epoch {}", config.nodeId(), mapView.epoch());
                 return;
             } catch (RuntimeException e) {
-                if (e instanceof IllegalStateException || System.nanoTime() > deadline) {
+                if (e instanceof IllegalStateException || config.metaAddress() == null && System.nanoTime() > deadline) {
                     throw e;
                 }
                 log.info("waiting for the meta service to register: {}", e.toString());

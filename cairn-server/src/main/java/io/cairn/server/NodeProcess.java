@@ -102,10 +102,12 @@ public final class NodeProcess implements AutoCloseable {
         MetaClient metaClient = connectMeta(c, tls);
         resources.add(metaClient);
         if (c.metaAddress() != null) {
-            bootstrap(c, metaClient, sse);
+            io.cairn.server.gateway.SseS3 secrets = sse;
+            MetaServer voter = meta;
+            untilTheVotersAnswer("the bootstrap of the cluster map", () -> bootstrap(c, metaClient, secrets, voter));
         }
         if (ca != null) {
-            ca.publish(metaClient::submit);
+            untilTheVotersAnswer("publishing the cluster CA key", () -> ca.publish(metaClient::submit));
         }
         if (firstJoins != null) {
             firstJoins.close(); // the gateway takes the port, and admits the late ones
@@ -256,8 +258,42 @@ public final class NodeProcess implements AutoCloseable {
         Runtime.getRuntime().halt(70);
     }
 
-    /** Every voter proposes the same bootstrap; the first one applied wins, the others are no-ops. */
-    private static void bootstrap(NodeConfig c, MetaClient meta, io.cairn.server.gateway.SseS3 secretsOrNull) {
+    /**
+     * Runs a voter's start-up submission, again for as long as the meta group has no leader: a
+     * voter is one of those that make the leader, so it waits for the others to come rather than
+     * exit (after a power cut the voters return in any order, minutes apart). A refusal is final.
+     */
+    private static void untilTheVotersAnswer(String what, Runnable submission) {
+        long start = System.nanoTime();
+        long nextLog = 0;
+        while (true) {
+            try {
+                submission.run();
+                return;
+            } catch (io.cairn.meta.MetaUnavailableException e) {
+                long waited = (System.nanoTime() - start) / 1_000_000;
+                if (waited >= nextLog) {
+                    log.info("{} waits for a meta leader ({} s so far): {}", what, waited / 1000, e.getMessage());
+                    nextLog = waited + 10_000;
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for a meta leader: " + what);
+                }
+            }
+        }
+    }
+
+    /**
+     * Every voter proposes the same bootstrap; the first one applied wins, the others are no-ops.
+     * A voter whose own state already holds the map (recovered from its disk) has nothing to propose.
+     */
+    private static void bootstrap(NodeConfig c, MetaClient meta, io.cairn.server.gateway.SseS3 secretsOrNull, MetaServer voter) {
+        if (voter.localState().map().epoch() > 0) {
+            return;
+        }
         String secret = secretsOrNull == null ? c.adminSecretKey() : secretsOrNull.sealSecret(c.adminAccessKey(), c.adminSecretKey());
         MetaResult r = meta.submit(new MetaCommand.Bootstrap(c.clusterName(),
                 List.of(new PoolInfo(io.cairn.server.gateway.BucketCreator.DEFAULT_POOL, StoragePolicy.replicated(3), c.partitions())),

@@ -150,9 +150,11 @@ class TwoSitesTest {
             cluster.kill(i);
         }
         cluster.kill(TIEBREAKER);
+        long restart = System.nanoTime();
         cluster.startAgain(TIEBREAKER);
         Awaitility.await("site1 marked down").atMost(FAILOVER).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                 .until(() -> cluster.admin().status().path("sites").get(0).path("nodes_up").asInt() == 0);
+        System.out.printf("TwoSitesTest: site1 marked down after %.1f s from the tie-breaker's start%n", (System.nanoTime() - restart) / 1e9);
         JsonNode lost = cluster.admin().status().path("sites").get(0);
         assertThat(lost.path("nodes_up").asInt()).isZero();
         assertThat(lost.path("meta_voters_up").asInt()).isZero();
