@@ -75,8 +75,8 @@ public final class MetaServer implements AutoCloseable {
                 .setServerId(MetaGroup.peerId(config.selfAddress()))
                 .setGroup(group)
                 .setProperties(properties(config))
-                .setParameters(RaftTls.parameters(config.tls(), callers, config.siteLink() == null ? null
-                        : new RaftSiteDelay(config.siteLink(), config.site(),
+                .setParameters(RaftTls.parameters(config.tls(), callers, config.siteLinks().isEmpty() ? null
+                        : new RaftSiteDelay(config.siteLinks(), config.site(),
                                 node -> driver.state().map().node(node).map(io.cairn.core.map.NodeInfo::site), RaftTls::callerOf)))
                 .setStateMachine(driver)
                 .setOption(hasData ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)

@@ -21,10 +21,10 @@ import java.util.Objects;
  * @param tls                  this node's credentials for mutual TLS on the Raft connections, or
  *                              null for plaintext (tests of the meta service alone)
  * @param site                 this voter's site, or null
- * @param siteLink             for tests: the emulated link to nodes of other sites than {@code site},
- *                              which their Raft calls go through ({@link RaftSiteDelay}); null for
- *                              none. Needs {@code tls} (the caller's node is read from its
- *                              certificate) and {@code site}.
+ * @param siteLinks            for tests: the emulated links to nodes of other sites than {@code site},
+ *                              which their Raft calls go through ({@link RaftSiteDelay}); null or
+ *                              {@link SiteLinks#NONE} for none. Needs {@code tls} (the caller's node
+ *                              is read from its certificate) and {@code site}.
  */
 public record MetaServerConfig(
         String clusterName,
@@ -37,7 +37,7 @@ public record MetaServerConfig(
         double fullRatio,
         io.cairn.meta.tls.NodeCredentials tls,
         String site,
-        WanLink siteLink) {
+        SiteLinks siteLinks) {
 
     public static final long SNAPSHOT_EVERY_ENTRIES_DEFAULT = 1000;
     public static final long DOWN_OUT_INTERVAL_MILLIS_DEFAULT = 60_000;
@@ -64,7 +64,8 @@ public record MetaServerConfig(
         if (!(fullRatio > 0 && fullRatio <= 1)) {
             throw new IllegalArgumentException("fullRatio must be in (0, 1]: " + fullRatio);
         }
-        if (siteLink != null && (tls == null || site == null)) {
+        siteLinks = siteLinks == null ? SiteLinks.NONE : siteLinks;
+        if (!siteLinks.isEmpty() && (tls == null || site == null)) {
             throw new IllegalArgumentException("a link between sites needs tls and this voter's site");
         }
     }

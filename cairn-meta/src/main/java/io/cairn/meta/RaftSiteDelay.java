@@ -17,10 +17,10 @@ import java.util.function.Function;
 /**
  * A wide-area link between sites on one machine, for Raft (tests): every event of a call from a
  * node of another site (each message, the half-close, a cancel) reaches the voter as the
- * {@link WanLink} says (a round trip after it arrived, later if lost), in order, so a vote, a log
+ * {@link WanLink} between the two sites says (a round trip after it arrived, later if lost), in order, so a vote, a log
  * entry or a client's request from across the sites is answered a round trip later, as the node
- * RPC layer's own site delay does for node-to-node calls. Calls from the voter's own site, and from callers the map
- * does not place yet, pass at once.
+ * RPC layer's own site delay does for node-to-node calls. Calls from the voter's own site, from
+ * a site without a delay to the voter's, and from callers the map does not place yet, pass at once.
  */
 final class RaftSiteDelay implements ServerInterceptor {
 
@@ -32,7 +32,7 @@ final class RaftSiteDelay implements ServerInterceptor {
     /** Where delayed events run, each call's one by one. */
     private static final Executor WORKERS = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("cairn-raft-site-delay-").factory());
 
-    private final WanLink link;
+    private final SiteLinks links;
     private final String ownSite;
     private final Function<String, Optional<String>> siteOfNode;
     private final Function<ServerCall<?, ?>, Optional<String>> callerOf;
@@ -41,9 +41,9 @@ final class RaftSiteDelay implements ServerInterceptor {
      * @param siteOfNode the site a node id is placed in, if the map knows it
      * @param callerOf   the node id a call comes from (its certificate's), if any
      */
-    RaftSiteDelay(WanLink link, String ownSite, Function<String, Optional<String>> siteOfNode,
+    RaftSiteDelay(SiteLinks links, String ownSite, Function<String, Optional<String>> siteOfNode,
                   Function<ServerCall<?, ?>, Optional<String>> callerOf) {
-        this.link = java.util.Objects.requireNonNull(link, "link");
+        this.links = java.util.Objects.requireNonNull(links, "links");
         this.ownSite = java.util.Objects.requireNonNull(ownSite, "ownSite");
         this.siteOfNode = siteOfNode;
         this.callerOf = callerOf;
@@ -51,11 +51,11 @@ final class RaftSiteDelay implements ServerInterceptor {
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        boolean far = callerOf.apply(call).flatMap(siteOfNode).map(site -> !site.equals(ownSite)).orElse(false);
-        if (!far) {
+        Optional<WanLink> link = callerOf.apply(call).flatMap(siteOfNode).flatMap(site -> links.between(ownSite, site));
+        if (link.isEmpty()) {
             return next.startCall(call, headers);
         }
-        Pipe<Q> pipe = new Pipe<>(link.lane(), call);
+        Pipe<Q> pipe = new Pipe<>(link.get().lane(), call);
         // The pipe asks the transport for messages itself, a window ahead, so that messages on
         // the link travel together as they would on a wire, not one per round trip; the call's
         // own requests say how many it may be handed.

@@ -28,7 +28,10 @@ import org.apache.ratis.thirdparty.io.grpc.stub.ServerCalls;
 import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.Test;
 
-/** The emulated wide-area link for Raft: calls from another site's node arrive a round trip late, in order; the own site's at once. */
+/**
+ * The emulated wide-area links for Raft: calls from another site's node arrive a round trip of
+ * their pair of sites late, in order; the own site's at once.
+ */
 class RaftSiteDelayTest {
 
     private static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<>() {
@@ -77,18 +80,23 @@ class RaftSiteDelayTest {
 
     @Test
     void callsFromAnotherSiteArriveARoundTripLateAndInOrderAndTheOwnSitesAtOnce() throws Exception {
-        // The caller is told by the service it calls: "far" is a node of site2, "near" one of site1, "stranger" unplaced.
-        Map<String, String> sites = Map.of("nfar", "site2", "nnear", "site1");
-        RaftSiteDelay delay = new RaftSiteDelay(new WanLink(40, 0), "site1", node -> Optional.ofNullable(sites.get(node)),
+        // The caller is told by the service it calls: "far" is a node of site2, "mid" one of site3
+        // (a link of its own, 5 ms), "next" one of site4 (no delay of its own), "near" one of site1,
+        // "stranger" unplaced.
+        Map<String, String> sites = Map.of("nfar", "site2", "nmid", "site3", "nnext", "site4", "nnear", "site1");
+        SiteLinks links = SiteLinks.of(40, 0, List.of(new SiteLinks.Pair("site3", "site1", 5, 0), new SiteLinks.Pair("site1", "site4", 0, 0)));
+        RaftSiteDelay delay = new RaftSiteDelay(links, "site1", node -> Optional.ofNullable(sites.get(node)),
                 call -> Optional.of("n" + call.getMethodDescriptor().getServiceName()));
         Server server = NettyServerBuilder.forPort(0)
                 .addService(ServerInterceptors.intercept(joining("far"), delay))
+                .addService(ServerInterceptors.intercept(joining("mid"), delay))
+                .addService(ServerInterceptors.intercept(joining("next"), delay))
                 .addService(ServerInterceptors.intercept(joining("near"), delay))
                 .addService(ServerInterceptors.intercept(joining("stranger"), delay))
                 .build().start();
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
         try {
-            for (String service : List.of("near", "far", "stranger")) {
+            for (String service : List.of("near", "far", "mid", "next", "stranger")) {
                 call(channel, service, 1); // warm
             }
             for (int round = 0; round < 3; round++) {
@@ -98,17 +106,22 @@ class RaftSiteDelayTest {
                 // other, a round trip each, would take 4 s.
                 assertThat(far).as("50 messages on one call cross the link together").isLessThan(30 * 80);
             }
+            assertThat(call(channel, "mid", 50)).as("site3's own link: a round trip of 2 x 5 ms").isGreaterThanOrEqualTo(10);
             call(channel, "near", 50); // whole and in order
+            call(channel, "next", 50);
         } finally {
             channel.shutdownNow();
             server.shutdownNow();
         }
-        // A call of the own site, or of a node the map does not place, is handed on untouched.
+        // A call of the own site, of a site whose link has no delay, or of a node the map does
+        // not place, is handed on untouched.
         ServerCall.Listener<String> own = new ServerCall.Listener<>() {};
-        for (String service : List.of("near", "stranger")) {
+        for (String service : List.of("near", "next", "stranger")) {
             assertThat(delay.interceptCall(callOf(service), new Metadata(), (c, h) -> own)).isSameAs(own);
         }
-        assertThat(delay.interceptCall(callOf("far"), new Metadata(), (c, h) -> own)).isNotSameAs(own);
+        for (String service : List.of("far", "mid")) {
+            assertThat(delay.interceptCall(callOf(service), new Metadata(), (c, h) -> own)).isNotSameAs(own);
+        }
     }
 
     private static ServerCall<String, String> callOf(String service) {

@@ -23,10 +23,9 @@ import java.util.Objects;
  * @param minCopies               fewest copies a write to a replicated pool must reach to be
  *                                accepted while holders are down (the pool's own number is the
  *                                most asked for); 1 accepts a write the primary alone holds
- * @param siteDelayMillis         for tests: a one-way delay added to this node's calls to nodes of
- *                                other sites, as a wide-area link would (0: none)
- * @param siteLossPercent         for tests, with a delay: the share of those calls' events lost and
- *                                sent again ({@link io.cairn.meta.WanLink}), 0 to 50
+ * @param siteLinks               for tests: the emulated wide-area links this node's calls to nodes
+ *                                of other sites go through, a delay and loss per pair of sites
+ *                                ({@link io.cairn.meta.SiteLinks}); null for none
  * @param tiebreaker              a meta voter that holds no data (registered out of placement)
  */
 public record NodeRuntimeConfig(
@@ -45,8 +44,7 @@ public record NodeRuntimeConfig(
         long scrubBytesPerSecond,
         long scrubPauseMillis,
         int minCopies,
-        long siteDelayMillis,
-        double siteLossPercent,
+        io.cairn.meta.SiteLinks siteLinks,
         boolean tiebreaker) {
 
     public NodeRuntimeConfig(String nodeId, String site, String zone, String publicAddress, String clusterAddress, String metaAddress,
@@ -54,12 +52,7 @@ public record NodeRuntimeConfig(
                              long requestRetryMillis, long recoveryBytesPerSecond, long scrubBytesPerSecond, long scrubPauseMillis,
                              int minCopies) {
         this(nodeId, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, heartbeatIntervalMillis, chunkSizeBytes,
-                rpcTimeoutMillis, requestRetryMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis, minCopies, 0, 0, false);
-    }
-
-    /** The emulated link to nodes of other sites, or null without a site delay. */
-    public io.cairn.meta.WanLink siteLink() {
-        return siteDelayMillis == 0 ? null : new io.cairn.meta.WanLink(siteDelayMillis, siteLossPercent);
+                rpcTimeoutMillis, requestRetryMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis, minCopies, io.cairn.meta.SiteLinks.NONE, false);
     }
 
     public static final int CHUNK_SIZE_MAX = 16 << 20;
@@ -90,14 +83,7 @@ public record NodeRuntimeConfig(
         if (chunkSizeBytes < 4096 || chunkSizeBytes > CHUNK_SIZE_MAX) {
             throw new IllegalArgumentException("chunkSizeBytes must be 4096.." + CHUNK_SIZE_MAX + ": " + chunkSizeBytes);
         }
-        if (siteDelayMillis < 0) {
-            throw new IllegalArgumentException("siteDelayMillis must be >= 0 (0: none): " + siteDelayMillis);
-        }
-        if (!(siteLossPercent >= 0 && siteLossPercent <= io.cairn.meta.WanLink.LOSS_PERCENT_MAX)
-                || (siteLossPercent > 0 && siteDelayMillis == 0)) {
-            throw new IllegalArgumentException("siteLossPercent must be 0.." + io.cairn.meta.WanLink.LOSS_PERCENT_MAX
-                    + ", and goes with a siteDelayMillis: " + siteLossPercent);
-        }
+        siteLinks = siteLinks == null ? io.cairn.meta.SiteLinks.NONE : siteLinks;
         if (recoveryBytesPerSecond < 0) {
             throw new IllegalArgumentException("recoveryBytesPerSecond must be >= 0 (0: no limit): " + recoveryBytesPerSecond);
         }

@@ -43,7 +43,7 @@ public final class PeerChannels implements AutoCloseable {
 
     private volatile java.util.Set<String> upNodes = java.util.Set.of();
     /** The emulated wide-area link to nodes of other sites, or null. */
-    private final SiteDelay siteDelay;
+    private final io.cairn.meta.SiteLinks siteLinks;
     /** Mutual TLS towards the other nodes (null: plaintext). */
     private final io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls;
 
@@ -64,12 +64,12 @@ public final class PeerChannels implements AutoCloseable {
     }
 
     /**
-     * @param siteLinkOrNull for tests: the emulated link that calls to nodes of other sites than
-     *                       this node's go through (see {@link SiteDelay}); null for none
+     * @param siteLinks for tests: the emulated links that calls to nodes of other sites than this
+     *                  node's go through (see {@link SiteDelay}); null for none
      */
     public PeerChannels(MapView mapView, long rpcTimeoutMillis, String selfId, ManagedChannel selfChannel,
-                        io.cairn.meta.tls.NodeCredentials credentials, io.cairn.meta.WanLink siteLinkOrNull) {
-        this.siteDelay = siteLinkOrNull != null ? new SiteDelay(siteLinkOrNull) : null;
+                        io.cairn.meta.tls.NodeCredentials credentials, io.cairn.meta.SiteLinks siteLinks) {
+        this.siteLinks = siteLinks == null ? io.cairn.meta.SiteLinks.NONE : siteLinks;
         this.mapView = mapView;
         this.rpcTimeoutMillis = rpcTimeoutMillis;
         this.selfId = selfId;
@@ -235,9 +235,10 @@ public final class PeerChannels implements AutoCloseable {
             NettyChannelBuilder b = NettyChannelBuilder.forAddress(sa.getHostString(), sa.getPort())
                     .maxInboundMessageSize(MESSAGE_BYTES_MAX)
                     .intercept(io.cairn.node.rpc.LargeMessages.onClient());
-            if (siteDelay != null && !node.site().equals(mapView.current().map().node(selfId == null ? "" : selfId)
-                    .map(NodeInfo::site).orElse(node.site()))) {
-                b.intercept(siteDelay);
+            if (!siteLinks.isEmpty()) {
+                mapView.current().map().node(selfId == null ? "" : selfId)
+                        .flatMap(self -> siteLinks.between(self.site(), node.site()))
+                        .ifPresent(link -> b.intercept(new SiteDelay(link)));
             }
             if (tls == null) {
                 b.usePlaintext();

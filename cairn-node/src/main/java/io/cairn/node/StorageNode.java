@@ -64,7 +64,7 @@ public final class StorageNode implements AutoCloseable {
         String selfName = "cairn-node-" + config.nodeId() + "-" + java.util.UUID.randomUUID();
         this.peers = new PeerChannels(mapView, config.rpcTimeoutMillis(), config.nodeId(),
                 InProcessChannelBuilder.forName(selfName).maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX)
-                        .intercept(io.cairn.node.rpc.LargeMessages.onClient()).build(), tls, config.siteLink());
+                        .intercept(io.cairn.node.rpc.LargeMessages.onClient()).build(), tls, config.siteLinks());
         this.driver = new ReplicaDriver(config.nodeId(), replicaConfig(config), store, mapView, peers, meta, this::registerQuietly, onHalt,
                 incarnation);
         this.stripeReader = new StripeReader(driver);

@@ -94,6 +94,11 @@ public final class CairnCli {
                 + " are lost and sent again 200 ms later, holding back those after them on their call, as TCP would (written as"
                 + " site_loss_percent, 0 to 50; default: ${DEFAULT-VALUE}); fixed when the cluster is created.", defaultValue = "0")
         double siteLossPercent;
+        @Option(names = "--site-link", paramLabel = "SITE,SITE,DELAY_MILLIS[,LOSS_PERCENT]", description = "A link of its own between"
+                + " two sites, in place of --site-delay-millis and --site-loss-percent for that pair (the tie-breaker's site3 nearer"
+                + " than the other data site, say: --site-link site1,site3,5 --site-link site2,site3,5); repeatable, written as"
+                + " site_links; fixed when the cluster is created.")
+        List<String> siteLinks = new java.util.ArrayList<>();
 
         @Override
         public Integer call() throws Exception {
@@ -101,6 +106,20 @@ public final class CairnCli {
             DevCluster.Options options = new DevCluster.Options(nodes, basePort,
                     defaults.partitions(), defaults.heartbeatIntervalMillis(), defaults.downAfterMillis(), defaults.capacityBytes())
                     .withSites(sites).withSiteDelay(siteDelayMillis).withSiteLoss(siteLossPercent);
+            for (String link : siteLinks) {
+                String[] f = link.split(",", -1);
+                if (f.length < 3 || f.length > 4) {
+                    throw new CommandLine.ParameterException(new CommandLine(this),
+                            "--site-link takes SITE,SITE,DELAY_MILLIS[,LOSS_PERCENT], not '" + link + "'");
+                }
+                try {
+                    options = options.withSiteLink(f[0].trim(), f[1].trim(), Long.parseLong(f[2].trim()),
+                            f.length == 4 ? Double.parseDouble(f[3].trim()) : 0);
+                } catch (NumberFormatException e) {
+                    throw new CommandLine.ParameterException(new CommandLine(this),
+                            "--site-link '" + link + "': the delay and the loss are numbers");
+                }
+            }
             DevCluster cluster = DevCluster.openOrCreate(dir.dir, tls ? options.withTls() : options);
             if (!detach) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -70,7 +70,17 @@ public record NodeConfig(
         @JsonProperty("join_ca_bundle") String joinCaBundle,
         @JsonProperty("buckets_per_user_max") Integer bucketsPerUserMax,
         @JsonProperty("plaintext_cluster") Boolean plaintextCluster,
-        @JsonProperty("tiebreaker") Boolean tiebreaker) {
+        @JsonProperty("tiebreaker") Boolean tiebreaker,
+        @JsonProperty("site_links") List<SiteLink> siteLinks) {
+
+    /**
+     * For tests: the emulated link between two sites where it differs from {@code site_delay_millis}
+     * and {@code site_loss_percent} (a tie-breaker's site nearer than the other data site, say).
+     */
+    public record SiteLink(
+            @JsonProperty("sites") List<String> sites,
+            @JsonProperty("delay_millis") Long delayMillis,
+            @JsonProperty("loss_percent") Double lossPercent) {}
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -100,7 +110,20 @@ public record NodeConfig(
                 sseMasterKeyFile,
                 clusterCaKeyFile, joinToken, bootstrapToken, joinEndpoints == null ? List.of() : List.copyOf(joinEndpoints), joinCaBundle,
                 or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false),
-                or(tiebreaker, false));
+                or(tiebreaker, false), siteLinks == null ? List.of() : List.copyOf(siteLinks));
+    }
+
+    /**
+     * The emulated links between sites this configuration asks for ({@code site_delay_millis},
+     * {@code site_loss_percent}, {@code site_links}); {@link io.cairn.meta.SiteLinks#NONE} for none.
+     * Call on a validated configuration, once: the node's calls and its meta voter's share what it returns.
+     */
+    public io.cairn.meta.SiteLinks emulatedSiteLinks() {
+        List<io.cairn.meta.SiteLinks.Pair> pairs = new java.util.ArrayList<>();
+        for (SiteLink l : siteLinks) {
+            pairs.add(new io.cairn.meta.SiteLinks.Pair(l.sites().get(0), l.sites().get(1), or(l.delayMillis(), 0L), or(l.lossPercent(), 0.0)));
+        }
+        return io.cairn.meta.SiteLinks.of(siteDelayMillis, siteLossPercent, pairs);
     }
 
     private static <T> T or(T value, T fallback) {
@@ -179,6 +202,22 @@ public record NodeConfig(
         require(siteLossPercent >= 0 && siteLossPercent <= io.cairn.meta.WanLink.LOSS_PERCENT_MAX, source, "site_loss_percent",
                 "must be from 0 (none) to " + io.cairn.meta.WanLink.LOSS_PERCENT_MAX + ": " + siteLossPercent);
         require(siteLossPercent == 0 || siteDelayMillis > 0, source, "site_loss_percent", "needs site_delay_millis");
+        for (int i = 0; i < siteLinks.size(); i++) {
+            SiteLink l = siteLinks.get(i);
+            String field = "site_links[" + i + "]";
+            require(l != null && l.sites() != null && l.sites().size() == 2, source, field, "names two sites (sites: [A, B])");
+            require(l.delayMillis() != null, source, field + ".delay_millis", "is required (0: no delay between them)");
+            try {
+                new io.cairn.meta.SiteLinks.Pair(l.sites().get(0), l.sites().get(1), l.delayMillis(), or(l.lossPercent(), 0.0));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source + ": field '" + field + "' " + e.getMessage());
+            }
+        }
+        try {
+            emulatedSiteLinks();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source + ": field 'site_links' " + e.getMessage());
+        }
         require(requestDeadlineSeconds >= 0 && requestDeadlineSeconds <= 7 * 24 * 3600, source, "request_deadline_seconds",
                 "must be from 0 (no deadline) to 604800 (7 days): " + requestDeadlineSeconds);
         if (sseMasterKeyFile != null) {

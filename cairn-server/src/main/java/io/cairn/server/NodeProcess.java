@@ -78,12 +78,15 @@ public final class NodeProcess implements AutoCloseable {
         PartitionStore store = RocksPartitionStore.open(c.storePaths(), c.storeConfig());
         resources.add(store);
 
+        // One set of emulated links (tests) for the node's calls and its voter's Raft: a voter's
+        // Raft callers are known by their certificates, so without cluster TLS only the node's calls are delayed.
+        io.cairn.meta.SiteLinks siteLinks = c.emulatedSiteLinks();
         MetaServer meta = null;
         if (c.metaAddress() != null) {
             meta = MetaServer.start(new MetaServerConfig(c.clusterName(), c.metaAddress(), c.metaVoters(),
                     c.dataPath().resolve("meta"), c.downAfterMillis(), MetaServerConfig.SNAPSHOT_EVERY_ENTRIES_DEFAULT,
                     c.downOutIntervalMillis(), c.fullRatio(), tls, c.site(),
-                    tls == null || c.siteDelayMillis() == 0 ? null : new io.cairn.meta.WanLink(c.siteDelayMillis(), c.siteLossPercent())));
+                    tls == null ? null : siteLinks));
             resources.add(meta);
         }
         io.cairn.server.join.ClusterAuthority ca = authority(c, tls, sse, meta);
@@ -91,7 +94,7 @@ public final class NodeProcess implements AutoCloseable {
                 : io.cairn.meta.tls.BootstrapToken.parse(c.bootstrapToken());
         io.cairn.server.join.BootstrapJoinServer firstJoins = null;
         if (bootstrapToken != null && ca != null && ca.get() != null
-                && java.time.Instant.now().isBefore(ca.get().createdAt().plus(io.cairn.meta.tls.BootstrapToken.WINDOW))) {
+                && java.time.Instant.now().isBefore(io.cairn.meta.tls.BootstrapToken.admitsUntil(ca.get().createdAt()))) {
             // The other first nodes, voters among them, need their certificates before the map can exist.
             firstJoins = io.cairn.server.join.BootstrapJoinServer.start(io.cairn.node.Addresses.parse(c.publicAddress()), publicTls,
                     new io.cairn.server.join.NodeAdmission(tls.caCertificate(), ca, bootstrapToken, command -> {
@@ -117,7 +120,7 @@ public final class NodeProcess implements AutoCloseable {
         StorageNode node = StorageNode.start(new NodeRuntimeConfig(nodeId, c.site(), c.zone(), c.publicAddress(),
                 c.clusterAddress(), c.metaAddress(), c.capacityBytes(), c.heartbeatIntervalMillis(), c.chunkSizeBytes(),
                 c.rpcTimeoutMillis(), c.requestRetryMillis(), c.recoveryBytesPerSecond(), c.scrubBytesPerSecond(),
-                c.scrubPauseMillis(), c.minCopies(), c.siteDelayMillis(), c.siteLossPercent(), c.tiebreaker()), store, metaClient, NodeProcess::halt, NodeIdentity.nextIncarnation(c.dataPath()),
+                c.scrubPauseMillis(), c.minCopies(), siteLinks, c.tiebreaker()), store, metaClient, NodeProcess::halt, NodeIdentity.nextIncarnation(c.dataPath()),
                 tls, ca);
         resources.add(node);
 

@@ -132,6 +132,36 @@ class NodeConfigTest {
     }
 
     @Test
+    void siteLinksGiveAPairOfSitesADelayAndLossOfItsOwn() throws Exception {
+        NodeConfig c = NodeConfig.load(write(MINIMAL + """
+                site_delay_millis: 25
+                site_loss_percent: 1
+                site_links:
+                  - {sites: [site1, site3], delay_millis: 5}
+                  - sites: [site3, site2]
+                    delay_millis: 6
+                    loss_percent: 0.5
+                """));
+        io.cairn.meta.SiteLinks links = c.emulatedSiteLinks();
+        assertThat(links.between("site1", "site2")).hasValueSatisfying(l -> assertThat(l.roundTripMillis()).isEqualTo(50));
+        assertThat(links.between("site3", "site1")).hasValueSatisfying(l -> assertThat(l.roundTripMillis()).isEqualTo(10));
+        assertThat(links.between("site2", "site3")).hasValueSatisfying(l -> assertThat(l.roundTripMillis()).isEqualTo(12));
+        assertThat(NodeConfig.load(write(MINIMAL)).emulatedSiteLinks()).isSameAs(io.cairn.meta.SiteLinks.NONE);
+        for (String bad : new String[] {
+                "site_links:\n  - {sites: [site1], delay_millis: 5}\n",
+                "site_links:\n  - {sites: [site1, site1], delay_millis: 5}\n",
+                "site_links:\n  - {sites: [site1, site2]}\n",
+                "site_links:\n  - {sites: [site1, site2], delay_millis: 10001}\n",
+                "site_links:\n  - {sites: [site1, site2], delay_millis: 0, loss_percent: 1}\n",
+                "site_links:\n  - {sites: [site1, site2], delay_millis: 5}\n  - {sites: [site2, site1], delay_millis: 6}\n"}) {
+            assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + bad))).as(bad)
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("'site_links");
+        }
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "site_links:\n  - {sites: [a, b], delay: 5}\n")))
+                .as("a typo inside a link").isInstanceOf(ConfigException.class).hasMessageContaining("delay");
+    }
+
+    @Test
     void requestLimitsHaveDefaultsAndRefuseNonsense() throws Exception {
         NodeConfig d = NodeConfig.load(write(MINIMAL));
         assertThat(d.clockSkewSeconds()).isEqualTo(900L);

@@ -120,6 +120,18 @@ public final class TestCluster implements AutoCloseable {
     }
 
     /**
+     * As {@link #startSites(int, int, long, double)}, with the tie-breaker's site3 on links of its
+     * own to both sites: {@code tiebreakerDelayMillis} one way, without loss ({@code site_links}).
+     */
+    public static TestCluster startSites(int nodes, int sites, long siteDelayMillis, double siteLossPercent, long tiebreakerDelayMillis)
+            throws IOException {
+        return start(new DevCluster.Options(nodes, freeBasePort(nodes + 1), 64, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS,
+                DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, Map.of()).withSites(sites).withSiteDelay(siteDelayMillis)
+                .withSiteLoss(siteLossPercent).withSiteLink("site1", "site3", tiebreakerDelayMillis, 0)
+                .withSiteLink("site2", "site3", tiebreakerDelayMillis, 0));
+    }
+
+    /**
      * As {@link #startSites(int, int, long)}, with {@code nodeSettings} for the data nodes, each
      * site's nodes (and the tie-breaker, after them) on a network of its own: they serve on its
      * address and run in its namespace, and a site can be cut off while its nodes run on

@@ -29,6 +29,28 @@ public record BootstrapToken(String secret) implements NodeToken {
         }
     }
 
+    /** The moment from which a bootstrap token admits nobody, for a CA made at {@code caMade}. */
+    public static java.time.Instant admitsUntil(java.time.Instant caMade) {
+        return caMade.plus(WINDOW);
+    }
+
+    @Override
+    public boolean mayAskForVoter() {
+        return true;
+    }
+
+    @Override
+    public String notOurCluster(java.security.cert.X509Certificate ca, java.security.cert.X509Certificate certificate, String proof) {
+        try {
+            if (proves(proof, ca.getEncoded(), certificate.getEncoded())) {
+                return null;
+            }
+        } catch (java.security.cert.CertificateEncodingException e) {
+            // not a proof either
+        }
+        return "the join endpoint did not prove that it holds the bootstrap token: not this cluster";
+    }
+
     public static BootstrapToken create() {
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);

@@ -49,6 +49,17 @@ public record JoinToken(String secret, String caFingerprint) implements NodeToke
         return sha256Hex(secret.getBytes(StandardCharsets.US_ASCII));
     }
 
+    @Override
+    public boolean mayAskForVoter() {
+        return false;
+    }
+
+    @Override
+    public String notOurCluster(X509Certificate ca, X509Certificate certificate, String proof) {
+        return fingerprint(ca).equals(caFingerprint) ? null
+                : "the join endpoint answered with a CA other than the one the join token names: not this cluster";
+    }
+
     /** The hex SHA-256 of a certificate's DER encoding. */
     public static String fingerprint(X509Certificate cert) {
         try {

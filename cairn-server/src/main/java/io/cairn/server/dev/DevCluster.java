@@ -63,7 +63,8 @@ public final class DevCluster {
             @JsonProperty("site_delay_millis") long siteDelayMillis,
             @JsonProperty("site_loss_percent") @JsonInclude(JsonInclude.Include.NON_DEFAULT) double siteLossPercent,
             @JsonProperty("tiebreaker") @JsonInclude(JsonInclude.Include.NON_NULL) Integer tiebreaker,
-            @JsonProperty("site_networks") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<SiteNetwork> siteNetworks) {
+            @JsonProperty("site_networks") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<SiteNetwork> siteNetworks,
+            @JsonProperty("site_links") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<io.cairn.server.NodeConfig.SiteLink> siteLinks) {
 
         public Layout {
             requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
@@ -83,6 +84,8 @@ public final class DevCluster {
                         + tiebreaker + " of " + nodes + ", " + sites + " sites, " + voters + " voters");
             }
             siteNetworks = siteNetworks == null ? List.of() : List.copyOf(siteNetworks);
+            siteLinks = siteLinks == null ? List.of() : List.copyOf(siteLinks);
+            requireSiteLinks(siteDelayMillis, siteLossPercent, siteLinks);
             int placesWanted = sites + (tiebreaker != null ? 1 : 0);
             if (!siteNetworks.isEmpty() && siteNetworks.size() != placesWanted) {
                 throw new IllegalArgumentException("site networks: one per site" + (tiebreaker != null ? " and one for the tie-breaker" : "")
@@ -94,7 +97,7 @@ public final class DevCluster {
                       long heartbeatIntervalMillis, long downAfterMillis, long downOutIntervalMillis, long capacityBytes,
                       Map<Integer, NodeSettings> nodeSettings, boolean tls, int sites, long siteDelayMillis, Integer tiebreaker) {
             this(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis, downAfterMillis,
-                    downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis, 0, tiebreaker, List.of());
+                    downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis, 0, tiebreaker, List.of(), List.of());
         }
 
         public Layout(String clusterName, int basePort, int nodes, int voters, int partitions, String accessKey, String secretKey,
@@ -174,11 +177,13 @@ public final class DevCluster {
                 @JsonProperty("site_delay_millis") Long siteDelayMillis,
                 @JsonProperty("site_loss_percent") Double siteLossPercent,
                 @JsonProperty("tiebreaker") Integer tiebreaker,
-                @JsonProperty("site_networks") List<SiteNetwork> siteNetworks) {
+                @JsonProperty("site_networks") List<SiteNetwork> siteNetworks,
+                @JsonProperty("site_links") List<io.cairn.server.NodeConfig.SiteLink> siteLinks) {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
                     downAfterMillis, downOutIntervalMillis == null ? DOWN_OUT_INTERVAL_MILLIS_DEFAULT : downOutIntervalMillis,
                     capacityBytes, nodeSettings, tls != null && tls, sites == null ? 1 : sites,
-                    siteDelayMillis == null ? 0 : siteDelayMillis, siteLossPercent == null ? 0 : siteLossPercent, tiebreaker, siteNetworks);
+                    siteDelayMillis == null ? 0 : siteDelayMillis, siteLossPercent == null ? 0 : siteLossPercent, tiebreaker, siteNetworks,
+                    siteLinks);
         }
 
         /** The settings of node i that differ from the dev defaults (all fields null if none). */
@@ -234,14 +239,27 @@ public final class DevCluster {
         Layout withNodes(int n) {
             return new Layout(clusterName, basePort, n, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
                     downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, tls, sites, siteDelayMillis, siteLossPercent,
-                    tiebreaker, siteNetworks);
+                    tiebreaker, siteNetworks, siteLinks);
         }
 
         Layout withTls() {
             return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
                     downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true, sites, siteDelayMillis, siteLossPercent,
-                    tiebreaker, siteNetworks);
+                    tiebreaker, siteNetworks, siteLinks);
         }
+    }
+
+    /** The emulated links a layout asks for are ones a node's configuration accepts (refused with the reason otherwise). */
+    private static void requireSiteLinks(long delayMillis, double lossPercent, List<io.cairn.server.NodeConfig.SiteLink> links) {
+        List<io.cairn.meta.SiteLinks.Pair> pairs = new ArrayList<>();
+        for (io.cairn.server.NodeConfig.SiteLink l : links) {
+            if (l.sites() == null || l.sites().size() != 2 || l.delayMillis() == null) {
+                throw new IllegalArgumentException("a site link names two sites and a delay: " + l);
+            }
+            pairs.add(new io.cairn.meta.SiteLinks.Pair(l.sites().get(0), l.sites().get(1), l.delayMillis(),
+                    l.lossPercent() == null ? 0 : l.lossPercent()));
+        }
+        io.cairn.meta.SiteLinks.of(delayMillis, lossPercent, pairs);
     }
 
     /**
@@ -307,19 +325,21 @@ public final class DevCluster {
      */
     public record Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
                           long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings, boolean tls,
-                          int sites, long siteDelayMillis, double siteLossPercent, List<SiteNetwork> siteNetworks) {
+                          int sites, long siteDelayMillis, double siteLossPercent, List<SiteNetwork> siteNetworks,
+                          List<io.cairn.server.NodeConfig.SiteLink> siteLinks) {
 
         public Options {
             requireDownOutInterval(downOutIntervalMillis, downAfterMillis);
             nodeSettings = nodeSettings == null ? Map.of() : Map.copyOf(nodeSettings);
             siteNetworks = siteNetworks == null ? List.of() : List.copyOf(siteNetworks);
+            siteLinks = siteLinks == null ? List.of() : List.copyOf(siteLinks);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
                        long downOutIntervalMillis, long capacityBytes, Map<Integer, NodeSettings> nodeSettings, boolean tls,
                        int sites, long siteDelayMillis) {
             this(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis, capacityBytes,
-                    nodeSettings, tls, sites, siteDelayMillis, 0, List.of());
+                    nodeSettings, tls, sites, siteDelayMillis, 0, List.of(), List.of());
         }
 
         /**
@@ -328,7 +348,7 @@ public final class DevCluster {
          */
         public Options withSiteNetworks(List<SiteNetwork> networks) {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, tls, sites, siteDelayMillis, siteLossPercent, networks);
+                    capacityBytes, nodeSettings, tls, sites, siteDelayMillis, siteLossPercent, networks, siteLinks);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis,
@@ -340,19 +360,30 @@ public final class DevCluster {
         /** The same options with the nodes spread over {@code n} sites (see {@link Layout#site}). */
         public Options withSites(int n) {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, tls, n, siteDelayMillis, siteLossPercent, siteNetworks);
+                    capacityBytes, nodeSettings, tls, n, siteDelayMillis, siteLossPercent, siteNetworks, siteLinks);
         }
 
         /** The same options with {@code millis} of one-way delay on calls between nodes of different sites (for tests). */
         public Options withSiteDelay(long millis) {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, tls, sites, millis, siteLossPercent, siteNetworks);
+                    capacityBytes, nodeSettings, tls, sites, millis, siteLossPercent, siteNetworks, siteLinks);
+        }
+
+        /**
+         * The same options with a link of its own (delay and loss) between two sites, such as a
+         * tie-breaker's site nearer than the other data site (for tests; see {@code site_links}).
+         */
+        public Options withSiteLink(String siteA, String siteB, long delayMillis, double lossPercent) {
+            List<io.cairn.server.NodeConfig.SiteLink> links = new ArrayList<>(siteLinks);
+            links.add(new io.cairn.server.NodeConfig.SiteLink(List.of(siteA, siteB), delayMillis, lossPercent));
+            return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
+                    capacityBytes, nodeSettings, tls, sites, siteDelayMillis, siteLossPercent, siteNetworks, links);
         }
 
         /** The same options with {@code percent} of the events of calls between sites lost and sent again (for tests; with a delay). */
         public Options withSiteLoss(double percent) {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, tls, sites, siteDelayMillis, percent, siteNetworks);
+                    capacityBytes, nodeSettings, tls, sites, siteDelayMillis, percent, siteNetworks, siteLinks);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes,
@@ -370,7 +401,7 @@ public final class DevCluster {
         /** The same options with S3 over HTTPS. */
         public Options withTls() {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
-                    capacityBytes, nodeSettings, true, sites, siteDelayMillis, siteLossPercent, siteNetworks);
+                    capacityBytes, nodeSettings, true, sites, siteDelayMillis, siteLossPercent, siteNetworks, siteLinks);
         }
 
         public Options(int nodes, int basePort, int partitions, long heartbeatIntervalMillis, long downAfterMillis, long capacityBytes) {
@@ -480,7 +511,8 @@ public final class DevCluster {
         DevCluster c = new DevCluster(dir, new Layout("cairn-dev", options.basePort(), options.nodes() + (tiebreaker ? 1 : 0), voters,
                 options.partitions(), access, secret, options.heartbeatIntervalMillis(), options.downAfterMillis(),
                 options.downOutIntervalMillis(), options.capacityBytes(), options.nodeSettings(), options.tls(), options.sites(),
-                options.siteDelayMillis(), options.siteLossPercent(), tiebreaker ? options.nodes() : null, options.siteNetworks()));
+                options.siteDelayMillis(), options.siteLossPercent(), tiebreaker ? options.nodes() : null, options.siteNetworks(),
+                options.siteLinks()));
         c.save();
         return c;
     }
@@ -636,6 +668,13 @@ public final class DevCluster {
         }
         if (layout.siteLossPercent() > 0) {
             y.append("site_loss_percent: ").append(layout.siteLossPercent()).append('\n');
+        }
+        if (!layout.siteLinks().isEmpty()) {
+            y.append("site_links:\n");
+            for (io.cairn.server.NodeConfig.SiteLink l : layout.siteLinks()) {
+                y.append("  - {sites: [").append(String.join(", ", l.sites())).append("], delay_millis: ").append(l.delayMillis())
+                        .append(", loss_percent: ").append(l.lossPercent() == null ? 0.0 : l.lossPercent()).append("}\n");
+            }
         }
         y.append("public_address: ").append(layout.publicAddress(i)).append('\n');
         y.append("cluster_address: ").append(layout.host(i)).append(':').append(layout.clusterPort(i)).append('\n');

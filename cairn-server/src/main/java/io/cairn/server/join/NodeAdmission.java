@@ -168,7 +168,7 @@ public final class NodeAdmission {
             log.warn("refused a join of node {} from {}: a bootstrap token that is not this cluster's", req.nodeId(), from);
             return Outcome.refused(403, "InvalidToken", "the bootstrap token is not this cluster's");
         }
-        java.time.Instant until = authority.createdAt().plus(BootstrapToken.WINDOW);
+        java.time.Instant until = BootstrapToken.admitsUntil(authority.createdAt());
         if (!clock.instant().isBefore(until)) {
             log.warn("refused a join of node {} from {}: the bootstrap token admits nodes only until {}, an hour after the cluster CA was made",
                     req.nodeId(), from, until);

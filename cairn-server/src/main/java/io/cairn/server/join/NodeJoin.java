@@ -71,7 +71,7 @@ public final class NodeJoin {
         KeyPair pair = newKeyPair();
         byte[] request = JSON.writeValueAsBytes(new JoinMessages.Request(tokenText.strip(), nodeId,
                 Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()), hosts,
-                token instanceof BootstrapToken && voter ? Boolean.TRUE : null));
+                token.mayAskForVoter() && voter ? Boolean.TRUE : null));
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
         if (tlsOrNull != null) {
             b.sslContext(tlsOrNull);
@@ -123,11 +123,9 @@ public final class NodeJoin {
     static NodeCredentials accept(JoinMessages.Response response, NodeToken token, String nodeId, KeyPair pair) throws IOException {
         X509Certificate ca = certificate(response.ca());
         X509Certificate cert = certificate(response.certificate());
-        if (token instanceof JoinToken t && !JoinToken.fingerprint(ca).equals(t.caFingerprint())) {
-            throw new RefusedException("the join endpoint answered with a CA other than the one the join token names: not this cluster");
-        }
-        if (token instanceof BootstrapToken t && !proves(t, response.proof(), ca, cert)) {
-            throw new RefusedException("the join endpoint did not prove that it holds the bootstrap token: not this cluster");
+        String notOurs = token.notOurCluster(ca, cert, response.proof());
+        if (notOurs != null) {
+            throw new RefusedException(notOurs);
         }
         NodeCredentials c;
         try {
@@ -139,14 +137,6 @@ public final class NodeJoin {
             throw new RefusedException("the certificate the cluster sent names node " + c.nodeId() + ", not " + nodeId);
         }
         return c;
-    }
-
-    private static boolean proves(BootstrapToken token, String proof, X509Certificate ca, X509Certificate cert) {
-        try {
-            return token.proves(proof, ca.getEncoded(), cert.getEncoded());
-        } catch (java.security.cert.CertificateEncodingException e) {
-            return false;
-        }
     }
 
     private static X509Certificate certificate(String base64) throws IOException {

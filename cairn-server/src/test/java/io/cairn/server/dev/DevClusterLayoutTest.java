@@ -37,6 +37,20 @@ class DevClusterLayoutTest {
     }
 
     @Test
+    void aPairOfSitesWithALinkOfItsOwnIsWrittenToEveryNodeAndKept() throws Exception {
+        DevCluster c = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(4).withSites(2).withSiteDelay(25)
+                .withSiteLink("site1", "site3", 5, 0).withSiteLink("site2", "site3", 6, 0.5));
+        for (int i = 0; i < c.layout().nodes(); i++) {
+            io.cairn.meta.SiteLinks links = NodeConfig.load(c.nodeDir(i).resolve("config.yaml")).emulatedSiteLinks();
+            assertThat(links.between("site1", "site2")).as("node %d", i).hasValueSatisfying(l -> assertThat(l.roundTripMillis()).isEqualTo(50));
+            assertThat(links.between("site3", "site1")).as("node %d", i).hasValueSatisfying(l -> assertThat(l.roundTripMillis()).isEqualTo(10));
+            assertThat(links.between("site3", "site2")).as("node %d", i).hasValueSatisfying(l -> assertThat(l.roundTripMillis()).isEqualTo(12));
+        }
+        assertThat(DevCluster.open(tmp).layout()).isEqualTo(c.layout());
+        assertThat(DevCluster.open(tmp).layout().siteLinks()).hasSize(2);
+    }
+
+    @Test
     void sitesSpreadTheNodesInTurnAndStayWhatTheClusterWasCreatedWith() throws Exception {
         DevCluster c = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(6).withSites(2).withSiteDelay(25).withSiteLoss(2.5));
         assertThat(c.layout().sites()).isEqualTo(2);
@@ -44,6 +58,9 @@ class DevClusterLayoutTest {
         assertThat(NodeConfig.load(c.nodeDir(3).resolve("config.yaml")).siteLossPercent()).isEqualTo(2.5);
         assertThatThrownBy(() -> DevCluster.openOrCreate(tmp.resolve("lossy"), DevCluster.Options.defaults(6).withSites(2).withSiteLoss(1)))
                 .as("loss needs a delay").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DevCluster.openOrCreate(tmp.resolve("looped"), DevCluster.Options.defaults(6).withSites(2)
+                .withSiteDelay(25).withSiteLink("site1", "site1", 5, 0))).hasMessageContaining("two different sites");
+        assertThat(Files.exists(tmp.resolve("looped").resolve("cluster.json"))).isFalse();
         for (int i = 0; i < 6; i++) {
             NodeConfig n = NodeConfig.load(c.nodeDir(i).resolve("config.yaml"));
             assertThat(n.site()).as("node %d", i).isEqualTo(i % 2 == 0 ? "site1" : "site2");
