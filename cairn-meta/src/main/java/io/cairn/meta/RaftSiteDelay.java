@@ -17,9 +17,9 @@ import java.util.function.Function;
 /**
  * A wide-area link between sites on one machine, for Raft (tests): every event of a call from a
  * node of another site (each message, the half-close, a cancel) reaches the voter as the
- * {@link WanLink} between the two sites says (a round trip after it arrived, later if lost), in order, so a vote, a log
- * entry or a client's request from across the sites is answered a round trip later, as the node
- * RPC layer's own site delay does for node-to-node calls. Calls from the voter's own site, from
+ * {@link WanLink} between the two sites says (a round trip after it arrived, later if lost), in
+ * order, so a vote, a log entry or a client's request from across the sites is answered a round
+ * trip later, as the node RPC layer's own site delay does for node-to-node calls. Calls from the voter's own site, from
  * a site without a delay to the voter's, and from callers the map does not place yet, pass at once.
  */
 final class RaftSiteDelay implements ServerInterceptor {

@@ -42,7 +42,7 @@ public final class PeerChannels implements AutoCloseable {
     private final ManagedChannel selfChannel;
 
     private volatile java.util.Set<String> upNodes = java.util.Set.of();
-    /** The emulated wide-area link to nodes of other sites, or null. */
+    /** The emulated wide-area links to nodes of other sites ({@link io.cairn.meta.SiteLinks#NONE}: none). */
     private final io.cairn.meta.SiteLinks siteLinks;
     /** Mutual TLS towards the other nodes (null: plaintext). */
     private final io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls;

@@ -291,10 +291,11 @@ public final class NodeProcess implements AutoCloseable {
 
     /**
      * Every voter proposes the same bootstrap; the first one applied wins, the others are no-ops.
-     * A voter whose own state already holds the map (recovered from its disk) has nothing to propose.
+     * A voter whose own state already holds the bootstrapped map (recovered from its disk) has
+     * nothing to propose.
      */
     private static void bootstrap(NodeConfig c, MetaClient meta, io.cairn.server.gateway.SseS3 secretsOrNull, MetaServer voter) {
-        if (voter.localState().map().epoch() > 0) {
+        if (!voter.localState().map().clusterId().isEmpty()) {
             return;
         }
         String secret = secretsOrNull == null ? c.adminSecretKey() : secretsOrNull.sealSecret(c.adminAccessKey(), c.adminSecretKey());
