@@ -9,12 +9,12 @@ import java.util.Optional;
 final class ListOperations {
   /** Keys per listing page (S3's limit and default). */
   static final int MAX_KEYS_LIMIT = 1000;
+  /** The version id S3 gives objects in a bucket that never had versioning. */
+  static final String NULL_VERSION_ID = "null";
   /**
    * Appended to a common prefix to form a cursor after every key under it: U+10FFFF is the largest
    * code point, and 256 of them make the cursor longer than any legal key.
    */
-  /** The version id S3 gives objects in a bucket that never had versioning. */
-  static final String NULL_VERSION_ID = "null";
   private static final String AFTER_ALL = "\uDBFF\uDFFF".repeat(256);
 
   /** One page of a listing. */
