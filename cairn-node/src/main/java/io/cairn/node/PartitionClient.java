@@ -108,19 +108,8 @@ public final class PartitionClient {
         ApplyRequest.Builder req = ApplyRequest.newBuilder()
                 .setPartition(RecordCodec.ref(p)).setKey(key).setTombstone(tombstone)
                 .setMeta(ByteString.copyFrom(meta == null ? new byte[0] : meta));
-        if (blob != null) {
-            req.setHasBlob(true).setBlob(RecordCodec.bytes(blob)).setBlobCrc32C(RecordCodec.crc32c(blob));
-        }
-        return retrying(p, "write " + key, primary -> {
-            ApplyReply r = watched(primary, () -> peers.writeStub(primary).apply(req.setEpoch(mapView.epoch()).build()));
-            mapView.ensureEpoch(r.getEpoch());
-            return switch (r.getStatus()) {
-                case OK -> new Attempt.Done<>(r.getHasPrevious() ? Optional.of(r.getPrevious()) : Optional.<Record>empty());
-                case FULL -> throw new ClusterException(ClusterException.Kind.FULL, r.getMessage());
-                case TOO_FEW_COPIES -> throw new ClusterException(ClusterException.Kind.UNAVAILABLE, r.getMessage());
-                default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
-            };
-        });
+        return applyThroughPrimary(p, "write " + key, req, blob,
+                r -> r.getHasPrevious() ? Optional.of(r.getPrevious()) : Optional.<Record>empty());
     }
 
     /**
@@ -134,14 +123,23 @@ public final class PartitionClient {
                 .setMeta(ByteString.copyFrom(meta))
                 // Written only if the newest version is before the one right after current, so is current.
                 .setOnlyIfBefore(io.cairn.node.rpc.Version.newBuilder().setEpoch(current.getEpoch()).setSeq(current.getSeq() + 1));
+        return applyThroughPrimary(p, "conditional write " + key, req, blob, r -> !r.getKept());
+    }
+
+    /**
+     * Sends {@code req} (with {@code blob}, if any) to the partition's primary, again after a map
+     * refresh while the primary cannot decide; a full node or too few copies is final.
+     */
+    private <T> T applyThroughPrimary(PartitionId p, String what, ApplyRequest.Builder req, ByteBuffer blob,
+                                      java.util.function.Function<ApplyReply, T> done) {
         if (blob != null) {
             req.setHasBlob(true).setBlob(RecordCodec.bytes(blob)).setBlobCrc32C(RecordCodec.crc32c(blob));
         }
-        return retrying(p, "conditional write " + key, primary -> {
+        return retrying(p, what, primary -> {
             ApplyReply r = watched(primary, () -> peers.writeStub(primary).apply(req.setEpoch(mapView.epoch()).build()));
             mapView.ensureEpoch(r.getEpoch());
             return switch (r.getStatus()) {
-                case OK -> new Attempt.Done<>(!r.getKept());
+                case OK -> new Attempt.Done<>(done.apply(r));
                 case FULL -> throw new ClusterException(ClusterException.Kind.FULL, r.getMessage());
                 case TOO_FEW_COPIES -> throw new ClusterException(ClusterException.Kind.UNAVAILABLE, r.getMessage());
                 default -> new Attempt.Retry<>(r.getStatus() + " " + r.getMessage());
