@@ -523,8 +523,7 @@ public final class ReplicaStateMachine {
         if (r.recovery != null && r.recovery.epoch() < current.epoch()) {
             r.recovery.cancel(); // a newer epoch decides what to pull, and from whom
         }
-        PartitionStateMachine.Effect effect = r.machine.onMap(current.epoch(), up, copiesWanted(pool.policy()),
-                current.map().holdersSince(p.pool(), p.partition()));
+        PartitionStateMachine.Effect effect = r.machine.onMap(current.epoch(), up, copiesWanted(pool.policy()));
         recovery.start(r, effect);
     }
 
