@@ -360,6 +360,13 @@ final class Recovery {
         private boolean more;
         /** The last page came from a source with writes on their way (beyond what it showed, or unsynced). */
         private boolean sourceUnsettled = true;
+        /**
+         * A record of a page was superseded at the source before its data was fetched: the
+         * newer version lies beyond this pull's end, so the pull cannot say this copy holds
+         * every acknowledged write (the version it skipped may have been one, and the write
+         * that superseded it may never reach this copy, refused by a full disk, say).
+         */
+        private boolean skippedSuperseded;
         private boolean over;
         private int inFlight;
         /** The source refused the pull because it is peering: its log is settled moments from now. */
@@ -467,7 +474,7 @@ final class Recovery {
                     requestPage();
                 } else {
                     over = true;
-                    onDone.accept(new Result(upTo, upTo.isAfter(highest) ? upTo : highest, !sourceUnsettled));
+                    onDone.accept(new Result(upTo, upTo.isAfter(highest) ? upTo : highest, !sourceUnsettled && !skippedSuperseded));
                 }
             }
         }
@@ -509,6 +516,7 @@ final class Recovery {
                     if (failure != null) {
                         recordFailed(failure);
                     } else if (blob.isEmpty()) {
+                        skippedSuperseded = true;
                         recordDone(); // superseded at the source, or left out
                     } else {
                         write(rec, blob.get());

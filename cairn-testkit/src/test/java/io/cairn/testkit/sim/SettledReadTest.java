@@ -127,6 +127,53 @@ class SettledReadTest {
         assertThat(r.settledGet(epoch + 1, "k").status()).isEqualTo(Status.STALE_EPOCH);
     }
 
+    @Test
+    void aCatchUpThatFindsARecordSupersededAtItsSourceDoesNotSettleTheCopy() {
+        List<NodeInfo> nodes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            nodes.add(new NodeInfo("n" + i, "site1", "zone" + i, "n" + i + ":9000", "n" + i + ":9100", null, 1L << 30, NodeState.UP, true));
+        }
+        ClusterMap map = ClusterMap.empty().next(nodes, List.of(new PoolInfo("rep3", StoragePolicy.replicated(3), 1)), List.of(), List.of());
+        PlacementTable placement = PlacementTable.compute(map, Simulation.PLACEMENT);
+        String replica = placement.of(P).upHolders(map).get(1);
+        long epoch = map.epoch();
+        Driver r = new Driver(replica);
+        r.handle(new Event.MapInstalled(placement));
+
+        // The primary acknowledged k at (epoch, 1) while this replica was away. Its log shows
+        // that, with nothing on its way.
+        r.answerPull(epoch, List.of(), new Version(epoch, 1), false);
+        byte[] data = {7, 7, 7};
+        LogRecord acknowledged = new LogRecord("k", new Version(epoch, 1), false, new byte[0], null, true, data.length,
+                io.cairn.protocol.Checksums.crc32c(java.nio.ByteBuffer.wrap(data)), false);
+        r.answerPull(epoch, List.of(acknowledged), new Version(epoch, 1), false);
+
+        // Before this replica fetches k's data, the primary sequences (epoch, 2) of k, whose
+        // mirror to this replica fails (its disk is full, say) and which is not acknowledged. The
+        // fetch finds k superseded at the source.
+        Effect.Send fetch = r.calls.stream().filter(c -> c.request() instanceof Request.Get).findFirst().orElseThrow();
+        r.calls.remove(fetch);
+        LogRecord newer = new LogRecord("k", new Version(epoch, 2), false, new byte[0], java.nio.ByteBuffer.wrap(data), true,
+                data.length, io.cairn.protocol.Checksums.crc32c(java.nio.ByteBuffer.wrap(data)), false);
+        r.handle(new Event.Answered(fetch.call(), new Reply.GetReply(Status.OK, epoch, "", newer)));
+
+        // The replica holds neither version of k: it must not answer settled reads as if it
+        // held every acknowledged write.
+        Reply.GetReply read = r.settledGet(epoch, "k");
+        assertThat(read.status()).as("a settled read of a key whose acknowledged version this copy skipped: %s", read)
+                .isEqualTo(Status.PEERING);
+
+        // The next round starts where this one ended and reaches the newer version.
+        r.tick(1_000);
+        r.answerPull(epoch, List.of(newer.withBlob(null)), new Version(epoch, 2), false);
+        Effect.Send fetchNewer = r.calls.stream().filter(c -> c.request() instanceof Request.Get).findFirst().orElseThrow();
+        r.calls.remove(fetchNewer);
+        r.handle(new Event.Answered(fetchNewer.call(), new Reply.GetReply(Status.OK, epoch, "", newer)));
+        Reply.GetReply settled = r.settledGet(epoch, "k");
+        assertThat(settled.status()).isEqualTo(Status.OK);
+        assertThat(settled.record().version()).isEqualTo(new Version(epoch, 2));
+    }
+
     private static LogRecord record(String key, Version v) {
         return new LogRecord(key, v, false, new byte[] {1}, null, false, 0, 0, false);
     }
