@@ -327,6 +327,19 @@ public final class S3LoadCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Bytes the cluster writes to disk per byte stored: the bucket policy's copies, or (k+m)/k of
+     * an erasure-coded one; a dev cluster's default pool keeps 3 copies; another S3 server, 1.
+     */
+    private double bytesWrittenPerByte() {
+        if (bucketPolicy != null) {
+            io.cairn.core.map.StoragePolicy policy = io.cairn.core.map.StoragePolicy.parse(bucketPolicy);
+            return policy.kind() == io.cairn.core.map.StoragePolicy.Kind.REPLICATED ? policy.copies()
+                    : (double) (policy.dataBlocks() + policy.parityBlocks()) / policy.dataBlocks();
+        }
+        return endpoints != null && !endpoints.isEmpty() ? 1 : 3;
+    }
+
     private void report(Map<String, Object> out, String name, int size, double rawMibS, Phase p) {
         errors += p.errors();
         double ops = p.nanos().length * 1e9 / p.wallNanos();
@@ -341,7 +354,10 @@ public final class S3LoadCommand implements Callable<Integer> {
         out.put(name + "_max_ms", round(percentile(p.nanos(), 1.0) / 1e6));
         out.put(name + "_errors", p.errors());
         String bytes = size > 0 ? String.format(Locale.ROOT, ", %.1f MiB/s", mibS) : "";
-        String disk = name.equals("put") ? String.format(Locale.ROOT, " (x3 copies = %.2f of raw disk)", 3 * mibS / rawMibS) : "";
+        double written = bytesWrittenPerByte();
+        String disk = name.equals("put") ? String.format(Locale.ROOT, " (x%s bytes written = %.2f of raw disk)",
+                new java.text.DecimalFormat("0.##", java.text.DecimalFormatSymbols.getInstance(Locale.ROOT)).format(written),
+                written * mibS / rawMibS) : "";
         System.out.printf(Locale.ROOT, "%s: %.0f ops/s%s%s, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms, %d errors%s%n",
                 name.toUpperCase(Locale.ROOT), ops, bytes, disk, percentile(p.nanos(), 0.50) / 1e6, percentile(p.nanos(), 0.90) / 1e6,
                 percentile(p.nanos(), 0.99) / 1e6, percentile(p.nanos(), 1.0) / 1e6, p.errors(),
