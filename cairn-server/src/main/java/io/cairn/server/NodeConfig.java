@@ -80,7 +80,24 @@ public record NodeConfig(
     public record SiteLink(
             @JsonProperty("sites") List<String> sites,
             @JsonProperty("delay_millis") Long delayMillis,
-            @JsonProperty("loss_percent") Double lossPercent) {}
+            @JsonProperty("loss_percent") Double lossPercent) {
+
+        /** The pair this entry gives; {@link IllegalArgumentException} naming what is wrong with it. */
+        public io.cairn.meta.SiteLinks.Pair pair() {
+            if (sites == null || sites.size() != 2) {
+                throw new IllegalArgumentException("names two sites (sites: [A, B])");
+            }
+            if (delayMillis == null) {
+                throw new IllegalArgumentException("needs delay_millis (0: no delay between them)");
+            }
+            return new io.cairn.meta.SiteLinks.Pair(sites.get(0), sites.get(1), delayMillis, lossPercent == null ? 0 : lossPercent);
+        }
+
+        /** The links of a default delay and loss between any two sites and {@code links} for the pairs that differ. */
+        public static io.cairn.meta.SiteLinks all(long delayMillis, double lossPercent, List<SiteLink> links) {
+            return io.cairn.meta.SiteLinks.of(delayMillis, lossPercent, links.stream().map(SiteLink::pair).toList());
+        }
+    }
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -119,11 +136,7 @@ public record NodeConfig(
      * Call on a validated configuration, once: the node's calls and its meta voter's share what it returns.
      */
     public io.cairn.meta.SiteLinks emulatedSiteLinks() {
-        List<io.cairn.meta.SiteLinks.Pair> pairs = new java.util.ArrayList<>();
-        for (SiteLink l : siteLinks) {
-            pairs.add(new io.cairn.meta.SiteLinks.Pair(l.sites().get(0), l.sites().get(1), or(l.delayMillis(), 0L), or(l.lossPercent(), 0.0)));
-        }
-        return io.cairn.meta.SiteLinks.of(siteDelayMillis, siteLossPercent, pairs);
+        return SiteLink.all(siteDelayMillis, siteLossPercent, siteLinks);
     }
 
     private static <T> T or(T value, T fallback) {
@@ -197,20 +210,18 @@ public record NodeConfig(
                 + minUploadBytesPerSecond);
         require(userRequestsPerSecond >= 0 && userRequestsPerSecond <= 1_000_000, source, "user_requests_per_second",
                 "must be from 0 (no limit) to 1000000: " + userRequestsPerSecond);
-        require(siteDelayMillis >= 0 && siteDelayMillis <= 10_000, source, "site_delay_millis",
-                "must be from 0 (none) to 10000: " + siteDelayMillis);
-        require(siteLossPercent >= 0 && siteLossPercent <= io.cairn.meta.WanLink.LOSS_PERCENT_MAX, source, "site_loss_percent",
-                "must be from 0 (none) to " + io.cairn.meta.WanLink.LOSS_PERCENT_MAX + ": " + siteLossPercent);
-        require(siteLossPercent == 0 || siteDelayMillis > 0, source, "site_loss_percent", "needs site_delay_millis");
+        try {
+            io.cairn.meta.SiteLinks.uniform(siteDelayMillis, siteLossPercent);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source + ": fields 'site_delay_millis' and 'site_loss_percent': " + e.getMessage());
+        }
         for (int i = 0; i < siteLinks.size(); i++) {
             SiteLink l = siteLinks.get(i);
-            String field = "site_links[" + i + "]";
-            require(l != null && l.sites() != null && l.sites().size() == 2, source, field, "names two sites (sites: [A, B])");
-            require(l.delayMillis() != null, source, field + ".delay_millis", "is required (0: no delay between them)");
+            require(l != null, source, "site_links[" + i + "]", "is empty");
             try {
-                new io.cairn.meta.SiteLinks.Pair(l.sites().get(0), l.sites().get(1), l.delayMillis(), or(l.lossPercent(), 0.0));
+                l.pair();
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(source + ": field '" + field + "' " + e.getMessage());
+                throw new ConfigException(source + ": field 'site_links[" + i + "]' " + e.getMessage());
             }
         }
         try {

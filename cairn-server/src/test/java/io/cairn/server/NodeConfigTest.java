@@ -159,6 +159,11 @@ class NodeConfigTest {
         }
         assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "site_links:\n  - {sites: [a, b], delay: 5}\n")))
                 .as("a typo inside a link").isInstanceOf(ConfigException.class).hasMessageContaining("delay");
+        for (String bad : new String[] {"site_delay_millis: -1\n", "site_delay_millis: 10001\n", "site_loss_percent: 1\n",
+                "site_delay_millis: 5\nsite_loss_percent: 101\n"}) {
+            assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + bad))).as(bad)
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("'site_delay_millis' and 'site_loss_percent'");
+        }
     }
 
     @Test

@@ -251,15 +251,14 @@ public final class DevCluster {
 
     /** The emulated links a layout asks for are ones a node's configuration accepts (refused with the reason otherwise). */
     private static void requireSiteLinks(long delayMillis, double lossPercent, List<io.cairn.server.NodeConfig.SiteLink> links) {
-        List<io.cairn.meta.SiteLinks.Pair> pairs = new ArrayList<>();
         for (io.cairn.server.NodeConfig.SiteLink l : links) {
-            if (l.sites() == null || l.sites().size() != 2 || l.delayMillis() == null) {
-                throw new IllegalArgumentException("a site link names two sites and a delay: " + l);
+            try {
+                l.pair();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the site link " + l + " " + e.getMessage(), e);
             }
-            pairs.add(new io.cairn.meta.SiteLinks.Pair(l.sites().get(0), l.sites().get(1), l.delayMillis(),
-                    l.lossPercent() == null ? 0 : l.lossPercent()));
         }
-        io.cairn.meta.SiteLinks.of(delayMillis, lossPercent, pairs);
+        io.cairn.server.NodeConfig.SiteLink.all(delayMillis, lossPercent, links);
     }
 
     /**
