@@ -27,6 +27,9 @@ import java.util.Objects;
  *                                of other sites go through, a delay and loss per pair of sites
  *                                ({@link io.cairn.meta.SiteLinks}); null for none
  * @param tiebreaker              a meta voter that holds no data (registered out of placement)
+ * @param downAfterMillis         the cluster's {@code down_after_millis}: this long without an
+ *                                answer from the meta service, calls to peers that answer no pings
+ *                                fail at once (0: they wait for their deadline)
  */
 public record NodeRuntimeConfig(
         String nodeId,
@@ -45,14 +48,15 @@ public record NodeRuntimeConfig(
         long scrubPauseMillis,
         int minCopies,
         io.cairn.meta.SiteLinks siteLinks,
-        boolean tiebreaker) {
+        boolean tiebreaker,
+        long downAfterMillis) {
 
     public NodeRuntimeConfig(String nodeId, String site, String zone, String publicAddress, String clusterAddress, String metaAddress,
                              long capacityBytes, long heartbeatIntervalMillis, int chunkSizeBytes, long rpcTimeoutMillis,
                              long requestRetryMillis, long recoveryBytesPerSecond, long scrubBytesPerSecond, long scrubPauseMillis,
                              int minCopies) {
         this(nodeId, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, heartbeatIntervalMillis, chunkSizeBytes,
-                rpcTimeoutMillis, requestRetryMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis, minCopies, io.cairn.meta.SiteLinks.NONE, false);
+                rpcTimeoutMillis, requestRetryMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis, minCopies, io.cairn.meta.SiteLinks.NONE, false, 0);
     }
 
     public static final int CHUNK_SIZE_MAX = 16 << 20;
@@ -84,6 +88,9 @@ public record NodeRuntimeConfig(
             throw new IllegalArgumentException("chunkSizeBytes must be 4096.." + CHUNK_SIZE_MAX + ": " + chunkSizeBytes);
         }
         siteLinks = siteLinks == null ? io.cairn.meta.SiteLinks.NONE : siteLinks;
+        if (downAfterMillis < 0) {
+            throw new IllegalArgumentException("downAfterMillis must be >= 0 (0: none): " + downAfterMillis);
+        }
         if (recoveryBytesPerSecond < 0) {
             throw new IllegalArgumentException("recoveryBytesPerSecond must be >= 0 (0: no limit): " + recoveryBytesPerSecond);
         }

@@ -30,6 +30,8 @@ public final class PartitionClient {
     private static final Logger log = LoggerFactory.getLogger(PartitionClient.class);
     private static final long BACKOFF_MIN_MILLIS = 50;
     private static final long BACKOFF_MAX_MILLIS = 1000;
+    /** How often a request that waits for the meta service to answer this node again looks. */
+    private static final long META_SILENCE_POLL_MILLIS = 100;
 
     private final MapView mapView;
     private final PeerChannels peers;
@@ -38,11 +40,54 @@ public final class PartitionClient {
     /** Calls under way, by the node they wait on: cancelled when the map marks that node down. */
     private final java.util.Map<io.grpc.Context.CancellableContext, String> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Whether this node is cut off from the meta service. */
+    private final MetaContact contact;
+    /** Peers that answer this node's pings no longer, as the replica last reported them. */
+    private volatile java.util.Set<String> suspects = java.util.Set.of();
+
     public PartitionClient(MapView mapView, PeerChannels peers, long retryMillis) {
+        this(mapView, peers, retryMillis, MetaContact.NONE);
+    }
+
+    /**
+     * @param contact whether this node is cut off from the meta service: then a request that needs
+     *                a peer answering no pings fails at once, and one whose attempt failed is not
+     *                tried again (the map cannot move from here; see {@link #suspects})
+     */
+    public PartitionClient(MapView mapView, PeerChannels peers, long retryMillis, MetaContact contact) {
         this.mapView = mapView;
         this.peers = peers;
         this.retryMillis = retryMillis;
+        this.contact = contact;
         mapView.addListener(this::cancelCallsToDownNodes);
+    }
+
+    /**
+     * The peers that answer this node's pings no longer (the replica's suspects). While this node
+     * is cut off from the meta service, calls waiting on one of them are given up: the map that
+     * would mark it down cannot reach this node, so they could only wait out their deadline
+     * (30 s by default), and the request would fail then all the same. A site cut off from the
+     * rest answers its clients in seconds this way, and they can turn to the other site.
+     */
+    public void suspects(java.util.Collection<String> now) {
+        suspects = java.util.Set.copyOf(now);
+        if (!contact.cutOff() || suspects.isEmpty()) {
+            return;
+        }
+        inFlight.forEach((context, node) -> {
+            if (suspects.contains(node)) {
+                context.cancel(new IllegalStateException(unreachable(node)));
+            }
+        });
+    }
+
+    /** Whether a call to {@code node} would only wait out its deadline: it answers no pings, and this node is cut off. */
+    private boolean cannotReach(String node) {
+        return suspects.contains(node) && contact.cutOff();
+    }
+
+    private String unreachable(String node) {
+        return node + " answers no pings, and " + contact.why();
     }
 
     /**
@@ -79,6 +124,9 @@ public final class PartitionClient {
             if (mapView.current().map().node(node).map(n -> !n.isUp()).orElse(true)) {
                 // Retried on the partition's next primary (a ClusterException would end the request).
                 throw new IllegalStateException(node + " is down in map epoch " + mapView.epoch());
+            }
+            if (cannotReach(node)) {
+                throw new IllegalStateException(unreachable(node));
             }
             return call.run(context);
         } catch (RuntimeException e) {
@@ -209,6 +257,9 @@ public final class PartitionClient {
                             reply = answer.get(SETTLED_ROUND_PAUSE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
                             break;
                         } catch (java.util.concurrent.TimeoutException stillSilent) {
+                            if (cannotReach(primary)) {
+                                return new Attempt.Retry<>(unreachable(primary));
+                            }
                             // another round
                         }
                     }
@@ -512,6 +563,21 @@ public final class PartitionClient {
             if (System.nanoTime() > deadline) {
                 throw new ClusterException(ClusterException.Kind.UNAVAILABLE,
                         what + " in " + p + " failed after " + attempts + " attempts: " + lastWhy);
+            }
+            // While the meta service is silent, a map read would wait on it as well: wait instead
+            // for a heartbeat's answer, or for the silence to make this node cut off.
+            while (contact.silent() && !contact.cutOff() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(META_SILENCE_POLL_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ClusterException(ClusterException.Kind.UNAVAILABLE, what + " interrupted");
+                }
+            }
+            if (contact.cutOff()) {
+                // The map cannot change here, so the next attempt would meet what this one did.
+                throw new ClusterException(ClusterException.Kind.UNAVAILABLE,
+                        what + " in " + p + " failed: " + lastWhy + "; not tried again: " + contact.why());
             }
             log.debug("{}: retrying ({})", what, lastWhy);
             try {

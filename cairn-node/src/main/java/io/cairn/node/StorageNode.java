@@ -44,6 +44,7 @@ public final class StorageNode implements AutoCloseable {
     private final ReplicaDriver driver;
     private final StripeReader stripeReader;
     private final PartitionClient partitionClient;
+    private final MetaContact contact;
     private final Server server;
     /** The same service on an in-process transport, for this node's calls to itself. */
     private final Server selfServer;
@@ -65,10 +66,12 @@ public final class StorageNode implements AutoCloseable {
         this.peers = new PeerChannels(mapView, config.rpcTimeoutMillis(), config.nodeId(),
                 InProcessChannelBuilder.forName(selfName).maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX)
                         .intercept(io.cairn.node.rpc.LargeMessages.onClient()).build(), tls, config.siteLinks());
+        this.contact = new MetaContact(config.downAfterMillis(), config.heartbeatIntervalMillis());
         this.driver = new ReplicaDriver(config.nodeId(), replicaConfig(config), store, mapView, peers, meta, this::registerQuietly, onHalt,
-                incarnation);
+                incarnation, contact);
         this.stripeReader = new StripeReader(driver);
-        this.partitionClient = new PartitionClient(mapView, peers, config.requestRetryMillis());
+        this.partitionClient = new PartitionClient(mapView, peers, config.requestRetryMillis(), contact);
+        driver.onReport(r -> partitionClient.suspects(r.suspects()));
         io.grpc.ServerServiceDefinition service = io.cairn.node.rpc.LargeMessages.onServer(new NodeRpcService(driver).bindService());
         // The service only decodes a call and queues it for the replica's loop: it may run on the caller's thread.
         this.selfServer = InProcessServerBuilder.forName(selfName).directExecutor().addService(service).build().start();
@@ -109,7 +112,7 @@ public final class StorageNode implements AutoCloseable {
         return new ReplicaConfig(c.capacityBytes(), c.heartbeatIntervalMillis(), c.rpcTimeoutMillis(), c.recoveryBytesPerSecond(),
                 c.scrubBytesPerSecond(), c.scrubPauseMillis(), c.minCopies(), ReplicaConfig.CATCH_UP_INTERVAL_MILLIS_DEFAULT,
                 ReplicaConfig.RECLAIM_CHECK_MILLIS_DEFAULT, ReplicaConfig.RECOVERY_PULLS_MAX_DEFAULT,
-                ReplicaConfig.PULL_RECORDS_IN_FLIGHT_DEFAULT);
+                ReplicaConfig.PULL_RECORDS_IN_FLIGHT_DEFAULT, c.downAfterMillis());
     }
 
     /**
@@ -210,6 +213,9 @@ public final class StorageNode implements AutoCloseable {
     public NodeRuntimeConfig config() { return config; }
     public MapView mapView() { return mapView; }
     public PartitionClient partitionClient() { return partitionClient; }
+
+    /** Whether this node hears from the meta service. */
+    public MetaContact metaContact() { return contact; }
     public PeerChannels peers() { return peers; }
     public PartitionStore store() { return store; }
     public MetaClient meta() { return meta; }

@@ -14,10 +14,20 @@ package io.cairn.protocol;
  * @param reclaimCheckMillis      how often the node asks whether the cluster has settled, to drop copies it no longer holds
  * @param recoveryPullsMax        partitions that may pull from peers at once
  * @param pullRecordsInFlightMax  records one pull fetches and writes at once
+ * @param metaSilenceMillis       how long without an answer from the meta service (to a heartbeat)
+ *                                makes calls to peers that answer no pings fail at once rather than
+ *                                at their deadline (the cluster's {@code down_after_millis}; 0: never)
  */
 public record ReplicaConfig(long capacityBytes, long heartbeatIntervalMillis, long rpcTimeoutMillis, long recoveryBytesPerSecond,
                             long scrubBytesPerSecond, long scrubPauseMillis, int minCopies, long catchUpIntervalMillis,
-                            long reclaimCheckMillis, int recoveryPullsMax, int pullRecordsInFlightMax) {
+                            long reclaimCheckMillis, int recoveryPullsMax, int pullRecordsInFlightMax, long metaSilenceMillis) {
+
+    public ReplicaConfig(long capacityBytes, long heartbeatIntervalMillis, long rpcTimeoutMillis, long recoveryBytesPerSecond,
+                         long scrubBytesPerSecond, long scrubPauseMillis, int minCopies, long catchUpIntervalMillis,
+                         long reclaimCheckMillis, int recoveryPullsMax, int pullRecordsInFlightMax) {
+        this(capacityBytes, heartbeatIntervalMillis, rpcTimeoutMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis,
+                minCopies, catchUpIntervalMillis, reclaimCheckMillis, recoveryPullsMax, pullRecordsInFlightMax, 0);
+    }
 
     /** Partitions that may pull logs and data from peers at once, by default. */
     public static final int RECOVERY_PULLS_MAX_DEFAULT = 4;
@@ -29,7 +39,7 @@ public record ReplicaConfig(long capacityBytes, long heartbeatIntervalMillis, lo
     public ReplicaConfig {
         if (capacityBytes < 0 || heartbeatIntervalMillis < 1 || rpcTimeoutMillis < 1 || recoveryBytesPerSecond < 0
                 || scrubBytesPerSecond < 0 || scrubPauseMillis < 0 || minCopies < 1 || catchUpIntervalMillis < 1
-                || reclaimCheckMillis < 1 || recoveryPullsMax < 1 || pullRecordsInFlightMax < 1) {
+                || reclaimCheckMillis < 1 || recoveryPullsMax < 1 || pullRecordsInFlightMax < 1 || metaSilenceMillis < 0) {
             throw new IllegalArgumentException("replica settings out of range: " + this);
         }
     }

@@ -96,6 +96,8 @@ public final class ReplicaStateMachine {
     final ReplicaReport.Counters counters = new ReplicaReport.Counters();
 
     private long nextHeartbeat;
+    /** When the meta service last answered a heartbeat of this node (or the node started). */
+    private long lastMetaAnswer;
     /** A heartbeat is on its way to the meta service: the next waits for its answer (a slow log is not piled onto). */
     private boolean heartbeatInFlight;
     private long nextCatchUpRound;
@@ -150,6 +152,7 @@ public final class ReplicaStateMachine {
         this.peers = new PeerWatch(this);
         this.reclaim = new Reclaim(this);
         this.nextHeartbeat = nowMillis;
+        this.lastMetaAnswer = nowMillis;
         this.nextCatchUpRound = nowMillis + config.catchUpIntervalMillis();
     }
 
@@ -553,8 +556,38 @@ public final class ReplicaStateMachine {
                 heartbeat();
             }
         }
+        failCallsToUnreachable();
         reclaim.tick();
         scrub.tick();
+    }
+
+    /**
+     * Calls waiting on a peer that answers no pings (a suspect) fail at once while this node has
+     * heard nothing from the meta service for {@link ReplicaConfig#metaSilenceMillis}: cut off
+     * from the map's majority (its site cut off, say), it cannot learn that the peer was marked
+     * down, so a write waiting on it could only fail at the deadline, seconds to a minute later.
+     * Failing is what the deadline would do. Pings go on: they tell when the peer is back.
+     */
+    private void failCallsToUnreachable() {
+        if (config.metaSilenceMillis() == 0 || now - lastMetaAnswer < config.metaSilenceMillis() || calls.isEmpty()) {
+            return;
+        }
+        List<String> suspects = peers.suspects(now);
+        if (suspects.isEmpty()) {
+            return;
+        }
+        List<Long> doomed = new ArrayList<>();
+        calls.forEach((id, pending) -> {
+            if (!pending.ping() && suspects.contains(pending.to())) {
+                doomed.add(id);
+            }
+        });
+        doomed.sort(null);
+        for (long id : doomed) {
+            PendingCall pending = calls.remove(id);
+            pending.answer().on(null, pending.to() + " answers no pings, and the meta service has not answered this node for "
+                    + (now - lastMetaAnswer) + " ms: the map cannot drop " + pending.to() + " from here");
+        }
     }
 
     private void heartbeat() {
@@ -570,6 +603,7 @@ public final class ReplicaStateMachine {
         if (m.unknownNode()) {
             out.add(new Effect.Register());
         } else if (m.ok()) {
+            lastMetaAnswer = now;
             noteEpoch(m.epoch());
         }
     }

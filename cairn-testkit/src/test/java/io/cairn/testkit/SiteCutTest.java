@@ -84,9 +84,19 @@ class SiteCutTest {
     void a_site_cut_off_while_running_loses_no_acknowledged_write_and_the_other_site_serves_everything() throws Exception {
         start();
         networks.cut(0);
-        afterCut("site1 cut off", SITE1, SITE2, System.nanoTime());
+        long cut = System.nanoTime();
+        afterCut("site1 cut off", SITE1, SITE2, cut, true);
+        // Cut off from the meta service, site1's nodes say so to a load balancer's health check.
+        for (int i : SITE1) {
+            Awaitility.await("node " + i + " reports itself cut off").atMost(FAILOVER).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptions().until(() -> cluster.admin().health(cluster.endpoint(i)).statusCode() == 503);
+            assertThat(cluster.admin().health(cluster.endpoint(i)).body()).as("node %d's health while cut off", i).contains("\"cut_off\"");
+        }
         networks.heal(0);
         afterHeal();
+        for (int i : SITE1) {
+            assertThat(cluster.admin().health(cluster.endpoint(i)).statusCode()).as("node %d's health once the cut healed", i).isEqualTo(200);
+        }
     }
 
     @Test
@@ -113,7 +123,7 @@ class SiteCutTest {
         System.out.printf("SiteCutTest: with the link between the sites cut, site%d was marked down %.1f s after the cut%n",
                 losing.get() + 1, (System.nanoTime() - cut) / 1e9);
         JsonNode decided = cluster.admin(List.of(TIEBREAKER)).status();
-        afterCut("the link between the sites cut", loser, winner, cut);
+        afterCut("the link between the sites cut", loser, winner, cut, false);
         // The decision held all through the cut: the losing site stayed down and the other up (a
         // leader once took nodes of each side out and let them back in turn, 31 map epochs in 10 s,
         // and each side acknowledged writes the other then lacked).
@@ -167,13 +177,20 @@ class SiteCutTest {
      * to it (what it acknowledges must reach the winner), the winner serves every object and
      * listing, the map marks the loser down, and the winner takes writes. {@code cut}: when the cut began.
      */
-    private void afterCut(String what, List<Integer> loser, List<Integer> winner, long cut) throws Exception {
+    /**
+     * @param cutOffFromMeta the losing site reaches no meta voter: its gateways fail writes that
+     *                       need the other site as soon as they count themselves cut off, saying so,
+     *                       not at the node-to-node deadline
+     */
+    private void afterCut(String what, List<Integer> loser, List<Integer> winner, long cut, boolean cutOffFromMeta) throws Exception {
         long start = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         Map<String, byte[]> acknowledged = new ConcurrentHashMap<>();
         Map<String, String> failed = new ConcurrentHashMap<>();
         // Writes the gateway never answered: the client's socket timeout (2 minutes) ended them.
         Map<String, String> unanswered = new ConcurrentHashMap<>();
+        // How long each write sent to the losing site took to be answered, either way.
+        List<Long> losingSiteMillis = java.util.Collections.synchronizedList(new ArrayList<>());
         try {
             List<Future<?>> losingSiteWrites = new ArrayList<>();
             for (int n = 0; n < WRITES_INTO_LOSING_SITE; n++) {
@@ -182,11 +199,14 @@ class SiteCutTest {
                 byte[] body = ("sent to the losing site during the cut " + n).getBytes(StandardCharsets.UTF_8);
                 int through = loser.get(n % loser.size());
                 losingSiteWrites.add(pool.submit(() -> {
+                    long sent = System.nanoTime();
                     try (S3Client c = cluster.s3WithoutRetries(through, Duration.ofSeconds(150))) {
                         c.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body));
                         acknowledged.put(bucket + "/" + key, body);
+                        losingSiteMillis.add((System.nanoTime() - sent) / 1_000_000);
                     } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
                         failed.put(bucket + "/" + key, e.getClass().getSimpleName() + ": " + e.getMessage());
+                        losingSiteMillis.add((System.nanoTime() - sent) / 1_000_000);
                     } catch (RuntimeException e) {
                         unanswered.put(bucket + "/" + key, e.getClass().getSimpleName() + ": " + e.getMessage());
                     }
@@ -225,12 +245,17 @@ class SiteCutTest {
         } finally {
             pool.shutdownNow();
         }
-        System.out.printf("SiteCutTest: of %d writes sent to the losing site during the cut, %d were acknowledged, %d failed: %s%n",
-                WRITES_INTO_LOSING_SITE, acknowledged.size(), failed.size(), failed.values().stream()
-                        .map(m -> m.length() > 160 ? m.substring(0, 160) + "..." : m).distinct().toList());
+        System.out.printf("SiteCutTest: of %d writes sent to the losing site during the cut, %d were acknowledged, %d failed,"
+                        + " answered after %s ms: %s%n", WRITES_INTO_LOSING_SITE, acknowledged.size(), failed.size(),
+                losingSiteMillis.stream().sorted().toList(), failed.values().stream()
+                        .map(m -> m.length() > 400 ? m.substring(0, 400) + "..." : m).distinct().toList());
         // A gateway cut off from the meta service answers within its retry budget: each map read it
         // makes on the way gives up after a few timed-out tries (they once held it for minutes).
         assertThat(unanswered).as("writes the losing site's gateways never answered").isEmpty();
+        if (cutOffFromMeta) {
+            assertThat(failed.values()).as("why writes sent to the site cut off failed")
+                    .allSatisfy(m -> assertThat(m).contains("heard nothing from the meta service"));
+        }
         for (Map.Entry<String, byte[]> e : acknowledged.entrySet()) {
             String[] bk = e.getKey().split("/", 2);
             for (int i : winner) {

@@ -12,6 +12,7 @@ import io.cairn.node.PeerChannels;
 import io.cairn.protocol.Effect;
 import io.cairn.protocol.Event;
 import io.cairn.protocol.ReplicaConfig;
+import io.cairn.node.MetaContact;
 import io.cairn.protocol.ReplicaReport;
 import io.cairn.protocol.ReplicaStateMachine;
 import io.cairn.protocol.Reply;
@@ -79,6 +80,9 @@ public final class ReplicaDriver implements AutoCloseable {
     private final AtomicLong nextRequest = new AtomicLong(1);
     private final Map<Long, Consumer<Reply>> waiting = new ConcurrentHashMap<>();
     private volatile ReplicaReport report;
+    private final MetaContact contact;
+    /** Told of each report as it is taken, on the ticker's thread. */
+    private final java.util.List<Consumer<ReplicaReport>> reportListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long mapEpochApplied = -1;
 
     /**
@@ -87,7 +91,14 @@ public final class ReplicaDriver implements AutoCloseable {
      */
     public ReplicaDriver(String self, ReplicaConfig config, PartitionStore store, MapView mapView, PeerChannels peers, MetaClient meta,
                          Runnable register, Consumer<Throwable> onHalt, long incarnation) {
+        this(self, config, store, mapView, peers, meta, register, onHalt, incarnation, MetaContact.NONE);
+    }
+
+    /** @param contact told of each heartbeat the meta service answers */
+    public ReplicaDriver(String self, ReplicaConfig config, PartitionStore store, MapView mapView, PeerChannels peers, MetaClient meta,
+                         Runnable register, Consumer<Throwable> onHalt, long incarnation, MetaContact contact) {
         this.self = self;
+        this.contact = contact;
         this.store = store;
         this.mapView = mapView;
         this.peers = peers;
@@ -109,6 +120,10 @@ public final class ReplicaDriver implements AutoCloseable {
         loop.start();
         ticker.scheduleWithFixedDelay(() -> post(new Event.Tick()), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(() -> events.add(() -> report = machine.report()), 1, 1, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(() -> {
+            ReplicaReport r = report;
+            reportListeners.forEach(l -> l.accept(r));
+        }, 1, 1, TimeUnit.SECONDS);
     }
 
     private static long nowMillis() {
@@ -116,6 +131,11 @@ public final class ReplicaDriver implements AutoCloseable {
     }
 
     // ---- what the rest of the node asks ----
+
+    /** Calls {@code listener} with the replica's newest report every second, on the driver's ticker thread: it must not block. */
+    public void onReport(Consumer<ReplicaReport> listener) {
+        reportListeners.add(listener);
+    }
 
     /** A request from a peer (or this node's gateway); {@code reply} gets the answer, on the loop thread. */
     public void received(Request request, Consumer<Reply> reply) {
@@ -275,6 +295,9 @@ public final class ReplicaDriver implements AutoCloseable {
     private void heartbeat(NodeStats stats) {
         try {
             MetaResult r = meta.submit(new MetaCommand.Heartbeat(stats.sentAt(System.currentTimeMillis())));
+            if (r.ok()) {
+                contact.answered();
+            }
             post(new Event.MetaAnswered(r.ok(), r.epoch(), MetaResult.NO_SUCH_NODE.equals(r.error()), r.error()));
         } catch (RuntimeException e) {
             log.warn("heartbeat failed: {}", e.toString());

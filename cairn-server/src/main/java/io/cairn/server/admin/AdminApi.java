@@ -41,7 +41,7 @@ import java.util.Optional;
  * by a key of an admin user; a read-only admin key may only GET. No secret travels in a header.
  *
  * <ul>
- *   <li>{@code GET /_cairn/health}: 200 once the node serves.</li>
+ *   <li>{@code GET /_cairn/health}: 200 once the node serves; 503 while it is cut off from the meta service.</li>
  *   <li>{@code GET /_cairn/status}: the {@link ClusterStatus} JSON.</li>
  *   <li>{@code GET /_cairn/metrics}: the node's metrics in the Prometheus text format.</li>
  *   <li>{@code POST /_cairn/buckets?name=B[&policy=P][&owner=ACCESS_KEY]}: creates a bucket with a
@@ -139,7 +139,15 @@ public final class AdminApi implements AdminHandler {
     public AdminResponse handle(String caller, String method, String path, Map<String, String> query, Map<String, String> headers,
                                 InputStream body) {
         if (path.equals("/_cairn/health")) {
-            return json(200, Map.of("status", "ok", "node", node.config().nodeId(), "epoch", node.mapView().epoch()));
+            io.cairn.node.MetaContact contact = node.metaContact();
+            if (contact.cutOff()) {
+                // Serving still (reads of settled copies), but writes fail here: a load balancer
+                // sends clients to nodes that hear from the meta service.
+                return json(503, Map.of("status", "cut_off", "node", node.config().nodeId(), "epoch", node.mapView().epoch(),
+                        "meta_silent_millis", contact.silentMillis(), "error", contact.why()));
+            }
+            return json(200, Map.of("status", "ok", "node", node.config().nodeId(), "epoch", node.mapView().epoch(),
+                    "meta_silent_millis", contact.silentMillis()));
         }
         if (path.equals(JOIN)) {
             // Unsigned: the join token is the credential.

@@ -149,12 +149,16 @@ public final class AdminClient {
                 : request("POST", "/_cairn/buckets/grant?name=" + enc(bucket) + who + "&permission=" + enc(permission)));
     }
 
-    /** Whether the node at {@code endpoint} answers its health check. */
+    /** The health check of the node at {@code endpoint}: 200, or 503 while the node is cut off from the meta service. */
+    public HttpResponse<String> health(String endpoint) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(endpoint + "/_cairn/health"))
+                .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Whether the node at {@code endpoint} answers its health check with 200. */
     public boolean healthy(String endpoint) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(endpoint + "/_cairn/health"))
-                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200;
+            return health(endpoint).statusCode() == 200;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {

@@ -183,7 +183,7 @@ public final class Simulation {
         this.minCopies = 1 + world.random.nextInt(2);
         this.keys = 4 + world.random.nextInt(KEYS_MAX - 3);
         ReplicaConfig replica = new ReplicaConfig(CAPACITY_BYTES, HEARTBEAT_MILLIS, RPC_TIMEOUT_MILLIS, RECOVERY_BYTES_PER_SECOND,
-                SCRUB_BYTES_PER_SECOND, SCRUB_PAUSE_MILLIS, minCopies, 1_000, 5_000, 2, 3);
+                SCRUB_BYTES_PER_SECOND, SCRUB_PAUSE_MILLIS, minCopies, 1_000, 5_000, 2, 3, DOWN_AFTER_MILLIS);
         List<NodeInfo> infos = new ArrayList<>();
         for (int i = 0; i < config.nodes(); i++) {
             String id = "n" + i;
