@@ -73,6 +73,10 @@ public final class ClusterMapStateMachine {
             var stats = applied.state().stats();
             ClusterMap withActing = next.withPins(SlotPins.update(state.map(), placed, next, fresh, stats))
                     .withActing(ActingSets.update(state.map(), placed, next, fresh, stats));
+            // And every map says since when each partition's up holders are what they are in it.
+            var finalPlacement = withActing.pins().isEmpty() && withActing.acting().isEmpty() ? fresh
+                    : io.cairn.core.placement.PlacementTable.compute(withActing, ActingSets.PLACEMENT);
+            withActing = withActing.withHoldersSince(HoldersSince.update(state.map(), placed, withActing, finalPlacement));
             if (!withActing.equals(next)) {
                 applied = new Applied(applied.state().withMap(withActing), applied.result());
             }
@@ -432,7 +436,7 @@ public final class ClusterMapStateMachine {
             return unchanged(state);
         }
         ClusterMap next = new ClusterMap(map.epoch() + 1, map.clusterId(), map.nodes(), map.pools(), map.buckets(), map.users(),
-                map.degradedReason(), kept, map.pins(), map.removed());
+                map.degradedReason(), kept, map.pins(), map.removed(), map.holdersSince());
         return changed(next, state.stats());
     }
 

@@ -234,6 +234,39 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
+    void everyMapSaysSinceWhenEachPartitionHasTheHoldersItHas() {
+        apply(bootstrap());
+        for (String id : List.of("n1", "n2", "n3", "n4")) {
+            apply(new MetaCommand.RegisterNode(node(id)));
+        }
+        long full = state.map().epoch();
+        int partitions = state.map().pool("default").orElseThrow().partitions();
+        for (int i = 0; i < partitions; i++) {
+            assertThat(state.map().holdersSince("default", i)).isLessThanOrEqualTo(full);
+        }
+        // A map change that moves no partition (a bucket) keeps every epoch.
+        List<Long> before = state.map().holdersSince().get("default");
+        apply(new MetaCommand.CreateBucket(bucket("photos", "default", "ROOTKEY")));
+        assertThat(state.map().epoch()).isEqualTo(full + 1);
+        assertThat(state.map().holdersSince().get("default")).isEqualTo(before);
+        // A node down: exactly the partitions it held take the new epoch, the others keep theirs.
+        var placement = io.cairn.core.placement.PlacementTable.compute(state.map(), ActingSets.PLACEMENT);
+        apply(new MetaCommand.MarkDown("n4"));
+        long down = state.map().epoch();
+        for (int i = 0; i < partitions; i++) {
+            boolean held = placement.of(new io.cairn.core.partition.PartitionId("default", i)).holds("n4");
+            assertThat(state.map().holdersSince("default", i)).as("partition %d, held by n4: %s", i, held)
+                    .isEqualTo(held ? down : before.get(i));
+        }
+        // A new pool's partitions start at its epoch; the map survives its JSON round trip.
+        apply(new MetaCommand.CreatePool(pool("rep2", "rep2", 16)));
+        assertThat(state.map().holdersSince().get("rep2")).hasSize(16).containsOnly(state.map().epoch());
+        assertThat(MetaJson.read(MetaJson.write(state.map()), io.cairn.core.map.ClusterMap.class)).isEqualTo(state.map());
+        // A map that does not say (an older release's) is taken as changed in its own epoch.
+        assertThat(state.map().withHoldersSince(java.util.Map.of()).holdersSince("default", 0)).isEqualTo(state.map().epoch());
+    }
+
+    @Test
     void createPoolIsIdempotentForTheSamePool() {
         apply(bootstrap());
         apply(new MetaCommand.CreatePool(pool("rep2", "rep2", 64)));

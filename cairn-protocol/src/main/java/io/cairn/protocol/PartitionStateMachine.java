@@ -108,16 +108,26 @@ public final class PartitionStateMachine {
      * writes sequenced while fewer holders are up are under-protected.
      */
     public Effect onMap(long newEpoch, List<String> newUpHolders, int newCopiesWanted) {
+        return onMap(newEpoch, newUpHolders, newCopiesWanted, newEpoch);
+    }
+
+    /**
+     * As above, with the epoch since which the new map says the partition's up holders are what
+     * they are ({@link io.cairn.core.map.ClusterMap#holdersSince}).
+     */
+    public Effect onMap(long newEpoch, List<String> newUpHolders, int newCopiesWanted, long holdersSince) {
         if (newEpoch <= epoch) {
             return new Effect.None();
         }
         copiesWanted = newCopiesWanted;
         heldUpTo.clear();
         String newPrimary = newUpHolders.isEmpty() ? null : newUpHolders.getFirst();
-        // Only from the epoch right before: a node that missed epochs (cut off, say) cannot know
-        // who sequenced writes in them.
-        boolean wasPrimary = role == Role.PRIMARY && activeEpoch == epoch && newEpoch == epoch + 1;
-        boolean wasSettledReplica = role == Role.REPLICA && readsSettledEpoch == epoch && newEpoch == epoch + 1;
+        // From the epoch right before, or across epochs this node missed (cut off, say) when the
+        // map says none of them changed the partition's holders: otherwise it cannot know who
+        // sequenced writes in them, or which holders they reached.
+        boolean unchangedSinceOurs = newEpoch == epoch + 1 || holdersSince <= epoch;
+        boolean wasPrimary = role == Role.PRIMARY && activeEpoch == epoch && unchangedSinceOurs;
+        boolean wasSettledReplica = role == Role.REPLICA && readsSettledEpoch == epoch && unchangedSinceOurs;
         boolean holdersChanged = !newUpHolders.equals(upHolders);
         epoch = newEpoch;
         upHolders = List.copyOf(newUpHolders);
@@ -137,7 +147,7 @@ public final class PartitionStateMachine {
         if (newUpHolders.contains(self)) {
             role = Role.REPLICA;
             if (wasSettledReplica && !holdersChanged) {
-                // The epoch right after, the same primary and holders: every write acknowledged
+                // The same primary and holders since this copy settled: every write acknowledged
                 // since this copy settled reached it as a mirror target, and every one from now
                 // on will too, so it stays settled (a new map that moved nothing of this
                 // partition, a bucket created, does not send its reads back to the primary).
@@ -359,7 +369,8 @@ public final class PartitionStateMachine {
      * Whether this node's copy holds every write acknowledged so far, as far as its map (epoch)
      * knows: as the primary, once it has peered in this epoch; as a replica, once a catch-up in this
      * epoch reached the end of the primary's log with no write of the primary on its way, or once
-     * it was settled in the epoch right before with the same primary and holders. A holder whose
+     * it was settled in the epoch right before, or in an earlier one since which the map says the
+     * partition's primary and holders are unchanged ({@code holdersSince}). A holder whose
      * map is behind cannot know of writes acknowledged without it in a newer epoch.
      */
     public boolean holdsEveryAcknowledged() {

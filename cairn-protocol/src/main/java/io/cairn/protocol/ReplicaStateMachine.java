@@ -526,7 +526,8 @@ public final class ReplicaStateMachine {
         if (r.recovery != null && r.recovery.epoch() < current.epoch()) {
             r.recovery.cancel(); // a newer epoch decides what to pull, and from whom
         }
-        PartitionStateMachine.Effect effect = r.machine.onMap(current.epoch(), up, copiesWanted(pool.policy()));
+        PartitionStateMachine.Effect effect = r.machine.onMap(current.epoch(), up, copiesWanted(pool.policy()),
+                current.map().holdersSince(p.pool(), p.partition()));
         recovery.start(r, effect);
     }
 

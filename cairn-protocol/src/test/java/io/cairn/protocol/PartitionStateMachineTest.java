@@ -97,10 +97,40 @@ class PartitionStateMachineTest {
         PartitionStateMachine a = fresh("a");
         a.onMap(6, List.of("a", "b"));
         a.peeringDone(6, Version.ZERO);
-        // Epochs 7 and 8 (in which b was primary) never reached a.
-        assertThat(a.onMap(9, List.of("a", "b"))).isEqualTo(new Effect.StartPeering(9, List.of("b"), Version.ZERO));
+        // Epochs 7 and 8 (in which b was primary) never reached a; the map says the holders are
+        // what they are since 8, or does not say.
+        assertThat(a.onMap(9, List.of("a", "b"), 2, 8)).isEqualTo(new Effect.StartPeering(9, List.of("b"), Version.ZERO));
         assertThat(a.active()).isFalse();
         assertThat(a.admitWrite(9)).isEqualTo(new WriteDecision.Refuse(PartitionStateMachine.Refusal.PEERING));
+        PartitionStateMachine unsaid = fresh("a");
+        unsaid.onMap(6, List.of("a", "b"));
+        unsaid.peeringDone(6, Version.ZERO);
+        assertThat(unsaid.onMap(9, List.of("a", "b"))).isInstanceOf(Effect.StartPeering.class);
+    }
+
+    @Test
+    void acrossMissedEpochsThatTheMapSaysLeftThePartitionAloneAPrimaryStaysActiveAndAReplicaSettled() {
+        PartitionStateMachine a = fresh("a");
+        a.onMap(6, List.of("a", "b"), 2, 6);
+        a.peeringDone(6, Version.ZERO);
+        // Epochs 7 and 8 never reached a, but the map of 9 says a and b hold it since 6.
+        assertThat(a.onMap(9, List.of("a", "b"), 2, 6)).isEqualTo(new Effect.None());
+        assertThat(a.active()).isTrue();
+        assertThat(a.admitWrite(9)).isEqualTo(new WriteDecision.Sequence(new Version(9, 1)));
+
+        PartitionStateMachine b = fresh("b");
+        b.onMap(6, List.of("a", "b"), 2, 6);
+        b.catchUpDone(6, new Version(6, 4), true);
+        b.onMap(9, List.of("a", "b"), 2, 5);
+        assertThat(b.holdsEveryAcknowledged()).as("unchanged since before this copy settled").isTrue();
+        b.onMap(12, List.of("a", "b"), 2, 10);
+        assertThat(b.holdsEveryAcknowledged()).as("changed in an epoch b missed, and back").isFalse();
+        // A map that says the holders are unchanged while they differ from this node's is not believed.
+        PartitionStateMachine c = fresh("c");
+        c.onMap(3, List.of("a", "c"), 2, 3);
+        c.catchUpDone(3, new Version(3, 1), true);
+        c.onMap(5, List.of("a", "b", "c"), 3, 2);
+        assertThat(c.holdsEveryAcknowledged()).isFalse();
     }
 
     @Test

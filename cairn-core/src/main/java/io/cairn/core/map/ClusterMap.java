@@ -17,6 +17,11 @@ import java.util.Optional;
  *                       its slot across placement changes, sorted by pool and partition
  * @param removed        ids of nodes removed from the cluster, sorted: their certificates are
  *                       refused on every cluster connection, and the ids never come back
+ * @param holdersSince   per pool, for each partition in order, the epoch since which its up
+ *                       holders (its primary first) are what they are in this map: a node whose
+ *                       map skipped epochs learns from it whether any of them changed the
+ *                       partition. Kept by the meta service at every map change; a pool missing
+ *                       from it (a map of an older release) is taken as changed in this epoch.
  */
 public record ClusterMap(
         long epoch,
@@ -32,9 +37,15 @@ public record ClusterMap(
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
         List<SlotPin> pins,
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
-        List<String> removed) {
+        List<String> removed,
+        @com.fasterxml.jackson.annotation.JsonProperty("holders_since")
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+        java.util.Map<String, List<Long>> holdersSince) {
 
     public ClusterMap {
+        holdersSince = holdersSince == null ? java.util.Map.of()
+                : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(holdersSince.entrySet().stream()
+                        .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, e -> List.copyOf(e.getValue())))));
         removed = removed == null ? List.of() : removed.stream().sorted().distinct().toList();
         pins = pins == null ? List.of()
                 : pins.stream().sorted(Comparator.comparing(SlotPin::pool).thenComparingInt(SlotPin::partition)).toList();
@@ -69,6 +80,11 @@ public record ClusterMap(
         this(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, pins, List.of());
     }
 
+    public ClusterMap(long epoch, String clusterId, List<NodeInfo> nodes, List<PoolInfo> pools, List<BucketInfo> buckets,
+                      List<UserInfo> users, String degradedReason, List<ActingSet> acting, List<SlotPin> pins, List<String> removed) {
+        this(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, pins, removed, java.util.Map.of());
+    }
+
     public static ClusterMap empty() {
         return new ClusterMap(0, "", List.of(), List.of(), List.of(), List.of());
     }
@@ -95,22 +111,22 @@ public record ClusterMap(
 
     /** A copy with the given parts replaced and the epoch advanced by one. */
     public ClusterMap next(List<NodeInfo> newNodes, List<PoolInfo> newPools, List<BucketInfo> newBuckets, List<UserInfo> newUsers) {
-        return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers, degradedReason, acting, pins, removed);
+        return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers, degradedReason, acting, pins, removed, holdersSince);
     }
 
     /** A copy in (or, with null, out of) degraded mode, with the epoch advanced by one. */
     public ClusterMap withDegradedReason(String reason) {
-        return new ClusterMap(epoch + 1, clusterId, nodes, pools, buckets, users, reason, acting, pins, removed);
+        return new ClusterMap(epoch + 1, clusterId, nodes, pools, buckets, users, reason, acting, pins, removed, holdersSince);
     }
 
     /** The same map (same epoch) with other acting sets. */
     public ClusterMap withActing(List<ActingSet> newActing) {
-        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, newActing, pins, removed);
+        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, newActing, pins, removed, holdersSince);
     }
 
     /** The same map (same epoch) with other slot pins. */
     public ClusterMap withPins(List<SlotPin> newPins) {
-        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, newPins, removed);
+        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, newPins, removed, holdersSince);
     }
 
     /** A copy without node {@code nodeId}, its id now among the removed, with the epoch advanced by one. */
@@ -118,7 +134,24 @@ public record ClusterMap(
         List<String> newRemoved = new java.util.ArrayList<>(removed);
         newRemoved.add(nodeId);
         return new ClusterMap(epoch + 1, clusterId, nodes.stream().filter(n -> !n.id().equals(nodeId)).toList(), pools, buckets,
-                users, degradedReason, acting, pins, newRemoved);
+                users, degradedReason, acting, pins, newRemoved, holdersSince);
+    }
+
+    /** The same map (same epoch) with other {@link #holdersSince} epochs. */
+    public ClusterMap withHoldersSince(java.util.Map<String, List<Long>> newHoldersSince) {
+        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, pins, removed, newHoldersSince);
+    }
+
+    /**
+     * The epoch since which partition {@code partition} of {@code pool} has the up holders it has
+     * in this map, or this map's epoch when the map does not say (never later than the map).
+     */
+    public long holdersSince(String pool, int partition) {
+        List<Long> since = holdersSince.get(pool);
+        if (since == null || partition < 0 || partition >= since.size()) {
+            return epoch;
+        }
+        return Math.min(since.get(partition), epoch);
     }
 
     /** Whether node {@code nodeId} was removed from the cluster. */
