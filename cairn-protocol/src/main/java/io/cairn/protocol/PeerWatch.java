@@ -50,9 +50,13 @@ final class PeerWatch {
         down = downNow;
         for (String peer : peers) {
             lastHeard.putIfAbsent(peer, now);
-            r.call(peer, new Request.Ping(r.epoch(), r.id()), suspectAfterMillis(), (answer, failure) -> {
+            long epoch = r.epoch();
+            r.call(peer, new Request.Ping(epoch, r.id()), suspectAfterMillis(), (answer, failure) -> {
                 if (answer instanceof Reply.PingReply p && p.node().equals(peer)) {
                     lastHeard.computeIfPresent(peer, (k, before) -> Math.max(before, r.now()));
+                    if (p.lease() && p.epoch() == epoch) {
+                        r.leases.granted(peer, epoch, now); // timed from the asking
+                    }
                 }
             });
         }

@@ -36,6 +36,11 @@ final class ReadPath {
         if (g.localOnly()) {
             r.noteEpoch(g.epoch());
             if (!g.settled() || settledCopy(g.partition(), g.withBlob(), (status, message) -> reply.reply(getReply(status, message)))) {
+                Optional<String> noLease = g.leased() ? r.leases.refusal(g.partition()) : Optional.empty();
+                if (noLease.isPresent()) {
+                    reply.reply(getReply(Status.PEERING, noLease.get()));
+                    return;
+                }
                 readLocal(g.partition(), g.key(), g.withBlob(), false, reply::reply);
             }
             return;

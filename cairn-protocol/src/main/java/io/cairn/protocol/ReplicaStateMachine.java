@@ -92,12 +92,19 @@ public final class ReplicaStateMachine {
     final StripeReads stripes;
     final Scrub scrub;
     final PeerWatch peers;
+    final ReadLeases leases;
+    /** Whether the map before the current one had data in two sites or more (read leases may still run from it). */
+    private boolean leasesInUseBefore;
     final Reclaim reclaim;
     final ReplicaReport.Counters counters = new ReplicaReport.Counters();
 
     private long nextHeartbeat;
     /** When the meta service last answered a heartbeat of this node (or the node started). */
     private long lastMetaAnswer;
+    /** Whether the meta service has answered a heartbeat of this node since it started. */
+    private boolean metaAnswered;
+    /** When the heartbeat on its way (or the last one) was sent. */
+    private long heartbeatSentAt;
     /** A heartbeat is on its way to the meta service: the next waits for its answer (a slow log is not piled onto). */
     private boolean heartbeatInFlight;
     private long nextCatchUpRound;
@@ -150,6 +157,7 @@ public final class ReplicaStateMachine {
         this.stripes = new StripeReads(this);
         this.scrub = new Scrub(this, nowMillis);
         this.peers = new PeerWatch(this);
+        this.leases = new ReadLeases(this);
         this.reclaim = new Reclaim(this);
         this.nextHeartbeat = nowMillis;
         this.lastMetaAnswer = nowMillis;
@@ -259,6 +267,16 @@ public final class ReplicaStateMachine {
     }
 
     // ---- plumbing for the procedures ----
+
+    /** How long since the meta service last answered a heartbeat of this node (or since it started). */
+    long metaSilentMillis() {
+        return now - lastMetaAnswer;
+    }
+
+    /** Whether the meta service has answered a heartbeat of this node since it started. */
+    boolean metaAnswered() {
+        return metaAnswered;
+    }
 
     long now() {
         return now;
@@ -466,7 +484,7 @@ public final class ReplicaStateMachine {
             case Request.HandOver h -> handOver.adopt(h, reply);
             case Request.Ping p -> {
                 noteEpoch(p.epoch());
-                reply.reply(new Reply.PingReply(Status.OK, current.epoch(), "", self));
+                reply.reply(new Reply.PingReply(Status.OK, current.epoch(), "", self, leases.grant(p.from(), p.epoch())));
             }
             case Request.ReadStripe s -> stripes.readForGateway(s, reply);
         }
@@ -484,6 +502,7 @@ public final class ReplicaStateMachine {
         if (next.epoch() <= current.epoch()) {
             return;
         }
+        leasesInUseBefore = ReadLeases.inUse(current.map());
         current = next;
         ClusterMap map = next.map();
         for (PoolInfo pool : map.pools()) {
@@ -526,8 +545,15 @@ public final class ReplicaStateMachine {
         if (r.recovery != null && r.recovery.epoch() < current.epoch()) {
             r.recovery.cancel(); // a newer epoch decides what to pull, and from whom
         }
-        PartitionStateMachine.Effect effect = r.machine.onMap(current.epoch(), up, copiesWanted(pool.policy()),
-                current.map().holdersSince(p.pool(), p.partition()));
+        boolean wasActive = r.machine.active();
+        long epochBefore = r.machine.epoch();
+        List<String> upBefore = r.machine.upHolders();
+        long holdersSince = current.map().holdersSince(p.pool(), p.partition());
+        PartitionStateMachine.Effect effect = r.machine.onMap(current.epoch(), up, copiesWanted(pool.policy()), holdersSince);
+        if (epochBefore < current.epoch() && r.machine.role() == PartitionStateMachine.Role.PRIMARY) {
+            boolean continuous = wasActive && (current.epoch() == epochBefore + 1 || holdersSince <= epochBefore);
+            leases.primaryTakesIn(p, continuous, upBefore, up, leasesInUseBefore);
+        }
         recovery.start(r, effect);
     }
 
@@ -592,6 +618,7 @@ public final class ReplicaStateMachine {
     }
 
     private void heartbeat() {
+        heartbeatSentAt = now;
         StoreStats s = store.stats();
         long capacity = config.capacityBytes() > 0 ? config.capacityBytes() : s.capacityBytes();
         ReplicaReport report = report();
@@ -604,7 +631,9 @@ public final class ReplicaStateMachine {
         if (m.unknownNode()) {
             out.add(new Effect.Register());
         } else if (m.ok()) {
-            lastMetaAnswer = now;
+            // From its sending: the meta service's epoch then was no newer than the one it answers.
+            lastMetaAnswer = Math.max(lastMetaAnswer, heartbeatSentAt);
+            metaAnswered = true;
             noteEpoch(m.epoch());
         }
     }

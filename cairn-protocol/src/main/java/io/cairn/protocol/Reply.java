@@ -56,7 +56,12 @@ public sealed interface Reply {
     record HandOverReply(Status status, long epoch, String message, Version upTo, long adopted) implements Reply {}
 
     /** @param node the responder's node id: an address taken over by another node is not the peer */
-    record PingReply(Status status, long epoch, String message, String node) implements Reply {}
+    /** {@code lease}: the responder grants the asker a read lease in {@code epoch} ({@link ReadLeases}). */
+    record PingReply(Status status, long epoch, String message, String node, boolean lease) implements Reply {
+        public PingReply(Status status, long epoch, String message, String node) {
+            this(status, epoch, message, node, false);
+        }
+    }
 
     /** @param data the bytes asked for (null unless OK) */
     record StripeReply(Status status, long epoch, String message, ByteBuffer data) implements Reply {}

@@ -37,22 +37,32 @@ public sealed interface Request {
      * Read one record (and its blob): the authoritative copy at the primary, or the receiver's own
      * with {@code localOnly}. With {@code settled} as well, the receiver answers only if its own copy
      * holds every acknowledged write (see {@code Request.Scan}): the read a gateway falls back on
-     * when a partition's primary cannot be reached.
+     * when a partition's primary cannot be reached. With {@code leased} as well, it answers only
+     * if it also holds a running read lease from the partition's primary ({@link ReadLeases}): a
+     * read as current as the primary's, which a gateway sends to a holder in its own site in
+     * place of a primary in another.
      */
-    record Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops, boolean settled)
-            implements Request {
+    record Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops, boolean settled,
+               boolean leased) implements Request {
         public Get {
             if (settled && !localOnly) {
                 throw new IllegalArgumentException("a settled read is a read of the receiver's own copy");
             }
+            if (leased && !settled) {
+                throw new IllegalArgumentException("a leased read is a settled read");
+            }
+        }
+
+        public Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops, boolean settled) {
+            this(epoch, partition, key, withBlob, localOnly, hops, settled, false);
         }
 
         public Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops) {
-            this(epoch, partition, key, withBlob, localOnly, hops, false);
+            this(epoch, partition, key, withBlob, localOnly, hops, false, false);
         }
 
         Get forwarded(long senderEpoch) {
-            return new Get(senderEpoch, partition, key, withBlob, localOnly, hops + 1, settled);
+            return new Get(senderEpoch, partition, key, withBlob, localOnly, hops + 1, settled, leased);
         }
     }
 

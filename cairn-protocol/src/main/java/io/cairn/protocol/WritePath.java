@@ -98,6 +98,12 @@ final class WritePath {
                 return;
             }
         }
+        long heldUntil = m.active() ? r.leases.writesHeldUntil(p) : 0;
+        if (heldUntil > 0) {
+            reply.reply(refusal(Status.PEERING, "writes of " + p + " wait " + (heldUntil - r.now())
+                    + " ms more for read leases of an earlier epoch to run out"));
+            return;
+        }
         Version version;
         switch (m.admitWrite(a.epoch())) {
             case PartitionStateMachine.WriteDecision.Forward f -> {
@@ -372,6 +378,12 @@ final class WritePath {
                     continue;
                 }
                 if (!r.isUpHolder(partition, e.getKey())) {
+                    long leased = r.leases.grantedUntil(e.getKey(), r.epoch());
+                    if (leased > r.now()) {
+                        // It may still answer reads of its copy, which lacks this write, under a lease.
+                        r.at(leased, this::evaluate);
+                        return;
+                    }
                     continue; // down or moved away: it catches up from the log when it is back
                 }
                 if (t.status == null || t.status == Status.STALE_EPOCH && t.replyEpoch > r.epoch()) {

@@ -104,7 +104,7 @@ public final class WireCodec {
 
     public static Request request(GetRequest r) {
         return new Request.Get(r.getEpoch(), partition(r.getPartition()), r.getKey(), r.getWithBlob(), r.getLocalOnly(), r.getHops(),
-                r.getLocalOnly() && r.getSettled());
+                r.getLocalOnly() && r.getSettled(), r.getLocalOnly() && r.getSettled() && r.getLeased());
     }
 
     public static Request request(ScanRequest r) {
@@ -151,7 +151,8 @@ public final class WireCodec {
             case Request.Mirror m -> MirrorRequest.newBuilder().setEpoch(m.epoch()).setPartition(ref(m.partition()))
                     .setRecord(record(m.record())).setPrimary(m.primary()).setIncarnation(m.incarnation()).build();
             case Request.Get g -> GetRequest.newBuilder().setEpoch(g.epoch()).setPartition(ref(g.partition())).setKey(g.key())
-                    .setWithBlob(g.withBlob()).setLocalOnly(g.localOnly()).setHops(g.hops()).setSettled(g.settled()).build();
+                    .setWithBlob(g.withBlob()).setLocalOnly(g.localOnly()).setHops(g.hops()).setSettled(g.settled())
+                    .setLeased(g.leased()).build();
             case Request.Scan s -> ScanRequest.newBuilder().setEpoch(s.epoch()).setPartition(ref(s.partition())).setPrefix(s.prefix())
                     .setAfterKey(s.afterKey()).setLimit(s.limit()).setHops(s.hops()).setDelimiter(s.delimiter()).setSettled(s.settled()).build();
             case Request.Since s -> SinceRequest.newBuilder().setEpoch(s.epoch()).setPartition(ref(s.partition()))
@@ -225,7 +226,7 @@ public final class WireCodec {
     }
 
     public static PingReply proto(Reply.PingReply r) {
-        return PingReply.newBuilder().setEpoch(r.epoch()).setNode(r.node()).build();
+        return PingReply.newBuilder().setEpoch(r.epoch()).setNode(r.node()).setLease(r.lease()).build();
     }
 
     /** The typed reply of a wire reply. */
@@ -242,7 +243,7 @@ public final class WireCodec {
             case RepairReply r -> new Reply.RepairReply(status(r.getStatus()), r.getEpoch(), r.getMessage());
             case HandOverReply r -> new Reply.HandOverReply(status(r.getStatus()), r.getEpoch(), r.getMessage(),
                     r.hasUpTo() ? version(r.getUpTo()) : null, r.getAdopted());
-            case PingReply r -> new Reply.PingReply(io.cairn.protocol.Status.OK, r.getEpoch(), "", r.getNode());
+            case PingReply r -> new Reply.PingReply(io.cairn.protocol.Status.OK, r.getEpoch(), "", r.getNode(), r.getLease());
             default -> throw new IllegalArgumentException("not a reply of the node protocol: " + m.getClass().getSimpleName());
         };
     }

@@ -553,8 +553,13 @@ public final class Simulation {
         }
         Version ackedBefore = acknowledged.get(key);
         Ack ack = acks.get(key);
-        if (world.random.nextInt(3) == 0) {
-            settledGet(gateway, key, ackedBefore, ack);
+        int kind = world.random.nextInt(6);
+        if (kind < 2) {
+            settledGet(gateway, key, ackedBefore, ack, false);
+            return;
+        }
+        if (kind == 2) {
+            settledGet(gateway, key, ackedBefore, ack, true);
             return;
         }
         count("gets");
@@ -577,7 +582,7 @@ public final class Simulation {
      * gateway's map answers from its own copy, only if that copy has settled. It must never miss
      * an acknowledged write where a read at the primary could not (the same {@link #staleRead} rule).
      */
-    private void settledGet(SimHost gateway, String key, Version ackedBefore, Ack ack) {
+    private void settledGet(SimHost gateway, String key, Version ackedBefore, Ack ack, boolean leased) {
         ClusterMap map = gateway.replica().map();
         if (map.pool(partitionOf(key).pool()).isEmpty()) {
             return; // no map yet
@@ -590,17 +595,18 @@ public final class Simulation {
         if (!holder.alive()) {
             return;
         }
-        count("settled_gets");
-        once(holder, new Request.Get(map.epoch(), partitionOf(key), key, true, true, 0, true), (Reply r) -> {
-            world.trace("client", "settled GET " + key + " at " + holder.id + " (for " + gateway.id + "): " + describe(r));
+        String what = leased ? "leased GET" : "settled GET";
+        count(leased ? "leased_gets" : "settled_gets");
+        once(holder, new Request.Get(map.epoch(), partitionOf(key), key, true, true, 0, true, leased), (Reply r) -> {
+            world.trace("client", what + " " + key + " at " + holder.id + " (for " + gateway.id + "): " + describe(r));
             if (r instanceof Reply.GetReply g && g.status() == Status.OK) {
-                count("settled_gets_ok");
-                checkRecord(partitionOf(key), key, g.record(), "settled GET at " + holder.id);
+                count(leased ? "leased_gets_ok" : "settled_gets_ok");
+                checkRecord(partitionOf(key), key, g.record(), what + " at " + holder.id);
                 if (ackedBefore != null && ackedBefore.isAfter(g.record().version())) {
-                    staleRead(key, ack, g.epoch(), "settled GET at " + holder.id + " returned " + g.record().version());
+                    staleRead(key, ack, leased, g.epoch(), what + " at " + holder.id + " returned " + g.record().version());
                 }
             } else if (r instanceof Reply.GetReply g && g.status() == Status.NOT_FOUND && ackedBefore != null) {
-                staleRead(key, ack, g.epoch(), "settled GET at " + holder.id + " found nothing");
+                staleRead(key, ack, leased, g.epoch(), what + " at " + holder.id + " found nothing");
             }
         });
     }
@@ -951,15 +957,27 @@ public final class Simulation {
      * peered with one that had it, or should have.
      */
     private void staleRead(String key, Ack ack, long primaryEpoch, String what) {
+        staleRead(key, ack, false, primaryEpoch, what);
+    }
+
+    /**
+     * As above; a {@code leased} read (a holder's copy under a read lease from its primary) has no
+     * excuse in a map that fell behind: it must be as current as a read at the primary that knows
+     * the newest map, so it is held to the holders of the meta service's map.
+     */
+    private void staleRead(String key, Ack ack, boolean leased, long primaryEpoch, String what) {
         count("stale_reads");
-        if (ack == null || primaryEpoch < meta.map().epoch()) {
-            // A primary whose map is behind may not know yet that another has taken over (there are
-            // no read leases): its reads can be stale until it learns the new epoch.
+        if (ack == null || !leased && primaryEpoch < meta.map().epoch()) {
+            // A primary whose map is behind may not know yet that another has taken over (it reads
+            // under no lease): its reads can be stale until it learns the new epoch.
             return;
         }
-        ClusterMap map = meta.mapAt(primaryEpoch);
+        ClusterMap map = leased ? meta.map() : meta.mapAt(primaryEpoch);
         if (map == null) {
             return;
+        }
+        if (leased) {
+            primaryEpoch = map.epoch();
         }
         List<String> holders = placement(map).of(ack.partition()).holders();
         for (String h : ack.holders()) {
@@ -1125,7 +1143,8 @@ public final class Simulation {
     private Map<String, Long> figures() {
         Map<String, Long> f = new LinkedHashMap<>();
         f.put("simulated_ms", world.now());
-        for (String name : List.of("puts", "deletes", "chunk_puts", "writes_acknowledged", "gets", "gets_ok", "settled_gets", "settled_gets_ok", "chunk_reads", "chunk_reads_ok",
+        for (String name : List.of("puts", "deletes", "chunk_puts", "writes_acknowledged", "gets", "gets_ok", "settled_gets", "settled_gets_ok",
+                "leased_gets", "leased_gets_ok", "chunk_reads", "chunk_reads_ok",
                 "chunk_gets", "chunk_gets_ok", "stale_reads", "crashes", "cuts", "sites_lost", "sites_cut", "site_links_cut", "full_disks", "slow_disks", "bit_flips", "errors_logged")) {
             f.put(name, figures.getOrDefault(name, 0L));
         }

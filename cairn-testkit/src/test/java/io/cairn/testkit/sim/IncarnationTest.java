@@ -3,10 +3,6 @@ package io.cairn.testkit.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.core.map.ClusterMap;
-import io.cairn.core.map.NodeInfo;
-import io.cairn.core.map.NodeState;
-import io.cairn.core.map.PoolInfo;
-import io.cairn.core.map.StoragePolicy;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.core.partition.Version;
 import io.cairn.core.placement.PlacementTable;
@@ -19,7 +15,6 @@ import io.cairn.protocol.ReplicaStateMachine;
 import io.cairn.protocol.Request;
 import io.cairn.protocol.Status;
 import io.cairn.protocol.StoreOp;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -32,17 +27,14 @@ import org.junit.jupiter.api.Test;
  */
 class IncarnationTest {
 
-    private static final PartitionId P = new PartitionId("rep3", 0);
+    private static final PartitionId P = ThreeNodes.P;
 
     @Test
     void aMirrorFromAnEarlierRunOfThePrimaryIsRefusedOnceTheNewRunHasPulledTheLog() {
-        List<NodeInfo> nodes = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            nodes.add(new NodeInfo("n" + i, "site1", "zone" + i, "n" + i + ":9000", "n" + i + ":9100", null, 1L << 30, NodeState.UP, true));
-        }
-        ClusterMap map = ClusterMap.empty().next(nodes, List.of(new PoolInfo("rep3", StoragePolicy.replicated(3), 1)), List.of(), List.of());
-        PlacementTable placement = PlacementTable.compute(map, Simulation.PLACEMENT);
-        List<String> holders = placement.of(P).upHolders(map);
+        ThreeNodes three = ThreeNodes.up();
+        PlacementTable placement = three.placement();
+        ClusterMap map = three.map();
+        List<String> holders = three.holders();
         String primary = holders.get(0);
         String replica = holders.get(1);
 

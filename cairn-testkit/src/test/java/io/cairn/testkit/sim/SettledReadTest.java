@@ -2,14 +2,8 @@ package io.cairn.testkit.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cairn.core.map.ClusterMap;
-import io.cairn.core.map.NodeInfo;
-import io.cairn.core.map.NodeState;
-import io.cairn.core.map.PoolInfo;
-import io.cairn.core.map.StoragePolicy;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.core.partition.Version;
-import io.cairn.core.placement.PlacementTable;
 import io.cairn.protocol.Effect;
 import io.cairn.protocol.Event;
 import io.cairn.protocol.LogRecord;
@@ -34,77 +28,17 @@ import org.junit.jupiter.api.Test;
  */
 class SettledReadTest {
 
-    private static final PartitionId P = new PartitionId("rep3", 0);
-
-    /** Drives one replica: runs its store operations at once, and keeps its calls for the test to answer. */
-    private static final class Driver {
-        final ReplicaStateMachine machine;
-        final SimStore store = new SimStore(new SimStore.Disk(1L << 30));
-        final Deque<Effect.Send> calls = new ArrayDeque<>();
-        final List<Effect.Respond> answers = new ArrayList<>();
-        long now = 0;
-        long nextRequest = 1;
-
-        Driver(String self) {
-            machine = new ReplicaStateMachine(self, new ReplicaConfig(1L << 30, 500, 2_000, 1 << 20, 1 << 20, 1_000, 1,
-                    1_000, 5_000, 2, 3), store, Simulation.PLACEMENT, 0, 1);
-        }
-
-        void handle(Event event) {
-            Deque<Event> events = new ArrayDeque<>(List.of(event));
-            while (!events.isEmpty()) {
-                for (Effect e : machine.handle(events.poll(), now)) {
-                    switch (e) {
-                        case Effect.Store s -> events.add(new Event.StoreDone(s.token(), store.run(s.op())));
-                        case Effect.Send s -> calls.add(s);
-                        case Effect.Respond r -> answers.add(r);
-                        default -> { }
-                    }
-                }
-            }
-        }
-
-        /** Answers the oldest log pull this replica sent its primary. */
-        void answerPull(long epoch, List<LogRecord> records, Version last, boolean unsettled) {
-            Effect.Send pull = null;
-            while (!calls.isEmpty()) {
-                Effect.Send s = calls.poll();
-                if (s.request() instanceof Request.Since) {
-                    pull = s;
-                    break;
-                }
-            }
-            assertThat(pull).as("a log pull to answer").isNotNull();
-            handle(new Event.Answered(pull.call(), new Reply.SinceReply(Status.OK, epoch, "", records, last, false, unsettled, null)));
-        }
-
-        Reply.GetReply settledGet(long epoch, String key) {
-            long id = nextRequest++;
-            handle(new Event.Received(id, new Request.Get(epoch, P, key, false, true, 0, true)));
-            return answers.stream().filter(r -> r.request() == id).map(r -> (Reply.GetReply) r.reply()).findFirst().orElseThrow();
-        }
-
-        void tick(long millis) {
-            now += millis;
-            handle(new Event.Tick());
-        }
-    }
+    private static final PartitionId P = ThreeNodes.P;
 
     @Test
     void aCatchUpThatEndsWhileAWriteIsOnItsWayDoesNotSettleTheCopy() {
-        List<NodeInfo> nodes = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            nodes.add(new NodeInfo("n" + i, "site1", "zone" + i, "n" + i + ":9000", "n" + i + ":9100", null, 1L << 30, NodeState.UP, true));
-        }
-        ClusterMap map = ClusterMap.empty().next(nodes, List.of(new PoolInfo("rep3", StoragePolicy.replicated(3), 1)), List.of(), List.of());
-        PlacementTable placement = PlacementTable.compute(map, Simulation.PLACEMENT);
-        String replica = placement.of(P).upHolders(map).get(1);
-        long epoch = map.epoch();
-        Driver r = new Driver(replica);
-        r.handle(new Event.MapInstalled(placement));
+        ThreeNodes three = ThreeNodes.up();
+        long epoch = three.epoch();
+        StepDriver r = new StepDriver(three.holders().get(1));
+        r.handle(new Event.MapInstalled(three.placement()));
 
         // Back from a restart with an empty copy, and still catching up: no settled reads.
-        assertThat(r.settledGet(epoch, "k").status()).isEqualTo(Status.PEERING);
+        assertThat(r.settledGet(P, epoch, "k").status()).isEqualTo(Status.PEERING);
 
         // The first pull (the under-protected records) and then the log. The primary acknowledged
         // k at (epoch, 1) while this replica was away, and has since sequenced (epoch, 2) of k,
@@ -112,33 +46,27 @@ class SettledReadTest {
         // its way.
         r.answerPull(epoch, List.of(), new Version(epoch, 1), true);
         r.answerPull(epoch, List.of(), new Version(epoch, 1), true);
-        Reply.GetReply early = r.settledGet(epoch, "k");
+        Reply.GetReply early = r.settledGet(P, epoch, "k");
         assertThat(early.status()).as("caught up while a write of the primary was on its way: %s", early).isEqualTo(Status.PEERING);
 
         // The next round reaches the end of the log with nothing on its way: k at (epoch, 2).
         r.tick(1_000);
         r.answerPull(epoch, List.of(record("k", new Version(epoch, 2))), new Version(epoch, 2), false);
-        Reply.GetReply settled = r.settledGet(epoch, "k");
+        Reply.GetReply settled = r.settledGet(P, epoch, "k");
         assertThat(settled.status()).isEqualTo(Status.OK);
         assertThat(settled.record().version()).isEqualTo(new Version(epoch, 2));
-        assertThat(r.settledGet(epoch, "other").status()).as("a key it does not hold is absent, and it can say so").isEqualTo(Status.NOT_FOUND);
+        assertThat(r.settledGet(P, epoch, "other").status()).as("a key it does not hold is absent, and it can say so").isEqualTo(Status.NOT_FOUND);
 
         // A reader that knows a newer map: this replica cannot know what was acknowledged in it.
-        assertThat(r.settledGet(epoch + 1, "k").status()).isEqualTo(Status.STALE_EPOCH);
+        assertThat(r.settledGet(P, epoch + 1, "k").status()).isEqualTo(Status.STALE_EPOCH);
     }
 
     @Test
     void aCatchUpThatFindsARecordSupersededAtItsSourceDoesNotSettleTheCopy() {
-        List<NodeInfo> nodes = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            nodes.add(new NodeInfo("n" + i, "site1", "zone" + i, "n" + i + ":9000", "n" + i + ":9100", null, 1L << 30, NodeState.UP, true));
-        }
-        ClusterMap map = ClusterMap.empty().next(nodes, List.of(new PoolInfo("rep3", StoragePolicy.replicated(3), 1)), List.of(), List.of());
-        PlacementTable placement = PlacementTable.compute(map, Simulation.PLACEMENT);
-        String replica = placement.of(P).upHolders(map).get(1);
-        long epoch = map.epoch();
-        Driver r = new Driver(replica);
-        r.handle(new Event.MapInstalled(placement));
+        ThreeNodes three = ThreeNodes.up();
+        long epoch = three.epoch();
+        StepDriver r = new StepDriver(three.holders().get(1));
+        r.handle(new Event.MapInstalled(three.placement()));
 
         // The primary acknowledged k at (epoch, 1) while this replica was away. Its log shows
         // that, with nothing on its way.
@@ -159,7 +87,7 @@ class SettledReadTest {
 
         // The replica holds neither version of k: it must not answer settled reads as if it
         // held every acknowledged write.
-        Reply.GetReply read = r.settledGet(epoch, "k");
+        Reply.GetReply read = r.settledGet(P, epoch, "k");
         assertThat(read.status()).as("a settled read of a key whose acknowledged version this copy skipped: %s", read)
                 .isEqualTo(Status.PEERING);
 
@@ -169,7 +97,7 @@ class SettledReadTest {
         Effect.Send fetchNewer = r.calls.stream().filter(c -> c.request() instanceof Request.Get).findFirst().orElseThrow();
         r.calls.remove(fetchNewer);
         r.handle(new Event.Answered(fetchNewer.call(), new Reply.GetReply(Status.OK, epoch, "", newer)));
-        Reply.GetReply settled = r.settledGet(epoch, "k");
+        Reply.GetReply settled = r.settledGet(P, epoch, "k");
         assertThat(settled.status()).isEqualTo(Status.OK);
         assertThat(settled.record().version()).isEqualTo(new Version(epoch, 2));
     }

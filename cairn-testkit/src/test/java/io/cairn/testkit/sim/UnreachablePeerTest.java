@@ -3,10 +3,6 @@ package io.cairn.testkit.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.core.map.ClusterMap;
-import io.cairn.core.map.NodeInfo;
-import io.cairn.core.map.NodeState;
-import io.cairn.core.map.PoolInfo;
-import io.cairn.core.map.StoragePolicy;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.core.placement.PlacementTable;
 import io.cairn.protocol.Effect;
@@ -31,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class UnreachablePeerTest {
 
-    private static final PartitionId P = new PartitionId("rep3", 0);
+    private static final PartitionId P = ThreeNodes.P;
     private static final long RPC_TIMEOUT_MILLIS = 30_000;
     private static final long META_SILENCE_MILLIS = 5_000;
 
@@ -55,13 +51,10 @@ class UnreachablePeerTest {
      * write was answered, within 10 s, and checks the answer is a failure naming the primary.
      */
     private static Optional<Long> forwardedWrite(long metaSilenceMillis, boolean metaAnswers) {
-        List<NodeInfo> nodes = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            nodes.add(new NodeInfo("n" + i, "site1", "zone" + i, "n" + i + ":9000", "n" + i + ":9100", null, 1L << 30, NodeState.UP, true));
-        }
-        ClusterMap map = ClusterMap.empty().next(nodes, List.of(new PoolInfo("rep3", StoragePolicy.replicated(3), 1)), List.of(), List.of());
-        PlacementTable placement = PlacementTable.compute(map, Simulation.PLACEMENT);
-        List<String> holders = placement.of(P).upHolders(map);
+        ThreeNodes three = ThreeNodes.up();
+        PlacementTable placement = three.placement();
+        ClusterMap map = three.map();
+        List<String> holders = three.holders();
         String primary = holders.get(0);
         String replica = holders.get(1);
         ReplicaStateMachine machine = new ReplicaStateMachine(replica, new ReplicaConfig(1L << 30, 1_000, RPC_TIMEOUT_MILLIS, 1 << 20,
