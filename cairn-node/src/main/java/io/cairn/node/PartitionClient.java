@@ -238,6 +238,32 @@ public final class PartitionClient {
      * newer map): then the read goes to the primary as usual.
      */
     private Optional<Optional<Record>> leasedGet(PartitionId p, String key, boolean withBlob) {
+        Optional<String> inSite = leasedHolder(p, withBlob);
+        if (inSite.isEmpty()) {
+            return Optional.empty();
+        }
+        String holder = inSite.get();
+        GetReply r;
+        try {
+            r = watched(holder, () -> peers.stub(holder).withDeadlineAfter(LEASED_READ_DEADLINE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .get(GetRequest.newBuilder().setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p)).setKey(key)
+                            .setWithBlob(withBlob).setLocalOnly(true).setSettled(true).setLeased(true).build()));
+        } catch (io.grpc.StatusRuntimeException | IllegalStateException e) {
+            return Optional.empty(); // the holder is down or slow: the primary answers
+        }
+        mapView.ensureEpoch(r.getEpoch());
+        return switch (r.getStatus()) {
+            case OK -> Optional.of(Optional.of(r.getRecord()));
+            case NOT_FOUND -> Optional.of(Optional.<Record>empty());
+            default -> Optional.empty();
+        };
+    }
+
+    /**
+     * The up holder of {@code p} in this gateway's site (this node first) that a read goes to
+     * under a lease, when the partition's primary is in another site; empty otherwise.
+     */
+    private Optional<String> leasedHolder(PartitionId p, boolean withBlob) {
         MapView.Current current = mapView.current();
         Optional<String> self = peers.selfId();
         Optional<String> primary = current.placement().of(p).primary(current.map());
@@ -249,26 +275,9 @@ public final class PartitionClient {
         if (ownSite == null || here.test(primary.get())) {
             return Optional.empty();
         }
-        List<String> local = current.placement().of(p).upHolders(current.map()).stream().filter(here)
-                .sorted(java.util.Comparator.comparing((String id) -> !id.equals(self.get()))).toList();
-        if (local.isEmpty() || cannotReach(local.getFirst())) {
-            return Optional.empty();
-        }
-        String holder = local.getFirst();
-        GetReply r;
-        try {
-            r = watched(holder, () -> peers.stub(holder).withDeadlineAfter(LEASED_READ_DEADLINE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
-                    .get(GetRequest.newBuilder().setEpoch(current.epoch()).setPartition(RecordCodec.ref(p)).setKey(key)
-                            .setWithBlob(withBlob).setLocalOnly(true).setSettled(true).setLeased(true).build()));
-        } catch (io.grpc.StatusRuntimeException | IllegalStateException e) {
-            return Optional.empty(); // the holder is down or slow: the primary answers
-        }
-        mapView.ensureEpoch(r.getEpoch());
-        return switch (r.getStatus()) {
-            case OK -> Optional.of(Optional.of(r.getRecord()));
-            case NOT_FOUND -> Optional.of(Optional.<Record>empty());
-            default -> Optional.empty();
-        };
+        return current.placement().of(p).upHolders(current.map()).stream().filter(here)
+                .min(java.util.Comparator.comparing((String id) -> !id.equals(self.get())))
+                .filter(holder -> !cannotReach(holder));
     }
 
     /**
@@ -548,11 +557,27 @@ public final class PartitionClient {
     /**
      * Records by key order at the partition's primary; with a non-empty {@code delimiter}, the keys
      * under each common prefix (see {@code Request.Scan}) as one record, the first under it. When the
-     * primary fails or stays silent, from another up holder's settled copy, as {@link #get} does.
+     * primary fails or stays silent, from another up holder's settled copy, as {@link #get} does;
+     * when the primary is in another site, first from a holder in this one under a read lease, as
+     * {@link #get} does too.
      */
     public List<Record> scan(PartitionId p, String prefix, String afterKey, int limit, String delimiter) {
         ScanRequest.Builder req = ScanRequest.newBuilder().setPartition(RecordCodec.ref(p))
                 .setPrefix(prefix).setAfterKey(afterKey).setLimit(limit).setDelimiter(delimiter);
+        Optional<String> inSite = leasedHolder(p, false);
+        if (inSite.isPresent()) {
+            ScanRequest leased = req.clone().setEpoch(mapView.epoch()).setSettled(true).setLeased(true).build();
+            try {
+                ScanReply r = watched(inSite.get(), () -> peers.stub(inSite.get())
+                        .withDeadlineAfter(LEASED_READ_DEADLINE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS).scan(leased));
+                mapView.ensureEpoch(r.getEpoch());
+                if (r.getStatus() == Status.OK) {
+                    return r.getRecordsList();
+                }
+            } catch (io.grpc.StatusRuntimeException | IllegalStateException e) {
+                // the holder is down or slow: the primary answers
+            }
+        }
         return retrying(p, "scan", primary -> primaryOrSettled(primary,
                 stub -> stub.scan(req.setEpoch(mapView.epoch()).setSettled(false).build()),
                 r -> {

@@ -66,6 +66,11 @@ final class ReadPath {
         if (s.settled()) {
             r.noteEpoch(s.epoch());
             if (settledCopy(s.partition(), false, (status, message) -> reply.reply(scanReply(status, message)))) {
+                Optional<String> noLease = s.leased() ? r.leases.refusal(s.partition()) : Optional.empty();
+                if (noLease.isPresent()) {
+                    reply.reply(scanReply(Status.PEERING, noLease.get()));
+                    return;
+                }
                 scanOwn(s, reply);
             }
             return;

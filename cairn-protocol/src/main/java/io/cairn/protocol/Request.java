@@ -80,9 +80,17 @@ public sealed interface Request {
      * primary cannot be reached, so reads go on before the map routes around a lost node.
      */
     record Scan(long epoch, PartitionId partition, String prefix, String afterKey, int limit, int hops, String delimiter,
-                boolean settled) implements Request {
+                boolean settled, boolean leased) implements Request {
         public Scan {
             delimiter = delimiter == null ? "" : delimiter;
+            if (leased && !settled) {
+                throw new IllegalArgumentException("a leased scan is a settled scan");
+            }
+        }
+
+        public Scan(long epoch, PartitionId partition, String prefix, String afterKey, int limit, int hops, String delimiter,
+                    boolean settled) {
+            this(epoch, partition, prefix, afterKey, limit, hops, delimiter, settled, false);
         }
 
         public Scan(long epoch, PartitionId partition, String prefix, String afterKey, int limit, int hops, String delimiter) {
@@ -94,7 +102,7 @@ public sealed interface Request {
         }
 
         Scan forwarded(long senderEpoch) {
-            return new Scan(senderEpoch, partition, prefix, afterKey, limit, hops + 1, delimiter, settled);
+            return new Scan(senderEpoch, partition, prefix, afterKey, limit, hops + 1, delimiter, settled, leased);
         }
     }
 

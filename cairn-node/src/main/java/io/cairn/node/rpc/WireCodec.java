@@ -109,7 +109,7 @@ public final class WireCodec {
 
     public static Request request(ScanRequest r) {
         return new Request.Scan(r.getEpoch(), partition(r.getPartition()), r.getPrefix(), r.getAfterKey(), r.getLimit(), r.getHops(),
-                r.getDelimiter(), r.getSettled());
+                r.getDelimiter(), r.getSettled(), r.getSettled() && r.getLeased());
     }
 
     public static Request request(SinceRequest r) {
@@ -154,7 +154,8 @@ public final class WireCodec {
                     .setWithBlob(g.withBlob()).setLocalOnly(g.localOnly()).setHops(g.hops()).setSettled(g.settled())
                     .setLeased(g.leased()).build();
             case Request.Scan s -> ScanRequest.newBuilder().setEpoch(s.epoch()).setPartition(ref(s.partition())).setPrefix(s.prefix())
-                    .setAfterKey(s.afterKey()).setLimit(s.limit()).setHops(s.hops()).setDelimiter(s.delimiter()).setSettled(s.settled()).build();
+                    .setAfterKey(s.afterKey()).setLimit(s.limit()).setHops(s.hops()).setDelimiter(s.delimiter()).setSettled(s.settled())
+                    .setLeased(s.leased()).build();
             case Request.Since s -> SinceRequest.newBuilder().setEpoch(s.epoch()).setPartition(ref(s.partition()))
                     .setAfter(version(s.after())).setLimit(s.limit()).setHolder(s.holder()).setHolderEpoch(s.holderEpoch())
                     .setUnderProtectedOnly(s.underProtectedOnly()).setFrom(s.from()).setIncarnation(s.incarnation()).build();

@@ -79,6 +79,8 @@ class WireCodecTest {
         assertThat(roundTrip(new Request.Get(3, P, "k", false, true, 0, true))).isEqualTo(new Request.Get(3, P, "k", false, true, 0, true));
         assertThat(roundTrip(new Request.Get(3, P, "k", false, true, 0, true, true)))
                 .isEqualTo(new Request.Get(3, P, "k", false, true, 0, true, true));
+        assertThat(roundTrip(new Request.Scan(3, P, "a/", "a/b", 10, 0, "/", true, true)))
+                .isEqualTo(new Request.Scan(3, P, "a/", "a/b", 10, 0, "/", true, true));
         assertThat(roundTrip(new Request.Scan(3, P, "i/", "", 10, 0, "/", true))).isEqualTo(new Request.Scan(3, P, "i/", "", 10, 0, "/", true));
         assertThat(roundTrip(new Request.Since(3, P, V, 512, "n2", 3, true, "n1", 42))).isEqualTo(new Request.Since(3, P, V, 512, "n2", 3, true, "n1", 42));
         sameRecord(record(), ((Request.RepairBlock) roundTrip(new Request.RepairBlock(3, P, record()))).record());

@@ -59,6 +59,7 @@ class ReadLeaseTest {
         assertThat(r.settledGet(P, epoch, "k").status()).as("settled").isEqualTo(Status.NOT_FOUND);
 
         assertThat(leasedGet(r, epoch, "k").status()).as("a settled copy without a lease").isEqualTo(Status.PEERING);
+        assertThat(leasedScan(r, epoch).status()).as("a leased scan without a lease").isEqualTo(Status.PEERING);
 
         // Its pings ask for leases; the primary grants one.
         r.tick(StepDriver.HEARTBEAT_MILLIS);
@@ -66,10 +67,12 @@ class ReadLeaseTest {
         Effect.Send ping = pingTo(r, primary);
         r.handle(new Event.Answered(ping.call(), new Reply.PingReply(Status.OK, epoch, "", primary, true)));
         assertThat(leasedGet(r, epoch, "k").status()).as("with a running lease").isEqualTo(Status.NOT_FOUND);
+        assertThat(leasedScan(r, epoch).status()).as("a leased scan with a running lease").isEqualTo(Status.OK);
 
         // The lease runs from the asking, not from the answer.
         r.now = asked + LEASE_MILLIS;
         assertThat(leasedGet(r, epoch, "k").status()).as("once the lease has run out").isEqualTo(Status.PEERING);
+        assertThat(leasedScan(r, epoch).status()).as("a leased scan once the lease has run out").isEqualTo(Status.PEERING);
 
         // A ping answered without a grant gives none.
         r.tick(StepDriver.HEARTBEAT_MILLIS);
@@ -134,6 +137,10 @@ class ReadLeaseTest {
 
     private static Reply.GetReply leasedGet(StepDriver r, long epoch, String key) {
         return (Reply.GetReply) r.ask(new Request.Get(epoch, P, key, false, true, 0, true, true));
+    }
+
+    private static Reply.ScanReply leasedScan(StepDriver r, long epoch) {
+        return (Reply.ScanReply) r.ask(new Request.Scan(epoch, P, "", "", 10, 0, "", true, true));
     }
 
     private static Effect.Send pingTo(StepDriver r, String peer) {
