@@ -238,25 +238,30 @@ public final class PartitionClient {
      * newer map): then the read goes to the primary as usual.
      */
     private Optional<Optional<Record>> leasedGet(PartitionId p, String key, boolean withBlob) {
+        return leasedCall(p, withBlob, stub -> stub.get(GetRequest.newBuilder().setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p))
+                .setKey(key).setWithBlob(withBlob).setLocalOnly(true).setSettled(true).setLeased(true).build())).flatMap(r -> {
+                    mapView.ensureEpoch(r.getEpoch());
+                    return switch (r.getStatus()) {
+                        case OK -> Optional.of(Optional.of(r.getRecord()));
+                        case NOT_FOUND -> Optional.of(Optional.<Record>empty());
+                        default -> Optional.empty();
+                    };
+                });
+    }
+
+    /** {@code call} to the holder {@link #leasedHolder} names, within {@link #LEASED_READ_DEADLINE_MILLIS}; empty if none or it failed. */
+    private <T> Optional<T> leasedCall(PartitionId p, boolean withBlob, Function<io.cairn.node.rpc.NodeRpcGrpc.NodeRpcBlockingStub, T> call) {
         Optional<String> inSite = leasedHolder(p, withBlob);
         if (inSite.isEmpty()) {
             return Optional.empty();
         }
         String holder = inSite.get();
-        GetReply r;
         try {
-            r = watched(holder, () -> peers.stub(holder).withDeadlineAfter(LEASED_READ_DEADLINE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
-                    .get(GetRequest.newBuilder().setEpoch(mapView.epoch()).setPartition(RecordCodec.ref(p)).setKey(key)
-                            .setWithBlob(withBlob).setLocalOnly(true).setSettled(true).setLeased(true).build()));
+            return Optional.of(watched(holder, () -> call.apply(peers.stub(holder)
+                    .withDeadlineAfter(LEASED_READ_DEADLINE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS))));
         } catch (io.grpc.StatusRuntimeException | IllegalStateException e) {
             return Optional.empty(); // the holder is down or slow: the primary answers
         }
-        mapView.ensureEpoch(r.getEpoch());
-        return switch (r.getStatus()) {
-            case OK -> Optional.of(Optional.of(r.getRecord()));
-            case NOT_FOUND -> Optional.of(Optional.<Record>empty());
-            default -> Optional.empty();
-        };
     }
 
     /**
@@ -564,19 +569,11 @@ public final class PartitionClient {
     public List<Record> scan(PartitionId p, String prefix, String afterKey, int limit, String delimiter) {
         ScanRequest.Builder req = ScanRequest.newBuilder().setPartition(RecordCodec.ref(p))
                 .setPrefix(prefix).setAfterKey(afterKey).setLimit(limit).setDelimiter(delimiter);
-        Optional<String> inSite = leasedHolder(p, false);
-        if (inSite.isPresent()) {
-            ScanRequest leased = req.clone().setEpoch(mapView.epoch()).setSettled(true).setLeased(true).build();
-            try {
-                ScanReply r = watched(inSite.get(), () -> peers.stub(inSite.get())
-                        .withDeadlineAfter(LEASED_READ_DEADLINE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS).scan(leased));
-                mapView.ensureEpoch(r.getEpoch());
-                if (r.getStatus() == Status.OK) {
-                    return r.getRecordsList();
-                }
-            } catch (io.grpc.StatusRuntimeException | IllegalStateException e) {
-                // the holder is down or slow: the primary answers
-            }
+        Optional<ScanReply> inSite = leasedCall(p, false, stub -> stub.scan(req.clone().setEpoch(mapView.epoch()).setSettled(true)
+                .setLeased(true).build()));
+        inSite.ifPresent(r -> mapView.ensureEpoch(r.getEpoch()));
+        if (inSite.isPresent() && inSite.get().getStatus() == Status.OK) {
+            return inSite.get().getRecordsList();
         }
         return retrying(p, "scan", primary -> primaryOrSettled(primary,
                 stub -> stub.scan(req.setEpoch(mapView.epoch()).setSettled(false).build()),

@@ -123,12 +123,10 @@ final class ReadLeases {
     /**
      * A new epoch taken in for {@code p}, of which this node is now primary. {@code continuous}:
      * it was the partition's active primary up to this epoch (in the epoch right before, or the map
-     * says nothing changed the partition since); {@code before}: its up holders then.
+     * says nothing changed the partition since); {@code before}: its up holders then. Called only
+     * while this map or the one before uses leases.
      */
-    void primaryTakesIn(PartitionId p, boolean continuous, List<String> before, List<String> now, boolean usedBefore) {
-        if (!usedBefore && !inUse(r.map())) {
-            return;
-        }
+    void primaryTakesIn(PartitionId p, boolean continuous, List<String> before, List<String> now) {
         long until;
         if (continuous) {
             until = 0;

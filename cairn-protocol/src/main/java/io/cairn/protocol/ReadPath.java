@@ -35,12 +35,7 @@ final class ReadPath {
     void get(Request.Get g, Responder reply) {
         if (g.localOnly()) {
             r.noteEpoch(g.epoch());
-            if (!g.settled() || settledCopy(g.partition(), g.withBlob(), (status, message) -> reply.reply(getReply(status, message)))) {
-                Optional<String> noLease = g.leased() ? r.leases.refusal(g.partition()) : Optional.empty();
-                if (noLease.isPresent()) {
-                    reply.reply(getReply(Status.PEERING, noLease.get()));
-                    return;
-                }
+            if (!g.settled() || settledCopy(g.partition(), g.withBlob(), g.leased(), (status, message) -> reply.reply(getReply(status, message)))) {
                 readLocal(g.partition(), g.key(), g.withBlob(), false, reply::reply);
             }
             return;
@@ -65,12 +60,7 @@ final class ReadPath {
     void scan(Request.Scan s, Responder reply) {
         if (s.settled()) {
             r.noteEpoch(s.epoch());
-            if (settledCopy(s.partition(), false, (status, message) -> reply.reply(scanReply(status, message)))) {
-                Optional<String> noLease = s.leased() ? r.leases.refusal(s.partition()) : Optional.empty();
-                if (noLease.isPresent()) {
-                    reply.reply(scanReply(Status.PEERING, noLease.get()));
-                    return;
-                }
+            if (settledCopy(s.partition(), false, s.leased(), (status, message) -> reply.reply(scanReply(status, message)))) {
                 scanOwn(s, reply);
             }
             return;
@@ -109,8 +99,9 @@ final class ReadPath {
      * way, and every write sequenced since was mirrored to it before it was acknowledged (it is a
      * mirror target). A node still catching up after a restart, or in a new epoch, refuses until then.
      * A whole erasure-coded record is not in one copy: {@code withBlob} reads of one are refused.
+     * A {@code leased} read also needs a running read lease from the primary ({@link ReadLeases}).
      */
-    private boolean settledCopy(PartitionId p, boolean withBlob, BiConsumer<Status, String> refuse) {
+    private boolean settledCopy(PartitionId p, boolean withBlob, boolean leased, BiConsumer<Status, String> refuse) {
         if (r.pool(p).isEmpty()) {
             refuse.accept(Status.ERROR, "no partition " + p + " in epoch " + r.epoch());
             return false;
@@ -133,7 +124,9 @@ final class ReadPath {
             refuse.accept(Status.PEERING, r.id() + " is settling its copy of " + p + " in epoch " + r.epoch());
             return false;
         }
-        return true;
+        Optional<String> noLease = leased ? r.leases.refusal(p) : Optional.empty();
+        noLease.ifPresent(why -> refuse.accept(Status.PEERING, why));
+        return noLease.isEmpty();
     }
 
     /**

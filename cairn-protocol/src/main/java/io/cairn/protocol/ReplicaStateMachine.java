@@ -93,8 +93,8 @@ public final class ReplicaStateMachine {
     final Scrub scrub;
     final PeerWatch peers;
     final ReadLeases leases;
-    /** Whether the map before the current one had data in two sites or more (read leases may still run from it). */
-    private boolean leasesInUseBefore;
+    /** Whether the map before the current one, or the current one, has data in two sites or more (read leases may run). */
+    private boolean leasesMayRun;
     final Reclaim reclaim;
     final ReplicaReport.Counters counters = new ReplicaReport.Counters();
 
@@ -502,8 +502,9 @@ public final class ReplicaStateMachine {
         if (next.epoch() <= current.epoch()) {
             return;
         }
-        leasesInUseBefore = ReadLeases.inUse(current.map());
+        boolean usedBefore = ReadLeases.inUse(current.map());
         current = next;
+        leasesMayRun = usedBefore || ReadLeases.inUse(current.map());
         ClusterMap map = next.map();
         for (PoolInfo pool : map.pools()) {
             for (int i = 0; i < pool.partitions(); i++) {
@@ -552,7 +553,9 @@ public final class ReplicaStateMachine {
         PartitionStateMachine.Effect effect = r.machine.onMap(current.epoch(), up, copiesWanted(pool.policy()), holdersSince);
         if (epochBefore < current.epoch() && r.machine.role() == PartitionStateMachine.Role.PRIMARY) {
             boolean continuous = wasActive && (current.epoch() == epochBefore + 1 || holdersSince <= epochBefore);
-            leases.primaryTakesIn(p, continuous, upBefore, up, leasesInUseBefore);
+            if (leasesMayRun) {
+                leases.primaryTakesIn(p, continuous, upBefore, up);
+            }
         }
         recovery.start(r, effect);
     }
@@ -596,7 +599,7 @@ public final class ReplicaStateMachine {
      * Failing is what the deadline would do. Pings go on: they tell when the peer is back.
      */
     private void failCallsToUnreachable() {
-        if (config.metaSilenceMillis() == 0 || now - lastMetaAnswer < config.metaSilenceMillis() || calls.isEmpty()) {
+        if (config.metaSilenceMillis() == 0 || metaSilentMillis() < config.metaSilenceMillis() || calls.isEmpty()) {
             return;
         }
         List<String> suspects = peers.suspects(now);
@@ -613,7 +616,7 @@ public final class ReplicaStateMachine {
         for (long id : doomed) {
             PendingCall pending = calls.remove(id);
             pending.answer().on(null, pending.to() + " answers no pings, and the meta service has not answered this node for "
-                    + (now - lastMetaAnswer) + " ms: the map cannot drop " + pending.to() + " from here");
+                    + metaSilentMillis() + " ms: the map cannot drop " + pending.to() + " from here");
         }
     }
 

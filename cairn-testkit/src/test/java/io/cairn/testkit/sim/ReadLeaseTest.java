@@ -50,12 +50,9 @@ class ReadLeaseTest {
         ClusterMap map = twoSites();
         List<String> holders = placement(map).of(P).upHolders(map);
         String primary = holders.get(0);
-        StepDriver r = new StepDriver(holders.get(1));
-        r.handle(new Event.MapInstalled(placement(map)));
         long epoch = map.epoch();
         // Settled: a catch-up (under-protected records, then the log) reached the end of the primary's log.
-        r.answerPull(epoch, List.of(), Version.ZERO, false);
-        r.answerPull(epoch, List.of(), Version.ZERO, false);
+        StepDriver r = takingIn(map, holders.get(1));
         assertThat(r.settledGet(P, epoch, "k").status()).as("settled").isEqualTo(Status.NOT_FOUND);
 
         assertThat(leasedGet(r, epoch, "k").status()).as("a settled copy without a lease").isEqualTo(Status.PEERING);
@@ -85,12 +82,9 @@ class ReadLeaseTest {
         ClusterMap map = twoSites();
         List<String> holders = placement(map).of(P).upHolders(map);
         String dropped = holders.get(1);
-        StepDriver primary = new StepDriver(holders.get(0));
-        primary.handle(new Event.MapInstalled(placement(map)));
         long epoch = map.epoch();
         // It peers with the other holders (empty logs) and becomes active.
-        primary.answerPull(epoch, List.of(), Version.ZERO, false);
-        primary.answerPull(epoch, List.of(), Version.ZERO, false);
+        StepDriver primary = takingIn(map, holders.get(0));
         // A new primary cannot know what a predecessor granted: it waits 3.5 heartbeat intervals.
         Reply first = primary.ask(write(epoch, "k"));
         assertThat(first).as("a write right after becoming primary: %s", first).isInstanceOf(Reply.ApplyReply.class);
@@ -133,6 +127,15 @@ class ReadLeaseTest {
         primary.handle(new Event.MetaAnswered(true, three.epoch(), false, null));
         Reply.PingReply answer = (Reply.PingReply) primary.ask(new Request.Ping(three.epoch(), three.holders().get(1)));
         assertThat(answer.lease()).isFalse();
+    }
+
+    /** {@code self} taking {@code map} in, with the two log pulls that follow answered with empty logs. */
+    private static StepDriver takingIn(ClusterMap map, String self) {
+        StepDriver d = new StepDriver(self);
+        d.handle(new Event.MapInstalled(placement(map)));
+        d.answerPull(map.epoch(), List.of(), Version.ZERO, false);
+        d.answerPull(map.epoch(), List.of(), Version.ZERO, false);
+        return d;
     }
 
     private static Reply.GetReply leasedGet(StepDriver r, long epoch, String key) {
