@@ -123,7 +123,8 @@ public final class PeerChannels implements AutoCloseable {
             onFailure.accept("node " + nodeId + " is not in map epoch " + mapView.epoch());
             return;
         }
-        NodeRpcGrpc.NodeRpcStub stub = NodeRpcGrpc.newStub(channel(node.get()))
+        ManagedChannel channel = channel(node.get());
+        NodeRpcGrpc.NodeRpcStub stub = NodeRpcGrpc.newStub(channel)
                 .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);
         AtomicBoolean answered = new AtomicBoolean();
         StreamObserver<com.google.protobuf.Message> observer = new StreamObserver<>() {
@@ -145,6 +146,16 @@ public final class PeerChannels implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
+                if (t instanceof StatusRuntimeException sre && sre.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE
+                        && channel != selfChannel) {
+                    // A peer that was away and restarted within the failure detector's time is never
+                    // marked down and up again, so nothing else takes its channel out of gRPC's
+                    // reconnect backoff (which grows to minutes): its peers' pings would go on
+                    // failing while it runs, they would suspect it, and the meta leader would mark
+                    // it down for that. A failed call lets the next one connect at once; pings come
+                    // once a heartbeat interval, so a node back is reached within one.
+                    channel.resetConnectBackoff();
+                }
                 if (answered.compareAndSet(false, true)) {
                     onFailure.accept(nodeId + ": " + (t instanceof StatusRuntimeException sre ? sre.getStatus().getCode() + " "
                             + sre.getStatus().getDescription() : t.toString()));

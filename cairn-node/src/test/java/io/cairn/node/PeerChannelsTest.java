@@ -36,10 +36,10 @@ class PeerChannelsTest {
 
     private Server selfServer;
     private PeerChannels peers;
+    private int closedPort;
 
     @BeforeEach
     void start() throws IOException {
-        int closedPort;
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
@@ -90,5 +90,49 @@ class PeerChannelsTest {
                 why -> answer.completeExceptionally(new AssertionError(why)));
         assertThat(answer.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(Reply.PingReply.class,
                 p -> assertThat(p.node()).isEqualTo("n0"));
+    }
+
+    /**
+     * A peer that was away for a while and came back before the failure detector marked it down is
+     * reached at the next call: no map change takes its channel out of gRPC's reconnect backoff,
+     * which has grown to several seconds by then, so without the call's own reset the peer's pings
+     * would go on failing while it runs and its peers would suspect it.
+     */
+    @Test
+    void aPeerBackAfterAWhileIsReachedAtTheNextCall() throws Exception {
+        long awayUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < awayUntil) {
+            assertThat(ping("n1")).as("nothing listens yet").isNotNull();
+            Thread.sleep(250);
+        }
+        Server back = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", closedPort))
+                .addService(new NodeRpcGrpc.NodeRpcImplBase() {
+                    @Override
+                    public void ping(PingRequest request, StreamObserver<PingReply> out) {
+                        out.onNext(PingReply.newBuilder().setEpoch(request.getEpoch()).setNode("n1").build());
+                        out.onCompleted();
+                    }
+                }).build().start();
+        try {
+            long backAt = System.nanoTime();
+            String failure = ping("n1");
+            while (failure != null && System.nanoTime() - backAt < TimeUnit.SECONDS.toNanos(10)) {
+                Thread.sleep(250);
+                failure = ping("n1");
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - backAt);
+            System.out.println("PeerChannelsTest: peer back, first answer after " + millis + " ms");
+            assertThat(failure).as("the peer answers once back").isNull();
+            assertThat(millis).as("calls every 250 ms reach a peer back within a few of them").isLessThan(1_500);
+        } finally {
+            back.shutdownNow();
+        }
+    }
+
+    /** One ping to {@code node}: null when answered, else why not. */
+    private String ping(String node) throws Exception {
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        peers.send(node, new Request.Ping(3, "n0"), 2_000, reply -> answer.complete(null), answer::complete);
+        return answer.get(5, TimeUnit.SECONDS);
     }
 }

@@ -1030,7 +1030,8 @@ public final class ClusterObjectBackend implements ObjectBackend {
             return true;
         }
         if (MetaResult.SECRET_CHANGED.equals(r.error()) || MetaResult.NO_SUCH_KEY.equals(r.error())) {
-            return false;
+            // A submit retried after an attempt that applied finds its own seal in place.
+            return mapView.refresh().map().users().stream().anyMatch(now -> now.accessKey().equals(u.accessKey()) && now.secretKey().equals(sealed));
         }
         throw new S3Exception(S3Error.InternalError, "resealing the secret of " + u.accessKey() + " was refused: " + r.error());
     }
@@ -1068,7 +1069,14 @@ public final class ClusterObjectBackend implements ObjectBackend {
             throw new S3Exception(S3Error.InternalError, "cannot rewrap the data key of " + listed.getKey() + ": " + e.getMessage());
         }
         java.nio.ByteBuffer blob = r.getHasBlob() ? r.getBlob().asReadOnlyByteBuffer() : null;
-        return cluster(() -> client.applyIfStill(ip, listed.getKey(), r.getVersion(), meta, blob));
+        if (cluster(() -> client.applyIfStill(ip, listed.getKey(), r.getVersion(), meta, blob))) {
+            return true;
+        }
+        // Refused: another write came first, or this one did. A call retried after an attempt that
+        // applied (its answer lost, or the primary changed) finds the record no longer at the version
+        // read; the record as written here (its newly wrapped key is unique) says which.
+        Optional<Record> after = cluster(() -> client.get(ip, listed.getKey(), true));
+        return after.isPresent() && !after.get().getTombstone() && after.get().getMeta().equals(com.google.protobuf.ByteString.copyFrom(meta));
     }
 
     private Map<String, String> rewrapped(Map<String, String> headers) throws IOException {
