@@ -37,4 +37,13 @@ class CompareTableTest {
         assertThat(table).contains("| 4 KiB GET, 64 in flight, ops/s (p99 ms) | 2000.0 (40) | 1000.0 (100) | 0.50 |");
         assertThat(table).contains("| 4 KiB GET, 64 in flight, p99 ms | 40.0 | 100.0 | 2.50 |");
     }
+
+    @Test
+    void aTargetsErrorsAreShownBesideItsFigure() {
+        Map<String, Map<String, Map<?, ?>>> results = new LinkedHashMap<>();
+        results.put("s3proxy", Map.of("4 KiB", Map.of("mixed_ops_s", 1000.0, "mixed_p99_ms", 80.0, "mixed_errors", 1)));
+        results.put("Cairn rep3", Map.of("4 KiB", Map.of("mixed_ops_s", 500.0, "mixed_p99_ms", 200.0, "mixed_errors", 0)));
+        String table = CompareCommand.table(results, 300.0);
+        assertThat(table).contains("| 4 KiB mixed (70% GET, 30% overwrite), ops/s (p99 ms) | 1000.0 (80), 1 errors | 500.0 (200) | 0.50 |");
+    }
 }
