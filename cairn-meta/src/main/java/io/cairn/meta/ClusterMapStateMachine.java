@@ -49,6 +49,7 @@ public final class ClusterMapStateMachine {
             case MetaCommand.SetBucketEncryption c -> updateBucket(state, c.bucket(), b -> b.withDefaultEncryption(c.algorithm()));
             case MetaCommand.SetBucketPolicy c -> updateBucket(state, c.bucket(), b -> b.withPolicy(c.policy()));
             case MetaCommand.SetBucketCors c -> updateBucket(state, c.bucket(), b -> b.withCors(c.cors()));
+            case MetaCommand.SetBucketTags c -> updateBucket(state, c.bucket(), b -> b.withTags(c.tags()));
             case MetaCommand.ClearActing c -> clearActing(state, c);
         };
         boolean tokenCommand = command instanceof MetaCommand.AddJoinToken || command instanceof MetaCommand.UseJoinToken;

@@ -42,6 +42,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.SetBucketEncryption.class, name = "SetBucketEncryption"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketPolicy.class, name = "SetBucketPolicy"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketCors.class, name = "SetBucketCors"),
+        @JsonSubTypes.Type(value = MetaCommand.SetBucketTags.class, name = "SetBucketTags"),
         @JsonSubTypes.Type(value = MetaCommand.ClearActing.class, name = "ClearActing"),
 })
 public sealed interface MetaCommand {
@@ -312,6 +313,22 @@ public sealed interface MetaCommand {
             }
         }
     }
+
+    /**
+     * Sets (or, with null, removes) a bucket's tags: {@code k1=v1&k2=v2}, URL-encoded, as the S3
+     * gateway checked them (at most {@link #BUCKET_TAGS_MAX}).
+     */
+    record SetBucketTags(String bucket, String tags) implements MetaCommand {
+        public SetBucketTags {
+            requireName(bucket, "bucket");
+            if (tags != null && (tags.isEmpty() || tags.length() > BUCKET_TAGS_CHARS_MAX)) {
+                throw new IllegalArgumentException("a bucket's tags are 1 to " + BUCKET_TAGS_CHARS_MAX + " characters when encoded");
+            }
+        }
+    }
+
+    /** Encoded tags of a bucket are at most this long: 50 tags of a 128-character key and a 256-character value, each character encoded. */
+    int BUCKET_TAGS_CHARS_MAX = 50 * (128 + 256 + 2) * 12;
 
     /** Sets (or, with null, removes) a bucket's policy: JSON that {@link io.cairn.core.access.BucketPolicy} accepts for the bucket. */
     record SetBucketPolicy(String bucket, String policy) implements MetaCommand {

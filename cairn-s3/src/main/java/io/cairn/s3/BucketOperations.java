@@ -93,10 +93,6 @@ final class BucketOperations {
   /** Largest PutBucketEncryption body accepted. */
   static final int ENCRYPTION_XML_BYTES_MAX = 16 * 1024;
 
-  /**
-   * GetBucketEncryption, PutBucketEncryption and DeleteBucketEncryption: a bucket's default
-   * server-side encryption, SSE-S3 ({@code AES256}) or none. SSE-KMS is not implemented.
-   */
   /** GetBucketPolicy, PutBucketPolicy, DeleteBucketPolicy: the policy as JSON, stored as sent. */
   void policy(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
     switch (ex.method()) {
@@ -129,6 +125,34 @@ final class BucketOperations {
     }
   }
 
+  /**
+   * GetBucketTagging, PutBucketTagging and DeleteBucketTagging: up to 50 tags under the rules of
+   * object tags ({@link ObjectTagging}); a bucket without tags answers {@code 404 NoSuchTagSet}, and
+   * an empty tag set removes them.
+   */
+  void tagging(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+    switch (ex.method()) {
+      case "GET" -> {
+        String tags = backend.bucketTags(bucket).orElseThrow(() -> new S3Exception(S3Error.NoSuchTagSet, "the tag set does not exist"));
+        ex.sendXml(200, ObjectTagging.xml(ObjectTagging.fromHeader(tags, ObjectTagging.BUCKET_TAGS_MAX)));
+      }
+      case "PUT" -> {
+        java.util.Map<String, String> tags = ObjectTagging.readBody(ex, auth, ObjectTagging.BUCKET_TAGS_MAX);
+        backend.setBucketTags(bucket, tags.isEmpty() ? null : ObjectTagging.encode(tags));
+        ex.sendEmpty(204);
+      }
+      case "DELETE" -> {
+        backend.setBucketTags(bucket, null);
+        ex.sendEmpty(204);
+      }
+      default -> throw new S3Exception(S3Error.MethodNotAllowed, "the method " + ex.method() + " is not allowed against this resource");
+    }
+  }
+
+  /**
+   * GetBucketEncryption, PutBucketEncryption and DeleteBucketEncryption: a bucket's default
+   * server-side encryption, SSE-S3 ({@code AES256}) or none. SSE-KMS is not implemented.
+   */
   void encryption(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
     switch (ex.method()) {
       case "GET" -> {

@@ -76,6 +76,16 @@ public interface ObjectBackend {
     throw new S3Exception(S3Error.NotImplemented, "CORS is not implemented");
   }
 
+  /** The bucket's tags ({@code k1=v1&k2=v2}, URL-encoded, in the order set), or empty for none. */
+  default Optional<String> bucketTags(String bucket) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "bucket tagging is not implemented");
+  }
+
+  /** Sets (or, with null, removes) the bucket's tags. */
+  default void setBucketTags(String bucket, String encodedTagsOrNull) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "bucket tagging is not implemented");
+  }
+
   /** The bucket's policy (JSON), or empty for none. */
   default Optional<String> bucketPolicy(String bucket) throws S3Exception {
     throw new S3Exception(S3Error.NotImplemented, "bucket policies are not implemented");

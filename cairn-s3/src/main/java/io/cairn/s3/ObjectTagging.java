@@ -22,27 +22,34 @@ public final class ObjectTagging {
   public static final String STORED = ObjectHeaders.INTERNAL_PREFIX + "Tagging";
   static final String HEADER = "x-amz-tagging";
   static final int TAGS_MAX = 10;
+  /** A bucket's tags ({@code PUT /bucket?tagging}) follow the same rules, up to 50 of them. */
+  static final int BUCKET_TAGS_MAX = 50;
   static final int KEY_CHARS_MAX = 128;
   static final int VALUE_CHARS_MAX = 256;
   static final int XML_BYTES_MAX = 64 * 1024;
 
   private ObjectTagging() {}
 
-  /** The tags of header value {@code header} (empty for an empty value), checked. */
+  /** The tags of header value {@code header} (empty for an empty value), checked as an object's. */
   static Map<String, String> fromHeader(String header) throws S3Exception {
+    return fromHeader(header, TAGS_MAX);
+  }
+
+  /** The tags of header value {@code header} (empty for an empty value), checked, at most {@code max}. */
+  static Map<String, String> fromHeader(String header, int max) throws S3Exception {
     Map<String, String> tags = new LinkedHashMap<>();
     if (header.isBlank()) return tags;
     for (String pair : header.split("&", -1)) {
       int eq = pair.indexOf('=');
       String k = decode(eq < 0 ? pair : pair.substring(0, eq));
       String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
-      add(tags, k, v);
+      add(tags, k, v, max);
     }
     return tags;
   }
 
-  /** The tags of a {@code Tagging} document, checked. */
-  static Map<String, String> fromXml(Element root) throws S3Exception {
+  /** The tags of a {@code Tagging} document, checked, at most {@code max}. */
+  static Map<String, String> fromXml(Element root, int max) throws S3Exception {
     if (!SafeXmlParser.name(root).equals("Tagging")) {
       throw new S3Exception(S3Error.MalformedXML, "the body must be a Tagging document");
     }
@@ -53,12 +60,12 @@ public final class ObjectTagging {
       String k = SafeXmlParser.childText(tag, "Key");
       String v = SafeXmlParser.childText(tag, "Value");
       if (k == null || v == null) throw new S3Exception(S3Error.MalformedXML, "every Tag has a Key and a Value");
-      add(tags, k, v);
+      add(tags, k, v, max);
     }
     return tags;
   }
 
-  private static void add(Map<String, String> tags, String k, String v) throws S3Exception {
+  private static void add(Map<String, String> tags, String k, String v, int max) throws S3Exception {
     if (k.isEmpty() || k.codePointCount(0, k.length()) > KEY_CHARS_MAX) {
       throw new S3Exception(S3Error.InvalidTag, "a tag key is 1 to " + KEY_CHARS_MAX + " characters long");
     }
@@ -71,8 +78,8 @@ public final class ObjectTagging {
     if (tags.put(k, v) != null) {
       throw new S3Exception(S3Error.InvalidTag, "cannot provide multiple tags with the same key: " + k);
     }
-    if (tags.size() > TAGS_MAX) {
-      throw new S3Exception(S3Error.InvalidTag, "an object has at most " + TAGS_MAX + " tags");
+    if (tags.size() > max) {
+      throw new S3Exception(S3Error.InvalidTag, (max == TAGS_MAX ? "an object" : "a bucket") + " has at most " + max + " tags");
     }
   }
 
@@ -114,9 +121,14 @@ public final class ObjectTagging {
     }
   }
 
-  /** Reads a {@code PUT ?tagging} body. */
+  /** Reads a {@code PUT ?tagging} body of an object. */
   static Map<String, String> readBody(S3Exchange ex, Authentication auth) throws S3Exception, IOException {
+    return readBody(ex, auth, TAGS_MAX);
+  }
+
+  /** Reads a {@code PUT ?tagging} body with at most {@code max} tags. */
+  static Map<String, String> readBody(S3Exchange ex, Authentication auth, int max) throws S3Exception, IOException {
     DecodedBody body = RequestBodyDecoder.open(ex, auth, false, XML_BYTES_MAX, "a Tagging document is at most " + XML_BYTES_MAX + " bytes");
-    return fromXml(SafeXmlParser.parse(body.stream(), XML_BYTES_MAX));
+    return fromXml(SafeXmlParser.parse(body.stream(), XML_BYTES_MAX), max);
   }
 }

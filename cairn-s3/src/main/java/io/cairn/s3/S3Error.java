@@ -23,6 +23,7 @@ public enum S3Error {
   ServerSideEncryptionConfigurationNotFoundError(404),
   NoSuchBucketPolicy(404),
   NoSuchCORSConfiguration(404),
+  NoSuchTagSet(404),
   MalformedPolicy(400),
   MalformedXML(400),
   InvalidTag(400),

@@ -34,7 +34,7 @@ public final class S3RequestHandler extends Handler.Abstract {
   /** Metrics: signed by an admin key, or scraped with the node's metrics token ({@code Authorization: Bearer TOKEN}). */
   public static final String ADMIN_METRICS = "/_cairn/metrics";
   private static final Set<String> UNSUPPORTED_BUCKET_SUBRESOURCES = Set.of(
-      "policyStatus", "lifecycle", "tagging", "website", "logging", "notification",
+      "policyStatus", "lifecycle", "website", "logging", "notification",
       "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
       "inventory", "metrics", "intelligent-tiering", "ownershipControls", "publicAccessBlock");
   private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
@@ -265,6 +265,12 @@ public final class S3RequestHandler extends Handler.Abstract {
       backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER, method.equals("GET") ? "s3:GetBucketCORS" : "s3:PutBucketCORS",
           ctx);
       cors.config(ex, auth, bucket);
+      return;
+    }
+    if (key == null && q.has("tagging")) {
+      backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER, method.equals("GET") ? "s3:GetBucketTagging" : "s3:PutBucketTagging",
+          ctx);
+      buckets.tagging(ex, auth, bucket);
       return;
     }
     if (key == null && q.has("encryption") && backend.sseS3Available()) {

@@ -22,7 +22,7 @@ class ObjectTaggingTest {
         Map<String, String> unicode = Map.of("größe", "ä&=/ ü");
         assertThat(ObjectTagging.fromHeader(ObjectTagging.encode(unicode))).isEqualTo(unicode);
         byte[] xml = ObjectTagging.xml(tags);
-        assertThat(ObjectTagging.fromXml(SafeXmlParser.parse(new ByteArrayInputStream(xml), 1 << 16))).isEqualTo(tags);
+        assertThat(ObjectTagging.fromXml(SafeXmlParser.parse(new ByteArrayInputStream(xml), 1 << 16), ObjectTagging.TAGS_MAX)).isEqualTo(tags);
     }
 
     @Test
@@ -42,7 +42,7 @@ class ObjectTaggingTest {
                 e -> assertThat(e.error()).isEqualTo(S3Error.InvalidArgument));
         for (String doc : List.of("<Tags/>", "<Tagging/>", "<Tagging><TagSet><Tag><Key>k</Key></Tag></TagSet></Tagging>")) {
             assertThatThrownBy(() -> ObjectTagging.fromXml(SafeXmlParser.parse(
-                    new ByteArrayInputStream(doc.getBytes(StandardCharsets.UTF_8)), 1 << 16))).as(doc)
+                    new ByteArrayInputStream(doc.getBytes(StandardCharsets.UTF_8)), 1 << 16), ObjectTagging.TAGS_MAX)).as(doc)
                     .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.error()).isEqualTo(S3Error.MalformedXML));
         }
     }

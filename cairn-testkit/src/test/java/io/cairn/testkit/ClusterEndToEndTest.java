@@ -369,6 +369,56 @@ class ClusterEndToEndTest {
                 .until(() -> preflight(http, url, "http://other.test", "GET", null).statusCode() == 403);
     }
 
+    @Test
+    @Order(5)
+    void aBucketsTagsAreSetReadAndRemovedThroughEveryNode() {
+        S3Client s0 = clients[0];
+        s0.createBucket(b -> b.bucket("tagged"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.getBucketTagging(b -> b.bucket("tagged")))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(404);
+                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchTagSet");
+                });
+        s0.putBucketTagging(b -> b.bucket("tagged").tagging(t -> t.tagSet(
+                software.amazon.awssdk.services.s3.model.Tag.builder().key("team").value("storage").build(),
+                software.amazon.awssdk.services.s3.model.Tag.builder().key("cost centre").value("é & = ?").build(),
+                software.amazon.awssdk.services.s3.model.Tag.builder().key("empty").value("").build())));
+        // Another change of the bucket keeps its tags.
+        s0.putBucketCors(b -> b.bucket("tagged").corsConfiguration(c -> c.corsRules(r -> r.allowedOrigins("*").allowedMethods("GET"))));
+        Awaitility.await("the tags reach every gateway").atMost(Duration.ofSeconds(15)).ignoreExceptions()
+                .until(() -> clients[3].getBucketTagging(b -> b.bucket("tagged")).tagSet().size() == 3);
+        assertThat(clients[3].getBucketTagging(b -> b.bucket("tagged")).tagSet())
+                .extracting(software.amazon.awssdk.services.s3.model.Tag::key, software.amazon.awssdk.services.s3.model.Tag::value)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("team", "storage"), org.assertj.core.groups.Tuple.tuple("cost centre", "é & = ?"),
+                        org.assertj.core.groups.Tuple.tuple("empty", ""));
+
+        // 51 tags, a reserved key, a key twice: refused, and the tags stay as they were.
+        java.util.List<software.amazon.awssdk.services.s3.model.Tag> tooMany = new java.util.ArrayList<>();
+        for (int i = 0; i < 51; i++) {
+            tooMany.add(software.amazon.awssdk.services.s3.model.Tag.builder().key("k" + i).value("v").build());
+        }
+        for (java.util.List<software.amazon.awssdk.services.s3.model.Tag> bad : java.util.List.of(tooMany,
+                java.util.List.of(software.amazon.awssdk.services.s3.model.Tag.builder().key("aws:owner").value("x").build()),
+                java.util.List.of(software.amazon.awssdk.services.s3.model.Tag.builder().key("a").value("1").build(),
+                        software.amazon.awssdk.services.s3.model.Tag.builder().key("a").value("2").build()))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.putBucketTagging(b -> b.bucket("tagged").tagging(t -> t.tagSet(bad))))
+                    .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                            e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidTag"));
+        }
+        assertThat(s0.getBucketTagging(b -> b.bucket("tagged")).tagSet()).hasSize(3);
+        tooMany.remove(50);
+        s0.putBucketTagging(b -> b.bucket("tagged").tagging(t -> t.tagSet(tooMany)));
+        assertThat(s0.getBucketTagging(b -> b.bucket("tagged")).tagSet()).as("50 tags, the most a bucket has").hasSize(50);
+
+        s0.deleteBucketTagging(b -> b.bucket("tagged"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.getBucketTagging(b -> b.bucket("tagged")))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchTagSet"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.getBucketTagging(b -> b.bucket("no-such-bucket")))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchBucket"));
+    }
+
     private static java.net.http.HttpResponse<String> preflight(java.net.http.HttpClient http, String url, String origin, String method,
                                                                String headers) throws Exception {
         var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())

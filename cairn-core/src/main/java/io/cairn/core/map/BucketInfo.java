@@ -29,6 +29,9 @@ import java.util.Objects;
  *                      before the spread layout) or {@link #INDEX_LAYOUT_SPREAD} (consecutive
  *                      partitions from a hashed start, so shards share a partition only when
  *                      there are more shards than partitions); left out of the JSON form when 0
+ * @param cors          the CORS rules (JSON of {@link io.cairn.core.access.BucketCors}), or null for none
+ * @param tags          the bucket's tags (S3 bucket tagging), URL-encoded as {@code k1=v1&k2=v2} in
+ *                      the order set, or null for none; left out of the JSON form when null
  */
 public record BucketInfo(
         String name,
@@ -42,7 +45,8 @@ public record BucketInfo(
         @JsonInclude(JsonInclude.Include.NON_NULL) String defaultEncryption,
         @JsonInclude(JsonInclude.Include.NON_NULL) String policy,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) Integer indexLayout,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String cors) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String cors,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String tags) {
 
     /** The one default encryption there is: SSE-S3. */
     public static final String SSE_S3 = "AES256";
@@ -75,6 +79,15 @@ public record BucketInfo(
         if (defaultEncryption != null && !defaultEncryption.equals(SSE_S3)) {
             throw new IllegalArgumentException("defaultEncryption must be null or " + SSE_S3 + ": " + defaultEncryption);
         }
+        if (tags != null && tags.isEmpty()) {
+            tags = null; // no tags has one form
+        }
+    }
+
+    public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
+                      java.util.List<BucketGrant> grants, Boolean publicRead, String defaultEncryption, String policy,
+                      Integer indexLayout, String cors) {
+        this(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy, indexLayout, cors, null);
     }
 
     public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
@@ -106,30 +119,36 @@ public record BucketInfo(
     /** This bucket with these grants and public-read setting. */
     public BucketInfo withAccess(java.util.List<BucketGrant> newGrants, boolean newPublicRead) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead, defaultEncryption, policy, indexLayout,
-                cors);
+                cors, tags);
     }
 
     /** This bucket with another default encryption (null for none). */
     public BucketInfo withDefaultEncryption(String algorithm) {
-        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm, policy, indexLayout, cors);
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm, policy, indexLayout, cors, tags);
     }
 
     /** This bucket with another policy (null for none). */
     public BucketInfo withPolicy(String newPolicy) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, newPolicy, indexLayout,
-                cors);
+                cors, tags);
     }
 
     /** This bucket with another owner. */
     public BucketInfo withOwner(String newOwner) {
         return new BucketInfo(name, pool, newOwner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, cors);
+                indexLayout, cors, tags);
     }
 
     /** This bucket with another CORS configuration (JSON of {@link io.cairn.core.access.BucketCors}; null for none). */
     public BucketInfo withCors(String newCors) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, newCors);
+                indexLayout, newCors, tags);
+    }
+
+    /** This bucket with other tags ({@code k1=v1&k2=v2}, URL-encoded; null for none). */
+    public BucketInfo withTags(String newTags) {
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
+                indexLayout, cors, newTags);
     }
 
     /** A bucket whose index and data share {@code pool}. */

@@ -267,6 +267,17 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     @Override
+    public Optional<String> bucketTags(String bucket) throws S3Exception {
+        return Optional.ofNullable(bucket(bucket).tags());
+    }
+
+    @Override
+    public void setBucketTags(String bucket, String encodedTagsOrNull) throws S3Exception {
+        bucket(bucket);
+        changeBucket(bucket, new MetaCommand.SetBucketTags(bucket, encodedTagsOrNull), "tags");
+    }
+
+    @Override
     public BucketSummary headBucket(String bucket) throws S3Exception {
         BucketInfo b = bucket(bucket);
         return new BucketSummary(b.name(), b.createdMillis());
