@@ -59,7 +59,23 @@ public final class BucketCreator {
         }
         BucketInfo info = new BucketInfo(bucket, pools.indexPool(), owner, createdMillis, BucketInfo.INDEX_SHARDS_DEFAULT,
                 pools.dataPool(), java.util.List.of(), false, null, null, BucketInfo.INDEX_LAYOUT_SPREAD);
-        MetaResult r = submit(new MetaCommand.CreateBucket(info, bucketsPerUserMax));
+        MetaResult r;
+        try {
+            r = node.meta().submit(new MetaCommand.CreateBucket(info, bucketsPerUserMax));
+        } catch (io.cairn.meta.MetaUnavailableException e) {
+            // The answer was lost (the meta leader's stream closed, a timeout): the bucket may have
+            // been created. This request's own bucket in the map is its success; else it is tried
+            // once more, and a first attempt applied meanwhile is found the same way below.
+            if (createdBy(currentMap(), info)) {
+                return info;
+            }
+            r = submit(new MetaCommand.CreateBucket(info, bucketsPerUserMax));
+        } catch (RuntimeException e) {
+            throw new S3Exception(S3Error.ServiceUnavailable, "the cluster map service is unavailable: " + e.getMessage());
+        }
+        if (!r.ok() && MetaResult.BUCKET_OWNED_BY_YOU.equals(r.error()) && createdBy(currentMap(), info)) {
+            return info; // an earlier attempt of this request applied
+        }
         if (!r.ok()) {
             throw switch (r.error()) {
                 case MetaResult.BUCKET_OWNED_BY_YOU -> new S3Exception(S3Error.BucketAlreadyOwnedByYou, "you already own bucket " + bucket);
@@ -74,6 +90,12 @@ public final class BucketCreator {
         map.pool(info.dataPoolName()).flatMap(p -> io.cairn.core.placement.SiteLoss.risk(map, p.policy())).ifPresent(risk ->
                 org.slf4j.LoggerFactory.getLogger(BucketCreator.class).warn("bucket {} created, but {}", bucket, risk));
         return info;
+    }
+
+    /** Whether {@code map} holds the very bucket {@code info} proposes: its name, owner, creation time and pools. */
+    static boolean createdBy(ClusterMap map, BucketInfo info) {
+        return map.bucket(info.name()).filter(b -> b.owner().equals(info.owner()) && b.createdMillis() == info.createdMillis()
+                && b.pool().equals(info.pool()) && b.dataPoolName().equals(info.dataPoolName())).isPresent();
     }
 
     private ClusterMap currentMap() throws S3Exception {

@@ -146,6 +146,22 @@ class BucketCreatorTest {
         assertThat(map().epoch()).isEqualTo(epoch);
     }
 
+    /**
+     * A create whose first attempt applied but whose answer was lost (a closed stream to the meta
+     * leader) is retried; the retry finds the bucket it proposed and succeeds, where another
+     * request's bucket of the same name is still refused.
+     */
+    @Test
+    @Order(2)
+    void aCreateWhoseFirstAttemptAppliedSucceedsOnItsRetry() throws S3Exception {
+        BucketInfo proposed = new BucketInfo("retried", "rep3", ROOT, 77L, BucketInfo.INDEX_SHARDS_DEFAULT, null, java.util.List.of(), false,
+                null, null, BucketInfo.INDEX_LAYOUT_SPREAD);
+        assertThat(meta.submit(new MetaCommand.CreateBucket(proposed, 1000)).ok()).as("the first attempt, its answer lost").isTrue();
+        assertThat(creator.create("retried", ROOT, null, 77L)).isEqualTo(proposed);
+        assertThat(refusal("retried", ROOT, null).error()).as("another request").isEqualTo(S3Error.BucketAlreadyOwnedByYou);
+        assertThat(meta.submit(new MetaCommand.DeleteBucket("retried")).ok()).isTrue();
+    }
+
     @Test
     @Order(3)
     void aPolicyWiderThanTheClusterChangesNothing() {
