@@ -236,7 +236,7 @@ public final class RequestAuthenticator {
       throw new S3Exception(malformed, "credential scope must end with /s3/aws4_request");
     }
     if (!credRegion.equals(region)) {
-      throw new S3Exception(presigned ? S3Error.AuthorizationQueryParametersError : S3Error.AuthorizationHeaderMalformed, "the region '" + credRegion + "' is wrong; expecting '" + region + "'");
+      throw S3Exception.wrongRegion(presigned, credRegion, region);
     }
     if (!amzDate.startsWith(date) || date.length() != 8) {
       throw new S3Exception(malformed, "credential date " + date + " does not match the request date " + amzDate);

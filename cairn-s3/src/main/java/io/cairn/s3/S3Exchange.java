@@ -208,15 +208,30 @@ public final class S3Exchange {
 
   /** Sends an S3 error document (headers only for HEAD). */
   public void sendError(S3Error error, String message) throws IOException {
+    sendError(error, message, null);
+  }
+
+  /**
+   * Sends an S3 error document (headers only for HEAD); with {@code region}, the region the
+   * request should have been signed for, as a {@code Region} element and an
+   * {@code x-amz-bucket-region} header.
+   */
+  public void sendError(S3Error error, String message, String region) throws IOException {
     response.setStatus(error.httpStatus());
+    if (region != null) {
+      response.getHeaders().put("x-amz-bucket-region", region);
+    }
     if (method.equals("HEAD")) {
       Content.Sink.write(response, true, ByteBuffer.allocate(0));
       return;
     }
-    byte[] xml = XmlWriter.plainDocument("Error")
+    XmlWriter doc = XmlWriter.plainDocument("Error")
         .element("Code", error.name())
-        .element("Message", message)
-        .element("Resource", rawPath)
+        .element("Message", message);
+    if (region != null) {
+      doc.element("Region", region);
+    }
+    byte[] xml = doc.element("Resource", rawPath)
         .element("RequestId", requestId)
         .toBytes();
     sendXml(error.httpStatus(), xml);

@@ -192,7 +192,7 @@ public final class S3RequestHandler extends Handler.Abstract {
     }
     try {
       ex.settleBody(DRAIN_BYTES_MAX);
-      ex.sendError(s3.error(), s3.getMessage());
+      ex.sendError(s3.error(), s3.getMessage(), s3.expectedRegion().orElse(null));
       callback.succeeded();
     } catch (Throwable sendFailure) {
       callback.failed(sendFailure);

@@ -142,6 +142,45 @@ class ClientCompatibilityTest {
         assertThat(gone.output).contains("NoSuchBucket");
     }
 
+    /**
+     * Clients set up for another region than the cluster's sign again for the one its refusal
+     * names: s3cmd with its default bucket location ({@code US}), awscli with {@code --region}.
+     */
+    @Test
+    void clientsSetUpForAnotherRegionFollowTheOneTheClusterNames() throws Exception {
+        requireClient(onPath("s3cmd") && onPath("aws"), "s3cmd and awscli (Debian packages s3cmd, awscli)");
+        Path work = Files.createDirectories(tmp.resolve("regions"));
+        String hostPort = cluster.endpoint(2).replaceFirst("^https?://", "");
+        Path config = work.resolve("s3cfg");
+        Files.writeString(config, String.join("\n",
+                "[default]",
+                "access_key = " + cluster.accessKey(),
+                "secret_key = " + cluster.secretKey(),
+                "host_base = " + hostPort,
+                "host_bucket = " + hostPort,
+                "use_https = True",
+                "ca_certs_file = " + cluster.dev().publicCaFile(),
+                "signature_v2 = False",
+                ""));
+        Path file = work.resolve("hello.txt");
+        Files.writeString(file, "hello from another region");
+        List<String> s3cmd = List.of("s3cmd", "-c", config.toString());
+        assertOk(run(cmd(s3cmd, "mb", "s3://elsewhere"), Map.of()));
+        assertOk(run(cmd(s3cmd, "put", file.toString(), "s3://elsewhere/hello.txt"), Map.of()));
+        Result info = run(cmd(s3cmd, "info", "s3://elsewhere"), Map.of());
+        assertOk(info);
+        assertThat(info.output).contains("Location:  us-east-1");
+
+        Map<String, String> env = new java.util.HashMap<>(awsEnv(2));
+        env.put("AWS_REGION", "eu-west-1");
+        env.put("AWS_DEFAULT_REGION", "eu-west-1");
+        Result cat = run(List.of("aws", "s3", "cp", "s3://elsewhere/hello.txt", "-"), env);
+        assertOk(cat);
+        assertThat(cat.output).contains("hello from another region");
+        assertOk(run(cmd(s3cmd, "del", "s3://elsewhere/hello.txt"), Map.of()));
+        assertOk(run(cmd(s3cmd, "rb", "s3://elsewhere"), Map.of()));
+    }
+
     @Test
     void rcloneSession() throws Exception {
         requireClient(onPath("rclone"), "rclone (Debian package rclone)");
