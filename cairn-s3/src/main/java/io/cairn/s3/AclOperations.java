@@ -5,9 +5,12 @@ import java.io.IOException;
 /**
  * Get/PutBucketAcl and Get/PutObjectAcl, as far as Cairn has ACLs: a bucket is its owner's, other
  * users get rights through the admin API's grants, and the owner may make a bucket readable by
- * anyone (the canned ACL {@code public-read}) or private again. Objects take their bucket's ACL:
- * reading an object's ACL shows it, and only {@code private} can be set on an object (it changes
- * nothing). Any other ACL (grant headers, an AccessControlPolicy document, other canned ACLs)
+ * anyone (the canned ACL {@code public-read}) or private again. An object is readable by anyone
+ * when its bucket is, or when it was written or later set {@code public-read} itself
+ * ({@code x-amz-acl} on PutObject, CreateMultipartUpload, CopyObject, or PutObjectAcl); a copy
+ * takes its own request's ACL, never its source's. The canned ACLs {@code bucket-owner-read} and
+ * {@code bucket-owner-full-control} are {@code private} here: a bucket's owner controls every
+ * object in it. Any other ACL (grant headers, an AccessControlPolicy document, other canned ACLs)
  * is NotImplemented.
  */
 final class AclOperations {
@@ -23,7 +26,8 @@ final class AclOperations {
   }
 
   void get(S3Exchange ex, Authentication auth, String bucket, String keyOrNull) throws S3Exception, IOException {
-    if (keyOrNull != null) backend.headObject(bucket, keyOrNull);
+    boolean objectPublic = keyOrNull != null
+        && ObjectHeaders.PUBLIC_READ.equals(backend.headObject(bucket, keyOrNull).otherHeaders().get(ObjectHeaders.ACL));
     BucketAcl acl = backend.bucketAcl(bucket);
     String owner = acl.owner();
     XmlWriter xml = XmlWriter.document("AccessControlPolicy");
@@ -32,7 +36,7 @@ final class AclOperations {
         .startWithAttribute("Grantee", "xmlns:xsi=\"" + XSI + "\" xsi:type=\"CanonicalUser\"")
         .element("ID", owner).element("DisplayName", owner).end()
         .element("Permission", "FULL_CONTROL").end();
-    if (acl.publicRead()) {
+    if (acl.publicRead() || objectPublic) {
       xml.start("Grant").startWithAttribute("Grantee", "xmlns:xsi=\"" + XSI + "\" xsi:type=\"Group\"")
           .element("URI", ALL_USERS).end().element("Permission", "READ").end();
     }
@@ -44,20 +48,40 @@ final class AclOperations {
     String canned = ex.header("x-amz-acl");
     boolean grants = ex.headers().keySet().stream().anyMatch(h -> h.startsWith("x-amz-grant-"));
     String c = canned == null ? null : canned.strip();
-    boolean settable = "private".equals(c) || (keyOrNull == null && "public-read".equals(c));
+    boolean settable = "private".equals(c) || "public-read".equals(c)
+        || (keyOrNull != null && c != null && OWNER_CONTROLLED.contains(c));
     if (grants || !settable) {
       throw new S3Exception(S3Error.NotImplemented, keyOrNull == null
           ? "only the canned ACLs 'private' and 'public-read' can be set on a bucket; other users get rights through the admin API"
-          : "objects take their bucket's ACL: only the canned ACL 'private' can be set on an object");
+          : "only the canned ACLs 'private', 'public-read', 'bucket-owner-read' and 'bucket-owner-full-control' can be set on an object");
     }
     RequestBodyDecoder.open(ex, auth, false, ACL_XML_BYTES_MAX,
         "an access control policy is at most " + ACL_XML_BYTES_MAX + " bytes").stream().transferTo(java.io.OutputStream.nullOutputStream());
     if (keyOrNull == null) {
       backend.setPublicRead(bucket, c.equals("public-read"));
     } else {
-      backend.headObject(bucket, keyOrNull);
+      backend.setObjectPublicRead(bucket, keyOrNull, c.equals("public-read"));
     }
     ex.sendEmpty(200);
+  }
+
+  /** Canned ACLs that leave an object private here: its bucket's owner controls it already. */
+  private static final java.util.Set<String> OWNER_CONTROLLED = java.util.Set.of("bucket-owner-read", "bucket-owner-full-control");
+
+  /**
+   * Whether an object write (PutObject, CreateMultipartUpload, CopyObject) asks for the canned ACL
+   * {@code public-read}; false for none, {@code private} and the bucket-owner ones;
+   * NotImplemented for grant headers and any other canned ACL, which would not be kept.
+   */
+  static boolean publicReadOnObjectWrite(java.util.Map<String, String> headers) throws S3Exception {
+    String canned = headers.get("x-amz-acl");
+    boolean grants = headers.keySet().stream().anyMatch(h -> h.startsWith("x-amz-grant-"));
+    String c = canned == null ? null : canned.strip();
+    if (grants || (c != null && !c.equals("private") && !c.equals("public-read") && !OWNER_CONTROLLED.contains(c))) {
+      throw new S3Exception(S3Error.NotImplemented,
+          "only the canned ACLs 'private', 'public-read', 'bucket-owner-read' and 'bucket-owner-full-control' can be set on an object");
+    }
+    return "public-read".equals(c);
   }
 
   /** The canned ACL a CreateBucket asks for: true for public-read; NotImplemented for any ACL but private and public-read. */

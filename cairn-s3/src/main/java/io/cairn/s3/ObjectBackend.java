@@ -66,6 +66,25 @@ public interface ObjectBackend {
     throw new S3Exception(S3Error.NotImplemented, "object tagging is not implemented");
   }
 
+  /**
+   * Makes object {@code key} readable by anyone ({@code public-read}) or private again, keeping
+   * its data and every other piece of its metadata: NoSuchKey when there is no such object.
+   */
+  default void setObjectPublicRead(String bucket, String key, boolean publicRead) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "object ACLs are not implemented");
+  }
+
+  /**
+   * Whether an anonymous request may read object {@code key} for its own ACL ({@code public-read})
+   * when its bucket's ACL and policy alone do not let it: false when the object is private or
+   * missing (a missing key must look no different to a stranger), or when the bucket's policy
+   * denies the action.
+   */
+  default boolean objectReadableByAnyone(String bucket, String key, String action, io.cairn.core.access.RequestContext ctx)
+      throws S3Exception {
+    return false;
+  }
+
   /** The bucket's CORS rules (JSON of {@link io.cairn.core.access.BucketCors}), or empty for none. */
   default Optional<String> bucketCors(String bucket) throws S3Exception {
     throw new S3Exception(S3Error.NotImplemented, "CORS is not implemented");

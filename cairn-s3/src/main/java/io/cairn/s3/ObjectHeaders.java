@@ -19,6 +19,12 @@ public final class ObjectHeaders {
   public static final String SSE = "x-amz-server-side-encryption";
   /** Stored headers that are the gateway's own and never reach a client start with this. */
   public static final String INTERNAL_PREFIX = "X-Cairn-";
+  /**
+   * Stored with an object that anyone may read (the canned ACL {@code public-read}, set by its
+   * write or by PutObjectAcl), with the value {@link #PUBLIC_READ}; absent from a private one.
+   */
+  public static final String ACL = INTERNAL_PREFIX + "Acl";
+  public static final String PUBLIC_READ = "public-read";
 
   private ObjectHeaders() {}
 
@@ -48,6 +54,7 @@ public final class ObjectHeaders {
     if (sse != null) other.put(SSE, sse.strip());
     String tags = storedTags(headers);
     if (tags != null) other.put(ObjectTagging.STORED, tags);
+    if (AclOperations.publicReadOnObjectWrite(headers)) other.put(ACL, PUBLIC_READ);
     return new PutRequest(contentType, meta, contentLength, other);
   }
 

@@ -271,6 +271,9 @@ final class ObjectOperations {
     String tags = tagDirective.equals("COPY") ? src.otherHeaders().get(ObjectTagging.STORED)
         : ObjectHeaders.storedTags(ex.headers());
     if (tags != null) copyHeaders.put(ObjectTagging.STORED, tags);
+    // The copy's ACL: its own request's, never the source's.
+    copyHeaders.remove(ObjectHeaders.ACL);
+    if (AclOperations.publicReadOnObjectWrite(ex.headers())) copyHeaders.put(ObjectHeaders.ACL, ObjectHeaders.PUBLIC_READ);
     req = new PutRequest(req.contentType(), req.userMetadata(), req.contentLength(), copyHeaders);
     PutRequest request = req;
     ObjectInfo stored = copyThroughPipe(handle, 0, src.size(), ex.requestId(),

@@ -405,7 +405,16 @@ public final class S3RequestHandler extends Handler.Abstract {
     if (q.has("acl")) needed = S3Permission.OWNER;
     else if (method.equals("GET") || method.equals("HEAD")) needed = S3Permission.READ;
     else needed = S3Permission.WRITE;
-    backend.authorize(auth.accessKey(), bucket, key, needed, objectAction(method, q), ctx);
+    try {
+      backend.authorize(auth.accessKey(), bucket, key, needed, objectAction(method, q), ctx);
+    } catch (S3Exception e) {
+      // An object made public-read by itself, in a bucket that is not: anyone may GET or HEAD it.
+      boolean plainRead = (method.equals("GET") || method.equals("HEAD")) && !q.has("acl") && !q.has("tagging") && !q.has("uploadId");
+      if (e.error() != S3Error.AccessDenied || !auth.anonymous() || !plainRead
+          || !backend.objectReadableByAnyone(bucket, key, objectAction(method, q), ctx)) {
+        throw e;
+      }
+    }
     String copySource = ex.header("x-amz-copy-source");
     if (copySource != null && method.equals("PUT") && !q.has("acl")) {
       String[] source = ObjectOperations.copySource(copySource);

@@ -165,6 +165,17 @@ final class MemoryObjectBackend implements ObjectBackend {
     return info;
   }
 
+  @Override
+  public synchronized void setObjectPublicRead(String bucket, String key, boolean publicRead) throws S3Exception {
+    StoredObject o = object(bucket, key);
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>(o.info().otherHeaders());
+    if (publicRead) headers.put(ObjectHeaders.ACL, ObjectHeaders.PUBLIC_READ);
+    else headers.remove(ObjectHeaders.ACL);
+    ObjectInfo i = o.info();
+    bucket(bucket).objects().put(key, new StoredObject(new ObjectInfo(i.key(), i.size(), i.etag(), i.lastModifiedMillis(), i.contentType(),
+        i.userMetadata(), headers), o.data()));
+  }
+
   /** A key whose metadata lookup fails unexpectedly, to exercise the gateway's InternalError path. */
   static final String FAILING_KEY = "fail/unexpectedly";
 

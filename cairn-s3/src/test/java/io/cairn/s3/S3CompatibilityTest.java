@@ -166,7 +166,7 @@ class S3CompatibilityTest {
   }
 
   @Test
-  void aclsShowTheOwnerWithFullControlAndOnlyPrivateCanBeSet() {
+  void aclsShowTheOwnerWithFullControlAndOnlyPrivateOrPublicReadCanBeSet() {
     String bucket = newBucket();
     s3.putObject(b -> b.bucket(bucket).key("k"), RequestBody.fromString("x"));
     var bucketAcl = s3.getBucketAcl(b -> b.bucket(bucket));
@@ -179,8 +179,16 @@ class S3CompatibilityTest {
     assertThat(s3.getObjectAcl(b -> b.bucket(bucket).key("k")).grants()).hasSize(1);
     s3.putObjectAcl(b -> b.bucket(bucket).key("k").acl("private"));
     s3.putBucketAcl(b -> b.bucket(bucket).acl("private"));
-    assertThatThrownBy(() -> s3.putObjectAcl(b -> b.bucket(bucket).key("k").acl("public-read")))
-        .satisfies(e -> assertThat(errorCode(e)).isEqualTo("NotImplemented"));
+    s3.putObjectAcl(b -> b.bucket(bucket).key("k").acl("public-read"));
+    assertThat(s3.getObjectAcl(b -> b.bucket(bucket).key("k")).grants()).hasSize(2)
+        .anyMatch(g -> "http://acs.amazonaws.com/groups/global/AllUsers".equals(g.grantee().uri()));
+    assertThat(s3.getBucketAcl(b -> b.bucket(bucket)).grants()).as("the bucket stays private").hasSize(1);
+    for (String unkept : new String[] {"authenticated-read", "public-read-write"}) {
+      assertThatThrownBy(() -> s3.putObjectAcl(b -> b.bucket(bucket).key("k").acl(unkept)))
+          .satisfies(e -> assertThat(errorCode(e)).isEqualTo("NotImplemented"));
+      assertThatThrownBy(() -> s3.putObject(b -> b.bucket(bucket).key("unkept").acl(unkept), RequestBody.fromString("x")))
+          .satisfies(e -> assertThat(errorCode(e)).isEqualTo("NotImplemented"));
+    }
     assertThatThrownBy(() -> s3.getObjectAcl(b -> b.bucket(bucket).key("missing")))
         .satisfies(e -> assertThat(errorCode(e)).isEqualTo("NoSuchKey"));
   }

@@ -419,6 +419,67 @@ class ClusterEndToEndTest {
                         e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchBucket"));
     }
 
+    @Test
+    @Order(6)
+    void anObjectMadePublicReadIsReadByAnyoneInAPrivateBucket() throws Exception {
+        S3Client s0 = clients[0];
+        s0.createBucket(b -> b.bucket("shared"));
+        s0.putObject(b -> b.bucket("shared").key("public.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ),
+                RequestBody.fromString("for everyone"));
+        s0.putObject(b -> b.bucket("shared").key("private.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.BUCKET_OWNER_FULL_CONTROL),
+                RequestBody.fromString("for the owner"));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, java.net.http.HttpResponse<String>> anonymous = key -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.endpoint(2) + "/shared/" + key)).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        var got = anonymous.apply("public.txt");
+        assertThat(got.statusCode()).isEqualTo(200);
+        assertThat(got.body()).isEqualTo("for everyone");
+        assertThat(got.headers().map().keySet()).as("the ACL is never a header").noneMatch(h -> h.toLowerCase(java.util.Locale.ROOT).startsWith("x-cairn"));
+        assertThat(anonymous.apply("private.txt").statusCode()).isEqualTo(403);
+        assertThat(anonymous.apply("missing.txt").statusCode()).as("a missing key looks like a private one").isEqualTo(403);
+        assertThat(s0.getObjectAcl(b -> b.bucket("shared").key("public.txt")).grants())
+                .anyMatch(g -> "http://acs.amazonaws.com/groups/global/AllUsers".equals(g.grantee().uri()) && g.permissionAsString().equals("READ"));
+        assertThat(s0.getObjectAcl(b -> b.bucket("shared").key("private.txt")).grants()).hasSize(1);
+        var anonymousList = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.endpoint(2) + "/shared")).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymousList.statusCode()).as("the bucket stays private").isEqualTo(403);
+
+        // PutObjectAcl both ways; an overwrite or a copy takes its own request's ACL.
+        s0.putObjectAcl(b -> b.bucket("shared").key("public.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PRIVATE));
+        assertThat(anonymous.apply("public.txt").statusCode()).isEqualTo(403);
+        s0.putObjectAcl(b -> b.bucket("shared").key("private.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ));
+        assertThat(anonymous.apply("private.txt").body()).isEqualTo("for the owner");
+        s0.putObject(b -> b.bucket("shared").key("private.txt"), RequestBody.fromString("overwritten"));
+        assertThat(anonymous.apply("private.txt").statusCode()).as("an overwrite without an ACL is private").isEqualTo(403);
+        s0.putObjectAcl(b -> b.bucket("shared").key("public.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ));
+        s0.copyObject(b -> b.sourceBucket("shared").sourceKey("public.txt").destinationBucket("shared").destinationKey("copy.txt"));
+        assertThat(anonymous.apply("copy.txt").statusCode()).as("a copy does not take its source's ACL").isEqualTo(403);
+        s0.copyObject(b -> b.sourceBucket("shared").sourceKey("public.txt").destinationBucket("shared").destinationKey("copy.txt")
+                .acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ));
+        assertThat(anonymous.apply("copy.txt").body()).isEqualTo("for everyone");
+
+        // An ACL Cairn does not keep is refused, and nothing is written.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.putObject(b -> b.bucket("shared").key("other.txt")
+                        .acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.AUTHENTICATED_READ), RequestBody.fromString("x")))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(501));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.headObject(b -> b.bucket("shared").key("other.txt")))
+                .isInstanceOf(software.amazon.awssdk.services.s3.model.NoSuchKeyException.class);
+
+        // The bucket's policy denying everyone the object wins over the object's ACL.
+        s0.putBucketPolicy(b -> b.bucket("shared").policy("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\","
+                + "\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::shared/public.txt\"}]}"));
+        Awaitility.await("the policy reaches the gateway").atMost(Duration.ofSeconds(15))
+                .until(() -> anonymous.apply("public.txt").statusCode() == 403);
+        assertThat(anonymous.apply("copy.txt").statusCode()).isEqualTo(200);
+        s0.deleteBucketPolicy(b -> b.bucket("shared"));
+    }
+
     private static java.net.http.HttpResponse<String> preflight(java.net.http.HttpClient http, String url, String origin, String method,
                                                                String headers) throws Exception {
         var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cairn.core.access.BucketAccess;
 import io.cairn.core.map.BucketInfo;
 import io.cairn.core.access.BucketPolicy;
+import io.cairn.core.access.RequestContext;
 import io.cairn.core.map.BucketPermission;
 import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.PoolInfo;
@@ -26,6 +27,7 @@ import io.cairn.s3.CompletedPart;
 import io.cairn.s3.KeyListing;
 import io.cairn.s3.ObjectBackend;
 import io.cairn.s3.ObjectHandle;
+import io.cairn.s3.ObjectHeaders;
 import io.cairn.s3.ObjectInfo;
 import io.cairn.s3.ObjectTagging;
 import io.cairn.s3.PartInfo;
@@ -571,6 +573,32 @@ public final class ClusterObjectBackend implements ObjectBackend {
 
     @Override
     public void setObjectTags(String bucket, String key, String encodedTagsOrNull) throws S3Exception {
+        setStoredHeader(bucket, key, ObjectTagging.STORED, encodedTagsOrNull, "tags");
+    }
+
+    @Override
+    public void setObjectPublicRead(String bucket, String key, boolean publicRead) throws S3Exception {
+        setStoredHeader(bucket, key, ObjectHeaders.ACL, publicRead ? ObjectHeaders.PUBLIC_READ : null, "ACL");
+    }
+
+    @Override
+    public boolean objectReadableByAnyone(String bucket, String key, String action, RequestContext ctx)
+            throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        BucketPolicy policy = policyOf(b);
+        if (policy != null && policy.evaluate(null, action, b.name() + "/" + key, ctx) == BucketPolicy.Decision.DENY) {
+            return false;
+        }
+        PoolInfo pool = pool(b);
+        Optional<ObjectEntry> e = cluster(() -> readEntry(indexPartition(b, pool, key), indexKey(b, key)));
+        return e.isPresent() && ObjectHeaders.PUBLIC_READ.equals(e.get().headers().get(ObjectHeaders.ACL));
+    }
+
+    /**
+     * Sets (or, with null, removes) one stored header of object {@code key}, keeping its data and
+     * everything else: a compare-and-set at its primary, tried again while the object changes under it.
+     */
+    private void setStoredHeader(String bucket, String key, String header, String valueOrNull, String what) throws S3Exception {
         BucketInfo b = bucket(bucket);
         PoolInfo pool = pool(b);
         PartitionId ip = indexPartition(b, pool, key);
@@ -580,10 +608,10 @@ public final class ClusterObjectBackend implements ObjectBackend {
                     .orElseThrow(() -> new S3Exception(S3Error.NoSuchKey, "no key " + key + " in bucket " + bucket));
             ObjectEntry e = parse(r.getMeta().toByteArray(), ObjectEntry.class);
             Map<String, String> headers = new java.util.LinkedHashMap<>(e.headers());
-            if (encodedTagsOrNull == null) {
-                headers.remove(ObjectTagging.STORED);
+            if (valueOrNull == null) {
+                headers.remove(header);
             } else {
-                headers.put(ObjectTagging.STORED, encodedTagsOrNull);
+                headers.put(header, valueOrNull);
             }
             // The same version id and chunks: the entry keeps its chunks (a later overwrite frees them).
             byte[] meta = json(new ObjectEntry(e.size(), e.etag(), e.lastModifiedMillis(), e.contentType(), e.userMetadata(),
@@ -593,7 +621,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
                 return;
             }
         }
-        throw new S3Exception(S3Error.SlowDown, "the object " + key + " kept changing while its tags were set; please try again");
+        throw new S3Exception(S3Error.SlowDown, "the object " + key + " kept changing while its " + what + " changed; please try again");
     }
 
     @Override
