@@ -78,22 +78,8 @@ class ClientCompatibilityTest {
     void s3cmdSession() throws Exception {
         requireClient(onPath("s3cmd"), "s3cmd (Debian package s3cmd)");
         Path work = Files.createDirectories(tmp.resolve("s3cmd"));
-        String hostPort = cluster.endpoint(1).replaceFirst("^https?://", "");
-        Path config = work.resolve("s3cfg");
-        Files.writeString(config, String.join("\n",
-                "[default]",
-                "access_key = " + cluster.accessKey(),
-                "secret_key = " + cluster.secretKey(),
-                "host_base = " + hostPort,
-                "host_bucket = " + hostPort,
-                "use_https = True",
-                "check_ssl_certificate = True",
-                "check_ssl_hostname = True",
-                "ca_certs_file = " + cluster.dev().publicCaFile(),
-                "signature_v2 = False",
-                "bucket_location = us-east-1",
-                "multipart_chunk_size_mb = 5",
-                ""));
+        Path config = s3cmdConfig(work, 1, "check_ssl_certificate = True", "check_ssl_hostname = True", "bucket_location = us-east-1",
+                "multipart_chunk_size_mb = 5");
         Path up = work.resolve("up");
         Map<String, byte[]> files = sampleTree(up, 10);
         List<String> s3cmd = List.of("s3cmd", "-c", config.toString());
@@ -150,18 +136,7 @@ class ClientCompatibilityTest {
     void clientsSetUpForAnotherRegionFollowTheOneTheClusterNames() throws Exception {
         requireClient(onPath("s3cmd") && onPath("aws"), "s3cmd and awscli (Debian packages s3cmd, awscli)");
         Path work = Files.createDirectories(tmp.resolve("regions"));
-        String hostPort = cluster.endpoint(2).replaceFirst("^https?://", "");
-        Path config = work.resolve("s3cfg");
-        Files.writeString(config, String.join("\n",
-                "[default]",
-                "access_key = " + cluster.accessKey(),
-                "secret_key = " + cluster.secretKey(),
-                "host_base = " + hostPort,
-                "host_bucket = " + hostPort,
-                "use_https = True",
-                "ca_certs_file = " + cluster.dev().publicCaFile(),
-                "signature_v2 = False",
-                ""));
+        Path config = s3cmdConfig(work, 2); // no bucket_location: s3cmd's default, US
         Path file = work.resolve("hello.txt");
         Files.writeString(file, "hello from another region");
         List<String> s3cmd = List.of("s3cmd", "-c", config.toString());
@@ -312,6 +287,25 @@ class ClientCompatibilityTest {
             }
             assertThat(new String(answer, StandardCharsets.ISO_8859_1)).doesNotContain("HTTP/1.1 200").doesNotContain("<?xml");
         }
+    }
+
+    /** An s3cmd configuration in {@code work} for node {@code node} over HTTPS, with {@code extra} lines. */
+    private static Path s3cmdConfig(Path work, int node, String... extra) throws IOException {
+        String hostPort = cluster.endpoint(node).replaceFirst("^https?://", "");
+        List<String> lines = new java.util.ArrayList<>(List.of(
+                "[default]",
+                "access_key = " + cluster.accessKey(),
+                "secret_key = " + cluster.secretKey(),
+                "host_base = " + hostPort,
+                "host_bucket = " + hostPort,
+                "use_https = True",
+                "ca_certs_file = " + cluster.dev().publicCaFile(),
+                "signature_v2 = False"));
+        lines.addAll(List.of(extra));
+        lines.add("");
+        Path config = work.resolve("s3cfg");
+        Files.writeString(config, String.join("\n", lines));
+        return config;
     }
 
     /** The number of parts in a multipart ETag ("md5-N"), or 0 for an object stored in one piece. */
