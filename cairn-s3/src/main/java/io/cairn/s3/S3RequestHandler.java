@@ -321,6 +321,10 @@ public final class S3RequestHandler extends Handler.Abstract {
         throw new S3Exception(S3Error.NotImplemented, "the object subresource '" + sub + "' is not implemented");
       }
     }
+    if (auth.anonymous() && method.equals("GET") && q.all().stream().anyMatch(p -> p.name().startsWith("response-"))) {
+      // As S3: the response-* overrides are for signed requests (presigned URLs) only.
+      throw new S3Exception(S3Error.InvalidRequest, "request specific response headers cannot be used for anonymous GET requests");
+    }
     authorizeObjectRequest(ex, auth, bucket, key, method, q, ctx);
     if (q.has("tagging")) {
       switch (method) {

@@ -443,6 +443,9 @@ class ClusterEndToEndTest {
         assertThat(got.headers().map().keySet()).as("the ACL is never a header").noneMatch(h -> h.toLowerCase(java.util.Locale.ROOT).startsWith("x-cairn"));
         assertThat(anonymous.apply("private.txt").statusCode()).isEqualTo(403);
         assertThat(anonymous.apply("missing.txt").statusCode()).as("a missing key looks like a private one").isEqualTo(403);
+        var overridden = anonymous.apply("public.txt?response-content-type=text%2Fhtml");
+        assertThat(overridden.statusCode()).as("response-* overrides are for signed requests, as in S3").isEqualTo(400);
+        assertThat(overridden.body()).contains("<Code>InvalidRequest</Code>");
         assertThat(s0.getObjectAcl(b -> b.bucket("shared").key("public.txt")).grants())
                 .anyMatch(g -> "http://acs.amazonaws.com/groups/global/AllUsers".equals(g.grantee().uri()) && g.permissionAsString().equals("READ"));
         assertThat(s0.getObjectAcl(b -> b.bucket("shared").key("private.txt")).grants()).hasSize(1);
