@@ -62,6 +62,17 @@ public final class ClusterMapStateMachine {
             // So does the sealed CA key, but for the command that stores it.
             applied = new Applied(applied.state().withClusterCaKey(state.clusterCaKey()), applied.result());
         }
+        // The nodes down for a cut between sites: a MarkDown for one adds it, and a node leaves the
+        // set once it is up again (or gone from the map).
+        java.util.Set<String> downForCut = new java.util.TreeSet<>(state.downForCut());
+        if (command instanceof MetaCommand.MarkDown md && md.forCut() && applied.result().ok()) {
+            downForCut.add(md.nodeId());
+        }
+        ClusterMap mapNow = applied.state().map();
+        downForCut.removeIf(id -> mapNow.node(id).map(NodeInfo::isUp).orElse(true));
+        if (!downForCut.equals(applied.state().downForCut())) {
+            applied = new Applied(applied.state().withDownForCut(downForCut), applied.result());
+        }
         long before = state.map().epoch();
         long after = applied.state().map().epoch();
         if (after == before + 1) {

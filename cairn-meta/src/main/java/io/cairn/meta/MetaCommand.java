@@ -104,9 +104,16 @@ public sealed interface MetaCommand {
     }
 
     /** Marks an up node down; submitted by the leader's failure detector. */
-    record MarkDown(String nodeId) implements MetaCommand {
+    record MarkDown(String nodeId,
+                    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+                    Boolean forCut) implements MetaCommand {
         public MarkDown {
             requireName(nodeId, "nodeId");
+            forCut = forCut != null && forCut; // absent from commands written before it existed
+        }
+
+        public MarkDown(String nodeId) {
+            this(nodeId, false);
         }
     }
 

@@ -69,13 +69,15 @@ public final class MetaLeaderRound {
             steps.add(new Step(new MetaCommand.MarkDown(nodeId), "no heartbeat" + (peers.isEmpty() ? "" : ", and its peers " + peers + " suspect it"),
                     Cause.SILENT));
         }
-        List<String> byPeers = detector.heardAllSinceStart(nowNanos) ? PeerReachability.toMarkDown(map, stats, detector.quiet(nowNanos, map))
-                : List.of();
-        for (String nodeId : byPeers) {
+        List<PeerReachability.Removal> byPeers = detector.heardAllSinceStart(nowNanos)
+                ? PeerReachability.decide(map, stats, detector.quiet(nowNanos, map), state.downForCut()) : List.of();
+        for (PeerReachability.Removal removal : byPeers) {
+            String nodeId = removal.nodeId();
             if (markedDown.add(nodeId)) {
                 List<String> by = PeerReachability.suspecters(nodeId, map, stats);
                 NodeStats own = stats.get(nodeId);
-                steps.add(new Step(new MetaCommand.MarkDown(nodeId), "it still heartbeats, but its peers cannot work with it (suspected by "
+                steps.add(new Step(new MetaCommand.MarkDown(nodeId, removal.forCut()), "it still heartbeats, but its peers cannot work with it"
+                        + (removal.forCut() ? ", across a cut between sites" : "") + " (suspected by "
                         + by + (own == null || own.suspects().isEmpty() ? "" : "; it cannot reach " + own.suspects()) + ")", Cause.PEERS));
             }
         }

@@ -19,13 +19,20 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
                         Map<String, Long> joinTokens,
                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-                        ClusterCaKey clusterCaKey) {
+                        ClusterCaKey clusterCaKey,
+                        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+                        java.util.Set<String> downForCut) {
 
     public MetaState {
         Objects.requireNonNull(map, "map");
         Objects.requireNonNull(stats, "stats");
         stats = Collections.unmodifiableSortedMap(new TreeMap<>(stats));
         joinTokens = joinTokens == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(joinTokens));
+        downForCut = downForCut == null ? Collections.emptySortedSet() : Collections.unmodifiableSortedSet(new java.util.TreeSet<>(downForCut));
+    }
+
+    public MetaState(ClusterMap map, Map<String, NodeStats> stats, Map<String, Long> joinTokens, ClusterCaKey clusterCaKey) {
+        this(map, stats, joinTokens, clusterCaKey, null);
     }
 
     public MetaState(ClusterMap map, Map<String, NodeStats> stats, Map<String, Long> joinTokens) {
@@ -38,17 +45,26 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
 
     /** This state with another map. */
     public MetaState withMap(ClusterMap newMap) {
-        return new MetaState(newMap, stats, joinTokens, clusterCaKey);
+        return new MetaState(newMap, stats, joinTokens, clusterCaKey, downForCut);
     }
 
     /** This state with other join tokens. */
     public MetaState withJoinTokens(Map<String, Long> newTokens) {
-        return new MetaState(map, stats, newTokens, clusterCaKey);
+        return new MetaState(map, stats, newTokens, clusterCaKey, downForCut);
     }
 
     /** This state with another sealed CA key (or none). */
     public MetaState withClusterCaKey(ClusterCaKey key) {
-        return new MetaState(map, stats, joinTokens, key);
+        return new MetaState(map, stats, joinTokens, key, downForCut);
+    }
+
+    /**
+     * This state with other nodes down for a cut between sites: nodes the meta leader took out,
+     * while they still heartbeat, because a link between their site and another was cut (see
+     * {@link PeerReachability}); a node leaves the set when it is up again.
+     */
+    public MetaState withDownForCut(java.util.Set<String> nodes) {
+        return new MetaState(map, stats, joinTokens, clusterCaKey, nodes);
     }
 
     /** What a member's query is answered: everything but the sealed CA key, which stays with the voters. */

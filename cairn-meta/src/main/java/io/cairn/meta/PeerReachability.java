@@ -60,6 +60,21 @@ public final class PeerReachability {
      * that cannot reach them is not taken for cut off on their account.
      */
     public static List<String> toMarkDown(ClusterMap map, Map<String, NodeStats> allStats, Set<String> quiet) {
+        return decide(map, allStats, quiet, Set.of()).stream().map(Removal::nodeId).toList();
+    }
+
+    /** One node to mark down, and whether it goes for a cut between sites (not a fault of its own). */
+    public record Removal(String nodeId, boolean forCut) {}
+
+    /**
+     * As {@link #toMarkDown(ClusterMap, Map, Set)}, saying of each node whether it goes for a cut
+     * between sites. {@code downForCut} are the nodes taken out for such a cut before and still
+     * down ({@link MetaState#downForCut}): a side that has lost a node to a cut goes on losing while
+     * the cut lasts, even when nodes of the other side are marked down for silence meanwhile and
+     * leave it with fewer nodes up; taking nodes out of both sides in turn would let each acknowledge
+     * writes the other does not have.
+     */
+    public static List<Removal> decide(ClusterMap map, Map<String, NodeStats> allStats, Set<String> quiet, Set<String> downForCut) {
         Map<String, NodeStats> stats = current(allStats, map.epoch());
         Set<String> up = new TreeSet<>();
         for (NodeInfo n : map.nodes()) {
@@ -67,12 +82,17 @@ public final class PeerReachability {
                 up.add(n.id());
             }
         }
-        return removals(up, map, stats, allStats);
+        Set<String> losingAlready = new TreeSet<>();
+        for (String id : downForCut) {
+            map.node(id).filter(n -> !n.isUp()).ifPresent(n -> losingAlready.add(n.site()));
+        }
+        return removals(up, map, stats, allStats, losingAlready);
     }
 
     /** Takes out, one at a time, the node that goes first, until no node still counted up is unreachable. */
-    private static List<String> removals(Set<String> up, ClusterMap map, Map<String, NodeStats> stats, Map<String, NodeStats> allStats) {
-        List<String> out = new ArrayList<>();
+    private static List<Removal> removals(Set<String> up, ClusterMap map, Map<String, NodeStats> stats, Map<String, NodeStats> allStats,
+            Set<String> losingAlready) {
+        List<Removal> out = new ArrayList<>();
         while (true) {
             Comparator<String> goesFirst = goesFirst(up, stats);
             List<String> unreachable = up.stream().filter(x -> unreachable(x, up, stats, stats, goesFirst)).toList();
@@ -86,24 +106,27 @@ public final class PeerReachability {
             String worst = unreachable.stream()
                     .filter(x -> unreachable(x, sameSite(x, up, map), stats, allStats, goesFirst))
                     .max(goesFirst).orElse(null);
+            boolean forCut = false;
             if (worst == null) {
                 // The others are unreachable for their cuts from other sites: a cut between sites. Of
-                // the sites on it, the one with the fewest nodes up loses (then the greater name),
-                // and its node that goes first goes.
+                // the sites on it, one that already lost a node to a cut loses; else the one with the
+                // fewest nodes up (then the greater name); and its node that goes first goes.
                 Set<String> onCut = new TreeSet<>(unreachable);
                 unreachable.forEach(x -> onCut.addAll(cutFrom(x, up, stats)));
-                Map<String, Integer> upInSite = upInSite(map, out);
+                Map<String, Integer> upInSite = upInSite(map, out.stream().map(Removal::nodeId).toList());
                 List<String> sites = onCut.stream().map(x -> siteOf(x, map)).distinct().toList();
                 if (sites.size() == 1) {
                     worst = unreachable.stream().max(goesFirst).orElseThrow(); // no cut between sites after all
                 } else {
-                    String losing = sites.stream()
+                    List<String> already = sites.stream().filter(losingAlready::contains).toList();
+                    String losing = already.size() == 1 ? already.getFirst() : sites.stream()
                             .min(Comparator.<String>comparingInt(site -> upInSite.getOrDefault(site, 0)).thenComparing(Comparator.reverseOrder()))
                             .orElseThrow();
                     worst = onCut.stream().filter(x -> siteOf(x, map).equals(losing)).max(goesFirst).orElseThrow();
+                    forCut = true;
                 }
             }
-            out.add(worst);
+            out.add(new Removal(worst, forCut));
             up.remove(worst);
         }
     }

@@ -159,6 +159,19 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
+    void aNodeDownForACutBetweenSitesIsRememberedUntilItIsUpAgain() {
+        apply(new MetaCommand.RegisterNode(node("n1")));
+        apply(new MetaCommand.RegisterNode(node("n2")));
+        apply(new MetaCommand.MarkDown("n1", true));
+        apply(new MetaCommand.MarkDown("n2"));
+        assertThat(state.downForCut()).as("n2 went for silence").containsExactly("n1");
+        assertThat(MetaJson.read(MetaJson.write(state), MetaState.class).downForCut()).as("kept in snapshots").containsExactly("n1");
+        apply(new MetaCommand.Heartbeat(stats("n1", 7)));
+        assertThat(state.map().node("n1").orElseThrow().isUp()).isTrue();
+        assertThat(state.downForCut()).isEmpty();
+    }
+
+    @Test
     void heartbeatFromUnknownNodeIsRefused() {
         apply(bootstrap());
         assertUnchanged(new MetaCommand.Heartbeat(stats("ghost", 1)), MetaResult.NO_SUCH_NODE);
