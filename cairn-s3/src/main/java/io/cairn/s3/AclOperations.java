@@ -45,28 +45,26 @@ final class AclOperations {
   }
 
   void put(S3Exchange ex, Authentication auth, String bucket, String keyOrNull) throws S3Exception, IOException {
-    String canned = ex.header("x-amz-acl");
-    boolean grants = ex.headers().keySet().stream().anyMatch(h -> h.startsWith("x-amz-grant-"));
-    String c = canned == null ? null : canned.strip();
-    boolean settable = "private".equals(c) || "public-read".equals(c)
-        || (keyOrNull != null && c != null && OWNER_CONTROLLED.contains(c));
-    if (grants || !settable) {
-      throw new S3Exception(S3Error.NotImplemented, keyOrNull == null
-          ? "only the canned ACLs 'private' and 'public-read' can be set on a bucket; other users get rights through the admin API"
-          : "only the canned ACLs 'private', 'public-read', 'bucket-owner-read' and 'bucket-owner-full-control' can be set on an object");
+    if (ex.header("x-amz-acl") == null) {
+      throw new S3Exception(S3Error.NotImplemented, "only canned ACLs (x-amz-acl) can be set, not an access control policy document");
     }
+    // The same canned ACLs as a bucket's creation or an object's write may ask for.
+    boolean publicRead = keyOrNull == null ? publicReadOnCreate(ex) : publicReadOnObjectWrite(ex.headers());
     RequestBodyDecoder.open(ex, auth, false, ACL_XML_BYTES_MAX,
         "an access control policy is at most " + ACL_XML_BYTES_MAX + " bytes").stream().transferTo(java.io.OutputStream.nullOutputStream());
     if (keyOrNull == null) {
-      backend.setPublicRead(bucket, c.equals("public-read"));
+      backend.setPublicRead(bucket, publicRead);
     } else {
-      backend.setObjectPublicRead(bucket, keyOrNull, c.equals("public-read"));
+      backend.setObjectPublicRead(bucket, keyOrNull, publicRead);
     }
     ex.sendEmpty(200);
   }
 
-  /** Canned ACLs that leave an object private here: its bucket's owner controls it already. */
-  private static final java.util.Set<String> OWNER_CONTROLLED = java.util.Set.of("bucket-owner-read", "bucket-owner-full-control");
+  /** Canned ACLs a bucket takes. */
+  private static final java.util.Set<String> BUCKET_ACLS = java.util.Set.of("private", "public-read");
+  /** Canned ACLs an object takes: the bucket-owner ones leave it private here, its bucket's owner controlling it already. */
+  private static final java.util.Set<String> OBJECT_ACLS = java.util.Set.of("private", "public-read", "bucket-owner-read",
+      "bucket-owner-full-control");
 
   /**
    * Whether an object write (PutObject, CreateMultipartUpload, CopyObject) asks for the canned ACL
@@ -74,24 +72,23 @@ final class AclOperations {
    * NotImplemented for grant headers and any other canned ACL, which would not be kept.
    */
   static boolean publicReadOnObjectWrite(java.util.Map<String, String> headers) throws S3Exception {
-    String canned = headers.get("x-amz-acl");
-    boolean grants = headers.keySet().stream().anyMatch(h -> h.startsWith("x-amz-grant-"));
-    String c = canned == null ? null : canned.strip();
-    if (grants || (c != null && !c.equals("private") && !c.equals("public-read") && !OWNER_CONTROLLED.contains(c))) {
-      throw new S3Exception(S3Error.NotImplemented,
-          "only the canned ACLs 'private', 'public-read', 'bucket-owner-read' and 'bucket-owner-full-control' can be set on an object");
-    }
-    return "public-read".equals(c);
+    return publicRead(headers, OBJECT_ACLS,
+        "only the canned ACLs 'private', 'public-read', 'bucket-owner-read' and 'bucket-owner-full-control' can be set on an object");
   }
 
   /** The canned ACL a CreateBucket asks for: true for public-read; NotImplemented for any ACL but private and public-read. */
   static boolean publicReadOnCreate(S3Exchange ex) throws S3Exception {
-    String canned = ex.header("x-amz-acl");
-    boolean grants = ex.headers().keySet().stream().anyMatch(h -> h.startsWith("x-amz-grant-"));
-    if (grants || (canned != null && !canned.strip().equals("private") && !canned.strip().equals("public-read"))) {
-      throw new S3Exception(S3Error.NotImplemented,
-          "only the canned ACLs 'private' and 'public-read' can be set on a bucket; other users get rights through the admin API");
+    return publicRead(ex.headers(), BUCKET_ACLS,
+        "only the canned ACLs 'private' and 'public-read' can be set on a bucket; other users get rights through the admin API");
+  }
+
+  /** Whether {@code headers} ask for {@code public-read}; NotImplemented for grant headers or a canned ACL not in {@code kept}. */
+  private static boolean publicRead(java.util.Map<String, String> headers, java.util.Set<String> kept, String refusal) throws S3Exception {
+    String canned = headers.get("x-amz-acl");
+    String c = canned == null ? null : canned.strip();
+    if (headers.keySet().stream().anyMatch(h -> h.startsWith("x-amz-grant-")) || (c != null && !kept.contains(c))) {
+      throw new S3Exception(S3Error.NotImplemented, refusal);
     }
-    return canned != null && canned.strip().equals("public-read");
+    return "public-read".equals(c);
   }
 }
