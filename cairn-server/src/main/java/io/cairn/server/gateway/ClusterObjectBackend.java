@@ -655,7 +655,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
                     if (blob.size() != entry.size()) {
                         throw new IOException("inline data of " + key + " has " + blob.size() + " bytes, expected " + entry.size());
                     }
-                    blob.substring((int) offset, (int) (offset + length)).writeTo(out);
+                    ByteStringWriter.write(blob.substring((int) offset, (int) (offset + length)), out);
                     return;
                 }
                 streamChunks(b, entry, dataKey, out, offset, length);
@@ -703,7 +703,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
                 } catch (ExecutionException e) {
                     throw new IOException("chunk read failed: " + e.getCause().getMessage(), e.getCause());
                 }
-                data.writeTo(out); // the bytes as they came: no copy on the way to the client
+                ByteStringWriter.write(data, out); // the bytes as they came: no copy on the way to the client
             }
         } finally {
             fetching.forEach(f -> f.cancel(true)); // the client went away, or a chunk failed
