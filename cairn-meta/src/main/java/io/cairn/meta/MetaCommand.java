@@ -43,6 +43,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.SetBucketPolicy.class, name = "SetBucketPolicy"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketCors.class, name = "SetBucketCors"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketTags.class, name = "SetBucketTags"),
+        @JsonSubTypes.Type(value = MetaCommand.SetBucketPublicAccessBlock.class, name = "SetBucketPublicAccessBlock"),
         @JsonSubTypes.Type(value = MetaCommand.ClearActing.class, name = "ClearActing"),
 })
 public sealed interface MetaCommand {
@@ -331,6 +332,13 @@ public sealed interface MetaCommand {
             if (tags != null && (tags.isEmpty() || tags.length() > BUCKET_TAGS_CHARS_MAX)) {
                 throw new IllegalArgumentException("a bucket's tags are 1 to " + BUCKET_TAGS_CHARS_MAX + " characters when encoded");
             }
+        }
+    }
+
+    /** Sets (or, with null, removes) a bucket's Block Public Access settings. */
+    record SetBucketPublicAccessBlock(String bucket, io.cairn.core.access.PublicAccessBlock block) implements MetaCommand {
+        public SetBucketPublicAccessBlock {
+            requireName(bucket, "bucket");
         }
     }
 

@@ -149,6 +149,70 @@ final class BucketOperations {
     }
   }
 
+  static final int PUBLIC_ACCESS_BLOCK_XML_BYTES_MAX = 4 * 1024;
+  private static final List<String> PUBLIC_ACCESS_BLOCK_FIELDS = List.of("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
+      "RestrictPublicBuckets");
+
+  /**
+   * GetPublicAccessBlock, PutPublicAccessBlock and DeletePublicAccessBlock: a bucket's four Block
+   * Public Access settings ({@link io.cairn.core.access.PublicAccessBlock}), each false when left
+   * out; a bucket without them answers {@code 404 NoSuchPublicAccessBlockConfiguration}.
+   */
+  void publicAccessBlock(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+    switch (ex.method()) {
+      case "GET" -> {
+        io.cairn.core.access.PublicAccessBlock b = backend.publicAccessBlock(bucket).orElseThrow(() -> new S3Exception(
+            S3Error.NoSuchPublicAccessBlockConfiguration, "the public access block configuration was not found"));
+        ex.sendXml(200, XmlWriter.document("PublicAccessBlockConfiguration")
+            .element("BlockPublicAcls", Boolean.toString(b.blockPublicAcls()))
+            .element("IgnorePublicAcls", Boolean.toString(b.ignorePublicAcls()))
+            .element("BlockPublicPolicy", Boolean.toString(b.blockPublicPolicy()))
+            .element("RestrictPublicBuckets", Boolean.toString(b.restrictPublicBuckets())).toBytes());
+      }
+      case "PUT" -> {
+        DecodedBody body = RequestBodyDecoder.open(ex, auth, false, PUBLIC_ACCESS_BLOCK_XML_BYTES_MAX,
+            "a PublicAccessBlockConfiguration is at most " + PUBLIC_ACCESS_BLOCK_XML_BYTES_MAX + " bytes");
+        Element root = SafeXmlParser.parse(body.stream(), PUBLIC_ACCESS_BLOCK_XML_BYTES_MAX);
+        if (root == null || !SafeXmlParser.name(root).equals("PublicAccessBlockConfiguration")) {
+          throw new S3Exception(S3Error.MalformedXML, "the body must be a PublicAccessBlockConfiguration document");
+        }
+        for (org.w3c.dom.Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+          if (n instanceof Element e && !PUBLIC_ACCESS_BLOCK_FIELDS.contains(SafeXmlParser.name(e))) {
+            throw new S3Exception(S3Error.MalformedXML, "unknown element in a PublicAccessBlockConfiguration: " + SafeXmlParser.name(e));
+          }
+        }
+        boolean[] v = new boolean[PUBLIC_ACCESS_BLOCK_FIELDS.size()];
+        for (int i = 0; i < v.length; i++) {
+          String field = PUBLIC_ACCESS_BLOCK_FIELDS.get(i);
+          List<Element> found = SafeXmlParser.children(root, field);
+          if (found.size() > 1) {
+            throw new S3Exception(S3Error.MalformedXML, field + " is given more than once");
+          }
+          String text = found.isEmpty() ? "false" : found.getFirst().getTextContent().strip();
+          if (!text.equals("true") && !text.equals("false")) {
+            throw new S3Exception(S3Error.MalformedXML, field + " must be true or false, not '" + text + "'");
+          }
+          v[i] = text.equals("true");
+        }
+        backend.setPublicAccessBlock(bucket, new io.cairn.core.access.PublicAccessBlock(v[0], v[1], v[2], v[3]));
+        ex.sendEmpty(200);
+      }
+      case "DELETE" -> {
+        backend.setPublicAccessBlock(bucket, null);
+        ex.sendEmpty(204);
+      }
+      default -> throw new S3Exception(S3Error.MethodNotAllowed, "the method " + ex.method() + " is not allowed on ?publicAccessBlock");
+    }
+  }
+
+  /** GetBucketPolicyStatus: whether the bucket is public, by its policy or its ACL. */
+  void policyStatus(S3Exchange ex, String bucket) throws S3Exception, IOException {
+    if (!ex.method().equals("GET")) {
+      throw new S3Exception(S3Error.MethodNotAllowed, "the method " + ex.method() + " is not allowed on ?policyStatus");
+    }
+    ex.sendXml(200, XmlWriter.document("PolicyStatus").element("IsPublic", Boolean.toString(backend.bucketIsPublic(bucket))).toBytes());
+  }
+
   /**
    * GetBucketEncryption, PutBucketEncryption and DeleteBucketEncryption: a bucket's default
    * server-side encryption, SSE-S3 ({@code AES256}) or none. SSE-KMS is not implemented.

@@ -105,6 +105,21 @@ public interface ObjectBackend {
     throw new S3Exception(S3Error.NotImplemented, "bucket tagging is not implemented");
   }
 
+  /** The bucket's Block Public Access settings, or empty when none were set (a backend that cannot set them has none). */
+  default Optional<io.cairn.core.access.PublicAccessBlock> publicAccessBlock(String bucket) throws S3Exception {
+    return Optional.empty();
+  }
+
+  /** Sets (or, with null, removes) the bucket's Block Public Access settings. */
+  default void setPublicAccessBlock(String bucket, io.cairn.core.access.PublicAccessBlock blockOrNull) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "Block Public Access is not implemented");
+  }
+
+  /** Whether the bucket is public: its policy is ({@link io.cairn.core.access.BucketPolicy#isPublic()}) or its ACL is public-read. */
+  default boolean bucketIsPublic(String bucket) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "the policy status is not implemented");
+  }
+
   /** The bucket's policy (JSON), or empty for none. */
   default Optional<String> bucketPolicy(String bucket) throws S3Exception {
     throw new S3Exception(S3Error.NotImplemented, "bucket policies are not implemented");

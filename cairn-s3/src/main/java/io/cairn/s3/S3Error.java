@@ -24,6 +24,7 @@ public enum S3Error {
   NoSuchBucketPolicy(404),
   NoSuchCORSConfiguration(404),
   NoSuchTagSet(404),
+  NoSuchPublicAccessBlockConfiguration(404),
   MalformedPolicy(400),
   MalformedXML(400),
   InvalidTag(400),

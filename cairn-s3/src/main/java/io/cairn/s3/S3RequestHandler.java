@@ -34,9 +34,11 @@ public final class S3RequestHandler extends Handler.Abstract {
   /** Metrics: signed by an admin key, or scraped with the node's metrics token ({@code Authorization: Bearer TOKEN}). */
   public static final String ADMIN_METRICS = "/_cairn/metrics";
   private static final Set<String> UNSUPPORTED_BUCKET_SUBRESOURCES = Set.of(
-      "policyStatus", "lifecycle", "website", "logging", "notification",
+      "lifecycle", "website", "logging", "notification",
       "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
-      "inventory", "metrics", "intelligent-tiering", "ownershipControls", "publicAccessBlock");
+      "inventory", "metrics", "intelligent-tiering", "ownershipControls");
+  /** Canned ACLs that grant to everyone (or every signed caller): what BlockPublicAcls refuses. */
+  private static final Set<String> PUBLIC_CANNED_ACLS = Set.of("public-read", "public-read-write", "authenticated-read");
   private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
       "retention", "legal-hold", "torrent", "restore", "select", "attributes", "versionId");
 
@@ -273,6 +275,17 @@ public final class S3RequestHandler extends Handler.Abstract {
       buckets.tagging(ex, auth, bucket);
       return;
     }
+    if (key == null && q.has("publicAccessBlock")) {
+      backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER, method.equals("GET") ? "s3:GetBucketPublicAccessBlock"
+          : "s3:PutBucketPublicAccessBlock", ctx);
+      buckets.publicAccessBlock(ex, auth, bucket);
+      return;
+    }
+    if (key == null && q.has("policyStatus")) {
+      backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER, "s3:GetBucketPolicyStatus", ctx);
+      buckets.policyStatus(ex, bucket);
+      return;
+    }
     if (key == null && q.has("encryption") && backend.sseS3Available()) {
       backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER,
           method.equals("GET") ? "s3:GetEncryptionConfiguration" : "s3:PutEncryptionConfiguration", ctx);
@@ -287,7 +300,10 @@ public final class S3RequestHandler extends Handler.Abstract {
       if (q.has("acl")) {
         switch (method) {
           case "GET" -> acls.get(ex, auth, bucket, null);
-          case "PUT" -> acls.put(ex, auth, bucket, null);
+          case "PUT" -> {
+            refusePublicAcl(ex, bucket);
+            acls.put(ex, auth, bucket, null);
+          }
           default -> throw notAllowed(method);
         }
         return;
@@ -326,6 +342,9 @@ public final class S3RequestHandler extends Handler.Abstract {
       throw new S3Exception(S3Error.InvalidRequest, "request specific response headers cannot be used for anonymous GET requests");
     }
     authorizeObjectRequest(ex, auth, bucket, key, method, q, ctx);
+    if (method.equals("PUT") || method.equals("POST")) {
+      refusePublicAcl(ex, bucket);
+    }
     if (q.has("tagging")) {
       switch (method) {
         case "GET" -> objects.getTagging(ex, bucket, key);
@@ -383,6 +402,19 @@ public final class S3RequestHandler extends Handler.Abstract {
     else if (method.equals("POST")) needed = S3Permission.WRITE;
     else needed = S3Permission.READ;
     backend.authorize(auth.accessKey(), bucket, null, needed, bucketAction(method, q), ctx);
+  }
+
+  /**
+   * Refuses (403) a request that would give a bucket or an object a public canned ACL when the
+   * bucket's Block Public Access settings block public ACLs: checked before whether Cairn
+   * implements that ACL, as S3 refuses it whatever it is.
+   */
+  private void refusePublicAcl(S3Exchange ex, String bucket) throws S3Exception {
+    String acl = ex.header("x-amz-acl");
+    if (acl != null && PUBLIC_CANNED_ACLS.contains(acl.strip().toLowerCase(java.util.Locale.ROOT))
+        && backend.publicAccessBlock(bucket).map(io.cairn.core.access.PublicAccessBlock::blockPublicAcls).orElse(false)) {
+      throw new S3Exception(S3Error.AccessDenied, "the bucket's public access block (BlockPublicAcls) refuses the public ACL " + acl.strip());
+    }
   }
 
   /** The S3 action (as bucket policies name it) of a request on a bucket. */

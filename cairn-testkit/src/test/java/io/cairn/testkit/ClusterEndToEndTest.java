@@ -483,6 +483,99 @@ class ClusterEndToEndTest {
         s0.deleteBucketPolicy(b -> b.bucket("shared"));
     }
 
+    @Test
+    @Order(7)
+    void aBucketsPublicAccessBlockRefusesAndIgnoresWhatIsPublic() throws Exception {
+        S3Client s0 = clients[0];
+        S3Client s3 = clients[3];
+        s0.createBucket(b -> b.bucket("guarded"));
+        java.util.function.Consumer<org.assertj.core.api.ThrowableAssert.ThrowingCallable> denied = call ->
+                org.assertj.core.api.Assertions.assertThatThrownBy(call)
+                        .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class, e -> {
+                            assertThat(e.statusCode()).isEqualTo(403);
+                            assertThat(e.awsErrorDetails().errorCode()).isEqualTo("AccessDenied");
+                        });
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.getPublicAccessBlock(b -> b.bucket("guarded")))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(404);
+                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchPublicAccessBlockConfiguration");
+                });
+        assertThat(s0.getBucketPolicyStatus(b -> b.bucket("guarded")).policyStatus().isPublic()).isFalse();
+
+        // Public before the block: the bucket's ACL and an object's ACL let anyone read.
+        s0.putBucketAcl(b -> b.bucket("guarded").acl(software.amazon.awssdk.services.s3.model.BucketCannedACL.PUBLIC_READ));
+        s0.putObject(b -> b.bucket("guarded").key("open.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ),
+                RequestBody.fromString("open"));
+        assertThat(s0.getBucketPolicyStatus(b -> b.bucket("guarded")).policyStatus().isPublic()).as("public by its ACL").isTrue();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, Integer> anonymous = path -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.endpoint(2) + "/guarded" + path)).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        Awaitility.await("the ACL reaches node 2").atMost(Duration.ofSeconds(15)).until(() -> anonymous.apply("/open.txt") == 200);
+        assertThat(anonymous.apply("")).as("an anonymous listing").isEqualTo(200);
+
+        // BlockPublicAcls and BlockPublicPolicy: public ACLs and policies are refused, whatever the ACL.
+        s0.putPublicAccessBlock(b -> b.bucket("guarded").publicAccessBlockConfiguration(c -> c.blockPublicAcls(true).blockPublicPolicy(true)));
+        Awaitility.await("the block reaches node 3").atMost(Duration.ofSeconds(15)).ignoreExceptions()
+                .until(() -> s3.getPublicAccessBlock(b -> b.bucket("guarded")).publicAccessBlockConfiguration().blockPublicAcls());
+        var got = s3.getPublicAccessBlock(b -> b.bucket("guarded")).publicAccessBlockConfiguration();
+        assertThat(java.util.List.of(got.blockPublicAcls(), got.ignorePublicAcls(), got.blockPublicPolicy(), got.restrictPublicBuckets()))
+                .containsExactly(true, false, true, false);
+        for (var acl : java.util.List.of(software.amazon.awssdk.services.s3.model.BucketCannedACL.PUBLIC_READ,
+                software.amazon.awssdk.services.s3.model.BucketCannedACL.PUBLIC_READ_WRITE,
+                software.amazon.awssdk.services.s3.model.BucketCannedACL.AUTHENTICATED_READ)) {
+            denied.accept(() -> s3.putBucketAcl(b -> b.bucket("guarded").acl(acl)));
+        }
+        denied.accept(() -> s3.putObject(b -> b.bucket("guarded").key("new.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ),
+                RequestBody.fromString("new")));
+        denied.accept(() -> s3.putObjectAcl(b -> b.bucket("guarded").key("open.txt")
+                .acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ_WRITE)));
+        denied.accept(() -> s3.createMultipartUpload(b -> b.bucket("guarded").key("big.bin")
+                .acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s3.headObject(b -> b.bucket("guarded").key("new.txt")))
+                .as("nothing was written").isInstanceOf(software.amazon.awssdk.services.s3.model.NoSuchKeyException.class);
+        s3.putObject(b -> b.bucket("guarded").key("closed.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PRIVATE),
+                RequestBody.fromString("closed"));
+        String publicPolicy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\","
+                + "\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::guarded/*\"}]}";
+        denied.accept(() -> s3.putBucketPolicy(b -> b.bucket("guarded").policy(publicPolicy)));
+        String fromOneNetwork = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\","
+                + "\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::guarded/*\","
+                + "\"Condition\":{\"IpAddress\":{\"aws:SourceIp\":\"192.0.2.0/24\"}}}]}";
+        s3.putBucketPolicy(b -> b.bucket("guarded").policy(fromOneNetwork)); // limited to fixed addresses: not public
+        s3.deleteBucketPolicy(b -> b.bucket("guarded"));
+        assertThat(anonymous.apply("/open.txt")).as("existing public ACLs still count").isEqualTo(200);
+
+        // IgnorePublicAcls: the bucket's and the objects' public ACLs grant nothing, and are kept.
+        s0.putPublicAccessBlock(b -> b.bucket("guarded").publicAccessBlockConfiguration(c -> c.ignorePublicAcls(true)));
+        Awaitility.await("the block reaches node 2").atMost(Duration.ofSeconds(15)).until(() -> anonymous.apply("/open.txt") == 403);
+        assertThat(anonymous.apply("")).isEqualTo(403);
+        assertThat(s0.getBucketAcl(b -> b.bucket("guarded")).grants()).hasSize(2);
+
+        // RestrictPublicBuckets: a public policy grants anonymous requests nothing.
+        s0.putBucketAcl(b -> b.bucket("guarded").acl(software.amazon.awssdk.services.s3.model.BucketCannedACL.PRIVATE));
+        s0.putObjectAcl(b -> b.bucket("guarded").key("open.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PRIVATE));
+        s0.putBucketPolicy(b -> b.bucket("guarded").policy(publicPolicy));
+        assertThat(s0.getBucketPolicyStatus(b -> b.bucket("guarded")).policyStatus().isPublic()).as("public by its policy").isTrue();
+        Awaitility.await("the policy lets anyone read").atMost(Duration.ofSeconds(15)).until(() -> anonymous.apply("/closed.txt") == 200);
+        s0.putPublicAccessBlock(b -> b.bucket("guarded").publicAccessBlockConfiguration(c -> c.restrictPublicBuckets(true)));
+        Awaitility.await("the block reaches node 2").atMost(Duration.ofSeconds(15)).until(() -> anonymous.apply("/closed.txt") == 403);
+        assertThat(s0.getObject(b -> b.bucket("guarded").key("closed.txt"), software.amazon.awssdk.core.sync.ResponseTransformer.toBytes())
+                .asUtf8String()).as("the owner still reads").isEqualTo("closed");
+        s0.deletePublicAccessBlock(b -> b.bucket("guarded"));
+        Awaitility.await("without the block, the policy lets anyone read again").atMost(Duration.ofSeconds(15))
+                .until(() -> anonymous.apply("/closed.txt") == 200);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.getPublicAccessBlock(b -> b.bucket("guarded")))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchPublicAccessBlockConfiguration"));
+        s0.deleteBucketPolicy(b -> b.bucket("guarded"));
+    }
+
     private static java.net.http.HttpResponse<String> preflight(java.net.http.HttpClient http, String url, String origin, String method,
                                                                String headers) throws Exception {
         var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())

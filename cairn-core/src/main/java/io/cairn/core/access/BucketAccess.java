@@ -56,6 +56,9 @@ public final class BucketAccess {
         if (policy != null) {
             d = key != null || !action.endsWith("Object") ? policy.evaluate(user, action, key == null ? b.name() : b.name() + "/" + key, ctx)
                     : policy.mayAllow(user, action, ctx) ? BucketPolicy.Decision.ALLOW : BucketPolicy.Decision.NONE;
+            if (d == BucketPolicy.Decision.ALLOW && caller.isEmpty() && b.publicAccessBlockOrNone().restrictPublicBuckets() && policy.isPublic()) {
+                d = BucketPolicy.Decision.NONE; // Block Public Access: a public policy grants anonymous requests nothing
+            }
         }
         boolean owner = user != null && ownerName(map, b).equals(user);
         if (d == BucketPolicy.Decision.DENY && !(owner && POLICY_ACTIONS.contains(action))) {
@@ -72,8 +75,9 @@ public final class BucketAccess {
      * bucket {@code b}, by its owner, grants and ACL alone.
      */
     public static boolean allows(ClusterMap map, BucketInfo b, Optional<UserInfo> caller, BucketPermission needed) {
+        boolean publicRead = b.publicRead() && !b.publicAccessBlockOrNone().ignorePublicAcls();
         if (caller.isEmpty()) {
-            return needed == BucketPermission.READ && b.publicRead();
+            return needed == BucketPermission.READ && publicRead;
         }
         UserInfo c = caller.get();
         if (c.readOnly() && needed != BucketPermission.READ) {
@@ -87,6 +91,6 @@ public final class BucketAccess {
                 return true;
             }
         }
-        return needed == BucketPermission.READ && b.publicRead();
+        return needed == BucketPermission.READ && publicRead;
     }
 }

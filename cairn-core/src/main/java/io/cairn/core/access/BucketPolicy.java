@@ -239,6 +239,15 @@ public final class BucketPolicy {
         return d;
     }
 
+    /**
+     * Whether the policy is public as S3's Block Public Access judges it: some statement allows
+     * something to everyone ({@code "Principal": "*"}) without limiting it to fixed source
+     * addresses ({@code aws:SourceIp}, the one such condition key Cairn knows).
+     */
+    public boolean isPublic() {
+        return statements.stream().anyMatch(s -> s.allow() && s.anyone() && (s.condition() == null || !s.condition().limitsSourceAddresses()));
+    }
+
     /** Whether some statement allows {@code action} to {@code userOrNull} on some resource (its objects are judged one by one). */
     public boolean mayAllow(String userOrNull, String action, RequestContext ctx) {
         return statements.stream().anyMatch(s -> s.allow() && s.names(userOrNull) && s.covers(action) && s.holds(ctx));

@@ -132,6 +132,21 @@ final class PolicyCondition {
         return new PolicyCondition(List.copyOf(clauses), variables);
     }
 
+    /**
+     * Whether this condition holds only for requests from fixed address blocks: an
+     * {@code IpAddress} test of {@code aws:SourceIp} (not {@code IfExists}), none of whose
+     * blocks is a whole address space. S3 does not count a statement so limited as public.
+     */
+    boolean limitsSourceAddresses() {
+        for (Clause c : clauses) {
+            if (c.operator() == Operator.IpAddress && !c.ifExists() && c.key().equals("aws:sourceip") && !c.values().isEmpty()
+                    && c.values().stream().map(Cidr::parse).allMatch(block -> block != null && block.bits() > 0)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String checkedKey(String key) {
         String lower = key.toLowerCase(Locale.ROOT);
         if (KEYS.contains(lower)) {

@@ -32,6 +32,9 @@ import java.util.Objects;
  * @param cors          the CORS rules (JSON of {@link io.cairn.core.access.BucketCors}), or null for none
  * @param tags          the bucket's tags (S3 bucket tagging), URL-encoded as {@code k1=v1&k2=v2} in
  *                      the order set, or null for none; left out of the JSON form when null
+ * @param publicAccessBlock the bucket's Block Public Access settings, or null when none were set
+ *                      (S3 tells that apart from settings that are all false); left out of the
+ *                      JSON form when null
  */
 public record BucketInfo(
         String name,
@@ -46,7 +49,8 @@ public record BucketInfo(
         @JsonInclude(JsonInclude.Include.NON_NULL) String policy,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) Integer indexLayout,
         @JsonInclude(JsonInclude.Include.NON_NULL) String cors,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String tags) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String tags,
+        @JsonInclude(JsonInclude.Include.NON_NULL) io.cairn.core.access.PublicAccessBlock publicAccessBlock) {
 
     /** The one default encryption there is: SSE-S3. */
     public static final String SSE_S3 = "AES256";
@@ -86,6 +90,13 @@ public record BucketInfo(
 
     public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
                       java.util.List<BucketGrant> grants, Boolean publicRead, String defaultEncryption, String policy,
+                      Integer indexLayout, String cors, String tags) {
+        this(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy, indexLayout, cors, tags,
+                null);
+    }
+
+    public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
+                      java.util.List<BucketGrant> grants, Boolean publicRead, String defaultEncryption, String policy,
                       Integer indexLayout, String cors) {
         this(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy, indexLayout, cors, null);
     }
@@ -119,36 +130,48 @@ public record BucketInfo(
     /** This bucket with these grants and public-read setting. */
     public BucketInfo withAccess(java.util.List<BucketGrant> newGrants, boolean newPublicRead) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead, defaultEncryption, policy, indexLayout,
-                cors, tags);
+                cors, tags, publicAccessBlock);
     }
 
     /** This bucket with another default encryption (null for none). */
     public BucketInfo withDefaultEncryption(String algorithm) {
-        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm, policy, indexLayout, cors, tags);
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm, policy, indexLayout, cors, tags,
+                publicAccessBlock);
     }
 
     /** This bucket with another policy (null for none). */
     public BucketInfo withPolicy(String newPolicy) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, newPolicy, indexLayout,
-                cors, tags);
+                cors, tags, publicAccessBlock);
     }
 
     /** This bucket with another owner. */
     public BucketInfo withOwner(String newOwner) {
         return new BucketInfo(name, pool, newOwner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, cors, tags);
+                indexLayout, cors, tags, publicAccessBlock);
     }
 
     /** This bucket with another CORS configuration (JSON of {@link io.cairn.core.access.BucketCors}; null for none). */
     public BucketInfo withCors(String newCors) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, newCors, tags);
+                indexLayout, newCors, tags, publicAccessBlock);
     }
 
     /** This bucket with other tags ({@code k1=v1&k2=v2}, URL-encoded; null for none). */
     public BucketInfo withTags(String newTags) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, cors, newTags);
+                indexLayout, cors, newTags, publicAccessBlock);
+    }
+
+    /** This bucket with other Block Public Access settings (null for none). */
+    public BucketInfo withPublicAccessBlock(io.cairn.core.access.PublicAccessBlock newBlock) {
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
+                indexLayout, cors, tags, newBlock);
+    }
+
+    /** The Block Public Access settings in force: {@link io.cairn.core.access.PublicAccessBlock#NONE} when none were set. */
+    public io.cairn.core.access.PublicAccessBlock publicAccessBlockOrNone() {
+        return publicAccessBlock != null ? publicAccessBlock : io.cairn.core.access.PublicAccessBlock.NONE;
     }
 
     /** A bucket whose index and data share {@code pool}. */

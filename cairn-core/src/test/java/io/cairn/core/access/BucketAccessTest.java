@@ -73,4 +73,28 @@ class BucketAccessTest {
         assertThat(BucketAccess.ownerName(map(b), b)).isEqualTo("alice");
         assertThat(allows(b, ALICE_RO, BucketPermission.READ)).isTrue();
     }
+
+    @Test
+    void aPublicAccessBlockIgnoresPublicAclsAndRestrictsPublicPolicies() {
+        BucketInfo open = new BucketInfo("b", "p", "alice", 1, 1, null, List.of(), true);
+        assertThat(allows(open, null, BucketPermission.READ)).isTrue();
+        assertThat(allows(open, BOB, BucketPermission.READ)).isTrue();
+        BucketInfo ignoring = open.withPublicAccessBlock(new PublicAccessBlock(false, true, false, false));
+        assertThat(allows(ignoring, null, BucketPermission.READ)).isFalse();
+        assertThat(allows(ignoring, BOB, BucketPermission.READ)).isFalse();
+        assertThat(allows(ignoring, ALICE, BucketPermission.READ)).isTrue();
+        assertThat(allows(open.withPublicAccessBlock(new PublicAccessBlock(true, false, true, true)), null, BucketPermission.READ))
+                .as("the other three settings leave ACLs in force").isTrue();
+
+        String everyone = "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\","
+                + "\"Resource\":\"arn:aws:s3:::b/*\"}]}";
+        BucketInfo publicPolicy = new BucketInfo("b", "p", "alice", 1, 1).withPolicy(everyone);
+        java.util.function.BiFunction<BucketInfo, UserInfo, Boolean> get = (b, caller) -> BucketAccess.allows(map(b), b,
+                Optional.ofNullable(caller), BucketPermission.READ, "s3:GetObject", "k", RequestContext.EMPTY);
+        assertThat(get.apply(publicPolicy, null)).isTrue();
+        BucketInfo restricted = publicPolicy.withPublicAccessBlock(new PublicAccessBlock(false, false, false, true));
+        assertThat(get.apply(restricted, null)).isFalse();
+        assertThat(get.apply(restricted, BOB)).as("users of the cluster still get what the policy allows").isTrue();
+        assertThat(get.apply(publicPolicy.withPublicAccessBlock(new PublicAccessBlock(true, true, true, false)), null)).isTrue();
+    }
 }

@@ -108,4 +108,23 @@ class BucketPolicyTest {
         // DeleteObjects, judged on the bucket before its keys: allowed if the policy allows it somewhere.
         assertThat(BucketAccess.allows(map, b, Optional.of(bob), BucketPermission.WRITE, "s3:DeleteObject", null, RequestContext.EMPTY)).isTrue();
     }
+
+    @Test
+    void aPolicyIsPublicWhenItAllowsEveryoneWithoutFixingTheirAddresses() {
+        String stmt = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"%s\",\"Principal\":%s,\"Action\":\"s3:GetObject\","
+                + "\"Resource\":\"arn:aws:s3:::b/*\"%s}]}";
+        java.util.function.BiFunction<String, String, Boolean> open = (principal, condition) ->
+                BucketPolicy.parse(String.format(stmt, "Allow", principal, condition), "b").isPublic();
+        assertThat(open.apply("\"*\"", "")).isTrue();
+        assertThat(open.apply("{\"AWS\":\"*\"}", "")).isTrue();
+        assertThat(open.apply("{\"AWS\":\"arn:aws:iam::1:user/bob\"}", "")).as("a named user").isFalse();
+        assertThat(BucketPolicy.parse(String.format(stmt, "Deny", "\"*\"", ""), "b").isPublic()).as("a deny").isFalse();
+        assertThat(open.apply("\"*\"", ",\"Condition\":{\"IpAddress\":{\"aws:SourceIp\":[\"192.0.2.0/24\",\"2001:db8::/32\"]}}"))
+                .as("fixed address blocks").isFalse();
+        assertThat(open.apply("\"*\"", ",\"Condition\":{\"IpAddress\":{\"aws:SourceIp\":[\"192.0.2.0/24\",\"0.0.0.0/0\"]}}"))
+                .as("every address").isTrue();
+        assertThat(open.apply("\"*\"", ",\"Condition\":{\"IpAddressIfExists\":{\"aws:SourceIp\":\"192.0.2.0/24\"}}")).isTrue();
+        assertThat(open.apply("\"*\"", ",\"Condition\":{\"NotIpAddress\":{\"aws:SourceIp\":\"192.0.2.0/24\"}}")).isTrue();
+        assertThat(open.apply("\"*\"", ",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"true\"}}")).as("any other key").isTrue();
+    }
 }

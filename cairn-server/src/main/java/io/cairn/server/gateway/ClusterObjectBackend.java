@@ -248,13 +248,36 @@ public final class ClusterObjectBackend implements ObjectBackend {
     public void setBucketPolicy(String bucket, String policyOrNull) throws S3Exception {
         bucket(bucket);
         if (policyOrNull != null) {
+            BucketPolicy parsed;
             try {
-                BucketPolicy.parse(policyOrNull, bucket);
+                parsed = BucketPolicy.parse(policyOrNull, bucket);
             } catch (BucketPolicy.Invalid e) {
                 throw new S3Exception(e.notImplemented() ? S3Error.NotImplemented : S3Error.MalformedPolicy, e.getMessage());
             }
+            if (parsed.isPublic() && bucket(bucket).publicAccessBlockOrNone().blockPublicPolicy()) {
+                throw new S3Exception(S3Error.AccessDenied, "the bucket's public access block (BlockPublicPolicy) refuses a public policy:"
+                        + " a statement allows everyone (\"Principal\": \"*\") without limiting aws:SourceIp");
+            }
         }
         changeBucket(bucket, new MetaCommand.SetBucketPolicy(bucket, policyOrNull), "policy");
+    }
+
+    @Override
+    public Optional<io.cairn.core.access.PublicAccessBlock> publicAccessBlock(String bucket) throws S3Exception {
+        return Optional.ofNullable(bucket(bucket).publicAccessBlock());
+    }
+
+    @Override
+    public void setPublicAccessBlock(String bucket, io.cairn.core.access.PublicAccessBlock blockOrNull) throws S3Exception {
+        bucket(bucket);
+        changeBucket(bucket, new MetaCommand.SetBucketPublicAccessBlock(bucket, blockOrNull), "public access block");
+    }
+
+    @Override
+    public boolean bucketIsPublic(String bucket) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        BucketPolicy policy = policyOf(b);
+        return b.publicRead() || (policy != null && policy.isPublic());
     }
 
     @Override
@@ -585,6 +608,9 @@ public final class ClusterObjectBackend implements ObjectBackend {
     public boolean objectReadableByAnyone(String bucket, String key, String action, RequestContext ctx)
             throws S3Exception {
         BucketInfo b = bucket(bucket);
+        if (b.publicAccessBlockOrNone().ignorePublicAcls()) {
+            return false; // Block Public Access: an object's public ACL grants nothing
+        }
         BucketPolicy policy = policyOf(b);
         if (policy != null && policy.evaluate(null, action, b.name() + "/" + key, ctx) == BucketPolicy.Decision.DENY) {
             return false;
