@@ -60,6 +60,22 @@ final class AclOperations {
     ex.sendEmpty(200);
   }
 
+  /** Canned ACLs that grant to everyone (or every signed caller): what BlockPublicAcls refuses. */
+  private static final java.util.Set<String> PUBLIC_ACLS = java.util.Set.of("public-read", "public-read-write", "authenticated-read");
+
+  /**
+   * Refuses (403) a request that would give a bucket or an object a public canned ACL when the
+   * bucket's Block Public Access settings block public ACLs: checked before whether Cairn keeps
+   * that ACL, as S3 refuses it whatever it is.
+   */
+  void refusePublic(S3Exchange ex, String bucket) throws S3Exception {
+    String canned = ex.header("x-amz-acl");
+    if (canned != null && PUBLIC_ACLS.contains(canned.strip())
+        && backend.publicAccessBlock(bucket).map(io.cairn.core.access.PublicAccessBlock::blockPublicAcls).orElse(false)) {
+      throw new S3Exception(S3Error.AccessDenied, "the bucket's public access block (BlockPublicAcls) refuses the public ACL " + canned.strip());
+    }
+  }
+
   /** Canned ACLs a bucket takes. */
   private static final java.util.Set<String> BUCKET_ACLS = java.util.Set.of("private", "public-read");
   /** Canned ACLs an object takes: the bucket-owner ones leave it private here, its bucket's owner controlling it already. */

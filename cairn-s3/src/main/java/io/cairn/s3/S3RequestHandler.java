@@ -37,8 +37,6 @@ public final class S3RequestHandler extends Handler.Abstract {
       "lifecycle", "website", "logging", "notification",
       "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
       "inventory", "metrics", "intelligent-tiering", "ownershipControls");
-  /** Canned ACLs that grant to everyone (or every signed caller): what BlockPublicAcls refuses. */
-  private static final Set<String> PUBLIC_CANNED_ACLS = Set.of("public-read", "public-read-write", "authenticated-read");
   private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
       "retention", "legal-hold", "torrent", "restore", "select", "attributes", "versionId");
 
@@ -301,7 +299,7 @@ public final class S3RequestHandler extends Handler.Abstract {
         switch (method) {
           case "GET" -> acls.get(ex, auth, bucket, null);
           case "PUT" -> {
-            refusePublicAcl(ex, bucket);
+            acls.refusePublic(ex, bucket);
             acls.put(ex, auth, bucket, null);
           }
           default -> throw notAllowed(method);
@@ -343,7 +341,7 @@ public final class S3RequestHandler extends Handler.Abstract {
     }
     authorizeObjectRequest(ex, auth, bucket, key, method, q, ctx);
     if (method.equals("PUT") || method.equals("POST")) {
-      refusePublicAcl(ex, bucket);
+      acls.refusePublic(ex, bucket);
     }
     if (q.has("tagging")) {
       switch (method) {
@@ -402,19 +400,6 @@ public final class S3RequestHandler extends Handler.Abstract {
     else if (method.equals("POST")) needed = S3Permission.WRITE;
     else needed = S3Permission.READ;
     backend.authorize(auth.accessKey(), bucket, null, needed, bucketAction(method, q), ctx);
-  }
-
-  /**
-   * Refuses (403) a request that would give a bucket or an object a public canned ACL when the
-   * bucket's Block Public Access settings block public ACLs: checked before whether Cairn
-   * implements that ACL, as S3 refuses it whatever it is.
-   */
-  private void refusePublicAcl(S3Exchange ex, String bucket) throws S3Exception {
-    String acl = ex.header("x-amz-acl");
-    if (acl != null && PUBLIC_CANNED_ACLS.contains(acl.strip().toLowerCase(java.util.Locale.ROOT))
-        && backend.publicAccessBlock(bucket).map(io.cairn.core.access.PublicAccessBlock::blockPublicAcls).orElse(false)) {
-      throw new S3Exception(S3Error.AccessDenied, "the bucket's public access block (BlockPublicAcls) refuses the public ACL " + acl.strip());
-    }
   }
 
   /** The S3 action (as bucket policies name it) of a request on a bucket. */

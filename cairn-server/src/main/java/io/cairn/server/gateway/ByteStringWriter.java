@@ -55,8 +55,9 @@ final class ByteStringWriter extends ByteOutput {
             value.position(value.limit());
             return;
         }
-        if (window == null) {
-            window = new byte[Math.min(WINDOW_BYTES, Math.max(1, value.remaining()))];
+        int wanted = Math.min(WINDOW_BYTES, value.remaining());
+        if (window == null || window.length < wanted) {
+            window = new byte[wanted];
         }
         while (value.hasRemaining()) {
             int n = Math.min(window.length, value.remaining());

@@ -246,7 +246,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
 
     @Override
     public void setBucketPolicy(String bucket, String policyOrNull) throws S3Exception {
-        bucket(bucket);
+        BucketInfo b = bucket(bucket);
         if (policyOrNull != null) {
             BucketPolicy parsed;
             try {
@@ -254,7 +254,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
             } catch (BucketPolicy.Invalid e) {
                 throw new S3Exception(e.notImplemented() ? S3Error.NotImplemented : S3Error.MalformedPolicy, e.getMessage());
             }
-            if (parsed.isPublic() && bucket(bucket).publicAccessBlockOrNone().blockPublicPolicy()) {
+            if (parsed.isPublic() && b.publicAccessBlockOrNone().blockPublicPolicy()) {
                 throw new S3Exception(S3Error.AccessDenied, "the bucket's public access block (BlockPublicPolicy) refuses a public policy:"
                         + " a statement allows everyone (\"Principal\": \"*\") without limiting aws:SourceIp");
             }

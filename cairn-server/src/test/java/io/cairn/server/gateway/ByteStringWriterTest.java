@@ -81,6 +81,13 @@ class ByteStringWriterTest {
         Recording out = written(UnsafeByteOperations.unsafeWrap(direct));
         assertThat(out.bytes.toByteArray()).isEqualTo(BYTES);
         assertThat(out.largestWrite).isEqualTo(ByteStringWriter.WINDOW_BYTES);
+
+        // a small buffer first does not leave the window small for the large ones after it
+        ByteString small = UnsafeByteOperations.unsafeWrap(ByteBuffer.allocateDirect(10).put(BYTES, 0, 10).flip());
+        ByteString large = UnsafeByteOperations.unsafeWrap(ByteBuffer.allocateDirect(BYTES.length - 10).put(BYTES, 10, BYTES.length - 10).flip());
+        Recording both = written(small.concat(large));
+        assertThat(both.bytes.toByteArray()).isEqualTo(BYTES);
+        assertThat(both.largestWrite).isEqualTo(ByteStringWriter.WINDOW_BYTES);
     }
 
     @Test
