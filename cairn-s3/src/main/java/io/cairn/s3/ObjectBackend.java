@@ -75,13 +75,14 @@ public interface ObjectBackend {
   }
 
   /**
-   * Whether an anonymous request may read object {@code key} for its own ACL ({@code public-read})
-   * when its bucket's ACL and policy alone do not let it: false when the object is private or
-   * missing (a missing key must look no different to a stranger), or when the bucket's policy
-   * denies the action.
+   * Whether a request, anonymous ({@code accessKeyOrNull} null) or signed by a key that the
+   * bucket's ACL, grants and policy alone do not let read, may read object {@code key} for its own
+   * ACL ({@code public-read}, a grant to everyone, signed or not): false when the object is private
+   * or missing (a missing key must look no different to a stranger), when the key was deleted, or
+   * when the bucket's policy denies the action to the caller.
    */
-  default boolean objectReadableByAnyone(String bucket, String key, String action, io.cairn.core.access.RequestContext ctx)
-      throws S3Exception {
+  default boolean objectReadableByAnyone(String accessKeyOrNull, String bucket, String key, String action,
+      io.cairn.core.access.RequestContext ctx) throws S3Exception {
     return false;
   }
 

@@ -429,10 +429,11 @@ public final class S3RequestHandler extends Handler.Abstract {
     try {
       backend.authorize(auth.accessKey(), bucket, key, needed, objectAction(method, q), ctx);
     } catch (S3Exception e) {
-      // An object made public-read by itself, in a bucket that is not: anyone may GET or HEAD it.
+      // An object made public-read by itself, in a bucket that is not: anyone, signed or not, may
+      // GET or HEAD it.
       boolean plainRead = (method.equals("GET") || method.equals("HEAD")) && !q.has("acl") && !q.has("tagging") && !q.has("uploadId");
-      if (e.error() != S3Error.AccessDenied || !auth.anonymous() || !plainRead
-          || !backend.objectReadableByAnyone(bucket, key, objectAction(method, q), ctx)) {
+      if (e.error() != S3Error.AccessDenied || !plainRead
+          || !backend.objectReadableByAnyone(auth.accessKey(), bucket, key, objectAction(method, q), ctx)) {
         throw e;
       }
     }

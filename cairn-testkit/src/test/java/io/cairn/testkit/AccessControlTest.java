@@ -34,6 +34,7 @@ import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.BucketCannedACL;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
@@ -245,6 +246,47 @@ class AccessControlTest {
         d.putBucketAcl(r -> r.bucket("dave-public").acl(BucketCannedACL.PRIVATE));
         Awaitility.await("private again").atMost(MAP_SPREADS)
                 .until(() -> get(http, e0 + "/dave-public/page.html").statusCode() == 403);
+    }
+
+    @Test
+    void a_public_read_object_is_read_by_every_signed_user_too_unless_the_policy_denies_them() throws Exception {
+        JsonNode kate = createUser("kate");
+        JsonNode leo = createUser("leo");
+        JsonNode mia = createUser("mia");
+        S3Client k = as(kate, 0);
+        S3Client l = as(leo, 1);
+        S3Client m = as(mia, 2);
+        k.createBucket(r -> r.bucket("kate-private"));
+        k.putObject(r -> r.bucket("kate-private").key("flyer.txt").acl(ObjectCannedACL.PUBLIC_READ), RequestBody.fromString("come along"));
+        k.putObject(r -> r.bucket("kate-private").key("notes.txt"), RequestBody.fromString("mine"));
+
+        // S3's public-read grants READ to AllUsers: signed requests of other users as well as anonymous ones.
+        Awaitility.await("leo's key reaches every gateway").atMost(MAP_SPREADS).ignoreExceptions()
+                .until(() -> l.getObjectAsBytes(r -> r.bucket("kate-private").key("flyer.txt")).asUtf8String().equals("come along"));
+        assertThat(l.headObject(r -> r.bucket("kate-private").key("flyer.txt")).contentLength()).isEqualTo(10);
+        denied("leo reads a private object", () -> l.getObjectAsBytes(r -> r.bucket("kate-private").key("notes.txt")));
+        denied("leo lists the private bucket", () -> l.listObjectsV2(r -> r.bucket("kate-private")));
+        denied("leo reads the public object's ACL", () -> l.getObjectAcl(r -> r.bucket("kate-private").key("flyer.txt")));
+        denied("leo overwrites the public object", () -> l.putObject(r -> r.bucket("kate-private").key("flyer.txt"),
+                RequestBody.fromString("defaced")));
+        denied("leo reads a missing key, as if it were private", () -> l.getObjectAsBytes(r -> r.bucket("kate-private").key("missing.txt")));
+
+        // A deny in the bucket's policy that names leo binds him; mia and anonymous requests still read.
+        k.putBucketPolicy(r -> r.bucket("kate-private").policy("""
+                {"Version": "2012-10-17", "Statement": [
+                  {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam:::user/leo"}, "Action": "s3:GetObject",
+                   "Resource": "arn:aws:s3:::kate-private/*"}]}"""));
+        Awaitility.await("the deny reaches leo's gateway").atMost(MAP_SPREADS).ignoreExceptions()
+                .untilAsserted(() -> denied("leo, denied by the policy", () -> l.getObjectAsBytes(r -> r.bucket("kate-private").key("flyer.txt"))));
+        assertThat(m.getObjectAsBytes(r -> r.bucket("kate-private").key("flyer.txt")).asUtf8String()).isEqualTo("come along");
+        HttpClient http = HttpClient.newHttpClient();
+        assertThat(get(http, cluster.endpoint(1) + "/kate-private/flyer.txt").body()).isEqualTo("come along");
+        assertThat(k.getObjectAsBytes(r -> r.bucket("kate-private").key("flyer.txt")).asUtf8String()).isEqualTo("come along");
+
+        // A deleted key reads nothing, public or not.
+        cli("admin", "user", "delete", "mia");
+        Awaitility.await("mia's deletion reaches every gateway").atMost(MAP_SPREADS).ignoreExceptions()
+                .untilAsserted(() -> denied("mia's deleted key", () -> m.getObjectAsBytes(r -> r.bucket("kate-private").key("flyer.txt"))));
     }
 
     @Test

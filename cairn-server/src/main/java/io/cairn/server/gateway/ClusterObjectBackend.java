@@ -605,14 +605,19 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     @Override
-    public boolean objectReadableByAnyone(String bucket, String key, String action, RequestContext ctx)
+    public boolean objectReadableByAnyone(String accessKeyOrNull, String bucket, String key, String action, RequestContext ctx)
             throws S3Exception {
         BucketInfo b = bucket(bucket);
         if (b.publicAccessBlockOrNone().ignorePublicAcls()) {
             return false; // Block Public Access: an object's public ACL grants nothing
         }
+        Optional<UserInfo> caller = accessKeyOrNull == null ? Optional.empty() : mapView.current().map().user(accessKeyOrNull);
+        if (accessKeyOrNull != null && caller.isEmpty()) {
+            return false; // a deleted key reads nothing, public or not
+        }
         BucketPolicy policy = policyOf(b);
-        if (policy != null && policy.evaluate(null, action, b.name() + "/" + key, ctx) == BucketPolicy.Decision.DENY) {
+        String user = caller.map(UserInfo::name).orElse(null);
+        if (policy != null && policy.evaluate(user, action, b.name() + "/" + key, ctx) == BucketPolicy.Decision.DENY) {
             return false;
         }
         PoolInfo pool = pool(b);
