@@ -50,11 +50,15 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--warm-up", defaultValue = "3000", description = "Uncounted 4 KiB PUTs, each then read back, against each target before its "
             + "loads, so that every process's JIT has compiled its hot paths (default: ${DEFAULT-VALUE}).")
     int warmUp;
+    @Option(names = "--large-warm-up", defaultValue = "16", description = "Uncounted 16 MiB PUTs, each then read back, against each target before "
+            + "its 16 MiB loads, so that the large path is compiled and each process's heap has grown to its working size (default: ${DEFAULT-VALUE}).")
+    int largeWarmUp;
     @Option(names = "--skip-ec", description = "Leave out the 6-node ec4+2 cluster.")
     boolean skipEc;
     @Option(names = "--append-to", description = "Also append the table, with the date, the machine and the command, to this file (e.g. docs/benchmarks.md).")
     Path appendTo;
 
+    private static final int LARGE = 16 << 20;
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
 
     /** One load: a name, the objects, their size, the requests in flight, the phases. */
@@ -69,7 +73,7 @@ public final class CompareCommand implements Callable<Integer> {
                 new Load("4 KiB", smallObjects, 4096, concurrency, "put,get,mixed,delete"),
                 new Load("4 KiB, 64 in flight", smallObjects, 4096, 64, "put,get"),
                 new Load("64 KiB", smallObjects, 65536, concurrency, "put,get"),
-                new Load("16 MiB", largeObjects, 16 << 20, largeConcurrency, "put,get"),
+                new Load("16 MiB", largeObjects, LARGE, largeConcurrency, "put,get"),
                 new Load("LIST", listKeys, 16, Math.max(concurrency, 64), "put,list"));
         Path root = Files.createTempDirectory("cairn-bench-compare-");
         try {
@@ -79,7 +83,7 @@ public final class CompareCommand implements Callable<Integer> {
             results.put("s3proxy", s3proxy(root.resolve("s3proxy"), loads));
             results.put("Cairn rep3", cairn(root.resolve("rep3"), 4, null, loads));
             if (!skipEc) {
-                results.put("Cairn ec4+2", cairn(root.resolve("ec"), 6, "ec4+2", loads.stream().filter(l -> l.size() == 16 << 20).toList()));
+                results.put("Cairn ec4+2", cairn(root.resolve("ec"), 6, "ec4+2", loads.stream().filter(l -> l.size() == LARGE).toList()));
             }
             String table = table(results, diskMibS);
             System.out.println();
@@ -91,6 +95,7 @@ public final class CompareCommand implements Callable<Integer> {
                         + "Machine: " + Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), every process on one disk. Command:\n\n"
                         + "```\n./cairn bench compare --small-objects " + smallObjects + " --large-objects " + largeObjects + " --list-keys "
                         + listKeys + " --concurrency " + concurrency + " --large-concurrency " + largeConcurrency + " --warm-up " + warmUp
+                        + " --large-warm-up " + largeWarmUp
                         + (skipEc ? " --skip-ec" : "") + "\n```\n\n" + table;
                 Files.writeString(appendTo, text, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
                         java.nio.file.StandardOpenOption.APPEND);
@@ -153,6 +158,10 @@ public final class CompareCommand implements Callable<Integer> {
                 run(target, warmUp, 4096, concurrency, "put,get", policy, json);
             }
             for (Load l : loads) {
+                if (l.size() == LARGE && largeWarmUp > 0) {
+                    System.out.println("-- warm-up, " + l.name());
+                    run(target, largeWarmUp, LARGE, l.concurrency(), "put,get", policy, json);
+                }
                 System.out.println("-- " + l.name());
                 run(target, l.objects(), l.size(), l.concurrency(), l.phases(), policy, json);
                 out.put(l.name(), new ObjectMapper().readValue(json.toFile(), Map.class));

@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -56,6 +55,9 @@ public final class S3LoadCommand implements Callable<Integer> {
     Path diskDir;
     @Option(names = "--objects", defaultValue = "2000", description = "Objects to write and read (default: ${DEFAULT-VALUE}).")
     int objects;
+    @Option(names = "--mixed-operations", description = "Operations of the mixed phase, over the --objects objects (default: as many as objects); "
+            + "more operations than objects make a hot set whose overwrites and reads meet.")
+    Integer mixedOperations;
     @Option(names = "--size", defaultValue = "65536", description = "Object size in bytes (default: ${DEFAULT-VALUE}).")
     int size;
     @Option(names = "--concurrency", defaultValue = "32", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
@@ -158,9 +160,8 @@ public final class S3LoadCommand implements Callable<Integer> {
         }
         byte[] base = new byte[size];
         new SplittableRandom(7).nextBytes(base);
-        // The newest generation of each object whose PUT was acknowledged, and the newest begun.
-        AtomicLongArray acked = new AtomicLongArray(objects);
-        AtomicLongArray begun = new AtomicLongArray(objects);
+        // Every PUT of each object, with when it began and was acknowledged: what each GET is judged by.
+        WriteHistory history = new WriteHistory(objects);
 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("endpoints", targets.stream().map(URI::toString).toList());
@@ -175,27 +176,28 @@ public final class S3LoadCommand implements Callable<Integer> {
         for (String phase : PHASES.stream().filter(phases::contains).toList()) {
             switch (phase) {
                 case "put" -> report(out, "put", size, rawMibS, run("put", objects, concurrency, i -> {
-                    put(clients.get(i % clients.size()), bucket, i, 1, base, begun, acked);
+                    put(clients.get(i % clients.size()), bucket, i, 1, base, history);
                 }));
                 case "get" -> report(out, "get", size, rawMibS, run("get", objects, concurrency, i -> {
-                    get(clients.get((i + 1) % clients.size()), bucket, i, base, begun, acked);
+                    get(clients.get((i + 1) % clients.size()), bucket, i, base, history);
                 }));
                 case "list" -> list(out, clients.getFirst(), bucket);
                 case "mixed" -> {
                     SplittableRandom rnd = new SplittableRandom(11);
-                    int[] objectOf = new int[objects];
-                    boolean[] write = new boolean[objects];
-                    for (int n = 0; n < objects; n++) {
+                    int operations = mixedOperations == null ? objects : mixedOperations;
+                    int[] objectOf = new int[operations];
+                    boolean[] write = new boolean[operations];
+                    for (int n = 0; n < operations; n++) {
                         objectOf[n] = rnd.nextInt(objects);
                         write[n] = rnd.nextInt(10) < 3;
                     }
-                    report(out, "mixed", size, rawMibS, run("mixed", objects, concurrency, n -> {
+                    report(out, "mixed", size, rawMibS, run("mixed", operations, concurrency, n -> {
                         int i = objectOf[n];
                         S3Client c = clients.get(n % clients.size());
                         if (write[n]) {
-                            put(c, bucket, i, begun.incrementAndGet(i), base, begun, acked);
+                            put(c, bucket, i, history.nextGeneration(i), base, history);
                         } else {
-                            get(c, bucket, i, base, begun, acked);
+                            get(c, bucket, i, base, history);
                         }
                     }));
                 }
@@ -225,27 +227,33 @@ public final class S3LoadCommand implements Callable<Integer> {
         return b;
     }
 
-    private static void put(S3Client c, String bucket, int i, long generation, byte[] base, AtomicLongArray begun, AtomicLongArray acked) {
-        begun.accumulateAndGet(i, generation, Math::max);
-        c.putObject(b -> b.bucket(bucket).key(key(i)), RequestBody.fromBytes(body(base, i, generation)));
-        acked.accumulateAndGet(i, generation, Math::max);
+    private static void put(S3Client c, String bucket, int i, long generation, byte[] base, WriteHistory history) {
+        byte[] body = body(base, i, generation);
+        long[] write = history.began(i, generation, System.nanoTime());
+        c.putObject(b -> b.bucket(bucket).key(key(i)), RequestBody.fromBytes(body));
+        history.acknowledged(i, write, System.nanoTime());
     }
 
-    /** A GET must return a generation acknowledged before it began, or one begun before it ended. */
-    private static void get(S3Client c, String bucket, int i, byte[] base, AtomicLongArray begun, AtomicLongArray acked) {
-        long oldest = acked.get(i);
+    /**
+     * A GET must return a generation begun before it ended, and not one that a PUT acknowledged
+     * before it began had followed (see {@link WriteHistory}), with every other byte as written.
+     */
+    private static void get(S3Client c, String bucket, int i, byte[] base, WriteHistory history) {
+        long began = System.nanoTime();
         byte[] got = c.getObjectAsBytes(b -> b.bucket(bucket).key(key(i))).asByteArray();
-        long newest = begun.get(i);
+        long ended = System.nanoTime();
         if (got.length != base.length) {
             throw new IllegalStateException(key(i) + " has " + got.length + " bytes, not " + base.length);
         }
         ByteBuffer stamp = ByteBuffer.wrap(got, 0, STAMP_BYTES);
         int object = stamp.getInt();
         long generation = stamp.getInt();
-        if (object != i || generation < oldest || generation > newest
-                || !Arrays.equals(got, STAMP_BYTES, got.length, base, STAMP_BYTES, base.length)) {
-            throw new IllegalStateException(key(i) + " returned other bytes (object " + object + " generation " + generation
-                    + ", expected generation " + oldest + ".." + newest + ")");
+        if (object != i || !Arrays.equals(got, STAMP_BYTES, got.length, base, STAMP_BYTES, base.length)) {
+            throw new IllegalStateException(key(i) + " returned other bytes (object " + object + " generation " + generation + ")");
+        }
+        String refusal = history.refusal(i, generation, began, ended);
+        if (refusal != null) {
+            throw new IllegalStateException(key(i) + " returned a generation it could not: " + refusal);
         }
     }
 
