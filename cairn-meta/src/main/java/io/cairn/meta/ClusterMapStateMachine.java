@@ -51,6 +51,7 @@ public final class ClusterMapStateMachine {
             case MetaCommand.SetBucketCors c -> updateBucket(state, c.bucket(), b -> b.withCors(c.cors()));
             case MetaCommand.SetBucketTags c -> updateBucket(state, c.bucket(), b -> b.withTags(c.tags()));
             case MetaCommand.SetBucketPublicAccessBlock c -> updateBucket(state, c.bucket(), b -> b.withPublicAccessBlock(c.block()));
+            case MetaCommand.SetBucketOwnership c -> updateBucket(state, c.bucket(), b -> b.withObjectOwnership(c.objectOwnership()));
             case MetaCommand.ClearActing c -> clearActing(state, c);
         };
         boolean tokenCommand = command instanceof MetaCommand.AddJoinToken || command instanceof MetaCommand.UseJoinToken;

@@ -44,6 +44,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.SetBucketCors.class, name = "SetBucketCors"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketTags.class, name = "SetBucketTags"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketPublicAccessBlock.class, name = "SetBucketPublicAccessBlock"),
+        @JsonSubTypes.Type(value = MetaCommand.SetBucketOwnership.class, name = "SetBucketOwnership"),
         @JsonSubTypes.Type(value = MetaCommand.ClearActing.class, name = "ClearActing"),
 })
 public sealed interface MetaCommand {
@@ -339,6 +340,21 @@ public sealed interface MetaCommand {
     record SetBucketPublicAccessBlock(String bucket, io.cairn.core.access.PublicAccessBlock block) implements MetaCommand {
         public SetBucketPublicAccessBlock {
             requireName(bucket, "bucket");
+        }
+    }
+
+    /**
+     * Sets (or, with null, removes) a bucket's S3 Object Ownership ({@link BucketInfo#OWNERSHIP_ENFORCED}
+     * or {@link BucketInfo#OWNERSHIP_PREFERRED}).
+     */
+    record SetBucketOwnership(String bucket, String objectOwnership) implements MetaCommand {
+        public SetBucketOwnership {
+            requireName(bucket, "bucket");
+            if (objectOwnership != null && !objectOwnership.equals(BucketInfo.OWNERSHIP_ENFORCED)
+                    && !objectOwnership.equals(BucketInfo.OWNERSHIP_PREFERRED)) {
+                throw new IllegalArgumentException("objectOwnership must be null, " + BucketInfo.OWNERSHIP_ENFORCED + " or "
+                        + BucketInfo.OWNERSHIP_PREFERRED + ": " + objectOwnership);
+            }
         }
     }
 

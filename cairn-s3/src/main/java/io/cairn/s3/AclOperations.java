@@ -36,7 +36,9 @@ final class AclOperations {
         .startWithAttribute("Grantee", "xmlns:xsi=\"" + XSI + "\" xsi:type=\"CanonicalUser\"")
         .element("ID", owner).element("DisplayName", owner).end()
         .element("Permission", "FULL_CONTROL").end();
-    if (acl.publicRead() || objectPublic) {
+    // With ACLs disabled (BucketOwnerEnforced) the ACLs set before grant nothing: only the owner's grant is shown.
+    boolean aclsDisabled = backend.objectOwnership(bucket).map(io.cairn.core.map.BucketInfo.OWNERSHIP_ENFORCED::equals).orElse(false);
+    if (!aclsDisabled && (acl.publicRead() || objectPublic)) {
       xml.start("Grant").startWithAttribute("Grantee", "xmlns:xsi=\"" + XSI + "\" xsi:type=\"Group\"")
           .element("URI", ALL_USERS).end().element("Permission", "READ").end();
     }
@@ -63,16 +65,32 @@ final class AclOperations {
   /** Canned ACLs that grant to everyone (or every signed caller): what BlockPublicAcls refuses. */
   private static final java.util.Set<String> PUBLIC_ACLS = java.util.Set.of("public-read", "public-read-write", "authenticated-read");
 
+  /** The one canned ACL a bucket whose ACLs are disabled (BucketOwnerEnforced) takes, on objects: it says what is true anyway. */
+  private static final String BUCKET_OWNER_FULL_CONTROL = "bucket-owner-full-control";
+
   /**
-   * Refuses (403) a request that would give a bucket or an object a public canned ACL when the
-   * bucket's Block Public Access settings block public ACLs: checked before whether Cairn keeps
-   * that ACL, as S3 refuses it whatever it is.
+   * Refuses a request that sets an ACL its bucket's settings do not allow, before whether Cairn
+   * keeps that ACL is asked, as S3 does: with ACLs disabled by Object Ownership
+   * ({@code BucketOwnerEnforced}), {@code 400 AccessControlListNotSupported} for PutBucketAcl, and
+   * for any ACL of an object but {@code bucket-owner-full-control}; with Block Public Access's
+   * BlockPublicAcls, {@code 403} for a public canned ACL. {@code aclRequest}: a PutBucketAcl or
+   * PutObjectAcl, not an object's write.
    */
-  void refusePublic(S3Exchange ex, String bucket) throws S3Exception {
-    String canned = ex.header("x-amz-acl");
-    if (canned != null && PUBLIC_ACLS.contains(canned.strip())
+  void refuseBlocked(S3Exchange ex, String bucket, String keyOrNull, boolean aclRequest) throws S3Exception {
+    String header = ex.header("x-amz-acl");
+    String canned = header == null ? null : header.strip();
+    boolean grants = ex.headers().keySet().stream().anyMatch(h -> h.startsWith("x-amz-grant-"));
+    if (canned == null && !grants && !aclRequest) {
+      return; // a write that sets no ACL
+    }
+    boolean allowedWhenDisabled = keyOrNull != null && !grants && (canned == null ? !aclRequest : canned.equals(BUCKET_OWNER_FULL_CONTROL));
+    if (!allowedWhenDisabled && backend.objectOwnership(bucket).map(io.cairn.core.map.BucketInfo.OWNERSHIP_ENFORCED::equals).orElse(false)) {
+      throw new S3Exception(S3Error.AccessControlListNotSupported,
+          "the bucket does not allow ACLs: its Object Ownership is BucketOwnerEnforced");
+    }
+    if (canned != null && PUBLIC_ACLS.contains(canned)
         && backend.publicAccessBlock(bucket).map(io.cairn.core.access.PublicAccessBlock::blockPublicAcls).orElse(false)) {
-      throw new S3Exception(S3Error.AccessDenied, "the bucket's public access block (BlockPublicAcls) refuses the public ACL " + canned.strip());
+      throw new S3Exception(S3Error.AccessDenied, "the bucket's public access block (BlockPublicAcls) refuses the public ACL " + canned);
     }
   }
 

@@ -78,14 +78,24 @@ final class BucketOperations {
             "the location constraint '" + constraint.strip() + "' is incompatible with this endpoint's region " + region);
       }
     }
+    String ownershipHeader = ex.header("x-amz-object-ownership");
+    String ownership = ownershipHeader == null ? null : objectOwnership(ownershipHeader.strip(), S3Error.InvalidArgument);
+    if (io.cairn.core.map.BucketInfo.OWNERSHIP_ENFORCED.equals(ownership) && publicRead) {
+      throw new S3Exception(S3Error.InvalidBucketAclWithObjectOwnership,
+          "a bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
+    }
     String policy = ex.header("x-cairn-policy");
+    boolean created = true;
     try {
       backend.createBucket(bucket, auth.accessKey(), policy == null || policy.isBlank() ? null : policy.strip());
     } catch (S3Exception e) {
-      // S3 answers 200 to an owner re-creating a bucket in us-east-1 (BucketAlreadyOwnedByYou elsewhere).
+      // S3 answers 200 to an owner re-creating a bucket in us-east-1 (BucketAlreadyOwnedByYou
+      // elsewhere), and changes nothing of it.
       if (e.error() != S3Error.BucketAlreadyOwnedByYou || !region.equals(S3GatewayConfig.DEFAULT_REGION)) throw e;
+      created = false;
     }
-    if (publicRead) backend.setPublicRead(bucket, true);
+    if (created && publicRead) backend.setPublicRead(bucket, true);
+    if (created && ownership != null) backend.setObjectOwnership(bucket, ownership);
     ex.setHeader("Location", "/" + bucket);
     ex.sendEmpty(200);
   }
@@ -158,6 +168,59 @@ final class BucketOperations {
    * Public Access settings ({@link io.cairn.core.access.PublicAccessBlock}), each false when left
    * out; a bucket without them answers {@code 404 NoSuchPublicAccessBlockConfiguration}.
    */
+  /** Largest PutBucketOwnershipControls body accepted. */
+  static final int OWNERSHIP_XML_BYTES_MAX = 4 * 1024;
+
+  /**
+   * GetBucketOwnershipControls, PutBucketOwnershipControls, DeleteBucketOwnershipControls: one
+   * rule, {@code BucketOwnerEnforced} (ACLs disabled) or {@code BucketOwnerPreferred}. A bucket's
+   * owner owns every object in it in Cairn, so {@code ObjectWriter} (the writer owning what it
+   * writes) is NotImplemented rather than accepted and not kept.
+   */
+  void ownershipControls(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+    switch (ex.method()) {
+      case "GET" -> {
+        String ownership = backend.objectOwnership(bucket).orElseThrow(() -> new S3Exception(
+            S3Error.OwnershipControlsNotFoundError, "the bucket ownership controls were not found"));
+        ex.sendXml(200, XmlWriter.document("OwnershipControls").start("Rule").element("ObjectOwnership", ownership).end().toBytes());
+      }
+      case "PUT" -> {
+        DecodedBody body = RequestBodyDecoder.open(ex, auth, false, OWNERSHIP_XML_BYTES_MAX,
+            "an OwnershipControls document is at most " + OWNERSHIP_XML_BYTES_MAX + " bytes");
+        Element root = SafeXmlParser.parse(body.stream(), OWNERSHIP_XML_BYTES_MAX);
+        if (root == null || !SafeXmlParser.name(root).equals("OwnershipControls")) {
+          throw new S3Exception(S3Error.MalformedXML, "the body must be an OwnershipControls document");
+        }
+        List<Element> rules = SafeXmlParser.children(root, "Rule");
+        if (rules.size() != 1) {
+          throw new S3Exception(S3Error.MalformedXML, "OwnershipControls takes exactly one Rule, not " + rules.size());
+        }
+        List<Element> values = SafeXmlParser.children(rules.getFirst(), "ObjectOwnership");
+        if (values.size() != 1) {
+          throw new S3Exception(S3Error.MalformedXML, "a Rule takes exactly one ObjectOwnership");
+        }
+        backend.setObjectOwnership(bucket, objectOwnership(values.getFirst().getTextContent().strip(), S3Error.MalformedXML));
+        ex.sendEmpty(200);
+      }
+      case "DELETE" -> {
+        backend.setObjectOwnership(bucket, null);
+        ex.sendEmpty(204);
+      }
+      default -> throw new S3Exception(S3Error.MethodNotAllowed, "the method " + ex.method() + " is not allowed on ?ownershipControls");
+    }
+  }
+
+  /** An Object Ownership value as Cairn keeps it; {@code invalid} for an unknown one, NotImplemented for ObjectWriter. */
+  static String objectOwnership(String value, S3Error invalid) throws S3Exception {
+    return switch (value) {
+      case io.cairn.core.map.BucketInfo.OWNERSHIP_ENFORCED, io.cairn.core.map.BucketInfo.OWNERSHIP_PREFERRED -> value;
+      case "ObjectWriter" -> throw new S3Exception(S3Error.NotImplemented,
+          "ObjectWriter is not implemented: in Cairn a bucket's owner owns every object in it (BucketOwnerPreferred, or BucketOwnerEnforced)");
+      default -> throw new S3Exception(invalid, "ObjectOwnership must be BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter, not '"
+          + value + "'");
+    };
+  }
+
   void publicAccessBlock(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
     switch (ex.method()) {
       case "GET" -> {

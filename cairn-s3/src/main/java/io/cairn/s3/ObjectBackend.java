@@ -116,6 +116,19 @@ public interface ObjectBackend {
     throw new S3Exception(S3Error.NotImplemented, "Block Public Access is not implemented");
   }
 
+  /** The bucket's S3 Object Ownership (BucketOwnerEnforced or BucketOwnerPreferred), or empty when none was set. */
+  default Optional<String> objectOwnership(String bucket) throws S3Exception {
+    return Optional.empty();
+  }
+
+  /**
+   * Sets (or, with null, removes) the bucket's Object Ownership; BucketOwnerEnforced is refused
+   * (InvalidBucketAclWithObjectOwnership) while the bucket's ACL is public-read.
+   */
+  default void setObjectOwnership(String bucket, String ownershipOrNull) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "Object Ownership is not implemented");
+  }
+
   /** Whether the bucket is public: its policy is ({@link io.cairn.core.access.BucketPolicy#isPublic()}) or its ACL is public-read. */
   default boolean bucketIsPublic(String bucket) throws S3Exception {
     throw new S3Exception(S3Error.NotImplemented, "the policy status is not implemented");

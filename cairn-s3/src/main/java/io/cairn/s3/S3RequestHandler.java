@@ -36,7 +36,7 @@ public final class S3RequestHandler extends Handler.Abstract {
   private static final Set<String> UNSUPPORTED_BUCKET_SUBRESOURCES = Set.of(
       "lifecycle", "website", "logging", "notification",
       "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
-      "inventory", "metrics", "intelligent-tiering", "ownershipControls");
+      "inventory", "metrics", "intelligent-tiering");
   private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
       "retention", "legal-hold", "torrent", "restore", "select", "attributes", "versionId");
 
@@ -279,6 +279,12 @@ public final class S3RequestHandler extends Handler.Abstract {
       buckets.publicAccessBlock(ex, auth, bucket);
       return;
     }
+    if (key == null && q.has("ownershipControls")) {
+      backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER, method.equals("GET") ? "s3:GetBucketOwnershipControls"
+          : "s3:PutBucketOwnershipControls", ctx);
+      buckets.ownershipControls(ex, auth, bucket);
+      return;
+    }
     if (key == null && q.has("policyStatus")) {
       backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER, "s3:GetBucketPolicyStatus", ctx);
       buckets.policyStatus(ex, bucket);
@@ -299,7 +305,7 @@ public final class S3RequestHandler extends Handler.Abstract {
         switch (method) {
           case "GET" -> acls.get(ex, auth, bucket, null);
           case "PUT" -> {
-            acls.refusePublic(ex, bucket);
+            acls.refuseBlocked(ex, bucket, null, true);
             acls.put(ex, auth, bucket, null);
           }
           default -> throw notAllowed(method);
@@ -341,7 +347,7 @@ public final class S3RequestHandler extends Handler.Abstract {
     }
     authorizeObjectRequest(ex, auth, bucket, key, method, q, ctx);
     if (method.equals("PUT") || method.equals("POST")) {
-      acls.refusePublic(ex, bucket);
+      acls.refuseBlocked(ex, bucket, key, q.has("acl"));
     }
     if (q.has("tagging")) {
       switch (method) {

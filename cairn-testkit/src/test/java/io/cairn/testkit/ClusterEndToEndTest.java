@@ -576,6 +576,86 @@ class ClusterEndToEndTest {
         s0.deleteBucketPolicy(b -> b.bucket("guarded"));
     }
 
+    @Test
+    @Order(8)
+    void aBucketsObjectOwnershipDisablesItsAclsThroughEveryNode() throws Exception {
+        S3Client s0 = clients[0];
+        S3Client s1 = clients[1];
+        java.util.function.BiConsumer<String, org.assertj.core.api.ThrowableAssert.ThrowingCallable> refused = (code, call) ->
+                org.assertj.core.api.Assertions.assertThatThrownBy(call).as(code)
+                        .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                                e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo(code));
+        s0.createBucket(b -> b.bucket("owned"));
+        refused.accept("OwnershipControlsNotFoundError", () -> s0.getBucketOwnershipControls(b -> b.bucket("owned")));
+        s0.putObject(b -> b.bucket("owned").key("was-public.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ),
+                RequestBody.fromString("was public"));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, Integer> anonymous = key -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.endpoint(2) + "/owned/" + key)).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertThat(anonymous.apply("was-public.txt")).isEqualTo(200);
+
+        // BucketOwnerEnforced: ACLs are disabled. Setting one is refused, the ones set before grant nothing.
+        s0.putBucketOwnershipControls(b -> b.bucket("owned").ownershipControls(c -> c.rules(r -> r.objectOwnership(
+                software.amazon.awssdk.services.s3.model.ObjectOwnership.BUCKET_OWNER_ENFORCED))));
+        Awaitility.await("the setting reaches node 1").atMost(Duration.ofSeconds(15)).ignoreExceptions()
+                .until(() -> s1.getBucketOwnershipControls(b -> b.bucket("owned")).ownershipControls().rules().getFirst().objectOwnership()
+                        == software.amazon.awssdk.services.s3.model.ObjectOwnership.BUCKET_OWNER_ENFORCED);
+        Awaitility.await("the old public-read grants nothing on node 2").atMost(Duration.ofSeconds(15))
+                .until(() -> anonymous.apply("was-public.txt") == 403);
+        assertThat(s1.getObjectAcl(b -> b.bucket("owned").key("was-public.txt")).grants()).as("only the owner's grant").hasSize(1);
+        refused.accept("AccessControlListNotSupported", () -> s1.putBucketAcl(b -> b.bucket("owned")
+                .acl(software.amazon.awssdk.services.s3.model.BucketCannedACL.PUBLIC_READ)));
+        refused.accept("AccessControlListNotSupported", () -> s1.putObjectAcl(b -> b.bucket("owned").key("was-public.txt")
+                .acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ)));
+        refused.accept("AccessControlListNotSupported", () -> s1.putObject(b -> b.bucket("owned").key("new.txt")
+                .acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PRIVATE), RequestBody.fromString("new")));
+        refused.accept("AccessControlListNotSupported", () -> s1.createMultipartUpload(b -> b.bucket("owned").key("big.bin")
+                .acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s1.headObject(b -> b.bucket("owned").key("new.txt")))
+                .as("nothing was written").isInstanceOf(software.amazon.awssdk.services.s3.model.NoSuchKeyException.class);
+        s1.putObject(b -> b.bucket("owned").key("new.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.BUCKET_OWNER_FULL_CONTROL),
+                RequestBody.fromString("new"));
+        s1.putObject(b -> b.bucket("owned").key("plain.txt"), RequestBody.fromString("plain"));
+        assertThat(s0.getObjectAsBytes(b -> b.bucket("owned").key("new.txt")).asUtf8String()).isEqualTo("new");
+
+        // ObjectWriter is not implemented (the bucket's owner owns every object in Cairn); a value S3 does not know is malformed.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.putBucketOwnershipControls(b -> b.bucket("owned").ownershipControls(
+                c -> c.rules(r -> r.objectOwnership(software.amazon.awssdk.services.s3.model.ObjectOwnership.OBJECT_WRITER)))))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(501));
+        refused.accept("MalformedXML", () -> s0.putBucketOwnershipControls(b -> b.bucket("owned").ownershipControls(
+                c -> c.rules(r -> r.objectOwnership("Everyone")))));
+        assertThat(s0.getBucketOwnershipControls(b -> b.bucket("owned")).ownershipControls().rules().getFirst().objectOwnershipAsString())
+                .as("unchanged by the refusals").isEqualTo("BucketOwnerEnforced");
+
+        // BucketOwnerPreferred: ACLs work again, and the old public-read with them.
+        s0.putBucketOwnershipControls(b -> b.bucket("owned").ownershipControls(c -> c.rules(r -> r.objectOwnership(
+                software.amazon.awssdk.services.s3.model.ObjectOwnership.BUCKET_OWNER_PREFERRED))));
+        Awaitility.await("ACLs work again on node 2").atMost(Duration.ofSeconds(15)).until(() -> anonymous.apply("was-public.txt") == 200);
+        s0.putBucketAcl(b -> b.bucket("owned").acl(software.amazon.awssdk.services.s3.model.BucketCannedACL.PUBLIC_READ));
+        refused.accept("InvalidBucketAclWithObjectOwnership", () -> s0.putBucketOwnershipControls(b -> b.bucket("owned").ownershipControls(
+                c -> c.rules(r -> r.objectOwnership(software.amazon.awssdk.services.s3.model.ObjectOwnership.BUCKET_OWNER_ENFORCED)))));
+        s0.putBucketAcl(b -> b.bucket("owned").acl(software.amazon.awssdk.services.s3.model.BucketCannedACL.PRIVATE));
+        s0.deleteBucketOwnershipControls(b -> b.bucket("owned"));
+        refused.accept("OwnershipControlsNotFoundError", () -> s0.getBucketOwnershipControls(b -> b.bucket("owned")));
+
+        // At creation: x-amz-object-ownership, refused with a public ACL under BucketOwnerEnforced, and nothing is made.
+        s1.createBucket(b -> b.bucket("owned-at-birth").objectOwnership(software.amazon.awssdk.services.s3.model.ObjectOwnership.BUCKET_OWNER_ENFORCED));
+        assertThat(s1.getBucketOwnershipControls(b -> b.bucket("owned-at-birth")).ownershipControls().rules().getFirst().objectOwnershipAsString())
+                .isEqualTo("BucketOwnerEnforced");
+        refused.accept("InvalidBucketAclWithObjectOwnership", () -> s1.createBucket(b -> b.bucket("owned-in-public")
+                .acl(software.amazon.awssdk.services.s3.model.BucketCannedACL.PUBLIC_READ)
+                .objectOwnership(software.amazon.awssdk.services.s3.model.ObjectOwnership.BUCKET_OWNER_ENFORCED)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s1.headBucket(b -> b.bucket("owned-in-public")))
+                .isInstanceOf(software.amazon.awssdk.services.s3.model.NoSuchBucketException.class);
+        s1.deleteBucket(b -> b.bucket("owned-at-birth"));
+    }
+
     private static java.net.http.HttpResponse<String> preflight(java.net.http.HttpClient http, String url, String origin, String method,
                                                                String headers) throws Exception {
         var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())

@@ -75,7 +75,8 @@ public final class BucketAccess {
      * bucket {@code b}, by its owner, grants and ACL alone.
      */
     public static boolean allows(ClusterMap map, BucketInfo b, Optional<UserInfo> caller, BucketPermission needed) {
-        boolean publicRead = b.publicRead() && !b.publicAccessBlockOrNone().ignorePublicAcls();
+        // A public-read ACL grants nothing while Block Public Access ignores public ACLs or Object Ownership disables ACLs.
+        boolean publicRead = b.publicRead() && !b.publicAccessBlockOrNone().ignorePublicAcls() && !b.aclsDisabled();
         if (caller.isEmpty()) {
             return needed == BucketPermission.READ && publicRead;
         }

@@ -35,6 +35,11 @@ import java.util.Objects;
  * @param publicAccessBlock the bucket's Block Public Access settings, or null when none were set
  *                      (S3 tells that apart from settings that are all false); left out of the
  *                      JSON form when null
+ * @param objectOwnership S3 Object Ownership: {@link #OWNERSHIP_ENFORCED} (ACLs are disabled:
+ *                      none may be set, and those set before grant nothing) or
+ *                      {@link #OWNERSHIP_PREFERRED} (ACLs work); either way the bucket's owner
+ *                      owns every object in it, as in every Cairn bucket. Null when none was set;
+ *                      left out of the JSON form when null
  */
 public record BucketInfo(
         String name,
@@ -50,10 +55,16 @@ public record BucketInfo(
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) Integer indexLayout,
         @JsonInclude(JsonInclude.Include.NON_NULL) String cors,
         @JsonInclude(JsonInclude.Include.NON_NULL) String tags,
-        @JsonInclude(JsonInclude.Include.NON_NULL) io.cairn.core.access.PublicAccessBlock publicAccessBlock) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) io.cairn.core.access.PublicAccessBlock publicAccessBlock,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String objectOwnership) {
 
     /** The one default encryption there is: SSE-S3. */
     public static final String SSE_S3 = "AES256";
+
+    /** Object Ownership that disables ACLs. */
+    public static final String OWNERSHIP_ENFORCED = "BucketOwnerEnforced";
+    /** Object Ownership that keeps ACLs working, the bucket's owner owning every object. */
+    public static final String OWNERSHIP_PREFERRED = "BucketOwnerPreferred";
 
     public static final int INDEX_SHARDS_DEFAULT = 32;
     /** Each index shard hashed to a partition on its own (buckets made before the spread layout). */
@@ -86,6 +97,17 @@ public record BucketInfo(
         if (tags != null && tags.isEmpty()) {
             tags = null; // no tags has one form
         }
+        if (objectOwnership != null && !objectOwnership.equals(OWNERSHIP_ENFORCED) && !objectOwnership.equals(OWNERSHIP_PREFERRED)) {
+            throw new IllegalArgumentException("objectOwnership must be null, " + OWNERSHIP_ENFORCED + " or " + OWNERSHIP_PREFERRED + ": "
+                    + objectOwnership);
+        }
+    }
+
+    public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
+                      java.util.List<BucketGrant> grants, Boolean publicRead, String defaultEncryption, String policy,
+                      Integer indexLayout, String cors, String tags, io.cairn.core.access.PublicAccessBlock publicAccessBlock) {
+        this(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy, indexLayout, cors, tags,
+                publicAccessBlock, null);
     }
 
     public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
@@ -130,43 +152,54 @@ public record BucketInfo(
     /** This bucket with these grants and public-read setting. */
     public BucketInfo withAccess(java.util.List<BucketGrant> newGrants, boolean newPublicRead) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead, defaultEncryption, policy, indexLayout,
-                cors, tags, publicAccessBlock);
+                cors, tags, publicAccessBlock, objectOwnership);
     }
 
     /** This bucket with another default encryption (null for none). */
     public BucketInfo withDefaultEncryption(String algorithm) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm, policy, indexLayout, cors, tags,
-                publicAccessBlock);
+                publicAccessBlock, objectOwnership);
     }
 
     /** This bucket with another policy (null for none). */
     public BucketInfo withPolicy(String newPolicy) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, newPolicy, indexLayout,
-                cors, tags, publicAccessBlock);
+                cors, tags, publicAccessBlock, objectOwnership);
     }
 
     /** This bucket with another owner. */
     public BucketInfo withOwner(String newOwner) {
         return new BucketInfo(name, pool, newOwner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, cors, tags, publicAccessBlock);
+                indexLayout, cors, tags, publicAccessBlock, objectOwnership);
     }
 
     /** This bucket with another CORS configuration (JSON of {@link io.cairn.core.access.BucketCors}; null for none). */
     public BucketInfo withCors(String newCors) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, newCors, tags, publicAccessBlock);
+                indexLayout, newCors, tags, publicAccessBlock, objectOwnership);
     }
 
     /** This bucket with other tags ({@code k1=v1&k2=v2}, URL-encoded; null for none). */
     public BucketInfo withTags(String newTags) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, cors, newTags, publicAccessBlock);
+                indexLayout, cors, newTags, publicAccessBlock, objectOwnership);
     }
 
     /** This bucket with other Block Public Access settings (null for none). */
     public BucketInfo withPublicAccessBlock(io.cairn.core.access.PublicAccessBlock newBlock) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, cors, tags, newBlock);
+                indexLayout, cors, tags, newBlock, objectOwnership);
+    }
+
+    /** This bucket with another Object Ownership (null for none). */
+    public BucketInfo withObjectOwnership(String newOwnership) {
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
+                indexLayout, cors, tags, publicAccessBlock, newOwnership);
+    }
+
+    /** Whether the bucket's Object Ownership disables ACLs ({@link #OWNERSHIP_ENFORCED}). */
+    public boolean aclsDisabled() {
+        return OWNERSHIP_ENFORCED.equals(objectOwnership);
     }
 
     /** The Block Public Access settings in force: {@link io.cairn.core.access.PublicAccessBlock#NONE} when none were set. */

@@ -97,4 +97,25 @@ class BucketAccessTest {
         assertThat(get.apply(restricted, BOB)).as("users of the cluster still get what the policy allows").isTrue();
         assertThat(get.apply(publicPolicy.withPublicAccessBlock(new PublicAccessBlock(true, true, true, false)), null)).isTrue();
     }
+
+    @Test
+    void objectOwnershipEnforcedLeavesPublicAclsGrantingNothingAndKeepsGrantsAndPolicies() {
+        BucketInfo open = new BucketInfo("b", "p", "alice", 1, 1, null, List.of(), true);
+        BucketInfo enforced = open.withObjectOwnership(BucketInfo.OWNERSHIP_ENFORCED);
+        assertThat(enforced.aclsDisabled()).isTrue();
+        assertThat(allows(enforced, null, BucketPermission.READ)).isFalse();
+        assertThat(allows(enforced, BOB, BucketPermission.READ)).isFalse();
+        assertThat(allows(enforced, ALICE, BucketPermission.OWNER)).isTrue();
+        BucketInfo preferred = open.withObjectOwnership(BucketInfo.OWNERSHIP_PREFERRED);
+        assertThat(preferred.aclsDisabled()).isFalse();
+        assertThat(allows(preferred, null, BucketPermission.READ)).isTrue();
+        String everyone = "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\","
+                + "\"Resource\":\"arn:aws:s3:::b/*\"}]}";
+        BucketInfo byPolicy = new BucketInfo("b", "p", "alice", 1, 1).withPolicy(everyone).withObjectOwnership(BucketInfo.OWNERSHIP_ENFORCED);
+        assertThat(BucketAccess.allows(map(byPolicy), byPolicy, Optional.empty(), BucketPermission.READ, "s3:GetObject", "k",
+                RequestContext.EMPTY)).as("a policy still opens the bucket").isTrue();
+        assertThat(enforced.withPolicy(everyone).objectOwnership()).as("kept by the other with* copies").isEqualTo(BucketInfo.OWNERSHIP_ENFORCED);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> open.withObjectOwnership("ObjectWriter"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

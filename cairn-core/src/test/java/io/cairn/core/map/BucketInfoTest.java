@@ -32,4 +32,17 @@ class BucketInfoTest {
         assertThatThrownBy(() -> new BucketInfo("photos", "rep3", "KEY", 1L, 0, "ec4+2"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("indexShards");
     }
+
+    @Test
+    void objectOwnershipIsKeptInTheJsonFormAndAbsentFromOlderMaps() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        BucketInfo plain = new BucketInfo("photos", "rep3", "alice", 1L, 8);
+        String older = json.writeValueAsString(plain);
+        assertThat(older).doesNotContain("objectOwnership");
+        assertThat(json.readValue(older, BucketInfo.class).objectOwnership()).isNull();
+        BucketInfo enforced = plain.withObjectOwnership(BucketInfo.OWNERSHIP_ENFORCED);
+        assertThat(json.readValue(json.writeValueAsString(enforced), BucketInfo.class)).isEqualTo(enforced);
+        assertThatThrownBy(() -> plain.withObjectOwnership("Everyone")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("objectOwnership");
+    }
 }

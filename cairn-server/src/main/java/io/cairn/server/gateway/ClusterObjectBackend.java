@@ -274,6 +274,21 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     @Override
+    public Optional<String> objectOwnership(String bucket) throws S3Exception {
+        return Optional.ofNullable(bucket(bucket).objectOwnership());
+    }
+
+    @Override
+    public void setObjectOwnership(String bucket, String ownershipOrNull) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        if (BucketInfo.OWNERSHIP_ENFORCED.equals(ownershipOrNull) && b.publicRead()) {
+            throw new S3Exception(S3Error.InvalidBucketAclWithObjectOwnership, "the bucket's ACL is public-read: set it private before"
+                    + " disabling ACLs with BucketOwnerEnforced");
+        }
+        changeBucket(bucket, new MetaCommand.SetBucketOwnership(bucket, ownershipOrNull), "object ownership");
+    }
+
+    @Override
     public boolean bucketIsPublic(String bucket) throws S3Exception {
         BucketInfo b = bucket(bucket);
         BucketPolicy policy = policyOf(b);
@@ -608,8 +623,8 @@ public final class ClusterObjectBackend implements ObjectBackend {
     public boolean objectReadableByAnyone(String accessKeyOrNull, String bucket, String key, String action, RequestContext ctx)
             throws S3Exception {
         BucketInfo b = bucket(bucket);
-        if (b.publicAccessBlockOrNone().ignorePublicAcls()) {
-            return false; // Block Public Access: an object's public ACL grants nothing
+        if (b.publicAccessBlockOrNone().ignorePublicAcls() || b.aclsDisabled()) {
+            return false; // Block Public Access, or ACLs disabled by Object Ownership: an object's public ACL grants nothing
         }
         Optional<UserInfo> caller = accessKeyOrNull == null ? Optional.empty() : mapView.current().map().user(accessKeyOrNull);
         if (accessKeyOrNull != null && caller.isEmpty()) {
