@@ -168,6 +168,19 @@ final class BucketOperations {
    * Public Access settings ({@link io.cairn.core.access.PublicAccessBlock}), each false when left
    * out; a bucket without them answers {@code 404 NoSuchPublicAccessBlockConfiguration}.
    */
+  /**
+   * The XML document of a bucket subresource's PUT, at most {@code bytesMax} bytes, whose root
+   * element must be {@code rootName} (MalformedXML otherwise).
+   */
+  private static Element document(S3Exchange ex, Authentication auth, String rootName, int bytesMax) throws S3Exception, IOException {
+    DecodedBody body = RequestBodyDecoder.open(ex, auth, false, bytesMax, "a " + rootName + " document is at most " + bytesMax + " bytes");
+    Element root = SafeXmlParser.parse(body.stream(), bytesMax);
+    if (root == null || !SafeXmlParser.name(root).equals(rootName)) {
+      throw new S3Exception(S3Error.MalformedXML, "the body must be a " + rootName + " document");
+    }
+    return root;
+  }
+
   /** Largest PutBucketOwnershipControls body accepted. */
   static final int OWNERSHIP_XML_BYTES_MAX = 4 * 1024;
 
@@ -185,12 +198,7 @@ final class BucketOperations {
         ex.sendXml(200, XmlWriter.document("OwnershipControls").start("Rule").element("ObjectOwnership", ownership).end().toBytes());
       }
       case "PUT" -> {
-        DecodedBody body = RequestBodyDecoder.open(ex, auth, false, OWNERSHIP_XML_BYTES_MAX,
-            "an OwnershipControls document is at most " + OWNERSHIP_XML_BYTES_MAX + " bytes");
-        Element root = SafeXmlParser.parse(body.stream(), OWNERSHIP_XML_BYTES_MAX);
-        if (root == null || !SafeXmlParser.name(root).equals("OwnershipControls")) {
-          throw new S3Exception(S3Error.MalformedXML, "the body must be an OwnershipControls document");
-        }
+        Element root = document(ex, auth, "OwnershipControls", OWNERSHIP_XML_BYTES_MAX);
         List<Element> rules = SafeXmlParser.children(root, "Rule");
         if (rules.size() != 1) {
           throw new S3Exception(S3Error.MalformedXML, "OwnershipControls takes exactly one Rule, not " + rules.size());
@@ -233,12 +241,7 @@ final class BucketOperations {
             .element("RestrictPublicBuckets", Boolean.toString(b.restrictPublicBuckets())).toBytes());
       }
       case "PUT" -> {
-        DecodedBody body = RequestBodyDecoder.open(ex, auth, false, PUBLIC_ACCESS_BLOCK_XML_BYTES_MAX,
-            "a PublicAccessBlockConfiguration is at most " + PUBLIC_ACCESS_BLOCK_XML_BYTES_MAX + " bytes");
-        Element root = SafeXmlParser.parse(body.stream(), PUBLIC_ACCESS_BLOCK_XML_BYTES_MAX);
-        if (root == null || !SafeXmlParser.name(root).equals("PublicAccessBlockConfiguration")) {
-          throw new S3Exception(S3Error.MalformedXML, "the body must be a PublicAccessBlockConfiguration document");
-        }
+        Element root = document(ex, auth, "PublicAccessBlockConfiguration", PUBLIC_ACCESS_BLOCK_XML_BYTES_MAX);
         for (org.w3c.dom.Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
           if (n instanceof Element e && !PUBLIC_ACCESS_BLOCK_FIELDS.contains(SafeXmlParser.name(e))) {
             throw new S3Exception(S3Error.MalformedXML, "unknown element in a PublicAccessBlockConfiguration: " + SafeXmlParser.name(e));
@@ -290,12 +293,7 @@ final class BucketOperations {
             .element("BucketKeyEnabled", "false").end().toBytes());
       }
       case "PUT" -> {
-        DecodedBody body = RequestBodyDecoder.open(ex, auth, false, ENCRYPTION_XML_BYTES_MAX,
-            "a ServerSideEncryptionConfiguration is at most " + ENCRYPTION_XML_BYTES_MAX + " bytes");
-        Element root = SafeXmlParser.parse(body.stream(), ENCRYPTION_XML_BYTES_MAX);
-        if (root == null || !SafeXmlParser.name(root).equals("ServerSideEncryptionConfiguration")) {
-          throw new S3Exception(S3Error.MalformedXML, "the body must be a ServerSideEncryptionConfiguration document");
-        }
+        Element root = document(ex, auth, "ServerSideEncryptionConfiguration", ENCRYPTION_XML_BYTES_MAX);
         List<Element> rules = SafeXmlParser.children(root, "Rule");
         if (rules.size() != 1) {
           throw new S3Exception(S3Error.MalformedXML, "a ServerSideEncryptionConfiguration has exactly one Rule");

@@ -428,15 +428,7 @@ class ClusterEndToEndTest {
                 RequestBody.fromString("for everyone"));
         s0.putObject(b -> b.bucket("shared").key("private.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.BUCKET_OWNER_FULL_CONTROL),
                 RequestBody.fromString("for the owner"));
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        java.util.function.Function<String, java.net.http.HttpResponse<String>> anonymous = key -> {
-            try {
-                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.endpoint(2) + "/shared/" + key)).GET().build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        };
+        java.util.function.Function<String, java.net.http.HttpResponse<String>> anonymous = key -> anonymousGet(cluster.endpoint(2) + "/shared/" + key);
         var got = anonymous.apply("public.txt");
         assertThat(got.statusCode()).isEqualTo(200);
         assertThat(got.body()).isEqualTo("for everyone");
@@ -449,8 +441,7 @@ class ClusterEndToEndTest {
         assertThat(s0.getObjectAcl(b -> b.bucket("shared").key("public.txt")).grants())
                 .anyMatch(g -> "http://acs.amazonaws.com/groups/global/AllUsers".equals(g.grantee().uri()) && g.permissionAsString().equals("READ"));
         assertThat(s0.getObjectAcl(b -> b.bucket("shared").key("private.txt")).grants()).hasSize(1);
-        var anonymousList = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.endpoint(2) + "/shared")).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        var anonymousList = anonymousGet(cluster.endpoint(2) + "/shared");
         assertThat(anonymousList.statusCode()).as("the bucket stays private").isEqualTo(403);
 
         // PutObjectAcl both ways; an overwrite or a copy takes its own request's ACL.
@@ -507,15 +498,7 @@ class ClusterEndToEndTest {
         s0.putObject(b -> b.bucket("guarded").key("open.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ),
                 RequestBody.fromString("open"));
         assertThat(s0.getBucketPolicyStatus(b -> b.bucket("guarded")).policyStatus().isPublic()).as("public by its ACL").isTrue();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        java.util.function.Function<String, Integer> anonymous = path -> {
-            try {
-                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.endpoint(2) + "/guarded" + path)).GET().build(),
-                        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        };
+        java.util.function.Function<String, Integer> anonymous = path -> anonymousGet(cluster.endpoint(2) + "/guarded" + path).statusCode();
         Awaitility.await("the ACL reaches node 2").atMost(Duration.ofSeconds(15)).until(() -> anonymous.apply("/open.txt") == 200);
         assertThat(anonymous.apply("")).as("an anonymous listing").isEqualTo(200);
 
@@ -589,15 +572,7 @@ class ClusterEndToEndTest {
         refused.accept("OwnershipControlsNotFoundError", () -> s0.getBucketOwnershipControls(b -> b.bucket("owned")));
         s0.putObject(b -> b.bucket("owned").key("was-public.txt").acl(software.amazon.awssdk.services.s3.model.ObjectCannedACL.PUBLIC_READ),
                 RequestBody.fromString("was public"));
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        java.util.function.Function<String, Integer> anonymous = key -> {
-            try {
-                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.endpoint(2) + "/owned/" + key)).GET().build(),
-                        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        };
+        java.util.function.Function<String, Integer> anonymous = key -> anonymousGet(cluster.endpoint(2) + "/owned/" + key).statusCode();
         assertThat(anonymous.apply("was-public.txt")).isEqualTo(200);
 
         // BucketOwnerEnforced: ACLs are disabled. Setting one is refused, the ones set before grant nothing.
@@ -654,6 +629,16 @@ class ClusterEndToEndTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> s1.headBucket(b -> b.bucket("owned-in-public")))
                 .isInstanceOf(software.amazon.awssdk.services.s3.model.NoSuchBucketException.class);
         s1.deleteBucket(b -> b.bucket("owned-at-birth"));
+    }
+
+    /** An unsigned GET of {@code url}, as a browser or curl would send it. */
+    private static java.net.http.HttpResponse<String> anonymousGet(String url) {
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static java.net.http.HttpResponse<String> preflight(java.net.http.HttpClient http, String url, String origin, String method,
