@@ -191,6 +191,43 @@ def _():
         assert e.code == 403 and b"SignatureDoesNotMatch" in e.read(), e
 
 
+def multipart_form(fields, filename, data):
+    """A browser's multipart/form-data body: the fields, then the file."""
+    boundary = "----cairnForm%d" % rng.randrange(10 ** 12)
+    out = bytearray()
+    for name, value in fields.items():
+        out += ('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n' % (boundary, name)).encode()
+        out += value.encode() + b"\r\n"
+    out += ('--%s\r\nContent-Disposition: form-data; name="file"; filename="%s"\r\n'
+            'Content-Type: application/octet-stream\r\n\r\n' % (boundary, filename)).encode()
+    out += data + ("\r\n--%s--\r\n" % boundary).encode()
+    return bytes(out), "multipart/form-data; boundary=" + boundary
+
+
+@step("presigned POST (browser form upload) signed with SigV4 and SigV2, and its length range")
+def _():
+    data = bytes(rng.getrandbits(8) for _ in range(150000))
+    for name, signer in (("v4", client(signature_version="s3v4")), ("v2", client(signature_version="s3"))):
+        post = signer.generate_presigned_post(
+            BUCKET, "form/${filename}", Fields={"Content-Type": "text/csv", "x-amz-meta-via": "form"},
+            Conditions=[["starts-with", "$key", "form/"], {"Content-Type": "text/csv"}, {"x-amz-meta-via": "form"},
+                        ["content-length-range", 1, 200000]], ExpiresIn=300)
+        body, ctype = multipart_form(post["fields"], "data %s.csv" % name, data)
+        response = urlopen(urllib.request.Request(post["url"], data=body, method="POST", headers={"Content-Type": ctype}))
+        assert response.status == 204, response.status
+        got = s3.get_object(Bucket=BUCKET, Key="form/data %s.csv" % name)
+        assert got["Body"].read() == data, name
+        assert got["ContentType"] == "text/csv" and got["Metadata"] == {"via": "form"}, got
+        assert response.headers["ETag"] == got["ETag"], (response.headers["ETag"], got["ETag"])
+        body, ctype = multipart_form(post["fields"], "too big %s.csv" % name, data + data)
+        try:
+            urlopen(urllib.request.Request(post["url"], data=body, method="POST", headers={"Content-Type": ctype}))
+            raise AssertionError("a file past the policy's content-length-range was accepted")
+        except urllib.error.HTTPError as e:
+            assert e.code == 400 and b"EntityTooLarge" in e.read(), e
+        assert error_code(lambda: s3.head_object(Bucket=BUCKET, Key="form/too big %s.csv" % name)) == "404"
+
+
 @step("conditional put with If-None-Match")
 def _():
     # Sent as a raw header: older botocore releases do not know the IfNoneMatch parameter.

@@ -77,9 +77,14 @@ final class AclOperations {
    * PutObjectAcl, not an object's write.
    */
   void refuseBlocked(S3Exchange ex, String bucket, String keyOrNull, boolean aclRequest) throws S3Exception {
-    String header = ex.header("x-amz-acl");
+    refuseBlocked(ex.headers(), bucket, keyOrNull, aclRequest);
+  }
+
+  /** As above, for a request whose lower-case {@code headers} are given (a form upload's fields). */
+  void refuseBlocked(java.util.Map<String, String> headers, String bucket, String keyOrNull, boolean aclRequest) throws S3Exception {
+    String header = headers.get("x-amz-acl");
     String canned = header == null ? null : header.strip();
-    boolean grants = ex.headers().keySet().stream().anyMatch(h -> h.startsWith("x-amz-grant-"));
+    boolean grants = headers.keySet().stream().anyMatch(h -> h.startsWith("x-amz-grant-"));
     if (canned == null && !grants && !aclRequest) {
       return; // a write that sets no ACL
     }

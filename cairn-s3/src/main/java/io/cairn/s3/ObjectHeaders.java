@@ -14,7 +14,7 @@ public final class ObjectHeaders {
   /** Standard headers stored verbatim with the object. */
   public static final List<String> STORED_HEADERS =
       List.of("Content-Encoding", "Content-Disposition", "Cache-Control", "Expires", "Content-Language");
-  private static final String META_PREFIX = "x-amz-meta-";
+  static final String META_PREFIX = "x-amz-meta-";
   /** SSE-S3: asked for on a write, answered on every response about an encrypted object. */
   public static final String SSE = "x-amz-server-side-encryption";
   /** Stored headers that are the gateway's own and never reach a client start with this. */

@@ -24,6 +24,20 @@ public final class PolicyContexts {
    * received at {@code now}.
    */
   public static RequestContext of(S3Exchange ex, Authentication auth, Supplier<String> userName, Instant now) {
+    return of(ex, auth, userName, now, ex::header, auth.presigned() ? "REST-QUERY-STRING" : "REST-HEADER");
+  }
+
+  /**
+   * The context of a browser-based upload: its form's fields stand for the request headers they
+   * set ({@code formHeaders}, lower-case names), and its s3:authType is POST.
+   */
+  public static RequestContext ofForm(S3Exchange ex, Authentication auth, Supplier<String> userName, Instant now,
+      java.util.Map<String, String> formHeaders) {
+    return of(ex, auth, userName, now, formHeaders::get, "POST");
+  }
+
+  private static RequestContext of(S3Exchange ex, Authentication auth, Supplier<String> userName, Instant now,
+      java.util.function.Function<String, String> header, String authType) {
     return key -> {
       String v = switch (key) {
         case "aws:securetransport" -> String.valueOf(ex.secure());
@@ -35,11 +49,11 @@ public final class PolicyContexts {
         case "aws:username" -> auth.anonymous() ? null : userName.get();
         case "aws:principaltype" -> auth.anonymous() ? "Anonymous" : "User";
         case "s3:signatureversion" -> auth.anonymous() ? null : auth.scope() == null ? "AWS" : "AWS4-HMAC-SHA256";
-        case "s3:authtype" -> auth.anonymous() ? null : auth.presigned() ? "REST-QUERY-STRING" : "REST-HEADER";
+        case "s3:authtype" -> auth.anonymous() ? null : authType;
         case "s3:prefix", "s3:delimiter", "s3:max-keys" -> ex.query().first(key.substring(3));
         case "s3:x-amz-acl", "s3:x-amz-server-side-encryption", "s3:x-amz-server-side-encryption-customer-algorithm",
              "s3:x-amz-copy-source", "s3:x-amz-metadata-directive", "s3:x-amz-storage-class", "s3:x-amz-content-sha256" ->
-            ex.header(key.substring(3));
+            header.apply(key.substring(3));
         default -> null;
       };
       return v == null ? List.of() : List.of(v);

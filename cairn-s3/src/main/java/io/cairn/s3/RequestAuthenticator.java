@@ -268,6 +268,60 @@ public final class RequestAuthenticator {
     return new Authentication(accessKey, key, amzDate, scope, signature, bodyMode, presigned);
   }
 
+  /**
+   * Verifies the signature of a browser-based upload's policy: SigV4 ({@code x-amz-algorithm},
+   * {@code x-amz-credential}, {@code x-amz-date}, {@code x-amz-signature}: the hex HMAC of the
+   * base64 policy under the signing key of the credential's date and region) or SigV2 ({@code
+   * AWSAccessKeyId}, {@code signature}: the base64 HMAC-SHA1 of the policy under the secret). The
+   * policy's own expiration, not the signing time, bounds how long the form serves.
+   *
+   * @param fields the form's fields by lower-case name
+   */
+  public Authentication postPolicy(Map<String, String> fields, String policy) throws S3Exception {
+    String algorithm = fields.get("x-amz-algorithm");
+    if (algorithm != null) {
+      if (!SigV4Signer.ALGORITHM.equals(algorithm.strip())) {
+        throw new S3Exception(S3Error.InvalidArgument, "x-amz-algorithm must be " + SigV4Signer.ALGORITHM);
+      }
+      String credential = fields.get("x-amz-credential"), amzDate = fields.get("x-amz-date"), signature = fields.get("x-amz-signature");
+      if (credential == null || amzDate == null || signature == null) {
+        throw new S3Exception(S3Error.InvalidArgument,
+            "a form signed with SigV4 needs the fields x-amz-credential, x-amz-date and x-amz-signature");
+      }
+      parseAmzDate(amzDate.strip(), S3Error.InvalidArgument);
+      String[] scopeParts = credential.strip().split("/", -1);
+      if (scopeParts.length != 5 || scopeParts[0].isEmpty() || !scopeParts[3].equals(SigV4Signer.SERVICE)
+          || !scopeParts[4].equals(SigV4Signer.TERMINATOR)) {
+        throw new S3Exception(S3Error.InvalidArgument, "x-amz-credential must be <access-key>/<date>/<region>/s3/aws4_request");
+      }
+      String accessKey = scopeParts[0], date = scopeParts[1], credRegion = scopeParts[2];
+      if (!credRegion.equals(region)) throw S3Exception.wrongRegion(false, credRegion, region);
+      if (date.length() != 8 || !amzDate.strip().startsWith(date)) {
+        throw new S3Exception(S3Error.InvalidArgument, "the credential's date " + date + " is not the date of x-amz-date " + amzDate);
+      }
+      String secret = secrets.apply(accessKey).filter(s -> !s.isEmpty()).orElseThrow(() ->
+          new S3Exception(S3Error.InvalidAccessKeyId, "the access key id '" + accessKey + "' does not exist"));
+      byte[] key = keyCache.signingKey(accessKey, secret, date, credRegion);
+      if (!SigV4Signer.signaturesEqual(SigV4Signer.signature(key, policy), signature.strip())) {
+        throw S3Exception.signatureMismatch(accessKey);
+      }
+      return new Authentication(accessKey, key, amzDate.strip(), SigV4Signer.scope(date, credRegion), signature.strip(),
+          "UNSIGNED-PAYLOAD", false);
+    }
+    String accessKey = fields.get("awsaccesskeyid"), signature = fields.get("signature");
+    if (accessKey == null || signature == null) {
+      throw new S3Exception(S3Error.InvalidArgument,
+          "a form with a policy is signed: it needs x-amz-algorithm, x-amz-credential, x-amz-date and x-amz-signature"
+              + " (SigV4), or AWSAccessKeyId and signature (SigV2)");
+    }
+    String secret = secrets.apply(accessKey.strip()).filter(s -> !s.isEmpty()).orElseThrow(() ->
+        new S3Exception(S3Error.InvalidAccessKeyId, "the access key id '" + accessKey.strip() + "' does not exist"));
+    if (!SigV4Signer.signaturesEqual(SigV2Signer.signature(secret, policy), signature.strip())) {
+      throw S3Exception.signatureMismatch(accessKey.strip());
+    }
+    return new Authentication(accessKey.strip(), null, null, null, signature.strip(), "UNSIGNED-PAYLOAD", false);
+  }
+
   private void checkSkew(Instant signedAt, long nowMillis) throws S3Exception {
     if (Math.abs(signedAt.toEpochMilli() - nowMillis) > maxSkewMillis) {
       throw new S3Exception(S3Error.RequestTimeTooSkewed,

@@ -52,6 +52,7 @@ public final class S3RequestHandler extends Handler.Abstract {
   private final ListOperations listings;
   private final MultipartOperations multipart;
   private final AclOperations acls;
+  private final PostObjectOperations posts;
   private final CorsOperations cors;
   private final Semaphore permits;
   private final FailedSignatureLimiter failedSignatures;
@@ -80,6 +81,7 @@ public final class S3RequestHandler extends Handler.Abstract {
     this.listings = new ListOperations(backend);
     this.multipart = new MultipartOperations(backend, config.bodyBytesMax());
     this.acls = new AclOperations(backend);
+    this.posts = new PostObjectOperations(backend, acls, config.bodyBytesMax());
     this.cors = new CorsOperations(backend);
     this.permits = new Semaphore(config.concurrentRequestsMax());
     this.failedSignatures = new FailedSignatureLimiter(config.failedSignaturesPerMinute());
@@ -179,6 +181,45 @@ public final class S3RequestHandler extends Handler.Abstract {
     }
   }
 
+  /** Refuses a request past its user's rate (an unsigned one's source address's), if the gateway limits it. */
+  private void admit(S3Exchange ex, Authentication auth) throws S3Exception {
+    if (config.userRequestsPerSecond() > 0) {
+      String caller = auth.anonymous() ? "anonymous from " + ex.remoteAddress() : "user " + backend.ownerName(auth.accessKey());
+      if (!userRequests.tryAcquire(caller, clock.millis())) {
+        throw new S3Exception(S3Error.SlowDown, "more than " + config.userRequestsPerSecond()
+            + " requests per second from one user; please reduce your request rate");
+      }
+    }
+  }
+
+  /**
+   * Verifies a form upload's policy signature, counting a failure against the source address and
+   * the access key as {@link #authenticate} counts a request's.
+   */
+  private Authentication formSigner(S3Exchange ex, java.util.Map<String, String> fields, String policy) throws S3Exception {
+    String source = ex.remoteAddress();
+    long now = clock.millis();
+    if (failedSignatures.blocked(source, now)) {
+      throw new S3Exception(S3Error.SlowDown, "too many requests that failed to authenticate from your address; please slow down");
+    }
+    try {
+      return authenticator.postPolicy(fields, policy);
+    } catch (S3Exception e) {
+      if (e.error() == S3Error.SignatureDoesNotMatch || e.error() == S3Error.InvalidAccessKeyId) {
+        failedSignatures.failed(source, now);
+        java.util.Optional<String> key = e.mismatchedAccessKey();
+        if (key.isPresent()) {
+          if (failedKeySignatures.blocked(key.get(), now)) {
+            failedKeySignatures.failed(key.get(), now);
+            throw new S3Exception(S3Error.SlowDown, "too many requests with a wrong signature for this access key; please slow down");
+          }
+          failedKeySignatures.failed(key.get(), now);
+        }
+      }
+      throw e;
+    }
+  }
+
   private void finish(S3Exchange ex, Callback callback, Throwable t) {
     S3Exception s3 = toS3Exception(t);
     if (s3.error() == S3Error.InternalError) {
@@ -227,20 +268,19 @@ public final class S3RequestHandler extends Handler.Abstract {
     if (target[0] != null && ex.header("origin") != null) {
       cors.annotate(ex, target[0]);
     }
+    if (target[0] != null && target[1] == null && PostObjectOperations.isFormUpload(ex)) {
+      posts.post(ex, target[0], (fields, policy) -> formSigner(ex, fields, policy), auth -> admit(ex, auth), Instant.ofEpochMilli(clock.millis()),
+          backend.sseS3Available());
+      return;
+    }
     Authentication auth = authenticate(ex, target[2]);
     String bucket = target[0], key = target[1];
-    if (config.userRequestsPerSecond() > 0) {
-      String caller = auth.anonymous() ? "anonymous from " + ex.remoteAddress() : "user " + backend.ownerName(auth.accessKey());
-      if (!userRequests.tryAcquire(caller, clock.millis())) {
-        throw new S3Exception(S3Error.SlowDown, "more than " + config.userRequestsPerSecond()
-            + " requests per second from one user; please reduce your request rate");
-      }
-    }
+    admit(ex, auth);
     RequestContext ctx = PolicyContexts.of(ex, auth, () -> backend.ownerName(auth.accessKey()), Instant.ofEpochMilli(clock.millis()));
     QueryParameters q = ex.query();
     String method = ex.method();
     boolean objectWrite = key != null && method.equals("PUT") && !q.has("uploadId") && !q.has("partNumber") && !q.has("acl");
-    refuseServerSideEncryption(ex,
+    refuseServerSideEncryption(ex.headers(),
         key != null && (method.equals("GET") || method.equals("HEAD") || (objectWrite && ex.header("x-amz-copy-source") == null)),
         backend.sseS3Available() && (objectWrite || (key != null && method.equals("POST") && q.has("uploads"))));
     if (bucket == null) {
@@ -471,8 +511,9 @@ public final class S3RequestHandler extends Handler.Abstract {
    * or a multipart upload, both kinds at once) is refused rather than served without it, so that
    * no client believes data is encrypted that is not.
    */
-  private static void refuseServerSideEncryption(S3Exchange ex, boolean sseCAllowed, boolean sseS3Allowed) throws S3Exception {
-    String sseS3 = ex.header(ObjectHeaders.SSE);
+  static void refuseServerSideEncryption(java.util.Map<String, String> headers, boolean sseCAllowed, boolean sseS3Allowed)
+      throws S3Exception {
+    String sseS3 = headers.get(ObjectHeaders.SSE);
     if (sseS3 != null && sseS3Allowed) {
       String v = sseS3.strip();
       if (v.startsWith("aws:kms")) {
@@ -481,11 +522,11 @@ public final class S3RequestHandler extends Handler.Abstract {
       if (!v.equals("AES256")) {
         throw new S3Exception(S3Error.InvalidArgument, "x-amz-server-side-encryption must be AES256, not " + v);
       }
-      if (ex.header(SseC.PREFIX + "algorithm") != null) {
+      if (headers.get(SseC.PREFIX + "algorithm") != null) {
         throw new S3Exception(S3Error.InvalidArgument, "SSE-S3 and SSE-C cannot both apply to one object");
       }
     }
-    for (String name : ex.headers().keySet()) {
+    for (String name : headers.keySet()) {
       if (sseCAllowed && name.startsWith(SseC.PREFIX)) continue;
       if (sseS3Allowed && name.equals(ObjectHeaders.SSE)) continue;
       if (name.startsWith("x-amz-server-side-encryption") || name.startsWith("x-amz-copy-source-server-side-encryption")) {

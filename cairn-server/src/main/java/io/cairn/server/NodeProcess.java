@@ -195,7 +195,9 @@ public final class NodeProcess implements AutoCloseable {
         }
         if (!tls.nodeId().equals(nodeId)) {
             throw new ConfigException("cluster_tls_dir: the certificate in " + c.clusterTlsDir() + " names node " + tls.nodeId()
-                    + ", but this node is " + nodeId + " (" + c.dataPath().resolve("node-id") + ")");
+                    + ", but this node is " + nodeId + " (" + c.dataPath().resolve("node-id") + "). If this node's data"
+                    + " directory was lost and made anew, it is a new node: empty " + c.clusterTlsDir() + " so that it joins with a"
+                    + " join token (its old identity stays in the map, down, until it is marked out and its copies re-made)");
         }
         log.info("node {}: cluster and meta traffic over mutual TLS; certificate valid until {}", nodeId, tls.certificate().getNotAfter());
         return tls;

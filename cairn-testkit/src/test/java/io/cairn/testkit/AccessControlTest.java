@@ -194,6 +194,15 @@ class AccessControlTest {
         denied("create bucket", () -> r0.createBucket(r -> r.bucket("carol-more")));
         denied("create upload", () -> r0.createMultipartUpload(r -> r.bucket("carol-data").key("m")));
         denied("acl", () -> r0.putBucketAcl(r -> r.bucket("carol-data").acl(BucketCannedACL.PUBLIC_READ)));
+        // A browser upload form whose policy the read-only key signed is refused like its PUT.
+        HttpResponse<String> form = postForm(cluster.endpoint(1), "carol-data", "k", ro, "overwritten by a form");
+        assertThat(form.statusCode()).as(form.body()).isEqualTo(403);
+        assertThat(form.body()).contains("<Code>AccessDenied</Code>");
+        // The same form signed by the owner's key stores the file, so the refusal was the key's.
+        HttpResponse<String> owners = postForm(cluster.endpoint(1), "carol-data", "by-form", carol, "carol's form");
+        assertThat(owners.statusCode()).as(owners.body()).isEqualTo(204);
+        assertThat(c.getObjectAsBytes(r -> r.bucket("carol-data").key("by-form")).asUtf8String()).isEqualTo("carol's form");
+        c.deleteObject(r -> r.bucket("carol-data").key("by-form"));
         assertThat(c.getObjectAsBytes(r -> r.bucket("carol-data").key("k")).asUtf8String()).isEqualTo("carol's");
         JsonNode keys = JSON.readTree(cli("admin", "key", "list", "--user", "carol", "--json"));
         assertThat(keys.path("keys")).hasSize(2);
@@ -593,6 +602,40 @@ class AccessControlTest {
             }
         }
         assertThat(clearHits).as("files holding the clear copy").isPositive();
+    }
+
+    /** A browser upload form (POST Object) for {@code key}, its policy signed with SigV4 by {@code signer}'s key. */
+    private static HttpResponse<String> postForm(String endpoint, String bucket, String key, JsonNode signer, String content) throws Exception {
+        String amzDate = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
+                .format(java.time.Instant.now());
+        String date = amzDate.substring(0, 8);
+        String credential = signer.path("access_key").asText() + "/" + date + "/us-east-1/s3/aws4_request";
+        String policyJson = "{\"expiration\": \"" + java.time.Instant.now().plusSeconds(300) + "\", \"conditions\": [{\"bucket\": \""
+                + bucket + "\"}, {\"key\": \"" + key + "\"}, {\"x-amz-algorithm\": \"AWS4-HMAC-SHA256\"}, {\"x-amz-credential\": \""
+                + credential + "\"}, {\"x-amz-date\": \"" + amzDate + "\"}]}";
+        String policy = java.util.Base64.getEncoder().encodeToString(policyJson.getBytes(StandardCharsets.UTF_8));
+        byte[] k = ("AWS4" + signer.path("secret_key").asText()).getBytes(StandardCharsets.UTF_8);
+        for (String part : new String[] {date, "us-east-1", "s3", "aws4_request", policy}) {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(k, "HmacSHA256"));
+            k = mac.doFinal(part.getBytes(StandardCharsets.UTF_8));
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("key", key);
+        fields.put("x-amz-algorithm", "AWS4-HMAC-SHA256");
+        fields.put("x-amz-credential", credential);
+        fields.put("x-amz-date", amzDate);
+        fields.put("policy", policy);
+        fields.put("x-amz-signature", java.util.HexFormat.of().formatHex(k));
+        String boundary = "cairn-access-form";
+        StringBuilder body = new StringBuilder();
+        fields.forEach((name, value) -> body.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"").append(name)
+                .append("\"\r\n\r\n").append(value).append("\r\n"));
+        body.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\n")
+                .append(content).append("\r\n--").append(boundary).append("--\r\n");
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint + "/" + bucket))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
