@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * trailer signature when trailers are declared, and the decoded length. Any failure is thrown as
  * {@link S3BodyException} before end-of-stream is reported. Nothing is buffered beyond one header line.
  */
-public final class AwsChunkedInputStream extends InputStream {
+public final class AwsChunkedInputStream extends BlockInputStream {
   /** Longest chunk header or trailer line accepted. */
   public static final int LINE_BYTES_MAX = 4096;
   /** Largest chunk size accepted. */
@@ -62,13 +62,6 @@ public final class AwsChunkedInputStream extends InputStream {
     this.decodedLength = decodedLength;
     this.chunkDigest = signing == null ? null : SigV4Signer.newSha256();
     this.previousSignature = signing == null ? null : signing.seedSignature();
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
   }
 
   @Override

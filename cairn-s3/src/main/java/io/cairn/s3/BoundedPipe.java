@@ -81,13 +81,7 @@ public final class BoundedPipe {
   }
 
   public InputStream input() {
-    return new InputStream() {
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-      }
+    return new BlockInputStream() {
 
       @Override
       public int read(byte[] b, int off, int len) throws IOException {

@@ -20,9 +20,7 @@ abstract class CheckingInputStream extends FilterInputStream {
 
   @Override
   public final int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
+    return BlockInputStream.readOne(this);
   }
 
   @Override

@@ -92,13 +92,7 @@ final class FormUpload implements MultiPart.Parser.Listener {
 
   /** The file's bytes, from the body as they arrive; after them the rest of the form is read and dropped. */
   InputStream file() {
-    return new InputStream() {
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-      }
+    return new BlockInputStream() {
 
       @Override
       public int read(byte[] b, int off, int len) throws IOException {

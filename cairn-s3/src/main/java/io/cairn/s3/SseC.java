@@ -139,19 +139,12 @@ final class SseC {
 
   /** The plaintext of {@code in} as sealed segments. */
   static InputStream encrypting(InputStream in, Key key, byte[] salt) {
-    return new InputStream() {
+    return new BlockInputStream() {
       private final byte[] plain = new byte[SEGMENT];
       private byte[] sealed = new byte[0];
       private int pos;
       private long segment;
       private boolean ended;
-
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-      }
 
       @Override
       public int read(byte[] b, int off, int len) throws IOException {
