@@ -228,6 +228,14 @@ def _():
         assert error_code(lambda: s3.head_object(Bucket=BUCKET, Key="form/too big %s.csv" % name)) == "404"
 
 
+@step("get_object_attributes")
+def _():
+    head = s3.head_object(Bucket=BUCKET, Key="plain")
+    got = s3.get_object_attributes(Bucket=BUCKET, Key="plain", ObjectAttributes=["ETag", "ObjectSize", "StorageClass"])
+    assert got["ETag"] == head["ETag"].strip('"') and got["ObjectSize"] == head["ContentLength"], (got, head)
+    assert got["StorageClass"] == "STANDARD" and got["LastModified"] == head["LastModified"], got
+
+
 @step("conditional put with If-None-Match")
 def _():
     # Sent as a raw header: older botocore releases do not know the IfNoneMatch parameter.

@@ -38,7 +38,7 @@ public final class S3RequestHandler extends Handler.Abstract {
       "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
       "inventory", "metrics", "intelligent-tiering");
   private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
-      "retention", "legal-hold", "torrent", "restore", "select", "attributes", "versionId");
+      "retention", "legal-hold", "torrent", "restore", "select", "versionId");
 
   private final S3GatewayConfig config;
   private final ObjectBackend backend;
@@ -414,6 +414,7 @@ public final class S3RequestHandler extends Handler.Abstract {
       }
       case "GET" -> {
         if (q.has("uploadId")) multipart.listParts(ex, auth, bucket, key);
+        else if (q.has("attributes")) objects.attributes(ex, bucket, key);
         else objects.get(ex, bucket, key, true);
       }
       case "HEAD" -> objects.get(ex, bucket, key, false);
@@ -497,7 +498,8 @@ public final class S3RequestHandler extends Handler.Abstract {
       return method.equals("GET") ? "s3:GetObjectTagging" : method.equals("DELETE") ? "s3:DeleteObjectTagging" : "s3:PutObjectTagging";
     }
     return switch (method) {
-      case "GET", "HEAD" -> q.has("uploadId") ? "s3:ListMultipartUploadParts" : "s3:GetObject";
+      case "GET", "HEAD" -> q.has("uploadId") ? "s3:ListMultipartUploadParts" : q.has("attributes") ? "s3:GetObjectAttributes"
+          : "s3:GetObject";
       case "DELETE" -> q.has("uploadId") ? "s3:AbortMultipartUpload" : "s3:DeleteObject";
       default -> "s3:PutObject"; // PUT, copy, parts, and creating or completing an upload
     };

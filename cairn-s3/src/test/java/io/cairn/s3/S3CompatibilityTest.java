@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +21,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
+import software.amazon.awssdk.services.s3.model.ObjectAttributes;
 import software.amazon.awssdk.services.s3.model.ObjectVersion;
 
 /**
@@ -130,6 +132,45 @@ class S3CompatibilityTest {
     s3.putObject(b -> b.bucket(bucket).key("mp"), RequestBody.fromString("replaced"));
     assertThatThrownBy(() -> s3.completeMultipartUpload(b -> b.bucket(bucket).key("mp").uploadId(uploadId).multipartUpload(parts)))
         .satisfies(e -> assertThat(errorCode(e)).isEqualTo("NoSuchUpload"));
+  }
+
+  @Test
+  void getObjectAttributesAnswersWhatItIsAskedFor() {
+    String bucket = newBucket();
+    byte[] body = new byte[1 + random.nextInt(100_000)];
+    random.nextBytes(body);
+    String etag = s3.putObject(b -> b.bucket(bucket).key("k"), RequestBody.fromBytes(body)).eTag();
+    var all = s3.getObjectAttributes(b -> b.bucket(bucket).key("k").objectAttributes(ObjectAttributes.E_TAG,
+        ObjectAttributes.OBJECT_SIZE, ObjectAttributes.STORAGE_CLASS, ObjectAttributes.OBJECT_PARTS, ObjectAttributes.CHECKSUM));
+    assertThat(all.eTag()).isEqualTo(etag.replace("\"", ""));
+    assertThat(all.objectSize()).isEqualTo(body.length);
+    assertThat(all.storageClassAsString()).isEqualTo("STANDARD");
+    assertThat(all.objectParts()).as("an object of one PUT has no parts").isNull();
+    assertThat(all.checksum()).as("no checksum is kept").isNull();
+    assertThat(all.lastModified()).isNotNull();
+    var sizeOnly = s3.getObjectAttributes(b -> b.bucket(bucket).key("k").objectAttributes(ObjectAttributes.OBJECT_SIZE));
+    assertThat(sizeOnly.objectSize()).isEqualTo(body.length);
+    assertThat(sizeOnly.eTag()).isNull();
+
+    int parts = 2 + random.nextInt(3);
+    String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key("mp")).uploadId();
+    List<CompletedPart> done = new java.util.ArrayList<>();
+    for (int i = 1; i <= parts; i++) {
+      int n = i;
+      String e = s3.uploadPart(b -> b.bucket(bucket).key("mp").uploadId(uploadId).partNumber(n),
+          RequestBody.fromBytes(new byte[n < parts ? 5 * 1024 * 1024 : 10])).eTag();
+      done.add(CompletedPart.builder().partNumber(n).eTag(e).build());
+    }
+    s3.completeMultipartUpload(b -> b.bucket(bucket).key("mp").uploadId(uploadId).multipartUpload(m -> m.parts(done)));
+    var mp = s3.getObjectAttributes(b -> b.bucket(bucket).key("mp").objectAttributes(ObjectAttributes.OBJECT_PARTS,
+        ObjectAttributes.OBJECT_SIZE));
+    assertThat(mp.objectParts().totalPartsCount()).isEqualTo(parts);
+    assertThat(mp.objectSize()).isEqualTo((parts - 1) * 5L * 1024 * 1024 + 10);
+
+    assertThatThrownBy(() -> s3.getObjectAttributes(b -> b.bucket(bucket).key("missing").objectAttributes(ObjectAttributes.E_TAG)))
+        .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).isEqualTo(404));
+    assertThatThrownBy(() -> s3.getObjectAttributes(b -> b.bucket(bucket).key("k").objectAttributesWithStrings("Colour")))
+        .satisfies(e -> assertThat(errorCode(e)).isEqualTo("InvalidArgument"));
   }
 
   @Test
