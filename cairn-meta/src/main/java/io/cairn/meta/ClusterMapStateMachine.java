@@ -49,6 +49,7 @@ public final class ClusterMapStateMachine {
             case MetaCommand.SetBucketEncryption c -> updateBucket(state, c.bucket(), b -> b.withDefaultEncryption(c.algorithm()));
             case MetaCommand.SetBucketPolicy c -> updateBucket(state, c.bucket(), b -> b.withPolicy(c.policy()));
             case MetaCommand.SetBucketCors c -> updateBucket(state, c.bucket(), b -> b.withCors(c.cors()));
+            case MetaCommand.SetBucketLifecycle c -> updateBucket(state, c.bucket(), b -> b.withLifecycle(c.lifecycle()));
             case MetaCommand.SetBucketTags c -> updateBucket(state, c.bucket(), b -> b.withTags(c.tags()));
             case MetaCommand.SetBucketPublicAccessBlock c -> updateBucket(state, c.bucket(), b -> b.withPublicAccessBlock(c.block()));
             case MetaCommand.SetBucketOwnership c -> updateBucket(state, c.bucket(), b -> b.withObjectOwnership(c.objectOwnership()));

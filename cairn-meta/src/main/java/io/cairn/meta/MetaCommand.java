@@ -45,6 +45,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.SetBucketTags.class, name = "SetBucketTags"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketPublicAccessBlock.class, name = "SetBucketPublicAccessBlock"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketOwnership.class, name = "SetBucketOwnership"),
+        @JsonSubTypes.Type(value = MetaCommand.SetBucketLifecycle.class, name = "SetBucketLifecycle"),
         @JsonSubTypes.Type(value = MetaCommand.ClearActing.class, name = "ClearActing"),
 })
 public sealed interface MetaCommand {
@@ -309,6 +310,16 @@ public sealed interface MetaCommand {
             requireName(bucket, "bucket");
             if (algorithm != null && !algorithm.equals(io.cairn.core.map.BucketInfo.SSE_S3)) {
                 throw new IllegalArgumentException("algorithm must be null or " + io.cairn.core.map.BucketInfo.SSE_S3 + ": " + algorithm);
+            }
+        }
+    }
+
+    /** Sets (or, with null, removes) a bucket's lifecycle rules: JSON that {@link io.cairn.core.access.BucketLifecycle#parse} accepts. */
+    record SetBucketLifecycle(String bucket, String lifecycle) implements MetaCommand {
+        public SetBucketLifecycle {
+            requireName(bucket, "bucket");
+            if (lifecycle != null) {
+                io.cairn.core.access.BucketLifecycle.parse(lifecycle); // IllegalArgumentException if it is not one
             }
         }
     }

@@ -175,6 +175,17 @@ public final class PartitionClient {
     }
 
     /**
+     * Deletes one record through the partition's primary only if its newest version is still
+     * {@code current} (as read): true if deleted, false if another write came first.
+     */
+    public boolean deleteIfStill(PartitionId p, String key, io.cairn.node.rpc.Version current) {
+        ApplyRequest.Builder req = ApplyRequest.newBuilder()
+                .setPartition(RecordCodec.ref(p)).setKey(key).setTombstone(true)
+                .setOnlyIfBefore(io.cairn.node.rpc.Version.newBuilder().setEpoch(current.getEpoch()).setSeq(current.getSeq() + 1));
+        return applyThroughPrimary(p, "conditional delete " + key, req, null, r -> !r.getKept());
+    }
+
+    /**
      * Sends {@code req} (with {@code blob}, if any) to the partition's primary, again after a map
      * refresh while the primary cannot decide; a full node or too few copies is final.
      */

@@ -86,6 +86,16 @@ public interface ObjectBackend {
     return false;
   }
 
+  /** The bucket's lifecycle rules (JSON of {@link io.cairn.core.access.BucketLifecycle}), or empty for none. */
+  default Optional<String> bucketLifecycle(String bucket) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "lifecycle configuration is not implemented");
+  }
+
+  /** Sets (or, with null, removes) the bucket's lifecycle rules. */
+  default void setBucketLifecycle(String bucket, String lifecycleJsonOrNull) throws S3Exception {
+    throw new S3Exception(S3Error.NotImplemented, "lifecycle configuration is not implemented");
+  }
+
   /** The bucket's CORS rules (JSON of {@link io.cairn.core.access.BucketCors}), or empty for none. */
   default Optional<String> bucketCors(String bucket) throws S3Exception {
     throw new S3Exception(S3Error.NotImplemented, "CORS is not implemented");

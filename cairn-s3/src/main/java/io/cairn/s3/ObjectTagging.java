@@ -95,7 +95,7 @@ public final class ObjectTagging {
   }
 
   /** The tags stored with an object (none when it has none). */
-  static Map<String, String> of(ObjectInfo info) {
+  public static Map<String, String> of(ObjectInfo info) {
     String stored = info.otherHeaders().get(STORED);
     try {
       return stored == null ? Map.of() : fromHeader(stored);

@@ -23,6 +23,7 @@ public enum S3Error {
   ServerSideEncryptionConfigurationNotFoundError(404),
   NoSuchBucketPolicy(404),
   NoSuchCORSConfiguration(404),
+  NoSuchLifecycleConfiguration(404),
   NoSuchTagSet(404),
   NoSuchPublicAccessBlockConfiguration(404),
   OwnershipControlsNotFoundError(404),

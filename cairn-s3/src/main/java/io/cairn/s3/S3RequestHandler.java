@@ -34,7 +34,7 @@ public final class S3RequestHandler extends Handler.Abstract {
   /** Metrics: signed by an admin key, or scraped with the node's metrics token ({@code Authorization: Bearer TOKEN}). */
   public static final String ADMIN_METRICS = "/_cairn/metrics";
   private static final Set<String> UNSUPPORTED_BUCKET_SUBRESOURCES = Set.of(
-      "lifecycle", "website", "logging", "notification",
+      "website", "logging", "notification",
       "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
       "inventory", "metrics", "intelligent-tiering");
   private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
@@ -53,6 +53,7 @@ public final class S3RequestHandler extends Handler.Abstract {
   private final MultipartOperations multipart;
   private final AclOperations acls;
   private final PostObjectOperations posts;
+  private final LifecycleOperations lifecycles;
   private final CorsOperations cors;
   private final Semaphore permits;
   private final FailedSignatureLimiter failedSignatures;
@@ -82,6 +83,7 @@ public final class S3RequestHandler extends Handler.Abstract {
     this.multipart = new MultipartOperations(backend, config.bodyBytesMax());
     this.acls = new AclOperations(backend);
     this.posts = new PostObjectOperations(backend, acls, config.bodyBytesMax());
+    this.lifecycles = new LifecycleOperations(backend);
     this.cors = new CorsOperations(backend);
     this.permits = new Semaphore(config.concurrentRequestsMax());
     this.failedSignatures = new FailedSignatureLimiter(config.failedSignaturesPerMinute());
@@ -299,6 +301,12 @@ public final class S3RequestHandler extends Handler.Abstract {
         default -> "s3:PutBucketPolicy";
       }, ctx);
       buckets.policy(ex, auth, bucket);
+      return;
+    }
+    if (key == null && q.has("lifecycle")) {
+      backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER,
+          method.equals("GET") ? "s3:GetLifecycleConfiguration" : "s3:PutLifecycleConfiguration", ctx);
+      lifecycles.config(ex, auth, bucket);
       return;
     }
     if (key == null && q.has("cors")) {

@@ -33,6 +33,7 @@ final class MemoryObjectBackend implements ObjectBackend {
   private final Map<String, String> users;
   private final TreeMap<String, Bucket> buckets = new TreeMap<>();
   private final java.util.Set<String> publicRead = new java.util.HashSet<>();
+  private final Map<String, String> lifecycles = new java.util.HashMap<>();
   private final TreeMap<String, Upload> uploads = new TreeMap<>();
   private final AtomicLong clockMillis = new AtomicLong(1_700_000_000_000L);
   private final AtomicLong uploadCounter = new AtomicLong();
@@ -84,6 +85,19 @@ final class MemoryObjectBackend implements ObjectBackend {
   @Override
   public void authorizeAccount(String accessKeyOrNull, boolean write) throws S3Exception {
     if (accessKeyOrNull == null) throw new S3Exception(S3Error.AccessDenied, "anonymous requests may only read public buckets");
+  }
+
+  @Override
+  public synchronized Optional<String> bucketLifecycle(String bucket) throws S3Exception {
+    bucketAcl(bucket);
+    return Optional.ofNullable(lifecycles.get(bucket));
+  }
+
+  @Override
+  public synchronized void setBucketLifecycle(String bucket, String lifecycleJsonOrNull) throws S3Exception {
+    bucketAcl(bucket);
+    if (lifecycleJsonOrNull == null) lifecycles.remove(bucket);
+    else lifecycles.put(bucket, lifecycleJsonOrNull);
   }
 
   @Override

@@ -71,7 +71,8 @@ public record NodeConfig(
         @JsonProperty("buckets_per_user_max") Integer bucketsPerUserMax,
         @JsonProperty("plaintext_cluster") Boolean plaintextCluster,
         @JsonProperty("tiebreaker") Boolean tiebreaker,
-        @JsonProperty("site_links") List<SiteLink> siteLinks) {
+        @JsonProperty("site_links") List<SiteLink> siteLinks,
+        @JsonProperty("lifecycle_day_seconds") Long lifecycleDaySeconds) {
 
     /**
      * For tests: the emulated link between two sites where it differs from {@code site_delay_millis}
@@ -98,6 +99,9 @@ public record NodeConfig(
             return io.cairn.meta.SiteLinks.of(delayMillis, lossPercent, links.stream().map(SiteLink::pair).toList());
         }
     }
+
+    /** How long a lifecycle rule's day lasts: a day (a shorter one only for tests). */
+    public static final long LIFECYCLE_DAY_SECONDS_DEFAULT = 24 * 3600;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -127,7 +131,8 @@ public record NodeConfig(
                 sseMasterKeyFile,
                 clusterCaKeyFile, joinToken, bootstrapToken, joinEndpoints == null ? List.of() : List.copyOf(joinEndpoints), joinCaBundle,
                 or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false),
-                or(tiebreaker, false), siteLinks == null ? List.of() : List.copyOf(siteLinks));
+                or(tiebreaker, false), siteLinks == null ? List.of() : List.copyOf(siteLinks),
+                or(lifecycleDaySeconds, LIFECYCLE_DAY_SECONDS_DEFAULT));
     }
 
     /**
@@ -204,6 +209,8 @@ public record NodeConfig(
         require(concurrentRequestsMax >= 1 && concurrentRequestsMax <= 1_000_000, source, "concurrent_requests_max",
                 "must be 1..1000000: " + concurrentRequestsMax);
         require(bucketsPerUserMax >= 0, source, "buckets_per_user_max", "must be >= 0 (0 = no limit): " + bucketsPerUserMax);
+        require(lifecycleDaySeconds >= 1 && lifecycleDaySeconds <= LIFECYCLE_DAY_SECONDS_DEFAULT, source, "lifecycle_day_seconds",
+                "must be 1 to " + LIFECYCLE_DAY_SECONDS_DEFAULT + " (a shorter day is for tests): " + lifecycleDaySeconds);
         require(failedSignaturesPerMinute >= 0, source, "failed_signatures_per_minute", "must be >= 0 (0 = no limit): "
                 + failedSignaturesPerMinute);
         require(minUploadBytesPerSecond >= 0, source, "min_upload_bytes_per_second", "must be >= 0 (0 = no limit): "

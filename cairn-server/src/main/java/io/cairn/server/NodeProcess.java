@@ -15,6 +15,7 @@ import io.cairn.s3.S3Gateway;
 import io.cairn.s3.S3GatewayConfig;
 import io.cairn.server.admin.AdminApi;
 import io.cairn.server.gateway.ClusterObjectBackend;
+import io.cairn.server.gateway.LifecyclePass;
 import io.cairn.core.store.PartitionStore;
 import io.cairn.store.RocksPartitionStore;
 import java.io.IOException;
@@ -133,6 +134,7 @@ public final class NodeProcess implements AutoCloseable {
                 c.failedSignaturesPerMinute(), c.minUploadBytesPerSecond(),
                 c.requestDeadlineSeconds() * 1000, c.userRequestsPerSecond()), backend, admin, Clock.systemUTC(), publicTls);
         resources.add(gateway);
+        resources.add(new LifecyclePass(backend, node.mapView(), nodeId, c.lifecycleDaySeconds() * 1000, Clock.systemUTC()).start());
         log.info("node {} ready: S3 on {}://{}", nodeId, publicTls == null ? "http" : "https", c.publicAddress());
     }
 

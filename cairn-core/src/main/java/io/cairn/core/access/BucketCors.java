@@ -2,9 +2,7 @@ package io.cairn.core.access;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +23,6 @@ public final class BucketCors {
     public static final int RULES_MAX = 100;
     /** The methods a rule may allow. */
     public static final Set<String> METHODS = Set.of("GET", "PUT", "HEAD", "POST", "DELETE");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One rule. {@code id} and {@code maxAgeSeconds} may be null. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -95,15 +92,7 @@ public final class BucketCors {
 
     /** The rules {@code json} holds, checked. */
     public static List<Rule> parse(String json) {
-        List<Rule> rules;
-        try {
-            rules = JSON.readValue(json, new TypeReference<List<Rule>>() {});
-        } catch (JsonProcessingException e) {
-            Throwable cause = e.getCause();
-            throw new IllegalArgumentException(cause instanceof IllegalArgumentException ? cause.getMessage()
-                    : "not a CORS configuration: " + e.getOriginalMessage(), e);
-        }
-        return checked(rules);
+        return checked(RuleListJson.read(json, new TypeReference<List<Rule>>() {}, "CORS configuration"));
     }
 
     /** {@code rules}, checked as S3 checks a configuration (1 to {@link #RULES_MAX} rules). */
@@ -116,11 +105,7 @@ public final class BucketCors {
 
     /** {@code rules} as the map keeps them. */
     public static String json(List<Rule> rules) {
-        try {
-            return JSON.writeValueAsString(checked(rules));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return RuleListJson.write(checked(rules));
     }
 
     /** The first rule allowing {@code method} from {@code origin} with {@code requestHeaders}, if any. */

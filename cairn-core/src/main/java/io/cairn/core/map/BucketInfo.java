@@ -40,6 +40,8 @@ import java.util.Objects;
  *                      {@link #OWNERSHIP_PREFERRED} (ACLs work); either way the bucket's owner
  *                      owns every object in it, as in every Cairn bucket. Null when none was set;
  *                      left out of the JSON form when null
+ * @param lifecycle     the lifecycle rules (JSON of {@link io.cairn.core.access.BucketLifecycle}), or null for
+ *                      none; left out of the JSON form when null
  */
 public record BucketInfo(
         String name,
@@ -56,7 +58,8 @@ public record BucketInfo(
         @JsonInclude(JsonInclude.Include.NON_NULL) String cors,
         @JsonInclude(JsonInclude.Include.NON_NULL) String tags,
         @JsonInclude(JsonInclude.Include.NON_NULL) io.cairn.core.access.PublicAccessBlock publicAccessBlock,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String objectOwnership) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String objectOwnership,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String lifecycle) {
 
     /** The one default encryption there is: SSE-S3. */
     public static final String SSE_S3 = "AES256";
@@ -101,6 +104,14 @@ public record BucketInfo(
             throw new IllegalArgumentException("objectOwnership must be null, " + OWNERSHIP_ENFORCED + " or " + OWNERSHIP_PREFERRED + ": "
                     + objectOwnership);
         }
+    }
+
+    public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
+                      java.util.List<BucketGrant> grants, Boolean publicRead, String defaultEncryption, String policy,
+                      Integer indexLayout, String cors, String tags, io.cairn.core.access.PublicAccessBlock publicAccessBlock,
+                      String objectOwnership) {
+        this(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy, indexLayout, cors, tags,
+                publicAccessBlock, objectOwnership, null);
     }
 
     public BucketInfo(String name, String pool, String owner, long createdMillis, int indexShards, String dataPool,
@@ -152,49 +163,55 @@ public record BucketInfo(
     /** This bucket with these grants and public-read setting. */
     public BucketInfo withAccess(java.util.List<BucketGrant> newGrants, boolean newPublicRead) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, newGrants, newPublicRead, defaultEncryption, policy, indexLayout,
-                cors, tags, publicAccessBlock, objectOwnership);
+                cors, tags, publicAccessBlock, objectOwnership, lifecycle);
     }
 
     /** This bucket with another default encryption (null for none). */
     public BucketInfo withDefaultEncryption(String algorithm) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, algorithm, policy, indexLayout, cors, tags,
-                publicAccessBlock, objectOwnership);
+                publicAccessBlock, objectOwnership, lifecycle);
     }
 
     /** This bucket with another policy (null for none). */
     public BucketInfo withPolicy(String newPolicy) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, newPolicy, indexLayout,
-                cors, tags, publicAccessBlock, objectOwnership);
+                cors, tags, publicAccessBlock, objectOwnership, lifecycle);
     }
 
     /** This bucket with another owner. */
     public BucketInfo withOwner(String newOwner) {
         return new BucketInfo(name, pool, newOwner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, cors, tags, publicAccessBlock, objectOwnership);
+                indexLayout, cors, tags, publicAccessBlock, objectOwnership, lifecycle);
     }
 
     /** This bucket with another CORS configuration (JSON of {@link io.cairn.core.access.BucketCors}; null for none). */
     public BucketInfo withCors(String newCors) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, newCors, tags, publicAccessBlock, objectOwnership);
+                indexLayout, newCors, tags, publicAccessBlock, objectOwnership, lifecycle);
     }
 
     /** This bucket with other tags ({@code k1=v1&k2=v2}, URL-encoded; null for none). */
     public BucketInfo withTags(String newTags) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, cors, newTags, publicAccessBlock, objectOwnership);
+                indexLayout, cors, newTags, publicAccessBlock, objectOwnership, lifecycle);
     }
 
     /** This bucket with other Block Public Access settings (null for none). */
     public BucketInfo withPublicAccessBlock(io.cairn.core.access.PublicAccessBlock newBlock) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, cors, tags, newBlock, objectOwnership);
+                indexLayout, cors, tags, newBlock, objectOwnership, lifecycle);
     }
 
     /** This bucket with another Object Ownership (null for none). */
     public BucketInfo withObjectOwnership(String newOwnership) {
         return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
-                indexLayout, cors, tags, publicAccessBlock, newOwnership);
+                indexLayout, cors, tags, publicAccessBlock, newOwnership, lifecycle);
+    }
+
+    /** This bucket with other lifecycle rules (JSON of {@link io.cairn.core.access.BucketLifecycle}; null for none). */
+    public BucketInfo withLifecycle(String newLifecycle) {
+        return new BucketInfo(name, pool, owner, createdMillis, indexShards, dataPool, grants, publicRead, defaultEncryption, policy,
+                indexLayout, cors, tags, publicAccessBlock, objectOwnership, newLifecycle);
     }
 
     /** Whether the bucket's Object Ownership disables ACLs ({@link #OWNERSHIP_ENFORCED}). */

@@ -291,9 +291,21 @@ public final class DevCluster {
             @JsonProperty("compaction_interval_millis") Long compactionIntervalMillis,
             @JsonProperty("scrub_pause_millis") Long scrubPauseMillis,
             @JsonProperty("min_copies") Integer minCopies,
-            @JsonProperty("rpc_timeout_millis") Long rpcTimeoutMillis) {
+            @JsonProperty("rpc_timeout_millis") Long rpcTimeoutMillis,
+            @JsonProperty("lifecycle_day_seconds") Long lifecycleDaySeconds) {
 
         public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null, null, null, null);
+
+        public NodeSettings(String dataDir, Long freeReserveBytes, Double freeReserveRatio, Long segmentBytesMax,
+                            Long compactionIntervalMillis, Long scrubPauseMillis, Integer minCopies, Long rpcTimeoutMillis) {
+            this(dataDir, freeReserveBytes, freeReserveRatio, segmentBytesMax, compactionIntervalMillis, scrubPauseMillis, minCopies,
+                    rpcTimeoutMillis, null);
+        }
+
+        /** Settings that only shorten a lifecycle rule's day ({@code lifecycle_day_seconds}), for tests. */
+        public static NodeSettings lifecycleDay(long seconds) {
+            return new NodeSettings(null, null, null, null, null, null, null, null, seconds);
+        }
 
         public NodeSettings(String dataDir, Long freeReserveBytes, Double freeReserveRatio, Long segmentBytesMax,
                             Long compactionIntervalMillis) {
@@ -656,6 +668,9 @@ public final class DevCluster {
         }
         if (own.rpcTimeoutMillis() != null) {
             y.append("rpc_timeout_millis: ").append(own.rpcTimeoutMillis()).append('\n');
+        }
+        if (own.lifecycleDaySeconds() != null) {
+            y.append("lifecycle_day_seconds: ").append(own.lifecycleDaySeconds()).append('\n');
         }
         if (own.compactionIntervalMillis() != null) {
             y.append("compaction_interval_millis: ").append(own.compactionIntervalMillis()).append('\n');

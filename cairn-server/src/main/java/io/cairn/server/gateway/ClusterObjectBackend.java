@@ -307,6 +307,40 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     @Override
+    public Optional<String> bucketLifecycle(String bucket) throws S3Exception {
+        return Optional.ofNullable(bucket(bucket).lifecycle());
+    }
+
+    @Override
+    public void setBucketLifecycle(String bucket, String lifecycleJsonOrNull) throws S3Exception {
+        bucket(bucket);
+        changeBucket(bucket, new MetaCommand.SetBucketLifecycle(bucket, lifecycleJsonOrNull), "lifecycle configuration");
+    }
+
+    /**
+     * Deletes an object that a lifecycle rule expired, only if it is still the object that was
+     * judged ({@code etag} and {@code lastModifiedMillis} as listed): an object written again since
+     * is a new object, which the rule judges on its own. True if it was deleted.
+     */
+    public boolean expireIfUnchanged(String bucket, String key, String etag, long lastModifiedMillis) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        PartitionId ip = indexPartition(b, pool(b), key);
+        Optional<Record> r = cluster(() -> client.get(ip, indexKey(b, key), false)).filter(x -> !x.getTombstone());
+        if (r.isEmpty()) {
+            return false;
+        }
+        ObjectEntry e = parse(r.get().getMeta().toByteArray(), ObjectEntry.class);
+        if (!e.etag().equals(etag) || e.lastModifiedMillis() != lastModifiedMillis) {
+            return false;
+        }
+        if (!cluster(() -> client.deleteIfStill(ip, indexKey(b, key), r.get().getVersion()))) {
+            return false;
+        }
+        deleteChunksLater(b, e.chunks());
+        return true;
+    }
+
+    @Override
     public Optional<String> bucketTags(String bucket) throws S3Exception {
         return Optional.ofNullable(bucket(bucket).tags());
     }
