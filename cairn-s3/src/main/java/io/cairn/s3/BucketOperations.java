@@ -342,6 +342,48 @@ final class BucketOperations {
     ex.sendXml(200, xml.toBytes());
   }
 
+  /** Largest PutBucketRequestPayment or PutBucketLogging body accepted. */
+  static final int SMALL_XML_BYTES_MAX = 4 * 1024;
+
+  /**
+   * GetBucketRequestPayment: the bucket's owner pays, always. PutBucketRequestPayment may say so
+   * again; making the requester pay is NotImplemented.
+   */
+  void requestPayment(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+    backend.headBucket(bucket);
+    switch (ex.method()) {
+      case "GET" -> ex.sendXml(200, XmlWriter.document("RequestPaymentConfiguration").element("Payer", "BucketOwner").toBytes());
+      case "PUT" -> {
+        String payer = SafeXmlParser.childText(document(ex, auth, "RequestPaymentConfiguration", SMALL_XML_BYTES_MAX), "Payer");
+        switch (payer == null ? "" : payer.strip()) {
+          case "BucketOwner" -> ex.sendEmpty(200);
+          case "Requester" -> throw new S3Exception(S3Error.NotImplemented, "Requester Pays is not implemented: the bucket's owner pays");
+          default -> throw new S3Exception(S3Error.MalformedXML, "Payer is BucketOwner or Requester");
+        }
+      }
+      default -> throw new S3Exception(S3Error.MethodNotAllowed, "the method " + ex.method() + " is not allowed on ?requestPayment");
+    }
+  }
+
+  /**
+   * GetBucketLogging: no server access logging (an empty BucketLoggingStatus). PutBucketLogging may
+   * turn it off (an empty status); turning it on is NotImplemented.
+   */
+  void logging(S3Exchange ex, Authentication auth, String bucket) throws S3Exception, IOException {
+    backend.headBucket(bucket);
+    switch (ex.method()) {
+      case "GET" -> ex.sendXml(200, XmlWriter.document("BucketLoggingStatus").toBytes());
+      case "PUT" -> {
+        Element status = document(ex, auth, "BucketLoggingStatus", SMALL_XML_BYTES_MAX);
+        if (!SafeXmlParser.children(status, "LoggingEnabled").isEmpty()) {
+          throw new S3Exception(S3Error.NotImplemented, "server access logging is not implemented");
+        }
+        ex.sendEmpty(200);
+      }
+      default -> throw new S3Exception(S3Error.MethodNotAllowed, "the method " + ex.method() + " is not allowed on ?logging");
+    }
+  }
+
   void versioning(S3Exchange ex, String bucket) throws S3Exception, IOException {
     backend.headBucket(bucket);
     ex.sendXml(200, XmlWriter.document("VersioningConfiguration").toBytes());

@@ -34,8 +34,8 @@ public final class S3RequestHandler extends Handler.Abstract {
   /** Metrics: signed by an admin key, or scraped with the node's metrics token ({@code Authorization: Bearer TOKEN}). */
   public static final String ADMIN_METRICS = "/_cairn/metrics";
   private static final Set<String> UNSUPPORTED_BUCKET_SUBRESOURCES = Set.of(
-      "website", "logging", "notification",
-      "replication", "encryption", "object-lock", "accelerate", "requestPayment", "analytics",
+      "website", "notification",
+      "replication", "encryption", "object-lock", "accelerate", "analytics",
       "inventory", "metrics", "intelligent-tiering");
   private static final Set<String> UNSUPPORTED_OBJECT_SUBRESOURCES = Set.of(
       "retention", "legal-hold", "torrent", "restore", "select", "versionId");
@@ -301,6 +301,14 @@ public final class S3RequestHandler extends Handler.Abstract {
         default -> "s3:PutBucketPolicy";
       }, ctx);
       buckets.policy(ex, auth, bucket);
+      return;
+    }
+    if (key == null && (q.has("requestPayment") || q.has("logging"))) {
+      boolean payment = q.has("requestPayment");
+      String verb = method.equals("GET") ? "s3:Get" : "s3:Put";
+      backend.authorize(auth.accessKey(), bucket, null, S3Permission.OWNER, verb + (payment ? "BucketRequestPayment" : "BucketLogging"), ctx);
+      if (payment) buckets.requestPayment(ex, auth, bucket);
+      else buckets.logging(ex, auth, bucket);
       return;
     }
     if (key == null && q.has("lifecycle")) {

@@ -22,6 +22,7 @@ import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
 import software.amazon.awssdk.services.s3.model.ObjectAttributes;
+import software.amazon.awssdk.services.s3.model.Payer;
 import software.amazon.awssdk.services.s3.model.ObjectVersion;
 
 /**
@@ -171,6 +172,25 @@ class S3CompatibilityTest {
         .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).isEqualTo(404));
     assertThatThrownBy(() -> s3.getObjectAttributes(b -> b.bucket(bucket).key("k").objectAttributesWithStrings("Colour")))
         .satisfies(e -> assertThat(errorCode(e)).isEqualTo("InvalidArgument"));
+  }
+
+  @Test
+  void requestPaymentIsTheOwnersAndLoggingIsOff() {
+    String bucket = newBucket();
+    assertThat(s3.getBucketRequestPayment(b -> b.bucket(bucket)).payer()).isEqualTo(Payer.BUCKET_OWNER);
+    s3.putBucketRequestPayment(b -> b.bucket(bucket).requestPaymentConfiguration(c -> c.payer(Payer.BUCKET_OWNER)));
+    assertThatThrownBy(() -> s3.putBucketRequestPayment(b -> b.bucket(bucket).requestPaymentConfiguration(c -> c.payer(Payer.REQUESTER))))
+        .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).isEqualTo(501));
+    assertThat(s3.getBucketRequestPayment(b -> b.bucket(bucket)).payer()).isEqualTo(Payer.BUCKET_OWNER);
+
+    assertThat(s3.getBucketLogging(b -> b.bucket(bucket)).loggingEnabled()).isNull();
+    s3.putBucketLogging(b -> b.bucket(bucket).bucketLoggingStatus(st -> st.build()));
+    assertThatThrownBy(() -> s3.putBucketLogging(b -> b.bucket(bucket).bucketLoggingStatus(st -> st.loggingEnabled(
+        l -> l.targetBucket(bucket).targetPrefix("logs/")))))
+        .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).isEqualTo(501));
+    assertThat(s3.getBucketLogging(b -> b.bucket(bucket)).loggingEnabled()).isNull();
+    assertThatThrownBy(() -> s3.getBucketLogging(b -> b.bucket("no-such-bucket-here")))
+        .satisfies(e -> assertThat(errorCode(e)).isEqualTo("NoSuchBucket"));
   }
 
   @Test
