@@ -54,7 +54,17 @@ public final class ClusterMapStateMachine {
             case MetaCommand.SetBucketPublicAccessBlock c -> updateBucket(state, c.bucket(), b -> b.withPublicAccessBlock(c.block()));
             case MetaCommand.SetBucketOwnership c -> updateBucket(state, c.bucket(), b -> b.withObjectOwnership(c.objectOwnership()));
             case MetaCommand.ClearActing c -> clearActing(state, c);
+            case MetaCommand.RecordCut c -> state.cutLog().open(c.round())
+                    ? new Applied(state.withCuts(state.cutLog().record(new CutLog.Cut(c.round(), c.boundaries()))),
+                            MetaResult.success(state.map().epoch()))
+                    : new Applied(state, MetaResult.failure(MetaResult.CUT_CLOSED, state.map().epoch()));
+            case MetaCommand.FenceCut c -> new Applied(state.withCuts(state.cutLog().fence(c.round())), MetaResult.success(state.map().epoch()));
         };
+        if (!(command instanceof MetaCommand.RecordCut || command instanceof MetaCommand.FenceCut) && applied.state() != state
+                && !java.util.Objects.equals(applied.state().cuts(), state.cuts())) {
+            // The record of consistent cuts passes unchanged through every command but its own.
+            applied = new Applied(applied.state().withCuts(state.cuts()), applied.result());
+        }
         boolean tokenCommand = command instanceof MetaCommand.AddJoinToken || command instanceof MetaCommand.UseJoinToken;
         if (!tokenCommand && applied.state() != state && !applied.state().joinTokens().equals(state.joinTokens())) {
             // Join tokens pass unchanged through every command but the two about them.

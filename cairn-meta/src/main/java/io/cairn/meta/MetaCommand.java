@@ -46,6 +46,8 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.SetBucketPublicAccessBlock.class, name = "SetBucketPublicAccessBlock"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketOwnership.class, name = "SetBucketOwnership"),
         @JsonSubTypes.Type(value = MetaCommand.SetBucketLifecycle.class, name = "SetBucketLifecycle"),
+        @JsonSubTypes.Type(value = MetaCommand.RecordCut.class, name = "RecordCut"),
+        @JsonSubTypes.Type(value = MetaCommand.FenceCut.class, name = "FenceCut"),
         @JsonSubTypes.Type(value = MetaCommand.ClearActing.class, name = "ClearActing"),
 })
 public sealed interface MetaCommand {
@@ -310,6 +312,25 @@ public sealed interface MetaCommand {
             requireName(bucket, "bucket");
             if (algorithm != null && !algorithm.equals(io.cairn.core.map.BucketInfo.SSE_S3)) {
                 throw new IllegalArgumentException("algorithm must be null or " + io.cairn.core.map.BucketInfo.SSE_S3 + ": " + algorithm);
+            }
+        }
+    }
+
+    /** Records round {@code round}'s consistent cut, if no equal or later round is recorded or fenced (else CUT_CLOSED). */
+    record RecordCut(long round, java.util.List<CutLog.Boundary> boundaries) implements MetaCommand {
+        public RecordCut {
+            if (round < 1) {
+                throw new IllegalArgumentException("round must be >= 1: " + round);
+            }
+            boundaries = boundaries == null ? java.util.List.of() : java.util.List.copyOf(boundaries);
+        }
+    }
+
+    /** Fences every round up to {@code round} that is not recorded: it never will be. */
+    record FenceCut(long round) implements MetaCommand {
+        public FenceCut {
+            if (round < 1) {
+                throw new IllegalArgumentException("round must be >= 1: " + round);
             }
         }
     }

@@ -21,7 +21,9 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
                         ClusterCaKey clusterCaKey,
                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
-                        java.util.Set<String> downForCut) {
+                        java.util.Set<String> downForCut,
+                        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                        CutLog cuts) {
 
     public MetaState {
         Objects.requireNonNull(map, "map");
@@ -29,6 +31,21 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
         stats = Collections.unmodifiableSortedMap(new TreeMap<>(stats));
         joinTokens = joinTokens == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(joinTokens));
         downForCut = downForCut == null ? Collections.emptySortedSet() : Collections.unmodifiableSortedSet(new java.util.TreeSet<>(downForCut));
+    }
+
+    public MetaState(ClusterMap map, Map<String, NodeStats> stats, Map<String, Long> joinTokens, ClusterCaKey clusterCaKey,
+                     java.util.Set<String> downForCut) {
+        this(map, stats, joinTokens, clusterCaKey, downForCut, null);
+    }
+
+    /** How far consistent cuts have come ({@link CutLog#NONE} before the first). */
+    public CutLog cutLog() {
+        return cuts == null ? CutLog.NONE : cuts;
+    }
+
+    /** This state with another record of consistent cuts. */
+    public MetaState withCuts(CutLog newCuts) {
+        return new MetaState(map, stats, joinTokens, clusterCaKey, downForCut, newCuts);
     }
 
     public MetaState(ClusterMap map, Map<String, NodeStats> stats, Map<String, Long> joinTokens, ClusterCaKey clusterCaKey) {
@@ -45,17 +62,17 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
 
     /** This state with another map. */
     public MetaState withMap(ClusterMap newMap) {
-        return new MetaState(newMap, stats, joinTokens, clusterCaKey, downForCut);
+        return new MetaState(newMap, stats, joinTokens, clusterCaKey, downForCut, cuts);
     }
 
     /** This state with other join tokens. */
     public MetaState withJoinTokens(Map<String, Long> newTokens) {
-        return new MetaState(map, stats, newTokens, clusterCaKey, downForCut);
+        return new MetaState(map, stats, newTokens, clusterCaKey, downForCut, cuts);
     }
 
     /** This state with another sealed CA key (or none). */
     public MetaState withClusterCaKey(ClusterCaKey key) {
-        return new MetaState(map, stats, joinTokens, key, downForCut);
+        return new MetaState(map, stats, joinTokens, key, downForCut, cuts);
     }
 
     /**
@@ -64,7 +81,7 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
      * {@link PeerReachability}); a node leaves the set when it is up again.
      */
     public MetaState withDownForCut(java.util.Set<String> nodes) {
-        return new MetaState(map, stats, joinTokens, clusterCaKey, nodes);
+        return new MetaState(map, stats, joinTokens, clusterCaKey, nodes, cuts);
     }
 
     /** What a member's query is answered: everything but the sealed CA key, which stays with the voters. */

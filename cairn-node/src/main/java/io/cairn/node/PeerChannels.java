@@ -180,6 +180,8 @@ public final class PeerChannels implements AutoCloseable {
                 case Request.RepairBlock b -> stub.repairBlock((RepairRequest) wire, cast(observer));
                 case Request.HandOver h -> stub.handOver((HandOverRequest) wire, cast(observer));
                 case Request.Ping p -> stub.ping((PingRequest) wire, cast(observer));
+                case Request.PrepareCut c -> stub.prepareCut((io.cairn.node.rpc.PrepareCutRequest) wire, cast(observer));
+                case Request.DecideCut d -> stub.decideCut((io.cairn.node.rpc.DecideCutRequest) wire, cast(observer));
                 case Request.ReadStripe rs -> throw new IllegalArgumentException("a stripe read is local to its gateway");
             }
         } catch (RuntimeException e) {

@@ -34,6 +34,26 @@ public sealed interface Effect {
     /** Ask the meta service whether the cluster has settled; answer with {@link Event.SettledAnswered}. */
     record AskSettled() implements Effect {}
 
+    /** Ask the meta service how far consistent cuts have come; answer with {@link Event.CutsAnswered}. */
+    record AskCuts() implements Effect {}
+
+    /**
+     * Record round {@code round}'s cut in the meta service, unless a later or equal round is recorded or
+     * fenced; answer with {@link Event.CutDecided}.
+     */
+    record RecordCut(long round, java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version> boundaries)
+            implements Effect {}
+
+    /**
+     * Fence every round up to {@code round} that is not recorded, so that it never is ({@link
+     * #NEXT_ROUND}: up to the next round the meta service would take); answer with {@link
+     * Event.CutDecided}. {@code coordinator}: fenced by the round's coordinator, not by a node holding for it.
+     */
+    record FenceCut(long round, boolean coordinator) implements Effect {
+        /** Every round that may be under way now. */
+        public static final long NEXT_ROUND = -1;
+    }
+
     /** A line for the node's log (the simulator's trace). */
     record Note(Level level, String text) implements Effect {}
 

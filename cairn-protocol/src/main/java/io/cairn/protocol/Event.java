@@ -32,6 +32,23 @@ public sealed interface Event {
     /** The meta service's answer to {@link Effect.AskSettled}. */
     record SettledAnswered(long epoch, boolean settled) implements Event {}
 
+    /**
+     * The meta service's answer to {@link Effect.AskCuts}: the newest round recorded, and the newest
+     * fenced; {@code answered} false if it could not be reached. {@code highestBoundaries}: by
+     * partition, the highest boundary of the cuts it keeps.
+     */
+    record CutsAnswered(long lastRecorded, long fencedUpTo, boolean answered,
+                        java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version> highestBoundaries)
+            implements Event {}
+
+    /**
+     * The meta service's answer to {@link Effect.RecordCut} or {@link Effect.FenceCut}: whether
+     * {@code round} (the round fenced, for {@link Effect.FenceCut#NEXT_ROUND}) is recorded, now that
+     * it is decided; {@code answered} false if the service could not be reached. {@code coordinator}:
+     * the answer to the round's coordinator (a record, or its fence), not to a node holding for it.
+     */
+    record CutDecided(long round, boolean recorded, boolean answered, boolean coordinator) implements Event {}
+
     /** Time passes: due timers run, periodic work (catch-up, pings, heartbeats, scrub) starts. */
     record Tick() implements Event {}
 }

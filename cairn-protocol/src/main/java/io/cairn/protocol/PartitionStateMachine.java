@@ -169,6 +169,29 @@ public final class PartitionStateMachine {
         activeEpoch = peeredEpoch;
     }
 
+    /**
+     * The newest version sequenced or applied here: every write this node sequences from now on has
+     * a later one. A replica answers what it applied; its primary's later versions are later still.
+     */
+    public Version sequencedUpTo() {
+        if (role == Role.PRIMARY && seq > 0) {
+            Version s = new Version(epoch, seq);
+            if (s.isAfter(lastApplied)) {
+                return s;
+            }
+        }
+        return lastApplied;
+    }
+
+    /**
+     * A recorded consistent cut counts every version up to {@code floor} of this partition as in
+     * it: this node sequences none at or below it (after a restart it could otherwise sequence
+     * again a version it had sequenced, and lost, before).
+     */
+    public void sequenceAbove(Version floor) {
+        seq = Math.max(seq, floor.seq());
+    }
+
     /** A write asks to be sequenced here. */
     public WriteDecision admitWrite(long requestEpoch) {
         if (requestEpoch > epoch) {

@@ -20,7 +20,16 @@ package io.cairn.protocol;
  */
 public record ReplicaConfig(long capacityBytes, long heartbeatIntervalMillis, long rpcTimeoutMillis, long recoveryBytesPerSecond,
                             long scrubBytesPerSecond, long scrubPauseMillis, int minCopies, long catchUpIntervalMillis,
-                            long reclaimCheckMillis, int recoveryPullsMax, int pullRecordsInFlightMax, long metaSilenceMillis) {
+                            long reclaimCheckMillis, int recoveryPullsMax, int pullRecordsInFlightMax, long metaSilenceMillis,
+                            long cutIntervalMillis) {
+
+    /** As below, without consistent cuts ({@code cutIntervalMillis} 0). */
+    public ReplicaConfig(long capacityBytes, long heartbeatIntervalMillis, long rpcTimeoutMillis, long recoveryBytesPerSecond,
+                         long scrubBytesPerSecond, long scrubPauseMillis, int minCopies, long catchUpIntervalMillis,
+                         long reclaimCheckMillis, int recoveryPullsMax, int pullRecordsInFlightMax, long metaSilenceMillis) {
+        this(capacityBytes, heartbeatIntervalMillis, rpcTimeoutMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis,
+                minCopies, catchUpIntervalMillis, reclaimCheckMillis, recoveryPullsMax, pullRecordsInFlightMax, metaSilenceMillis, 0);
+    }
 
     public ReplicaConfig(long capacityBytes, long heartbeatIntervalMillis, long rpcTimeoutMillis, long recoveryBytesPerSecond,
                          long scrubBytesPerSecond, long scrubPauseMillis, int minCopies, long catchUpIntervalMillis,
@@ -39,7 +48,8 @@ public record ReplicaConfig(long capacityBytes, long heartbeatIntervalMillis, lo
     public ReplicaConfig {
         if (capacityBytes < 0 || heartbeatIntervalMillis < 1 || rpcTimeoutMillis < 1 || recoveryBytesPerSecond < 0
                 || scrubBytesPerSecond < 0 || scrubPauseMillis < 0 || minCopies < 1 || catchUpIntervalMillis < 1
-                || reclaimCheckMillis < 1 || recoveryPullsMax < 1 || pullRecordsInFlightMax < 1 || metaSilenceMillis < 0) {
+                || reclaimCheckMillis < 1 || recoveryPullsMax < 1 || pullRecordsInFlightMax < 1 || metaSilenceMillis < 0
+                || cutIntervalMillis < 0) {
             throw new IllegalArgumentException("replica settings out of range: " + this);
         }
     }

@@ -93,6 +93,7 @@ public final class ReplicaStateMachine {
     final Scrub scrub;
     final PeerWatch peers;
     final ReadLeases leases;
+    final Cuts cuts;
     /** Whether the map before the current one, or the current one, has data in two sites or more (read leases may run). */
     private boolean leasesMayRun;
     final Reclaim reclaim;
@@ -159,6 +160,7 @@ public final class ReplicaStateMachine {
         this.peers = new PeerWatch(this);
         this.leases = new ReadLeases(this);
         this.reclaim = new Reclaim(this);
+        this.cuts = new Cuts(this);
         this.nextHeartbeat = nowMillis;
         this.lastMetaAnswer = nowMillis;
         this.nextCatchUpRound = nowMillis + config.catchUpIntervalMillis();
@@ -191,6 +193,8 @@ public final class ReplicaStateMachine {
             }
             case Event.MetaAnswered m -> metaAnswered(m);
             case Event.SettledAnswered s -> reclaim.settled(s.epoch(), s.settled());
+            case Event.CutsAnswered c -> cuts.answered(c);
+            case Event.CutDecided c -> cuts.metaDecided(c);
             case Event.Tick t -> tick();
         }
         runDue();
@@ -487,6 +491,8 @@ public final class ReplicaStateMachine {
                 reply.reply(new Reply.PingReply(Status.OK, current.epoch(), "", self, leases.grant(p.from(), p.epoch())));
             }
             case Request.ReadStripe s -> stripes.readForGateway(s, reply);
+            case Request.PrepareCut p -> cuts.prepare(p, reply);
+            case Request.DecideCut d -> cuts.decide(d, reply);
         }
     }
 
@@ -589,6 +595,7 @@ public final class ReplicaStateMachine {
         failCallsToUnreachable();
         reclaim.tick();
         scrub.tick();
+        cuts.tick();
     }
 
     /**

@@ -63,6 +63,13 @@ public sealed interface Reply {
         }
     }
 
+    /** The answer to {@link Request.PrepareCut}: by partition, the newest version sequenced or held here then. */
+    record CutPrepared(Status status, long epoch, String message, long round, java.util.Map<io.cairn.core.partition.PartitionId,
+            io.cairn.core.partition.Version> boundaries) implements Reply {}
+
+    /** The answer to {@link Request.DecideCut}. */
+    record CutDecided(Status status, long epoch, String message) implements Reply {}
+
     /** @param data the bytes asked for (null unless OK) */
     record StripeReply(Status status, long epoch, String message, ByteBuffer data) implements Reply {}
 }

@@ -129,6 +129,26 @@ public sealed interface Request {
     }
 
     /**
+     * A round of consistent cuts begins ({@link Cuts}): the receiver answers with the newest version
+     * sequenced or held of each partition it has records of, and from then on holds the
+     * acknowledgements of its writes until it learns how the round was decided.
+     */
+    record PrepareCut(long epoch, long round, String coordinator) implements Request {
+        @Override
+        public PartitionId partition() {
+            return null;
+        }
+    }
+
+    /** Round {@code round} was decided: recorded in the meta service ({@code recorded}), or fenced so that it never is. */
+    record DecideCut(long epoch, long round, boolean recorded) implements Request {
+        @Override
+        public PartitionId partition() {
+            return null;
+        }
+    }
+
+    /**
      * The gateway of this node reads bytes {@code [offset, offset + length)} of an erasure-coded
      * chunk whose whole length is {@code chunkLength}, from the holders of its stripe. Local: never
      * sent over the network.

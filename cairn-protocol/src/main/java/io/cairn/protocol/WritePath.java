@@ -104,6 +104,11 @@ final class WritePath {
                     + " ms more for read leases of an earlier epoch to run out"));
             return;
         }
+        if (!r.cuts.maySequence()) {
+            reply.reply(refusal(Status.PEERING, r.id() + " does not know the boundaries of the consistent cuts recorded yet"));
+            return;
+        }
+        m.sequenceAbove(r.cuts.floor(p));
         Version version;
         switch (m.admitWrite(a.epoch())) {
             case PartitionStateMachine.WriteDecision.Forward f -> {
@@ -409,7 +414,12 @@ final class WritePath {
             finished = true;
             fanIns.remove(this);
             rep.machine.mirrored(version);
-            reply.reply(new Reply.ApplyReply(status, r.epoch(), message, version, status == Status.OK ? previous : null, false));
+            Reply.ApplyReply answer = new Reply.ApplyReply(status, r.epoch(), message, version, status == Status.OK ? previous : null, false);
+            if (status == Status.OK) {
+                r.cuts.acknowledge(() -> reply.reply(answer)); // held while a round of consistent cuts is prepared
+            } else {
+                reply.reply(answer);
+            }
             if (status != Status.OK && stripe && rep.machine.active() && r.existing(partition) == rep) {
                 rollBack(partition, key, version);
             }

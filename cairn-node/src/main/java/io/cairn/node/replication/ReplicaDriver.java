@@ -3,6 +3,7 @@ package io.cairn.node.replication;
 import io.cairn.core.map.NodeStats;
 import io.cairn.core.store.PartitionStore;
 import io.cairn.core.store.StoreFullException;
+import io.cairn.meta.CutLog;
 import io.cairn.meta.MetaClient;
 import io.cairn.meta.MetaCommand;
 import io.cairn.meta.MetaResult;
@@ -281,6 +282,37 @@ public final class ReplicaDriver implements AutoCloseable {
                     });
                 }
             }
+            case Effect.AskCuts a -> io.execute(() -> {
+                try {
+                    CutLog cuts = meta.read().cutLog();
+                    post(new Event.CutsAnswered(cuts.lastRecorded(), cuts.fencedUpTo(), true, cuts.highestBoundaries()));
+                } catch (RuntimeException e) {
+                    log.info("consistent cuts: the meta service did not answer: {}", e.toString());
+                    post(new Event.CutsAnswered(0, 0, false, java.util.Map.of()));
+                }
+            });
+            case Effect.RecordCut c -> io.execute(() -> {
+                try {
+                    MetaResult r = meta.submit(new MetaCommand.RecordCut(c.round(), CutLog.boundaries(c.boundaries())));
+                    post(new Event.CutDecided(c.round(), r.ok(), true, true));
+                } catch (RuntimeException e) {
+                    log.info("consistent cuts: round {} not recorded: {}", c.round(), e.toString());
+                    post(new Event.CutDecided(c.round(), false, false, true));
+                }
+            });
+            case Effect.FenceCut f -> io.execute(() -> {
+                long round = f.round();
+                try {
+                    if (round == Effect.FenceCut.NEXT_ROUND) {
+                        round = meta.read().cutLog().nextRound();
+                    }
+                    meta.submit(new MetaCommand.FenceCut(round));
+                    post(new Event.CutDecided(round, meta.read().cutLog().recorded(round), true, f.coordinator()));
+                } catch (RuntimeException e) {
+                    log.info("consistent cuts: round {} not fenced: {}", round, e.toString());
+                    post(new Event.CutDecided(round, false, false, f.coordinator()));
+                }
+            });
             case Effect.Note n -> {
                 switch (n.level()) {
                     case DEBUG -> log.debug("{}", n.text());

@@ -62,6 +62,16 @@ public final class NodeRpcService extends NodeRpcGrpc.NodeRpcImplBase {
         answer(() -> WireCodec.request(request), r -> WireCodec.proto((Reply.PingReply) r), out);
     }
 
+    @Override
+    public void prepareCut(PrepareCutRequest request, StreamObserver<PrepareCutReply> out) {
+        answer(() -> WireCodec.request(request), r -> WireCodec.proto((Reply.CutPrepared) r), out);
+    }
+
+    @Override
+    public void decideCut(DecideCutRequest request, StreamObserver<DecideCutReply> out) {
+        answer(() -> WireCodec.request(request), r -> WireCodec.proto((Reply.CutDecided) r), out);
+    }
+
     private <M extends Message> void answer(java.util.function.Supplier<Request> decode, Function<Reply, M> encode, StreamObserver<M> out) {
         Request request;
         try {

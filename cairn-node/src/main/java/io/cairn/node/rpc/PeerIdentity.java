@@ -67,6 +67,7 @@ public final class PeerIdentity {
             case Request.Since s -> java.util.Arrays.asList(s.from(), s.holder());
             case Request.HandOver h -> java.util.Arrays.asList(h.holder());
             case Request.Ping p -> java.util.Arrays.asList(p.from());
+            case Request.PrepareCut c -> java.util.Arrays.asList(c.coordinator());
             default -> java.util.List.of();
         };
         return claimed.stream().filter(c -> c != null && !c.isEmpty()).toList();

@@ -134,6 +134,14 @@ public final class WireCodec {
         return new Request.Ping(r.getEpoch(), r.getFrom());
     }
 
+    public static Request request(PrepareCutRequest r) {
+        return new Request.PrepareCut(r.getEpoch(), r.getRound(), r.getCoordinator());
+    }
+
+    public static Request request(DecideCutRequest r) {
+        return new Request.DecideCut(r.getEpoch(), r.getRound(), r.getRecorded());
+    }
+
     /** The wire message of a request that may travel (every kind but the gateway's local stripe read). */
     public static com.google.protobuf.Message proto(Request request) {
         return switch (request) {
@@ -164,6 +172,9 @@ public final class WireCodec {
             case Request.HandOver h -> HandOverRequest.newBuilder().setEpoch(h.epoch()).setPartition(ref(h.partition()))
                     .setHolder(h.holder()).setAfter(version(h.after())).build();
             case Request.Ping p -> PingRequest.newBuilder().setEpoch(p.epoch()).setFrom(p.from()).build();
+            case Request.PrepareCut c -> PrepareCutRequest.newBuilder().setEpoch(c.epoch()).setRound(c.round())
+                    .setCoordinator(c.coordinator()).build();
+            case Request.DecideCut d -> DecideCutRequest.newBuilder().setEpoch(d.epoch()).setRound(d.round()).setRecorded(d.recorded()).build();
             case Request.ReadStripe s -> throw new IllegalArgumentException("a stripe read is local to its gateway: " + s);
         };
     }
@@ -230,6 +241,17 @@ public final class WireCodec {
         return PingReply.newBuilder().setEpoch(r.epoch()).setNode(r.node()).setLease(r.lease()).build();
     }
 
+    public static PrepareCutReply proto(Reply.CutPrepared r) {
+        PrepareCutReply.Builder b = PrepareCutReply.newBuilder().setStatus(status(r.status())).setEpoch(r.epoch()).setMessage(r.message())
+                .setRound(r.round());
+        r.boundaries().forEach((p, v) -> b.addBoundaries(CutBoundary.newBuilder().setPartition(ref(p)).setVersion(version(v))));
+        return b.build();
+    }
+
+    public static DecideCutReply proto(Reply.CutDecided r) {
+        return DecideCutReply.newBuilder().setStatus(status(r.status())).setEpoch(r.epoch()).setMessage(r.message()).build();
+    }
+
     /** The typed reply of a wire reply. */
     public static Reply reply(com.google.protobuf.Message m) {
         return switch (m) {
@@ -245,6 +267,12 @@ public final class WireCodec {
             case HandOverReply r -> new Reply.HandOverReply(status(r.getStatus()), r.getEpoch(), r.getMessage(),
                     r.hasUpTo() ? version(r.getUpTo()) : null, r.getAdopted());
             case PingReply r -> new Reply.PingReply(io.cairn.protocol.Status.OK, r.getEpoch(), "", r.getNode(), r.getLease());
+            case PrepareCutReply r -> {
+                java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version> boundaries = new java.util.TreeMap<>();
+                r.getBoundariesList().forEach(b -> boundaries.put(partition(b.getPartition()), version(b.getVersion())));
+                yield new Reply.CutPrepared(status(r.getStatus()), r.getEpoch(), r.getMessage(), r.getRound(), boundaries);
+            }
+            case DecideCutReply r -> new Reply.CutDecided(status(r.getStatus()), r.getEpoch(), r.getMessage());
             default -> throw new IllegalArgumentException("not a reply of the node protocol: " + m.getClass().getSimpleName());
         };
     }

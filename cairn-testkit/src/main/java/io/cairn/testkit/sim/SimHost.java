@@ -166,6 +166,27 @@ final class SimHost {
         deliver(new Event.Received(id, request));
     }
 
+    /**
+     * Asks the meta service; delivers what {@code event} makes of its answer, or {@code unanswered}
+     * if none comes within the meta timeout.
+     */
+    private void askMeta(int l, SimMeta.Ask ask, java.util.function.Function<SimMeta.Answer, Event> event, Event unanswered) {
+        boolean[] answered = {false};
+        meta.ask(id, ask, answer -> {
+            Event e = event.apply(answer);
+            if (life == l && e != null && !answered[0]) {
+                answered[0] = true;
+                deliver(e);
+            }
+        });
+        later(META_TIMEOUT_MILLIS, () -> {
+            if (life == l && !answered[0]) {
+                answered[0] = true;
+                deliver(unanswered);
+            }
+        });
+    }
+
     private void execute(Effect effect) {
         int l = life;
         switch (effect) {
@@ -212,6 +233,16 @@ final class SimHost {
                     deliver(new Event.SettledAnswered(s.epoch(), s.settled()));
                 }
             });
+            case Effect.AskCuts a -> askMeta(l, new SimMeta.Ask.Cuts(),
+                    answer -> answer instanceof SimMeta.Answer.Cuts c ? new Event.CutsAnswered(c.lastRecorded(), c.fencedUpTo(), true, c.highest()) : null,
+                    new Event.CutsAnswered(0, 0, false, java.util.Map.of()));
+            case Effect.RecordCut c -> askMeta(l, new SimMeta.Ask.RecordCut(c.round(), io.cairn.meta.CutLog.boundaries(c.boundaries())),
+                    answer -> answer instanceof SimMeta.Answer.CutDecided d ? new Event.CutDecided(d.round(), d.recorded(), true, true) : null,
+                    new Event.CutDecided(c.round(), false, false, true));
+            case Effect.FenceCut f -> askMeta(l, new SimMeta.Ask.FenceCut(f.round()),
+                    answer -> answer instanceof SimMeta.Answer.CutDecided d
+                            ? new Event.CutDecided(d.round(), d.recorded(), true, f.coordinator()) : null,
+                    new Event.CutDecided(f.round(), false, false, f.coordinator()));
             case Effect.Note n -> {
                 if (n.level() == Effect.Level.ERROR) {
                     sim.noted(id, n.text());

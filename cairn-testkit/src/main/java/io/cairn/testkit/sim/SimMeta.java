@@ -34,6 +34,13 @@ final class SimMeta {
         record FetchMap() implements Ask {}
 
         record Settled() implements Ask {}
+
+        record Cuts() implements Ask {}
+
+        record RecordCut(long round, java.util.List<io.cairn.meta.CutLog.Boundary> boundaries) implements Ask {}
+
+        /** {@code round} {@link io.cairn.protocol.Effect.FenceCut#NEXT_ROUND}: the next round the service would take. */
+        record FenceCut(long round) implements Ask {}
     }
 
     sealed interface Answer {
@@ -42,6 +49,11 @@ final class SimMeta {
         record Map(ClusterMap map) implements Answer {}
 
         record Settled(long epoch, boolean settled) implements Answer {}
+
+        record Cuts(long lastRecorded, long fencedUpTo,
+                    java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version> highest) implements Answer {}
+
+        record CutDecided(long round, boolean recorded) implements Answer {}
     }
 
     private final SimWorld world;
@@ -60,6 +72,9 @@ final class SimMeta {
     long markedOut;
     long actingCleared;
     long unavailableWindows;
+    /** Every consistent cut recorded, in order. */
+    final java.util.List<io.cairn.meta.CutLog.Cut> cutsRecorded = new java.util.ArrayList<>();
+    long cutsFenced;
 
     SimMeta(SimWorld world, SimNetwork network, long downAfterMillis, long downOutIntervalMillis, double fullRatio) {
         this.world = world;
@@ -94,6 +109,17 @@ final class SimMeta {
         long before = state.map().epoch();
         ClusterMapStateMachine.Applied applied = machine.apply(state, command);
         state = applied.state();
+        if (command instanceof MetaCommand.RecordCut c) {
+            if (applied.result().ok()) {
+                cutsRecorded.add(new io.cairn.meta.CutLog.Cut(c.round(), c.boundaries()));
+                world.trace(SimNetwork.META, "records cut " + c.round());
+            } else {
+                world.trace(SimNetwork.META, "refuses to record cut " + c.round() + ": " + applied.result().error());
+            }
+        } else if (command instanceof MetaCommand.FenceCut f) {
+            cutsFenced++;
+            world.trace(SimNetwork.META, "fences cuts up to " + f.round());
+        }
         if (state.map().epoch() != before) {
             world.trace(SimNetwork.META, "epoch " + state.map().epoch() + " after " + describe(command));
             history.put(state.map().epoch(), state.map());
@@ -160,6 +186,13 @@ final class SimMeta {
             }
             case Ask.FetchMap f -> new Answer.Map(state.map());
             case Ask.Settled s -> new Answer.Settled(state.map().epoch(), state.settled());
+            case Ask.Cuts c -> new Answer.Cuts(state.cutLog().lastRecorded(), state.cutLog().fencedUpTo(), state.cutLog().highestBoundaries());
+            case Ask.RecordCut c -> new Answer.CutDecided(c.round(), submit(new MetaCommand.RecordCut(c.round(), c.boundaries())).ok());
+            case Ask.FenceCut f -> {
+                long round = f.round() == io.cairn.protocol.Effect.FenceCut.NEXT_ROUND ? state.cutLog().nextRound() : f.round();
+                submit(new MetaCommand.FenceCut(round));
+                yield new Answer.CutDecided(round, state.cutLog().recorded(round));
+            }
         };
     }
 

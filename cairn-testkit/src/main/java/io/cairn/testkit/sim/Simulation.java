@@ -156,6 +156,12 @@ public final class Simulation {
     private final List<String> chunks = new ArrayList<>();
     private final Map<String, Long> figures = new LinkedHashMap<>();
     private long healedAfterMillis = -1;
+    /** How often rounds of consistent cuts run (0: off). */
+    private final long cutIntervalMillis;
+    /** Every write the client heard was done: its partition, version, when it was sent and when it was answered. */
+    private final List<AckedWrite> ackedWrites = new ArrayList<>();
+
+    private record AckedWrite(PartitionId partition, String key, Version version, long sentAt, long ackedAt) {}
 
     /**
      * What a version holds: its key and whether it is a deletion, the bytes of a replicated record
@@ -182,8 +188,14 @@ public final class Simulation {
         this.ecPool = ecPolicy.toString();
         this.minCopies = 1 + world.random.nextInt(2);
         this.keys = 4 + world.random.nextInt(KEYS_MAX - 3);
+        // Consistent cuts in half of the runs (by seed, so that the other draws stay as they were).
+        java.util.SplittableRandom cutDraw = new java.util.SplittableRandom(config.seed() ^ 0x5eedc075L);
+        boolean cutsOn = cutDraw.nextBoolean();
+        long interval = 100 + cutDraw.nextInt(400);
+        String forced = System.getProperty("cairn.sim.cuts", "");
+        this.cutIntervalMillis = forced.equals("off") || !forced.equals("on") && !cutsOn ? 0 : interval;
         ReplicaConfig replica = new ReplicaConfig(CAPACITY_BYTES, HEARTBEAT_MILLIS, RPC_TIMEOUT_MILLIS, RECOVERY_BYTES_PER_SECOND,
-                SCRUB_BYTES_PER_SECOND, SCRUB_PAUSE_MILLIS, minCopies, 1_000, 5_000, 2, 3, DOWN_AFTER_MILLIS);
+                SCRUB_BYTES_PER_SECOND, SCRUB_PAUSE_MILLIS, minCopies, 1_000, 5_000, 2, 3, DOWN_AFTER_MILLIS, cutIntervalMillis);
         List<NodeInfo> infos = new ArrayList<>();
         for (int i = 0; i < config.nodes(); i++) {
             String id = "n" + i;
@@ -246,6 +258,9 @@ public final class Simulation {
                         + ", recovering " + recovering + ")");
             }
             checkAcknowledgedWrites();
+        }
+        if (violations.isEmpty()) {
+            checkCuts();
         }
         return new Outcome(config, List.copyOf(violations), unhealed, figures());
     }
@@ -527,8 +542,12 @@ public final class Simulation {
 
     /** A client PUT (or DELETE) of a replicated key through a random node; acknowledged when that node answers OK. */
     private void put(String key, boolean delete) {
-        SimHost gateway = randomAlive();
-        if (gateway == null) {
+        put(key, delete, randomAlive(), () -> { });
+    }
+
+    /** As above, through {@code gateway}; {@code then} runs once the client hears the write is done. */
+    private void put(String key, boolean delete, SimHost gateway, Runnable then) {
+        if (gateway == null || !gateway.alive()) {
             return;
         }
         byte[] value = delete ? null : randomBytes(8, 120);
@@ -539,10 +558,12 @@ public final class Simulation {
         ByteBuffer blob = value == null ? null : ByteBuffer.wrap(value);
         Request.Apply apply = new Request.Apply(gateway.replica().epoch(), partitionOf(key), key, delete, new byte[0], blob,
                 blob == null ? 0 : Checksums.crc32c(blob), 0, null);
+        long sentAt = world.now();
         once(gateway, apply, (Reply r) -> {
             world.trace("client", (delete ? "DELETE " : "PUT ") + key + " through " + gateway.id + ": " + describe(r));
             if (r instanceof Reply.ApplyReply a && a.status() == Status.OK) {
-                acknowledged(partitionOf(key), key, a.version());
+                acknowledged(partitionOf(key), key, a.version(), sentAt);
+                then.run();
             }
         });
     }
@@ -636,10 +657,11 @@ public final class Simulation {
         byte[] meta = ("inner " + key).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Request.Apply apply = new Request.Apply(gateway.replica().epoch(), chunkPartition(key), key, false, meta, blob,
                 Checksums.crc32c(blob), 0, null);
+        long sentAt = world.now();
         once(gateway, apply, (Reply r) -> {
             world.trace("client", "PUT chunk " + key + " through " + gateway.id + ": " + describe(r));
             if (r instanceof Reply.ApplyReply a && a.status() == Status.OK) {
-                acknowledged(chunkPartition(key), key, a.version());
+                acknowledged(chunkPartition(key), key, a.version(), sentAt);
             }
         });
     }
@@ -651,10 +673,11 @@ public final class Simulation {
         }
         String key = chunks.get(world.random.nextInt(chunks.size()));
         count("deletes");
+        long sentAt = world.now();
         once(gateway, new Request.Apply(gateway.replica().epoch(), chunkPartition(key), key, true, new byte[0], null, 0, 0, null), (Reply r) -> {
             world.trace("client", "DELETE chunk " + key + " through " + gateway.id + ": " + describe(r));
             if (r instanceof Reply.ApplyReply a && a.status() == Status.OK) {
-                acknowledged(chunkPartition(key), key, a.version());
+                acknowledged(chunkPartition(key), key, a.version(), sentAt);
             }
         });
     }
@@ -779,7 +802,60 @@ public final class Simulation {
         if (target == null) {
             return;
         }
-        network.request(from, to, request, req -> target.receive(req, reply -> network.reply(to, from, reply, onReply)));
+        Runnable send = () -> network.request(from, to, request, req -> target.receive(req, reply -> {
+            if (req instanceof Request.PrepareCut c && reply.status() == Status.OK) {
+                writeAcrossCut(to, c.round());
+            }
+            network.reply(to, from, reply, onReply);
+        }));
+        if (request instanceof Request.PrepareCut) {
+            // Some nodes hear of a round well after others (a queue on the way, a busy node): the
+            // window in which a node that answered must hold its acknowledgements back.
+            world.after(world.randomBetween(0, 150), send);
+        } else {
+            send.run();
+        }
+    }
+
+    /** By round of consistent cuts, the nodes that have answered it. */
+    private final Map<Long, java.util.Set<String>> preparedBy = new HashMap<>();
+
+    /**
+     * Node {@code node} just answered round {@code round}: a write to a partition it is primary of
+     * (outside the cut, so its acknowledgement must wait for the round's decision), and once the
+     * client hears it is done, writes to partitions whose primaries have not answered yet (inside the
+     * cut, if they land before those answer). A node that acknowledged the first before the round was
+     * decided would make the cut show the later writes without the earlier one. Random writes seldom
+     * fall in that window, a network delay long.
+     */
+    private void writeAcrossCut(String node, long round) {
+        java.util.Set<String> answered = preparedBy.computeIfAbsent(round, r -> new java.util.TreeSet<>());
+        answered.add(node);
+        ClusterMap map = meta.map();
+        if (map.pool(REP_POOL).isEmpty()) {
+            return;
+        }
+        PlacementTable table = placement(map);
+        String first = null;
+        for (int i = 0; i < keys && first == null; i++) {
+            if (table.of(partitionOf(key(i))).primary(map).filter(node::equals).isPresent()) {
+                first = key(i);
+            }
+        }
+        if (first == null) {
+            return;
+        }
+        count("writes_across_cuts");
+        put(first, false, hosts.get(node), () -> {
+            java.util.Set<String> done = new java.util.TreeSet<>();
+            for (int i = 0; i < keys; i++) {
+                String key = key(i);
+                java.util.Optional<String> primary = table.of(partitionOf(key)).primary(map);
+                if (primary.isPresent() && !answered.contains(primary.get()) && done.add(primary.get())) {
+                    put(key, false, hosts.get(primary.get()), () -> { });
+                }
+            }
+        });
     }
 
     /**
@@ -936,6 +1012,43 @@ public final class Simulation {
             return recent.get(recent.size() - 1 - world.random.nextInt(Math.min(4, recent.size())));
         }
         return key(world.random.nextInt(keys));
+    }
+
+    private void acknowledged(PartitionId p, String key, Version v, long sentAt) {
+        ackedWrites.add(new AckedWrite(p, key, v, sentAt, world.now()));
+        acknowledged(p, key, v);
+    }
+
+    /**
+     * Every consistent cut recorded must be one: no write outside it (after its partition's
+     * boundary, or of a partition it has none of) was acknowledged before a write inside it was sent.
+     */
+    private void checkCuts() {
+        for (io.cairn.meta.CutLog.Cut cut : meta.cutsRecorded) {
+            Map<PartitionId, Version> bounds = new HashMap<>();
+            for (io.cairn.meta.CutLog.Boundary b : cut.boundaries()) {
+                bounds.put(new PartitionId(b.pool(), b.partition()), new Version(b.epoch(), b.seq()));
+            }
+            AckedWrite firstOutside = null;
+            AckedWrite lastInside = null;
+            for (AckedWrite w : ackedWrites) {
+                Version bound = bounds.get(w.partition());
+                if (bound != null && !w.version().isAfter(bound)) {
+                    if (lastInside == null || w.sentAt() > lastInside.sentAt()) {
+                        lastInside = w;
+                    }
+                } else if (firstOutside == null || w.ackedAt() < firstOutside.ackedAt()) {
+                    firstOutside = w;
+                }
+            }
+            if (firstOutside != null && lastInside != null && firstOutside.ackedAt() < lastInside.sentAt()) {
+                violation("cut " + cut.round() + " is not consistent: " + firstOutside.key() + " at " + firstOutside.version()
+                        + " is outside it (boundary " + bounds.get(firstOutside.partition()) + ") and was acknowledged at "
+                        + firstOutside.ackedAt() + " ms, before " + lastInside.key() + " at " + lastInside.version()
+                        + ", inside it (boundary " + bounds.get(lastInside.partition()) + "), was sent at " + lastInside.sentAt() + " ms");
+                return;
+            }
+        }
     }
 
     private void acknowledged(PartitionId p, String key, Version v) {
@@ -1207,7 +1320,7 @@ public final class Simulation {
         Map<String, Long> f = new LinkedHashMap<>();
         f.put("simulated_ms", world.now());
         for (String name : List.of("puts", "deletes", "chunk_puts", "writes_acknowledged", "gets", "gets_ok", "settled_gets", "settled_gets_ok",
-                "leased_gets", "leased_gets_ok", "writes_where_dropped", "dropped_holder_reads", "chunk_reads", "chunk_reads_ok",
+                "leased_gets", "leased_gets_ok", "writes_where_dropped", "dropped_holder_reads", "writes_across_cuts", "chunk_reads", "chunk_reads_ok",
                 "chunk_gets", "chunk_gets_ok", "stale_reads", "crashes", "cuts", "sites_lost", "sites_cut", "site_links_cut", "full_disks", "slow_disks", "bit_flips", "errors_logged")) {
             f.put(name, figures.getOrDefault(name, 0L));
         }
@@ -1245,6 +1358,9 @@ public final class Simulation {
         f.put("marked_out", meta.markedOut);
         f.put("acting_sets_cleared", meta.actingCleared);
         f.put("meta_unavailable", meta.unavailableWindows);
+        f.put("cut_interval_ms", cutIntervalMillis);
+        f.put("cuts_recorded", (long) meta.cutsRecorded.size());
+        f.put("cuts_fenced", meta.cutsFenced);
         f.put("epochs", meta.map().epoch());
         f.put("messages", network.messagesSent);
         f.put("messages_lost", network.messagesLost);

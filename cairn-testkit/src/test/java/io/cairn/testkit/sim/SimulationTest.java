@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
  * seeds: 1,000 with one node crashed or cut off at a time, 600 with two and 400 with three, 300
  * over two sites with whole sites lost or cut, and 1,000 of seven nodes over two sites; every
  * run has a replicated and an erasure-coded pool, message loss, delay and reordering, one-way and
- * partial cuts, full and slow disks, flipped bits and the meta service away for a while. Every run
- * must keep the safety checks (no two primaries in one epoch, no version sequenced twice, no
- * wrong bytes read, no torn stripe read, no acknowledged write lost) and reach full redundancy
+ * partial cuts, full and slow disks, flipped bits and the meta service away for a while; half of
+ * them take consistent cuts. Every run must keep the safety checks (no two primaries in one epoch,
+ * no version sequenced twice, no wrong bytes read, no torn stripe read, no acknowledged write
+ * lost, every recorded cut consistent) and reach full redundancy
  * with no under-protected mark left within the bound once the faults are healed. A failure lists
  * the command that replays each failing run. See docs/simulation.md.
  */
@@ -105,6 +106,8 @@ class SimulationTest {
         long bitFlips = 0;
         long rolledBack = 0;
         long droppedHolderReads = 0;
+        long cutsRecorded = 0;
+        long writesAcrossCuts = 0;
         long healedMillisMax = 0;
         for (Simulation.Outcome o : outcomes) {
             if (!o.ok()) {
@@ -119,16 +122,21 @@ class SimulationTest {
             bitFlips += f.get("bit_flips");
             rolledBack += f.get("stripes_rolled_back");
             droppedHolderReads += f.get("dropped_holder_reads");
+            cutsRecorded += f.get("cuts_recorded");
+            writesAcrossCuts += f.get("writes_across_cuts");
             healedMillisMax = Math.max(healedMillisMax, f.get("healed_after_ms"));
         }
         failed.sort(null);
         System.out.printf("%d runs, %d-%d nodes in %d site(s), at most %d faulty: %d acknowledged writes, %d crashes, %d cuts,"
                 + " %d sites lost or cut (%d only from the other sites), %d bit flips, %d torn stripes rolled back,"
-                + " %d leased reads at holders just marked down; slowest return to full redundancy %d simulated ms; %d failed%n",
+                + " %d leased reads at holders just marked down, %d consistent cuts recorded (%d writes aimed across one);"
+                + " slowest return to full redundancy %d simulated ms; %d failed%n",
                 seeds, minNodes, minNodes + spread - 1, sites, faulty, acknowledged, crashes, cuts, sitesLostOrCut,
-                siteLinksCut, bitFlips, rolledBack, droppedHolderReads, healedMillisMax, failed.size());
+                siteLinksCut, bitFlips, rolledBack, droppedHolderReads, cutsRecorded, writesAcrossCuts, healedMillisMax, failed.size());
         assertThat(failed).as("runs that broke a check (each line replays one)").isEmpty();
         assertThat(acknowledged).as("acknowledged writes over all runs").isGreaterThan(seeds * 10L);
+        // Half the runs take consistent cuts (Simulation picks by seed), each a few dozen rounds.
+        assertThat(cutsRecorded).as("consistent cuts recorded over all runs").isGreaterThan(seeds);
         if (sites > 1) {
             assertThat(sitesLostOrCut).as("whole sites lost or cut over all runs").isGreaterThan(seeds / 10);
             assertThat(siteLinksCut).as("links between the sites cut over all runs").isGreaterThan(seeds / 30);
