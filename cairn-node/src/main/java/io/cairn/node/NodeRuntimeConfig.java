@@ -49,7 +49,18 @@ public record NodeRuntimeConfig(
         int minCopies,
         io.cairn.meta.SiteLinks siteLinks,
         boolean tiebreaker,
-        long downAfterMillis) {
+        long downAfterMillis,
+        long cutIntervalMillis) {
+
+    /** As below, without consistent cuts. */
+    public NodeRuntimeConfig(String nodeId, String site, String zone, String publicAddress, String clusterAddress, String metaAddress,
+                             long capacityBytes, long heartbeatIntervalMillis, int chunkSizeBytes, long rpcTimeoutMillis,
+                             long requestRetryMillis, long recoveryBytesPerSecond, long scrubBytesPerSecond, long scrubPauseMillis,
+                             int minCopies, io.cairn.meta.SiteLinks siteLinks, boolean tiebreaker, long downAfterMillis) {
+        this(nodeId, site, zone, publicAddress, clusterAddress, metaAddress, capacityBytes, heartbeatIntervalMillis, chunkSizeBytes,
+                rpcTimeoutMillis, requestRetryMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis, minCopies, siteLinks,
+                tiebreaker, downAfterMillis, 0);
+    }
 
     public NodeRuntimeConfig(String nodeId, String site, String zone, String publicAddress, String clusterAddress, String metaAddress,
                              long capacityBytes, long heartbeatIntervalMillis, int chunkSizeBytes, long rpcTimeoutMillis,

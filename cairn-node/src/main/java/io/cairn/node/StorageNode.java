@@ -112,7 +112,7 @@ public final class StorageNode implements AutoCloseable {
         return new ReplicaConfig(c.capacityBytes(), c.heartbeatIntervalMillis(), c.rpcTimeoutMillis(), c.recoveryBytesPerSecond(),
                 c.scrubBytesPerSecond(), c.scrubPauseMillis(), c.minCopies(), ReplicaConfig.CATCH_UP_INTERVAL_MILLIS_DEFAULT,
                 ReplicaConfig.RECLAIM_CHECK_MILLIS_DEFAULT, ReplicaConfig.RECOVERY_PULLS_MAX_DEFAULT,
-                ReplicaConfig.PULL_RECORDS_IN_FLIGHT_DEFAULT, c.downAfterMillis());
+                ReplicaConfig.PULL_RECORDS_IN_FLIGHT_DEFAULT, c.downAfterMillis(), c.cutIntervalMillis());
     }
 
     /**

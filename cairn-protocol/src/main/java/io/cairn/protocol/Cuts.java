@@ -117,7 +117,9 @@ final class Cuts {
             askingFloors = true;
             r.emit(new Effect.AskCuts());
         }
-        if (round < 0 && !asking && r.now() >= nextRoundAt && coordinates(r.map())) {
+        // A round needs every node that is in; with one down, it could only hold writes back until it is fenced.
+        if (round < 0 && !asking && r.now() >= nextRoundAt && coordinates(r.map())
+                && participants(r.map()).stream().allMatch(NodeInfo::isUp)) {
             asking = true;
             r.emit(new Effect.AskCuts());
         }

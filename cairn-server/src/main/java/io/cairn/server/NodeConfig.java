@@ -72,7 +72,8 @@ public record NodeConfig(
         @JsonProperty("plaintext_cluster") Boolean plaintextCluster,
         @JsonProperty("tiebreaker") Boolean tiebreaker,
         @JsonProperty("site_links") List<SiteLink> siteLinks,
-        @JsonProperty("lifecycle_day_seconds") Long lifecycleDaySeconds) {
+        @JsonProperty("lifecycle_day_seconds") Long lifecycleDaySeconds,
+        @JsonProperty("cut_interval_millis") Long cutIntervalMillis) {
 
     /**
      * For tests: the emulated link between two sites where it differs from {@code site_delay_millis}
@@ -132,7 +133,7 @@ public record NodeConfig(
                 clusterCaKeyFile, joinToken, bootstrapToken, joinEndpoints == null ? List.of() : List.copyOf(joinEndpoints), joinCaBundle,
                 or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false),
                 or(tiebreaker, false), siteLinks == null ? List.of() : List.copyOf(siteLinks),
-                or(lifecycleDaySeconds, LIFECYCLE_DAY_SECONDS_DEFAULT));
+                or(lifecycleDaySeconds, LIFECYCLE_DAY_SECONDS_DEFAULT), or(cutIntervalMillis, 0L));
     }
 
     /**
@@ -209,6 +210,8 @@ public record NodeConfig(
         require(concurrentRequestsMax >= 1 && concurrentRequestsMax <= 1_000_000, source, "concurrent_requests_max",
                 "must be 1..1000000: " + concurrentRequestsMax);
         require(bucketsPerUserMax >= 0, source, "buckets_per_user_max", "must be >= 0 (0 = no limit): " + bucketsPerUserMax);
+        require(cutIntervalMillis == 0 || cutIntervalMillis >= 50 && cutIntervalMillis <= 60_000, source, "cut_interval_millis",
+                "must be 0 (no consistent cuts) or 50 to 60000: " + cutIntervalMillis);
         require(lifecycleDaySeconds >= 1 && lifecycleDaySeconds <= LIFECYCLE_DAY_SECONDS_DEFAULT, source, "lifecycle_day_seconds",
                 "must be 1 to " + LIFECYCLE_DAY_SECONDS_DEFAULT + " (a shorter day is for tests): " + lifecycleDaySeconds);
         require(failedSignaturesPerMinute >= 0, source, "failed_signatures_per_minute", "must be >= 0 (0 = no limit): "

@@ -121,7 +121,7 @@ public final class NodeProcess implements AutoCloseable {
         StorageNode node = StorageNode.start(new NodeRuntimeConfig(nodeId, c.site(), c.zone(), c.publicAddress(),
                 c.clusterAddress(), c.metaAddress(), c.capacityBytes(), c.heartbeatIntervalMillis(), c.chunkSizeBytes(),
                 c.rpcTimeoutMillis(), c.requestRetryMillis(), c.recoveryBytesPerSecond(), c.scrubBytesPerSecond(),
-                c.scrubPauseMillis(), c.minCopies(), siteLinks, c.tiebreaker(), c.downAfterMillis()), store, metaClient, NodeProcess::halt, NodeIdentity.nextIncarnation(c.dataPath()),
+                c.scrubPauseMillis(), c.minCopies(), siteLinks, c.tiebreaker(), c.downAfterMillis(), c.cutIntervalMillis()), store, metaClient, NodeProcess::halt, NodeIdentity.nextIncarnation(c.dataPath()),
                 tls, ca);
         resources.add(node);
 

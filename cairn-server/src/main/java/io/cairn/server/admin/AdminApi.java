@@ -534,7 +534,8 @@ public final class AdminApi implements AdminHandler {
         // The placement of the map just read (the view may hold an even newer one).
         var table = current.epoch() == state.map().epoch() ? current.placement()
                 : io.cairn.core.placement.PlacementTable.compute(state.map(), MapView.PLACEMENT);
-        return ClusterStatus.of(state.map(), table, state.stats()).withRepairProgress(repairProgress, System.nanoTime());
+        return ClusterStatus.of(state.map(), table, state.stats()).withRepairProgress(repairProgress, System.nanoTime())
+                .withCuts(state.cutLog());
     }
 
     /**

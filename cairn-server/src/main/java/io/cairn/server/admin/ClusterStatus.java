@@ -24,7 +24,18 @@ public record ClusterStatus(
         @JsonProperty("capacity") Capacity capacity,
         @JsonProperty("degraded_mode") DegradedMode degradedMode,
         @JsonProperty("repair") Repair repair,
-        @JsonProperty("sites") List<Site> sites) {
+        @JsonProperty("sites") List<Site> sites,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        @JsonProperty("consistent_cuts") Cuts consistentCuts) {
+
+    /** How far consistent cuts have come (none unless nodes take them: {@code cut_interval_millis}). */
+    public record Cuts(@JsonProperty("last_recorded") long lastRecorded, @JsonProperty("fenced_up_to") long fencedUpTo) {}
+
+    /** The same status with how far consistent cuts have come, if any round ever ran. */
+    public ClusterStatus withCuts(io.cairn.meta.CutLog log) {
+        Cuts c = log.lastRecorded() == 0 && log.fencedUpTo() == 0 ? null : new Cuts(log.lastRecorded(), log.fencedUpTo());
+        return new ClusterStatus(clusterId, epoch, nodes, pools, partitions, capacity, degradedMode, repair, sites, c);
+    }
 
     /**
      * One site's health: its nodes and meta voters, and whether the map stays writable if the
@@ -123,7 +134,7 @@ public record ClusterStatus(
     public ClusterStatus withRepairProgress(RepairProgress progress, long nowNanos) {
         return new ClusterStatus(clusterId, epoch, nodes, pools, partitions, capacity, degradedMode,
                 progress.observe(nowNanos, repair.bytesLeft(), repair.partitionsLeft(), repair.recordsLeft(),
-                        repair.underProtectedRecords()), sites);
+                        repair.underProtectedRecords()), sites, consistentCuts);
     }
 
     /** Derives the status from one map, its placement, and the nodes' latest heartbeats. */
@@ -211,7 +222,7 @@ public record ClusterStatus(
         return new ClusterStatus(map.clusterId(), map.epoch(), nodes, pools,
                 new Partitions(total, total - degraded - unreachable - recovering, degraded, recovering, map.acting().size(), unreachable),
                 new Capacity(raw, used, usable), degradedMode(map), new Repair(bytesLeft, left == 0 ? 0 : -1, left, 0, recordsLeft, underProtected),
-                sites(map));
+                sites(map), null);
     }
 
     /**

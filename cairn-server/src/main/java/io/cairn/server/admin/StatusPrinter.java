@@ -29,6 +29,11 @@ public final class StatusPrinter {
             out.printf("under-protected: %d records written with fewer copies than their pool asks for (copied first on recovery)%n",
                     r.path("under_protected_records").asLong());
         }
+        JsonNode cuts = s.path("consistent_cuts");
+        if (!cuts.isMissingNode()) {
+            out.printf("consistent cuts: round %d recorded last, rounds up to %d fenced%n", cuts.path("last_recorded").asLong(),
+                    cuts.path("fenced_up_to").asLong());
+        }
         if (s.path("sites").size() > 1) {
             for (JsonNode site : s.path("sites")) {
                 out.printf("site %s: %d/%d nodes up, %d/%d meta voters up%s%n", site.path("name").asText(), site.path("nodes_up").asInt(),

@@ -292,19 +292,25 @@ public final class DevCluster {
             @JsonProperty("scrub_pause_millis") Long scrubPauseMillis,
             @JsonProperty("min_copies") Integer minCopies,
             @JsonProperty("rpc_timeout_millis") Long rpcTimeoutMillis,
-            @JsonProperty("lifecycle_day_seconds") Long lifecycleDaySeconds) {
+            @JsonProperty("lifecycle_day_seconds") Long lifecycleDaySeconds,
+            @JsonProperty("cut_interval_millis") Long cutIntervalMillis) {
 
         public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null, null, null, null);
 
         public NodeSettings(String dataDir, Long freeReserveBytes, Double freeReserveRatio, Long segmentBytesMax,
                             Long compactionIntervalMillis, Long scrubPauseMillis, Integer minCopies, Long rpcTimeoutMillis) {
             this(dataDir, freeReserveBytes, freeReserveRatio, segmentBytesMax, compactionIntervalMillis, scrubPauseMillis, minCopies,
-                    rpcTimeoutMillis, null);
+                    rpcTimeoutMillis, null, null);
         }
 
         /** Settings that only shorten a lifecycle rule's day ({@code lifecycle_day_seconds}), for tests. */
         public static NodeSettings lifecycleDay(long seconds) {
-            return new NodeSettings(null, null, null, null, null, null, null, null, seconds);
+            return new NodeSettings(null, null, null, null, null, null, null, null, seconds, null);
+        }
+
+        /** Settings that only turn consistent cuts on, a round every {@code millis} ({@code cut_interval_millis}). */
+        public static NodeSettings cutInterval(long millis) {
+            return new NodeSettings(null, null, null, null, null, null, null, null, null, millis);
         }
 
         public NodeSettings(String dataDir, Long freeReserveBytes, Double freeReserveRatio, Long segmentBytesMax,
@@ -671,6 +677,9 @@ public final class DevCluster {
         }
         if (own.lifecycleDaySeconds() != null) {
             y.append("lifecycle_day_seconds: ").append(own.lifecycleDaySeconds()).append('\n');
+        }
+        if (own.cutIntervalMillis() != null) {
+            y.append("cut_interval_millis: ").append(own.cutIntervalMillis()).append('\n');
         }
         if (own.compactionIntervalMillis() != null) {
             y.append("compaction_interval_millis: ").append(own.compactionIntervalMillis()).append('\n');
