@@ -132,8 +132,7 @@ final class Cuts {
 
     /** Whether this node runs the rounds: the first up node of its map that holds data, by id. */
     boolean coordinates(ClusterMap map) {
-        return map.upNodes().stream().filter(n -> !n.tiebreaker()).map(NodeInfo::id).sorted().findFirst()
-                .map(r.id()::equals).orElse(false);
+        return map.firstUpDataNode().map(r.id()::equals).orElse(false);
     }
 
     /**
@@ -152,22 +151,18 @@ final class Cuts {
             reply.reply(new Reply.CutPrepared(Status.ERROR, r.current().epoch(), "consistent cuts are off on " + r.id(), p.round(), Map.of()));
             return;
         }
+        // Every partition with records here, and every one this node sequences for (it may have none stored yet).
+        Set<PartitionId> ids = new TreeSet<>(r.store().partitions());
+        r.replicas().forEach(rep -> ids.add(rep.id));
         Map<PartitionId, Version> mine = new TreeMap<>();
-        for (PartitionId id : r.store().partitions()) {
+        for (PartitionId id : ids) {
             Version v = r.store().lastVersion(id);
             PartitionReplica rep = r.existing(id);
-            if (rep != null) {
-                Version s = rep.machine.sequencedUpTo();
-                v = s.isAfter(v) ? s : v;
+            if (rep != null && rep.machine.sequencedUpTo().isAfter(v)) {
+                v = rep.machine.sequencedUpTo();
             }
             if (v.isAfter(Version.ZERO)) {
                 mine.put(id, v);
-            }
-        }
-        for (PartitionReplica rep : r.replicas()) {
-            Version s = rep.machine.sequencedUpTo();
-            if (s.isAfter(mine.getOrDefault(rep.id, Version.ZERO))) {
-                mine.put(rep.id, s);
             }
         }
         if (prepared < p.round()) {

@@ -201,8 +201,7 @@ public final class RequestAuthenticator {
     if (payload != null && payload.startsWith("STREAMING-")) {
       throw new S3Exception(S3Error.InvalidRequest, "aws-chunked bodies need SigV4 signing");
     }
-    String secret = secrets.apply(accessKey).filter(s -> !s.isEmpty()).orElseThrow(() ->
-        new S3Exception(S3Error.InvalidAccessKeyId, "the access key id '" + accessKey + "' does not exist"));
+    String secret = secretOf(accessKey);
     String stringToSign = SigV2Signer.stringToSign(method, headers, dateOrExpires,
         SigV2Signer.canonicalResource(resource, query.all()));
     boolean match = SigV4Signer.signaturesEqual(SigV2Signer.signature(secret, stringToSign), signature);
@@ -227,20 +226,8 @@ public final class RequestAuthenticator {
       String method, String rawPath, QueryParameters query, Map<String, String> headers, String credential,
       String signedHeaders, String signature, String amzDate, String signedPayloadHash, String bodyMode,
       boolean presigned, S3Error malformed) throws S3Exception {
-    String[] scopeParts = credential.split("/", -1);
-    if (scopeParts.length != 5 || scopeParts[0].isEmpty()) {
-      throw new S3Exception(malformed, "credential must be <access-key>/<date>/<region>/s3/aws4_request");
-    }
-    String accessKey = scopeParts[0], date = scopeParts[1], credRegion = scopeParts[2];
-    if (!scopeParts[3].equals(SigV4Signer.SERVICE) || !scopeParts[4].equals(SigV4Signer.TERMINATOR)) {
-      throw new S3Exception(malformed, "credential scope must end with /s3/aws4_request");
-    }
-    if (!credRegion.equals(region)) {
-      throw S3Exception.wrongRegion(presigned, credRegion, region);
-    }
-    if (!amzDate.startsWith(date) || date.length() != 8) {
-      throw new S3Exception(malformed, "credential date " + date + " does not match the request date " + amzDate);
-    }
+    String[] credentialParts = credentialScope(credential, amzDate, presigned, malformed);
+    String accessKey = credentialParts[0], date = credentialParts[1], credRegion = credentialParts[2];
     List<String> signed = Arrays.asList(signedHeaders.split(";"));
     if (!signed.contains("host")) throw new S3Exception(malformed, "the host header must be signed");
     for (String h : signed) {
@@ -248,8 +235,7 @@ public final class RequestAuthenticator {
         throw new S3Exception(malformed, "SignedHeaders must be lower-case names separated by ';'");
       }
     }
-    String secret = secrets.apply(accessKey).filter(s -> !s.isEmpty()).orElseThrow(() ->
-        new S3Exception(S3Error.InvalidAccessKeyId, "the access key id '" + accessKey + "' does not exist"));
+    String secret = secretOf(accessKey);
     String canonicalQuery = SigV4Signer.canonicalQuery(query.all());
     String scope = SigV4Signer.scope(date, credRegion);
     byte[] key = keyCache.signingKey(accessKey, secret, date, credRegion);
@@ -289,18 +275,9 @@ public final class RequestAuthenticator {
             "a form signed with SigV4 needs the fields x-amz-credential, x-amz-date and x-amz-signature");
       }
       parseAmzDate(amzDate.strip(), S3Error.InvalidArgument);
-      String[] scopeParts = credential.strip().split("/", -1);
-      if (scopeParts.length != 5 || scopeParts[0].isEmpty() || !scopeParts[3].equals(SigV4Signer.SERVICE)
-          || !scopeParts[4].equals(SigV4Signer.TERMINATOR)) {
-        throw new S3Exception(S3Error.InvalidArgument, "x-amz-credential must be <access-key>/<date>/<region>/s3/aws4_request");
-      }
-      String accessKey = scopeParts[0], date = scopeParts[1], credRegion = scopeParts[2];
-      if (!credRegion.equals(region)) throw S3Exception.wrongRegion(false, credRegion, region);
-      if (date.length() != 8 || !amzDate.strip().startsWith(date)) {
-        throw new S3Exception(S3Error.InvalidArgument, "the credential's date " + date + " is not the date of x-amz-date " + amzDate);
-      }
-      String secret = secrets.apply(accessKey).filter(s -> !s.isEmpty()).orElseThrow(() ->
-          new S3Exception(S3Error.InvalidAccessKeyId, "the access key id '" + accessKey + "' does not exist"));
+      String[] scope = credentialScope(credential.strip(), amzDate.strip(), false, S3Error.InvalidArgument);
+      String accessKey = scope[0], date = scope[1], credRegion = scope[2];
+      String secret = secretOf(accessKey);
       byte[] key = keyCache.signingKey(accessKey, secret, date, credRegion);
       if (!SigV4Signer.signaturesEqual(SigV4Signer.signature(key, policy), signature.strip())) {
         throw S3Exception.signatureMismatch(accessKey);
@@ -314,12 +291,39 @@ public final class RequestAuthenticator {
           "a form with a policy is signed: it needs x-amz-algorithm, x-amz-credential, x-amz-date and x-amz-signature"
               + " (SigV4), or AWSAccessKeyId and signature (SigV2)");
     }
-    String secret = secrets.apply(accessKey.strip()).filter(s -> !s.isEmpty()).orElseThrow(() ->
-        new S3Exception(S3Error.InvalidAccessKeyId, "the access key id '" + accessKey.strip() + "' does not exist"));
+    String secret = secretOf(accessKey.strip());
     if (!SigV4Signer.signaturesEqual(SigV2Signer.signature(secret, policy), signature.strip())) {
       throw S3Exception.signatureMismatch(accessKey.strip());
     }
     return new Authentication(accessKey.strip(), null, null, null, signature.strip(), "UNSIGNED-PAYLOAD", false);
+  }
+
+  /** The secret of {@code accessKey}; InvalidAccessKeyId if there is no such key. */
+  private String secretOf(String accessKey) throws S3Exception {
+    return secrets.apply(accessKey).filter(s -> !s.isEmpty()).orElseThrow(() ->
+        new S3Exception(S3Error.InvalidAccessKeyId, "the access key id '" + accessKey + "' does not exist"));
+  }
+
+  /**
+   * The access key, date and region of a SigV4 credential ({@code <access-key>/<date>/<region>/s3/aws4_request}),
+   * checked against this gateway's region and the request's {@code amzDate}; {@code malformed} names what is wrong.
+   */
+  private String[] credentialScope(String credential, String amzDate, boolean presigned, S3Error malformed) throws S3Exception {
+    String[] scopeParts = credential.split("/", -1);
+    if (scopeParts.length != 5 || scopeParts[0].isEmpty()) {
+      throw new S3Exception(malformed, "credential must be <access-key>/<date>/<region>/s3/aws4_request");
+    }
+    String date = scopeParts[1], credRegion = scopeParts[2];
+    if (!scopeParts[3].equals(SigV4Signer.SERVICE) || !scopeParts[4].equals(SigV4Signer.TERMINATOR)) {
+      throw new S3Exception(malformed, "credential scope must end with /s3/aws4_request");
+    }
+    if (!credRegion.equals(region)) {
+      throw S3Exception.wrongRegion(presigned, credRegion, region);
+    }
+    if (!amzDate.startsWith(date) || date.length() != 8) {
+      throw new S3Exception(malformed, "credential date " + date + " does not match the request date " + amzDate);
+    }
+    return scopeParts;
   }
 
   private void checkSkew(Instant signedAt, long nowMillis) throws S3Exception {

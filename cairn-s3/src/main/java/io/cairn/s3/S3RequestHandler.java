@@ -155,12 +155,22 @@ public final class S3RequestHandler extends Handler.Abstract {
    * at it). A cluster map that cannot be read counts as no failure.
    */
   private Authentication authenticate(S3Exchange ex, String virtualHostBucket) throws S3Exception {
-    String source = ex.remoteAddress();
     long now = clock.millis();
+    return counted(ex, now, a -> a.authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(), now, virtualHostBucket));
+  }
+
+  /** Something a request is authenticated by: a check of its signature, by one of the gateway's authenticators. */
+  @FunctionalInterface
+  private interface SignatureCheck {
+    Authentication verify(RequestAuthenticator authenticator) throws S3Exception;
+  }
+
+  /** Runs {@code check} with the failure counting and limits of {@link #authenticate}. */
+  private Authentication counted(S3Exchange ex, long now, SignatureCheck check) throws S3Exception {
+    String source = ex.remoteAddress();
     boolean overLimit = failedSignatures.blocked(source, now);
     try {
-      return (overLimit ? knownKeysOnly : authenticator)
-          .authenticate(ex.method(), ex.rawPath(), ex.query(), ex.headers(), now, virtualHostBucket);
+      return check.verify(overLimit ? knownKeysOnly : authenticator);
     } catch (S3Exception e) {
       if (e.error() == S3Error.ServiceUnavailable || e.error() == S3Error.InternalError) throw e;
       failedSignatures.failed(source, now);
@@ -194,32 +204,9 @@ public final class S3RequestHandler extends Handler.Abstract {
     }
   }
 
-  /**
-   * Verifies a form upload's policy signature, counting a failure against the source address and
-   * the access key as {@link #authenticate} counts a request's.
-   */
+  /** Verifies a form upload's policy signature, counted and limited as {@link #authenticate} counts a request's. */
   private Authentication formSigner(S3Exchange ex, java.util.Map<String, String> fields, String policy) throws S3Exception {
-    String source = ex.remoteAddress();
-    long now = clock.millis();
-    if (failedSignatures.blocked(source, now)) {
-      throw new S3Exception(S3Error.SlowDown, "too many requests that failed to authenticate from your address; please slow down");
-    }
-    try {
-      return authenticator.postPolicy(fields, policy);
-    } catch (S3Exception e) {
-      if (e.error() == S3Error.SignatureDoesNotMatch || e.error() == S3Error.InvalidAccessKeyId) {
-        failedSignatures.failed(source, now);
-        java.util.Optional<String> key = e.mismatchedAccessKey();
-        if (key.isPresent()) {
-          if (failedKeySignatures.blocked(key.get(), now)) {
-            failedKeySignatures.failed(key.get(), now);
-            throw new S3Exception(S3Error.SlowDown, "too many requests with a wrong signature for this access key; please slow down");
-          }
-          failedKeySignatures.failed(key.get(), now);
-        }
-      }
-      throw e;
-    }
+    return counted(ex, clock.millis(), a -> a.postPolicy(fields, policy));
   }
 
   private void finish(S3Exchange ex, Callback callback, Throwable t) {

@@ -109,6 +109,15 @@ public record ClusterMap(
         return nodes.stream().filter(NodeInfo::isUp).toList();
     }
 
+    /**
+     * The first up node that holds data (not a tie-breaker), by id: the one node that runs work
+     * done once for the cluster (consistent cuts, lifecycle rules), chosen without a vote. Two
+     * nodes on different maps may both take themselves for it for a moment.
+     */
+    public Optional<String> firstUpDataNode() {
+        return nodes.stream().filter(n -> n.isUp() && !n.tiebreaker()).map(NodeInfo::id).sorted().findFirst();
+    }
+
     /** A copy with the given parts replaced and the epoch advanced by one. */
     public ClusterMap next(List<NodeInfo> newNodes, List<PoolInfo> newPools, List<BucketInfo> newBuckets, List<UserInfo> newUsers) {
         return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers, degradedReason, acting, pins, removed, holdersSince);

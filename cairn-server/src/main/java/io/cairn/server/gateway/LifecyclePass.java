@@ -3,7 +3,6 @@ package io.cairn.server.gateway;
 import io.cairn.core.access.BucketLifecycle;
 import io.cairn.core.map.BucketInfo;
 import io.cairn.core.map.ClusterMap;
-import io.cairn.core.map.NodeInfo;
 import io.cairn.node.MapView;
 import io.cairn.s3.KeyListing;
 import io.cairn.s3.ObjectInfo;
@@ -86,9 +85,9 @@ public final class LifecyclePass implements AutoCloseable {
         }
     }
 
-    /** Whether this node is the one that runs the passes: the first up node of the map, by id. */
+    /** Whether this node is the one that runs the passes ({@link ClusterMap#firstUpDataNode}). */
     boolean runsHere(ClusterMap map) {
-        return map.upNodes().stream().filter(NodeInfo::in).map(NodeInfo::id).sorted().findFirst().map(nodeId::equals).orElse(false);
+        return map.firstUpDataNode().map(nodeId::equals).orElse(false);
     }
 
     /** One pass over {@code bucket}: what {@code rules} expire is deleted, what they time out is aborted. */
