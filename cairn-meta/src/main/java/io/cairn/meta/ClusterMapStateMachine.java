@@ -165,6 +165,12 @@ public final class ClusterMapStateMachine {
         if (node.isEmpty()) {
             return failed(state, map.isRemoved(stats.nodeId()) ? MetaResult.NODE_REMOVED : MetaResult.NO_SUCH_NODE);
         }
+        NodeStats previous = state.stats().get(stats.nodeId());
+        if (!node.get().isUp() && previous != null && stats.lastHeartbeatMillis() < previous.lastHeartbeatMillis()) {
+            // A down node's heartbeat sent before one already taken (the network held it back):
+            // its older suspicions must not let a node taken out for a cut back up.
+            return unchanged(state);
+        }
         Map<String, NodeStats> newStats = new TreeMap<>(state.stats());
         newStats.put(stats.nodeId(), stats);
         if (node.get().isUp() || PeerReachability.fenced(stats.nodeId(), map, newStats)) {

@@ -438,6 +438,27 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
+    void aDownNodesHeartbeatThatTheNetworkHeldBackDoesNotBringItBackUp() {
+        apply(bootstrap());
+        apply(new MetaCommand.RegisterNode(node("n1")));
+        apply(new MetaCommand.RegisterNode(node("n2")));
+        long epoch = state.map().epoch();
+        // n1 cannot reach n2, says so, and is taken out for a cut.
+        apply(new MetaCommand.Heartbeat(new io.cairn.core.map.NodeStats("n1", 1_000_000_000L, 0, false, 0, 2_000L, epoch, 0, 0,
+                java.util.List.of("n2"), java.util.List.of("n2"))));
+        apply(new MetaCommand.MarkDown("n1", true));
+        assertThat(state.map().node("n1").orElseThrow().isUp()).isFalse();
+        // A heartbeat it sent before it suspected n2 arrives late: it stays down.
+        apply(new MetaCommand.Heartbeat(new io.cairn.core.map.NodeStats("n1", 1_000_000_000L, 0, false, 0, 1_000L, epoch, 0, 0,
+                java.util.List.of(), java.util.List.of("n2"))));
+        assertThat(state.map().node("n1").orElseThrow().isUp()).as("up on a heartbeat older than the one that took it out").isFalse();
+        // A newer one that no longer suspects n2 brings it back.
+        apply(new MetaCommand.Heartbeat(new io.cairn.core.map.NodeStats("n1", 1_000_000_000L, 0, false, 0, 3_000L, epoch, 0, 0,
+                java.util.List.of(), java.util.List.of("n2"))));
+        assertThat(state.map().node("n1").orElseThrow().isUp()).isTrue();
+    }
+
+    @Test
     void aJoinTokenAdmitsOneNodeOnceBeforeItExpiresAndNeverChangesTheMap() throws Exception {
         apply(bootstrap());
         apply(new MetaCommand.RegisterNode(node("n1")));
