@@ -67,6 +67,19 @@ public record CutLog(long lastRecorded, long fencedUpTo, List<Cut> recent) {
         return out;
     }
 
+    /** The kept cuts by round, each with its boundaries by partition. */
+    public java.util.SortedMap<Long, java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version>> byRound() {
+        java.util.SortedMap<Long, java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version>> out = new java.util.TreeMap<>();
+        for (Cut c : recent) {
+            java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version> bounds = new java.util.TreeMap<>();
+            for (Boundary b : c.boundaries()) {
+                bounds.put(new io.cairn.core.partition.PartitionId(b.pool(), b.partition()), new io.cairn.core.partition.Version(b.epoch(), b.seq()));
+            }
+            out.put(c.round(), java.util.Collections.unmodifiableMap(bounds));
+        }
+        return out;
+    }
+
     CutLog record(Cut cut) {
         List<Cut> kept = new ArrayList<>(recent);
         kept.add(cut);

@@ -54,6 +54,15 @@ public sealed interface Effect {
         public static final long NEXT_ROUND = -1;
     }
 
+    /**
+     * Ask the backup site how far each of {@code partitions} has been shipped; answer with {@link
+     * Event.ShippedAnswered} of the same token.
+     */
+    record AskShipped(long token, java.util.Set<io.cairn.core.partition.PartitionId> partitions) implements Effect {}
+
+    /** Deliver one page of a partition's part of a consistent cut to the backup site; answer with {@link Event.Shipped}. */
+    record Ship(long token, Shipment shipment) implements Effect {}
+
     /** A line for the node's log (the simulator's trace). */
     record Note(Level level, String text) implements Effect {}
 

@@ -35,11 +35,38 @@ public sealed interface Event {
     /**
      * The meta service's answer to {@link Effect.AskCuts}: the newest round recorded, and the newest
      * fenced; {@code answered} false if it could not be reached. {@code highestBoundaries}: by
-     * partition, the highest boundary of the cuts it keeps.
+     * partition, the highest boundary of the cuts it keeps; {@code recent}: the recorded cuts it
+     * keeps, by round, each with its boundaries by partition.
      */
     record CutsAnswered(long lastRecorded, long fencedUpTo, boolean answered,
-                        java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version> highestBoundaries)
+                        java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version> highestBoundaries,
+                        java.util.SortedMap<Long, java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version>> recent)
+            implements Event {
+
+        public CutsAnswered {
+            recent = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(recent));
+        }
+
+        /** An answer without the recorded cuts' boundaries. */
+        public CutsAnswered(long lastRecorded, long fencedUpTo, boolean answered,
+                            java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version> highestBoundaries) {
+            this(lastRecorded, fencedUpTo, answered, highestBoundaries, new java.util.TreeMap<>());
+        }
+    }
+
+    /**
+     * The backup site's answer to {@link Effect.AskShipped}: by partition, the last round shipped
+     * whole (a partition it names not has had none); {@code answered} false if it could not be reached.
+     */
+    record ShippedAnswered(long token, boolean answered, java.util.Map<io.cairn.core.partition.PartitionId, ShipPosition> positions)
             implements Event {}
+
+    /**
+     * The backup site's answer to {@link Effect.Ship}: taken ({@code ok}), or refused or not
+     * delivered, with why; {@code positionChanged}: refused because the backup's position of the
+     * partition is not the one the shipment starts from.
+     */
+    record Shipped(long token, boolean ok, boolean positionChanged, String why) implements Event {}
 
     /**
      * The meta service's answer to {@link Effect.RecordCut} or {@link Effect.FenceCut}: whether

@@ -580,6 +580,7 @@ final class Recovery {
                     case StoreResult.Applied a -> {
                         if (a.outcome() == ApplyOutcome.APPLIED) {
                             rep.machine.noteApplied(m.version());
+                            r.shipping.arrived(p(), m.key(), m.version());
                             if (kind == Kind.UNDER_PROTECTED) {
                                 r.counters.underProtectedCopied++;
                             }

@@ -17,11 +17,23 @@ package io.cairn.protocol;
  * @param metaSilenceMillis       how long without an answer from the meta service (to a heartbeat)
  *                                makes calls to peers that answer no pings fail at once rather than
  *                                at their deadline (the cluster's {@code down_after_millis}; 0: never)
+ * @param cutIntervalMillis       how often the consistent cuts' rounds start (0: no cuts)
+ * @param shipping                each partition's primary ships the recorded cuts to a backup site ({@link Shipping})
  */
 public record ReplicaConfig(long capacityBytes, long heartbeatIntervalMillis, long rpcTimeoutMillis, long recoveryBytesPerSecond,
                             long scrubBytesPerSecond, long scrubPauseMillis, int minCopies, long catchUpIntervalMillis,
                             long reclaimCheckMillis, int recoveryPullsMax, int pullRecordsInFlightMax, long metaSilenceMillis,
-                            long cutIntervalMillis) {
+                            long cutIntervalMillis, boolean shipping) {
+
+    /** As below, without shipping to a backup site. */
+    public ReplicaConfig(long capacityBytes, long heartbeatIntervalMillis, long rpcTimeoutMillis, long recoveryBytesPerSecond,
+                         long scrubBytesPerSecond, long scrubPauseMillis, int minCopies, long catchUpIntervalMillis,
+                         long reclaimCheckMillis, int recoveryPullsMax, int pullRecordsInFlightMax, long metaSilenceMillis,
+                         long cutIntervalMillis) {
+        this(capacityBytes, heartbeatIntervalMillis, rpcTimeoutMillis, recoveryBytesPerSecond, scrubBytesPerSecond, scrubPauseMillis,
+                minCopies, catchUpIntervalMillis, reclaimCheckMillis, recoveryPullsMax, pullRecordsInFlightMax, metaSilenceMillis,
+                cutIntervalMillis, false);
+    }
 
     /** As below, without consistent cuts ({@code cutIntervalMillis} 0). */
     public ReplicaConfig(long capacityBytes, long heartbeatIntervalMillis, long rpcTimeoutMillis, long recoveryBytesPerSecond,

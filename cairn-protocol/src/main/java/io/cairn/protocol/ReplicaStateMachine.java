@@ -94,6 +94,7 @@ public final class ReplicaStateMachine {
     final PeerWatch peers;
     final ReadLeases leases;
     final Cuts cuts;
+    final Shipping shipping;
     /** Whether the map before the current one, or the current one, has data in two sites or more (read leases may run). */
     private boolean leasesMayRun;
     final Reclaim reclaim;
@@ -161,6 +162,7 @@ public final class ReplicaStateMachine {
         this.leases = new ReadLeases(this);
         this.reclaim = new Reclaim(this);
         this.cuts = new Cuts(this);
+        this.shipping = new Shipping(this);
         this.nextHeartbeat = nowMillis;
         this.lastMetaAnswer = nowMillis;
         this.nextCatchUpRound = nowMillis + config.catchUpIntervalMillis();
@@ -193,7 +195,12 @@ public final class ReplicaStateMachine {
             }
             case Event.MetaAnswered m -> metaAnswered(m);
             case Event.SettledAnswered s -> reclaim.settled(s.epoch(), s.settled());
-            case Event.CutsAnswered c -> cuts.answered(c);
+            case Event.CutsAnswered c -> {
+                cuts.answered(c);
+                shipping.cutsAnswered(c);
+            }
+            case Event.ShippedAnswered a -> shipping.answered(a);
+            case Event.Shipped s -> shipping.shipped(s);
             case Event.CutDecided c -> cuts.metaDecided(c);
             case Event.Tick t -> tick();
         }
@@ -596,6 +603,7 @@ public final class ReplicaStateMachine {
         reclaim.tick();
         scrub.tick();
         cuts.tick();
+        shipping.tick();
     }
 
     /**

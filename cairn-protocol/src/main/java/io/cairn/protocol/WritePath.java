@@ -139,6 +139,7 @@ final class WritePath {
             reply.reply(refusal(Status.ERROR, "bad write of " + a.key() + ": " + e.getMessage()));
             return;
         }
+        Version supersedes = rep.version(r.store(), a.key()).orElse(Version.ZERO);
         LogRecord previous = rep.record(r.store(), a.key()).filter(x -> !x.tombstone()).orElse(null);
         long length = a.blob() == null || a.tombstone() ? 0 : a.blob().remaining();
         LogRecord record = new LogRecord(a.key(), version, a.tombstone(), a.meta(), a.tombstone() ? null : a.blob(), length > 0, length,
@@ -147,6 +148,7 @@ final class WritePath {
         int required = erasureCoded ? policy.dataBlocks() : minCopies;
         FanIn write = new FanIn(rep, a.key(), s != null, required, version, m.epoch(), m.mirrorTargets(),
                 s == null ? t -> record : t -> s.record(record, t), previous, reply);
+        r.shipping.sequenced(rep, record, supersedes);
         rep.sequencedInFlight.put(a.key(), own);
         rep.writesInFlight++;
         m.mirroring(version);
@@ -257,14 +259,24 @@ final class WritePath {
         }
         switch (result) {
             case StoreResult.Applied a when a.outcome() == ApplyOutcome.APPLIED -> {
+                r.shipping.written(rep, own.version());
                 rep.machine.noteApplied(own.version());
                 fanIns.add(write);
                 write.start();
             }
-            case StoreResult.Applied a -> write.finish(Status.REPLICATION_FAILED, own.key() + " at " + own.version()
-                    + " was superseded here before it was written (a newer primary's write)");
-            case StoreResult.Full f -> write.finish(Status.FULL, "node " + r.id() + " is full: " + f.why());
-            case StoreResult.Failed f -> write.finish(Status.ERROR, "local write failed: " + f.why());
+            case StoreResult.Applied a -> {
+                r.shipping.unwritten(rep, own.version());
+                write.finish(Status.REPLICATION_FAILED, own.key() + " at " + own.version()
+                        + " was superseded here before it was written (a newer primary's write)");
+            }
+            case StoreResult.Full f -> {
+                r.shipping.unwritten(rep, own.version());
+                write.finish(Status.FULL, "node " + r.id() + " is full: " + f.why());
+            }
+            case StoreResult.Failed f -> {
+                r.shipping.unwritten(rep, own.version());
+                write.finish(Status.ERROR, "local write failed: " + f.why());
+            }
             default -> throw new IllegalStateException("a write ended with " + result);
         }
     }

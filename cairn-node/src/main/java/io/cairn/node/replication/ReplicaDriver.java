@@ -285,7 +285,7 @@ public final class ReplicaDriver implements AutoCloseable {
             case Effect.AskCuts a -> io.execute(() -> {
                 try {
                     CutLog cuts = meta.read().cutLog();
-                    post(new Event.CutsAnswered(cuts.lastRecorded(), cuts.fencedUpTo(), true, cuts.highestBoundaries()));
+                    post(new Event.CutsAnswered(cuts.lastRecorded(), cuts.fencedUpTo(), true, cuts.highestBoundaries(), cuts.byRound()));
                 } catch (RuntimeException e) {
                     log.info("consistent cuts: the meta service did not answer: {}", e.toString());
                     post(new Event.CutsAnswered(0, 0, false, java.util.Map.of()));
@@ -313,6 +313,10 @@ public final class ReplicaDriver implements AutoCloseable {
                     post(new Event.CutDecided(round, false, false, f.coordinator()));
                 }
             });
+            case Effect.AskShipped a -> throw new IllegalStateException(
+                    "shipping to a backup site runs in the simulator only: a node's replica settings must leave it off");
+            case Effect.Ship sh -> throw new IllegalStateException(
+                    "shipping to a backup site runs in the simulator only: a node's replica settings must leave it off");
             case Effect.Note n -> {
                 switch (n.level()) {
                     case DEBUG -> log.debug("{}", n.text());

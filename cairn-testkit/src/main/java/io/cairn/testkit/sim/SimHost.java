@@ -35,6 +35,8 @@ final class SimHost {
     static final long READ_MAX_MILLIS = 3;
     /** How long a call to the meta service may take before it counts as unanswered. */
     static final long META_TIMEOUT_MILLIS = 2_000;
+    /** How long a call to the backup site may take before it counts as failed. */
+    static final long BACKUP_TIMEOUT_MILLIS = 1_500;
 
     final String id;
     final NodeInfo info;
@@ -234,7 +236,7 @@ final class SimHost {
                 }
             });
             case Effect.AskCuts a -> askMeta(l, new SimMeta.Ask.Cuts(),
-                    answer -> answer instanceof SimMeta.Answer.Cuts c ? new Event.CutsAnswered(c.lastRecorded(), c.fencedUpTo(), true, c.highest()) : null,
+                    answer -> answer instanceof SimMeta.Answer.Cuts c ? new Event.CutsAnswered(c.lastRecorded(), c.fencedUpTo(), true, c.highest(), c.byRound()) : null,
                     new Event.CutsAnswered(0, 0, false, java.util.Map.of()));
             case Effect.RecordCut c -> askMeta(l, new SimMeta.Ask.RecordCut(c.round(), io.cairn.meta.CutLog.boundaries(c.boundaries())),
                     answer -> answer instanceof SimMeta.Answer.CutDecided d ? new Event.CutDecided(d.round(), d.recorded(), true, true) : null,
@@ -243,6 +245,37 @@ final class SimHost {
                     answer -> answer instanceof SimMeta.Answer.CutDecided d
                             ? new Event.CutDecided(d.round(), d.recorded(), true, f.coordinator()) : null,
                     new Event.CutDecided(f.round(), false, false, f.coordinator()));
+            case Effect.AskShipped a -> {
+                boolean[] answered = {false};
+                sim.askBackup(a.partitions(), positions -> {
+                    if (life == l && !answered[0]) {
+                        answered[0] = true;
+                        deliver(new Event.ShippedAnswered(a.token(), true, positions));
+                    }
+                });
+                later(BACKUP_TIMEOUT_MILLIS, () -> {
+                    if (!answered[0]) {
+                        answered[0] = true;
+                        deliver(new Event.ShippedAnswered(a.token(), false, java.util.Map.of()));
+                    }
+                });
+            }
+            case Effect.Ship sh -> {
+                boolean[] answered = {false};
+                sim.ship(id, sh.shipment(), outcome -> {
+                    if (life == l && !answered[0]) {
+                        answered[0] = true;
+                        deliver(new Event.Shipped(sh.token(), outcome.ok(), outcome.positionChanged(), outcome.why()));
+                    }
+                });
+                later(BACKUP_TIMEOUT_MILLIS, () -> {
+                    if (!answered[0]) {
+                        answered[0] = true;
+                        deliver(new Event.Shipped(sh.token(), false, false, "the backup site did not answer within "
+                                + BACKUP_TIMEOUT_MILLIS + " ms"));
+                    }
+                });
+            }
             case Effect.Note n -> {
                 if (n.level() == Effect.Level.ERROR) {
                     sim.noted(id, n.text());

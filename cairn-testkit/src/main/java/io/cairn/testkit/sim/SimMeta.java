@@ -51,7 +51,9 @@ final class SimMeta {
         record Settled(long epoch, boolean settled) implements Answer {}
 
         record Cuts(long lastRecorded, long fencedUpTo,
-                    java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version> highest) implements Answer {}
+                    java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version> highest,
+                    java.util.SortedMap<Long, java.util.Map<io.cairn.core.partition.PartitionId, io.cairn.core.partition.Version>> byRound)
+                implements Answer {}
 
         record CutDecided(long round, boolean recorded) implements Answer {}
     }
@@ -186,7 +188,8 @@ final class SimMeta {
             }
             case Ask.FetchMap f -> new Answer.Map(state.map());
             case Ask.Settled s -> new Answer.Settled(state.map().epoch(), state.settled());
-            case Ask.Cuts c -> new Answer.Cuts(state.cutLog().lastRecorded(), state.cutLog().fencedUpTo(), state.cutLog().highestBoundaries());
+            case Ask.Cuts c -> new Answer.Cuts(state.cutLog().lastRecorded(), state.cutLog().fencedUpTo(), state.cutLog().highestBoundaries(),
+                    state.cutLog().byRound());
             case Ask.RecordCut c -> new Answer.CutDecided(c.round(), submit(new MetaCommand.RecordCut(c.round(), c.boundaries())).ok());
             case Ask.FenceCut f -> {
                 long round = f.round() == io.cairn.protocol.Effect.FenceCut.NEXT_ROUND ? state.cutLog().nextRound() : f.round();

@@ -156,6 +156,15 @@ public final class Simulation {
     private final List<String> chunks = new ArrayList<>();
     private final Map<String, Long> figures = new LinkedHashMap<>();
     private long healedAfterMillis = -1;
+    /** When each version of each partition landed on each node's disk (key: partition@version@node). */
+    private final Map<String, Long> landedOn = new HashMap<>();
+    /** The backup site the primaries ship the cuts to, or null (shipping off). */
+    private final SimBackup backup;
+    /** The draws of the link to the backup site: apart from the world's, so that runs without one stay as they were. */
+    private final java.util.SplittableRandom backupRandom;
+    /** Whether the link to the backup site is cut now. */
+    private boolean backupLinkCut;
+    private boolean healed;
     /** How often rounds of consistent cuts run (0: off). */
     private final long cutIntervalMillis;
     /** Every write the client heard was done: its partition, version, when it was sent and when it was answered. */
@@ -194,8 +203,13 @@ public final class Simulation {
         long interval = 100 + cutDraw.nextInt(400);
         String forced = System.getProperty("cairn.sim.cuts", "");
         this.cutIntervalMillis = forced.equals("off") || !forced.equals("on") && !cutsOn ? 0 : interval;
+        // Shipping to a backup site in half of the runs with cuts (its own draws, apart from the world's).
+        boolean shipOn = cutDraw.nextBoolean();
+        String forcedShipping = System.getProperty("cairn.sim.shipping", "");
+        boolean shipping = cutIntervalMillis > 0 && (forcedShipping.equals("on") || !forcedShipping.equals("off") && shipOn);
+        this.backupRandom = new java.util.SplittableRandom(config.seed() ^ 0xbac6a9L);
         ReplicaConfig replica = new ReplicaConfig(CAPACITY_BYTES, HEARTBEAT_MILLIS, RPC_TIMEOUT_MILLIS, RECOVERY_BYTES_PER_SECOND,
-                SCRUB_BYTES_PER_SECOND, SCRUB_PAUSE_MILLIS, minCopies, 1_000, 5_000, 2, 3, DOWN_AFTER_MILLIS, cutIntervalMillis);
+                SCRUB_BYTES_PER_SECOND, SCRUB_PAUSE_MILLIS, minCopies, 1_000, 5_000, 2, 3, DOWN_AFTER_MILLIS, cutIntervalMillis, shipping);
         List<NodeInfo> infos = new ArrayList<>();
         for (int i = 0; i < config.nodes(); i++) {
             String id = "n" + i;
@@ -210,6 +224,16 @@ public final class Simulation {
         }
         for (NodeInfo info : infos) {
             meta.submit(new MetaCommand.RegisterNode(info));
+        }
+        if (shipping) {
+            java.util.Set<PartitionId> all = new java.util.TreeSet<>();
+            for (int i = 0; i < REP_PARTITIONS; i++) {
+                all.add(new PartitionId(REP_POOL, i));
+            }
+            // Replicated pools only (see Shipping).
+            this.backup = new SimBackup(all);
+        } else {
+            this.backup = null;
         }
     }
 
@@ -233,6 +257,9 @@ public final class Simulation {
         meta.start();
         for (SimHost h : hosts.values()) {
             h.start();
+        }
+        if (backup != null) {
+            scheduleBackupLinkFault();
         }
         world.runUntil(3_000); // the cluster settles
         for (int step = 0; step < config.steps() && violations.isEmpty(); step++) {
@@ -261,6 +288,7 @@ public final class Simulation {
         }
         if (violations.isEmpty()) {
             checkCuts();
+            checkBackup();
         }
         return new Outcome(config, List.copyOf(violations), unhealed, figures());
     }
@@ -780,6 +808,8 @@ public final class Simulation {
 
     private void heal() {
         world.trace("sim", "heals every fault");
+        healed = true;
+        backupLinkCut = false;
         new ArrayList<>(cutsUnderWay).forEach(Runnable::run);
         cutsUnderWay.clear();
         network.heal();
@@ -864,6 +894,9 @@ public final class Simulation {
      * another node only after a network delay.
      */
     void begun(String node, PartitionId p, Mutation m) {
+        if (world.tracing() && Boolean.getBoolean("cairn.sim.debug")) {
+            world.trace(node, "store begins " + p + " " + m.key() + " at " + m.version());
+        }
         String versionKey = p + "@" + m.version();
         if (sequencedAt.putIfAbsent(versionKey, world.now()) == null) {
             sequencedBy.put(versionKey, node);
@@ -878,6 +911,7 @@ public final class Simulation {
 
     /** A mutation landed on {@code node}'s disk: every copy of one version must be the same write. */
     void landed(String node, PartitionId p, Mutation m) {
+        landedOn.putIfAbsent(p + "@" + m.version() + "@" + node, world.now());
         Written w = written(p, m);
         String versionKey = p + "@" + m.version();
         Written before = sequenced.putIfAbsent(versionKey, w);
@@ -1012,6 +1046,161 @@ public final class Simulation {
             return recent.get(recent.size() - 1 - world.random.nextInt(Math.min(4, recent.size())));
         }
         return key(world.random.nextInt(keys));
+    }
+
+    // ---- the backup site ----
+
+    /** Now and then the link to the backup site is cut for a while, until the heal. */
+    private void scheduleBackupLinkFault() {
+        world.after(1_000 + backupRandom.nextInt(3_000), () -> {
+            if (healed) {
+                return;
+            }
+            if (!backupLinkCut && backupRandom.nextInt(4) == 0) {
+                backupLinkCut = true;
+                count("backup_link_cuts");
+                world.trace("sim", "the link to the backup site is cut");
+                world.after(500 + backupRandom.nextInt(4_500), () -> {
+                    if (backupLinkCut) {
+                        world.trace("sim", "the link to the backup site is back");
+                    }
+                    backupLinkCut = false;
+                });
+            }
+            scheduleBackupLinkFault();
+        });
+    }
+
+    /** A node asks the backup site how far partitions are shipped (an answer may be lost on a cut link). */
+    void askBackup(java.util.Set<PartitionId> partitions, Consumer<Map<PartitionId, io.cairn.protocol.ShipPosition>> answer) {
+        world.after(2 + backupRandom.nextInt(30), () -> {
+            if (backupLinkCut) {
+                return;
+            }
+            Map<PartitionId, io.cairn.protocol.ShipPosition> out = new java.util.TreeMap<>();
+            partitions.forEach(p -> out.put(p, backup.position(p)));
+            world.after(2 + backupRandom.nextInt(30), () -> {
+                if (!backupLinkCut) {
+                    answer.accept(out);
+                }
+            });
+        });
+    }
+
+    /** A node ships a page to the backup site: taken on arrival (unless the link is cut); the answer may be lost. */
+    void ship(String node, io.cairn.protocol.Shipment shipment, Consumer<SimBackup.Outcome> answer) {
+        world.after(2 + backupRandom.nextInt(60), () -> {
+            if (backupLinkCut) {
+                return;
+            }
+            SimBackup.Outcome outcome = backup.ship(shipment, world.now());
+            if (world.tracing()) {
+                world.trace(node, "ships " + shipment.partition() + " round " + shipment.round() + " boundary " + shipment.boundary() + " from " + shipment.from() + " (" + shipment.records().size()
+                        + " records" + (shipment.first() ? ", first" : "") + (shipment.last() ? ", last" : "")
+                        + (shipment.hole() ? ", a hole" : "") + "): " + (outcome.ok() ? "taken" : outcome.why()));
+            }
+            world.after(2 + backupRandom.nextInt(30), () -> {
+                if (!backupLinkCut) {
+                    answer.accept(outcome);
+                }
+            });
+        });
+    }
+
+    /**
+     * Every round the backup site may show must be the primary site's state at that cut: each key
+     * at its newest version inside the cut at most, holding what was written at that version, and
+     * no older than any write of it inside the cut that the client heard was done.
+     */
+    private void checkBackup() {
+        if (backup == null) {
+            return;
+        }
+        Map<Long, Map<PartitionId, Version>> cuts = new HashMap<>();
+        for (io.cairn.meta.CutLog.Cut cut : meta.cutsRecorded) {
+            Map<PartitionId, Version> bounds = new HashMap<>();
+            for (io.cairn.meta.CutLog.Boundary b : cut.boundaries()) {
+                bounds.put(new PartitionId(b.pool(), b.partition()), new Version(b.epoch(), b.seq()));
+            }
+            cuts.put(cut.round(), bounds);
+        }
+        Map<PartitionId, Map<String, java.util.TreeSet<Version>>> acked = new HashMap<>();
+        for (AckedWrite w : ackedWrites) {
+            if (!backup.ships(w.partition())) {
+                continue;
+            }
+            acked.computeIfAbsent(w.partition(), x -> new HashMap<>()).computeIfAbsent(w.key(), x -> new java.util.TreeSet<>()).add(w.version());
+        }
+        Map<PartitionId, java.util.Set<String>> keys = new HashMap<>(backup.keys());
+        acked.forEach((p, byKey) -> keys.computeIfAbsent(p, x -> new java.util.TreeSet<>()).addAll(byKey.keySet()));
+        List<Long> visible = backup.visibleRounds();
+        figures.put("backup_rounds_visible", (long) visible.size());
+        figures.put("backup_pages_taken", backup.pagesTaken);
+        figures.put("backup_rounds_with_holes", backup.roundsWithHoles());
+        for (long round : visible) {
+            Map<PartitionId, Version> bounds = cuts.get(round);
+            if (bounds == null) {
+                violation("the backup site shows round " + round + ", which was never recorded");
+                return;
+            }
+            for (Map.Entry<PartitionId, java.util.Set<String>> e : new java.util.TreeMap<>(keys).entrySet()) {
+                PartitionId p = e.getKey();
+                Version bound = bounds.getOrDefault(p, Version.ZERO);
+                for (String key : e.getValue()) {
+                    io.cairn.protocol.LogRecord shown = backup.stateAt(p, key, round);
+                    java.util.TreeSet<Version> heard = acked.getOrDefault(p, Map.of()).get(key);
+                    Version newestHeard = heard == null ? null : heard.floor(bound);
+                    // A write the round's shipper did not hold yet when it shipped the round (acknowledged
+                    // with fewer copies, on a node that was out then) is not asked of that round.
+                    SimBackup.Shipped by = backup.shippedBy(p, round);
+                    while (newestHeard != null && by != null) {
+                        Long at = landedOn.get(p + "@" + newestHeard + "@" + by.node());
+                        if (at != null && at <= by.firstPageAt()) {
+                            break;
+                        }
+                        newestHeard = heard.lower(newestHeard);
+                    }
+                    if (shown == null) {
+                        if (newestHeard != null) {
+                            violation("the backup site's round " + round + " lacks " + p + " " + key + ", acknowledged at " + newestHeard
+                                    + " inside the cut (boundary " + bound + ")");
+                            return;
+                        }
+                        continue;
+                    }
+                    if (shown.version().isAfter(bound)) {
+                        violation("the backup site's round " + round + " shows " + p + " " + key + " at " + shown.version()
+                                + ", after the cut (boundary " + bound + ")");
+                        return;
+                    }
+                    if (newestHeard != null && newestHeard.isAfter(shown.version())) {
+                        violation("the backup site's round " + round + " shows " + p + " " + key + " at " + shown.version()
+                                + ", older than its write acknowledged at " + newestHeard + " inside the cut (boundary " + bound + ")");
+                        return;
+                    }
+                    Written w = sequenced.get(p + "@" + shown.version());
+                    if (w == null || !w.key().equals(key) || w.tombstone() != shown.tombstone() || !sameContent(w, shown)) {
+                        violation("the backup site's round " + round + " shows " + p + " " + key + " at " + shown.version()
+                                + " with other bytes than were written at that version" + (w == null ? " (none landed)" : ""));
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean sameContent(Written w, io.cairn.protocol.LogRecord shown) {
+        if (w.tombstone()) {
+            return true;
+        }
+        int metaCrc = Checksums.crc32c(ByteBuffer.wrap(shown.meta()));
+        if (w.chunkLength() > 0) {
+            return shown.blob() != null && shown.blob().remaining() == w.chunkLength()
+                    && Checksums.crc32c(shown.blob().duplicate()) == w.chunkCrc() && metaCrc == w.metaCrc();
+        }
+        byte[] value = shown.blob() == null ? null : bytes(shown.blob().duplicate());
+        return metaCrc == w.metaCrc() && Arrays.equals(value == null || value.length == 0 ? null : value,
+                w.value() == null || w.value().length == 0 ? null : w.value());
     }
 
     private void acknowledged(PartitionId p, String key, Version v, long sentAt) {
@@ -1361,6 +1550,10 @@ public final class Simulation {
         f.put("cut_interval_ms", cutIntervalMillis);
         f.put("cuts_recorded", (long) meta.cutsRecorded.size());
         f.put("cuts_fenced", meta.cutsFenced);
+        f.put("shipping", backup == null ? 0L : 1L);
+        for (String name : List.of("backup_link_cuts", "backup_rounds_visible", "backup_pages_taken", "backup_rounds_with_holes")) {
+            f.put(name, figures.getOrDefault(name, 0L));
+        }
         f.put("epochs", meta.map().epoch());
         f.put("messages", network.messagesSent);
         f.put("messages_lost", network.messagesLost);

@@ -108,6 +108,10 @@ class SimulationTest {
         long droppedHolderReads = 0;
         long cutsRecorded = 0;
         long writesAcrossCuts = 0;
+        long shippingRuns = 0;
+        long roundsShown = 0;
+        long roundsWithHoles = 0;
+        long backupLinkCuts = 0;
         long healedMillisMax = 0;
         for (Simulation.Outcome o : outcomes) {
             if (!o.ok()) {
@@ -124,19 +128,28 @@ class SimulationTest {
             droppedHolderReads += f.get("dropped_holder_reads");
             cutsRecorded += f.get("cuts_recorded");
             writesAcrossCuts += f.get("writes_across_cuts");
+            shippingRuns += f.get("shipping");
+            roundsShown += f.get("backup_rounds_visible");
+            roundsWithHoles += f.get("backup_rounds_with_holes");
+            backupLinkCuts += f.get("backup_link_cuts");
             healedMillisMax = Math.max(healedMillisMax, f.get("healed_after_ms"));
         }
         failed.sort(null);
         System.out.printf("%d runs, %d-%d nodes in %d site(s), at most %d faulty: %d acknowledged writes, %d crashes, %d cuts,"
                 + " %d sites lost or cut (%d only from the other sites), %d bit flips, %d torn stripes rolled back,"
                 + " %d leased reads at holders just marked down, %d consistent cuts recorded (%d writes aimed across one);"
+                + " %d runs shipping to a backup site: %d rounds it may show checked, %d rounds with holes, %d cuts of its link;"
                 + " slowest return to full redundancy %d simulated ms; %d failed%n",
                 seeds, minNodes, minNodes + spread - 1, sites, faulty, acknowledged, crashes, cuts, sitesLostOrCut,
-                siteLinksCut, bitFlips, rolledBack, droppedHolderReads, cutsRecorded, writesAcrossCuts, healedMillisMax, failed.size());
+                siteLinksCut, bitFlips, rolledBack, droppedHolderReads, cutsRecorded, writesAcrossCuts, shippingRuns, roundsShown,
+                roundsWithHoles, backupLinkCuts, healedMillisMax, failed.size());
         assertThat(failed).as("runs that broke a check (each line replays one)").isEmpty();
         assertThat(acknowledged).as("acknowledged writes over all runs").isGreaterThan(seeds * 10L);
         // Half the runs take consistent cuts (Simulation picks by seed), each a few dozen rounds.
         assertThat(cutsRecorded).as("consistent cuts recorded over all runs").isGreaterThan(seeds);
+        // Half the runs with cuts ship them to a backup site; most of their rounds become visible there.
+        assertThat(shippingRuns).as("runs shipping to a backup site").isGreaterThan(seeds / 8);
+        assertThat(roundsShown).as("backup rounds checked over all runs").isGreaterThan(shippingRuns * 3);
         if (sites > 1) {
             assertThat(sitesLostOrCut).as("whole sites lost or cut over all runs").isGreaterThan(seeds / 10);
             assertThat(siteLinksCut).as("links between the sites cut over all runs").isGreaterThan(seeds / 30);

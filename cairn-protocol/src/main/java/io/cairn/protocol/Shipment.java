@@ -1,0 +1,54 @@
+package io.cairn.protocol;
+
+import io.cairn.core.partition.PartitionId;
+import io.cairn.core.partition.Version;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One page of a partition's part of a consistent cut, on its way to the backup site: the state,
+ * as of round {@code round}, of each key of the partition written since the position {@code from}
+ * (the round shipped before, see {@link ShipPosition}). Each record is the key's newest version
+ * at or below the partition's {@code boundary} in the round, whole, tombstones included.
+ *
+ * @param first the round's first page: the backup drops what it holds of the partition above
+ *              {@code from} (a round an earlier attempt did not finish) and takes it only if its
+ *              own position of the partition is {@code from}
+ * @param last  the round's last page: the partition is shipped through the round
+ * @param holeUntil some key's state in the round is not known any more (it was overwritten before it
+ *              was shipped) when this is after {@code boundary}: the backup never shows this round, nor
+ *              a later one whose boundary is below it (see {@link ShipPosition#holeUntil}); the key's newer
+ *              state comes in the first round at or above it
+ * @param shipper   who ships the round (the node, its run and the primary's epoch): a page after the
+ *                  first is taken only from the shipper of the round's first page, so that two
+ *                  primaries (one that has not learnt it lost the role) never mix their pages
+ */
+public record Shipment(PartitionId partition, long round, Version boundary, ShipPosition from, boolean first, boolean last,
+                       Version holeUntil, List<LogRecord> records, String shipper) {
+
+    public Shipment {
+        Objects.requireNonNull(partition, "partition");
+        Objects.requireNonNull(boundary, "boundary");
+        Objects.requireNonNull(holeUntil, "holeUntil");
+        Objects.requireNonNull(shipper, "shipper");
+        Objects.requireNonNull(from, "from");
+        records = List.copyOf(records);
+        if (round <= from.round()) {
+            throw new IllegalArgumentException("round " + round + " of " + partition + " is not after the position it starts from, " + from);
+        }
+    }
+
+    /** Whether the backup never shows this round: a key's state in it is not known. */
+    public boolean hole() {
+        return holeUntil.isAfter(boundary);
+    }
+
+    /** Blob bytes the page carries. */
+    public long bytes() {
+        long n = 0;
+        for (LogRecord r : records) {
+            n += r.blob() == null ? 0 : r.blob().remaining();
+        }
+        return n;
+    }
+}
