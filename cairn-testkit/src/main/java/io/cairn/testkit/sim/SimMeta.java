@@ -76,6 +76,9 @@ final class SimMeta {
     long unavailableWindows;
     /** Every consistent cut recorded, in order. */
     final java.util.List<io.cairn.meta.CutLog.Cut> cutsRecorded = new java.util.ArrayList<>();
+    /** When each recorded cut was recorded, and the nodes its round needed (up or in, as {@code Cuts} asks). */
+    record RecordedCut(long at, java.util.Set<String> participants) {}
+    final java.util.Map<Long, RecordedCut> cutRecordedAt = new java.util.HashMap<>();
     long cutsFenced;
 
     SimMeta(SimWorld world, SimNetwork network, long downAfterMillis, long downOutIntervalMillis, double fullRatio) {
@@ -114,6 +117,13 @@ final class SimMeta {
         if (command instanceof MetaCommand.RecordCut c) {
             if (applied.result().ok()) {
                 cutsRecorded.add(new io.cairn.meta.CutLog.Cut(c.round(), c.boundaries()));
+                java.util.Set<String> participants = new java.util.TreeSet<>();
+                for (io.cairn.core.map.NodeInfo n : state.map().nodes()) {
+                    if (!n.tiebreaker() && (n.isUp() || n.in())) {
+                        participants.add(n.id());
+                    }
+                }
+                cutRecordedAt.put(c.round(), new RecordedCut(world.now(), participants));
                 world.trace(SimNetwork.META, "records cut " + c.round());
             } else {
                 world.trace(SimNetwork.META, "refuses to record cut " + c.round() + ": " + applied.result().error());

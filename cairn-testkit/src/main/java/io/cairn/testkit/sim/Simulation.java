@@ -1203,6 +1203,25 @@ public final class Simulation {
                 w.value() == null || w.value().length == 0 ? null : w.value());
     }
 
+    /**
+     * Whether a node the cut's round needed held {@code w} when the cut was recorded. A write
+     * acknowledged with fewer copies than its pool asks, whose every copy was on nodes down and
+     * marked out then, was not in the cluster at that cut (a read there would not have found it
+     * either): a cut is not asked to hold it.
+     */
+    private boolean heldByAny(AckedWrite w, SimMeta.RecordedCut recorded) {
+        if (recorded == null) {
+            return true;
+        }
+        for (String node : recorded.participants()) {
+            Long at = landedOn.get(w.partition() + "@" + w.version() + "@" + node);
+            if (at != null && at <= recorded.at()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void acknowledged(PartitionId p, String key, Version v, long sentAt) {
         ackedWrites.add(new AckedWrite(p, key, v, sentAt, world.now()));
         acknowledged(p, key, v);
@@ -1220,13 +1239,14 @@ public final class Simulation {
             }
             AckedWrite firstOutside = null;
             AckedWrite lastInside = null;
+            SimMeta.RecordedCut recorded = meta.cutRecordedAt.get(cut.round());
             for (AckedWrite w : ackedWrites) {
                 Version bound = bounds.get(w.partition());
                 if (bound != null && !w.version().isAfter(bound)) {
                     if (lastInside == null || w.sentAt() > lastInside.sentAt()) {
                         lastInside = w;
                     }
-                } else if (firstOutside == null || w.ackedAt() < firstOutside.ackedAt()) {
+                } else if ((firstOutside == null || w.ackedAt() < firstOutside.ackedAt()) && heldByAny(w, recorded)) {
                     firstOutside = w;
                 }
             }
