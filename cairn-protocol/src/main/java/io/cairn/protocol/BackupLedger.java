@@ -83,7 +83,7 @@ public final class BackupLedger {
         if (s.last()) {
             underWay.remove(p);
             shippers.remove(p);
-            positions.put(p, new ShipPosition(s.round(), s.boundary(), s.hole() ? s.holeUntil() : io.cairn.core.partition.Version.ZERO));
+            positions.put(p, s.positionAfter());
             if (!s.hole()) {
                 whole.computeIfAbsent(p, x -> new TreeSet<>()).add(s.round());
             }

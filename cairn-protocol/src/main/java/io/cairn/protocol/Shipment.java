@@ -43,12 +43,8 @@ public record Shipment(PartitionId partition, long round, Version boundary, Ship
         return holeUntil.isAfter(boundary);
     }
 
-    /** Blob bytes the page carries. */
-    public long bytes() {
-        long n = 0;
-        for (LogRecord r : records) {
-            n += r.blob() == null ? 0 : r.blob().remaining();
-        }
-        return n;
+    /** Where the partition is once this page, its round's last, is taken. */
+    public ShipPosition positionAfter() {
+        return new ShipPosition(round, boundary, hole() ? holeUntil : Version.ZERO);
     }
 }

@@ -4,7 +4,6 @@ import io.cairn.core.partition.PartitionId;
 import io.cairn.core.partition.Version;
 import io.cairn.core.store.BlobRead;
 import io.cairn.core.store.StoredRecord;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -53,6 +52,8 @@ final class Shipping {
     static final int RECORDED_KEPT = 1024;
     /** How long a round that failed to ship waits before it is tried again. */
     static final long RETRY_MILLIS = 500;
+    /** Records pulled in per partition that a lane has not shipped again yet, before a lane walks the whole partition. */
+    static final int ARRIVALS_MAX = 10_000;
 
     private final ReplicaStateMachine r;
     private final Map<PartitionId, Lane> lanes = new TreeMap<>();
@@ -64,8 +65,6 @@ final class Shipping {
     private long nextToken = 1;
     private final Map<Long, Consumer<Event.ShippedAnswered>> positionAsks = new HashMap<>();
     private final Map<Long, Consumer<Event.Shipped>> shipments = new HashMap<>();
-    /** Records pulled in per partition that a lane has not shipped again yet, before a lane walks the whole partition. */
-    static final int ARRIVALS_MAX = 10_000;
 
     private record Arrival(String key, Version version) {}
 
@@ -88,6 +87,12 @@ final class Shipping {
     /** Record bytes every lane keeps. */
     private long keptBytes;
 
+    /** What reading one key's state in a round came to: its record, gone (the round is a hole), or a failed read. */
+    private record Read(LogRecord record, boolean failed) {
+        static final Read GONE = new Read(null, false);
+        static final Read FAILED = new Read(null, true);
+    }
+
     /** A version a lane saw sequenced: the version it superseded, and the record when kept. */
     private record Entry(String key, Version previous, LogRecord record) {
         boolean kept() {
@@ -101,10 +106,7 @@ final class Shipping {
         final long epoch;
         final TreeMap<Version, Entry> log = new TreeMap<>();
         final Map<String, TreeSet<Version>> byKey = new HashMap<>();
-        /**
-         * (see {@link Arrivals})
-         */
-        /** The arrivals the round under way covers (up to this sequence number), and whether it walks the whole partition. */
+        /** The arrivals (see {@link Arrivals}) the round under way covers, up to this sequence number, and whether it walks the whole partition. */
         long arrivalsCovered = -1;
         boolean rescanning;
         /** Where the backup is, once it said. */
@@ -147,7 +149,7 @@ final class Shipping {
         Lane lane = lanes.get(rep.id);
         if (lane == null || lane.epoch != rep.machine.epoch()) {
             if (lane != null) {
-                release(lane);
+                forgetEntries(lane);
             }
             lane = new Lane(rep.id, rep.machine.epoch());
             lanes.put(rep.id, lane);
@@ -218,7 +220,7 @@ final class Shipping {
         for (Lane lane : new ArrayList<>(lanes.values())) {
             PartitionReplica rep = r.existing(lane.partition);
             if (rep == null || !rep.machine.active() || rep.machine.epoch() != lane.epoch) {
-                release(lane);
+                forgetEntries(lane);
                 lanes.remove(lane.partition);
             }
         }
@@ -370,7 +372,7 @@ final class Shipping {
         List<StoredRecord> walked = r.store().since(lane.partition, lane.cursor, PAGE_RECORDS);
         boolean end = walked.size() < PAGE_RECORDS;
         page.addAll(walked);
-        List<Consumer<Consumer<Optional<LogRecord>>>> states = new ArrayList<>();
+        List<Consumer<Consumer<Read>>> states = new ArrayList<>();
         long bytes = 0;
         for (StoredRecord rec : page) {
             if (!rec.version().isAfter(from)) {
@@ -382,13 +384,8 @@ final class Shipping {
             lane.cursor = rec.version();
             if (!rec.version().isAfter(boundary)) {
                 Entry e = lane.log.get(rec.version());
-                if (e != null && e.kept()) {
-                    states.add(done -> done.accept(Optional.of(e.record())));
-                    bytes += rec.blobLength();
-                } else {
-                    states.add(done -> fromStore(lane, rec, done));
-                    bytes += rec.blobLength();
-                }
+                states.add(e != null && e.kept() ? done -> done.accept(new Read(e.record(), false)) : done -> fromStore(lane, rec, done));
+                bytes += rec.blobLength();
             } else {
                 // Written after the cut: what was the key at it?
                 TreeSet<Version> mine = lane.byKey.getOrDefault(rec.key(), new TreeSet<>());
@@ -396,7 +393,7 @@ final class Shipping {
                 if (atCut != null && atCut.isAfter(from)) {
                     Entry e = lane.log.get(atCut);
                     if (e.kept()) {
-                        states.add(done -> done.accept(Optional.of(e.record())));
+                        states.add(done -> done.accept(new Read(e.record(), false)));
                         bytes += e.record().blobLength();
                     } else {
                         hole(lane, rec.version()); // known again once a round holds the key's current version
@@ -420,30 +417,35 @@ final class Shipping {
         gather(states, records -> send(lane, records, last));
     }
 
-    /** Runs each state's read, in order, and hands on the records found (a state gone is a hole). */
-    private void gather(List<Consumer<Consumer<Optional<LogRecord>>>> states, Consumer<Optional<List<LogRecord>>> done) {
-        LogRecord[] out = new LogRecord[states.size()];
+    /**
+     * Runs each state's read and hands on the records found, in order (a state gone is left out:
+     * the round is a hole), or nothing if a read failed.
+     */
+    private void gather(List<Consumer<Consumer<Read>>> states, Consumer<Optional<List<LogRecord>>> done) {
+        Read[] reads = new Read[states.size()];
         int[] left = {states.size()};
-        boolean[] failed = {false};
         if (states.isEmpty()) {
             done.accept(Optional.of(List.of()));
             return;
         }
         for (int i = 0; i < states.size(); i++) {
             int at = i;
-            states.get(i).accept(found -> {
-                if (found.isPresent()) {
-                    out[at] = found.get();
-                } else {
-                    failed[0] = true;
+            states.get(i).accept(read -> {
+                reads[at] = read;
+                if (--left[0] > 0) {
+                    return;
                 }
-                if (--left[0] == 0) {
-                    if (failed[0]) {
+                List<LogRecord> out = new ArrayList<>();
+                for (Read x : reads) {
+                    if (x.failed()) {
                         done.accept(Optional.empty());
-                    } else {
-                        done.accept(Optional.of(List.of(out)));
+                        return;
+                    }
+                    if (x.record() != null) {
+                        out.add(x.record());
                     }
                 }
+                done.accept(Optional.of(out));
             });
         }
     }
@@ -453,14 +455,14 @@ final class Shipping {
      * newer version replaced it meanwhile (and the lane did not keep it), the key's state is
      * gone: a hole. A read that fails fails the page (it is tried again).
      */
-    private void fromStore(Lane lane, StoredRecord rec, Consumer<Optional<LogRecord>> done) {
+    private void fromStore(Lane lane, StoredRecord rec, Consumer<Read> done) {
         if (rec.tombstone() || rec.blobLength() == 0) {
-            done.accept(Optional.of(new LogRecord(rec.key(), rec.version(), rec.tombstone(), rec.meta(), null, false, 0, 0, false)));
+            done.accept(new Read(LogRecord.of(rec), false));
             return;
         }
         r.storeOp(new StoreOp.ReadBlob(lane.partition, rec.key()), result -> {
             if (result instanceof StoreResult.BlobLoaded b && b.read() instanceof BlobRead.Found f && f.version().equals(rec.version())) {
-                done.accept(Optional.of(LogRecord.of(rec).withBlob(f.data())));
+                done.accept(new Read(LogRecord.of(rec).withBlob(f.data()), false));
             } else {
                 superseded(lane, rec, result.toString(), done);
             }
@@ -468,16 +470,16 @@ final class Shipping {
     }
 
     /** A state that could not be read: a hole if the key moved on past it, else a failed page. */
-    private void superseded(Lane lane, StoredRecord rec, String why, Consumer<Optional<LogRecord>> done) {
+    private void superseded(Lane lane, StoredRecord rec, String why, Consumer<Read> done) {
         Optional<StoredRecord> now = r.store().get(lane.partition, rec.key());
         if (now.isPresent() && now.get().version().isAfter(rec.version())) {
             hole(lane, now.get().version());
-            done.accept(Optional.of(LogRecord.of(rec))); // dropped below: the round is a hole
+            done.accept(Read.GONE);
             return;
         }
         r.note(Effect.Level.INFO, "shipping " + lane.partition + ": " + rec.key() + " at " + rec.version() + " not read: " + why
                 + "; the round is tried again");
-        done.accept(Optional.empty());
+        done.accept(Read.FAILED);
     }
 
     private void send(Lane lane, Optional<List<LogRecord>> records, boolean last) {
@@ -488,14 +490,7 @@ final class Shipping {
             retry(lane);
             return;
         }
-        List<LogRecord> out = new ArrayList<>();
-        for (LogRecord x : records.get()) {
-            if (x.hasBlob() && !x.tombstone() && x.blob() == null) {
-                continue; // a state found gone: the round is a hole
-            }
-            out.add(x);
-        }
-        Shipment s = new Shipment(lane.partition, lane.round, lane.boundary, lane.position, lane.first, last, lane.holeUntil, out,
+        Shipment s = new Shipment(lane.partition, lane.round, lane.boundary, lane.position, lane.first, last, lane.holeUntil, records.get(),
                 r.id() + "/" + r.incarnation() + "/" + lane.epoch);
         long token = nextToken++;
         shipments.put(token, answer -> {
@@ -515,7 +510,7 @@ final class Shipping {
                 page(lane);
                 return;
             }
-            lane.position = new ShipPosition(lane.round, lane.boundary, lane.holeUntil);
+            lane.position = s.positionAfter();
             Arrivals a = arrivals.get(lane.partition);
             if (a != null) {
                 // Arrivals since the round began stay, for the next one.
@@ -570,14 +565,5 @@ final class Shipping {
         }
         lane.log.clear();
         lane.byKey.clear();
-    }
-
-    private void release(Lane lane) {
-        forgetEntries(lane);
-    }
-
-    /** Lanes this node runs (for the status and the checks). */
-    int lanes() {
-        return lanes.size();
     }
 }

@@ -1153,11 +1153,7 @@ public final class Simulation {
                     // A write the round's shipper did not hold yet when it shipped the round (acknowledged
                     // with fewer copies, on a node that was out then) is not asked of that round.
                     SimBackup.Shipped by = backup.shippedBy(p, round);
-                    while (newestHeard != null && by != null) {
-                        Long at = landedOn.get(p + "@" + newestHeard + "@" + by.node());
-                        if (at != null && at <= by.firstPageAt()) {
-                            break;
-                        }
+                    while (newestHeard != null && by != null && !landed(p, newestHeard, by.node(), by.firstPageAt())) {
                         newestHeard = heard.lower(newestHeard);
                     }
                     if (shown == null) {
@@ -1213,13 +1209,13 @@ public final class Simulation {
         if (recorded == null) {
             return true;
         }
-        for (String node : recorded.participants()) {
-            Long at = landedOn.get(w.partition() + "@" + w.version() + "@" + node);
-            if (at != null && at <= recorded.at()) {
-                return true;
-            }
-        }
-        return false;
+        return recorded.participants().stream().anyMatch(node -> landed(w.partition(), w.version(), node, recorded.at()));
+    }
+
+    /** Whether version {@code v} of {@code p} had landed on {@code node}'s disk by {@code by}. */
+    private boolean landed(PartitionId p, Version v, String node, long by) {
+        Long at = landedOn.get(p + "@" + v + "@" + node);
+        return at != null && at <= by;
     }
 
     private void acknowledged(PartitionId p, String key, Version v, long sentAt) {
