@@ -54,7 +54,7 @@ public final class StorageNode implements AutoCloseable {
 
     private StorageNode(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt, long incarnation,
                         io.cairn.meta.tls.NodeCredentials tls,
-                        java.util.function.Supplier<io.cairn.meta.tls.ClusterCa> caOrNull) throws IOException {
+                        java.util.function.Supplier<io.cairn.meta.tls.ClusterCa> caOrNull, BackupLink backupOrNull) throws IOException {
         if (tls != null && !tls.nodeId().equals(config.nodeId())) {
             throw new IllegalArgumentException("the node certificate names node " + tls.nodeId() + ", but this node is " + config.nodeId());
         }
@@ -67,8 +67,8 @@ public final class StorageNode implements AutoCloseable {
                 InProcessChannelBuilder.forName(selfName).maxInboundMessageSize(PeerChannels.MESSAGE_BYTES_MAX)
                         .intercept(io.cairn.node.rpc.LargeMessages.onClient()).build(), tls, config.siteLinks());
         this.contact = new MetaContact(config.downAfterMillis(), config.heartbeatIntervalMillis());
-        this.driver = new ReplicaDriver(config.nodeId(), replicaConfig(config), store, mapView, peers, meta, this::registerQuietly, onHalt,
-                incarnation, contact);
+        this.driver = new ReplicaDriver(config.nodeId(), replicaConfig(config, backupOrNull != null), store, mapView, peers, meta,
+                this::registerQuietly, onHalt, incarnation, contact, backupOrNull);
         this.stripeReader = new StripeReader(driver);
         this.partitionClient = new PartitionClient(mapView, peers, config.requestRetryMillis(), contact);
         driver.onReport(r -> partitionClient.suspects(r.suspects()));
@@ -108,11 +108,15 @@ public final class StorageNode implements AutoCloseable {
         log.info("node {} serves the cluster protocol on {}", config.nodeId(), config.clusterAddress());
     }
 
-    static ReplicaConfig replicaConfig(NodeRuntimeConfig c) {
+    /** @param shipping the node ships the recorded cuts to a backup site (which needs cuts: {@code cutIntervalMillis}) */
+    static ReplicaConfig replicaConfig(NodeRuntimeConfig c, boolean shipping) {
+        if (shipping && c.cutIntervalMillis() <= 0) {
+            throw new IllegalArgumentException("shipping to a backup site needs consistent cuts (cut_interval_millis)");
+        }
         return new ReplicaConfig(c.capacityBytes(), c.heartbeatIntervalMillis(), c.rpcTimeoutMillis(), c.recoveryBytesPerSecond(),
                 c.scrubBytesPerSecond(), c.scrubPauseMillis(), c.minCopies(), ReplicaConfig.CATCH_UP_INTERVAL_MILLIS_DEFAULT,
                 ReplicaConfig.RECLAIM_CHECK_MILLIS_DEFAULT, ReplicaConfig.RECOVERY_PULLS_MAX_DEFAULT,
-                ReplicaConfig.PULL_RECORDS_IN_FLIGHT_DEFAULT, c.downAfterMillis(), c.cutIntervalMillis());
+                ReplicaConfig.PULL_RECORDS_IN_FLIGHT_DEFAULT, c.downAfterMillis(), c.cutIntervalMillis(), shipping);
     }
 
     /**
@@ -153,7 +157,18 @@ public final class StorageNode implements AutoCloseable {
                                     long incarnation, io.cairn.meta.tls.NodeCredentials tls,
                         java.util.function.Supplier<io.cairn.meta.tls.ClusterCa> caOrNull)
             throws IOException {
-        StorageNode node = new StorageNode(config, store, meta, onHalt, incarnation, tls, caOrNull);
+        return start(config, store, meta, onHalt, incarnation, tls, caOrNull, null);
+    }
+
+    /**
+     * @param backupOrNull the backup site this node ships the recorded cuts to, as the primary of
+     *                     its partitions ({@link io.cairn.protocol.Shipping}); null: none
+     */
+    public static StorageNode start(NodeRuntimeConfig config, PartitionStore store, MetaClient meta, Consumer<Throwable> onHalt,
+                                    long incarnation, io.cairn.meta.tls.NodeCredentials tls,
+                                    java.util.function.Supplier<io.cairn.meta.tls.ClusterCa> caOrNull, BackupLink backupOrNull)
+            throws IOException {
+        StorageNode node = new StorageNode(config, store, meta, onHalt, incarnation, tls, caOrNull, backupOrNull);
         try {
             node.register();
             node.driver.start();

@@ -26,7 +26,31 @@ public final class BackupLedger {
     private final Map<PartitionId, Long> underWay = new HashMap<>();
     private final Map<PartitionId, String> shippers = new HashMap<>();
     private final Map<PartitionId, TreeSet<Long>> whole = new HashMap<>();
-    private final TreeSet<Long> holed = new TreeSet<>();
+    private final Map<PartitionId, TreeSet<Long>> holed = new HashMap<>();
+
+    /**
+     * What the ledger holds of one partition, for the backup's executor to keep durably with the
+     * partition's records and to {@link #restore} after a restart.
+     *
+     * @param underWay the round being shipped, or null
+     * @param shipper  the shipper of the round being shipped, or null
+     * @param whole    the rounds the partition shipped whole, with no hole (those below a round every
+     *                 partition shipped whole may be forgotten: see {@link #forgetBelow})
+     * @param holed    the rounds the partition shipped as holes (kept from the same round on)
+     */
+    public record Account(ShipPosition position, Long underWay, String shipper, java.util.SortedSet<Long> whole,
+                          java.util.SortedSet<Long> holed) {
+        public Account {
+            Objects.requireNonNull(position, "position");
+            if ((underWay == null) != (shipper == null)) {
+                throw new IllegalArgumentException("a round under way needs its shipper, and only then");
+            }
+            whole = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(whole));
+            holed = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(holed));
+        }
+
+        public static final Account NONE = new Account(ShipPosition.NONE, null, null, new TreeSet<>(), new TreeSet<>());
+    }
 
     /** A ledger of the partitions the backup takes (every partition of the pools it backs up). */
     public BackupLedger(Set<PartitionId> partitions) {
@@ -78,7 +102,7 @@ public final class BackupLedger {
             shippers.put(p, s.shipper());
         }
         if (s.hole()) {
-            holed.add(s.round());
+            holed.computeIfAbsent(p, x -> new TreeSet<>()).add(s.round());
         }
         if (s.last()) {
             underWay.remove(p);
@@ -104,8 +128,45 @@ public final class BackupLedger {
         return out == null ? new TreeSet<>() : out;
     }
 
-    /** Rounds some partition shipped as a hole. */
+    /** Rounds some partition shipped as a hole (of those not forgotten). */
     public int roundsWithHoles() {
-        return holed.size();
+        TreeSet<Long> all = new TreeSet<>();
+        holed.values().forEach(all::addAll);
+        return all.size();
+    }
+
+    /** What the ledger holds of partition {@code p}. */
+    public Account account(PartitionId p) {
+        return new Account(position(p), underWay.get(p), shippers.get(p), whole.getOrDefault(p, new TreeSet<>()),
+                holed.getOrDefault(p, new TreeSet<>()));
+    }
+
+    /** Takes partition {@code p}'s account as kept (the ledger of a backup node that started again). */
+    public void restore(PartitionId p, Account a) {
+        if (!partitions.contains(p)) {
+            throw new IllegalArgumentException("the backup site takes no partition " + p);
+        }
+        positions.put(p, a.position());
+        if (a.underWay() == null) {
+            underWay.remove(p);
+            shippers.remove(p);
+        } else {
+            underWay.put(p, a.underWay());
+            shippers.put(p, a.shipper());
+        }
+        whole.put(p, new TreeSet<>(a.whole()));
+        holed.put(p, new TreeSet<>(a.holed()));
+    }
+
+    /**
+     * Forgets, for every partition, the rounds below {@code round}, a round the backup may show:
+     * it stays in every partition's whole rounds, so the rounds the backup may show never go back.
+     */
+    public void forgetBelow(long round) {
+        if (!visibleRounds().contains(round)) {
+            throw new IllegalArgumentException("round " + round + " is not one the backup may show");
+        }
+        whole.values().forEach(w -> w.headSet(round).clear());
+        holed.values().forEach(h -> h.headSet(round).clear());
     }
 }

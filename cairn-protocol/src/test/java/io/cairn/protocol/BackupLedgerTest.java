@@ -1,6 +1,7 @@
 package io.cairn.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.core.partition.PartitionId;
 import io.cairn.core.partition.Version;
@@ -82,5 +83,57 @@ class BackupLedgerTest {
         assertThat(d.take()).isFalse();
         assertThat(d.positionChanged()).isFalse();
         assertThat(d.why()).contains("rep3/1");
+    }
+
+    @Test
+    void anAccountRestoredGoesOnWhereTheLedgerWas() {
+        BackupLedger ledger = new BackupLedger(Set.of(P0, P1));
+        ship(ledger, page(P0, 3, new Version(5, 2), ShipPosition.NONE, true, true, Version.ZERO, "n0/1/5"));
+        Shipment first = page(P0, 4, new Version(5, 3), ledger.position(P0), true, false, Version.ZERO, "n0/1/5");
+        ship(ledger, first);
+
+        // Each partition's account alone, as a backup node keeps it with the partition and reads it back.
+        BackupLedger.Account a0 = ledger.account(P0);
+        assertThat(a0.underWay()).isEqualTo(4L);
+        assertThat(a0.shipper()).isEqualTo("n0/1/5");
+        BackupLedger mine = new BackupLedger(Set.of(P0));
+        mine.restore(P0, a0);
+        assertThat(mine.admit(page(P0, 4, new Version(5, 3), first.from(), false, true, Version.ZERO, "n2/1/6")).take())
+                .as("a later page from another shipper").isFalse();
+        ship(mine, page(P0, 4, new Version(5, 3), first.from(), false, true, Version.ZERO, "n0/1/5"));
+        assertThat(mine.account(P0).underWay()).isNull();
+        assertThat(mine.account(P0).whole()).containsExactly(3L, 4L);
+
+        BackupLedger all = new BackupLedger(Set.of(P0, P1));
+        all.restore(P0, mine.account(P0));
+        all.restore(P1, ledger.account(P1));
+        assertThat(all.visibleRounds()).as("P1 shipped nothing").isEmpty();
+        ship(all, page(P1, 3, new Version(5, 9), ShipPosition.NONE, true, true, Version.ZERO, "n1/1/5"));
+        assertThat(all.visibleRounds()).containsExactly(3L);
+    }
+
+    @Test
+    void roundsBelowAShownRoundAreForgottenAndTheShownRoundStays() {
+        BackupLedger ledger = new BackupLedger(Set.of(P0, P1));
+        for (long round = 1; round <= 4; round++) {
+            ship(ledger, page(P0, round, new Version(5, round), ledger.position(P0), true, true, Version.ZERO, "n0/1/5"));
+            ship(ledger, page(P1, round, new Version(5, round), ledger.position(P1), true, true, round == 2 ? new Version(5, 3) : Version.ZERO,
+                    "n1/1/5"));
+        }
+        assertThat(ledger.visibleRounds()).as("round 2 is a hole of P1").containsExactly(1L, 3L, 4L);
+        assertThat(ledger.roundsWithHoles()).isEqualTo(1);
+        ledger.forgetBelow(4);
+        assertThat(ledger.visibleRounds()).containsExactly(4L);
+        assertThat(ledger.account(P0).whole()).containsExactly(4L);
+        assertThat(ledger.roundsWithHoles()).isZero();
+        assertThatThrownBy(() -> ledger.forgetBelow(3)).as("round 3 is forgotten").isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void anAccountNeedsItsShipperExactlyWhenARoundIsUnderWay() {
+        assertThatThrownBy(() -> new BackupLedger.Account(ShipPosition.NONE, 3L, null, new java.util.TreeSet<>(), new java.util.TreeSet<>()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new BackupLedger(Set.of(P0)).restore(P1, BackupLedger.Account.NONE))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -122,7 +122,8 @@ public final class NodeProcess implements AutoCloseable {
                 c.clusterAddress(), c.metaAddress(), c.capacityBytes(), c.heartbeatIntervalMillis(), c.chunkSizeBytes(),
                 c.rpcTimeoutMillis(), c.requestRetryMillis(), c.recoveryBytesPerSecond(), c.scrubBytesPerSecond(),
                 c.scrubPauseMillis(), c.minCopies(), siteLinks, c.tiebreaker(), c.downAfterMillis(), c.cutIntervalMillis()), store, metaClient, NodeProcess::halt, NodeIdentity.nextIncarnation(c.dataPath()),
-                tls, ca);
+                tls, ca, c.backupEndpoints().isEmpty() ? null
+                        : new io.cairn.server.backup.HttpBackupLink(c.backupEndpoints(), c.backupAdminKey(), c.region(), null));
         resources.add(node);
 
         var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());

@@ -93,6 +93,13 @@ public final class TestCluster implements AutoCloseable {
                 capacityBytes, nodeSettings));
     }
 
+    /** Starts {@code nodes} nodes whose pool has {@code partitions} partitions, node {@code i} with {@code nodeSettings.get(i)}. */
+    public static TestCluster startWithPartitions(int nodes, int partitions, Map<Integer, DevCluster.NodeSettings> nodeSettings)
+            throws IOException {
+        return start(new DevCluster.Options(nodes, freeBasePort(nodes), partitions, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS,
+                DevCluster.DOWN_OUT_INTERVAL_MILLIS_DEFAULT, 0, nodeSettings));
+    }
+
     /** Starts {@code nodes} nodes serving S3 over HTTPS only ({@code ./cairn dev --tls}); {@link #s3} clients trust their CA. */
     public static TestCluster startTls(int nodes) throws IOException {
         return start(new DevCluster.Options(nodes, freeBasePort(nodes), 64, HEARTBEAT_INTERVAL_MILLIS, DOWN_AFTER_MILLIS,

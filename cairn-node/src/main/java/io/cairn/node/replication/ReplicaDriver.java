@@ -82,6 +82,7 @@ public final class ReplicaDriver implements AutoCloseable {
     private final Map<Long, Consumer<Reply>> waiting = new ConcurrentHashMap<>();
     private volatile ReplicaReport report;
     private final MetaContact contact;
+    private final io.cairn.node.BackupLink backup;
     /** Told of each report as it is taken, on the ticker's thread. */
     private final java.util.List<Consumer<ReplicaReport>> reportListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long mapEpochApplied = -1;
@@ -92,12 +93,20 @@ public final class ReplicaDriver implements AutoCloseable {
      */
     public ReplicaDriver(String self, ReplicaConfig config, PartitionStore store, MapView mapView, PeerChannels peers, MetaClient meta,
                          Runnable register, Consumer<Throwable> onHalt, long incarnation) {
-        this(self, config, store, mapView, peers, meta, register, onHalt, incarnation, MetaContact.NONE);
+        this(self, config, store, mapView, peers, meta, register, onHalt, incarnation, MetaContact.NONE, null);
     }
 
-    /** @param contact told of each heartbeat the meta service answers */
+    /**
+     * @param contact told of each heartbeat the meta service answers
+     * @param backupOrNull where the node ships the recorded cuts ({@code config.shipping()}); null when it ships none
+     */
     public ReplicaDriver(String self, ReplicaConfig config, PartitionStore store, MapView mapView, PeerChannels peers, MetaClient meta,
-                         Runnable register, Consumer<Throwable> onHalt, long incarnation, MetaContact contact) {
+                         Runnable register, Consumer<Throwable> onHalt, long incarnation, MetaContact contact,
+                         io.cairn.node.BackupLink backupOrNull) {
+        if (config.shipping() != (backupOrNull != null)) {
+            throw new IllegalArgumentException("a replica ships to a backup site exactly when it is given a link to one");
+        }
+        this.backup = backupOrNull;
         this.self = self;
         this.contact = contact;
         this.store = store;
@@ -313,10 +322,26 @@ public final class ReplicaDriver implements AutoCloseable {
                     post(new Event.CutDecided(round, false, false, f.coordinator()));
                 }
             });
-            case Effect.AskShipped a -> throw new IllegalStateException(
-                    "shipping to a backup site runs in the simulator only: a node's replica settings must leave it off");
-            case Effect.Ship sh -> throw new IllegalStateException(
-                    "shipping to a backup site runs in the simulator only: a node's replica settings must leave it off");
+            case Effect.AskShipped a -> backup.positions(a.partitions()).whenComplete((positions, failure) -> {
+                if (failure != null) {
+                    log.info("backup site: positions not read: {}", failure.toString());
+                    post(new Event.ShippedAnswered(a.token(), false, Map.of()));
+                } else {
+                    post(new Event.ShippedAnswered(a.token(), true, positions));
+                }
+            });
+            case Effect.Ship sh -> backup.ship(sh.shipment()).whenComplete((decision, failure) -> {
+                if (failure != null) {
+                    log.info("backup site: round {} of {} not delivered: {}", sh.shipment().round(), sh.shipment().partition(),
+                            failure.toString());
+                    post(new Event.Shipped(sh.token(), false, false, "not delivered: " + failure));
+                } else {
+                    if (!decision.take()) {
+                        log.info("backup site: round {} of {} refused: {}", sh.shipment().round(), sh.shipment().partition(), decision.why());
+                    }
+                    post(new Event.Shipped(sh.token(), decision.take(), decision.positionChanged(), decision.why()));
+                }
+            });
             case Effect.Note n -> {
                 switch (n.level()) {
                     case DEBUG -> log.debug("{}", n.text());

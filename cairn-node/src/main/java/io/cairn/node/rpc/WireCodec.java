@@ -277,6 +277,37 @@ public final class WireCodec {
         };
     }
 
+    /** The wire form of a backup site's position of partition {@code p}. */
+    public static ShipPositionMessage position(io.cairn.core.partition.PartitionId p, io.cairn.protocol.ShipPosition at) {
+        return ShipPositionMessage.newBuilder().setPartition(ref(p)).setRound(at.round()).setBoundary(version(at.boundary()))
+                .setHoleUntil(version(at.holeUntil())).build();
+    }
+
+    public static io.cairn.protocol.ShipPosition position(ShipPositionMessage m) {
+        if (!m.hasBoundary() || !m.hasHoleUntil() || m.getRound() < 0) {
+            throw new IllegalArgumentException("a ship position of " + m.getPartition() + " lacks its boundary or round");
+        }
+        return new io.cairn.protocol.ShipPosition(m.getRound(), version(m.getBoundary()), version(m.getHoleUntil()));
+    }
+
+    /** The wire form of one shipped page, blobs included. */
+    public static ShipmentMessage shipment(io.cairn.protocol.Shipment s) {
+        ShipmentMessage.Builder b = ShipmentMessage.newBuilder().setPartition(ref(s.partition())).setRound(s.round())
+                .setBoundary(version(s.boundary())).setFrom(position(s.partition(), s.from())).setFirst(s.first()).setLast(s.last())
+                .setHoleUntil(version(s.holeUntil())).setShipper(s.shipper());
+        s.records().forEach(r -> b.addRecords(record(r)));
+        return b.build();
+    }
+
+    /** The page a wire message carries; a message that lacks a part is refused. */
+    public static io.cairn.protocol.Shipment shipment(ShipmentMessage m) {
+        if (!m.hasPartition() || !m.hasBoundary() || !m.hasFrom() || !m.hasHoleUntil() || m.getShipper().isEmpty()) {
+            throw new IllegalArgumentException("a shipped page lacks its partition, boundary, position, hole or shipper");
+        }
+        return new io.cairn.protocol.Shipment(partition(m.getPartition()), m.getRound(), version(m.getBoundary()), position(m.getFrom()),
+                m.getFirst(), m.getLast(), version(m.getHoleUntil()), records(m.getRecordsList()), m.getShipper());
+    }
+
     private static List<LogRecord> records(List<Record> records) {
         return records.stream().map(WireCodec::record).toList();
     }

@@ -137,4 +137,20 @@ class WireCodecTest {
         assertThatThrownBy(() -> WireCodec.proto(new Request.ReadStripe(1, P, "c", 10, 0, 10)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aShippedPageSurvivesTheWireAndOneWithoutItsPartsIsRefused() throws Exception {
+        io.cairn.protocol.ShipPosition from = new io.cairn.protocol.ShipPosition(3, new Version(4, 2), new Version(4, 9));
+        io.cairn.protocol.Shipment page = new io.cairn.protocol.Shipment(P, 5, V, from, true, false, new Version(4, 9),
+                List.of(record()), "n1/7/4");
+        io.cairn.protocol.Shipment got = WireCodec.shipment(ShipmentMessage.parseFrom(WireCodec.shipment(page).toByteArray()));
+        assertThat(List.of(got.partition(), got.round(), got.boundary(), got.from(), got.first(), got.last(), got.holeUntil(),
+                got.shipper())).isEqualTo(List.of(P, 5L, V, from, true, false, new Version(4, 9), "n1/7/4"));
+        assertThat(got.records()).hasSize(1);
+        sameRecord(record(), got.records().getFirst());
+        assertThatThrownBy(() -> WireCodec.shipment(ShipmentMessage.newBuilder().setPartition(WireCodec.ref(P)).setRound(5).build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lacks");
+        assertThatThrownBy(() -> WireCodec.position(ShipPositionMessage.newBuilder().setPartition(WireCodec.ref(P)).setRound(2).build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lacks");
+    }
 }

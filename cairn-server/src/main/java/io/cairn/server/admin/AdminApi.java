@@ -85,6 +85,8 @@ public final class AdminApi implements AdminHandler {
     private final NodeMetrics metrics;
     private final BucketCreator buckets;
     private final Clock clock;
+    /** The backup site's side of shipping: this cluster as a primary site's backup. */
+    private final io.cairn.server.backup.BackupSite backup;
 
     /** The token a metrics scrape may send instead of a signature; null: scrapes must be signed. */
     private final String metricsToken;
@@ -133,6 +135,7 @@ public final class AdminApi implements AdminHandler {
         this.metrics = new NodeMetrics(node, this::clusterStatus);
         this.buckets = new BucketCreator(node, bucketsPerUserMax);
         this.clock = clock;
+        this.backup = new io.cairn.server.backup.BackupSite(node);
     }
 
     @Override
@@ -209,10 +212,112 @@ public final class AdminApi implements AdminHandler {
                 case "/_cairn/debug/inline" -> debugInline(required(query, "bucket"), required(query, "key"));
                 case "/_cairn/debug/chunk" -> debugChunk(required(query, "bucket"), required(query, "key"),
                         Integer.parseInt(required(query, "index")));
+                case "/_cairn/backup" -> method.equals("GET") ? backupState() : error(405, "use GET");
+                case "/_cairn/backup/visible" -> method.equals("GET")
+                        ? backupVisible(query.getOrDefault("prefix", ""), query.get("round")) : error(405, "use GET");
+                case "/_cairn/backup/positions" -> method.equals("POST") ? backupPositions(headers, body) : error(405, "use POST");
+                case "/_cairn/backup/ship" -> method.equals("POST") ? backupShip(headers, body) : error(405, "use POST");
                 default -> error(404, "no admin resource " + path);
             };
         } catch (IllegalArgumentException e) {
             return error(400, e.getMessage());
+        }
+    }
+
+    /** The largest body a shipped page may have: a page's records (4 MiB) and one more record of at most a chunk. */
+    static final int BACKUP_BODY_BYTES_MAX = 64 << 20;
+
+    /**
+     * A body whose SHA-256 is the signed {@code x-amz-content-sha256}: the signature covers what a
+     * primary site ships, not only the request line.
+     */
+    private static byte[] signedBody(Map<String, String> headers, InputStream body) {
+        byte[] bytes;
+        try {
+            bytes = body.readNBytes(BACKUP_BODY_BYTES_MAX + 1);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("the body could not be read: " + e.getMessage());
+        }
+        if (bytes.length > BACKUP_BODY_BYTES_MAX) {
+            throw new IllegalArgumentException("the body is over " + BACKUP_BODY_BYTES_MAX + " bytes");
+        }
+        String signed = headers.get("x-amz-content-sha256");
+        String actual;
+        try {
+            actual = java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        if (signed == null || !MessageDigest.isEqual(signed.getBytes(StandardCharsets.UTF_8), actual.getBytes(StandardCharsets.UTF_8))) {
+            throw new IllegalArgumentException("the body's SHA-256 must be signed as x-amz-content-sha256, and match it");
+        }
+        return bytes;
+    }
+
+    private static AdminResponse protobuf(com.google.protobuf.Message m) {
+        return new AdminResponse(200, "application/x-protobuf", m.toByteArray());
+    }
+
+    private AdminResponse backupPositions(Map<String, String> headers, InputStream body) {
+        io.cairn.node.rpc.ShipPositionsMessage ask;
+        try {
+            ask = io.cairn.node.rpc.ShipPositionsMessage.parseFrom(signedBody(headers, body));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return error(400, "not a positions request: " + e.getMessage());
+        }
+        java.util.Set<PartitionId> asked = new java.util.TreeSet<>();
+        ask.getPartitionsList().forEach(r -> asked.add(io.cairn.node.rpc.WireCodec.partition(r)));
+        try {
+            io.cairn.node.rpc.ShipPositionsMessage.Builder out = io.cairn.node.rpc.ShipPositionsMessage.newBuilder();
+            backup.positions(asked).forEach((p, at) -> out.addPositions(io.cairn.node.rpc.WireCodec.position(p, at)));
+            return protobuf(out.build());
+        } catch (java.io.IOException | io.cairn.node.ClusterException e) {
+            return error(503, "the backup's positions could not be read: " + e.getMessage());
+        }
+    }
+
+    private AdminResponse backupShip(Map<String, String> headers, InputStream body) {
+        io.cairn.protocol.Shipment page;
+        try {
+            page = io.cairn.node.rpc.WireCodec.shipment(io.cairn.node.rpc.ShipmentMessage.parseFrom(signedBody(headers, body)));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return error(400, "not a shipped page: " + e.getMessage());
+        }
+        try {
+            io.cairn.protocol.BackupLedger.Decision d = backup.ship(page);
+            return protobuf(io.cairn.node.rpc.ShippedMessage.newBuilder().setOk(d.take()).setPositionChanged(d.positionChanged())
+                    .setWhy(d.why()).build());
+        } catch (java.io.IOException | io.cairn.node.ClusterException e) {
+            return error(503, "round " + page.round() + " of " + page.partition() + " not taken: " + e.getMessage());
+        }
+    }
+
+    private AdminResponse backupState() {
+        try {
+            io.cairn.server.backup.BackupSite.Summary s = backup.state();
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            out.put("visible_round", s.visibleRound());
+            out.put("partitions", s.partitions());
+            out.put("partitions_shipped", s.partitionsShipped());
+            out.put("lowest_round", s.lowestRound());
+            out.put("rounds_with_holes", s.roundsWithHoles());
+            return json(200, out);
+        } catch (java.io.IOException | io.cairn.node.ClusterException e) {
+            return error(503, "the backup's state could not be read: " + e.getMessage());
+        }
+    }
+
+    private AdminResponse backupVisible(String prefix, String roundOrNull) {
+        try {
+            long round = roundOrNull != null ? Long.parseLong(roundOrNull) : backup.state().visibleRound();
+            List<Map<String, Object>> keys = new java.util.ArrayList<>();
+            backup.visible(prefix, round).values().forEach(st -> keys.add(Map.of("key", st.key(), "round", st.round(),
+                    "version", st.version().toString())));
+            return json(200, Map.of("round", round, "keys", keys));
+        } catch (NumberFormatException e) {
+            return error(400, "round must be a number");
+        } catch (java.io.IOException | io.cairn.node.ClusterException e) {
+            return error(503, "the backup could not be read: " + e.getMessage());
         }
     }
 

@@ -52,6 +52,16 @@ public final class AdminClient {
         this.http = b.build();
     }
 
+    /** This cluster as a backup site: the round it shows, and how many partitions shipped ({@code GET /_cairn/backup}). */
+    public JsonNode backup() throws IOException {
+        return JSON.readTree(get("/_cairn/backup"));
+    }
+
+    /** The keys under {@code prefix} this backup site shows, with their round ({@code GET /_cairn/backup/visible}). */
+    public JsonNode backupVisible(String prefix) throws IOException {
+        return JSON.readTree(get("/_cairn/backup/visible?prefix=" + enc(prefix)));
+    }
+
     /** The status document as JSON text, from the first endpoint that answers. */
     public String statusJson() throws IOException {
         return get("/_cairn/status");
@@ -211,6 +221,17 @@ public final class AdminClient {
 
     /** Signs an admin request with AWS SigV4 (service s3) by the admin key: the secret itself never travels. */
     private void sign(HttpRequest.Builder b, String method, URI uri) throws IOException {
+        sign(b, method, uri, token, region, io.cairn.s3.SigV4Signer.EMPTY_SHA256);
+    }
+
+    /**
+     * Signs a request to a cluster's admin API with AWS SigV4 (service s3).
+     *
+     * @param token         {@code ACCESS_KEY:SECRET_KEY} of an admin user of that cluster
+     * @param payloadSha256 the hex SHA-256 of the body, signed as {@code x-amz-content-sha256}
+     */
+    public static void sign(HttpRequest.Builder b, String method, URI uri, String token, String region, String payloadSha256)
+            throws IOException {
         int colon = token.indexOf(':');
         if (colon <= 0) {
             throw new IOException("the admin key must be ACCESS_KEY:SECRET_KEY");
@@ -222,18 +243,18 @@ public final class AdminClient {
         String host = uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
         java.util.Map<String, String> headers = new java.util.TreeMap<>();
         headers.put("host", host);
-        headers.put("x-amz-content-sha256", io.cairn.s3.SigV4Signer.EMPTY_SHA256);
+        headers.put("x-amz-content-sha256", payloadSha256);
         headers.put("x-amz-date", amzDate);
         List<String> signed = List.copyOf(headers.keySet());
         try {
             String canonical = io.cairn.s3.SigV4Signer.canonicalRequest(method, io.cairn.s3.SigV4Signer.canonicalUri(uri.getRawPath()),
                     io.cairn.s3.SigV4Signer.canonicalQuery(io.cairn.s3.QueryParameters.parse(uri.getRawQuery() == null ? "" : uri.getRawQuery()).all()),
-                    signed, headers, io.cairn.s3.SigV4Signer.EMPTY_SHA256);
+                    signed, headers, payloadSha256);
             String scope = io.cairn.s3.SigV4Signer.scope(date, region);
             String signature = io.cairn.s3.SigV4Signer.signature(io.cairn.s3.SigV4Signer.signingKey(secret, date, region),
                     io.cairn.s3.SigV4Signer.stringToSign(amzDate, scope, canonical));
             b.header("x-amz-date", amzDate);
-            b.header("x-amz-content-sha256", io.cairn.s3.SigV4Signer.EMPTY_SHA256);
+            b.header("x-amz-content-sha256", payloadSha256);
             b.header("Authorization", io.cairn.s3.SigV4Signer.ALGORITHM + " Credential=" + accessKey + "/" + scope
                     + ", SignedHeaders=" + String.join(";", signed) + ", Signature=" + signature);
         } catch (io.cairn.s3.S3Exception e) {

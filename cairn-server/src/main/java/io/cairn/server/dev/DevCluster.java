@@ -293,9 +293,26 @@ public final class DevCluster {
             @JsonProperty("min_copies") Integer minCopies,
             @JsonProperty("rpc_timeout_millis") Long rpcTimeoutMillis,
             @JsonProperty("lifecycle_day_seconds") Long lifecycleDaySeconds,
-            @JsonProperty("cut_interval_millis") Long cutIntervalMillis) {
+            @JsonProperty("cut_interval_millis") Long cutIntervalMillis,
+            @JsonProperty("backup_endpoints") List<String> backupEndpoints,
+            @JsonProperty("backup_admin_key") String backupAdminKey) {
 
         public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null, null, null, null);
+
+        public NodeSettings(String dataDir, Long freeReserveBytes, Double freeReserveRatio, Long segmentBytesMax,
+                            Long compactionIntervalMillis, Long scrubPauseMillis, Integer minCopies, Long rpcTimeoutMillis,
+                            Long lifecycleDaySeconds, Long cutIntervalMillis) {
+            this(dataDir, freeReserveBytes, freeReserveRatio, segmentBytesMax, compactionIntervalMillis, scrubPauseMillis, minCopies,
+                    rpcTimeoutMillis, lifecycleDaySeconds, cutIntervalMillis, null, null);
+        }
+
+        /**
+         * Settings that turn consistent cuts on, a round every {@code millis}, and ship them to the
+         * backup cluster at {@code endpoints} signed by its admin key {@code adminKey} ({@code ACCESS:SECRET}).
+         */
+        public static NodeSettings backupSite(long millis, List<String> endpoints, String adminKey) {
+            return new NodeSettings(null, null, null, null, null, null, null, null, null, millis, List.copyOf(endpoints), adminKey);
+        }
 
         public NodeSettings(String dataDir, Long freeReserveBytes, Double freeReserveRatio, Long segmentBytesMax,
                             Long compactionIntervalMillis, Long scrubPauseMillis, Integer minCopies, Long rpcTimeoutMillis) {
@@ -680,6 +697,10 @@ public final class DevCluster {
         }
         if (own.cutIntervalMillis() != null) {
             y.append("cut_interval_millis: ").append(own.cutIntervalMillis()).append('\n');
+        }
+        if (own.backupEndpoints() != null && !own.backupEndpoints().isEmpty()) {
+            y.append("backup_endpoints: [").append(String.join(", ", own.backupEndpoints())).append("]\n");
+            y.append("backup_admin_key: \"").append(own.backupAdminKey()).append("\"\n");
         }
         if (own.compactionIntervalMillis() != null) {
             y.append("compaction_interval_millis: ").append(own.compactionIntervalMillis()).append('\n');

@@ -1,0 +1,326 @@
+package io.cairn.server.backup;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.partition.PartitionId;
+import io.cairn.core.partition.Version;
+import io.cairn.core.map.StoragePolicy;
+import io.cairn.node.PartitionClient;
+import io.cairn.node.StorageNode;
+import io.cairn.node.rpc.Record;
+import io.cairn.node.rpc.RecordCodec;
+import io.cairn.protocol.BackupLedger;
+import io.cairn.protocol.LogRecord;
+import io.cairn.protocol.ShipPosition;
+import io.cairn.protocol.Shipment;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The backup site's side of shipping ({@link io.cairn.protocol.Shipping}): takes the pages a
+ * primary site ships and keeps them in this cluster's own partitions (the same pools and partition
+ * numbers as the primary site's), replicated as any record is.
+ *
+ * <p>A shipped record is the state of a key in a round. It is kept under the key {@code K\0RRRR}
+ * ({@code RRRR}: the round, 16 hex digits), so that every state of a key sits together, in round
+ * order; the record's meta says the state's version at the primary site and whether it is a
+ * tombstone ({@link #stateMeta}). Each partition also holds the backup's account of it under
+ * {@link #LEDGER_KEY} ({@link BackupLedger.Account}: position, round under way and its shipper,
+ * rounds taken whole), written only if it is still the account as read (a compare-and-set), so
+ * two backup nodes taking pages of one partition cannot both move it on. The rounds the backup
+ * may show are those every partition took whole ({@link #state}).
+ *
+ * <p>Pages of one partition are taken one at a time on this node. A round's first page, when an
+ * earlier attempt did not finish, first drops what that attempt left (every state above the
+ * position's round).
+ */
+public final class BackupSite {
+
+    /** Where each partition keeps the backup's account of it; no shipped key starts with a zero character. */
+    public static final String LEDGER_KEY = "\u0000backup/ledger";
+    private static final byte STATE_FORMAT = 1;
+    private static final int SCAN_PAGE = 1000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final StorageNode node;
+    private final Map<PartitionId, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** The newest round found that every partition took whole: rounds below it are forgotten in the accounts written after. */
+    private volatile long visibleKnown;
+
+    public BackupSite(StorageNode node) {
+        this.node = node;
+    }
+
+    /** The partitions the backup takes: every partition of the replicated pools of this cluster's map. */
+    public Set<PartitionId> partitions() {
+        TreeSet<PartitionId> out = new TreeSet<>();
+        for (PoolInfo pool : node.mapView().current().map().pools()) {
+            if (pool.policy().kind() != StoragePolicy.Kind.ERASURE_CODED) {
+                for (int i = 0; i < pool.partitions(); i++) {
+                    out.add(new PartitionId(pool.name(), i));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The key a state of {@code key} in {@code round} is kept under. */
+    public static String stateKey(String key, long round) {
+        return key + '\u0000' + String.format("%016x", round);
+    }
+
+    /** The backup's position of each partition asked about that it takes. */
+    public Map<PartitionId, ShipPosition> positions(Set<PartitionId> asked) throws IOException {
+        Set<PartitionId> mine = partitions();
+        Map<PartitionId, ShipPosition> out = new TreeMap<>();
+        for (PartitionId p : asked) {
+            if (mine.contains(p)) {
+                out.put(p, read(p).account().position());
+            }
+        }
+        return out;
+    }
+
+    /** Takes page {@code s} if the backup's account of its partition admits it. */
+    public BackupLedger.Decision ship(Shipment s) throws IOException {
+        PartitionId p = s.partition();
+        if (!partitions().contains(p)) {
+            return new BackupLedger.Decision(false, false, "the backup site has no replicated partition " + p
+                    + " (its pools and partition counts must be the primary site's)");
+        }
+        for (LogRecord r : s.records()) {
+            if (r.carriesData()) {
+                if (r.blob() == null || r.blob().remaining() != r.blobLength()) {
+                    return new BackupLedger.Decision(false, false, "record " + r + " came without its bytes");
+                }
+                if (RecordCodec.crc32c(r.blob()) != r.blobCrc32c()) {
+                    return new BackupLedger.Decision(false, false, "record " + r + " does not match its checksum");
+                }
+            }
+        }
+        ReentrantLock lock = locks.computeIfAbsent(p, x -> new ReentrantLock());
+        lock.lock();
+        try {
+            Kept kept = read(p);
+            BackupLedger ledger = new BackupLedger(Set.of(p));
+            ledger.restore(p, kept.account());
+            BackupLedger.Decision d = ledger.admit(s);
+            if (!d.take()) {
+                return d;
+            }
+            PartitionClient client = node.partitionClient();
+            if (s.first() && (!s.last() || !s.records().isEmpty())) {
+                if (kept.account().underWay() != null) {
+                    dropAbove(p, kept.account().position().round());
+                }
+                // The round is under way before any of its records is kept, so that what an attempt
+                // that does not finish leaves is dropped by the next one.
+                BackupLedger.Account begun = new BackupLedger.Account(kept.account().position(), s.round(), s.shipper(),
+                        kept.account().whole(), kept.account().holed());
+                if (!write(p, kept.version(), begun)) {
+                    return changed(p, s);
+                }
+                kept = read(p);
+            } else if (s.first() && kept.account().underWay() != null) {
+                dropAbove(p, kept.account().position().round());
+            }
+            for (LogRecord r : s.records()) {
+                ByteBuffer blob = r.carriesData() ? r.blob() : null;
+                client.apply(p, stateKey(r.key(), s.round()), false, stateMeta(r), blob);
+            }
+            ledger.taken(s);
+            if (s.last() || s.hole()) {
+                long v = visibleKnown;
+                if (v > 0 && ledger.visibleRounds().contains(v)) {
+                    ledger.forgetBelow(v);
+                }
+                if (!write(p, kept.version(), ledger.account(p))) {
+                    return changed(p, s);
+                }
+            }
+            return d;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static BackupLedger.Decision changed(PartitionId p, Shipment s) {
+        return new BackupLedger.Decision(false, true, "the backup's account of " + p + " changed while round " + s.round()
+                + " was being taken");
+    }
+
+    /** Removes every state of partition {@code p} of a round after {@code round}: what an unfinished attempt left. */
+    private void dropAbove(PartitionId p, long round) {
+        PartitionClient client = node.partitionClient();
+        String after = "";
+        while (true) {
+            List<Record> page = client.scan(p, "", after, SCAN_PAGE);
+            for (Record r : page) {
+                Optional<State> st = State.of(r);
+                if (st.isPresent() && st.get().round() > round && !r.getTombstone()) {
+                    client.apply(p, r.getKey(), true, new byte[0], null);
+                }
+            }
+            if (page.size() < SCAN_PAGE) {
+                return;
+            }
+            after = page.getLast().getKey();
+        }
+    }
+
+    /**
+     * The meta of a kept state: format, flags (tombstone), the version at the primary site, then the
+     * record's own meta.
+     */
+    static byte[] stateMeta(LogRecord r) {
+        ByteBuffer b = ByteBuffer.allocate(2 + 16 + r.meta().length);
+        b.put(STATE_FORMAT).put((byte) (r.tombstone() ? 1 : 0)).putLong(r.version().epoch()).putLong(r.version().seq()).put(r.meta());
+        return b.array();
+    }
+
+    /** A kept state, as read back: the shipped key, its round, its version at the primary site, and whether it is a tombstone. */
+    public record State(String key, long round, Version version, boolean tombstone, byte[] meta) {
+        static Optional<State> of(Record r) {
+            String k = r.getKey();
+            int zero = k.lastIndexOf('\u0000');
+            if (zero <= 0 || k.length() - zero - 1 != 16) {
+                return Optional.empty();
+            }
+            long round;
+            try {
+                round = Long.parseUnsignedLong(k.substring(zero + 1), 16);
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+            ByteBuffer m = r.getMeta().asReadOnlyByteBuffer();
+            if (m.remaining() < 18 || m.get() != STATE_FORMAT) {
+                throw new IllegalStateException("the backup's state " + k.replace('\u0000', '@') + " has a meta of an unknown format");
+            }
+            boolean tombstone = m.get() == 1;
+            Version v = new Version(m.getLong(), m.getLong());
+            byte[] meta = new byte[m.remaining()];
+            m.get(meta);
+            return Optional.of(new State(k.substring(0, zero), round, v, tombstone, meta));
+        }
+    }
+
+    /** The backup's state: the rounds it may show, and each partition's position. */
+    public record Summary(long visibleRound, int partitions, int partitionsShipped, int roundsWithHoles, long lowestRound) {}
+
+    /** Reads every partition's account: the newest round every partition took whole is the one the backup shows. */
+    public Summary state() throws IOException {
+        Set<PartitionId> all = partitions();
+        BackupLedger ledger = new BackupLedger(all);
+        int shipped = 0;
+        long lowest = Long.MAX_VALUE;
+        for (PartitionId p : all) {
+            BackupLedger.Account a = read(p).account();
+            ledger.restore(p, a);
+            if (a.position().round() > 0) {
+                shipped++;
+            }
+            lowest = Math.min(lowest, a.position().round());
+        }
+        TreeSet<Long> visible = ledger.visibleRounds();
+        long v = visible.isEmpty() ? 0 : visible.last();
+        if (v > visibleKnown) {
+            visibleKnown = v;
+        }
+        return new Summary(v, all.size(), shipped, ledger.roundsWithHoles(), all.isEmpty() ? 0 : lowest);
+    }
+
+    /**
+     * Every key under {@code prefix} as the backup shows it: its newest state in a round at most
+     * {@code round}, tombstones left out. Reads every replicated partition: for checks and tools.
+     */
+    public Map<String, State> visible(String prefix, long round) {
+        Map<String, State> out = new TreeMap<>();
+        PartitionClient client = node.partitionClient();
+        for (PartitionId p : partitions()) {
+            Map<String, State> newest = new HashMap<>();
+            String after = "";
+            while (true) {
+                List<Record> page = client.scan(p, prefix, after, SCAN_PAGE);
+                for (Record r : page) {
+                    if (r.getTombstone()) {
+                        continue;
+                    }
+                    State.of(r).filter(st -> st.round() <= round).ifPresent(st -> newest.merge(st.key(), st,
+                            (a, b) -> a.round() >= b.round() ? a : b));
+                }
+                if (page.size() < SCAN_PAGE) {
+                    break;
+                }
+                after = page.getLast().getKey();
+            }
+            newest.values().stream().filter(st -> !st.tombstone()).forEach(st -> out.put(st.key(), st));
+        }
+        return out;
+    }
+
+    private record Kept(BackupLedger.Account account, io.cairn.node.rpc.Version version) {}
+
+    private Kept read(PartitionId p) throws IOException {
+        Optional<Record> r = node.partitionClient().get(p, LEDGER_KEY, true);
+        if (r.isEmpty() || r.get().getTombstone()) {
+            return new Kept(BackupLedger.Account.NONE, RecordCodec.version(Version.ZERO));
+        }
+        return new Kept(decode(JSON.readTree(r.get().getBlob().toByteArray())), r.get().getVersion());
+    }
+
+    private boolean write(PartitionId p, io.cairn.node.rpc.Version current, BackupLedger.Account a) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(encode(a));
+        return node.partitionClient().applyIfStill(p, LEDGER_KEY, current, new byte[0], ByteBuffer.wrap(bytes));
+    }
+
+    static JsonNode encode(BackupLedger.Account a) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("round", a.position().round());
+        o.set("boundary", version(a.position().boundary()));
+        o.set("hole_until", version(a.position().holeUntil()));
+        if (a.underWay() != null) {
+            o.put("under_way", a.underWay());
+            o.put("shipper", a.shipper());
+        }
+        ArrayNode whole = o.putArray("whole");
+        a.whole().forEach(whole::add);
+        ArrayNode holed = o.putArray("holed");
+        a.holed().forEach(holed::add);
+        return o;
+    }
+
+    static BackupLedger.Account decode(JsonNode o) throws IOException {
+        if (!o.has("round") || !o.has("boundary") || !o.has("hole_until") || !o.has("whole") || !o.has("holed")) {
+            throw new IOException("the backup's account of a partition lacks a field: " + o);
+        }
+        TreeSet<Long> whole = new TreeSet<>();
+        o.get("whole").forEach(n -> whole.add(n.asLong()));
+        TreeSet<Long> holed = new TreeSet<>();
+        o.get("holed").forEach(n -> holed.add(n.asLong()));
+        return new BackupLedger.Account(new ShipPosition(o.get("round").asLong(), version(o.get("boundary")), version(o.get("hole_until"))),
+                o.has("under_way") ? o.get("under_way").asLong() : null, o.has("shipper") ? o.get("shipper").asText() : null,
+                whole, holed);
+    }
+
+    private static JsonNode version(Version v) {
+        ArrayNode a = JSON.createArrayNode();
+        a.add(v.epoch()).add(v.seq());
+        return a;
+    }
+
+    private static Version version(JsonNode n) {
+        return new Version(n.get(0).asLong(), n.get(1).asLong());
+    }
+}

@@ -1,0 +1,125 @@
+package io.cairn.server.backup;
+
+import io.cairn.core.partition.PartitionId;
+import io.cairn.node.BackupLink;
+import io.cairn.node.rpc.ShipPositionsMessage;
+import io.cairn.node.rpc.ShipmentMessage;
+import io.cairn.node.rpc.ShippedMessage;
+import io.cairn.node.rpc.WireCodec;
+import io.cairn.protocol.BackupLedger;
+import io.cairn.protocol.ShipPosition;
+import io.cairn.protocol.Shipment;
+import io.cairn.server.admin.AdminClient;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A primary site's link to its backup site over the backup cluster's admin API: each call is
+ * signed (SigV4, with the body's SHA-256) by an admin key of the backup cluster, and goes to one of
+ * its endpoints, the next one after a call that could not reach it.
+ */
+public final class HttpBackupLink implements BackupLink {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private final List<URI> endpoints;
+    private final String token;
+    private final String region;
+    private final HttpClient http;
+    private final AtomicInteger next = new AtomicInteger();
+
+    /**
+     * @param endpoints the backup cluster's S3 endpoints ({@code http://host:port} or {@code https://})
+     * @param token     {@code ACCESS_KEY:SECRET_KEY} of an admin user of the backup cluster
+     * @param region    the region the backup cluster's nodes check signatures for
+     * @param tlsOrNull whom to trust for {@code https://} endpoints; null for the JVM's default
+     */
+    public HttpBackupLink(List<String> endpoints, String token, String region, javax.net.ssl.SSLContext tlsOrNull) {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("a backup site needs at least one endpoint");
+        }
+        if (token.indexOf(':') <= 0) {
+            throw new IllegalArgumentException("the backup site's admin key must be ACCESS_KEY:SECRET_KEY");
+        }
+        this.endpoints = endpoints.stream().map(e -> URI.create(e.endsWith("/") ? e.substring(0, e.length() - 1) : e)).toList();
+        this.token = token;
+        this.region = region;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        if (tlsOrNull != null) {
+            b.sslContext(tlsOrNull);
+        }
+        this.http = b.build();
+    }
+
+    @Override
+    public CompletableFuture<Map<PartitionId, ShipPosition>> positions(Set<PartitionId> partitions) {
+        ShipPositionsMessage.Builder ask = ShipPositionsMessage.newBuilder();
+        partitions.forEach(p -> ask.addPartitions(WireCodec.ref(p)));
+        return post("/_cairn/backup/positions", ask.build().toByteArray()).thenApply(body -> {
+            try {
+                Map<PartitionId, ShipPosition> out = new TreeMap<>();
+                ShipPositionsMessage.parseFrom(body).getPositionsList()
+                        .forEach(m -> out.put(WireCodec.partition(m.getPartition()), WireCodec.position(m)));
+                return out;
+            } catch (IOException e) {
+                throw new IllegalStateException("the backup site answered positions that are not readable: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<BackupLedger.Decision> ship(Shipment page) {
+        return post("/_cairn/backup/ship", WireCodec.shipment(page).toByteArray()).thenApply(body -> {
+            try {
+                ShippedMessage m = ShippedMessage.parseFrom(body);
+                return new BackupLedger.Decision(m.getOk(), m.getPositionChanged(), m.getWhy());
+            } catch (IOException e) {
+                throw new IllegalStateException("the backup site answered a page with something not readable: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private CompletableFuture<byte[]> post(String path, byte[] body) {
+        URI uri = endpoints.get(Math.floorMod(next.get(), endpoints.size())).resolve(path);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("content-type", "application/x-protobuf")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        try {
+            AdminClient.sign(b, "POST", uri, token, region, sha256(body));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).handle((r, failure) -> {
+            if (failure != null) {
+                next.incrementAndGet(); // the next call tries the next endpoint
+                throw new java.util.concurrent.CompletionException(new IOException(uri + ": " + failure.getMessage(), failure));
+            }
+            if (r.statusCode() != 200) {
+                if (r.statusCode() >= 500) {
+                    next.incrementAndGet();
+                }
+                throw new java.util.concurrent.CompletionException(new IOException(uri + ": HTTP " + r.statusCode() + " "
+                        + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            return r.body();
+        });
+    }
+
+    private static String sha256(byte[] body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.cairn.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cairn.server.dev.DevCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A primary cluster of 3 real nodes ships its consistent cuts (a round every 500 ms) to a backup
+ * cluster of 3 real nodes over the backup's signed admin API. One writer PUTs objects named by a
+ * counter, one after another, each acknowledged before the next begins. Throughout, while backup
+ * nodes are SIGKILLed and started again (one, then two of three, which leaves the backup without
+ * a majority of its map's voters: the link is as good as cut), what the backup shows (the newest
+ * state of every key in the newest round every partition shipped whole) must be a prefix of the
+ * counter: no write missing below one that is there. At the end it shows every acknowledged write.
+ */
+@ExtendWith(NodeLogsOnFailure.class)
+class BackupSiteTest {
+
+    static final int PARTITIONS = 8;
+    static TestCluster backup;
+    static TestCluster primary;
+
+    @BeforeAll
+    static void start() throws Exception {
+        backup = TestCluster.startWithPartitions(3, PARTITIONS, Map.of());
+        List<String> endpoints = new ArrayList<>();
+        for (int i = 0; i < backup.nodes(); i++) {
+            endpoints.add(backup.endpoint(i));
+        }
+        Map<Integer, DevCluster.NodeSettings> settings = new HashMap<>();
+        for (int i = 0; i < 3; i++) {
+            settings.put(i, DevCluster.NodeSettings.backupSite(500, endpoints, backup.accessKey() + ":" + backup.secretKey()));
+        }
+        primary = TestCluster.startWithPartitions(3, PARTITIONS, settings);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (primary != null) {
+            primary.close();
+        }
+        if (backup != null) {
+            backup.close();
+        }
+    }
+
+    /** The counters the backup shows now, or null if it could not be read. */
+    private static TreeSet<Integer> shown(AtomicLong round) {
+        JsonNode v;
+        try {
+            v = backup.admin().backupVisible("i/");
+        } catch (Exception e) {
+            return null;
+        }
+        round.set(v.path("round").asLong());
+        TreeSet<Integer> out = new TreeSet<>();
+        for (JsonNode k : v.path("keys")) {
+            String key = k.path("key").asText();
+            int slash = key.lastIndexOf("/n-");
+            if (slash >= 0) {
+                out.add(Integer.parseInt(key.substring(slash + 3)));
+            }
+        }
+        return out;
+    }
+
+    /** Fails with the gap if {@code shown} is not 0..n-1. */
+    private static void assertPrefix(TreeSet<Integer> shown, long round) {
+        if (!shown.isEmpty()) {
+            assertThat(shown.last()).as("round %d shows %d writes, the newest n-%06d: a write below it is missing", round, shown.size(),
+                    shown.last()).isEqualTo(shown.size() - 1);
+        }
+    }
+
+    /** Waits for {@code condition}, failing at once with the checker's finding if it found a gap. */
+    private static void awaitShown(String alias, Duration atMost, AtomicReference<AssertionError> broken,
+                                   java.util.concurrent.Callable<Boolean> condition) {
+        Awaitility.await(alias).atMost(atMost).until(() -> {
+            if (broken.get() != null) {
+                throw broken.get();
+            }
+            return condition.call();
+        });
+    }
+
+    @Test
+    void theBackupAlwaysShowsAPrefixOfTheWritesAndAtLastAllOfThem() throws Exception {
+        S3Client s3 = primary.s3(0);
+        s3.createBucket(r -> r.bucket("counter"));
+        AtomicInteger acknowledged = new AtomicInteger();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Thread writer = Thread.ofVirtual().start(() -> {
+            for (int i = 0; writing.get(); ) {
+                String key = String.format("n-%06d", i);
+                try {
+                    s3.putObject(r -> r.bucket("counter").key(key), RequestBody.fromString("write " + key));
+                    i++;
+                    acknowledged.set(i);
+                } catch (RuntimeException e) {
+                    // not acknowledged: the same counter again, so that the next is begun only after it
+                }
+            }
+        });
+        AtomicBoolean checking = new AtomicBoolean(true);
+        AtomicReference<AssertionError> broken = new AtomicReference<>();
+        AtomicInteger checks = new AtomicInteger();
+        AtomicInteger largestShown = new AtomicInteger();
+        TreeSet<Long> rounds = new TreeSet<>();
+        Thread checker = Thread.ofVirtual().start(() -> {
+            AtomicLong round = new AtomicLong();
+            while (checking.get() && broken.get() == null) {
+                TreeSet<Integer> shown = shown(round);
+                if (shown != null) {
+                    try {
+                        assertPrefix(shown, round.get());
+                    } catch (AssertionError e) {
+                        broken.set(e);
+                    }
+                    checks.incrementAndGet();
+                    largestShown.accumulateAndGet(shown.size(), Math::max);
+                    synchronized (rounds) {
+                        rounds.add(round.get());
+                    }
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try {
+            awaitShown("the backup shows writes", Duration.ofSeconds(60), broken, () -> largestShown.get() > 20);
+
+            backup.kill(2);
+            int before = acknowledged.get();
+            awaitShown("writes shown with a backup node down", Duration.ofSeconds(60), broken,
+                    () -> largestShown.get() > before + 20);
+            backup.restart(2);
+
+            // Two of three backup nodes down: the backup's map has no majority, nothing can be taken.
+            backup.kill(0);
+            backup.kill(1);
+            int cut = acknowledged.get();
+            Thread.sleep(5_000);
+            assertThat(acknowledged.get()).as("the primary takes writes while its backup site is gone").isGreaterThan(cut);
+            backup.startAgain(0);
+            backup.startAgain(1);
+            backup.awaitUp(0, TestCluster.READY_TIMEOUT);
+            backup.awaitUp(1, TestCluster.READY_TIMEOUT);
+            int back = acknowledged.get();
+            awaitShown("writes shown once the backup is back", Duration.ofSeconds(120), broken, () -> largestShown.get() > back);
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+        int total = acknowledged.get();
+        AtomicLong round = new AtomicLong();
+        Awaitility.await("every acknowledged write shown").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    TreeSet<Integer> shown = shown(round);
+                    return shown != null && shown.size() >= total;
+                });
+        checking.set(false);
+        checker.join();
+        if (broken.get() != null) {
+            throw broken.get();
+        }
+        TreeSet<Integer> last = shown(round);
+        assertThat(last).isNotNull();
+        assertPrefix(last, round.get());
+        assertThat(last.size()).as("writes shown at round %d", round.get()).isIn(total, total + 1);
+        assertThat(checks.get()).isGreaterThan(20);
+        synchronized (rounds) {
+            assertThat(rounds.size()).as("distinct rounds shown").isGreaterThan(5);
+        }
+        JsonNode state = backup.admin().backup();
+        assertThat(state.path("partitions").asInt()).isEqualTo(PARTITIONS);
+        assertThat(state.path("partitions_shipped").asInt()).isEqualTo(PARTITIONS);
+        assertThat(state.path("visible_round").asLong()).isGreaterThanOrEqualTo(round.get());
+        System.out.printf("backup site: %d writes, %d checks of the backup, %d distinct rounds shown, %d rounds with holes%n", total,
+                checks.get(), rounds.size(), state.path("rounds_with_holes").asInt());
+    }
+}
