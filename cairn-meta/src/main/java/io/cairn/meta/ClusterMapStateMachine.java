@@ -59,7 +59,17 @@ public final class ClusterMapStateMachine {
                             MetaResult.success(state.map().epoch()))
                     : new Applied(state, MetaResult.failure(MetaResult.CUT_CLOSED, state.map().epoch()));
             case MetaCommand.FenceCut c -> new Applied(state.withCuts(state.cutLog().fence(c.round())), MetaResult.success(state.map().epoch()));
+            case MetaCommand.ShowBackupRound c -> state.backupMark().shipping() && c.round() > state.backupMark().shownRound()
+                    ? new Applied(state.withBackup(new BackupMark(c.round(), c.atMillis(), BackupMark.SHIPPING)),
+                            MetaResult.success(state.map().epoch()))
+                    : new Applied(state, MetaResult.failure(MetaResult.BACKUP_CLOSED, state.map().epoch()));
+            case MetaCommand.PromoteBackup c -> promoteBackup(state, c);
         };
+        if (!(command instanceof MetaCommand.ShowBackupRound || command instanceof MetaCommand.PromoteBackup) && applied.state() != state
+                && !java.util.Objects.equals(applied.state().backup(), state.backup())) {
+            // The backup site's mark passes unchanged through every command but its own.
+            applied = new Applied(applied.state().withBackup(state.backup()), applied.result());
+        }
         if (!(command instanceof MetaCommand.RecordCut || command instanceof MetaCommand.FenceCut) && applied.state() != state
                 && !java.util.Objects.equals(applied.state().cuts(), state.cuts())) {
             // The record of consistent cuts passes unchanged through every command but its own.
@@ -308,6 +318,20 @@ public final class ClusterMapStateMachine {
         List<PoolInfo> pools = new ArrayList<>(map.pools());
         pools.add(pool);
         return changed(map.next(map.nodes(), pools, map.buckets(), map.users()), state.stats());
+    }
+
+    private static Applied promoteBackup(MetaState state, MetaCommand.PromoteBackup c) {
+        BackupMark now = state.backupMark();
+        boolean taken = switch (c.stage()) {
+            case BackupMark.PROMOTING -> now.shipping() && now.shownRound() > 0;
+            case BackupMark.PROMOTED -> !now.shipping();
+            default -> false;
+        };
+        if (!taken) {
+            return new Applied(state, MetaResult.failure(MetaResult.BACKUP_CLOSED, state.map().epoch()));
+        }
+        return new Applied(state.withBackup(new BackupMark(now.shownRound(), now.shownAtMillis(), c.stage())),
+                MetaResult.success(state.map().epoch()));
     }
 
     private static Applied createBucket(MetaState state, MetaCommand.CreateBucket c) {

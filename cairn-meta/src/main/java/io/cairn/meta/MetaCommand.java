@@ -49,6 +49,8 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.RecordCut.class, name = "RecordCut"),
         @JsonSubTypes.Type(value = MetaCommand.FenceCut.class, name = "FenceCut"),
         @JsonSubTypes.Type(value = MetaCommand.ClearActing.class, name = "ClearActing"),
+        @JsonSubTypes.Type(value = MetaCommand.ShowBackupRound.class, name = "ShowBackupRound"),
+        @JsonSubTypes.Type(value = MetaCommand.PromoteBackup.class, name = "PromoteBackup"),
 })
 public sealed interface MetaCommand {
 
@@ -323,6 +325,32 @@ public sealed interface MetaCommand {
                 throw new IllegalArgumentException("round must be >= 1: " + round);
             }
             boundaries = boundaries == null ? java.util.List.of() : java.util.List.copyOf(boundaries);
+        }
+    }
+
+    /**
+     * This cluster, a backup site, shows round {@code round} of its primary site's cuts from now on
+     * (every partition shipped it whole): taken only while it ships and if the round is after the
+     * one it shows (else BACKUP_CLOSED), so the round shown never goes back.
+     */
+    record ShowBackupRound(long round, long atMillis) implements MetaCommand {
+        public ShowBackupRound {
+            if (round < 1) {
+                throw new IllegalArgumentException("round must be >= 1: " + round);
+            }
+        }
+    }
+
+    /**
+     * Promotes this backup site: to {@link BackupMark#PROMOTING} (it takes no more rounds; the round
+     * it shows is final), then to {@link BackupMark#PROMOTED} (open for writes). A step back or a
+     * promotion of a cluster that never showed a round is refused (BACKUP_CLOSED).
+     */
+    record PromoteBackup(String stage) implements MetaCommand {
+        public PromoteBackup {
+            if (!BackupMark.PROMOTING.equals(stage) && !BackupMark.PROMOTED.equals(stage)) {
+                throw new IllegalArgumentException("a backup site is promoted in two steps, promoting and promoted, not " + stage);
+            }
         }
     }
 

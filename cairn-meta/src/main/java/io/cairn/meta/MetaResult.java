@@ -11,6 +11,8 @@ public record MetaResult(boolean ok, String error, long epoch) {
     public static final String NO_SUCH_NODE = "NO_SUCH_NODE";
     /** The round of a consistent cut was recorded or fenced already, or a later one was. */
     public static final String CUT_CLOSED = "CUT_CLOSED";
+    /** A backup site's round is not after the one shown, or it is being promoted, or a promotion steps back. */
+    public static final String BACKUP_CLOSED = "BACKUP_CLOSED";
     public static final String NO_SUCH_POOL = "NO_SUCH_POOL";
     public static final String NO_SUCH_BUCKET = "NO_SUCH_BUCKET";
     public static final String NO_SUCH_USER = "NO_SUCH_USER";

@@ -23,7 +23,9 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
                         java.util.Set<String> downForCut,
                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-                        CutLog cuts) {
+                        CutLog cuts,
+                        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                        BackupMark backup) {
 
     public MetaState {
         Objects.requireNonNull(map, "map");
@@ -35,7 +37,22 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
 
     public MetaState(ClusterMap map, Map<String, NodeStats> stats, Map<String, Long> joinTokens, ClusterCaKey clusterCaKey,
                      java.util.Set<String> downForCut) {
-        this(map, stats, joinTokens, clusterCaKey, downForCut, null);
+        this(map, stats, joinTokens, clusterCaKey, downForCut, null, null);
+    }
+
+    public MetaState(ClusterMap map, Map<String, NodeStats> stats, Map<String, Long> joinTokens, ClusterCaKey clusterCaKey,
+                     java.util.Set<String> downForCut, CutLog cuts) {
+        this(map, stats, joinTokens, clusterCaKey, downForCut, cuts, null);
+    }
+
+    /** This cluster as a backup site ({@link BackupMark#NONE} until it shows a round or is promoted). */
+    public BackupMark backupMark() {
+        return backup == null ? BackupMark.NONE : backup;
+    }
+
+    /** This state with another mark of the backup site. */
+    public MetaState withBackup(BackupMark mark) {
+        return new MetaState(map, stats, joinTokens, clusterCaKey, downForCut, cuts, mark);
     }
 
     /** How far consistent cuts have come ({@link CutLog#NONE} before the first). */
@@ -45,7 +62,7 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
 
     /** This state with another record of consistent cuts. */
     public MetaState withCuts(CutLog newCuts) {
-        return new MetaState(map, stats, joinTokens, clusterCaKey, downForCut, newCuts);
+        return new MetaState(map, stats, joinTokens, clusterCaKey, downForCut, newCuts, backup);
     }
 
     public MetaState(ClusterMap map, Map<String, NodeStats> stats, Map<String, Long> joinTokens, ClusterCaKey clusterCaKey) {
@@ -62,17 +79,17 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
 
     /** This state with another map. */
     public MetaState withMap(ClusterMap newMap) {
-        return new MetaState(newMap, stats, joinTokens, clusterCaKey, downForCut, cuts);
+        return new MetaState(newMap, stats, joinTokens, clusterCaKey, downForCut, cuts, backup);
     }
 
     /** This state with other join tokens. */
     public MetaState withJoinTokens(Map<String, Long> newTokens) {
-        return new MetaState(map, stats, newTokens, clusterCaKey, downForCut, cuts);
+        return new MetaState(map, stats, newTokens, clusterCaKey, downForCut, cuts, backup);
     }
 
     /** This state with another sealed CA key (or none). */
     public MetaState withClusterCaKey(ClusterCaKey key) {
-        return new MetaState(map, stats, joinTokens, key, downForCut, cuts);
+        return new MetaState(map, stats, joinTokens, key, downForCut, cuts, backup);
     }
 
     /**
@@ -81,7 +98,7 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
      * {@link PeerReachability}); a node leaves the set when it is up again.
      */
     public MetaState withDownForCut(java.util.Set<String> nodes) {
-        return new MetaState(map, stats, joinTokens, clusterCaKey, nodes, cuts);
+        return new MetaState(map, stats, joinTokens, clusterCaKey, nodes, cuts, backup);
     }
 
     /** What a member's query is answered: everything but the sealed CA key, which stays with the voters. */

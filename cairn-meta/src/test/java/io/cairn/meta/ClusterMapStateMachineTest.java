@@ -73,6 +73,29 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
+    void aBackupSitesShownRoundOnlyMovesOnAndAPromotionOnlyForward() {
+        apply(bootstrap());
+        assertThat(apply(new MetaCommand.PromoteBackup(BackupMark.PROMOTING)).error()).as("nothing shown yet")
+                .isEqualTo(MetaResult.BACKUP_CLOSED);
+        assertThat(apply(new MetaCommand.ShowBackupRound(4, 1000)).ok()).isTrue();
+        assertThat(apply(new MetaCommand.ShowBackupRound(3, 2000)).error()).isEqualTo(MetaResult.BACKUP_CLOSED);
+        assertThat(apply(new MetaCommand.ShowBackupRound(4, 2000)).error()).isEqualTo(MetaResult.BACKUP_CLOSED);
+        apply(new MetaCommand.RegisterNode(node("n1")));
+        assertThat(state.backupMark()).as("kept through other commands").isEqualTo(new BackupMark(4, 1000, BackupMark.SHIPPING));
+        assertThat(apply(new MetaCommand.PromoteBackup(BackupMark.PROMOTED)).error()).as("not promoting yet")
+                .isEqualTo(MetaResult.BACKUP_CLOSED);
+        assertThat(apply(new MetaCommand.PromoteBackup(BackupMark.PROMOTING)).ok()).isTrue();
+        assertThat(apply(new MetaCommand.ShowBackupRound(5, 3000)).error()).as("no round after a promotion")
+                .isEqualTo(MetaResult.BACKUP_CLOSED);
+        assertThat(apply(new MetaCommand.PromoteBackup(BackupMark.PROMOTED)).ok()).isTrue();
+        assertThat(apply(new MetaCommand.PromoteBackup(BackupMark.PROMOTING)).error()).isEqualTo(MetaResult.BACKUP_CLOSED);
+        assertThat(state.backupMark()).isEqualTo(new BackupMark(4, 1000, BackupMark.PROMOTED));
+        assertThat(state.backupMark().promoted()).isTrue();
+        assertThat(MetaJson.read(MetaJson.write(state), MetaState.class).backupMark()).as("kept in a snapshot")
+                .isEqualTo(state.backupMark());
+    }
+
+    @Test
     void registerAddsNodeUpAndIn() {
         apply(bootstrap());
         MetaResult result = apply(new MetaCommand.RegisterNode(node("n1")));

@@ -9,7 +9,9 @@ public final class ClusterException extends RuntimeException {
         /** A node refused the write for lack of space. */
         FULL,
         /** No good copy of the data was found. */
-        CORRUPT
+        CORRUPT,
+        /** The cluster takes no writes: a backup site not promoted. */
+        READ_ONLY
     }
 
     private final Kind kind;

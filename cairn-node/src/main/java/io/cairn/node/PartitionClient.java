@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * or an unreachable node it refreshes the map and retries with backoff, until the retry budget
  * runs out.
  */
-public final class PartitionClient {
+public final class PartitionClient implements Records {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionClient.class);
     private static final long BACKOFF_MIN_MILLIS = 50;
@@ -152,6 +152,7 @@ public final class PartitionClient {
      * Writes one record through the partition's primary; returns once the holders have it
      * durably, with the live record it superseded (metadata only), if any.
      */
+    @Override
     public Optional<Record> apply(PartitionId p, String key, boolean tombstone, byte[] meta, ByteBuffer blob) {
         ApplyRequest.Builder req = ApplyRequest.newBuilder()
                 .setPartition(RecordCodec.ref(p)).setKey(key).setTombstone(tombstone)
@@ -165,6 +166,7 @@ public final class PartitionClient {
      * still {@code current} (as read): a compare-and-set, decided by the primary in the order it
      * sequences the writes of the key. True if written, false if another write came first.
      */
+    @Override
     public boolean applyIfStill(PartitionId p, String key, io.cairn.node.rpc.Version current, byte[] meta, ByteBuffer blob) {
         ApplyRequest.Builder req = ApplyRequest.newBuilder()
                 .setPartition(RecordCodec.ref(p)).setKey(key).setTombstone(false)
@@ -178,6 +180,7 @@ public final class PartitionClient {
      * Deletes one record through the partition's primary only if its newest version is still
      * {@code current} (as read): true if deleted, false if another write came first.
      */
+    @Override
     public boolean deleteIfStill(PartitionId p, String key, io.cairn.node.rpc.Version current) {
         ApplyRequest.Builder req = ApplyRequest.newBuilder()
                 .setPartition(RecordCodec.ref(p)).setKey(key).setTombstone(true)
@@ -215,6 +218,7 @@ public final class PartitionClient {
      * until the map marks it down. Retried with backoff and map refreshes until the retry budget
      * runs out.
      */
+    @Override
     public Optional<Record> get(PartitionId p, String key, boolean withBlob) {
         Optional<Optional<Record>> inSite = leasedGet(p, key, withBlob);
         if (inSite.isPresent()) {
@@ -492,6 +496,7 @@ public final class PartitionClient {
      * the order of {@link #sourceOrder}, which prefers this node's site. A holder whose copy failed its check
      * is sent the good bytes once they are found.
      */
+    @Override
     public Optional<Record> getImmutable(PartitionId p, String key, int spread) {
         MapView.Current current = mapView.current();
         List<String> up = current.placement().of(p).upHolders(current.map());
@@ -566,6 +571,7 @@ public final class PartitionClient {
     }
 
     /** Records by key order at the partition's primary. */
+    @Override
     public List<Record> scan(PartitionId p, String prefix, String afterKey, int limit) {
         return scan(p, prefix, afterKey, limit, "");
     }
@@ -577,6 +583,7 @@ public final class PartitionClient {
      * when the primary is in another site, first from a holder in this one under a read lease, as
      * {@link #get} does too.
      */
+    @Override
     public List<Record> scan(PartitionId p, String prefix, String afterKey, int limit, String delimiter) {
         ScanRequest.Builder req = ScanRequest.newBuilder().setPartition(RecordCodec.ref(p))
                 .setPrefix(prefix).setAfterKey(afterKey).setLimit(limit).setDelimiter(delimiter);

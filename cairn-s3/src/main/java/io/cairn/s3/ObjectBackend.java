@@ -15,6 +15,14 @@ import java.util.Optional;
  */
 public interface ObjectBackend {
 
+  /**
+   * Why the backend takes no writes now (a backup site not promoted), or null when it does: every
+   * request but a GET, a HEAD or a CORS preflight is then refused with AccessDenied and this reason.
+   */
+  default String readOnlyReason() {
+    return null;
+  }
+
   /** The secret key of an access key, or empty when the access key is unknown. */
   Optional<String> secretKey(String accessKey);
 

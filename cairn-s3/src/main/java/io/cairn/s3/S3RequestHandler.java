@@ -258,6 +258,9 @@ public final class S3RequestHandler extends Handler.Abstract {
       cors.annotate(ex, target[0]);
     }
     if (target[0] != null && target[1] == null && PostObjectOperations.isFormUpload(ex)) {
+      if (backend.readOnlyReason() != null) {
+        throw new S3Exception(S3Error.AccessDenied, backend.readOnlyReason());
+      }
       posts.post(ex, target[0], (fields, policy) -> formSigner(ex, fields, policy), auth -> admit(ex, auth), Instant.ofEpochMilli(clock.millis()),
           backend.sseS3Available());
       return;
@@ -265,6 +268,10 @@ public final class S3RequestHandler extends Handler.Abstract {
     Authentication auth = authenticate(ex, target[2]);
     String bucket = target[0], key = target[1];
     admit(ex, auth);
+    String readOnly = backend.readOnlyReason();
+    if (readOnly != null && !ex.method().equals("GET") && !ex.method().equals("HEAD")) {
+      throw new S3Exception(S3Error.AccessDenied, readOnly);
+    }
     RequestContext ctx = PolicyContexts.of(ex, auth, () -> backend.ownerName(auth.accessKey()), Instant.ofEpochMilli(clock.millis()));
     QueryParameters q = ex.query();
     String method = ex.method();

@@ -278,8 +278,30 @@ public final class CairnCli {
     }
 
     @Command(name = "admin", description = "Operates a running cluster.", subcommands = {Admin.Status.class, Admin.Bucket.class,
-            Admin.NodeCommand.class, Admin.User.class, Admin.Key.class, Admin.Sse.class})
+            Admin.NodeCommand.class, Admin.User.class, Admin.Key.class, Admin.Sse.class, Admin.Replicate.class})
     static final class Admin {
+
+        @Command(name = "replicate", description = "This cluster as a backup site: status: the round of the primary site's"
+                + " consistent cuts it shows, and when it was shown; promote: make that round final and open the cluster for writes"
+                + " (after the primary site is lost).")
+        static final class Replicate implements Callable<Integer> {
+            @Parameters(index = "0", paramLabel = "ACTION", description = "status or promote")
+            String action;
+            @CommandLine.Mixin
+            Target target = new Target();
+
+            @Override
+            public Integer call() throws Exception {
+                AdminClient client = target.client();
+                switch (action) {
+                    case "status" -> System.out.println(client.backup().toPrettyString());
+                    case "promote" -> System.out.println(client.promoteBackup().toPrettyString());
+                    default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                            "unknown action '" + action + "': use status or promote");
+                }
+                return 0;
+            }
+        }
 
         @Command(name = "sse", description = "What each SSE master key wraps (objects, uploads under way, secret keys); rewrap:"
                 + " wrap every object's and upload's data key anew by the current master key, so the others can be removed.")

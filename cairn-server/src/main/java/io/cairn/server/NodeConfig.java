@@ -75,7 +75,8 @@ public record NodeConfig(
         @JsonProperty("lifecycle_day_seconds") Long lifecycleDaySeconds,
         @JsonProperty("cut_interval_millis") Long cutIntervalMillis,
         @JsonProperty("backup_endpoints") List<String> backupEndpoints,
-        @JsonProperty("backup_admin_key") String backupAdminKey) {
+        @JsonProperty("backup_admin_key") String backupAdminKey,
+        @JsonProperty("backup_site") Boolean backupSite) {
 
     /**
      * For tests: the emulated link between two sites where it differs from {@code site_delay_millis}
@@ -136,7 +137,7 @@ public record NodeConfig(
                 or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false),
                 or(tiebreaker, false), siteLinks == null ? List.of() : List.copyOf(siteLinks),
                 or(lifecycleDaySeconds, LIFECYCLE_DAY_SECONDS_DEFAULT), or(cutIntervalMillis, 0L),
-                backupEndpoints == null ? List.of() : List.copyOf(backupEndpoints), backupAdminKey);
+                backupEndpoints == null ? List.of() : List.copyOf(backupEndpoints), backupAdminKey, or(backupSite, false));
     }
 
     /**
@@ -217,6 +218,8 @@ public record NodeConfig(
                 "must be 0 (no consistent cuts) or 50 to 60000: " + cutIntervalMillis);
         require(backupEndpoints.isEmpty() == (backupAdminKey == null), source, backupEndpoints.isEmpty() ? "backup_endpoints" : "backup_admin_key",
                 "is needed too: a backup site takes backup_endpoints and backup_admin_key together");
+        require(backupEndpoints.isEmpty() || !backupSite, source, "backup_site",
+                "cannot be true with backup_endpoints: a cluster is a primary site that ships, or a backup site that takes");
         require(backupEndpoints.isEmpty() || cutIntervalMillis > 0, source, "cut_interval_millis",
                 "must be set when backup_endpoints is: the backup site takes consistent cuts");
         require(backupAdminKey == null || backupAdminKey.matches("[A-Za-z0-9]{8,128}:\\S{8,}"), source, "backup_admin_key",

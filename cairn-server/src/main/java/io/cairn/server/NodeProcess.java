@@ -118,18 +118,33 @@ public final class NodeProcess implements AutoCloseable {
             resources.remove(firstJoins);
         }
 
+        io.cairn.server.backup.HttpBackupLink backupLink = c.backupEndpoints().isEmpty() ? null
+                : new io.cairn.server.backup.HttpBackupLink(c.backupEndpoints(), c.backupAdminKey(), c.region(), null);
         StorageNode node = StorageNode.start(new NodeRuntimeConfig(nodeId, c.site(), c.zone(), c.publicAddress(),
                 c.clusterAddress(), c.metaAddress(), c.capacityBytes(), c.heartbeatIntervalMillis(), c.chunkSizeBytes(),
                 c.rpcTimeoutMillis(), c.requestRetryMillis(), c.recoveryBytesPerSecond(), c.scrubBytesPerSecond(),
                 c.scrubPauseMillis(), c.minCopies(), siteLinks, c.tiebreaker(), c.downAfterMillis(), c.cutIntervalMillis()), store, metaClient, NodeProcess::halt, NodeIdentity.nextIncarnation(c.dataPath()),
-                tls, ca, c.backupEndpoints().isEmpty() ? null
-                        : new io.cairn.server.backup.HttpBackupLink(c.backupEndpoints(), c.backupAdminKey(), c.region(), null));
+                tls, ca, backupLink);
         resources.add(node);
+        if (backupLink != null) {
+            resources.add(new io.cairn.server.backup.BucketShipper(node.mapView(), nodeId, backupLink).start());
+        }
 
         var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());
-        ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC(), sse, c.bucketsPerUserMax());
+        io.cairn.server.backup.BackupMarks marks = null;
+        io.cairn.server.backup.BackupSite backupSite = null;
+        io.cairn.node.Records records = node.partitionClient();
+        if (c.backupSite()) {
+            marks = new io.cairn.server.backup.BackupMarks(metaClient);
+            resources.add(marks);
+            backupSite = new io.cairn.server.backup.BackupSite(node, marks).start();
+            resources.add(backupSite);
+            records = new io.cairn.server.backup.BackupView(node.partitionClient(), marks);
+        }
+        ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC(), sse, c.bucketsPerUserMax(),
+                records, marks);
         AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken(), admission(tls, ca, bootstrapToken, metaClient), sse,
-                c.bucketsPerUserMax()).withSseKeys(backend::sseKeyUse);
+                c.bucketsPerUserMax()).withSseKeys(backend::sseKeyUse).withBackupSite(backupSite);
         S3Gateway gateway = S3Gateway.start(new S3GatewayConfig(publicAddr.getHostString(), publicAddr.getPort(), c.region(),
                 c.clockSkewSeconds() * 1000, List.of(), c.concurrentRequestsMax(), S3GatewayConfig.BODY_BYTES_MAX,
                 c.failedSignaturesPerMinute(), c.minUploadBytesPerSecond(),

@@ -1,6 +1,7 @@
 package io.cairn.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cairn.server.dev.DevCluster;
@@ -24,12 +25,16 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A primary cluster of 3 real nodes ships its consistent cuts (a round every 500 ms) to a backup
- * cluster of 3 real nodes over the backup's signed admin API. One writer PUTs objects named by a
- * counter, one after another, each acknowledged before the next begins. Throughout, while backup
- * nodes are SIGKILLed and started again (one, then two of three, which leaves the backup without
- * a majority of its map's voters: the link is as good as cut), what the backup shows (the newest
- * state of every key in the newest round every partition shipped whole) must be a prefix of the
- * counter: no write missing below one that is there. At the end it shows every acknowledged write.
+ * cluster of 3 real nodes ({@code backup_site: true}) over the backup's signed admin API. One
+ * writer PUTs objects named by a counter, one after another, each acknowledged before the next
+ * begins. Throughout, while backup nodes are SIGKILLed and started again (one, then two of three,
+ * which leaves the backup without a majority of its map's voters: the link is as good as cut), what
+ * the backup shows must be a prefix of the counter (no write missing below one that is there):
+ * its kept states in the round shown ({@code /_cairn/backup/visible}) and its S3 listing of the
+ * bucket through every node, whose newest object reads back byte for byte. At the end it shows
+ * every acknowledged write and refuses writes; then the primary is SIGKILLed, the backup is
+ * promoted, and it serves the writes of its last round, takes new ones, and deletes and overwrites
+ * the old.
  */
 @ExtendWith(NodeLogsOnFailure.class)
 class BackupSiteTest {
@@ -40,7 +45,11 @@ class BackupSiteTest {
 
     @BeforeAll
     static void start() throws Exception {
-        backup = TestCluster.startWithPartitions(3, PARTITIONS, Map.of());
+        Map<Integer, DevCluster.NodeSettings> backupNodes = new HashMap<>();
+        for (int i = 0; i < 3; i++) {
+            backupNodes.put(i, DevCluster.NodeSettings.backupSiteNode());
+        }
+        backup = TestCluster.startWithPartitions(3, PARTITIONS, backupNodes);
         List<String> endpoints = new ArrayList<>();
         for (int i = 0; i < backup.nodes(); i++) {
             endpoints.add(backup.endpoint(i));
@@ -82,10 +91,22 @@ class BackupSiteTest {
         return out;
     }
 
+    /** The counters the backup's S3 listing of the bucket shows now (through node {@code node}), or null if it could not be read. */
+    private static TreeSet<Integer> listed(int node) {
+        try {
+            TreeSet<Integer> out = new TreeSet<>();
+            backup.s3(node).listObjectsV2Paginator(r -> r.bucket("counter").maxKeys(250)).contents()
+                    .stream().filter(o -> o.key().startsWith("n-")).forEach(o -> out.add(Integer.parseInt(o.key().substring(2))));
+            return out;
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+            return null;
+        }
+    }
+
     /** Fails with the gap if {@code shown} is not 0..n-1. */
-    private static void assertPrefix(TreeSet<Integer> shown, long round) {
+    private static void assertPrefix(TreeSet<Integer> shown, String where) {
         if (!shown.isEmpty()) {
-            assertThat(shown.last()).as("round %d shows %d writes, the newest n-%06d: a write below it is missing", round, shown.size(),
+            assertThat(shown.last()).as("%s shows %d writes, the newest n-%06d: a write below it is missing", where, shown.size(),
                     shown.last()).isEqualTo(shown.size() - 1);
         }
     }
@@ -112,6 +133,8 @@ class BackupSiteTest {
                 String key = String.format("n-%06d", i);
                 try {
                     s3.putObject(r -> r.bucket("counter").key(key), RequestBody.fromString("write " + key));
+                    // One key written again and again: the backup drops its states that no round shown needs.
+                    s3.putObject(r -> r.bucket("counter").key("latest"), RequestBody.fromString(key));
                     i++;
                     acknowledged.set(i);
                 } catch (RuntimeException e) {
@@ -122,15 +145,32 @@ class BackupSiteTest {
         AtomicBoolean checking = new AtomicBoolean(true);
         AtomicReference<AssertionError> broken = new AtomicReference<>();
         AtomicInteger checks = new AtomicInteger();
+        AtomicInteger listedChecks = new AtomicInteger();
         AtomicInteger largestShown = new AtomicInteger();
         TreeSet<Long> rounds = new TreeSet<>();
         Thread checker = Thread.ofVirtual().start(() -> {
             AtomicLong round = new AtomicLong();
             while (checking.get() && broken.get() == null) {
                 TreeSet<Integer> shown = shown(round);
+                TreeSet<Integer> listed = listed(checks.get() % 3);
+                if (listed != null) {
+                    try {
+                        assertPrefix(listed, "the backup's S3 listing");
+                        listedChecks.incrementAndGet();
+                        if (!listed.isEmpty()) {
+                            String newest = String.format("n-%06d", listed.last());
+                            assertThat(backup.s3(0).getObjectAsBytes(r -> r.bucket("counter").key(newest)).asUtf8String())
+                                    .isEqualTo("write " + newest);
+                        }
+                    } catch (AssertionError e) {
+                        broken.set(e);
+                    } catch (software.amazon.awssdk.core.exception.SdkException e) {
+                        // the backup lost a node meanwhile; the next check reads again
+                    }
+                }
                 if (shown != null) {
                     try {
-                        assertPrefix(shown, round.get());
+                        assertPrefix(shown, "round " + round.get());
                     } catch (AssertionError e) {
                         broken.set(e);
                     }
@@ -186,9 +226,14 @@ class BackupSiteTest {
         }
         TreeSet<Integer> last = shown(round);
         assertThat(last).isNotNull();
-        assertPrefix(last, round.get());
+        assertPrefix(last, "round " + round.get());
         assertThat(last.size()).as("writes shown at round %d", round.get()).isIn(total, total + 1);
         assertThat(checks.get()).isGreaterThan(20);
+        assertThat(listedChecks.get()).as("S3 listings of the backup checked").isGreaterThan(20);
+        TreeSet<Integer> listedAtEnd = listed(1);
+        assertThat(listedAtEnd).as("the backup's S3 listing").isNotNull();
+        assertThat(listedAtEnd.size()).isIn(total, total + 1);
+        assertPrefix(listedAtEnd, "the backup's S3 listing");
         synchronized (rounds) {
             assertThat(rounds.size()).as("distinct rounds shown").isGreaterThan(5);
         }
@@ -196,7 +241,52 @@ class BackupSiteTest {
         assertThat(state.path("partitions").asInt()).isEqualTo(PARTITIONS);
         assertThat(state.path("partitions_shipped").asInt()).isEqualTo(PARTITIONS);
         assertThat(state.path("visible_round").asLong()).isGreaterThanOrEqualTo(round.get());
-        System.out.printf("backup site: %d writes, %d checks of the backup, %d distinct rounds shown, %d rounds with holes%n", total,
-                checks.get(), rounds.size(), state.path("rounds_with_holes").asInt());
+        System.out.printf("backup site: %d writes, %d checks of the backup (%d through S3 listings), %d distinct rounds shown, "
+                + "%d rounds with holes%n", total, checks.get(), listedChecks.get(), rounds.size(), state.path("rounds_with_holes").asInt());
+
+        assertThat(backup.s3(2).getObjectAsBytes(r -> r.bucket("counter").key("latest")).asUtf8String())
+                .as("the key written again and again").isEqualTo(String.format("n-%06d", total - 1));
+
+        // The states of the key written again and again that no round shown needs are dropped.
+        String latestKey = null;
+        for (JsonNode k : backup.admin().backupVisible("i/").path("keys")) {
+            if (k.path("key").asText().endsWith("/latest")) {
+                latestKey = k.path("key").asText();
+            }
+        }
+        assertThat(latestKey).as("the key written again and again, shown").isNotNull();
+        String latestRecord = latestKey;
+        Awaitility.await("old states of " + latestRecord + " dropped").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> backup.admin().backupStates(latestRecord).path("states").size() <= 2);
+
+        // Writes to the backup are refused until it is promoted.
+        S3Client reader = backup.s3(1);
+        assertThatThrownBy(() -> reader.putObject(r -> r.bucket("counter").key("early"), RequestBody.fromString("no")))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                        e -> assertThat(e.statusCode()).isEqualTo(403));
+
+        // The primary site is lost; the backup is promoted and serves every write up to its last round, and takes new ones.
+        for (int i = 0; i < primary.nodes(); i++) {
+            primary.kill(i);
+        }
+        JsonNode promoted = backup.admin().promoteBackup();
+        assertThat(promoted.path("stage").asText()).isEqualTo("promoted");
+        long finalRound = promoted.path("round").asLong();
+        Awaitility.await("writes taken once promoted").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> reader.putObject(r -> r.bucket("counter").key("n-999999"), RequestBody.fromString("after")) != null);
+        String first = String.format("n-%06d", 0);
+        assertThat(reader.getObjectAsBytes(r -> r.bucket("counter").key(first)).asUtf8String()).isEqualTo("write " + first);
+        reader.deleteObject(r -> r.bucket("counter").key(first));
+        assertThatThrownBy(() -> reader.getObjectAsBytes(r -> r.bucket("counter").key(first)))
+                .isInstanceOf(software.amazon.awssdk.services.s3.model.NoSuchKeyException.class);
+        String second = String.format("n-%06d", 1);
+        reader.putObject(r -> r.bucket("counter").key(second), RequestBody.fromString("overwritten"));
+        assertThat(reader.getObjectAsBytes(r -> r.bucket("counter").key(second)).asUtf8String()).isEqualTo("overwritten");
+        TreeSet<Integer> afterPromotion = listed(2);
+        assertThat(afterPromotion).as("listed after the promotion").isNotNull();
+        assertThat(afterPromotion).doesNotContain(0).contains(1, 999_999);
+        assertThat(afterPromotion.size()).as("every write of round %d but the one deleted, and the new one", finalRound)
+                .isEqualTo(listedAtEnd.size() - 1 + 1);
+        assertThat(backup.admin().backup().path("stage").asText()).isEqualTo("promoted");
     }
 }

@@ -85,8 +85,14 @@ public final class AdminApi implements AdminHandler {
     private final NodeMetrics metrics;
     private final BucketCreator buckets;
     private final Clock clock;
-    /** The backup site's side of shipping: this cluster as a primary site's backup. */
-    private final io.cairn.server.backup.BackupSite backup;
+    /** The backup site's side of shipping: this cluster as a primary site's backup; null on a cluster that is none. */
+    private io.cairn.server.backup.BackupSite backup;
+
+    /** Serves the backup site's resources ({@code /_cairn/backup/...}) with {@code siteOrNull}; null: this cluster is no backup site. */
+    public AdminApi withBackupSite(io.cairn.server.backup.BackupSite siteOrNull) {
+        this.backup = siteOrNull;
+        return this;
+    }
 
     /** The token a metrics scrape may send instead of a signature; null: scrapes must be signed. */
     private final String metricsToken;
@@ -135,7 +141,7 @@ public final class AdminApi implements AdminHandler {
         this.metrics = new NodeMetrics(node, this::clusterStatus);
         this.buckets = new BucketCreator(node, bucketsPerUserMax);
         this.clock = clock;
-        this.backup = new io.cairn.server.backup.BackupSite(node);
+
     }
 
     @Override
@@ -212,15 +218,67 @@ public final class AdminApi implements AdminHandler {
                 case "/_cairn/debug/inline" -> debugInline(required(query, "bucket"), required(query, "key"));
                 case "/_cairn/debug/chunk" -> debugChunk(required(query, "bucket"), required(query, "key"),
                         Integer.parseInt(required(query, "index")));
+                case "/_cairn/backup", "/_cairn/backup/visible", "/_cairn/backup/states", "/_cairn/backup/positions", "/_cairn/backup/ship",
+                     "/_cairn/backup/buckets", "/_cairn/backup/promote" -> backup == null
+                        ? error(409, "this cluster is not a backup site: its nodes' config sets backup_site: true to make it one")
+                        : backupResource(method, path, query, headers, body);
+                default -> error(404, "no admin resource " + path);
+            };
+        } catch (IllegalArgumentException e) {
+            return error(400, e.getMessage());
+        }
+    }
+
+    private AdminResponse backupResource(String method, String path, Map<String, String> query, Map<String, String> headers,
+                                         InputStream body) {
+            return switch (path) {
                 case "/_cairn/backup" -> method.equals("GET") ? backupState() : error(405, "use GET");
                 case "/_cairn/backup/visible" -> method.equals("GET")
                         ? backupVisible(query.getOrDefault("prefix", ""), query.get("round")) : error(405, "use GET");
                 case "/_cairn/backup/positions" -> method.equals("POST") ? backupPositions(headers, body) : error(405, "use POST");
                 case "/_cairn/backup/ship" -> method.equals("POST") ? backupShip(headers, body) : error(405, "use POST");
+                case "/_cairn/backup/states" -> method.equals("GET") ? backupStates(required(query, "key")) : error(405, "use GET");
+                case "/_cairn/backup/buckets" -> method.equals("POST") ? backupBuckets(headers, body) : error(405, "use POST");
+                case "/_cairn/backup/promote" -> method.equals("POST") ? backupPromote() : error(405, "use POST");
                 default -> error(404, "no admin resource " + path);
             };
-        } catch (IllegalArgumentException e) {
-            return error(400, e.getMessage());
+    }
+
+    /** The primary site's buckets and pools ({@link io.cairn.server.backup.BucketShipper}), made here where missing. */
+    private AdminResponse backupBuckets(Map<String, String> headers, InputStream body) {
+        io.cairn.server.backup.BucketShipper.Buckets sent;
+        try {
+            sent = COMPACT.readValue(signedBody(headers, body), io.cairn.server.backup.BucketShipper.Buckets.class);
+        } catch (java.io.IOException e) {
+            return error(400, "not a list of buckets and pools: " + e.getMessage());
+        }
+        if (sent.buckets() == null || sent.pools() == null) {
+            return error(400, "buckets and pools are both required");
+        }
+        try {
+            return json(200, Map.of("created", backup.takeBuckets(sent.buckets(), sent.pools())));
+        } catch (io.cairn.meta.MetaUnavailableException e) {
+            return error(503, "the backup site's map cannot be changed now: " + e.getMessage());
+        }
+    }
+
+    private AdminResponse backupStates(String key) {
+        try {
+            List<Map<String, Object>> states = new java.util.ArrayList<>();
+            backup.states(key).forEach(st -> states.add(Map.of("round", st.round(), "version", st.version().toString(),
+                    "tombstone", st.tombstone())));
+            return json(200, Map.of("key", key, "states", states));
+        } catch (io.cairn.node.ClusterException e) {
+            return error(503, "the backup could not be read: " + e.getMessage());
+        }
+    }
+
+    private AdminResponse backupPromote() {
+        try {
+            io.cairn.meta.BackupMark m = backup.promote();
+            return json(200, Map.of("stage", m.stage(), "round", m.shownRound(), "shown_at_millis", m.shownAtMillis()));
+        } catch (io.cairn.meta.MetaUnavailableException e) {
+            return error(503, "the backup site cannot be promoted now: " + e.getMessage());
         }
     }
 
@@ -301,6 +359,10 @@ public final class AdminApi implements AdminHandler {
             out.put("partitions_shipped", s.partitionsShipped());
             out.put("lowest_round", s.lowestRound());
             out.put("rounds_with_holes", s.roundsWithHoles());
+            io.cairn.meta.BackupMark m = backup.mark();
+            out.put("shown_round", m.shownRound());
+            out.put("shown_at", m.shownAtMillis() == 0 ? null : java.time.Instant.ofEpochMilli(m.shownAtMillis()).toString());
+            out.put("stage", m.stage());
             return json(200, out);
         } catch (java.io.IOException | io.cairn.node.ClusterException e) {
             return error(503, "the backup's state could not be read: " + e.getMessage());
@@ -309,14 +371,14 @@ public final class AdminApi implements AdminHandler {
 
     private AdminResponse backupVisible(String prefix, String roundOrNull) {
         try {
-            long round = roundOrNull != null ? Long.parseLong(roundOrNull) : backup.state().visibleRound();
+            long round = roundOrNull != null ? Long.parseLong(roundOrNull) : backup.mark().shownRound();
             List<Map<String, Object>> keys = new java.util.ArrayList<>();
             backup.visible(prefix, round).values().forEach(st -> keys.add(Map.of("key", st.key(), "round", st.round(),
                     "version", st.version().toString())));
             return json(200, Map.of("round", round, "keys", keys));
         } catch (NumberFormatException e) {
             return error(400, "round must be a number");
-        } catch (java.io.IOException | io.cairn.node.ClusterException e) {
+        } catch (io.cairn.node.ClusterException e) {
             return error(503, "the backup could not be read: " + e.getMessage());
         }
     }

@@ -57,6 +57,16 @@ public final class AdminClient {
         return JSON.readTree(get("/_cairn/backup"));
     }
 
+    /** Every kept state of record key {@code key} on this backup site ({@code GET /_cairn/backup/states}). */
+    public JsonNode backupStates(String key) throws IOException {
+        return JSON.readTree(get("/_cairn/backup/states?key=" + enc(key)));
+    }
+
+    /** Promotes this backup site: the round it shows is final, and it takes writes ({@code POST /_cairn/backup/promote}). */
+    public JsonNode promoteBackup() throws IOException {
+        return JSON.readTree(request("POST", "/_cairn/backup/promote"));
+    }
+
     /** The keys under {@code prefix} this backup site shows, with their round ({@code GET /_cairn/backup/visible}). */
     public JsonNode backupVisible(String prefix) throws IOException {
         return JSON.readTree(get("/_cairn/backup/visible?prefix=" + enc(prefix)));

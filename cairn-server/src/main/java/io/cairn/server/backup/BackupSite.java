@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cairn.core.map.PoolInfo;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.core.partition.Version;
+import io.cairn.meta.BackupMark;
 import io.cairn.core.map.StoragePolicy;
 import io.cairn.node.PartitionClient;
 import io.cairn.node.StorageNode;
@@ -46,7 +47,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * earlier attempt did not finish, first drops what that attempt left (every state above the
  * position's round).
  */
-public final class BackupSite {
+public final class BackupSite implements AutoCloseable {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackupSite.class);
+    /** How often the first up node of the backup looks for a newer round every partition took whole. */
+    public static final long SHOW_INTERVAL_MILLIS = 500;
 
     /** Where each partition keeps the backup's account of it; no shipped key starts with a zero character. */
     public static final String LEDGER_KEY = "\u0000backup/ledger";
@@ -55,12 +60,215 @@ public final class BackupSite {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final StorageNode node;
+    private final BackupMarks marks;
+    private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("backup-site").daemon().factory());
     private final Map<PartitionId, ReentrantLock> locks = new ConcurrentHashMap<>();
     /** The newest round found that every partition took whole: rounds below it are forgotten in the accounts written after. */
     private volatile long visibleKnown;
 
-    public BackupSite(StorageNode node) {
+    public BackupSite(StorageNode node, BackupMarks marks) {
         this.node = node;
+        this.marks = marks;
+    }
+
+    /** Starts looking for rounds to show, and for states no round shown needs, on the first up node of the backup. */
+    public BackupSite start() {
+        timer.scheduleWithFixedDelay(this::showNewest, SHOW_INTERVAL_MILLIS, SHOW_INTERVAL_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::pruneQuietly, PRUNE_INTERVAL_MILLIS, PRUNE_INTERVAL_MILLIS,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** How often the first up node drops the states that no round shown needs any more. */
+    public static final long PRUNE_INTERVAL_MILLIS = 10_000;
+    /**
+     * How long a round is shown before states older than it are dropped: every gateway has read
+     * the mark again by then ({@link BackupMarks#REFRESH_MILLIS}), so none reads an older round.
+     */
+    public static final long PRUNE_AFTER_SHOWN_MILLIS = 5_000;
+    /** Rounds shown, with when this node first saw each: the newest seen long enough ago is the one pruned to. */
+    private final java.util.TreeMap<Long, Long> shownSeen = new java.util.TreeMap<>();
+
+    private void pruneQuietly() {
+        try {
+            BackupMark m = marks.get();
+            long now = System.currentTimeMillis();
+            synchronized (shownSeen) {
+                shownSeen.putIfAbsent(m.shownRound(), now);
+            }
+            if (!showsHere() || m.promoted()) {
+                return;
+            }
+            long round;
+            synchronized (shownSeen) {
+                round = shownSeen.entrySet().stream().filter(e -> now - e.getValue() >= PRUNE_AFTER_SHOWN_MILLIS)
+                        .mapToLong(java.util.Map.Entry::getKey).max().orElse(0);
+                shownSeen.headMap(round).clear();
+            }
+            if (round > 0) {
+                long dropped = prune(round);
+                if (dropped > 0) {
+                    log.info("backup site: {} states older than round {} dropped", dropped, round);
+                }
+            }
+        } catch (io.cairn.node.ClusterException e) {
+            log.info("backup site: old states not dropped now: {}", e.toString());
+        } catch (RuntimeException e) {
+            log.error("backup site: old states cannot be dropped", e);
+        }
+    }
+
+    /**
+     * Drops, in every partition, the states no reader of round {@code round} or later needs: of each
+     * key, every state older than its newest one in a round at most {@code round}, and that one too
+     * if it is a tombstone. The number of states dropped.
+     */
+    public long prune(long round) {
+        PartitionClient client = node.partitionClient();
+        long dropped = 0;
+        for (PartitionId p : partitions()) {
+            String after = "";
+            String key = null;
+            List<Record> older = new java.util.ArrayList<>();
+            Record newest = null;
+            boolean newestTombstone = false;
+            while (true) {
+                List<Record> page = client.scan(p, "", after, SCAN_PAGE);
+                for (int i = 0; i <= page.size(); i++) {
+                    boolean last = i == page.size();
+                    if (last && page.size() == SCAN_PAGE) {
+                        break;
+                    }
+                    Optional<State> st = last ? Optional.empty() : State.of(page.get(i));
+                    if (!last && st.isEmpty()) {
+                        continue;
+                    }
+                    if (last || !st.get().key().equals(key)) {
+                        if (newestTombstone) {
+                            older.add(newest);
+                        }
+                        for (Record r : older) {
+                            client.apply(p, r.getKey(), true, new byte[0], null);
+                            dropped++;
+                        }
+                        older.clear();
+                        newest = null;
+                        newestTombstone = false;
+                        key = last ? null : st.get().key();
+                    }
+                    if (!last && st.get().round() <= round) {
+                        // States come in round order: the one before is older than this one.
+                        if (newest != null) {
+                            older.add(newest);
+                        }
+                        newest = page.get(i);
+                        newestTombstone = st.get().tombstone();
+                    }
+                }
+                if (page.size() < SCAN_PAGE) {
+                    break;
+                }
+                after = page.getLast().getKey();
+            }
+        }
+        return dropped;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+
+    /** Whether this node is the backup's first up node, the one that moves the round shown on. */
+    private boolean showsHere() {
+        return node.mapView().current().map().firstUpDataNode().map(node.config().nodeId()::equals).orElse(false);
+    }
+
+    private void showNewest() {
+        try {
+            if (!showsHere() || !marks.get().shipping()) {
+                return;
+            }
+            Summary s = state();
+            if (s.visibleRound() > marks.get().shownRound()) {
+                io.cairn.meta.MetaResult r = node.meta().submit(new io.cairn.meta.MetaCommand.ShowBackupRound(s.visibleRound(),
+                        System.currentTimeMillis()));
+                if (r.ok()) {
+                    marks.refresh();
+                }
+            }
+        } catch (io.cairn.node.ClusterException | io.cairn.meta.MetaUnavailableException | IOException e) {
+            log.info("backup site: the round shown is not moved on now: {}", e.toString());
+        } catch (RuntimeException e) {
+            log.error("backup site: the round shown cannot be moved on", e);
+        }
+    }
+
+    /**
+     * The primary site's buckets, as it sends them: each one this site lacks is created with the same
+     * name, owner, creation time (which names its records) and settings, in the same pools (created
+     * here if missing). A bucket the primary created again after deleting it replaces this site's.
+     * Buckets the primary deleted stay here: their objects are in the rounds shown.
+     */
+    public List<String> takeBuckets(List<io.cairn.core.map.BucketInfo> buckets, List<PoolInfo> pools) {
+        io.cairn.core.map.ClusterMap map = node.mapView().current().map();
+        List<String> created = new java.util.ArrayList<>();
+        for (PoolInfo pool : pools) {
+            Optional<PoolInfo> mine = map.pool(pool.name());
+            if (mine.isEmpty()) {
+                submit(new io.cairn.meta.MetaCommand.CreatePool(pool), "pool " + pool.name());
+            } else if (mine.get().partitions() != pool.partitions()) {
+                throw new IllegalArgumentException("pool " + pool.name() + " has " + mine.get().partitions()
+                        + " partitions on the backup site and " + pool.partitions() + " on the primary site: they must be equal");
+            }
+        }
+        for (io.cairn.core.map.BucketInfo b : buckets) {
+            Optional<io.cairn.core.map.BucketInfo> mine = map.bucket(b.name());
+            if (mine.isPresent() && mine.get().createdMillis() == b.createdMillis()) {
+                continue;
+            }
+            if (mine.isPresent()) {
+                submit(new io.cairn.meta.MetaCommand.DeleteBucket(b.name()), "bucket " + b.name());
+            }
+            submit(new io.cairn.meta.MetaCommand.CreateBucket(b, 0), "bucket " + b.name());
+            created.add(b.name());
+        }
+        if (!created.isEmpty()) {
+            node.mapView().refresh();
+        }
+        return created;
+    }
+
+    private void submit(io.cairn.meta.MetaCommand c, String what) {
+        io.cairn.meta.MetaResult r = node.meta().submit(c);
+        if (!r.ok() && !io.cairn.meta.MetaResult.POOL_EXISTS.equals(r.error())) {
+            throw new IllegalStateException(what + " not taken by the backup site's map: " + r.error());
+        }
+    }
+
+    /**
+     * Promotes this backup site: it takes no more rounds, the round it shows is final, and it opens
+     * for writes (each key keeps its state in that round until it is written again).
+     */
+    public BackupMark promote() {
+        BackupMark now = marks.get();
+        if (now.shipping()) {
+            io.cairn.meta.MetaResult r = node.meta().submit(new io.cairn.meta.MetaCommand.PromoteBackup(BackupMark.PROMOTING));
+            if (!r.ok()) {
+                throw new IllegalArgumentException("the backup site cannot be promoted: it shows no round yet (" + r.error() + ")");
+            }
+        }
+        io.cairn.meta.MetaResult r = node.meta().submit(new io.cairn.meta.MetaCommand.PromoteBackup(BackupMark.PROMOTED));
+        if (!r.ok() && !node.meta().read().backupMark().promoted()) {
+            throw new IllegalStateException("the backup site could not be promoted: " + r.error());
+        }
+        marks.refresh();
+        return marks.get();
+    }
+
+    public BackupMark mark() {
+        return marks.get();
     }
 
     /** The partitions the backup takes: every partition of the replicated pools of this cluster's map. */
@@ -96,6 +304,10 @@ public final class BackupSite {
     /** Takes page {@code s} if the backup's account of its partition admits it. */
     public BackupLedger.Decision ship(Shipment s) throws IOException {
         PartitionId p = s.partition();
+        if (!marks.get().shipping()) {
+            return new BackupLedger.Decision(false, false, "the backup site was promoted: it takes no more rounds");
+        }
+        visibleKnown = Math.max(visibleKnown, marks.get().shownRound());
         if (!partitions().contains(p)) {
             return new BackupLedger.Decision(false, false, "the backup site has no replicated partition " + p
                     + " (its pools and partition counts must be the primary site's)");
@@ -266,6 +478,26 @@ public final class BackupSite {
                 after = page.getLast().getKey();
             }
             newest.values().stream().filter(st -> !st.tombstone()).forEach(st -> out.put(st.key(), st));
+        }
+        return out;
+    }
+
+    /** Every kept state of record key {@code key}, oldest first (from whichever partition holds it). */
+    public List<State> states(String key) {
+        List<State> out = new java.util.ArrayList<>();
+        PartitionClient client = node.partitionClient();
+        for (PartitionId p : partitions()) {
+            String after = "";
+            while (true) {
+                List<Record> page = client.scan(p, key + '\u0000', after, SCAN_PAGE);
+                for (Record r : page) {
+                    State.of(r).filter(st -> st.key().equals(key)).ifPresent(out::add);
+                }
+                if (page.size() < SCAN_PAGE) {
+                    break;
+                }
+                after = page.getLast().getKey();
+            }
         }
         return out;
     }

@@ -90,6 +90,11 @@ public final class HttpBackupLink implements BackupLink {
         });
     }
 
+    /** Sends the primary site's buckets and pools ({@link BucketShipper}); the backup's answer. */
+    public CompletableFuture<byte[]> sendBuckets(byte[] json) {
+        return post("/_cairn/backup/buckets", json);
+    }
+
     private CompletableFuture<byte[]> post(String path, byte[] body) {
         URI uri = endpoints.get(Math.floorMod(next.get(), endpoints.size())).resolve(path);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("content-type", "application/x-protobuf")

@@ -295,7 +295,8 @@ public final class DevCluster {
             @JsonProperty("lifecycle_day_seconds") Long lifecycleDaySeconds,
             @JsonProperty("cut_interval_millis") Long cutIntervalMillis,
             @JsonProperty("backup_endpoints") List<String> backupEndpoints,
-            @JsonProperty("backup_admin_key") String backupAdminKey) {
+            @JsonProperty("backup_admin_key") String backupAdminKey,
+            @JsonProperty("backup_site") Boolean backupSite) {
 
         public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null, null, null, null);
 
@@ -303,7 +304,7 @@ public final class DevCluster {
                             Long compactionIntervalMillis, Long scrubPauseMillis, Integer minCopies, Long rpcTimeoutMillis,
                             Long lifecycleDaySeconds, Long cutIntervalMillis) {
             this(dataDir, freeReserveBytes, freeReserveRatio, segmentBytesMax, compactionIntervalMillis, scrubPauseMillis, minCopies,
-                    rpcTimeoutMillis, lifecycleDaySeconds, cutIntervalMillis, null, null);
+                    rpcTimeoutMillis, lifecycleDaySeconds, cutIntervalMillis, null, null, null);
         }
 
         /**
@@ -311,7 +312,12 @@ public final class DevCluster {
          * backup cluster at {@code endpoints} signed by its admin key {@code adminKey} ({@code ACCESS:SECRET}).
          */
         public static NodeSettings backupSite(long millis, List<String> endpoints, String adminKey) {
-            return new NodeSettings(null, null, null, null, null, null, null, null, null, millis, List.copyOf(endpoints), adminKey);
+            return new NodeSettings(null, null, null, null, null, null, null, null, null, millis, List.copyOf(endpoints), adminKey, null);
+        }
+
+        /** Settings of a node of a backup site ({@code backup_site: true}): it takes a primary site's rounds and serves them read-only. */
+        public static NodeSettings backupSiteNode() {
+            return new NodeSettings(null, null, null, null, null, null, null, null, null, null, null, null, true);
         }
 
         public NodeSettings(String dataDir, Long freeReserveBytes, Double freeReserveRatio, Long segmentBytesMax,
@@ -701,6 +707,9 @@ public final class DevCluster {
         if (own.backupEndpoints() != null && !own.backupEndpoints().isEmpty()) {
             y.append("backup_endpoints: [").append(String.join(", ", own.backupEndpoints())).append("]\n");
             y.append("backup_admin_key: \"").append(own.backupAdminKey()).append("\"\n");
+        }
+        if (Boolean.TRUE.equals(own.backupSite())) {
+            y.append("backup_site: true\n");
         }
         if (own.compactionIntervalMillis() != null) {
             y.append("compaction_interval_millis: ").append(own.compactionIntervalMillis()).append('\n');

@@ -82,7 +82,17 @@ public final class ClusterObjectBackend implements ObjectBackend {
     private final CoalescedRefresh unknownKeyReads;
     /** Map reads for bucket names this node does not know: any caller, anonymous ones too, can name one. */
     private final CoalescedRefresh unknownBucketReads;
-    private final PartitionClient client;
+    private final io.cairn.node.Records client;
+    private final java.util.function.Supplier<io.cairn.meta.BackupMark> backup;
+
+    @Override
+    public String readOnlyReason() {
+        if (backup == null || backup.get().promoted()) {
+            return null;
+        }
+        return "this cluster is a backup site: it shows its primary site as of a consistent cut (round " + backup.get().shownRound()
+                + "), and takes writes only once promoted (cairn admin replicate promote)";
+    }
     private final int chunkSizeBytes;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
@@ -101,13 +111,23 @@ public final class ClusterObjectBackend implements ObjectBackend {
 
     /** @param bucketsPerUserMax buckets one user may own (0: no limit) */
     public ClusterObjectBackend(StorageNode node, int chunkSizeBytes, Clock clock, SseS3 sseOrNull, int bucketsPerUserMax) {
+        this(node, chunkSizeBytes, clock, sseOrNull, bucketsPerUserMax, node.partitionClient(), null);
+    }
+
+    /**
+     * @param records      the records the gateway reads and writes: the partitions' own, or a backup site's view of them
+     * @param backupOrNull this cluster's mark as a backup site (writes refused until it is promoted); null on a cluster that is none
+     */
+    public ClusterObjectBackend(StorageNode node, int chunkSizeBytes, Clock clock, SseS3 sseOrNull, int bucketsPerUserMax,
+                                io.cairn.node.Records records, java.util.function.Supplier<io.cairn.meta.BackupMark> backupOrNull) {
+        this.backup = backupOrNull;
         this.sse = sseOrNull;
         this.node = node;
         this.buckets = new BucketCreator(node, bucketsPerUserMax);
         this.mapView = node.mapView();
         this.unknownKeyReads = new CoalescedRefresh(mapView::refresh, 1, java.util.concurrent.TimeUnit.SECONDS, System::nanoTime);
         this.unknownBucketReads = new CoalescedRefresh(mapView::refresh, 1, java.util.concurrent.TimeUnit.SECONDS, System::nanoTime);
-        this.client = node.partitionClient();
+        this.client = records;
         this.chunkSizeBytes = chunkSizeBytes;
         this.clock = clock;
     }
@@ -1224,6 +1244,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
             case UNAVAILABLE -> new S3Exception(S3Error.ServiceUnavailable, "the cluster cannot serve this now, retry: " + e.getMessage());
             case FULL -> new S3Exception(S3Error.InsufficientStorage, "the cluster is out of space: " + e.getMessage());
             case CORRUPT -> new S3Exception(S3Error.InternalError, "no intact copy of the data was found: " + e.getMessage());
+            case READ_ONLY -> new S3Exception(S3Error.AccessDenied, e.getMessage());
         };
     }
 

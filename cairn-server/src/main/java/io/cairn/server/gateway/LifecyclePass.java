@@ -68,8 +68,8 @@ public final class LifecyclePass implements AutoCloseable {
                 return;
             }
             ClusterMap map = mapView.current().map();
-            if (!runsHere(map)) {
-                continue;
+            if (!runsHere(map) || backend.readOnlyReason() != null) {
+                continue; // another node runs the passes, or this cluster is a backup site that takes no writes
             }
             for (BucketInfo b : map.buckets()) {
                 if (b.lifecycle() == null || closed) {

@@ -1,0 +1,100 @@
+package io.cairn.server.backup;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cairn.core.map.BucketInfo;
+import io.cairn.core.map.ClusterMap;
+import io.cairn.core.map.PoolInfo;
+import io.cairn.core.map.StoragePolicy;
+import io.cairn.node.MapView;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the primary site's buckets to its backup site, from the primary's first up node: the
+ * backup creates each one it lacks, with the same creation time (which names the bucket's records)
+ * and owner, so that the records shipped to it serve the same buckets. Buckets whose index or data
+ * are in an erasure-coded pool are not sent: such pools are not shipped yet.
+ */
+public final class BucketShipper implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BucketShipper.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final long INTERVAL_MILLIS = 1000;
+    /** Sent again unchanged every this many intervals, for a backup site whose map was rebuilt. */
+    private static final int RESEND_EVERY = 30;
+
+    /** What is sent: the buckets, and the pools they are in. */
+    public record Buckets(@JsonProperty("buckets") List<BucketInfo> buckets, @JsonProperty("pools") List<PoolInfo> pools) {}
+
+    private final MapView mapView;
+    private final String self;
+    private final HttpBackupLink link;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("bucket-shipper").daemon().factory());
+    private byte[] lastSent;
+    private int ticks;
+    private boolean failing;
+
+    public BucketShipper(MapView mapView, String self, HttpBackupLink link) {
+        this.mapView = mapView;
+        this.self = self;
+        this.link = link;
+    }
+
+    public BucketShipper start() {
+        timer.scheduleWithFixedDelay(this::tick, 0, INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** The buckets and pools a backup site is sent from {@code map}. */
+    public static Buckets of(ClusterMap map) {
+        Set<String> replicated = new TreeSet<>();
+        map.pools().stream().filter(p -> p.policy().kind() == StoragePolicy.Kind.REPLICATED).forEach(p -> replicated.add(p.name()));
+        List<BucketInfo> buckets = map.buckets().stream()
+                .filter(b -> replicated.contains(b.pool()) && replicated.contains(b.dataPoolName())).toList();
+        List<PoolInfo> pools = map.pools().stream().filter(p -> replicated.contains(p.name())).toList();
+        return new Buckets(buckets, pools);
+    }
+
+    private void tick() {
+        try {
+            ClusterMap map = mapView.current().map();
+            if (!map.firstUpDataNode().map(self::equals).orElse(false)) {
+                lastSent = null;
+                return;
+            }
+            byte[] body = JSON.writeValueAsBytes(of(map));
+            if (Arrays.equals(body, lastSent) && ++ticks % RESEND_EVERY != 0) {
+                return;
+            }
+            link.sendBuckets(body).get(60, TimeUnit.SECONDS);
+            lastSent = body;
+            if (failing) {
+                failing = false;
+                log.info("backup site: takes the buckets again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            if (!failing) {
+                failing = true;
+                log.warn("backup site: the buckets were not taken: {}", e.getCause() == null ? e.toString() : e.getCause().toString());
+            }
+        } catch (RuntimeException | java.io.IOException e) {
+            log.error("backup site: the buckets cannot be sent", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}
