@@ -55,7 +55,7 @@ public final class ClusterMapStateMachine {
             case MetaCommand.SetBucketOwnership c -> updateBucket(state, c.bucket(), b -> b.withObjectOwnership(c.objectOwnership()));
             case MetaCommand.ClearActing c -> clearActing(state, c);
             case MetaCommand.RecordCut c -> state.cutLog().open(c.round())
-                    ? new Applied(state.withCuts(state.cutLog().record(new CutLog.Cut(c.round(), c.boundaries()))),
+                    ? new Applied(state.withCuts(state.cutLog().record(new CutLog.Cut(c.round(), c.boundaries(), c.atMillis()))),
                             MetaResult.success(state.map().epoch()))
                     : new Applied(state, MetaResult.failure(MetaResult.CUT_CLOSED, state.map().epoch()));
             case MetaCommand.FenceCut c -> new Applied(state.withCuts(state.cutLog().fence(c.round())), MetaResult.success(state.map().epoch()));

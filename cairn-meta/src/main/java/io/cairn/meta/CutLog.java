@@ -19,11 +19,20 @@ public record CutLog(long lastRecorded, long fencedUpTo, List<Cut> recent) {
     /** A partition's boundary in a cut: the newest version of it inside the cut. */
     public record Boundary(String pool, int partition, long epoch, long seq) {}
 
-    /** One recorded cut. */
-    public record Cut(long round, List<Boundary> boundaries) {
+    /** One recorded cut, and when its coordinator recorded it ({@code atMillis}, 0 if not known). */
+    public record Cut(long round, List<Boundary> boundaries, long atMillis) {
         public Cut {
             boundaries = List.copyOf(boundaries);
         }
+
+        public Cut(long round, List<Boundary> boundaries) {
+            this(round, boundaries, 0);
+        }
+    }
+
+    /** When round {@code round} was recorded, if it is among the kept cuts and its time is known. */
+    public java.util.OptionalLong recordedAt(long round) {
+        return recent.stream().filter(c -> c.round() == round && c.atMillis() > 0).mapToLong(Cut::atMillis).findFirst();
     }
 
     public CutLog {

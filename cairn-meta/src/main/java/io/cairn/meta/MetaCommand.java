@@ -318,13 +318,21 @@ public sealed interface MetaCommand {
         }
     }
 
-    /** Records round {@code round}'s consistent cut, if no equal or later round is recorded or fenced (else CUT_CLOSED). */
-    record RecordCut(long round, java.util.List<CutLog.Boundary> boundaries) implements MetaCommand {
+    /**
+     * Records round {@code round}'s consistent cut, if no equal or later round is recorded or fenced
+     * (else CUT_CLOSED), with when its coordinator recorded it ({@code atMillis}).
+     */
+    record RecordCut(long round, java.util.List<CutLog.Boundary> boundaries, long atMillis) implements MetaCommand {
         public RecordCut {
             if (round < 1) {
                 throw new IllegalArgumentException("round must be >= 1: " + round);
             }
             boundaries = boundaries == null ? java.util.List.of() : java.util.List.copyOf(boundaries);
+        }
+
+        /** A cut whose time is not known. */
+        public RecordCut(long round, java.util.List<CutLog.Boundary> boundaries) {
+            this(round, boundaries, 0);
         }
     }
 

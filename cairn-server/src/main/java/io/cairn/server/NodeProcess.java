@@ -126,8 +126,11 @@ public final class NodeProcess implements AutoCloseable {
                 c.scrubPauseMillis(), c.minCopies(), siteLinks, c.tiebreaker(), c.downAfterMillis(), c.cutIntervalMillis()), store, metaClient, NodeProcess::halt, NodeIdentity.nextIncarnation(c.dataPath()),
                 tls, ca, backupLink);
         resources.add(node);
+        io.cairn.server.backup.BackupProgress backupProgress = null;
         if (backupLink != null) {
             resources.add(new io.cairn.server.backup.BucketShipper(node.mapView(), nodeId, backupLink).start());
+            backupProgress = new io.cairn.server.backup.BackupProgress(c.backupEndpoints(), backupLink).start();
+            resources.add(backupProgress);
         }
 
         var publicAddr = io.cairn.node.Addresses.parse(c.publicAddress());
@@ -144,7 +147,8 @@ public final class NodeProcess implements AutoCloseable {
         ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC(), sse, c.bucketsPerUserMax(),
                 records, marks);
         AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken(), admission(tls, ca, bootstrapToken, metaClient), sse,
-                c.bucketsPerUserMax()).withSseKeys(backend::sseKeyUse).withBackupSite(backupSite);
+                c.bucketsPerUserMax()).withSseKeys(backend::sseKeyUse).withBackupSite(backupSite)
+                .withBackupProgress(backupProgress);
         S3Gateway gateway = S3Gateway.start(new S3GatewayConfig(publicAddr.getHostString(), publicAddr.getPort(), c.region(),
                 c.clockSkewSeconds() * 1000, List.of(), c.concurrentRequestsMax(), S3GatewayConfig.BODY_BYTES_MAX,
                 c.failedSignaturesPerMinute(), c.minUploadBytesPerSecond(),

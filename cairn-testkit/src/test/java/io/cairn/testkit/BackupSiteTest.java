@@ -146,6 +146,7 @@ class BackupSiteTest {
         AtomicReference<AssertionError> broken = new AtomicReference<>();
         AtomicInteger checks = new AtomicInteger();
         AtomicInteger listedChecks = new AtomicInteger();
+        List<Double> lags = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger largestShown = new AtomicInteger();
         TreeSet<Long> rounds = new TreeSet<>();
         Thread checker = Thread.ofVirtual().start(() -> {
@@ -180,6 +181,16 @@ class BackupSiteTest {
                         rounds.add(round.get());
                     }
                 }
+                if (checks.get() % 5 == 0) {
+                    try {
+                        JsonNode b = primary.admin(List.of(checks.get() % 3)).status().path("backup_site");
+                        if (b.path("reached").asBoolean() && b.path("lag_seconds").isNumber()) {
+                            lags.add(b.path("lag_seconds").asDouble());
+                        }
+                    } catch (Exception e) {
+                        // a primary node busy or restarting: the next sample
+                    }
+                }
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
@@ -189,6 +200,12 @@ class BackupSiteTest {
         });
         try {
             awaitShown("the backup shows writes", Duration.ofSeconds(60), broken, () -> largestShown.get() > 20);
+            Awaitility.await("the primary's status shows how far its backup site is").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> {
+                        JsonNode b = primary.admin().status().path("backup_site");
+                        return b.path("reached").asBoolean() && b.path("shown_round").asLong() > 0 && b.path("lag_seconds").isNumber()
+                                && b.path("rounds_behind").asLong() >= 0 && b.path("stage").asText().equals("shipping");
+                    });
 
             backup.kill(2);
             int before = acknowledged.get();
@@ -246,6 +263,14 @@ class BackupSiteTest {
 
         assertThat(backup.s3(2).getObjectAsBytes(r -> r.bucket("counter").key("latest")).asUtf8String())
                 .as("the key written again and again").isEqualTo(String.format("n-%06d", total - 1));
+
+        List<Double> sorted;
+        synchronized (lags) {
+            sorted = lags.stream().sorted().toList();
+        }
+        assertThat(sorted).as("lag samples from the primary's status").isNotEmpty();
+        System.out.printf("backup site: lag in the primary's status over %d samples: min %.1f s, median %.1f s, max %.1f s%n", sorted.size(),
+                sorted.getFirst(), sorted.get(sorted.size() / 2), sorted.getLast());
 
         // The states of the key written again and again that no round shown needs are dropped.
         String latestKey = null;

@@ -302,7 +302,7 @@ public final class ReplicaDriver implements AutoCloseable {
             });
             case Effect.RecordCut c -> io.execute(() -> {
                 try {
-                    MetaResult r = meta.submit(new MetaCommand.RecordCut(c.round(), CutLog.boundaries(c.boundaries())));
+                    MetaResult r = meta.submit(new MetaCommand.RecordCut(c.round(), CutLog.boundaries(c.boundaries()), System.currentTimeMillis()));
                     post(new Event.CutDecided(c.round(), r.ok(), true, true));
                 } catch (RuntimeException e) {
                     log.info("consistent cuts: round {} not recorded: {}", c.round(), e.toString());

@@ -88,6 +88,15 @@ public final class AdminApi implements AdminHandler {
     /** The backup site's side of shipping: this cluster as a primary site's backup; null on a cluster that is none. */
     private io.cairn.server.backup.BackupSite backup;
 
+    /** On a primary site's node: how far its backup site is (the status's {@code backup_site}); null on any other. */
+    private io.cairn.server.backup.BackupProgress backupProgress;
+
+    /** Shows {@code progressOrNull}, this primary site's backup site, in the status. */
+    public AdminApi withBackupProgress(io.cairn.server.backup.BackupProgress progressOrNull) {
+        this.backupProgress = progressOrNull;
+        return this;
+    }
+
     /** Serves the backup site's resources ({@code /_cairn/backup/...}) with {@code siteOrNull}; null: this cluster is no backup site. */
     public AdminApi withBackupSite(io.cairn.server.backup.BackupSite siteOrNull) {
         this.backup = siteOrNull;
@@ -218,7 +227,7 @@ public final class AdminApi implements AdminHandler {
                 case "/_cairn/debug/inline" -> debugInline(required(query, "bucket"), required(query, "key"));
                 case "/_cairn/debug/chunk" -> debugChunk(required(query, "bucket"), required(query, "key"),
                         Integer.parseInt(required(query, "index")));
-                case "/_cairn/backup", "/_cairn/backup/visible", "/_cairn/backup/states", "/_cairn/backup/positions", "/_cairn/backup/ship",
+                case "/_cairn/backup", "/_cairn/backup/mark", "/_cairn/backup/visible", "/_cairn/backup/states", "/_cairn/backup/positions", "/_cairn/backup/ship",
                      "/_cairn/backup/buckets", "/_cairn/backup/promote" -> backup == null
                         ? error(409, "this cluster is not a backup site: its nodes' config sets backup_site: true to make it one")
                         : backupResource(method, path, query, headers, body);
@@ -237,6 +246,7 @@ public final class AdminApi implements AdminHandler {
                         ? backupVisible(query.getOrDefault("prefix", ""), query.get("round")) : error(405, "use GET");
                 case "/_cairn/backup/positions" -> method.equals("POST") ? backupPositions(headers, body) : error(405, "use POST");
                 case "/_cairn/backup/ship" -> method.equals("POST") ? backupShip(headers, body) : error(405, "use POST");
+                case "/_cairn/backup/mark" -> method.equals("GET") ? backupMark() : error(405, "use GET");
                 case "/_cairn/backup/states" -> method.equals("GET") ? backupStates(required(query, "key")) : error(405, "use GET");
                 case "/_cairn/backup/buckets" -> method.equals("POST") ? backupBuckets(headers, body) : error(405, "use POST");
                 case "/_cairn/backup/promote" -> method.equals("POST") ? backupPromote() : error(405, "use POST");
@@ -260,6 +270,16 @@ public final class AdminApi implements AdminHandler {
         } catch (io.cairn.meta.MetaUnavailableException e) {
             return error(503, "the backup site's map cannot be changed now: " + e.getMessage());
         }
+    }
+
+    /** The round the backup's gateways show, since when, and its stage: what a primary site asks for its lag. */
+    private AdminResponse backupMark() {
+        io.cairn.meta.BackupMark m = backup.mark();
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("shown_round", m.shownRound());
+        out.put("shown_at_millis", m.shownAtMillis());
+        out.put("stage", m.stage());
+        return json(200, out);
     }
 
     private AdminResponse backupStates(String key) {
@@ -702,7 +722,8 @@ public final class AdminApi implements AdminHandler {
         var table = current.epoch() == state.map().epoch() ? current.placement()
                 : io.cairn.core.placement.PlacementTable.compute(state.map(), MapView.PLACEMENT);
         return ClusterStatus.of(state.map(), table, state.stats()).withRepairProgress(repairProgress, System.nanoTime())
-                .withCuts(state.cutLog());
+                .withCuts(state.cutLog()).withBackupSite(backupProgress == null ? null
+                        : backupProgress.status(state.cutLog(), System.currentTimeMillis()));
     }
 
     /**

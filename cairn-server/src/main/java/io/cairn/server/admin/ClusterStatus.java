@@ -26,7 +26,31 @@ public record ClusterStatus(
         @JsonProperty("repair") Repair repair,
         @JsonProperty("sites") List<Site> sites,
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-        @JsonProperty("consistent_cuts") Cuts consistentCuts) {
+        @JsonProperty("consistent_cuts") Cuts consistentCuts,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        @JsonProperty("backup_site") BackupSite backupSite) {
+
+    /**
+     * A primary site's backup site, as it last answered: the round of this cluster's cuts it shows,
+     * how many recorded rounds it is behind, when the round it shows was recorded here and so how
+     * many seconds behind it is (null when that round is older than the cuts kept, or the backup
+     * never answered), and whether it answered the last time it was asked.
+     */
+    public record BackupSite(
+            @JsonProperty("endpoints") List<String> endpoints,
+            @JsonProperty("reached") boolean reached,
+            @JsonProperty("error") String error,
+            @JsonProperty("shown_round") long shownRound,
+            @JsonProperty("stage") String stage,
+            @JsonProperty("rounds_behind") long roundsBehind,
+            @JsonProperty("last_consistent_cut_at") String lastConsistentCutAt,
+            @JsonProperty("lag_seconds") Double lagSeconds,
+            @JsonProperty("asked_at") String askedAt) {}
+
+    /** The same status with this primary site's backup site ({@code null}: it has none). */
+    public ClusterStatus withBackupSite(BackupSite b) {
+        return new ClusterStatus(clusterId, epoch, nodes, pools, partitions, capacity, degradedMode, repair, sites, consistentCuts, b);
+    }
 
     /** How far consistent cuts have come (none unless nodes take them: {@code cut_interval_millis}). */
     public record Cuts(@JsonProperty("last_recorded") long lastRecorded, @JsonProperty("fenced_up_to") long fencedUpTo) {}
@@ -34,7 +58,7 @@ public record ClusterStatus(
     /** The same status with how far consistent cuts have come, if any round ever ran. */
     public ClusterStatus withCuts(io.cairn.meta.CutLog log) {
         Cuts c = log.lastRecorded() == 0 && log.fencedUpTo() == 0 ? null : new Cuts(log.lastRecorded(), log.fencedUpTo());
-        return new ClusterStatus(clusterId, epoch, nodes, pools, partitions, capacity, degradedMode, repair, sites, c);
+        return new ClusterStatus(clusterId, epoch, nodes, pools, partitions, capacity, degradedMode, repair, sites, c, backupSite);
     }
 
     /**
@@ -134,7 +158,7 @@ public record ClusterStatus(
     public ClusterStatus withRepairProgress(RepairProgress progress, long nowNanos) {
         return new ClusterStatus(clusterId, epoch, nodes, pools, partitions, capacity, degradedMode,
                 progress.observe(nowNanos, repair.bytesLeft(), repair.partitionsLeft(), repair.recordsLeft(),
-                        repair.underProtectedRecords()), sites, consistentCuts);
+                        repair.underProtectedRecords()), sites, consistentCuts, backupSite);
     }
 
     /** Derives the status from one map, its placement, and the nodes' latest heartbeats. */
@@ -222,7 +246,7 @@ public record ClusterStatus(
         return new ClusterStatus(map.clusterId(), map.epoch(), nodes, pools,
                 new Partitions(total, total - degraded - unreachable - recovering, degraded, recovering, map.acting().size(), unreachable),
                 new Capacity(raw, used, usable), degradedMode(map), new Repair(bytesLeft, left == 0 ? 0 : -1, left, 0, recordsLeft, underProtected),
-                sites(map), null);
+                sites(map), null, null);
     }
 
     /**

@@ -34,6 +34,18 @@ public final class StatusPrinter {
             out.printf("consistent cuts: round %d recorded last, rounds up to %d fenced%n", cuts.path("last_recorded").asLong(),
                     cuts.path("fenced_up_to").asLong());
         }
+        JsonNode backup = s.path("backup_site");
+        if (!backup.isMissingNode()) {
+            if (!backup.path("reached").asBoolean()) {
+                out.printf("backup site: not reached (%s); it showed round %d when last reached%n", backup.path("error").asText(),
+                        backup.path("shown_round").asLong());
+            } else {
+                out.printf("backup site: shows round %d (%s), %d rounds behind, %s%n", backup.path("shown_round").asLong(),
+                        backup.path("stage").asText(), backup.path("rounds_behind").asLong(),
+                        backup.path("lag_seconds").isNumber() ? String.format("%.1f s behind", backup.path("lag_seconds").asDouble())
+                                : "older than the cuts kept here");
+            }
+        }
         if (s.path("sites").size() > 1) {
             for (JsonNode site : s.path("sites")) {
                 out.printf("site %s: %d/%d nodes up, %d/%d meta voters up%s%n", site.path("name").asText(), site.path("nodes_up").asInt(),

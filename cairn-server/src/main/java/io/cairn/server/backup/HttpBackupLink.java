@@ -90,6 +90,18 @@ public final class HttpBackupLink implements BackupLink {
         });
     }
 
+    /** The backup site's mark: the round it shows and its stage ({@code GET /_cairn/backup/mark}), as JSON. */
+    public CompletableFuture<byte[]> mark() {
+        URI uri = endpoints.get(Math.floorMod(next.get(), endpoints.size())).resolve("/_cairn/backup/mark");
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
+        try {
+            AdminClient.sign(b, "GET", uri, token, region, sha256(new byte[0]));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return send(uri, b);
+    }
+
     /** Sends the primary site's buckets and pools ({@link BucketShipper}); the backup's answer. */
     public CompletableFuture<byte[]> sendBuckets(byte[] json) {
         return post("/_cairn/backup/buckets", json);
@@ -104,6 +116,10 @@ public final class HttpBackupLink implements BackupLink {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }
+        return send(uri, b);
+    }
+
+    private CompletableFuture<byte[]> send(URI uri, HttpRequest.Builder b) {
         return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).handle((r, failure) -> {
             if (failure != null) {
                 next.incrementAndGet(); // the next call tries the next endpoint
