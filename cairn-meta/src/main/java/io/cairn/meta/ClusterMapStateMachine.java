@@ -64,7 +64,13 @@ public final class ClusterMapStateMachine {
                             MetaResult.success(state.map().epoch()))
                     : new Applied(state, MetaResult.failure(MetaResult.BACKUP_CLOSED, state.map().epoch()));
             case MetaCommand.PromoteBackup c -> promoteBackup(state, c);
+            case MetaCommand.SetBackupTarget c -> new Applied(state.withBackupTarget(c.target()), MetaResult.success(state.map().epoch()));
         };
+        if (!(command instanceof MetaCommand.SetBackupTarget) && applied.state() != state
+                && !java.util.Objects.equals(applied.state().backupTarget(), state.backupTarget())) {
+            // So does the backup site this cluster ships to.
+            applied = new Applied(applied.state().withBackupTarget(state.backupTarget()), applied.result());
+        }
         if (!(command instanceof MetaCommand.ShowBackupRound || command instanceof MetaCommand.PromoteBackup) && applied.state() != state
                 && !java.util.Objects.equals(applied.state().backup(), state.backup())) {
             // The backup site's mark passes unchanged through every command but its own.

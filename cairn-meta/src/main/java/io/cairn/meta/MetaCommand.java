@@ -51,6 +51,7 @@ import java.util.regex.Pattern;
         @JsonSubTypes.Type(value = MetaCommand.ClearActing.class, name = "ClearActing"),
         @JsonSubTypes.Type(value = MetaCommand.ShowBackupRound.class, name = "ShowBackupRound"),
         @JsonSubTypes.Type(value = MetaCommand.PromoteBackup.class, name = "PromoteBackup"),
+        @JsonSubTypes.Type(value = MetaCommand.SetBackupTarget.class, name = "SetBackupTarget"),
 })
 public sealed interface MetaCommand {
 
@@ -361,6 +362,9 @@ public sealed interface MetaCommand {
             }
         }
     }
+
+    /** Sets the backup site this cluster ships its cuts to ({@code cairn admin replicate add}), or none ({@code target} null). */
+    record SetBackupTarget(BackupTarget target) implements MetaCommand {}
 
     /** Fences every round up to {@code round} that is not recorded: it never will be. */
     record FenceCut(long round) implements MetaCommand {

@@ -25,7 +25,9 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
                         CutLog cuts,
                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-                        BackupMark backup) {
+                        BackupMark backup,
+                        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                        BackupTarget backupTarget) {
 
     public MetaState {
         Objects.requireNonNull(map, "map");
@@ -37,12 +39,12 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
 
     public MetaState(ClusterMap map, Map<String, NodeStats> stats, Map<String, Long> joinTokens, ClusterCaKey clusterCaKey,
                      java.util.Set<String> downForCut) {
-        this(map, stats, joinTokens, clusterCaKey, downForCut, null, null);
+        this(map, stats, joinTokens, clusterCaKey, downForCut, null, null, null);
     }
 
     public MetaState(ClusterMap map, Map<String, NodeStats> stats, Map<String, Long> joinTokens, ClusterCaKey clusterCaKey,
                      java.util.Set<String> downForCut, CutLog cuts) {
-        this(map, stats, joinTokens, clusterCaKey, downForCut, cuts, null);
+        this(map, stats, joinTokens, clusterCaKey, downForCut, cuts, null, null);
     }
 
     /** This cluster as a backup site ({@link BackupMark#NONE} until it shows a round or is promoted). */
@@ -52,7 +54,12 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
 
     /** This state with another mark of the backup site. */
     public MetaState withBackup(BackupMark mark) {
-        return new MetaState(map, stats, joinTokens, clusterCaKey, downForCut, cuts, mark);
+        return new MetaState(map, stats, joinTokens, clusterCaKey, downForCut, cuts, mark, backupTarget);
+    }
+
+    /** This state with another backup site to ship to (null: none). */
+    public MetaState withBackupTarget(BackupTarget target) {
+        return new MetaState(map, stats, joinTokens, clusterCaKey, downForCut, cuts, backup, target);
     }
 
     /** How far consistent cuts have come ({@link CutLog#NONE} before the first). */
@@ -62,7 +69,7 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
 
     /** This state with another record of consistent cuts. */
     public MetaState withCuts(CutLog newCuts) {
-        return new MetaState(map, stats, joinTokens, clusterCaKey, downForCut, newCuts, backup);
+        return new MetaState(map, stats, joinTokens, clusterCaKey, downForCut, newCuts, backup, backupTarget);
     }
 
     public MetaState(ClusterMap map, Map<String, NodeStats> stats, Map<String, Long> joinTokens, ClusterCaKey clusterCaKey) {
@@ -79,17 +86,17 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
 
     /** This state with another map. */
     public MetaState withMap(ClusterMap newMap) {
-        return new MetaState(newMap, stats, joinTokens, clusterCaKey, downForCut, cuts, backup);
+        return new MetaState(newMap, stats, joinTokens, clusterCaKey, downForCut, cuts, backup, backupTarget);
     }
 
     /** This state with other join tokens. */
     public MetaState withJoinTokens(Map<String, Long> newTokens) {
-        return new MetaState(map, stats, newTokens, clusterCaKey, downForCut, cuts, backup);
+        return new MetaState(map, stats, newTokens, clusterCaKey, downForCut, cuts, backup, backupTarget);
     }
 
     /** This state with another sealed CA key (or none). */
     public MetaState withClusterCaKey(ClusterCaKey key) {
-        return new MetaState(map, stats, joinTokens, key, downForCut, cuts, backup);
+        return new MetaState(map, stats, joinTokens, key, downForCut, cuts, backup, backupTarget);
     }
 
     /**
@@ -98,7 +105,7 @@ public record MetaState(ClusterMap map, Map<String, NodeStats> stats,
      * {@link PeerReachability}); a node leaves the set when it is up again.
      */
     public MetaState withDownForCut(java.util.Set<String> nodes) {
-        return new MetaState(map, stats, joinTokens, clusterCaKey, nodes, cuts, backup);
+        return new MetaState(map, stats, joinTokens, clusterCaKey, nodes, cuts, backup, backupTarget);
     }
 
     /** What a member's query is answered: everything but the sealed CA key, which stays with the voters. */

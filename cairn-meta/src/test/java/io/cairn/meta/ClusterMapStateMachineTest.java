@@ -96,6 +96,23 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
+    void theBackupSiteLinkedIsKeptThroughOtherCommandsAndCanBeRemoved() {
+        apply(bootstrap());
+        BackupTarget t = new BackupTarget(List.of("https://backup:9000"), "sealed1:k1:abc", null);
+        assertThat(apply(new MetaCommand.SetBackupTarget(t)).ok()).isTrue();
+        apply(new MetaCommand.RegisterNode(node("n1")));
+        apply(new MetaCommand.ShowBackupRound(2, 5));
+        assertThat(state.backupTarget()).isEqualTo(t);
+        assertThat(MetaJson.read(MetaJson.write(state), MetaState.class).backupTarget()).as("kept in a snapshot").isEqualTo(t);
+        assertThat(MetaJson.read(MetaJson.write(new MetaCommand.SetBackupTarget(t)), MetaCommand.class))
+                .isEqualTo(new MetaCommand.SetBackupTarget(t));
+        apply(new MetaCommand.SetBackupTarget(null));
+        assertThat(state.backupTarget()).isNull();
+        assertThatThrownBy(() -> new BackupTarget(List.of("ftp://x"), "k:s", null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new BackupTarget(List.of(), "k:s", null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void registerAddsNodeUpAndIn() {
         apply(bootstrap());
         MetaResult result = apply(new MetaCommand.RegisterNode(node("n1")));

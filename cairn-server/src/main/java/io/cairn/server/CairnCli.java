@@ -281,12 +281,20 @@ public final class CairnCli {
             Admin.NodeCommand.class, Admin.User.class, Admin.Key.class, Admin.Sse.class, Admin.Replicate.class})
     static final class Admin {
 
-        @Command(name = "replicate", description = "This cluster as a backup site: status: the round of the primary site's"
-                + " consistent cuts it shows, and when it was shown; promote: make that round final and open the cluster for writes"
-                + " (after the primary site is lost).")
+        @Command(name = "replicate", description = "Asynchronous replication to a backup site. add --to ENDPOINT"
+                + " [--to ENDPOINT...] --to-key ACCESS:SECRET [--to-ca-bundle PEM]: ship this cluster's consistent cuts to that"
+                + " backup site; remove: stop shipping; status: this cluster's part (a primary site and how far its backup site is,"
+                + " or a backup site and the round it shows); promote: on a backup site, make that round final and open it for"
+                + " writes (after its primary site is lost).")
         static final class Replicate implements Callable<Integer> {
-            @Parameters(index = "0", paramLabel = "ACTION", description = "status or promote")
+            @Parameters(index = "0", paramLabel = "ACTION", description = "add, remove, status or promote")
             String action;
+            @Option(names = "--to", description = "An S3 endpoint of the backup site (add).")
+            List<String> to;
+            @Option(names = "--to-key", description = "ACCESS_KEY:SECRET_KEY of an admin user of the backup site (add).")
+            String toKey;
+            @Option(names = "--to-ca-bundle", description = "PEM file of the CA to trust for the backup site's https:// endpoints (add).")
+            Path toCaBundle;
             @CommandLine.Mixin
             Target target = new Target();
 
@@ -294,10 +302,18 @@ public final class CairnCli {
             public Integer call() throws Exception {
                 AdminClient client = target.client();
                 switch (action) {
-                    case "status" -> System.out.println(client.backup().toPrettyString());
+                    case "add" -> {
+                        if (to == null || to.isEmpty() || toKey == null) {
+                            throw new CommandLine.ParameterException(new CommandLine(this), "add needs --to ENDPOINT and --to-key ACCESS:SECRET");
+                        }
+                        String pem = toCaBundle == null ? null : java.nio.file.Files.readString(toCaBundle);
+                        System.out.println(client.replicateAdd(to, toKey, pem).toPrettyString());
+                    }
+                    case "remove" -> System.out.println(client.replicateRemove().toPrettyString());
+                    case "status" -> System.out.println(client.replicate().toPrettyString());
                     case "promote" -> System.out.println(client.promoteBackup().toPrettyString());
                     default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                            "unknown action '" + action + "': use status or promote");
+                            "unknown action '" + action + "': use add, remove, status or promote");
                 }
                 return 0;
             }

@@ -74,8 +74,6 @@ public record NodeConfig(
         @JsonProperty("site_links") List<SiteLink> siteLinks,
         @JsonProperty("lifecycle_day_seconds") Long lifecycleDaySeconds,
         @JsonProperty("cut_interval_millis") Long cutIntervalMillis,
-        @JsonProperty("backup_endpoints") List<String> backupEndpoints,
-        @JsonProperty("backup_admin_key") String backupAdminKey,
         @JsonProperty("backup_site") Boolean backupSite) {
 
     /**
@@ -137,7 +135,7 @@ public record NodeConfig(
                 or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false),
                 or(tiebreaker, false), siteLinks == null ? List.of() : List.copyOf(siteLinks),
                 or(lifecycleDaySeconds, LIFECYCLE_DAY_SECONDS_DEFAULT), or(cutIntervalMillis, 0L),
-                backupEndpoints == null ? List.of() : List.copyOf(backupEndpoints), backupAdminKey, or(backupSite, false));
+                or(backupSite, false));
     }
 
     /**
@@ -216,18 +214,6 @@ public record NodeConfig(
         require(bucketsPerUserMax >= 0, source, "buckets_per_user_max", "must be >= 0 (0 = no limit): " + bucketsPerUserMax);
         require(cutIntervalMillis == 0 || cutIntervalMillis >= 50 && cutIntervalMillis <= 60_000, source, "cut_interval_millis",
                 "must be 0 (no consistent cuts) or 50 to 60000: " + cutIntervalMillis);
-        require(backupEndpoints.isEmpty() == (backupAdminKey == null), source, backupEndpoints.isEmpty() ? "backup_endpoints" : "backup_admin_key",
-                "is needed too: a backup site takes backup_endpoints and backup_admin_key together");
-        require(backupEndpoints.isEmpty() || !backupSite, source, "backup_site",
-                "cannot be true with backup_endpoints: a cluster is a primary site that ships, or a backup site that takes");
-        require(backupEndpoints.isEmpty() || cutIntervalMillis > 0, source, "cut_interval_millis",
-                "must be set when backup_endpoints is: the backup site takes consistent cuts");
-        require(backupAdminKey == null || backupAdminKey.matches("[A-Za-z0-9]{8,128}:\\S{8,}"), source, "backup_admin_key",
-                "must be ACCESS_KEY:SECRET_KEY of an admin user of the backup cluster");
-        for (String e : backupEndpoints) {
-            require(e != null && (e.startsWith("http://") || e.startsWith("https://")), source, "backup_endpoints",
-                    "must be http:// or https:// addresses of the backup cluster's nodes: " + e);
-        }
         require(lifecycleDaySeconds >= 1 && lifecycleDaySeconds <= LIFECYCLE_DAY_SECONDS_DEFAULT, source, "lifecycle_day_seconds",
                 "must be 1 to " + LIFECYCLE_DAY_SECONDS_DEFAULT + " (a shorter day is for tests): " + lifecycleDaySeconds);
         require(failedSignaturesPerMinute >= 0, source, "failed_signatures_per_minute", "must be >= 0 (0 = no limit): "

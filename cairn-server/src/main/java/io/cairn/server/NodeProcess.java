@@ -118,8 +118,13 @@ public final class NodeProcess implements AutoCloseable {
             resources.remove(firstJoins);
         }
 
-        io.cairn.server.backup.HttpBackupLink backupLink = c.backupEndpoints().isEmpty() ? null
-                : new io.cairn.server.backup.HttpBackupLink(c.backupEndpoints(), c.backupAdminKey(), c.region(), null);
+        // With consistent cuts on, a cluster that is no backup site itself ships them to the backup
+        // site linked in its meta service (cairn admin replicate add), if any.
+        io.cairn.server.backup.LinkedBackupSite backupLink = c.cutIntervalMillis() > 0 && !c.backupSite()
+                ? new io.cairn.server.backup.LinkedBackupSite(metaClient, sse, c.region()).start() : null;
+        if (backupLink != null) {
+            resources.add(backupLink);
+        }
         StorageNode node = StorageNode.start(new NodeRuntimeConfig(nodeId, c.site(), c.zone(), c.publicAddress(),
                 c.clusterAddress(), c.metaAddress(), c.capacityBytes(), c.heartbeatIntervalMillis(), c.chunkSizeBytes(),
                 c.rpcTimeoutMillis(), c.requestRetryMillis(), c.recoveryBytesPerSecond(), c.scrubBytesPerSecond(),
@@ -129,7 +134,7 @@ public final class NodeProcess implements AutoCloseable {
         io.cairn.server.backup.BackupProgress backupProgress = null;
         if (backupLink != null) {
             resources.add(new io.cairn.server.backup.BucketShipper(node.mapView(), nodeId, backupLink).start());
-            backupProgress = new io.cairn.server.backup.BackupProgress(c.backupEndpoints(), backupLink).start();
+            backupProgress = new io.cairn.server.backup.BackupProgress(backupLink).start();
             resources.add(backupProgress);
         }
 
@@ -148,7 +153,7 @@ public final class NodeProcess implements AutoCloseable {
                 records, marks);
         AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken(), admission(tls, ca, bootstrapToken, metaClient), sse,
                 c.bucketsPerUserMax()).withSseKeys(backend::sseKeyUse).withBackupSite(backupSite)
-                .withBackupProgress(backupProgress);
+                .withBackupProgress(backupProgress).withBackupLink(backupLink);
         S3Gateway gateway = S3Gateway.start(new S3GatewayConfig(publicAddr.getHostString(), publicAddr.getPort(), c.region(),
                 c.clockSkewSeconds() * 1000, List.of(), c.concurrentRequestsMax(), S3GatewayConfig.BODY_BYTES_MAX,
                 c.failedSignaturesPerMinute(), c.minUploadBytesPerSecond(),

@@ -24,8 +24,10 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * A primary cluster of 3 real nodes ships its consistent cuts (a round every 500 ms) to a backup
- * cluster of 3 real nodes ({@code backup_site: true}) over the backup's signed admin API. One
+ * A primary cluster of 3 real nodes, linked by {@code cairn admin replicate add} (after a wrong key
+ * and a cluster that is no backup site were refused), ships its consistent cuts (a round every
+ * 500 ms) to a backup cluster of 3 real nodes ({@code backup_site: true}) over the backup's signed
+ * admin API. One
  * writer PUTs objects named by a counter, one after another, each acknowledged before the next
  * begins. Throughout, while backup nodes are SIGKILLed and started again (one, then two of three,
  * which leaves the backup without a majority of its map's voters: the link is as good as cut), what
@@ -56,9 +58,27 @@ class BackupSiteTest {
         }
         Map<Integer, DevCluster.NodeSettings> settings = new HashMap<>();
         for (int i = 0; i < 3; i++) {
-            settings.put(i, DevCluster.NodeSettings.backupSite(500, endpoints, backup.accessKey() + ":" + backup.secretKey()));
+            settings.put(i, DevCluster.NodeSettings.cutInterval(500));
         }
         primary = TestCluster.startWithPartitions(3, PARTITIONS, settings);
+        backupEndpoints = endpoints;
+    }
+
+    static List<String> backupEndpoints;
+
+    @org.junit.jupiter.api.BeforeEach
+    void link() throws Exception {
+        String key = backup.accessKey() + ":" + backup.secretKey();
+        assertThatThrownBy(() -> primary.admin().replicateAdd(backupEndpoints, backup.accessKey() + ":wrongsecretwrong", null))
+                .as("a key the backup site does not know").hasMessageContaining("did not answer as a backup site");
+        List<String> notABackup = List.of(primary.endpoint(1));
+        assertThatThrownBy(() -> primary.admin().replicateAdd(notABackup, primary.accessKey() + ":" + primary.secretKey(), null))
+                .as("a cluster that is no backup site").hasMessageContaining("not a backup site");
+        assertThat(primary.admin().replicate().path("linked").asBoolean()).isFalse();
+        JsonNode linked = primary.admin().replicateAdd(backupEndpoints, key, null);
+        assertThat(linked.path("linked").asBoolean()).isTrue();
+        assertThat(primary.admin().replicate().path("role").asText()).isEqualTo("primary");
+        assertThat(backup.admin().replicate().path("role").asText()).isEqualTo("backup");
     }
 
     @AfterAll

@@ -83,6 +83,9 @@ public final class ReplicaDriver implements AutoCloseable {
     private volatile ReplicaReport report;
     private final MetaContact contact;
     private final io.cairn.node.BackupLink backup;
+    /** When a note about the backup site was last logged, and how many were left out since: at most one every 10 s. */
+    private final AtomicLong backupNotedAt = new AtomicLong();
+    private final AtomicLong backupNotesLeftOut = new AtomicLong();
     /** Told of each report as it is taken, on the ticker's thread. */
     private final java.util.List<Consumer<ReplicaReport>> reportListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long mapEpochApplied = -1;
@@ -324,7 +327,7 @@ public final class ReplicaDriver implements AutoCloseable {
             });
             case Effect.AskShipped a -> backup.positions(a.partitions()).whenComplete((positions, failure) -> {
                 if (failure != null) {
-                    log.info("backup site: positions not read: {}", failure.toString());
+                    backupNote("positions not read: " + failure);
                     post(new Event.ShippedAnswered(a.token(), false, Map.of()));
                 } else {
                     post(new Event.ShippedAnswered(a.token(), true, positions));
@@ -332,12 +335,11 @@ public final class ReplicaDriver implements AutoCloseable {
             });
             case Effect.Ship sh -> backup.ship(sh.shipment()).whenComplete((decision, failure) -> {
                 if (failure != null) {
-                    log.info("backup site: round {} of {} not delivered: {}", sh.shipment().round(), sh.shipment().partition(),
-                            failure.toString());
+                    backupNote("round " + sh.shipment().round() + " of " + sh.shipment().partition() + " not delivered: " + failure);
                     post(new Event.Shipped(sh.token(), false, false, "not delivered: " + failure));
                 } else {
                     if (!decision.take()) {
-                        log.info("backup site: round {} of {} refused: {}", sh.shipment().round(), sh.shipment().partition(), decision.why());
+                        backupNote("round " + sh.shipment().round() + " of " + sh.shipment().partition() + " refused: " + decision.why());
                     }
                     post(new Event.Shipped(sh.token(), decision.take(), decision.positionChanged(), decision.why()));
                 }
@@ -402,5 +404,17 @@ public final class ReplicaDriver implements AutoCloseable {
             loop.interrupt();
         }
         io.shutdownNow();
+    }
+
+    /** Logs what went wrong with the backup site, at most once every 10 s (it is tried again every half second). */
+    private void backupNote(String what) {
+        long now = System.nanoTime();
+        long last = backupNotedAt.get();
+        if (last != 0 && now - last < TimeUnit.SECONDS.toNanos(10) || !backupNotedAt.compareAndSet(last, now)) {
+            backupNotesLeftOut.incrementAndGet();
+            return;
+        }
+        long leftOut = backupNotesLeftOut.getAndSet(0);
+        log.info("backup site: {}{}", what, leftOut == 0 ? "" : " (and " + leftOut + " such notes in the last 10 s)");
     }
 }

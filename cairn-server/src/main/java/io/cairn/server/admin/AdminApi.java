@@ -97,6 +97,15 @@ public final class AdminApi implements AdminHandler {
         return this;
     }
 
+    /** On a node that ships its cuts: the backup site linked in the meta service; null on a node that ships none. */
+    private io.cairn.server.backup.LinkedBackupSite backupLink;
+
+    /** Serves {@code /_cairn/replicate} (link a backup site, unlink it, how far it is) with {@code linkOrNull}. */
+    public AdminApi withBackupLink(io.cairn.server.backup.LinkedBackupSite linkOrNull) {
+        this.backupLink = linkOrNull;
+        return this;
+    }
+
     /** Serves the backup site's resources ({@code /_cairn/backup/...}) with {@code siteOrNull}; null: this cluster is no backup site. */
     public AdminApi withBackupSite(io.cairn.server.backup.BackupSite siteOrNull) {
         this.backup = siteOrNull;
@@ -227,6 +236,12 @@ public final class AdminApi implements AdminHandler {
                 case "/_cairn/debug/inline" -> debugInline(required(query, "bucket"), required(query, "key"));
                 case "/_cairn/debug/chunk" -> debugChunk(required(query, "bucket"), required(query, "key"),
                         Integer.parseInt(required(query, "index")));
+                case "/_cairn/replicate" -> switch (method) {
+                    case "GET" -> replicateStatus();
+                    case "POST" -> replicateAdd(headers, body);
+                    case "DELETE" -> replicateRemove();
+                    default -> error(405, "use GET, POST or DELETE");
+                };
                 case "/_cairn/backup", "/_cairn/backup/mark", "/_cairn/backup/visible", "/_cairn/backup/states", "/_cairn/backup/positions", "/_cairn/backup/ship",
                      "/_cairn/backup/buckets", "/_cairn/backup/promote" -> backup == null
                         ? error(409, "this cluster is not a backup site: its nodes' config sets backup_site: true to make it one")
@@ -270,6 +285,125 @@ public final class AdminApi implements AdminHandler {
         } catch (io.cairn.meta.MetaUnavailableException e) {
             return error(503, "the backup site's map cannot be changed now: " + e.getMessage());
         }
+    }
+
+    /** What {@code POST /_cairn/replicate} takes: the backup site's endpoints, an admin key of it, and the CA to trust for https. */
+    public record ReplicateRequest(@com.fasterxml.jackson.annotation.JsonProperty("endpoints") List<String> endpoints,
+                                   @com.fasterxml.jackson.annotation.JsonProperty("admin_key") String adminKey,
+                                   @com.fasterxml.jackson.annotation.JsonProperty("ca_pem") String caPem) {}
+
+    private static final String CUTS_OFF = "this node ships no consistent cuts: set cut_interval_millis on every node of this cluster"
+            + " (which must not be a backup site itself), then link its backup site";
+
+    /**
+     * Links this cluster to a backup site ({@code cairn admin replicate add}): once the site answered
+     * as a backup site that is not promoted, with the key given, and its replicated pools have the
+     * partition counts of this cluster's, the link is kept in the meta service (the key sealed under
+     * the master key when there is one), and every node ships its cuts there.
+     */
+    private AdminResponse replicateAdd(Map<String, String> headers, InputStream body) {
+        if (backupLink == null) {
+            return error(409, CUTS_OFF);
+        }
+        ReplicateRequest req;
+        try {
+            req = COMPACT.readValue(signedBody(headers, body), ReplicateRequest.class);
+        } catch (java.io.IOException e) {
+            return error(400, "not a backup site to link ({\"endpoints\": [...], \"admin_key\": \"ACCESS:SECRET\"}): " + e.getMessage());
+        }
+        if (req.endpoints() == null || req.adminKey() == null || !req.adminKey().matches("[A-Za-z0-9]{8,128}:\\S{8,}")) {
+            return error(400, "endpoints and admin_key (ACCESS_KEY:SECRET_KEY of an admin user of the backup site) are required");
+        }
+        io.cairn.meta.BackupTarget clear = new io.cairn.meta.BackupTarget(req.endpoints(), req.adminKey(), req.caPem());
+        try {
+            io.cairn.server.backup.HttpBackupLink link = io.cairn.server.backup.LinkedBackupSite.link(clear, null, backupLink.region());
+            com.fasterxml.jackson.databind.JsonNode mark = COMPACT.readTree(link.mark().get(30, java.util.concurrent.TimeUnit.SECONDS));
+            if (!io.cairn.meta.BackupMark.SHIPPING.equals(mark.path("stage").asText())) {
+                return error(400, "the backup site at " + req.endpoints() + " was promoted: it takes no more rounds");
+            }
+            javax.net.ssl.SSLContext tls = null;
+            if (req.caPem() != null) {
+                java.nio.file.Path pem = java.nio.file.Files.createTempFile("cairn-backup-ca", ".pem");
+                try {
+                    java.nio.file.Files.writeString(pem, req.caPem());
+                    tls = io.cairn.meta.tls.ServerTls.clientContext(pem);
+                } finally {
+                    java.nio.file.Files.deleteIfExists(pem);
+                }
+            }
+            com.fasterxml.jackson.databind.JsonNode theirs = new AdminClient(req.endpoints(), req.adminKey(), tls, backupLink.region()).status();
+            ClusterMap ours = node.mapView().current().map();
+            for (com.fasterxml.jackson.databind.JsonNode pool : theirs.path("pools")) {
+                Optional<PoolInfo> mine = ours.pool(pool.path("name").asText());
+                if (mine.isPresent() && mine.get().policy().kind() == io.cairn.core.map.StoragePolicy.Kind.REPLICATED
+                        && mine.get().partitions() != pool.path("partitions").asInt()) {
+                    return error(400, "pool " + mine.get().name() + " has " + mine.get().partitions() + " partitions here and "
+                            + pool.path("partitions").asInt() + " on the backup site: they must be equal (set partitions alike)");
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            return error(400, "the backup site at " + req.endpoints() + " did not answer as a backup site with that key: "
+                    + (e.getCause() == null ? e : e.getCause()).getMessage());
+        } catch (java.util.concurrent.TimeoutException e) {
+            return error(400, "the backup site at " + req.endpoints() + " did not answer within 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error(503, "interrupted");
+        } catch (java.io.IOException e) {
+            return error(400, "the backup site at " + req.endpoints() + " cannot be reached: " + e.getMessage());
+        }
+        String stored = secrets == null ? req.adminKey() : secrets.sealBytes(io.cairn.server.backup.LinkedBackupSite.SEAL_PURPOSE,
+                req.adminKey().getBytes(StandardCharsets.UTF_8));
+        try {
+            MetaResult r = node.meta().submit(new MetaCommand.SetBackupTarget(new io.cairn.meta.BackupTarget(req.endpoints(), stored,
+                    req.caPem())));
+            if (!r.ok()) {
+                return error(503, "the link was not kept: " + r.error());
+            }
+        } catch (io.cairn.meta.MetaUnavailableException e) {
+            return error(503, "the link was not kept: " + e.getMessage());
+        }
+        backupLink.refresh();
+        return json(200, Map.of("linked", true, "endpoints", req.endpoints(), "key_sealed", secrets != null));
+    }
+
+    private AdminResponse replicateRemove() {
+        if (backupLink == null) {
+            return error(409, CUTS_OFF);
+        }
+        try {
+            MetaResult r = node.meta().submit(new MetaCommand.SetBackupTarget(null));
+            if (!r.ok()) {
+                return error(503, "the link was not removed: " + r.error());
+            }
+        } catch (io.cairn.meta.MetaUnavailableException e) {
+            return error(503, "the link was not removed: " + e.getMessage());
+        }
+        backupLink.refresh();
+        return json(200, Map.of("linked", false));
+    }
+
+    /** This cluster's part in asynchronous replication: a backup site, a primary site (and how far its backup is), or neither. */
+    private AdminResponse replicateStatus() {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        if (backup != null) {
+            io.cairn.meta.BackupMark m = backup.mark();
+            out.put("role", "backup");
+            out.put("shown_round", m.shownRound());
+            out.put("shown_at", m.shownAtMillis() == 0 ? null : java.time.Instant.ofEpochMilli(m.shownAtMillis()).toString());
+            out.put("stage", m.stage());
+        } else if (backupLink != null) {
+            out.put("role", "primary");
+            out.put("linked", backupLink.target().isPresent());
+            backupLink.target().ifPresent(t -> out.put("endpoints", t.endpoints()));
+            if (backupProgress != null) {
+                out.put("backup_site", backupProgress.status(node.meta().read().cutLog(), System.currentTimeMillis()));
+            }
+        } else {
+            out.put("role", "none");
+            out.put("why", CUTS_OFF);
+        }
+        return json(200, out);
     }
 
     /** The round the backup's gateways show, since when, and its stage: what a primary site asks for its lag. */

@@ -335,4 +335,63 @@ public final class AdminClient {
             throw new IOException("interrupted", e);
         }
     }
+
+    /**
+     * Sends a request with a JSON body, its SHA-256 signed: the next endpoint is tried only when one
+     * cannot be reached, and an answer other than 200 is an {@link AdminRequestException}.
+     */
+    private String requestWithBody(String method, String path, byte[] body) throws IOException {
+        IOException last = null;
+        String sha;
+        try {
+            sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (String e : endpoints) {
+            URI uri = URI.create(e + path);
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(90)).header("content-type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+            sign(b, method, uri, token, region, sha);
+            HttpResponse<String> r;
+            try {
+                r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.ConnectException ex) {
+                last = new IOException(e + ": not reachable", ex);
+                continue;
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", ex);
+            }
+            if (r.statusCode() == 200) {
+                return r.body();
+            }
+            throw AdminRequestException.of(r.statusCode(), r.body());
+        }
+        throw last;
+    }
+
+    /**
+     * Links this cluster to its backup site ({@code POST /_cairn/replicate}): the site's endpoints, the
+     * key of one of its admin users, and the PEM certificates to trust for https (null: the JVM's).
+     */
+    public JsonNode replicateAdd(List<String> backupEndpoints, String backupAdminKey, String caPemOrNull) throws IOException {
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("endpoints", backupEndpoints);
+        body.put("admin_key", backupAdminKey);
+        if (caPemOrNull != null) {
+            body.put("ca_pem", caPemOrNull);
+        }
+        return JSON.readTree(requestWithBody("POST", "/_cairn/replicate", JSON.writeValueAsBytes(body)));
+    }
+
+    /** Unlinks this cluster's backup site ({@code DELETE /_cairn/replicate}). */
+    public JsonNode replicateRemove() throws IOException {
+        return JSON.readTree(request("DELETE", "/_cairn/replicate"));
+    }
+
+    /** This cluster's part in asynchronous replication ({@code GET /_cairn/replicate}). */
+    public JsonNode replicate() throws IOException {
+        return JSON.readTree(get("/_cairn/replicate"));
+    }
 }

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 public final class BackupMarks implements Supplier<BackupMark>, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BackupMarks.class);
-    public static final long REFRESH_MILLIS = 250;
+    public static final long REFRESH_MILLIS = 500;
 
     private final MetaClient meta;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(

@@ -22,16 +22,14 @@ public final class BackupProgress implements AutoCloseable {
     public static final long INTERVAL_MILLIS = 2000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final List<String> endpoints;
-    private final HttpBackupLink link;
+    private final LinkedBackupSite link;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("backup-progress").daemon().factory());
     private volatile Answer last;
 
-    private record Answer(long shownRound, String stage, long askedAtMillis, String error) {}
+    private record Answer(List<String> endpoints, long shownRound, String stage, long askedAtMillis, String error) {}
 
-    public BackupProgress(List<String> endpoints, HttpBackupLink link) {
-        this.endpoints = List.copyOf(endpoints);
+    public BackupProgress(LinkedBackupSite link) {
         this.link = link;
     }
 
@@ -43,23 +41,33 @@ public final class BackupProgress implements AutoCloseable {
     private void ask() {
         long now = System.currentTimeMillis();
         Answer before = last;
+        java.util.Optional<io.cairn.meta.BackupTarget> target = link.target();
+        java.util.Optional<HttpBackupLink> to = link.current();
+        if (target.isEmpty() || to.isEmpty()) {
+            last = null;
+            return;
+        }
+        List<String> endpoints = target.get().endpoints();
+        boolean same = before != null && before.endpoints().equals(endpoints);
         try {
-            JsonNode m = JSON.readTree(link.mark().get(30, TimeUnit.SECONDS));
-            last = new Answer(m.path("shown_round").asLong(), m.path("stage").asText(), now, null);
+            JsonNode m = JSON.readTree(to.get().mark().get(30, TimeUnit.SECONDS));
+            last = new Answer(endpoints, m.path("shown_round").asLong(), m.path("stage").asText(), now, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             String why = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause().getMessage() : e.toString();
-            last = new Answer(before == null ? 0 : before.shownRound(), before == null ? null : before.stage(), now, why);
+            last = new Answer(endpoints, same ? before.shownRound() : 0, same ? before.stage() : null, now, why);
         }
     }
 
-    /** The status's {@code backup_site}, against this cluster's {@code cuts}. */
+    /** The status's {@code backup_site}, against this cluster's {@code cuts}; null while no backup site is linked. */
     public ClusterStatus.BackupSite status(CutLog cuts, long nowMillis) {
         Answer a = last;
         if (a == null) {
-            return new ClusterStatus.BackupSite(endpoints, false, "not asked yet", 0, null, cuts.lastRecorded(), null, null, null);
+            return link.target().map(t -> new ClusterStatus.BackupSite(t.endpoints(), false, "not asked yet", 0, null,
+                    cuts.lastRecorded(), null, null, null)).orElse(null);
         }
+        List<String> endpoints = a.endpoints();
         OptionalLong at = a.shownRound() == 0 ? OptionalLong.empty() : cuts.recordedAt(a.shownRound());
         return new ClusterStatus.BackupSite(endpoints, a.error() == null, a.error(), a.shownRound(), a.stage(),
                 Math.max(0, cuts.lastRecorded() - a.shownRound()),

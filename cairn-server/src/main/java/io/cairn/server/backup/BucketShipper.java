@@ -36,14 +36,14 @@ public final class BucketShipper implements AutoCloseable {
 
     private final MapView mapView;
     private final String self;
-    private final HttpBackupLink link;
+    private final LinkedBackupSite link;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("bucket-shipper").daemon().factory());
     private byte[] lastSent;
     private int ticks;
     private boolean failing;
 
-    public BucketShipper(MapView mapView, String self, HttpBackupLink link) {
+    public BucketShipper(MapView mapView, String self, LinkedBackupSite link) {
         this.mapView = mapView;
         this.self = self;
         this.link = link;
@@ -67,7 +67,8 @@ public final class BucketShipper implements AutoCloseable {
     private void tick() {
         try {
             ClusterMap map = mapView.current().map();
-            if (!map.firstUpDataNode().map(self::equals).orElse(false)) {
+            java.util.Optional<HttpBackupLink> to = link.current();
+            if (to.isEmpty() || !map.firstUpDataNode().map(self::equals).orElse(false)) {
                 lastSent = null;
                 return;
             }
@@ -75,7 +76,7 @@ public final class BucketShipper implements AutoCloseable {
             if (Arrays.equals(body, lastSent) && ++ticks % RESEND_EVERY != 0) {
                 return;
             }
-            link.sendBuckets(body).get(60, TimeUnit.SECONDS);
+            to.get().sendBuckets(body).get(60, TimeUnit.SECONDS);
             lastSent = body;
             if (failing) {
                 failing = false;

@@ -294,8 +294,6 @@ public final class DevCluster {
             @JsonProperty("rpc_timeout_millis") Long rpcTimeoutMillis,
             @JsonProperty("lifecycle_day_seconds") Long lifecycleDaySeconds,
             @JsonProperty("cut_interval_millis") Long cutIntervalMillis,
-            @JsonProperty("backup_endpoints") List<String> backupEndpoints,
-            @JsonProperty("backup_admin_key") String backupAdminKey,
             @JsonProperty("backup_site") Boolean backupSite) {
 
         public static final NodeSettings NONE = new NodeSettings(null, null, null, null, null, null, null, null);
@@ -304,20 +302,12 @@ public final class DevCluster {
                             Long compactionIntervalMillis, Long scrubPauseMillis, Integer minCopies, Long rpcTimeoutMillis,
                             Long lifecycleDaySeconds, Long cutIntervalMillis) {
             this(dataDir, freeReserveBytes, freeReserveRatio, segmentBytesMax, compactionIntervalMillis, scrubPauseMillis, minCopies,
-                    rpcTimeoutMillis, lifecycleDaySeconds, cutIntervalMillis, null, null, null);
-        }
-
-        /**
-         * Settings that turn consistent cuts on, a round every {@code millis}, and ship them to the
-         * backup cluster at {@code endpoints} signed by its admin key {@code adminKey} ({@code ACCESS:SECRET}).
-         */
-        public static NodeSettings backupSite(long millis, List<String> endpoints, String adminKey) {
-            return new NodeSettings(null, null, null, null, null, null, null, null, null, millis, List.copyOf(endpoints), adminKey, null);
+                    rpcTimeoutMillis, lifecycleDaySeconds, cutIntervalMillis, null);
         }
 
         /** Settings of a node of a backup site ({@code backup_site: true}): it takes a primary site's rounds and serves them read-only. */
         public static NodeSettings backupSiteNode() {
-            return new NodeSettings(null, null, null, null, null, null, null, null, null, null, null, null, true);
+            return new NodeSettings(null, null, null, null, null, null, null, null, null, null, true);
         }
 
         public NodeSettings(String dataDir, Long freeReserveBytes, Double freeReserveRatio, Long segmentBytesMax,
@@ -703,10 +693,6 @@ public final class DevCluster {
         }
         if (own.cutIntervalMillis() != null) {
             y.append("cut_interval_millis: ").append(own.cutIntervalMillis()).append('\n');
-        }
-        if (own.backupEndpoints() != null && !own.backupEndpoints().isEmpty()) {
-            y.append("backup_endpoints: [").append(String.join(", ", own.backupEndpoints())).append("]\n");
-            y.append("backup_admin_key: \"").append(own.backupAdminKey()).append("\"\n");
         }
         if (Boolean.TRUE.equals(own.backupSite())) {
             y.append("backup_site: true\n");
