@@ -321,16 +321,7 @@ public final class AdminApi implements AdminHandler {
             if (!io.cairn.meta.BackupMark.SHIPPING.equals(mark.path("stage").asText())) {
                 return error(400, "the backup site at " + req.endpoints() + " was promoted: it takes no more rounds");
             }
-            javax.net.ssl.SSLContext tls = null;
-            if (req.caPem() != null) {
-                java.nio.file.Path pem = java.nio.file.Files.createTempFile("cairn-backup-ca", ".pem");
-                try {
-                    java.nio.file.Files.writeString(pem, req.caPem());
-                    tls = io.cairn.meta.tls.ServerTls.clientContext(pem);
-                } finally {
-                    java.nio.file.Files.deleteIfExists(pem);
-                }
-            }
+            javax.net.ssl.SSLContext tls = io.cairn.server.backup.LinkedBackupSite.trust(req.caPem());
             com.fasterxml.jackson.databind.JsonNode theirs = new AdminClient(req.endpoints(), req.adminKey(), tls, backupLink.region()).status();
             ClusterMap ours = node.mapView().current().map();
             for (com.fasterxml.jackson.databind.JsonNode pool : theirs.path("pools")) {

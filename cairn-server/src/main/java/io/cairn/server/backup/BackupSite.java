@@ -126,53 +126,68 @@ public final class BackupSite implements AutoCloseable {
      */
     public long prune(long round) {
         PartitionClient client = node.partitionClient();
-        long dropped = 0;
+        long[] dropped = {0};
         for (PartitionId p : partitions()) {
-            String after = "";
-            String key = null;
-            List<Record> older = new java.util.ArrayList<>();
-            Record newest = null;
-            boolean newestTombstone = false;
-            while (true) {
-                List<Record> page = client.scan(p, "", after, SCAN_PAGE);
-                for (int i = 0; i <= page.size(); i++) {
-                    boolean last = i == page.size();
-                    if (last && page.size() == SCAN_PAGE) {
-                        break;
-                    }
-                    Optional<State> st = last ? Optional.empty() : State.of(page.get(i));
-                    if (!last && st.isEmpty()) {
-                        continue;
-                    }
-                    if (last || !st.get().key().equals(key)) {
-                        if (newestTombstone) {
-                            older.add(newest);
-                        }
-                        for (Record r : older) {
-                            client.apply(p, r.getKey(), true, new byte[0], null);
-                            dropped++;
-                        }
-                        older.clear();
-                        newest = null;
-                        newestTombstone = false;
-                        key = last ? null : st.get().key();
-                    }
-                    if (!last && st.get().round() <= round) {
-                        // States come in round order: the one before is older than this one.
-                        if (newest != null) {
-                            older.add(newest);
-                        }
-                        newest = page.get(i);
-                        newestTombstone = st.get().tombstone();
-                    }
+            Pruning g = new Pruning(round, r -> {
+                client.apply(p, r.getKey(), true, new byte[0], null);
+                dropped[0]++;
+            });
+            eachRecord(client, p, "", SCAN_PAGE, r -> State.of(r).ifPresent(st -> g.take(r, st)));
+            g.keyDone();
+        }
+        return dropped[0];
+    }
+
+    /** One partition's states in key and round order, and those of each key no reader of the round pruned to needs. */
+    private static final class Pruning {
+        final long round;
+        final java.util.function.Consumer<Record> drop;
+        String key;
+        Record newest;
+        boolean newestTombstone;
+
+        Pruning(long round, java.util.function.Consumer<Record> drop) {
+            this.round = round;
+            this.drop = drop;
+        }
+
+        void take(Record r, State st) {
+            if (!st.key().equals(key)) {
+                keyDone();
+                key = st.key();
+            }
+            if (st.round() <= round) {
+                // States come in round order: the one before is older than this one.
+                if (newest != null) {
+                    drop.accept(newest);
                 }
-                if (page.size() < SCAN_PAGE) {
-                    break;
-                }
-                after = page.getLast().getKey();
+                newest = r;
+                newestTombstone = st.tombstone();
             }
         }
-        return dropped;
+
+        /** The key's states are all taken: its newest in the round goes too if it is a tombstone. */
+        void keyDone() {
+            if (newest != null && newestTombstone) {
+                drop.accept(newest);
+            }
+            newest = null;
+            newestTombstone = false;
+        }
+    }
+
+    /** Every record of partition {@code p} under {@code prefix} in key order, read {@code pageSize} at a time (scans leave tombstones out). */
+    static void eachRecord(io.cairn.node.Records client, PartitionId p, String prefix, int pageSize,
+                           java.util.function.Consumer<Record> each) {
+        String after = "";
+        while (true) {
+            List<Record> page = client.scan(p, prefix, after, pageSize);
+            page.forEach(each);
+            if (page.size() < pageSize) {
+                return;
+            }
+            after = page.getLast().getKey();
+        }
     }
 
     @Override
@@ -376,20 +391,8 @@ public final class BackupSite implements AutoCloseable {
     /** Removes every state of partition {@code p} of a round after {@code round}: what an unfinished attempt left. */
     private void dropAbove(PartitionId p, long round) {
         PartitionClient client = node.partitionClient();
-        String after = "";
-        while (true) {
-            List<Record> page = client.scan(p, "", after, SCAN_PAGE);
-            for (Record r : page) {
-                Optional<State> st = State.of(r);
-                if (st.isPresent() && st.get().round() > round && !r.getTombstone()) {
-                    client.apply(p, r.getKey(), true, new byte[0], null);
-                }
-            }
-            if (page.size() < SCAN_PAGE) {
-                return;
-            }
-            after = page.getLast().getKey();
-        }
+        eachRecord(client, p, "", SCAN_PAGE, r -> State.of(r).filter(st -> st.round() > round)
+                .ifPresent(st -> client.apply(p, r.getKey(), true, new byte[0], null)));
     }
 
     /**
@@ -462,21 +465,8 @@ public final class BackupSite implements AutoCloseable {
         PartitionClient client = node.partitionClient();
         for (PartitionId p : partitions()) {
             Map<String, State> newest = new HashMap<>();
-            String after = "";
-            while (true) {
-                List<Record> page = client.scan(p, prefix, after, SCAN_PAGE);
-                for (Record r : page) {
-                    if (r.getTombstone()) {
-                        continue;
-                    }
-                    State.of(r).filter(st -> st.round() <= round).ifPresent(st -> newest.merge(st.key(), st,
-                            (a, b) -> a.round() >= b.round() ? a : b));
-                }
-                if (page.size() < SCAN_PAGE) {
-                    break;
-                }
-                after = page.getLast().getKey();
-            }
+            eachRecord(client, p, prefix, SCAN_PAGE, r -> State.of(r).filter(st -> st.round() <= round)
+                    .ifPresent(st -> newest.merge(st.key(), st, (a, b) -> a.round() >= b.round() ? a : b)));
             newest.values().stream().filter(st -> !st.tombstone()).forEach(st -> out.put(st.key(), st));
         }
         return out;
@@ -487,17 +477,7 @@ public final class BackupSite implements AutoCloseable {
         List<State> out = new java.util.ArrayList<>();
         PartitionClient client = node.partitionClient();
         for (PartitionId p : partitions()) {
-            String after = "";
-            while (true) {
-                List<Record> page = client.scan(p, key + '\u0000', after, SCAN_PAGE);
-                for (Record r : page) {
-                    State.of(r).filter(st -> st.key().equals(key)).ifPresent(out::add);
-                }
-                if (page.size() < SCAN_PAGE) {
-                    break;
-                }
-                after = page.getLast().getKey();
-            }
+            eachRecord(client, p, key + '\u0000', SCAN_PAGE, r -> State.of(r).filter(st -> st.key().equals(key)).ifPresent(out::add));
         }
         return out;
     }

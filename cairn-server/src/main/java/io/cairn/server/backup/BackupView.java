@@ -86,30 +86,16 @@ public final class BackupView implements Records {
 
     /** The kept state of {@code key} the backup shows in {@code round} (the raw record, under its state key), if not a tombstone. */
     private Optional<Record> newestState(PartitionId p, String key, long round) {
-        Record best = null;
-        long bestRound = -1;
-        boolean bestTombstone = false;
-        String after = "";
-        String prefix = key + '\u0000';
-        while (true) {
-            List<Record> page = client.scan(p, prefix, after, rawPage);
-            for (Record r : page) {
-                if (r.getTombstone()) {
-                    continue;
-                }
-                Optional<BackupSite.State> st = BackupSite.State.of(r);
-                if (st.isPresent() && st.get().key().equals(key) && st.get().round() <= round && st.get().round() > bestRound) {
-                    best = r;
-                    bestRound = st.get().round();
-                    bestTombstone = st.get().tombstone();
-                }
-            }
-            if (page.size() < rawPage) {
-                break;
-            }
-            after = page.getLast().getKey();
-        }
-        return best == null || bestTombstone ? Optional.empty() : Optional.of(best);
+        Record[] best = {null};
+        long[] bestRound = {-1};
+        boolean[] bestTombstone = {false};
+        BackupSite.eachRecord(client, p, key + '\u0000', rawPage, r -> BackupSite.State.of(r)
+                .filter(st -> st.key().equals(key) && st.round() <= round && st.round() > bestRound[0]).ifPresent(st -> {
+                    best[0] = r;
+                    bestRound[0] = st.round();
+                    bestTombstone[0] = st.tombstone();
+                }));
+        return best[0] == null || bestTombstone[0] ? Optional.empty() : Optional.of(best[0]);
     }
 
     /** A kept state as the record of its key: the key, the version and the meta it had at the primary site. */
@@ -203,19 +189,8 @@ public final class BackupView implements Records {
 
     /** Deletes every kept state of {@code key}: the key was deleted on the promoted site, and no state of it may show again. */
     private void dropStates(PartitionId p, String key) {
-        String after = "";
-        while (true) {
-            List<Record> page = client.scan(p, key + '\u0000', after, rawPage);
-            for (Record r : page) {
-                if (BackupSite.State.of(r).filter(st -> st.key().equals(key)).isPresent()) {
-                    client.apply(p, r.getKey(), true, new byte[0], null);
-                }
-            }
-            if (page.size() < rawPage) {
-                return;
-            }
-            after = page.getLast().getKey();
-        }
+        BackupSite.eachRecord(client, p, key + '\u0000', rawPage, r -> BackupSite.State.of(r).filter(st -> st.key().equals(key))
+                .ifPresent(st -> client.apply(p, r.getKey(), true, new byte[0], null)));
     }
 
     /** The common prefix {@code key} rolls up to under {@code prefix} with {@code delimiter}, or null. */

@@ -96,22 +96,27 @@ public final class LinkedBackupSite implements BackupLink, AutoCloseable {
             }
             key = new String(secretsOrNull.openBytes(SEAL_PURPOSE, key), StandardCharsets.UTF_8);
         }
-        javax.net.ssl.SSLContext tls = null;
-        if (t.caPem() != null) {
-            Path pem = Files.createTempFile("cairn-backup-ca", ".pem");
-            try {
-                Files.writeString(pem, t.caPem());
-                tls = io.cairn.meta.tls.ServerTls.clientContext(pem);
-            } finally {
-                Files.deleteIfExists(pem);
-            }
-        }
+        javax.net.ssl.SSLContext tls = trust(t.caPem());
         return new HttpBackupLink(t.endpoints(), key, region, tls);
     }
 
     /** The region the backup site's nodes check signatures for (this cluster's own). */
     public String region() {
         return region;
+    }
+
+    /** A client context that trusts only the PEM certificates {@code caPemOrNull}; null (the JVM's trusted CAs) for none. */
+    public static javax.net.ssl.SSLContext trust(String caPemOrNull) throws IOException {
+        if (caPemOrNull == null) {
+            return null;
+        }
+        Path pem = Files.createTempFile("cairn-backup-ca", ".pem");
+        try {
+            Files.writeString(pem, caPemOrNull);
+            return io.cairn.meta.tls.ServerTls.clientContext(pem);
+        } finally {
+            Files.deleteIfExists(pem);
+        }
     }
 
     /** The link to the site linked now, if any. */
