@@ -462,6 +462,10 @@ public final class AdminApi implements AdminHandler {
     }
 
     private AdminResponse backupPositions(Map<String, String> headers, InputStream body) {
+        if (!backup.mark().shipping()) {
+            // The shippers' asks fail, and they ask again later, quietly, rather than have every page refused.
+            return error(409, "the backup site was promoted: it takes no more rounds");
+        }
         io.cairn.node.rpc.ShipPositionsMessage ask;
         try {
             ask = io.cairn.node.rpc.ShipPositionsMessage.parseFrom(signedBody(headers, body));
