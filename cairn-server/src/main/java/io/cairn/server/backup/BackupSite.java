@@ -64,8 +64,6 @@ public final class BackupSite implements AutoCloseable {
     private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("backup-site").daemon().factory());
     private final Map<PartitionId, ReentrantLock> locks = new ConcurrentHashMap<>();
-    /** The newest round found that every partition took whole: rounds below it are forgotten in the accounts written after. */
-    private volatile long visibleKnown;
 
     public BackupSite(StorageNode node, BackupMarks marks) {
         this.node = node;
@@ -322,7 +320,6 @@ public final class BackupSite implements AutoCloseable {
         if (!marks.get().shipping()) {
             return new BackupLedger.Decision(false, false, "the backup site was promoted: it takes no more rounds");
         }
-        visibleKnown = Math.max(visibleKnown, marks.get().shownRound());
         if (!partitions().contains(p)) {
             return new BackupLedger.Decision(false, false, "the backup site has no replicated partition " + p
                     + " (its pools and partition counts must be the primary site's)");
@@ -348,20 +345,20 @@ public final class BackupSite implements AutoCloseable {
                 return d;
             }
             PartitionClient client = node.partitionClient();
-            if (s.first() && (!s.last() || !s.records().isEmpty())) {
+            if (s.first()) {
                 if (kept.account().underWay() != null) {
                     dropAbove(p, kept.account().position().round());
                 }
-                // The round is under way before any of its records is kept, so that what an attempt
-                // that does not finish leaves is dropped by the next one.
-                BackupLedger.Account begun = new BackupLedger.Account(kept.account().position(), s.round(), s.shipper(),
-                        kept.account().whole(), kept.account().holed());
-                if (!write(p, kept.version(), begun)) {
-                    return changed(p, s);
+                if (!s.last() || !s.records().isEmpty()) {
+                    // The round is under way before any of its records is kept, so that what an attempt
+                    // that does not finish leaves is dropped by the next one.
+                    BackupLedger.Account begun = new BackupLedger.Account(kept.account().position(), s.round(), s.shipper(),
+                            kept.account().whole(), kept.account().holed());
+                    if (!write(p, kept.version(), begun)) {
+                        return changed(p, s);
+                    }
+                    kept = read(p);
                 }
-                kept = read(p);
-            } else if (s.first() && kept.account().underWay() != null) {
-                dropAbove(p, kept.account().position().round());
             }
             for (LogRecord r : s.records()) {
                 ByteBuffer blob = r.carriesData() ? r.blob() : null;
@@ -369,7 +366,8 @@ public final class BackupSite implements AutoCloseable {
             }
             ledger.taken(s);
             if (s.last() || s.hole()) {
-                long v = visibleKnown;
+                // Rounds below the one shown are not needed again: it stays in every partition's whole rounds.
+                long v = marks.get().shownRound();
                 if (v > 0 && ledger.visibleRounds().contains(v)) {
                     ledger.forgetBelow(v);
                 }
@@ -450,9 +448,6 @@ public final class BackupSite implements AutoCloseable {
         }
         TreeSet<Long> visible = ledger.visibleRounds();
         long v = visible.isEmpty() ? 0 : visible.last();
-        if (v > visibleKnown) {
-            visibleKnown = v;
-        }
         return new Summary(v, all.size(), shipped, ledger.roundsWithHoles(), all.isEmpty() ? 0 : lowest);
     }
 

@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class HttpBackupLink implements BackupLink {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final String PROTOBUF = "application/x-protobuf";
     private final List<URI> endpoints;
     private final String token;
     private final String region;
@@ -66,7 +67,7 @@ public final class HttpBackupLink implements BackupLink {
     public CompletableFuture<Map<PartitionId, ShipPosition>> positions(Set<PartitionId> partitions) {
         ShipPositionsMessage.Builder ask = ShipPositionsMessage.newBuilder();
         partitions.forEach(p -> ask.addPartitions(WireCodec.ref(p)));
-        return post("/_cairn/backup/positions", ask.build().toByteArray()).thenApply(body -> {
+        return call("POST", "/_cairn/backup/positions", ask.build().toByteArray(), PROTOBUF).thenApply(body -> {
             try {
                 Map<PartitionId, ShipPosition> out = new TreeMap<>();
                 ShipPositionsMessage.parseFrom(body).getPositionsList()
@@ -80,7 +81,7 @@ public final class HttpBackupLink implements BackupLink {
 
     @Override
     public CompletableFuture<BackupLedger.Decision> ship(Shipment page) {
-        return post("/_cairn/backup/ship", WireCodec.shipment(page).toByteArray()).thenApply(body -> {
+        return call("POST", "/_cairn/backup/ship", WireCodec.shipment(page).toByteArray(), PROTOBUF).thenApply(body -> {
             try {
                 ShippedMessage m = ShippedMessage.parseFrom(body);
                 return new BackupLedger.Decision(m.getOk(), m.getPositionChanged(), m.getWhy());
@@ -92,27 +93,21 @@ public final class HttpBackupLink implements BackupLink {
 
     /** The backup site's mark: the round it shows and its stage ({@code GET /_cairn/backup/mark}), as JSON. */
     public CompletableFuture<byte[]> mark() {
-        URI uri = endpoints.get(Math.floorMod(next.get(), endpoints.size())).resolve("/_cairn/backup/mark");
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
-        try {
-            AdminClient.sign(b, "GET", uri, token, region, sha256(new byte[0]));
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return send(uri, b);
+        return call("GET", "/_cairn/backup/mark", new byte[0], "application/json");
     }
 
     /** Sends the primary site's buckets and pools ({@link BucketShipper}); the backup's answer. */
     public CompletableFuture<byte[]> sendBuckets(byte[] json) {
-        return post("/_cairn/backup/buckets", json);
+        return call("POST", "/_cairn/backup/buckets", json, "application/json");
     }
 
-    private CompletableFuture<byte[]> post(String path, byte[] body) {
+    /** One signed call to the next endpoint, its body's SHA-256 signed too; the answer's body, or a failure for any status but 200. */
+    private CompletableFuture<byte[]> call(String method, String path, byte[] body, String contentType) {
         URI uri = endpoints.get(Math.floorMod(next.get(), endpoints.size())).resolve(path);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("content-type", "application/x-protobuf")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("content-type", contentType)
+                .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         try {
-            AdminClient.sign(b, "POST", uri, token, region, sha256(body));
+            AdminClient.sign(b, method, uri, token, region, sha256(body));
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }

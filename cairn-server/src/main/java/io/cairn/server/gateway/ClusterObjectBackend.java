@@ -17,7 +17,6 @@ import io.cairn.meta.MetaResult;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.node.ClusterException;
 import io.cairn.node.MapView;
-import io.cairn.node.PartitionClient;
 import io.cairn.node.StorageNode;
 import io.cairn.node.rpc.Record;
 import io.cairn.s3.BucketAcl;
