@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -26,7 +25,7 @@ final class RaftSiteDelay implements ServerInterceptor {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RaftSiteDelay.class);
 
-    /** One timer for every delayed event of the process: equal delays keep their order. */
+    /** One timer thread for every delayed event of the process; each call's lane keeps its events in order. */
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("cairn-raft-site-delay").factory());
     /** Where delayed events run, each call's one by one. */
@@ -117,10 +116,10 @@ final class RaftSiteDelay implements ServerInterceptor {
 
         /** A message (or, with {@code control}, another event) came off the transport: it arrives a link's delay later. */
         void arrive(Q message, Runnable control) {
-            TIMER.schedule(() -> queue.add(() -> {
+            queue.lane.send(TIMER, () -> queue.add(() -> {
                 arrived.add(new Object[] {message, control});
                 pump();
-            }), queue.lane.nextDelayNanos(), TimeUnit.NANOSECONDS);
+            }));
         }
 
         void appRequest(int n) {

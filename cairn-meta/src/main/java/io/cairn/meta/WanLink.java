@@ -44,14 +44,53 @@ public final class WanLink {
         return new Lane();
     }
 
-    /** One call's events: each arrives no sooner than the one before it. */
+    /**
+     * One call's events: each arrives no sooner than the one before it, and is handed over after
+     * it. (Two events due at the same moment must not race on the timer: a call's close run
+     * before its last message would lose the message, as a stream closed with no reply.)
+     */
     public final class Lane {
         private long lastAtNanos = Long.MIN_VALUE;
+        /** Events sent and not handed over yet, in the order sent, each with when it arrives. */
+        private final java.util.ArrayDeque<Object[]> inFlight = new java.util.ArrayDeque<>();
 
         /** Nanoseconds from now until the next event of the call arrives. */
         public long nextDelayNanos() {
             long now = System.nanoTime();
-            return arrival(now, lossRate > 0 && ThreadLocalRandom.current().nextDouble() < lossRate) - now;
+            return arrival(now, lost()) - now;
+        }
+
+        /**
+         * Sends {@code event} over the link: {@code timer} (one thread) runs it when it arrives, after
+         * every event sent on this lane before it.
+         */
+        public void send(java.util.concurrent.ScheduledExecutorService timer, Runnable event) {
+            long at;
+            synchronized (this) {
+                at = arrival(System.nanoTime(), lost());
+                inFlight.add(new Object[] {at, event});
+            }
+            timer.schedule(this::handOver, at - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+
+        /** Runs, in order, every event that has arrived by now. */
+        private void handOver() {
+            while (true) {
+                Runnable next;
+                synchronized (this) {
+                    Object[] head = inFlight.peek();
+                    if (head == null || (long) head[0] - System.nanoTime() > 0) {
+                        return;
+                    }
+                    inFlight.poll();
+                    next = (Runnable) head[1];
+                }
+                next.run();
+            }
+        }
+
+        private boolean lost() {
+            return lossRate > 0 && ThreadLocalRandom.current().nextDouble() < lossRate;
         }
 
         /** When an event sent at {@code nowNanos} arrives ({@code lost}: sent again): never before the one sent before it. */

@@ -26,6 +26,43 @@ class WanLinkTest {
     }
 
     @Test
+    void aCallsEventsAreHandedOverInTheOrderSentWhateverIsLost() throws Exception {
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            // Half the events lost: most of the ones after a lost one come due together, and each
+            // must still run after the one sent before it (a close after the call's last message).
+            java.util.List<WanLink.Lane> lanes = new java.util.ArrayList<>();
+            java.util.List<java.util.List<Integer>> handed = new java.util.ArrayList<>();
+            WanLink link = new WanLink(1, 50);
+            java.util.concurrent.CountDownLatch all = new java.util.concurrent.CountDownLatch(20 * 200);
+            for (int l = 0; l < 20; l++) {
+                lanes.add(link.lane());
+                handed.add(java.util.Collections.synchronizedList(new java.util.ArrayList<>()));
+            }
+            for (int i = 0; i < 200; i++) {
+                for (int l = 0; l < lanes.size(); l++) {
+                    int n = i;
+                    java.util.List<Integer> out = handed.get(l);
+                    lanes.get(l).send(timer, () -> {
+                        out.add(n);
+                        all.countDown();
+                    });
+                }
+                if (i % 20 == 0) {
+                    Thread.sleep(1);
+                }
+            }
+            java.util.List<Integer> sent = java.util.stream.IntStream.range(0, 200).boxed().toList();
+            assertThat(all.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("every event handed over").isTrue();
+            for (java.util.List<Integer> h : handed) {
+                assertThat(h).isEqualTo(sent);
+            }
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    @Test
     void withFullLossEveryEventIsSentAgainAndWithoutLossNone() {
         WanLink.Lane lossy = new WanLink(5, 100).lane();
         WanLink.Lane clean = new WanLink(5, 0).lane();

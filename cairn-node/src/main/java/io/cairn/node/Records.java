@@ -13,6 +13,15 @@ import java.util.Optional;
  */
 public interface Records {
 
+    /**
+     * These records as of one moment, for a request that reads many of them (a listing over
+     * several shards): the same records where every read is of the newest; on a backup site, a
+     * view that keeps the round it shows now, so that no shard is read at a later round than another.
+     */
+    default Records pinned() {
+        return this;
+    }
+
     /** The newest record of {@code key}, tombstones included; its blob only if asked for. */
     Optional<Record> get(PartitionId p, String key, boolean withBlob);
 

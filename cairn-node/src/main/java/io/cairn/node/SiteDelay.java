@@ -11,7 +11,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A wide-area link on one machine, for tests: every answer on a call through it (headers,
@@ -24,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class SiteDelay implements ClientInterceptor {
 
-    /** One thread for every delayed answer of the process: equal delays keep their order. */
+    /** One thread for every delayed answer of the process; each call's lane keeps its answers in order. */
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("cairn-site-delay").factory());
 
@@ -69,6 +68,6 @@ final class SiteDelay implements ClientInterceptor {
     }
 
     private static void later(io.cairn.meta.WanLink.Lane lane, java.util.concurrent.Executor executor, Runnable event) {
-        TIMER.schedule(executor == null ? event : () -> executor.execute(event), lane.nextDelayNanos(), TimeUnit.NANOSECONDS);
+        lane.send(TIMER, executor == null ? event : () -> executor.execute(event));
     }
 }

@@ -46,6 +46,13 @@ public final class BackupView implements Records {
         this.rawPage = rawPage;
     }
 
+    /** This view kept at the mark the site shows now: a listing reads every shard at one round. */
+    @Override
+    public Records pinned() {
+        BackupMark now = mark.get();
+        return new BackupView(client, () -> now, rawPage);
+    }
+
     private static ClusterException readOnly() {
         return new ClusterException(ClusterException.Kind.READ_ONLY,
                 "this cluster is a backup site: it shows its primary site as of a consistent cut, and takes writes only once promoted "
@@ -61,16 +68,22 @@ public final class BackupView implements Records {
                 return own;
             }
         }
-        Optional<Record> state = newestState(p, key, m.shownRound());
-        if (state.isEmpty() || !withBlob) {
-            return state.map(BackupView::asKey);
+        for (int attempt = 0; ; attempt++) {
+            Optional<Record> state = newestState(p, key, m.shownRound());
+            if (state.isEmpty() || !withBlob) {
+                return state.map(BackupView::asKey);
+            }
+            Optional<Record> whole = client.get(p, state.get().getKey(), true).filter(r -> !r.getTombstone());
+            if (whole.isPresent()) {
+                return whole.map(BackupView::asKey);
+            }
+            // A newer round came into view and the state read was dropped: read again, at the round shown now.
+            if (attempt == 3) {
+                throw new ClusterException(ClusterException.Kind.UNAVAILABLE,
+                        "the backup site's state of " + key + " was dropped as it was read, " + (attempt + 1) + " times");
+            }
+            m = mark.get();
         }
-        Optional<Record> whole = client.get(p, state.get().getKey(), true).filter(r -> !r.getTombstone());
-        if (whole.isEmpty()) {
-            // A newer round came into view and the state read was dropped: read again.
-            return get(p, key, withBlob);
-        }
-        return whole.map(BackupView::asKey);
     }
 
     @Override

@@ -891,7 +891,8 @@ public final class ClusterObjectBackend implements ObjectBackend {
         BucketInfo b = bucket(bucket);
         PoolInfo pool = pool(b);
         String base = indexPrefix(b);
-        return new ShardedListing(indexPartitions(b, pool), (p, after, limit) -> client.scan(p, base + prefix, after, limit, delimiter), io, base,
+        io.cairn.node.Records view = client.pinned();
+        return new ShardedListing(indexPartitions(b, pool), (p, after, limit) -> view.scan(p, base + prefix, after, limit, delimiter), io, base,
                 startAfter, pageHint, r -> info(r.getKey().substring(base.length()), parse(r.getMeta().toByteArray(), ObjectEntry.class)));
     }
 
@@ -1062,7 +1063,8 @@ public final class ClusterObjectBackend implements ObjectBackend {
         PoolInfo pool = pool(b);
         String base = uploadPrefix(b);
         List<UploadInfo> out = new ArrayList<>();
-        ShardedListing uploads = new ShardedListing(indexPartitions(b, pool), (p, after, limit) -> client.scan(p, base + prefix, after, limit),
+        io.cairn.node.Records view = client.pinned();
+        ShardedListing uploads = new ShardedListing(indexPartitions(b, pool), (p, after, limit) -> view.scan(p, base + prefix, after, limit),
                 io, base, "", UPLOADS_LISTED_MAX, r -> {
                     throw new IllegalStateException("uploads are read as records");
                 });

@@ -138,6 +138,25 @@ class BackupViewTest {
     }
 
     @Test
+    void aPinnedViewReadsAtTheRoundShownWhenItWasTakenWhileTheSiteMovesOn() {
+        MemoryRecords m = new MemoryRecords();
+        m.keep("i/b/a", 2, false, "a2");
+        m.keep("i/b/b", 3, false, "b3");
+        m.keep("i/b/a", 3, false, "a3");
+        AtomicReference<BackupMark> mark = shown(2);
+        BackupView view = new BackupView(m, mark::get);
+        Records pinned = view.pinned();
+        mark.set(new BackupMark(3, 2, BackupMark.SHIPPING));
+
+        // A listing reads its shards one after another: each must show round 2, as the first did.
+        assertThat(pinned.scan(P, "i/b/", "", 100).stream().map(Record::getKey).toList()).containsExactly("i/b/a");
+        assertThat(data(pinned.get(P, "i/b/a", true))).isEqualTo("a2");
+        assertThat(pinned.get(P, "i/b/b", true)).isEmpty();
+        assertThat(view.scan(P, "i/b/", "", 100).stream().map(Record::getKey).toList()).containsExactly("i/b/a", "i/b/b");
+        assertThat(data(view.pinned().get(P, "i/b/a", true))).isEqualTo("a3");
+    }
+
+    @Test
     void writesAreRefusedUntilPromotedAndThenTheKeysOwnRecordsWin() {
         MemoryRecords m = new MemoryRecords();
         m.keep("i/b/a", 2, false, "a2");
