@@ -24,12 +24,13 @@ import java.util.List;
  * @param damagedLeftOut         records a peering primary left out because no good copy could be found
  * @param adopted                records a primary adopted from former holders
  * @param stripesRolledBack      erasure-coded writes that did not complete, rolled back by a tombstone
+ * @param unshippedBytes         bytes written through the partitions this node is primary of that the backup site does not have yet
  */
 public record ReplicaReport(long mapEpoch, int partitionsRecovering, long underProtectedRecords, int partitionsStoredNotHeld,
                             List<String> suspects, long recoveryBytesPulled, long underProtectedCopied, long partitionsDropped,
                             long scrubBytes, long scrubDamaged, long scrubRepaired, long scrubPasses, long stripesDecoded,
                             long blocksRepaired, long copiesRepaired, long damagedLeftOut, long adopted,
-                            long stripesRolledBack) {
+                            long stripesRolledBack, long unshippedBytes) {
 
     /** The counters a replica keeps since it started. */
     static final class Counters {
@@ -47,10 +48,10 @@ public record ReplicaReport(long mapEpoch, int partitionsRecovering, long underP
         long adopted;
         long stripesRolledBack;
 
-        ReplicaReport report(long epoch, int recovering, long under, int storedNotHeld, List<String> suspects) {
+        ReplicaReport report(long epoch, int recovering, long under, int storedNotHeld, List<String> suspects, long unshippedBytes) {
             return new ReplicaReport(epoch, recovering, under, storedNotHeld, List.copyOf(suspects), recoveryBytesPulled,
                     underProtectedCopied, partitionsDropped, scrubBytes, scrubDamaged, scrubRepaired, scrubPasses, stripesDecoded,
-                    blocksRepaired, copiesRepaired, damagedLeftOut, adopted, stripesRolledBack);
+                    blocksRepaired, copiesRepaired, damagedLeftOut, adopted, stripesRolledBack, unshippedBytes);
         }
     }
 }

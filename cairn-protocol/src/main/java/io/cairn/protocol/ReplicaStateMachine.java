@@ -269,7 +269,7 @@ public final class ReplicaStateMachine {
                 storedNotHeld++;
             }
         }
-        return counters.report(current.epoch(), recovering, under, storedNotHeld, peers.suspects(now));
+        return counters.report(current.epoch(), recovering, under, storedNotHeld, peers.suspects(now), shipping.unshippedBytes());
     }
 
     /** Whether this replica has a partition's log pulls, writes or recovery work under way (the simulator waits for quiet). */
@@ -641,7 +641,8 @@ public final class ReplicaStateMachine {
         long capacity = config.capacityBytes() > 0 ? config.capacityBytes() : s.capacityBytes();
         ReplicaReport report = report();
         out.add(new Effect.Heartbeat(new NodeStats(self, capacity, s.usedBytes(), s.full(), report.partitionsRecovering(), 0,
-                current.epoch(), s.records(), report.underProtectedRecords(), peers.suspects(now), peers.watching())));
+                current.epoch(), s.records(), report.underProtectedRecords(), peers.suspects(now), peers.watching(),
+                report.unshippedBytes())));
     }
 
     private void metaAnswered(Event.MetaAnswered m) {

@@ -86,6 +86,8 @@ final class Shipping {
     private final Map<PartitionId, TreeSet<Version>> writing = new TreeMap<>();
     /** Record bytes every lane keeps. */
     private long keptBytes;
+    /** Bytes (blob and meta) of the versions every lane tracks and has not shipped yet: the backup lags by them. */
+    private long unshippedBytes;
 
     /** What reading one key's state in a round came to: its record, gone (the round is a hole), or a failed read. */
     private record Read(LogRecord record, boolean failed) {
@@ -93,8 +95,8 @@ final class Shipping {
         static final Read FAILED = new Read(null, true);
     }
 
-    /** A version a lane saw sequenced: the version it superseded, and the record when kept. */
-    private record Entry(String key, Version previous, LogRecord record) {
+    /** A version a lane saw sequenced: the version it superseded, the record when kept, and its bytes (blob and meta). */
+    private record Entry(String key, Version previous, LogRecord record, long bytes) {
         boolean kept() {
             return record != null;
         }
@@ -132,6 +134,15 @@ final class Shipping {
         this.r = replica;
     }
 
+    /**
+     * Bytes (blob and meta) written through the partitions this node is primary of that the
+     * backup site does not have yet, as far as the lanes know them (a lane that started over, or
+     * one begun after its partition's primary moved here, counts only the writes since).
+     */
+    long unshippedBytes() {
+        return unshippedBytes;
+    }
+
     boolean enabled() {
         return r.config().shipping() && r.config().cutIntervalMillis() > 0;
     }
@@ -163,7 +174,9 @@ final class Shipping {
         LogRecord kept = record.carriesData() && (size > KEPT_BLOB_MAX || keptBytes + size > KEPT_BYTES_MAX) ? null : record;
         keptBytes += kept == null ? 0 : size;
         writing.computeIfAbsent(rep.id, x -> new TreeSet<>()).add(record.version());
-        lane.log.put(record.version(), new Entry(record.key(), previous, kept));
+        long bytes = record.blobLength() + record.meta().length;
+        unshippedBytes += bytes;
+        lane.log.put(record.version(), new Entry(record.key(), previous, kept, bytes));
         lane.byKey.computeIfAbsent(record.key(), k -> new TreeSet<>()).add(record.version());
     }
 
@@ -555,6 +568,10 @@ final class Shipping {
         if (e.kept() && e.record().blob() != null) {
             keptBytes -= e.record().blob().remaining();
         }
+        unshippedBytes -= e.bytes();
+        if (unshippedBytes < 0) {
+            throw new IllegalStateException("shipping counted " + unshippedBytes + " bytes not shipped, fewer than none");
+        }
     }
 
     private void forgetEntries(Lane lane) {
@@ -562,6 +579,10 @@ final class Shipping {
             if (e.getValue().kept() && e.getValue().record().blob() != null) {
                 keptBytes -= e.getValue().record().blob().remaining();
             }
+            unshippedBytes -= e.getValue().bytes();
+        }
+        if (unshippedBytes < 0) {
+            throw new IllegalStateException("shipping counted " + unshippedBytes + " bytes not shipped, fewer than none");
         }
         lane.log.clear();
         lane.byKey.clear();

@@ -239,6 +239,15 @@ class BackupSiteTest {
             int cut = acknowledged.get();
             Thread.sleep(5_000);
             assertThat(acknowledged.get()).as("the primary takes writes while its backup site is gone").isGreaterThan(cut);
+            // What the backup lacks piles up at the primary, in bytes as well as in rounds.
+            long[] lagBytes = {0};
+            Awaitility.await("the primary's status counts the bytes its backup lacks").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                    .until(() -> {
+                        JsonNode b = primary.admin().status().path("backup_site");
+                        lagBytes[0] = b.path("lag_bytes").asLong();
+                        return lagBytes[0] > 0;
+                    });
+            System.out.printf("backup site: with the backup's majority down, the primary's status shows %d bytes not shipped%n", lagBytes[0]);
             backup.startAgain(0);
             backup.startAgain(1);
             backup.awaitUp(0, TestCluster.READY_TIMEOUT);
@@ -256,6 +265,11 @@ class BackupSiteTest {
                     TreeSet<Integer> shown = shown(round);
                     return shown != null && shown.size() >= total;
                 });
+        Awaitility.await("nothing left to ship once every write is shown").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> primary.admin().status().path("backup_site").path("lag_bytes").asLong(-1) == 0);
+        assertThat(StatusChecks.metric(primary.admin().metrics(primary.endpoint(0)), "cairn_backup_unshipped_bytes"))
+                .as("a primary node's bytes not shipped, once every write is shown").isZero();
         checking.set(false);
         checker.join();
         if (broken.get() != null) {

@@ -17,6 +17,8 @@ package io.cairn.core.map;
  *                            of the partitions the node is primary of
  * @param suspects            nodes sharing a partition with this one that stopped answering its pings
  * @param peers               nodes sharing a partition with this one, which it pings (up or down)
+ * @param unshippedBytes      bytes written through the partitions the node is primary of that the
+ *                            backup site does not have yet (0 without one)
  */
 public record NodeStats(
         String nodeId,
@@ -29,11 +31,19 @@ public record NodeStats(
         long records,
         long underProtected,
         java.util.List<String> suspects,
-        java.util.List<String> peers) {
+        java.util.List<String> peers,
+        long unshippedBytes) {
 
     public NodeStats {
         suspects = suspects == null ? java.util.List.of() : java.util.List.copyOf(suspects);
         peers = peers == null ? java.util.List.of() : java.util.List.copyOf(peers);
+    }
+
+    public NodeStats(String nodeId, long capacityBytes, long usedBytes, boolean full, int partitionsRecovering,
+                     long lastHeartbeatMillis, long mapEpoch, long records, long underProtected, java.util.List<String> suspects,
+                     java.util.List<String> peers) {
+        this(nodeId, capacityBytes, usedBytes, full, partitionsRecovering, lastHeartbeatMillis, mapEpoch, records, underProtected,
+                suspects, peers, 0);
     }
 
     public NodeStats(String nodeId, long capacityBytes, long usedBytes, boolean full, int partitionsRecovering,
@@ -45,7 +55,7 @@ public record NodeStats(
     /** The same figures, stamped with the wall-clock time they are sent at. */
     public NodeStats sentAt(long millis) {
         return new NodeStats(nodeId, capacityBytes, usedBytes, full, partitionsRecovering, millis, mapEpoch, records, underProtected,
-                suspects, peers);
+                suspects, peers, unshippedBytes);
     }
 
     public NodeStats(String nodeId, long capacityBytes, long usedBytes, boolean full, int partitionsRecovering,
@@ -70,7 +80,7 @@ public record NodeStats(
     }
 
     public static NodeStats empty(String nodeId) {
-        return new NodeStats(nodeId, 0, 0, false, 0, 0, -1, 0, 0, java.util.List.of(), java.util.List.of());
+        return new NodeStats(nodeId, 0, 0, false, 0, 0, -1, 0, 0, java.util.List.of(), java.util.List.of(), 0);
     }
 
     /** Whether these figures may be out of date for a map of {@code epoch} (they describe an older one). */

@@ -388,7 +388,9 @@ public final class AdminApi implements AdminHandler {
             out.put("linked", backupLink.target().isPresent());
             backupLink.target().ifPresent(t -> out.put("endpoints", t.endpoints()));
             if (backupProgress != null) {
-                out.put("backup_site", backupProgress.status(node.meta().read().cutLog(), System.currentTimeMillis()));
+                MetaState state = node.meta().read();
+                out.put("backup_site", backupProgress.status(state.cutLog(), ClusterStatus.unshippedBytes(state.map(), state.stats()),
+                        System.currentTimeMillis()));
             }
         } else {
             out.put("role", "none");
@@ -852,7 +854,8 @@ public final class AdminApi implements AdminHandler {
                 : io.cairn.core.placement.PlacementTable.compute(state.map(), MapView.PLACEMENT);
         return ClusterStatus.of(state.map(), table, state.stats()).withRepairProgress(repairProgress, System.nanoTime())
                 .withCuts(state.cutLog()).withBackupSite(backupProgress == null ? null
-                        : backupProgress.status(state.cutLog(), System.currentTimeMillis()));
+                        : backupProgress.status(state.cutLog(), ClusterStatus.unshippedBytes(state.map(), state.stats()),
+                                System.currentTimeMillis()));
     }
 
     /**

@@ -34,7 +34,8 @@ public record ClusterStatus(
      * A primary site's backup site, as it last answered: the round of this cluster's cuts it shows,
      * how many recorded rounds it is behind, when the round it shows was recorded here and so how
      * many seconds behind it is (null when that round is older than the cuts kept, or the backup
-     * never answered), and whether it answered the last time it was asked.
+     * never answered), how many bytes written here it does not have yet ({@link #unshippedBytes}),
+     * and whether it answered the last time it was asked.
      */
     public record BackupSite(
             @JsonProperty("endpoints") List<String> endpoints,
@@ -45,7 +46,23 @@ public record ClusterStatus(
             @JsonProperty("rounds_behind") long roundsBehind,
             @JsonProperty("last_consistent_cut_at") String lastConsistentCutAt,
             @JsonProperty("lag_seconds") Double lagSeconds,
+            @JsonProperty("lag_bytes") long lagBytes,
             @JsonProperty("asked_at") String askedAt) {}
+
+    /**
+     * Bytes written through this cluster's partitions that its backup site does not have yet: the
+     * sum of what each up node, as the primary of its partitions, last reported in its heartbeat.
+     */
+    public static long unshippedBytes(io.cairn.core.map.ClusterMap map, Map<String, NodeStats> stats) {
+        long sum = 0;
+        for (NodeInfo n : map.nodes()) {
+            NodeStats s = stats.get(n.id());
+            if (n.isUp() && s != null) {
+                sum += s.unshippedBytes();
+            }
+        }
+        return sum;
+    }
 
     /** The same status with this primary site's backup site ({@code null}: it has none). */
     public ClusterStatus withBackupSite(BackupSite b) {

@@ -62,6 +62,9 @@ public final class NodeMetrics {
         gauge(registry, "cairn_records_under_protected",
                 "Records written with fewer copies than their pool asks for, not yet known to have them all, in partitions this node is primary of",
                 n -> n.driver().report().underProtectedRecords());
+        gauge(registry, "cairn_backup_unshipped_bytes",
+                "Bytes written through partitions this node is primary of that the backup site does not have yet (0 without one)",
+                n -> n.driver().report().unshippedBytes());
         FunctionCounter.builder("cairn_recovery_under_protected_copied", node, n -> n.driver().report().underProtectedCopied())
                 .description("Under-protected records this node copied ahead of the rest of a catch-up").register(registry);
         repairGauge("cairn_cluster_repair_bytes_left", "Bytes the cluster has left to re-protect (estimate; see status)",

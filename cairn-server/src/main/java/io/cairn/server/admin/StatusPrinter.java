@@ -40,10 +40,10 @@ public final class StatusPrinter {
                 out.printf("backup site: not reached (%s); it showed round %d when last reached%n", backup.path("error").asText(),
                         backup.path("shown_round").asLong());
             } else {
-                out.printf("backup site: shows round %d (%s), %d rounds behind, %s%n", backup.path("shown_round").asLong(),
-                        backup.path("stage").asText(), backup.path("rounds_behind").asLong(),
+                out.printf("backup site: shows round %d (%s), %d rounds behind, %s, %d bytes written here not shipped yet%n",
+                        backup.path("shown_round").asLong(), backup.path("stage").asText(), backup.path("rounds_behind").asLong(),
                         backup.path("lag_seconds").isNumber() ? String.format("%.1f s behind", backup.path("lag_seconds").asDouble())
-                                : "older than the cuts kept here");
+                                : "older than the cuts kept here", backup.path("lag_bytes").asLong());
             }
         }
         if (s.path("sites").size() > 1) {

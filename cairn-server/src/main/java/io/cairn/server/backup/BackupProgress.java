@@ -60,19 +60,22 @@ public final class BackupProgress implements AutoCloseable {
         }
     }
 
-    /** The status's {@code backup_site}, against this cluster's {@code cuts}; null while no backup site is linked. */
-    public ClusterStatus.BackupSite status(CutLog cuts, long nowMillis) {
+    /**
+     * The status's {@code backup_site}, against this cluster's {@code cuts} and the bytes its nodes
+     * report not shipped yet; null while no backup site is linked.
+     */
+    public ClusterStatus.BackupSite status(CutLog cuts, long unshippedBytes, long nowMillis) {
         Answer a = last;
         if (a == null) {
             return link.target().map(t -> new ClusterStatus.BackupSite(t.endpoints(), false, "not asked yet", 0, null,
-                    cuts.lastRecorded(), null, null, null)).orElse(null);
+                    cuts.lastRecorded(), null, null, unshippedBytes, null)).orElse(null);
         }
         List<String> endpoints = a.endpoints();
         OptionalLong at = a.shownRound() == 0 ? OptionalLong.empty() : cuts.recordedAt(a.shownRound());
         return new ClusterStatus.BackupSite(endpoints, a.error() == null, a.error(), a.shownRound(), a.stage(),
                 Math.max(0, cuts.lastRecorded() - a.shownRound()),
                 at.isPresent() ? Instant.ofEpochMilli(at.getAsLong()).toString() : null,
-                at.isPresent() ? Math.max(0, nowMillis - at.getAsLong()) / 1000.0 : null,
+                at.isPresent() ? Math.max(0, nowMillis - at.getAsLong()) / 1000.0 : null, unshippedBytes,
                 Instant.ofEpochMilli(a.askedAtMillis()).toString());
     }
 
