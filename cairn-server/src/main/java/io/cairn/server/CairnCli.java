@@ -99,13 +99,29 @@ public final class CairnCli {
                 + " than the other data site, say: --site-link site1,site3,5 --site-link site2,site3,5); repeatable, written as"
                 + " site_links; fixed when the cluster is created.")
         List<String> siteLinks = new java.util.ArrayList<>();
+        @Option(names = "--cut-interval-millis", paramLabel = "MILLIS", description = "Take a consistent cut of every partition every"
+                + " MILLIS (written as cut_interval_millis), as a primary site shipping to a backup site needs; fixed when the cluster"
+                + " is created.")
+        Long cutIntervalMillis;
+        @Option(names = "--backup-site", description = "Make the cluster a backup site (written as backup_site: true): it takes a"
+                + " primary site's consistent cuts once linked ('cairn admin replicate add' against the primary) and serves them"
+                + " read-only until promoted; fixed when the cluster is created.")
+        boolean backupSite;
 
         @Override
         public Integer call() throws Exception {
+            if (cutIntervalMillis != null && (cutIntervalMillis < 50 || cutIntervalMillis > 60_000)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--cut-interval-millis must be 50 to 60000: "
+                        + cutIntervalMillis);
+            }
             DevCluster.Options defaults = DevCluster.Options.defaults(nodes);
             DevCluster.Options options = new DevCluster.Options(nodes, basePort,
                     defaults.partitions(), defaults.heartbeatIntervalMillis(), defaults.downAfterMillis(), defaults.capacityBytes())
                     .withSites(sites).withSiteDelay(siteDelayMillis).withSiteLoss(siteLossPercent);
+            if (cutIntervalMillis != null || backupSite) {
+                options = options.withEveryNode(new DevCluster.NodeSettings(null, null, null, null, null, null, null, null, null,
+                        cutIntervalMillis, backupSite ? Boolean.TRUE : null));
+            }
             for (String link : siteLinks) {
                 String[] f = link.split(",", -1);
                 if (f.length < 3 || f.length > 4) {

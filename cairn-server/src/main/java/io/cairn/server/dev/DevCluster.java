@@ -35,6 +35,8 @@ public final class DevCluster {
     public static final int NODES_MAX = 64;
     /** Sites a dev cluster may spread its nodes over. */
     public static final int SITES_MAX = 8;
+    /** The key of the node settings for every node that has none of its own, in {@code node_settings} (node indexes count from 0). */
+    public static final int EVERY_NODE = -1;
     /** Lines of a node's log quoted when it ended while the cluster waited for it. */
     static final int ENDED_NODE_LOG_LINES = 40;
 
@@ -186,9 +188,12 @@ public final class DevCluster {
                     siteLinks);
         }
 
-        /** The settings of node i that differ from the dev defaults (all fields null if none). */
+        /**
+         * The settings of node i that differ from the dev defaults (all fields null if none): its
+         * own entry, else the entry for {@link #EVERY_NODE every node} (a node added later too).
+         */
         public NodeSettings settings(int i) {
-            return nodeSettings.getOrDefault(i, NodeSettings.NONE);
+            return nodeSettings.getOrDefault(i, nodeSettings.getOrDefault(EVERY_NODE, NodeSettings.NONE));
         }
 
         public int s3Port(int i) { return basePort + i; }
@@ -387,6 +392,17 @@ public final class DevCluster {
                     nodeSettings, tls, 1, 0);
         }
 
+        /**
+         * The same options with {@code settings} for every node without settings of its own, a
+         * node added later too ({@code cairn dev --cut-interval-millis}, {@code --backup-site}).
+         */
+        public Options withEveryNode(NodeSettings settings) {
+            Map<Integer, NodeSettings> all = new java.util.HashMap<>(nodeSettings);
+            all.put(EVERY_NODE, settings);
+            return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
+                    capacityBytes, all, tls, sites, siteDelayMillis, siteLossPercent, siteNetworks, siteLinks);
+        }
+
         /** The same options with the nodes spread over {@code n} sites (see {@link Layout#site}). */
         public Options withSites(int n) {
             return new Options(nodes, basePort, partitions, heartbeatIntervalMillis, downAfterMillis, downOutIntervalMillis,
@@ -508,6 +524,11 @@ public final class DevCluster {
                 c.layout = c.layout.withTls();
                 c.save();
             }
+            NodeSettings every = options.nodeSettings().get(EVERY_NODE);
+            if (every != null && !every.equals(c.layout.nodeSettings().get(EVERY_NODE))) {
+                throw new IllegalArgumentException("the dev cluster in " + dir + " was created with other settings for every node ("
+                        + "--cut-interval-millis, --backup-site); they cannot change (start a new directory)");
+            }
             if (options.sites() != 1 && options.sites() != c.layout.sites()) {
                 throw new IllegalArgumentException("the dev cluster in " + dir + " spreads its nodes over " + c.layout.sites()
                         + " site(s) since it was created; --sites cannot change that (start a new directory)");
@@ -522,7 +543,7 @@ public final class DevCluster {
                     + options.sites());
         }
         for (int i : options.nodeSettings().keySet()) {
-            if (i < 0 || i >= options.nodes()) {
+            if ((i < 0 && i != EVERY_NODE) || i >= options.nodes()) {
                 throw new IllegalArgumentException("node settings for node " + i + ", but the cluster has nodes 0.." + (options.nodes() - 1));
             }
         }

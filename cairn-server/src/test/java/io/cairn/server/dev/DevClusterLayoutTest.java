@@ -51,6 +51,27 @@ class DevClusterLayoutTest {
     }
 
     @Test
+    void settingsOfEveryNodeReachANodeAddedLaterAndCannotChange() throws Exception {
+        DevCluster.NodeSettings backup = new DevCluster.NodeSettings(null, null, null, null, null, null, null, null, null, 500L, true);
+        DevCluster c = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(3).withEveryNode(backup));
+        for (int i = 0; i < c.layout().nodes(); i++) {
+            NodeConfig config = NodeConfig.load(c.nodeDir(i).resolve("config.yaml"));
+            assertThat(config.cutIntervalMillis()).as("node %d", i).isEqualTo(500);
+            assertThat(config.backupSite()).as("node %d", i).isTrue();
+        }
+        assertThat(DevCluster.open(tmp).layout()).isEqualTo(c.layout());
+        assertThat(c.layout().withNodes(4).settings(3)).as("a node added later").isEqualTo(backup);
+        assertThat(DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(3)).layout().settings(2)).as("opened again").isEqualTo(backup);
+        assertThatThrownBy(() -> DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(3).withEveryNode(DevCluster.NodeSettings.cutInterval(1000))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot change");
+        // A node's own settings win over those of every node.
+        DevCluster mixed = DevCluster.openOrCreate(tmp.resolve("mixed"), new DevCluster.Options(3, 9000, 16, 200, 2000, 0, 0,
+                Map.of(1, DevCluster.NodeSettings.minCopies(1)), false).withEveryNode(DevCluster.NodeSettings.cutInterval(800)));
+        assertThat(NodeConfig.load(mixed.nodeDir(0).resolve("config.yaml")).cutIntervalMillis()).isEqualTo(800);
+        assertThat(NodeConfig.load(mixed.nodeDir(1).resolve("config.yaml")).cutIntervalMillis()).isZero();
+    }
+
+    @Test
     void sitesSpreadTheNodesInTurnAndStayWhatTheClusterWasCreatedWith() throws Exception {
         DevCluster c = DevCluster.openOrCreate(tmp, DevCluster.Options.defaults(6).withSites(2).withSiteDelay(25).withSiteLoss(2.5));
         assertThat(c.layout().sites()).isEqualTo(2);
