@@ -35,6 +35,16 @@ import org.slf4j.LoggerFactory;
 public final class NodeProcess implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NodeProcess.class);
+
+    /** Whether a backup site's gateways show no object of {@code bucket} (false if that cannot be read now: it is asked again). */
+    private static boolean shownEmpty(ClusterObjectBackend backend, String bucket) {
+        try {
+            return backend.listObjects(bucket, "", "", 1).isEmpty();
+        } catch (io.cairn.s3.S3Exception e) {
+            log.warn("backup site: whether bucket {} shows any object cannot be read now: {}", bucket, e.getMessage());
+            return false;
+        }
+    }
     /** How long start-up waits for a meta voter to answer. */
     public static final long META_CONNECT_TIMEOUT_MILLIS = 120_000;
 
@@ -145,12 +155,14 @@ public final class NodeProcess implements AutoCloseable {
         if (c.backupSite()) {
             marks = new io.cairn.server.backup.BackupMarks(metaClient);
             resources.add(marks);
-            backupSite = new io.cairn.server.backup.BackupSite(node, marks).start();
-            resources.add(backupSite);
             records = new io.cairn.server.backup.BackupView(node.partitionClient(), marks);
         }
         ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC(), sse, c.bucketsPerUserMax(),
                 records, marks);
+        if (c.backupSite()) {
+            backupSite = new io.cairn.server.backup.BackupSite(node, marks, bucket -> shownEmpty(backend, bucket)).start();
+            resources.add(backupSite);
+        }
         AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken(), admission(tls, ca, bootstrapToken, metaClient), sse,
                 c.bucketsPerUserMax()).withSseKeys(backend::sseKeyUse).withBackupSite(backupSite)
                 .withBackupProgress(backupProgress).withBackupLink(backupLink);

@@ -220,6 +220,15 @@ class BackupSiteTest {
         });
         try {
             awaitShown("the backup shows writes", Duration.ofSeconds(60), broken, () -> largestShown.get() > 20);
+            // Buckets follow the primary: a setting changed there, and a bucket emptied and deleted there.
+            s3.createBucket(r -> r.bucket("gone"));
+            s3.putObject(r -> r.bucket("gone").key("only"), RequestBody.fromString("soon gone"));
+            Awaitility.await("a new bucket's object shown at the backup").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(() -> backup.s3(0).getObjectAsBytes(r -> r.bucket("gone").key("only")).asUtf8String().equals("soon gone"));
+            s3.putBucketTagging(r -> r.bucket("counter").tagging(t -> t.tagSet(
+                    software.amazon.awssdk.services.s3.model.Tag.builder().key("site").value("primary").build())));
+            s3.deleteObject(r -> r.bucket("gone").key("only"));
+            s3.deleteBucket(r -> r.bucket("gone"));
             Awaitility.await("the primary's status shows how far its backup site is").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> {
                         JsonNode b = primary.admin().status().path("backup_site");
@@ -318,6 +327,31 @@ class BackupSiteTest {
         Awaitility.await("old states of " + latestRecord + " dropped").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> backup.admin().backupStates(latestRecord).path("states").size() <= 2);
 
+        Awaitility.await("the bucket's tags taken by the backup").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> backup.s3(1).getBucketTagging(r -> r.bucket("counter")).tagSet().stream()
+                        .anyMatch(t -> t.key().equals("site") && t.value().equals("primary")));
+        Awaitility.await("the bucket deleted at the primary dropped by the backup").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).until(() -> {
+                    try {
+                        backup.s3(2).headBucket(r -> r.bucket("gone"));
+                        return false;
+                    } catch (software.amazon.awssdk.services.s3.model.NoSuchBucketException e) {
+                        return true;
+                    }
+                });
+
+        // A bucket gone from the primary's list is dropped only once the round shown has none of its objects.
+        StringBuilder pools = new StringBuilder();
+        for (JsonNode pool : backup.admin().status().path("pools")) {
+            pools.append(pools.isEmpty() ? "" : ",").append(String.format("{\"name\": \"%s\", \"policy\": \"%s\", \"partitions\": %d}",
+                    pool.path("name").asText(), pool.path("policy").asText(), pool.path("partitions").asInt()));
+        }
+        JsonNode taken = backup.admin().sendBackupBuckets("{\"buckets\": [], \"pools\": [" + pools + "], \"epoch\": 1000000}");
+        assertThat(taken.path("waiting").toString()).as("what the backup did with a list without the counter bucket: %s", taken)
+                .contains("\"counter\"");
+        assertThat(taken.path("dropped").toString()).doesNotContain("\"counter\"");
+        assertThat(backup.s3(0).headBucket(r -> r.bucket("counter"))).isNotNull();
+
         // Writes to the backup are refused until it is promoted.
         S3Client reader = backup.s3(1);
         assertThatThrownBy(() -> reader.putObject(r -> r.bucket("counter").key("early"), RequestBody.fromString("no")))
@@ -347,5 +381,9 @@ class BackupSiteTest {
         assertThat(afterPromotion.size()).as("every write of round %d but the one deleted, and the new one", finalRound)
                 .isEqualTo(listedAtEnd.size() - 1 + 1);
         assertThat(backup.admin().backup().path("stage").asText()).isEqualTo("promoted");
+        // An old primary still sending its buckets changes nothing here any more: not even a list without them drops one.
+        assertThatThrownBy(() -> backup.admin().sendBackupBuckets("{\"buckets\": [], \"pools\": [], \"epoch\": 1000000}"))
+                .hasMessageContaining("409");
+        assertThat(reader.headBucket(r -> r.bucket("counter"))).isNotNull();
     }
 }

@@ -281,9 +281,11 @@ public final class AdminApi implements AdminHandler {
             return error(400, "buckets and pools are both required");
         }
         try {
-            return json(200, Map.of("created", backup.takeBuckets(sent.buckets(), sent.pools())));
+            return json(200, backup.takeBuckets(sent.buckets(), sent.pools(), sent.epoch()));
         } catch (io.cairn.meta.MetaUnavailableException e) {
             return error(503, "the backup site's map cannot be changed now: " + e.getMessage());
+        } catch (IllegalStateException e) {
+            return error(409, e.getMessage());
         }
     }
 

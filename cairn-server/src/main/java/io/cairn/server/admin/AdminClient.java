@@ -372,6 +372,15 @@ public final class AdminClient {
     }
 
     /**
+     * Sends this backup site a primary site's buckets as its {@code BucketShipper} does
+     * ({@code POST /_cairn/backup/buckets}, JSON {@code {"buckets", "pools", "epoch"}}): what was
+     * created, dropped, changed and is still to drop.
+     */
+    public JsonNode sendBackupBuckets(String json) throws IOException {
+        return JSON.readTree(requestWithBody("POST", "/_cairn/backup/buckets", json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
      * Links this cluster to its backup site ({@code POST /_cairn/replicate}): the site's endpoints, the
      * key of one of its admin users, and the PEM certificates to trust for https (null: the JVM's).
      */

@@ -64,10 +64,16 @@ public final class BackupSite implements AutoCloseable {
     private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("backup-site").daemon().factory());
     private final Map<PartitionId, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** Whether the round shown has no object of a bucket (its S3 listing through this site's view is empty). */
+    private final java.util.function.Predicate<String> shownEmpty;
+    /** The newest map epoch of the primary's buckets taken here. */
+    private long bucketsEpoch;
 
-    public BackupSite(StorageNode node, BackupMarks marks) {
+    /** @param shownEmpty whether the round shown has no object of a bucket */
+    public BackupSite(StorageNode node, BackupMarks marks, java.util.function.Predicate<String> shownEmpty) {
         this.node = node;
         this.marks = marks;
+        this.shownEmpty = shownEmpty;
     }
 
     /** Starts looking for rounds to show, and for states no round shown needs, on the first up node of the backup. */
@@ -218,16 +224,32 @@ public final class BackupSite implements AutoCloseable {
         }
     }
 
+    /** What {@link #takeBuckets} did: buckets created, dropped, whose settings changed, and dropped once the round shown has none of their objects. */
+    public record TakenBuckets(List<String> created, List<String> dropped, List<String> changed, List<String> waiting) {}
+
     /**
-     * The primary site's buckets, as it sends them: each one this site lacks is created with the same
-     * name, owner, creation time (which names its records) and settings, in the same pools (created
-     * here if missing). A bucket the primary created again after deleting it replaces this site's.
-     * Buckets the primary deleted stay here: their objects are in the rounds shown.
+     * Makes this backup site's buckets the primary site's, as its map of epoch {@code epoch} has
+     * them: creates each one it lacks (with the same creation time, which names its records, and
+     * owner), sets the settings a bucket carries (default encryption, policy, CORS, tags, Block
+     * Public Access, Object Ownership, lifecycle; not its grants, which are the backup's own), and
+     * drops a bucket the primary no longer has (or made again) once the round shown has none of its
+     * objects: the primary emptied it before dropping it, and the backup shows those deletes only
+     * when their round is shown. A map older than one sent before drops nothing. Refused once this
+     * site is promoted (or being promoted): it is no one's backup any more.
      */
-    public List<String> takeBuckets(List<io.cairn.core.map.BucketInfo> buckets, List<PoolInfo> pools) {
+    public TakenBuckets takeBuckets(List<io.cairn.core.map.BucketInfo> buckets, List<PoolInfo> pools, long epoch) {
+        if (!marks.get().shipping()) {
+            throw new IllegalStateException("this backup site is " + marks.get().stage() + ": it takes no buckets from a primary site any more");
+        }
+        boolean newest;
+        synchronized (this) {
+            newest = epoch >= bucketsEpoch;
+            bucketsEpoch = Math.max(bucketsEpoch, epoch);
+        }
         io.cairn.core.map.ClusterMap map = node.mapView().current().map();
-        List<String> created = new java.util.ArrayList<>();
+        Set<String> sentPools = new TreeSet<>();
         for (PoolInfo pool : pools) {
+            sentPools.add(pool.name());
             Optional<PoolInfo> mine = map.pool(pool.name());
             if (mine.isEmpty()) {
                 submit(new io.cairn.meta.MetaCommand.CreatePool(pool), "pool " + pool.name());
@@ -236,21 +258,77 @@ public final class BackupSite implements AutoCloseable {
                         + " partitions on the backup site and " + pool.partitions() + " on the primary site: they must be equal");
             }
         }
+        Map<String, io.cairn.core.map.BucketInfo> sent = new TreeMap<>();
+        buckets.forEach(b -> sent.put(b.name(), b));
+        List<String> created = new java.util.ArrayList<>();
+        List<String> dropped = new java.util.ArrayList<>();
+        List<String> changed = new java.util.ArrayList<>();
+        List<String> waiting = new java.util.ArrayList<>();
+        Set<String> gone = new TreeSet<>();
+        for (io.cairn.core.map.BucketInfo mine : map.buckets()) {
+            io.cairn.core.map.BucketInfo theirs = sent.get(mine.name());
+            if ((theirs != null && theirs.createdMillis() == mine.createdMillis()) || !sentPools.contains(mine.pool())
+                    || (theirs == null && !newest)) {
+                continue;
+            }
+            if (shownEmpty.test(mine.name())) {
+                submit(new io.cairn.meta.MetaCommand.DeleteBucket(mine.name()), "bucket " + mine.name());
+                dropped.add(mine.name());
+            } else {
+                waiting.add(mine.name());
+            }
+            gone.add(mine.name());
+        }
         for (io.cairn.core.map.BucketInfo b : buckets) {
             Optional<io.cairn.core.map.BucketInfo> mine = map.bucket(b.name());
             if (mine.isPresent() && mine.get().createdMillis() == b.createdMillis()) {
-                continue;
+                if (takeSettings(mine.get(), b)) {
+                    changed.add(b.name());
+                }
+            } else if (!waiting.contains(b.name())) {
+                submit(new io.cairn.meta.MetaCommand.CreateBucket(b, 0), "bucket " + b.name());
+                created.add(b.name());
             }
-            if (mine.isPresent()) {
-                submit(new io.cairn.meta.MetaCommand.DeleteBucket(b.name()), "bucket " + b.name());
-            }
-            submit(new io.cairn.meta.MetaCommand.CreateBucket(b, 0), "bucket " + b.name());
-            created.add(b.name());
         }
-        if (!created.isEmpty()) {
+        if (!created.isEmpty() || !dropped.isEmpty() || !changed.isEmpty()) {
             node.mapView().refresh();
         }
-        return created;
+        if (!gone.isEmpty() || !created.isEmpty() || !changed.isEmpty()) {
+            log.info("backup site: buckets of the primary site taken: created {}, dropped {}, settings changed {}, to drop once the round"
+                    + " shown has none of their objects {}", created, dropped, changed, waiting);
+        }
+        return new TakenBuckets(created, dropped, changed, waiting);
+    }
+
+    /** Sets each of {@code theirs}'s settings that differs here; whether any did. */
+    private boolean takeSettings(io.cairn.core.map.BucketInfo mine, io.cairn.core.map.BucketInfo theirs) {
+        String b = mine.name();
+        List<io.cairn.meta.MetaCommand> changes = new java.util.ArrayList<>();
+        if (!java.util.Objects.equals(mine.defaultEncryption(), theirs.defaultEncryption())) {
+            changes.add(new io.cairn.meta.MetaCommand.SetBucketEncryption(b, theirs.defaultEncryption()));
+        }
+        if (!java.util.Objects.equals(mine.policy(), theirs.policy())) {
+            changes.add(new io.cairn.meta.MetaCommand.SetBucketPolicy(b, theirs.policy()));
+        }
+        if (!java.util.Objects.equals(mine.cors(), theirs.cors())) {
+            changes.add(new io.cairn.meta.MetaCommand.SetBucketCors(b, theirs.cors()));
+        }
+        if (!java.util.Objects.equals(mine.tags(), theirs.tags())) {
+            changes.add(new io.cairn.meta.MetaCommand.SetBucketTags(b, theirs.tags()));
+        }
+        if (!java.util.Objects.equals(mine.publicAccessBlock(), theirs.publicAccessBlock())) {
+            changes.add(new io.cairn.meta.MetaCommand.SetBucketPublicAccessBlock(b, theirs.publicAccessBlock()));
+        }
+        if (!java.util.Objects.equals(mine.objectOwnership(), theirs.objectOwnership())) {
+            changes.add(new io.cairn.meta.MetaCommand.SetBucketOwnership(b, theirs.objectOwnership()));
+        }
+        if (!java.util.Objects.equals(mine.lifecycle(), theirs.lifecycle())) {
+            changes.add(new io.cairn.meta.MetaCommand.SetBucketLifecycle(b, theirs.lifecycle()));
+        }
+        for (io.cairn.meta.MetaCommand c : changes) {
+            submit(c, "the settings of bucket " + b);
+        }
+        return !changes.isEmpty();
     }
 
     private void submit(io.cairn.meta.MetaCommand c, String what) {

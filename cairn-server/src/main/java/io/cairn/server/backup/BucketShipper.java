@@ -18,10 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the primary site's buckets to its backup site, from the primary's first up node: the
- * backup creates each one it lacks, with the same creation time (which names the bucket's records)
- * and owner, so that the records shipped to it serve the same buckets. Buckets whose index or data
- * are in an erasure-coded pool are not sent: such pools are not shipped yet.
+ * Sends the primary site's buckets to its backup site, from the primary's first up node, whenever
+ * they change (and every {@link #RESEND_EVERY} seconds): the backup creates each one it lacks, with
+ * the same creation time (which names the bucket's records) and owner, so that the records shipped
+ * to it serve the same buckets; takes their settings; and drops the ones gone here
+ * ({@link BackupSite#takeBuckets}). Buckets whose index or data are in an erasure-coded pool are
+ * not sent: such pools are not shipped yet.
  */
 public final class BucketShipper implements AutoCloseable {
 
@@ -31,8 +33,9 @@ public final class BucketShipper implements AutoCloseable {
     /** Sent again unchanged every this many intervals, for a backup site whose map was rebuilt. */
     private static final int RESEND_EVERY = 30;
 
-    /** What is sent: the buckets, and the pools they are in. */
-    public record Buckets(@JsonProperty("buckets") List<BucketInfo> buckets, @JsonProperty("pools") List<PoolInfo> pools) {}
+    /** What is sent: the buckets, the pools they are in, and the epoch of the map they are from. */
+    public record Buckets(@JsonProperty("buckets") List<BucketInfo> buckets, @JsonProperty("pools") List<PoolInfo> pools,
+                          @JsonProperty("epoch") long epoch) {}
 
     private final MapView mapView;
     private final String self;
@@ -61,7 +64,7 @@ public final class BucketShipper implements AutoCloseable {
         List<BucketInfo> buckets = map.buckets().stream()
                 .filter(b -> replicated.contains(b.pool()) && replicated.contains(b.dataPoolName())).toList();
         List<PoolInfo> pools = map.pools().stream().filter(p -> replicated.contains(p.name())).toList();
-        return new Buckets(buckets, pools);
+        return new Buckets(buckets, pools, map.epoch());
     }
 
     private void tick() {
@@ -76,8 +79,9 @@ public final class BucketShipper implements AutoCloseable {
             if (Arrays.equals(body, lastSent) && ++ticks % RESEND_EVERY != 0) {
                 return;
             }
-            to.get().sendBuckets(body).get(60, TimeUnit.SECONDS);
-            lastSent = body;
+            byte[] answer = to.get().sendBuckets(body).get(60, TimeUnit.SECONDS);
+            // Buckets the backup drops only once the round it shows has none of their objects: sent again the next time.
+            lastSent = JSON.readTree(answer).path("waiting").isEmpty() ? body : null;
             if (failing) {
                 failing = false;
                 log.info("backup site: takes the buckets again");
