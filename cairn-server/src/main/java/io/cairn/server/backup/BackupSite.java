@@ -300,35 +300,37 @@ public final class BackupSite implements AutoCloseable {
         return new TakenBuckets(created, dropped, changed, waiting);
     }
 
+    /** A setting a bucket carries: how it is read, and the command that sets it (null removes it). */
+    private record Setting<T>(java.util.function.Function<io.cairn.core.map.BucketInfo, T> of,
+                              java.util.function.BiFunction<String, T, io.cairn.meta.MetaCommand> set) {
+        /** The command that gives {@code mine} the setting of {@code theirs}, if they differ. */
+        Optional<io.cairn.meta.MetaCommand> change(io.cairn.core.map.BucketInfo mine, io.cairn.core.map.BucketInfo theirs) {
+            T wanted = of.apply(theirs);
+            return java.util.Objects.equals(of.apply(mine), wanted) ? Optional.empty() : Optional.of(set.apply(mine.name(), wanted));
+        }
+    }
+
+    /** The settings a backup site takes from its primary's buckets (grants are its own). */
+    private static final List<Setting<?>> SETTINGS = List.of(
+            new Setting<>(io.cairn.core.map.BucketInfo::defaultEncryption, io.cairn.meta.MetaCommand.SetBucketEncryption::new),
+            new Setting<>(io.cairn.core.map.BucketInfo::policy, io.cairn.meta.MetaCommand.SetBucketPolicy::new),
+            new Setting<>(io.cairn.core.map.BucketInfo::cors, io.cairn.meta.MetaCommand.SetBucketCors::new),
+            new Setting<>(io.cairn.core.map.BucketInfo::tags, io.cairn.meta.MetaCommand.SetBucketTags::new),
+            new Setting<>(io.cairn.core.map.BucketInfo::publicAccessBlock, io.cairn.meta.MetaCommand.SetBucketPublicAccessBlock::new),
+            new Setting<>(io.cairn.core.map.BucketInfo::objectOwnership, io.cairn.meta.MetaCommand.SetBucketOwnership::new),
+            new Setting<>(io.cairn.core.map.BucketInfo::lifecycle, io.cairn.meta.MetaCommand.SetBucketLifecycle::new));
+
     /** Sets each of {@code theirs}'s settings that differs here; whether any did. */
     private boolean takeSettings(io.cairn.core.map.BucketInfo mine, io.cairn.core.map.BucketInfo theirs) {
-        String b = mine.name();
-        List<io.cairn.meta.MetaCommand> changes = new java.util.ArrayList<>();
-        if (!java.util.Objects.equals(mine.defaultEncryption(), theirs.defaultEncryption())) {
-            changes.add(new io.cairn.meta.MetaCommand.SetBucketEncryption(b, theirs.defaultEncryption()));
+        boolean any = false;
+        for (Setting<?> setting : SETTINGS) {
+            Optional<io.cairn.meta.MetaCommand> c = setting.change(mine, theirs);
+            if (c.isPresent()) {
+                submit(c.get(), "the settings of bucket " + mine.name());
+                any = true;
+            }
         }
-        if (!java.util.Objects.equals(mine.policy(), theirs.policy())) {
-            changes.add(new io.cairn.meta.MetaCommand.SetBucketPolicy(b, theirs.policy()));
-        }
-        if (!java.util.Objects.equals(mine.cors(), theirs.cors())) {
-            changes.add(new io.cairn.meta.MetaCommand.SetBucketCors(b, theirs.cors()));
-        }
-        if (!java.util.Objects.equals(mine.tags(), theirs.tags())) {
-            changes.add(new io.cairn.meta.MetaCommand.SetBucketTags(b, theirs.tags()));
-        }
-        if (!java.util.Objects.equals(mine.publicAccessBlock(), theirs.publicAccessBlock())) {
-            changes.add(new io.cairn.meta.MetaCommand.SetBucketPublicAccessBlock(b, theirs.publicAccessBlock()));
-        }
-        if (!java.util.Objects.equals(mine.objectOwnership(), theirs.objectOwnership())) {
-            changes.add(new io.cairn.meta.MetaCommand.SetBucketOwnership(b, theirs.objectOwnership()));
-        }
-        if (!java.util.Objects.equals(mine.lifecycle(), theirs.lifecycle())) {
-            changes.add(new io.cairn.meta.MetaCommand.SetBucketLifecycle(b, theirs.lifecycle()));
-        }
-        for (io.cairn.meta.MetaCommand c : changes) {
-            submit(c, "the settings of bucket " + b);
-        }
-        return !changes.isEmpty();
+        return any;
     }
 
     private void submit(io.cairn.meta.MetaCommand c, String what) {
