@@ -303,6 +303,17 @@ class BackupSiteTest {
         assertThat(state.path("visible_round").asLong()).isGreaterThanOrEqualTo(round.get());
         System.out.printf("backup site: %d writes, %d checks of the backup (%d through S3 listings), %d distinct rounds shown, "
                 + "%d rounds with holes%n", total, checks.get(), listedChecks.get(), rounds.size(), state.path("rounds_with_holes").asInt());
+        // Each partition's pages go to its primary at the backup (but while the link learns where that is again).
+        long pages = 0;
+        long byPrimary = 0;
+        for (int i = 0; i < backup.nodes(); i++) {
+            JsonNode own = backup.admin(List.of(i)).backup();
+            pages += own.path("pages_taken_here").asLong();
+            byPrimary += own.path("pages_taken_here_as_primary").asLong();
+        }
+        System.out.printf("backup site: of %d pages taken since the backup nodes last started, %d by the partition's primary%n", pages,
+                byPrimary);
+        assertThat(byPrimary).as("pages taken by their partition's primary, of %d", pages).isGreaterThan(pages / 2);
 
         assertThat(backup.s3(2).getObjectAsBytes(r -> r.bucket("counter").key("latest")).asUtf8String())
                 .as("the key written again and again").isEqualTo(String.format("n-%06d", total - 1));

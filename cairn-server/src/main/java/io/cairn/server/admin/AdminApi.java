@@ -243,7 +243,7 @@ public final class AdminApi implements AdminHandler {
                     default -> error(405, "use GET, POST or DELETE");
                 };
                 case "/_cairn/backup", "/_cairn/backup/mark", "/_cairn/backup/visible", "/_cairn/backup/states", "/_cairn/backup/positions", "/_cairn/backup/ship",
-                     "/_cairn/backup/buckets", "/_cairn/backup/promote" -> backup == null
+                     "/_cairn/backup/buckets", "/_cairn/backup/promote", "/_cairn/backup/primaries" -> backup == null
                         ? error(409, "this cluster is not a backup site: its nodes' config sets backup_site: true to make it one")
                         : backupResource(method, path, query, headers, body);
                 default -> error(404, "no admin resource " + path);
@@ -262,6 +262,7 @@ public final class AdminApi implements AdminHandler {
                 case "/_cairn/backup/positions" -> method.equals("POST") ? backupPositions(headers, body) : error(405, "use POST");
                 case "/_cairn/backup/ship" -> method.equals("POST") ? backupShip(headers, body) : error(405, "use POST");
                 case "/_cairn/backup/mark" -> method.equals("GET") ? backupMark() : error(405, "use GET");
+                case "/_cairn/backup/primaries" -> method.equals("GET") ? backupPrimaries() : error(405, "use GET");
                 case "/_cairn/backup/states" -> method.equals("GET") ? backupStates(required(query, "key")) : error(405, "use GET");
                 case "/_cairn/backup/buckets" -> method.equals("POST") ? backupBuckets(headers, body) : error(405, "use POST");
                 case "/_cairn/backup/promote" -> method.equals("POST") ? backupPromote() : error(405, "use POST");
@@ -503,6 +504,13 @@ public final class AdminApi implements AdminHandler {
         }
     }
 
+    /** Where a primary site sends each partition's pages: {@code {"primaries": {"POOL/PARTITION": "host:port"}}}. */
+    private AdminResponse backupPrimaries() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        backup.primaries().forEach((p, address) -> out.put(p.pool() + "/" + p.partition(), address));
+        return json(200, Map.of("primaries", out));
+    }
+
     private AdminResponse backupState() {
         try {
             io.cairn.server.backup.BackupSite.Summary s = backup.state();
@@ -512,6 +520,9 @@ public final class AdminApi implements AdminHandler {
             out.put("partitions_shipped", s.partitionsShipped());
             out.put("lowest_round", s.lowestRound());
             out.put("rounds_with_holes", s.roundsWithHoles());
+            long[] pages = backup.pagesTaken();
+            out.put("pages_taken_here", pages[0]);
+            out.put("pages_taken_here_as_primary", pages[1]);
             io.cairn.meta.BackupMark m = backup.mark();
             out.put("shown_round", m.shownRound());
             out.put("shown_at", m.shownAtMillis() == 0 ? null : java.time.Instant.ofEpochMilli(m.shownAtMillis()).toString());

@@ -66,6 +66,8 @@ public final class BackupSite implements AutoCloseable {
     private final Map<PartitionId, ReentrantLock> locks = new ConcurrentHashMap<>();
     /** Whether the round shown has no object of a bucket (its S3 listing through this site's view is empty). */
     private final java.util.function.Predicate<String> shownEmpty;
+    private final java.util.concurrent.atomic.AtomicLong pagesTaken = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong pagesTakenAsPrimary = new java.util.concurrent.atomic.AtomicLong();
     /** The newest map epoch of the primary's buckets taken here. */
     private long bucketsEpoch;
 
@@ -364,6 +366,26 @@ public final class BackupSite implements AutoCloseable {
         return marks.get();
     }
 
+    /**
+     * Where a primary site sends each partition's pages: the S3 address ({@code host:port}) of the
+     * partition's primary here, which writes the kept states itself and mirrors them to the other
+     * holders (a page sent elsewhere is written through that primary, one hop more).
+     */
+    public Map<PartitionId, String> primaries() {
+        io.cairn.node.MapView.Current current = node.mapView().current();
+        Map<PartitionId, String> out = new TreeMap<>();
+        for (PartitionId p : partitions()) {
+            current.placement().of(p).primary(current.map()).flatMap(current.map()::node)
+                    .ifPresent(n -> out.put(p, n.publicAddress()));
+        }
+        return out;
+    }
+
+    /** Pages this node took, and of those the ones of partitions it was the primary of. */
+    public long[] pagesTaken() {
+        return new long[] {pagesTaken.get(), pagesTakenAsPrimary.get()};
+    }
+
     /** The partitions the backup takes: every partition of the replicated pools of this cluster's map. */
     public Set<PartitionId> partitions() {
         TreeSet<PartitionId> out = new TreeSet<>();
@@ -445,6 +467,11 @@ public final class BackupSite implements AutoCloseable {
                 client.apply(p, stateKey(r.key(), s.round()), false, stateMeta(r), blob);
             }
             ledger.taken(s);
+            pagesTaken.incrementAndGet();
+            io.cairn.node.MapView.Current current = node.mapView().current();
+            if (current.placement().of(p).primary(current.map()).map(node.config().nodeId()::equals).orElse(false)) {
+                pagesTakenAsPrimary.incrementAndGet();
+            }
             if (s.last() || s.hole()) {
                 // Rounds below the one shown are not needed again: it stays in every partition's whole rounds.
                 long v = marks.get().shownRound();

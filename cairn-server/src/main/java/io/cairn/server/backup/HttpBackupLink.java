@@ -39,6 +39,9 @@ public final class HttpBackupLink implements BackupLink {
     private final String region;
     private final HttpClient http;
     private final AtomicInteger next = new AtomicInteger();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    /** Each partition's endpoint: its primary at the backup site ({@link #refreshRoutes}). */
+    private volatile Map<PartitionId, URI> routes = Map.of();
 
     /**
      * @param endpoints the backup cluster's S3 endpoints ({@code http://host:port} or {@code https://})
@@ -79,9 +82,57 @@ public final class HttpBackupLink implements BackupLink {
         });
     }
 
+    /**
+     * Learns again where each partition's pages go: its primary at the backup site
+     * ({@code GET /_cairn/backup/primaries}), when that is one of the endpoints given (an address
+     * the backup's map names but the link was not given is never called). Until it is known, and
+     * after a page sent there failed, a partition's pages go to the next endpoint.
+     */
+    public void refreshRoutes() {
+        call("GET", "/_cairn/backup/primaries", new byte[0], "application/json").thenAccept(body -> {
+            Map<String, URI> byAddress = new java.util.HashMap<>();
+            endpoints.forEach(e -> byAddress.put(address(e), e));
+            Map<PartitionId, URI> out = new java.util.HashMap<>();
+            try {
+                JSON.readTree(body).path("primaries").properties().forEach(e -> {
+                    int slash = e.getKey().lastIndexOf('/');
+                    URI to = byAddress.get(e.getValue().asText());
+                    if (slash > 0 && to != null) {
+                        out.put(new PartitionId(e.getKey().substring(0, slash), Integer.parseInt(e.getKey().substring(slash + 1))), to);
+                    }
+                });
+            } catch (IOException | RuntimeException ex) {
+                out.clear(); // not an answer this link understands: every page goes to the next endpoint
+            }
+            routes = Map.copyOf(out);
+        }).exceptionally(failure -> {
+            routes = Map.of();
+            return null;
+        });
+    }
+
+    /** {@code host:port} of an endpoint, as a node's S3 address is written. */
+    private static String address(URI endpoint) {
+        int port = endpoint.getPort() >= 0 ? endpoint.getPort() : "https".equals(endpoint.getScheme()) ? 443 : 80;
+        return endpoint.getHost() + ":" + port;
+    }
+
+    /** How many of the partitions' pages go straight to their primary at the backup site now. */
+    public int routed() {
+        return routes.size();
+    }
+
     @Override
     public CompletableFuture<BackupLedger.Decision> ship(Shipment page) {
-        return call("POST", "/_cairn/backup/ship", WireCodec.shipment(page).toByteArray(), PROTOBUF).thenApply(body -> {
+        URI primary = routes.get(page.partition());
+        byte[] wire = WireCodec.shipment(page).toByteArray();
+        CompletableFuture<byte[]> sent = primary == null ? call("POST", "/_cairn/backup/ship", wire, PROTOBUF)
+                : call(primary, "POST", "/_cairn/backup/ship", wire, PROTOBUF).whenComplete((r, failure) -> {
+                    if (failure != null) {
+                        routes = Map.of(); // the backup's map moved on, or that node is gone: learned again at the next refresh
+                    }
+                });
+        return sent.thenApply(body -> {
             try {
                 ShippedMessage m = ShippedMessage.parseFrom(body);
                 return new BackupLedger.Decision(m.getOk(), m.getPositionChanged(), m.getWhy());
@@ -103,7 +154,12 @@ public final class HttpBackupLink implements BackupLink {
 
     /** One signed call to the next endpoint, its body's SHA-256 signed too; the answer's body, or a failure for any status but 200. */
     private CompletableFuture<byte[]> call(String method, String path, byte[] body, String contentType) {
-        URI uri = endpoints.get(Math.floorMod(next.get(), endpoints.size())).resolve(path);
+        return call(endpoints.get(Math.floorMod(next.get(), endpoints.size())), method, path, body, contentType);
+    }
+
+    /** As {@link #call(String, String, byte[], String)}, to the endpoint {@code endpoint}. */
+    private CompletableFuture<byte[]> call(URI endpoint, String method, String path, byte[] body, String contentType) {
+        URI uri = endpoint.resolve(path);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("content-type", contentType)
                 .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         try {

@@ -76,6 +76,9 @@ public final class LinkedBackupSite implements BackupLink, AutoCloseable {
                 linked = new Linked(t, link(t, secrets, region));
                 log.info("backup site: ships to {}", t.endpoints());
             }
+            if (linked != null) {
+                linked.link().refreshRoutes();
+            }
             failing = false;
         } catch (io.cairn.meta.MetaUnavailableException e) {
             if (!failing) {
