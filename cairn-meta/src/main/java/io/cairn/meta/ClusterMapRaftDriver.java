@@ -38,6 +38,10 @@ final class ClusterMapRaftDriver extends BaseStateMachine {
 
     /** The one read-only query: the whole replicated state. */
     static final String QUERY_STATE = "state";
+    /** A backup site's mark alone, without the whole state (read every 500 ms on each of its nodes). */
+    static final String QUERY_BACKUP_MARK = "backup-mark";
+    /** The backup site this cluster ships to, alone (null JSON for none; read every 2 s on each node). */
+    static final String QUERY_BACKUP_TARGET = "backup-target";
 
     /** Longest reason sent back with a refused command, in characters. */
     static final int REFUSAL_REASON_CHARS_MAX = 300;
@@ -169,12 +173,18 @@ final class ClusterMapRaftDriver extends BaseStateMachine {
     @Override
     public CompletableFuture<Message> query(Message request) {
         String query = request.getContent().toStringUtf8();
-        if (!QUERY_STATE.equals(query)) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException(
-                    "unknown meta query '" + query + "' (expected '" + QUERY_STATE + "')"));
+        Object answer = switch (query) {
+            // The sealed CA key stays on the voters: no caller of a query, voter or not, is sent it.
+            case QUERY_STATE -> state().forMembers();
+            case QUERY_BACKUP_MARK -> state().backupMark();
+            case QUERY_BACKUP_TARGET -> state().backupTarget();
+            default -> null;
+        };
+        if (answer == null && !QUERY_BACKUP_TARGET.equals(query)) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("unknown meta query '" + query + "' (expected '"
+                    + QUERY_STATE + "', '" + QUERY_BACKUP_MARK + "' or '" + QUERY_BACKUP_TARGET + "')"));
         }
-        // The sealed CA key stays on the voters: no caller of a query, voter or not, is sent it.
-        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(MetaJson.write(state().forMembers()))));
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(MetaJson.write(answer))));
     }
 
     @Override

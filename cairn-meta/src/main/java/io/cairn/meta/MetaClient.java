@@ -170,6 +170,20 @@ public final class MetaClient implements AutoCloseable {
         return MetaJson.read(reply.getMessage().getContent().toByteArray(), MetaState.class);
     }
 
+    /** The backup mark alone, as {@link #read()} would give it (a linearizable read of less). */
+    public BackupMark readBackupMark() {
+        RaftClientReply reply = call("read of the backup mark",
+                () -> raft.io().sendReadOnly(Message.valueOf(ClusterMapRaftDriver.QUERY_BACKUP_MARK)));
+        return MetaJson.read(reply.getMessage().getContent().toByteArray(), BackupMark.class);
+    }
+
+    /** The backup site this cluster ships to, alone, as {@link #read()} would give it; null for none. */
+    public BackupTarget readBackupTarget() {
+        RaftClientReply reply = call("read of the backup target",
+                () -> raft.io().sendReadOnly(Message.valueOf(ClusterMapRaftDriver.QUERY_BACKUP_TARGET)));
+        return MetaJson.read(reply.getMessage().getContent().toByteArray(), BackupTarget.class);
+    }
+
     @Override
     public void close() {
         try {

@@ -186,6 +186,13 @@ class MetaClusterTest {
 
         client.submit(bootstrap());
         assertMalformedRequestsAreRefused("solo", address, client);
+        // The backup's mark and target alone, as the whole state has them.
+        assertThat(client.readBackupTarget()).isNull();
+        assertThat(client.readBackupMark()).isEqualTo(BackupMark.NONE);
+        BackupTarget target = new BackupTarget(List.of("http://127.0.0.1:9500"), "AK:SK", null);
+        assertThat(client.submit(new MetaCommand.SetBackupTarget(target)).ok()).isTrue();
+        assertThat(client.readBackupTarget()).isEqualTo(target).isEqualTo(client.read().backupTarget());
+        assertThat(client.readBackupMark()).isEqualTo(client.read().backupMark());
         client.submit(new MetaCommand.RegisterNode(node("n1")));
         client.submit(new MetaCommand.CreateBucket(bucket("photos", "default", "ROOTKEY")));
         for (int i = 0; i < 30; i++) {

@@ -35,7 +35,7 @@ public final class BackupMarks implements Supplier<BackupMark>, AutoCloseable {
     /** Reads the mark now (after a change this node made, so that its own next read sees it). */
     public synchronized void refresh() {
         try {
-            BackupMark m = meta.read().backupMark();
+            BackupMark m = meta.readBackupMark();
             if (m.shownRound() < current.shownRound() && m.stage().equals(current.stage())) {
                 return; // an answer older than one already taken
             }

@@ -65,7 +65,7 @@ public final class LinkedBackupSite implements BackupLink, AutoCloseable {
     /** Reads the target again; a new one gets a new link. */
     public synchronized void refresh() {
         try {
-            BackupTarget t = meta.read().backupTarget();
+            BackupTarget t = meta.readBackupTarget();
             Linked now = linked;
             if (t == null) {
                 if (now != null) {
