@@ -36,7 +36,7 @@ import org.apache.ratis.util.MD5FileUtil;
  */
 final class ClusterMapRaftDriver extends BaseStateMachine {
 
-    /** The one read-only query: the whole replicated state. */
+    /** The read-only query of the whole replicated state. */
     static final String QUERY_STATE = "state";
     /** A backup site's mark alone, without the whole state (read every 500 ms on each of its nodes). */
     static final String QUERY_BACKUP_MARK = "backup-mark";
@@ -173,16 +173,16 @@ final class ClusterMapRaftDriver extends BaseStateMachine {
     @Override
     public CompletableFuture<Message> query(Message request) {
         String query = request.getContent().toStringUtf8();
-        Object answer = switch (query) {
+        Object answer;
+        switch (query) {
             // The sealed CA key stays on the voters: no caller of a query, voter or not, is sent it.
-            case QUERY_STATE -> state().forMembers();
-            case QUERY_BACKUP_MARK -> state().backupMark();
-            case QUERY_BACKUP_TARGET -> state().backupTarget();
-            default -> null;
-        };
-        if (answer == null && !QUERY_BACKUP_TARGET.equals(query)) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("unknown meta query '" + query + "' (expected '"
-                    + QUERY_STATE + "', '" + QUERY_BACKUP_MARK + "' or '" + QUERY_BACKUP_TARGET + "')"));
+            case QUERY_STATE -> answer = state().forMembers();
+            case QUERY_BACKUP_MARK -> answer = state().backupMark();
+            case QUERY_BACKUP_TARGET -> answer = state().backupTarget(); // null: none
+            default -> {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("unknown meta query '" + query + "' (expected '"
+                        + QUERY_STATE + "', '" + QUERY_BACKUP_MARK + "' or '" + QUERY_BACKUP_TARGET + "')"));
+            }
         }
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(MetaJson.write(answer))));
     }

@@ -568,6 +568,11 @@ final class Shipping {
         if (e.kept() && e.record().blob() != null) {
             keptBytes -= e.record().blob().remaining();
         }
+        shipped(e);
+    }
+
+    /** Entry {@code e} needs no shipping any more: its bytes leave the count. */
+    private void shipped(Entry e) {
         unshippedBytes -= e.bytes();
         if (unshippedBytes < 0) {
             throw new IllegalStateException("shipping counted " + unshippedBytes + " bytes not shipped, fewer than none");
@@ -579,10 +584,7 @@ final class Shipping {
             if (e.getValue().kept() && e.getValue().record().blob() != null) {
                 keptBytes -= e.getValue().record().blob().remaining();
             }
-            unshippedBytes -= e.getValue().bytes();
-        }
-        if (unshippedBytes < 0) {
-            throw new IllegalStateException("shipping counted " + unshippedBytes + " bytes not shipped, fewer than none");
+            shipped(e.getValue());
         }
         lane.log.clear();
         lane.byKey.clear();

@@ -110,9 +110,10 @@ public final class CairnCli {
 
         @Override
         public Integer call() throws Exception {
-            if (cutIntervalMillis != null && (cutIntervalMillis < 50 || cutIntervalMillis > 60_000)) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "--cut-interval-millis must be 50 to 60000: "
-                        + cutIntervalMillis);
+            if (cutIntervalMillis != null
+                    && (cutIntervalMillis < NodeConfig.CUT_INTERVAL_MILLIS_MIN || cutIntervalMillis > NodeConfig.CUT_INTERVAL_MILLIS_MAX)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--cut-interval-millis must be "
+                        + NodeConfig.CUT_INTERVAL_MILLIS_MIN + " to " + NodeConfig.CUT_INTERVAL_MILLIS_MAX + ": " + cutIntervalMillis);
             }
             DevCluster.Options defaults = DevCluster.Options.defaults(nodes);
             DevCluster.Options options = new DevCluster.Options(nodes, basePort,

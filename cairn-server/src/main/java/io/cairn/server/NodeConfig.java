@@ -104,6 +104,9 @@ public record NodeConfig(
 
     /** How long a lifecycle rule's day lasts: a day (a shorter one only for tests). */
     public static final long LIFECYCLE_DAY_SECONDS_DEFAULT = 24 * 3600;
+    /** The shortest and the longest interval between consistent cuts ({@code cut_interval_millis}, when not 0). */
+    public static final long CUT_INTERVAL_MILLIS_MIN = 50;
+    public static final long CUT_INTERVAL_MILLIS_MAX = 60_000;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern ACCESS_KEY = Pattern.compile("[A-Za-z0-9]{8,128}");
@@ -212,8 +215,9 @@ public record NodeConfig(
         require(concurrentRequestsMax >= 1 && concurrentRequestsMax <= 1_000_000, source, "concurrent_requests_max",
                 "must be 1..1000000: " + concurrentRequestsMax);
         require(bucketsPerUserMax >= 0, source, "buckets_per_user_max", "must be >= 0 (0 = no limit): " + bucketsPerUserMax);
-        require(cutIntervalMillis == 0 || cutIntervalMillis >= 50 && cutIntervalMillis <= 60_000, source, "cut_interval_millis",
-                "must be 0 (no consistent cuts) or 50 to 60000: " + cutIntervalMillis);
+        require(cutIntervalMillis == 0 || cutIntervalMillis >= CUT_INTERVAL_MILLIS_MIN && cutIntervalMillis <= CUT_INTERVAL_MILLIS_MAX,
+                source, "cut_interval_millis", "must be 0 (no consistent cuts) or " + CUT_INTERVAL_MILLIS_MIN + " to "
+                        + CUT_INTERVAL_MILLIS_MAX + ": " + cutIntervalMillis);
         require(lifecycleDaySeconds >= 1 && lifecycleDaySeconds <= LIFECYCLE_DAY_SECONDS_DEFAULT, source, "lifecycle_day_seconds",
                 "must be 1 to " + LIFECYCLE_DAY_SECONDS_DEFAULT + " (a shorter day is for tests): " + lifecycleDaySeconds);
         require(failedSignaturesPerMinute >= 0, source, "failed_signatures_per_minute", "must be >= 0 (0 = no limit): "

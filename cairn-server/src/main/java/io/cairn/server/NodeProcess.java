@@ -35,16 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class NodeProcess implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NodeProcess.class);
-
-    /** Whether a backup site's gateways show no object of {@code bucket} (false if that cannot be read now: it is asked again). */
-    private static boolean shownEmpty(ClusterObjectBackend backend, String bucket) {
-        try {
-            return backend.listObjects(bucket, "", "", 1).isEmpty();
-        } catch (io.cairn.s3.S3Exception e) {
-            log.warn("backup site: whether bucket {} shows any object cannot be read now: {}", bucket, e.getMessage());
-            return false;
-        }
-    }
     /** How long start-up waits for a meta voter to answer. */
     public static final long META_CONNECT_TIMEOUT_MILLIS = 120_000;
 
@@ -358,5 +348,15 @@ public final class NodeProcess implements AutoCloseable {
             }
         }
         resources.clear();
+    }
+
+    /** Whether a backup site's gateways show no object of {@code bucket} (false if that cannot be read now: it is asked again). */
+    private static boolean shownEmpty(ClusterObjectBackend backend, String bucket) {
+        try {
+            return backend.listObjects(bucket, "", "", 1).isEmpty();
+        } catch (io.cairn.s3.S3Exception e) {
+            log.warn("backup site: whether bucket {} shows any object cannot be read now: {}", bucket, e.getMessage());
+            return false;
+        }
     }
 }

@@ -391,9 +391,7 @@ public final class AdminApi implements AdminHandler {
             out.put("linked", backupLink.target().isPresent());
             backupLink.target().ifPresent(t -> out.put("endpoints", t.endpoints()));
             if (backupProgress != null) {
-                MetaState state = node.meta().read();
-                out.put("backup_site", backupProgress.status(state.cutLog(), ClusterStatus.unshippedBytes(state.map(), state.stats()),
-                        System.currentTimeMillis()));
+                out.put("backup_site", backupProgress.status(node.meta().read(), System.currentTimeMillis()));
             }
         } else {
             out.put("role", "none");
@@ -520,9 +518,8 @@ public final class AdminApi implements AdminHandler {
             out.put("partitions_shipped", s.partitionsShipped());
             out.put("lowest_round", s.lowestRound());
             out.put("rounds_with_holes", s.roundsWithHoles());
-            long[] pages = backup.pagesTaken();
-            out.put("pages_taken_here", pages[0]);
-            out.put("pages_taken_here_as_primary", pages[1]);
+            out.put("pages_taken_here", s.pagesTakenHere());
+            out.put("pages_taken_here_as_primary", s.pagesTakenHereAsPrimary());
             io.cairn.meta.BackupMark m = backup.mark();
             out.put("shown_round", m.shownRound());
             out.put("shown_at", m.shownAtMillis() == 0 ? null : java.time.Instant.ofEpochMilli(m.shownAtMillis()).toString());
@@ -867,8 +864,7 @@ public final class AdminApi implements AdminHandler {
                 : io.cairn.core.placement.PlacementTable.compute(state.map(), MapView.PLACEMENT);
         return ClusterStatus.of(state.map(), table, state.stats()).withRepairProgress(repairProgress, System.nanoTime())
                 .withCuts(state.cutLog()).withBackupSite(backupProgress == null ? null
-                        : backupProgress.status(state.cutLog(), ClusterStatus.unshippedBytes(state.map(), state.stats()),
-                                System.currentTimeMillis()));
+                        : backupProgress.status(state, System.currentTimeMillis()));
     }
 
     /**

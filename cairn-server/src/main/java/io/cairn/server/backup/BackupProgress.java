@@ -61,10 +61,12 @@ public final class BackupProgress implements AutoCloseable {
     }
 
     /**
-     * The status's {@code backup_site}, against this cluster's {@code cuts} and the bytes its nodes
-     * report not shipped yet; null while no backup site is linked.
+     * The status's {@code backup_site}, against this cluster's cuts and the bytes its nodes report
+     * not shipped yet, in {@code state}; null while no backup site is linked.
      */
-    public ClusterStatus.BackupSite status(CutLog cuts, long unshippedBytes, long nowMillis) {
+    public ClusterStatus.BackupSite status(io.cairn.meta.MetaState state, long nowMillis) {
+        CutLog cuts = state.cutLog();
+        long unshippedBytes = ClusterStatus.unshippedBytes(state.map(), state.stats());
         Answer a = last;
         if (a == null) {
             return link.target().map(t -> new ClusterStatus.BackupSite(t.endpoints(), false, "not asked yet", 0, null,

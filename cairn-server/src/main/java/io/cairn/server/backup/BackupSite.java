@@ -381,11 +381,6 @@ public final class BackupSite implements AutoCloseable {
         return out;
     }
 
-    /** Pages this node took, and of those the ones of partitions it was the primary of. */
-    public long[] pagesTaken() {
-        return new long[] {pagesTaken.get(), pagesTakenAsPrimary.get()};
-    }
-
     /** The partitions the backup takes: every partition of the replicated pools of this cluster's map. */
     public Set<PartitionId> partitions() {
         TreeSet<PartitionId> out = new TreeSet<>();
@@ -537,7 +532,8 @@ public final class BackupSite implements AutoCloseable {
     }
 
     /** The backup's state: the rounds it may show, and each partition's position. */
-    public record Summary(long visibleRound, int partitions, int partitionsShipped, int roundsWithHoles, long lowestRound) {}
+    public record Summary(long visibleRound, int partitions, int partitionsShipped, int roundsWithHoles, long lowestRound,
+                          long pagesTakenHere, long pagesTakenHereAsPrimary) {}
 
     /** Reads every partition's account: the newest round every partition took whole is the one the backup shows. */
     public Summary state() throws IOException {
@@ -555,7 +551,8 @@ public final class BackupSite implements AutoCloseable {
         }
         TreeSet<Long> visible = ledger.visibleRounds();
         long v = visible.isEmpty() ? 0 : visible.last();
-        return new Summary(v, all.size(), shipped, ledger.roundsWithHoles(), all.isEmpty() ? 0 : lowest);
+        return new Summary(v, all.size(), shipped, ledger.roundsWithHoles(), all.isEmpty() ? 0 : lowest, pagesTaken.get(),
+                pagesTakenAsPrimary.get());
     }
 
     /**
