@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cairn.server.dev.DevCluster;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -146,6 +147,9 @@ class BackupSiteTest {
     void theBackupAlwaysShowsAPrefixOfTheWritesAndAtLastAllOfThem() throws Exception {
         S3Client s3 = primary.s3(0);
         s3.createBucket(r -> r.bucket("counter"));
+        // An object of chunks: once the backup is promoted and it is written again there, its chunks are freed.
+        byte[] big = ObjectData.bytes(7, 300 << 10);
+        s3.putObject(r -> r.bucket("counter").key("big"), RequestBody.fromBytes(big));
         AtomicInteger acknowledged = new AtomicInteger();
         AtomicBoolean writing = new AtomicBoolean(true);
         Thread writer = Thread.ofVirtual().start(() -> {
@@ -392,6 +396,43 @@ class BackupSiteTest {
         assertThat(afterPromotion.size()).as("every write of round %d but the one deleted, and the new one", finalRound)
                 .isEqualTo(listedAtEnd.size() - 1 + 1);
         assertThat(backup.admin().backup().path("stage").asText()).isEqualTo("promoted");
+
+        // Written again on the promoted site, the object of chunks supersedes the state shown: its chunks are freed.
+        List<String> bigChunks = new java.util.ArrayList<>();
+        backup.admin().backupVisible("c/").path("keys").forEach(k -> bigChunks.add(k.path("key").asText()));
+        assertThat(bigChunks).as("chunk records shown").isNotEmpty();
+        assertThat(reader.getObjectAsBytes(r -> r.bucket("counter").key("big")).asByteArray()).isEqualTo(big);
+        reader.putObject(r -> r.bucket("counter").key("big"), RequestBody.fromString("small now"));
+        Awaitility.await("the chunks of the object written again freed").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    for (String chunk : bigChunks) {
+                        if (!backup.admin().backupStates(chunk).path("states").isEmpty()) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+        assertThat(reader.getObjectAsBytes(r -> r.bucket("counter").key("big")).asUtf8String()).isEqualTo("small now");
+        // The first up node drops every state the final round does not show; what the site serves stays.
+        Awaitility.await("the promoted site's states pruned").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    for (int i = 0; i < backup.nodes(); i++) {
+                        try {
+                            if (backup.admin(List.of(i)).backup().path("promotion_pruned_here").asBoolean()) {
+                                return true;
+                            }
+                        } catch (IOException e) {
+                            // this node does not answer now: ask the others
+                        }
+                    }
+                    return false;
+                });
+        JsonNode latestStates = backup.admin().backupStates(latestRecord).path("states");
+        assertThat(latestStates.size()).as("states of %s left: %s", latestRecord, latestStates).isEqualTo(1);
+        assertThat(latestStates.get(0).path("round").asLong()).isLessThanOrEqualTo(finalRound);
+        assertThat(listed(2)).isEqualTo(afterPromotion);
+        assertThat(reader.getObjectAsBytes(r -> r.bucket("counter").key("latest")).asUtf8String())
+                .isEqualTo(String.format("n-%06d", total - 1));
         // An old primary still sending its buckets changes nothing here any more: not even a list without them drops one.
         assertThatThrownBy(() -> backup.admin().sendBackupBuckets("{\"buckets\": [], \"pools\": [], \"epoch\": 1000000}"))
                 .hasMessageContaining("409");

@@ -103,7 +103,16 @@ public final class BackupSite implements AutoCloseable {
             synchronized (shownSeen) {
                 shownSeen.putIfAbsent(m.shownRound(), now);
             }
-            if (!showsHere() || m.promoted()) {
+            if (!showsHere()) {
+                return;
+            }
+            if (m.promoted()) {
+                if (!promotedPruned) {
+                    long dropped = prune(m.shownRound(), true);
+                    promotedPruned = true;
+                    log.info("backup site promoted at round {}: {} states no reader needs dropped (older ones, and those of later rounds,"
+                            + " never shown)", m.shownRound(), dropped);
+                }
                 return;
             }
             long round;
@@ -131,29 +140,53 @@ public final class BackupSite implements AutoCloseable {
      * if it is a tombstone. The number of states dropped.
      */
     public long prune(long round) {
+        return prune(round, false);
+    }
+
+    /**
+     * As {@link #prune(long)}; with {@code promoted}, the states of rounds after {@code round} go as
+     * well: the site was promoted and shows {@code round} for good, so no reader ever reads them
+     * (and the chunks they hold, of objects the primary wrote after that round, are freed).
+     */
+    long prune(long round, boolean promoted) {
         PartitionClient client = node.partitionClient();
-        long[] dropped = {0};
+        long dropped = 0;
         for (PartitionId p : partitions()) {
-            Pruning g = new Pruning(round, r -> {
-                client.apply(p, r.getKey(), true, new byte[0], null);
-                dropped[0]++;
-            });
-            eachRecord(client, p, "", SCAN_PAGE, r -> State.of(r).ifPresent(st -> g.take(r, st)));
-            g.keyDone();
+            dropped += prune(client, p, round, promoted);
         }
+        statesDropped.addAndGet(dropped);
+        return dropped;
+    }
+
+    /** Drops the states of partition {@code p} as {@link #prune(long, boolean)} says; the number dropped. */
+    static long prune(io.cairn.node.Records client, PartitionId p, long round, boolean promoted) {
+        long[] dropped = {0};
+        Pruning g = new Pruning(round, promoted, r -> {
+            client.apply(p, r.getKey(), true, new byte[0], null);
+            dropped[0]++;
+        });
+        eachRecord(client, p, "", SCAN_PAGE, r -> State.of(r).ifPresent(st -> g.take(r, st)));
+        g.keyDone();
         return dropped[0];
     }
+
+    /** Set once the states a promoted site needs no more are dropped (by the first up node, once per start). */
+    private volatile boolean promotedPruned;
+    /** States this node dropped since it started. */
+    private final java.util.concurrent.atomic.AtomicLong statesDropped = new java.util.concurrent.atomic.AtomicLong();
 
     /** One partition's states in key and round order, and those of each key no reader of the round pruned to needs. */
     private static final class Pruning {
         final long round;
+        final boolean promoted;
         final java.util.function.Consumer<Record> drop;
         String key;
         Record newest;
         boolean newestTombstone;
 
-        Pruning(long round, java.util.function.Consumer<Record> drop) {
+        Pruning(long round, boolean promoted, java.util.function.Consumer<Record> drop) {
             this.round = round;
+            this.promoted = promoted;
             this.drop = drop;
         }
 
@@ -169,6 +202,8 @@ public final class BackupSite implements AutoCloseable {
                 }
                 newest = r;
                 newestTombstone = st.tombstone();
+            } else if (promoted) {
+                drop.accept(r);
             }
         }
 
@@ -533,7 +568,7 @@ public final class BackupSite implements AutoCloseable {
 
     /** The backup's state: the rounds it may show, and each partition's position. */
     public record Summary(long visibleRound, int partitions, int partitionsShipped, int roundsWithHoles, long lowestRound,
-                          long pagesTakenHere, long pagesTakenHereAsPrimary) {}
+                          long pagesTakenHere, long pagesTakenHereAsPrimary, long statesDroppedHere, boolean promotionPrunedHere) {}
 
     /** Reads every partition's account: the newest round every partition took whole is the one the backup shows. */
     public Summary state() throws IOException {
@@ -552,7 +587,7 @@ public final class BackupSite implements AutoCloseable {
         TreeSet<Long> visible = ledger.visibleRounds();
         long v = visible.isEmpty() ? 0 : visible.last();
         return new Summary(v, all.size(), shipped, ledger.roundsWithHoles(), all.isEmpty() ? 0 : lowest, pagesTaken.get(),
-                pagesTakenAsPrimary.get());
+                pagesTakenAsPrimary.get(), statesDropped.get(), promotedPruned);
     }
 
     /**

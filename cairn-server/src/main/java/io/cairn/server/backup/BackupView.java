@@ -215,16 +215,27 @@ public final class BackupView implements Records {
         return at < 0 ? null : key.substring(0, at + delimiter.length());
     }
 
+    /**
+     * A write on the promoted site: the key's own record from now on. The key's kept states go once
+     * it has one (it wins over them, and no reader needs them), and on a delete, so that no state
+     * shows again. When the key had no own record yet, the state it showed is what this returns as
+     * superseded, so that the caller frees what it referenced (an object's chunks), as it does on
+     * any overwrite or delete.
+     */
     @Override
     public Optional<Record> apply(PartitionId p, String key, boolean tombstone, byte[] meta, ByteBuffer blob) {
-        if (!mark.get().promoted()) {
+        BackupMark m = mark.get();
+        if (!m.promoted()) {
             throw readOnly();
         }
+        boolean ownBefore = client.get(p, key, false).isPresent();
+        Optional<Record> shownBefore = ownBefore ? Optional.empty()
+                : newestState(p, key, m.shownRound()).map(s -> asKey(s).toBuilder().clearBlob().build());
         Optional<Record> previous = client.apply(p, key, tombstone, meta, blob);
-        if (tombstone) {
+        if (tombstone || !ownBefore) {
             dropStates(p, key);
         }
-        return previous;
+        return previous.isPresent() ? previous : shownBefore;
     }
 
     @Override
@@ -232,7 +243,14 @@ public final class BackupView implements Records {
         if (!mark.get().promoted()) {
             throw readOnly();
         }
-        return client.applyIfStill(p, key, current, meta, blob);
+        boolean ownBefore = client.get(p, key, false).isPresent();
+        if (!client.applyIfStill(p, key, current, meta, blob)) {
+            return false;
+        }
+        if (!ownBefore) {
+            dropStates(p, key);
+        }
+        return true;
     }
 
     @Override

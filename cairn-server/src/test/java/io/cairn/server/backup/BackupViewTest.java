@@ -76,7 +76,8 @@ class BackupViewTest {
             if (blob != null) {
                 b.setBlob(ByteString.copyFrom(blob.duplicate())).setHasBlob(true).setBlobLength(blob.remaining());
             }
-            return Optional.ofNullable(records.put(key, b.build()));
+            // As a primary answers: the live record superseded, metadata only.
+            return Optional.ofNullable(records.put(key, b.build())).filter(r -> !r.getTombstone()).map(r -> r.toBuilder().clearBlob().build());
         }
 
         @Override
@@ -178,6 +179,66 @@ class BackupViewTest {
         assertThat(view.get(P, "i/b/d", true).filter(r -> !r.getTombstone())).isEmpty();
         assertThat(view.scan(P, "i/b/", "", 100).stream().map(Record::getKey).toList()).containsExactly("i/b/a", "i/b/e");
         assertThat(view.scan(P, "i/b/", "", 100).getFirst().getMeta().toStringUtf8()).isEqualTo("own");
+    }
+
+    @Test
+    void aWriteOnThePromotedSiteSupersedesTheStateShownAndDropsTheKeysStates() {
+        MemoryRecords m = new MemoryRecords();
+        m.keep("i/b/a", 2, false, "a2");
+        m.keep("i/b/a", 4, false, "a4"); // shipped, never shown
+        m.keep("i/b/c", 1, false, "c1");
+        m.keep("i/b/c", 2, false, "c2");
+        m.keep("i/b/e", 3, true, null);
+        BackupView view = new BackupView(m, () -> new BackupMark(3, 1, BackupMark.PROMOTED));
+
+        // The caller frees what the superseded record referenced: the state shown, not a later one.
+        Optional<Record> a = view.apply(P, "i/b/a", false, "own a".getBytes(StandardCharsets.UTF_8), null);
+        assertThat(a.map(r -> r.getKey() + " " + r.getMeta().toStringUtf8())).contains("i/b/a meta of a2");
+        assertThat(a.get().getBlob().isEmpty()).isTrue();
+        assertThat(liveStatesOf(m, "i/b/a")).isEmpty();
+        // Written again: what it supersedes is its own record.
+        assertThat(view.apply(P, "i/b/a", false, "own a again".getBytes(StandardCharsets.UTF_8), null).map(r -> r.getMeta().toStringUtf8()))
+                .contains("own a");
+
+        Optional<Record> c = view.apply(P, "i/b/c", true, new byte[0], null);
+        assertThat(c.map(r -> r.getMeta().toStringUtf8())).contains("meta of c2");
+        assertThat(liveStatesOf(m, "i/b/c")).isEmpty();
+        assertThat(view.get(P, "i/b/c", true).filter(r -> !r.getTombstone())).isEmpty();
+
+        // A key the round shown has as deleted supersedes nothing.
+        assertThat(view.apply(P, "i/b/e", false, new byte[0], null)).isEmpty();
+    }
+
+    @Test
+    void pruningThePromotedSiteKeepsOnlyEachKeysStateShown() {
+        MemoryRecords m = new MemoryRecords();
+        m.keep("i/b/a", 1, false, "a1");
+        m.keep("i/b/a", 2, false, "a2");
+        m.keep("i/b/a", 4, false, "a4");
+        m.keep("i/b/b", 2, true, null);
+        m.keep("i/b/d", 5, false, "d5");
+        m.apply(P, "i/b/own", false, "own".getBytes(StandardCharsets.UTF_8), ByteBuffer.wrap("o".getBytes(StandardCharsets.UTF_8)));
+        BackupView view = new BackupView(m, () -> new BackupMark(3, 1, BackupMark.PROMOTED));
+        List<String> before = view.scan(P, "i/b/", "", 100).stream().map(r -> r.getKey() + "=" + data(view.get(P, r.getKey(), true))).toList();
+
+        assertThat(BackupSite.prune(m, P, 3, true)).isEqualTo(4);
+        assertThat(liveStatesOf(m, "i/b/a")).containsExactly(BackupSite.stateKey("i/b/a", 2));
+        assertThat(liveStatesOf(m, "i/b/b")).isEmpty();
+        assertThat(liveStatesOf(m, "i/b/d")).isEmpty();
+        assertThat(m.get(P, "i/b/own", false).filter(r -> !r.getTombstone())).isPresent();
+        // What a reader sees is unchanged.
+        assertThat(view.scan(P, "i/b/", "", 100).stream().map(r -> r.getKey() + "=" + data(view.get(P, r.getKey(), true))).toList())
+                .isEqualTo(before).containsExactly("i/b/a=a2", "i/b/own=o");
+
+        // Before the promotion, states of later rounds stay: they will be shown.
+        MemoryRecords shipping = new MemoryRecords();
+        shipping.keep("i/b/a", 2, false, "a2");
+        shipping.keep("i/b/a", 4, false, "a4");
+        assertThat(BackupSite.prune(shipping, P, 3, false)).isZero();
+    }
+
+    static List<String> liveStatesOf(MemoryRecords m, String key) {
+        return m.records.values().stream().filter(r -> !r.getTombstone() && r.getKey().startsWith(key + '\u0000')).map(Record::getKey).toList();
     }
 
     @Test
