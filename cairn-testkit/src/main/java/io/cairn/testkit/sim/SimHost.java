@@ -213,22 +213,12 @@ final class SimHost {
             }
             case Effect.Store s -> store(s.token(), s.op(), l);
             case Effect.FetchMap f -> fetchMap(l, f.epoch());
-            case Effect.Heartbeat h -> {
-                boolean[] answered = {false};
-                meta.ask(id, new SimMeta.Ask.Heartbeat(h.stats().sentAt(world.now())), answer -> {
-                    if (life == l && answer instanceof SimMeta.Answer.Result r && !answered[0]) {
-                        answered[0] = true;
-                        MetaResult m = r.result();
-                        deliver(new Event.MetaAnswered(m.ok(), m.epoch(), MetaResult.NO_SUCH_NODE.equals(m.error()), m.error()));
-                    }
-                });
-                later(META_TIMEOUT_MILLIS, () -> {
-                    if (!answered[0]) {
-                        answered[0] = true;
-                        deliver(new Event.MetaAnswered(false, 0, false, "the meta service did not answer"));
-                    }
-                });
-            }
+            case Effect.Heartbeat h -> askMeta(l, new SimMeta.Ask.Heartbeat(h.stats().sentAt(world.now())),
+                    answer -> answer instanceof SimMeta.Answer.Result r
+                            ? new Event.MetaAnswered(r.result().ok(), r.result().epoch(), MetaResult.NO_SUCH_NODE.equals(r.result().error()),
+                                    r.result().error())
+                            : null,
+                    new Event.MetaAnswered(false, 0, false, "the meta service did not answer"));
             case Effect.Register r -> register(l);
             case Effect.AskSettled a -> meta.ask(id, new SimMeta.Ask.Settled(), answer -> {
                 if (life == l && answer instanceof SimMeta.Answer.Settled s) {
