@@ -498,6 +498,16 @@ public final class PartitionClient implements Records {
      */
     @Override
     public Optional<Record> getImmutable(PartitionId p, String key, int spread) {
+        return getImmutable(p, key, spread, true);
+    }
+
+    /**
+     * As {@link #getImmutable(PartitionId, String, int)}; with {@code search}, the caller knows the
+     * chunk exists (an index entry names it), so a primary with no trace of it searches the other
+     * nodes for a verified copy before it answers that there is none ({@code Request.Get}).
+     */
+    @Override
+    public Optional<Record> getImmutable(PartitionId p, String key, int spread, boolean search) {
         MapView.Current current = mapView.current();
         List<String> up = current.placement().of(p).upHolders(current.map());
         Optional<String> primary = current.placement().of(p).primary(current.map());
@@ -514,7 +524,7 @@ public final class PartitionClient implements Records {
                 long t = System.nanoTime();
                 GetReply r = watched(source, () -> peers.stub(source).get(GetRequest.newBuilder()
                         .setEpoch(epoch).setPartition(RecordCodec.ref(p)).setKey(key)
-                        .setWithBlob(true).setLocalOnly(!atPrimary).build()));
+                        .setWithBlob(true).setLocalOnly(!atPrimary).setSearch(atPrimary && search).build()));
                 if (atPrimary) {
                     mapView.ensureEpoch(r.getEpoch());
                 }

@@ -25,8 +25,17 @@ public interface Records {
     /** The newest record of {@code key}, tombstones included; its blob only if asked for. */
     Optional<Record> get(PartitionId p, String key, boolean withBlob);
 
-    /** A record that never changes once written (a chunk), with its blob, from whichever holder answers first. */
+    /**
+     * A record that never changes once written (a chunk), with its blob, from whichever holder
+     * answers first; one an index entry names, so its partition's primary searches the other nodes
+     * for it if it has no trace of it.
+     */
     Optional<Record> getImmutable(PartitionId p, String key, int spread);
+
+    /** As {@link #getImmutable(PartitionId, String, int)}, searched for only with {@code search}. */
+    default Optional<Record> getImmutable(PartitionId p, String key, int spread, boolean search) {
+        return getImmutable(p, key, spread);
+    }
 
     /** Records by key order, from after {@code afterKey}, under {@code prefix}; see {@link PartitionClient#scan(PartitionId, String, String, int, String)}. */
     List<Record> scan(PartitionId p, String prefix, String afterKey, int limit, String delimiter);

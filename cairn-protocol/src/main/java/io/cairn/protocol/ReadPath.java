@@ -50,6 +50,14 @@ final class ReadPath {
                 () -> {
                     if (g.withBlob() && r.erasureCoded(p)) {
                         readStriped(p, g.key(), reply);
+                    } else if (g.search() && !r.erasureCoded(p)) {
+                        readLocal(p, g.key(), g.withBlob(), true, got -> {
+                            if (got.status() == Status.NOT_FOUND) {
+                                locate(p, g.key(), g.withBlob(), reply);
+                            } else {
+                                reply.reply(got);
+                            }
+                        });
                     } else {
                         readLocal(p, g.key(), g.withBlob(), true, reply::reply);
                     }
@@ -254,6 +262,101 @@ final class ReadPath {
                 tryRepair(p, rec, sources, next + 1, done);
             }
         });
+    }
+
+    /**
+     * Locate by search: a record a reader knows exists (a chunk an index entry names) of which
+     * this primary has no trace, not even a tombstone (a map that placed the partition elsewhere,
+     * a copy lost with its disk). Every other up data node is asked for its own copy; of those
+     * whose data matches its checksum, the newest is taken, unless a node holds a tombstone newer
+     * than it (the record was deleted). It is written anew here, as a hand-over writes a former
+     * holder's record (only if no version as new landed meanwhile), so the holders have it
+     * again, and the reader gets it. No verified copy anywhere: not found.
+     */
+    private void locate(PartitionId p, String key, boolean withBlob, Responder reply) {
+        List<String> peers = r.map().upNodes().stream().filter(n -> !n.tiebreaker() && !n.id().equals(r.id()))
+                .map(io.cairn.core.map.NodeInfo::id).toList();
+        Search search = new Search(p, key, withBlob, peers.size(), reply);
+        if (peers.isEmpty()) {
+            search.decide();
+            return;
+        }
+        for (String peer : peers) {
+            r.call(peer, new Request.Get(r.epoch(), p, key, true, true, 0), r.config().rpcTimeoutMillis(),
+                    (answer, failure) -> search.answered(peer, answer instanceof Reply.GetReply g ? g : null));
+        }
+    }
+
+    /** One {@link #locate}: the answers of the nodes asked, and what they make. */
+    private final class Search {
+        private final PartitionId p;
+        private final String key;
+        private final boolean withBlob;
+        private final Responder reply;
+        private int waiting;
+        private LogRecord best;
+        private String bestAt;
+        private Version newestTombstone = Version.ZERO;
+        private int damaged;
+
+        Search(PartitionId p, String key, boolean withBlob, int asked, Responder reply) {
+            this.p = p;
+            this.key = key;
+            this.withBlob = withBlob;
+            this.waiting = asked;
+            this.reply = reply;
+        }
+
+        void answered(String peer, Reply.GetReply g) {
+            if (g != null && g.status() == Status.OK && g.record() != null && g.record().key().equals(key)) {
+                LogRecord rec = g.record();
+                if (rec.tombstone()) {
+                    if (rec.version().isAfter(newestTombstone)) {
+                        newestTombstone = rec.version();
+                    }
+                } else if (!verified(rec)) {
+                    damaged++;
+                } else if (best == null || rec.version().isAfter(best.version())) {
+                    best = rec;
+                    bestAt = peer;
+                }
+            }
+            if (--waiting == 0) {
+                decide();
+            }
+        }
+
+        /** A copy whose data is all there and matches the checksum it was written with. */
+        private static boolean verified(LogRecord rec) {
+            if (!rec.carriesData()) {
+                return true;
+            }
+            return rec.blob() != null && rec.blob().remaining() == rec.blobLength() && Checksums.crc32c(rec.blob()) == rec.blobCrc32c();
+        }
+
+        void decide() {
+            if (best == null || !best.version().isAfter(newestTombstone)) {
+                if (damaged > 0) {
+                    r.note(Effect.Level.WARN, "locating " + p + " " + key + ": " + damaged + " copies found failed their checksum");
+                }
+                reply.reply(getReply(Status.NOT_FOUND, best == null ? "" : "deleted at " + newestTombstone));
+                return;
+            }
+            LogRecord found = best;
+            Request.Apply anew = new Request.Apply(r.epoch(), p, key, false, found.meta(), found.carriesData() ? found.blob() : null,
+                    found.carriesData() ? found.blobCrc32c() : 0, ReplicaStateMachine.HOPS_MAX, found.version());
+            r.local(anew, answer -> {
+                Reply.ApplyReply a = (Reply.ApplyReply) answer;
+                if (a.status() != Status.OK) {
+                    reply.reply(getReply(a.status(), "located " + key + " at " + bestAt + " but could not write it here: " + a.message()));
+                    return;
+                }
+                r.counters.adopted++;
+                r.note(Effect.Level.WARN, p + " " + key + ": this primary had no trace of it; located at " + bestAt + " ("
+                        + found.version() + ")" + (a.kept() ? ", and a version as new landed meanwhile" : ", written anew here"));
+                reply.reply(new Reply.GetReply(Status.OK, r.epoch(), "", withBlob ? found : found.withBlob(null)));
+            });
+        }
     }
 
     /** An erasure-coded chunk read whole at the primary: assembled from the stripe's holders. */

@@ -40,10 +40,12 @@ public sealed interface Request {
      * when a partition's primary cannot be reached. With {@code leased} as well, it answers only
      * if it also holds a running read lease from the partition's primary ({@link ReadLeases}): a
      * read as current as the primary's, which a gateway sends to a holder in its own site in
-     * place of a primary in another.
+     * place of a primary in another. With {@code search} (a read of the authoritative copy), the
+     * reader knows the record exists (an index entry names the chunk): a primary with no trace of
+     * it asks every other up node for its own copy, and adopts a verified one ({@code ReadPath}).
      */
     record Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops, boolean settled,
-               boolean leased) implements Request {
+               boolean leased, boolean search) implements Request {
         public Get {
             if (settled && !localOnly) {
                 throw new IllegalArgumentException("a settled read is a read of the receiver's own copy");
@@ -51,18 +53,26 @@ public sealed interface Request {
             if (leased && !settled) {
                 throw new IllegalArgumentException("a leased read is a settled read");
             }
+            if (search && localOnly) {
+                throw new IllegalArgumentException("a searching read is a read of the authoritative copy");
+            }
+        }
+
+        public Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops, boolean settled,
+                   boolean leased) {
+            this(epoch, partition, key, withBlob, localOnly, hops, settled, leased, false);
         }
 
         public Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops, boolean settled) {
-            this(epoch, partition, key, withBlob, localOnly, hops, settled, false);
+            this(epoch, partition, key, withBlob, localOnly, hops, settled, false, false);
         }
 
         public Get(long epoch, PartitionId partition, String key, boolean withBlob, boolean localOnly, int hops) {
-            this(epoch, partition, key, withBlob, localOnly, hops, false, false);
+            this(epoch, partition, key, withBlob, localOnly, hops, false, false, false);
         }
 
         Get forwarded(long senderEpoch) {
-            return new Get(senderEpoch, partition, key, withBlob, localOnly, hops + 1, settled, leased);
+            return new Get(senderEpoch, partition, key, withBlob, localOnly, hops + 1, settled, leased, search);
         }
     }
 

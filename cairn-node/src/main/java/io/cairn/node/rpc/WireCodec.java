@@ -104,7 +104,7 @@ public final class WireCodec {
 
     public static Request request(GetRequest r) {
         return new Request.Get(r.getEpoch(), partition(r.getPartition()), r.getKey(), r.getWithBlob(), r.getLocalOnly(), r.getHops(),
-                r.getLocalOnly() && r.getSettled(), r.getLocalOnly() && r.getSettled() && r.getLeased());
+                r.getLocalOnly() && r.getSettled(), r.getLocalOnly() && r.getSettled() && r.getLeased(), !r.getLocalOnly() && r.getSearch());
     }
 
     public static Request request(ScanRequest r) {
@@ -160,7 +160,7 @@ public final class WireCodec {
                     .setRecord(record(m.record())).setPrimary(m.primary()).setIncarnation(m.incarnation()).build();
             case Request.Get g -> GetRequest.newBuilder().setEpoch(g.epoch()).setPartition(ref(g.partition())).setKey(g.key())
                     .setWithBlob(g.withBlob()).setLocalOnly(g.localOnly()).setHops(g.hops()).setSettled(g.settled())
-                    .setLeased(g.leased()).build();
+                    .setLeased(g.leased()).setSearch(g.search()).build();
             case Request.Scan s -> ScanRequest.newBuilder().setEpoch(s.epoch()).setPartition(ref(s.partition())).setPrefix(s.prefix())
                     .setAfterKey(s.afterKey()).setLimit(s.limit()).setHops(s.hops()).setDelimiter(s.delimiter()).setSettled(s.settled())
                     .setLeased(s.leased()).build();

@@ -89,7 +89,8 @@ public final class BackupView implements Records {
     @Override
     public Optional<Record> getImmutable(PartitionId p, String key, int spread) {
         if (mark.get().promoted()) {
-            Optional<Record> own = client.getImmutable(p, key, spread);
+            // A chunk of the round shown has no own record: not searched for, its state is read next.
+            Optional<Record> own = client.getImmutable(p, key, spread, false);
             if (own.isPresent()) {
                 return own;
             }
