@@ -6,9 +6,10 @@ package io.cairn.meta;
  * readers see, and when it was first shown here), and how far a promotion has come.
  *
  * @param stage {@link #SHIPPING} while it takes rounds; {@link #PROMOTING} once an operator
- *              promoted it (it takes no more rounds, and each key's state in {@code shownRound} is
- *              being made the key's own record); {@link #PROMOTED} once that is done (it is a
- *              cluster of its own, open for writes)
+ *              promoted it (it takes no more rounds; {@code shownRound} is final); {@link #PROMOTED}
+ *              once that is recorded too (it is a cluster of its own, open for writes: a key written
+ *              there gets its own record, and the others are read from their states in
+ *              {@code shownRound})
  */
 public record BackupMark(long shownRound, long shownAtMillis, String stage) {
 
