@@ -79,6 +79,8 @@ class BackupSiteTest {
         JsonNode linked = primary.admin().replicateAdd(backupEndpoints, key, null);
         assertThat(linked.path("linked").asBoolean()).isTrue();
         assertThat(primary.admin().replicate().path("role").asText()).isEqualTo("primary");
+        assertThat(linked.path("buckets_not_shipped").isObject()).as("the buckets the backup will not get, with why: %s", linked).isTrue();
+        assertThat(linked.path("buckets_not_shipped").isEmpty()).as("every pool here is replicated").isTrue();
         assertThat(backup.admin().replicate().path("role").asText()).isEqualTo("backup");
     }
 

@@ -358,7 +358,8 @@ public final class AdminApi implements AdminHandler {
             return error(503, "the link was not kept: " + e.getMessage());
         }
         backupLink.refresh();
-        return json(200, Map.of("linked", true, "endpoints", req.endpoints(), "key_sealed", secrets != null));
+        return json(200, Map.of("linked", true, "endpoints", req.endpoints(), "key_sealed", secrets != null,
+                "buckets_not_shipped", io.cairn.server.backup.BucketShipper.notShipped(node.mapView().current().map())));
     }
 
     private AdminResponse replicateRemove() {
@@ -390,6 +391,7 @@ public final class AdminApi implements AdminHandler {
             out.put("role", "primary");
             out.put("linked", backupLink.target().isPresent());
             backupLink.target().ifPresent(t -> out.put("endpoints", t.endpoints()));
+            out.put("buckets_not_shipped", io.cairn.server.backup.BucketShipper.notShipped(node.mapView().current().map()));
             if (backupProgress != null) {
                 out.put("backup_site", backupProgress.status(node.meta().read(), System.currentTimeMillis()));
             }

@@ -35,7 +35,8 @@ public record ClusterStatus(
      * how many recorded rounds it is behind, when the round it shows was recorded here and so how
      * many seconds behind it is (null when that round is older than the cuts kept, or the backup
      * never answered), how many bytes written here it does not have yet ({@link #unshippedBytes}),
-     * and whether it answered the last time it was asked.
+     * whether it answered the last time it was asked, and the buckets it does not get, each with
+     * why (their index or data is in an erasure-coded pool, which is not shipped).
      */
     public record BackupSite(
             @JsonProperty("endpoints") List<String> endpoints,
@@ -47,7 +48,8 @@ public record ClusterStatus(
             @JsonProperty("last_consistent_cut_at") String lastConsistentCutAt,
             @JsonProperty("lag_seconds") Double lagSeconds,
             @JsonProperty("lag_bytes") long lagBytes,
-            @JsonProperty("asked_at") String askedAt) {}
+            @JsonProperty("asked_at") String askedAt,
+            @JsonProperty("buckets_not_shipped") Map<String, String> bucketsNotShipped) {}
 
     /**
      * Bytes written through this cluster's partitions that its backup site does not have yet: the

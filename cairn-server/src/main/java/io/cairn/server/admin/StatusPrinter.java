@@ -45,6 +45,8 @@ public final class StatusPrinter {
                         backup.path("lag_seconds").isNumber() ? String.format("%.1f s behind", backup.path("lag_seconds").asDouble())
                                 : "older than the cuts kept here", backup.path("lag_bytes").asLong());
             }
+            backup.path("buckets_not_shipped").fields().forEachRemaining(b -> out.printf("backup site: bucket %s is not shipped: %s%n",
+                    b.getKey(), b.getValue().asText()));
         }
         if (s.path("sites").size() > 1) {
             for (JsonNode site : s.path("sites")) {

@@ -67,10 +67,11 @@ public final class BackupProgress implements AutoCloseable {
     public ClusterStatus.BackupSite status(io.cairn.meta.MetaState state, long nowMillis) {
         CutLog cuts = state.cutLog();
         long unshippedBytes = ClusterStatus.unshippedBytes(state.map(), state.stats());
+        java.util.Map<String, String> notShipped = BucketShipper.notShipped(state.map());
         Answer a = last;
         if (a == null) {
             return link.target().map(t -> new ClusterStatus.BackupSite(t.endpoints(), false, "not asked yet", 0, null,
-                    cuts.lastRecorded(), null, null, unshippedBytes, null)).orElse(null);
+                    cuts.lastRecorded(), null, null, unshippedBytes, null, notShipped)).orElse(null);
         }
         List<String> endpoints = a.endpoints();
         OptionalLong at = a.shownRound() == 0 ? OptionalLong.empty() : cuts.recordedAt(a.shownRound());
@@ -78,7 +79,7 @@ public final class BackupProgress implements AutoCloseable {
                 Math.max(0, cuts.lastRecorded() - a.shownRound()),
                 at.isPresent() ? Instant.ofEpochMilli(at.getAsLong()).toString() : null,
                 at.isPresent() ? Math.max(0, nowMillis - at.getAsLong()) / 1000.0 : null, unshippedBytes,
-                Instant.ofEpochMilli(a.askedAtMillis()).toString());
+                Instant.ofEpochMilli(a.askedAtMillis()).toString(), notShipped);
     }
 
     @Override

@@ -67,6 +67,26 @@ public final class BucketShipper implements AutoCloseable {
         return new Buckets(buckets, pools, map.epoch());
     }
 
+    /**
+     * The buckets a backup site does not get, each with why: their index or their data is in an
+     * erasure-coded pool, which is not shipped (the linked site learns of no such bucket).
+     */
+    public static java.util.Map<String, String> notShipped(ClusterMap map) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        java.util.function.Predicate<String> erasureCoded = pool -> map.pool(pool)
+                .map(p -> p.policy().kind() == StoragePolicy.Kind.ERASURE_CODED).orElse(false);
+        for (BucketInfo b : map.buckets()) {
+            boolean index = erasureCoded.test(b.pool());
+            boolean data = erasureCoded.test(b.dataPoolName());
+            if (index || data) {
+                String what = index && data ? "its index and data are" : index ? "its index is" : "its data is";
+                out.put(b.name(), what + " in the erasure-coded pool " + (index ? b.pool() : b.dataPoolName())
+                        + ", and erasure-coded pools are not shipped to a backup site yet");
+            }
+        }
+        return out;
+    }
+
     private void tick() {
         try {
             ClusterMap map = mapView.current().map();
