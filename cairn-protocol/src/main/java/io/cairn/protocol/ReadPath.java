@@ -50,16 +50,14 @@ final class ReadPath {
                 () -> {
                     if (g.withBlob() && r.erasureCoded(p)) {
                         readStriped(p, g.key(), reply);
-                    } else if (g.search() && !r.erasureCoded(p)) {
+                    } else {
                         readLocal(p, g.key(), g.withBlob(), true, got -> {
-                            if (got.status() == Status.NOT_FOUND) {
+                            if (g.search() && got.status() == Status.NOT_FOUND && !r.erasureCoded(p)) {
                                 locate(p, g.key(), g.withBlob(), reply);
                             } else {
                                 reply.reply(got);
                             }
                         });
-                    } else {
-                        readLocal(p, g.key(), g.withBlob(), true, reply::reply);
                     }
                 },
                 (status, message) -> reply.reply(getReply(status, message)));
