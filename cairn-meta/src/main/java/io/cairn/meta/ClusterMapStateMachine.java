@@ -330,7 +330,8 @@ public final class ClusterMapStateMachine {
         BackupMark now = state.backupMark();
         boolean taken = switch (c.stage()) {
             case BackupMark.PROMOTING -> now.shipping() && now.shownRound() > 0;
-            case BackupMark.PROMOTED -> !now.shipping();
+            case BackupMark.PROMOTED -> BackupMark.PROMOTING.equals(now.stage()) || BackupMark.PROMOTED.equals(now.stage());
+            case BackupMark.SETTLED -> BackupMark.PROMOTED.equals(now.stage());
             default -> false;
         };
         if (!taken) {

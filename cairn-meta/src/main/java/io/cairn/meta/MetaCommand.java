@@ -352,13 +352,15 @@ public sealed interface MetaCommand {
 
     /**
      * Promotes this backup site: to {@link BackupMark#PROMOTING} (it takes no more rounds; the round
-     * it shows is final), then to {@link BackupMark#PROMOTED} (open for writes). A step back or a
-     * promotion of a cluster that never showed a round is refused (BACKUP_CLOSED).
+     * it shows is final), then to {@link BackupMark#PROMOTED} (open for writes), and last to
+     * {@link BackupMark#SETTLED} (every key its own record, no state kept). A step back, a step
+     * skipped, or a promotion of a cluster that never showed a round is refused (BACKUP_CLOSED).
      */
     record PromoteBackup(String stage) implements MetaCommand {
         public PromoteBackup {
-            if (!BackupMark.PROMOTING.equals(stage) && !BackupMark.PROMOTED.equals(stage)) {
-                throw new IllegalArgumentException("a backup site is promoted in two steps, promoting and promoted, not " + stage);
+            if (!BackupMark.PROMOTING.equals(stage) && !BackupMark.PROMOTED.equals(stage) && !BackupMark.SETTLED.equals(stage)) {
+                throw new IllegalArgumentException("a backup site is promoted in three steps, promoting, promoted and settled, not "
+                        + stage);
             }
         }
     }

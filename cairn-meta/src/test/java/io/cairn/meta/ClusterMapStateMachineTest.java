@@ -84,6 +84,9 @@ class ClusterMapStateMachineTest {
         assertThat(state.backupMark()).as("kept through other commands").isEqualTo(new BackupMark(4, 1000, BackupMark.SHIPPING));
         assertThat(apply(new MetaCommand.PromoteBackup(BackupMark.PROMOTED)).error()).as("not promoting yet")
                 .isEqualTo(MetaResult.BACKUP_CLOSED);
+        assertThat(apply(new MetaCommand.PromoteBackup(BackupMark.SETTLED)).error()).as("not promoted yet")
+                .isEqualTo(MetaResult.BACKUP_CLOSED);
+        assertThat(state.backupMark().needsBackupNodes()).as("a backup site showing a round").isTrue();
         assertThat(apply(new MetaCommand.PromoteBackup(BackupMark.PROMOTING)).ok()).isTrue();
         assertThat(apply(new MetaCommand.ShowBackupRound(5, 3000)).error()).as("no round after a promotion")
                 .isEqualTo(MetaResult.BACKUP_CLOSED);
@@ -91,6 +94,15 @@ class ClusterMapStateMachineTest {
         assertThat(apply(new MetaCommand.PromoteBackup(BackupMark.PROMOTING)).error()).isEqualTo(MetaResult.BACKUP_CLOSED);
         assertThat(state.backupMark()).isEqualTo(new BackupMark(4, 1000, BackupMark.PROMOTED));
         assertThat(state.backupMark().promoted()).isTrue();
+        assertThat(state.backupMark().needsBackupNodes()).as("its states still serve the keys not written since").isTrue();
+        assertThat(apply(new MetaCommand.PromoteBackup(BackupMark.SETTLED)).ok()).isTrue();
+        assertThat(apply(new MetaCommand.PromoteBackup(BackupMark.PROMOTED)).error()).as("no step back from settled")
+                .isEqualTo(MetaResult.BACKUP_CLOSED);
+        assertThat(apply(new MetaCommand.PromoteBackup(BackupMark.SETTLED)).error()).isEqualTo(MetaResult.BACKUP_CLOSED);
+        assertThat(state.backupMark()).isEqualTo(new BackupMark(4, 1000, BackupMark.SETTLED));
+        assertThat(state.backupMark().promoted()).as("still open for writes").isTrue();
+        assertThat(state.backupMark().needsBackupNodes()).isFalse();
+        assertThat(BackupMark.NONE.needsBackupNodes()).as("a cluster that never took a round").isFalse();
         assertThat(MetaJson.read(MetaJson.write(state), MetaState.class).backupMark()).as("kept in a snapshot")
                 .isEqualTo(state.backupMark());
     }

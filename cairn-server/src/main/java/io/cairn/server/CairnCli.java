@@ -70,8 +70,9 @@ public final class CairnCli {
     @Command(name = "dev", description = "Starts a local cluster of real node processes on 127.0.0.1.",
             subcommands = {Dev.Stop.class, Dev.Node.class})
     static final class Dev implements Callable<Integer> {
-        @Option(names = "--nodes", description = "Number of nodes (default: ${DEFAULT-VALUE}).", defaultValue = "4")
-        int nodes;
+        @Option(names = "--nodes", description = "Number of data nodes of a new cluster (default: 4); given for a cluster that"
+                + " exists, it grows it to that many (the new nodes join with one-time tokens).")
+        Integer nodes;
         @CommandLine.Mixin
         DirOption dir = new DirOption();
         @Option(names = "--detach", description = "Return once the cluster is ready; stop it with 'cairn dev stop'.")
@@ -107,6 +108,10 @@ public final class CairnCli {
                 + " primary site's consistent cuts once linked ('cairn admin replicate add' against the primary) and serves them"
                 + " read-only until promoted; fixed when the cluster is created.")
         boolean backupSite;
+        @Option(names = "--primary-site", description = "Restart a running dev cluster made with --backup-site, promoted and"
+                + " settled ('cairn admin replicate status' shows stage settled), as a primary site from now on: its nodes start"
+                + " without backup_site (with --cut-interval-millis, to ship to a backup site of its own).")
+        boolean primarySite;
 
         @Override
         public Integer call() throws Exception {
@@ -115,11 +120,18 @@ public final class CairnCli {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--cut-interval-millis must be "
                         + NodeConfig.CUT_INTERVAL_MILLIS_MIN + " to " + NodeConfig.CUT_INTERVAL_MILLIS_MAX + ": " + cutIntervalMillis);
             }
-            DevCluster.Options defaults = DevCluster.Options.defaults(nodes);
-            DevCluster.Options options = new DevCluster.Options(nodes, basePort,
+            int wanted = nodes != null ? nodes
+                    : java.nio.file.Files.exists(dir.dir.resolve("cluster.json")) ? DevCluster.open(dir.dir).layout().dataNodes() : 4;
+            DevCluster.Options defaults = DevCluster.Options.defaults(wanted);
+            DevCluster.Options options = new DevCluster.Options(wanted, basePort,
                     defaults.partitions(), defaults.heartbeatIntervalMillis(), defaults.downAfterMillis(), defaults.capacityBytes())
                     .withSites(sites).withSiteDelay(siteDelayMillis).withSiteLoss(siteLossPercent);
-            if (cutIntervalMillis != null || backupSite) {
+            if (primarySite) {
+                if (backupSite) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), "--primary-site and --backup-site exclude each other");
+                }
+                DevCluster.open(dir.dir).runAsPrimarySite(cutIntervalMillis, STOP_GRACE);
+            } else if (cutIntervalMillis != null || backupSite) {
                 options = options.withEveryNode(new DevCluster.NodeSettings(null, null, null, null, null, null, null, null, null,
                         cutIntervalMillis, backupSite ? Boolean.TRUE : null));
             }

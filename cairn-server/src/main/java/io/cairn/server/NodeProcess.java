@@ -118,6 +118,8 @@ public final class NodeProcess implements AutoCloseable {
             resources.remove(firstJoins);
         }
 
+        untilTheVotersAnswer("reading whether this cluster is a backup site", () -> requireBackupSiteAsConfigured(c, metaClient));
+
         // With consistent cuts on, a cluster that is no backup site itself ships them to the backup
         // site linked in its meta service (cairn admin replicate add), if any.
         io.cairn.server.backup.LinkedBackupSite backupLink = c.cutIntervalMillis() > 0 && !c.backupSite()
@@ -297,6 +299,24 @@ public final class NodeProcess implements AutoCloseable {
      * voter is one of those that make the leader, so it waits for the others to come rather than
      * exit (after a power cut the voters return in any order, minutes apart). A refusal is final.
      */
+    /**
+     * A node of a cluster that took a primary site's rounds, and is not settled since its promotion,
+     * serves the kept states: it refuses to start without {@code backup_site: true}, which would serve
+     * them as keys of their own (and leave out every key not written since).
+     */
+    private static void requireBackupSiteAsConfigured(NodeConfig c, MetaClient meta) {
+        io.cairn.meta.BackupMark mark = meta.readBackupMark();
+        if (!c.backupSite() && mark.needsBackupNodes()) {
+            throw new ConfigException("backup_site: this cluster is a backup site (it shows round " + mark.shownRound() + ", "
+                    + mark.stage() + "), so every node needs backup_site: true. A promoted site may run without it once it is "
+                    + "settled (cairn admin replicate status shows stage settled), and not before");
+        }
+        if (c.backupSite() && mark.settled()) {
+            log.info("this cluster was a backup site, promoted at round {} and settled: it keeps no state any more, and its nodes may run"
+                    + " without backup_site: true (and with cut_interval_millis, to ship to a backup site of their own)", mark.shownRound());
+        }
+    }
+
     private static void untilTheVotersAnswer(String what, Runnable submission) {
         long start = System.nanoTime();
         long nextLog = 0;

@@ -343,6 +343,17 @@ public final class TestCluster implements AutoCloseable {
         return List.copyOf(OPEN);
     }
 
+    /**
+     * Stops this cluster, a settled backup site, and sets its nodes to start as a primary site's
+     * ({@link DevCluster#runAsPrimarySite}); their ends are not reported as crashes.
+     */
+    public void runAsPrimarySite(long cutIntervalMillis) throws IOException {
+        for (int i = 0; i < nodes(); i++) {
+            cluster.pid(i).ifPresent(killedPids::add);
+        }
+        cluster.runAsPrimarySite(cutIntervalMillis, Duration.ofSeconds(20));
+    }
+
     /** SIGKILLs node {@code i}; its end is not reported as a crash. */
     public void kill(int i) {
         cluster.pid(i).ifPresent(killedPids::add);

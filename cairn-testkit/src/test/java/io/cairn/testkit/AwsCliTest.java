@@ -96,6 +96,19 @@ class AwsCliTest {
         Result json = run(List.of(ROOT.resolve("cairn").toString(), "admin", "status", "--json", "--dir", dir.toString()), Map.of(), 120);
         assertOk(json);
         assertThat(json.output).contains("\"epoch\"").contains("\"capacity_bytes\"").contains("\"usable_bytes\"");
+
+        // Run again on its directory, the dev command keeps the cluster's size; with a larger --nodes, the new node joins.
+        Result again3 = run(List.of(ROOT.resolve("cairn").toString(), "dev", "--detach", "--dir", dir.toString()), Map.of(), 300);
+        assertThat(again3.code).as(again3.output).isZero();
+        assertThat(again3.output).contains("3 nodes in");
+        Result grown = run(List.of(ROOT.resolve("cairn").toString(), "dev", "--detach", "--nodes", "4", "--dir", dir.toString()), Map.of(), 300);
+        assertThat(grown.code).as(grown.output).isZero();
+        assertThat(grown.output).contains("4 nodes in").contains("http://127.0.0.1:" + (base + 3));
+        org.awaitility.Awaitility.await("the fourth node up in the map").atMost(java.time.Duration.ofSeconds(60))
+                .pollInterval(java.time.Duration.ofSeconds(1)).until(() -> {
+                    Result st = run(List.of(ROOT.resolve("cairn").toString(), "admin", "status", "--dir", dir.toString()), Map.of(), 120);
+                    return st.code == 0 && st.output.lines().filter(l -> l.matches("n[0-9a-f]{12}\\s+up\\s+in\\b.*")).count() == 4;
+                });
     }
 
     /** Runs {@code aws s3 ARGS} with the endpoint given explicitly too (older awscli ignore AWS_ENDPOINT_URL). */

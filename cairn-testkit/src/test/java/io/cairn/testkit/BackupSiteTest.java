@@ -37,7 +37,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * bucket through every node, whose newest object reads back byte for byte. At the end it shows
  * every acknowledged write and refuses writes; then the primary is SIGKILLed, the backup is
  * promoted, and it serves the writes of its last round, takes new ones, and deletes and overwrites
- * the old.
+ * the old. The first up node then settles it (each key its own record, no state kept), and it fails
+ * back: its nodes start again as a primary site's and ship to a backup site made anew.
  */
 @ExtendWith(NodeLogsOnFailure.class)
 class BackupSiteTest {
@@ -45,6 +46,8 @@ class BackupSiteTest {
     static final int PARTITIONS = 8;
     static TestCluster backup;
     static TestCluster primary;
+    /** The backup site made anew, where the primary was, once the promoted site fails back. */
+    static TestCluster rebuilt;
 
     @BeforeAll
     static void start() throws Exception {
@@ -91,6 +94,9 @@ class BackupSiteTest {
         }
         if (backup != null) {
             backup.close();
+        }
+        if (rebuilt != null) {
+            rebuilt.close();
         }
     }
 
@@ -415,29 +421,88 @@ class BackupSiteTest {
                     return true;
                 });
         assertThat(reader.getObjectAsBytes(r -> r.bucket("counter").key("big")).asUtf8String()).isEqualTo("small now");
-        // The first up node drops every state the final round does not show; what the site serves stays.
-        Awaitility.await("the promoted site's states pruned").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> {
-                    for (int i = 0; i < backup.nodes(); i++) {
-                        try {
-                            if (backup.admin(List.of(i)).backup().path("promotion_pruned_here").asBoolean()) {
-                                return true;
-                            }
-                        } catch (IOException e) {
-                            // this node does not answer now: ask the others
-                        }
-                    }
-                    return false;
-                });
+        // The first up node settles the promoted site: each key not written since gets its state shown as its own record, and
+        // every state goes. What the site serves stays.
+        Awaitility.await("the promoted site settled").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                .until(() -> backup.admin().backup().path("stage").asText().equals("settled"));
+        long settledHere = 0;
+        for (int i = 0; i < backup.nodes(); i++) {
+            JsonNode b = backup.admin(List.of(i)).backup();
+            if (b.path("settled_here").asBoolean()) {
+                settledHere = b.path("states_settled_here").asLong();
+            }
+        }
+        assertThat(settledHere).as("keys written as their own records by the node that settled the site").isPositive();
         JsonNode latestStates = backup.admin().backupStates(latestRecord).path("states");
-        assertThat(latestStates.size()).as("states of %s left: %s", latestRecord, latestStates).isEqualTo(1);
-        assertThat(latestStates.get(0).path("round").asLong()).isLessThanOrEqualTo(finalRound);
+        assertThat(latestStates.isEmpty()).as("states of %s left: %s", latestRecord, latestStates).isTrue();
+        for (String chunk : bigChunks) {
+            assertThat(backup.admin().backupStates(chunk).path("states").isEmpty()).as("states of chunk %s", chunk).isTrue();
+        }
         assertThat(listed(2)).isEqualTo(afterPromotion);
         assertThat(reader.getObjectAsBytes(r -> r.bucket("counter").key("latest")).asUtf8String())
                 .isEqualTo(String.format("n-%06d", total - 1));
+        String third = String.format("n-%06d", 2);
+        assertThat(reader.getObjectAsBytes(r -> r.bucket("counter").key(third)).asUtf8String()).isEqualTo("write " + third);
         // An old primary still sending its buckets changes nothing here any more: not even a list without them drops one.
         assertThatThrownBy(() -> backup.admin().sendBackupBuckets("{\"buckets\": [], \"pools\": [], \"epoch\": 1000000}"))
                 .hasMessageContaining("409");
         assertThat(reader.headBucket(r -> r.bucket("counter"))).isNotNull();
+
+        failBack(afterPromotion);
+    }
+
+    /**
+     * Fails back: the settled site's nodes start again as a primary site's (no {@code backup_site},
+     * cuts every 500 ms), and ship to a backup site made anew where the old primary was; it comes to
+     * show everything the promoted site has, the keys taken from the old primary and those written
+     * since alike.
+     */
+    private static void failBack(TreeSet<Integer> afterPromotion) throws Exception {
+        Map<Integer, DevCluster.NodeSettings> backupNodes = new HashMap<>();
+        for (int i = 0; i < 3; i++) {
+            backupNodes.put(i, DevCluster.NodeSettings.backupSiteNode());
+        }
+        rebuilt = TestCluster.startWithPartitions(3, PARTITIONS, backupNodes);
+        backup.runAsPrimarySite(500);
+        for (int i = 0; i < backup.nodes(); i++) {
+            backup.startAgain(i);
+        }
+        for (int i = 0; i < backup.nodes(); i++) {
+            backup.awaitUp(i, TestCluster.READY_TIMEOUT);
+        }
+        List<String> endpoints = new ArrayList<>();
+        for (int i = 0; i < rebuilt.nodes(); i++) {
+            endpoints.add(rebuilt.endpoint(i));
+        }
+        JsonNode linked = Awaitility.await("the former backup site links a backup site of its own").atMost(Duration.ofSeconds(30))
+                .ignoreExceptions().until(() -> backup.admin().replicateAdd(endpoints, rebuilt.accessKey() + ":" + rebuilt.secretKey(), null),
+                        j -> j.path("linked").asBoolean());
+        assertThat(linked.path("buckets_not_shipped").isEmpty()).isTrue();
+        S3Client promoted = backup.s3(0);
+        promoted.putObject(r -> r.bucket("counter").key("n-999998"), RequestBody.fromString("after the fail-back link"));
+        TreeSet<Integer> expected = new TreeSet<>(afterPromotion);
+        expected.add(999_998);
+        // Through every node: each reads the round shown on its own, every 500 ms.
+        Awaitility.await("the rebuilt site shows every key of the promoted one").atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> {
+                    for (int i = 0; i < rebuilt.nodes(); i++) {
+                        TreeSet<Integer> out = new TreeSet<>();
+                        rebuilt.s3(i).listObjectsV2Paginator(r -> r.bucket("counter")).contents()
+                                .stream().filter(o -> o.key().startsWith("n-")).forEach(o -> out.add(Integer.parseInt(o.key().substring(2))));
+                        if (!out.equals(expected)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+        S3Client copy = rebuilt.s3(2);
+        for (String key : List.of("n-000001", "n-000002", "n-999998", "latest", "big")) {
+            assertThat(copy.getObjectAsBytes(r -> r.bucket("counter").key(key)).asByteArray()).as(key)
+                    .isEqualTo(promoted.getObjectAsBytes(r -> r.bucket("counter").key(key)).asByteArray());
+        }
+        assertThat(copy.getObjectAsBytes(r -> r.bucket("counter").key("n-000001")).asUtf8String()).isEqualTo("overwritten");
+        assertThat(copy.getObjectAsBytes(r -> r.bucket("counter").key("big")).asUtf8String()).isEqualTo("small now");
+        assertThat(rebuilt.s3(0).getBucketTagging(r -> r.bucket("counter")).tagSet())
+                .as("the bucket's settings, sent on").anyMatch(t -> t.key().equals("site") && t.value().equals("primary"));
     }
 }

@@ -523,7 +523,8 @@ public final class AdminApi implements AdminHandler {
             out.put("pages_taken_here", s.pagesTakenHere());
             out.put("pages_taken_here_as_primary", s.pagesTakenHereAsPrimary());
             out.put("states_dropped_here", s.statesDroppedHere());
-            out.put("promotion_pruned_here", s.promotionPrunedHere());
+            out.put("states_settled_here", s.statesSettledHere());
+            out.put("settled_here", s.settledHere());
             io.cairn.meta.BackupMark m = backup.mark();
             out.put("shown_round", m.shownRound());
             out.put("shown_at", m.shownAtMillis() == 0 ? null : java.time.Instant.ofEpochMilli(m.shownAtMillis()).toString());

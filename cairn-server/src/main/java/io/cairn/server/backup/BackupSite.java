@@ -46,6 +46,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Pages of one partition are taken one at a time on this node. A round's first page, when an
  * earlier attempt did not finish, first drops what that attempt left (every state above the
  * position's round).
+ *
+ * <p>Once the site is promoted, its first up node settles it ({@link #settle}): each key's state
+ * in the final round becomes its own record, and no state or account is kept any more.
  */
 public final class BackupSite implements AutoCloseable {
 
@@ -107,11 +110,8 @@ public final class BackupSite implements AutoCloseable {
                 return;
             }
             if (m.promoted()) {
-                if (!promotedPruned) {
-                    long dropped = prune(m.shownRound(), true);
-                    promotedPruned = true;
-                    log.info("backup site promoted at round {}: {} states no reader needs dropped (older ones, and those of later rounds,"
-                            + " never shown)", m.shownRound(), dropped);
+                if (!m.settled()) {
+                    settle(m.shownRound());
                 }
                 return;
             }
@@ -127,8 +127,8 @@ public final class BackupSite implements AutoCloseable {
                     log.info("backup site: {} states older than round {} dropped", dropped, round);
                 }
             }
-        } catch (io.cairn.node.ClusterException e) {
-            log.info("backup site: old states not dropped now: {}", e.toString());
+        } catch (io.cairn.node.ClusterException | io.cairn.meta.MetaUnavailableException e) {
+            log.info("backup site: old states not dropped (or a promoted site not settled) now: {}", e.toString());
         } catch (RuntimeException e) {
             log.error("backup site: old states cannot be dropped", e);
         }
@@ -140,28 +140,19 @@ public final class BackupSite implements AutoCloseable {
      * if it is a tombstone. The number of states dropped.
      */
     public long prune(long round) {
-        return prune(round, false);
-    }
-
-    /**
-     * As {@link #prune(long)}; with {@code promoted}, the states of rounds after {@code round} go as
-     * well: the site was promoted and shows {@code round} for good, so no reader ever reads them
-     * (and the chunks they hold, of objects the primary wrote after that round, are freed).
-     */
-    long prune(long round, boolean promoted) {
         PartitionClient client = node.partitionClient();
         long dropped = 0;
         for (PartitionId p : partitions()) {
-            dropped += prune(client, p, round, promoted);
+            dropped += prune(client, p, round);
         }
         statesDropped.addAndGet(dropped);
         return dropped;
     }
 
-    /** Drops the states of partition {@code p} as {@link #prune(long, boolean)} says; the number dropped. */
-    static long prune(io.cairn.node.Records client, PartitionId p, long round, boolean promoted) {
+    /** Drops the states of partition {@code p} as {@link #prune(long)} says; the number dropped. */
+    static long prune(io.cairn.node.Records client, PartitionId p, long round) {
         long[] dropped = {0};
-        Pruning g = new Pruning(round, promoted, r -> {
+        Pruning g = new Pruning(round, r -> {
             client.apply(p, r.getKey(), true, new byte[0], null);
             dropped[0]++;
         });
@@ -170,24 +161,108 @@ public final class BackupSite implements AutoCloseable {
         return dropped[0];
     }
 
-    /** Set once the states a promoted site needs no more are dropped (by the first up node, once per start). */
-    private volatile boolean promotedPruned;
+    /**
+     * Settles this promoted site, which shows round {@code round} for good: in every partition, each
+     * key that has no own record gets its state in that round as one (written through the
+     * partition's write path, only if the key has none yet, so a write or delete since wins), and
+     * every kept state goes, with the partition's account of the backup: the states of later rounds
+     * (shipped, never shown) and the chunks they hold too. Then the site is recorded as settled
+     * ({@link BackupMark#SETTLED}): it holds nothing a backup site's reads need, and its nodes may
+     * run as a primary site's. Writes go on meanwhile: a key reads the same before, during and
+     * after. A partition that cannot be read or written now fails the whole pass, which runs again.
+     */
+    void settle(long round) {
+        PartitionClient client = node.partitionClient();
+        Settled total = new Settled(0, 0);
+        for (PartitionId p : partitions()) {
+            Settled one = settle(client, p, round);
+            statesDropped.addAndGet(one.dropped());
+            statesSettled.addAndGet(one.written());
+            total = new Settled(total.written() + one.written(), total.dropped() + one.dropped());
+        }
+        io.cairn.meta.MetaResult r = node.meta().submit(new io.cairn.meta.MetaCommand.PromoteBackup(BackupMark.SETTLED));
+        if (!r.ok() && !node.meta().read().backupMark().settled()) {
+            throw new IllegalStateException("the promoted site settled its states but could not record it: " + r.error());
+        }
+        settledHere = true;
+        marks.refresh();
+        log.info("backup site promoted at round {} is settled: {} keys written as their own records from their states in it,"
+                + " {} kept states dropped; it keeps no state any more", round, total.written(), total.dropped());
+    }
+
+    /** What settling one partition did: the keys written as their own records, and the kept states dropped. */
+    record Settled(long written, long dropped) {}
+
+    /** Settles partition {@code p} as {@link #settle(long)} says. */
+    static Settled settle(io.cairn.node.Records client, PartitionId p, long round) {
+        long[] counts = {0, 0};
+        Pruning g = new Pruning(round, true, r -> {
+            client.apply(p, r.getKey(), true, new byte[0], null);
+            counts[1]++;
+        }, state -> {
+            // Read whole (a scan has no blobs); gone if a write of the key dropped it meanwhile.
+            Optional<Record> whole = client.get(p, state.getKey(), true).filter(x -> !x.getTombstone());
+            if (whole.isEmpty()) {
+                return;
+            }
+            Record own = BackupView.asKey(whole.get());
+            java.nio.ByteBuffer blob = own.getHasBlob() ? own.getBlob().asReadOnlyByteBuffer() : null;
+            if (client.applyIfStill(p, own.getKey(), NO_VERSION, own.getMeta().toByteArray(), blob)) {
+                counts[0]++;
+            }
+        });
+        eachRecord(client, p, "", SCAN_PAGE, r -> State.of(r).ifPresentOrElse(st -> g.take(r, st), () -> g.own(r.getKey())));
+        g.keyDone();
+        if (client.get(p, LEDGER_KEY, false).filter(r -> !r.getTombstone()).isPresent()) {
+            client.apply(p, LEDGER_KEY, true, new byte[0], null);
+        }
+        return new Settled(counts[0], counts[1]);
+    }
+
+    /** The version before every version: a write only if it is still this one is a write only if the key has none (a tombstone is one). */
+    private static final io.cairn.node.rpc.Version NO_VERSION = io.cairn.node.rpc.Version.newBuilder().setEpoch(0).setSeq(0).build();
+
+    /** Set once this node recorded the promoted site as settled. */
+    private volatile boolean settledHere;
     /** States this node dropped since it started. */
     private final java.util.concurrent.atomic.AtomicLong statesDropped = new java.util.concurrent.atomic.AtomicLong();
+    /** Keys this node wrote as their own records from their states, settling a promoted site, since it started. */
+    private final java.util.concurrent.atomic.AtomicLong statesSettled = new java.util.concurrent.atomic.AtomicLong();
 
-    /** One partition's states in key and round order, and those of each key no reader of the round pruned to needs. */
+    /**
+     * One partition's records in key order (a key's own record, then its states in round order), and
+     * the states of each key no reader of the round pruned to needs. Settling (with {@code settle}),
+     * every state goes: the one the key shows is first written as the key's own record, if it has none.
+     */
     private static final class Pruning {
         final long round;
         final boolean promoted;
         final java.util.function.Consumer<Record> drop;
+        /** Null when pruning a backup site that takes rounds. */
+        final java.util.function.Consumer<Record> settle;
         String key;
+        boolean ownSeen;
         Record newest;
         boolean newestTombstone;
 
-        Pruning(long round, boolean promoted, java.util.function.Consumer<Record> drop) {
+        Pruning(long round, java.util.function.Consumer<Record> drop) {
+            this(round, false, drop, null);
+        }
+
+        Pruning(long round, boolean promoted, java.util.function.Consumer<Record> drop, java.util.function.Consumer<Record> settle) {
             this.round = round;
             this.promoted = promoted;
             this.drop = drop;
+            this.settle = settle;
+        }
+
+        /** A key's own record (it comes before the key's states): a key that has one is not written from a state. */
+        void own(String ownKey) {
+            if (!ownKey.equals(key)) {
+                keyDone();
+                key = ownKey;
+            }
+            ownSeen = true;
         }
 
         void take(Record r, State st) {
@@ -207,13 +282,19 @@ public final class BackupSite implements AutoCloseable {
             }
         }
 
-        /** The key's states are all taken: its newest in the round goes too if it is a tombstone. */
+        /** The key's records are all taken: its newest state in the round goes too if it is a tombstone, or when settling. */
         void keyDone() {
-            if (newest != null && newestTombstone) {
+            if (newest != null && settle != null) {
+                if (!newestTombstone && !ownSeen) {
+                    settle.accept(newest);
+                }
+                drop.accept(newest);
+            } else if (newest != null && newestTombstone) {
                 drop.accept(newest);
             }
             newest = null;
             newestTombstone = false;
+            ownSeen = false;
         }
     }
 
@@ -568,7 +649,8 @@ public final class BackupSite implements AutoCloseable {
 
     /** The backup's state: the rounds it may show, and each partition's position. */
     public record Summary(long visibleRound, int partitions, int partitionsShipped, int roundsWithHoles, long lowestRound,
-                          long pagesTakenHere, long pagesTakenHereAsPrimary, long statesDroppedHere, boolean promotionPrunedHere) {}
+                          long pagesTakenHere, long pagesTakenHereAsPrimary, long statesDroppedHere, long statesSettledHere,
+                          boolean settledHere) {}
 
     /** Reads every partition's account: the newest round every partition took whole is the one the backup shows. */
     public Summary state() throws IOException {
@@ -587,7 +669,8 @@ public final class BackupSite implements AutoCloseable {
         TreeSet<Long> visible = ledger.visibleRounds();
         long v = visible.isEmpty() ? 0 : visible.last();
         return new Summary(v, all.size(), shipped, ledger.roundsWithHoles(), all.isEmpty() ? 0 : lowest, pagesTaken.get(),
-                pagesTakenAsPrimary.get(), statesDropped.get(), promotedPruned);
+                pagesTakenAsPrimary.get(), statesDropped.get(), statesSettled.get(),
+                settledHere);
     }
 
     /**

@@ -17,7 +17,9 @@ import java.util.function.Supplier;
  * most the one the site shows ({@link BackupMark#shownRound}), kept by {@link BackupSite} under
  * {@code K\0ROUND}; a key whose state there is a tombstone, or that has none, is not there. So a
  * reader sees the primary site as it was at one cut, every key of it. Writes are refused until the
- * site is promoted; from then on every call goes to the partitions' own records.
+ * site is promoted; from then on a key's own record wins over its states, and once the promoted
+ * site is settled (no state kept: {@link BackupSite#settle}) every call goes straight to the
+ * partitions' own records.
  */
 public final class BackupView implements Records {
 
@@ -62,6 +64,9 @@ public final class BackupView implements Records {
     @Override
     public Optional<Record> get(PartitionId p, String key, boolean withBlob) {
         BackupMark m = mark.get();
+        if (m.settled()) {
+            return client.get(p, key, withBlob);
+        }
         if (m.promoted()) {
             Optional<Record> own = client.get(p, key, withBlob);
             if (own.isPresent()) {
@@ -88,7 +93,16 @@ public final class BackupView implements Records {
 
     @Override
     public Optional<Record> getImmutable(PartitionId p, String key, int spread) {
-        if (mark.get().promoted()) {
+        return getImmutable(p, key, spread, false);
+    }
+
+    @Override
+    public Optional<Record> getImmutable(PartitionId p, String key, int spread, boolean search) {
+        BackupMark m = mark.get();
+        if (m.settled()) {
+            return client.getImmutable(p, key, spread, search);
+        }
+        if (m.promoted()) {
             // A chunk of the round shown has no own record: not searched for, its state is read next.
             Optional<Record> own = client.getImmutable(p, key, spread, false);
             if (own.isPresent()) {
@@ -113,7 +127,7 @@ public final class BackupView implements Records {
     }
 
     /** A kept state as the record of its key: the key, the version and the meta it had at the primary site. */
-    private static Record asKey(Record state) {
+    static Record asKey(Record state) {
         BackupSite.State st = BackupSite.State.of(state).orElseThrow(
                 () -> new IllegalStateException("not a kept state: " + state.getKey().replace('\u0000', '@')));
         return state.toBuilder().setKey(st.key()).setVersion(RecordCodec.version(st.version()))
@@ -122,7 +136,11 @@ public final class BackupView implements Records {
 
     @Override
     public List<Record> scan(PartitionId p, String prefix, String afterKey, int limit, String delimiter) {
-        long round = mark.get().shownRound();
+        BackupMark m = mark.get();
+        if (m.settled()) {
+            return client.scan(p, prefix, afterKey, limit, delimiter);
+        }
+        long round = m.shownRound();
         List<Record> out = new ArrayList<>();
         String cursor = afterKey.isEmpty() ? "" : afterKey + PAST_STATES;
         String lastCommon = null;
@@ -229,6 +247,9 @@ public final class BackupView implements Records {
         if (!m.promoted()) {
             throw readOnly();
         }
+        if (m.settled()) {
+            return client.apply(p, key, tombstone, meta, blob);
+        }
         boolean ownBefore = client.get(p, key, false).isPresent();
         Optional<Record> shownBefore = ownBefore ? Optional.empty()
                 : newestState(p, key, m.shownRound()).map(s -> asKey(s).toBuilder().clearBlob().build());
@@ -241,8 +262,12 @@ public final class BackupView implements Records {
 
     @Override
     public boolean applyIfStill(PartitionId p, String key, io.cairn.node.rpc.Version current, byte[] meta, ByteBuffer blob) {
-        if (!mark.get().promoted()) {
+        BackupMark m = mark.get();
+        if (!m.promoted()) {
             throw readOnly();
+        }
+        if (m.settled()) {
+            return client.applyIfStill(p, key, current, meta, blob);
         }
         boolean ownBefore = client.get(p, key, false).isPresent();
         if (!client.applyIfStill(p, key, current, meta, blob)) {
@@ -256,8 +281,12 @@ public final class BackupView implements Records {
 
     @Override
     public boolean deleteIfStill(PartitionId p, String key, io.cairn.node.rpc.Version current) {
-        if (!mark.get().promoted()) {
+        BackupMark m = mark.get();
+        if (!m.promoted()) {
             throw readOnly();
+        }
+        if (m.settled()) {
+            return client.deleteIfStill(p, key, current);
         }
         if (!client.deleteIfStill(p, key, current)) {
             return false;

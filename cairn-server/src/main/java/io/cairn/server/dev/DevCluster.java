@@ -252,6 +252,12 @@ public final class DevCluster {
                     downAfterMillis, downOutIntervalMillis, capacityBytes, nodeSettings, true, sites, siteDelayMillis, siteLossPercent,
                     tiebreaker, siteNetworks, siteLinks);
         }
+
+        Layout withNodeSettings(Map<Integer, NodeSettings> settings) {
+            return new Layout(clusterName, basePort, nodes, voters, partitions, accessKey, secretKey, heartbeatIntervalMillis,
+                    downAfterMillis, downOutIntervalMillis, capacityBytes, settings, tls, sites, siteDelayMillis, siteLossPercent,
+                    tiebreaker, siteNetworks, siteLinks);
+        }
     }
 
     /** The emulated links a layout asks for are ones a node's configuration accepts (refused with the reason otherwise). */
@@ -329,6 +335,12 @@ public final class DevCluster {
         /** Settings that only turn consistent cuts on, a round every {@code millis} ({@code cut_interval_millis}). */
         public static NodeSettings cutInterval(long millis) {
             return new NodeSettings(null, null, null, null, null, null, null, null, null, millis);
+        }
+
+        /** These settings without {@code backup_site}, and with cuts every {@code cutIntervalMillis} when given. */
+        NodeSettings asPrimarySite(Long cutIntervalMillis) {
+            return new NodeSettings(dataDir, freeReserveBytes, freeReserveRatio, segmentBytesMax, compactionIntervalMillis, scrubPauseMillis,
+                    minCopies, rpcTimeoutMillis, lifecycleDaySeconds, cutIntervalMillis != null ? cutIntervalMillis : cutIntervalMillis(), null);
         }
 
         public NodeSettings(String dataDir, Long freeReserveBytes, Double freeReserveRatio, Long segmentBytesMax,
@@ -577,6 +589,39 @@ public final class DevCluster {
         return new DevCluster(dir, JSON.readValue(file.toFile(), Layout.class));
     }
 
+    /**
+     * Makes this dev cluster, a backup site promoted and settled, a primary site: once its admin API
+     * says so (stage {@code settled}), stops its nodes, and sets every node that had
+     * {@code backup_site} to start without it, with cuts every {@code cutIntervalMillis} when given,
+     * to ship to a backup site of its own. Its nodes must run, so that it can be asked.
+     */
+    public void runAsPrimarySite(Long cutIntervalMillis, Duration grace) throws IOException {
+        Map<Integer, NodeSettings> next = new java.util.HashMap<>();
+        boolean backup = false;
+        for (Map.Entry<Integer, NodeSettings> e : layout.nodeSettings().entrySet()) {
+            boolean was = Boolean.TRUE.equals(e.getValue().backupSite());
+            backup |= was;
+            next.put(e.getKey(), was ? e.getValue().asPrimarySite(cutIntervalMillis) : e.getValue());
+        }
+        if (!backup) {
+            throw new IllegalArgumentException("the dev cluster in " + dir + " is no backup site (it was not made with --backup-site)");
+        }
+        String stage;
+        try {
+            stage = adminClient().replicate().path("stage").asText();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the backup site in " + dir + " does not answer (" + e.getMessage() + "): start it first"
+                    + " (./cairn dev --dir " + dir + "), so that it can say whether it is settled");
+        }
+        if (!io.cairn.meta.BackupMark.SETTLED.equals(stage)) {
+            throw new IllegalArgumentException("the backup site in " + dir + " is " + stage + ", not settled: promote it (./cairn admin"
+                    + " replicate promote --dir " + dir + ") and wait until 'cairn admin replicate status' shows stage settled");
+        }
+        stopAll(grace);
+        layout = layout.withNodeSettings(next);
+        save();
+    }
+
     private void save() throws IOException {
         JSON.writeValue(dir.resolve("cluster.json").toFile(), layout);
         writePrivate(dir.resolve("credentials"), "access_key=" + layout.accessKey() + "\nsecret_key=" + layout.secretKey() + "\n");
@@ -816,11 +861,32 @@ public final class DevCluster {
     }
 
     /** Starts every node that is not running. */
+    /**
+     * Starts every node that does not run. A node that has no certificate yet, in a cluster whose
+     * first nodes got theirs (the cluster grew with {@code --nodes}), joins as any new node would:
+     * once the others are ready, with a one-time token.
+     */
     public void startAll() throws IOException {
+        boolean bootstrapped = io.cairn.meta.tls.NodeCredentials.existIn(tlsDir(layout.voterIndexes().getFirst()));
+        List<Integer> late = new ArrayList<>();
         for (int i = 0; i < layout.nodes(); i++) {
-            startNode(i);
+            if (bootstrapped && !hasOwnCa() && !joinTokens.containsKey(i) && !io.cairn.meta.tls.NodeCredentials.existIn(tlsDir(i))) {
+                late.add(i);
+            } else {
+                startNode(i);
+            }
+        }
+        if (!late.isEmpty()) {
+            awaitReady(JOIN_WAIT);
+            for (int i : late) {
+                joinTokens.put(i, adminClient().createJoinToken(10).path("token").asText());
+                startNode(i);
+            }
         }
     }
+
+    /** How long a growing cluster's nodes that run already have to be ready before the new ones join. */
+    private static final Duration JOIN_WAIT = Duration.ofSeconds(180);
 
     public void startNode(int i) throws IOException {
         checkIndex(i);

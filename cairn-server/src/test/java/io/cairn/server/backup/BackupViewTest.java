@@ -82,14 +82,26 @@ class BackupViewTest {
 
         @Override
         public boolean applyIfStill(PartitionId p, String key, io.cairn.node.rpc.Version current, byte[] meta, ByteBuffer blob) {
+            if (!still(key, current)) {
+                return false;
+            }
             apply(p, key, false, meta, blob);
             return true;
         }
 
         @Override
         public boolean deleteIfStill(PartitionId p, String key, io.cairn.node.rpc.Version current) {
+            if (!still(key, current)) {
+                return false;
+            }
             apply(p, key, true, new byte[0], null);
             return true;
+        }
+
+        /** As a primary decides a conditional write: the key's newest version (a tombstone's too) is at most {@code current}. */
+        private boolean still(String key, io.cairn.node.rpc.Version current) {
+            Record existing = records.get(key);
+            return existing == null || !RecordCodec.version(existing.getVersion()).isAfter(RecordCodec.version(current));
         }
 
         /** Keeps the state of {@code key} in {@code round} as {@link BackupSite} does. */
@@ -210,31 +222,59 @@ class BackupViewTest {
     }
 
     @Test
-    void pruningThePromotedSiteKeepsOnlyEachKeysStateShown() {
+    void settlingThePromotedSiteWritesEachKeysStateShownAsItsOwnRecordAndDropsEveryState() {
+        MemoryRecords m = new MemoryRecords();
+        m.keep("i/b/a", 1, false, "a1");
+        m.keep("i/b/a", 2, false, "a2");
+        m.keep("i/b/a", 4, false, "a4"); // shipped, never shown
+        m.keep("i/b/b", 2, true, null);
+        m.keep("i/b/c", 1, false, "c1");
+        m.keep("i/b/d", 5, false, "d5");
+        m.keep("i/b/gone", 1, false, "g1");
+        m.keep("i/b/own", 2, false, "o2");
+        m.apply(P, BackupSite.LEDGER_KEY, false, new byte[0], ByteBuffer.wrap(new byte[] {1}));
+        AtomicReference<BackupMark> mark = new AtomicReference<>(new BackupMark(3, 1, BackupMark.PROMOTED));
+        BackupView view = new BackupView(m, mark::get);
+        view.apply(P, "i/b/own", false, "own".getBytes(StandardCharsets.UTF_8), ByteBuffer.wrap("o".getBytes(StandardCharsets.UTF_8)));
+        m.keep("i/b/own", 1, false, "o1"); // a state the key's first write left behind (the node stopped before dropping it)
+        view.apply(P, "i/b/gone", true, new byte[0], null);
+        List<String> before = view.scan(P, "i/b/", "", 100).stream().map(r -> r.getKey() + "=" + data(view.get(P, r.getKey(), true))).toList();
+        assertThat(before).containsExactly("i/b/a=a2", "i/b/c=c1", "i/b/own=o");
+        // A state the delete left behind (the node stopped before dropping it): the tombstone wins over it.
+        m.keep("i/b/gone", 1, false, "g1");
+
+        BackupSite.Settled settled = BackupSite.settle(m, P, 3);
+        assertThat(settled.written()).as("a and c, whose state shown is their only record").isEqualTo(2);
+        assertThat(settled.dropped()).as("every state").isEqualTo(8);
+        for (String key : List.of("i/b/a", "i/b/b", "i/b/c", "i/b/d", "i/b/gone", "i/b/own")) {
+            assertThat(liveStatesOf(m, key)).as(key).isEmpty();
+        }
+        assertThat(m.get(P, BackupSite.LEDGER_KEY, false).filter(r -> !r.getTombstone())).as("the backup's account").isEmpty();
+        Record a = m.get(P, "i/b/a", true).orElseThrow();
+        assertThat(a.getMeta().toStringUtf8()).as("the meta it had at the primary site").isEqualTo("meta of a2");
+        assertThat(a.getBlob().toStringUtf8()).isEqualTo("a2");
+        assertThat(m.get(P, "i/b/gone", false).orElseThrow().getTombstone()).as("a delete since is not undone").isTrue();
+        // What a reader sees is unchanged, through the view and then straight from the partition once recorded as settled.
+        assertThat(view.scan(P, "i/b/", "", 100).stream().map(r -> r.getKey() + "=" + data(view.get(P, r.getKey(), true))).toList())
+                .isEqualTo(before);
+        mark.set(new BackupMark(3, 1, BackupMark.SETTLED));
+        assertThat(view.scan(P, "i/b/", "", 100).stream().map(r -> r.getKey() + "=" + data(view.get(P, r.getKey(), true))).toList())
+                .isEqualTo(before);
+        assertThat(data(view.getImmutable(P, "i/b/c", 0, true))).isEqualTo("c1");
+        assertThat(view.apply(P, "i/b/c", false, new byte[0], null).map(r -> r.getMeta().toStringUtf8())).as("superseded").contains("meta of c1");
+        assertThat(BackupSite.settle(m, P, 3)).as("settled twice: nothing left to do").isEqualTo(new BackupSite.Settled(0, 0));
+    }
+
+    @Test
+    void pruningABackupSiteKeepsEachKeysNewestStateInTheRoundAndTheLaterOnes() {
         MemoryRecords m = new MemoryRecords();
         m.keep("i/b/a", 1, false, "a1");
         m.keep("i/b/a", 2, false, "a2");
         m.keep("i/b/a", 4, false, "a4");
         m.keep("i/b/b", 2, true, null);
-        m.keep("i/b/d", 5, false, "d5");
-        m.apply(P, "i/b/own", false, "own".getBytes(StandardCharsets.UTF_8), ByteBuffer.wrap("o".getBytes(StandardCharsets.UTF_8)));
-        BackupView view = new BackupView(m, () -> new BackupMark(3, 1, BackupMark.PROMOTED));
-        List<String> before = view.scan(P, "i/b/", "", 100).stream().map(r -> r.getKey() + "=" + data(view.get(P, r.getKey(), true))).toList();
-
-        assertThat(BackupSite.prune(m, P, 3, true)).isEqualTo(4);
-        assertThat(liveStatesOf(m, "i/b/a")).containsExactly(BackupSite.stateKey("i/b/a", 2));
+        assertThat(BackupSite.prune(m, P, 3)).as("a1, and b's tombstone").isEqualTo(2);
+        assertThat(liveStatesOf(m, "i/b/a")).containsExactly(BackupSite.stateKey("i/b/a", 2), BackupSite.stateKey("i/b/a", 4));
         assertThat(liveStatesOf(m, "i/b/b")).isEmpty();
-        assertThat(liveStatesOf(m, "i/b/d")).isEmpty();
-        assertThat(m.get(P, "i/b/own", false).filter(r -> !r.getTombstone())).isPresent();
-        // What a reader sees is unchanged.
-        assertThat(view.scan(P, "i/b/", "", 100).stream().map(r -> r.getKey() + "=" + data(view.get(P, r.getKey(), true))).toList())
-                .isEqualTo(before).containsExactly("i/b/a=a2", "i/b/own=o");
-
-        // Before the promotion, states of later rounds stay: they will be shown.
-        MemoryRecords shipping = new MemoryRecords();
-        shipping.keep("i/b/a", 2, false, "a2");
-        shipping.keep("i/b/a", 4, false, "a4");
-        assertThat(BackupSite.prune(shipping, P, 3, false)).isZero();
     }
 
     static List<String> liveStatesOf(MemoryRecords m, String key) {
