@@ -122,6 +122,16 @@ class ClusterMapStateMachineTest {
         assertThat(state.backupTarget()).isNull();
         assertThatThrownBy(() -> new BackupTarget(List.of("ftp://x"), "k:s", null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new BackupTarget(List.of(), "k:s", null)).isInstanceOf(IllegalArgumentException.class);
+
+        // A link of some buckets: kept, in name order; a link of the whole cluster links every one.
+        BackupTarget some = new BackupTarget(List.of("https://backup:9000"), "k:s", null, List.of("photos", "logs", "photos"));
+        assertThat(some.buckets()).containsExactly("logs", "photos");
+        assertThat(some.links("logs")).isTrue();
+        assertThat(some.links("other")).isFalse();
+        assertThat(t.links("other")).isTrue();
+        assertThat(MetaJson.read(MetaJson.write(new MetaCommand.SetBackupTarget(some)), MetaCommand.class))
+                .isEqualTo(new MetaCommand.SetBackupTarget(some));
+        assertThat(MetaJson.writeString(t)).as("a whole-cluster link is written as before").doesNotContain("buckets");
     }
 
     @Test

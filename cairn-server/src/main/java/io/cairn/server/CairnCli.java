@@ -311,8 +311,8 @@ public final class CairnCli {
     static final class Admin {
 
         @Command(name = "replicate", description = "Asynchronous replication to a backup site. add --to ENDPOINT"
-                + " [--to ENDPOINT...] --to-key ACCESS:SECRET [--to-ca-bundle PEM]: ship this cluster's consistent cuts to that"
-                + " backup site; remove: stop shipping; status: this cluster's part (a primary site and how far its backup site is,"
+                + " [--to ENDPOINT...] --to-key ACCESS:SECRET [--to-ca-bundle PEM] [--bucket NAME...]: ship this cluster's"
+                + " consistent cuts (of those buckets only, when given) to that backup site; remove: stop shipping; status: this cluster's part (a primary site and how far its backup site is,"
                 + " or a backup site and the round it shows); promote: on a backup site, make that round final and open it for"
                 + " writes (after its primary site is lost).")
         static final class Replicate implements Callable<Integer> {
@@ -324,6 +324,9 @@ public final class CairnCli {
             String toKey;
             @Option(names = "--to-ca-bundle", description = "PEM file of the CA to trust for the backup site's https:// endpoints (add).")
             Path toCaBundle;
+            @Option(names = "--bucket", paramLabel = "NAME", description = "Link only this bucket (add; repeatable): without it, the"
+                    + " whole cluster is linked.")
+            List<String> buckets = new java.util.ArrayList<>();
             @CommandLine.Mixin
             Target target = new Target();
 
@@ -336,7 +339,7 @@ public final class CairnCli {
                             throw new CommandLine.ParameterException(new CommandLine(this), "add needs --to ENDPOINT and --to-key ACCESS:SECRET");
                         }
                         String pem = toCaBundle == null ? null : java.nio.file.Files.readString(toCaBundle);
-                        System.out.println(client.replicateAdd(to, toKey, pem).toPrettyString());
+                        System.out.println(client.replicateAdd(to, toKey, pem, buckets).toPrettyString());
                     }
                     case "remove" -> System.out.println(client.replicateRemove().toPrettyString());
                     case "status" -> System.out.println(client.replicate().toPrettyString());

@@ -293,7 +293,8 @@ public final class AdminApi implements AdminHandler {
     /** What {@code POST /_cairn/replicate} takes: the backup site's endpoints, an admin key of it, and the CA to trust for https. */
     public record ReplicateRequest(@com.fasterxml.jackson.annotation.JsonProperty("endpoints") List<String> endpoints,
                                    @com.fasterxml.jackson.annotation.JsonProperty("admin_key") String adminKey,
-                                   @com.fasterxml.jackson.annotation.JsonProperty("ca_pem") String caPem) {}
+                                   @com.fasterxml.jackson.annotation.JsonProperty("ca_pem") String caPem,
+                                   @com.fasterxml.jackson.annotation.JsonProperty("buckets") List<String> buckets) {}
 
     private static final String CUTS_OFF = "this node ships no consistent cuts: set cut_interval_millis on every node of this cluster"
             + " (which must not be a backup site itself), then link its backup site";
@@ -317,16 +318,43 @@ public final class AdminApi implements AdminHandler {
         if (req.endpoints() == null || req.adminKey() == null || !req.adminKey().matches("[A-Za-z0-9]{8,128}:\\S{8,}")) {
             return error(400, "endpoints and admin_key (ACCESS_KEY:SECRET_KEY of an admin user of the backup site) are required");
         }
-        io.cairn.meta.BackupTarget clear = new io.cairn.meta.BackupTarget(req.endpoints(), req.adminKey(), req.caPem());
+        ClusterMap map = node.mapView().current().map();
+        for (String name : req.buckets() == null ? List.<String>of() : req.buckets()) {
+            if (map.bucket(name).isEmpty()) {
+                return error(400, "no bucket " + name + " to link");
+            }
+        }
+        io.cairn.meta.BackupTarget clear;
+        try {
+            clear = new io.cairn.meta.BackupTarget(req.endpoints(), req.adminKey(), req.caPem(), req.buckets());
+        } catch (IllegalArgumentException e) {
+            return error(400, e.getMessage());
+        }
+        if (!clear.buckets().isEmpty()) {
+            java.util.Map<String, String> unshippable = io.cairn.server.backup.BucketShipper.notShipped(map, clear);
+            if (!unshippable.isEmpty()) {
+                return error(400, "these buckets cannot be linked: " + unshippable);
+            }
+        }
         try {
             io.cairn.server.backup.HttpBackupLink link = io.cairn.server.backup.LinkedBackupSite.link(clear, null, backupLink.region());
             com.fasterxml.jackson.databind.JsonNode mark = COMPACT.readTree(link.mark().get(30, java.util.concurrent.TimeUnit.SECONDS));
             if (!io.cairn.meta.BackupMark.SHIPPING.equals(mark.path("stage").asText())) {
                 return error(400, "the backup site at " + req.endpoints() + " was promoted: it takes no more rounds");
             }
+            // A site that shows a round has what a link shipped: another choice of buckets would leave it with some
+            // buckets' writes since then only. The same link again (a new key, say) goes on from where it is.
+            io.cairn.meta.BackupTarget now = node.meta().readBackupTarget();
+            List<String> before = now == null ? null : now.buckets();
+            if (mark.path("shown_round").asLong() > 0 && !clear.buckets().equals(before) && !(before == null && clear.buckets().isEmpty())) {
+                return error(400, "the backup site at " + req.endpoints() + " shows round " + mark.path("shown_round").asLong()
+                        + " of a link of " + (before == null ? "buckets not known here" : before.isEmpty() ? "the whole cluster" : before)
+                        + "; link it again with the same buckets, or link these " + (clear.buckets().isEmpty() ? "(the whole cluster)"
+                        : clear.buckets()) + " to a backup site that shows no round yet");
+            }
             javax.net.ssl.SSLContext tls = io.cairn.server.backup.LinkedBackupSite.trust(req.caPem());
             com.fasterxml.jackson.databind.JsonNode theirs = new AdminClient(req.endpoints(), req.adminKey(), tls, backupLink.region()).status();
-            ClusterMap ours = node.mapView().current().map();
+            ClusterMap ours = map;
             for (com.fasterxml.jackson.databind.JsonNode pool : theirs.path("pools")) {
                 Optional<PoolInfo> mine = ours.pool(pool.path("name").asText());
                 if (mine.isPresent() && mine.get().policy().kind() == io.cairn.core.map.StoragePolicy.Kind.REPLICATED
@@ -350,7 +378,7 @@ public final class AdminApi implements AdminHandler {
                 req.adminKey().getBytes(StandardCharsets.UTF_8));
         try {
             MetaResult r = node.meta().submit(new MetaCommand.SetBackupTarget(new io.cairn.meta.BackupTarget(req.endpoints(), stored,
-                    req.caPem())));
+                    req.caPem(), clear.buckets())));
             if (!r.ok()) {
                 return error(503, "the link was not kept: " + r.error());
             }
@@ -359,7 +387,8 @@ public final class AdminApi implements AdminHandler {
         }
         backupLink.refresh();
         return json(200, Map.of("linked", true, "endpoints", req.endpoints(), "key_sealed", secrets != null,
-                "buckets_not_shipped", io.cairn.server.backup.BucketShipper.notShipped(node.mapView().current().map())));
+                "buckets", clear.buckets(), "buckets_not_shipped",
+                io.cairn.server.backup.BucketShipper.notShipped(node.mapView().current().map(), clear)));
     }
 
     private AdminResponse replicateRemove() {
@@ -391,7 +420,9 @@ public final class AdminApi implements AdminHandler {
             out.put("role", "primary");
             out.put("linked", backupLink.target().isPresent());
             backupLink.target().ifPresent(t -> out.put("endpoints", t.endpoints()));
-            out.put("buckets_not_shipped", io.cairn.server.backup.BucketShipper.notShipped(node.mapView().current().map()));
+            backupLink.target().ifPresent(t -> out.put("buckets", t.buckets()));
+            out.put("buckets_not_shipped", io.cairn.server.backup.BucketShipper.notShipped(node.mapView().current().map(),
+                    backupLink.target().orElse(null)));
             if (backupProgress != null) {
                 out.put("backup_site", backupProgress.status(node.meta().read(), System.currentTimeMillis()));
             }

@@ -385,11 +385,20 @@ public final class AdminClient {
      * key of one of its admin users, and the PEM certificates to trust for https (null: the JVM's).
      */
     public JsonNode replicateAdd(List<String> backupEndpoints, String backupAdminKey, String caPemOrNull) throws IOException {
+        return replicateAdd(backupEndpoints, backupAdminKey, caPemOrNull, List.of());
+    }
+
+    /** As {@link #replicateAdd(List, String, String)}, linking only {@code buckets} (the whole cluster when empty). */
+    public JsonNode replicateAdd(List<String> backupEndpoints, String backupAdminKey, String caPemOrNull, List<String> buckets)
+            throws IOException {
         java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
         body.put("endpoints", backupEndpoints);
         body.put("admin_key", backupAdminKey);
         if (caPemOrNull != null) {
             body.put("ca_pem", caPemOrNull);
+        }
+        if (!buckets.isEmpty()) {
+            body.put("buckets", buckets);
         }
         return JSON.readTree(requestWithBody("POST", "/_cairn/replicate", JSON.writeValueAsBytes(body)));
     }

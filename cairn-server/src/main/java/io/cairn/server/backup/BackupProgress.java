@@ -67,7 +67,7 @@ public final class BackupProgress implements AutoCloseable {
     public ClusterStatus.BackupSite status(io.cairn.meta.MetaState state, long nowMillis) {
         CutLog cuts = state.cutLog();
         long unshippedBytes = ClusterStatus.unshippedBytes(state.map(), state.stats());
-        java.util.Map<String, String> notShipped = BucketShipper.notShipped(state.map());
+        java.util.Map<String, String> notShipped = BucketShipper.notShipped(state.map(), state.backupTarget());
         Answer a = last;
         if (a == null) {
             return link.target().map(t -> new ClusterStatus.BackupSite(t.endpoints(), false, "not asked yet", 0, null,

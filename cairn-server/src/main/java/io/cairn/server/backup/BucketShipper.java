@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * they change (and every {@link #RESEND_EVERY} seconds): the backup creates each one it lacks, with
  * the same creation time (which names the bucket's records) and owner, so that the records shipped
  * to it serve the same buckets; takes their settings; and drops the ones gone here
- * ({@link BackupSite#takeBuckets}). Buckets whose index or data are in an erasure-coded pool are
- * not sent: such pools are not shipped yet.
+ * ({@link BackupSite#takeBuckets}). Only the buckets linked are sent (every one, when the whole
+ * cluster is). Buckets whose index or data are in an erasure-coded pool are not sent: such pools
+ * are not shipped yet.
  */
 public final class BucketShipper implements AutoCloseable {
 
@@ -59,9 +60,15 @@ public final class BucketShipper implements AutoCloseable {
 
     /** The buckets and pools a backup site is sent from {@code map}. */
     public static Buckets of(ClusterMap map) {
+        return of(map, null);
+    }
+
+    /** The buckets (of those {@code targetOrNull} links, when given) and pools a backup site is sent from {@code map}. */
+    public static Buckets of(ClusterMap map, io.cairn.meta.BackupTarget targetOrNull) {
         Set<String> replicated = new TreeSet<>();
         map.pools().stream().filter(p -> p.policy().kind() == StoragePolicy.Kind.REPLICATED).forEach(p -> replicated.add(p.name()));
         List<BucketInfo> buckets = map.buckets().stream()
+                .filter(b -> targetOrNull == null || targetOrNull.links(b.name()))
                 .filter(b -> replicated.contains(b.pool()) && replicated.contains(b.dataPoolName())).toList();
         List<PoolInfo> pools = map.pools().stream().filter(p -> replicated.contains(p.name())).toList();
         return new Buckets(buckets, pools, map.epoch());
@@ -72,10 +79,18 @@ public final class BucketShipper implements AutoCloseable {
      * erasure-coded pool, which is not shipped (the linked site learns of no such bucket).
      */
     public static java.util.Map<String, String> notShipped(ClusterMap map) {
+        return notShipped(map, null);
+    }
+
+    /** As {@link #notShipped(ClusterMap)}, of the buckets {@code targetOrNull} links (every one when null). */
+    public static java.util.Map<String, String> notShipped(ClusterMap map, io.cairn.meta.BackupTarget targetOrNull) {
         java.util.Map<String, String> out = new java.util.TreeMap<>();
         java.util.function.Predicate<String> erasureCoded = pool -> map.pool(pool)
                 .map(p -> p.policy().kind() == StoragePolicy.Kind.ERASURE_CODED).orElse(false);
         for (BucketInfo b : map.buckets()) {
+            if (targetOrNull != null && !targetOrNull.links(b.name())) {
+                continue;
+            }
             boolean index = erasureCoded.test(b.pool());
             boolean data = erasureCoded.test(b.dataPoolName());
             if (index || data) {
@@ -95,7 +110,7 @@ public final class BucketShipper implements AutoCloseable {
                 lastSent = null;
                 return;
             }
-            byte[] body = JSON.writeValueAsBytes(of(map));
+            byte[] body = JSON.writeValueAsBytes(of(map, link.target().orElse(null)));
             if (Arrays.equals(body, lastSent) && ++ticks % RESEND_EVERY != 0) {
                 return;
             }

@@ -146,7 +146,24 @@ public final class LinkedBackupSite implements BackupLink, AutoCloseable {
     @Override
     public CompletableFuture<BackupLedger.Decision> ship(Shipment page) {
         Objects.requireNonNull(page, "page");
-        return current().map(l -> l.ship(page)).orElseGet(LinkedBackupSite::none);
+        Linked l = linked;
+        return l == null ? none() : l.link().ship(linkedOnly(page, l.target()));
+    }
+
+    /**
+     * The page with the records of the buckets {@code target} links: all of them for a link of the
+     * whole cluster; else those whose key names a linked bucket, and those that name none (chunks
+     * written before chunk ids named their bucket: which bucket's they are is not known here).
+     */
+    static Shipment linkedOnly(Shipment page, BackupTarget target) {
+        if (target.buckets().isEmpty()) {
+            return page;
+        }
+        java.util.List<io.cairn.protocol.LogRecord> kept = page.records().stream()
+                .filter(r -> io.cairn.server.gateway.ObjectKeys.bucketOf(r.key()).map(target::links).orElse(true)).toList();
+        return kept.size() == page.records().size() ? page
+                : new Shipment(page.partition(), page.round(), page.boundary(), page.from(), page.first(), page.last(), page.holeUntil(),
+                        kept, page.shipper());
     }
 
     @Override

@@ -561,7 +561,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
                 }
                 md5.update(buf, 0, n);
                 total += n;
-                String chunkId = versionId + "." + chunks.size();
+                String chunkId = ObjectKeys.chunkId(b, versionId, chunks.size());
                 chunks.add(new ObjectEntry.ChunkRef(chunkId, n));
                 ByteBuffer data = dataKeyOrNull == null ? ByteBuffer.wrap(buf, 0, n).slice()
                         : ByteBuffer.wrap(SseS3.seal(dataKeyOrNull, chunkKey(chunkId), buf, 0, n));

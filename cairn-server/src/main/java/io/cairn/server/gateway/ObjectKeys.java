@@ -59,6 +59,30 @@ public final class ObjectKeys {
         return "c/" + chunkId;
     }
 
+    /**
+     * The id of chunk {@code index} of an object (or part) written as {@code versionId}: the
+     * bucket's incarnation first, so that a chunk's key names its bucket ({@link #bucketOf}).
+     */
+    public static String chunkId(BucketInfo b, String versionId, int index) {
+        return incarnation(b) + "/" + versionId + "." + index;
+    }
+
+    /**
+     * The name of the bucket a record key belongs to: that of an index entry, an upload, a part or a
+     * chunk; empty for a chunk written before chunk ids named their bucket, and for any other key.
+     */
+    public static java.util.Optional<String> bucketOf(String recordKey) {
+        if (recordKey.length() < 3 || recordKey.charAt(1) != '/' || "iupc".indexOf(recordKey.charAt(0)) < 0) {
+            return java.util.Optional.empty();
+        }
+        int end = recordKey.indexOf('/', 2);
+        int dot = end < 0 ? -1 : recordKey.lastIndexOf('.', end);
+        if (dot <= 2 || !recordKey.substring(dot + 1, end).chars().allMatch(Character::isDigit) || dot + 1 == end) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(recordKey.substring(2, dot));
+    }
+
     public static PartitionId chunkPartition(PoolInfo pool, String chunkId) {
         return new PartitionId(pool.name(), PartitionHash.partitionOf("chunk/" + chunkId, pool.partitions()));
     }

@@ -68,4 +68,19 @@ class ObjectKeysTest {
         assertThat(spread.withOwner("bob").policy()).isEqualTo(spread.policy());
         assertThatThrownBy(() -> bucket("x", 32, 7)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("indexLayout");
     }
+
+    @Test
+    void every_record_key_of_a_bucket_names_it_and_old_chunks_name_none() {
+        BucketInfo b = bucket("my.photos", 8, BucketInfo.INDEX_LAYOUT_SPREAD);
+        String chunk = ObjectKeys.chunkKey(ObjectKeys.chunkId(b, "v123", 4));
+        for (String key : List.of(ObjectKeys.indexKey(b, "a/b.c/d"), ObjectKeys.uploadKey(b, "k", "up1"), ObjectKeys.partKey(b, "up1", 3),
+                chunk, ObjectKeys.indexKey(b, ""))) {
+            assertThat(ObjectKeys.bucketOf(key)).as(key).contains("my.photos");
+        }
+        assertThat(ObjectKeys.chunkPartition(POOL, ObjectKeys.chunkId(b, "v123", 4))).isNotNull();
+        // A chunk written before chunk ids named their bucket, and keys of no bucket.
+        for (String key : List.of("c/v123.4", "c/", "\u0000backup/ledger", "x/a.1/b", "i/nodot/k", "i/a.b/k", "i/.5/k", "i/a./k")) {
+            assertThat(ObjectKeys.bucketOf(key)).as(key).isEmpty();
+        }
+    }
 }
