@@ -474,6 +474,7 @@ class BackupSiteTest {
         for (int i = 0; i < rebuilt.nodes(); i++) {
             endpoints.add(rebuilt.endpoint(i));
         }
+        long linkedAt = System.nanoTime();
         JsonNode linked = Awaitility.await("the former backup site links a backup site of its own").atMost(Duration.ofSeconds(30))
                 .ignoreExceptions().until(() -> backup.admin().replicateAdd(endpoints, rebuilt.accessKey() + ":" + rebuilt.secretKey(), null),
                         j -> j.path("linked").asBoolean());
@@ -495,6 +496,9 @@ class BackupSiteTest {
                     }
                     return true;
                 });
+        System.out.printf("backup site: the promoted site's %d objects of the counter bucket shown in full at the new"
+                + " backup site %.1f s after the link, each of its nodes shipping its partitions whole after its restart%n",
+                expected.size() + 2, (System.nanoTime() - linkedAt) / 1e9);
         S3Client copy = rebuilt.s3(2);
         for (String key : List.of("n-000001", "n-000002", "n-999998", "latest", "big")) {
             assertThat(copy.getObjectAsBytes(r -> r.bucket("counter").key(key)).asByteArray()).as(key)
