@@ -4,6 +4,7 @@ import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.NodeInfo;
 import io.cairn.core.partition.PartitionId;
 import io.cairn.core.partition.Version;
+import io.cairn.core.store.Mutation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,7 @@ import java.util.TreeSet;
  * <li>The coordinator (the first up node of its map, by id) asks the meta service how far rounds
  *     have come, and sends {@link Request.PrepareCut} for the next round to every up node.</li>
  * <li>Each node answers with its <em>boundaries</em>: by partition, the newest version sequenced
- *     (as its primary) or held there. From its answer on it holds back the acknowledgement of
+ *     (as its primary, its own write ended or not, in this epoch or an earlier one) or held there. From its answer on it holds back the acknowledgement of
  *     every write it finishes, until it learns the round is decided.</li>
  * <li>With every answer in, the coordinator records the round's cut (the highest boundary of each
  *     partition) in the meta service, which takes it only if no equal or later round was recorded
@@ -160,6 +161,15 @@ final class Cuts {
             PartitionReplica rep = r.existing(id);
             if (rep != null && rep.machine.sequencedUpTo().isAfter(v)) {
                 v = rep.machine.sequencedUpTo();
+            }
+            // A write this node sequenced whose own write has not ended, perhaps in an epoch before the
+            // one it sequences in now (which counts from the versions it applied): it may land yet.
+            if (rep != null) {
+                for (Mutation inFlight : rep.sequencedInFlight.values()) {
+                    if (inFlight.version().isAfter(v)) {
+                        v = inFlight.version();
+                    }
+                }
             }
             if (v.isAfter(Version.ZERO)) {
                 mine.put(id, v);

@@ -312,9 +312,9 @@ public final class CairnCli {
 
         @Command(name = "replicate", description = "Asynchronous replication to a backup site. add --to ENDPOINT"
                 + " [--to ENDPOINT...] --to-key ACCESS:SECRET [--to-ca-bundle PEM] [--bucket NAME...]: ship this cluster's"
-                + " consistent cuts (of those buckets only, when given) to that backup site; remove: stop shipping; status: this cluster's part (a primary site and how far its backup site is,"
-                + " or a backup site and the round it shows); promote: on a backup site, make that round final and open it for"
-                + " writes (after its primary site is lost).")
+                + " consistent cuts (of those buckets only, when given) to that backup site; remove: stop shipping; status: this"
+                + " cluster's part (a primary site and how far its backup site is, or a backup site and the round it shows);"
+                + " promote: on a backup site, make that round final and open it for writes (after its primary site is lost).")
         static final class Replicate implements Callable<Integer> {
             @Parameters(index = "0", paramLabel = "ACTION", description = "add, remove, status or promote")
             String action;

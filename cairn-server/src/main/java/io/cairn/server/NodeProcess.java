@@ -295,11 +295,6 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     /**
-     * Runs a voter's start-up submission, again for as long as the meta group has no leader: a
-     * voter is one of those that make the leader, so it waits for the others to come rather than
-     * exit (after a power cut the voters return in any order, minutes apart). A refusal is final.
-     */
-    /**
      * A node of a cluster that took a primary site's rounds, and is not settled since its promotion,
      * serves the kept states: it refuses to start without {@code backup_site: true}, which would serve
      * them as keys of their own (and leave out every key not written since).
@@ -317,6 +312,11 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a voter's start-up submission, again for as long as the meta group has no leader: a
+     * voter is one of those that make the leader, so it waits for the others to come rather than
+     * exit (after a power cut the voters return in any order, minutes apart). A refusal is final.
+     */
     private static void untilTheVotersAnswer(String what, Runnable submission) {
         long start = System.nanoTime();
         long nextLog = 0;

@@ -45,7 +45,7 @@ class VotersReturnTest {
         Thread.sleep(ALONE.toMillis());
         assertThat(cluster.dev().pid(0)).as("voter 0, alone for %s", ALONE)
                 .hasValueSatisfying(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).hasValue(true));
-        assertThat(Files.readString(cluster.log(0), StandardCharsets.UTF_8)).contains("waiting for the meta service to register")
+        assertThat(Files.readString(cluster.log(0), StandardCharsets.UTF_8)).containsPattern("waits for a meta leader|waiting for the meta service to register")
                 .doesNotContainPattern("exited with code (?!137)"); // 137: the test's SIGKILL
 
         cluster.startAgain(1);

@@ -354,9 +354,8 @@ public final class AdminApi implements AdminHandler {
             }
             javax.net.ssl.SSLContext tls = io.cairn.server.backup.LinkedBackupSite.trust(req.caPem());
             com.fasterxml.jackson.databind.JsonNode theirs = new AdminClient(req.endpoints(), req.adminKey(), tls, backupLink.region()).status();
-            ClusterMap ours = map;
             for (com.fasterxml.jackson.databind.JsonNode pool : theirs.path("pools")) {
-                Optional<PoolInfo> mine = ours.pool(pool.path("name").asText());
+                Optional<PoolInfo> mine = map.pool(pool.path("name").asText());
                 if (mine.isPresent() && mine.get().policy().kind() == io.cairn.core.map.StoragePolicy.Kind.REPLICATED
                         && mine.get().partitions() != pool.path("partitions").asInt()) {
                     return error(400, "pool " + mine.get().name() + " has " + mine.get().partitions() + " partitions here and "
@@ -373,6 +372,8 @@ public final class AdminApi implements AdminHandler {
             return error(503, "interrupted");
         } catch (java.io.IOException e) {
             return error(400, "the backup site at " + req.endpoints() + " cannot be reached: " + e.getMessage());
+        } catch (io.cairn.meta.MetaUnavailableException e) {
+            return error(503, "the link this cluster has now could not be read: " + e.getMessage());
         }
         String stored = secrets == null ? req.adminKey() : secrets.sealBytes(io.cairn.server.backup.LinkedBackupSite.SEAL_PURPOSE,
                 req.adminKey().getBytes(StandardCharsets.UTF_8));

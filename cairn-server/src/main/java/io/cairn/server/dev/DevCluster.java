@@ -860,7 +860,6 @@ public final class DevCluster {
         }
     }
 
-    /** Starts every node that is not running. */
     /**
      * Starts every node that does not run. A node that has no certificate yet, in a cluster whose
      * first nodes got theirs (the cluster grew with {@code --nodes}), joins as any new node would:

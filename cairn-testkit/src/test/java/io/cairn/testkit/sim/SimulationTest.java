@@ -69,6 +69,20 @@ class SimulationTest {
         runs(2300, 1000, 7, 1, 1, 2);
     }
 
+    /**
+     * A run in which a primary sequenced a write on a slow disk, took a new map epoch before its own
+     * write ended, and answered the next cut with only what it had applied: that cut's boundary fell
+     * below a version the cut before counted, which then landed and was shipped, and the backup site
+     * showed it in a round that did not count it. A node now counts a write it sequenced until its
+     * own write ends, whatever the epoch ({@code Cuts.prepare}); without that this run fails.
+     */
+    @Test
+    void aWriteSequencedBeforeAnEpochChangeStaysInsideTheLaterCuts() {
+        Simulation.Outcome o = Simulation.run(new Simulation.Config(3852609039L, 6, STEPS, 1, 2));
+        assertThat(o.figures().get("cuts_recorded")).as("cuts recorded").isGreaterThan(10);
+        assertThat(o.ok()).as("%s: %s", o.config().command(), o.violations()).isTrue();
+    }
+
     @Test
     void aSeedReplaysTheSameRunEventForEvent() {
         Simulation.Config config = new Simulation.Config(base, 6, 200, 2);
