@@ -330,11 +330,9 @@ public final class AdminApi implements AdminHandler {
         } catch (IllegalArgumentException e) {
             return error(400, e.getMessage());
         }
-        if (!clear.buckets().isEmpty()) {
-            java.util.Map<String, String> unshippable = io.cairn.server.backup.BucketShipper.notShipped(map, clear);
-            if (!unshippable.isEmpty()) {
-                return error(400, "these buckets cannot be linked: " + unshippable);
-            }
+        java.util.Map<String, String> notShipped = io.cairn.server.backup.BucketShipper.notShipped(map, clear);
+        if (!clear.buckets().isEmpty() && !notShipped.isEmpty()) {
+            return error(400, "these buckets cannot be linked: " + notShipped);
         }
         try {
             io.cairn.server.backup.HttpBackupLink link = io.cairn.server.backup.LinkedBackupSite.link(clear, null, backupLink.region());
@@ -344,11 +342,12 @@ public final class AdminApi implements AdminHandler {
             }
             // A site that shows a round has what a link shipped: another choice of buckets would leave it with some
             // buckets' writes since then only. The same link again (a new key, say) goes on from where it is.
+            // With no link now, what the site took is not known here: only a link of the whole cluster is taken, as before.
             io.cairn.meta.BackupTarget now = node.meta().readBackupTarget();
-            List<String> before = now == null ? null : now.buckets();
-            if (mark.path("shown_round").asLong() > 0 && !clear.buckets().equals(before) && !(before == null && clear.buckets().isEmpty())) {
+            List<String> before = now == null ? List.of() : now.buckets();
+            if (mark.path("shown_round").asLong() > 0 && !clear.buckets().equals(before)) {
                 return error(400, "the backup site at " + req.endpoints() + " shows round " + mark.path("shown_round").asLong()
-                        + " of a link of " + (before == null ? "buckets not known here" : before.isEmpty() ? "the whole cluster" : before)
+                        + " of a link of " + (now == null ? "buckets not known here" : before.isEmpty() ? "the whole cluster" : before)
                         + "; link it again with the same buckets, or link these " + (clear.buckets().isEmpty() ? "(the whole cluster)"
                         : clear.buckets()) + " to a backup site that shows no round yet");
             }
@@ -388,8 +387,7 @@ public final class AdminApi implements AdminHandler {
         }
         backupLink.refresh();
         return json(200, Map.of("linked", true, "endpoints", req.endpoints(), "key_sealed", secrets != null,
-                "buckets", clear.buckets(), "buckets_not_shipped",
-                io.cairn.server.backup.BucketShipper.notShipped(node.mapView().current().map(), clear)));
+                "buckets", clear.buckets(), "buckets_not_shipped", notShipped));
     }
 
     private AdminResponse replicateRemove() {

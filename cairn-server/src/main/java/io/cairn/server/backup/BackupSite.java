@@ -196,7 +196,7 @@ public final class BackupSite implements AutoCloseable {
     /** Settles partition {@code p} as {@link #settle(long)} says. */
     static Settled settle(io.cairn.node.Records client, PartitionId p, long round) {
         long[] counts = {0, 0};
-        Pruning g = new Pruning(round, true, r -> {
+        Pruning g = new Pruning(round, r -> {
             client.apply(p, r.getKey(), true, new byte[0], null);
             counts[1]++;
         }, state -> {
@@ -231,12 +231,12 @@ public final class BackupSite implements AutoCloseable {
 
     /**
      * One partition's records in key order (a key's own record, then its states in round order), and
-     * the states of each key no reader of the round pruned to needs. Settling (with {@code settle}),
-     * every state goes: the one the key shows is first written as the key's own record, if it has none.
+     * the states of each key no reader of the round pruned to needs. Settling (with {@code settle}, on
+     * a promoted site), every state goes, those of later rounds too: the one the key shows is first
+     * written as the key's own record, if it has none.
      */
     private static final class Pruning {
         final long round;
-        final boolean promoted;
         final java.util.function.Consumer<Record> drop;
         /** Null when pruning a backup site that takes rounds. */
         final java.util.function.Consumer<Record> settle;
@@ -246,12 +246,11 @@ public final class BackupSite implements AutoCloseable {
         boolean newestTombstone;
 
         Pruning(long round, java.util.function.Consumer<Record> drop) {
-            this(round, false, drop, null);
+            this(round, drop, null);
         }
 
-        Pruning(long round, boolean promoted, java.util.function.Consumer<Record> drop, java.util.function.Consumer<Record> settle) {
+        Pruning(long round, java.util.function.Consumer<Record> drop, java.util.function.Consumer<Record> settle) {
             this.round = round;
-            this.promoted = promoted;
             this.drop = drop;
             this.settle = settle;
         }
@@ -277,8 +276,8 @@ public final class BackupSite implements AutoCloseable {
                 }
                 newest = r;
                 newestTombstone = st.tombstone();
-            } else if (promoted) {
-                drop.accept(r);
+            } else if (settle != null) {
+                drop.accept(r); // a round after the final one: shipped, never shown
             }
         }
 

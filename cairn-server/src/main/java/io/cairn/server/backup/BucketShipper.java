@@ -58,12 +58,7 @@ public final class BucketShipper implements AutoCloseable {
         return this;
     }
 
-    /** The buckets and pools a backup site is sent from {@code map}. */
-    public static Buckets of(ClusterMap map) {
-        return of(map, null);
-    }
-
-    /** The buckets (of those {@code targetOrNull} links, when given) and pools a backup site is sent from {@code map}. */
+    /** The buckets (of those {@code targetOrNull} links, every one when null) and pools a backup site is sent from {@code map}. */
     public static Buckets of(ClusterMap map, io.cairn.meta.BackupTarget targetOrNull) {
         Set<String> replicated = new TreeSet<>();
         map.pools().stream().filter(p -> p.policy().kind() == StoragePolicy.Kind.REPLICATED).forEach(p -> replicated.add(p.name()));
@@ -75,14 +70,10 @@ public final class BucketShipper implements AutoCloseable {
     }
 
     /**
-     * The buckets a backup site does not get, each with why: their index or their data is in an
-     * erasure-coded pool, which is not shipped (the linked site learns of no such bucket).
+     * The buckets a backup site does not get, of those {@code targetOrNull} links (every one when
+     * null), each with why: their index or their data is in an erasure-coded pool, which is not
+     * shipped (the linked site learns of no such bucket).
      */
-    public static java.util.Map<String, String> notShipped(ClusterMap map) {
-        return notShipped(map, null);
-    }
-
-    /** As {@link #notShipped(ClusterMap)}, of the buckets {@code targetOrNull} links (every one when null). */
     public static java.util.Map<String, String> notShipped(ClusterMap map, io.cairn.meta.BackupTarget targetOrNull) {
         java.util.Map<String, String> out = new java.util.TreeMap<>();
         java.util.function.Predicate<String> erasureCoded = pool -> map.pool(pool)

@@ -24,9 +24,9 @@ class BucketShipperTest {
 
     @Test
     void everyBucketIsEitherSentOrSaidNotToBeWithWhy() {
-        assertThat(BucketShipper.of(MAP).buckets()).extracting(BucketInfo::name).containsExactly("photos");
-        assertThat(BucketShipper.of(MAP).pools()).extracting(PoolInfo::name).containsExactly("rep3");
-        var notShipped = BucketShipper.notShipped(MAP);
+        assertThat(BucketShipper.of(MAP, null).buckets()).extracting(BucketInfo::name).containsExactly("photos");
+        assertThat(BucketShipper.of(MAP, null).pools()).extracting(PoolInfo::name).containsExactly("rep3");
+        var notShipped = BucketShipper.notShipped(MAP, null);
         assertThat(notShipped.keySet()).containsExactly("archive", "old");
         assertThat(notShipped.get("archive")).contains("its data is in the erasure-coded pool ec4+2");
         assertThat(notShipped.get("old")).contains("its index and data are in the erasure-coded pool ec4+2");
