@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -134,22 +136,32 @@ public final class S3Exchange {
   /** A declared body up to this size that nobody read is read and dropped before an error answer. */
   static final long SMALL_BODY_BYTES = 64 * 1024;
 
+  /** How long {@link #lingerOnBody} waits for more of a body before it gives up on it. */
+  static final long LINGER_IDLE_MILLIS = 2_000;
+  /** How long {@link #lingerOnBody} reads a body at most. */
+  static final long LINGER_MAX_MILLIS = 10_000;
+
   /**
    * Settles the request body before an error answer, so that the client reads that answer and
    * knows whether the connection goes on. A body whose reading had begun (a refusal in the middle
    * of a large upload, a full disk) is read and dropped up to {@code bytesMax}, so that a client
    * still sending it reads the error rather than a reset connection; so is a small declared body
    * nobody read (a request refused on its headers). Any other unread body (large, chunked, or
-   * awaiting {@code 100-continue}: the client may not be sending it at all) is left alone, and the
-   * answer then says {@code Connection: close}: the server drops the connection after it, and a
-   * client that was not told would send its next request into a closed socket.
+   * awaiting {@code 100-continue}) is not waited for: the answer says {@code Connection: close},
+   * for the server drops the connection after it, and a client that was not told would send its
+   * next request into a closed socket.
+   *
+   * @return whether the client may still be sending a body nobody read: one with no {@code
+   *     100-continue} to wait for. The caller then {@linkplain #lingerOnBody lingers on it} after
+   *     the answer, before the connection closes.
    */
-  void settleBody(long bytesMax) {
-    if (bodyEnded) return;
+  boolean settleBody(long bytesMax) {
+    if (bodyEnded) return false;
     long declared = request.getLength();
     boolean expectsContinue = "100-continue".equalsIgnoreCase(headers.get("expect"));
     long drain = bodyBytesRead > 0 ? bytesMax
         : declared > 0 && declared <= SMALL_BODY_BYTES && !expectsContinue ? declared : 0;
+    boolean readFailed = false;
     if (drain > 0) {
       try {
         InputStream in = rawBody();
@@ -162,11 +174,53 @@ public final class S3Exchange {
         }
         if (!bodyEnded) in.read(buf, 0, 1); // the end of a body read exactly to its length
       } catch (java.io.IOException | RuntimeException e) {
-        // the client went away: nothing more to read, and the connection is closed below
+        readFailed = true; // the client went away or sends too slowly: the connection is closed below
       }
     }
-    if (!bodyEnded && !request.consumeAvailable()) {
-      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    if (bodyEnded) return false;
+    // A body still coming is read after the answer (Jetty fails a body's later reads once it has
+    // consumed what is there); any other is dropped as far as it came.
+    boolean stillComing = !readFailed && !expectsContinue && declared != 0 && bodyBytesRead < bytesMax;
+    if (!stillComing && request.consumeAvailable()) return false;
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    return stillComing;
+  }
+
+  /**
+   * After an error answer that says {@code Connection: close}, ends the server's side of the
+   * connection and reads and drops what the client still sends of its body, up to {@code
+   * bytesMax}, until it ends, pauses {@link #LINGER_IDLE_MILLIS} or has been read {@link
+   * #LINGER_MAX_MILLIS}. A client sending its whole body before it reads the answer (HTTP/1.1
+   * without {@code 100-continue}) then reads that answer; a connection closed on a body it was
+   * still sending would be reset, and the client would lose the answer with it.
+   */
+  void lingerOnBody(long bytesMax) {
+    request.getConnectionMetaData().getConnection().getEndPoint().shutdownOutput();
+    long deadline = System.nanoTime() + LINGER_MAX_MILLIS * 1_000_000;
+    long left = bytesMax;
+    while (left > 0 && System.nanoTime() < deadline) {
+      Content.Chunk chunk = request.read();
+      if (chunk == null) {
+        CountDownLatch more = new CountDownLatch(1);
+        request.demand(more::countDown);
+        try {
+          if (!more.await(LINGER_IDLE_MILLIS, TimeUnit.MILLISECONDS)) return;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        continue;
+      }
+      try {
+        if (Content.Chunk.isFailure(chunk)) return;
+        left -= chunk.remaining();
+        if (chunk.isLast()) {
+          bodyEnded = true;
+          return;
+        }
+      } finally {
+        chunk.release();
+      }
     }
   }
 

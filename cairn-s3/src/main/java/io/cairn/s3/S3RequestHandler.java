@@ -221,8 +221,9 @@ public final class S3RequestHandler extends Handler.Abstract {
       return;
     }
     try {
-      ex.settleBody(DRAIN_BYTES_MAX);
+      boolean bodyStillComing = ex.settleBody(DRAIN_BYTES_MAX);
       ex.sendError(s3.error(), s3.getMessage(), s3.expectedRegion().orElse(null));
+      if (bodyStillComing) ex.lingerOnBody(DRAIN_BYTES_MAX);
       callback.succeeded();
     } catch (Throwable sendFailure) {
       callback.failed(sendFailure);

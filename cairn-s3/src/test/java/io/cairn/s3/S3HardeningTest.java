@@ -196,6 +196,37 @@ class S3HardeningTest {
     assertThat(backend.objectCount(bucket)).isZero();
   }
 
+  /**
+   * A client that expects no {@code 100 Continue} sends its whole body before it reads the answer
+   * (the AWS SDK's default client does so below 1 MiB). Refused on its headers before the body
+   * came, it must still read the refusal, not a reset connection: the gateway reads and drops the
+   * body it is sent.
+   */
+  @Test
+  void aBodySentAfterTheRefusalDoesNotCostTheClientItsAnswer() throws Exception {
+    String bucket = newBucket();
+    byte[] body = new byte[4 << 20];
+    for (String framing : List.of("Content-Length: " + body.length + "\r\n", "Transfer-Encoding: chunked\r\n")) {
+      try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+        socket.setSoTimeout(10_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(forgedPut(bucket, "k", framing).getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        Thread.sleep(200); // the refusal is written before any of the body is sent
+        boolean chunked = framing.startsWith("Transfer");
+        for (int off = 0; off < body.length; off += 64 * 1024) {
+          if (chunked) out.write((Integer.toHexString(64 * 1024) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+          out.write(body, off, 64 * 1024);
+          if (chunked) out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        if (chunked) out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        assertThat(readResponse(socket.getInputStream())).as(framing).startsWith("HTTP/1.1 403").contains("SignatureDoesNotMatch");
+      }
+    }
+    assertThat(backend.objectCount(bucket)).isZero();
+  }
+
   @Test
   void aRefusedBodyLeftUnreadClosesTheConnectionAndSaysSo() throws Exception {
     String bucket = newBucket();
