@@ -195,7 +195,10 @@ public final class S3Exchange {
    * still sending would be reset, and the client would lose the answer with it.
    */
   void lingerOnBody(long bytesMax) {
-    request.getConnectionMetaData().getConnection().getEndPoint().shutdownOutput();
+    // The connection is this request's alone in HTTP/1 (the only version the gateway speaks).
+    if (request.getConnectionMetaData().getHttpVersion().getVersion() < 20) {
+      request.getConnectionMetaData().getConnection().getEndPoint().shutdownOutput();
+    }
     long deadline = System.nanoTime() + LINGER_MAX_MILLIS * 1_000_000;
     long left = bytesMax;
     while (left > 0 && System.nanoTime() < deadline) {

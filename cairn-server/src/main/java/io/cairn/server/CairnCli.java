@@ -67,6 +67,16 @@ public final class CairnCli {
         Path dir;
     }
 
+    /** The directory of a {@code dev} subcommand: its own {@code --dir}, else the one given before it ({@code dev --dir D stop}). */
+    static final class SubDirOption {
+        @Option(names = "--dir", description = "The dev cluster's directory (default: the one given to 'dev', else dev-cluster).")
+        Path dir;
+
+        Path resolve(Dev parent) {
+            return dir != null ? dir : parent.dir.dir;
+        }
+    }
+
     @Command(name = "dev", description = "Starts a local cluster of real node processes on 127.0.0.1.",
             subcommands = {Dev.Stop.class, Dev.Node.class})
     static final class Dev implements Callable<Integer> {
@@ -193,13 +203,16 @@ public final class CairnCli {
 
         @Command(name = "stop", description = "Stops every node of a dev cluster.")
         static final class Stop implements Callable<Integer> {
+            @CommandLine.ParentCommand
+            Dev parent;
             @CommandLine.Mixin
-            DirOption dir = new DirOption();
+            SubDirOption dir = new SubDirOption();
 
             @Override
             public Integer call() throws Exception {
-                DevCluster.open(dir.dir).stopAll(STOP_GRACE);
-                System.out.println("stopped the dev cluster in " + dir.dir);
+                Path d = dir.resolve(parent);
+                DevCluster.open(d).stopAll(STOP_GRACE);
+                System.out.println("stopped the dev cluster in " + d);
                 return 0;
             }
         }
@@ -210,12 +223,14 @@ public final class CairnCli {
             String action;
             @Parameters(index = "1", arity = "0..1", description = "node index")
             Integer index;
+            @CommandLine.ParentCommand
+            Dev parent;
             @CommandLine.Mixin
-            DirOption dir = new DirOption();
+            SubDirOption dir = new SubDirOption();
 
             @Override
             public Integer call() throws Exception {
-                DevCluster c = DevCluster.open(dir.dir);
+                DevCluster c = DevCluster.open(dir.resolve(parent));
                 if (action.equals("add")) {
                     int i = c.addNode();
                     c.awaitReady(READY_TIMEOUT);

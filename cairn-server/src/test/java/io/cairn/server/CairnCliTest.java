@@ -68,4 +68,16 @@ class CairnCliTest {
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("raid5").contains("ecK+M");
     }
+
+    @Test
+    void devSubcommandsTakeTheDirectoryGivenBeforeOrAfterThem() {
+        CairnCli.Dev.Stop before = (CairnCli.Dev.Stop) leaf(parse("dev", "--dir", "d1", "stop"));
+        assertThat(before.dir.resolve(before.parent)).isEqualTo(Path.of("d1"));
+        CairnCli.Dev.Stop after = (CairnCli.Dev.Stop) leaf(parse("dev", "stop", "--dir", "d2"));
+        assertThat(after.dir.resolve(after.parent)).isEqualTo(Path.of("d2"));
+        CairnCli.Dev.Stop neither = (CairnCli.Dev.Stop) leaf(parse("dev", "stop"));
+        assertThat(neither.dir.resolve(neither.parent)).isEqualTo(Path.of("dev-cluster"));
+        CairnCli.Dev.Node node = (CairnCli.Dev.Node) leaf(parse("dev", "--dir", "d3", "node", "kill", "1"));
+        assertThat(node.dir.resolve(node.parent)).isEqualTo(Path.of("d3"));
+    }
 }
