@@ -161,7 +161,6 @@ public final class S3Exchange {
     boolean expectsContinue = "100-continue".equalsIgnoreCase(headers.get("expect"));
     long drain = bodyBytesRead > 0 ? bytesMax
         : declared > 0 && declared <= SMALL_BODY_BYTES && !expectsContinue ? declared : 0;
-    boolean readFailed = false;
     if (drain > 0) {
       try {
         InputStream in = rawBody();
@@ -174,13 +173,14 @@ public final class S3Exchange {
         }
         if (!bodyEnded) in.read(buf, 0, 1); // the end of a body read exactly to its length
       } catch (java.io.IOException | RuntimeException e) {
-        readFailed = true; // the client went away or sends too slowly: the connection is closed below
+        // the client went away or sends too slowly: the connection is closed below
       }
     }
     if (bodyEnded) return false;
-    // A body still coming is read after the answer (Jetty fails a body's later reads once it has
-    // consumed what is there); any other is dropped as far as it came.
-    boolean stillComing = !readFailed && !expectsContinue && declared != 0 && bodyBytesRead < bytesMax;
+    // A body not drained above and not waiting for 100-continue is read after the answer (Jetty
+    // fails a body's later reads once it has consumed what is there); any other is dropped as far
+    // as it came.
+    boolean stillComing = drain == 0 && !expectsContinue && declared != 0;
     if (!stillComing && request.consumeAvailable()) return false;
     response.getHeaders().put(HttpHeader.CONNECTION, "close");
     return stillComing;
