@@ -430,6 +430,8 @@ class BackupSiteTest {
             JsonNode b = backup.admin(List.of(i)).backup();
             if (b.path("settled_here").asBoolean()) {
                 settledHere = b.path("states_settled_here").asLong();
+                System.out.printf("backup site: the promoted site settled by node %d in %d ms, %d keys written as their own records%n", i,
+                        b.path("settle_millis_here").asLong(), settledHere);
             }
         }
         assertThat(settledHere).as("keys written as their own records by the node that settled the site").isPositive();

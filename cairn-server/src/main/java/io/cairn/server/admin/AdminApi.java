@@ -555,6 +555,9 @@ public final class AdminApi implements AdminHandler {
             out.put("states_dropped_here", s.statesDroppedHere());
             out.put("states_settled_here", s.statesSettledHere());
             out.put("settled_here", s.settledHere());
+            if (s.settledHere()) {
+                out.put("settle_millis_here", s.settleMillis());
+            }
             io.cairn.meta.BackupMark m = backup.mark();
             out.put("shown_round", m.shownRound());
             out.put("shown_at", m.shownAtMillis() == 0 ? null : java.time.Instant.ofEpochMilli(m.shownAtMillis()).toString());

@@ -141,10 +141,7 @@ public final class BackupSite implements AutoCloseable {
      */
     public long prune(long round) {
         PartitionClient client = node.partitionClient();
-        long dropped = 0;
-        for (PartitionId p : partitions()) {
-            dropped += prune(client, p, round);
-        }
+        long dropped = eachPartition(partitions(), p -> prune(client, p, round)).values().stream().mapToLong(Long::longValue).sum();
         statesDropped.addAndGet(dropped);
         return dropped;
     }
@@ -173,21 +170,70 @@ public final class BackupSite implements AutoCloseable {
      */
     void settle(long round) {
         PartitionClient client = node.partitionClient();
+        long began = System.nanoTime();
         Settled total = new Settled(0, 0);
-        for (PartitionId p : partitions()) {
-            Settled one = settle(client, p, round);
-            statesDropped.addAndGet(one.dropped());
-            statesSettled.addAndGet(one.written());
+        for (Settled one : eachPartition(partitions(), p -> {
+            Settled s = settle(client, p, round);
+            statesDropped.addAndGet(s.dropped());
+            statesSettled.addAndGet(s.written());
+            return s;
+        }).values()) {
             total = new Settled(total.written() + one.written(), total.dropped() + one.dropped());
         }
         io.cairn.meta.MetaResult r = node.meta().submit(new io.cairn.meta.MetaCommand.PromoteBackup(BackupMark.SETTLED));
         if (!r.ok() && !node.meta().read().backupMark().settled()) {
             throw new IllegalStateException("the promoted site settled its states but could not record it: " + r.error());
         }
+        settleMillis = (System.nanoTime() - began) / 1_000_000;
         settledHere = true;
         marks.refresh();
-        log.info("backup site promoted at round {} is settled: {} keys written as their own records from their states in it,"
-                + " {} kept states dropped; it keeps no state any more", round, total.written(), total.dropped());
+        log.info("backup site promoted at round {} is settled in {} ms: {} keys written as their own records from their states in it,"
+                + " {} kept states dropped; it keeps no state any more", round, settleMillis, total.written(),
+                total.dropped());
+    }
+
+    /** Partitions a pass over every partition (pruning, settling, reading the accounts) works on at once. */
+    static final int PARTITIONS_AT_ONCE = 8;
+
+    /**
+     * {@code work} of each partition of {@code partitions}, {@link #PARTITIONS_AT_ONCE} at a time
+     * (each on a virtual thread: the work is calls to the partitions' holders), by partition. The
+     * first partition's failure, once every partition begun has ended, is this call's; partitions
+     * not begun by then are not.
+     */
+    static <T> Map<PartitionId, T> eachPartition(Set<PartitionId> partitions, java.util.function.Function<PartitionId, T> work) {
+        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(PARTITIONS_AT_ONCE);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Map<PartitionId, T> out = new ConcurrentHashMap<>();
+        try (var threads = java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("backup-partition-", 0).factory())) {
+            for (PartitionId p : partitions) {
+                slots.acquireUninterruptibly();
+                if (failed.get() != null) {
+                    slots.release();
+                    break;
+                }
+                threads.execute(() -> {
+                    try {
+                        out.put(p, work.apply(p));
+                    } catch (Throwable t) {
+                        failed.compareAndSet(null, t);
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        }
+        Throwable t = failed.get();
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t != null) {
+            throw new IllegalStateException(t);
+        }
+        return new TreeMap<>(out);
     }
 
     /** What settling one partition did: the keys written as their own records, and the kept states dropped. */
@@ -224,6 +270,8 @@ public final class BackupSite implements AutoCloseable {
 
     /** Set once this node recorded the promoted site as settled. */
     private volatile boolean settledHere;
+    /** How long the settling pass that ended with {@link #settledHere} took, in milliseconds. */
+    private volatile long settleMillis;
     /** States this node dropped since it started. */
     private final java.util.concurrent.atomic.AtomicLong statesDropped = new java.util.concurrent.atomic.AtomicLong();
     /** Keys this node wrote as their own records from their states, settling a promoted site, since it started. */
@@ -649,7 +697,7 @@ public final class BackupSite implements AutoCloseable {
     /** The backup's state: the rounds it may show, and each partition's position. */
     public record Summary(long visibleRound, int partitions, int partitionsShipped, int roundsWithHoles, long lowestRound,
                           long pagesTakenHere, long pagesTakenHereAsPrimary, long statesDroppedHere, long statesSettledHere,
-                          boolean settledHere) {}
+                          boolean settledHere, long settleMillis) {}
 
     /** Reads every partition's account: the newest round every partition took whole is the one the backup shows. */
     public Summary state() throws IOException {
@@ -657,8 +705,20 @@ public final class BackupSite implements AutoCloseable {
         BackupLedger ledger = new BackupLedger(all);
         int shipped = 0;
         long lowest = Long.MAX_VALUE;
+        Map<PartitionId, BackupLedger.Account> accounts;
+        try {
+            accounts = eachPartition(all, p -> {
+                try {
+                    return read(p).account();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
         for (PartitionId p : all) {
-            BackupLedger.Account a = read(p).account();
+            BackupLedger.Account a = accounts.get(p);
             ledger.restore(p, a);
             if (a.position().round() > 0) {
                 shipped++;
@@ -669,7 +729,7 @@ public final class BackupSite implements AutoCloseable {
         long v = visible.isEmpty() ? 0 : visible.last();
         return new Summary(v, all.size(), shipped, ledger.roundsWithHoles(), all.isEmpty() ? 0 : lowest, pagesTaken.get(),
                 pagesTakenAsPrimary.get(), statesDropped.get(), statesSettled.get(),
-                settledHere);
+                settledHere, settleMillis);
     }
 
     /**

@@ -277,6 +277,39 @@ class BackupViewTest {
         assertThat(liveStatesOf(m, "i/b/b")).isEmpty();
     }
 
+    @Test
+    void aPassOverEveryPartitionRunsSomeAtOnceAndFailsWithTheirFirstFailure() {
+        java.util.Set<PartitionId> all = new java.util.TreeSet<>();
+        for (int i = 0; i < 40; i++) {
+            all.add(new PartitionId("default", i));
+        }
+        // Each partition waits until as many as may run at once have begun: with fewer at once, the pass would stall.
+        java.util.concurrent.CountDownLatch together = new java.util.concurrent.CountDownLatch(BackupSite.PARTITIONS_AT_ONCE);
+        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        Map<PartitionId, Integer> out = BackupSite.eachPartition(all, p -> {
+            most.accumulateAndGet(running.incrementAndGet(), Math::max);
+            together.countDown();
+            try {
+                assertThat(together.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("partitions begun together").isTrue();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            running.decrementAndGet();
+            return p.partition() * 2;
+        });
+        assertThat(out).hasSize(40);
+        all.forEach(p -> assertThat(out.get(p)).isEqualTo(p.partition() * 2));
+        assertThat(most.get()).as("partitions worked on at once").isEqualTo(BackupSite.PARTITIONS_AT_ONCE);
+
+        assertThatThrownBy(() -> BackupSite.eachPartition(all, p -> {
+            if (p.partition() == 3) {
+                throw new ClusterException(ClusterException.Kind.UNAVAILABLE, "partition 3 has no primary");
+            }
+            return p;
+        })).isInstanceOf(ClusterException.class).hasMessageContaining("partition 3 has no primary");
+    }
+
     static List<String> liveStatesOf(MemoryRecords m, String key) {
         return m.records.values().stream().filter(r -> !r.getTombstone() && r.getKey().startsWith(key + '\u0000')).map(Record::getKey).toList();
     }
