@@ -14,9 +14,16 @@ public final class HttpDates {
 
   private HttpDates() {}
 
+  /**
+   * HTTP's date as RFC 9110 fixes it (IMF-fixdate: {@code Tue, 01 Jan 2030 00:00:00 GMT}, the day
+   * in two digits), which strict clients insist on; Java's RFC 1123 formatter writes a day below
+   * 10 in one digit.
+   */
+  private static final DateTimeFormatter IMF_FIXDATE =
+      DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.US).withZone(ZoneOffset.UTC);
+
   public static String rfc1123(long millis) {
-    return DateTimeFormatter.RFC_1123_DATE_TIME.format(
-        Instant.ofEpochMilli(millis).truncatedTo(ChronoUnit.SECONDS).atZone(ZoneOffset.UTC));
+    return IMF_FIXDATE.format(Instant.ofEpochMilli(millis).truncatedTo(ChronoUnit.SECONDS));
   }
 
   public static String iso8601(long millis) {

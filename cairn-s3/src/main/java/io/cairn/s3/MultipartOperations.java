@@ -142,6 +142,7 @@ final class MultipartOperations {
       if (info == null) throw e;
     }
     ObjectHeaders.writeEncryption(ex, info.otherHeaders());
+    ObjectHeaders.writeExpiration(ex, backend, bucket, key, info);
     ex.sendXml(200, XmlWriter.document("CompleteMultipartUploadResult")
         .element("Location", "/" + bucket + "/" + SigV4Signer.uriEncode(key, true))
         .element("Bucket", bucket).element("Key", key).element("ETag", ObjectHeaders.quote(info.etag())).toBytes());

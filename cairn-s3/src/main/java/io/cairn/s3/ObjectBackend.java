@@ -94,6 +94,14 @@ public interface ObjectBackend {
     return false;
   }
 
+  /**
+   * How long a day of the lifecycle rules lasts: a day ({@link io.cairn.core.access.BucketLifecycle#DAY_MILLIS}),
+   * or less where a test shortens it; the lifecycle pass expires objects by the same day.
+   */
+  default long lifecycleDayMillis() {
+    return io.cairn.core.access.BucketLifecycle.DAY_MILLIS;
+  }
+
   /** The bucket's lifecycle rules (JSON of {@link io.cairn.core.access.BucketLifecycle}), or empty for none. */
   default Optional<String> bucketLifecycle(String bucket) throws S3Exception {
     throw new S3Exception(S3Error.NotImplemented, "lifecycle configuration is not implemented");

@@ -87,6 +87,29 @@ public final class ObjectHeaders {
     override(ex, q, "response-content-encoding", "Content-Encoding");
   }
 
+  /** When a lifecycle rule expires an object, and which: {@code expiry-date="<RFC 1123 date>", rule-id="<ID>"}. */
+  public static final String EXPIRATION = "x-amz-expiration";
+
+  /**
+   * Sets {@link #EXPIRATION} on a response about object {@code key}, {@code info} (a GET, a HEAD, or the write
+   * that stored it) when an enabled rule of its bucket's lifecycle expires it, as S3 does. A
+   * backend without lifecycle rules sets nothing.
+   */
+  static void writeExpiration(S3Exchange ex, ObjectBackend backend, String bucket, String key, ObjectInfo info) throws S3Exception {
+    java.util.Optional<String> json;
+    try {
+      json = backend.bucketLifecycle(bucket);
+    } catch (S3Exception e) {
+      if (e.error() == S3Error.NotImplemented) return;
+      throw e;
+    }
+    if (json.isEmpty()) return;
+    io.cairn.core.access.BucketLifecycle.expiry(io.cairn.core.access.BucketLifecycle.parse(json.get()), key, info.size(),
+            info.lastModifiedMillis(), ObjectTagging.of(info), backend.lifecycleDayMillis())
+        .ifPresent(e -> ex.setHeader(EXPIRATION, "expiry-date=\"" + HttpDates.rfc1123(e.atMillis()) + "\", rule-id=\""
+            + e.ruleId().replace("\\", "\\\\").replace("\"", "\\\"") + "\""));
+  }
+
   /** Answers a write with the server-side encryption the stored object got, if any. */
   public static void writeEncryption(S3Exchange ex, java.util.Map<String, String> storedHeaders) {
     String sse = storedHeaders.get(SSE);

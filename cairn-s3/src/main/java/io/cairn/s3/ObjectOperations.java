@@ -58,6 +58,7 @@ final class ObjectOperations {
     ex.setHeader("ETag", ObjectHeaders.quote(info.etag()));
     sse.ifPresent(k -> sseHeaders(ex, k));
     ObjectHeaders.writeEncryption(ex, info.otherHeaders());
+    ObjectHeaders.writeExpiration(ex, backend, bucket, key, info);
     ex.sendEmpty(200);
   }
 
@@ -115,6 +116,7 @@ final class ObjectOperations {
       throw e;
     }
     ObjectHeaders.write(ex, info);
+    ObjectHeaders.writeExpiration(ex, backend, bucket, key, stored);
     sse.ifPresent(k -> sseHeaders(ex, k));
     long offset = range.map(ByteRange::first).orElse(0L);
     long length = range.map(ByteRange::length).orElse(info.size());
@@ -318,6 +320,7 @@ final class ObjectOperations {
     ObjectInfo stored = copyThroughPipe(handle, 0, src.size(), ex.requestId(),
         body -> backend.putObject(bucket, key, request, body));
     ObjectHeaders.writeEncryption(ex, stored.otherHeaders());
+    ObjectHeaders.writeExpiration(ex, backend, bucket, key, stored);
     byte[] xml = XmlWriter.document("CopyObjectResult")
         .element("LastModified", HttpDates.iso8601(stored.lastModifiedMillis()))
         .element("ETag", ObjectHeaders.quote(stored.etag()))

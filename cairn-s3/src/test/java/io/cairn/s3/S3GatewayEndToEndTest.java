@@ -136,6 +136,73 @@ class S3GatewayEndToEndTest {
         .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).isEqualTo(404));
   }
 
+  /**
+   * {@code x-amz-expiration} as S3 sends it: on a PUT, a CopyObject, a CompleteMultipartUpload, a
+   * GET and a HEAD of an object an enabled rule expires, naming the rule that expires it soonest,
+   * at midnight UTC after the days; none for an object no enabled rule selects.
+   */
+  @Test
+  void objectsARuleExpiresSayWhenAndByWhichRule() {
+    S3Client s3 = defaultClient;
+    String bucket = newBucket(s3);
+    s3.putBucketLifecycleConfiguration(r -> r.bucket(bucket).lifecycleConfiguration(c -> c.rules(
+        software.amazon.awssdk.services.s3.model.LifecycleRule.builder().id("logs-rule")
+            .status(software.amazon.awssdk.services.s3.model.ExpirationStatus.ENABLED)
+            .filter(f -> f.prefix("logs/")).expiration(e -> e.days(3)).build(),
+        software.amazon.awssdk.services.s3.model.LifecycleRule.builder().id("tagged")
+            .status(software.amazon.awssdk.services.s3.model.ExpirationStatus.ENABLED)
+            .filter(f -> f.tag(t -> t.key("expire").value("soon"))).expiration(e -> e.days(1)).build(),
+        software.amazon.awssdk.services.s3.model.LifecycleRule.builder().id("dated")
+            .status(software.amazon.awssdk.services.s3.model.ExpirationStatus.ENABLED)
+            .filter(f -> f.prefix("dated/")).expiration(e -> e.date(java.time.Instant.parse("2030-01-01T00:00:00Z"))).build(),
+        software.amazon.awssdk.services.s3.model.LifecycleRule.builder().id("off")
+            .status(software.amazon.awssdk.services.s3.model.ExpirationStatus.DISABLED)
+            .filter(f -> f.prefix("keep/")).expiration(e -> e.days(1)).build())));
+
+    String put = s3.putObject(r -> r.bucket(bucket).key("logs/a"), RequestBody.fromString("a")).expiration();
+    HeadObjectResponse head = s3.headObject(r -> r.bucket(bucket).key("logs/a"));
+    assertExpiresAfterDays(put, head.lastModified(), 3, "logs-rule");
+    assertThat(head.expiration()).isEqualTo(put);
+    assertThat(s3.getObjectAsBytes(r -> r.bucket(bucket).key("logs/a")).response().expiration()).isEqualTo(put);
+
+    // Two rules select it: the one that expires it first is named.
+    s3.putObject(r -> r.bucket(bucket).key("logs/t").tagging("expire=soon"), RequestBody.fromString("t"));
+    HeadObjectResponse tagged = s3.headObject(r -> r.bucket(bucket).key("logs/t"));
+    assertExpiresAfterDays(tagged.expiration(), tagged.lastModified(), 1, "tagged");
+
+    assertThat(s3.putObject(r -> r.bucket(bucket).key("dated/d"), RequestBody.fromString("d")).expiration())
+        .isEqualTo("expiry-date=\"Tue, 01 Jan 2030 00:00:00 GMT\", rule-id=\"dated\"");
+    assertThat(s3.putObject(r -> r.bucket(bucket).key("keep/k"), RequestBody.fromString("k")).expiration())
+        .as("a disabled rule expires nothing").isNull();
+    assertThat(s3.headObject(r -> r.bucket(bucket).key("keep/k")).expiration()).isNull();
+
+    CopyObjectResponse copy = s3.copyObject(r -> r.sourceBucket(bucket).sourceKey("keep/k").destinationBucket(bucket).destinationKey("logs/copy"));
+    assertExpiresAfterDays(copy.expiration(), copy.copyObjectResult().lastModified(), 3, "logs-rule");
+
+    String upload = s3.createMultipartUpload(r -> r.bucket(bucket).key("logs/mp")).uploadId();
+    String etag = s3.uploadPart(r -> r.bucket(bucket).key("logs/mp").uploadId(upload).partNumber(1), RequestBody.fromString("part")).eTag();
+    String completed = s3.completeMultipartUpload(r -> r.bucket(bucket).key("logs/mp").uploadId(upload)
+        .multipartUpload(CompletedMultipartUpload.builder().parts(CompletedPart.builder().partNumber(1).eTag(etag).build()).build()))
+        .expiration();
+    assertExpiresAfterDays(completed, s3.headObject(r -> r.bucket(bucket).key("logs/mp")).lastModified(), 3, "logs-rule");
+
+    s3.deleteBucketLifecycle(r -> r.bucket(bucket));
+    assertThat(s3.headObject(r -> r.bucket(bucket).key("logs/a")).expiration()).as("with the rules gone").isNull();
+  }
+
+  /** {@code header} names {@code rule} and the first midnight UTC at least {@code days} after {@code written} (to the second). */
+  private static void assertExpiresAfterDays(String header, java.time.Instant written, int days, String rule) {
+    assertThat(header).as("x-amz-expiration").isNotNull();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("expiry-date=\"([^\"]+)\", rule-id=\"([^\"]*)\"").matcher(header);
+    assertThat(m.matches()).as("x-amz-expiration %s", header).isTrue();
+    assertThat(m.group(2)).isEqualTo(rule);
+    java.time.Instant at = java.time.ZonedDateTime.parse(m.group(1), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+    java.time.Instant earliest = written.plus(java.time.Duration.ofDays(days));
+    assertThat(at).as("a midnight UTC").isEqualTo(at.truncatedTo(java.time.temporal.ChronoUnit.DAYS));
+    // Last-Modified is to the second: the object was written up to a second after it.
+    assertThat(at).isAfterOrEqualTo(earliest).isBefore(earliest.plus(java.time.Duration.ofDays(1)).plusSeconds(1));
+  }
+
   @Test
   void invalidBucketNamesAreRejected() throws Exception {
     for (String name : List.of("Bad_Name", "192.168.1.1", "ab", "-abc", "a..b", "x".repeat(64))) {

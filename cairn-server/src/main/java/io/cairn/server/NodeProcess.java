@@ -150,7 +150,7 @@ public final class NodeProcess implements AutoCloseable {
             records = new io.cairn.server.backup.BackupView(node.partitionClient(), marks);
         }
         ClusterObjectBackend backend = new ClusterObjectBackend(node, c.chunkSizeBytes(), Clock.systemUTC(), sse, c.bucketsPerUserMax(),
-                records, marks);
+                records, marks).withLifecycleDay(c.lifecycleDaySeconds() * 1000);
         if (c.backupSite()) {
             backupSite = new io.cairn.server.backup.BackupSite(node, marks, bucket -> shownEmpty(backend, bucket)).start();
             resources.add(backupSite);
@@ -163,7 +163,7 @@ public final class NodeProcess implements AutoCloseable {
                 c.failedSignaturesPerMinute(), c.minUploadBytesPerSecond(),
                 c.requestDeadlineSeconds() * 1000, c.userRequestsPerSecond()), backend, admin, Clock.systemUTC(), publicTls);
         resources.add(gateway);
-        resources.add(new LifecyclePass(backend, node.mapView(), nodeId, c.lifecycleDaySeconds() * 1000, Clock.systemUTC()).start());
+        resources.add(new LifecyclePass(backend, node.mapView(), nodeId, backend.lifecycleDayMillis(), Clock.systemUTC()).start());
         log.info("node {} ready: S3 on {}://{}", nodeId, publicTls == null ? "http" : "https", c.publicAddress());
     }
 

@@ -28,7 +28,8 @@ import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
  * Lifecycle rules on 3 real nodes whose rules' day lasts 2 s ({@code lifecycle_day_seconds}): a
  * configuration set through one node is read through another; the objects a rule expires (by
  * prefix, by prefix and tag) are deleted, and their incomplete multipart uploads aborted, while
- * objects no enabled rule selects stay; an object written again is judged from its new time; with
+ * objects no enabled rule selects stay; an object written again is judged from its new time (and
+ * its PUT says when it expires, and by which rule, in {@code x-amz-expiration}); with
  * the rules deleted nothing more goes; a transition is not implemented and a rule S3 refuses is refused.
  */
 @ExtendWith(NodeLogsOnFailure.class)
@@ -117,8 +118,15 @@ class LifecycleTest {
         }
 
         // An object written again is judged from its new time: it stays for a day, then goes.
-        s3.putObject(r -> r.bucket(bucket).key("logs/a"), RequestBody.fromString("again"));
+        long before = System.currentTimeMillis();
+        String expiration = s3.putObject(r -> r.bucket(bucket).key("logs/a"), RequestBody.fromString("again")).expiration();
         long written = System.nanoTime();
+        // The gateway says when, by the rules' day (2 s here, so not rounded to midnight), and by which rule.
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("expiry-date=\"([^\"]+)\", rule-id=\"logs\"").matcher(expiration);
+        assertThat(m.matches()).as("x-amz-expiration %s", expiration).isTrue();
+        long expiresAt = java.time.ZonedDateTime.parse(m.group(1), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+        assertThat(expiresAt).as("expiry-date, to the second").isBetween(before + DAY_SECONDS * 1000 - 1000,
+                System.currentTimeMillis() + DAY_SECONDS * 1000);
         Awaitility.await("the rewritten object goes a day after it was written").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100)).until(() -> !exists(other, bucket, "logs/a"));
         assertThat((System.nanoTime() - written) / 1e9).as("seconds before the rewritten object went")
@@ -128,7 +136,8 @@ class LifecycleTest {
         Awaitility.await("the configuration is gone on another node").atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThatThrownBy(() -> other.getBucketLifecycleConfiguration(r -> r.bucket(bucket)))
                         .satisfies(e -> assertThat(((S3Exception) e).awsErrorDetails().errorCode()).isEqualTo("NoSuchLifecycleConfiguration")));
-        s3.putObject(r -> r.bucket(bucket).key("logs/late"), RequestBody.fromString("late"));
+        assertThat(s3.putObject(r -> r.bucket(bucket).key("logs/late"), RequestBody.fromString("late")).expiration())
+                .as("x-amz-expiration with the rules deleted").isNull();
         sleep(2 * DAY_SECONDS * 1000 + 500);
         assertThat(exists(other, bucket, "logs/late")).as("an object after the rules were deleted").isTrue();
     }

@@ -157,16 +157,31 @@ public final class BucketLifecycle {
         return RuleListJson.write(checked(rules));
     }
 
+    /** When an object expires, and the ID of the rule that expires it then (empty for a rule without one). */
+    public record Expiry(long atMillis, String ruleId) {}
+
     /** When the object expires under the first of {@code rules} that selects it and expires it soonest, or {@link Long#MAX_VALUE}. */
     public static long expiresAtMillis(List<Rule> rules, String key, long size, long lastModifiedMillis, Map<String, String> tags,
                                        long dayMillis) {
-        long at = Long.MAX_VALUE;
+        return expiry(rules, key, size, lastModifiedMillis, tags, dayMillis).map(Expiry::atMillis).orElse(Long.MAX_VALUE);
+    }
+
+    /**
+     * When the object expires, under the first of {@code rules} that selects it and expires it
+     * soonest; empty when no enabled rule expires it. What S3 answers in {@code x-amz-expiration}.
+     */
+    public static java.util.Optional<Expiry> expiry(List<Rule> rules, String key, long size, long lastModifiedMillis,
+                                                     Map<String, String> tags, long dayMillis) {
+        Expiry soonest = null;
         for (Rule r : rules) {
             if (r.selects(key, size, tags)) {
-                at = Math.min(at, r.expiresAtMillis(lastModifiedMillis, dayMillis));
+                long at = r.expiresAtMillis(lastModifiedMillis, dayMillis);
+                if (at != Long.MAX_VALUE && (soonest == null || at < soonest.atMillis())) {
+                    soonest = new Expiry(at, r.id() == null ? "" : r.id());
+                }
             }
         }
-        return at;
+        return java.util.Optional.ofNullable(soonest);
     }
 
     /** When an upload of {@code key} begun at {@code initiatedMillis} is aborted under {@code rules}, or {@link Long#MAX_VALUE}. */

@@ -4,6 +4,7 @@ import static io.cairn.server.gateway.ObjectKeys.*;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cairn.core.access.BucketAccess;
+import io.cairn.core.access.BucketLifecycle;
 import io.cairn.core.map.BucketInfo;
 import io.cairn.core.access.BucketPolicy;
 import io.cairn.core.access.RequestContext;
@@ -323,6 +324,23 @@ public final class ClusterObjectBackend implements ObjectBackend {
     public void setBucketCors(String bucket, String corsJsonOrNull) throws S3Exception {
         bucket(bucket);
         changeBucket(bucket, new MetaCommand.SetBucketCors(bucket, corsJsonOrNull), "CORS configuration");
+    }
+
+    /** How long a day of the lifecycle rules lasts here: as long as the lifecycle pass's day ({@code lifecycle_day_seconds}). */
+    private volatile long lifecycleDayMillis = BucketLifecycle.DAY_MILLIS;
+
+    /** Sets the day by which this gateway says when a rule expires an object ({@code x-amz-expiration}): the lifecycle pass's. */
+    public ClusterObjectBackend withLifecycleDay(long dayMillis) {
+        if (dayMillis <= 0) {
+            throw new IllegalArgumentException("a lifecycle day lasts more than nothing: " + dayMillis + " ms");
+        }
+        this.lifecycleDayMillis = dayMillis;
+        return this;
+    }
+
+    @Override
+    public long lifecycleDayMillis() {
+        return lifecycleDayMillis;
     }
 
     @Override
