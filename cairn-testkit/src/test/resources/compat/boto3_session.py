@@ -155,6 +155,19 @@ def _():
         assert f.read() == data
     etag = s3.head_object(Bucket=BUCKET, Key="big.bin")["ETag"]
     assert etag.endswith('-3"'), etag
+    # Each part by its number: its bytes, the whole object's ETag, the parts' count; none past the last.
+    sizes = [5 * 1024 * 1024, 5 * 1024 * 1024, 2 * 1024 * 1024 + 321]
+    offset = 0
+    for n, size in enumerate(sizes, start=1):
+        head = s3.head_object(Bucket=BUCKET, Key="big.bin", PartNumber=n)
+        assert head["PartsCount"] == 3 and head["ContentLength"] == size and head["ETag"] == etag, head
+        part = s3.get_object(Bucket=BUCKET, Key="big.bin", PartNumber=n)
+        assert part["ResponseMetadata"]["HTTPStatusCode"] == 206 and part["PartsCount"] == 3, part
+        assert part["Body"].read() == data[offset:offset + size], n
+        offset += size
+    assert error_code(lambda: s3.get_object(Bucket=BUCKET, Key="big.bin", PartNumber=4)) == "InvalidPart"
+    attributes = s3.get_object_attributes(Bucket=BUCKET, Key="big.bin", ObjectAttributes=["ObjectParts"])
+    assert [(p["PartNumber"], p["Size"]) for p in attributes["ObjectParts"]["Parts"]] == [(1, sizes[0]), (2, sizes[1]), (3, sizes[2])], attributes
 
 
 @step("copy_object with COPY and REPLACE metadata")

@@ -107,21 +107,15 @@ final class ObjectOperations {
       }
       case PROCEED -> { }
     }
-    checkPartNumber(ex.query().first("partNumber"), info);
-    Optional<ByteRange> range;
-    try {
-      range = ByteRange.parse(ex.header("range"), info.size());
-    } catch (S3Exception e) {
-      ex.setHeader("Content-Range", "bytes */" + info.size());
-      throw e;
-    }
+    Slice slice = partOrRange(ex, stored, info);
     ObjectHeaders.write(ex, info);
     ObjectHeaders.writeExpiration(ex, backend, bucket, key, stored);
     sse.ifPresent(k -> sseHeaders(ex, k));
-    long offset = range.map(ByteRange::first).orElse(0L);
-    long length = range.map(ByteRange::length).orElse(info.size());
-    range.ifPresent(r -> ex.setHeader("Content-Range", r.contentRange(info.size())));
-    int status = range.isPresent() ? 206 : 200;
+    long offset = slice.offset();
+    long length = slice.length();
+    if (slice.partsCount() > 0) ex.setHeader("x-amz-mp-parts-count", Integer.toString(slice.partsCount()));
+    if (slice.partial() && length > 0) ex.setHeader("Content-Range", new ByteRange(offset, offset + length - 1).contentRange(info.size()));
+    int status = slice.partial() ? 206 : 200;
     if (!withBody) {
       ex.setHeader("Content-Length", Long.toString(length));
       ex.sendEmpty(status);
@@ -141,13 +135,31 @@ final class ObjectOperations {
   }
 
   /**
-   * GetObject and HeadObject with {@code partNumber}: an object stored in one piece is its own part 1
-   * (S3 answers InvalidPart for any other). Part boundaries of multipart objects are not kept, so
-   * part 1 of one is answered with the whole object and no parts count, which clients read as an
-   * object of one part; a later part is NotImplemented.
+   * What a GET or HEAD serves of an object: all of it ({@code partial} false), a range of it, or
+   * one part; {@code partsCount} is the object's parts when a part was asked for (0: not said).
    */
-  private static void checkPartNumber(String value, ObjectInfo info) throws S3Exception {
-    if (value == null) return;
+  private record Slice(long offset, long length, boolean partial, int partsCount) {}
+
+  /**
+   * The slice of {@code info} (as served: an SSE-C object's plaintext) that the request's
+   * {@code Range} or {@code partNumber} asks for. With {@code partNumber}, as in S3: an object
+   * completed from a multipart upload serves that part (206, with {@code x-amz-mp-parts-count});
+   * one stored in one piece is its own part 1 (the whole object); a part past the last is
+   * InvalidPart; a Range as well is InvalidRequest. A multipart object completed before its
+   * parts' sizes were kept serves its whole self as part 1, and any later part is NotImplemented.
+   */
+  private static Slice partOrRange(S3Exchange ex, ObjectInfo stored, ObjectInfo info) throws S3Exception {
+    String value = ex.query().first("partNumber");
+    if (value == null) {
+      Optional<ByteRange> range;
+      try {
+        range = ByteRange.parse(ex.header("range"), info.size());
+      } catch (S3Exception e) {
+        ex.setHeader("Content-Range", "bytes */" + info.size());
+        throw e;
+      }
+      return range.map(r -> new Slice(r.first(), r.length(), true, 0)).orElse(new Slice(0, info.size(), false, 0));
+    }
     int partNumber;
     try {
       partNumber = Integer.parseInt(value.strip());
@@ -158,11 +170,27 @@ final class ObjectOperations {
       throw new S3Exception(S3Error.InvalidArgument,
           "partNumber must be an integer between 1 and " + MultipartOperations.PART_NUMBER_MAX);
     }
-    if (partNumber == 1) return;
-    if (info.etag().indexOf('-') < 0) {
-      throw new S3Exception(S3Error.InvalidPart, "the requested part number is not satisfiable: the object has one part");
+    if (ex.header("range") != null) {
+      throw new S3Exception(S3Error.InvalidRequest, "Cannot specify both Range header and partNumber query parameter");
     }
-    throw new S3Exception(S3Error.NotImplemented, "reading one part of a multipart object is not implemented");
+    ObjectParts parts = storedParts(stored);
+    if (parts == null) {
+      if (partNumber == 1) return new Slice(0, info.size(), false, 0);
+      if (info.etag().indexOf('-') < 0) {
+        throw new S3Exception(S3Error.InvalidPart, "the requested partnumber is not satisfiable: the object has one part");
+      }
+      throw new S3Exception(S3Error.NotImplemented,
+          "this object was completed before Cairn kept its parts' sizes: only its part 1 (the whole object) can be read by number");
+    }
+    long[] part = parts.offsetAndLength(partNumber);
+    if (part == null) {
+      throw new S3Exception(S3Error.InvalidPart, "the requested partnumber is not satisfiable: the object has " + parts.count() + " parts");
+    }
+    if (parts.total() != info.size()) {
+      throw new S3Exception(S3Error.InternalError, "the object's stored part sizes add up to " + parts.total() + " bytes, not its "
+          + info.size());
+    }
+    return new Slice(part[0], part[1], true, parts.count());
   }
 
   /** The attributes GetObjectAttributes answers, as {@code x-amz-object-attributes} names them. */
@@ -172,9 +200,11 @@ final class ObjectOperations {
   /**
    * GetObjectAttributes: what {@code x-amz-object-attributes} asks for of ETag (without quotes),
    * ObjectParts, StorageClass and ObjectSize, from the object's metadata alone. Cairn keeps no
-   * x-amz-checksum-* of a stored object nor its parts' boundaries, so Checksum is left out (as S3
-   * leaves it out for an object stored without one) and a multipart object's ObjectParts gives its
-   * parts' count only. An SSE-C object needs its key, and its size is the plaintext's.
+   * x-amz-checksum-* of a stored object, so Checksum is left out (as S3 leaves it out for an
+   * object stored without one). A multipart object's ObjectParts gives its parts' count and its
+   * parts (number and size), a page of them after {@code x-amz-part-number-marker}, at most
+   * {@code x-amz-max-parts} (1,000 unless it says fewer); one completed before its parts' sizes
+   * were kept gives the count only. An SSE-C object needs its key, and its size is the plaintext's.
    */
   void attributes(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {
     String header = ex.header("x-amz-object-attributes");
@@ -196,12 +226,46 @@ final class ObjectOperations {
     if (wanted.contains("ETag")) xml.element("ETag", stored.etag());
     int dash = stored.etag().lastIndexOf('-');
     if (wanted.contains("ObjectParts") && dash > 0 && stored.etag().substring(dash + 1).chars().allMatch(Character::isDigit)) {
-      xml.start("ObjectParts").element("PartsCount", Long.parseLong(stored.etag().substring(dash + 1))).end();
+      xml.start("ObjectParts").element("PartsCount", Long.parseLong(stored.etag().substring(dash + 1)));
+      ObjectParts parts = storedParts(stored);
+      if (parts != null) {
+        int marker = attributesNumber(ex, "x-amz-part-number-marker", 0, MultipartOperations.PART_NUMBER_MAX);
+        int max = attributesNumber(ex, "x-amz-max-parts", 1000, 1000);
+        int last = Math.min(parts.count(), marker + max);
+        xml.element("PartNumberMarker", marker).element("NextPartNumberMarker", Math.max(marker, last)).element("MaxParts", max)
+            .element("IsTruncated", last < parts.count());
+        for (int n = marker + 1; n <= last; n++) {
+          xml.start("Part").element("PartNumber", n).element("Size", parts.offsetAndLength(n)[1]).end();
+        }
+      }
+      xml.end();
     }
     if (wanted.contains("StorageClass")) xml.element("StorageClass", "STANDARD");
     if (wanted.contains("ObjectSize")) xml.element("ObjectSize", size);
     ex.setHeader("Last-Modified", HttpDates.rfc1123(stored.lastModifiedMillis()));
     ex.sendXml(200, xml.toBytes());
+  }
+
+  /** The parts kept with {@code stored}, or null for none; InternalError when what is stored cannot be read. */
+  private static ObjectParts storedParts(ObjectInfo stored) throws S3Exception {
+    try {
+      return ObjectParts.of(stored.otherHeaders());
+    } catch (RuntimeException e) {
+      throw new S3Exception(S3Error.InternalError, "the object's stored part sizes cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** A whole number header of GetObjectAttributes, from 0 to {@code max}; {@code absent} when it is not sent. */
+  private static int attributesNumber(S3Exchange ex, String header, int absent, int max) throws S3Exception {
+    String v = ex.header(header);
+    if (v == null) return absent;
+    try {
+      int n = Integer.parseInt(v.strip());
+      if (n >= 0 && n <= max) return n;
+    } catch (NumberFormatException e) {
+      // refused below, with the header's name
+    }
+    throw new S3Exception(S3Error.InvalidArgument, header + " must be a whole number from 0 to " + max + ", not '" + v + "'");
   }
 
   /** GetObjectTagging: the object's tags (an empty set when it has none). */

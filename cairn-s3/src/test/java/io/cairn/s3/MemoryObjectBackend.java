@@ -285,6 +285,7 @@ final class MemoryObjectBackend implements ObjectBackend {
     Upload u = upload(bucket, key, uploadId);
     ByteArrayOutputStream all = new ByteArrayOutputStream();
     ByteArrayOutputStream md5s = new ByteArrayOutputStream();
+    List<Long> sizes = new java.util.ArrayList<>();
     for (int i = 0; i < parts.size(); i++) {
       CompletedPart cp = parts.get(i);
       Part p = u.parts().get(cp.partNumber());
@@ -295,12 +296,14 @@ final class MemoryObjectBackend implements ObjectBackend {
         throw new S3Exception(S3Error.EntityTooSmall, "a part other than the last is smaller than 5 MiB");
       }
       all.writeBytes(p.data());
+      sizes.add((long) p.data().length);
       md5s.writeBytes(HexFormat.of().parseHex(p.info().etag()));
     }
     String etag = md5Hex(md5s.toByteArray()) + "-" + parts.size();
     byte[] data = all.toByteArray();
-    ObjectInfo info = new ObjectInfo(key, data.length, etag, now(), u.req().contentType(), u.req().userMetadata(),
-        u.req().otherHeaders());
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>(u.req().otherHeaders());
+    headers.put(ObjectParts.HEADER, ObjectParts.encode(sizes));
+    ObjectInfo info = new ObjectInfo(key, data.length, etag, now(), u.req().contentType(), u.req().userMetadata(), headers);
     bucket(bucket).objects().put(key, new StoredObject(info, data));
     uploads.remove(uploadId);
     return info;

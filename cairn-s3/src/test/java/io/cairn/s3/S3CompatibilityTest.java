@@ -167,6 +167,19 @@ class S3CompatibilityTest {
         ObjectAttributes.OBJECT_SIZE));
     assertThat(mp.objectParts().totalPartsCount()).isEqualTo(parts);
     assertThat(mp.objectSize()).isEqualTo((parts - 1) * 5L * 1024 * 1024 + 10);
+    assertThat(mp.objectParts().parts()).extracting(p -> p.partNumber() + ":" + p.size())
+        .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, parts)
+            .mapToObj(n -> n + ":" + (n < parts ? 5 * 1024 * 1024 : 10)).toList());
+    assertThat(mp.objectParts().isTruncated()).isFalse();
+    // A page of one part after part 1.
+    var page = s3.getObjectAttributes(b -> b.bucket(bucket).key("mp").objectAttributes(ObjectAttributes.OBJECT_PARTS)
+        .maxParts(1).partNumberMarker(1));
+    assertThat(page.objectParts().parts()).extracting(p -> p.partNumber() + ":" + p.size()).containsExactly("2:" + (2 < parts ? 5 * 1024 * 1024 : 10));
+    assertThat(page.objectParts().isTruncated()).isEqualTo(parts > 2);
+    assertThat(page.objectParts().nextPartNumberMarker()).isEqualTo(2);
+    assertThat(page.objectParts().maxParts()).isEqualTo(1);
+    assertThatThrownBy(() -> s3.getObjectAttributes(b -> b.bucket(bucket).key("mp").objectAttributes(ObjectAttributes.OBJECT_PARTS)
+        .maxParts(-1))).satisfies(e -> assertThat(errorCode(e)).isEqualTo("InvalidArgument"));
 
     assertThatThrownBy(() -> s3.getObjectAttributes(b -> b.bucket(bucket).key("missing").objectAttributes(ObjectAttributes.E_TAG)))
         .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).isEqualTo(404));
@@ -199,6 +212,60 @@ class S3CompatibilityTest {
     s3.putObject(b -> b.bucket(bucket).key("k"), RequestBody.fromString("body"));
     assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("k").partNumber(1)).asUtf8String()).isEqualTo("body");
     assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key("k").partNumber(2)))
+        .satisfies(e -> assertThat(errorCode(e)).isEqualTo("InvalidPart"));
+  }
+
+  /**
+   * GET and HEAD with partNumber of an object completed from parts: that part's bytes (206, with
+   * Content-Range), the whole object's ETag, and the parts' count; a part past the last is
+   * InvalidPart, and a Range beside it InvalidRequest (as s3-tests' test_multipart_get_part has it).
+   */
+  @Test
+  void partNumberOfAMultipartObjectIsThatPart() throws Exception {
+    String bucket = newBucket();
+    int[] sizes = {5 * 1024 * 1024, 5 * 1024 * 1024, 5 * 1024 * 1024 + 3, 1024 * 1024};
+    byte[][] data = new byte[sizes.length][];
+    String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key("mp")).uploadId();
+    List<CompletedPart> done = new java.util.ArrayList<>();
+    for (int i = 0; i < sizes.length; i++) {
+      data[i] = new byte[sizes[i]];
+      random.nextBytes(data[i]);
+      int n = i + 1;
+      byte[] bytes = data[i];
+      String e = s3.uploadPart(b -> b.bucket(bucket).key("mp").uploadId(uploadId).partNumber(n), RequestBody.fromBytes(bytes)).eTag();
+      done.add(CompletedPart.builder().partNumber(n).eTag(e).build());
+    }
+    assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key("mp").partNumber(1)))
+        .as("a part before the upload is complete").satisfies(e -> assertThat(errorCode(e)).isEqualTo("NoSuchKey"));
+    String etag = s3.completeMultipartUpload(b -> b.bucket(bucket).key("mp").uploadId(uploadId).multipartUpload(m -> m.parts(done))).eTag();
+    long total = java.util.Arrays.stream(sizes).asLongStream().sum();
+    long offset = 0;
+    for (int i = 0; i < sizes.length; i++) {
+      int n = i + 1;
+      var head = s3.headObject(b -> b.bucket(bucket).key("mp").partNumber(n));
+      assertThat(head.partsCount()).isEqualTo(sizes.length);
+      assertThat(head.eTag()).isEqualTo(etag);
+      assertThat(head.contentLength()).isEqualTo(sizes[i]);
+      var got = s3.getObjectAsBytes(b -> b.bucket(bucket).key("mp").partNumber(n));
+      assertThat(got.response().partsCount()).isEqualTo(sizes.length);
+      assertThat(got.response().eTag()).isEqualTo(etag);
+      assertThat(got.response().contentRange()).isEqualTo("bytes " + offset + "-" + (offset + sizes[i] - 1) + "/" + total);
+      assertThat(got.asByteArray()).as("part %d", n).isEqualTo(data[i]);
+      offset += sizes[i];
+    }
+    var whole = s3.getObjectAsBytes(b -> b.bucket(bucket).key("mp"));
+    assertThat(whole.response().partsCount()).as("a GET of the whole object does not count its parts").isNull();
+    assertThat(whole.response().contentLength()).isEqualTo(total);
+    assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key("mp").partNumber(sizes.length + 1)))
+        .satisfies(e -> assertThat(errorCode(e)).isEqualTo("InvalidPart"));
+    assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key("mp").partNumber(2).range("bytes=0-9")))
+        .satisfies(e -> assertThat(errorCode(e)).isEqualTo("InvalidRequest"));
+    // A copy is an object of one piece: its part 1 is all of it.
+    s3.copyObject(b -> b.sourceBucket(bucket).sourceKey("mp").destinationBucket(bucket).destinationKey("copy"));
+    var copy = s3.getObjectAsBytes(b -> b.bucket(bucket).key("copy").partNumber(1));
+    assertThat(copy.response().partsCount()).isNull();
+    assertThat(copy.response().contentLength()).isEqualTo(total);
+    assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key("copy").partNumber(2)))
         .satisfies(e -> assertThat(errorCode(e)).isEqualTo("InvalidPart"));
   }
 

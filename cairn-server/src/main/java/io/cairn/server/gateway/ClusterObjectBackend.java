@@ -29,6 +29,7 @@ import io.cairn.s3.ObjectBackend;
 import io.cairn.s3.ObjectHandle;
 import io.cairn.s3.ObjectHeaders;
 import io.cairn.s3.ObjectInfo;
+import io.cairn.s3.ObjectParts;
 import io.cairn.s3.ObjectTagging;
 import io.cairn.s3.PartInfo;
 import io.cairn.s3.PutRequest;
@@ -996,6 +997,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
             stored.put(p.partNumber(), p);
         }
         List<ObjectEntry.ChunkRef> chunks = new ArrayList<>();
+        List<Long> partSizes = new ArrayList<>();
         MessageDigest etagOfEtags = md5();
         long size = 0;
         int previous = 0;
@@ -1016,9 +1018,13 @@ public final class ClusterObjectBackend implements ObjectBackend {
             chunks.addAll(p.chunks());
             etagOfEtags.update(HexFormat.of().parseHex(p.etag()));
             size += p.size();
+            partSizes.add(p.size());
         }
         String etag = HexFormat.of().formatHex(etagOfEtags.digest()) + "-" + requested.size();
-        ObjectEntry entry = new ObjectEntry(size, etag, clock.millis(), u.contentType(), u.userMetadata(), u.headers(), uploadId, chunks);
+        // The parts' sizes go with the object, so that a GET of one part (partNumber) finds it.
+        Map<String, String> headers = new java.util.LinkedHashMap<>(u.headers());
+        headers.put(ObjectParts.HEADER, ObjectParts.encode(partSizes));
+        ObjectEntry entry = new ObjectEntry(size, etag, clock.millis(), u.contentType(), u.userMetadata(), headers, uploadId, chunks);
         commit(b, pool, key, entry, null);
         // Parts not used by the object are freed, then the upload's records.
         java.util.Set<Integer> used = new java.util.HashSet<>();
