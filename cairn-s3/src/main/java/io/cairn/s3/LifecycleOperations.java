@@ -123,8 +123,14 @@ final class LifecycleOperations {
       noncurrentDays = integer(n, "NoncurrentDays");
       if (noncurrentDays == null) throw new S3Exception(S3Error.MalformedXML, "NoncurrentVersionExpiration needs NoncurrentDays");
     }
+    // A rule sent without an ID gets one, as S3 gives it (48 characters).
+    String id = text(r, "ID");
+    if (id == null || id.isBlank()) {
+      id = java.util.Base64.getEncoder().encodeToString(java.util.UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+          .replace("=", "");
+    }
     try {
-      return new BucketLifecycle.Rule(text(r, "ID"), status.equals("Enabled"), prefix, legacyPrefix != null ? Boolean.TRUE : null,
+      return new BucketLifecycle.Rule(id, status.equals("Enabled"), prefix, legacyPrefix != null ? Boolean.TRUE : null,
           tags, greater, less, days, date == null ? null : normalDate(date), deleteMarker, abortDays, noncurrentDays);
     } catch (IllegalArgumentException e) {
       throw new S3Exception(S3Error.InvalidArgument, e.getMessage());

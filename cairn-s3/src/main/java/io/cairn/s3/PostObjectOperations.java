@@ -87,7 +87,7 @@ final class PostObjectOperations {
     }
     ObjectKeyRule.check(key);
     if (policy != null) {
-      policy.check(fields, bucket, now);
+      policy.check(fields, bucket, now, key);
     }
     Map<String, String> headers = headersOf(fields);
     S3RequestHandler.refuseServerSideEncryption(headers, false, sseS3Available);

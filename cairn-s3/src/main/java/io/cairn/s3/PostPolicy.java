@@ -155,17 +155,17 @@ final class PostPolicy {
    * fields} (lower-case names; {@code bucket} is the bucket posted to), and no field that no condition
    * names. The file's length is checked as it is read ({@link #lengthRange}).
    */
-  void check(Map<String, String> fields, String bucket, Instant now) throws S3Exception {
+  void check(Map<String, String> fields, String bucket, Instant now, String storedKey) throws S3Exception {
     if (!now.isBefore(expiration)) throw denied("Policy expired.");
     for (Condition c : conditions) {
       switch (c) {
         case Equals e -> {
-          String v = valueOf(e.name(), fields, bucket);
-          if (v == null || !v.equals(e.value())) throw denied("Policy Condition failed: " + e.text());
+          if (!holds(e.name(), fields, bucket, storedKey, v -> v.equals(e.value()))) throw denied("Policy Condition failed: " + e.text());
         }
         case StartsWith s -> {
-          String v = valueOf(s.name(), fields, bucket);
-          if (v == null || !startsWith(s.name(), v, s.prefix())) throw denied("Policy Condition failed: " + s.text());
+          if (!holds(s.name(), fields, bucket, storedKey, v -> startsWith(s.name(), v, s.prefix()))) {
+            throw denied("Policy Condition failed: " + s.text());
+          }
         }
         case LengthRange r -> { }
       }
@@ -178,6 +178,19 @@ final class PostPolicy {
       if (!named) extra.add(name);
     }
     if (!extra.isEmpty()) throw denied("Extra input fields: " + String.join(", ", extra));
+  }
+
+  /**
+   * Whether a condition on field {@code name} holds: on the field as sent, or, for {@code key},
+   * on the key the object is stored under ({@code ${filename}} replaced by the file's name), so
+   * that {@code ["starts-with", "$key", "uploads/"]} admits {@code uploads/${filename}} and
+   * {@code ${filename}} alike.
+   */
+  private static boolean holds(String name, Map<String, String> fields, String bucket, String storedKey,
+      java.util.function.Predicate<String> condition) {
+    String v = valueOf(name, fields, bucket);
+    if (v != null && condition.test(v)) return true;
+    return name.equals("key") && storedKey != null && condition.test(storedKey);
   }
 
   private static String valueOf(String name, Map<String, String> fields, String bucket) {

@@ -194,6 +194,46 @@ public final class RequestAuthenticator {
     return verifyV2(method, resource, query, headers, query.first("AWSAccessKeyId"), signature, expires, true);
   }
 
+  /**
+   * The request's header values as its client signed them. The HTTP server reads a header's bytes
+   * one character each (ISO-8859-1), but a client signs the text it sent, as UTF-8: botocore
+   * sends {@code x-amz-meta-a: café} as the bytes {@code caf\xc3\xa9} and signs them, which read
+   * one character each are {@code cafÃ©}. So a value whose bytes are UTF-8 (and not ASCII alone)
+   * is signed as the text they encode; any other value as it reads.
+   */
+  static Map<String, String> asSigned(Map<String, String> headers) {
+    Map<String, String> out = null;
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      String v = e.getValue();
+      String signed = asSigned(v);
+      if (signed != v) {
+        if (out == null) out = new java.util.HashMap<>(headers);
+        out.put(e.getKey(), signed);
+      }
+    }
+    return out == null ? headers : out;
+  }
+
+  /** One header value as {@link #asSigned(Map)} says: the same instance when it reads as it was signed. */
+  static String asSigned(String value) {
+    boolean ascii = true;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c > 0xff) return value; // not bytes read one character each
+      if (c >= 0x80) ascii = false;
+    }
+    if (ascii) return value;
+    byte[] bytes = value.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (java.nio.charset.CharacterCodingException notUtf8) {
+      return value;
+    }
+  }
+
   private Authentication verifyV2(
       String method, String resource, QueryParameters query, Map<String, String> headers, String accessKey,
       String signature, String dateOrExpires, boolean presigned) throws S3Exception {
@@ -202,6 +242,7 @@ public final class RequestAuthenticator {
       throw new S3Exception(S3Error.InvalidRequest, "aws-chunked bodies need SigV4 signing");
     }
     String secret = secretOf(accessKey);
+    headers = asSigned(headers);
     String stringToSign = SigV2Signer.stringToSign(method, headers, dateOrExpires,
         SigV2Signer.canonicalResource(resource, query.all()));
     boolean match = SigV4Signer.signaturesEqual(SigV2Signer.signature(secret, stringToSign), signature);
@@ -236,6 +277,7 @@ public final class RequestAuthenticator {
       }
     }
     String secret = secretOf(accessKey);
+    headers = asSigned(headers);
     String canonicalQuery = SigV4Signer.canonicalQuery(query.all());
     String scope = SigV4Signer.scope(date, credRegion);
     byte[] key = keyCache.signingKey(accessKey, secret, date, credRegion);

@@ -196,6 +196,19 @@ class PostObjectTest {
 
     assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
     assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key(prefix + "report.txt")).asByteArray()).isEqualTo(file);
+
+    // The key is the file's name alone: a condition on $key holds on the key the object is stored under.
+    String named = "report-" + Long.toHexString(random.nextLong() & Long.MAX_VALUE); // a file's name has no folder
+    String byName = policy(Instant.now().plusSeconds(600), "{\"bucket\": \"" + bucket + "\"}", "[\"starts-with\", \"$key\", \"" + named + "\"]");
+    String byNameSignature = Base64.getEncoder().encodeToString(hmac(SECRET.getBytes(StandardCharsets.UTF_8), byName, "HmacSHA1"));
+    List<String[]> nameOnly = List.<String[]>of(new String[] {"key", "${filename}"}, new String[] {"AWSAccessKeyId", ACCESS_KEY},
+        new String[] {"policy", byName}, new String[] {"signature", byNameSignature});
+    HttpResponse<String> stored = post(form(nameOnly, named + ".txt", file, List.of(), true));
+    assertThat(stored.statusCode()).as(stored.body()).isEqualTo(204);
+    assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key(named + ".txt")).asByteArray()).isEqualTo(file);
+    // A file whose name the condition does not admit stores nothing.
+    assertError(post(form(nameOnly, "other.txt", file, List.of(), true)), 403, "AccessDenied");
+    assertAbsent("other.txt");
   }
 
   @Test

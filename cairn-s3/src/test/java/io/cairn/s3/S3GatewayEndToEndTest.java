@@ -186,6 +186,16 @@ class S3GatewayEndToEndTest {
         .expiration();
     assertExpiresAfterDays(completed, s3.headObject(r -> r.bucket(bucket).key("logs/mp")).lastModified(), 3, "logs-rule");
 
+    // A rule sent without an ID gets one, as S3 gives it, and the header names it.
+    s3.putBucketLifecycleConfiguration(r -> r.bucket(bucket).lifecycleConfiguration(c -> c.rules(
+        software.amazon.awssdk.services.s3.model.LifecycleRule.builder()
+            .status(software.amazon.awssdk.services.s3.model.ExpirationStatus.ENABLED)
+            .filter(f -> f.prefix("logs/")).expiration(e -> e.days(2)).build())));
+    String given = s3.getBucketLifecycleConfiguration(r -> r.bucket(bucket)).rules().getFirst().id();
+    assertThat(given).hasSize(48);
+    HeadObjectResponse again = s3.headObject(r -> r.bucket(bucket).key("logs/a"));
+    assertExpiresAfterDays(again.expiration(), again.lastModified(), 2, given);
+
     s3.deleteBucketLifecycle(r -> r.bucket(bucket));
     assertThat(s3.headObject(r -> r.bucket(bucket).key("logs/a")).expiration()).as("with the rules gone").isNull();
   }

@@ -152,6 +152,39 @@ class S3HardeningTest {
     assertThat(backend.objectCount(bucket)).isZero();
   }
 
+  /**
+   * A header value beyond ASCII is signed as the text the client sent: botocore sends the UTF-8
+   * bytes of {@code café} and signs them; a client that sends the ISO-8859-1 byte and signs the
+   * text's UTF-8 is taken too. The object keeps the bytes sent, and a wrong signature is refused.
+   */
+  @Test
+  void headerValuesBeyondAsciiAreSignedAsTheTextSent() throws Exception {
+    String bucket = newBucket();
+    byte[] body = "bar".getBytes(StandardCharsets.UTF_8);
+    for (var wire : Map.of("utf8", StandardCharsets.UTF_8, "latin1", StandardCharsets.ISO_8859_1).entrySet()) {
+      String key = "meta-" + wire.getKey();
+      var signed = raw.sign("PUT", "/" + bucket + "/" + key, "", Map.of("x-amz-meta-m1", "Hello World\u00e9"),
+          SigV4Signer.sha256Hex(body));
+      java.io.ByteArrayOutputStream req = new java.io.ByteArrayOutputStream();
+      req.writeBytes(("PUT /" + bucket + "/" + key + " HTTP/1.1\r\nHost: " + raw.host() + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      signed.headers().forEach((k, v) -> req.writeBytes((k + ": " + v + "\r\n").getBytes(wire.getValue())));
+      req.writeBytes(("Content-Length: 3\r\nConnection: close\r\n\r\nbar").getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(raw.sendRawBytes(req.toByteArray())).as(wire.getKey()).startsWith("HTTP/1.1 200");
+      String stored = backend.headObject(bucket, key).userMetadata().get("m1");
+      assertThat(stored.getBytes(StandardCharsets.ISO_8859_1)).as("the bytes sent, kept")
+          .isEqualTo("Hello World\u00e9".getBytes(wire.getValue()));
+    }
+    var signed = raw.sign("PUT", "/" + bucket + "/forged", "", Map.of("x-amz-meta-m1", "Hello World\u00e9"),
+        SigV4Signer.sha256Hex(body));
+    java.io.ByteArrayOutputStream req = new java.io.ByteArrayOutputStream();
+    req.writeBytes(("PUT /" + bucket + "/forged HTTP/1.1\r\nHost: " + raw.host() + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    signed.headers().forEach((k, v) -> req.writeBytes((k + ": " + (k.equals("x-amz-meta-m1") ? "Hello World\u00ea" : v) + "\r\n")
+        .getBytes(StandardCharsets.UTF_8)));
+    req.writeBytes(("Content-Length: 3\r\nConnection: close\r\n\r\nbar").getBytes(StandardCharsets.ISO_8859_1));
+    assertThat(raw.sendRawBytes(req.toByteArray())).as("another value than the one signed").startsWith("HTTP/1.1 403")
+        .contains("SignatureDoesNotMatch");
+  }
+
   /** A PUT whose signature is wrong, so that it is refused on its headers before its body is read. */
   private String forgedPut(String bucket, String key, String framing) throws Exception {
     var signed = raw.sign("PUT", "/" + bucket + "/" + key, "", Map.of(), "UNSIGNED-PAYLOAD");
