@@ -277,6 +277,10 @@ public final class S3RequestHandler extends Handler.Abstract {
     QueryParameters q = ex.query();
     String method = ex.method();
     boolean objectWrite = key != null && method.equals("PUT") && !q.has("uploadId") && !q.has("partNumber") && !q.has("acl");
+    if (key != null && (method.equals("GET") || method.equals("HEAD")) && ex.header(ObjectHeaders.SSE) != null) {
+      // As S3 answers: SSE-S3 is asked for on a write; an object it encrypted is read without asking.
+      throw new S3Exception(S3Error.InvalidArgument, "x-amz-server-side-encryption applies to writes, not to a " + method);
+    }
     refuseServerSideEncryption(ex.headers(),
         key != null && (method.equals("GET") || method.equals("HEAD") || (objectWrite && ex.header("x-amz-copy-source") == null)),
         backend.sseS3Available() && (objectWrite || (key != null && method.equals("POST") && q.has("uploads"))));

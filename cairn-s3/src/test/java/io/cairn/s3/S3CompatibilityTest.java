@@ -207,6 +207,27 @@ class S3CompatibilityTest {
   }
 
   @Test
+  void anObjectsTagsComeInKeyOrder() {
+    String bucket = newBucket();
+    s3.putObject(b -> b.bucket(bucket).key("k").tagging("foo=bar&bar"), RequestBody.fromString("body"));
+    assertThat(s3.getObjectTagging(b -> b.bucket(bucket).key("k")).tagSet()).extracting(t -> t.key() + "=" + t.value())
+        .containsExactly("bar=", "foo=bar");
+  }
+
+  @Test
+  void aReadThatAsksForSseS3IsRefused() {
+    String bucket = newBucket();
+    s3.putObject(b -> b.bucket(bucket).key("k"), RequestBody.fromString("body"));
+    assertThatThrownBy(() -> s3.headObject(b -> b.bucket(bucket).key("k")
+        .overrideConfiguration(o -> o.putHeader("x-amz-server-side-encryption", "AES256"))))
+        .satisfies(e -> assertThat(((AwsServiceException) e).statusCode()).isEqualTo(400));
+    assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key("k")
+        .overrideConfiguration(o -> o.putHeader("x-amz-server-side-encryption", "AES256"))))
+        .satisfies(e -> assertThat(errorCode(e)).isEqualTo("InvalidArgument"));
+    assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("k")).asUtf8String()).isEqualTo("body");
+  }
+
+  @Test
   void partNumberOneOfASinglePartObjectIsTheObject() {
     String bucket = newBucket();
     s3.putObject(b -> b.bucket(bucket).key("k"), RequestBody.fromString("body"));

@@ -133,6 +133,10 @@ public final class BucketPolicy {
         }
         for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
             String name = it.next();
+            if (name.equals("NotPrincipal") && s.path("Effect").asText("").equals("Allow")) {
+                // As in AWS: Allow with NotPrincipal would grant everyone but a few.
+                throw new Invalid("NotPrincipal cannot be used with Effect Allow", false);
+            }
             if (name.equals("NotPrincipal") || name.equals("NotAction") || name.equals("NotResource")) {
                 throw new Invalid("bucket policy statements with " + name + " are not implemented", true);
             }

@@ -75,11 +75,16 @@ class BucketPolicyTest {
                     .isInstanceOfSatisfying(BucketPolicy.Invalid.class, e -> assertThat(e.notImplemented()).isFalse());
         }
         for (String field : List.of("NotPrincipal", "NotAction", "NotResource")) {
-            String json = "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", "
+            String json = "{\"Statement\": {\"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", "
                     + "\"Resource\": \"arn:aws:s3:::b/*\", \"" + field + "\": {}}}";
             assertThatThrownBy(() -> BucketPolicy.parse(json, "b")).as(field)
                     .isInstanceOfSatisfying(BucketPolicy.Invalid.class, e -> assertThat(e.notImplemented()).isTrue());
         }
+        // Allow with NotPrincipal is refused as malformed, as AWS refuses it.
+        String allowAllBut = "{\"Statement\": {\"Effect\": \"Allow\", \"NotPrincipal\": {\"AWS\": \"arn:aws:iam::1:user/x\"}, "
+                + "\"Action\": \"s3:ListBucket\", \"Resource\": \"arn:aws:s3:::b\"}}";
+        assertThatThrownBy(() -> BucketPolicy.parse(allowAllBut, "b"))
+                .isInstanceOfSatisfying(BucketPolicy.Invalid.class, e -> assertThat(e.notImplemented()).isFalse());
     }
 
     @Test
