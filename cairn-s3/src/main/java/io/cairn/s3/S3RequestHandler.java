@@ -496,6 +496,10 @@ public final class S3RequestHandler extends Handler.Abstract {
       boolean plainRead = (method.equals("GET") || method.equals("HEAD")) && !q.has("acl") && !q.has("tagging") && !q.has("uploadId");
       if (e.error() != S3Error.AccessDenied || !plainRead
           || !backend.objectReadableByAnyone(auth.accessKey(), bucket, key, objectAction(method, q), ctx)) {
+        if (e.error() == S3Error.AccessDenied && plainRead && mayList(auth, bucket, key, ctx) && missing(bucket, key)) {
+          // As S3 answers: a caller who may list the key's name learns it is not there, others only that they may not read it.
+          throw new S3Exception(S3Error.NoSuchKey, "the specified key does not exist");
+        }
         throw e;
       }
     }
@@ -503,6 +507,33 @@ public final class S3RequestHandler extends Handler.Abstract {
     if (copySource != null && method.equals("PUT") && !q.has("acl")) {
       String[] source = ObjectOperations.copySource(copySource);
       backend.authorize(auth.accessKey(), source[0], source[1], S3Permission.READ, "s3:GetObject", ctx);
+    }
+  }
+
+  /** Whether the caller may list bucket {@code bucket} under the prefix {@code key} ({@code s3:ListBucket}, {@code s3:prefix} the key). */
+  private boolean mayList(Authentication auth, String bucket, String key, RequestContext ctx) throws S3Exception {
+    RequestContext listing = k -> switch (k) {
+      case "s3:prefix" -> java.util.List.of(key);
+      case "s3:delimiter", "s3:max-keys" -> java.util.List.<String>of();
+      default -> ctx.values(k);
+    };
+    try {
+      backend.authorize(auth.accessKey(), bucket, null, S3Permission.READ, "s3:ListBucket", listing);
+      return true;
+    } catch (S3Exception denied) {
+      if (denied.error() == S3Error.AccessDenied) return false;
+      throw denied;
+    }
+  }
+
+  /** Whether object {@code key} of {@code bucket} is not there. */
+  private boolean missing(String bucket, String key) throws S3Exception {
+    try {
+      backend.headObject(bucket, key);
+      return false;
+    } catch (S3Exception e) {
+      if (e.error() == S3Error.NoSuchKey) return true;
+      throw e;
     }
   }
 

@@ -392,6 +392,10 @@ class AccessControlTest {
         assertThat(get(http, e2 + "/ivy-data?list-type=2&prefix=public/").statusCode()).as("a listing of public/").isEqualTo(200);
         assertThat(get(http, e2 + "/ivy-data?list-type=2&prefix=private/").statusCode()).as("a listing of private/").isEqualTo(403);
         assertThat(get(http, e2 + "/ivy-data?list-type=2").statusCode()).as("a listing without a prefix").isEqualTo(403);
+        // A missing key: one who may list its name learns it is not there (404), others only that they may not read it.
+        assertThat(get(http, e2 + "/ivy-data/public/missing").statusCode()).as("a missing key that may be listed").isEqualTo(404);
+        assertThat(get(http, e2 + "/ivy-data/private/missing").statusCode()).as("a missing key that may not be listed").isEqualTo(403);
+        assertThat(get(http, e2 + "/ivy-data/private/b").statusCode()).as("a key there, that may not be read").isEqualTo(403);
 
         // The owner too: a PUT without encryption and any DELETE over plain HTTP are refused.
         S3Client ivy2 = as(ivy, 2);
