@@ -254,6 +254,11 @@ public final class RequestAuthenticator {
         match = SigV4Signer.signaturesEqual(SigV2Signer.signature(secret, stringToSign), signature);
       }
     }
+    if (!match && resource.length() > 1 && resource.indexOf('/', 1) < 0) {
+      // A bucket's own resource, which botocore signs with a slash after the bucket's name (/bucket/).
+      stringToSign = SigV2Signer.stringToSign(method, headers, dateOrExpires, SigV2Signer.canonicalResource(resource + "/", query.all()));
+      match = SigV4Signer.signaturesEqual(SigV2Signer.signature(secret, stringToSign), signature);
+    }
     if (!match) {
       LOG.debug("SigV2 signature mismatch for access key {}; string to sign:\n{}", accessKey, stringToSign);
       throw S3Exception.signatureMismatch(accessKey);

@@ -63,6 +63,20 @@ class SigV2SignerTest {
   }
 
   @Test
+  void aBucketsResourceIsTakenSignedWithOrWithoutTheSlashAfterIt() throws Exception {
+    for (String signedResource : new String[] {"/bucket", "/bucket/"}) {
+      Map<String, String> headers = new HashMap<>(Map.of("date", EXAMPLE_DATE));
+      String signature = SigV2Signer.signature(SECRET, SigV2Signer.stringToSign("PUT", headers, EXAMPLE_DATE, signedResource));
+      headers.put("authorization", "AWS " + ACCESS_KEY + ":" + signature);
+      // botocore signs a bucket's creation as /bucket/ and sends PUT /bucket.
+      assertThat(authenticator.authenticate("PUT", "/bucket", QueryParameters.parse(""), headers, EXAMPLE_TIME).accessKey())
+          .as(signedResource).isEqualTo(ACCESS_KEY);
+      assertThatThrownBy(() -> authenticator.authenticate("PUT", "/other", QueryParameters.parse(""), headers, EXAMPLE_TIME))
+          .as("another bucket").isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.error()).isEqualTo(S3Error.SignatureDoesNotMatch));
+    }
+  }
+
+  @Test
   void virtualHostRequestsSignTheBucketInFrontOfThePath() throws Exception {
     Map<String, String> headers = new HashMap<>(Map.of("date", EXAMPLE_DATE));
     String signature = SigV2Signer.signature(SECRET,
