@@ -163,7 +163,8 @@ final class PostPolicy {
           if (!holds(e.name(), fields, bucket, storedKey, v -> v.equals(e.value()))) throw denied("Policy Condition failed: " + e.text());
         }
         case StartsWith s -> {
-          if (!holds(s.name(), fields, bucket, storedKey, v -> startsWith(s.name(), v, s.prefix()))) {
+          // starts-with "" admits any value, and no value: the form may leave the field out.
+          if (!s.prefix().isEmpty() && !holds(s.name(), fields, bucket, storedKey, v -> startsWith(s.name(), v, s.prefix()))) {
             throw denied("Policy Condition failed: " + s.text());
           }
         }

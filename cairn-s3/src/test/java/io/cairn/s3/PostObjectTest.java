@@ -199,7 +199,9 @@ class PostObjectTest {
 
     // The key is the file's name alone: a condition on $key holds on the key the object is stored under.
     String named = "report-" + Long.toHexString(random.nextLong() & Long.MAX_VALUE); // a file's name has no folder
-    String byName = policy(Instant.now().plusSeconds(600), "{\"bucket\": \"" + bucket + "\"}", "[\"starts-with\", \"$key\", \"" + named + "\"]");
+    // A field whose condition is starts-with "" may be left out of the form.
+    String byName = policy(Instant.now().plusSeconds(600), "{\"bucket\": \"" + bucket + "\"}", "[\"starts-with\", \"$key\", \"" + named + "\"]",
+        "[\"starts-with\", \"$x-amz-meta-note\", \"\"]");
     String byNameSignature = Base64.getEncoder().encodeToString(hmac(SECRET.getBytes(StandardCharsets.UTF_8), byName, "HmacSHA1"));
     List<String[]> nameOnly = List.<String[]>of(new String[] {"key", "${filename}"}, new String[] {"AWSAccessKeyId", ACCESS_KEY},
         new String[] {"policy", byName}, new String[] {"signature", byNameSignature});
