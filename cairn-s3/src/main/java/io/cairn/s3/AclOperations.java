@@ -117,6 +117,10 @@ final class AclOperations {
         "only the canned ACLs 'private', 'public-read', 'bucket-owner-read' and 'bucket-owner-full-control' can be set on an object");
   }
 
+  /** Every canned ACL S3 has; another name in {@code x-amz-acl} is InvalidArgument. */
+  private static final java.util.List<String> CANNED_ACLS = java.util.List.of("private", "public-read", "public-read-write",
+      "authenticated-read", "aws-exec-read", "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write");
+
   /** The canned ACL a CreateBucket asks for: true for public-read; NotImplemented for any ACL but private and public-read. */
   static boolean publicReadOnCreate(S3Exchange ex) throws S3Exception {
     return publicRead(ex.headers(), BUCKET_ACLS,
@@ -127,6 +131,9 @@ final class AclOperations {
   private static boolean publicRead(java.util.Map<String, String> headers, java.util.Set<String> kept, String refusal) throws S3Exception {
     String canned = headers.get("x-amz-acl");
     String c = canned == null ? null : canned.strip();
+    if (c != null && !CANNED_ACLS.contains(c)) {
+      throw new S3Exception(S3Error.InvalidArgument, "x-amz-acl must be one of S3's canned ACLs " + CANNED_ACLS + ", not '" + c + "'");
+    }
     if (headers.keySet().stream().anyMatch(h -> h.startsWith("x-amz-grant-")) || (c != null && !kept.contains(c))) {
       throw new S3Exception(S3Error.NotImplemented, refusal);
     }

@@ -332,6 +332,9 @@ class S3CompatibilityTest {
     assertThat(s3.getObjectAcl(b -> b.bucket(bucket).key("k")).grants()).hasSize(2)
         .anyMatch(g -> "http://acs.amazonaws.com/groups/global/AllUsers".equals(g.grantee().uri()));
     assertThat(s3.getBucketAcl(b -> b.bucket(bucket)).grants()).as("the bucket stays private").hasSize(1);
+    // A name S3 has no canned ACL of is a bad request, not a missing feature.
+    assertThatThrownBy(() -> s3.putBucketAcl(b -> b.bucket(bucket).overrideConfiguration(o -> o.putHeader("x-amz-acl", "public-ready"))))
+        .satisfies(e -> assertThat(errorCode(e)).isEqualTo("InvalidArgument"));
     for (String unkept : new String[] {"authenticated-read", "public-read-write"}) {
       assertThatThrownBy(() -> s3.putObjectAcl(b -> b.bucket(bucket).key("k").acl(unkept)))
           .satisfies(e -> assertThat(errorCode(e)).isEqualTo("NotImplemented"));
