@@ -235,7 +235,7 @@ final class ObjectOperations {
         xml.element("PartNumberMarker", marker).element("NextPartNumberMarker", Math.max(marker, last)).element("MaxParts", max)
             .element("IsTruncated", last < parts.count());
         for (int n = marker + 1; n <= last; n++) {
-          xml.start("Part").element("PartNumber", n).element("Size", parts.offsetAndLength(n)[1]).end();
+          xml.start("Part").element("PartNumber", n).element("Size", parts.size(n)).end();
         }
       }
       xml.end();

@@ -66,7 +66,12 @@ public final class ObjectParts {
     if (number < 1 || number > sizes.length) return null;
     long offset = 0;
     for (int i = 0; i < number - 1; i++) offset += sizes[i];
-    return new long[] {offset, sizes[number - 1]};
+    return new long[] {offset, size(number)};
+  }
+
+  /** The size of part {@code number} (from 1 to {@link #count()}). */
+  public long size(int number) {
+    return sizes[number - 1];
   }
 
   /** The sum of the parts' sizes: the object's size. */

@@ -133,9 +133,23 @@ public final class BucketLifecycle {
 
     private BucketLifecycle() {}
 
-    /** The rules {@code json} holds, checked. */
+    /** Configurations parsed lately, by their JSON: a gateway reads a bucket's rules on each request about its objects. */
+    private static final Map<String, List<Rule>> PARSED = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<String, List<Rule>>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, List<Rule>> eldest) {
+                    return size() > 256;
+                }
+            });
+
+    /** The rules {@code json} holds, checked (immutable; parsed once while it is among the latest read). */
     public static List<Rule> parse(String json) {
-        return checked(RuleListJson.read(json, new TypeReference<List<Rule>>() {}, "lifecycle configuration"));
+        List<Rule> rules = PARSED.get(json);
+        if (rules == null) {
+            rules = checked(RuleListJson.read(json, new TypeReference<List<Rule>>() {}, "lifecycle configuration"));
+            PARSED.put(json, rules);
+        }
+        return rules;
     }
 
     /** {@code rules}, checked as S3 checks a configuration: 1 to {@link #RULES_MAX} rules, IDs unique. */
