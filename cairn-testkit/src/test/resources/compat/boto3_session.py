@@ -249,6 +249,36 @@ def _():
     assert got["StorageClass"] == "STANDARD" and got["LastModified"] == head["LastModified"], got
 
 
+@step("checksums: kept with a PUT and a multipart upload, given back, a wrong one refused")
+def _():
+    import base64
+    body = b"checksummed by boto3"
+    sha = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    put = s3.put_object(Bucket=BUCKET, Key="summed", Body=body, ChecksumAlgorithm="SHA256")
+    assert put["ChecksumSHA256"] == sha, put
+    assert s3.head_object(Bucket=BUCKET, Key="summed", ChecksumMode="ENABLED")["ChecksumSHA256"] == sha
+    got = s3.get_object(Bucket=BUCKET, Key="summed", ChecksumMode="ENABLED")
+    assert got["Body"].read() == body and got["ChecksumSHA256"] == sha, got
+    bad = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+    assert error_code(lambda: s3.put_object(Bucket=BUCKET, Key="summed", Body=b"changed", ChecksumSHA256=bad)) == "BadDigest"
+    assert s3.get_object(Bucket=BUCKET, Key="summed")["Body"].read() == body
+    upload = s3.create_multipart_upload(Bucket=BUCKET, Key="summed-parts", ChecksumAlgorithm="SHA256")
+    assert upload["ChecksumAlgorithm"] == "SHA256", upload
+    parts, digests = [], b""
+    for n, part in enumerate([rng.randbytes(5 * 1024 * 1024), rng.randbytes(1000)], start=1):
+        r = s3.upload_part(Bucket=BUCKET, Key="summed-parts", UploadId=upload["UploadId"], PartNumber=n, Body=part,
+                           ChecksumAlgorithm="SHA256")
+        digest = hashlib.sha256(part).digest()
+        assert r["ChecksumSHA256"] == base64.b64encode(digest).decode(), r
+        digests += digest
+        parts.append({"PartNumber": n, "ETag": r["ETag"], "ChecksumSHA256": r["ChecksumSHA256"]})
+    done = s3.complete_multipart_upload(Bucket=BUCKET, Key="summed-parts", UploadId=upload["UploadId"],
+                                        MultipartUpload={"Parts": parts})
+    composite = base64.b64encode(hashlib.sha256(digests).digest()).decode() + "-2"
+    assert done["ChecksumSHA256"] == composite, done
+    assert s3.head_object(Bucket=BUCKET, Key="summed-parts", ChecksumMode="ENABLED")["ChecksumSHA256"] == composite
+
+
 @step("conditional put with If-None-Match")
 def _():
     # Sent as a raw header: older botocore releases do not know the IfNoneMatch parameter.

@@ -115,8 +115,12 @@ final class ListOperations {
           .element("VersionId", NULL_VERSION_ID)
           .element("IsLatest", true)
           .element("LastModified", HttpDates.iso8601(o.lastModifiedMillis()))
-          .element("ETag", ObjectHeaders.quote(o.etag()))
-          .element("Size", SseC.visibleSize(o))
+          .element("ETag", ObjectHeaders.quote(o.etag()));
+      java.util.Optional<ObjectChecksum.Stored> checksum = ObjectChecksum.Stored.of(o.otherHeaders());
+      if (checksum.isPresent()) {
+        xml.element("ChecksumAlgorithm", checksum.get().algorithm().name()).element("ChecksumType", checksum.get().type().name());
+      }
+      xml.element("Size", SseC.visibleSize(o))
           .element("StorageClass", "STANDARD");
       xml.start("Owner").element("ID", owner).element("DisplayName", owner).end();
       xml.end();
@@ -184,8 +188,12 @@ final class ListOperations {
       xml.start("Contents")
           .element("Key", encode(o.key(), urlEncoding))
           .element("LastModified", HttpDates.iso8601(o.lastModifiedMillis()))
-          .element("ETag", ObjectHeaders.quote(o.etag()))
-          .element("Size", SseC.visibleSize(o))
+          .element("ETag", ObjectHeaders.quote(o.etag()));
+      java.util.Optional<ObjectChecksum.Stored> checksum = ObjectChecksum.Stored.of(o.otherHeaders());
+      if (checksum.isPresent()) {
+        xml.element("ChecksumAlgorithm", checksum.get().algorithm().name()).element("ChecksumType", checksum.get().type().name());
+      }
+      xml.element("Size", SseC.visibleSize(o))
           .element("StorageClass", "STANDARD");
       if (ownerOrNull != null) xml.start("Owner").element("ID", ownerOrNull).element("DisplayName", ownerOrNull).end();
       xml.end();

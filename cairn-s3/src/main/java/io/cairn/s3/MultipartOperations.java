@@ -36,7 +36,23 @@ final class MultipartOperations {
 
   void create(S3Exchange ex, String bucket, String key) throws S3Exception, IOException {
     PutRequest req = ObjectHeaders.putRequest(ex.headers(), -1);
+    // The upload's checksum: each part's is kept, and the object's made of them on completion.
+    BodyChecksum checksum = ObjectChecksum.requested(ex.headers());
+    String typeHeader = ex.header("x-amz-checksum-type");
+    ObjectChecksum.Algorithm algorithm = null;
+    if (checksum != null) {
+      algorithm = new ObjectChecksum.Algorithm(checksum, ObjectChecksum.uploadType(checksum, typeHeader));
+      java.util.Map<String, String> other = new java.util.LinkedHashMap<>(req.otherHeaders());
+      other.put(ObjectChecksum.ALGORITHM_HEADER, algorithm.encode());
+      req = new PutRequest(req.contentType(), req.userMetadata(), req.contentLength(), other);
+    } else if (typeHeader != null && !typeHeader.isBlank()) {
+      throw new S3Exception(S3Error.InvalidRequest, "x-amz-checksum-type needs x-amz-checksum-algorithm");
+    }
     String uploadId = backend.createMultipartUpload(bucket, key, req);
+    if (algorithm != null) {
+      ex.setHeader("x-amz-checksum-algorithm", algorithm.algorithm().name());
+      ex.setHeader("x-amz-checksum-type", algorithm.type().name());
+    }
     // The upload is encrypted if it asked to be, or by its bucket's default (unless it brought its own key).
     if (!req.otherHeaders().containsKey(ObjectHeaders.SSE) && backend.sseS3Available()
         && ex.header(SseC.PREFIX + "algorithm") == null) {
@@ -56,8 +72,10 @@ final class MultipartOperations {
     }
     DecodedBody body = RequestBodyDecoder.open(ex, auth, true, Math.min(PART_BYTES_MAX, bodyBytesMax), "a part is at most "
         + ObjectOperations.describeBytes(Math.min(PART_BYTES_MAX, bodyBytesMax)));
-    PartInfo part = backend.uploadPart(bucket, key, uploadId, partNumber, body.length(), body.stream());
+    PartInfo part = backend.uploadPart(bucket, key, uploadId, partNumber, body.length(), body.stream(),
+        ObjectChecksum.requested(ex.headers()));
     ex.setHeader("ETag", ObjectHeaders.quote(part.etag()));
+    if (part.checksum() != null) ex.setHeader(part.checksum().algorithm().headerName(), part.checksum().value());
     ex.sendEmpty(200);
   }
 
@@ -95,16 +113,19 @@ final class MultipartOperations {
     if (length > PART_BYTES_MAX) throw new S3Exception(S3Error.EntityTooLarge, "a part is at most 5 GiB");
     long partLength = length;
     PartInfo part = ObjectOperations.copyThroughPipe(handle, offset, length, ex.requestId(),
-        body -> backend.uploadPart(bucket, key, uploadId, partNumber, partLength, body));
-    ex.sendXml(200, XmlWriter.document("CopyPartResult")
+        body -> backend.uploadPart(bucket, key, uploadId, partNumber, partLength, body, null));
+    XmlWriter xml = XmlWriter.document("CopyPartResult")
         .element("LastModified", HttpDates.iso8601(part.lastModifiedMillis()))
-        .element("ETag", ObjectHeaders.quote(part.etag())).toBytes());
+        .element("ETag", ObjectHeaders.quote(part.etag()));
+    if (part.checksum() != null) xml.element(ObjectChecksum.element(part.checksum().algorithm()), part.checksum().value());
+    ex.sendXml(200, xml.toBytes());
   }
 
   void complete(S3Exchange ex, Authentication auth, String bucket, String key) throws S3Exception, IOException {
     String uploadId = ex.query().first("uploadId");
+    // An x-amz-checksum-* header here is the whole object's, checked below, not the document's.
     DecodedBody body = RequestBodyDecoder.open(ex, auth, false, COMPLETE_XML_BYTES_MAX,
-        "a CompleteMultipartUpload document is at most " + COMPLETE_XML_BYTES_MAX + " bytes");
+        "a CompleteMultipartUpload document is at most " + COMPLETE_XML_BYTES_MAX + " bytes", false);
     Element root = SafeXmlParser.parse(body.stream(), COMPLETE_XML_BYTES_MAX);
     if (!SafeXmlParser.name(root).equals("CompleteMultipartUpload")) {
       throw new S3Exception(S3Error.MalformedXML, "the body must be a CompleteMultipartUpload document");
@@ -126,7 +147,14 @@ final class MultipartOperations {
       }
       String e = etag.strip();
       if (e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"")) e = e.substring(1, e.length() - 1);
-      parts.add(new CompletedPart(n, e));
+      ObjectChecksum.Stored partChecksum = null;
+      for (BodyChecksum c : BodyChecksum.values()) {
+        String v = c == BodyChecksum.MD5 ? null : SafeXmlParser.childText(p, ObjectChecksum.element(c));
+        if (v == null) continue;
+        if (partChecksum != null) throw new S3Exception(S3Error.InvalidRequest, "part " + n + " names two checksums");
+        partChecksum = new ObjectChecksum.Stored(c, ObjectChecksum.Type.FULL_OBJECT, v.strip());
+      }
+      parts.add(new CompletedPart(n, e, partChecksum));
     }
     for (int i = 1; i < parts.size(); i++) {
       if (parts.get(i).partNumber() <= parts.get(i - 1).partNumber()) {
@@ -134,18 +162,28 @@ final class MultipartOperations {
       }
     }
     ConditionalWrite.check(ex.headers(), backend, bucket, key);
+    ObjectChecksum.Stored expected = null;
+    for (BodyChecksum c : BodyChecksum.values()) {
+      String v = c == BodyChecksum.MD5 ? null : ex.header(c.headerName());
+      if (v != null) expected = new ObjectChecksum.Stored(c, ObjectChecksum.Type.FULL_OBJECT, v.strip());
+    }
     ObjectInfo info;
     try {
-      info = backend.completeMultipartUpload(bucket, key, uploadId, parts);
+      info = backend.completeMultipartUpload(bucket, key, uploadId, parts, expected);
     } catch (S3Exception e) {
       info = e.error() == S3Error.NoSuchUpload ? alreadyCompleted(bucket, key, parts).orElseThrow(() -> e) : null;
       if (info == null) throw e;
     }
     ObjectHeaders.writeEncryption(ex, info.otherHeaders());
     ObjectHeaders.writeExpiration(ex, backend, bucket, key, info);
-    ex.sendXml(200, XmlWriter.document("CompleteMultipartUploadResult")
+    XmlWriter xml = XmlWriter.document("CompleteMultipartUploadResult")
         .element("Location", "/" + bucket + "/" + SigV4Signer.uriEncode(key, true))
-        .element("Bucket", bucket).element("Key", key).element("ETag", ObjectHeaders.quote(info.etag())).toBytes());
+        .element("Bucket", bucket).element("Key", key).element("ETag", ObjectHeaders.quote(info.etag()));
+    java.util.Optional<ObjectChecksum.Stored> kept = ObjectChecksum.Stored.of(info.otherHeaders());
+    if (kept.isPresent()) {
+      xml.element(ObjectChecksum.element(kept.get().algorithm()), kept.get().value()).element("ChecksumType", kept.get().type().name());
+    }
+    ex.sendXml(200, xml.toBytes());
   }
 
   /**
@@ -200,7 +238,9 @@ final class MultipartOperations {
     for (PartInfo p : page) {
       xml.start("Part").element("PartNumber", p.partNumber())
           .element("LastModified", HttpDates.iso8601(p.lastModifiedMillis()))
-          .element("ETag", ObjectHeaders.quote(p.etag())).element("Size", p.size()).end();
+          .element("ETag", ObjectHeaders.quote(p.etag())).element("Size", p.size());
+      if (p.checksum() != null) xml.element(ObjectChecksum.element(p.checksum().algorithm()), p.checksum().value());
+      xml.end();
     }
     ex.sendXml(200, xml.toBytes());
   }

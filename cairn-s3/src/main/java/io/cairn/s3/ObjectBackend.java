@@ -251,9 +251,31 @@ public interface ObjectBackend {
       String bucket, String key, String uploadId, int partNumber, long contentLength, InputStream body)
       throws S3Exception, IOException;
 
+  /**
+   * As {@link #uploadPart(String, String, String, int, long, InputStream)}, for a request that names
+   * the checksum algorithm {@code requested} (null: none). A backend that keeps checksums computes
+   * the part's of the upload's algorithm ({@link ObjectChecksum}), refuses a part whose request
+   * names another (InvalidRequest), and returns it.
+   */
+  default PartInfo uploadPart(String bucket, String key, String uploadId, int partNumber, long contentLength, InputStream body,
+      BodyChecksum requested) throws S3Exception, IOException {
+    return uploadPart(bucket, key, uploadId, partNumber, contentLength, body);
+  }
+
   /** Assembles the listed parts into the object: InvalidPart, InvalidPartOrder, EntityTooSmall, NoSuchUpload. */
   ObjectInfo completeMultipartUpload(String bucket, String key, String uploadId, List<CompletedPart> parts)
       throws S3Exception;
+
+  /**
+   * As {@link #completeMultipartUpload(String, String, String, List)}, where the request sent the
+   * whole object's checksum ({@code expected}, or null): a backend that keeps checksums makes the
+   * object's of its parts', answers BadDigest if it is not {@code expected}, and InvalidPart if a
+   * part's named in {@code parts} is not the one kept.
+   */
+  default ObjectInfo completeMultipartUpload(String bucket, String key, String uploadId, List<CompletedPart> parts,
+      ObjectChecksum.Stored expected) throws S3Exception {
+    return completeMultipartUpload(bucket, key, uploadId, parts);
+  }
 
   /** Discards an upload and its parts: NoSuchUpload. */
   void abortMultipartUpload(String bucket, String key, String uploadId) throws S3Exception;

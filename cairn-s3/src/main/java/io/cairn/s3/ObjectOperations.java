@@ -40,9 +40,9 @@ final class ObjectOperations {
   void put(S3Exchange ex, Authentication auth, String bucket, String key) throws S3Exception, IOException {
     DecodedBody body = RequestBodyDecoder.open(ex, auth, true, Math.min(PUT_BYTES_MAX, bodyBytesMax),
         "an object of one PUT is at most " + describeBytes(Math.min(PUT_BYTES_MAX, bodyBytesMax)));
-    PutRequest req = ObjectHeaders.putRequest(ex.headers(), body.length());
-    ConditionalWrite.check(ex.headers(), backend, bucket, key);
     java.util.Optional<SseC.Key> sse = SseC.fromHeaders(ex.headers(), SseC.PREFIX);
+    PutRequest req = withChecksum(ObjectHeaders.putRequest(ex.headers(), body.length()), ex.headers(), sse.isPresent());
+    ConditionalWrite.check(ex.headers(), backend, bucket, key);
     java.io.InputStream stream = body.stream();
     if (sse.isPresent()) {
       if (body.length() < 0) {
@@ -56,10 +56,55 @@ final class ObjectOperations {
     }
     ObjectInfo info = backend.putObject(bucket, key, req, stream);
     ex.setHeader("ETag", ObjectHeaders.quote(info.etag()));
+    ObjectChecksum.Stored.of(info.otherHeaders()).ifPresent(c -> ObjectChecksum.write(ex, c));
     sse.ifPresent(k -> sseHeaders(ex, k));
     ObjectHeaders.writeEncryption(ex, info.otherHeaders());
     ObjectHeaders.writeExpiration(ex, backend, bucket, key, info);
     ex.sendEmpty(200);
+  }
+
+  /**
+   * {@code req} with the checksum to keep of the body, if the request names an algorithm: the
+   * value the client sent in a header (the body is checked against it as it is read), else the
+   * algorithm, for the backend to compute as it stores the body. An SSE-C body reaches the backend
+   * encrypted, so a checksum the client sends only in a trailer is not kept with it.
+   */
+  static PutRequest withChecksum(PutRequest req, java.util.Map<String, String> headers, boolean customerKey) throws S3Exception {
+    BodyChecksum c = ObjectChecksum.requested(headers);
+    if (c == null) return req;
+    java.util.Map<String, String> other = new java.util.LinkedHashMap<>(req.otherHeaders());
+    String sent = headers.get(c.headerName());
+    if (sent != null) {
+      other.put(ObjectChecksum.HEADER, new ObjectChecksum.Stored(c, ObjectChecksum.Type.FULL_OBJECT, sent.strip()).encode());
+    } else if (!customerKey) {
+      other.put(ObjectChecksum.ALGORITHM_HEADER, new ObjectChecksum.Algorithm(c, ObjectChecksum.Type.FULL_OBJECT).encode());
+    } else {
+      return req;
+    }
+    return new PutRequest(req.contentType(), req.userMetadata(), req.contentLength(), other);
+  }
+
+  private static void writeChecksum(S3Exchange ex, ObjectInfo stored, Slice slice) {
+    java.util.Optional<ObjectChecksum.Stored> c = ObjectChecksum.Stored.of(stored.otherHeaders());
+    if (c.isEmpty()) return;
+    if (!slice.partial()) {
+      ObjectChecksum.write(ex, c.get());
+      return;
+    }
+    String parts = stored.otherHeaders().get(ObjectChecksum.PARTS_HEADER);
+    String n = ex.query().first("partNumber");
+    if (slice.partsCount() == 0 || parts == null || n == null) return;
+    String[] each = parts.split(",");
+    int number = Integer.parseInt(n.strip());
+    if (each.length == slice.partsCount() && number >= 1 && number <= each.length) {
+      ObjectChecksum.write(ex, new ObjectChecksum.Stored(c.get().algorithm(), c.get().type(), each[number - 1]));
+    }
+  }
+
+  /** Whether a GET or HEAD asks for the object's checksum ({@code x-amz-checksum-mode: ENABLED}). */
+  static boolean checksumMode(S3Exchange ex) {
+    String mode = ex.header("x-amz-checksum-mode");
+    return mode != null && mode.strip().equalsIgnoreCase("ENABLED");
   }
 
   private static void sseHeaders(S3Exchange ex, SseC.Key k) {
@@ -110,6 +155,9 @@ final class ObjectOperations {
     Slice slice = partOrRange(ex, stored, info);
     ObjectHeaders.write(ex, info);
     ObjectHeaders.writeExpiration(ex, backend, bucket, key, stored);
+    // The whole object's checksum, or a part's (kept of an object from an upload with a checksum):
+    // a range goes without one, since a client checks what it got against it.
+    if (checksumMode(ex)) writeChecksum(ex, stored, slice);
     sse.ifPresent(k -> sseHeaders(ex, k));
     long offset = slice.offset();
     long length = slice.length();
@@ -199,10 +247,9 @@ final class ObjectOperations {
 
   /**
    * GetObjectAttributes: what {@code x-amz-object-attributes} asks for of ETag (without quotes),
-   * ObjectParts, StorageClass and ObjectSize, from the object's metadata alone. Cairn keeps no
-   * x-amz-checksum-* of a stored object, so Checksum is left out (as S3 leaves it out for an
-   * object stored without one). A multipart object's ObjectParts gives its parts' count and its
-   * parts (number and size), a page of them after {@code x-amz-part-number-marker}, at most
+   * Checksum, ObjectParts, StorageClass and ObjectSize, from the object's metadata alone (Checksum
+   * only of an object stored with one, as in S3). A multipart object's ObjectParts gives its parts' count and its
+   * parts (number, size and, from an upload with a checksum, the part's), a page of them after {@code x-amz-part-number-marker}, at most
    * {@code x-amz-max-parts} (1,000 unless it says fewer); one completed before its parts' sizes
    * were kept gives the count only. An SSE-C object needs its key, and its size is the plaintext's.
    */
@@ -224,6 +271,13 @@ final class ObjectOperations {
     long size = sse.isEmpty() ? stored.size() : SseC.visibleSize(stored);
     XmlWriter xml = XmlWriter.document("GetObjectAttributesResponse");
     if (wanted.contains("ETag")) xml.element("ETag", stored.etag());
+    java.util.Optional<ObjectChecksum.Stored> checksum = ObjectChecksum.Stored.of(stored.otherHeaders());
+    if (wanted.contains("Checksum") && checksum.isPresent()) {
+      xml.start("Checksum").element(ObjectChecksum.element(checksum.get().algorithm()), checksum.get().value())
+          .element("ChecksumType", checksum.get().type().name()).end();
+    }
+    String[] partChecksums = checksum.isPresent() && stored.otherHeaders().containsKey(ObjectChecksum.PARTS_HEADER)
+        ? stored.otherHeaders().get(ObjectChecksum.PARTS_HEADER).split(",") : null;
     int dash = stored.etag().lastIndexOf('-');
     if (wanted.contains("ObjectParts") && dash > 0 && stored.etag().substring(dash + 1).chars().allMatch(Character::isDigit)) {
       xml.start("ObjectParts").element("PartsCount", Long.parseLong(stored.etag().substring(dash + 1)));
@@ -235,7 +289,11 @@ final class ObjectOperations {
         xml.element("PartNumberMarker", marker).element("NextPartNumberMarker", Math.max(marker, last)).element("MaxParts", max)
             .element("IsTruncated", last < parts.count());
         for (int n = marker + 1; n <= last; n++) {
-          xml.start("Part").element("PartNumber", n).element("Size", parts.size(n)).end();
+          xml.start("Part").element("PartNumber", n).element("Size", parts.size(n));
+          if (partChecksums != null && partChecksums.length == parts.count()) {
+            xml.element(ObjectChecksum.element(checksum.get().algorithm()), partChecksums[n - 1]);
+          }
+          xml.end();
         }
       }
       xml.end();
@@ -380,17 +438,29 @@ final class ObjectOperations {
     // The copy's ACL: its own request's, never the source's.
     copyHeaders.remove(ObjectHeaders.ACL);
     if (AclOperations.publicReadOnObjectWrite(ex.headers())) copyHeaders.put(ObjectHeaders.ACL, ObjectHeaders.PUBLIC_READ);
+    // The copy's checksum: of the algorithm the request names, else the source's, computed anew over the whole copy.
+    String asked = ex.header("x-amz-checksum-algorithm");
+    BodyChecksum checksum = asked != null && !asked.isBlank() ? ObjectChecksum.named(asked, "x-amz-checksum-algorithm")
+        : ObjectChecksum.Stored.of(src.otherHeaders()).map(ObjectChecksum.Stored::algorithm).orElse(null);
+    copyHeaders.remove(ObjectChecksum.HEADER);
+    copyHeaders.remove(ObjectChecksum.PARTS_HEADER);
+    if (checksum != null) {
+      copyHeaders.put(ObjectChecksum.ALGORITHM_HEADER, new ObjectChecksum.Algorithm(checksum, ObjectChecksum.Type.FULL_OBJECT).encode());
+    }
     req = new PutRequest(req.contentType(), req.userMetadata(), req.contentLength(), copyHeaders);
     PutRequest request = req;
     ObjectInfo stored = copyThroughPipe(handle, 0, src.size(), ex.requestId(),
         body -> backend.putObject(bucket, key, request, body));
     ObjectHeaders.writeEncryption(ex, stored.otherHeaders());
     ObjectHeaders.writeExpiration(ex, backend, bucket, key, stored);
-    byte[] xml = XmlWriter.document("CopyObjectResult")
+    XmlWriter xml = XmlWriter.document("CopyObjectResult")
         .element("LastModified", HttpDates.iso8601(stored.lastModifiedMillis()))
-        .element("ETag", ObjectHeaders.quote(stored.etag()))
-        .toBytes();
-    ex.sendXml(200, xml);
+        .element("ETag", ObjectHeaders.quote(stored.etag()));
+    java.util.Optional<ObjectChecksum.Stored> kept = ObjectChecksum.Stored.of(stored.otherHeaders());
+    if (kept.isPresent()) {
+      xml.element(ObjectChecksum.element(kept.get().algorithm()), kept.get().value()).element("ChecksumType", kept.get().type().name());
+    }
+    ex.sendXml(200, xml.toBytes());
   }
 
   /** Copying an SSE-C object (or a part of one) is not implemented. */

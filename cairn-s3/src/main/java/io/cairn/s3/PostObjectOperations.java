@@ -94,7 +94,12 @@ final class PostObjectOperations {
     acls.refuseBlocked(headers, bucket, key, false);
     RequestContext ctx = PolicyContexts.ofForm(ex, auth, () -> backend.ownerName(auth.accessKey()), now, headers);
     backend.authorize(auth.accessKey(), bucket, key, S3Permission.WRITE, "s3:PutObject", ctx);
-    PutRequest req = ObjectHeaders.putRequest(headers, -1);
+    // The file's checksum: checked as it arrives, and kept (as a PUT's) if the form gives it or names its algorithm.
+    Map<String, String> checksumFields = new LinkedHashMap<>();
+    fields.forEach((name, value) -> {
+      if (name.startsWith("x-amz-checksum-")) checksumFields.put(name, value);
+    });
+    PutRequest req = ObjectOperations.withChecksum(ObjectHeaders.putRequest(headers, -1), checksumFields, false);
 
     long max = Math.min(ObjectOperations.PUT_BYTES_MAX, bodyBytesMax);
     long min = 0;
@@ -104,6 +109,10 @@ final class PostObjectOperations {
       max = Math.min(max, range.get().max());
     }
     InputStream file = new LengthRangeInputStream(form.file(), min, max);
+    for (BodyChecksum c : BodyChecksum.values()) {
+      String value = c == BodyChecksum.MD5 ? null : checksumFields.get(c.headerName());
+      if (value != null) file = VerifyingInputStream.base64(file, c, value);
+    }
     ObjectInfo info = backend.putObject(bucket, key, req, file);
     respond(ex, fields, bucket, key, info);
   }

@@ -23,7 +23,10 @@ import java.util.Set;
  */
 final class PostPolicy {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** Fields a policy need not name: the signature's own, the file, and any {@code x-ignore-*}. */
+  /**
+   * Fields a policy need not name: the signature's own, the file, any {@code x-ignore-*}, and the
+   * file's checksum ({@code x-amz-checksum-*}, which the upload checks), as in S3.
+   */
   private static final Set<String> EXEMPT = Set.of("policy", "awsaccesskeyid", "signature", "x-amz-signature", "file");
   static final int BYTES_MAX = 20 * 1024;
 
@@ -173,7 +176,7 @@ final class PostPolicy {
     }
     List<String> extra = new ArrayList<>();
     for (String name : fields.keySet()) {
-      if (EXEMPT.contains(name) || name.startsWith("x-ignore-")) continue;
+      if (EXEMPT.contains(name) || name.startsWith("x-ignore-") || name.startsWith("x-amz-checksum-")) continue;
       boolean named = conditions.stream().anyMatch(c -> c instanceof Equals e && e.name().equals(name)
           || c instanceof StartsWith s && s.name().equals(name));
       if (!named) extra.add(name);

@@ -24,6 +24,15 @@ public final class RequestBodyDecoder {
    */
   public static DecodedBody open(S3Exchange ex, Authentication auth, boolean lengthRequired, long bytesMax, String limit)
       throws S3Exception {
+    return open(ex, auth, lengthRequired, bytesMax, limit, true);
+  }
+
+  /**
+   * As {@link #open(S3Exchange, Authentication, boolean, long, String)}; with {@code checksumHeaders}
+   * false, x-amz-checksum-* headers are not the body's (CompleteMultipartUpload's name the object's).
+   */
+  public static DecodedBody open(S3Exchange ex, Authentication auth, boolean lengthRequired, long bytesMax, String limit,
+      boolean checksumHeaders) throws S3Exception {
     Map<String, String> h = ex.headers();
     long rawLength = parseLength(h.get("content-length"), "Content-Length");
     String te = h.get("transfer-encoding");
@@ -75,7 +84,7 @@ public final class RequestBodyDecoder {
     String md5 = h.get("content-md5");
     if (md5 != null) body = VerifyingInputStream.base64(body, BodyChecksum.MD5, md5);
     for (BodyChecksum c : BodyChecksum.values()) {
-      if (c == BodyChecksum.MD5) continue;
+      if (c == BodyChecksum.MD5 || !checksumHeaders) continue;
       String value = h.get(c.headerName());
       if (value != null) body = VerifyingInputStream.base64(body, c, value);
     }

@@ -52,7 +52,8 @@ public final class VerifyingInputStream extends CheckingInputStream {
     }
     int length = checksum.newState().finish().length;
     if (expected == null || expected.length != length) {
-      throw new S3Exception(checksum == BodyChecksum.MD5 ? S3Error.InvalidDigest : S3Error.InvalidRequest,
+      // S3 answers a Content-MD5 that is no MD5 with InvalidDigest, and such a checksum with BadDigest.
+      throw new S3Exception(checksum == BodyChecksum.MD5 ? S3Error.InvalidDigest : S3Error.BadDigest,
           "the " + checksum.headerName() + " value is not a valid base64 " + checksum + " checksum");
     }
     return new VerifyingInputStream(in, checksum.newState(), expected, S3Error.BadDigest,

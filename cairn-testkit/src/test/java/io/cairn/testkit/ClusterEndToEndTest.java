@@ -24,6 +24,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.ChecksumType;
+import software.amazon.awssdk.services.s3.model.ObjectAttributes;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -34,7 +38,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Four real node processes and the AWS SDK: write 1,000 small and 3 large objects, read and list
  * them, SIGKILL a node, keep reading and writing through the others, restart it and check that
  * its own copies caught up; then object tags, set with a write, later, and by copies; and a
- * bucket's CORS rules answering preflights and actual requests.
+ * bucket's CORS rules answering preflights and actual requests; and the checksums writers send
+ * (x-amz-checksum-*), kept and given back, of single PUTs, copies and multipart uploads.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(NodeLogsOnFailure.class)
@@ -649,6 +654,105 @@ class ClusterEndToEndTest {
             req.header("Access-Control-Request-Headers", headers);
         }
         return http.send(req.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @Order(9)
+    void objectsKeepTheChecksumsTheirWritersSentAndGiveThemBack() throws Exception {
+        S3Client s0 = clients[0];
+        S3Client s2 = clients[2];
+        s0.createBucket(b -> b.bucket("sums"));
+        byte[] small = "checksummed bytes".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String sha = base64(java.security.MessageDigest.getInstance("SHA-256").digest(small));
+
+        // A PUT naming SHA256: the checksum is kept, answered, and given back on request through any node.
+        var put = s0.putObject(b -> b.bucket("sums").key("sha").checksumAlgorithm(ChecksumAlgorithm.SHA256), RequestBody.fromBytes(small));
+        assertThat(put.checksumSHA256()).isEqualTo(sha);
+        assertThat(s2.headObject(b -> b.bucket("sums").key("sha").checksumMode(ChecksumMode.ENABLED)).checksumSHA256()).isEqualTo(sha);
+        assertThat(s2.headObject(b -> b.bucket("sums").key("sha")).checksumSHA256()).isNull();
+        var got = s2.getObjectAsBytes(b -> b.bucket("sums").key("sha").checksumMode(ChecksumMode.ENABLED));
+        assertThat(got.asByteArray()).isEqualTo(small);
+        assertThat(got.response().checksumSHA256()).isEqualTo(sha);
+        assertThat(got.response().checksumTypeAsString()).isEqualTo("FULL_OBJECT");
+        // A range is served without the whole object's checksum.
+        assertThat(s2.getObjectAsBytes(b -> b.bucket("sums").key("sha").range("bytes=0-3").checksumMode(ChecksumMode.ENABLED))
+                .response().checksumSHA256()).isNull();
+        assertThat(s0.listObjectsV2(b -> b.bucket("sums")).contents().getFirst().checksumAlgorithmAsStrings()).containsExactly("SHA256");
+
+        // A checksum that is not the body's is BadDigest, and the object stays as it was.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.putObject(b -> b.bucket("sums").key("sha")
+                .checksumSHA256(base64(new byte[32])), RequestBody.fromString("other bytes")))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("BadDigest"));
+        assertThat(s2.getObjectAsBytes(b -> b.bucket("sums").key("sha")).asByteArray()).isEqualTo(small);
+
+        // A copy naming another algorithm has that one, computed over the copy.
+        var copy = s0.copyObject(b -> b.sourceBucket("sums").sourceKey("sha").destinationBucket("sums").destinationKey("copy")
+                .checksumAlgorithm(ChecksumAlgorithm.CRC32_C));
+        java.util.zip.CRC32C crc32c = new java.util.zip.CRC32C();
+        crc32c.update(small);
+        assertThat(copy.copyObjectResult().checksumCRC32C()).isEqualTo(base64(java.nio.ByteBuffer.allocate(4).putInt((int) crc32c.getValue()).array()));
+
+        // Multipart, CRC32 of the whole object (combined from the parts') and SHA256 of the parts' (composite).
+        byte[] big = new byte[(5 << 20) + 4099];
+        new Random(seed).nextBytes(big);
+        byte[] first = Arrays.copyOfRange(big, 0, 5 << 20);
+        byte[] second = Arrays.copyOfRange(big, 5 << 20, big.length);
+        java.util.zip.CRC32 crc32 = new java.util.zip.CRC32();
+        crc32.update(big);
+        String wholeCrc = base64(java.nio.ByteBuffer.allocate(4).putInt((int) crc32.getValue()).array());
+        String upload = s0.createMultipartUpload(b -> b.bucket("sums").key("crc").checksumAlgorithm(ChecksumAlgorithm.CRC32)
+                .checksumType(ChecksumType.FULL_OBJECT)).uploadId();
+        String c1 = s0.uploadPart(b -> b.bucket("sums").key("crc").uploadId(upload).partNumber(1).checksumAlgorithm(ChecksumAlgorithm.CRC32),
+                RequestBody.fromBytes(first)).checksumCRC32();
+        var p2 = s2.uploadPart(b -> b.bucket("sums").key("crc").uploadId(upload).partNumber(2).checksumAlgorithm(ChecksumAlgorithm.CRC32),
+                RequestBody.fromBytes(second));
+        String e1 = s0.listParts(b -> b.bucket("sums").key("crc").uploadId(upload)).parts().getFirst().eTag();
+        assertThat(s0.listParts(b -> b.bucket("sums").key("crc").uploadId(upload)).parts().getFirst().checksumCRC32()).isEqualTo(c1);
+        var done = s2.completeMultipartUpload(b -> b.bucket("sums").key("crc").uploadId(upload).checksumCRC32(wholeCrc)
+                .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(e1).checksumCRC32(c1),
+                        p -> p.partNumber(2).eTag(p2.eTag()).checksumCRC32(p2.checksumCRC32()))));
+        assertThat(done.checksumCRC32()).isEqualTo(wholeCrc);
+        assertThat(done.checksumTypeAsString()).isEqualTo("FULL_OBJECT");
+        var whole = s0.getObjectAsBytes(b -> b.bucket("sums").key("crc").checksumMode(ChecksumMode.ENABLED));
+        assertThat(whole.asByteArray()).isEqualTo(big);
+        assertThat(whole.response().checksumCRC32()).isEqualTo(wholeCrc);
+
+        java.security.MessageDigest ofParts = java.security.MessageDigest.getInstance("SHA-256");
+        String composite = s0.createMultipartUpload(b -> b.bucket("sums").key("sha-parts").checksumAlgorithm(ChecksumAlgorithm.SHA256)).uploadId();
+        List<String> partSums = new ArrayList<>();
+        List<String> etags = new ArrayList<>();
+        for (byte[] part : List.of(first, second)) {
+            int n = etags.size() + 1;
+            var r = s0.uploadPart(b -> b.bucket("sums").key("sha-parts").uploadId(composite).partNumber(n)
+                    .checksumAlgorithm(ChecksumAlgorithm.SHA256), RequestBody.fromBytes(part));
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(part);
+            assertThat(r.checksumSHA256()).isEqualTo(base64(digest));
+            ofParts.update(digest);
+            partSums.add(r.checksumSHA256());
+            etags.add(r.eTag());
+        }
+        String expected = base64(ofParts.digest()) + "-2";
+        // A part's checksum that is not the one kept is InvalidPart.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s0.completeMultipartUpload(b -> b.bucket("sums").key("sha-parts")
+                .uploadId(composite).multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(etags.get(0)).checksumSHA256(partSums.get(1)),
+                        p -> p.partNumber(2).eTag(etags.get(1))))))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidPart"));
+        var sha2 = s0.completeMultipartUpload(b -> b.bucket("sums").key("sha-parts").uploadId(composite)
+                .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(etags.get(0)), p -> p.partNumber(2).eTag(etags.get(1)))));
+        assertThat(sha2.checksumSHA256()).isEqualTo(expected);
+        var attributes = s2.getObjectAttributes(b -> b.bucket("sums").key("sha-parts")
+                .objectAttributes(ObjectAttributes.CHECKSUM, ObjectAttributes.OBJECT_PARTS));
+        assertThat(attributes.checksum().checksumSHA256()).isEqualTo(expected);
+        assertThat(attributes.checksum().checksumTypeAsString()).isEqualTo("COMPOSITE");
+        assertThat(attributes.objectParts().parts()).extracting(p -> p.checksumSHA256()).containsExactlyElementsOf(partSums);
+        assertThat(s2.headObject(b -> b.bucket("sums").key("sha-parts").partNumber(2).checksumMode(ChecksumMode.ENABLED)).checksumSHA256())
+                .isEqualTo(partSums.get(1));
+    }
+
+    private static String base64(byte[] b) {
+        return java.util.Base64.getEncoder().encodeToString(b);
     }
 
     private static Map<String, String> tags(S3Client s3, String key) {

@@ -20,12 +20,14 @@ import io.cairn.node.ClusterException;
 import io.cairn.node.MapView;
 import io.cairn.node.StorageNode;
 import io.cairn.node.rpc.Record;
+import io.cairn.s3.BodyChecksum;
 import io.cairn.s3.BucketAcl;
 import io.cairn.s3.BucketSummary;
 import io.cairn.s3.S3Permission;
 import io.cairn.s3.CompletedPart;
 import io.cairn.s3.KeyListing;
 import io.cairn.s3.ObjectBackend;
+import io.cairn.s3.ObjectChecksum;
 import io.cairn.s3.ObjectHandle;
 import io.cairn.s3.ObjectHeaders;
 import io.cairn.s3.ObjectInfo;
@@ -479,11 +481,18 @@ public final class ClusterObjectBackend implements ObjectBackend {
         String versionId = newId();
         Map<String, String> headers = new java.util.LinkedHashMap<>(req.otherHeaders());
         byte[] dataKey = encryption(b, headers);
+        ObjectChecksum.Computing checksum = ObjectChecksum.computing(headers, body);
+        if (checksum != null) {
+            body = checksum;
+        }
         // Small objects live inside their index record: one replicated write instead of two.
         byte[] head = body.readNBytes(INLINE_BYTES_MAX + 1);
         if (head.length <= INLINE_BYTES_MAX) {
             if (req.contentLength() >= 0 && head.length != req.contentLength()) {
                 throw new S3Exception(S3Error.IncompleteBody, "the body had " + head.length + " bytes, Content-Length said " + req.contentLength());
+            }
+            if (checksum != null) {
+                checksum.finish(headers);
             }
             md5.update(head);
             ObjectEntry entry = new ObjectEntry(head.length, HexFormat.of().formatHex(md5.digest()), clock.millis(), req.contentType(),
@@ -494,6 +503,9 @@ public final class ClusterObjectBackend implements ObjectBackend {
         }
         InputStream whole = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head), body);
         List<ObjectEntry.ChunkRef> chunks = writeChunks(b, versionId, whole, md5, req.contentLength(), dataKey);
+        if (checksum != null) {
+            checksum.finish(headers);
+        }
         long size = chunks.stream().mapToLong(ObjectEntry.ChunkRef::size).sum();
         ObjectEntry entry = new ObjectEntry(size, HexFormat.of().formatHex(md5.digest()), clock.millis(), req.contentType(),
                 req.userMetadata(), headers, versionId, chunks);
@@ -947,24 +959,48 @@ public final class ClusterObjectBackend implements ObjectBackend {
     @Override
     public PartInfo uploadPart(String bucket, String key, String uploadId, int partNumber, long contentLength, InputStream body)
             throws S3Exception, IOException {
+        return uploadPart(bucket, key, uploadId, partNumber, contentLength, body, null);
+    }
+
+    @Override
+    public PartInfo uploadPart(String bucket, String key, String uploadId, int partNumber, long contentLength, InputStream body,
+            BodyChecksum requested) throws S3Exception, IOException {
         if (partNumber < 1 || partNumber > PARTS_MAX) {
             throw new S3Exception(S3Error.InvalidArgument, "part number must be 1.." + PARTS_MAX + ": " + partNumber);
         }
         BucketInfo b = bucket(bucket);
         PoolInfo pool = pool(b);
         UploadEntry u = upload(b, pool, key, uploadId);
+        // The part's checksum: of the upload's algorithm (a part naming another is refused, as in S3), else of the one it names.
+        Optional<ObjectChecksum.Algorithm> uploads = ObjectChecksum.Algorithm.of(u.headers());
+        if (uploads.isPresent() && requested != null && requested != uploads.get().algorithm()) {
+            throw new S3Exception(S3Error.InvalidRequest, "checksum type mismatch: the upload's checksum is "
+                    + uploads.get().algorithm() + ", the part's " + requested);
+        }
+        ObjectChecksum.Algorithm algorithm = uploads.orElse(requested == null ? null
+                : new ObjectChecksum.Algorithm(requested, ObjectChecksum.Type.COMPOSITE));
+        ObjectChecksum.Computing checksum = algorithm == null ? null : new ObjectChecksum.Computing(body, algorithm.algorithm());
         MessageDigest md5 = md5();
-        List<ObjectEntry.ChunkRef> chunks = writeChunks(b, uploadId + "." + partNumber + "." + newId(), body, md5, contentLength,
-                dataKeyOf(u.headers()));
+        List<ObjectEntry.ChunkRef> chunks = writeChunks(b, uploadId + "." + partNumber + "." + newId(), checksum == null ? body : checksum,
+                md5, contentLength, dataKeyOf(u.headers()));
         long size = chunks.stream().mapToLong(ObjectEntry.ChunkRef::size).sum();
-        PartEntry part = new PartEntry(partNumber, HexFormat.of().formatHex(md5.digest()), size, clock.millis(), chunks);
+        ObjectChecksum.Stored partChecksum = checksum == null ? null
+                : new ObjectChecksum.Stored(algorithm.algorithm(), algorithm.type(), ObjectChecksum.base64(checksum.value()));
+        PartEntry part = new PartEntry(partNumber, HexFormat.of().formatHex(md5.digest()), size, clock.millis(), chunks,
+                partChecksum == null ? null : partChecksum.encode());
         PartitionId ip = indexPartition(b, pool, key);
         String partKey = partKey(b, uploadId, partNumber);
         Optional<Record> previous = cluster(() -> client.apply(ip, partKey, false, json(part), null));
         previous.map(r -> parse(r.getMeta().toByteArray(), PartEntry.class))
                 .filter(old -> !old.chunks().equals(part.chunks()))
                 .ifPresent(old -> deleteChunksLater(b, old.chunks()));
-        return new PartInfo(partNumber, part.etag(), size, part.lastModifiedMillis());
+        return partInfo(part);
+    }
+
+    private static PartInfo partInfo(PartEntry p) {
+        ObjectChecksum.Stored checksum = p.checksum() == null ? null
+                : ObjectChecksum.Stored.of(Map.of(ObjectChecksum.HEADER, p.checksum())).orElseThrow();
+        return new PartInfo(p.partNumber(), p.etag(), p.size(), p.lastModifiedMillis(), checksum);
     }
 
     private List<PartEntry> parts(BucketInfo b, PoolInfo pool, String key, String uploadId) throws S3Exception {
@@ -986,6 +1022,12 @@ public final class ClusterObjectBackend implements ObjectBackend {
 
     @Override
     public ObjectInfo completeMultipartUpload(String bucket, String key, String uploadId, List<CompletedPart> requested) throws S3Exception {
+        return completeMultipartUpload(bucket, key, uploadId, requested, null);
+    }
+
+    @Override
+    public ObjectInfo completeMultipartUpload(String bucket, String key, String uploadId, List<CompletedPart> requested,
+            ObjectChecksum.Stored expected) throws S3Exception {
         BucketInfo b = bucket(bucket);
         PoolInfo pool = pool(b);
         UploadEntry u = upload(b, pool, key, uploadId);
@@ -998,6 +1040,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         }
         List<ObjectEntry.ChunkRef> chunks = new ArrayList<>();
         List<Long> partSizes = new ArrayList<>();
+        List<String> partChecksums = new ArrayList<>();
         MessageDigest etagOfEtags = md5();
         long size = 0;
         int previous = 0;
@@ -1015,6 +1058,13 @@ public final class ClusterObjectBackend implements ObjectBackend {
             if (i < requested.size() - 1 && p.size() < PART_SIZE_MIN_BYTES) {
                 throw new S3Exception(S3Error.EntityTooSmall, "part " + c.partNumber() + " is smaller than 5 MiB");
             }
+            ObjectChecksum.Stored kept = partInfo(p).checksum();
+            if (c.checksum() != null && (kept == null || kept.algorithm() != c.checksum().algorithm()
+                    || !kept.value().equals(c.checksum().value()))) {
+                throw new S3Exception(S3Error.InvalidPart, "part " + c.partNumber() + "'s " + c.checksum().algorithm()
+                        + " checksum is not the one it was uploaded with");
+            }
+            partChecksums.add(kept == null ? null : kept.value());
             chunks.addAll(p.chunks());
             etagOfEtags.update(HexFormat.of().parseHex(p.etag()));
             size += p.size();
@@ -1024,6 +1074,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         // The parts' sizes go with the object, so that a GET of one part (partNumber) finds it.
         Map<String, String> headers = new java.util.LinkedHashMap<>(u.headers());
         headers.put(ObjectParts.HEADER, ObjectParts.encode(partSizes));
+        objectChecksum(headers, partChecksums, partSizes, expected);
         ObjectEntry entry = new ObjectEntry(size, etag, clock.millis(), u.contentType(), u.userMetadata(), headers, uploadId, chunks);
         commit(b, pool, key, entry, null);
         // Parts not used by the object are freed, then the upload's records.
@@ -1036,6 +1087,38 @@ public final class ClusterObjectBackend implements ObjectBackend {
         }
         forgetUpload(b, pool, key, uploadId, stored.values());
         return info(key, entry);
+    }
+
+    /**
+     * Puts in {@code headers} (an upload's, becoming its object's) the object's checksum made of its
+     * parts', if the upload has a checksum algorithm, and their checksums (up to a thousand parts).
+     */
+    private static void objectChecksum(Map<String, String> headers, List<String> partChecksums, List<Long> partSizes,
+            ObjectChecksum.Stored expected) throws S3Exception {
+        Optional<ObjectChecksum.Algorithm> algorithm = ObjectChecksum.Algorithm.of(headers);
+        headers.remove(ObjectChecksum.ALGORITHM_HEADER);
+        if (algorithm.isEmpty()) {
+            if (expected != null) {
+                throw new S3Exception(S3Error.InvalidRequest, "the upload was created without a checksum algorithm, so it has no "
+                        + expected.algorithm() + " checksum to check");
+            }
+            return;
+        }
+        for (int i = 0; i < partChecksums.size(); i++) {
+            if (partChecksums.get(i) == null) {
+                throw new S3Exception(S3Error.InvalidPart, "a part was stored without the upload's " + algorithm.get().algorithm()
+                        + " checksum; upload it again");
+            }
+        }
+        ObjectChecksum.Stored made = ObjectChecksum.ofParts(algorithm.get(), partChecksums, partSizes);
+        if (expected != null && (expected.algorithm() != made.algorithm() || !expected.value().equals(made.value()))) {
+            throw new S3Exception(S3Error.BadDigest, "the " + expected.algorithm() + " checksum sent is not the object's, "
+                    + made.algorithm() + " " + made.value());
+        }
+        headers.put(ObjectChecksum.HEADER, made.encode());
+        if (partChecksums.size() <= ObjectChecksum.PARTS_KEPT_MAX) {
+            headers.put(ObjectChecksum.PARTS_HEADER, String.join(",", partChecksums));
+        }
     }
 
     private void forgetUpload(BucketInfo b, PoolInfo pool, String key, String uploadId, java.util.Collection<PartEntry> parts) {
@@ -1074,7 +1157,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         PoolInfo pool = pool(b);
         upload(b, pool, key, uploadId);
         return parts(b, pool, key, uploadId).stream()
-                .map(p -> new PartInfo(p.partNumber(), p.etag(), p.size(), p.lastModifiedMillis()))
+                .map(ClusterObjectBackend::partInfo)
                 .toList();
     }
 
