@@ -235,6 +235,10 @@ final class MultipartOperations {
         .element("MaxParts", maxParts).element("IsTruncated", truncated).element("StorageClass", "STANDARD");
     xml.start("Initiator").element("ID", owner).element("DisplayName", owner).end();
     xml.start("Owner").element("ID", owner).element("DisplayName", owner).end();
+    java.util.Optional<ObjectChecksum.Algorithm> checksum = backend.uploadChecksum(bucket, key, uploadId);
+    if (checksum.isPresent()) {
+      xml.element("ChecksumAlgorithm", checksum.get().algorithm().name()).element("ChecksumType", checksum.get().type().name());
+    }
     for (PartInfo p : page) {
       xml.start("Part").element("PartNumber", p.partNumber())
           .element("LastModified", HttpDates.iso8601(p.lastModifiedMillis()))

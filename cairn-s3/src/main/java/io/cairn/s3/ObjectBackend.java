@@ -280,6 +280,12 @@ public interface ObjectBackend {
   /** Discards an upload and its parts: NoSuchUpload. */
   void abortMultipartUpload(String bucket, String key, String uploadId) throws S3Exception;
 
+  /** The checksum algorithm and type an upload was created with, if any: NoSuchUpload. */
+  default java.util.Optional<ObjectChecksum.Algorithm> uploadChecksum(String bucket, String key, String uploadId) throws S3Exception {
+    listParts(bucket, key, uploadId);
+    return java.util.Optional.empty();
+  }
+
   /** Parts uploaded so far, sorted by part number: NoSuchUpload. */
   List<PartInfo> listParts(String bucket, String key, String uploadId) throws S3Exception;
 

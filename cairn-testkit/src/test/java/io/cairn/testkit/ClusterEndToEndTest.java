@@ -708,7 +708,10 @@ class ClusterEndToEndTest {
         var p2 = s2.uploadPart(b -> b.bucket("sums").key("crc").uploadId(upload).partNumber(2).checksumAlgorithm(ChecksumAlgorithm.CRC32),
                 RequestBody.fromBytes(second));
         String e1 = s0.listParts(b -> b.bucket("sums").key("crc").uploadId(upload)).parts().getFirst().eTag();
-        assertThat(s0.listParts(b -> b.bucket("sums").key("crc").uploadId(upload)).parts().getFirst().checksumCRC32()).isEqualTo(c1);
+        var listed = s0.listParts(b -> b.bucket("sums").key("crc").uploadId(upload));
+        assertThat(listed.parts().getFirst().checksumCRC32()).isEqualTo(c1);
+        assertThat(listed.checksumAlgorithmAsString()).isEqualTo("CRC32");
+        assertThat(listed.checksumTypeAsString()).isEqualTo("FULL_OBJECT");
         var done = s2.completeMultipartUpload(b -> b.bucket("sums").key("crc").uploadId(upload).checksumCRC32(wholeCrc)
                 .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(e1).checksumCRC32(c1),
                         p -> p.partNumber(2).eTag(p2.eTag()).checksumCRC32(p2.checksumCRC32()))));

@@ -1152,6 +1152,12 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     @Override
+    public Optional<ObjectChecksum.Algorithm> uploadChecksum(String bucket, String key, String uploadId) throws S3Exception {
+        BucketInfo b = bucket(bucket);
+        return ObjectChecksum.Algorithm.of(upload(b, pool(b), key, uploadId).headers());
+    }
+
+    @Override
     public List<PartInfo> listParts(String bucket, String key, String uploadId) throws S3Exception {
         BucketInfo b = bucket(bucket);
         PoolInfo pool = pool(b);
