@@ -148,8 +148,8 @@ final class MultipartOperations {
       String e = etag.strip();
       if (e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"")) e = e.substring(1, e.length() - 1);
       ObjectChecksum.Stored partChecksum = null;
-      for (BodyChecksum c : BodyChecksum.values()) {
-        String v = c == BodyChecksum.MD5 ? null : SafeXmlParser.childText(p, ObjectChecksum.element(c));
+      for (BodyChecksum c : ObjectChecksum.ALGORITHMS) {
+        String v = SafeXmlParser.childText(p, ObjectChecksum.element(c));
         if (v == null) continue;
         if (partChecksum != null) throw new S3Exception(S3Error.InvalidRequest, "part " + n + " names two checksums");
         partChecksum = new ObjectChecksum.Stored(c, ObjectChecksum.Type.FULL_OBJECT, v.strip());
@@ -163,8 +163,8 @@ final class MultipartOperations {
     }
     ConditionalWrite.check(ex.headers(), backend, bucket, key);
     ObjectChecksum.Stored expected = null;
-    for (BodyChecksum c : BodyChecksum.values()) {
-      String v = c == BodyChecksum.MD5 ? null : ex.header(c.headerName());
+    for (BodyChecksum c : ObjectChecksum.ALGORITHMS) {
+      String v = ex.header(c.headerName());
       if (v != null) expected = new ObjectChecksum.Stored(c, ObjectChecksum.Type.FULL_OBJECT, v.strip());
     }
     ObjectInfo info;
@@ -179,10 +179,7 @@ final class MultipartOperations {
     XmlWriter xml = XmlWriter.document("CompleteMultipartUploadResult")
         .element("Location", "/" + bucket + "/" + SigV4Signer.uriEncode(key, true))
         .element("Bucket", bucket).element("Key", key).element("ETag", ObjectHeaders.quote(info.etag()));
-    java.util.Optional<ObjectChecksum.Stored> kept = ObjectChecksum.Stored.of(info.otherHeaders());
-    if (kept.isPresent()) {
-      xml.element(ObjectChecksum.element(kept.get().algorithm()), kept.get().value()).element("ChecksumType", kept.get().type().name());
-    }
+    ObjectChecksum.Stored.of(info.otherHeaders()).ifPresent(c -> ObjectChecksum.xml(xml, c));
     ex.sendXml(200, xml.toBytes());
   }
 

@@ -28,6 +28,9 @@ public final class ObjectChecksum {
   public static final String ALGORITHM_HEADER = ObjectHeaders.INTERNAL_PREFIX + "Checksum-Algorithm";
   /** The parts' checksums of an object completed from an upload with a checksum, base64, comma-separated. */
   public static final String PARTS_HEADER = ObjectHeaders.INTERNAL_PREFIX + "Part-Checksums";
+  /** The algorithms of {@code x-amz-checksum-*} (every body checksum but Content-MD5's). */
+  public static final List<BodyChecksum> ALGORITHMS = java.util.Arrays.stream(BodyChecksum.values())
+      .filter(c -> c != BodyChecksum.MD5).toList();
   /** Parts whose checksums an object keeps at most (GetObjectAttributes lists them). */
   public static final int PARTS_KEPT_MAX = 1000;
 
@@ -43,10 +46,14 @@ public final class ObjectChecksum {
     /** The checksum kept in {@code headers}, if any. */
     public static Optional<Stored> of(Map<String, String> headers) {
       String v = headers.get(HEADER);
-      if (v == null) return Optional.empty();
+      return v == null ? Optional.empty() : Optional.of(decode(v));
+    }
+
+    /** The checksum {@link #encode} wrote. */
+    public static Stored decode(String v) {
       String[] f = v.split(" ");
       if (f.length != 3) throw new IllegalStateException("a stored checksum is not ALGORITHM TYPE VALUE: " + v);
-      return Optional.of(new Stored(BodyChecksum.valueOf(f[0]), Type.valueOf(f[1]), f[2]));
+      return new Stored(BodyChecksum.valueOf(f[0]), Type.valueOf(f[1]), f[2]);
     }
   }
 
@@ -74,11 +81,12 @@ public final class ObjectChecksum {
    */
   public static BodyChecksum requested(Map<String, String> headers) throws S3Exception {
     BodyChecksum found = null;
-    for (BodyChecksum c : BodyChecksum.values()) {
-      if (c != BodyChecksum.MD5 && headers.containsKey(c.headerName())) found = agree(found, c);
+    for (BodyChecksum c : ALGORITHMS) {
+      if (headers.containsKey(c.headerName())) found = agree(found, c);
     }
     String trailer = headers.get("x-amz-trailer");
-    if (trailer != null && BodyChecksum.fromHeaderName(trailer) != null) found = agree(found, BodyChecksum.fromHeaderName(trailer));
+    BodyChecksum trailed = trailer == null ? null : BodyChecksum.fromHeaderName(trailer);
+    if (trailed != null) found = agree(found, trailed);
     for (String h : List.of("x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm")) {
       String v = headers.get(h);
       if (v != null && !v.isBlank()) found = agree(found, named(v, h));
@@ -89,8 +97,8 @@ public final class ObjectChecksum {
   /** The algorithm a header value such as {@code CRC32} names. */
   public static BodyChecksum named(String value, String header) throws S3Exception {
     String v = value.strip().toUpperCase(Locale.ROOT);
-    for (BodyChecksum c : BodyChecksum.values()) {
-      if (c != BodyChecksum.MD5 && c.name().equals(v)) return c;
+    for (BodyChecksum c : ALGORITHMS) {
+      if (c.name().equals(v)) return c;
     }
     throw new S3Exception(S3Error.InvalidRequest, "unknown checksum algorithm in " + header + ": " + value.strip()
         + " (CRC32, CRC32C, CRC64NVME, SHA1 or SHA256)");
@@ -220,6 +228,17 @@ public final class ObjectChecksum {
   public static void write(S3Exchange ex, Stored s) {
     ex.setHeader(s.algorithm().headerName(), s.value());
     ex.setHeader("x-amz-checksum-type", s.type().name());
+  }
+
+  /** The elements a response body gives a kept checksum by: {@code ChecksumCRC32} (say) and {@code ChecksumType}. */
+  static void xml(XmlWriter xml, Stored s) {
+    xml.element(element(s.algorithm()), s.value()).element("ChecksumType", s.type().name());
+  }
+
+  /** The parts' checksums kept in {@code headers} (an object's), in part order, or null. */
+  static String[] parts(Map<String, String> headers) {
+    String v = headers.get(PARTS_HEADER);
+    return v == null ? null : v.split(",");
   }
 
   /** The element a response body names a checksum by, e.g. {@code ChecksumCRC32}. */

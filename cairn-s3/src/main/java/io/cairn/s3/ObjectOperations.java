@@ -91,10 +91,9 @@ final class ObjectOperations {
       ObjectChecksum.write(ex, c.get());
       return;
     }
-    String parts = stored.otherHeaders().get(ObjectChecksum.PARTS_HEADER);
+    String[] each = ObjectChecksum.parts(stored.otherHeaders());
     String n = ex.query().first("partNumber");
-    if (slice.partsCount() == 0 || parts == null || n == null) return;
-    String[] each = parts.split(",");
+    if (slice.partsCount() == 0 || each == null || n == null) return;
     int number = Integer.parseInt(n.strip());
     if (each.length == slice.partsCount() && number >= 1 && number <= each.length) {
       ObjectChecksum.write(ex, new ObjectChecksum.Stored(c.get().algorithm(), c.get().type(), each[number - 1]));
@@ -273,11 +272,11 @@ final class ObjectOperations {
     if (wanted.contains("ETag")) xml.element("ETag", stored.etag());
     java.util.Optional<ObjectChecksum.Stored> checksum = ObjectChecksum.Stored.of(stored.otherHeaders());
     if (wanted.contains("Checksum") && checksum.isPresent()) {
-      xml.start("Checksum").element(ObjectChecksum.element(checksum.get().algorithm()), checksum.get().value())
-          .element("ChecksumType", checksum.get().type().name()).end();
+      xml.start("Checksum");
+      ObjectChecksum.xml(xml, checksum.get());
+      xml.end();
     }
-    String[] partChecksums = checksum.isPresent() && stored.otherHeaders().containsKey(ObjectChecksum.PARTS_HEADER)
-        ? stored.otherHeaders().get(ObjectChecksum.PARTS_HEADER).split(",") : null;
+    String[] partChecksums = checksum.isPresent() ? ObjectChecksum.parts(stored.otherHeaders()) : null;
     int dash = stored.etag().lastIndexOf('-');
     if (wanted.contains("ObjectParts") && dash > 0 && stored.etag().substring(dash + 1).chars().allMatch(Character::isDigit)) {
       xml.start("ObjectParts").element("PartsCount", Long.parseLong(stored.etag().substring(dash + 1)));
@@ -456,10 +455,7 @@ final class ObjectOperations {
     XmlWriter xml = XmlWriter.document("CopyObjectResult")
         .element("LastModified", HttpDates.iso8601(stored.lastModifiedMillis()))
         .element("ETag", ObjectHeaders.quote(stored.etag()));
-    java.util.Optional<ObjectChecksum.Stored> kept = ObjectChecksum.Stored.of(stored.otherHeaders());
-    if (kept.isPresent()) {
-      xml.element(ObjectChecksum.element(kept.get().algorithm()), kept.get().value()).element("ChecksumType", kept.get().type().name());
-    }
+    ObjectChecksum.Stored.of(stored.otherHeaders()).ifPresent(c -> ObjectChecksum.xml(xml, c));
     ex.sendXml(200, xml.toBytes());
   }
 

@@ -109,8 +109,8 @@ final class PostObjectOperations {
       max = Math.min(max, range.get().max());
     }
     InputStream file = new LengthRangeInputStream(form.file(), min, max);
-    for (BodyChecksum c : BodyChecksum.values()) {
-      String value = c == BodyChecksum.MD5 ? null : checksumFields.get(c.headerName());
+    for (BodyChecksum c : ObjectChecksum.ALGORITHMS) {
+      String value = checksumFields.get(c.headerName());
       if (value != null) file = VerifyingInputStream.base64(file, c, value);
     }
     ObjectInfo info = backend.putObject(bucket, key, req, file);

@@ -83,10 +83,11 @@ public final class RequestBodyDecoder {
     }
     String md5 = h.get("content-md5");
     if (md5 != null) body = VerifyingInputStream.base64(body, BodyChecksum.MD5, md5);
-    for (BodyChecksum c : BodyChecksum.values()) {
-      if (c == BodyChecksum.MD5 || !checksumHeaders) continue;
-      String value = h.get(c.headerName());
-      if (value != null) body = VerifyingInputStream.base64(body, c, value);
+    if (checksumHeaders) {
+      for (BodyChecksum c : ObjectChecksum.ALGORITHMS) {
+        String value = h.get(c.headerName());
+        if (value != null) body = VerifyingInputStream.base64(body, c, value);
+      }
     }
     if (length > bytesMax) throw new S3Exception(S3Error.EntityTooLarge, "the body is too large: " + limit);
     if (length >= 0) body = new LengthCheckingInputStream(body, length);

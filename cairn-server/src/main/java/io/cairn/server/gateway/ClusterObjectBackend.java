@@ -998,8 +998,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
     }
 
     private static PartInfo partInfo(PartEntry p) {
-        ObjectChecksum.Stored checksum = p.checksum() == null ? null
-                : ObjectChecksum.Stored.of(Map.of(ObjectChecksum.HEADER, p.checksum())).orElseThrow();
+        ObjectChecksum.Stored checksum = p.checksum() == null ? null : ObjectChecksum.Stored.decode(p.checksum());
         return new PartInfo(p.partNumber(), p.etag(), p.size(), p.lastModifiedMillis(), checksum);
     }
 
