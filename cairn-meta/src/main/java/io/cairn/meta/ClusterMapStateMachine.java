@@ -117,7 +117,7 @@ public final class ClusterMapStateMachine {
             // And every map says since when each partition's up holders are what they are in it.
             var finalPlacement = withActing.pins().isEmpty() && withActing.acting().isEmpty() ? fresh
                     : io.cairn.core.placement.PlacementTable.compute(withActing, ActingSets.PLACEMENT);
-            withActing = withActing.withHoldersSince(HoldersSince.update(state.map(), placed, withActing, finalPlacement));
+            withActing = HoldersSince.update(state.map(), placed, withActing, finalPlacement);
             if (!withActing.equals(next)) {
                 applied = new Applied(applied.state().withMap(withActing), applied.result());
             }
@@ -498,7 +498,7 @@ public final class ClusterMapStateMachine {
             return unchanged(state);
         }
         ClusterMap next = new ClusterMap(map.epoch() + 1, map.clusterId(), map.nodes(), map.pools(), map.buckets(), map.users(),
-                map.degradedReason(), kept, map.pins(), map.removed(), map.holdersSince());
+                map.degradedReason(), kept, map.pins(), map.removed(), map.holdersSince(), map.upSince());
         return changed(next, state.stats());
     }
 

@@ -342,6 +342,55 @@ class ClusterMapStateMachineTest {
     }
 
     @Test
+    void everyMapSaysSinceWhenEachUpHolderHasBeenOneWithoutABreak() {
+        apply(bootstrap());
+        for (String id : List.of("n1", "n2", "n3", "n4")) {
+            apply(new MetaCommand.RegisterNode(node(id)));
+        }
+        // A new pool's up holders have been ones since its partitions began.
+        apply(new MetaCommand.CreatePool(pool("rep2", "rep2", 16)));
+        for (int i = 0; i < 16; i++) {
+            int holders = upHolders("rep2", i).size();
+            for (int h = 0; h < holders; h++) {
+                assertThat(state.map().upHolderSince("rep2", i, h)).as("partition %d, up holder %d", i, h).isZero();
+            }
+        }
+        // A bucket moves no partition: every epoch stays.
+        var before = state.map().upSince();
+        apply(new MetaCommand.CreateBucket(bucket("photos", "rep2", "ROOTKEY", "rep2")));
+        assertThat(state.map().upSince()).isEqualTo(before);
+        // n4 down and back: where it is an up holder again, it has been one since it came back;
+        // every other up holder keeps what it had.
+        apply(new MetaCommand.MarkDown("n4"));
+        apply(new MetaCommand.Heartbeat(new io.cairn.core.map.NodeStats("n4", 1_000_000_000L, 0, false, 0, 1L, state.map().epoch(), 0)));
+        long back = state.map().epoch();
+        assertThat(state.map().node("n4").orElseThrow().isUp()).isTrue();
+        int withN4 = 0;
+        for (int i = 0; i < 16; i++) {
+            List<String> up = upHolders("rep2", i);
+            for (int h = 0; h < up.size(); h++) {
+                long since = state.map().upHolderSince("rep2", i, h);
+                if (up.get(h).equals("n4")) {
+                    withN4++;
+                    assertThat(since).as("n4 in partition %d", i).isEqualTo(back);
+                } else {
+                    assertThat(since).as("%s in partition %d", up.get(h), i).isZero();
+                }
+            }
+        }
+        assertThat(withN4).as("partitions n4 holds").isPositive();
+        assertThat(MetaJson.read(MetaJson.write(state.map()), io.cairn.core.map.ClusterMap.class)).isEqualTo(state.map());
+        // A map that does not say (an older release's) knows of no break-free stretch before its own epoch.
+        assertThat(state.map().withHoldersSince(state.map().holdersSince(), java.util.Map.of()).upHolderSince("rep2", 0, 0))
+                .isEqualTo(state.map().epoch());
+    }
+
+    private List<String> upHolders(String pool, int partition) {
+        return io.cairn.core.placement.PlacementTable.compute(state.map(), ActingSets.PLACEMENT)
+                .of(new io.cairn.core.partition.PartitionId(pool, partition)).upHolders(state.map());
+    }
+
+    @Test
     void createPoolIsIdempotentForTheSamePool() {
         apply(bootstrap());
         apply(new MetaCommand.CreatePool(pool("rep2", "rep2", 64)));

@@ -31,6 +31,8 @@ final class PartitionReplica {
     boolean handOverInFlight;
     /** A drop of this node's copy is on its way to the store. */
     boolean dropping;
+    /** The {@link PartitionStateMachine#settledEpoch} last written to the store. */
+    long persistedSettled = -1;
 
     PartitionReplica(PartitionId id, PartitionStateMachine machine) {
         this.id = id;

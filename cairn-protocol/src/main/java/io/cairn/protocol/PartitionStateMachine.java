@@ -23,6 +23,14 @@ import java.util.Objects;
  * holder has and it lacks; pulling only after its cursor would leave those records out, losing
  * acknowledged writes. Within an epoch the primary's log only grows at its end, so later
  * catch-ups start at the cursor.
+ *
+ * <p>A new primary may go active only if its peering met a copy that holds every acknowledged
+ * write: its own or a source's that is <em>intact</em> (it settled, as an active primary or a
+ * replica that caught up, in an epoch since which the map says it has been an up holder without a
+ * break, or it has been one since the partition began), or the copies of every holder the
+ * partition has, all up. Otherwise the writes acknowledged while it was away may sit only on
+ * holders that are down now: it refuses writes and reads until a map brings one back, rather
+ * than answer from a copy that misses them (Ceph's "down" placement group).
  */
 public final class PartitionStateMachine {
 
@@ -88,12 +96,30 @@ public final class PartitionStateMachine {
      * log (it names itself when it catches up). Cleared at every epoch change.
      */
     private final java.util.Map<String, Version> heldUpTo = new java.util.HashMap<>();
+    /**
+     * The newest epoch in which this copy was known to hold every acknowledged write (a peering
+     * that went active, or a catch-up that reached the settled end of an active primary's log),
+     * or -1; kept on disk by the driver, so it outlives a restart.
+     */
+    private long settledEpoch;
+    /** The epoch since which the current map says this node has been an up holder without a break (0: always). */
+    private long upHolderSince = Long.MAX_VALUE;
+    /** Whether every holder the partition has in the current map is up. */
+    private boolean allHoldersUp;
+    /** Epoch in which this node, as primary, peered and met no copy holding every acknowledged write, or -1. */
+    private long stuckEpoch = -1;
 
     public PartitionStateMachine(String self, Version lastApplied, Version cursor) {
+        this(self, lastApplied, cursor, -1);
+    }
+
+    /** {@code settledEpoch}: as {@link #settledEpoch()} said before a restart, or -1. */
+    public PartitionStateMachine(String self, Version lastApplied, Version cursor, long settledEpoch) {
         this.self = Objects.requireNonNull(self);
         this.lastApplied = lastApplied;
         this.cursor = cursor.compareTo(lastApplied) > 0 ? lastApplied : cursor;
         this.seq = lastApplied.seq();
+        this.settledEpoch = settledEpoch;
     }
 
     /**
@@ -116,9 +142,22 @@ public final class PartitionStateMachine {
      * they are ({@link io.cairn.core.map.ClusterMap#holdersSince}).
      */
     public Effect onMap(long newEpoch, List<String> newUpHolders, int newCopiesWanted, long holdersSince) {
+        return onMap(newEpoch, newUpHolders, newCopiesWanted, holdersSince, 0, true);
+    }
+
+    /**
+     * As above, with the epoch since which the map says this node has been an up holder without a
+     * break ({@link io.cairn.core.map.ClusterMap#upHolderSince}, 0 for always; ignored when it is
+     * not one), and whether every holder the partition has is up: what decides whether a copy
+     * holds every acknowledged write (see {@link #intact}).
+     */
+    public Effect onMap(long newEpoch, List<String> newUpHolders, int newCopiesWanted, long holdersSince, long selfUpHolderSince,
+                        boolean everyHolderUp) {
         if (newEpoch <= epoch) {
             return new Effect.None();
         }
+        upHolderSince = newUpHolders.contains(self) ? selfUpHolderSince : Long.MAX_VALUE;
+        allHoldersUp = everyHolderUp;
         copiesWanted = newCopiesWanted;
         heldUpTo.clear();
         String newPrimary = newUpHolders.isEmpty() ? null : newUpHolders.getFirst();
@@ -161,12 +200,52 @@ public final class PartitionStateMachine {
 
     /** Peering for {@code peeredEpoch} finished; {@code highest} is the newest version seen anywhere. */
     public void peeringDone(long peeredEpoch, Version highest) {
+        peeringDone(peeredEpoch, highest, false);
+    }
+
+    /**
+     * Peering for {@code peeredEpoch} finished; {@code highest} is the newest version seen
+     * anywhere; {@code metIntact}: a source said its copy is {@link #intact}. The primary goes
+     * active only if its own copy or a source's is intact, or every holder the partition has is up
+     * (then every acknowledged write is on one of the copies it pulled); otherwise it stays
+     * inactive in this epoch ({@link #stuck}) and a later map decides.
+     */
+    public void peeringDone(long peeredEpoch, Version highest, boolean metIntact) {
         if (peeredEpoch != epoch || role != Role.PRIMARY) {
             return; // a newer epoch started meanwhile; its own peering decides
         }
         noteApplied(highest);
+        if (!metIntact && !intact() && !allHoldersUp) {
+            stuckEpoch = peeredEpoch;
+            return;
+        }
         cursor = lastApplied;
         activeEpoch = peeredEpoch;
+        settledEpoch = peeredEpoch;
+    }
+
+    /**
+     * Whether this copy holds every write acknowledged so far, as far as the current map tells:
+     * this node is an up holder, and its copy settled in an epoch since which it has been one
+     * without a break (or it has been one since the partition began). A peering primary that meets
+     * no intact copy, and lacks a holder, may not go active.
+     */
+    public boolean intact() {
+        return upHolderSince != Long.MAX_VALUE && (upHolderSince == 0 || settledEpoch >= upHolderSince);
+    }
+
+    /** The newest epoch in which this copy was known to hold every acknowledged write, or -1 (the driver keeps it on disk). */
+    public long settledEpoch() {
+        return settledEpoch;
+    }
+
+    /**
+     * Whether this node, as primary, peered in the current epoch and met no copy holding every
+     * acknowledged write: it waits for a map that brings back a holder with one (peering again
+     * before that would meet the same copies).
+     */
+    public boolean stuck() {
+        return role == Role.PRIMARY && stuckEpoch == epoch && !active();
     }
 
     /**
@@ -355,6 +434,7 @@ public final class PartitionStateMachine {
             caughtUpEpoch = catchUpEpoch;
             if (reachedSettledEnd) {
                 readsSettledEpoch = catchUpEpoch;
+                settledEpoch = Math.max(settledEpoch, catchUpEpoch);
             }
         }
     }

@@ -414,6 +414,7 @@ final class ReadPath {
         Version last;
         boolean unsettled = false;
         Version protectedUpTo = null;
+        boolean intact = false;
         if (rep != null) {
             PartitionStateMachine m = rep.machine;
             if (!m.logSettled()) {
@@ -426,6 +427,7 @@ final class ReadPath {
             protectedUpTo = m.protectedUpTo();
             last = m.logVisibleUpTo();
             unsettled = m.lastApplied().isAfter(last) || rep.writesInFlight > 0;
+            intact = m.intact();
         } else {
             last = r.store().lastVersion(p);
         }
@@ -449,7 +451,7 @@ final class ReadPath {
             }
             shown.add(LogRecord.of(rec).withUnderProtected(s.underProtectedOnly()));
         }
-        reply.reply(new Reply.SinceReply(Status.OK, r.epoch(), "", shown, last, more, unsettled, protectedUpTo));
+        reply.reply(new Reply.SinceReply(Status.OK, r.epoch(), "", shown, last, more, unsettled, protectedUpTo, intact));
     }
 
     /** The records of {@code p} up to {@code upTo} have all their copies again: their under-protected marks go. */
@@ -532,7 +534,7 @@ final class ReadPath {
     }
 
     private Reply.SinceReply sinceRefusal(Status s, String message) {
-        return new Reply.SinceReply(s, r.epoch(), message, List.of(), null, false, false, null);
+        return new Reply.SinceReply(s, r.epoch(), message, List.of(), null, false, false, null, false);
     }
 
     private Reply.RepairReply repairReply(Status s, String message) {

@@ -60,7 +60,7 @@ final class Recovery {
     /** A primary whose peering failed peers again. */
     void retryPeeringIfStuck(PartitionReplica rep) {
         PartitionStateMachine m = rep.machine;
-        if (m.role() == PartitionStateMachine.Role.PRIMARY && !m.active() && rep.recovery == null && m.epoch() == r.epoch()) {
+        if (m.role() == PartitionStateMachine.Role.PRIMARY && !m.active() && !m.stuck() && rep.recovery == null && m.epoch() == r.epoch()) {
             start(rep, new PartitionStateMachine.Effect.StartPeering(m.epoch(),
                     m.upHolders().stream().filter(n -> !n.equals(r.id())).toList(), Version.ZERO));
         }
@@ -74,6 +74,8 @@ final class Recovery {
         private LogPull pull;
         private int next;
         private Version highest;
+        /** A source said its copy holds every acknowledged write. */
+        private boolean metIntact;
         private boolean over;
         /** For an erasure-coded partition: which holders have a block of each version of each chunk, by their logs. */
         private final java.util.Map<String, java.util.TreeMap<Version, java.util.Set<String>>> blocks = new java.util.TreeMap<>();
@@ -164,6 +166,7 @@ final class Recovery {
                 if (result.highest().isAfter(highest)) {
                     highest = result.highest();
                 }
+                metIntact |= result.sourceIntact();
                 nextSource();
             }, this::fail);
             if (r.erasureCoded(rep.id)) {
@@ -181,9 +184,18 @@ final class Recovery {
                 countOwnBlocks();
             }
             end();
-            rep.machine.peeringDone(order.epoch(), highest);
+            rep.machine.peeringDone(order.epoch(), highest, metIntact);
+            if (rep.machine.stuck()) {
+                r.counters.peeringsWaited++;
+                r.note(Effect.Level.WARN, "partition " + rep.id + " waits, in epoch " + order.epoch() + ", for a holder whose copy holds "
+                        + "every acknowledged write: neither this node's copy nor those of " + order.sources()
+                        + " settled since they last came back, and " + r.placement(rep.id).holders().stream().filter(h -> !r.isUp(h)).toList()
+                        + " are down; it takes no reads or writes until a map brings one back");
+                return;
+            }
             if (rep.machine.active()) {
                 r.persistCursor(rep.id, rep.machine.cursor());
+                r.persistSettled(rep);
                 r.note(Effect.Level.DEBUG, "partition " + rep.id + " peered in epoch " + order.epoch() + " from " + order.sources()
                         + " up to " + highest);
                 for (LogRecord rec : misplaced) {
@@ -280,6 +292,7 @@ final class Recovery {
             end();
             rep.machine.catchUpDone(order.epoch(), result.upTo(), result.reachedSettledEnd());
             r.persistCursor(rep.id, rep.machine.cursor());
+            r.persistSettled(rep);
         }
 
         private void fail(String why) {
@@ -342,8 +355,9 @@ final class Recovery {
          * @param upTo              everything up to this version of the source is now held here
          * @param highest           the newest version seen
          * @param reachedSettledEnd the last page showed the source's whole log, with no write of it on its way
+         * @param sourceIntact      the last page came from a source whose copy holds every acknowledged write
          */
-        record Result(Version upTo, Version highest, boolean reachedSettledEnd) {}
+        record Result(Version upTo, Version highest, boolean reachedSettledEnd, boolean sourceIntact) {}
 
         private final PartitionReplica rep;
         private final Kind kind;
@@ -360,6 +374,8 @@ final class Recovery {
         private boolean more;
         /** The last page came from a source with writes on their way (beyond what it showed, or unsynced). */
         private boolean sourceUnsettled = true;
+        /** The last page came from a source whose copy holds every acknowledged write ({@link Reply.SinceReply#intact}). */
+        private boolean sourceIntact;
         /**
          * A record of a page was superseded at the source before its data was fetched: the
          * newer version lies beyond this pull's end, so the pull cannot say this copy holds
@@ -460,6 +476,7 @@ final class Recovery {
             more = s.more();
             // From a source in another epoch than the pull's, the end of its log says nothing of this one.
             sourceUnsettled = s.unsettled() || s.epoch() != epoch;
+            sourceIntact = s.intact();
             pump();
         }
 
@@ -474,7 +491,7 @@ final class Recovery {
                     requestPage();
                 } else {
                     over = true;
-                    onDone.accept(new Result(upTo, upTo.isAfter(highest) ? upTo : highest, !sourceUnsettled && !skippedSuperseded));
+                    onDone.accept(new Result(upTo, upTo.isAfter(highest) ? upTo : highest, !sourceUnsettled && !skippedSuperseded, sourceIntact));
                 }
             }
         }

@@ -25,12 +25,16 @@ import java.util.List;
  * @param adopted                records a primary adopted from former holders
  * @param stripesRolledBack      erasure-coded writes that did not complete, rolled back by a tombstone
  * @param unshippedBytes         bytes written through the partitions this node is primary of that the backup site does not have yet
+ * @param partitionsWaiting      partitions this node is primary of that wait for a holder whose copy holds every acknowledged
+ *                               write (the holders up have all missed writes since they last settled, and a holder is down)
+ * @param peeringsWaited         peerings as primary that met no copy holding every acknowledged write, so went on waiting
  */
 public record ReplicaReport(long mapEpoch, int partitionsRecovering, long underProtectedRecords, int partitionsStoredNotHeld,
                             List<String> suspects, long recoveryBytesPulled, long underProtectedCopied, long partitionsDropped,
                             long scrubBytes, long scrubDamaged, long scrubRepaired, long scrubPasses, long stripesDecoded,
                             long blocksRepaired, long copiesRepaired, long damagedLeftOut, long adopted,
-                            long stripesRolledBack, long unshippedBytes) {
+                            long stripesRolledBack, long unshippedBytes, int partitionsWaiting,
+                            long peeringsWaited) {
 
     /** The counters a replica keeps since it started. */
     static final class Counters {
@@ -47,11 +51,14 @@ public record ReplicaReport(long mapEpoch, int partitionsRecovering, long underP
         long damagedLeftOut;
         long adopted;
         long stripesRolledBack;
+        long peeringsWaited;
 
-        ReplicaReport report(long epoch, int recovering, long under, int storedNotHeld, List<String> suspects, long unshippedBytes) {
+        ReplicaReport report(long epoch, int recovering, long under, int storedNotHeld, List<String> suspects, long unshippedBytes,
+                             int waiting) {
             return new ReplicaReport(epoch, recovering, under, storedNotHeld, List.copyOf(suspects), recoveryBytesPulled,
                     underProtectedCopied, partitionsDropped, scrubBytes, scrubDamaged, scrubRepaired, scrubPasses, stripesDecoded,
-                    blocksRepaired, copiesRepaired, damagedLeftOut, adopted, stripesRolledBack, unshippedBytes);
+                    blocksRepaired, copiesRepaired, damagedLeftOut, adopted, stripesRolledBack, unshippedBytes, waiting,
+                    peeringsWaited);
         }
     }
 }

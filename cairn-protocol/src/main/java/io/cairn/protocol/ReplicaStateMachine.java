@@ -254,10 +254,14 @@ public final class ReplicaStateMachine {
     /** Figures for status, metrics and heartbeats. */
     public ReplicaReport report() {
         int recovering = 0;
+        int waiting = 0;
         long under = 0;
         for (PartitionReplica r : partitions.values()) {
             if (r.machine.recovering()) {
                 recovering++;
+            }
+            if (r.machine.stuck()) {
+                waiting++;
             }
             if (r.machine.role() == PartitionStateMachine.Role.PRIMARY) {
                 under += store.underProtectedMarks(r.id);
@@ -269,7 +273,7 @@ public final class ReplicaStateMachine {
                 storedNotHeld++;
             }
         }
-        return counters.report(current.epoch(), recovering, under, storedNotHeld, peers.suspects(now), shipping.unshippedBytes());
+        return counters.report(current.epoch(), recovering, under, storedNotHeld, peers.suspects(now), shipping.unshippedBytes(), waiting);
     }
 
     /** Whether this replica has a partition's log pulls, writes or recovery work under way (the simulator waits for quiet). */
@@ -391,7 +395,9 @@ public final class ReplicaStateMachine {
         if (r == null) {
             Version last = store.lastVersion(p);
             Version cursor = store.getLocal(cursorKey(p)).map(ReplicaStateMachine::decodeVersion).orElse(Version.ZERO);
-            r = new PartitionReplica(p, new PartitionStateMachine(self, last, cursor));
+            long settled = store.getLocal(settledKey(p)).map(ReplicaStateMachine::decodeEpoch).orElse(-1L);
+            r = new PartitionReplica(p, new PartitionStateMachine(self, last, cursor, settled));
+            r.persistedSettled = settled;
             partitions.put(p, r);
         }
         return r;
@@ -563,7 +569,11 @@ public final class ReplicaStateMachine {
         long epochBefore = r.machine.epoch();
         List<String> upBefore = r.machine.upHolders();
         long holdersSince = current.map().holdersSince(p.pool(), p.partition());
-        PartitionStateMachine.Effect effect = r.machine.onMap(current.epoch(), up, copiesWanted(pool.policy()), holdersSince);
+        int index = up.indexOf(self);
+        long upSince = index < 0 ? current.epoch() : current.map().upHolderSince(p.pool(), p.partition(), index);
+        boolean everyHolderUp = up.size() == current.of(p).holders().size();
+        PartitionStateMachine.Effect effect = r.machine.onMap(current.epoch(), up, copiesWanted(pool.policy()), holdersSince, upSince,
+                everyHolderUp);
         if (epochBefore < current.epoch() && r.machine.role() == PartitionStateMachine.Role.PRIMARY) {
             boolean continuous = wasActive && (current.epoch() == epochBefore + 1 || holdersSince <= epochBefore);
             if (leasesMayRun) {
@@ -663,6 +673,10 @@ public final class ReplicaStateMachine {
         return "cursor/" + p.pool() + "/" + p.partition();
     }
 
+    static String settledKey(PartitionId p) {
+        return "settled/" + p.pool() + "/" + p.partition();
+    }
+
     static String handedKey(PartitionId p) {
         return "handed/" + p.pool() + "/" + p.partition();
     }
@@ -678,6 +692,29 @@ public final class ReplicaStateMachine {
             throw new IllegalStateException("stored version '" + s + "' is malformed");
         }
         return new Version(Long.parseLong(s.substring(0, dot)), Long.parseLong(s.substring(dot + 1)));
+    }
+
+    static long decodeEpoch(byte[] b) {
+        String s = new String(b, StandardCharsets.US_ASCII);
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("stored epoch '" + s + "' is malformed", e);
+        }
+    }
+
+    /** Keeps the epoch in which {@code rep}'s copy last settled on disk, when it moved on (a restart must not lose it, nor run ahead of it). */
+    void persistSettled(PartitionReplica rep) {
+        long settled = rep.machine.settledEpoch();
+        if (settled <= rep.persistedSettled) {
+            return;
+        }
+        rep.persistedSettled = settled;
+        storeOp(new StoreOp.PutLocal(settledKey(rep.id), Long.toString(settled).getBytes(StandardCharsets.US_ASCII)), res -> {
+            if (!(res instanceof StoreResult.Done)) {
+                note(Effect.Level.WARN, "could not persist the settled epoch of " + rep.id + ": " + res);
+            }
+        });
     }
 
     void persistCursor(PartitionId p, Version v) {

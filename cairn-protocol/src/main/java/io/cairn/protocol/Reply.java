@@ -39,9 +39,11 @@ public sealed interface Reply {
      *                      yet be acknowledged: a primary peering from it must wait and pull again
      * @param protectedUpTo set by a primary whose every holder is up and holds its log up to this
      *                      version: those records have all their copies (null otherwise)
+     * @param intact        the responder's copy holds every acknowledged write, as its map ({@code
+     *                      epoch}) tells ({@link PartitionStateMachine#intact})
      */
     record SinceReply(Status status, long epoch, String message, List<LogRecord> records, Version last, boolean more,
-                      boolean unsettled, Version protectedUpTo) implements Reply {
+                      boolean unsettled, Version protectedUpTo, boolean intact) implements Reply {
         public SinceReply {
             records = List.copyOf(records);
         }

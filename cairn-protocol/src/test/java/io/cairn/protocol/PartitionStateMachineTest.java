@@ -20,6 +20,65 @@ class PartitionStateMachineTest {
     }
 
     @Test
+    void aPrimaryGoesActiveOnlyWithACopyThatHoldsEveryAcknowledgedWrite() {
+        // Settled in epoch 5, and an up holder without a break since epoch 5: its copy is intact.
+        PartitionStateMachine settled = new PartitionStateMachine("a", new Version(5, 3), new Version(5, 3), 5);
+        assertThat(settled.onMap(7, List.of("a", "b"), 3, 7, 5, false)).isInstanceOf(Effect.StartPeering.class);
+        assertThat(settled.intact()).isTrue();
+        settled.peeringDone(7, new Version(5, 3), false);
+        assertThat(settled.active()).isTrue();
+
+        // Back since epoch 6, after it last settled in 5: it may have missed writes, and so may b.
+        PartitionStateMachine away = new PartitionStateMachine("a", new Version(5, 3), new Version(5, 3), 5);
+        away.onMap(7, List.of("a", "b"), 3, 7, 6, false);
+        assertThat(away.intact()).isFalse();
+        away.peeringDone(7, new Version(5, 3), false);
+        assertThat(away.active()).as("no intact copy met, a holder down").isFalse();
+        assertThat(away.stuck()).isTrue();
+        assertThat(away.admitWrite(7)).isEqualTo(new WriteDecision.Refuse(Refusal.PEERING));
+        assertThat(away.admitPrimaryRead(7)).isEqualTo(Admission.REFUSE_PEERING);
+        assertThat(away.settledEpoch()).isEqualTo(5);
+
+        // b says its copy is intact: active.
+        PartitionStateMachine withB = new PartitionStateMachine("a", new Version(5, 3), new Version(5, 3), 5);
+        withB.onMap(7, List.of("a", "b"), 3, 7, 6, false);
+        withB.peeringDone(7, new Version(5, 4), true);
+        assertThat(withB.active()).isTrue();
+        assertThat(withB.settledEpoch()).isEqualTo(7);
+
+        // Every holder up: the copies pulled hold every acknowledged write.
+        assertThat(away.onMap(8, List.of("a", "b", "c"), 3, 8, 6, true)).isInstanceOf(Effect.StartPeering.class);
+        assertThat(away.stuck()).isFalse();
+        away.peeringDone(8, new Version(5, 4), false);
+        assertThat(away.active()).isTrue();
+        assertThat(away.settledEpoch()).isEqualTo(8);
+        assertThat(away.intact()).isTrue();
+
+        // An up holder since the partition began (0) needs no settling.
+        PartitionStateMachine always = new PartitionStateMachine("a", Version.ZERO, Version.ZERO, -1);
+        always.onMap(3, List.of("a"), 3, 3, 0, false);
+        always.peeringDone(3, Version.ZERO, false);
+        assertThat(always.active()).isTrue();
+    }
+
+    @Test
+    void aReplicaSettlesItsCopyByACatchUpThatReachesTheSettledEnd() {
+        PartitionStateMachine r = new PartitionStateMachine("b", Version.ZERO, Version.ZERO, -1);
+        r.onMap(4, List.of("a", "b"), 3, 4, 4, false);
+        assertThat(r.intact()).isFalse();
+        r.catchUpDone(4, new Version(4, 2), false);
+        assertThat(r.intact()).as("a catch-up that ended while a write was on its way").isFalse();
+        r.catchUpDone(4, new Version(4, 2), true);
+        assertThat(r.intact()).isTrue();
+        assertThat(r.settledEpoch()).isEqualTo(4);
+        // Still an up holder since 4 in a later map: still intact. Marked down and back in 6: not.
+        r.onMap(5, List.of("b"), 3, 5, 4, false);
+        assertThat(r.intact()).isTrue();
+        r.onMap(6, List.of("a", "b"), 3, 6, 6, false);
+        assertThat(r.intact()).isFalse();
+    }
+
+    @Test
     void newPrimaryPeersBeforeItSequencesWrites() {
         PartitionStateMachine a = fresh("a");
         Effect e = a.onMap(1, List.of("a", "b", "c"));

@@ -22,6 +22,13 @@ import java.util.Optional;
  *                       map skipped epochs learns from it whether any of them changed the
  *                       partition. Kept by the meta service at every map change; a pool missing
  *                       from it (a map of an older release) is taken as changed in this epoch.
+ * @param upSince        per pool, for each partition in order, one epoch for each of its up holders
+ *                       in this map (in their order, the primary first): the epoch since which that
+ *                       node has been an up holder of the partition without a break, or 0 when it
+ *                       has been one since the partition began. Every write acknowledged since then
+ *                       reached it, so a node whose copy settled in that epoch or later holds every
+ *                       acknowledged write (see {@link #upHolderSince}). Kept by the meta service at
+ *                       every map change; a map of an older release has none (nothing is known).
  */
 public record ClusterMap(
         long epoch,
@@ -40,9 +47,16 @@ public record ClusterMap(
         List<String> removed,
         @com.fasterxml.jackson.annotation.JsonProperty("holders_since")
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
-        java.util.Map<String, List<Long>> holdersSince) {
+        java.util.Map<String, List<Long>> holdersSince,
+        @com.fasterxml.jackson.annotation.JsonProperty("up_since")
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+        java.util.Map<String, List<List<Long>>> upSince) {
 
     public ClusterMap {
+        upSince = upSince == null ? java.util.Map.of()
+                : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(upSince.entrySet().stream()
+                        .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey,
+                                e -> e.getValue().stream().map(List::copyOf).toList()))));
         holdersSince = holdersSince == null ? java.util.Map.of()
                 : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(holdersSince.entrySet().stream()
                         .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, e -> List.copyOf(e.getValue())))));
@@ -85,6 +99,12 @@ public record ClusterMap(
         this(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, pins, removed, java.util.Map.of());
     }
 
+    public ClusterMap(long epoch, String clusterId, List<NodeInfo> nodes, List<PoolInfo> pools, List<BucketInfo> buckets,
+                      List<UserInfo> users, String degradedReason, List<ActingSet> acting, List<SlotPin> pins, List<String> removed,
+                      java.util.Map<String, List<Long>> holdersSince) {
+        this(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, pins, removed, holdersSince, java.util.Map.of());
+    }
+
     public static ClusterMap empty() {
         return new ClusterMap(0, "", List.of(), List.of(), List.of(), List.of());
     }
@@ -120,22 +140,23 @@ public record ClusterMap(
 
     /** A copy with the given parts replaced and the epoch advanced by one. */
     public ClusterMap next(List<NodeInfo> newNodes, List<PoolInfo> newPools, List<BucketInfo> newBuckets, List<UserInfo> newUsers) {
-        return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers, degradedReason, acting, pins, removed, holdersSince);
+        return new ClusterMap(epoch + 1, clusterId, newNodes, newPools, newBuckets, newUsers, degradedReason, acting, pins, removed, holdersSince,
+                java.util.Map.of());
     }
 
     /** A copy in (or, with null, out of) degraded mode, with the epoch advanced by one. */
     public ClusterMap withDegradedReason(String reason) {
-        return new ClusterMap(epoch + 1, clusterId, nodes, pools, buckets, users, reason, acting, pins, removed, holdersSince);
+        return new ClusterMap(epoch + 1, clusterId, nodes, pools, buckets, users, reason, acting, pins, removed, holdersSince, java.util.Map.of());
     }
 
     /** The same map (same epoch) with other acting sets. */
     public ClusterMap withActing(List<ActingSet> newActing) {
-        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, newActing, pins, removed, holdersSince);
+        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, newActing, pins, removed, holdersSince, upSince);
     }
 
     /** The same map (same epoch) with other slot pins. */
     public ClusterMap withPins(List<SlotPin> newPins) {
-        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, newPins, removed, holdersSince);
+        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, newPins, removed, holdersSince, upSince);
     }
 
     /** A copy without node {@code nodeId}, its id now among the removed, with the epoch advanced by one. */
@@ -143,12 +164,32 @@ public record ClusterMap(
         List<String> newRemoved = new java.util.ArrayList<>(removed);
         newRemoved.add(nodeId);
         return new ClusterMap(epoch + 1, clusterId, nodes.stream().filter(n -> !n.id().equals(nodeId)).toList(), pools, buckets,
-                users, degradedReason, acting, pins, newRemoved, holdersSince);
+                users, degradedReason, acting, pins, newRemoved, holdersSince, java.util.Map.of());
     }
 
     /** The same map (same epoch) with other {@link #holdersSince} epochs. */
     public ClusterMap withHoldersSince(java.util.Map<String, List<Long>> newHoldersSince) {
-        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, pins, removed, newHoldersSince);
+        return withHoldersSince(newHoldersSince, upSince);
+    }
+
+    /** The same map (same epoch) with other {@link #holdersSince} and {@link #upSince} epochs. */
+    public ClusterMap withHoldersSince(java.util.Map<String, List<Long>> newHoldersSince, java.util.Map<String, List<List<Long>>> newUpSince) {
+        return new ClusterMap(epoch, clusterId, nodes, pools, buckets, users, degradedReason, acting, pins, removed, newHoldersSince,
+                newUpSince);
+    }
+
+    /**
+     * The epoch since which the up holder at {@code upIndex} of partition {@code partition} of
+     * {@code pool} (an index into its up holders in this map, the primary first) has been one
+     * without a break: 0 when it has been one since the partition began, and this map's epoch when
+     * the map does not say (never later than the map).
+     */
+    public long upHolderSince(String pool, int partition, int upIndex) {
+        List<List<Long>> since = upSince.get(pool);
+        if (since == null || partition < 0 || partition >= since.size() || upIndex < 0 || upIndex >= since.get(partition).size()) {
+            return epoch;
+        }
+        return Math.min(since.get(partition).get(upIndex), epoch);
     }
 
     /**

@@ -213,7 +213,7 @@ public final class WireCodec {
 
     public static SinceReply proto(Reply.SinceReply r) {
         SinceReply.Builder b = SinceReply.newBuilder().setStatus(status(r.status())).setEpoch(r.epoch()).setMessage(r.message())
-                .setMore(r.more()).setUnsettled(r.unsettled());
+                .setMore(r.more()).setUnsettled(r.unsettled()).setIntact(r.intact());
         r.records().forEach(x -> b.addRecords(record(x)));
         if (r.last() != null) {
             b.setLast(version(r.last()));
@@ -262,7 +262,7 @@ public final class WireCodec {
             case ScanReply r -> new Reply.ScanReply(status(r.getStatus()), r.getEpoch(), r.getMessage(), records(r.getRecordsList()));
             case SinceReply r -> new Reply.SinceReply(status(r.getStatus()), r.getEpoch(), r.getMessage(), records(r.getRecordsList()),
                     r.hasLast() ? version(r.getLast()) : null, r.getMore(), r.getUnsettled(),
-                    r.hasProtectedUpTo() ? version(r.getProtectedUpTo()) : null);
+                    r.hasProtectedUpTo() ? version(r.getProtectedUpTo()) : null, r.getIntact());
             case RepairReply r -> new Reply.RepairReply(status(r.getStatus()), r.getEpoch(), r.getMessage());
             case HandOverReply r -> new Reply.HandOverReply(status(r.getStatus()), r.getEpoch(), r.getMessage(),
                     r.hasUpTo() ? version(r.getUpTo()) : null, r.getAdopted());

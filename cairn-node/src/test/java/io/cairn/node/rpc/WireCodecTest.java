@@ -96,14 +96,14 @@ class WireCodecTest {
         assertThat(a.version()).isEqualTo(V);
         sameRecord(record().withBlob(null).withUnderProtected(true), a.previous().withBlob(null));
 
-        Reply.SinceReply since = new Reply.SinceReply(Status.OK, 5, "", List.of(record()), V, true, true, new Version(4, 2));
+        Reply.SinceReply since = new Reply.SinceReply(Status.OK, 5, "", List.of(record()), V, true, true, new Version(4, 2), true);
         Reply.SinceReply s = (Reply.SinceReply) WireCodec.reply(SinceReply.parseFrom(WireCodec.proto(since).toByteArray()));
         assertThat(s.last()).isEqualTo(V);
         assertThat(s.more()).isTrue();
         assertThat(s.unsettled()).isTrue();
         assertThat(s.protectedUpTo()).isEqualTo(new Version(4, 2));
         Reply.SinceReply refused = (Reply.SinceReply) WireCodec.reply(SinceReply.parseFrom(WireCodec.proto(
-                new Reply.SinceReply(Status.PEERING, 5, "peering", List.of(), null, false, false, null)).toByteArray()));
+                new Reply.SinceReply(Status.PEERING, 5, "peering", List.of(), null, false, false, null, false)).toByteArray()));
         assertThat(refused.last()).isNull();
         assertThat(refused.status()).isEqualTo(Status.PEERING);
 

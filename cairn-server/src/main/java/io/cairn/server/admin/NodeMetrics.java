@@ -39,6 +39,9 @@ public final class NodeMetrics {
         gauge(registry, "cairn_nodes", "Nodes in this node's map", n -> n.mapView().current().map().nodes().size());
         gauge(registry, "cairn_partitions_recovering", "Partitions this node holds that are peering or catching up",
                 n -> n.driver().report().partitionsRecovering());
+        gauge(registry, "cairn_partitions_waiting_for_holder", "Partitions this node is primary of that take no reads or writes until a "
+                + "holder whose copy has every acknowledged write is back (the holders up all missed writes while away)",
+                n -> n.driver().report().partitionsWaiting());
         FunctionCounter.builder("cairn_recovery_bytes", node, n -> n.driver().report().recoveryBytesPulled())
                 .description("Bytes this node pulled from peers for catch-up and re-protection").register(registry);
         gauge(registry, "cairn_nodes_out", "Nodes marked out in this node's map (their data re-protected elsewhere)",

@@ -1333,9 +1333,11 @@ public final class Simulation {
 
     /**
      * A read at a primary missed an acknowledged write. That is allowed only while every node that
-     * held it when it was acknowledged has been away since (crashed, cut, marked down) or no longer
-     * holds the partition, or while the primary's map is behind the meta service's: else the primary
-     * peered with one that had it, or should have.
+     * held it when it was acknowledged no longer holds the partition (marked out while down: its
+     * records come back by hand-over when it returns), or while the primary's map is behind the
+     * meta service's. A holder that had it and is away (crashed, cut, marked down) is no excuse: a
+     * primary that cannot reach a copy holding every acknowledged write must refuse, not answer
+     * from a copy that missed some.
      */
     private void staleRead(String key, Ack ack, long primaryEpoch, String what) {
         staleRead(key, ack, false, primaryEpoch, what);
@@ -1362,9 +1364,10 @@ public final class Simulation {
         }
         List<String> holders = placement(map).of(ack.partition()).holders();
         for (String h : ack.holders()) {
-            if (holders.contains(h) && undisturbedSince(h, ack.at())) {
+            if (holders.contains(h)) {
                 violation(what + " of " + key + ", acknowledged at " + ack.version() + " while " + h
-                        + " held it; " + h + " has been up and a holder since, in epoch " + primaryEpoch);
+                        + " held it; " + h + " is still a holder in epoch " + primaryEpoch
+                        + (undisturbedSince(h, ack.at()) ? ", and has been up since" : ", though away since"));
                 return;
             }
         }
@@ -1537,6 +1540,7 @@ public final class Simulation {
         long underCopied = 0;
         long adopted = 0;
         long rolledBack = 0;
+        long waited = 0;
         for (SimHost h : hosts.values()) {
             if (h.alive()) {
                 var report = h.replica().report();
@@ -1547,6 +1551,7 @@ public final class Simulation {
                 decoded += report.stripesDecoded();
                 underCopied += report.underProtectedCopied();
                 adopted += report.adopted();
+                waited += report.peeringsWaited();
                 rolledBack += report.stripesRolledBack();
             }
         }
@@ -1558,6 +1563,7 @@ public final class Simulation {
         f.put("under_protected_copied", underCopied);
         f.put("adopted", adopted);
         f.put("stripes_rolled_back", rolledBack);
+        f.put("peerings_waited", waited);
         f.put("min_copies", (long) minCopies);
         f.put("marked_down", meta.markedDown);
         f.put("marked_out", meta.markedOut);

@@ -6,30 +6,33 @@ import io.cairn.core.map.ClusterMap;
 import io.cairn.core.map.NodeInfo;
 import io.cairn.core.map.NodeState;
 import io.cairn.core.partition.PartitionId;
+import io.cairn.core.partition.Version;
 import io.cairn.core.placement.PlacementTable;
 import io.cairn.protocol.Event;
+import io.cairn.protocol.LogRecord;
 import io.cairn.protocol.Reply;
 import io.cairn.protocol.Request;
 import io.cairn.protocol.Status;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * A holder back from a restart, whose copy never settled (the other holders, which have every
- * acknowledged write, went down before its catch-up ended), becomes the partition's primary
- * when the map marks them down. Its peering asks only the holders up now, none, and it serves
- * its own copy: a key the others acknowledged is not found. It should refuse (peering) until a
- * holder that settled since returns. Played step by step against the real replica.
+ * A primary goes active only once its peering met a copy that holds every acknowledged write:
+ * its own or a source's that settled since the map last brought it back, or the copies of every
+ * holder. A holder back from a restart whose catch-up never ended (the other holders went down
+ * first), made primary when the map marks them down, must refuse rather than answer from its own
+ * copy, which misses what they acknowledged while it was away. Played step by step against the
+ * real replica; the simulator checks the same over thousands of runs (a read at a primary that
+ * misses an acknowledged write while a holder that had it is still a holder is a violation).
  */
 class PastIntervalsTest {
 
     private static final PartitionId P = ThreeNodes.P;
 
     @Test
-    @Disabled("known gap, see ARCHITECTURE.md (Failures, peering and catch-up, step 2) and the note on issue 13: "
-            + "peering asks only the holders up now")
-    void aPrimaryThatNeverSettledDoesNotServeWithoutAHolderThatDid() {
+    void aPrimaryThatNeverSettledRefusesUntilAHolderThatDidReturns() {
         ThreeNodes three = ThreeNodes.up();
         long epoch = three.epoch();
         List<String> holders = three.holders();
@@ -40,17 +43,90 @@ class PastIntervalsTest {
         assertThat(r.settledGet(P, epoch, "k").status()).isEqualTo(Status.PEERING);
 
         // The other two holders are marked down: this node is the only up holder, so the primary.
-        List<NodeInfo> nodes = three.map().nodes().stream()
-                .map(n -> n.id().equals(self) ? n : n.withState(NodeState.DOWN))
-                .toList();
-        ClusterMap down = three.map().next(nodes, three.map().pools(), three.map().buckets(), three.map().users());
+        // The map says it has been an up holder since the epoch it came back in.
+        ClusterMap down = withUpSince(three.map().next(only(three.map(), Set.of(self)), three.map().pools(), three.map().buckets(),
+                three.map().users()), Map.of(self, epoch));
         PlacementTable placement = PlacementTable.compute(down, Simulation.PLACEMENT);
         assertThat(placement.of(P).primary(down)).contains(self);
+        r.calls.clear();
         r.handle(new Event.MapInstalled(placement));
 
         // The others acknowledged k in the epoch before, while this node was away: it cannot know.
-        Reply.GetReply read = (Reply.GetReply) r.ask(new Request.Get(down.epoch(), P, "k", false, true, 0));
+        Reply.GetReply read = (Reply.GetReply) r.ask(new Request.Get(down.epoch(), P, "k", false, false, 0));
         assertThat(read.status()).as("a read at a primary whose copy never settled, with no holder that did: %s", read)
                 .isEqualTo(Status.PEERING);
+        r.tick(5_000);
+        assertThat(r.calls).as("it waits for a map, rather than peer again with the same copies").noneMatch(c -> c.request() instanceof Request.Since);
+
+        // Both come back: with every holder up, the copies it pulls hold every acknowledged write.
+        ClusterMap back = withUpSince(down.next(three.map().nodes(), down.pools(), down.buckets(), down.users()),
+                Map.of(self, epoch, holders.get(0), down.epoch() + 1, holders.get(1), down.epoch() + 1));
+        PlacementTable backPlacement = PlacementTable.compute(back, Simulation.PLACEMENT);
+        r.calls.clear();
+        r.handle(new Event.MapInstalled(backPlacement));
+        assertThat(backPlacement.of(P).primary(back)).contains(holders.get(0));
+        // Now a replica again, its catch-up from the returned primary reaches k.
+        r.answerPull(back.epoch(), List.of(), new Version(epoch, 1), false);
+        r.answerPull(back.epoch(), List.of(record("k", new Version(epoch, 1))), new Version(epoch, 1), false);
+        Reply.GetReply settled = r.settledGet(P, back.epoch(), "k");
+        assertThat(settled.status()).isEqualTo(Status.OK);
+    }
+
+    @Test
+    void aPrimaryWhoseCopySettledSinceItCameBackGoesActiveAlone() {
+        ThreeNodes three = ThreeNodes.up();
+        long epoch = three.epoch();
+        List<String> holders = three.holders();
+        String self = holders.get(2);
+        StepDriver r = new StepDriver(self);
+        r.handle(new Event.MapInstalled(three.placement()));
+        // Its catch-up reaches the end of the primary's log, with nothing on its way: settled.
+        r.answerPull(epoch, List.of(), new Version(epoch, 1), false);
+        r.answerPull(epoch, List.of(record("k", new Version(epoch, 1))), new Version(epoch, 1), false);
+        assertThat(r.settledGet(P, epoch, "k").status()).isEqualTo(Status.OK);
+
+        ClusterMap down = withUpSince(three.map().next(only(three.map(), Set.of(self)), three.map().pools(), three.map().buckets(),
+                three.map().users()), Map.of(self, epoch));
+        r.handle(new Event.MapInstalled(PlacementTable.compute(down, Simulation.PLACEMENT)));
+        Reply.GetReply read = (Reply.GetReply) r.ask(new Request.Get(down.epoch(), P, "k", false, false, 0));
+        assertThat(read.status()).as("a primary whose copy settled since it last came back: %s", read).isEqualTo(Status.OK);
+        assertThat(read.record().version()).isEqualTo(new Version(epoch, 1));
+    }
+
+    @Test
+    void aPrimaryThatNeverSettledGoesActiveWithASourceThatDid() {
+        for (boolean sourceIntact : new boolean[] {true, false}) {
+            ThreeNodes three = ThreeNodes.up();
+            long epoch = three.epoch();
+            List<String> holders = three.holders();
+            String self = holders.get(1);
+            StepDriver r = new StepDriver(self);
+            r.handle(new Event.MapInstalled(three.placement()));
+
+            // The first holder is marked down: this node, which never settled, is the primary, and
+            // peers with the third, which says whether its copy holds every acknowledged write.
+            ClusterMap down = withUpSince(three.map().next(only(three.map(), Set.of(self, holders.get(2))), three.map().pools(),
+                    three.map().buckets(), three.map().users()), Map.of(self, epoch, holders.get(2), 0L));
+            r.calls.clear();
+            r.handle(new Event.MapInstalled(PlacementTable.compute(down, Simulation.PLACEMENT)));
+            r.answerPull(down.epoch(), List.of(record("k", new Version(epoch, 1))), new Version(epoch, 1), false, sourceIntact);
+            Reply.GetReply read = (Reply.GetReply) r.ask(new Request.Get(down.epoch(), P, "k", false, false, 0));
+            assertThat(read.status()).as("peered with a source whose copy %s every acknowledged write: %s",
+                    sourceIntact ? "holds" : "may lack", read).isEqualTo(sourceIntact ? Status.OK : Status.PEERING);
+        }
+    }
+
+    /** The nodes of {@code map}, only {@code up} of them up. */
+    private static List<NodeInfo> only(ClusterMap map, Set<String> up) {
+        return map.nodes().stream().map(n -> up.contains(n.id()) ? n : n.withState(NodeState.DOWN)).toList();
+    }
+
+    /** {@code map} saying, for each of {@link #P}'s up holders, since when it has been one (as the meta service keeps it). */
+    private static ClusterMap withUpSince(ClusterMap map, Map<String, Long> since) {
+        return ThreeNodes.withUpSince(map, P, since);
+    }
+
+    private static LogRecord record(String key, Version v) {
+        return new LogRecord(key, v, false, new byte[] {1}, null, false, 0, 0, false);
     }
 }

@@ -100,7 +100,9 @@ class ReadLeaseTest {
 
         // The next map marks that holder down; the primary peers with the holder that remains.
         List<NodeInfo> nodes = map.nodes().stream().map(n -> n.id().equals(dropped) ? n.withState(NodeState.DOWN) : n).toList();
-        ClusterMap next = map.next(nodes, map.pools(), map.buckets(), map.users());
+        // The primary and the holder that remains have been up holders since the partition began.
+        ClusterMap next = ThreeNodes.withUpSince(map.next(nodes, map.pools(), map.buckets(), map.users()), P,
+                java.util.Map.of(holders.get(0), 0L, holders.get(2), 0L));
         primary.handle(new Event.MapInstalled(placement(next)));
         primary.answerPull(next.epoch(), List.of(), Version.ZERO, false);
         assertThat(primary.machine.machines().get(P).active()).as("active again after peering").isTrue();

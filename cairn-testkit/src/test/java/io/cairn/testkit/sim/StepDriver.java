@@ -52,8 +52,13 @@ final class StepDriver {
         }
     }
 
-    /** Answers the oldest log pull this replica sent. */
+    /** Answers the oldest log pull this replica sent, from a source whose copy is not known to hold every acknowledged write. */
     void answerPull(long epoch, List<LogRecord> records, Version last, boolean unsettled) {
+        answerPull(epoch, records, last, unsettled, false);
+    }
+
+    /** Answers the oldest log pull this replica sent; {@code intact}: the source's copy holds every acknowledged write. */
+    void answerPull(long epoch, List<LogRecord> records, Version last, boolean unsettled, boolean intact) {
         Effect.Send pull = null;
         while (!calls.isEmpty()) {
             Effect.Send s = calls.poll();
@@ -63,7 +68,7 @@ final class StepDriver {
             }
         }
         assertThat(pull).as("a log pull to answer").isNotNull();
-        handle(new Event.Answered(pull.call(), new Reply.SinceReply(Status.OK, epoch, "", records, last, false, unsettled, null)));
+        handle(new Event.Answered(pull.call(), new Reply.SinceReply(Status.OK, epoch, "", records, last, false, unsettled, null, intact)));
     }
 
     /** The request {@code request} as if it arrived from a peer, and this replica's answer to it (if it answered at once). */

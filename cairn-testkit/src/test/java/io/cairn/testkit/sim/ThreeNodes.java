@@ -35,4 +35,19 @@ record ThreeNodes(ClusterMap map, PlacementTable placement) {
     long epoch() {
         return map.epoch();
     }
+
+    /**
+     * {@code map} saying, for each up holder of {@code p}, since when it has been one without a
+     * break, as the meta service keeps it ({@link ClusterMap#upSince}); a holder not named has
+     * been one since this map's epoch.
+     */
+    static ClusterMap withUpSince(ClusterMap map, PartitionId p, java.util.Map<String, Long> since) {
+        List<String> up = PlacementTable.compute(map, Simulation.PLACEMENT).of(p).upHolders(map);
+        int partitions = map.pool(p.pool()).orElseThrow().partitions();
+        List<List<Long>> each = new ArrayList<>();
+        for (int i = 0; i < partitions; i++) {
+            each.add(i == p.partition() ? up.stream().map(h -> since.getOrDefault(h, map.epoch())).toList() : List.of());
+        }
+        return map.withHoldersSince(map.holdersSince(), java.util.Map.of(p.pool(), each));
+    }
 }
