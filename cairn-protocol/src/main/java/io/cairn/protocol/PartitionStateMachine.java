@@ -139,7 +139,8 @@ public final class PartitionStateMachine {
 
     /**
      * As above, with the epoch since which the new map says the partition's up holders are what
-     * they are ({@link io.cairn.core.map.ClusterMap#holdersSince}).
+     * they are ({@link io.cairn.core.map.ClusterMap#holdersSince}), for a partition whose every
+     * holder is up and has been one since it began (as in a map with no faults yet).
      */
     public Effect onMap(long newEpoch, List<String> newUpHolders, int newCopiesWanted, long holdersSince) {
         return onMap(newEpoch, newUpHolders, newCopiesWanted, holdersSince, 0, true);

@@ -188,8 +188,8 @@ final class Recovery {
             if (rep.machine.stuck()) {
                 r.counters.peeringsWaited++;
                 r.note(Effect.Level.WARN, "partition " + rep.id + " waits, in epoch " + order.epoch() + ", for a holder whose copy holds "
-                        + "every acknowledged write: neither this node's copy nor those of " + order.sources()
-                        + " settled since they last came back, and " + r.placement(rep.id).holders().stream().filter(h -> !r.isUp(h)).toList()
+                        + "every acknowledged write: no copy here or at " + order.sources() + " has settled since its node last became "
+                        + "an up holder, and " + r.placement(rep.id).holders().stream().filter(h -> !r.isUp(h)).toList()
                         + " are down; it takes no reads or writes until a map brings one back");
                 return;
             }

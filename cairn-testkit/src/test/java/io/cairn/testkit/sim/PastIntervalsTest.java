@@ -15,7 +15,6 @@ import io.cairn.protocol.Request;
 import io.cairn.protocol.Status;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,15 +36,13 @@ class PastIntervalsTest {
         long epoch = three.epoch();
         List<String> holders = three.holders();
         String self = holders.get(2);
-        StepDriver r = new StepDriver(self);
-        r.handle(new Event.MapInstalled(three.placement()));
+        StepDriver r = takingIn(three, self);
         // Back with an empty copy; its catch-up from the primary never ends (the primary dies).
         assertThat(r.settledGet(P, epoch, "k").status()).isEqualTo(Status.PEERING);
 
         // The other two holders are marked down: this node is the only up holder, so the primary.
         // The map says it has been an up holder since the epoch it came back in.
-        ClusterMap down = withUpSince(three.map().next(only(three.map(), Set.of(self)), three.map().pools(), three.map().buckets(),
-                three.map().users()), Map.of(self, epoch));
+        ClusterMap down = onlyUp(three, Map.of(self, epoch));
         PlacementTable placement = PlacementTable.compute(down, Simulation.PLACEMENT);
         assertThat(placement.of(P).primary(down)).contains(self);
         r.calls.clear();
@@ -76,17 +73,14 @@ class PastIntervalsTest {
     void aPrimaryWhoseCopySettledSinceItCameBackGoesActiveAlone() {
         ThreeNodes three = ThreeNodes.up();
         long epoch = three.epoch();
-        List<String> holders = three.holders();
-        String self = holders.get(2);
-        StepDriver r = new StepDriver(self);
-        r.handle(new Event.MapInstalled(three.placement()));
+        String self = three.holders().get(2);
+        StepDriver r = takingIn(three, self);
         // Its catch-up reaches the end of the primary's log, with nothing on its way: settled.
         r.answerPull(epoch, List.of(), new Version(epoch, 1), false);
         r.answerPull(epoch, List.of(record("k", new Version(epoch, 1))), new Version(epoch, 1), false);
         assertThat(r.settledGet(P, epoch, "k").status()).isEqualTo(Status.OK);
 
-        ClusterMap down = withUpSince(three.map().next(only(three.map(), Set.of(self)), three.map().pools(), three.map().buckets(),
-                three.map().users()), Map.of(self, epoch));
+        ClusterMap down = onlyUp(three, Map.of(self, epoch));
         r.handle(new Event.MapInstalled(PlacementTable.compute(down, Simulation.PLACEMENT)));
         Reply.GetReply read = (Reply.GetReply) r.ask(new Request.Get(down.epoch(), P, "k", false, false, 0));
         assertThat(read.status()).as("a primary whose copy settled since it last came back: %s", read).isEqualTo(Status.OK);
@@ -100,13 +94,11 @@ class PastIntervalsTest {
             long epoch = three.epoch();
             List<String> holders = three.holders();
             String self = holders.get(1);
-            StepDriver r = new StepDriver(self);
-            r.handle(new Event.MapInstalled(three.placement()));
+            StepDriver r = takingIn(three, self);
 
             // The first holder is marked down: this node, which never settled, is the primary, and
             // peers with the third, which says whether its copy holds every acknowledged write.
-            ClusterMap down = withUpSince(three.map().next(only(three.map(), Set.of(self, holders.get(2))), three.map().pools(),
-                    three.map().buckets(), three.map().users()), Map.of(self, epoch, holders.get(2), 0L));
+            ClusterMap down = onlyUp(three, Map.of(self, epoch, holders.get(2), 0L));
             r.calls.clear();
             r.handle(new Event.MapInstalled(PlacementTable.compute(down, Simulation.PLACEMENT)));
             r.answerPull(down.epoch(), List.of(record("k", new Version(epoch, 1))), new Version(epoch, 1), false, sourceIntact);
@@ -116,12 +108,24 @@ class PastIntervalsTest {
         }
     }
 
-    /** The nodes of {@code map}, only {@code up} of them up. */
-    private static List<NodeInfo> only(ClusterMap map, Set<String> up) {
-        return map.nodes().stream().map(n -> up.contains(n.id()) ? n : n.withState(NodeState.DOWN)).toList();
+    /** A replica of {@link #P} on {@code self}, back with an empty copy, taking in the map of three up nodes. */
+    private static StepDriver takingIn(ThreeNodes three, String self) {
+        StepDriver r = new StepDriver(self);
+        r.handle(new Event.MapInstalled(three.placement()));
+        return r;
     }
 
-    /** {@code map} saying, for each of {@link #P}'s up holders, since when it has been one (as the meta service keeps it). */
+    /**
+     * The map after {@code three}'s with only the nodes named in {@code since} up, saying since
+     * when each has been an up holder of {@link #P} (as the meta service keeps it).
+     */
+    private static ClusterMap onlyUp(ThreeNodes three, Map<String, Long> since) {
+        ClusterMap map = three.map();
+        List<NodeInfo> nodes = map.nodes().stream().map(n -> since.containsKey(n.id()) ? n : n.withState(NodeState.DOWN)).toList();
+        return withUpSince(map.next(nodes, map.pools(), map.buckets(), map.users()), since);
+    }
+
+    /** {@code map} saying, for each of {@link #P}'s up holders, since when it has been one. */
     private static ClusterMap withUpSince(ClusterMap map, Map<String, Long> since) {
         return ThreeNodes.withUpSince(map, P, since);
     }
