@@ -30,7 +30,7 @@ final class HoldersSince {
             boolean existed = previous.pool(pool.name()).map(p -> p.partitions() == pool.partitions()).orElse(false);
             boolean isNew = previous.pool(pool.name()).isEmpty();
             List<Long> since = new ArrayList<>(pool.partitions());
-            List<List<Long>> holders = new ArrayList<>(pool.partitions());
+            List<List<Long>> eachUpSince = new ArrayList<>(pool.partitions());
             for (int i = 0; i < pool.partitions(); i++) {
                 PartitionId p = new PartitionId(pool.name(), i);
                 List<String> nextUp = nextPlacement.of(p).upHolders(next);
@@ -41,10 +41,10 @@ final class HoldersSince {
                     int before = previousUp.indexOf(h);
                     each.add(isNew ? 0L : before >= 0 ? previous.upHolderSince(pool.name(), i, before) : next.epoch());
                 }
-                holders.add(each);
+                eachUpSince.add(each);
             }
             out.put(pool.name(), List.copyOf(since));
-            upSince.put(pool.name(), holders);
+            upSince.put(pool.name(), eachUpSince);
         }
         return next.withHoldersSince(out, upSince);
     }

@@ -551,7 +551,8 @@ public final class ReplicaStateMachine {
 
     /** Takes the current map in for one partition: roles, peering, catch-up. */
     void takeIn(PartitionId p, PoolInfo pool) {
-        List<String> up = current.of(p).upHolders(current.map());
+        io.cairn.core.placement.PartitionPlacement placed = current.of(p);
+        List<String> up = placed.upHolders(current.map());
         PartitionReplica r = partitions.get(p);
         if (r == null && (up.contains(self) || handOver.holdsUnhandedRecords(p, pool))) {
             if (reclaim.dropping(p)) {
@@ -571,7 +572,7 @@ public final class ReplicaStateMachine {
         long holdersSince = current.map().holdersSince(p.pool(), p.partition());
         int index = up.indexOf(self);
         long upSince = index < 0 ? current.epoch() : current.map().upHolderSince(p.pool(), p.partition(), index);
-        boolean everyHolderUp = up.size() == current.of(p).holders().size();
+        boolean everyHolderUp = up.size() == placed.holders().size();
         PartitionStateMachine.Effect effect = r.machine.onMap(current.epoch(), up, copiesWanted(pool.policy()), holdersSince, upSince,
                 everyHolderUp);
         if (epochBefore < current.epoch() && r.machine.role() == PartitionStateMachine.Role.PRIMARY) {
