@@ -1,11 +1,15 @@
 package io.cairn.protocol;
 
 import io.cairn.core.partition.PartitionId;
+import io.cairn.core.partition.Version;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * The backup site's account of what each partition has shipped to it ({@link Shipping}): where
@@ -16,9 +20,21 @@ import java.util.TreeSet;
  */
 public final class BackupLedger {
 
-    /** Whether a page is taken; if not, why, and whether for a position the shipper should ask again. */
-    public record Decision(boolean take, boolean positionChanged, String why) {
+    /**
+     * Whether a page is taken; if not, why, whether for a position the shipper should ask again,
+     * and the keys the page says are held here that are not (to be shipped whole).
+     */
+    public record Decision(boolean take, boolean positionChanged, String why, List<String> missing) {
         static final Decision TAKE = new Decision(true, false, "");
+
+        public Decision {
+            Objects.requireNonNull(why, "why");
+            missing = List.copyOf(missing);
+        }
+
+        public Decision(boolean take, boolean positionChanged, String why) {
+            this(take, positionChanged, why, List.of());
+        }
     }
 
     private final Set<PartitionId> partitions;
@@ -87,6 +103,25 @@ public final class BackupLedger {
             return new Decision(false, true, p + " is not being shipped in round " + s.round() + " from " + s.from() + " by " + s.shipper());
         }
         return Decision.TAKE;
+    }
+
+    /**
+     * Whether the backup holds what page {@code s} says it holds ({@link Shipment#held}): each
+     * key's newest state in a round up to the position's, {@code newest} (null for none), must be
+     * at the version the page gives. Else the page is refused, naming the keys to ship whole.
+     */
+    public static Decision checkHeld(Shipment s, Function<String, Version> newest) {
+        List<String> missing = new ArrayList<>();
+        for (Shipment.Held h : s.held()) {
+            if (!h.version().equals(newest.apply(h.key()))) {
+                missing.add(h.key());
+            }
+        }
+        if (missing.isEmpty()) {
+            return Decision.TAKE;
+        }
+        return new Decision(false, false, missing.size() + " of the " + s.held().size() + " keys of " + s.partition()
+                + " the page takes as held here are not (the first: " + missing.getFirst() + "); they must come whole", missing);
     }
 
     /** The round above which a first page's partition drops what it holds (the position's round). */

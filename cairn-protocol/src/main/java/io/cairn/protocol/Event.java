@@ -64,9 +64,18 @@ public sealed interface Event {
     /**
      * The backup site's answer to {@link Effect.Ship}: taken ({@code ok}), or refused or not
      * delivered, with why; {@code positionChanged}: refused because the backup's position of the
-     * partition is not the one the shipment starts from.
+     * partition is not the one the shipment starts from; {@code missing}: keys the page took as
+     * held there ({@link Shipment#held}) that are not, to be shipped whole.
      */
-    record Shipped(long token, boolean ok, boolean positionChanged, String why) implements Event {}
+    record Shipped(long token, boolean ok, boolean positionChanged, String why, java.util.List<String> missing) implements Event {
+        public Shipped {
+            missing = java.util.List.copyOf(missing);
+        }
+
+        public Shipped(long token, boolean ok, boolean positionChanged, String why) {
+            this(token, ok, positionChanged, why, java.util.List.of());
+        }
+    }
 
     /**
      * The meta service's answer to {@link Effect.RecordCut} or {@link Effect.FenceCut}: whether

@@ -32,6 +32,12 @@ import java.util.function.Consumer;
  * with the next round. Every round after the first one a lane ships whole is complete unless the
  * budget ran out.
  * <p>
+ * A key whose state in the round is at or below the backup's position (a record pulled in here,
+ * or any key of a partition walked whole after this node started) is sent as {@link
+ * Shipment.Held}: its name and version, which the backup holds already as far as this node can
+ * tell. The backup refuses a page with a held key it does not hold so, naming it, and the round
+ * starts again with those keys whole ({@link #HELD_REFUSALS_MAX}).
+ * <p>
  * Off unless {@link ReplicaConfig#shipping} is set (and cuts are on). Replicated pools only: the
  * active primary of an erasure-coded partition may lack the block (and the record) of a stripe
  * acknowledged on other holders until it rebuilds it, so its log does not name every key yet.
@@ -54,6 +60,8 @@ final class Shipping {
     static final long RETRY_MILLIS = 500;
     /** Records pulled in per partition that a lane has not shipped again yet, before a lane walks the whole partition. */
     static final int ARRIVALS_MAX = 10_000;
+    /** Pages of one round the backup may refuse for held keys it lacks before the round ships every key whole. */
+    static final int HELD_REFUSALS_MAX = 3;
 
     private final ReplicaStateMachine r;
     private final Map<PartitionId, Lane> lanes = new TreeMap<>();
@@ -123,6 +131,15 @@ final class Shipping {
         /** A key's state in the round is unknown, and stays so in rounds whose boundary is below this. */
         Version holeUntil = Version.ZERO;
         long retryAt;
+        /**
+         * Keys at or below the position the backup said it lacks, shipped whole in this round; and
+         * whether the round ships every such key whole (the backup refused too many pages).
+         */
+        final Set<String> wanted = new java.util.HashSet<>();
+        /** Records pulled in at or below the position (see {@link Arrivals}) the round under way has yet to ship, ahead of its walk. */
+        final java.util.ArrayDeque<StoredRecord> pulledIn = new java.util.ArrayDeque<>();
+        int heldRefusals;
+        boolean wholeOnly;
 
         Lane(PartitionId partition, long epoch) {
             this.partition = partition;
@@ -366,36 +383,52 @@ final class Shipping {
     private void page(Lane lane) {
         Version from = lane.position.boundary();
         Version boundary = lane.boundary;
-        List<StoredRecord> page = new ArrayList<>();
-        if (lane.first && !lane.rescanning) {
-            // Records pulled in at or below what the backup holds: their keys' states go again.
-            Arrivals a = arrivals.get(lane.partition);
-            java.util.Set<String> keys = new java.util.TreeSet<>();
-            if (a != null) {
-                a.keys.headMap(lane.arrivalsCovered, true).values().forEach(x -> {
-                    if (!x.version().isAfter(from)) {
-                        keys.add(x.key());
-                    }
-                });
-            }
-            for (String key : keys) {
-                r.store().get(lane.partition, key).filter(x -> !x.version().isAfter(from)).ifPresent(page::add);
+        if (lane.first) {
+            lane.pulledIn.clear();
+            if (!lane.rescanning) {
+                // Records pulled in at or below what the backup holds: their keys' states go again.
+                Arrivals a = arrivals.get(lane.partition);
+                java.util.Set<String> keys = new java.util.TreeSet<>();
+                if (a != null) {
+                    a.keys.headMap(lane.arrivalsCovered, true).values().forEach(x -> {
+                        if (!x.version().isAfter(from)) {
+                            keys.add(x.key());
+                        }
+                    });
+                }
+                for (String key : keys) {
+                    r.store().get(lane.partition, key).filter(x -> !x.version().isAfter(from)).ifPresent(lane.pulledIn::add);
+                }
             }
         }
-        List<StoredRecord> walked = r.store().since(lane.partition, lane.cursor, PAGE_RECORDS);
-        boolean end = walked.size() < PAGE_RECORDS;
+        // Those first, a page at a time; then the walk of the partition's log.
+        List<StoredRecord> page = new ArrayList<>();
+        while (!lane.pulledIn.isEmpty() && page.size() < PAGE_RECORDS) {
+            page.add(lane.pulledIn.poll());
+        }
+        int pulledIn = page.size();
+        List<StoredRecord> walked = lane.pulledIn.isEmpty() ? r.store().since(lane.partition, lane.cursor, PAGE_RECORDS) : List.of();
+        boolean end = lane.pulledIn.isEmpty() && walked.size() < PAGE_RECORDS;
         page.addAll(walked);
         List<Consumer<Consumer<Read>>> states = new ArrayList<>();
+        List<Shipment.Held> held = new ArrayList<>();
         long bytes = 0;
-        for (StoredRecord rec : page) {
+        for (int i = 0; i < page.size(); i++) {
+            StoredRecord rec = page.get(i);
+            if (i >= pulledIn) {
+                lane.cursor = rec.version(); // the walk goes on after it, whatever it is
+            }
             if (!rec.version().isAfter(from)) {
                 // A late record: its key's state, at its version (nothing newer is inside the round).
-                states.add(done -> fromStore(lane, rec, done));
-                bytes += rec.blobLength();
-                continue;
-            }
-            lane.cursor = rec.version();
-            if (!rec.version().isAfter(boundary)) {
+                // The backup most likely holds it already (this node walks the whole partition after
+                // a restart): it goes as held, unless the backup said it lacks it.
+                if (!rec.tombstone() && !lane.wholeOnly && !lane.wanted.contains(rec.key())) {
+                    held.add(new Shipment.Held(rec.key(), rec.version()));
+                } else {
+                    states.add(done -> fromStore(lane, rec, done));
+                    bytes += rec.blobLength();
+                }
+            } else if (!rec.version().isAfter(boundary)) {
                 Entry e = lane.log.get(rec.version());
                 states.add(e != null && e.kept() ? done -> done.accept(new Read(e.record(), false)) : done -> fromStore(lane, rec, done));
                 bytes += rec.blobLength();
@@ -422,12 +455,18 @@ final class Shipping {
                 // else unchanged since the round shipped before
             }
             if (bytes >= PAGE_BYTES) {
+                // The rest on the next page: records pulled in go back to the front of the queue.
+                for (int j = page.size() - 1; j > i; j--) {
+                    if (j < pulledIn) {
+                        lane.pulledIn.addFirst(page.get(j));
+                    }
+                }
                 end = false;
                 break;
             }
         }
         boolean last = end;
-        gather(states, records -> send(lane, records, last));
+        gather(states, records -> send(lane, records, held, last));
     }
 
     /**
@@ -495,7 +534,7 @@ final class Shipping {
         done.accept(Read.FAILED);
     }
 
-    private void send(Lane lane, Optional<List<LogRecord>> records, boolean last) {
+    private void send(Lane lane, Optional<List<LogRecord>> records, List<Shipment.Held> held, boolean last) {
         if (!lanes.containsKey(lane.partition) || lanes.get(lane.partition) != lane) {
             return; // no longer this node's to ship
         }
@@ -504,7 +543,7 @@ final class Shipping {
             return;
         }
         Shipment s = new Shipment(lane.partition, lane.round, lane.boundary, lane.position, lane.first, last, lane.holeUntil, records.get(),
-                r.id() + "/" + r.incarnation() + "/" + lane.epoch);
+                r.id() + "/" + r.incarnation() + "/" + lane.epoch, held);
         long token = nextToken++;
         shipments.put(token, answer -> {
             if (lanes.get(lane.partition) != lane) {
@@ -516,6 +555,12 @@ final class Shipping {
                     lane.position = null;
                 }
                 retry(lane);
+                if (!answer.missing().isEmpty()) {
+                    // The round again at once, with those keys whole (every key, past a few such refusals).
+                    lane.wanted.addAll(answer.missing());
+                    lane.wholeOnly = ++lane.heldRefusals >= HELD_REFUSALS_MAX;
+                    lane.retryAt = r.now();
+                }
                 return;
             }
             lane.first = false;
@@ -535,6 +580,9 @@ final class Shipping {
             lane.rescanning = false;
             lane.arrivalsCovered = -1;
             lane.busy = false;
+            lane.wanted.clear();
+            lane.heldRefusals = 0;
+            lane.wholeOnly = false;
             // Versions inside the round are shipped (or stand for a hole no later round needs).
             SortedMap<Version, Entry> done = lane.log.headMap(lane.boundary, true);
             for (Map.Entry<Version, Entry> e : new ArrayList<>(done.entrySet())) {

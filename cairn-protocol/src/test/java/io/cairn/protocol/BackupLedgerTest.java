@@ -136,4 +136,25 @@ class BackupLedgerTest {
         assertThatThrownBy(() -> new BackupLedger(Set.of(P0)).restore(P1, BackupLedger.Account.NONE))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aPageIsTakenOnlyIfTheBackupHoldsEveryKeyItSaysItDoesAtThatVersion() {
+        ShipPosition from = new ShipPosition(3, new Version(5, 9), Version.ZERO);
+        Shipment s = new Shipment(P0, 4, new Version(5, 12), from, true, true, Version.ZERO, List.of(), "n0/1/5",
+                List.of(new Shipment.Held("a", new Version(5, 1)), new Shipment.Held("b", new Version(5, 2)),
+                        new Shipment.Held("c", new Version(5, 3))));
+        java.util.Map<String, Version> newest = new java.util.HashMap<>(java.util.Map.of("a", new Version(5, 1), "b", new Version(5, 2),
+                "c", new Version(5, 3)));
+        assertThat(BackupLedger.checkHeld(s, newest::get).take()).isTrue();
+        // b at another version here (an older one, or one the primary site lost), and c not at all.
+        newest.put("b", new Version(4, 7));
+        newest.remove("c");
+        BackupLedger.Decision d = BackupLedger.checkHeld(s, newest::get);
+        assertThat(d.take()).isFalse();
+        assertThat(d.positionChanged()).isFalse();
+        assertThat(d.missing()).containsExactly("b", "c");
+        assertThat(d.why()).contains("2 of the 3 keys");
+        assertThat(BackupLedger.checkHeld(page(P0, 4, new Version(5, 12), from, true, true, Version.ZERO, "n0/1/5"), k -> null).take())
+                .as("a page that holds nothing").isTrue();
+    }
 }

@@ -341,7 +341,7 @@ public final class ReplicaDriver implements AutoCloseable {
                     if (!decision.take()) {
                         backupNote("round " + sh.shipment().round() + " of " + sh.shipment().partition() + " refused: " + decision.why());
                     }
-                    post(new Event.Shipped(sh.token(), decision.take(), decision.positionChanged(), decision.why()));
+                    post(new Event.Shipped(sh.token(), decision.take(), decision.positionChanged(), decision.why(), decision.missing()));
                 }
             });
             case Effect.Note n -> {

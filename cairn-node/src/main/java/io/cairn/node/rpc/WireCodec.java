@@ -296,6 +296,7 @@ public final class WireCodec {
                 .setBoundary(version(s.boundary())).setFrom(position(s.partition(), s.from())).setFirst(s.first()).setLast(s.last())
                 .setHoleUntil(version(s.holeUntil())).setShipper(s.shipper());
         s.records().forEach(r -> b.addRecords(record(r)));
+        s.held().forEach(h -> b.addHeld(HeldKey.newBuilder().setKey(h.key()).setVersion(version(h.version()))));
         return b.build();
     }
 
@@ -304,8 +305,15 @@ public final class WireCodec {
         if (!m.hasPartition() || !m.hasBoundary() || !m.hasFrom() || !m.hasHoleUntil() || m.getShipper().isEmpty()) {
             throw new IllegalArgumentException("a shipped page lacks its partition, boundary, position, hole or shipper");
         }
+        List<io.cairn.protocol.Shipment.Held> held = new java.util.ArrayList<>();
+        for (HeldKey h : m.getHeldList()) {
+            if (!h.hasVersion()) {
+                throw new IllegalArgumentException("a held key of a shipped page lacks its version");
+            }
+            held.add(new io.cairn.protocol.Shipment.Held(h.getKey(), version(h.getVersion())));
+        }
         return new io.cairn.protocol.Shipment(partition(m.getPartition()), m.getRound(), version(m.getBoundary()), position(m.getFrom()),
-                m.getFirst(), m.getLast(), version(m.getHoleUntil()), records(m.getRecordsList()), m.getShipper());
+                m.getFirst(), m.getLast(), version(m.getHoleUntil()), records(m.getRecordsList()), m.getShipper(), held);
     }
 
     private static List<LogRecord> records(List<Record> records) {

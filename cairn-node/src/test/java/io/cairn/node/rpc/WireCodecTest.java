@@ -142,12 +142,18 @@ class WireCodecTest {
     void aShippedPageSurvivesTheWireAndOneWithoutItsPartsIsRefused() throws Exception {
         io.cairn.protocol.ShipPosition from = new io.cairn.protocol.ShipPosition(3, new Version(4, 2), new Version(4, 9));
         io.cairn.protocol.Shipment page = new io.cairn.protocol.Shipment(P, 5, V, from, true, false, new Version(4, 9),
-                List.of(record()), "n1/7/4");
+                List.of(record()), "n1/7/4", List.of(new io.cairn.protocol.Shipment.Held("held/key", new Version(4, 1))));
         io.cairn.protocol.Shipment got = WireCodec.shipment(ShipmentMessage.parseFrom(WireCodec.shipment(page).toByteArray()));
         assertThat(List.of(got.partition(), got.round(), got.boundary(), got.from(), got.first(), got.last(), got.holeUntil(),
                 got.shipper())).isEqualTo(List.of(P, 5L, V, from, true, false, new Version(4, 9), "n1/7/4"));
         assertThat(got.records()).hasSize(1);
         sameRecord(record(), got.records().getFirst());
+        assertThat(got.held()).containsExactly(new io.cairn.protocol.Shipment.Held("held/key", new Version(4, 1)));
+        ShipmentMessage noVersion = WireCodec.shipment(page).toBuilder().addHeld(HeldKey.newBuilder().setKey("other")).build();
+        assertThatThrownBy(() -> WireCodec.shipment(noVersion)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version");
+        assertThatThrownBy(() -> new io.cairn.protocol.Shipment(P, 5, V, from, true, false, new Version(4, 9), List.of(), "n1/7/4",
+                List.of(new io.cairn.protocol.Shipment.Held("late", new Version(4, 3)))))
+                .as("a held key above the position it starts from").isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> WireCodec.shipment(ShipmentMessage.newBuilder().setPartition(WireCodec.ref(P)).setRound(5).build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lacks");
         assertThatThrownBy(() -> WireCodec.position(ShipPositionMessage.newBuilder().setPartition(WireCodec.ref(P)).setRound(2).build()))

@@ -528,7 +528,7 @@ public final class AdminApi implements AdminHandler {
         try {
             io.cairn.protocol.BackupLedger.Decision d = backup.ship(page);
             return protobuf(io.cairn.node.rpc.ShippedMessage.newBuilder().setOk(d.take()).setPositionChanged(d.positionChanged())
-                    .setWhy(d.why()).build());
+                    .setWhy(d.why()).addAllMissing(d.missing()).build());
         } catch (java.io.IOException | io.cairn.node.ClusterException e) {
             return error(503, "round " + page.round() + " of " + page.partition() + " not taken: " + e.getMessage());
         }
@@ -552,6 +552,9 @@ public final class AdminApi implements AdminHandler {
             out.put("rounds_with_holes", s.roundsWithHoles());
             out.put("pages_taken_here", s.pagesTakenHere());
             out.put("pages_taken_here_as_primary", s.pagesTakenHereAsPrimary());
+            out.put("records_taken_here", s.recordsTakenHere());
+            out.put("held_checked_here", s.heldCheckedHere());
+            out.put("held_missing_here", s.heldMissingHere());
             out.put("states_dropped_here", s.statesDroppedHere());
             out.put("states_settled_here", s.statesSettledHere());
             out.put("settled_here", s.settledHere());

@@ -71,6 +71,11 @@ public final class BackupSite implements AutoCloseable {
     private final java.util.function.Predicate<String> shownEmpty;
     private final java.util.concurrent.atomic.AtomicLong pagesTaken = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong pagesTakenAsPrimary = new java.util.concurrent.atomic.AtomicLong();
+    /** Records taken whole in pages since this node started. */
+    private final java.util.concurrent.atomic.AtomicLong statesTaken = new java.util.concurrent.atomic.AtomicLong();
+    /** Held keys of pages checked since this node started, and of those, the ones not held here. */
+    private final java.util.concurrent.atomic.AtomicLong heldChecked = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong heldMissing = new java.util.concurrent.atomic.AtomicLong();
     /** The newest map epoch of the primary's buckets taken here. */
     private long bucketsEpoch;
 
@@ -605,6 +610,15 @@ public final class BackupSite implements AutoCloseable {
                 return d;
             }
             PartitionClient client = node.partitionClient();
+            if (!s.held().isEmpty()) {
+                long upTo = kept.account().position().round();
+                BackupLedger.Decision held = BackupLedger.checkHeld(s, key -> newestVersion(client, p, key, upTo));
+                heldChecked.addAndGet(s.held().size());
+                if (!held.take()) {
+                    heldMissing.addAndGet(held.missing().size());
+                    return held;
+                }
+            }
             if (s.first()) {
                 if (kept.account().underWay() != null) {
                     dropAbove(p, kept.account().position().round());
@@ -624,6 +638,7 @@ public final class BackupSite implements AutoCloseable {
                 ByteBuffer blob = r.carriesData() ? r.blob() : null;
                 client.apply(p, stateKey(r.key(), s.round()), false, stateMeta(r), blob);
             }
+            statesTaken.addAndGet(s.records().size());
             ledger.taken(s);
             pagesTaken.incrementAndGet();
             io.cairn.node.MapView.Current current = node.mapView().current();
@@ -649,6 +664,15 @@ public final class BackupSite implements AutoCloseable {
     private static BackupLedger.Decision changed(PartitionId p, Shipment s) {
         return new BackupLedger.Decision(false, true, "the backup's account of " + p + " changed while round " + s.round()
                 + " was being taken");
+    }
+
+    /** The version of {@code key}'s newest kept state in a round up to {@code round}, or null for none. */
+    private static Version newestVersion(PartitionClient client, PartitionId p, String key, long round) {
+        State[] best = {null};
+        eachRecord(client, p, key + '\u0000', SCAN_PAGE, r -> State.of(r)
+                .filter(st -> st.key().equals(key) && st.round() <= round && (best[0] == null || st.round() > best[0].round()))
+                .ifPresent(st -> best[0] = st));
+        return best[0] == null ? null : best[0].version();
     }
 
     /** Removes every state of partition {@code p} of a round after {@code round}: what an unfinished attempt left. */
@@ -696,7 +720,8 @@ public final class BackupSite implements AutoCloseable {
 
     /** The backup's state: the rounds it may show, and each partition's position. */
     public record Summary(long visibleRound, int partitions, int partitionsShipped, int roundsWithHoles, long lowestRound,
-                          long pagesTakenHere, long pagesTakenHereAsPrimary, long statesDroppedHere, long statesSettledHere,
+                          long pagesTakenHere, long pagesTakenHereAsPrimary, long recordsTakenHere, long heldCheckedHere,
+                          long heldMissingHere, long statesDroppedHere, long statesSettledHere,
                           boolean settledHere, long settleMillis) {}
 
     /** Reads every partition's account: the newest round every partition took whole is the one the backup shows. */
@@ -728,7 +753,7 @@ public final class BackupSite implements AutoCloseable {
         TreeSet<Long> visible = ledger.visibleRounds();
         long v = visible.isEmpty() ? 0 : visible.last();
         return new Summary(v, all.size(), shipped, ledger.roundsWithHoles(), all.isEmpty() ? 0 : lowest, pagesTaken.get(),
-                pagesTakenAsPrimary.get(), statesDropped.get(), statesSettled.get(),
+                pagesTakenAsPrimary.get(), statesTaken.get(), heldChecked.get(), heldMissing.get(), statesDropped.get(), statesSettled.get(),
                 settledHere, settleMillis);
     }
 

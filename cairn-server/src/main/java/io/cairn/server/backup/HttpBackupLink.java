@@ -135,7 +135,7 @@ public final class HttpBackupLink implements BackupLink {
         return sent.thenApply(body -> {
             try {
                 ShippedMessage m = ShippedMessage.parseFrom(body);
-                return new BackupLedger.Decision(m.getOk(), m.getPositionChanged(), m.getWhy());
+                return new BackupLedger.Decision(m.getOk(), m.getPositionChanged(), m.getWhy(), m.getMissingList());
             } catch (IOException e) {
                 throw new IllegalStateException("the backup site answered a page with something not readable: " + e.getMessage(), e);
             }

@@ -161,9 +161,9 @@ public final class LinkedBackupSite implements BackupLink, AutoCloseable {
         }
         java.util.List<io.cairn.protocol.LogRecord> kept = page.records().stream()
                 .filter(r -> io.cairn.server.gateway.ObjectKeys.bucketOf(r.key()).map(target::links).orElse(true)).toList();
-        return kept.size() == page.records().size() ? page
-                : new Shipment(page.partition(), page.round(), page.boundary(), page.from(), page.first(), page.last(), page.holeUntil(),
-                        kept, page.shipper());
+        java.util.List<Shipment.Held> held = page.held().stream()
+                .filter(h -> io.cairn.server.gateway.ObjectKeys.bucketOf(h.key()).map(target::links).orElse(true)).toList();
+        return kept.size() == page.records().size() && held.size() == page.held().size() ? page : page.with(kept, held);
     }
 
     @Override

@@ -19,13 +19,16 @@ import java.util.TreeSet;
 final class SimBackup {
 
     /** What a shipment came to: taken, or refused (with whether for a position that moved on). */
-    record Outcome(boolean ok, boolean positionChanged, String why) {}
+    record Outcome(boolean ok, boolean positionChanged, String why, List<String> missing) {}
 
     private final io.cairn.protocol.BackupLedger ledger;
     /** By partition and key: the key's state in each round that shipped it. */
     private final Map<PartitionId, Map<String, TreeMap<Long, LogRecord>>> states = new HashMap<>();
     long pagesTaken;
     long pagesRefused;
+    /** Held keys of pages checked, and of those, the ones this backup did not hold. */
+    long heldChecked;
+    long heldMissing;
 
     SimBackup(Set<PartitionId> partitions) {
         this.ledger = new io.cairn.protocol.BackupLedger(partitions);
@@ -56,7 +59,18 @@ final class SimBackup {
         io.cairn.protocol.BackupLedger.Decision d = ledger.admit(s);
         if (!d.take()) {
             pagesRefused++;
-            return new Outcome(false, d.positionChanged(), d.why());
+            return new Outcome(false, d.positionChanged(), d.why(), List.of());
+        }
+        long upTo = ledger.position(p).round();
+        io.cairn.protocol.BackupLedger.Decision held = io.cairn.protocol.BackupLedger.checkHeld(s, key -> {
+            LogRecord r = stateAt(p, key, upTo);
+            return r == null ? null : r.version();
+        });
+        heldChecked += s.held().size();
+        if (!held.take()) {
+            pagesRefused++;
+            heldMissing += held.missing().size();
+            return new Outcome(false, false, held.why(), held.missing());
         }
         if (s.first()) {
             // A round an earlier attempt did not finish: what it left goes.
@@ -76,7 +90,7 @@ final class SimBackup {
         }
         ledger.taken(s);
         pagesTaken++;
-        return new Outcome(true, false, "");
+        return new Outcome(true, false, "", List.of());
     }
 
     /** The rounds the backup may show, oldest first. */

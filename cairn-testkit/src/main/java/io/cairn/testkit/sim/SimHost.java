@@ -255,7 +255,7 @@ final class SimHost {
                 sim.ship(id, sh.shipment(), outcome -> {
                     if (life == l && !answered[0]) {
                         answered[0] = true;
-                        deliver(new Event.Shipped(sh.token(), outcome.ok(), outcome.positionChanged(), outcome.why()));
+                        deliver(new Event.Shipped(sh.token(), outcome.ok(), outcome.positionChanged(), outcome.why(), outcome.missing()));
                     }
                 });
                 later(BACKUP_TIMEOUT_MILLIS, () -> {

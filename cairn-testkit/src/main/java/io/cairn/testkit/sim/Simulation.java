@@ -1136,6 +1136,8 @@ public final class Simulation {
         List<Long> visible = backup.visibleRounds();
         figures.put("backup_rounds_visible", (long) visible.size());
         figures.put("backup_pages_taken", backup.pagesTaken);
+        figures.put("backup_held_checked", backup.heldChecked);
+        figures.put("backup_held_missing", backup.heldMissing);
         figures.put("backup_rounds_with_holes", backup.roundsWithHoles());
         for (long round : visible) {
             Map<PartitionId, Version> bounds = cuts.get(round);
@@ -1573,7 +1575,8 @@ public final class Simulation {
         f.put("cuts_recorded", (long) meta.cutsRecorded.size());
         f.put("cuts_fenced", meta.cutsFenced);
         f.put("shipping", backup == null ? 0L : 1L);
-        for (String name : List.of("backup_link_cuts", "backup_rounds_visible", "backup_pages_taken", "backup_rounds_with_holes")) {
+        for (String name : List.of("backup_link_cuts", "backup_rounds_visible", "backup_pages_taken", "backup_held_checked",
+                "backup_held_missing", "backup_rounds_with_holes")) {
             f.put(name, figures.getOrDefault(name, 0L));
         }
         f.put("epochs", meta.map().epoch());

@@ -27,15 +27,22 @@ final class StepDriver {
     static final long HEARTBEAT_MILLIS = 500;
 
     final ReplicaStateMachine machine;
-    final SimStore store = new SimStore(new SimStore.Disk(1L << 30));
+    final SimStore store;
     final Deque<Effect.Send> calls = new ArrayDeque<>();
     final List<Effect.Respond> answers = new ArrayList<>();
+    /** Every other effect (to the meta service, to the backup site, notes), in order. */
+    final List<Effect> others = new ArrayList<>();
     long now = 0;
     private long nextRequest = 1;
 
     StepDriver(String self) {
-        machine = new ReplicaStateMachine(self, new ReplicaConfig(1L << 30, HEARTBEAT_MILLIS, 2_000, 1 << 20, 1 << 20, 1_000, 1,
-                1_000, 5_000, 2, 3), store, Simulation.PLACEMENT, 0, 1);
+        this(self, new ReplicaConfig(1L << 30, HEARTBEAT_MILLIS, 2_000, 1 << 20, 1 << 20, 1_000, 1, 1_000, 5_000, 2, 3), null);
+    }
+
+    /** A replica with {@code config}, whose store starts as {@code store} (a node that started again), or empty. */
+    StepDriver(String self, ReplicaConfig config, SimStore store) {
+        this.store = store == null ? new SimStore(new SimStore.Disk(1L << 30)) : store;
+        machine = new ReplicaStateMachine(self, config, this.store, Simulation.PLACEMENT, 0, 1);
     }
 
     void handle(Event event) {
@@ -46,7 +53,7 @@ final class StepDriver {
                     case Effect.Store s -> events.add(new Event.StoreDone(s.token(), store.run(s.op())));
                     case Effect.Send s -> calls.add(s);
                     case Effect.Respond r -> answers.add(r);
-                    default -> { }
+                    default -> others.add(e);
                 }
             }
         }
