@@ -33,36 +33,9 @@ class ShippingAfterRestartTest {
 
     @Test
     void aRestartedPrimaryShipsWhatTheBackupHoldsAsHeldAndWhatItLacksWhole() {
-        ThreeNodes three = ThreeNodes.up();
-        long epoch = three.epoch();
-        String self = three.holders().getFirst();
-        // The node's copy, as it was when it stopped: k1..k3 shipped in round 5, k4 written since.
-        SimStore disk = new SimStore(new SimStore.Disk(1L << 30));
-        for (int i = 1; i <= 4; i++) {
-            StoreResult done = disk.run(new StoreOp.Apply(P, new Mutation("k" + i, new Version(epoch, i), false, new byte[] {1},
-                    ByteBuffer.wrap(("value " + i).getBytes(StandardCharsets.UTF_8)))));
-            assertThat(done).isInstanceOf(StoreResult.Applied.class);
-        }
-        StepDriver r = new StepDriver(self, new ReplicaConfig(1L << 30, StepDriver.HEARTBEAT_MILLIS, 2_000, 1 << 20, 1 << 20, 1_000, 1,
-                1_000, 5_000, 2, 3, 0, 1_000, true), disk);
-        r.handle(new Event.MapInstalled(three.placement()));
-        // Peering: the other holders have nothing newer.
-        for (int i = 0; i < 2; i++) {
-            r.answerPull(epoch, List.of(), new Version(epoch, 4), false, true);
-        }
-
-        ShipPosition position = new ShipPosition(5, new Version(epoch, 3), Version.ZERO);
-        r.tick(100);
-        Effect.AskShipped ask = only(r, Effect.AskShipped.class);
-        r.others.clear();
-        r.handle(new Event.ShippedAnswered(ask.token(), true, Map.of(P, position)));
-        r.tick(1_000);
-        r.others.clear();
-        TreeMap<Long, Map<PartitionId, Version>> recorded = new TreeMap<>(Map.of(5L, Map.of(P, new Version(epoch, 3)),
-                6L, Map.of(P, new Version(epoch, 4))));
-        r.handle(new Event.CutsAnswered(6, 6, true, Map.of(P, new Version(epoch, 4)), recorded));
-        r.tick(100);
-
+        // k1..k3 shipped in round 5, k4 written since.
+        StepDriver r = restarted(List.of("k1", "k2", "k3", "k4"), 3);
+        long epoch = EPOCH;
         Effect.Ship first = only(r, Effect.Ship.class);
         assertThat(first.shipment().round()).isEqualTo(6);
         assertThat(first.shipment().held()).as("the keys the backup holds already, without their bytes")
@@ -79,13 +52,14 @@ class ShippingAfterRestartTest {
         assertThat(again.shipment().held()).containsExactly(held("k1", epoch, 1), held("k3", epoch, 3));
         assertThat(keys(again.shipment().records())).as("k2 whole, with its bytes").containsExactly("k2", "k4");
         LogRecord k2 = again.shipment().records().getFirst();
-        assertThat(StandardCharsets.UTF_8.decode(k2.blob().duplicate()).toString()).isEqualTo("value 2");
+        assertThat(StandardCharsets.UTF_8.decode(k2.blob().duplicate()).toString()).isEqualTo("value k2");
         assertThat(again.shipment().last()).isTrue();
 
         // Taken: the next round ships only what changed, with nothing held.
         r.others.clear();
         r.handle(new Event.Shipped(again.token(), true, false, "", List.of()));
-        recorded.put(7L, Map.of(P, new Version(epoch, 4)));
+        TreeMap<Long, Map<PartitionId, Version>> recorded = new TreeMap<>(Map.of(5L, Map.of(P, new Version(epoch, 3)),
+                6L, Map.of(P, new Version(epoch, 4)), 7L, Map.of(P, new Version(epoch, 4))));
         r.handle(new Event.CutsAnswered(7, 7, true, Map.of(P, new Version(epoch, 4)), recorded));
         r.tick(1_000);
         Effect.Ship next = only(r, Effect.Ship.class);
@@ -96,29 +70,12 @@ class ShippingAfterRestartTest {
 
     @Test
     void theWalkOfAWholeCopyGoesOnPastPagesOfKeysTheBackupHolds() {
-        ThreeNodes three = ThreeNodes.up();
-        long epoch = three.epoch();
-        String self = three.holders().getFirst();
-        int keys = 150; // more than two pages
-        SimStore disk = new SimStore(new SimStore.Disk(1L << 30));
-        for (int i = 1; i <= keys; i++) {
-            disk.run(new StoreOp.Apply(P, new Mutation(String.format("k%03d", i), new Version(epoch, i), false, new byte[] {1},
-                    ByteBuffer.wrap(new byte[] {(byte) i}))));
+        int count = 150; // more than two pages
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            names.add(String.format("k%03d", i));
         }
-        StepDriver r = new StepDriver(self, new ReplicaConfig(1L << 30, StepDriver.HEARTBEAT_MILLIS, 2_000, 1 << 20, 1 << 20, 1_000, 1,
-                1_000, 5_000, 2, 3, 0, 1_000, true), disk);
-        r.handle(new Event.MapInstalled(three.placement()));
-        for (int i = 0; i < 2; i++) {
-            r.answerPull(epoch, List.of(), new Version(epoch, keys), false, true);
-        }
-        r.tick(100);
-        r.handle(new Event.ShippedAnswered(only(r, Effect.AskShipped.class).token(), true,
-                Map.of(P, new ShipPosition(5, new Version(epoch, keys), Version.ZERO))));
-        r.tick(1_000);
-        r.others.clear();
-        r.handle(new Event.CutsAnswered(6, 6, true, Map.of(P, new Version(epoch, keys)),
-                new TreeMap<>(Map.of(6L, Map.of(P, new Version(epoch, keys))))));
-        r.tick(100);
+        StepDriver r = restarted(names, count);
         List<Shipment.Held> held = new java.util.ArrayList<>();
         for (int pages = 1; ; pages++) {
             assertThat(pages).as("pages of one round").isLessThanOrEqualTo(3);
@@ -131,34 +88,13 @@ class ShippingAfterRestartTest {
                 break;
             }
         }
-        assertThat(held).as("every key once, in version order").hasSize(keys).doesNotHaveDuplicates();
-        assertThat(held.getLast()).isEqualTo(held(String.format("k%03d", keys), epoch, keys));
+        assertThat(held).as("every key once, in version order").hasSize(count).doesNotHaveDuplicates();
+        assertThat(held.getLast()).isEqualTo(held(names.getLast(), EPOCH, count));
     }
 
     @Test
     void aBackupThatRefusesPageAfterPageGetsTheRoundWhole() {
-        ThreeNodes three = ThreeNodes.up();
-        long epoch = three.epoch();
-        String self = three.holders().getFirst();
-        SimStore disk = new SimStore(new SimStore.Disk(1L << 30));
-        for (int i = 1; i <= 5; i++) {
-            disk.run(new StoreOp.Apply(P, new Mutation("k" + i, new Version(epoch, i), false, new byte[] {1},
-                    ByteBuffer.wrap(("value " + i).getBytes(StandardCharsets.UTF_8)))));
-        }
-        StepDriver r = new StepDriver(self, new ReplicaConfig(1L << 30, StepDriver.HEARTBEAT_MILLIS, 2_000, 1 << 20, 1 << 20, 1_000, 1,
-                1_000, 5_000, 2, 3, 0, 1_000, true), disk);
-        r.handle(new Event.MapInstalled(three.placement()));
-        for (int i = 0; i < 2; i++) {
-            r.answerPull(epoch, List.of(), new Version(epoch, 5), false, true);
-        }
-        r.tick(100);
-        r.handle(new Event.ShippedAnswered(only(r, Effect.AskShipped.class).token(), true,
-                Map.of(P, new ShipPosition(5, new Version(epoch, 5), Version.ZERO))));
-        r.tick(1_000);
-        r.others.clear();
-        r.handle(new Event.CutsAnswered(6, 6, true, Map.of(P, new Version(epoch, 5)),
-                new TreeMap<>(Map.of(6L, Map.of(P, new Version(epoch, 5))))));
-        r.tick(100);
+        StepDriver r = restarted(List.of("k1", "k2", "k3", "k4", "k5"), 5);
         // A backup that lacks one more key each time (one that lost its copy, say).
         for (int refused = 1; refused <= 3; refused++) {
             Effect.Ship s = only(r, Effect.Ship.class);
@@ -170,6 +106,42 @@ class ShippingAfterRestartTest {
         Effect.Ship whole = only(r, Effect.Ship.class);
         assertThat(whole.shipment().held()).as("after three such refusals, nothing goes as held").isEmpty();
         assertThat(keys(whole.shipment().records())).containsExactly("k1", "k2", "k3", "k4", "k5");
+    }
+
+    /** The epoch of the map the tests' primary starts in. */
+    private static final long EPOCH = ThreeNodes.up().epoch();
+
+    /**
+     * The primary of {@link #P}, started again with a copy of {@code keys} (the i-th at version
+     * (EPOCH, i), valued "value KEY"), shipping to a backup whose position is round 5 with the
+     * boundary (EPOCH, shipped); round 6, recorded at the last key, under way: its first page sent.
+     */
+    private static StepDriver restarted(List<String> keys, long shipped) {
+        ThreeNodes three = ThreeNodes.up();
+        long epoch = three.epoch();
+        Version last = new Version(epoch, keys.size());
+        SimStore disk = new SimStore(new SimStore.Disk(1L << 30));
+        for (int i = 0; i < keys.size(); i++) {
+            StoreResult done = disk.run(new StoreOp.Apply(P, new Mutation(keys.get(i), new Version(epoch, i + 1), false, new byte[] {1},
+                    ByteBuffer.wrap(("value " + keys.get(i)).getBytes(StandardCharsets.UTF_8)))));
+            assertThat(done).isInstanceOf(StoreResult.Applied.class);
+        }
+        StepDriver r = new StepDriver(three.holders().getFirst(), new ReplicaConfig(1L << 30, StepDriver.HEARTBEAT_MILLIS, 2_000, 1 << 20,
+                1 << 20, 1_000, 1, 1_000, 5_000, 2, 3, 0, 1_000, true), disk);
+        r.handle(new Event.MapInstalled(three.placement()));
+        // Peering: the other holders have nothing newer.
+        for (int i = 0; i < 2; i++) {
+            r.answerPull(epoch, List.of(), last, false, true);
+        }
+        r.tick(100);
+        r.handle(new Event.ShippedAnswered(only(r, Effect.AskShipped.class).token(), true,
+                Map.of(P, new ShipPosition(5, new Version(epoch, shipped), Version.ZERO))));
+        r.tick(1_000);
+        r.others.clear();
+        r.handle(new Event.CutsAnswered(6, 6, true, Map.of(P, last), new TreeMap<>(Map.of(5L, Map.of(P, new Version(epoch, shipped)),
+                6L, Map.of(P, last)))));
+        r.tick(100);
+        return r;
     }
 
     private static Shipment.Held held(String key, long epoch, long seq) {
