@@ -131,13 +131,13 @@ final class Shipping {
         /** A key's state in the round is unknown, and stays so in rounds whose boundary is below this. */
         Version holeUntil = Version.ZERO;
         long retryAt;
+        /** Records pulled in at or below the position (see {@link Arrivals}) the round under way has yet to ship, ahead of its walk. */
+        final java.util.ArrayDeque<StoredRecord> pulledIn = new java.util.ArrayDeque<>();
         /**
          * Keys at or below the position the backup said it lacks, shipped whole in this round; and
          * whether the round ships every such key whole (the backup refused too many pages).
          */
         final Set<String> wanted = new java.util.HashSet<>();
-        /** Records pulled in at or below the position (see {@link Arrivals}) the round under way has yet to ship, ahead of its walk. */
-        final java.util.ArrayDeque<StoredRecord> pulledIn = new java.util.ArrayDeque<>();
         int heldRefusals;
         boolean wholeOnly;
 
@@ -456,10 +456,8 @@ final class Shipping {
             }
             if (bytes >= PAGE_BYTES) {
                 // The rest on the next page: records pulled in go back to the front of the queue.
-                for (int j = page.size() - 1; j > i; j--) {
-                    if (j < pulledIn) {
-                        lane.pulledIn.addFirst(page.get(j));
-                    }
+                for (int j = pulledIn - 1; j > i; j--) {
+                    lane.pulledIn.addFirst(page.get(j));
                 }
                 end = false;
                 break;

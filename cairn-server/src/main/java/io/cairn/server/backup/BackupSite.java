@@ -72,7 +72,7 @@ public final class BackupSite implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong pagesTaken = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong pagesTakenAsPrimary = new java.util.concurrent.atomic.AtomicLong();
     /** Records taken whole in pages since this node started. */
-    private final java.util.concurrent.atomic.AtomicLong statesTaken = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong recordsTaken = new java.util.concurrent.atomic.AtomicLong();
     /** Held keys of pages checked since this node started, and of those, the ones not held here. */
     private final java.util.concurrent.atomic.AtomicLong heldChecked = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong heldMissing = new java.util.concurrent.atomic.AtomicLong();
@@ -612,7 +612,8 @@ public final class BackupSite implements AutoCloseable {
             PartitionClient client = node.partitionClient();
             if (!s.held().isEmpty()) {
                 long upTo = kept.account().position().round();
-                BackupLedger.Decision held = BackupLedger.checkHeld(s, key -> newestVersion(client, p, key, upTo));
+                BackupLedger.Decision held = BackupLedger.checkHeld(s,
+                        key -> newestState(client, p, key, upTo, SCAN_PAGE).map(k -> k.state().version()).orElse(null));
                 heldChecked.addAndGet(s.held().size());
                 if (!held.take()) {
                     heldMissing.addAndGet(held.missing().size());
@@ -638,7 +639,7 @@ public final class BackupSite implements AutoCloseable {
                 ByteBuffer blob = r.carriesData() ? r.blob() : null;
                 client.apply(p, stateKey(r.key(), s.round()), false, stateMeta(r), blob);
             }
-            statesTaken.addAndGet(s.records().size());
+            recordsTaken.addAndGet(s.records().size());
             ledger.taken(s);
             pagesTaken.incrementAndGet();
             io.cairn.node.MapView.Current current = node.mapView().current();
@@ -666,13 +667,16 @@ public final class BackupSite implements AutoCloseable {
                 + " was being taken");
     }
 
-    /** The version of {@code key}'s newest kept state in a round up to {@code round}, or null for none. */
-    private static Version newestVersion(PartitionClient client, PartitionId p, String key, long round) {
-        State[] best = {null};
-        eachRecord(client, p, key + '\u0000', SCAN_PAGE, r -> State.of(r)
-                .filter(st -> st.key().equals(key) && st.round() <= round && (best[0] == null || st.round() > best[0].round()))
-                .ifPresent(st -> best[0] = st));
-        return best[0] == null ? null : best[0].version();
+    /** A kept state as read: its raw record (under its state key) and what it holds. */
+    record StateRecord(Record record, State state) {}
+
+    /** {@code key}'s newest kept state (tombstones too) in a round up to {@code round}, read {@code pageSize} states at a time. */
+    static Optional<StateRecord> newestState(io.cairn.node.Records client, PartitionId p, String key, long round, int pageSize) {
+        StateRecord[] best = {null};
+        eachRecord(client, p, key + '\u0000', pageSize, r -> State.of(r)
+                .filter(st -> st.key().equals(key) && st.round() <= round && (best[0] == null || st.round() > best[0].state().round()))
+                .ifPresent(st -> best[0] = new StateRecord(r, st)));
+        return Optional.ofNullable(best[0]);
     }
 
     /** Removes every state of partition {@code p} of a round after {@code round}: what an unfinished attempt left. */
@@ -753,7 +757,7 @@ public final class BackupSite implements AutoCloseable {
         TreeSet<Long> visible = ledger.visibleRounds();
         long v = visible.isEmpty() ? 0 : visible.last();
         return new Summary(v, all.size(), shipped, ledger.roundsWithHoles(), all.isEmpty() ? 0 : lowest, pagesTaken.get(),
-                pagesTakenAsPrimary.get(), statesTaken.get(), heldChecked.get(), heldMissing.get(), statesDropped.get(), statesSettled.get(),
+                pagesTakenAsPrimary.get(), recordsTaken.get(), heldChecked.get(), heldMissing.get(), statesDropped.get(), statesSettled.get(),
                 settledHere, settleMillis);
     }
 

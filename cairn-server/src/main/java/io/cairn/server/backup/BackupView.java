@@ -114,16 +114,8 @@ public final class BackupView implements Records {
 
     /** The kept state of {@code key} the backup shows in {@code round} (the raw record, under its state key), if not a tombstone. */
     private Optional<Record> newestState(PartitionId p, String key, long round) {
-        Record[] best = {null};
-        long[] bestRound = {-1};
-        boolean[] bestTombstone = {false};
-        BackupSite.eachRecord(client, p, key + '\u0000', rawPage, r -> BackupSite.State.of(r)
-                .filter(st -> st.key().equals(key) && st.round() <= round && st.round() > bestRound[0]).ifPresent(st -> {
-                    best[0] = r;
-                    bestRound[0] = st.round();
-                    bestTombstone[0] = st.tombstone();
-                }));
-        return best[0] == null || bestTombstone[0] ? Optional.empty() : Optional.of(best[0]);
+        return BackupSite.newestState(client, p, key, round, rawPage).filter(k -> !k.state().tombstone())
+                .map(BackupSite.StateRecord::record);
     }
 
     /** A kept state as the record of its key: the key, the version and the meta it had at the primary site. */
