@@ -322,7 +322,7 @@ public final class CairnCli {
     }
 
     @Command(name = "admin", description = "Operates a running cluster.", subcommands = {Admin.Status.class, Admin.Bucket.class,
-            Admin.NodeCommand.class, Admin.User.class, Admin.Key.class, Admin.Sse.class, Admin.Replicate.class})
+            Admin.NodeCommand.class, Admin.User.class, Admin.Key.class, Admin.Sse.class, Admin.Replicate.class, Admin.Chunks.class})
     static final class Admin {
 
         @Command(name = "replicate", description = "Asynchronous replication to a backup site. add --to ENDPOINT"
@@ -362,6 +362,36 @@ public final class CairnCli {
                     default -> throw new CommandLine.ParameterException(new CommandLine(this),
                             "unknown action '" + action + "': use add, remove, status or promote");
                 }
+                return 0;
+            }
+        }
+
+        @Command(name = "chunks", description = "sweep: free the data chunks no object or multipart upload names (a PUT cut"
+                + " short by a node's loss, a delete whose chunks could not be freed, a deleted bucket's leftovers) once older than"
+                + " the grace period. Every node also sweeps on its own, every quarter of orphan_chunk_grace_seconds.")
+        static final class Chunks implements Callable<Integer> {
+            @Parameters(index = "0", paramLabel = "ACTION", description = "sweep")
+            String action;
+            @Option(names = "--grace-seconds", description = "Free only chunks older than this (default: the node's"
+                    + " orphan_chunk_grace_seconds, a day). It must exceed the longest PUT under way: a shorter one frees its chunks.")
+            Long graceSeconds;
+            @Option(names = "--dry-run", description = "Count what would be freed; free nothing.")
+            boolean dryRun;
+            @Option(names = "--force", description = "Free with a grace shorter than a PUT may take (request_deadline_seconds):"
+                    + " only when no PUT is under way.")
+            boolean force;
+            @CommandLine.Mixin
+            Target target = new Target();
+
+            @Override
+            public Integer call() throws Exception {
+                if (!"sweep".equals(action)) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), "unknown action '" + action + "': use sweep");
+                }
+                if (graceSeconds != null && graceSeconds < 0) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), "--grace-seconds must be 0 or more");
+                }
+                System.out.println(target.client().sweepChunks(graceSeconds, dryRun, force).toPrettyString());
                 return 0;
             }
         }

@@ -74,7 +74,8 @@ public record NodeConfig(
         @JsonProperty("site_links") List<SiteLink> siteLinks,
         @JsonProperty("lifecycle_day_seconds") Long lifecycleDaySeconds,
         @JsonProperty("cut_interval_millis") Long cutIntervalMillis,
-        @JsonProperty("backup_site") Boolean backupSite) {
+        @JsonProperty("backup_site") Boolean backupSite,
+        @JsonProperty("orphan_chunk_grace_seconds") Long orphanChunkGraceSeconds) {
 
     /**
      * For tests: the emulated link between two sites where it differs from {@code site_delay_millis}
@@ -104,6 +105,12 @@ public record NodeConfig(
 
     /** How long a lifecycle rule's day lasts: a day (a shorter one only for tests). */
     public static final long LIFECYCLE_DAY_SECONDS_DEFAULT = 24 * 3600;
+    /**
+     * How old a chunk no object names must be before the chunk sweep frees it: longer than any PUT
+     * takes to write its body. 0: no periodic sweeps (on demand only).
+     */
+    public static final long ORPHAN_CHUNK_GRACE_SECONDS_DEFAULT = 24 * 3600;
+    public static final long ORPHAN_CHUNK_GRACE_SECONDS_MIN = 3600;
     /** The shortest and the longest interval between consistent cuts ({@code cut_interval_millis}, when not 0). */
     public static final long CUT_INTERVAL_MILLIS_MIN = 50;
     public static final long CUT_INTERVAL_MILLIS_MAX = 60_000;
@@ -138,7 +145,7 @@ public record NodeConfig(
                 or(bucketsPerUserMax, io.cairn.server.gateway.BucketCreator.BUCKETS_PER_USER_MAX_DEFAULT), or(plaintextCluster, false),
                 or(tiebreaker, false), siteLinks == null ? List.of() : List.copyOf(siteLinks),
                 or(lifecycleDaySeconds, LIFECYCLE_DAY_SECONDS_DEFAULT), or(cutIntervalMillis, 0L),
-                or(backupSite, false));
+                or(backupSite, false), or(orphanChunkGraceSeconds, ORPHAN_CHUNK_GRACE_SECONDS_DEFAULT));
     }
 
     /**
@@ -220,6 +227,12 @@ public record NodeConfig(
                         + CUT_INTERVAL_MILLIS_MAX + ": " + cutIntervalMillis);
         require(lifecycleDaySeconds >= 1 && lifecycleDaySeconds <= LIFECYCLE_DAY_SECONDS_DEFAULT, source, "lifecycle_day_seconds",
                 "must be 1 to " + LIFECYCLE_DAY_SECONDS_DEFAULT + " (a shorter day is for tests): " + lifecycleDaySeconds);
+        require(orphanChunkGraceSeconds == 0 || orphanChunkGraceSeconds >= ORPHAN_CHUNK_GRACE_SECONDS_MIN, source,
+                "orphan_chunk_grace_seconds", "must be 0 (no periodic sweeps) or at least " + ORPHAN_CHUNK_GRACE_SECONDS_MIN
+                        + " (a shorter one could free the chunks of a PUT still writing its body): " + orphanChunkGraceSeconds);
+        require(orphanChunkGraceSeconds == 0 || requestDeadlineSeconds == 0 || orphanChunkGraceSeconds > requestDeadlineSeconds, source,
+                "orphan_chunk_grace_seconds", "must be longer than request_deadline_seconds (" + requestDeadlineSeconds
+                        + "), the longest a PUT may take, or the sweep could free the chunks of one still under way: " + orphanChunkGraceSeconds);
         require(failedSignaturesPerMinute >= 0, source, "failed_signatures_per_minute", "must be >= 0 (0 = no limit): "
                 + failedSignaturesPerMinute);
         require(minUploadBytesPerSecond >= 0, source, "min_upload_bytes_per_second", "must be >= 0 (0 = no limit): "

@@ -155,15 +155,19 @@ public final class NodeProcess implements AutoCloseable {
             backupSite = new io.cairn.server.backup.BackupSite(node, marks, bucket -> shownEmpty(backend, bucket)).start();
             resources.add(backupSite);
         }
+        io.cairn.server.gateway.ChunkSweep chunkSweep = backend.chunkSweep(nodeId, c.orphanChunkGraceSeconds() * 1000);
+        resources.add(chunkSweep);
         AdminApi admin = new AdminApi(node, Clock.systemUTC(), c.metricsToken(), admission(tls, ca, bootstrapToken, metaClient), sse,
                 c.bucketsPerUserMax()).withSseKeys(backend::sseKeyUse).withBackupSite(backupSite)
-                .withBackupProgress(backupProgress).withBackupLink(backupLink);
+                .withBackupProgress(backupProgress).withBackupLink(backupLink)
+                .withChunkSweep(chunkSweep, c.orphanChunkGraceSeconds() * 1000, c.requestDeadlineSeconds() * 1000, backend::readOnlyReason);
         S3Gateway gateway = S3Gateway.start(new S3GatewayConfig(publicAddr.getHostString(), publicAddr.getPort(), c.region(),
                 c.clockSkewSeconds() * 1000, List.of(), c.concurrentRequestsMax(), S3GatewayConfig.BODY_BYTES_MAX,
                 c.failedSignaturesPerMinute(), c.minUploadBytesPerSecond(),
                 c.requestDeadlineSeconds() * 1000, c.userRequestsPerSecond()), backend, admin, Clock.systemUTC(), publicTls);
         resources.add(gateway);
         resources.add(new LifecyclePass(backend, node.mapView(), nodeId, backend.lifecycleDayMillis(), Clock.systemUTC()).start());
+        chunkSweep.start();
         log.info("node {} ready: S3 on {}://{}", nodeId, publicTls == null ? "http" : "https", c.publicAddress());
     }
 

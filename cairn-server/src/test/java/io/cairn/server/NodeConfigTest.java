@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -184,6 +185,21 @@ class NodeConfigTest {
             String field = bad.substring(0, bad.indexOf(':'));
             assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + bad + "\n")))
                     .isInstanceOf(ConfigException.class).hasMessageContaining("'" + field + "'");
+        }
+    }
+
+    @Test
+    void orphanChunkGraceIsADayByDefaultZeroOrAtLeastAnHourAndLongerThanAPut() throws Exception {
+        assertThat(NodeConfig.load(write(MINIMAL)).orphanChunkGraceSeconds()).isEqualTo(86_400);
+        assertThat(NodeConfig.load(write(MINIMAL + "orphan_chunk_grace_seconds: 0\n")).orphanChunkGraceSeconds()).isZero();
+        assertThat(NodeConfig.load(write(MINIMAL + "orphan_chunk_grace_seconds: 3600\nrequest_deadline_seconds: 1800\n"))
+                .orphanChunkGraceSeconds()).isEqualTo(3600);
+        assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "orphan_chunk_grace_seconds: 7200\n")))
+                .as("no longer than the longest PUT (request_deadline_seconds, 7200)").isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'orphan_chunk_grace_seconds'").hasMessageContaining("request_deadline_seconds");
+        for (String bad : List.of("59", "3599", "-1")) {
+            assertThatThrownBy(() -> NodeConfig.load(write(MINIMAL + "orphan_chunk_grace_seconds: " + bad + "\n")))
+                    .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("'orphan_chunk_grace_seconds'");
         }
     }
 

@@ -36,7 +36,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * byte flipped in a stored block is served right and the block rewritten; with two nodes
  * SIGKILLed every object reads back byte-identical through every surviving node; and a writing
  * node SIGKILLed in the middle of large PUTs, 20 times, leaves each object either as it was
- * before or absent, never a mix.
+ * before or absent, never a mix; a chunk sweep then frees what those writers left and nothing an
+ * object names.
  */
 @ExtendWith(NodeLogsOnFailure.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -53,6 +54,8 @@ class ErasureCodedClusterTest {
     static long seed;
     /** Object key to its size; its bytes come from {@code objectSeed(key)}. */
     static final Map<String, Long> objects = new HashMap<>();
+    /** Torn-write key to the seed of its last complete version (absent: never completely written). */
+    static final Map<String, Long> torn = new HashMap<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -229,7 +232,7 @@ class ErasureCodedClusterTest {
     @Order(5)
     void aWriterKilledInTheMiddleOfLargePutsLeavesEachObjectWholeOrAbsent() throws Exception {
         // key -> seed of its last complete version (absent: never completely written)
-        Map<String, Long> complete = new HashMap<>();
+        Map<String, Long> complete = torn;
         for (int k = 0; k < 2; k++) {
             String key = "torn/" + k;
             long s = objectSeed(key) + 1;
@@ -294,6 +297,34 @@ class ErasureCodedClusterTest {
                         .isEqualTo(s == null ? null : sha(s, TORN_OBJECT_BYTES));
             }
         }
+    }
+
+    @Test
+    @Order(6)
+    void theChunksKilledWritersLeftAreSweptAndEveryObjectStillReads() throws Exception {
+        io.cairn.server.admin.AdminClient admin = cluster.admin();
+        JsonNode before = admin.sweepChunks(0L, true, false);
+        System.out.println("ec4+2 chunks no object names, counted: " + before);
+        assertThat(before.path("skipped").size()).as("skipped: %s", before).isZero();
+        assertThat(before.path("named").asLong()).as("named: %s", before).isPositive();
+        // No PUT is under way: a grace of 0 frees only what no object names (what the killed writers
+        // left, and any old version whose freeing is still on its way: that one counts as changed).
+        JsonNode swept = admin.sweepChunks(0L, false, true);
+        System.out.println("ec4+2 chunk sweep: " + swept);
+        assertThat(swept.path("freed").asLong() + swept.path("changed_meanwhile").asLong()).as("swept: %s", swept)
+                .isLessThanOrEqualTo(before.path("freed").asLong());
+        assertThat(swept.path("named").asLong()).as("named: %s", swept).isEqualTo(before.path("named").asLong());
+        for (int i = 0; i < 50; i++) {
+            assertWhole(i % NODES, "obj/" + i);
+        }
+        for (int k = 0; k < 4; k++) {
+            String key = "torn/" + k;
+            Long s = torn.get(key);
+            assertThat(readSha(k % NODES, key)).as("%s after the sweep", key).isEqualTo(s == null ? null : sha(s, TORN_OBJECT_BYTES));
+        }
+        JsonNode after = admin.sweepChunks(0L, true, false);
+        assertThat(after.path("freed").asLong()).as("unnamed after the sweep: %s", after).isZero();
+        assertThat(after.path("named").asLong()).as("named after the sweep: %s", after).isEqualTo(before.path("named").asLong());
     }
 
     static void assertWhole(int node, String key) throws Exception {

@@ -100,6 +100,26 @@ public final class AdminApi implements AdminHandler {
     /** On a node that ships its cuts: the backup site linked in the meta service; null on a node that ships none. */
     private io.cairn.server.backup.LinkedBackupSite backupLink;
 
+    private io.cairn.server.gateway.ChunkSweep chunkSweep;
+    private long chunkGraceMillis;
+    private long longestPutMillis;
+    private java.util.function.Supplier<String> readOnlyReason = () -> null;
+
+    /**
+     * Serves {@code POST /_cairn/chunks/sweep} with {@code sweep}; {@code graceMillis} is its grace
+     * period when the request names none (0: a day); a shorter grace than {@code longestPutMillis}
+     * (the request deadline; 0: none, and then the default grace counts) frees chunks only with
+     * {@code force=true}; nothing is swept while {@code readOnlyReason} says why.
+     */
+    public AdminApi withChunkSweep(io.cairn.server.gateway.ChunkSweep sweep, long graceMillis, long longestPutMillis,
+                                   java.util.function.Supplier<String> readOnlyReason) {
+        this.chunkSweep = sweep;
+        this.chunkGraceMillis = graceMillis > 0 ? graceMillis : io.cairn.server.NodeConfig.ORPHAN_CHUNK_GRACE_SECONDS_DEFAULT * 1000;
+        this.longestPutMillis = longestPutMillis > 0 ? longestPutMillis : this.chunkGraceMillis;
+        this.readOnlyReason = readOnlyReason;
+        return this;
+    }
+
     /** Serves {@code /_cairn/replicate} (link a backup site, unlink it, how far it is) with {@code linkOrNull}. */
     public AdminApi withBackupLink(io.cairn.server.backup.LinkedBackupSite linkOrNull) {
         this.backupLink = linkOrNull;
@@ -230,6 +250,8 @@ public final class AdminApi implements AdminHandler {
                 case "/_cairn/nodes/tokens" -> method.equals("POST") ? joinToken(query.get("ttl_minutes")) : error(405, "use POST");
                 case "/_cairn/metrics" -> new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8",
                         metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                case "/_cairn/chunks/sweep" -> method.equals("POST") ? sweepChunks(query.get("grace_seconds"), query.get("dry_run"), query.get("force"))
+                        : error(405, "use POST");
                 case "/_cairn/sse" -> method.equals("GET") ? sseKeyUse(false) : error(405, "use GET");
                 case "/_cairn/sse/rewrap" -> method.equals("POST") ? sseKeyUse(true) : error(405, "use POST");
                 case "/_cairn/debug/object" -> debugObject(required(query, "bucket"), required(query, "key"));
@@ -889,6 +911,55 @@ public final class AdminApi implements AdminHandler {
         } catch (io.cairn.s3.S3Exception e) {
             return json(e.error().httpStatus(), Map.of("error", e.getMessage(), "code", e.error().name()));
         }
+    }
+
+    /**
+     * Frees the chunks no object names that are older than {@code graceSeconds} (default: the
+     * node's {@code orphan_chunk_grace_seconds}, or a day); with {@code dryRun} only counts them.
+     * A grace shorter than the longest PUT frees only with {@code force}.
+     */
+    private AdminResponse sweepChunks(String graceSeconds, String dryRun, String force) {
+        if (chunkSweep == null) {
+            return json(501, Map.of("error", "this node serves no chunk sweep", "code", "NotImplemented"));
+        }
+        String readOnly = readOnlyReason.get();
+        if (readOnly != null) {
+            return json(409, Map.of("error", readOnly, "code", "ReadOnly"));
+        }
+        long grace = chunkGraceMillis;
+        if (graceSeconds != null) {
+            try {
+                grace = Math.multiplyExact(Long.parseLong(graceSeconds), 1000L);
+            } catch (NumberFormatException | ArithmeticException e) {
+                return error(400, "grace_seconds must be a whole number of seconds: " + graceSeconds);
+            }
+            if (grace < 0) {
+                return error(400, "grace_seconds must be 0 or more: " + graceSeconds);
+            }
+        }
+        for (String[] flag : new String[][] {{"dry_run", dryRun}, {"force", force}}) {
+            if (flag[1] != null && !flag[1].equals("true") && !flag[1].equals("false")) {
+                return error(400, flag[0] + " must be true or false: " + flag[1]);
+            }
+        }
+        if (grace < longestPutMillis && !"true".equals(dryRun) && !"true".equals(force)) {
+            return error(400, "a grace of " + grace / 1000 + " s is shorter than a PUT may take (" + longestPutMillis / 1000
+                    + " s, request_deadline_seconds): it could free the chunks of a PUT under way; with none under way, add force=true");
+        }
+        io.cairn.server.gateway.ChunkSweep.Report r = chunkSweep.sweep(grace, "true".equals(dryRun));
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("dry_run", r.dryRun());
+        out.put("grace_seconds", r.graceMillis() / 1000);
+        out.put("buckets", r.buckets());
+        out.put("named", r.named());
+        out.put("young", r.young());
+        out.put("freed", r.freed());
+        out.put("freed_bytes", r.freedBytes());
+        out.put("freed_of_deleted_buckets", r.freedOfDeletedBuckets());
+        out.put("changed_meanwhile", r.changed());
+        out.put("unknown_bucket", r.unknownBucket());
+        out.put("skipped", new java.util.TreeMap<>(r.skipped()));
+        return json(200, out);
     }
 
     private AdminResponse status() {

@@ -91,6 +91,17 @@ public final class AdminClient {
     }
 
     /**
+     * Sweeps the chunks no object names ({@code POST /_cairn/chunks/sweep}): frees those older than
+     * {@code graceSecondsOrNull} (null: the node's {@code orphan_chunk_grace_seconds}), or with
+     * {@code dryRun} only counts them; answers the sweep's counts. A grace shorter than a PUT may
+     * take frees chunks only with {@code force} (no PUT is under way).
+     */
+    public JsonNode sweepChunks(Long graceSecondsOrNull, boolean dryRun, boolean force) throws IOException {
+        String q = "dry_run=" + dryRun + "&force=" + force + (graceSecondsOrNull == null ? "" : "&grace_seconds=" + graceSecondsOrNull);
+        return JSON.readTree(request("POST", "/_cairn/chunks/sweep?" + q));
+    }
+
+    /**
      * Creates a bucket through {@code POST /_cairn/buckets}; answers the bucket's {@code name},
      * {@code policy}, {@code index_pool} and {@code data_pool}.
      *

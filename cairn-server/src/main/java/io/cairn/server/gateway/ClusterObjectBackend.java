@@ -88,6 +88,11 @@ public final class ClusterObjectBackend implements ObjectBackend {
     private final io.cairn.node.Records client;
     private final java.util.function.Supplier<io.cairn.meta.BackupMark> backup;
 
+    /** A sweep of the chunks no object names, over this gateway's records, with {@code graceMillis} for its periodic runs (0: none). */
+    public ChunkSweep chunkSweep(String nodeId, long graceMillis) {
+        return new ChunkSweep(client, mapView, nodeId, graceMillis, clock, this::readOnlyReason);
+    }
+
     @Override
     public String readOnlyReason() {
         if (backup == null || backup.get().promoted()) {
@@ -580,6 +585,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         PoolInfo pool = dataPool(b);
         List<ObjectEntry.ChunkRef> chunks = new ArrayList<>();
         List<Future<?>> writes = new ArrayList<>();
+        byte[] written = ChunkSweep.chunkMeta(clock.millis()); // the chunk sweep's grace period counts from it
         Semaphore inFlight = new Semaphore(CHUNK_WRITES_IN_FLIGHT_MAX);
         long total = 0;
         boolean ok = false;
@@ -599,7 +605,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
                 inFlight.acquireUninterruptibly();
                 writes.add(io.submit(() -> {
                     try {
-                        client.apply(chunkPartition(pool, chunkId), chunkKey(chunkId), false, new byte[0], data);
+                        client.apply(chunkPartition(pool, chunkId), chunkKey(chunkId), false, written, data);
                     } finally {
                         inFlight.release();
                     }
@@ -1377,7 +1383,7 @@ public final class ClusterObjectBackend implements ObjectBackend {
         }
     }
 
-    private static <T> T parse(byte[] bytes, Class<T> type) {
+    static <T> T parse(byte[] bytes, Class<T> type) {
         try {
             return JSON.readValue(bytes, type);
         } catch (IOException e) {
