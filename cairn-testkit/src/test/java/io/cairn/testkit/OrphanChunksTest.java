@@ -52,17 +52,28 @@ class OrphanChunksTest {
         }
     }
 
-    /** A body of deterministic bytes ({@link ObjectData#stream}) that stops after {@code stallAt} until let go or failed. */
-    static final class StalledBody extends InputStream {
-        private final InputStream data;
-        private final long stallAt;
+    /**
+     * A body of deterministic bytes ({@link ObjectData#stream}) that stops after {@code stallAt}
+     * ({@link ErasureCodedClusterTest.KillingStream}) until let go or failed.
+     */
+    static final class StalledBody {
         private final CountDownLatch released = new CountDownLatch(1);
         private volatile boolean fail;
-        private long position;
+        final InputStream stream;
 
         StalledBody(long seed, long size, long stallAt) {
-            this.data = ObjectData.stream(seed, size);
-            this.stallAt = stallAt;
+            this.stream = new ErasureCodedClusterTest.KillingStream(ObjectData.stream(seed, size), stallAt, this::stall);
+        }
+
+        private void stall() {
+            try {
+                released.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (fail) {
+                throw new java.io.UncheckedIOException(new IOException("the client gave up on this body"));
+            }
         }
 
         void letGo() {
@@ -73,32 +84,6 @@ class OrphanChunksTest {
             fail = true;
             released.countDown();
         }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (position >= stallAt) {
-                try {
-                    released.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted");
-                }
-                if (fail) {
-                    throw new IOException("the client gave up on this body");
-                }
-            }
-            int n = data.read(b, off, position < stallAt ? (int) Math.min(len, stallAt - position) : len);
-            if (n > 0) {
-                position += n;
-            }
-            return n;
-        }
     }
 
     private static JsonNode count(AdminClient admin) throws IOException {
@@ -107,7 +92,7 @@ class OrphanChunksTest {
 
     private static Future<?> put(ExecutorService clients, S3Client s3, String bucket, String key, StalledBody body, long size) {
         return clients.submit(() -> s3.putObject(r -> r.bucket(bucket).key(key),
-                RequestBody.fromContentProvider(() -> body, size, "application/octet-stream")));
+                RequestBody.fromContentProvider(() -> body.stream, size, "application/octet-stream")));
     }
 
     @Test

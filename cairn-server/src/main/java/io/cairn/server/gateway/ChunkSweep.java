@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * {@code orphan_chunk_grace_seconds}) must exceed the longest PUT.
  *
  * <p>Sweeps run every quarter of the grace period (at most every 6 hours), on one node of the
- * cluster (the first up data node of the map it knows), and on demand ({@code POST
+ * cluster (a {@link ClusterChore}), and on demand ({@code POST
  * /_cairn/chunks/sweep}). A partition or index that cannot be read stops its bucket's sweep, which
  * then frees nothing: what could not be read might name a chunk.
  */
@@ -54,12 +54,9 @@ public final class ChunkSweep implements AutoCloseable {
 
     private final Records records;
     private final MapView mapView;
-    private final String nodeId;
     private final long graceMillis;
     private final Clock clock;
-    private final Supplier<String> readOnlyReason;
-    private final Thread thread;
-    private volatile boolean closed;
+    private final ClusterChore chore;
     /** Chunks without a time, by key: the version and when a sweep here first saw them unnamed. */
     private final Map<String, Seen> unnamedSince = new HashMap<>();
     private final Object sweeping = new Object();
@@ -68,21 +65,19 @@ public final class ChunkSweep implements AutoCloseable {
 
     /**
      * @param graceMillis    the grace period of the periodic sweeps; 0: none run (sweeps on demand only)
-     * @param readOnlyReason non-null while the cluster takes no writes (a backup site): nothing is swept then
+     * @param readOnlyReason non-null while the cluster takes no writes (a backup site): no periodic sweep runs then
      */
     public ChunkSweep(Records records, MapView mapView, String nodeId, long graceMillis, Clock clock, Supplier<String> readOnlyReason) {
         this.records = records;
         this.mapView = mapView;
-        this.nodeId = nodeId;
         this.graceMillis = graceMillis;
         this.clock = clock;
-        this.readOnlyReason = readOnlyReason;
-        this.thread = Thread.ofVirtual().name("chunk-sweep").unstarted(this::run);
+        this.chore = new ClusterChore("chunk-sweep", mapView, nodeId, intervalMillis(graceMillis), readOnlyReason, map -> periodic());
     }
 
     public ChunkSweep start() {
         if (graceMillis > 0) {
-            thread.start();
+            chore.start();
         }
         return this;
     }
@@ -101,29 +96,16 @@ public final class ChunkSweep implements AutoCloseable {
         return OptionalLong.of(ByteBuffer.wrap(inner, 1, 8).getLong());
     }
 
-    long intervalMillis() {
+    static long intervalMillis(long graceMillis) {
         return Math.max(1000, Math.min(INTERVAL_MILLIS_MAX, graceMillis / 4));
     }
 
-    private void run() {
-        while (!closed) {
-            try {
-                Thread.sleep(intervalMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (closed) {
-                return;
-            }
-            if (!mapView.current().map().firstUpDataNode().map(nodeId::equals).orElse(false) || readOnlyReason.get() != null) {
-                continue; // another node sweeps, or this cluster is a backup site
-            }
-            Report r = sweep(graceMillis, false);
-            if (!r.skipped().isEmpty()) {
-                log.warn("chunk sweep left buckets unswept (nothing of theirs freed): {}", r);
-            } else if (r.freed() > 0) {
-                log.info("chunk sweep: {}", r);
-            }
+    private void periodic() {
+        Report r = sweep(graceMillis, false);
+        if (!r.skipped().isEmpty()) {
+            log.warn("chunk sweep left buckets unswept (nothing of theirs freed): {}", r);
+        } else if (r.freed() > 0) {
+            log.info("chunk sweep: {}", r);
         }
     }
 
@@ -321,7 +303,7 @@ public final class ChunkSweep implements AutoCloseable {
 
         void scanAll(PartitionId p, String prefix, java.util.function.Consumer<Record> each) {
             String after = "";
-            while (!closed) {
+            while (!chore.isClosed()) {
                 List<Record> page = records.scan(p, prefix, after, PAGE);
                 page.forEach(each);
                 if (page.size() < PAGE) {
@@ -335,7 +317,6 @@ public final class ChunkSweep implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        thread.interrupt();
+        chore.close();
     }
 }

@@ -16,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries out the buckets' lifecycle rules: every interval, on one node of the cluster (the first
- * up node, by id, of the map it knows), lists each bucket that has rules, deletes the objects a
+ * Carries out the buckets' lifecycle rules: every interval, on one node of the cluster (a
+ * {@link ClusterChore}: the first up node, by id, of the map it knows), lists each bucket that has rules, deletes the objects a
  * rule has expired and aborts the multipart uploads a rule has timed out. An object is deleted only
  * if it is still the one that was listed (its ETag and time), so an object written again meanwhile
  * is judged anew. Two nodes that both take themselves for the first (their maps differ for a moment)
@@ -31,63 +31,40 @@ public final class LifecyclePass implements AutoCloseable {
     static final int LIST_PAGE = 1000;
 
     private final ClusterObjectBackend backend;
-    private final MapView mapView;
-    private final String nodeId;
     private final long dayMillis;
     private final Clock clock;
-    private final Thread thread;
-    private volatile boolean closed;
+    private final ClusterChore chore;
 
     public LifecyclePass(ClusterObjectBackend backend, MapView mapView, String nodeId, long dayMillis, Clock clock) {
         this.backend = backend;
-        this.mapView = mapView;
-        this.nodeId = nodeId;
         this.dayMillis = dayMillis;
         this.clock = clock;
-        this.thread = Thread.ofVirtual().name("lifecycle").unstarted(this::run);
+        this.chore = new ClusterChore("lifecycle", mapView, nodeId, intervalMillis(dayMillis), backend::readOnlyReason, this::passes);
     }
 
     public LifecyclePass start() {
-        thread.start();
+        chore.start();
         return this;
     }
 
     /** How long between passes. */
-    long intervalMillis() {
+    static long intervalMillis(long dayMillis) {
         return Math.max(200, Math.min(INTERVAL_MILLIS_MAX, dayMillis / 10));
     }
 
-    private void run() {
-        while (!closed) {
+    /** A pass over each bucket that has rules. */
+    private void passes(ClusterMap map) {
+        for (BucketInfo b : map.buckets()) {
+            if (b.lifecycle() == null || chore.isClosed()) {
+                continue;
+            }
             try {
-                Thread.sleep(intervalMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (closed) {
-                return;
-            }
-            ClusterMap map = mapView.current().map();
-            if (!runsHere(map) || backend.readOnlyReason() != null) {
-                continue; // another node runs the passes, or this cluster is a backup site that takes no writes
-            }
-            for (BucketInfo b : map.buckets()) {
-                if (b.lifecycle() == null || closed) {
-                    continue;
-                }
-                try {
-                    pass(b.name(), BucketLifecycle.parse(b.lifecycle()));
-                } catch (S3Exception e) {
-                    // A bucket deleted meanwhile, or the cluster unavailable: the next pass tries again.
-                    log.warn("lifecycle pass of bucket {} stopped: {} {}", b.name(), e.error(), e.getMessage());
-                }
+                pass(b.name(), BucketLifecycle.parse(b.lifecycle()));
+            } catch (S3Exception e) {
+                // A bucket deleted meanwhile, or the cluster unavailable: the next pass tries again.
+                log.warn("lifecycle pass of bucket {} stopped: {} {}", b.name(), e.error(), e.getMessage());
             }
         }
-    }
-
-    /** Whether this node is the one that runs the passes ({@link ClusterMap#firstUpDataNode}). */
-    boolean runsHere(ClusterMap map) {
-        return map.firstUpDataNode().map(nodeId::equals).orElse(false);
     }
 
     /** One pass over {@code bucket}: what {@code rules} expire is deleted, what they time out is aborted. */
@@ -97,7 +74,7 @@ public final class LifecyclePass implements AutoCloseable {
         boolean expires = rules.stream().anyMatch(r -> r.enabled() && (r.expirationDays() != null || r.expirationDate() != null));
         if (expires) {
             KeyListing listing = backend.listing(bucket, "", "", LIST_PAGE);
-            for (Optional<ObjectInfo> next = listing.next(); next.isPresent() && !closed; next = listing.next()) {
+            for (Optional<ObjectInfo> next = listing.next(); next.isPresent() && !chore.isClosed(); next = listing.next()) {
                 ObjectInfo o = next.get();
                 long at = BucketLifecycle.expiresAtMillis(rules, o.key(), o.size(), o.lastModifiedMillis(), ObjectTagging.of(o), dayMillis);
                 if (at <= now && backend.expireIfUnchanged(bucket, o.key(), o.etag(), o.lastModifiedMillis())) {
@@ -130,7 +107,6 @@ public final class LifecyclePass implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        thread.interrupt();
+        chore.close();
     }
 }
