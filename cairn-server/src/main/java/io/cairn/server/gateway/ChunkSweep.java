@@ -101,12 +101,7 @@ public final class ChunkSweep implements AutoCloseable {
     }
 
     private void periodic() {
-        Report r = sweep(graceMillis, false);
-        if (!r.skipped().isEmpty()) {
-            log.warn("chunk sweep left buckets unswept (nothing of theirs freed): {}", r);
-        } else if (r.freed() > 0) {
-            log.info("chunk sweep: {}", r);
-        }
+        sweep(graceMillis, false);
     }
 
     /**
@@ -123,9 +118,16 @@ public final class ChunkSweep implements AutoCloseable {
 
     /** Sweeps every bucket once; with {@code dryRun}, counts what it would free and frees nothing. */
     public Report sweep(long graceMillis, boolean dryRun) {
+        Report r;
         synchronized (sweeping) {
-            return new Pass(graceMillis, dryRun).run();
+            r = new Pass(graceMillis, dryRun).run();
         }
+        if (!r.skipped().isEmpty()) {
+            log.warn("chunk sweep left buckets unswept (nothing of theirs freed): {}", r);
+        } else if (r.freed() > 0 && !dryRun) {
+            log.info("chunk sweep: {}", r);
+        }
+        return r;
     }
 
     /** One sweep: its counts, kept as it goes. */
