@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Sweeps run every quarter of the grace period (at most every 6 hours), on one node of the
  * cluster (a {@link ClusterChore}), and on demand ({@code POST
- * /_cairn/chunks/sweep}). A partition or index that cannot be read stops its bucket's sweep, which
- * then frees nothing: what could not be read might name a chunk.
+ * /_cairn/chunks/sweep}). A bucket's entries that cannot all be read stop its sweep before it frees
+ * anything (what could not be read might name a chunk); a chunk partition that cannot be read
+ * stops it there.
  */
 public final class ChunkSweep implements AutoCloseable {
 
@@ -111,7 +112,7 @@ public final class ChunkSweep implements AutoCloseable {
      * (a chunk's bytes, before its copies or parity); {@code changed}: unnamed ones
      * rewritten or deleted by someone else meanwhile; {@code unknownBucket}: chunks of an
      * earlier release whose id does not name their bucket, never freed; {@code skipped}: buckets
-     * (or pools, for deleted buckets) not swept, with why.
+     * (or pools, for deleted buckets) whose sweep stopped short, with why.
      */
     public record Report(boolean dryRun, long graceMillis, int buckets, long named, long young, long freed, long freedBytes,
                          long freedOfDeletedBuckets, long changed, long unknownBucket, Map<String, String> skipped) {}
@@ -123,7 +124,7 @@ public final class ChunkSweep implements AutoCloseable {
             r = new Pass(graceMillis, dryRun).run();
         }
         if (!r.skipped().isEmpty()) {
-            log.warn("chunk sweep left buckets unswept (nothing of theirs freed): {}", r);
+            log.warn("chunk sweep stopped short in some buckets (see skipped): {}", r);
         } else if (r.freed() > 0 && !dryRun) {
             log.info("chunk sweep: {}", r);
         }
