@@ -97,6 +97,21 @@ public final class ChunkSweep implements AutoCloseable {
         return OptionalLong.of(ByteBuffer.wrap(inner, 1, 8).getLong());
     }
 
+    /** The bytes of data a chunk holds: an erasure-coded block's stamp names its chunk's. */
+    static long chunkLength(Record r) {
+        byte[] meta = r.getMeta().toByteArray();
+        return BlockStamp.isStamped(meta) ? BlockStamp.parse(meta).chunkLength() : r.getBlobLength();
+    }
+
+    /** A chunk id cut in two: the object's (or part's) version, {@code incarnation/versionId}, and the chunk's number in it. */
+    record ChunkName(String version, int number) {
+        /** @throws NumberFormatException when the id ends in no number */
+        static ChunkName of(String chunkId) {
+            int dot = chunkId.lastIndexOf('.');
+            return new ChunkName(chunkId.substring(0, Math.max(dot, 0)), Integer.parseInt(chunkId.substring(dot + 1)));
+        }
+    }
+
     static long intervalMillis(long graceMillis) {
         return Math.max(1000, Math.min(INTERVAL_MILLIS_MAX, graceMillis / 4));
     }
@@ -163,15 +178,22 @@ public final class ChunkSweep implements AutoCloseable {
                     skipped.put(b.name(), String.valueOf(e.getMessage()));
                 }
             }
+            Map<PoolInfo, Set<String>> found = new java.util.LinkedHashMap<>();
             for (PoolInfo pool : map.pools()) {
                 try {
-                    Set<String> found = incarnations(pool);
-                    // The buckets of a map read after the scan: one created since the first read made its chunks after it.
-                    Set<String> live = new HashSet<>();
-                    for (BucketInfo b : mapView.refresh().map().buckets()) {
-                        live.add(ObjectKeys.incarnation(b));
-                    }
-                    for (String incarnation : found) {
+                    found.put(pool, incarnations(pool));
+                } catch (ClusterException | IllegalStateException e) {
+                    skipped.put("pool " + pool.name() + " (deleted buckets)", e.getMessage());
+                }
+            }
+            // The buckets of a map read after the scans: one created since the first read made its chunks after it.
+            Set<String> live = new HashSet<>();
+            for (BucketInfo b : mapView.refresh().map().buckets()) {
+                live.add(ObjectKeys.incarnation(b));
+            }
+            found.forEach((pool, incarnations) -> {
+                try {
+                    for (String incarnation : incarnations) {
                         if (!live.contains(incarnation)) {
                             sweepChunks(pool, incarnation, Map.of(), true);
                         }
@@ -179,7 +201,7 @@ public final class ChunkSweep implements AutoCloseable {
                 } catch (ClusterException | IllegalStateException e) {
                     skipped.put("pool " + pool.name() + " (deleted buckets)", e.getMessage());
                 }
-            }
+            });
             if (skipped.isEmpty()) {
                 unnamedSince.keySet().retainAll(stillUnnamed);
             }
@@ -192,9 +214,8 @@ public final class ChunkSweep implements AutoCloseable {
          */
         Map<String, Integer> namedChunks(BucketInfo b, PoolInfo index) {
             Map<String, Integer> names = new HashMap<>();
-            String incarnation = ObjectKeys.incarnation(b);
             // Parts first, then the index: see the class comment.
-            for (String prefix : List.of("p/" + incarnation + "/", ObjectKeys.indexPrefix(b))) {
+            for (String prefix : List.of(ObjectKeys.partsPrefix(b), ObjectKeys.indexPrefix(b))) {
                 boolean parts = prefix.startsWith("p/");
                 for (PartitionId p : ObjectKeys.indexPartitions(b, index)) {
                     scanAll(p, prefix, r -> {
@@ -205,9 +226,8 @@ public final class ChunkSweep implements AutoCloseable {
                                 ? ClusterObjectBackend.parse(r.getMeta().toByteArray(), PartEntry.class).chunks()
                                 : ClusterObjectBackend.parse(r.getMeta().toByteArray(), ObjectEntry.class).chunks();
                         for (ObjectEntry.ChunkRef c : chunks) {
-                            int dot = c.id().lastIndexOf('.');
-                            int n = Integer.parseInt(c.id().substring(dot + 1));
-                            names.merge(c.id().substring(0, dot), n + 1, Math::max);
+                            ChunkName n = ChunkName.of(c.id());
+                            names.merge(n.version(), n.number() + 1, Math::max);
                         }
                     });
                 }
@@ -222,17 +242,19 @@ public final class ChunkSweep implements AutoCloseable {
                 PartitionId p = new PartitionId(pool.name(), i);
                 String after = "";
                 while (true) {
-                    List<Record> page = records.scan(p, "c/", after, PAGE, "/");
+                    List<Record> page = records.scan(p, ObjectKeys.chunkKey(""), after, PAGE, "/");
                     for (Record r : page) {
                         String key = r.getKey();
-                        int slash = key.indexOf('/', 2);
+                        String id = ObjectKeys.chunkIdOf(key);
+                        int slash = id.indexOf('/');
                         if (slash < 0 || ObjectKeys.bucketOf(key).isEmpty()) {
                             after = key; // a chunk of an earlier release: its id names no bucket
                             unknownBucket++;
                             continue;
                         }
-                        found.add(key.substring(2, slash));
-                        after = key.substring(0, slash + 1) + "\uffff"; // past every chunk of that incarnation
+                        String incarnation = id.substring(0, slash);
+                        found.add(incarnation);
+                        after = ObjectKeys.chunkKey(incarnation + "/") + "\uffff"; // past every chunk of that incarnation
                     }
                     if (page.size() < PAGE) {
                         break;
@@ -244,7 +266,7 @@ public final class ChunkSweep implements AutoCloseable {
 
         /** Frees the chunks of {@code incarnation} in {@code pool} that {@code names} does not name and the grace period has passed for. */
         void sweepChunks(PoolInfo pool, String incarnation, Map<String, Integer> names, boolean deletedBucket) {
-            String prefix = "c/" + incarnation + "/";
+            String prefix = ObjectKeys.chunkKey(incarnation + "/");
             for (int i = 0; i < pool.partitions(); i++) {
                 PartitionId p = new PartitionId(pool.name(), i);
                 scanAll(p, prefix, r -> {
@@ -252,16 +274,14 @@ public final class ChunkSweep implements AutoCloseable {
                     if (r.getTombstone() || key.indexOf('\u0000') >= 0) {
                         return;
                     }
-                    String id = key.substring(2);
-                    int dot = id.lastIndexOf('.');
-                    int n;
+                    ChunkName n;
                     try {
-                        n = Integer.parseInt(id.substring(dot + 1));
+                        n = ChunkName.of(ObjectKeys.chunkIdOf(key));
                     } catch (NumberFormatException e) {
-                        unknownBucket++;
+                        unknownBucket++; // an id this release cannot read
                         return;
                     }
-                    if (n < names.getOrDefault(id.substring(0, dot), 0)) {
+                    if (n.number() < names.getOrDefault(n.version(), 0)) {
                         named++;
                         return;
                     }
@@ -281,12 +301,6 @@ public final class ChunkSweep implements AutoCloseable {
                     }
                 });
             }
-        }
-
-        /** The bytes of data a chunk holds: an erasure-coded block's stamp names its chunk's. */
-        static long chunkLength(Record r) {
-            byte[] meta = r.getMeta().toByteArray();
-            return BlockStamp.isStamped(meta) ? BlockStamp.parse(meta).chunkLength() : r.getBlobLength();
         }
 
         /** Whether an unnamed chunk is older than the grace period: by the time it carries, else since this node first saw it unnamed. */

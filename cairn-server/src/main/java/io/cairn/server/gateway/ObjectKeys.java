@@ -59,6 +59,11 @@ public final class ObjectKeys {
         return "c/" + chunkId;
     }
 
+    /** The id of the chunk whose record key is {@code chunkKey}. */
+    public static String chunkIdOf(String chunkKey) {
+        return chunkKey.substring(2);
+    }
+
     /**
      * The id of chunk {@code index} of an object (or part) written as {@code versionId}: the
      * bucket's incarnation first, so that a chunk's key names its bucket ({@link #bucketOf}).
@@ -95,8 +100,13 @@ public final class ObjectKeys {
         return uploadPrefix(b) + key + "\u0000" + uploadId;
     }
 
+    /** The prefix of every part entry of the bucket's multipart uploads. */
+    public static String partsPrefix(BucketInfo b) {
+        return "p/" + incarnation(b) + "/";
+    }
+
     public static String partPrefix(BucketInfo b, String uploadId) {
-        return "p/" + incarnation(b) + "/" + uploadId + "/";
+        return partsPrefix(b) + uploadId + "/";
     }
 
     public static String partKey(BucketInfo b, String uploadId, int partNumber) {

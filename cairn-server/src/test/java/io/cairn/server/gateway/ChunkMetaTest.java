@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cairn.protocol.erasure.BlockStamp;
 import org.junit.jupiter.api.Test;
 
-/** The time a gateway writes into a chunk, read back by the chunk sweep as it is, or behind an erasure-coded block's stamp. */
+/** The time a gateway writes into a chunk, read back by the chunk sweep as it is, or behind an erasure-coded block's stamp; a chunk id's parts. */
 class ChunkMetaTest {
 
     @Test
@@ -25,5 +25,12 @@ class ChunkMetaTest {
         otherFormat[0] = 2;
         assertThat(ChunkSweep.writtenMillis(otherFormat)).isEmpty();
         assertThat(ChunkSweep.writtenMillis(new byte[] {1, 0, 0})).isEmpty();
+    }
+
+    @Test
+    void aChunkIdSplitsIntoItsVersionAndNumber() {
+        assertThat(ChunkSweep.ChunkName.of("photos.1796000000000/0a1b2c.12")).isEqualTo(new ChunkSweep.ChunkName("photos.1796000000000/0a1b2c", 12));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ChunkSweep.ChunkName.of("photos.17/0a1b2c.x"))
+                .isInstanceOf(NumberFormatException.class);
     }
 }
