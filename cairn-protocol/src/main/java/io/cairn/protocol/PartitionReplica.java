@@ -23,6 +23,12 @@ final class PartitionReplica {
      * look here before the store.
      */
     final Map<String, Mutation> sequencedInFlight = new HashMap<>();
+    /**
+     * As primary: the versions sequenced here whose writer has not been answered yet (on their
+     * way to the mirrors, or acknowledged and held while a round of consistent cuts is prepared),
+     * each with the reads of it that wait for that answer (see {@link #whenAnswered}).
+     */
+    private final Map<Version, java.util.List<Runnable>> unanswered = new HashMap<>();
     /** Records on their way into this node's store (own writes, mirrors, pulled copies): the log is not settled while any is. */
     int writesInFlight;
     /** The peering or catch-up running for this partition, or null. */
@@ -37,6 +43,44 @@ final class PartitionReplica {
     PartitionReplica(PartitionId id, PartitionStateMachine machine) {
         this.id = id;
         this.machine = machine;
+    }
+
+    /** {@code v} was sequenced here: its writer is not answered yet. */
+    void unanswered(Version v) {
+        if (unanswered.putIfAbsent(v, new java.util.ArrayList<>()) != null) {
+            throw new IllegalStateException(id + ": " + v + " sequenced twice");
+        }
+    }
+
+    /** The writer of {@code v} has its answer (done or failed): the reads waiting for it go on. */
+    void answered(Version v) {
+        java.util.List<Runnable> waiting = unanswered.remove(v);
+        if (waiting == null) {
+            throw new IllegalStateException(id + ": " + v + " answered, but not sequenced here or answered before");
+        }
+        waiting.forEach(Runnable::run);
+    }
+
+    /**
+     * Runs {@code then} once no version of {@code versions} sequenced here is still unanswered: a
+     * read at the primary shows a write only once its writer may know it is done (or failed), so a
+     * reader never sees a write that is lost with the primary before any mirror has it, nor one
+     * whose acknowledgement a consistent cut holds back.
+     */
+    void whenAnswered(java.util.Collection<Version> versions, Runnable then) {
+        java.util.List<Version> pending = versions.stream().filter(unanswered::containsKey).distinct().toList();
+        if (pending.isEmpty()) {
+            then.run();
+            return;
+        }
+        int[] left = {pending.size()};
+        for (Version v : pending) {
+            unanswered.get(v).add(() -> {
+                if (--left[0] == 0) {
+                    then.run();
+                }
+            });
+        }
     }
 
     /** The newest version of {@code key} here, counting writes sequenced here and not yet durable. */

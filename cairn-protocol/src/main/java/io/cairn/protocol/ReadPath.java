@@ -48,14 +48,15 @@ final class ReadPath {
                 primary -> r.call(primary, g.forwarded(r.epoch()), r.config().rpcTimeoutMillis(), (answer, failure) -> reply.reply(
                         answer != null ? answer : getReply(Status.ERROR, "forward to " + primary + " failed: " + ReplicaStateMachine.rootMessage(failure)))),
                 () -> {
+                    Responder answered = got -> whenAnswered(p, got, reply);
                     if (g.withBlob() && r.erasureCoded(p)) {
-                        readStriped(p, g.key(), reply);
+                        readStriped(p, g.key(), answered);
                     } else {
                         readLocal(p, g.key(), g.withBlob(), true, got -> {
                             if (g.search() && got.status() == Status.NOT_FOUND && !r.erasureCoded(p)) {
-                                locate(p, g.key(), g.withBlob(), reply);
+                                locate(p, g.key(), g.withBlob(), answered);
                             } else {
-                                reply.reply(got);
+                                answered.reply(got);
                             }
                         });
                     }
@@ -78,8 +79,28 @@ final class ReadPath {
         atPrimary(p, s.epoch(), s.hops(),
                 primary -> r.call(primary, s.forwarded(r.epoch()), r.config().rpcTimeoutMillis(), (answer, failure) -> reply.reply(
                         answer != null ? answer : scanReply(Status.ERROR, "forward to " + primary + " failed: " + ReplicaStateMachine.rootMessage(failure)))),
-                () -> scanOwn(s, reply),
+                () -> scanOwn(s, found -> whenAnswered(p, found, reply)),
                 (status, message) -> reply.reply(scanReply(status, message)));
+    }
+
+    /**
+     * Sends {@code answer}, a read at the primary, once the writer of every version it shows has
+     * been answered ({@link PartitionReplica#whenAnswered}); at once when none is waiting. What it
+     * shows was read before: a write answered meanwhile may or may not be in it, as for any read
+     * that overlaps a write.
+     */
+    private void whenAnswered(PartitionId p, Reply answer, Responder reply) {
+        PartitionReplica rep = r.existing(p);
+        List<Version> versions = switch (answer) {
+            case Reply.GetReply g when g.status() == Status.OK && g.record() != null -> List.of(g.record().version());
+            case Reply.ScanReply sr when sr.status() == Status.OK -> sr.records().stream().map(LogRecord::version).toList();
+            default -> List.of();
+        };
+        if (rep == null || versions.isEmpty()) {
+            reply.reply(answer);
+        } else {
+            rep.whenAnswered(versions, () -> reply.reply(answer));
+        }
     }
 
     /** The scan of this node's own copy. */

@@ -152,6 +152,7 @@ final class WritePath {
         rep.sequencedInFlight.put(a.key(), own);
         rep.writesInFlight++;
         m.mirroring(version);
+        rep.unanswered(version);
         r.storeOp(new StoreOp.Apply(p, own), result -> ownWriteDone(rep, own, write, result));
     }
 
@@ -428,9 +429,13 @@ final class WritePath {
             rep.machine.mirrored(version);
             Reply.ApplyReply answer = new Reply.ApplyReply(status, r.epoch(), message, version, status == Status.OK ? previous : null, false);
             if (status == Status.OK) {
-                r.cuts.acknowledge(() -> reply.reply(answer)); // held while a round of consistent cuts is prepared
+                r.cuts.acknowledge(() -> { // held while a round of consistent cuts is prepared
+                    reply.reply(answer);
+                    rep.answered(version);
+                });
             } else {
                 reply.reply(answer);
+                rep.answered(version);
             }
             if (status != Status.OK && stripe && rep.machine.active() && r.existing(partition) == rep) {
                 rollBack(partition, key, version);

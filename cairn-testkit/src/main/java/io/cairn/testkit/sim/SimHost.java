@@ -51,6 +51,8 @@ final class SimHost {
     private int life;
     private long nextRequest = 1;
     private final Map<Long, Consumer<Reply>> inbound = new HashMap<>();
+    /** The writes among the requests not answered yet, by id: what a write's answer is of. */
+    private final Map<Long, Request.Apply> inboundWrites = new HashMap<>();
     /** Each call still waiting for its answer (a call is answered or failed once). */
     private final Map<Long, Boolean> calls = new HashMap<>();
     private boolean syncScheduled;
@@ -101,7 +103,9 @@ final class SimHost {
         world.trace(id, "crashes (" + kept + " unsynced writes reached the disk)");
         replica = null;
         life++;
+        sim.crashed(id);
         inbound.clear();
+        inboundWrites.clear();
         calls.clear();
         syncScheduled = false;
     }
@@ -165,6 +169,9 @@ final class SimHost {
         }
         long id = nextRequest++;
         inbound.put(id, reply);
+        if (request instanceof Request.Apply a) {
+            inboundWrites.put(id, a);
+        }
         deliver(new Event.Received(id, request));
     }
 
@@ -207,6 +214,10 @@ final class SimHost {
             }
             case Effect.Respond r -> {
                 Consumer<Reply> reply = inbound.remove(r.request());
+                Request.Apply write = inboundWrites.remove(r.request());
+                if (write != null && r.reply() instanceof Reply.ApplyReply a && a.version() != null) {
+                    sim.writeAnswered(write.partition(), a.version());
+                }
                 if (reply != null) {
                     reply.accept(r.reply());
                 }

@@ -35,6 +35,10 @@ final class SimNetwork {
     final Set<String> cutFromMeta = new HashSet<>();
     long messagesSent;
     long messagesLost;
+    /** How long a message waits in its sender's queues before it is on the wire, at most. */
+    static final long SEND_QUEUE_MILLIS = 30;
+    /** By node, when it last died with its send queues: what it sent shortly before is lost with it. */
+    private final java.util.Map<String, Long> queuesLostAt = new java.util.HashMap<>();
 
     SimNetwork(SimWorld world) {
         this.world = world;
@@ -50,8 +54,17 @@ final class SimNetwork {
         send(from, to, false, message, deliver);
     }
 
+    /**
+     * {@code node} dies now, and every message it sent in the last {@link #SEND_QUEUE_MILLIS} and
+     * that has not arrived yet is lost with it (still in its process's queues when it was killed).
+     */
+    void loseSendQueues(String node) {
+        queuesLostAt.put(node, world.now());
+    }
+
     private <M> void send(String from, String to, boolean request, M message, Consumer<M> deliver) {
         messagesSent++;
+        long sentAt = world.now();
         if (cut(from, to, request) || world.random.nextDouble() < lossRate) {
             messagesLost++;
             return;
@@ -61,7 +74,8 @@ final class SimNetwork {
             delay += 500 + world.random.nextInt(2500);
         }
         world.after(delay, () -> {
-            if (cut(from, to, request)) {
+            Long queuesLost = queuesLostAt.get(from);
+            if (cut(from, to, request) || queuesLost != null && queuesLost >= sentAt && queuesLost - sentAt <= SEND_QUEUE_MILLIS) {
                 messagesLost++;
                 return;
             }

@@ -613,7 +613,18 @@ public final class Simulation {
             settledGet(gateway, key, ackedBefore, ack, true);
             return;
         }
+        getAtPrimary(key, gateway);
+    }
+
+    /** A client GET of {@code key} at its primary through {@code gateway}. */
+    private void getAtPrimary(String key, SimHost gateway) {
+        if (gateway == null || !gateway.alive()) {
+            return;
+        }
+        Version ackedBefore = acknowledged.get(key);
+        Ack ack = acks.get(key);
         count("gets");
+        long sentAt = world.now();
         once(gateway, new Request.Get(gateway.replica().epoch(), partitionOf(key), key, true, false, 0), (Reply r) -> {
             world.trace("client", "GET " + key + " through " + gateway.id + ": " + describe(r));
             if (r instanceof Reply.GetReply g && g.status() == Status.OK) {
@@ -622,10 +633,114 @@ public final class Simulation {
                 if (ackedBefore != null && ackedBefore.isAfter(g.record().version())) {
                     staleRead(key, ack, g.epoch(), "GET through " + gateway.id + " returned " + g.record().version());
                 }
-            } else if (r instanceof Reply.GetReply g && g.status() == Status.NOT_FOUND && ackedBefore != null) {
-                staleRead(key, ack, g.epoch(), "GET through " + gateway.id + " found nothing");
+                readAtPrimary(key, g, sentAt, "GET through " + gateway.id);
+                Version heard = acknowledged.get(key);
+                if (heard == null || g.record().version().isAfter(heard)) {
+                    crashAfterUnacknowledgedRead(key, g.record().version());
+                }
+            } else if (r instanceof Reply.GetReply g && g.status() == Status.NOT_FOUND) {
+                if (ackedBefore != null) {
+                    staleRead(key, ack, g.epoch(), "GET through " + gateway.id + " found nothing");
+                }
+                readAtPrimary(key, g, sentAt, "GET through " + gateway.id);
             }
         });
+    }
+
+    /**
+     * A read at the primary just showed a write whose client has not heard it is done. In half of
+     * such reads the primary crashes at once (when one more faulty node is allowed), losing what it
+     * had just sent (its mirrors of that write, perhaps), and the key
+     * is read at its primary again once another may have taken over: a primary that showed writes
+     * before they were decided would lose there what a reader saw ({@link #readAtPrimary}).
+     */
+    private void crashAfterUnacknowledgedRead(String key, Version shown) {
+        if (world.random.nextInt(2) != 0) {
+            return;
+        }
+        ClusterMap map = meta.map();
+        SimHost primary = placement(map).of(partitionOf(key)).primary(map).map(hosts::get).orElse(null);
+        long restartAfter = world.randomBetween(100, 2 * DOWN_OUT_INTERVAL_MILLIS);
+        long readAgainAfter = world.randomBetween(1_000, 6_000);
+        // Once the event under way is through (the node that answered may be the one crashing).
+        world.after(0, () -> {
+            if (primary == null || !primary.alive() || !faultyFree(primary)) {
+                return;
+            }
+            world.trace("sim", primary.id + " crashes right after a read there showed " + key + " at " + shown
+                    + ", not acknowledged yet; what it sent in the last " + SimNetwork.SEND_QUEUE_MILLIS + " ms is lost with it");
+            network.loseSendQueues(primary.id);
+            primary.crash();
+            disturb(primary.id);
+            count("crashes");
+            count("crashes_after_unacknowledged_reads");
+            world.after(restartAfter, () -> {
+                if (!primary.alive()) {
+                    primary.start();
+                    settle(primary.id);
+                }
+            });
+            world.after(readAgainAfter, () -> getAtPrimary(key, randomAlive()));
+        });
+    }
+
+    /** By node, when it crashed (the simulation's crashes and a replica that stopped on a broken invariant). */
+    private final Map<String, List<Long>> crashedAt = new HashMap<>();
+
+    void crashed(String node) {
+        crashedAt.computeIfAbsent(node, x -> new ArrayList<>()).add(world.now());
+    }
+
+    /** Whether the node that sequenced {@code p@v} crashed after it did and at or before {@code until}. */
+    private boolean sequencerCrashedSince(PartitionId p, Version v, long until) {
+        String key = p + "@" + v;
+        Long at = sequencedAt.get(key);
+        String by = sequencedBy.get(key);
+        return at != null && by != null && crashedAt.getOrDefault(by, List.of()).stream().anyMatch(t -> t >= at && t <= until);
+    }
+
+    /** A version a read at a primary returned: when, and what read it. */
+    private record Seen(Version version, boolean tombstone, long at, String how) {}
+
+    /** By key, the newest version a read at a primary in the meta service's epoch returned. */
+    private final Map<String, Seen> seenAtPrimary = new HashMap<>();
+    /** Writes ({@code partition@version}) a node has answered (done or failed), and when one first did. */
+    private final Map<String, Long> writesAnswered = new HashMap<>();
+
+    /** A node answered the write of {@code v} in {@code p}, as done or as failed. */
+    void writeAnswered(PartitionId p, Version v) {
+        writesAnswered.putIfAbsent(p + "@" + v, world.now());
+    }
+
+    /**
+     * A read at the primary shows a write only once its writer has been answered: what a reader saw
+     * is then either acknowledged (and {@link #staleRead} holds it to that) or answered as failed
+     * (it may be lost). A version a read returned that a later read no longer finds (an older one
+     * returned, or none) must have been answered before the first read came back; otherwise the
+     * primary showed a write still on its way to its mirrors, and lost it with them. Left out: a
+     * version whose primary crashed and started again before the read (its writer is never
+     * answered; the restarted primary has it on its disk alone until its holders catch up). Reads of a
+     * primary whose map is behind are left out, as {@link #staleRead} leaves them, and so is a read
+     * sent before the one that saw the newer version came back (the two overlap: either may be
+     * served first).
+     */
+    private void readAtPrimary(String key, Reply.GetReply g, long sentAt, String how) {
+        if (g.epoch() < meta.map().epoch()) {
+            return;
+        }
+        Seen before = seenAtPrimary.get(key);
+        io.cairn.protocol.LogRecord now = g.status() == Status.OK ? g.record() : null;
+        if (before != null && sentAt > before.at() && (now == null ? !before.tombstone() : before.version().isAfter(now.version()))) {
+            Long answered = writesAnswered.get(partitionOf(key) + "@" + before.version());
+            if ((answered == null || answered > before.at()) && !sequencerCrashedSince(partitionOf(key), before.version(), before.at())) {
+                violation(how + " of " + key + " returned " + (now == null ? "nothing" : now.version()) + ", older than "
+                        + before.version() + ", which " + before.how() + " returned at t=" + before.at()
+                        + " ms before its writer was answered");
+            }
+        }
+        if (now != null && (before == null || now.version().isAfter(before.version()))) {
+            seenAtPrimary.put(key, new Seen(now.version(), now.tombstone(), world.now(), how));
+        }
     }
 
     /**
@@ -1531,7 +1646,7 @@ public final class Simulation {
         f.put("simulated_ms", world.now());
         for (String name : List.of("puts", "deletes", "chunk_puts", "writes_acknowledged", "gets", "gets_ok", "settled_gets", "settled_gets_ok",
                 "leased_gets", "leased_gets_ok", "writes_where_dropped", "dropped_holder_reads", "writes_across_cuts", "chunk_reads", "chunk_reads_ok",
-                "chunk_gets", "chunk_gets_ok", "stale_reads", "crashes", "cuts", "sites_lost", "sites_cut", "site_links_cut", "full_disks", "slow_disks", "bit_flips", "errors_logged")) {
+                "chunk_gets", "chunk_gets_ok", "stale_reads", "crashes", "crashes_after_unacknowledged_reads", "cuts", "sites_lost", "sites_cut", "site_links_cut", "full_disks", "slow_disks", "bit_flips", "errors_logged")) {
             f.put(name, figures.getOrDefault(name, 0L));
         }
         long repaired = 0;

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * partial cuts, full and slow disks, flipped bits and the meta service away for a while; half of
  * them take consistent cuts. Every run must keep the safety checks (no two primaries in one epoch,
  * no version sequenced twice, no wrong bytes read, no torn stripe read, no acknowledged write
- * lost, every recorded cut consistent) and reach full redundancy
+ * lost, no write a read at a primary showed lost before its writer was answered, every recorded
+ * cut consistent) and reach full redundancy
  * with no under-protected mark left within the bound once the faults are healed. A failure lists
  * the command that replays each failing run. See docs/simulation.md.
  */
@@ -114,6 +115,7 @@ class SimulationTest {
         List<String> failed = new ArrayList<>();
         long acknowledged = 0;
         long crashes = 0;
+        long crashesAfterUnacknowledgedReads = 0;
         long cuts = 0;
         long sitesLostOrCut = 0;
         long siteLinksCut = 0;
@@ -134,6 +136,7 @@ class SimulationTest {
             Map<String, Long> f = o.figures();
             acknowledged += f.get("writes_acknowledged");
             crashes += f.get("crashes");
+            crashesAfterUnacknowledgedReads += f.get("crashes_after_unacknowledged_reads");
             cuts += f.get("cuts");
             sitesLostOrCut += f.get("sites_lost") + f.get("sites_cut") + f.get("site_links_cut");
             siteLinksCut += f.get("site_links_cut");
@@ -149,16 +152,20 @@ class SimulationTest {
             healedMillisMax = Math.max(healedMillisMax, f.get("healed_after_ms"));
         }
         failed.sort(null);
-        System.out.printf("%d runs, %d-%d nodes in %d site(s), at most %d faulty: %d acknowledged writes, %d crashes, %d cuts,"
+        System.out.printf("%d runs, %d-%d nodes in %d site(s), at most %d faulty: %d acknowledged writes, %d crashes"
+                + " (%d of a primary right after a read there showed a write not acknowledged yet), %d cuts,"
                 + " %d sites lost or cut (%d only from the other sites), %d bit flips, %d torn stripes rolled back,"
                 + " %d leased reads at holders just marked down, %d consistent cuts recorded (%d writes aimed across one);"
                 + " %d runs shipping to a backup site: %d rounds it may show checked, %d rounds with holes, %d cuts of its link;"
                 + " slowest return to full redundancy %d simulated ms; %d failed%n",
-                seeds, minNodes, minNodes + spread - 1, sites, faulty, acknowledged, crashes, cuts, sitesLostOrCut,
+                seeds, minNodes, minNodes + spread - 1, sites, faulty, acknowledged, crashes, crashesAfterUnacknowledgedReads, cuts, sitesLostOrCut,
                 siteLinksCut, bitFlips, rolledBack, droppedHolderReads, cutsRecorded, writesAcrossCuts, shippingRuns, roundsShown,
                 roundsWithHoles, backupLinkCuts, healedMillisMax, failed.size());
         assertThat(failed).as("runs that broke a check (each line replays one)").isEmpty();
         assertThat(acknowledged).as("acknowledged writes over all runs").isGreaterThan(seeds * 10L);
+        // What catches a primary that shows a write before its writer is answered (Simulation#readAtPrimary).
+        assertThat(crashesAfterUnacknowledgedReads).as("primaries crashed right after showing a write not acknowledged yet")
+                .isGreaterThan(seeds / 10);
         // Half the runs take consistent cuts (Simulation picks by seed), each a few dozen rounds.
         assertThat(cutsRecorded).as("consistent cuts recorded over all runs").isGreaterThan(seeds);
         // Half the runs with cuts ship them to a backup site; most of their rounds become visible there.

@@ -80,8 +80,18 @@ final class StepDriver {
 
     /** The request {@code request} as if it arrived from a peer, and this replica's answer to it (if it answered at once). */
     Reply ask(Request request) {
+        return answerTo(receive(request));
+    }
+
+    /** The request {@code request} as if it arrived from a peer; its id, by which {@link #answerTo} finds the answer later. */
+    long receive(Request request) {
         long id = nextRequest++;
         handle(new Event.Received(id, request));
+        return id;
+    }
+
+    /** This replica's answer to request {@code id}, or null while it has given none. */
+    Reply answerTo(long id) {
         return answers.stream().filter(r -> r.request() == id).map(Effect.Respond::reply).findFirst().orElse(null);
     }
 
