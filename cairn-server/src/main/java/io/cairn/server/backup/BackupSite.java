@@ -44,8 +44,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * may show are those every partition took whole ({@link #state}).
  *
  * <p>Pages of one partition are taken one at a time on this node. A round's first page, when an
- * earlier attempt did not finish, first drops what that attempt left (every state above the
- * position's round).
+ * earlier attempt did not finish, first marks its own attempt under way in the account (the
+ * compare-and-set above, so that another node still taking the earlier attempt cannot finish it
+ * any more) and then drops what that attempt left (every state above the position's round).
  *
  * <p>Once the site is promoted, its first up node settles it ({@link #settle}): each key's state
  * in the final round becomes its own record, and no state or account is kept any more.
@@ -621,18 +622,22 @@ public final class BackupSite implements AutoCloseable {
                 }
             }
             if (s.first()) {
-                if (kept.account().underWay() != null) {
-                    dropAbove(p, kept.account().position().round());
-                }
-                if (!s.last() || !s.records().isEmpty()) {
+                boolean leftOver = kept.account().underWay() != null;
+                if (leftOver || !s.last() || !s.records().isEmpty()) {
                     // The round is under way before any of its records is kept, so that what an attempt
-                    // that does not finish leaves is dropped by the next one.
+                    // that does not finish leaves is dropped by the next one. Written before that drop:
+                    // another node still taking the earlier attempt's pages (its shipper gave up
+                    // waiting and sent them here) may yet finish it; once this is written it cannot,
+                    // and if it did first, this write fails and nothing of its round is dropped.
                     BackupLedger.Account begun = new BackupLedger.Account(kept.account().position(), s.round(), s.shipper(),
                             kept.account().whole(), kept.account().holed());
                     if (!write(p, kept.version(), begun)) {
                         return changed(p, s);
                     }
                     kept = read(p);
+                    if (leftOver) {
+                        dropAbove(p, begun.position().round());
+                    }
                 }
             }
             for (LogRecord r : s.records()) {
