@@ -50,9 +50,10 @@ final class SimHost {
     /** Bumped at each crash: callbacks of an earlier life are ignored. */
     private int life;
     private long nextRequest = 1;
-    private final Map<Long, Consumer<Reply>> inbound = new HashMap<>();
-    /** The writes among the requests not answered yet, by id: what a write's answer is of. */
-    private final Map<Long, Request.Apply> inboundWrites = new HashMap<>();
+    /** The requests not answered yet, by id, with where their answer goes. */
+    private final Map<Long, Inbound> inbound = new HashMap<>();
+
+    private record Inbound(Request request, Consumer<Reply> reply) {}
     /** Each call still waiting for its answer (a call is answered or failed once). */
     private final Map<Long, Boolean> calls = new HashMap<>();
     private boolean syncScheduled;
@@ -105,7 +106,6 @@ final class SimHost {
         life++;
         sim.crashed(id);
         inbound.clear();
-        inboundWrites.clear();
         calls.clear();
         syncScheduled = false;
     }
@@ -168,10 +168,7 @@ final class SimHost {
             return;
         }
         long id = nextRequest++;
-        inbound.put(id, reply);
-        if (request instanceof Request.Apply a) {
-            inboundWrites.put(id, a);
-        }
+        inbound.put(id, new Inbound(request, reply));
         deliver(new Event.Received(id, request));
     }
 
@@ -213,11 +210,11 @@ final class SimHost {
                 });
             }
             case Effect.Respond r -> {
-                Consumer<Reply> reply = inbound.remove(r.request());
-                Request.Apply write = inboundWrites.remove(r.request());
-                if (write != null && r.reply() instanceof Reply.ApplyReply a && a.version() != null) {
+                Inbound in = inbound.remove(r.request());
+                if (in != null && in.request() instanceof Request.Apply write && r.reply() instanceof Reply.ApplyReply a && a.version() != null) {
                     sim.writeAnswered(write.partition(), a.version());
                 }
+                Consumer<Reply> reply = in == null ? null : in.reply();
                 if (reply != null) {
                     reply.accept(r.reply());
                 }

@@ -315,15 +315,8 @@ public final class Simulation {
             deleteChunk();
         } else if (roll < 0.79) {
             if (some.alive() && faultyFree(some)) {
-                some.crash();
-                disturb(some.id);
-                count("crashes");
-                world.after(world.randomBetween(100, 2 * DOWN_OUT_INTERVAL_MILLIS), () -> {
-                    if (!some.alive()) {
-                        some.start();
-                        settle(some.id);
-                    }
-                });
+                crash(some);
+                restartAfter(some, world.randomBetween(100, 2 * DOWN_OUT_INTERVAL_MILLIS));
             }
         } else if (roll < 0.85) {
             cut(some);
@@ -660,7 +653,7 @@ public final class Simulation {
         }
         ClusterMap map = meta.map();
         SimHost primary = placement(map).of(partitionOf(key)).primary(map).map(hosts::get).orElse(null);
-        long restartAfter = world.randomBetween(100, 2 * DOWN_OUT_INTERVAL_MILLIS);
+        long downFor = world.randomBetween(100, 2 * DOWN_OUT_INTERVAL_MILLIS);
         long readAgainAfter = world.randomBetween(1_000, 6_000);
         // Once the event under way is through (the node that answered may be the one crashing).
         world.after(0, () -> {
@@ -670,17 +663,27 @@ public final class Simulation {
             world.trace("sim", primary.id + " crashes right after a read there showed " + key + " at " + shown
                     + ", not acknowledged yet; what it sent in the last " + SimNetwork.SEND_QUEUE_MILLIS + " ms is lost with it");
             network.loseSendQueues(primary.id);
-            primary.crash();
-            disturb(primary.id);
-            count("crashes");
+            crash(primary);
             count("crashes_after_unacknowledged_reads");
-            world.after(restartAfter, () -> {
-                if (!primary.alive()) {
-                    primary.start();
-                    settle(primary.id);
-                }
-            });
+            restartAfter(primary, downFor);
             world.after(readAgainAfter, () -> getAtPrimary(key, randomAlive()));
+        });
+    }
+
+    /** A crash of {@code node}, counted and disturbing it until {@link #restartAfter} starts it again. */
+    private void crash(SimHost node) {
+        node.crash();
+        disturb(node.id);
+        count("crashes");
+    }
+
+    /** Starts {@code node}, crashed by {@link #crash}, again in {@code millis} (unless it was started meanwhile). */
+    private void restartAfter(SimHost node, long millis) {
+        world.after(millis, () -> {
+            if (!node.alive()) {
+                node.start();
+                settle(node.id);
+            }
         });
     }
 
